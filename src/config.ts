@@ -1,0 +1,244 @@
+// Flags + environment + jupiter.config.yaml -> one resolved config (flags win, then env, then file, then presets).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { InputError, UsageError } from './errors.js';
+import { registerSecret } from './secrets.js';
+
+export const CONFIG_FILE = 'jupiter.config.yaml';
+
+export interface ProviderPreset {
+  baseUrl: string | null;
+  /** Environment variable holding the key, after JUPITER_API_KEY. */
+  keyVariable: string | null;
+  /** Whether a key is required (local servers accept any). */
+  keyRequired: boolean;
+  defaultModel: string | null;
+}
+
+export const PROVIDERS: Record<string, ProviderPreset> = {
+  builtin: { baseUrl: null, keyVariable: null, keyRequired: false, defaultModel: null },
+  openai: { baseUrl: 'https://api.openai.com/v1', keyVariable: 'OPENAI_API_KEY', keyRequired: true, defaultModel: 'gpt-4o-mini' },
+  fireworks: { baseUrl: 'https://api.fireworks.ai/inference/v1', keyVariable: 'FIREWORKS_API_KEY', keyRequired: true, defaultModel: 'accounts/fireworks/models/llama-v3p1-70b-instruct' },
+  vllm: { baseUrl: 'http://localhost:8000/v1', keyVariable: 'VLLM_API_KEY', keyRequired: false, defaultModel: 'meta-llama/Llama-3.1-70B-Instruct' },
+  ollama: { baseUrl: 'http://localhost:11434/v1', keyVariable: 'OLLAMA_API_KEY', keyRequired: false, defaultModel: 'llama3.1' },
+  lmstudio: { baseUrl: 'http://localhost:1234/v1', keyVariable: 'LMSTUDIO_API_KEY', keyRequired: false, defaultModel: 'local-model' },
+  llamacpp: { baseUrl: 'http://localhost:8080/v1', keyVariable: 'LLAMACPP_API_KEY', keyRequired: false, defaultModel: 'default' },
+  custom: { baseUrl: null, keyVariable: null, keyRequired: false, defaultModel: null },
+};
+
+/** Price in USD per million tokens. */
+export interface Price {
+  input: number;
+  output: number;
+  cachedInput?: number;
+}
+
+/** Documented example prices (USD per 1M tokens); override per model in jupiter.config.yaml `prices:`. */
+export const DEFAULT_PRICES: Record<string, Price> = {
+  'gpt-4o-mini': { input: 0.15, output: 0.6, cachedInput: 0.075 },
+  'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6, cachedInput: 0.1 },
+  'accounts/fireworks/models/llama-v3p1-70b-instruct': { input: 0.9, output: 0.9 },
+  'accounts/fireworks/models/llama-v3p1-8b-instruct': { input: 0.2, output: 0.2 },
+};
+
+export interface ResolvedConfig {
+  cwd: string;
+  configFile: string | null;
+  goal: string | undefined;
+  iterations: number;
+  checkpoint: number;
+  unattended: boolean;
+  json: boolean;
+  memoryDir: string;
+  proceduresDir: string;
+  contextBudget: number;
+  maxCost: number | undefined;
+  provider: string;
+  baseUrl: string | undefined;
+  model: string | undefined;
+  /** From the environment only; never written anywhere. */
+  apiKey: string | undefined;
+  /** Name of the variable the key came from (for messages), or the one to set. */
+  apiKeyVariable: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  prices: Record<string, Price>;
+}
+
+/** Flags as commander hands them over (strings until validated here). */
+export interface FlagValues {
+  goal?: string;
+  iterations?: string;
+  checkpoint?: string;
+  unattended?: boolean;
+  json?: boolean;
+  memory?: string;
+  procedures?: string;
+  contextBudget?: string;
+  maxCost?: string;
+  provider?: string;
+  baseUrl?: string;
+  model?: string;
+  timeout?: string;
+  config?: string;
+}
+
+export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4 };
+
+/** The procedures shipped inside the package. */
+export function shippedProceduresDir(): string {
+  return fileURLToPath(new URL('../procedures', import.meta.url));
+}
+
+type FileConfig = Record<string, unknown>;
+
+function loadConfigFile(file: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read config: ${(err as Error).message}`, { file });
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new InputError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
+  }
+  const value = doc.toJS() as unknown;
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
+  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'prices', 'apiKey', 'api_key']);
+  for (const key of Object.keys(value)) {
+    if (key === 'apiKey' || key === 'api_key') throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, { file });
+    if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(text, key) });
+  }
+  return value as FileConfig;
+}
+
+function lineOf(text: string, key: string): number | undefined {
+  const idx = text.split('\n').findIndex((l) => l.startsWith(`${key}:`));
+  return idx >= 0 ? idx + 1 : undefined;
+}
+
+function parseIntStrict(raw: unknown, what: string, min: number): number {
+  const s = String(raw).trim();
+  if (!/^-?\d+$/.test(s)) throw new UsageError(`${what} must be a whole number, got "${s}"`);
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${what} must be ${min === 0 ? 'zero or more' : `at least ${min}`}, got ${s}`);
+  return n;
+}
+
+function parseNumber(raw: unknown, what: string): number {
+  const n = Number(String(raw).trim());
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${what} must be a positive number, got "${String(raw)}"`);
+  return n;
+}
+
+function pick<T>(...values: (T | undefined | null)[]): T | undefined {
+  for (const v of values) if (v !== undefined && v !== null && v !== '') return v;
+  return undefined;
+}
+
+export interface ResolveOptions {
+  flags: FlagValues;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }: ResolveOptions): ResolvedConfig {
+  const configPath = flags.config ? path.resolve(cwd, flags.config) : path.join(cwd, CONFIG_FILE);
+  if (flags.config && !existsSync(configPath)) throw new UsageError(`--config: ${configPath} does not exist`);
+  const file: FileConfig = existsSync(configPath) ? loadConfigFile(configPath) : {};
+  const fileRel = (v: unknown) => (typeof v === 'string' ? path.resolve(path.dirname(configPath), v) : undefined);
+
+  const providerName = String(pick(flags.provider, env.JUPITER_PROVIDER, file.provider as string) ?? '').trim();
+  const explicitBase = pick(flags.baseUrl, env.JUPITER_BASE_URL, (file.baseUrl ?? file.base_url) as string);
+  // A base URL without a provider means "an OpenAI-compatible server I name myself".
+  const provider = providerName || (explicitBase ? 'custom' : 'builtin');
+  const preset = PROVIDERS[provider];
+  if (!preset) throw new UsageError(`--provider: unknown provider "${provider}" (choose ${Object.keys(PROVIDERS).join(', ')})`);
+
+  const iterationsRaw = pick<unknown>(flags.iterations, env.JUPITER_ITERATIONS, file.iterations);
+  const iterations = iterationsRaw === undefined ? DEFAULTS.iterations : parseIntStrict(iterationsRaw, '--iterations', 1);
+  const checkpointRaw = pick<unknown>(flags.checkpoint, env.JUPITER_CHECKPOINT, file.checkpoint);
+  const checkpoint = checkpointRaw === undefined ? Math.min(DEFAULTS.checkpoint, iterations) : parseIntStrict(checkpointRaw, '--checkpoint', 0);
+  if (checkpoint > iterations) {
+    throw new UsageError(`--checkpoint ${checkpoint} is larger than --iterations ${iterations}: use a value from 1 to ${iterations}, or 0 for no checkpoints`);
+  }
+  const budgetRaw = pick<unknown>(flags.contextBudget, env.JUPITER_CONTEXT_BUDGET, file.contextBudget ?? file.context_budget);
+  const contextBudget = budgetRaw === undefined ? DEFAULTS.contextBudget : parseIntStrict(budgetRaw, '--context-budget', 100);
+  const maxCostRaw = pick<unknown>(flags.maxCost, env.JUPITER_MAX_COST, file.maxCost ?? file.max_cost);
+  const maxCost = maxCostRaw === undefined ? undefined : parseNumber(maxCostRaw, '--max-cost');
+  const timeoutRaw = pick<unknown>(flags.timeout, env.JUPITER_TIMEOUT_MS, file.timeoutMs);
+  const timeoutMs = timeoutRaw === undefined ? DEFAULTS.timeoutMs : parseIntStrict(timeoutRaw, '--timeout', 1);
+  const retriesRaw = pick<unknown>(env.JUPITER_MAX_RETRIES, file.maxRetries);
+  const maxRetries = retriesRaw === undefined ? DEFAULTS.maxRetries : parseIntStrict(retriesRaw, 'maxRetries', 0);
+
+  const baseUrl = provider === 'builtin' ? undefined : pick(explicitBase, preset.baseUrl ?? undefined);
+  if (provider === 'custom' && !baseUrl) throw new UsageError('--provider custom needs --base-url (or JUPITER_BASE_URL)');
+  if (baseUrl) {
+    try {
+      new URL(baseUrl);
+    } catch {
+      throw new UsageError(`--base-url: "${baseUrl}" is not a URL`);
+    }
+  }
+  const model = provider === 'builtin' ? undefined : pick(flags.model, env.JUPITER_MODEL, file.model as string, preset.defaultModel ?? undefined);
+  if (provider === 'custom' && !model) throw new UsageError('--provider custom needs --model (or JUPITER_MODEL)');
+
+  let apiKey: string | undefined;
+  let apiKeyVariable: string | undefined;
+  for (const name of ['JUPITER_API_KEY', preset.keyVariable]) {
+    if (name && env[name]) {
+      apiKey = env[name];
+      apiKeyVariable = name;
+      break;
+    }
+  }
+  if (!apiKey) apiKeyVariable = preset.keyVariable ?? 'JUPITER_API_KEY';
+  registerSecret(apiKey);
+
+  const memoryDir = path.resolve(cwd, pick(flags.memory, env.JUPITER_MEMORY) ?? fileRel(file.memory) ?? 'memory');
+  const localProcedures = path.join(cwd, 'procedures');
+  const proceduresDir = path.resolve(
+    cwd,
+    pick(flags.procedures, env.JUPITER_PROCEDURES) ?? fileRel(file.procedures) ?? (existsSync(localProcedures) ? localProcedures : shippedProceduresDir()),
+  );
+
+  const prices: Record<string, Price> = { ...DEFAULT_PRICES };
+  if (file.prices !== undefined) {
+    if (typeof file.prices !== 'object' || file.prices === null) throw new InputError('prices must map model ids to { input, output, cachedInput }', { file: configPath, line: lineOf(readFileSync(configPath, 'utf8'), 'prices') });
+    for (const [m, p] of Object.entries(file.prices as Record<string, Record<string, unknown>>)) {
+      const input = Number(p?.input);
+      const output = Number(p?.output);
+      if (!Number.isFinite(input) || !Number.isFinite(output)) throw new InputError(`prices.${m} needs numeric input and output (USD per 1M tokens)`, { file: configPath });
+      const cached = p?.cachedInput === undefined ? undefined : Number(p.cachedInput);
+      prices[m] = cached === undefined ? { input, output } : { input, output, cachedInput: cached };
+    }
+  }
+
+  return {
+    cwd,
+    configFile: existsSync(configPath) ? configPath : null,
+    goal: pick(flags.goal, file.goal as string),
+    iterations,
+    checkpoint,
+    unattended: Boolean(flags.unattended ?? file.unattended ?? false),
+    json: Boolean(flags.json),
+    memoryDir,
+    proceduresDir,
+    contextBudget,
+    maxCost,
+    provider,
+    baseUrl,
+    model,
+    apiKey,
+    apiKeyVariable,
+    timeoutMs,
+    maxRetries,
+    prices,
+  };
+}

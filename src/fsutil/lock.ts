@@ -1,0 +1,97 @@
+// Exclusive lock files: one process holds a session (or a shared file) at a time; a dead holder's lock is taken over.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isProcessAlive } from './atomic.js';
+import { LockedError } from '../errors.js';
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  since: string;
+  purpose: string;
+}
+
+export interface Lock {
+  readonly file: string;
+  release(): Promise<void>;
+}
+
+async function readInfo(file: string): Promise<LockInfo | null> {
+  try {
+    const info = JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo;
+    return typeof info.pid === 'number' ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+function isStale(info: LockInfo | null): boolean {
+  // A lock file we cannot read was cut short by a crash mid-write: stale.
+  if (!info) return true;
+  if (info.host !== os.hostname()) return false; // cannot check another machine's processes
+  return info.pid !== process.pid && !isProcessAlive(info.pid);
+}
+
+/** Try once to take `file`; throws LockedError naming the holder when a live process holds it. */
+export async function acquireLock(file: string, purpose: string, describe?: (info: LockInfo) => string): Promise<Lock> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), purpose };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await fs.open(file, 'wx', 0o644);
+      try {
+        await handle.writeFile(JSON.stringify(info));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return makeLock(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = await readInfo(file);
+      if (!isStale(holder)) {
+        throw new LockedError(describe && holder ? describe(holder) : `${file} is locked by process ${holder?.pid} on ${holder?.host} since ${holder?.since} (${holder?.purpose})`);
+      }
+      // Take over a dead holder's lock: rename is atomic, so only one contender wins the removal.
+      const grave = `${file}.stale.${process.pid}`;
+      await fs.rename(file, grave).then(() => fs.rm(grave, { force: true }), () => {});
+    }
+  }
+  throw new LockedError(`could not take the lock ${file}`);
+}
+
+/** Wait for a short-held lock (a shared file's read-modify-write), polling with backoff. */
+export async function withLock<T>(file: string, purpose: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  for (;;) {
+    let lock: Lock;
+    try {
+      lock = await acquireLock(file, purpose);
+    } catch (err) {
+      if (!(err instanceof LockedError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+      delay = Math.min(delay * 2, 200);
+      continue;
+    }
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+function makeLock(file: string): Lock {
+  let released = false;
+  return {
+    file,
+    async release() {
+      if (released) return;
+      released = true;
+      const holder = await readInfo(file);
+      if (holder && holder.pid === process.pid) await fs.rm(file, { force: true });
+    },
+  };
+}
