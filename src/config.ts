@@ -102,10 +102,10 @@ function loadConfigFile(file: string): FileConfig {
   } catch (err) {
     throw new InputError(`cannot read config: ${(err as Error).message}`, { file });
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    throw new InputError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
+    throw new InputError(`invalid YAML: ${e.message.split(' at line')[0]!.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
   }
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};

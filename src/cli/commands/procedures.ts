@@ -1,12 +1,31 @@
-// `jupiter procedures`: placeholder until its issue lands.
+// `jupiter procedures`: lists the loaded procedure sets and lints them (exit 2 on errors).
+import chalk from 'chalk';
 import type { Command } from 'commander';
-import { notAvailableYet } from '../not-yet.js';
+import { ExitCode } from '../../errors.js';
+import { loadProceduresWithIssues } from '../../procedures/load.js';
+import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
 
 export function registerProcedures(program: Command): void {
-  program
-    .command('procedures')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notAvailableYet('procedures'));
+  const cmd = program.command('procedures').description('list and lint the procedures');
+  withJson(withProcedures(withConfig(cmd))).action((opts: { json?: boolean; procedures?: string; config?: string }) => {
+    const config = configFrom(opts);
+    const { library, issues } = loadProceduresWithIssues(config.proceduresDir);
+    const errors = issues.filter((i) => i.severity === 'error').length;
+    if (opts.json) {
+      out(JSON.stringify({
+        dir: library.dir,
+        sets: library.sets.map((s) => ({ id: s.id, name: s.name, file: s.file, goals: s.goals.map((g) => ({ id: g.id, description: g.description, facts: g.facts })), actions: s.actions.length, rules: s.rules.length })),
+        issues,
+      }));
+    } else {
+      out(`Procedures in ${library.dir}`);
+      for (const s of library.sets) {
+        out(`${chalk.bold(s.id)}  ${s.name}  (${s.actions.length} actions, ${s.rules.length} rules)`);
+        for (const g of s.goals) out(`  goal ${g.id}: ${g.description} → ${g.facts.join(', ')}`);
+      }
+      for (const i of issues) out(`${i.file}:${i.line}: ${i.severity === 'error' ? chalk.red('error') : chalk.yellow('warning')}: ${i.message}`);
+      out(errors ? chalk.red(`${errors} error(s): fix them before planning`) : chalk.green(`${library.sets.length} set(s), no lint errors`));
+    }
+    process.exitCode = errors ? ExitCode.usage : ExitCode.ok;
+  });
 }

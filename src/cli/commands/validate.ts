@@ -1,12 +1,42 @@
-// `jupiter validate`: placeholder until its issue lands.
+// `jupiter validate <plan>`: checks a plan file against the procedures; exit 0 valid, 1 invalid, 2 unreadable.
 import type { Command } from 'commander';
-import { notAvailableYet } from '../not-yet.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { readPlanFile } from '../../plan-io.js';
+import { loadProcedures } from '../../procedures/load.js';
+import { findTarget, matchGoal } from '../../procedures/target.js';
+import { validatePlan } from '../../procedures/validate.js';
+import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
+import type { Plan } from '../../plan.js';
+import { safeText } from '../../text.js';
+import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
+import { renderValidation } from '../render-validation.js';
+
+function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefined): PlanTarget {
+  if (spec) return findTarget(library, spec);
+  if (plan.procedure) return findTarget(library, plan.goal ? `${plan.procedure}/${plan.goal}` : plan.procedure);
+  try {
+    return matchGoal(library, `${plan.title} ${plan.summary}`);
+  } catch {
+    throw new UsageError('cannot tell which procedure this plan follows: add `procedure:` (and `goal:`) to the plan, or pass --procedure <set>[/<goal>]');
+  }
+}
 
 export function registerValidate(program: Command): void {
-  program
+  const cmd = program
     .command('validate')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notAvailableYet('validate'));
+    .description('validate a plan file (YAML or JSON) against the procedures')
+    .argument('<plan>', 'plan file (YAML or JSON)')
+    .option('--procedure <set[/goal]>', 'procedure set and goal to check against (default: from the plan, else matched from its title)');
+  withJson(withProcedures(withConfig(cmd))).action((file: string, opts: { procedure?: string; json?: boolean; procedures?: string; config?: string }) => {
+    const config = configFrom(opts);
+    const library = loadProcedures(config.proceduresDir);
+    const plan = readPlanFile(file);
+    const result = validatePlan(plan, targetFor(library, plan, opts.procedure));
+    if (opts.json) out(JSON.stringify({ file, ...result }));
+    else {
+      out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
+      renderValidation(result).forEach((l) => out(l));
+    }
+    process.exitCode = result.valid ? ExitCode.ok : ExitCode.failure;
+  });
 }

@@ -1,0 +1,23 @@
+// Renders validation findings for people (colour when the terminal supports it).
+import chalk from 'chalk';
+import type { Finding, ValidationResult } from '../plan.js';
+import { countFindings } from '../procedures/validate.js';
+import { safeText } from '../text.js';
+
+export function findingLine(f: Finding): string[] {
+  const mark = f.severity === 'error' ? chalk.red('error  ') : chalk.yellow('warning');
+  const where = f.step ? `step ${f.step}`.padEnd(8) : 'plan'.padEnd(8);
+  const lines = [`  ${mark} ${where} ${chalk.bold(f.rule)}: ${safeText(f.message, true)}`];
+  if (f.fix) lines.push(`          ${' '.repeat(8)} ${chalk.dim('fix:')} ${safeText(f.fix, true)}`);
+  return lines;
+}
+
+export function verdictLine(v: ValidationResult): string {
+  const { errors, warnings } = countFindings(v);
+  const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+  return v.valid ? `${chalk.green('✔ valid')} (${counts}) against ${v.procedure}/${v.goal}` : `${chalk.red('✖ invalid')}: ${counts} against ${v.procedure}/${v.goal}`;
+}
+
+export function renderValidation(v: ValidationResult): string[] {
+  return [verdictLine(v), ...v.findings.flatMap(findingLine)];
+}

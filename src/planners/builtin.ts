@@ -1,0 +1,95 @@
+// The built-in planner: searches the procedures for a valid plan, steered by memory and human feedback.
+import type { Plan } from '../plan.js';
+import { validatePlan } from '../procedures/validate.js';
+import type { PlanTarget } from '../procedures/types.js';
+import type { MemoryItem } from '../memory/types.js';
+import { planFromActions, searchPlan, type SearchPreferences } from './search.js';
+import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from './types.js';
+
+const NEGATIVE = /\b(remove|drop|without|skip|avoid|never|no|don'?t|do not|stop using|forbid)\b/i;
+const POSITIVE = /\b(add|include|require|must (?:have|include|run)|always|need|needs|missing|use)\b/i;
+
+/** Reads action ids out of a person's feedback: "add notify-stakeholders", "don't use deploy-directly". */
+export function preferencesFromFeedback(target: PlanTarget, feedback: string[]): { require: string[]; avoid: string[] } {
+  const require = new Set<string>();
+  const avoid = new Set<string>();
+  for (const text of feedback) {
+    for (const clause of text.split(/[.;\n]|,\s*(?:and|but)\s+|\bbut\b/i)) {
+      const lower = clause.toLowerCase();
+      for (const a of target.set.actions) {
+        const spaced = a.id.replace(/-/g, ' ');
+        if (!lower.includes(a.id) && !lower.includes(spaced)) continue;
+        if (NEGATIVE.test(clause)) avoid.add(a.id);
+        else if (POSITIVE.test(clause)) require.add(a.id);
+      }
+    }
+  }
+  return { require: [...require], avoid: [...avoid] };
+}
+
+/** Turns recalled memory into search preferences; only lessons seen twice or from a person become prohibitions. */
+export function preferencesFromMemory(items: MemoryItem[]): SearchPreferences {
+  const prefer = new Set<string>();
+  const avoid = new Set<string>();
+  const orderings: { before: string; after: string }[] = [];
+  for (const item of items) {
+    const d = item.data;
+    if (d.type === 'include' && item.kind === 'pattern') prefer.add(d.action);
+    else if (d.type === 'fix') prefer.add(d.action);
+    else if (d.type === 'ordering') orderings.push({ before: d.before, after: d.after });
+    else if (d.type === 'avoid' && (item.human > 0 || item.count >= 2)) avoid.add(d.action);
+    else if (d.type === 'include' && item.kind !== 'pattern' && item.human > 0) prefer.add(d.action);
+  }
+  return { prefer: [...prefer], avoid: [...avoid], orderings };
+}
+
+/** Moves steps to honour preferred orderings, keeping each move only if the plan stays valid. */
+function applyOrderings(target: PlanTarget, actions: string[], orderings: { before: string; after: string }[]): string[] {
+  let current = actions;
+  for (const { before, after } of orderings) {
+    const i = current.indexOf(before);
+    const j = current.indexOf(after);
+    if (i < 0 || j < 0 || i < j) continue;
+    const moved = [...current.slice(0, j), before, ...current.slice(j).filter((_, k) => k !== i - j)];
+    if (validatePlan(planFromActions(target, moved, ''), target).valid) current = moved;
+  }
+  return current;
+}
+
+export class BuiltinPlanner implements Planner {
+  readonly name = 'builtin';
+
+  async propose(req: PlanRequest): Promise<PlanResponse> {
+    if (req.signal.aborted) throw new PlannerError('aborted', 'cancelled');
+    const memory = preferencesFromMemory(req.recall.items);
+    const asked = preferencesFromFeedback(req.target, req.feedback);
+    const notes: string[] = [];
+    const attempts: SearchPreferences[] = [
+      { ...memory, require: asked.require, avoid: [...(memory.avoid ?? []), ...asked.avoid] },
+      { ...memory, require: asked.require, avoid: asked.avoid },
+      { ...memory, require: [], avoid: [], strict: true },
+      { prefer: memory.prefer ?? [], strict: false },
+    ];
+    for (const [n, prefs] of attempts.entries()) {
+      const result = searchPlan(req.target, prefs);
+      if (!result.found) {
+        if (n === 0 && (asked.require.length || asked.avoid.length)) notes.push(`could not honour all feedback (${result.reason})`);
+        if (n === attempts.length - 1) throw new PlannerError('no-plan', result.reason);
+        continue;
+      }
+      const actions = applyOrderings(req.target, result.actions, memory.orderings ?? []);
+      const summary = this.summarize(req, actions, prefs, notes);
+      const plan: Plan = planFromActions(req.target, actions, summary);
+      return { plan, mode: 'builtin', promptChars: 0 };
+    }
+    throw new PlannerError('no-plan', 'no plan found');
+  }
+
+  private summarize(req: PlanRequest, actions: string[], prefs: SearchPreferences, notes: string[]): string {
+    const parts = [`Shortest plan satisfying ${req.target.set.name} for "${req.goal}" (${actions.length} steps).`];
+    if (prefs.require?.length) parts.push(`Includes ${prefs.require.join(', ')} as asked.`);
+    if (prefs.avoid?.length) parts.push(`Avoids ${prefs.avoid.join(', ')}.`);
+    if (req.feedback.length) parts.push(`Addresses feedback: ${req.feedback.map((f) => `"${f}"`).join('; ')}.`);
+    return [...parts, ...notes].join(' ');
+  }
+}

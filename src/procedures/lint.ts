@@ -1,0 +1,95 @@
+// Cross-checks loaded procedure sets: duplicate ids, facts nothing provides, rules naming unknown actions.
+import type { LintIssue, ProcedureLibrary, ProcedureSet, Rule, SourceRef } from './types.js';
+
+function issue(src: SourceRef | undefined, fallback: string, message: string, severity: LintIssue['severity'] = 'error'): LintIssue {
+  return { severity, file: src?.file ?? fallback, line: src?.line ?? 1, message };
+}
+
+function duplicates<T extends { id: string; source?: SourceRef }>(items: T[], what: string, file: string): LintIssue[] {
+  const seen = new Map<string, T>();
+  const out: LintIssue[] = [];
+  for (const item of items) {
+    const first = seen.get(item.id);
+    if (first) out.push(issue(item.source, file, `duplicate ${what} id "${item.id}" (first declared on line ${first.source?.line ?? '?'})`));
+    else seen.set(item.id, item);
+  }
+  return out;
+}
+
+function ruleActions(rule: Rule): string[] {
+  switch (rule.kind) {
+    case 'ordering':
+      return [rule.before, rule.after];
+    case 'required':
+    case 'forbidden':
+      return [rule.action];
+    case 'segregation':
+      return [...rule.actions];
+    case 'required-fields':
+      return rule.actions ?? [];
+    case 'max-steps':
+      return [];
+  }
+}
+
+/** Facts reachable from `initial` ignoring delete effects and rules (a relaxed plan graph). */
+export function relaxedReachable(set: ProcedureSet, initial: string[], excluded: ReadonlySet<string> = new Set()): Set<string> {
+  const facts = new Set(initial);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const a of set.actions) {
+      if (excluded.has(a.id) || !a.requires.every((f) => facts.has(f))) continue;
+      for (const f of a.provides) if (!facts.has(f)) facts.add(f), (grew = true);
+    }
+  }
+  return facts;
+}
+
+export function lintSet(set: ProcedureSet): LintIssue[] {
+  const out: LintIssue[] = [];
+  const file = set.file;
+  out.push(...duplicates(set.actions, 'action', file), ...duplicates(set.goals, 'goal', file), ...duplicates(set.rules, 'rule', file));
+  if (set.goals.length === 0) out.push(issue(undefined, file, `procedure "${set.id}" declares no goals`));
+  const actionIds = new Set(set.actions.map((a) => a.id));
+  const provided = new Set([...set.initial, ...set.goals.flatMap((g) => g.initial ?? []), ...set.actions.flatMap((a) => a.provides)]);
+  for (const a of set.actions) {
+    for (const f of a.requires) {
+      if (!provided.has(f)) out.push(issue(a.source, file, `action "${a.id}" requires fact "${f}" that no action provides and no starting state holds`));
+    }
+  }
+  const forbidden = new Set<string>();
+  for (const rule of set.rules) {
+    for (const id of ruleActions(rule)) {
+      if (!actionIds.has(id)) out.push(issue(rule.source, file, `rule "${rule.id}" names unknown action "${id}"`));
+    }
+    if (rule.kind === 'forbidden') forbidden.add(rule.action);
+    if (rule.kind === 'ordering' && rule.before === rule.after) out.push(issue(rule.source, file, `rule "${rule.id}" orders "${rule.before}" before itself`));
+    if (rule.kind === 'segregation' && rule.actions[0] === rule.actions[1]) out.push(issue(rule.source, file, `rule "${rule.id}" segregates "${rule.actions[0]}" from itself`));
+  }
+  for (const rule of set.rules) {
+    if (rule.kind === 'required' && forbidden.has(rule.action)) out.push(issue(rule.source, file, `rule "${rule.id}" requires "${rule.action}", which another rule forbids`));
+  }
+  for (const goal of set.goals) {
+    const start = goal.initial ?? set.initial;
+    for (const f of goal.facts) {
+      if (!provided.has(f)) out.push(issue(goal.source, file, `goal "${goal.id}" needs fact "${f}" that no action provides`));
+    }
+    const reachable = relaxedReachable(set, start, forbidden);
+    const unreachable = goal.facts.filter((f) => provided.has(f) && !reachable.has(f));
+    if (unreachable.length > 0) out.push(issue(goal.source, file, `goal "${goal.id}" cannot be reached: no allowed chain of actions provides ${unreachable.map((f) => `"${f}"`).join(', ')}`, 'warning'));
+  }
+  return out;
+}
+
+export function lintLibrary(library: ProcedureLibrary): LintIssue[] {
+  const out: LintIssue[] = [];
+  const seen = new Map<string, string>();
+  for (const set of library.sets) {
+    const first = seen.get(set.id);
+    if (first) out.push(issue(undefined, set.file, `duplicate procedure id "${set.id}" (also in ${first})`));
+    else seen.set(set.id, set.file);
+    out.push(...lintSet(set));
+  }
+  return out.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}

@@ -1,0 +1,270 @@
+// Loads procedure sets from YAML files and reports every mistake with its file and line.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { InputError } from '../errors.js';
+import { lintLibrary } from './lint.js';
+import { RULE_KINDS, type ActionDef, type GoalDef, type LintIssue, type ProcedureLibrary, type ProcedureSet, type Rule, type Severity } from './types.js';
+
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const ID = /^[a-z0-9][a-z0-9._-]*$/i;
+
+/** Collects issues for one file; `fail` records an error and aborts that file. */
+class FileReader {
+  readonly issues: LintIssue[] = [];
+  constructor(
+    readonly file: string,
+    private readonly lines: LineCounter,
+  ) {}
+  line(node: unknown): number {
+    const range = (node as Node | undefined)?.range;
+    return range ? this.lines.linePos(range[0]).line : 1;
+  }
+  error(node: unknown, message: string): void {
+    this.issues.push({ severity: 'error', file: this.file, line: this.line(node), message });
+  }
+}
+
+class Abort extends Error {}
+
+function get(map: YAMLMap, key: string): Node | undefined {
+  return map.get(key, true) as Node | undefined;
+}
+
+function str(r: FileReader, map: YAMLMap, key: string, where: string, required = true): string | undefined {
+  const node = get(map, key);
+  if (node === undefined || (isScalar(node) && (node.value === null || node.value === ''))) {
+    if (required) r.error(map, `${where}: "${key}" is missing`);
+    return undefined;
+  }
+  if (!isScalar(node) || (typeof node.value !== 'string' && typeof node.value !== 'number')) {
+    r.error(node, `${where}: "${key}" must be text`);
+    return undefined;
+  }
+  return String(node.value).trim();
+}
+
+function strList(r: FileReader, map: YAMLMap, key: string, where: string): string[] {
+  const node = get(map, key);
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) {
+    r.error(node, `${where}: "${key}" must be a list`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const item of node.items) {
+    if (!isScalar(item) || (typeof item.value !== 'string' && typeof item.value !== 'number') || String(item.value).trim() === '') {
+      r.error(item, `${where}: every entry of "${key}" must be non-empty text`);
+      continue;
+    }
+    out.push(String(item.value).trim());
+  }
+  return out;
+}
+
+function checkKeys(r: FileReader, map: YAMLMap, allowed: string[], where: string): void {
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    if (!allowed.includes(key)) r.error(pair.key, `${where}: unknown field "${key}" (expected ${allowed.join(', ')})`);
+  }
+}
+
+function checkId(r: FileReader, node: YAMLMap, id: string | undefined, where: string): id is string {
+  if (id === undefined) return false;
+  if (!ID.test(id)) {
+    r.error(get(node, 'id'), `${where}: id "${id}" may only hold letters, digits, ".", "_" and "-"`);
+    return false;
+  }
+  return true;
+}
+
+function readAction(r: FileReader, node: Node): ActionDef | undefined {
+  if (!isMap(node)) return r.error(node, 'each action must be a mapping'), undefined;
+  const id = str(r, node, 'id', 'action');
+  const where = `action "${id ?? '?'}"`;
+  checkKeys(r, node, ['id', 'description', 'requires', 'provides', 'removes', 'fields', 'role'], where);
+  if (!checkId(r, node, id, 'action')) return undefined;
+  const action: ActionDef = {
+    id,
+    description: str(r, node, 'description', where) ?? '',
+    requires: strList(r, node, 'requires', where),
+    provides: strList(r, node, 'provides', where),
+    removes: strList(r, node, 'removes', where),
+    fields: strList(r, node, 'fields', where),
+    source: { file: r.file, line: r.line(node) },
+  };
+  const role = str(r, node, 'role', where, false);
+  if (role) action.role = role;
+  if (action.provides.length === 0 && action.removes.length === 0) r.error(node, `${where}: provides no facts and removes none, so it can never help a plan`);
+  return action;
+}
+
+function readGoal(r: FileReader, node: Node): GoalDef | undefined {
+  if (!isMap(node)) return r.error(node, 'each goal must be a mapping'), undefined;
+  const id = str(r, node, 'id', 'goal');
+  const where = `goal "${id ?? '?'}"`;
+  checkKeys(r, node, ['id', 'description', 'keywords', 'facts', 'initial'], where);
+  if (!checkId(r, node, id, 'goal')) return undefined;
+  const goal: GoalDef = {
+    id,
+    description: str(r, node, 'description', where) ?? '',
+    keywords: strList(r, node, 'keywords', where),
+    facts: strList(r, node, 'facts', where),
+    source: { file: r.file, line: r.line(node) },
+  };
+  if (goal.facts.length === 0) r.error(node, `${where}: "facts" must list at least one goal fact`);
+  if (get(node, 'initial') !== undefined) goal.initial = strList(r, node, 'initial', where);
+  return goal;
+}
+
+const RULE_FIELDS: Record<string, string[]> = {
+  ordering: ['before', 'after'],
+  required: ['action'],
+  forbidden: ['action'],
+  segregation: ['actions'],
+  'max-steps': ['max'],
+  'required-fields': ['fields', 'actions'],
+};
+
+function readRule(r: FileReader, node: Node): Rule | undefined {
+  if (!isMap(node)) return r.error(node, 'each rule must be a mapping'), undefined;
+  const id = str(r, node, 'id', 'rule');
+  const where = `rule "${id ?? '?'}"`;
+  const kind = str(r, node, 'kind', where);
+  if (kind === undefined) return undefined;
+  if (!(RULE_KINDS as readonly string[]).includes(kind)) {
+    r.error(get(node, 'kind'), `${where}: unknown rule kind "${kind}" (expected ${RULE_KINDS.join(', ')})`);
+    return undefined;
+  }
+  checkKeys(r, node, ['id', 'kind', 'severity', 'description', ...RULE_FIELDS[kind]!], where);
+  if (!checkId(r, node, id, 'rule')) return undefined;
+  const sevText = str(r, node, 'severity', where, false) ?? 'error';
+  if (sevText !== 'error' && sevText !== 'warning') r.error(get(node, 'severity'), `${where}: severity must be "error" or "warning", got "${sevText}"`);
+  const base = { id, severity: (sevText === 'warning' ? 'warning' : 'error') as Severity, description: str(r, node, 'description', where, false), source: { file: r.file, line: r.line(node) } };
+  if (base.description === undefined) delete base.description;
+  switch (kind) {
+    case 'ordering': {
+      const before = str(r, node, 'before', where);
+      const after = str(r, node, 'after', where);
+      return before && after ? { ...base, kind, before, after } : undefined;
+    }
+    case 'required':
+    case 'forbidden': {
+      const action = str(r, node, 'action', where);
+      return action ? { ...base, kind, action } : undefined;
+    }
+    case 'segregation': {
+      const actions = strList(r, node, 'actions', where);
+      if (actions.length !== 2) return r.error(node, `${where}: "actions" must name exactly two actions`), undefined;
+      return { ...base, kind, actions: [actions[0]!, actions[1]!] };
+    }
+    case 'max-steps': {
+      const maxNode = get(node, 'max');
+      const max = isScalar(maxNode) ? Number(maxNode.value) : NaN;
+      if (!Number.isInteger(max) || max < 1) return r.error(maxNode ?? node, `${where}: "max" must be a whole number of at least 1`), undefined;
+      return { ...base, kind, max };
+    }
+    default: {
+      const fields = strList(r, node, 'fields', where);
+      if (fields.length === 0) return r.error(node, `${where}: "fields" must list at least one field`), undefined;
+      const actions = get(node, 'actions') === undefined ? undefined : strList(r, node, 'actions', where);
+      return actions ? { ...base, kind: 'required-fields', fields, actions } : { ...base, kind: 'required-fields', fields };
+    }
+  }
+}
+
+function seq(r: FileReader, map: YAMLMap, key: string, required: boolean): Node[] {
+  const node = get(map, key);
+  if (node === undefined || (isScalar(node) && node.value === null)) {
+    if (required) r.error(map, `"${key}" is missing`);
+    return [];
+  }
+  if (!isSeq(node)) return r.error(node, `"${key}" must be a list`), [];
+  return node.items as Node[];
+}
+
+/** Parses one procedure file; returns the set (when readable) and every issue found. */
+export function parseProcedureText(text: string, file: string): { set: ProcedureSet | undefined; issues: LintIssue[] } {
+  const lines = new LineCounter();
+  const r = new FileReader(file, lines);
+  try {
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) r.issues.push({ severity: 'error', file, line: e.linePos?.[0]?.line ?? 1, message: `invalid YAML: ${e.message.split(' at line')[0]!.split('\n')[0]}` });
+      throw new Abort();
+    }
+    const root = doc.contents;
+    if (!isMap(root)) {
+      r.error(root, 'a procedure file must be a mapping with id, name, initial, goals, actions and rules');
+      throw new Abort();
+    }
+    checkKeys(r, root, ['id', 'name', 'description', 'initial', 'goals', 'actions', 'rules'], 'procedure');
+    const id = str(r, root, 'id', 'procedure');
+    if (!checkId(r, root, id, 'procedure')) throw new Abort();
+    const set: ProcedureSet = {
+      id,
+      name: str(r, root, 'name', 'procedure', false) ?? id,
+      description: str(r, root, 'description', 'procedure', false) ?? '',
+      file,
+      initial: strList(r, root, 'initial', 'procedure'),
+      goals: seq(r, root, 'goals', true).map((n) => readGoal(r, n)).filter((g): g is GoalDef => g !== undefined),
+      actions: seq(r, root, 'actions', true).map((n) => readAction(r, n)).filter((a): a is ActionDef => a !== undefined),
+      rules: seq(r, root, 'rules', false).map((n) => readRule(r, n)).filter((x): x is Rule => x !== undefined),
+    };
+    return { set, issues: r.issues };
+  } catch (err) {
+    if (err instanceof Abort) return { set: undefined, issues: r.issues };
+    throw err;
+  }
+}
+
+function procedureFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new InputError('not a folder', { file: dir });
+    entries = readdirSync(dir);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`cannot read procedures folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: dir });
+  }
+  const files = entries.filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => path.join(dir, f));
+  if (files.length === 0) throw new InputError('no procedure files (*.yaml) found: run `jupiter init` or pass --procedures', { file: dir });
+  return files;
+}
+
+/** Loads every set in `dir` and lints them; never throws for a mistake inside a file. */
+export function loadProceduresWithIssues(dir: string): { library: ProcedureLibrary; issues: LintIssue[] } {
+  const sets: ProcedureSet[] = [];
+  const issues: LintIssue[] = [];
+  for (const file of procedureFiles(dir)) {
+    const size = statSync(file).size;
+    if (size > MAX_FILE_BYTES) {
+      issues.push({ severity: 'error', file, line: 1, message: `file is ${size} bytes; procedure files are limited to ${MAX_FILE_BYTES}` });
+      continue;
+    }
+    const buf = readFileSync(file);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+    if (text.includes('\uFFFD')) {
+      issues.push({ severity: 'error', file, line: text.slice(0, text.indexOf('\uFFFD')).split('\n').length, message: 'file is not valid UTF-8' });
+      continue;
+    }
+    const parsed = parseProcedureText(text, file);
+    issues.push(...parsed.issues);
+    if (parsed.set) sets.push(parsed.set);
+  }
+  const library = { dir, sets };
+  issues.push(...lintLibrary(library));
+  return { library, issues };
+}
+
+/** Loads the library; the first error (by file and line) becomes a one-line InputError. */
+export function loadProcedures(dir: string): ProcedureLibrary {
+  const { library, issues } = loadProceduresWithIssues(dir);
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more: run \`jupiter procedures\`)` : '';
+    throw new InputError(first.message + more, { file: first.file, line: first.line });
+  }
+  return library;
+}

@@ -1,0 +1,146 @@
+// The plan validator: simulates a plan step by step (STRIPS semantics, as VAL does), then checks every rule.
+import type { Finding, Plan, PlanStep, ValidationResult } from '../plan.js';
+import type { ActionDef, PlanTarget, ProcedureSet, Rule } from './types.js';
+
+/** Actions that add `fact`, allowed ones first. */
+export function providersOf(set: ProcedureSet, fact: string): ActionDef[] {
+  const forbidden = new Set(set.rules.filter((r) => r.kind === 'forbidden').map((r) => (r as { action: string }).action));
+  return set.actions.filter((a) => a.provides.includes(fact)).sort((a, b) => Number(forbidden.has(a.id)) - Number(forbidden.has(b.id)));
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+function closest(set: ProcedureSet, id: string): string | undefined {
+  let best: { id: string; d: number } | undefined;
+  for (const a of set.actions) {
+    const d = distance(a.id, id.toLowerCase());
+    if (!best || d < best.d) best = { id: a.id, d };
+  }
+  return best && best.d <= Math.max(3, Math.floor(id.length / 3)) ? best.id : undefined;
+}
+
+const filled = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
+const ownerOf = (s: PlanStep) => (filled(s.owner) ? String(s.owner).trim().toLowerCase() : undefined);
+const list = (facts: string[]) => facts.map((f) => `\`${f}\``).join(', ');
+
+/** Steps (0-based) whose action is `id`. */
+function stepsOf(plan: Plan, id: string): number[] {
+  const out: number[] = [];
+  plan.steps.forEach((s, i) => s.action === id && out.push(i));
+  return out;
+}
+
+function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: string[], findings: Finding[], covered: Set<string>): Set<string> {
+  const actions = new Map(set.actions.map((a) => [a.id, a]));
+  const state = new Set(initial);
+  plan.steps.forEach((step, i) => {
+    const n = i + 1;
+    const action = actions.get(step.action);
+    if (!action) {
+      const guess = closest(set, step.action);
+      findings.push({ severity: 'error', rule: 'unknown-action', step: n, message: `step ${n}: "${step.action}" is not an action of ${set.id}`, fix: guess ? `did you mean "${guess}"?` : `use one of: ${set.actions.map((a) => a.id).join(', ')}` });
+      return;
+    }
+    const missing = action.requires.filter((f) => !state.has(f));
+    for (const fact of missing) {
+      const provider = providersOf(set, fact)[0];
+      findings.push({
+        severity: 'error',
+        rule: 'precondition',
+        step: n,
+        message: `step ${n}: ${action.id} needs \`${fact}\`, which does not hold at that point`,
+        fix: provider ? `${action.id} needs \`${fact}\`: add ${provider.id} before step ${n}` : `nothing provides \`${fact}\``,
+      });
+    }
+    for (const field of action.fields) {
+      if (!filled(step[field]) && !covered.has(`${n}:${field}`)) findings.push({ severity: 'error', rule: 'missing-field', step: n, message: `step ${n}: ${action.id} must fill "${field}"`, fix: `set ${field} on step ${n}` });
+    }
+    // STRIPS: delete effects first, then add effects (an action that removes and adds a fact keeps it).
+    for (const f of action.removes) state.delete(f);
+    for (const f of action.provides) state.add(f);
+  });
+  const unmet = goalFacts.filter((f) => !state.has(f));
+  if (unmet.length > 0) {
+    const adds = [...new Set(unmet.map((f) => providersOf(set, f)[0]?.id).filter((x): x is string => !!x))];
+    findings.push({ severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix: adds.length ? `add ${adds.join(', ')} (and what they need) at the end` : `no action provides ${list(unmet)}` });
+  }
+  return state;
+}
+
+function checkRule(rule: Rule, plan: Plan): Finding[] {
+  const base = { severity: rule.severity, rule: rule.id };
+  const why = rule.description ? ` (${rule.description})` : '';
+  switch (rule.kind) {
+    case 'ordering': {
+      const befores = stepsOf(plan, rule.before);
+      const firstBefore = befores.length ? befores[0]! : Infinity;
+      return stepsOf(plan, rule.after)
+        .filter((i) => i < firstBefore)
+        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}`, fix: `add ${rule.before} before step ${i + 1}` }));
+    }
+    case 'required':
+      return stepsOf(plan, rule.action).length ? [] : [{ ...base, message: `the plan has no ${rule.action} step${why}`, fix: `add ${rule.action}` }];
+    case 'forbidden':
+      return stepsOf(plan, rule.action).map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} is forbidden${why}`, fix: `remove step ${i + 1}` }));
+    case 'segregation': {
+      const [a, b] = rule.actions;
+      const out: Finding[] = [];
+      for (const i of stepsOf(plan, a)) {
+        for (const j of stepsOf(plan, b)) {
+          const owner = ownerOf(plan.steps[i]!);
+          if (owner !== undefined && owner === ownerOf(plan.steps[j]!)) {
+            const [later, other] = i > j ? [i, j] : [j, i];
+            const name = String(plan.steps[other]!.owner).trim();
+            out.push({ ...base, step: later + 1, message: `steps ${i + 1} (${a}) and ${j + 1} (${b}) have the same owner "${name}"${why}`, fix: `assign step ${later + 1} to someone other than ${name}` });
+          }
+        }
+      }
+      return out;
+    }
+    case 'max-steps':
+      return plan.steps.length > rule.max ? [{ ...base, message: `the plan has ${plan.steps.length} steps; at most ${rule.max} are allowed${why}`, fix: `remove ${plan.steps.length - rule.max} step(s)` }] : [];
+    case 'required-fields': {
+      const out: Finding[] = [];
+      plan.steps.forEach((s, i) => {
+        if (rule.actions && !rule.actions.includes(s.action)) return;
+        for (const f of rule.fields) if (!filled(s[f])) out.push({ ...base, step: i + 1, message: `step ${i + 1}: ${s.action} has no ${f}${why}`, fix: `set ${f} on step ${i + 1}` });
+      });
+      return out;
+    }
+  }
+}
+
+/** Every finding, not just the first; `valid` when no finding is an error. */
+export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
+  const { set, goal } = target;
+  const findings: Finding[] = [];
+  if (plan.steps.length === 0) findings.push({ severity: 'error', rule: 'empty', message: 'the plan has no steps', fix: 'add steps' });
+  // A field both the action and a required-fields rule ask for is reported once, under the rule.
+  const ruleFindings = set.rules.flatMap((rule) => checkRule(rule, plan));
+  const covered = new Set<string>();
+  for (const rule of set.rules) {
+    if (rule.kind !== 'required-fields') continue;
+    plan.steps.forEach((s, i) => (!rule.actions || rule.actions.includes(s.action)) && rule.fields.forEach((f) => covered.add(`${i + 1}:${f}`)));
+  }
+  const state = simulate(plan, set, goal.initial ?? set.initial, goal.facts, findings, covered);
+  findings.push(...ruleFindings);
+  findings.sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity));
+  return { valid: !findings.some((f) => f.severity === 'error'), procedure: set.id, goal: goal.id, findings, finalFacts: [...state].sort() };
+}
+
+export function countFindings(result: ValidationResult): { errors: number; warnings: number } {
+  const errors = result.findings.filter((f) => f.severity === 'error').length;
+  return { errors, warnings: result.findings.length - errors };
+}
