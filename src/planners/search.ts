@@ -149,19 +149,20 @@ export function searchPlan(target: PlanTarget, prefs: SearchPreferences = {}): S
   const start = new Uint8Array(nFacts);
   for (const f of init) start[f] = 1;
   type NodeT = { state: Uint8Array; g: number; depth: number; parent: NodeT | null; op: string | null };
+  // The empty plan is its own node: a plan needs at least one step even when the goal already holds.
   const key = (s: Uint8Array) => s.join('');
-  const best = new Map<string, number>([[key(start), 0]]);
+  const best = new Map<string, number>();
   const open = new MinHeap<NodeT>();
   open.push(hmax(start, ops, goalFacts, nFacts), { state: start, g: 0, depth: 0, parent: null, op: null });
   let expanded = 0;
   while (open.size > 0) {
     const node = open.pop()!;
-    if (goalFacts.every((f) => node.state[f])) {
+    if (node.depth > 0 && goalFacts.every((f) => node.state[f])) {
       const actions: string[] = [];
       for (let n: NodeT | null = node; n && n.op; n = n.parent) actions.push(n.op);
       return { found: true, actions: actions.reverse(), expanded };
     }
-    if ((best.get(key(node.state)) ?? Infinity) < node.g - 1e-9) continue;
+    if (node.depth > 0 && (best.get(key(node.state)) ?? Infinity) < node.g - 1e-9) continue;
     if (++expanded > limit) return { found: false, reason: `no plan found within ${limit} search steps`, expanded };
     if (node.depth >= maxSteps) continue;
     for (const op of ops) {
