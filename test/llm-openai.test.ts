@@ -1,0 +1,285 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { DEFAULT_PRICES } from '../src/config.js';
+import { forgetOutputModes, OpenAIPlanner } from '../src/planners/openai.js';
+import type { OpenAIPlannerOptions } from '../src/planners/openai.js';
+import { PlannerError } from '../src/planners/types.js';
+import type { PlanRequest } from '../src/planners/types.js';
+import type { PlanTarget } from '../src/procedures/types.js';
+import { startFakeOpenAI } from './support/fake-openai.js';
+import type { FakeOpenAI, Script } from './support/fake-openai.js';
+
+const API_KEY = 'sk-test-fake-key-123';
+
+const target: PlanTarget = {
+  set: {
+    id: 'release',
+    name: 'Release',
+    description: 'Release a library.',
+    file: 'release.yaml',
+    initial: ['code-ready'],
+    goals: [],
+    actions: [
+      { id: 'build', description: 'Build artefacts', requires: ['code-ready'], provides: ['built'], removes: [], fields: ['owner'] },
+      { id: 'test', description: 'Run tests', requires: ['built'], provides: ['tested'], removes: [], fields: ['owner', 'evidence'] },
+      { id: 'publish', description: 'Publish the package', requires: ['tested'], provides: ['published'], removes: [], fields: ['owner'] },
+    ],
+    rules: [{ id: 'test-first', kind: 'ordering', severity: 'error', before: 'test', after: 'publish' }],
+  },
+  goal: { id: 'release', description: 'Library published', keywords: ['release'], facts: ['published'] },
+};
+
+const PLAN = {
+  title: 'Release v1',
+  summary: 'Build, test and publish.',
+  steps: [
+    { action: 'build', description: 'Build artefacts', owner: 'dev', evidence: 'ci' },
+    { action: 'test', description: 'Run the tests', owner: 'dev', evidence: 'report' },
+    { action: 'publish', description: 'Publish to npm', owner: 'maintainer', evidence: 'npm page' },
+  ],
+};
+const PLAN_JSON = JSON.stringify(PLAN);
+
+let servers: FakeOpenAI[] = [];
+let tmp: string;
+
+beforeEach(async () => {
+  forgetOutputModes();
+  tmp = await mkdtemp(path.join(tmpdir(), 'jupiter-llm-'));
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function serve(script: Script): Promise<FakeOpenAI> {
+  const server = await startFakeOpenAI(script);
+  servers.push(server);
+  return server;
+}
+
+function planner(server: FakeOpenAI, over: Partial<OpenAIPlannerOptions> = {}): OpenAIPlanner {
+  const client = new OpenAI({ apiKey: API_KEY, baseURL: server.url });
+  return new OpenAIPlanner({ client, model: 'gpt-4o-mini', baseUrl: server.url, prices: DEFAULT_PRICES, maxRetries: 2, timeoutMs: 5_000, backoffBaseMs: 10, ...over });
+}
+
+function request(over: Partial<PlanRequest> = {}): PlanRequest {
+  return {
+    goal: 'Release the library',
+    target,
+    iteration: 1,
+    currentPlan: null,
+    currentFindings: [],
+    recall: { items: [], tokens: 0, budget: 4000, total: 0 },
+    feedback: [],
+    signal: new AbortController().signal,
+    ...over,
+  };
+}
+
+async function plannerError(p: Promise<unknown>): Promise<PlannerError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(PlannerError);
+    return err as PlannerError;
+  }
+  throw new Error('expected a PlannerError');
+}
+
+const formats = (s: FakeOpenAI) => s.chatRequests().map((r) => r.body.response_format?.type ?? 'none');
+const lastUserMessage = (s: FakeOpenAI, i: number) => {
+  const msgs = s.chatRequests()[i]!.body.messages!;
+  return String(msgs[msgs.length - 1]!.content);
+};
+
+describe('OpenAIPlanner against a local OpenAI-compatible server', () => {
+  it('streams a plan and reports the usage and cost the server reported', async () => {
+    const server = await serve([{ content: PLAN_JSON, usage: { prompt_tokens: 1200, completion_tokens: 150, cached_tokens: 1000 } }]);
+    const progress: number[] = [];
+    const res = await planner(server).propose(request({ onProgress: (p) => progress.push(p.tokens) }));
+
+    expect(res.plan).toEqual(PLAN);
+    expect(res.mode).toBe('json_schema');
+    expect(res.usage).toEqual({ promptTokens: 1200, completionTokens: 150, cachedTokens: 1000 });
+    expect(res.costUsd).toBeCloseTo((200 * 0.15 + 1000 * 0.075 + 150 * 0.6) / 1e6, 12);
+    expect(res.promptChars).toBeGreaterThan(1000);
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.at(-1)).toBe(Math.round(PLAN_JSON.length / 4));
+
+    const [req] = server.chatRequests();
+    expect(req!.body).toMatchObject({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, temperature: 0.2 });
+    expect(req!.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'plan', strict: false } });
+    expect(req!.body.messages!.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(req!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+  });
+
+  it('reports zero cost for a model without a price', async () => {
+    const server = await serve([{ content: PLAN_JSON }]);
+    const res = await planner(server, { model: 'my-local-llama' }).propose(request());
+    expect(res.costUsd).toBe(0);
+    expect(res.usage!.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('falls back to json_object when json_schema is rejected', async () => {
+    const server = await serve([{ rejectResponseFormat: 'json_schema', then: { content: PLAN_JSON } }]);
+    const res = await planner(server).propose(request());
+    expect(res.mode).toBe('json_object');
+    expect(formats(server)).toEqual(['json_schema', 'json_object']);
+  });
+
+  it('falls back to plain text and repairs prose and fences when both formats are rejected', async () => {
+    const sloppy = "Sure! Here's your plan:\n```json\n{title: 'Release v1', summary: 'Build, test and publish.', steps: [{action: 'build',}, {action: 'test'}, {action: 'publish'},],}\n```\nGood luck!";
+    const server = await serve([{ rejectResponseFormat: 'both', then: { content: sloppy } }]);
+    const res = await planner(server).propose(request());
+    expect(res.mode).toBe('text');
+    expect(res.plan.steps.map((s) => s.action)).toEqual(['build', 'test', 'publish']);
+    expect(formats(server)).toEqual(['json_schema', 'json_object', 'none']);
+  });
+
+  it('remembers the working mode in memory and on disk', async () => {
+    const cache = path.join(tmp, 'state', 'modes.json');
+    const server = await serve([{ rejectResponseFormat: 'json_schema', then: { content: PLAN_JSON } }]);
+    const p = planner(server, { modeCachePath: cache });
+    await p.propose(request());
+    await p.propose(request({ iteration: 2 }));
+    expect(formats(server)).toEqual(['json_schema', 'json_object', 'json_object']);
+    expect(JSON.parse(await readFile(cache, 'utf8'))).toEqual({ [`${server.url}|gpt-4o-mini`]: 'json_object' });
+
+    // A new process (memory forgotten) reads the mode from the file.
+    forgetOutputModes();
+    const res = await planner(server, { modeCachePath: cache }).propose(request({ iteration: 3 }));
+    expect(res.mode).toBe('json_object');
+    expect(formats(server)).toEqual(['json_schema', 'json_object', 'json_object', 'json_object']);
+  });
+
+  it('honours retry-after on 429 and then succeeds', async () => {
+    const server = await serve([{ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'Rate limit reached' } } }, { content: PLAN_JSON }]);
+    const retries: { attempt: number; reason: string; delayMs: number }[] = [];
+    const res = await planner(server).propose(request({ onRetry: (r) => retries.push(r) }));
+    expect(res.plan).toEqual(PLAN);
+    expect(retries).toEqual([{ attempt: 1, reason: expect.stringContaining('rate limited') as string, delayMs: 1000 }]);
+    const [a, b] = server.chatRequests();
+    expect(b!.time - a!.time).toBeGreaterThanOrEqual(900);
+  });
+
+  it('honours retry-after-ms on 429', async () => {
+    const server = await serve([{ status: 429, headers: { 'retry-after-ms': '250' } }, { content: PLAN_JSON }]);
+    const retries: number[] = [];
+    await planner(server).propose(request({ onRetry: (r) => retries.push(r.delayMs) }));
+    expect(retries).toEqual([250]);
+    const [a, b] = server.chatRequests();
+    expect(b!.time - a!.time).toBeGreaterThanOrEqual(200);
+  });
+
+  it('retries a 500 and then succeeds', async () => {
+    const server = await serve([{ status: 500 }, { content: PLAN_JSON }]);
+    const retries: string[] = [];
+    const res = await planner(server).propose(request({ onRetry: (r) => retries.push(r.reason) }));
+    expect(res.plan).toEqual(PLAN);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toContain('server error');
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
+  it('gives up with a server error after maxRetries + 1 requests', async () => {
+    const server = await serve([{ status: 503, body: { error: { message: 'overloaded' } } }]);
+    const err = await plannerError(planner(server, { maxRetries: 3 }).propose(request()));
+    expect(err.kind).toBe('server');
+    expect(err.message).toContain(server.url);
+    expect(err.message).toContain('after 4 attempts');
+    expect(err.message).not.toContain('\n');
+    expect(server.chatRequests()).toHaveLength(4);
+  });
+
+  it('times out a hung request', async () => {
+    const server = await serve([{ hang: true }]);
+    const started = Date.now();
+    const err = await plannerError(planner(server, { timeoutMs: 200, maxRetries: 1 }).propose(request()));
+    expect(err.kind).toBe('timeout');
+    expect(err.message).toContain(server.url);
+    expect(server.chatRequests()).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('retries a stream cut mid-plan and succeeds', async () => {
+    const server = await serve([{ cutAfterChars: 60, content: PLAN_JSON }, { content: PLAN_JSON }]);
+    const retries: string[] = [];
+    const res = await planner(server).propose(request({ onRetry: (r) => retries.push(r.reason) }));
+    expect(res.plan).toEqual(PLAN);
+    expect(retries).toHaveLength(1);
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
+  it('retries a stream that ends without a finish reason', async () => {
+    const server = await serve([{ content: PLAN_JSON.slice(0, 50), finish: false }, { content: PLAN_JSON }]);
+    const retries: string[] = [];
+    const res = await planner(server).propose(request({ onRetry: (r) => retries.push(r.reason) }));
+    expect(res.plan).toEqual(PLAN);
+    expect(retries).toEqual([expect.stringContaining('ended before the model finished')]);
+  });
+
+  it('asks once more with the error, then fails as unparseable', async () => {
+    const server = await serve([{ content: 'I cannot produce a plan for that.' }]);
+    const err = await plannerError(planner(server).propose(request()));
+    expect(err.kind).toBe('unparseable');
+    const reqs = server.chatRequests();
+    expect(reqs).toHaveLength(2);
+    const second = reqs[1]!.body.messages!;
+    expect(second.slice(-2)).toEqual([
+      { role: 'assistant', content: 'I cannot produce a plan for that.' },
+      { role: 'user', content: 'Your previous answer could not be used: no JSON object found in the answer. Reply with only the corrected JSON plan.' },
+    ]);
+  });
+
+  it('retries a schema miss once with the error and uses the corrected plan', async () => {
+    const server = await serve([{ content: JSON.stringify({ title: 'x', summary: 'y' }) }, { content: PLAN_JSON }]);
+    const res = await planner(server, { model: 'gpt-4o' }).propose(request());
+    expect(res.plan).toEqual(PLAN);
+    expect(server.chatRequests()).toHaveLength(2);
+    expect(lastUserMessage(server, 1)).toContain('steps is missing');
+    // Usage adds up over both calls.
+    expect(res.usage!.completionTokens).toBe(Math.ceil(JSON.stringify({ title: 'x', summary: 'y' }).length / 4) + Math.ceil(PLAN_JSON.length / 4));
+  });
+
+  it('fails with a schema error when the corrected answer still misses steps', async () => {
+    const server = await serve([{ content: JSON.stringify({ title: 'x', summary: 'y', steps: [{ owner: 'a' }] }) }]);
+    const err = await plannerError(planner(server).propose(request()));
+    expect(err.kind).toBe('schema');
+    expect(err.message).toContain('steps[0].action is missing');
+  });
+
+  it('stops with aborted when cancelled mid-stream', async () => {
+    const server = await serve([{ content: PLAN_JSON, chunkChars: 4, chunkDelayMs: 25 }]);
+    const controller = new AbortController();
+    const started = Date.now();
+    const err = await plannerError(
+      planner(server).propose(request({ signal: controller.signal, onProgress: () => controller.abort() })),
+    );
+    expect(err.kind).toBe('aborted');
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('reports a refused key without leaking it', async () => {
+    const server = await serve([{ status: 401, body: { error: { message: `Incorrect API key provided: ${API_KEY}` } } }]);
+    const err = await plannerError(planner(server, { keyVariable: 'FIREWORKS_API_KEY' }).propose(request()));
+    expect(err.kind).toBe('auth');
+    expect(err.message).toContain('set JUPITER_API_KEY or FIREWORKS_API_KEY');
+    expect(err.message).not.toContain(API_KEY);
+    expect(server.chatRequests()).toHaveLength(1);
+  });
+
+  it('lists models from the fake server', async () => {
+    const server = await startFakeOpenAI([{ content: '' }], { models: ['gpt-4o-mini', 'gpt-4o'] });
+    servers.push(server);
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: server.url });
+    const ids: string[] = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    expect(ids).toEqual(['gpt-4o-mini', 'gpt-4o']);
+  });
+});
