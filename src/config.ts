@@ -112,14 +112,15 @@ function loadConfigFile(file: string): FileConfig {
   if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
   const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'prices', 'apiKey', 'api_key']);
   for (const key of Object.keys(value)) {
-    if (key === 'apiKey' || key === 'api_key') throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, { file });
+    if (key === 'apiKey' || key === 'api_key') throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, { file, line: lineOf(text, key) });
     if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(text, key) });
   }
   return value as FileConfig;
 }
 
 function lineOf(text: string, key: string): number | undefined {
-  const idx = text.split('\n').findIndex((l) => l.startsWith(`${key}:`));
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const idx = text.split('\n').findIndex((l) => new RegExp(`^(["']?)${escaped}\\1\\s*:`).test(l));
   return idx >= 0 ? idx + 1 : undefined;
 }
 

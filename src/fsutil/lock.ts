@@ -38,14 +38,12 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
   await fs.mkdir(path.dirname(file), { recursive: true });
   const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), purpose };
   for (let attempt = 0; attempt < 3; attempt++) {
+    // Write the holder's details first, then link them into place: the lock file never exists half-written,
+    // so an unreadable lock file really is debris from a crash, never a contender mid-write.
+    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.new`;
     try {
-      const handle = await fs.open(file, 'wx', 0o644);
-      try {
-        await handle.writeFile(JSON.stringify(info));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await fs.writeFile(temp, JSON.stringify(info), { mode: 0o644 });
+      await fs.link(temp, file);
       return makeLock(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -55,7 +53,14 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
       }
       // Take over a dead holder's lock: rename is atomic, so only one contender wins the removal.
       const grave = `${file}.stale.${process.pid}`;
-      await fs.rename(file, grave).then(() => fs.rm(grave, { force: true }), () => {});
+      if (await fs.rename(file, grave).then(() => true, () => false)) {
+        const moved = await readInfo(grave);
+        // Lost a race and moved a live contender's fresh lock: put it back.
+        if (moved && (!holder || moved.pid !== holder.pid || moved.since !== holder.since)) await fs.link(grave, file).catch(() => undefined);
+        await fs.rm(grave, { force: true });
+      }
+    } finally {
+      await fs.rm(temp, { force: true });
     }
   }
   throw new LockedError(`could not take the lock ${file}`);
