@@ -33,6 +33,8 @@ export interface MemoryItem {
   lastSeen: string;
   /** Session that last contributed. */
   session?: string;
+  /** Log entry that last contributed (for decay); absent for hand-written items. */
+  seq?: number;
 }
 
 export interface RecallQuery {

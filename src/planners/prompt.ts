@@ -4,6 +4,9 @@ import type { Finding } from '../plan.js';
 import type { ActionDef, PlanTarget, Rule } from '../procedures/types.js';
 import type { MemoryItem, MemoryKind } from '../memory/types.js';
 import type { PlanRequest } from './types.js';
+import { neutraliseFences, oneLine, renderMemoryItem } from '../memory/render.js';
+
+export { neutraliseFences };
 
 /** JSON schema of a plan, sent as `response_format` when the server supports it. */
 export const PLAN_JSON_SCHEMA = {
@@ -30,19 +33,6 @@ export const PLAN_JSON_SCHEMA = {
   required: ['title', 'summary', 'steps'],
   additionalProperties: false,
 } as const;
-
-/** Tags that fence untrusted text in the user message. */
-const FENCE_TAGS = ['memory', 'current_plan', 'findings', 'feedback', 'goal'];
-const FENCE_RE = new RegExp(`<(\\s*/?\\s*)(${FENCE_TAGS.join('|')})(?=[\\s>/])`, 'gi');
-
-/** Neutralise fence tags inside data so it cannot close (or open) a fence. */
-export function neutraliseFences(text: string): string {
-  return text.replace(FENCE_RE, (_m, slash: string, tag: string) => `&lt;${slash}${tag}`);
-}
-
-function oneLine(text: string): string {
-  return neutraliseFences(text.replace(/\s+/g, ' ').trim());
-}
 
 const INSTRUCTIONS = `You are the planner of jupiter, a tool that turns a person's goal into a step-by-step plan that must pass validation against the organisation's procedures.
 
@@ -123,9 +113,7 @@ const KIND_HEADINGS: [MemoryKind, string][] = [
   ['feedback', 'Human feedback'],
 ];
 
-export function renderMemoryItem(item: MemoryItem): string {
-  return `- [${item.kind} ×${item.count}] ${oneLine(item.text)}`;
-}
+export { renderMemoryItem };
 
 function renderMemory(items: MemoryItem[]): string {
   const groups = KIND_HEADINGS.map(([kind, heading]) => {

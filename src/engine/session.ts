@@ -1,0 +1,24 @@
+// Creates a new session's state from the resolved settings and the matched procedure goal.
+import type { PlanTarget } from '../procedures/types.js';
+import { emptyProgress } from './reconcile.js';
+import type { SessionSettings, SessionState } from './types.js';
+
+export function newSession(id: string, goal: string, target: PlanTarget, settings: SessionSettings, now: Date): SessionState {
+  const time = now.toISOString();
+  return {
+    version: 1,
+    id,
+    goal,
+    procedure: target.set.id,
+    goalId: target.goal.id,
+    status: 'running',
+    createdAt: time,
+    updatedAt: time,
+    settings,
+    progress: emptyProgress(),
+    currentPlan: null,
+    currentValidation: null,
+    pendingFeedback: [],
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+  };
+}

@@ -1,0 +1,59 @@
+// The index beside the markdown: one JSON line per log record, so summary and resume never re-parse the log.
+// It is derived from the log and rebuilt from it when behind; the log stays the source of truth.
+import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { parseRecord, type LogRecord } from './record.js';
+
+const TAIL_BYTES = 64 * 1024;
+
+/** Last record of the index; truncates a torn (unterminated or unreadable) last line. */
+export async function indexTail(file: string): Promise<LogRecord | undefined> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return undefined;
+  }
+  if (size === 0) return undefined;
+  const start = Math.max(0, size - TAIL_BYTES);
+  const fh = await open(file, 'r');
+  let text: string;
+  try {
+    const buf = Buffer.alloc(size - start);
+    await fh.read(buf, 0, buf.length, start);
+    text = buf.toString('utf8');
+  } finally {
+    await fh.close();
+  }
+  const lines = text.split('\n');
+  const torn = lines.pop()!;
+  // An unterminated last line is a write cut short by a crash: drop it (the log still has the record).
+  if (torn !== '') await truncate(file, size - Buffer.byteLength(torn));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const rec = lines[i] ? parseRecord(lines[i]!) : undefined;
+    if (rec) return rec;
+  }
+  return undefined;
+}
+
+/** Every record, skipping unreadable lines (counted). */
+export async function readIndex(file: string): Promise<{ records: LogRecord[]; skipped: number }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return { records: [], skipped: 0 };
+  }
+  const records: LogRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const rec = parseRecord(line);
+    if (rec) records.push(rec);
+    else skipped++;
+  }
+  return { records, skipped };
+}
+
+export function indexLine(rec: LogRecord): string {
+  return JSON.stringify(rec) + '\n';
+}

@@ -1,0 +1,138 @@
+// The execution log: one markdown section per iteration (and per human review), appended, never rewritten.
+// Each section ends with its record as a JSON comment: that line is the commit point of the iteration.
+import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { safeText } from '../text.js';
+import { parseRecord, type LogRecord } from './record.js';
+
+export const LOG_HEADER = `# Execution log
+
+One section per iteration, newest last. jupiter only ever appends to this file; the comment closing
+each section is its machine-readable record (do not edit those lines).
+
+`;
+const MARKER = /^<!-- jupiter:entry (\{.*\}) -->$/;
+const TAIL_BYTES = 256 * 1024;
+
+const one = (s: unknown) => safeText(s, true).replace(/-->/g, '-- >');
+const n = (x: number) => x.toLocaleString('en-US');
+
+function outcomeText(r: LogRecord): string {
+  const errors = (r.findings ?? []).filter((f) => f.sev === 'error').length;
+  switch (r.outcome) {
+    case 'approved':
+      return r.approvedBy === 'human' ? 'approved by a person' : 'approved automatically (valid)';
+    case 'failed':
+      return `failed validation (${errors} error${errors === 1 ? '' : 's'})`;
+    case 'rejected':
+      return 'rejected by a person';
+    case 'overridden':
+      return `approved by a person despite ${errors} error${errors === 1 ? '' : 's'} (override)`;
+    case 'error':
+      return `planner error: ${one(r.error ?? 'unknown')}`;
+    default:
+      return 'unknown';
+  }
+}
+
+export function renderLogSection(r: LogRecord): string {
+  const lines: string[] = [];
+  if (r.type === 'review') {
+    const what = r.review === 'human-approval' ? 'approved by a person' : r.review === 'override' ? 'approved despite findings (override)' : 'rejected';
+    lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goal})`);
+    if (r.title) lines.push(`- **Plan:** ${one(r.title)}`);
+    if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);
+  } else {
+    lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goal})`);
+    if (r.planner) lines.push(`- **Planner:** ${one(r.planner)}`);
+    lines.push(`- **Outcome:** ${outcomeText(r)}`);
+    if (r.approvedBy) lines.push(`- **Approved by:** ${r.approvedBy === 'human' ? 'a person' : 'jupiter (automatic, plan valid)'}`);
+    if (r.steps) {
+      lines.push(`- **Plan:** ${one(r.title ?? '')} (${r.steps.length} steps)`);
+      r.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${one(s.a)}${s.o ? ` — ${one(s.o)}` : ''}`));
+    }
+    const findings = r.findings ?? [];
+    if (r.steps || findings.length) lines.push(`- **Findings:** ${findings.length ? '' : 'none'}`.trimEnd());
+    for (const f of findings) lines.push(`  - ${f.sev} ${f.s ? `step ${f.s} ` : ''}${one(f.r)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
+    if (r.addressed?.length) lines.push(`- **Addressed feedback:** ${r.addressed.map((a) => `"${one(a)}"`).join('; ')}`);
+    if (r.ctx) lines.push(`- **Context:** ${n(r.ctx.t)} of ${n(r.ctx.b)} tokens · ${r.ctx.i} of ${r.ctx.n} memory items`);
+    if (r.usage) lines.push(`- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}`);
+  }
+  lines.push('', `<!-- jupiter:entry ${JSON.stringify(r).replace(/-->/g, '--\\u003e')} -->`, '', '');
+  return lines.join('\n');
+}
+
+/** Records in `text` (a whole log or a tail), in order; the end offset of the last complete record. */
+export function recordsIn(text: string): { records: LogRecord[]; endOfLast: number } {
+  const records: LogRecord[] = [];
+  let endOfLast = -1;
+  let pos = 0;
+  for (const line of text.split('\n')) {
+    const m = MARKER.exec(line);
+    pos += Buffer.byteLength(line) + 1;
+    if (!m) continue;
+    const rec = parseRecord(m[1]!);
+    if (rec) {
+      records.push(rec);
+      endOfLast = pos;
+    }
+  }
+  return { records, endOfLast };
+}
+
+async function readBytes(file: string, start: number, length: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, start);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A section jupiter started but never finished (a crash mid-append), as opposed to a person's note. */
+const TORN = /^\s*## (Iteration|Review of iteration) \d+/;
+
+/**
+ * Records after `afterSeq`, reading only the file's tail unless more is needed. Repairs a torn tail
+ * (a section of ours cut off by a crash before its record line) by truncating it; other text is left alone.
+ */
+export async function logTail(file: string, afterSeq: number): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { records: [], lastSeq: 0, repaired: false };
+  }
+  let start = Math.max(0, size - TAIL_BYTES);
+  for (;;) {
+    const buf = await readBytes(file, start, size - start);
+    const offset = start > 0 ? buf.indexOf(0x0a) + 1 : 0;
+    const text = buf.subarray(offset).toString('utf8');
+    const { records, endOfLast } = recordsIn(text);
+    if (start > 0 && (records.length === 0 || records[0]!.seq > afterSeq + 1)) {
+      start = Math.max(0, start - TAIL_BYTES * 4);
+      continue;
+    }
+    const cutAt = endOfLast < 0 ? (start === 0 ? text.indexOf('\n## ') + 1 : -1) : endOfLast;
+    let repaired = false;
+    if (cutAt > 0) {
+      const rest = buf.subarray(offset + cutAt).toString('utf8');
+      if (TORN.test(rest)) {
+        await truncate(file, start + offset + cutAt);
+        repaired = true;
+      }
+    }
+    const lastSeq = records.length ? records[records.length - 1]!.seq : 0;
+    return { records: records.filter((r) => r.seq > afterSeq), lastSeq, repaired };
+  }
+}
+
+/** Every record in the log, in order (for audits and the torture check). */
+export async function allLogRecords(file: string): Promise<LogRecord[]> {
+  try {
+    return recordsIn(await readFile(file, 'utf8')).records;
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,116 @@
+// The compact, replayable record of one log entry: the execution log's commit marker and the index line.
+import type { Finding, Plan } from '../plan.js';
+import type { IterationRecord, Outcome, ReviewRecord } from './types.js';
+
+export interface LogRecord {
+  /** Position in the memory folder's log (1, 2, ...): the watermark every derived file refers to. */
+  seq: number;
+  type: 'iteration' | 'review';
+  session: string;
+  iteration: number;
+  time: string;
+  procedure: string;
+  goal: string;
+  goalText: string;
+  title?: string;
+  /** Plan steps as action and owner. */
+  steps?: { a: string; o?: string }[];
+  outcome?: Outcome;
+  approvedBy?: 'auto' | 'human' | null;
+  findings?: { r: string; sev: 'error' | 'warning'; s?: number; a?: string; fix?: string }[];
+  /** Feedback this iteration addressed. */
+  addressed?: string[];
+  /** Review kind and reason. */
+  review?: ReviewRecord['kind'];
+  reason?: string;
+  planner?: string;
+  error?: string;
+  usage?: { p: number; c: number; k: number };
+  cost?: number;
+  ctx?: { t: number; b: number; i: number; n: number };
+  /** Characters of the prompt sent, for the context-size chart. */
+  promptChars?: number;
+  /** This approved plan followed a failing one in the same session: what it added to pass. */
+  fixed?: { rules: string[]; added: string[] };
+}
+
+function compactFindings(plan: Plan | null, findings: Finding[]): LogRecord['findings'] {
+  return findings.map((f) => {
+    const out: NonNullable<LogRecord['findings']>[number] = { r: f.rule, sev: f.severity };
+    if (f.step !== undefined) {
+      out.s = f.step;
+      const action = plan?.steps[f.step - 1]?.action;
+      if (action) out.a = action;
+    }
+    if (f.fix) out.fix = f.fix;
+    return out;
+  });
+}
+
+export function iterationToRecord(rec: IterationRecord, seq: number, promptChars?: number, previous?: { plan: Plan | null; findings: Finding[] }): LogRecord {
+  const out: LogRecord = {
+    seq,
+    type: 'iteration',
+    session: rec.session,
+    iteration: rec.iteration,
+    time: rec.finishedAt,
+    procedure: rec.procedure,
+    goal: rec.goalId,
+    goalText: rec.goal,
+    outcome: rec.outcome,
+    approvedBy: rec.approvedBy,
+    planner: rec.planner,
+  };
+  if (rec.plan) {
+    out.title = rec.plan.title;
+    out.steps = rec.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
+  }
+  if (rec.validation) out.findings = compactFindings(rec.plan, rec.validation.findings);
+  if (rec.addressed?.length) out.addressed = rec.addressed;
+  if (rec.error) out.error = rec.error;
+  if (rec.usage) out.usage = { p: rec.usage.promptTokens, c: rec.usage.completionTokens, k: rec.usage.cachedTokens };
+  if (rec.costUsd !== undefined) out.cost = rec.costUsd;
+  if (rec.context) out.ctx = { t: rec.context.tokens, b: rec.context.budget, i: rec.context.items, n: rec.context.total };
+  if (promptChars !== undefined) out.promptChars = promptChars;
+  const failedBefore = previous && previous.findings.some((f) => f.severity === 'error');
+  if (rec.outcome === 'approved' && failedBefore && previous.plan && rec.plan) {
+    const had = new Set(previous.plan.steps.map((s) => s.action));
+    const added = [...new Set(rec.plan.steps.map((s) => s.action).filter((a) => !had.has(a)))];
+    const rules = [...new Set(previous.findings.filter((f) => f.severity === 'error').map((f) => f.rule))];
+    if (added.length) out.fixed = { rules, added };
+  }
+  return out;
+}
+
+export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
+  const out: LogRecord = {
+    seq,
+    type: 'review',
+    session: rev.session,
+    iteration: rev.iteration,
+    time: rev.time,
+    procedure: rev.procedure,
+    goal: rev.goalId,
+    goalText: rev.goal,
+    review: rev.kind,
+  };
+  if (rev.reason) out.reason = rev.reason;
+  if (rev.plan) {
+    out.title = rev.plan.title;
+    out.steps = rev.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
+  }
+  return out;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses one index/log record defensively; undefined when it is not a record. */
+export function parseRecord(text: string): LogRecord | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!isObj(v) || typeof v.seq !== 'number' || (v.type !== 'iteration' && v.type !== 'review') || typeof v.session !== 'string' || typeof v.iteration !== 'number') return undefined;
+    return v as unknown as LogRecord;
+  } catch {
+    return undefined;
+  }
+}

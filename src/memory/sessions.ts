@@ -1,0 +1,120 @@
+// Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, stringify } from 'yaml';
+import { InputError, LockedError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil/atomic.js';
+import { acquireLock, type Lock } from '../fsutil/lock.js';
+import type { SessionState } from '../engine/types.js';
+
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
+const MAX_SESSION_BYTES = 4 * 1024 * 1024;
+const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stopped']);
+
+/** Session ids are file names inside the memory folder: nothing that could climb out of it. */
+export function checkSessionId(id: string): string {
+  if (!SESSION_ID.test(id) || id.includes('..')) throw new UsageError(`"${id}" is not a session id (letters, digits, ".", "_" and "-" only): see \`jupiter sessions\``);
+  return id;
+}
+
+export function newSessionId(goal: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slug = goal.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'session';
+  return `${stamp}-${slug}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks the fields a resume relies on; names the first one at fault. */
+function checkState(v: unknown): string | null {
+  if (!isObj(v)) return 'expected a mapping';
+  if (v.version !== 1) return `unsupported version ${JSON.stringify(v.version)}`;
+  for (const k of ['id', 'goal', 'procedure', 'goalId', 'status', 'createdAt']) if (typeof v[k] !== 'string') return `"${k}" is missing or not text`;
+  if (!isObj(v.settings)) return '"settings" is missing';
+  const s = v.settings;
+  if (!Number.isInteger(s.iterations) || (s.iterations as number) < 1) return '"settings.iterations" must be a whole number of at least 1';
+  if (!Number.isInteger(s.checkpoint) || (s.checkpoint as number) < 0) return '"settings.checkpoint" must be a whole number';
+  if (typeof s.provider !== 'string' || typeof s.proceduresDir !== 'string') return '"settings.provider" and "settings.proceduresDir" must be text';
+  if (!isObj(v.progress) || !Number.isInteger(v.progress.completed)) return '"progress.completed" must be a whole number';
+  if (!Array.isArray(v.pendingFeedback)) return '"pendingFeedback" must be a list';
+  if (!RESUMABLE.has(v.status as string) && v.status !== 'completed') return `unknown status "${String(v.status)}"`;
+  return null;
+}
+
+export class SessionStore {
+  constructor(readonly dir: string) {}
+
+  file(id: string): string {
+    return path.join(this.dir, `${checkSessionId(id)}.yaml`);
+  }
+
+  async save(state: SessionState): Promise<void> {
+    state.updatedAt = new Date().toISOString();
+    await writeFileAtomic(this.file(state.id), stringify(state, { lineWidth: 0 }));
+  }
+
+  async load(id: string): Promise<SessionState> {
+    const file = this.file(id);
+    let buf: Buffer;
+    try {
+      if ((await stat(file)).size > MAX_SESSION_BYTES) throw new InputError(`session file is larger than ${MAX_SESSION_BYTES} bytes`, { file });
+      buf = await readFile(file);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no session "${id}" in ${this.dir}: see \`jupiter sessions\``);
+      throw new InputError(`cannot read session: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+    }
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+    if (text.includes('\uFFFD')) throw new InputError('session file is not valid UTF-8', { file });
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+    if (doc.errors.length) {
+      const e = doc.errors[0]!;
+      throw new InputError(`session file is not valid YAML (${e.message.split(' at line')[0]!.split('\n')[0]}); it was not changed`, { file, line: e.linePos?.[0]?.line ?? 1 });
+    }
+    const value = doc.toJS() as unknown;
+    const problem = checkState(value);
+    if (problem) throw new InputError(`not a usable session file: ${problem}; it was not changed`, { file });
+    return value as SessionState;
+  }
+
+  /** Every readable session, newest first; unreadable files are reported, not fatal. */
+  async list(): Promise<{ sessions: SessionState[]; unreadable: { file: string; reason: string }[] }> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml'));
+    } catch {
+      return { sessions: [], unreadable: [] };
+    }
+    const sessions: SessionState[] = [];
+    const unreadable: { file: string; reason: string }[] = [];
+    for (const name of names) {
+      try {
+        sessions.push(await this.load(name.slice(0, -5)));
+      } catch (err) {
+        unreadable.push({ file: path.join(this.dir, name), reason: (err as Error).message });
+      }
+    }
+    sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+    return { sessions, unreadable };
+  }
+
+  async latestResumable(): Promise<SessionState | undefined> {
+    return (await this.list()).sessions.find((s) => RESUMABLE.has(s.status));
+  }
+
+  /** Holds the session for this process; a second process gets a clear message instead of a corrupted file. */
+  async lock(id: string): Promise<Lock> {
+    return acquireLock(path.join(this.dir, `${checkSessionId(id)}.lock`), `session ${id}`, (h) => {
+      const where = h.host === (process.env.HOSTNAME ?? h.host) ? `process ${h.pid}` : `process ${h.pid} on ${h.host}`;
+      return `session ${id} is already running (${where}, since ${h.since}): wait for it to finish or stop it first`;
+    }).catch((err: unknown) => {
+      if (err instanceof LockedError) throw err;
+      throw new InputError(`cannot lock session: ${(err as Error).message}`, { file: this.file(id) });
+    });
+  }
+}
+
+export function isResumable(state: SessionState): boolean {
+  return RESUMABLE.has(state.status);
+}

@@ -1,0 +1,211 @@
+// The memory folder: commits iterations and reviews (log first, then derived files), recovers after crashes,
+// respects hand edits, and serves recall. The execution log's record lines are the single commit point.
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { appendDurable, removeStaleTemps, writeFileAtomic } from '../fsutil/atomic.js';
+import { withLock } from '../fsutil/lock.js';
+import type { Finding, Plan } from '../plan.js';
+import { indexLine, indexTail, readIndex } from './index-file.js';
+import { parseItemsFile, renderItemsFile } from './items-file.js';
+import { compact, consolidate, observe } from './learn.js';
+import { LOG_HEADER, logTail, renderLogSection } from './log-file.js';
+import { recall } from './recall.js';
+import { iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
+import type { IterationRecord, MemoryItem, RecallQuery, RecallResult, ReviewRecord } from './types.js';
+
+export const FILES = {
+  log: 'execution_log.md',
+  patterns: 'successful_patterns.md',
+  lessons: 'lessons.md',
+  readme: 'README.md',
+  sessions: 'sessions',
+  plans: 'plans',
+  internal: '.jupiter',
+};
+
+const PATTERNS_INTRO = `Patterns distilled from approved plans (orderings, step choices, fixes that turned a failure into a pass),
+consolidated with support counts (×N) and human confirmations. Edit freely: jupiter re-reads this file before
+every iteration. Delete a line to forget it; add a line (\`- your pattern\`) under a heading to teach one.`;
+const LESSONS_INTRO = `Lessons from validation failures and human feedback, consolidated with counts (×N). Edit freely: jupiter
+re-reads this file before every iteration. Delete a line to forget it; add a line (\`- your lesson\`) to teach one.`;
+const README = `# jupiter memory
+
+- \`execution_log.md\`: one section per iteration and per human review, appended, never rewritten.
+- \`successful_patterns.md\`: patterns from approved plans with support counts; edit by hand if you like.
+- \`lessons.md\`: lessons from failed validations and human feedback; edit by hand if you like.
+- \`plans/<session>/<n>.yaml\`: the plan of each iteration.
+- \`sessions/<id>.yaml\`: each session's goal, settings, progress, status and current plan.
+- \`.jupiter/\`: an index derived from the log (safe to delete: it is rebuilt), locks and endpoint notes.
+`;
+
+interface FileSig {
+  mtimeMs: number;
+  size: number;
+}
+
+class DerivedFile {
+  items = new Map<string, MemoryItem>();
+  watermark = 0;
+  sig: FileSig | null = null;
+  skipped: { line: number; text: string }[] = [];
+  constructor(
+    readonly file: string,
+    readonly kind: 'pattern' | 'lesson',
+  ) {}
+
+  /** Re-reads the file when it changed on disk (a person's edit, or another process's commit). */
+  async refresh(knownSeq: number): Promise<void> {
+    let st;
+    try {
+      st = await stat(this.file);
+    } catch {
+      // Deleted by a person (forget everything in it), or never written yet (rebuild from the log).
+      this.items = new Map();
+      this.watermark = this.sig ? knownSeq : 0;
+      this.sig = this.sig ? { mtimeMs: -1, size: -1 } : null;
+      return;
+    }
+    if (this.sig && this.sig.mtimeMs === st.mtimeMs && this.sig.size === st.size) return;
+    const parsed = parseItemsFile(await readFile(this.file, 'utf8'), this.kind);
+    this.items = new Map(parsed.items.map((i) => [i.id, i]));
+    // A person who deleted the watermark line did not undo our commits: keep what we knew.
+    this.watermark = parsed.watermark || (this.sig ? knownSeq : 0);
+    this.skipped = parsed.skipped;
+    this.sig = { mtimeMs: st.mtimeMs, size: st.size };
+  }
+
+  apply(rec: LogRecord): void {
+    if (rec.seq <= this.watermark) return;
+    const obs = observe(rec).filter((o) => (this.kind === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern'));
+    consolidate(this.items, rec, obs);
+    this.watermark = rec.seq;
+  }
+
+  async write(seq: number): Promise<void> {
+    compact(this.items, seq);
+    this.watermark = Math.max(this.watermark, seq);
+    const [title, intro] = this.kind === 'pattern' ? ['Successful patterns', PATTERNS_INTRO] : ['Lessons', LESSONS_INTRO];
+    await writeFileAtomic(this.file, renderItemsFile(title, intro, [...this.items.values()], this.watermark));
+    const st = await stat(this.file);
+    this.sig = { mtimeMs: st.mtimeMs, size: st.size };
+  }
+}
+
+export class Memory {
+  seq = 0;
+  readonly patterns: DerivedFile;
+  readonly lessons: DerivedFile;
+
+  private constructor(readonly dir: string) {
+    this.patterns = new DerivedFile(path.join(dir, FILES.patterns), 'pattern');
+    this.lessons = new DerivedFile(path.join(dir, FILES.lessons), 'lesson');
+  }
+
+  get logFile(): string {
+    return path.join(this.dir, FILES.log);
+  }
+  get indexFile(): string {
+    return path.join(this.dir, FILES.internal, 'index.jsonl');
+  }
+  get lockFile(): string {
+    return path.join(this.dir, FILES.internal, 'write.lock');
+  }
+  planFile(session: string, iteration: number): string {
+    return path.join(this.dir, FILES.plans, session, `${iteration}.yaml`);
+  }
+
+  /** Opens (creating when asked) the memory folder and repairs whatever a crash left behind. */
+  static async open(dir: string, opts: { create?: boolean } = {}): Promise<Memory> {
+    const memory = new Memory(path.resolve(dir));
+    if (opts.create !== false) {
+      await mkdir(path.join(memory.dir, FILES.internal), { recursive: true });
+      await mkdir(path.join(memory.dir, FILES.sessions), { recursive: true });
+      await mkdir(path.join(memory.dir, FILES.plans), { recursive: true });
+      await writeFile(path.join(memory.dir, FILES.readme), README, { flag: 'wx' }).catch(() => undefined);
+      await withLock(memory.lockFile, 'memory write', async () => {
+        await removeStaleTemps(memory.dir);
+        await removeStaleTemps(path.join(memory.dir, FILES.sessions));
+        await memory.sync(true);
+      });
+    } else {
+      await memory.sync(false);
+    }
+    return memory;
+  }
+
+  /**
+   * Brings this process's view up to date: the index catches up with the log, derived files catch up with
+   * the index (replaying what a crash or another process left unapplied). `write` persists repairs.
+   */
+  private async sync(write: boolean): Promise<void> {
+    const idx = await indexTail(this.indexFile);
+    const tail = await logTail(this.logFile, idx?.seq ?? 0);
+    if (write && tail.records.length) await appendDurable(this.indexFile, tail.records.map(indexLine).join(''));
+    this.seq = Math.max(idx?.seq ?? 0, tail.lastSeq);
+    await this.patterns.refresh(this.seq);
+    await this.lessons.refresh(this.seq);
+    const from = Math.min(this.patterns.watermark, this.lessons.watermark);
+    if (from < this.seq) {
+      const behind = await logTail(this.logFile, from);
+      for (const rec of behind.records) {
+        this.patterns.apply(rec);
+        this.lessons.apply(rec);
+      }
+      if (write) {
+        await this.patterns.write(this.seq);
+        await this.lessons.write(this.seq);
+      }
+    }
+  }
+
+  private async commit(build: (seq: number) => LogRecord, before?: () => Promise<void>): Promise<LogRecord> {
+    return withLock(this.lockFile, 'memory write', async () => {
+      await this.sync(true);
+      const rec = build(this.seq + 1);
+      if (before) await before();
+      const exists = await stat(this.logFile).then(() => true, () => false);
+      // The log append is the commit point; everything after it can be replayed from the log.
+      await appendDurable(this.logFile, (exists ? '' : LOG_HEADER) + renderLogSection(rec));
+      this.seq = rec.seq;
+      await appendDurable(this.indexFile, indexLine(rec));
+      this.patterns.apply(rec);
+      this.lessons.apply(rec);
+      await this.patterns.write(this.seq);
+      await this.lessons.write(this.seq);
+      return rec;
+    });
+  }
+
+  async commitIteration(rec: IterationRecord, extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {}): Promise<LogRecord> {
+    const plan = rec.plan;
+    return this.commit(
+      (seq) => iterationToRecord(rec, seq, extras.promptChars, extras.previous),
+      plan ? () => writeFileAtomic(this.planFile(rec.session, rec.iteration), stringify(plan)).then(() => undefined) : undefined,
+    );
+  }
+
+  async commitReview(rev: ReviewRecord): Promise<LogRecord> {
+    return this.commit((seq) => reviewToRecord(rev, seq));
+  }
+
+  /** Every item, after picking up edits made on disk since the last look. */
+  async items(): Promise<MemoryItem[]> {
+    await this.patterns.refresh(this.seq);
+    await this.lessons.refresh(this.seq);
+    return [...this.patterns.items.values(), ...this.lessons.items.values()];
+  }
+
+  async recall(query: RecallQuery): Promise<RecallResult> {
+    return recall(await this.items(), query, this.seq);
+  }
+
+  /** All records from the index (summary, resume). */
+  async records(): Promise<LogRecord[]> {
+    return (await readIndex(this.indexFile)).records;
+  }
+
+  skippedLines(): { file: string; line: number; text: string }[] {
+    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s }))];
+  }
+}

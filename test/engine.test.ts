@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSession } from '../src/engine/loop.js';
+import { newSession } from '../src/engine/session.js';
+import type { CheckpointDecision, EngineEvent, FailureDecision, Reviewer, SessionSettings } from '../src/engine/types.js';
+import { Memory } from '../src/memory/store.js';
+import { SessionStore } from '../src/memory/sessions.js';
+import { BuiltinPlanner } from '../src/planners/builtin.js';
+import type { PlanRequest, PlanResponse, Planner } from '../src/planners/types.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { findTarget } from '../src/procedures/target.js';
+import { SHIPPED, tempDir } from './support/cli.js';
+
+const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+
+/** The real built-in planner, recording each request; optionally breaking the plan on chosen iterations. */
+class RecordingPlanner implements Planner {
+  readonly name = 'recording';
+  readonly requests: PlanRequest[] = [];
+  private readonly inner = new BuiltinPlanner();
+  constructor(private readonly breakOn: Set<number> = new Set()) {}
+  async propose(req: PlanRequest): Promise<PlanResponse> {
+    this.requests.push(req);
+    const res = await this.inner.propose(req);
+    if (this.breakOn.has(req.iteration)) res.plan = { ...res.plan, steps: res.plan.steps.filter((s) => s.action !== 'run-tests') };
+    return res;
+  }
+}
+
+class ScriptedReviewer implements Reviewer {
+  readonly checkpoints: number[] = [];
+  readonly failures: number[] = [];
+  constructor(
+    private readonly onCheckpoint: (iteration: number) => CheckpointDecision = () => ({ kind: 'continue' }),
+    private readonly onFailure: (iteration: number) => FailureDecision = () => ({ kind: 'retry' }),
+  ) {}
+  async checkpoint(ctx: { iteration: number }): Promise<CheckpointDecision> {
+    this.checkpoints.push(ctx.iteration);
+    return this.onCheckpoint(ctx.iteration);
+  }
+  async failure(ctx: { iteration: number }): Promise<FailureDecision> {
+    this.failures.push(ctx.iteration);
+    return this.onFailure(ctx.iteration);
+  }
+}
+
+async function setup(settings: Partial<SessionSettings> = {}) {
+  const dir = tempDir('jupiter-engine-');
+  const memory = await Memory.open(dir);
+  const store = new SessionStore(path.join(dir, 'sessions'));
+  const state = newSession('s1', 'Deploy the orchestrator', target, { iterations: 50, checkpoint: 10, unattended: false, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, ...settings }, new Date('2026-11-25T10:00:00Z'));
+  const events: EngineEvent[] = [];
+  return { dir, memory, store, state, events, emit: (e: EngineEvent) => void events.push(e) };
+}
+
+const signal = new AbortController().signal;
+const logSections = (dir: string) => readFileSync(path.join(dir, 'execution_log.md'), 'utf8').match(/^## Iteration \d+/gm) ?? [];
+
+describe('engine', () => {
+  it('50 iterations with checkpoint 10 halt exactly at 10, 20, 30, 40, 50', async () => {
+    const { dir, memory, store, state, emit, events } = await setup();
+    const reviewer = new ScriptedReviewer();
+    const planner = new RecordingPlanner();
+    const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal });
+    expect(result.exit).toBe('completed');
+    expect(reviewer.checkpoints).toEqual([10, 20, 30, 40, 50]);
+    expect(reviewer.failures).toEqual([]);
+    expect(result.state.progress).toMatchObject({ completed: 50, approved: 50, failed: 0 });
+    expect(logSections(dir)).toHaveLength(50);
+    expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.type === 'checkpoint' && e.iteration)).toEqual([10, 20, 30, 40, 50]);
+    const saved = await store.load('s1');
+    expect(saved.status).toBe('completed');
+    // Patterns are consolidated with counts, not appended 50 times.
+    const patterns = readFileSync(path.join(dir, 'successful_patterns.md'), 'utf8');
+    expect(patterns).toContain('×50 · Approved plans use run-tests');
+    expect(patterns.match(/Approved plans use run-tests/g)).toHaveLength(1);
+  });
+
+  it('a rejection reason reaches the next planner call and lessons.md, and is cleared once a valid plan addresses it', async () => {
+    const { dir, memory, store, state, emit } = await setup({ iterations: 4, checkpoint: 2 });
+    const reviewer = new ScriptedReviewer((i) => (i === 2 ? { kind: 'reject', reason: 'Include notify-stakeholders before the deploy and name the on-call SRE' } : { kind: 'continue' }));
+    const planner = new RecordingPlanner();
+    const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal });
+    expect(planner.requests[2]!.feedback).toEqual(['Include notify-stakeholders before the deploy and name the on-call SRE']);
+    expect(planner.requests[1]!.feedback).toEqual([]);
+    expect(planner.requests[3]!.feedback).toEqual([]);
+    expect(result.state.progress.rejected).toBe(1);
+    expect(result.state.pendingFeedback).toEqual([]);
+    expect(readFileSync(path.join(dir, 'lessons.md'), 'utf8')).toMatch(/- ×1 · human · Include notify-stakeholders before the deploy and name the on-call SRE/);
+    expect(readFileSync(path.join(dir, 'execution_log.md'), 'utf8')).toContain('- **Addressed feedback:** "Include notify-stakeholders');
+  });
+
+  it('approve at a checkpoint is a human approval, weighted in memory; stop ends the run', async () => {
+    const { dir, memory, store, state, emit } = await setup({ iterations: 6, checkpoint: 2 });
+    const reviewer = new ScriptedReviewer((i) => (i === 2 ? { kind: 'approve' } : i === 4 ? { kind: 'stop' } : { kind: 'continue' }));
+    const result = await runSession(state, { planner: new RecordingPlanner(), target, memory, store, reviewer, emit, signal });
+    expect(result.exit).toBe('stopped');
+    expect(result.state.status).toBe('stopped');
+    expect(result.state.progress).toMatchObject({ completed: 4, humanApprovals: 1 });
+    expect(readFileSync(path.join(dir, 'successful_patterns.md'), 'utf8')).toContain('×4 · human · Approved plans use run-tests');
+    expect(reviewer.checkpoints).toEqual([2, 4]);
+  });
+
+  it('a validation failure pauses: reject, retry, approve anyway (override) and stop each do what they say', async () => {
+    const { dir, memory, store, state, emit } = await setup({ iterations: 8, checkpoint: 0 });
+    const decisions: Record<number, FailureDecision> = { 2: { kind: 'reject', reason: 'never skip run-tests' }, 4: { kind: 'retry' }, 6: { kind: 'approve' }, 8: { kind: 'stop' } };
+    const reviewer = new ScriptedReviewer(undefined, (i) => decisions[i]!);
+    const planner = new RecordingPlanner(new Set([2, 4, 6, 8]));
+    const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal });
+    expect(reviewer.failures).toEqual([2, 4, 6, 8]);
+    expect(planner.requests[2]!.feedback).toEqual(['never skip run-tests']);
+    expect(planner.requests[2]!.currentFindings.some((f) => f.rule === 'precondition')).toBe(true);
+    expect(result.state.progress).toMatchObject({ completed: 8, approved: 4, failed: 4, rejected: 1, overridden: 1 });
+    expect(result.exit).toBe('stopped');
+    const log = readFileSync(path.join(dir, 'execution_log.md'), 'utf8');
+    expect(log).toContain('## Review of iteration 6 · approved despite findings (override)');
+    expect(log).toContain('## Review of iteration 2 · rejected');
+  });
+
+  it('unattended: checkpoints are recorded, not awaited; a failing plan halts with state saved', async () => {
+    const { memory, store, state, emit, events } = await setup({ iterations: 10, checkpoint: 3, unattended: true });
+    const reviewer = new ScriptedReviewer();
+    const result = await runSession(state, { planner: new RecordingPlanner(new Set([7])), target, memory, store, reviewer, emit, signal });
+    expect(result.exit).toBe('halted');
+    expect(reviewer.checkpoints).toEqual([]);
+    expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.type === 'checkpoint' && [e.iteration, e.awaited])).toEqual([[3, false], [6, false]]);
+    const saved = await store.load('s1');
+    expect(saved).toMatchObject({ status: 'paused', progress: { completed: 7, failed: 1 } });
+    expect(saved.haltReason).toMatch(/iteration 7: plan failed validation/);
+  });
+
+  it('an aborted signal interrupts between iterations and saves', async () => {
+    const { memory, store, state, emit } = await setup({ iterations: 10, checkpoint: 0 });
+    const controller = new AbortController();
+    const reviewer = new ScriptedReviewer();
+    const planner = new RecordingPlanner();
+    const stopAfter3: Planner = { name: 'x', propose: async (req) => { const r = await planner.propose(req); if (req.iteration === 3) controller.abort(); return r; } };
+    const result = await runSession(state, { planner: stopAfter3, target, memory, store, reviewer, emit, signal: controller.signal });
+    expect(result.exit).toBe('interrupted');
+    expect((await store.load('s1')).status).toBe('interrupted');
+    // The iteration in flight when Ctrl-C came is not committed half-done.
+    expect(result.state.progress.completed).toBe(2);
+  });
+});
