@@ -5,6 +5,7 @@ import type { MemoryData, MemoryItem, MemoryKind } from './types.js';
 
 /** Lessons and patterns seen once, never by a person, and untouched for this many log entries fade out. */
 export const STALE_AFTER = 1000;
+const SHAPE = 'Approved plan shape: ';
 const NEGATIVE = /\b(remove|drop|without|skip|avoid|never|no|don'?t|do not|stop)\b/i;
 
 interface Observation {
@@ -21,7 +22,7 @@ function patternsOf(rec: LogRecord, human: number, counts: boolean): Observation
   const actions = (rec.steps ?? []).map((s) => s.a);
   const out: Observation[] = [];
   const scope = `${rec.procedure}|${rec.goal}`;
-  out.push({ kind: 'pattern', key: `${scope}|shape|${actions.join('>')}`, text: `Approved plan shape: ${actions.join(' → ')}`, data: { type: 'note' }, human, counts });
+  out.push({ kind: 'pattern', key: `${scope}|shape|${actions.join('>')}`, text: `${SHAPE}${actions.join(' → ')}`, data: { type: 'note' }, human, counts });
   for (const a of new Set(actions)) out.push({ kind: 'pattern', key: `${scope}|uses|${a}`, text: `Approved plans use ${a}`, data: { type: 'include', action: a }, human, counts });
   for (let i = 1; i < actions.length; i++) {
     const [before, after] = [actions[i - 1]!, actions[i]!];
@@ -99,7 +100,9 @@ export function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, obse
     for (const [id, item] of items) {
       if (item.kind !== 'pattern' || item.procedure !== rec.procedure || item.goal !== rec.goal) continue;
       const d = item.data;
-      if ((d.type === 'include' && named.includes(d.action)) || (d.type === 'ordering' && (named.includes(d.before) || named.includes(d.after)))) items.delete(id);
+      // The plan shape and a fix that added X recommend X as much as "uses X" does.
+      const shape = d.type === 'note' && item.text.startsWith(SHAPE) ? item.text.slice(SHAPE.length).split(' → ') : [];
+      if ((d.type === 'include' && named.includes(d.action)) || (d.type === 'fix' && named.includes(d.action)) || (d.type === 'ordering' && (named.includes(d.before) || named.includes(d.after))) || shape.some((a) => named.includes(a))) items.delete(id);
     }
   }
 }

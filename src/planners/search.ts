@@ -205,5 +205,5 @@ export function materialize(target: PlanTarget, actions: string[]): PlanStep[] {
 }
 
 export function planFromActions(target: PlanTarget, actions: string[], summary: string): Plan {
-  return { title: `${target.goal.description} (${actions.length} steps)`, summary, procedure: target.set.id, goal: target.goal.id, steps: materialize(target, actions) };
+  return { title: target.goal.description, summary, procedure: target.set.id, goal: target.goal.id, steps: materialize(target, actions) };
 }

@@ -1,12 +1,52 @@
-// `jupiter init`: placeholder until its issue lands.
+// `jupiter init`: scaffolds jupiter.config.yaml, memory/ and procedures/ (a copy of the shipped sets) in this folder.
 import type { Command } from 'commander';
-import { notAvailableYet } from '../not-yet.js';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CONFIG_FILE, shippedProceduresDir } from '../../config.js';
+import { Memory } from '../../memory/store.js';
+import { out } from '../options.js';
+
+const CONFIG = `# jupiter settings for this folder. Flags override these; API keys belong in the environment, never here.
+# goal: Deploy the orchestrator
+iterations: 20
+checkpoint: 10
+provider: builtin        # builtin | openai | fireworks | vllm | ollama | lmstudio | llamacpp | custom
+# model: gpt-4o-mini
+# base_url: http://localhost:8000/v1
+context_budget: 4000     # most tokens of memory in one prompt
+# max_cost: 5            # USD; the run stops before exceeding it
+memory: memory
+procedures: procedures
+# prices:                # USD per 1M tokens, per model
+#   my-model: { input: 0.5, output: 1.5, cachedInput: 0.25 }
+`;
 
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notAvailableYet('init'));
+    .description('scaffold jupiter.config.yaml, memory/ and procedures/ here')
+    .option('--force', 'overwrite an existing jupiter.config.yaml')
+    .action(async (opts: { force?: boolean }) => {
+      const cwd = process.cwd();
+      const configFile = path.join(cwd, CONFIG_FILE);
+      if (existsSync(configFile) && !opts.force) out(`kept      ${CONFIG_FILE} (exists; --force to overwrite)`);
+      else {
+        await writeFile(configFile, CONFIG);
+        out(`created   ${CONFIG_FILE}`);
+      }
+      const procDir = path.join(cwd, 'procedures');
+      await mkdir(procDir, { recursive: true });
+      for (const f of await readdir(shippedProceduresDir())) {
+        const dest = path.join(procDir, f);
+        if (existsSync(dest)) out(`kept      procedures/${f}`);
+        else {
+          await copyFile(path.join(shippedProceduresDir(), f), dest);
+          out(`created   procedures/${f}`);
+        }
+      }
+      await Memory.open(path.join(cwd, 'memory'));
+      out('created   memory/ (see memory/README.md)');
+      out('\nNext: jupiter procedures   (check the procedures)\n      jupiter plan "Deploy the orchestrator" -n 20 -c 5');
+    });
 }

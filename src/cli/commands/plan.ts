@@ -1,12 +1,62 @@
-// `jupiter plan`: placeholder until its issue lands.
+// `jupiter plan [goal]`: starts a session of many planning iterations with a handful of human reviews.
+import { input } from '@inquirer/prompts';
 import type { Command } from 'commander';
-import { notAvailableYet } from '../not-yet.js';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { newSession } from '../../engine/session.js';
+import { Memory } from '../../memory/store.js';
+import { newSessionId } from '../../memory/sessions.js';
+import { loadProcedures } from '../../procedures/load.js';
+import { findTarget, matchGoal } from '../../procedures/target.js';
+import type { FlagValues } from '../../config.js';
+import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
+import { requireTerminalOrUnattended, runFromCli } from '../run-session.js';
+
+type PlanFlags = FlagValues & { procedure?: string };
+
+export function withRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--unattended', 'never prompt: checkpoints are recorded, a failing plan ends the run (exit 3)')
+    .option('--max-cost <usd>', 'stop before the run would spend more than this (USD)')
+    .option('--timeout <ms>', 'per-request timeout for the model endpoint');
+}
 
 export function registerPlan(program: Command): void {
-  program
+  const cmd = program
     .command('plan')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notAvailableYet('plan'));
+    .description('start a session: many planning iterations, halting for a person at checkpoints and failures')
+    .argument('[goal]', 'what to plan, e.g. "Deploy the orchestrator"')
+    .option('--goal <text>', 'the goal (instead of the argument)')
+    .option('-n, --iterations <n>', 'iterations to run (default 20)')
+    .option('-c, --checkpoint <k>', 'halt for review every k iterations (default 10; 0 = never)')
+    .option('--provider <name>', 'builtin | openai | fireworks | vllm | ollama | lmstudio | llamacpp | custom')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--model <id>', 'model id')
+    .option('--context-budget <tokens>', 'most tokens of memory put into one prompt (default 4000)')
+    .option('--procedure <set[/goal]>', 'procedure set (and goal) to plan against, instead of matching the goal text');
+  withJson(withConfig(withProcedures(withMemory(withRunOptions(cmd))))).action(async (goalArg: string | undefined, opts: PlanFlags) => {
+    const config = configFrom({ ...opts, ...(goalArg ? { goal: goalArg } : {}) });
+    requireTerminalOrUnattended(config.unattended);
+    const library = loadProcedures(config.proceduresDir);
+    let goal = config.goal?.trim();
+    if (!goal && process.stdin.isTTY && !config.unattended) goal = (await input({ message: 'What should jupiter plan?' })).trim();
+    if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
+    if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
+    const target = opts.procedure ? findTarget(library, opts.procedure) : matchGoal(library, goal);
+    const memory = await Memory.open(config.memoryDir);
+    const now = new Date();
+    const settings = {
+      iterations: config.iterations,
+      checkpoint: config.checkpoint,
+      unattended: config.unattended,
+      provider: config.provider,
+      contextBudget: config.contextBudget,
+      proceduresDir: path.resolve(config.proceduresDir),
+      ...(config.model ? { model: config.model } : {}),
+      ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+      ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
+    };
+    const state = newSession(newSessionId(goal, now), goal, target, settings, now);
+    await runFromCli({ config, state, target, memory, isNew: true });
+  });
 }

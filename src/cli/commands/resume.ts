@@ -1,12 +1,57 @@
-// `jupiter resume`: placeholder until its issue lands.
+// `jupiter resume [session]`: continues the latest unfinished (or the named) session from its last completed iteration.
 import type { Command } from 'commander';
-import { notAvailableYet } from '../not-yet.js';
+import path from 'node:path';
+import { resolveConfig } from '../../config.js';
+import { UsageError } from '../../errors.js';
+import { FILES, Memory } from '../../memory/store.js';
+import { checkSessionId, isResumable, SessionStore } from '../../memory/sessions.js';
+import { loadProcedures } from '../../procedures/load.js';
+import { findTarget } from '../../procedures/target.js';
+import { withConfig, withJson, withMemory } from '../options.js';
+import { requireTerminalOrUnattended, runFromCli } from '../run-session.js';
+import { withRunOptions } from './plan.js';
+
+interface ResumeFlags {
+  memory?: string;
+  json?: boolean;
+  unattended?: boolean;
+  maxCost?: string;
+  timeout?: string;
+  config?: string;
+}
 
 export function registerResume(program: Command): void {
-  program
-    .command('resume')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notAvailableYet('resume'));
+  const cmd = program.command('resume').description('resume the latest (or the named) unfinished session').argument('[session]', 'session id (see `jupiter sessions`)');
+  withJson(withConfig(withMemory(withRunOptions(cmd)))).action(async (id: string | undefined, opts: ResumeFlags) => {
+    const base = resolveConfig({ flags: { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}), iterations: '1', checkpoint: '0' } });
+    if (id) checkSessionId(id);
+    const store = new SessionStore(path.join(base.memoryDir, FILES.sessions));
+    const state = id ? await store.load(id) : await store.latestResumable();
+    if (!state) throw new UsageError(`no unfinished session in ${base.memoryDir}: start one with \`jupiter plan\``);
+    if (!isResumable(state)) throw new UsageError(`session ${state.id} is already ${state.status} (${state.progress.completed}/${state.settings.iterations} iterations)`);
+    const s = state.settings;
+    if (opts.unattended) s.unattended = true;
+    const config = resolveConfig({
+      flags: {
+        provider: s.provider,
+        iterations: String(s.iterations),
+        checkpoint: String(s.checkpoint),
+        contextBudget: String(s.contextBudget),
+        procedures: s.proceduresDir,
+        ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}),
+        ...(s.model ? { model: s.model } : {}),
+        ...(opts.maxCost ? { maxCost: opts.maxCost } : s.maxCost !== undefined ? { maxCost: String(s.maxCost) } : {}),
+        ...(opts.timeout ? { timeout: opts.timeout } : {}),
+        ...(opts.memory ? { memory: opts.memory } : {}),
+        ...(opts.config ? { config: opts.config } : {}),
+        unattended: s.unattended,
+        json: Boolean(opts.json),
+      },
+    });
+    if (config.maxCost !== undefined) s.maxCost = config.maxCost;
+    requireTerminalOrUnattended(s.unattended);
+    const target = findTarget(loadProcedures(s.proceduresDir), `${state.procedure}/${state.goalId}`);
+    const memory = await Memory.open(config.memoryDir);
+    await runFromCli({ config, state, target, memory, isNew: false });
+  });
 }

@@ -1,12 +1,32 @@
-// `jupiter sessions`: placeholder until its issue lands.
+// `jupiter sessions`: lists sessions with status and progress (`--json` too).
+import chalk from 'chalk';
 import type { Command } from 'commander';
-import { notAvailableYet } from '../not-yet.js';
+import path from 'node:path';
+import { FILES } from '../../memory/store.js';
+import { SessionStore } from '../../memory/sessions.js';
+import { safeText } from '../../text.js';
+import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
+import { successRate } from '../progress.js';
 
 export function registerSessions(program: Command): void {
-  program
-    .command('sessions')
-    .description('(not available yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notAvailableYet('sessions'));
+  const cmd = program.command('sessions').description('list sessions with status and progress');
+  withJson(withConfig(withMemory(cmd))).action(async (opts: { memory?: string; json?: boolean; config?: string }) => {
+    const config = configFrom(opts);
+    const store = new SessionStore(path.join(config.memoryDir, FILES.sessions));
+    const { sessions, unreadable } = await store.list();
+    if (opts.json) {
+      out(JSON.stringify({
+        sessions: sessions.map((s) => ({ id: s.id, goal: s.goal, procedure: s.procedure, goalId: s.goalId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, iterations: s.settings.iterations, progress: s.progress, usage: s.usage, haltReason: s.haltReason ?? null })),
+        unreadable,
+      }));
+      return;
+    }
+    if (!sessions.length && !unreadable.length) return out(`No sessions in ${config.memoryDir} yet: start one with \`jupiter plan "<goal>"\`.`);
+    for (const s of sessions) {
+      const colour = s.status === 'completed' ? chalk.green : s.status === 'running' ? chalk.cyan : chalk.yellow;
+      out(`${colour(s.status.padEnd(11))} ${s.id}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goal, true)}`);
+      if (s.haltReason && s.status !== 'completed') out(chalk.dim(`            ${safeText(s.haltReason, true)}`));
+    }
+    for (const u of unreadable) out(chalk.red(`unreadable  ${u.file}: ${safeText(u.reason, true)}`));
+  });
 }

@@ -1,0 +1,118 @@
+// The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
+import chalk from 'chalk';
+import { input, select } from '@inquirer/prompts';
+import { stringify } from 'yaml';
+import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, Reviewer } from '../engine/types.js';
+import type { Plan } from '../plan.js';
+import { safeText } from '../text.js';
+import { progressLine } from './progress.js';
+import { renderValidation } from './render-validation.js';
+
+let sink: NodeJS.WritableStream = process.stdout;
+const say = (line = ''): void => void sink.write(line + '\n');
+
+function showPlan(plan: Plan | null, full: boolean): void {
+  if (!plan) {
+    say(chalk.dim('  (no plan yet)'));
+    return;
+  }
+  say(`  ${chalk.bold(safeText(plan.title, true))} (${plan.steps.length} steps)`);
+  if (full) {
+    if (plan.summary) say(`  ${safeText(plan.summary, true)}`);
+    for (const line of safeText(stringify(plan.steps)).split('\n')) say(`    ${line}`);
+  } else {
+    plan.steps.forEach((s, i) => say(`   ${String(i + 1).padStart(2)}. ${safeText(s.action, true)}${s.owner ? chalk.dim(` — ${safeText(s.owner, true)}`) : ''}`));
+  }
+}
+
+async function askReason(context: { output: NodeJS.WritableStream }): Promise<string> {
+  return (await input({ message: 'Reason (the next iteration must address it):', validate: (v) => (v.trim().length > 0 ? true : 'Please give a reason') }, context)).trim();
+}
+
+export interface PromptReviewerOptions {
+  /** Lines of the learning summary, shown on request. */
+  summary: () => Promise<string[]>;
+  /** Called before a prompt takes the terminal (stop the spinner). */
+  beforePrompt: () => void;
+  /** Ctrl-C at a prompt interrupts the run (exit 130), like Ctrl-C anywhere else. */
+  onInterrupt: () => void;
+  /** Where prompts and views go: stderr when stdout carries --json events. */
+  output?: NodeJS.WritableStream;
+}
+
+export class PromptReviewer implements Reviewer {
+  constructor(private readonly opts: PromptReviewerOptions) {
+    if (opts.output) sink = opts.output;
+  }
+
+  private get context() {
+    return { output: sink };
+  }
+
+  private async guard<T>(ask: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await ask();
+    } catch (err) {
+      if (err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError')) {
+        this.opts.onInterrupt();
+        return fallback;
+      }
+      throw err;
+    }
+  }
+
+  async checkpoint(ctx: CheckpointContext): Promise<CheckpointDecision> {
+    this.opts.beforePrompt();
+    say();
+    say(chalk.cyan.bold(`Checkpoint · iteration ${ctx.iteration}/${ctx.session.settings.iterations}${ctx.final ? ' (final)' : ''}`));
+    say(`  ${progressLine(ctx.session.progress)}`);
+    showPlan(ctx.plan, false);
+    if (ctx.validation) renderValidation(ctx.validation).forEach((l) => say(`  ${l}`));
+    return this.guard(async () => {
+      for (;;) {
+        const choice = await select(
+          {
+          message: 'What next?',
+          choices: [
+            { name: ctx.final ? 'Finish' : 'Continue autonomously', value: 'continue' },
+            { name: 'Approve the current plan and continue', value: 'approve' },
+            { name: 'Review the full plan', value: 'review' },
+            { name: 'Reject with a reason', value: 'reject' },
+            { name: 'View the learning summary', value: 'summary' },
+            { name: 'Stop', value: 'stop' },
+          ],
+          },
+          this.context,
+        );
+        if (choice === 'review') showPlan(ctx.plan, true);
+        else if (choice === 'summary') (await this.opts.summary()).forEach((l) => say(l));
+        else if (choice === 'reject') return { kind: 'reject', reason: await askReason(this.context) };
+        else return { kind: choice as 'continue' | 'approve' | 'stop' };
+      }
+    }, { kind: 'stop' } as CheckpointDecision);
+  }
+
+  async failure(ctx: FailureContext): Promise<FailureDecision> {
+    this.opts.beforePrompt();
+    say();
+    say(chalk.yellow.bold(`Paused · iteration ${ctx.iteration}: ${ctx.error ? `the planner failed: ${safeText(ctx.error, true)}` : 'the plan failed validation'}`));
+    if (!ctx.error && ctx.validation) {
+      showPlan(ctx.plan, false);
+      renderValidation(ctx.validation).forEach((l) => say(`  ${l}`));
+    }
+    return this.guard(async () => {
+      for (;;) {
+        const choices = [
+          { name: 'Reject with a reason (feedback, then regenerate)', value: 'reject' },
+          { name: 'Retry', value: 'retry' },
+          ...(ctx.error ? [] : [{ name: 'Approve anyway (logged as a human override)', value: 'approve' }, { name: 'Review the full plan', value: 'review' }]),
+          { name: 'Stop', value: 'stop' },
+        ];
+        const choice = await select({ message: 'What next?', choices }, this.context);
+        if (choice === 'review') showPlan(ctx.plan, true);
+        else if (choice === 'reject') return { kind: 'reject', reason: await askReason(this.context) };
+        else return { kind: choice as 'retry' | 'approve' | 'stop' };
+      }
+    }, { kind: 'stop' } as FailureDecision);
+  }
+}

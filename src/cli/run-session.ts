@@ -1,0 +1,120 @@
+// Runs a session from the command line: wires memory, planner, reviewer, progress UI and Ctrl-C to the engine,
+// and maps how the run ended to an exit code. Shared by `plan` and `resume`.
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import type { ResolvedConfig } from '../config.js';
+import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../errors.js';
+import { reconcile } from '../engine/reconcile.js';
+import { runSession } from '../engine/loop.js';
+import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
+import { Memory, FILES } from '../memory/store.js';
+import { SessionStore } from '../memory/sessions.js';
+import { learningSummary } from '../memory/summary.js';
+import { toPlan } from '../plan-io.js';
+import { createPlanner, describePlanner } from '../planners/factory.js';
+import type { PlanTarget } from '../procedures/types.js';
+import { validatePlan } from '../procedures/validate.js';
+import { humanRenderer, jsonRenderer } from './progress.js';
+import { PromptReviewer } from './reviewer.js';
+import { summaryLines } from './summary-view.js';
+
+/** Never called: an unattended run records checkpoints and halts on failures without asking. */
+const unattendedReviewer: Reviewer = {
+  checkpoint: () => Promise.reject(new Error('unattended runs do not prompt')),
+  failure: () => Promise.reject(new Error('unattended runs do not prompt')),
+};
+
+export function requireTerminalOrUnattended(unattended: boolean): void {
+  if (!unattended && !process.stdin.isTTY) {
+    throw new UsageError('no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts');
+  }
+}
+
+/** Brings a session file up to date with the log (the truth): a crash after a commit loses and repeats nothing. */
+export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
+  const r = reconcile(await memory.records(), state.id);
+  if (r.lastIteration === 0 && state.progress.completed === 0) return;
+  state.progress = r.progress;
+  state.usage = r.usage;
+  state.pendingFeedback = r.pendingFeedback;
+  if (r.last) {
+    try {
+      const plan = toPlan(parse(await readFile(memory.planFile(state.id, r.last.iteration), 'utf8')));
+      if (typeof plan !== 'string') {
+        state.currentPlan = plan;
+        state.currentValidation = validatePlan(plan, target);
+      }
+    } catch {
+      // No plan file (the iteration errored before proposing one): keep the last known plan.
+    }
+  }
+}
+
+export interface RunOptions {
+  config: ResolvedConfig;
+  state: SessionState;
+  target: PlanTarget;
+  memory: Memory;
+  isNew: boolean;
+}
+
+export async function runFromCli({ config, state, target, memory }: RunOptions): Promise<void> {
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions));
+  const lock = await store.lock(state.id);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      // A second Ctrl-C forces: whatever was committed is on disk already.
+      process.stderr.write('\nForced stop.\n');
+      process.exit(ExitCode.interrupted);
+    }
+    process.stderr.write('\nStopping after saving… (Ctrl-C again to force)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await catchUp(state, memory, target);
+    const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
+    const render = config.json ? jsonRenderer() : humanRenderer({ tty: Boolean(process.stdout.isTTY), plannerLabel: describePlanner(config) });
+    const reviewer = state.settings.unattended
+      ? unattendedReviewer
+      : new PromptReviewer({
+          beforePrompt: () => render.pause(),
+          onInterrupt: () => controller.abort(),
+          summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items())),
+          ...(config.json ? { output: process.stderr } : {}),
+        });
+    const emit = (e: EngineEvent) => render(e);
+    const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
+    render.pause();
+    const done = result.state.progress.completed;
+    switch (result.exit) {
+      case 'completed':
+      case 'stopped':
+        if (result.exit === 'stopped' && !config.json) process.stdout.write(`Stopped. Completed: ${done} iterations. Memory updated. Resume with \`jupiter resume ${state.id}\`.\n`);
+        process.exitCode = ExitCode.ok;
+        return;
+      case 'interrupted':
+        process.stderr.write(`Stopped. Completed: ${done} iterations. Memory updated.\n`);
+        process.exitCode = ExitCode.interrupted;
+        return;
+      case 'halted':
+        process.stderr.write(`jupiter: halted for human review: ${result.message ?? ''}. State saved; resume with \`jupiter resume ${state.id}\`.\n`);
+        process.exitCode = ExitCode.halted;
+        return;
+      case 'failed':
+        throw new RuntimeFailure(`${result.message ?? 'the run failed'}. State saved; resume with \`jupiter resume ${state.id}\``);
+    }
+  } catch (err) {
+    if (err instanceof JupiterError) throw err;
+    throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await lock.release();
+  }
+}
