@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, SHIPPED, tempDir } from './support/cli.js';
+import { spawnJson } from './support/spawn-events.js';
+
+const iterationNumbers = (dir: string) => [...readFileSync(path.join(dir, 'memory', 'execution_log.md'), 'utf8').matchAll(/^## Iteration (\d+) /gm)].map((m) => Number(m[1]));
+
+interface SessionJson {
+  id: string;
+  status: string;
+  progress: { completed: number; approved: number; failed: number };
+}
+async function sessions(cwd: string): Promise<SessionJson[]> {
+  const r = await runCli(['sessions', '--json'], { cwd });
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { sessions: SessionJson[] }).sessions;
+}
+
+describe('jupiter plan (unattended, built-in planner)', () => {
+  it('runs 20 iterations in an empty folder: 20 log sections, patterns with counts, a completed session', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended', '--procedures', SHIPPED], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('✔ Iteration 20: approved (valid)');
+    expect(r.stdout.match(/◆ Checkpoint after iteration \d+/g)).toEqual([5, 10, 15, 20].map((n) => `◆ Checkpoint after iteration ${n}`));
+    expect(iterationNumbers(cwd)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const patterns = readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8');
+    expect(patterns).toMatch(/^- ×20 · Approved plans use deploy-production/m);
+    const [s] = await sessions(cwd);
+    expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20, failed: 0 } });
+    expect(readdirSync(path.join(cwd, 'memory', 'plans', s!.id))).toHaveLength(20);
+    const summary = await runCli(['summary', '--json'], { cwd });
+    expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: 20, approved: 20, sessions: 1, successRate: 1 });
+  });
+
+  it('finds the shipped procedures by itself when the folder has none', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['plan', 'Quarterly access review of the HR system', '-n', '2', '-c', '0', '--unattended'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('access-review/quarterly-access-review');
+  });
+
+  it('SIGKILL mid-run, then resume: exactly 20 iterations logged, none twice', async () => {
+    const cwd = tempDir();
+    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended'], { cwd });
+    await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 7);
+    run.child.kill('SIGKILL');
+    expect((await run.exited).signal).toBe('SIGKILL');
+    const before = iterationNumbers(cwd);
+    expect(before.length).toBeGreaterThanOrEqual(7);
+    expect(before.length).toBeLessThan(20);
+    const resumed = await runCli(['resume', '--unattended'], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`resuming after iteration ${before.length}`);
+    expect(iterationNumbers(cwd)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const [s] = await sessions(cwd);
+    expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20 } });
+    expect(readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8')).toMatch(/^- ×20 · Approved plans use run-tests/m);
+  });
+
+  it('Ctrl-C stops after saving, says so, exits 130; resume continues; a second resume of a running session is refused', async () => {
+    const cwd = tempDir();
+    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '5000', '-c', '0', '--unattended'], { cwd });
+    const started = await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
+    expect(started).toBeDefined();
+    const second = await runCli(['resume', '--unattended'], { cwd });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/session \S+ is already running \(process \d+/);
+    run.child.kill('SIGINT');
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    expect(run.stderr()).toMatch(/Stopped\. Completed: \d+ iterations\. Memory updated\./);
+    const [s] = await sessions(cwd);
+    expect(s!.status).toBe('interrupted');
+    const logged = iterationNumbers(cwd);
+    expect(s!.progress.completed).toBe(logged.length);
+    expect(new Set(logged).size).toBe(logged.length);
+  });
+
+  it('without a terminal and without --unattended it says so and exits 2', async () => {
+    const r = await runCli(['plan', 'Deploy the orchestrator'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('jupiter: no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts\n');
+  });
+});
