@@ -87,13 +87,13 @@ describe('buildPrompt', () => {
     expect([...order].sort((x, y) => x - y)).toEqual(order);
   });
 
-  it('puts variable parts in order: memory, current plan, findings, feedback, goal', () => {
+  it('puts variable parts in order, most stable first: goal, memory, feedback, current plan, findings', () => {
     const { user } = buildPrompt(laterRequest);
-    const order = ['<memory>', '<current_plan>', '<findings>', '<feedback>', '<goal>'].map((s) => user.indexOf(s));
+    const order = ['<goal>', '<memory>', '<feedback>', '<current_plan>', '<findings>'].map((s) => user.indexOf(s));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((x, y) => x - y)).toEqual(order);
-    expect(user).toContain('- [pattern ×4] run-tests before approve-change worked');
-    expect(user).toContain('- [feedback ×1] name a real on-call owner');
+    expect(user).toContain('- [pattern ×3+] run-tests before approve-change worked');
+    expect(user).toMatch(/- \[feedback ×1( human)?\] name a real on-call owner/);
   });
 
   it('keeps injected fence-closing text inside the memory fence', () => {

@@ -14,6 +14,20 @@ export function oneLine(text: string): string {
   return neutraliseFences(text.replace(/\s+/g, ' ').trim());
 }
 
+/** Support on a log scale (×1, ×2, ×3+, ×5+, ×10+, ×20+, ×50+, ×100+...): informative, yet stable across iterations. */
+const LADDER = [3, 5];
+for (let v = 10; v <= 1e9; v *= 10) LADDER.push(v, 2 * v, 5 * v);
+
+export function supportLabel(count: number): string {
+  if (count <= 2) return `×${count}`;
+  let label = 3;
+  for (const v of LADDER) {
+    if (v > count) break;
+    label = v;
+  }
+  return `×${label}+`;
+}
+
 export function renderMemoryItem(item: MemoryItem): string {
-  return `- [${item.kind} ×${item.count}] ${oneLine(item.text)}`;
+  return `- [${item.kind} ${supportLabel(item.count)}${item.human > 0 ? ' human' : ''}] ${oneLine(item.text)}`;
 }

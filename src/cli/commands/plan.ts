@@ -1,5 +1,4 @@
 // `jupiter plan [goal]`: starts a session of many planning iterations with a handful of human reviews.
-import { input } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
@@ -10,7 +9,6 @@ import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, matchGoal } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
-import { requireTerminalOrUnattended, runFromCli } from '../run-session.js';
 
 type PlanFlags = FlagValues & { procedure?: string };
 
@@ -36,10 +34,15 @@ export function registerPlan(program: Command): void {
     .option('--procedure <set[/goal]>', 'procedure set (and goal) to plan against, instead of matching the goal text');
   withJson(withConfig(withProcedures(withMemory(withRunOptions(cmd))))).action(async (goalArg: string | undefined, opts: PlanFlags) => {
     const config = configFrom({ ...opts, ...(goalArg ? { goal: goalArg } : {}) });
+    // Loaded here, not at startup: `jupiter --help`, `summary` and friends stay fast.
+    const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
     requireTerminalOrUnattended(config.unattended);
     const library = loadProcedures(config.proceduresDir);
     let goal = config.goal?.trim();
-    if (!goal && process.stdin.isTTY && !config.unattended) goal = (await input({ message: 'What should jupiter plan?' })).trim();
+    if (!goal && process.stdin.isTTY && !config.unattended) {
+      const { input } = await import('@inquirer/prompts');
+      goal = (await input({ message: 'What should jupiter plan?' })).trim();
+    }
     if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
     if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
     const target = opts.procedure ? findTarget(library, opts.procedure) : matchGoal(library, goal);

@@ -8,7 +8,6 @@ import { checkSessionId, isResumable, SessionStore } from '../../memory/sessions
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget } from '../../procedures/target.js';
 import { withConfig, withJson, withMemory } from '../options.js';
-import { requireTerminalOrUnattended, runFromCli } from '../run-session.js';
 import { withRunOptions } from './plan.js';
 
 interface ResumeFlags {
@@ -49,6 +48,7 @@ export function registerResume(program: Command): void {
       },
     });
     if (config.maxCost !== undefined) s.maxCost = config.maxCost;
+    const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
     requireTerminalOrUnattended(s.unattended);
     const target = findTarget(loadProcedures(s.proceduresDir), `${state.procedure}/${state.goalId}`);
     const memory = await Memory.open(config.memoryDir);

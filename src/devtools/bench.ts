@@ -1,0 +1,173 @@
+// `npm run bench`: jupiter's own overhead as memory grows (100, 1,000, 10,000 iterations), printed as a table of medians.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { runSession } from '../engine/loop.js';
+import { newSession } from '../engine/session.js';
+import type { Reviewer, SessionState } from '../engine/types.js';
+import { SessionStore } from '../memory/sessions.js';
+import { FILES, Memory } from '../memory/store.js';
+import { countTokens } from '../memory/tokens.js';
+import { BuiltinPlanner } from '../planners/builtin.js';
+import { buildPrompt } from '../planners/prompt.js';
+import type { PlanRequest, PlanResponse, Planner } from '../planners/types.js';
+import { loadProcedures } from '../procedures/load.js';
+import { findTarget } from '../procedures/target.js';
+import type { PlanTarget } from '../procedures/types.js';
+import { synthesize } from './synthetic.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'jupiter.js');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const noReviewer: Reviewer = { checkpoint: async () => ({ kind: 'continue' }), failure: async () => ({ kind: 'stop' }) };
+
+/** The built-in planner, timed, so its search can be subtracted: what is left is jupiter's overhead. */
+class TimedPlanner implements Planner {
+  readonly name = 'builtin';
+  spent = 0;
+  prompts: string[] = [];
+  private inner = new BuiltinPlanner();
+  constructor(private readonly capturePrompts = false) {}
+  async propose(req: PlanRequest): Promise<PlanResponse> {
+    const t = performance.now();
+    const res = await this.inner.propose(req);
+    this.spent += performance.now() - t;
+    if (this.capturePrompts) {
+      const p = buildPrompt(req);
+      this.prompts.push(`${p.system}\n${p.user}`);
+    }
+    return res;
+  }
+}
+
+async function engineRun(dir: string, target: PlanTarget, iterations: number, planner: TimedPlanner): Promise<number[]> {
+  const memory = await Memory.open(dir);
+  const store = new SessionStore(path.join(dir, FILES.sessions));
+  const state = newSession(`bench-${Date.now()}`, 'Deploy the orchestrator', target, { iterations, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: '' }, new Date());
+  const perIteration: number[] = [];
+  let start = 0;
+  let plannerAtStart = 0;
+  await runSession(state, {
+    planner, target, memory, store, reviewer: noReviewer, signal: new AbortController().signal,
+    emit: (e) => {
+      if (e.type === 'iteration-started') (start = performance.now()), (plannerAtStart = planner.spent);
+      if (e.type === 'iteration-finished') perIteration.push(performance.now() - start - (planner.spent - plannerAtStart));
+    },
+  });
+  return perIteration;
+}
+
+/** Wall time to the first byte of output, and the child's peak RSS (via /usr/bin/time when present). */
+function timeCommand(args: string[]): Promise<{ firstOutputMs: number; rssMb: number }> {
+  const useTime = (() => {
+    try {
+      return statSync('/usr/bin/time').isFile();
+    } catch {
+      return false;
+    }
+  })();
+  const [cmd, argv] = useTime ? ['/usr/bin/time', ['-f', 'RSS=%M', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    let first = 0;
+    let err = '';
+    const child = spawn(cmd, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    child.stdout.on('data', () => void (first ||= performance.now() - t));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve({ firstOutputMs: first || performance.now() - t, rssMb: Number(/RSS=(\d+)/.exec(err)?.[1] ?? 0) / 1024 }));
+  });
+}
+
+function folderMb(dir: string): number {
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    bytes += e.isDirectory() ? folderMb(p) * 1024 * 1024 : statSync(p).size;
+  }
+  return bytes / 1024 / 1024;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+async function benchSize(size: number, target: PlanTarget, library: ReturnType<typeof loadProcedures>) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `jupiter-bench-${size}-`));
+  const { lastSession } = await synthesize(dir, library, size);
+  const overhead = median((await engineRun(dir, target, 30, new TimedPlanner())).slice(1));
+  const memory = await Memory.open(dir);
+  const query = { goalText: 'Deploy the orchestrator', procedure: target.set.id, goal: target.goal.id, findings: [], session: 'bench', budgetTokens: 4000 };
+  const recallTimes: number[] = [];
+  let recalled = await memory.recall(query);
+  for (let i = 0; i < 30; i++) {
+    const t = performance.now();
+    recalled = await memory.recall(query);
+    recallTimes.push(performance.now() - t);
+  }
+  const prompt = buildPrompt({ goal: query.goalText, target, iteration: size + 1, currentPlan: null, currentFindings: [], recall: recalled, feedback: [], signal: new AbortController().signal });
+  const promptTokens = countTokens(prompt.system + prompt.user);
+  const everything = ['execution_log.md', 'successful_patterns.md', 'lessons.md'].map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+  const pasteTokens = countTokens(prompt.system) + countTokens(everything);
+  const summaries: { firstOutputMs: number; rssMb: number }[] = [];
+  for (let i = 0; i < 5; i++) summaries.push(await timeCommand(['summary', '--memory', dir]));
+  const resumes: { firstOutputMs: number; rssMb: number }[] = [];
+  const sessionFile = path.join(dir, FILES.sessions, `${lastSession}.yaml`);
+  for (let i = 0; i < 5; i++) {
+    // A resumable session one iteration short of done: resume runs it and exits.
+    const state = parse(readFileSync(sessionFile, 'utf8')) as SessionState;
+    writeFileSync(sessionFile, stringify({ ...state, status: 'interrupted', settings: { ...state.settings, iterations: state.progress.completed + 1, proceduresDir: library.dir } }));
+    resumes.push(await timeCommand(['resume', lastSession, '--unattended', '--memory', dir]));
+  }
+  return {
+    size,
+    overhead,
+    recall: median(recallTimes),
+    promptTokens,
+    memoryTokens: recalled.tokens,
+    pasteTokens,
+    summaryMs: median(summaries.map((s) => s.firstOutputMs)),
+    resumeMs: median(resumes.map((s) => s.firstOutputMs)),
+    rssMb: Math.max(...summaries.map((s) => s.rssMb), ...resumes.map((s) => s.rssMb)),
+    folderMb: folderMb(dir),
+    items: recalled.total,
+  };
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const sizes = quick ? [100, 1000] : [100, 1000, 10_000];
+  const library = loadProcedures(path.join(ROOT, 'procedures'));
+  const target = findTarget(library, 'production-deployment/deploy-service');
+  const rows = [];
+  for (const size of sizes) {
+    process.stderr.write(`bench: ${size} iterations of memory…\n`);
+    rows.push(await benchSize(size, target, library));
+  }
+  const fmt = (n: number, d = 1) => n.toFixed(d);
+  const header = ['memory (iterations)', 'items', 'engine overhead/iter ms', 'recall ms', 'prompt tokens', 'of which memory', 'paste-all tokens', 'ratio', 'summary ms', 'resume ms', 'peak RSS MB', 'folder MB'];
+  const lines = rows.map((r) => [String(r.size), String(r.items), fmt(r.overhead, 2), fmt(r.recall, 2), String(r.promptTokens), `${r.memoryTokens}/4000`, String(r.pasteTokens), `${fmt(r.pasteTokens / r.promptTokens)}x`, fmt(r.summaryMs, 0), fmt(r.resumeMs, 0), fmt(r.rssMb, 0), fmt(r.folderMb)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
+  console.log(row(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(row(l));
+
+  // Prefix stability: how much of each prompt is an unchanged prefix of the previous one (what prefix caching reuses).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-bench-prefix-'));
+  const planner = new TimedPlanner(true);
+  await engineRun(dir, target, quick ? 30 : 100, planner);
+  const shares = planner.prompts.slice(1).map((p, i) => commonPrefix(planner.prompts[i]!, p) / p.length);
+  console.log(`\nunchanged-prefix share across a ${planner.prompts.length}-iteration run: median ${fmt(median(shares) * 100)}% (min ${fmt(Math.min(...shares) * 100)}%)`);
+  console.log(`machine: ${os.cpus().length} cores, node ${process.version}; medians of 30 iterations / 30 recalls / 5 process runs`);
+}
+
+await main();
