@@ -6,7 +6,7 @@ import { parseRecord, type LogRecord } from './record.js';
 const TAIL_BYTES = 64 * 1024;
 
 /** Last record of the index; truncates a torn (unterminated or unreadable) last line. */
-export async function indexTail(file: string): Promise<LogRecord | undefined> {
+export async function indexTail(file: string, repair = true): Promise<LogRecord | undefined> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -27,7 +27,7 @@ export async function indexTail(file: string): Promise<LogRecord | undefined> {
   const lines = text.split('\n');
   const torn = lines.pop()!;
   // An unterminated last line is a write cut short by a crash: drop it (the log still has the record).
-  if (torn !== '') await truncate(file, size - Buffer.byteLength(torn));
+  if (torn !== '' && repair) await truncate(file, size - Buffer.byteLength(torn));
   for (let i = lines.length - 1; i >= 0; i--) {
     const rec = lines[i] ? parseRecord(lines[i]!) : undefined;
     if (rec) return rec;

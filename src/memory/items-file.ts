@@ -12,7 +12,9 @@ export interface ItemsFile {
 }
 
 const WATERMARK = /^<!-- jupiter: through log entry (\d+) -->$/;
-const ITEM = /^[-*]\s+(?:×(\d+)\s*·\s*)?(?:(human)(?:\s*×(\d+))?\s*·\s*)?(.*?)\s*(?:<!--\s*(\{.*\})\s*-->)?\s*$/;
+// The metadata is the last `<!-- {...} -->` comment closing the line (text may hold comments of its own);
+// any `<!-- {...` there counts, so unreadable JSON is reported, not kept as part of the text.
+const ITEM = /^[-*]\s+(?:×(\d+)\s*·\s*)?(?:(human)(?:\s*×(\d+))?\s*·\s*)?(.*?)\s*(?:<!--\s*(\{(?:(?!<!--).)*?)\s*-->)?\s*$/;
 const SCOPE = /^##\s+(.+?)\s*$/;
 
 export function itemId(kind: MemoryKind, key: string): string {
@@ -33,6 +35,35 @@ interface Meta {
   seq?: number;
 }
 
+const KINDS = new Set<unknown>(['pattern', 'lesson', 'feedback']);
+const str = (v: unknown): v is string => typeof v === 'string';
+
+function checkData(d: unknown): MemoryData | undefined {
+  if (typeof d !== 'object' || d === null) return undefined;
+  const x = d as Record<string, unknown>;
+  if (x.type === 'note') return { type: 'note' };
+  if (x.type === 'ordering' && str(x.before) && str(x.after)) return { type: 'ordering', before: x.before, after: x.after };
+  if ((x.type === 'include' || x.type === 'avoid') && str(x.action)) return { type: x.type, action: x.action };
+  if (x.type === 'fix' && str(x.rule) && str(x.action)) return { type: 'fix', rule: x.rule, action: x.action };
+  return undefined;
+}
+
+/** Metadata a person may have edited: throws unless every field present has its type (the line is then kept as plain text). */
+function checkMeta(v: unknown): Meta {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+  const m = v as Record<string, unknown>;
+  const d = m.d === undefined ? undefined : checkData(m.d);
+  const ok =
+    (m.id === undefined || (str(m.id) && m.id !== '')) &&
+    (m.k === undefined || KINDS.has(m.k)) &&
+    (m.d === undefined || d !== undefined) &&
+    (m.seen === undefined || str(m.seen)) &&
+    (m.s === undefined || str(m.s)) &&
+    (m.seq === undefined || (typeof m.seq === 'number' && Number.isFinite(m.seq)));
+  if (!ok) throw new Error('unexpected metadata');
+  return m as Meta;
+}
+
 export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile {
   const items: MemoryItem[] = [];
   const skipped: ItemsFile['skipped'] = [];
@@ -48,14 +79,15 @@ export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile
       scope = procedure && procedure.toLowerCase() !== 'general' ? { procedure, ...(goal ? { goal } : {}) } : {};
       return;
     }
-    if (!/^[-*]\s/.test(line)) return;
+    // `- ` is trimmed to `-`: an empty bullet is still a broken item line, reported below.
+    if (!/^[-*](\s|$)/.test(line)) return;
     const m = ITEM.exec(line);
     const body = m?.[4]?.trim();
     if (!m || !body) return void skipped.push({ line: i + 1, text: line.slice(0, 80) });
     let meta: Meta = {};
     if (m[5]) {
       try {
-        meta = JSON.parse(m[5]) as Meta;
+        meta = checkMeta(JSON.parse(m[5]));
       } catch {
         skipped.push({ line: i + 1, text: `unreadable metadata kept as a plain line: ${line.slice(0, 60)}` });
       }

@@ -1,6 +1,6 @@
 // The execution log: one markdown section per iteration (and per human review), appended, never rewritten.
 // Each section ends with its record as a JSON comment: that line is the commit point of the iteration.
-import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { appendFile, open, readFile, stat, truncate } from 'node:fs/promises';
 import { safeText } from '../text.js';
 import { parseRecord, type LogRecord } from './record.js';
 
@@ -97,7 +97,7 @@ const TORN = /^\s*## (Iteration|Review of iteration) \d+/;
  * Records after `afterSeq`, reading only the file's tail unless more is needed. Repairs a torn tail
  * (a section of ours cut off by a crash before its record line) by truncating it; other text is left alone.
  */
-export async function logTail(file: string, afterSeq: number): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
+export async function logTail(file: string, afterSeq: number, repair = true): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -116,12 +116,18 @@ export async function logTail(file: string, afterSeq: number): Promise<{ records
     }
     const cutAt = endOfLast < 0 ? (start === 0 ? text.indexOf('\n## ') + 1 : -1) : endOfLast;
     let repaired = false;
-    if (cutAt > 0) {
+    if (repair && cutAt > 0) {
       const rest = buf.subarray(offset + cutAt).toString('utf8');
       if (TORN.test(rest)) {
         await truncate(file, start + offset + cutAt);
         repaired = true;
       }
+    }
+    // A crash (or a person's edit) can leave the last line unterminated, e.g. a record line missing only its
+    // newline: the next section appended would glue onto it and the record would no longer be found.
+    if (repair && !repaired && buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
+      await appendFile(file, '\n');
+      repaired = true;
     }
     const lastSeq = records.length ? records[records.length - 1]!.seq : 0;
     return { records: records.filter((r) => r.seq > afterSeq), lastSeq, repaired };

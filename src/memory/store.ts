@@ -1,6 +1,6 @@
 // The memory folder: commits iterations and reviews (log first, then derived files), recovers after crashes,
 // respects hand edits, and serves recall. The execution log's record lines are the single commit point.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../fsutil/atomic.js';
@@ -79,6 +79,8 @@ class DerivedFile {
     if (rec.seq <= this.watermark) return;
     const obs = observe(rec).filter((o) => (this.kind === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern'));
     consolidate(this.items, rec, obs);
+    // Compact as every commit does, so a replay of many records (recovery, rebuild) fades the same items.
+    compact(this.items, rec.seq);
     this.watermark = rec.seq;
   }
 
@@ -89,7 +91,24 @@ class DerivedFile {
     await writeFileAtomic(this.file, renderItemsFile(title, intro, [...this.items.values()], this.watermark));
     const st = await stat(this.file);
     this.sig = { mtimeMs: st.mtimeMs, size: st.size };
+    // Rewritten from what was read: the old line numbers no longer point at anything.
+    this.skipped = [];
   }
+}
+
+/**
+ * Commits of Memory instances in this process queue per folder rather than race each other for the lock file:
+ * many same-process contenders on withLock can end up holding it together (duplicate seqs) or leave it stuck.
+ */
+const queues = new Map<string, Promise<unknown>>();
+function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
+  const tail = run.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return run;
 }
 
 export class Memory {
@@ -123,11 +142,14 @@ export class Memory {
       await mkdir(path.join(memory.dir, FILES.sessions), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.plans), { recursive: true });
       await writeFile(path.join(memory.dir, FILES.readme), README, { flag: 'wx' }).catch(() => undefined);
-      await withLock(memory.lockFile, 'memory write', async () => {
+      await serial(memory.lockFile, () => withLock(memory.lockFile, 'memory write', async () => {
         await removeStaleTemps(memory.dir);
         await removeStaleTemps(path.join(memory.dir, FILES.sessions));
+        // Plan files are written atomically into plans/<session>/: a crash can leave temps there too.
+        const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
+        for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
         await memory.sync(true);
-      });
+      }));
     } else {
       await memory.sync(false);
     }
@@ -139,8 +161,9 @@ export class Memory {
    * the index (replaying what a crash or another process left unapplied). `write` persists repairs.
    */
   private async sync(write: boolean): Promise<void> {
-    const idx = await indexTail(this.indexFile);
-    const tail = await logTail(this.logFile, idx?.seq ?? 0);
+    // Only a writer holding the lock repairs torn tails: a reader could be looking at an append still in progress.
+    const idx = await indexTail(this.indexFile, write);
+    const tail = await logTail(this.logFile, idx?.seq ?? 0, write);
     if (write && tail.records.length) await appendDurable(this.indexFile, tail.records.map(indexLine).join(''));
     this.seq = Math.max(idx?.seq ?? 0, tail.lastSeq);
     await this.patterns.refresh(this.seq);
@@ -160,7 +183,7 @@ export class Memory {
   }
 
   private async commit(build: (seq: number) => LogRecord, before?: () => Promise<void>): Promise<LogRecord> {
-    return withLock(this.lockFile, 'memory write', async () => {
+    return serial(this.lockFile, () => withLock(this.lockFile, 'memory write', async () => {
       await this.sync(true);
       const rec = build(this.seq + 1);
       if (before) await before();
@@ -174,7 +197,7 @@ export class Memory {
       await this.patterns.write(this.seq);
       await this.lessons.write(this.seq);
       return rec;
-    });
+    }));
   }
 
   async commitIteration(rec: IterationRecord, extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {}): Promise<LogRecord> {

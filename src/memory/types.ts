@@ -80,6 +80,8 @@ export interface IterationRecord {
   usage?: Usage;
   costUsd?: number;
   context?: { tokens: number; budget: number; items: number; total: number };
+  /** jupiter's estimate of the prompt's tokens (compare with usage.promptTokens). */
+  promptTokensEstimate?: number;
 }
 
 /** A person's decision at a checkpoint or pause, committed to memory. */

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { Memory } from '../src/memory/store.js';
+import { parseItemsFile } from '../src/memory/items-file.js';
+import { approved, consistency, DEPLOY, CHANGE, failed, finding, indexLines, memDir, read, recordLineCount, sectionCount } from './support/memory-fixtures.js';
+
+const A = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
+const B = ['open-change-ticket', 'run-tests', 'deploy-production'];
+
+describe('memory commit', () => {
+  it('writes one log section, one record line and one index line per iteration, and merges counts', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir);
+    const recs = [
+      approved('s1', 1, A),
+      failed('s1', 2, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1'), finding('ticket', undefined, 'add open-change-ticket first')]),
+      approved('s1', 3, A),
+      approved('s1', 4, B),
+      failed('s1', 5, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]),
+      approved('s2', 1, A, CHANGE),
+    ];
+    for (const r of recs) await memory.commitIteration(r);
+    const N = recs.length;
+
+    const log = read(dir, 'execution_log.md');
+    expect(log.split('\n').filter((l) => l.startsWith('## Iteration')).length).toBe(N);
+    expect(sectionCount(log)).toBe(N);
+    expect(recordLineCount(log)).toBe(N);
+    expect(indexLines(dir)).toHaveLength(N);
+    expect((await memory.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(memory.seq).toBe(N);
+
+    for (const r of recs) {
+      const f = path.join(dir, 'plans', r.session, `${r.iteration}.yaml`);
+      expect(existsSync(f)).toBe(true);
+      expect(parse(read(dir, path.relative(dir, f)))).toEqual(r.plan);
+    }
+
+    const patterns = parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern');
+    const deploy = patterns.items.filter((i) => i.procedure === DEPLOY.procedure && i.goal === DEPLOY.goalId);
+    const uses = (a: string) => deploy.filter((i) => i.data.type === 'include' && i.data.action === a);
+    // open-change-ticket: in all three approved deploy plans; deploy-staging: in two.
+    expect(uses('open-change-ticket').map((i) => i.count)).toEqual([3]);
+    expect(uses('deploy-staging').map((i) => i.count)).toEqual([2]);
+    expect(uses('run-tests').map((i) => i.count)).toEqual([3]);
+    const shapes = deploy.filter((i) => i.text.startsWith('Approved plan shape'));
+    expect(shapes.map((i) => i.count).sort()).toEqual([1, 2]);
+    // no duplicated lines: ids unique
+    expect(new Set(patterns.items.map((i) => i.id)).size).toBe(patterns.items.length);
+    const order = deploy.filter((i) => i.data.type === 'ordering' && i.data.before === 'open-change-ticket' && i.data.after === 'run-tests');
+    expect(order.map((i) => i.count)).toEqual([3]);
+
+    const patText = read(dir, 'successful_patterns.md');
+    expect(patText).toMatch(/^# Successful patterns$/m);
+    expect(patText).toMatch(/^## production-deployment \/ deploy-service$/m);
+    expect(patText).toMatch(/^## change-management \/ standard-change$/m);
+    expect(patText).toMatch(/^- ×3 · Approved plans use open-change-ticket <!-- /m);
+    expect(patText).toMatch(/^<!-- jupiter: through log entry 6 -->$/m);
+
+    const lessons = parseItemsFile(read(dir, 'lessons.md'), 'lesson');
+    expect(lessons.skipped).toEqual([]);
+    const tests = lessons.items.filter((i) => i.text.includes('tests-before-deploy'));
+    expect(tests).toHaveLength(1);
+    expect(tests[0]!.count).toBe(2);
+    expect(tests[0]!.text).toBe('deploy-production: tests-before-deploy — add run-tests before it');
+    expect(tests[0]!.data).toEqual({ type: 'fix', rule: 'tests-before-deploy', action: 'run-tests' });
+    const ticket = lessons.items.filter((i) => i.text.includes('ticket'));
+    expect(ticket.map((i) => i.count)).toEqual([1]);
+    const lesText = read(dir, 'lessons.md');
+    expect(lesText).toMatch(/^# Lessons$/m);
+    expect(lesText).toMatch(/^## production-deployment \/ deploy-service$/m);
+    expect(lesText).toMatch(/^- ×2 · deploy-production: tests-before-deploy — add run-tests before it <!-- /m);
+
+    const { want, got } = consistency(dir);
+    expect(got).toEqual(want);
+  });
+
+  it('records the fix that turned a failing plan into a passing one', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir);
+    const bad = failed('s1', 1, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]);
+    await memory.commitIteration(bad);
+    await memory.commitIteration(approved('s1', 2, ['run-tests', 'deploy-production']), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    const items = await memory.items();
+    const fix = items.filter((i) => i.kind === 'pattern' && i.data.type === 'fix');
+    expect(fix).toHaveLength(1);
+    expect(fix[0]!.text).toBe('Adding run-tests fixed tests-before-deploy');
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+  });
+
+  it('a reopened memory sees the same items and continues the sequence', async () => {
+    const dir = memDir();
+    const m1 = await Memory.open(dir);
+    for (let i = 1; i <= 5; i++) await m1.commitIteration(approved('s1', i, i % 2 ? A : B));
+    const before = (await m1.items()).map((i) => [i.id, i.count]).sort();
+    const m2 = await Memory.open(dir);
+    expect(m2.seq).toBe(5);
+    expect((await m2.items()).map((i) => [i.id, i.count]).sort()).toEqual(before);
+    await m2.commitIteration(approved('s1', 6, A));
+    expect(recordLineCount(read(dir, 'execution_log.md'))).toBe(6);
+    expect(indexLines(dir)).toHaveLength(6);
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+  });
+});
