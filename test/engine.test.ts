@@ -143,3 +143,13 @@ describe('engine', () => {
     expect(result.state.progress.completed).toBe(2);
   });
 });
+
+describe('feedback intent', () => {
+  it('reads include and avoid, including double negatives, and matches whole action ids only', async () => {
+    const { actionIntents } = await import('../src/feedback.js');
+    const ids = ['run-tests', 'deploy-production', 'deploy-directly', 'notify-stakeholders'];
+    expect(actionIntents('Never skip run-tests', ids)).toEqual({ include: ['run-tests'], avoid: [] });
+    expect(actionIntents("Don't use deploy-directly; add notify stakeholders", ids)).toEqual({ include: ['notify-stakeholders'], avoid: ['deploy-directly'] });
+    expect(actionIntents('avoid the deploy step', ids)).toEqual({ include: [], avoid: [] });
+  });
+});

@@ -8,6 +8,7 @@ import type { SessionStore } from '../memory/sessions.js';
 import type { IterationRecord, Outcome } from '../memory/types.js';
 import { PlannerError, type Planner, type PlanResponse } from '../planners/types.js';
 import type { EmitFn, Reviewer, SessionState } from './types.js';
+import { calibrate } from '../memory/tokens.js';
 
 export interface EngineDeps {
   planner: Planner;
@@ -188,6 +189,11 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
   if (error) record.error = `${error.kind}: ${error.message}`;
   if (response?.usage) record.usage = response.usage;
   if (response?.costUsd !== undefined) record.costUsd = response.costUsd;
+  if (response?.promptTokensEstimate !== undefined) {
+    record.promptTokensEstimate = response.promptTokensEstimate;
+    // Our estimate learns the server tokenizer's ratio, so the context budget means what it says.
+    if (response.usage) calibrate(response.promptTokensEstimate, response.usage.promptTokens);
+  }
   const previous = { plan: state.currentPlan, findings };
   await memory.commitIteration(record, { ...(response?.promptChars !== undefined ? { promptChars: response.promptChars } : {}), previous });
 

@@ -17,12 +17,13 @@ export interface Lock {
   release(): Promise<void>;
 }
 
-async function readInfo(file: string): Promise<LockInfo | null> {
+/** The holder's details; `null` for an unreadable lock file (debris), `'gone'` when it was just released. */
+async function readInfo(file: string): Promise<LockInfo | null | 'gone'> {
   try {
     const info = JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo;
     return typeof info.pid === 'number' ? info : null;
-  } catch {
-    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : null;
   }
 }
 
@@ -33,10 +34,28 @@ function isStale(info: LockInfo | null): boolean {
   return info.pid !== process.pid && !isProcessAlive(info.pid);
 }
 
+const DEBRIS = /\.lock\.(?:(\d+)\.[a-z0-9]+\.new|stale\.(\d+))$/;
+
+/**
+ * Removes what killed contenders left beside lock files in `file`'s folder: a process killed between writing its
+ * `.new` holder file and removing it (or mid-takeover, with a `.stale` grave) leaves them behind forever otherwise.
+ * Only files of dead processes on this host go: a live contender's `.new` file is its own business.
+ */
+async function sweepDebris(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const m = DEBRIS.exec(name);
+    const pid = Number(m?.[1] ?? m?.[2]);
+    if (!m || pid === process.pid || isProcessAlive(pid)) continue;
+    await fs.rm(path.join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
 /** Try once to take `file`; throws LockedError naming the holder when a live process holds it. */
 export async function acquireLock(file: string, purpose: string, describe?: (info: LockInfo) => string): Promise<Lock> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), purpose };
+  let vanished = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     // Write the holder's details first, then link them into place: the lock file never exists half-written,
     // so an unreadable lock file really is debris from a crash, never a contender mid-write.
@@ -44,17 +63,25 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
     try {
       await fs.writeFile(temp, JSON.stringify(info), { mode: 0o644 });
       await fs.link(temp, file);
+      await sweepDebris(file);
       return makeLock(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = await readInfo(file);
+      const read = await readInfo(file);
+      // Released between our link and our read: simply try again (never treat a vanished lock as stale).
+      if (read === 'gone' && vanished++ < 100) {
+        attempt--;
+        continue;
+      }
+      const holder = read === 'gone' ? null : read;
       if (!isStale(holder)) {
         throw new LockedError(describe && holder ? describe(holder) : `${file} is locked by process ${holder?.pid} on ${holder?.host} since ${holder?.since} (${holder?.purpose})`);
       }
       // Take over a dead holder's lock: rename is atomic, so only one contender wins the removal.
       const grave = `${file}.stale.${process.pid}`;
       if (await fs.rename(file, grave).then(() => true, () => false)) {
-        const moved = await readInfo(grave);
+        const movedInfo = await readInfo(grave);
+        const moved = movedInfo === 'gone' ? null : movedInfo;
         // Lost a race and moved a live contender's fresh lock: put it back.
         if (moved && (!holder || moved.pid !== holder.pid || moved.since !== holder.since)) await fs.link(grave, file).catch(() => undefined);
         await fs.rm(grave, { force: true });
@@ -96,7 +123,7 @@ function makeLock(file: string): Lock {
       if (released) return;
       released = true;
       const holder = await readInfo(file);
-      if (holder && holder.pid === process.pid) await fs.rm(file, { force: true });
+      if (holder && holder !== 'gone' && holder.pid === process.pid) await fs.rm(file, { force: true });
     },
   };
 }

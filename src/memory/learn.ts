@@ -1,4 +1,5 @@
 // Learning: turns log records into patterns and lessons, and consolidates them (duplicates merge, counts add).
+import { actionIntents } from '../feedback.js';
 import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
 import type { MemoryData, MemoryItem, MemoryKind } from './types.js';
@@ -6,7 +7,6 @@ import type { MemoryData, MemoryItem, MemoryKind } from './types.js';
 /** Lessons and patterns seen once, never by a person, and untouched for this many log entries fade out. */
 export const STALE_AFTER = 1000;
 const SHAPE = 'Approved plan shape: ';
-const NEGATIVE = /\b(remove|drop|without|skip|avoid|never|no|don'?t|do not|stop)\b/i;
 
 interface Observation {
   kind: MemoryKind;
@@ -95,8 +95,8 @@ export function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, obse
     items.set(id, { id, kind: o.kind, text: o.text, data: o.data, procedure: rec.procedure, goal: rec.goal, count: o.counts ? 1 : 0, human: o.human, lastSeen: rec.time, session: rec.session, seq: rec.seq });
   }
   // A person's "don't use X" retires the patterns that recommend X in that scope.
-  if (rec.type === 'review' && rec.review === 'rejection' && rec.reason && NEGATIVE.test(rec.reason)) {
-    const named = (rec.steps ?? []).map((s) => s.a).filter((a) => rec.reason!.toLowerCase().includes(a));
+  const named = rec.type === 'review' && rec.review === 'rejection' && rec.reason ? actionIntents(rec.reason, [...new Set((rec.steps ?? []).map((s) => s.a))]).avoid : [];
+  if (named.length) {
     for (const [id, item] of items) {
       if (item.kind !== 'pattern' || item.procedure !== rec.procedure || item.goal !== rec.goal) continue;
       const d = item.data;

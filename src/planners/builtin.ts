@@ -1,4 +1,5 @@
 // The built-in planner: searches the procedures for a valid plan, steered by memory and human feedback.
+import { actionIntents } from '../feedback.js';
 import type { Plan } from '../plan.js';
 import { validatePlan } from '../procedures/validate.js';
 import type { PlanTarget } from '../procedures/types.js';
@@ -6,23 +7,15 @@ import type { MemoryItem } from '../memory/types.js';
 import { planFromActions, searchPlan, type SearchPreferences } from './search.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from './types.js';
 
-const NEGATIVE = /\b(remove|drop|without|skip|avoid|never|no|don'?t|do not|stop using|forbid)\b/i;
-const POSITIVE = /\b(add|include|require|must (?:have|include|run)|always|need|needs|missing|use)\b/i;
-
 /** Reads action ids out of a person's feedback: "add notify-stakeholders", "don't use deploy-directly". */
 export function preferencesFromFeedback(target: PlanTarget, feedback: string[]): { require: string[]; avoid: string[] } {
+  const ids = target.set.actions.map((a) => a.id);
   const require = new Set<string>();
   const avoid = new Set<string>();
   for (const text of feedback) {
-    for (const clause of text.split(/[.;\n]|,\s*(?:and|but)\s+|\bbut\b/i)) {
-      const lower = clause.toLowerCase();
-      for (const a of target.set.actions) {
-        const spaced = a.id.replace(/-/g, ' ');
-        if (!lower.includes(a.id) && !lower.includes(spaced)) continue;
-        if (NEGATIVE.test(clause)) avoid.add(a.id);
-        else if (POSITIVE.test(clause)) require.add(a.id);
-      }
-    }
+    const intents = actionIntents(text, ids);
+    intents.include.forEach((a) => require.add(a));
+    intents.avoid.forEach((a) => avoid.add(a));
   }
   return { require: [...require], avoid: [...avoid] };
 }

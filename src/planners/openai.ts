@@ -1,6 +1,7 @@
 // Planner backed by any OpenAI-compatible chat-completions endpoint: streaming, retries, structured-output fallback.
 import { readFile } from 'node:fs/promises';
 import type OpenAI from 'openai';
+import { countTokens } from '../memory/tokens.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { Price } from '../config.js';
 import { writeFileAtomic } from '../fsutil/atomic.js';
@@ -153,7 +154,7 @@ export class OpenAIPlanner implements Planner {
       }
     }
     const { costUsd } = costOf(usage, this.opts.prices[this.opts.model]);
-    return { plan: parsed.plan, usage, costUsd, mode, promptChars };
+    return { plan: parsed.plan, usage, costUsd, mode, promptChars, promptTokensEstimate: countTokens(prompt.system) + countTokens(prompt.user) };
   }
 
   /** One completion, stepping down structured-output modes the server rejects; remembers the one that worked. */
@@ -162,7 +163,8 @@ export class OpenAIPlanner implements Planner {
     for (let m = MODES.indexOf(start); m < MODES.length; m++) {
       const mode = MODES[m]!;
       try {
-        const text = await this.withRetries(messages, mode, req, track);
+        // Model output becomes plans, log lines and memory: a key the server echoes back must not ride along.
+        const text = redactSecrets(await this.withRetries(messages, mode, req, track));
         if (knownModes.get(this.key) !== mode) await this.rememberMode(mode);
         return { text, mode };
       } catch (err) {

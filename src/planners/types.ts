@@ -34,6 +34,8 @@ export interface PlanResponse {
   mode: string;
   /** The prompt's size, for the context-size chart. */
   promptChars?: number;
+  /** jupiter's own token estimate of the prompt, checked against the server's count. */
+  promptTokensEstimate?: number;
 }
 
 export type PlannerErrorKind =
