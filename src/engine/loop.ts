@@ -214,7 +214,7 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
     state.usage.cachedTokens += response.usage.cachedTokens;
   }
   state.usage.costUsd += response?.costUsd ?? 0;
-  await store.save(state);
+  await store.save(state, { durable: false });
   const errors = validation ? countFindings(validation).errors : 0;
   if (outcome === 'approved') emit({ type: 'approved', iteration, by: 'auto' });
   emit({ type: 'iteration-finished', iteration, outcome, errors, ...(response?.usage ? { usage: response.usage } : {}), ...(response?.costUsd !== undefined ? { costUsd: response.costUsd } : {}) });

@@ -1,7 +1,7 @@
 // Recall: ranks memory items for the goal at hand (BM25 relevance, scope, support, human weight, recency)
 // and fills the token budget best-first. The current session's human feedback is always kept.
 import { renderMemoryItem } from './render.js';
-import { countTokens } from './tokens.js';
+import { countTokens, tokenCalibration } from './tokens.js';
 import type { MemoryItem, RecallQuery, RecallResult } from './types.js';
 
 const K1 = 1.2;
@@ -13,7 +13,24 @@ function terms(text: string): string[] {
   return text.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t.length > 1);
 }
 
+/** Per-text caches: recall runs every iteration over mostly the same items. */
+const termCache = new Map<string, string[]>();
+const tokenCache = new Map<string, number>();
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    if (cache.size > 50_000) cache.clear();
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
+}
+
 function itemTerms(item: MemoryItem): string[] {
+  return cached(termCache, `${item.procedure ?? ''}|${item.goal ?? ''}|${item.text}`, () => itemTermsOf(item));
+}
+
+function itemTermsOf(item: MemoryItem): string[] {
   const d = item.data;
   const extra = d.type === 'ordering' ? `${d.before} ${d.after}` : d.type === 'include' || d.type === 'avoid' ? d.action : d.type === 'fix' ? `${d.rule} ${d.action}` : '';
   return terms(`${item.text} ${extra} ${item.procedure ?? ''} ${item.goal ?? ''}`);
@@ -70,7 +87,8 @@ export function recall(items: MemoryItem[], query: RecallQuery, currentSeq: numb
   // The current session's feedback first: a person said it, and the next plan must address it.
   const ordered = [...items.filter(mine).map((item) => ({ item, score: Infinity })), ...rank(items.filter((i) => !mine(i)), query, currentSeq)];
   for (const { item } of ordered) {
-    const cost = countTokens(renderMemoryItem(item)) + 1;
+    const line = renderMemoryItem(item);
+    const cost = cached(tokenCache, `${tokenCalibration()}|${line}`, () => countTokens(line)) + 1;
     if (tokens + cost > query.budgetTokens) continue;
     chosen.push(item);
     tokens += cost;

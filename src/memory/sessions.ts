@@ -1,9 +1,11 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, parseDocument, stringify } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { toYaml } from '../fast-yaml.js';
 import { InputError, LockedError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil/atomic.js';
+import { isProcessAlive, writeFileAtomic } from '../fsutil/atomic.js';
 import { acquireLock, type Lock } from '../fsutil/lock.js';
 import type { SessionState } from '../engine/types.js';
 
@@ -48,9 +50,13 @@ export class SessionStore {
     return path.join(this.dir, `${checkSessionId(id)}.yaml`);
   }
 
-  async save(state: SessionState): Promise<void> {
+  /**
+   * Saves atomically. `durable: false` (after each iteration) skips the fsyncs: the counters are rebuilt from the
+   * fsynced log on resume anyway; status changes (start, halt, finish) are saved durably.
+   */
+  async save(state: SessionState, opts: { durable?: boolean } = {}): Promise<void> {
     state.updatedAt = new Date().toISOString();
-    await writeFileAtomic(this.file(state.id), stringify(state, { lineWidth: 0 }));
+    await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), opts);
   }
 
   async load(id: string): Promise<SessionState> {
@@ -105,13 +111,31 @@ export class SessionStore {
 
   /** Holds the session for this process; a second process gets a clear message instead of a corrupted file. */
   async lock(id: string): Promise<Lock> {
-    return acquireLock(path.join(this.dir, `${checkSessionId(id)}.lock`), `session ${id}`, (h) => {
+    const lock = await acquireLock(path.join(this.dir, `${checkSessionId(id)}.lock`), `session ${id}`, (h) => {
       const where = h.host === (process.env.HOSTNAME ?? h.host) ? `process ${h.pid}` : `process ${h.pid} on ${h.host}`;
       return `session ${id} is already running (${where}, since ${h.since}): wait for it to finish or stop it first`;
     }).catch((err: unknown) => {
       if (err instanceof LockedError) throw err;
       throw new InputError(`cannot lock session: ${(err as Error).message}`, { file: this.file(id) });
     });
+    await this.removeOrphanLocks().catch(() => undefined);
+    return lock;
+  }
+
+  /**
+   * A `plan` killed after locking its new session but before first saving it leaves `<id>.lock` with no
+   * `<id>.yaml`: nothing can resume that session, so nothing would ever take the lock over. Remove such locks
+   * once their holder is dead.
+   */
+  private async removeOrphanLocks(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      if (!name.endsWith('.lock')) continue;
+      const base = path.join(this.dir, name.slice(0, -5));
+      if (await stat(`${base}.yaml`).then(() => true, () => false)) continue;
+      const holder = await readFile(`${base}.lock`, 'utf8').then((t) => JSON.parse(t) as { pid?: unknown; host?: unknown }, () => null);
+      if (holder && (holder.host !== os.hostname() || typeof holder.pid !== 'number' || holder.pid === process.pid || isProcessAlive(holder.pid))) continue;
+      await rm(`${base}.lock`, { force: true });
+    }
   }
 }
 

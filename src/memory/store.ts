@@ -2,7 +2,7 @@
 // respects hand edits, and serves recall. The execution log's record lines are the single commit point.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { toYaml } from '../fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../fsutil/atomic.js';
 import { withLock } from '../fsutil/lock.js';
 import type { Finding, Plan } from '../plan.js';
@@ -88,7 +88,8 @@ class DerivedFile {
     compact(this.items, seq);
     this.watermark = Math.max(this.watermark, seq);
     const [title, intro] = this.kind === 'pattern' ? ['Successful patterns', PATTERNS_INTRO] : ['Lessons', LESSONS_INTRO];
-    await writeFileAtomic(this.file, renderItemsFile(title, intro, [...this.items.values()], this.watermark));
+    // Derived from the fsynced log (the watermark says how far), so a rename without fsync is enough.
+    await writeFileAtomic(this.file, renderItemsFile(title, intro, [...this.items.values()], this.watermark), { durable: false });
     const st = await stat(this.file);
     this.sig = { mtimeMs: st.mtimeMs, size: st.size };
     // Rewritten from what was read: the old line numbers no longer point at anything.
@@ -145,6 +146,8 @@ export class Memory {
       await serial(memory.lockFile, () => withLock(memory.lockFile, 'memory write', async () => {
         await removeStaleTemps(memory.dir);
         await removeStaleTemps(path.join(memory.dir, FILES.sessions));
+        // endpoints.json is written atomically into .jupiter/: a kill mid-write leaves a temp there too.
+        await removeStaleTemps(path.join(memory.dir, FILES.internal));
         // Plan files are written atomically into plans/<session>/: a crash can leave temps there too.
         const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
         for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
@@ -161,11 +164,15 @@ export class Memory {
    * the index (replaying what a crash or another process left unapplied). `write` persists repairs.
    */
   private async sync(write: boolean): Promise<void> {
-    // Only a writer holding the lock repairs torn tails: a reader could be looking at an append still in progress.
-    const idx = await indexTail(this.indexFile, write);
-    const tail = await logTail(this.logFile, idx?.seq ?? 0, write);
-    if (write && tail.records.length) await appendDurable(this.indexFile, tail.records.map(indexLine).join(''));
-    this.seq = Math.max(idx?.seq ?? 0, tail.lastSeq);
+    const sizes = await this.sizes();
+    // Fast path: nobody (no other process, no crash) touched the log or index since our last look.
+    if (!this.known || sizes.log !== this.known.log || sizes.index !== this.known.index) {
+      // Only a writer holding the lock repairs torn tails: a reader could be looking at an append still in progress.
+      const idx = await indexTail(this.indexFile, write);
+      const tail = await logTail(this.logFile, idx?.seq ?? 0, write);
+      if (write && tail.records.length) await appendDurable(this.indexFile, tail.records.map(indexLine).join(''));
+      this.seq = Math.max(idx?.seq ?? 0, tail.lastSeq);
+    }
     await this.patterns.refresh(this.seq);
     await this.lessons.refresh(this.seq);
     const from = Math.min(this.patterns.watermark, this.lessons.watermark);
@@ -180,6 +187,16 @@ export class Memory {
         await this.lessons.write(this.seq);
       }
     }
+    this.known = write ? await this.sizes() : null;
+  }
+
+  /** Log and index sizes as last seen by this process (null: look again). */
+  private known: { log: number; index: number } | null = null;
+
+  private async sizes(): Promise<{ log: number; index: number }> {
+    const size = (f: string) => stat(f).then((st) => st.size, () => -1);
+    const [log, index] = await Promise.all([size(this.logFile), size(this.indexFile)]);
+    return { log, index };
   }
 
   private async commit(build: (seq: number) => LogRecord, before?: () => Promise<void>): Promise<LogRecord> {
@@ -191,11 +208,13 @@ export class Memory {
       // The log append is the commit point; everything after it can be replayed from the log.
       await appendDurable(this.logFile, (exists ? '' : LOG_HEADER) + renderLogSection(rec));
       this.seq = rec.seq;
-      await appendDurable(this.indexFile, indexLine(rec));
+      // The index is rebuilt from the log when behind or torn: no fsync needed.
+      await appendDurable(this.indexFile, indexLine(rec), { durable: false });
       this.patterns.apply(rec);
       this.lessons.apply(rec);
       await this.patterns.write(this.seq);
       await this.lessons.write(this.seq);
+      this.known = await this.sizes();
       return rec;
     }));
   }
@@ -204,7 +223,8 @@ export class Memory {
     const plan = rec.plan;
     return this.commit(
       (seq) => iterationToRecord(rec, seq, extras.promptChars, extras.previous),
-      plan ? () => writeFileAtomic(this.planFile(rec.session, rec.iteration), stringify(plan)).then(() => undefined) : undefined,
+      // A copy for people: the log holds the plan's record, so a rename without fsync is enough.
+      plan ? () => writeFileAtomic(this.planFile(rec.session, rec.iteration), toYaml(plan as unknown as Record<string, unknown>), { durable: false }) : undefined,
     );
   }
 
