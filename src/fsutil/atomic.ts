@@ -81,7 +81,8 @@ export async function removeStaleTemps(dir: string): Promise<number> {
   let removed = 0;
   let names: string[];
   try {
-    names = await fs.readdir(dir);
+    // Synchronous: run over every session's plan folder at start-up, where a thread-pool hop each adds up.
+    names = fsSync.readdirSync(dir);
   } catch {
     return 0;
   }
@@ -89,7 +90,7 @@ export async function removeStaleTemps(dir: string): Promise<number> {
     if (!name.startsWith(TEMP_MARKER)) continue;
     const pid = Number(name.split('.').at(-2));
     if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) continue;
-    await fs.rm(path.join(dir, name), { force: true });
+    fsSync.rmSync(path.join(dir, name), { force: true });
     removed++;
   }
   return removed;

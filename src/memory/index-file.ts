@@ -54,6 +54,16 @@ export async function readIndex(file: string): Promise<{ records: LogRecord[]; s
   return { records, skipped };
 }
 
+/** Fields summary and resume need; plans and findings stay in the log (a tenth of the bytes to read at 10k). */
+const INDEX_FIELDS = ['seq', 'type', 'session', 'iteration', 'time', 'procedure', 'goal', 'outcome', 'approvedBy', 'review', 'reason', 'error', 'usage', 'cost', 'ctx', 'promptChars'] as const;
+
+/** The index's projection of a log record. */
+export function indexRecord(rec: LogRecord): LogRecord {
+  const out: Record<string, unknown> = {};
+  for (const k of INDEX_FIELDS) if (rec[k] !== undefined) out[k] = rec[k];
+  return out as unknown as LogRecord;
+}
+
 export function indexLine(rec: LogRecord): string {
-  return JSON.stringify(rec) + '\n';
+  return JSON.stringify(indexRecord(rec)) + '\n';
 }

@@ -6,7 +6,7 @@ import { toYaml } from '../fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../fsutil/atomic.js';
 import { withLock } from '../fsutil/lock.js';
 import type { Finding, Plan } from '../plan.js';
-import { indexLine, indexTail, readIndex } from './index-file.js';
+import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { compact, consolidate, observe } from './learn.js';
 import { LOG_HEADER, logTail, renderLogSection } from './log-file.js';
@@ -245,7 +245,11 @@ export class Memory {
 
   /** All records from the index (summary, resume). */
   async records(): Promise<LogRecord[]> {
-    return (await readIndex(this.indexFile)).records;
+    const { records } = await readIndex(this.indexFile);
+    // A read-only look at a folder whose index is behind (deleted, or a crash before its append): the log has the rest.
+    const last = records.at(-1)?.seq ?? 0;
+    if (last < this.seq) records.push(...(await logTail(this.logFile, last, false)).records.map(indexRecord));
+    return records;
   }
 
   skippedLines(): { file: string; line: number; text: string }[] {

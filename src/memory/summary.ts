@@ -1,5 +1,5 @@
 // The learning summary, computed from structured records and consolidated items (never from counting markers).
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { LogRecord } from './record.js';
 import type { MemoryItem } from './types.js';
@@ -26,24 +26,29 @@ export interface LearningSummary {
   usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
 }
 
-async function folderSize(dir: string): Promise<{ bytes: number; files: number }> {
+/** Bytes of every file under `dir`. Synchronous on purpose: thousands of plan files, one tiny stat each. */
+function folderSize(dir: string): { bytes: number; files: number } {
   let bytes = 0;
   let files = 0;
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return { bytes, files };
   }
   for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
-      const sub = await folderSize(p);
+      const sub = folderSize(p);
       bytes += sub.bytes;
       files += sub.files;
     } else if (e.isFile()) {
-      bytes += (await stat(p)).size;
-      files++;
+      try {
+        bytes += statSync(p).size;
+        files++;
+      } catch {
+        // Removed while we looked (a concurrent commit's temp file).
+      }
     }
   }
   return { bytes, files };
@@ -81,7 +86,7 @@ export async function learningSummary(dir: string, records: LogRecord[], items: 
   const patterns = items.filter((i) => i.kind === 'pattern');
   const lessons = items.filter((i) => i.kind === 'lesson');
   const feedback = items.filter((i) => i.kind === 'feedback');
-  const size = await folderSize(dir);
+  const size = folderSize(dir);
   return {
     sessions: new Set(records.map((r) => r.session)).size,
     iterations: its.length,

@@ -1,0 +1,221 @@
+// Crash-consistency invariants of a memory folder: the log, index, sessions, plans and derived files agree.
+import { indexRecord } from '../memory/index-file.js';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { reconcile } from '../engine/reconcile.js';
+import type { Progress } from '../engine/types.js';
+import { isProcessAlive, TEMP_MARKER } from '../fsutil/atomic.js';
+import { parseItemsFile } from '../memory/items-file.js';
+import { compact, consolidate, observe } from '../memory/learn.js';
+import { recordsIn } from '../memory/log-file.js';
+import { parseRecord, type LogRecord } from '../memory/record.js';
+import { SessionStore } from '../memory/sessions.js';
+import { FILES } from '../memory/store.js';
+import type { MemoryItem } from '../memory/types.js';
+
+export interface CheckOptions {
+  /**
+   * The folder was just left by a killed process and not yet reopened: tolerate what recovery is designed to
+   * repair (a torn last log section, an index or derived file lagging the log, a session file one commit
+   * behind, temp files and dead holders' locks). Default false: everything must be exact.
+   */
+  afterCrash?: boolean;
+  /** Every session must be completed (all its iterations run). */
+  requireCompleted?: boolean;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  problems: string[];
+  iterations: number;
+  sessions: number;
+  /** Crash states found and tolerated under `afterCrash` (e.g. `session-behind`): evidence of where kills landed. */
+  tolerated: string[];
+}
+
+const HEADER = /^## (Iteration (\d+)|Review of iteration (\d+)) · /;
+const MARKER = /^<!-- jupiter:entry /;
+const COUNTERS = ['completed', 'approved', 'failed', 'errors'] as const satisfies readonly (keyof Progress)[];
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+const readText = (file: string) => readFile(file, 'utf8').catch(() => undefined);
+
+/** Headers and record lines alternate: each `## Iteration N` is closed by exactly one record of iteration N. */
+function checkLogSections(text: string, crash: boolean, problems: string[], seen: Set<string>): void {
+  const lines = text.split('\n');
+  let open: { line: number; iteration: number; review: boolean } | null = null;
+  lines.forEach((line, i) => {
+    const h = HEADER.exec(line);
+    if (h) {
+      if (open) problems.push(`execution_log.md:${open.line}: section has no record line before the next section`);
+      open = { line: i + 1, iteration: Number(h[2] ?? h[3]), review: !h[2] };
+      return;
+    }
+    if (!MARKER.test(line)) return;
+    const rec = recordsIn(line).records[0];
+    if (!rec) return void problems.push(`execution_log.md:${i + 1}: unreadable record line`);
+    if (!open) return void problems.push(`execution_log.md:${i + 1}: record seq ${rec.seq} has no section header (duplicated or stray record)`);
+    const o: { line: number; iteration: number; review: boolean } = open;
+    if (o.iteration !== rec.iteration || o.review !== (rec.type === 'review')) problems.push(`execution_log.md:${i + 1}: record (${rec.type} ${rec.iteration}) does not match its header at line ${o.line}`);
+    open = null;
+  });
+  const last = open as { line: number } | null;
+  if (last && !crash) problems.push(`execution_log.md:${last.line}: torn last section (header without a record)`);
+  if (last && crash) seen.add('torn-log');
+}
+
+function checkSeqs(records: LogRecord[], problems: string[]): void {
+  records.forEach((r, i) => {
+    if (r.seq !== i + 1) problems.push(`execution_log.md: record #${i + 1} has seq ${r.seq} (expected ${i + 1})`);
+  });
+}
+
+async function checkIndex(dir: string, records: LogRecord[], crash: boolean, problems: string[], seen: Set<string>): Promise<void> {
+  const text = (await readText(path.join(dir, FILES.internal, 'index.jsonl'))) ?? '';
+  const lines = text.split('\n');
+  const tail = lines.pop()!;
+  if (tail !== '' && !crash) problems.push('index.jsonl: unterminated last line');
+  const idx: LogRecord[] = [];
+  lines.forEach((l, i) => {
+    const rec = parseRecord(l);
+    if (rec) idx.push(rec);
+    else problems.push(`index.jsonl:${i + 1}: unreadable line`);
+  });
+  if (crash && (idx.length < records.length || tail !== '')) seen.add('index-behind');
+  if (idx.length > records.length || (!crash && idx.length !== records.length)) problems.push(`index.jsonl: ${idx.length} records, log has ${records.length}`);
+  for (let i = 0; i < Math.min(idx.length, records.length); i++) {
+    if (JSON.stringify(idx[i]) !== JSON.stringify(indexRecord(records[i]!))) {
+      problems.push(`index.jsonl:${i + 1}: differs from log record seq ${records[i]!.seq}`);
+      break;
+    }
+  }
+}
+
+/** Replays the log (through the file's watermark) the way the store does, and compares id → count. */
+async function checkItems(dir: string, kind: 'pattern' | 'lesson', records: LogRecord[], crash: boolean, problems: string[], seen: Set<string>): Promise<void> {
+  const name = kind === 'pattern' ? FILES.patterns : FILES.lessons;
+  const text = await readText(path.join(dir, name));
+  if (text === undefined) {
+    if (records.length && !crash) problems.push(`${name}: missing`);
+    return;
+  }
+  const parsed = parseItemsFile(text, kind);
+  for (const s of parsed.skipped) problems.push(`${name}:${s.line}: unreadable line: ${s.text}`);
+  const lastSeq = records.at(-1)?.seq ?? 0;
+  if (crash && parsed.watermark < lastSeq) seen.add(`${kind}s-behind`);
+  if (parsed.watermark > lastSeq || (!crash && parsed.watermark !== lastSeq)) problems.push(`${name}: watermark ${parsed.watermark}, log is at ${lastSeq}`);
+  const replay = new Map<string, MemoryItem>();
+  for (const rec of records) {
+    if (rec.seq > parsed.watermark) break;
+    consolidate(replay, rec, observe(rec).filter((o) => (kind === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern')));
+    compact(replay, rec.seq);
+  }
+  compact(replay, parsed.watermark);
+  const onDisk = new Map(parsed.items.filter((i) => i.seq !== undefined).map((i) => [i.id, i]));
+  const diffs: string[] = [];
+  for (const [id, item] of replay) {
+    const got = onDisk.get(id);
+    if (!got) diffs.push(`${id} (${item.text.slice(0, 40)}) missing, replay count ${item.count}`);
+    else if (got.count !== item.count || got.human !== item.human) diffs.push(`${id} (${item.text.slice(0, 40)}) ×${got.count}/h${got.human}, replay ×${item.count}/h${item.human}`);
+  }
+  for (const id of onDisk.keys()) if (!replay.has(id)) diffs.push(`${id} not produced by a replay of the log`);
+  if (diffs.length) problems.push(`${name}: ${diffs.length} item(s) disagree with a replay of the log: ${diffs.slice(0, 3).join('; ')}`);
+}
+
+async function checkSessions(dir: string, records: LogRecord[], opts: CheckOptions, problems: string[], seen: Set<string>): Promise<{ sessions: number; iterations: number }> {
+  const sessionsDir = path.join(dir, FILES.sessions);
+  const store = new SessionStore(sessionsDir);
+  const ids = (await readdir(sessionsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.yaml') && !n.startsWith(TEMP_MARKER)).map((n) => n.slice(0, -5));
+  const logged = new Set(records.map((r) => r.session));
+  for (const id of logged) if (!ids.includes(id)) problems.push(`session ${id}: in the log but has no session file`);
+  let iterations = 0;
+  for (const id of ids) {
+    let state;
+    try {
+      state = await store.load(id);
+    } catch (err) {
+      problems.push(`session ${id}: ${(err as Error).message}`);
+      continue;
+    }
+    const mine = records.filter((r) => r.session === id && r.type === 'iteration');
+    const nums = mine.map((r) => r.iteration);
+    iterations += nums.length;
+    nums.forEach((n, i) => {
+      if (n !== i + 1) problems.push(`session ${id}: log iteration #${i + 1} is iteration ${n} (duplicate or gap)`);
+    });
+    const full = reconcile(records, id).progress;
+    // A kill between the log commit and the session save leaves the file exactly one iteration behind.
+    const lastSeq = mine.at(-1)?.seq;
+    const behind = opts.afterCrash && lastSeq !== undefined ? reconcile(records.filter((r) => r.seq !== lastSeq), id).progress : undefined;
+    const same = (p: Progress) => COUNTERS.every((k) => state.progress[k] === p[k]);
+    if (!same(full) && behind && same(behind)) seen.add('session-behind');
+    else if (!same(full)) {
+      const show = (p: Progress) => COUNTERS.map((k) => `${k} ${p[k]}`).join(', ');
+      problems.push(`session ${id}: file says ${show(state.progress)}; log says ${show(full)}`);
+    }
+    if (opts.requireCompleted && (state.status !== 'completed' || nums.length !== state.settings.iterations)) problems.push(`session ${id}: ${state.status} with ${nums.length}/${state.settings.iterations} iterations`);
+    for (const r of mine) {
+      if (!r.steps) continue;
+      const planText = await readText(path.join(dir, FILES.plans, id, `${r.iteration}.yaml`));
+      let actions: unknown;
+      try {
+        actions = (parse(planText ?? '') as { steps?: { action?: string }[] } | null)?.steps?.map((s) => s.action);
+      } catch {
+        actions = undefined;
+      }
+      if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.a))) problems.push(`plans/${id}/${r.iteration}.yaml: missing or differs from the logged plan`);
+    }
+  }
+  return { sessions: ids.length, iterations };
+}
+
+async function checkDebris(dir: string, crash: boolean, problems: string[], seen: Set<string>): Promise<void> {
+  for (const file of await walk(dir)) {
+    const rel = path.relative(dir, file);
+    const base = path.basename(file);
+    const temp = base.includes(TEMP_MARKER);
+    const lock = base.endsWith('.lock') || /\.lock\.\d+\.[a-z0-9]+\.new$/.test(base) || /\.lock\.stale\.\d+$/.test(base);
+    if (!temp && !lock) continue;
+    if (!crash) {
+      problems.push(`${rel}: ${temp ? 'temp file' : 'lock file'} left behind`);
+      continue;
+    }
+    seen.add(temp ? 'temp-files' : 'stale-lock');
+    if (base.endsWith('.lock')) {
+      let pid = NaN;
+      try {
+        pid = Number((JSON.parse((await readText(file)) ?? '{}') as { pid?: number }).pid);
+      } catch {
+        // A lock file cut short by the kill: stale by definition.
+      }
+      if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) problems.push(`${rel}: held by live process ${pid} after all jupiter processes exited`);
+    }
+  }
+}
+
+export async function checkMemory(memoryDir: string, opts: CheckOptions = {}): Promise<CheckResult> {
+  const dir = path.resolve(memoryDir);
+  const crash = Boolean(opts.afterCrash);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const logText = (await readText(path.join(dir, FILES.log))) ?? '';
+  const records = recordsIn(logText).records;
+  checkLogSections(logText, crash, problems, seen);
+  checkSeqs(records, problems);
+  await checkIndex(dir, records, crash, problems, seen);
+  await checkItems(dir, 'pattern', records, crash, problems, seen);
+  await checkItems(dir, 'lesson', records, crash, problems, seen);
+  const { sessions, iterations } = await checkSessions(dir, records, opts, problems, seen);
+  await checkDebris(dir, crash, problems, seen);
+  return { ok: problems.length === 0, problems, iterations, sessions, tolerated: [...seen].sort() };
+}

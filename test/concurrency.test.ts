@@ -1,0 +1,142 @@
+// Two real CLI processes sharing one memory folder: nothing lost, nothing doubled; a running session cannot be taken twice.
+import { indexRecord } from '../src/memory/index-file.js';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
+import { spawnJson } from './support/spawn-events.js';
+
+import type { LogRecord } from '../src/memory/record.js';
+
+function start(args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const logRecords = (memory: string): LogRecord[] =>
+  [...readFileSync(path.join(memory, 'execution_log.md'), 'utf8').matchAll(/^<!-- jupiter:entry (\{.*\}) -->$/gm)].map((m) => JSON.parse(m[1]!) as LogRecord);
+const indexRecords = (memory: string): LogRecord[] =>
+  readFileSync(path.join(memory, '.jupiter', 'index.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as LogRecord);
+
+/** Pattern lines per `## scope` heading of successful_patterns.md: scope → [count, text][]. */
+function patternsByScope(memory: string): Map<string, [number, string][]> {
+  const out = new Map<string, [number, string][]>();
+  let scope = '';
+  for (const line of readFileSync(path.join(memory, 'successful_patterns.md'), 'utf8').split('\n')) {
+    const h = /^##\s+(.+?)\s*$/.exec(line);
+    if (h) {
+      scope = h[1]!;
+      out.set(scope, []);
+      continue;
+    }
+    const m = /^- ×(\d+) · (.*?)\s*(<!--.*)?$/.exec(line);
+    if (m) out.get(scope)!.push([Number(m[1]), m[2]!]);
+  }
+  return out;
+}
+
+describe('two concurrent plan runs on one memory folder', () => {
+  it('both exit 0; the log holds each session’s 15 iterations exactly once; index = log; pattern counts are 15 per scope', async () => {
+    const cwd = tempDir('jupiter-conc-');
+    const common = ['-n', '15', '-c', '0', '--unattended', '--procedures', SHIPPED];
+    const [a, b] = await Promise.all([start(['plan', 'Deploy the orchestrator', ...common], cwd), start(['plan', 'Patch the database servers', ...common], cwd)]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const memory = path.join(cwd, 'memory');
+
+    const sessions = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { id: string; goal: string; procedure: string; goalId: string; status: string; progress: { completed: number } }[]; unreadable: unknown[] };
+    expect(sessions.unreadable).toEqual([]);
+    expect(sessions.sessions).toHaveLength(2);
+    for (const s of sessions.sessions) expect(s).toMatchObject({ status: 'completed', progress: { completed: 15 } });
+    // The two runs really overlapped in time.
+    const [s1, s2] = sessions.sessions as unknown as { createdAt: string; updatedAt: string }[];
+    expect(s1!.createdAt < s2!.updatedAt && s2!.createdAt < s1!.updatedAt).toBe(true);
+    const scopes = new Set(sessions.sessions.map((s) => `${s.procedure} / ${s.goalId}`));
+    expect(scopes.size).toBe(2);
+
+    const log = logRecords(memory);
+    const iterations = log.filter((r) => r.type === 'iteration');
+    expect(iterations).toHaveLength(30);
+    for (const s of sessions.sessions) {
+      const mine = iterations.filter((r) => r.session === s.id).map((r) => r.iteration);
+      expect(mine, s.id).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    }
+    // Log sections and their machine records agree, with unique increasing sequence numbers.
+    expect(readFileSync(path.join(memory, 'execution_log.md'), 'utf8').match(/^## Iteration \d+ /gm)).toHaveLength(30);
+    const seqs = log.map((r) => r.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+
+    // The index holds exactly the log's records.
+    expect(indexRecords(memory)).toEqual(log.map(indexRecord));
+
+    // Every pattern of each scope was seen by all 15 of that session's iterations, no more, no fewer.
+    const patterns = patternsByScope(memory);
+    for (const scope of scopes) {
+      const lines = patterns.get(scope);
+      expect(lines, `scope ${scope} in successful_patterns.md`).toBeDefined();
+      expect(lines!.length).toBeGreaterThan(0);
+      for (const [count, text] of lines!) expect(count, `${scope}: ${text}`).toBe(15);
+    }
+    // Nothing else landed in the patterns file.
+    expect([...patterns.keys()].sort()).toEqual([...scopes].sort());
+    const summary = await runCli(['summary', '--json'], { cwd });
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(summary.stderr).toBe('');
+    expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: 30, sessions: 2 });
+  }, 120_000);
+
+  it('a second `resume <id>` of a running session is refused: exit 2 naming the session and the holding process', async () => {
+    const cwd = tempDir('jupiter-conc-');
+    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '5000', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd });
+    try {
+      await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
+      const list = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { id: string; status: string }[] };
+      expect(list.sessions).toHaveLength(1);
+      const id = list.sessions[0]!.id;
+      expect(list.sessions[0]!.status).toBe('running');
+      const before = readFileSync(path.join(cwd, 'memory', 'sessions', `${id}.yaml`), 'utf8');
+      expect(before).toMatch(/^status: running$/m);
+
+      const second = await runCli(['resume', id, '--unattended'], { cwd });
+      expect(second.code, second.stderr).toBe(2);
+      const lines = second.stderr.split('\n').filter((l) => l !== '');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^jupiter: /);
+      expect(lines[0]).toContain(`session ${id}`);
+      expect(lines[0]).toContain(`process ${run.child.pid}`);
+      expect(second.stdout).not.toMatch(/resuming/);
+
+      // Also without naming it: "the latest unfinished" is the running one, and it is held.
+      const third = await runCli(['resume', '--unattended'], { cwd });
+      expect(third.code, third.stderr).toBe(2);
+      expect(third.stderr).toContain(`process ${run.child.pid}`);
+      // A second `plan` in the same folder is a different session and is not blocked by the lock.
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    const exit = await run.exited;
+    expect(exit.code).toBe(130);
+    const records = logRecords(path.join(cwd, 'memory')).filter((r) => r.type === 'iteration');
+    const numbers = records.map((r) => r.iteration);
+    // The refused resumes did not add or repeat iterations.
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
+    const list = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { status: string; progress: { completed: number } }[] };
+    expect(list.sessions[0]).toMatchObject({ status: 'interrupted', progress: { completed: numbers.length } });
+  }, 120_000);
+});
