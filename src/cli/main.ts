@@ -10,12 +10,14 @@ import { registerProcedures } from './commands/procedures.js';
 import { registerInit } from './commands/init.js';
 import { registerDoctor } from './commands/doctor.js';
 import { redactSecrets } from '../secrets.js';
+import { safeText } from '../text.js';
 
 export function buildProgram(): Command {
   const program = new Command('jupiter')
     .description('Semi-autonomous LLM planning: many iterations, a handful of human reviews.')
     .version('0.1.0')
-    .showHelpAfterError('(run `jupiter --help` for usage)')
+    // Commander's own errors (unknown option, missing argument) follow the one-line `jupiter: ...` contract too.
+    .configureOutput({ outputError: (str, write) => write(`jupiter: ${safeText(redactSecrets(str.replace(/^error: /, '').trim()), true)} (run \`jupiter --help\` for usage)\n`) })
     .exitOverride();
   for (const register of [registerPlan, registerResume, registerSessions, registerSummary, registerValidate, registerProcedures, registerInit, registerDoctor]) {
     register(program);
@@ -36,14 +38,22 @@ async function main(argv: string[]): Promise<number> {
       return ExitCode.usage;
     }
     if (err instanceof JupiterError) {
-      process.stderr.write(`jupiter: ${redactSecrets(err.message)}\n`);
+      // Messages quote user input and file contents: one line, no terminal escapes, no secrets.
+      process.stderr.write(`jupiter: ${safeText(redactSecrets(err.message), true)}\n`);
       return err.exitCode;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`jupiter: unexpected error: ${redactSecrets(message)}\n`);
+    process.stderr.write(`jupiter: unexpected error: ${safeText(redactSecrets(message), true)}\n`);
     if (process.env.JUPITER_DEBUG && err instanceof Error && err.stack) process.stderr.write(redactSecrets(err.stack) + '\n');
     return ExitCode.failure;
   }
+}
+
+// `jupiter summary | head` closes the pipe early: drop the rest of the output, never crash (a run goes on saving).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
 }
 
 const code = await main(process.argv);

@@ -1,4 +1,5 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
+import { statSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,8 +106,20 @@ export class SessionStore {
     return { sessions, unreadable };
   }
 
+  /** The most recently saved unfinished session, reading files newest first and stopping at the first match. */
   async latestResumable(): Promise<SessionState | undefined> {
-    return (await this.list()).sessions.find((s) => RESUMABLE.has(s.status));
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml'));
+    } catch {
+      return undefined;
+    }
+    const byAge = names.map((n) => ({ n, t: statSync(path.join(this.dir, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => b.t - a.t);
+    for (const { n } of byAge) {
+      const state = await this.load(n.slice(0, -5)).catch(() => undefined);
+      if (state && RESUMABLE.has(state.status)) return state;
+    }
+    return undefined;
   }
 
   /** Holds the session for this process; a second process gets a clear message instead of a corrupted file. */
