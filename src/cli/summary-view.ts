@@ -26,13 +26,13 @@ export function summaryLines(s: LearningSummary): string[] {
   }
   out.push('', chalk.bold('Top patterns'));
   if (!s.topPatterns.length) out.push(chalk.dim('  none yet'));
-  for (const p of s.topPatterns) out.push(`  ×${p.count}${p.human ? chalk.magenta(` human ×${p.human}`) : ''} ${safeText(p.text, true)} ${chalk.dim(`(${p.scope})`)}`);
+  for (const p of s.topPatterns) out.push(`  ×${p.count}${p.human ? chalk.magenta(` human ×${p.human}`) : ''} ${safeText(p.text, true)} ${chalk.dim(`(${safeText(p.scope, true)})`)}`);
   out.push('', chalk.bold('Latest lessons'));
   if (!s.latestLessons.length) out.push(chalk.dim('  none yet'));
-  for (const l of s.latestLessons) out.push(`  ×${l.count} ${safeText(l.text, true)} ${chalk.dim(`(${l.scope})`)}`);
+  for (const l of s.latestLessons) out.push(`  ×${l.count} ${safeText(l.text, true)} ${chalk.dim(`(${safeText(l.scope, true)})`)}`);
   out.push('', chalk.bold('Latest human feedback'));
   if (!s.latestFeedback.length) out.push(chalk.dim('  none yet'));
-  for (const l of s.latestFeedback) out.push(`  ×${l.count} ${safeText(l.text, true)} ${chalk.dim(`(${l.scope})`)}`);
-  out.push('', `Memory: ${s.memory.items} items (${s.memory.patterns} patterns, ${s.memory.lessons} lessons, ${s.memory.feedback} feedback) · ${s.memory.files} files · ${(s.memory.bytes / 1024).toFixed(1)} KiB`);
+  for (const l of s.latestFeedback) out.push(`  ×${l.count} ${safeText(l.text, true)} ${chalk.dim(`(${safeText(l.scope, true)})`)}`);
+  out.push('', `Memory: ${s.memory.items} items (${s.memory.patterns} patterns, ${s.memory.lessons} lessons, ${s.memory.feedback} feedback) · ${(s.memory.bytes / 1024).toFixed(1)} KiB in ${s.memory.files} files · ${n(s.memory.planFiles)} plan files`);
   return out;
 }

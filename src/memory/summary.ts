@@ -20,38 +20,35 @@ export interface LearningSummary {
   topPatterns: { text: string; count: number; human: number; scope: string }[];
   latestLessons: { text: string; count: number; scope: string }[];
   latestFeedback: { text: string; count: number; scope: string }[];
-  memory: { items: number; patterns: number; lessons: number; feedback: number; bytes: number; files: number };
+  memory: { items: number; patterns: number; lessons: number; feedback: number; bytes: number; files: number; planFiles: number };
   /** Recalled context per iteration, bucketed to at most 20 points. */
   context: { from: number; to: number; tokens: number; budget: number; promptChars: number }[];
   usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
 }
 
-/** Bytes of every file under `dir`. Synchronous on purpose: thousands of plan files, one tiny stat each. */
-function folderSize(dir: string): { bytes: number; files: number } {
+/**
+ * Size of what memory holds: the markdown, the index and the session files, byte for byte; plan copies are only
+ * counted (one readdir per session, no stat per file), so the summary stays fast at 10,000 iterations.
+ */
+function memorySize(dir: string): { bytes: number; files: number; planFiles: number } {
   let bytes = 0;
   let files = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return { bytes, files };
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      const sub = folderSize(p);
-      bytes += sub.bytes;
-      files += sub.files;
-    } else if (e.isFile()) {
-      try {
-        bytes += statSync(p).size;
-        files++;
-      } catch {
-        // Removed while we looked (a concurrent commit's temp file).
-      }
+  const add = (p: string) => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isFile()) (bytes += st.size), files++;
+  };
+  const list = (d: string) => {
+    try {
+      return readdirSync(d);
+    } catch {
+      return [];
     }
-  }
-  return { bytes, files };
+  };
+  for (const name of list(dir)) add(path.join(dir, name));
+  for (const sub of ['sessions', '.jupiter']) for (const name of list(path.join(dir, sub))) add(path.join(dir, sub, name));
+  let planFiles = 0;
+  for (const session of list(path.join(dir, 'plans'))) planFiles += list(path.join(dir, 'plans', session)).length;
+  return { bytes, files, planFiles };
 }
 
 const scopeOf = (i: MemoryItem) => (i.procedure ? `${i.procedure}${i.goal ? `/${i.goal}` : ''}` : 'general');
@@ -86,7 +83,7 @@ export async function learningSummary(dir: string, records: LogRecord[], items: 
   const patterns = items.filter((i) => i.kind === 'pattern');
   const lessons = items.filter((i) => i.kind === 'lesson');
   const feedback = items.filter((i) => i.kind === 'feedback');
-  const size = folderSize(dir);
+  const size = memorySize(dir);
   return {
     sessions: new Set(records.map((r) => r.session)).size,
     iterations: its.length,
