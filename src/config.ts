@@ -1,5 +1,5 @@
 // Flags + environment + jupiter.config.yaml -> one resolved config (flags win, then env, then file, then presets).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -107,7 +107,13 @@ function loadConfigFile(file: string): FileConfig {
     const e = doc.errors[0]!;
     throw new InputError(`invalid YAML: ${e.message.split(' at line')[0]!.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
   }
-  const value = doc.toJS() as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS() as unknown;
+  } catch (err) {
+    // e.g. an unresolved alias or an alias bomb: a bad file, not a crash.
+    throw new InputError(`invalid YAML: ${(err as Error).message}`, { file, line: 1 });
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
   const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'prices', 'apiKey', 'api_key']);
@@ -128,7 +134,8 @@ function parseIntStrict(raw: unknown, what: string, min: number): number {
   const s = String(raw).trim();
   if (!/^-?\d+$/.test(s)) throw new UsageError(`${what} must be a whole number, got "${s}"`);
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${what} must be ${min === 0 ? 'zero or more' : `at least ${min}`}, got ${s}`);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${what} is too large, got ${s}`);
+  if (n < min) throw new UsageError(`${what} must be ${min === 0 ? 'zero or more' : `at least ${min}`}, got ${s}`);
   return n;
 }
 
@@ -159,7 +166,8 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
   const explicitBase = pick(flags.baseUrl, env.JUPITER_BASE_URL, (file.baseUrl ?? file.base_url) as string);
   // A base URL without a provider means "an OpenAI-compatible server I name myself".
   const provider = providerName || (explicitBase ? 'custom' : 'builtin');
-  const preset = PROVIDERS[provider];
+  // Own keys only: "constructor" or "__proto__" must not pass for a provider.
+  const preset = Object.hasOwn(PROVIDERS, provider) ? PROVIDERS[provider] : undefined;
   if (!preset) throw new UsageError(`--provider: unknown provider "${provider}" (choose ${Object.keys(PROVIDERS).join(', ')})`);
 
   const iterationsRaw = pick<unknown>(flags.iterations, env.JUPITER_ITERATIONS, file.iterations);
@@ -203,6 +211,8 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
   registerSecret(apiKey);
 
   const memoryDir = path.resolve(cwd, pick(flags.memory, env.JUPITER_MEMORY) ?? fileRel(file.memory) ?? 'memory');
+  // A file where the memory folder should be is a usage error, not an ENOTDIR crash later.
+  if (existsSync(memoryDir) && !statSync(memoryDir).isDirectory()) throw new UsageError(`--memory: ${memoryDir} is not a folder`);
   const localProcedures = path.join(cwd, 'procedures');
   const proceduresDir = path.resolve(
     cwd,

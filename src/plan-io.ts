@@ -39,7 +39,14 @@ export function parsePlanText(text: string, file: string): Plan {
     const e = doc.errors[0]!;
     throw new InputError(`not valid YAML or JSON: ${e.message.split(' at line')[0]!.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line ?? 1 });
   }
-  const plan = toPlan(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // e.g. an alias bomb ("Excessive alias count") or an unresolved alias: a bad file, not a crash.
+    throw new InputError(`not a usable plan: ${(err as Error).message}`, { file, line: 1 });
+  }
+  const plan = toPlan(value);
   if (typeof plan === 'string') {
     const field = /steps\[(\d+)\]/.exec(plan);
     let line = 1;

@@ -48,7 +48,8 @@ function explain(sdk: Sdk, err: unknown, timeoutMs: number): Failure {
   if (err instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout', text: `no answer within ${timeoutMs} ms` };
   if (err instanceof sdk.APIConnectionError) return { kind: 'unreachable', text: `connection failed (${rootCause(err)})` };
   if (err instanceof sdk.APIError) {
-    const text = `HTTP ${err.status ?? '?'}: ${err.message.replace(/^\d{3}\s*/, '').replace(/\s+/g, ' ').slice(0, 200)}`;
+    // Redact before shortening: a key cut in half by the slice would no longer be recognised.
+    const text = `HTTP ${err.status ?? '?'}: ${redactSecrets(err.message.replace(/^\d{3}\s*/, '').replace(/\s+/g, ' ')).slice(0, 200)}`;
     if (err.status === 401 || err.status === 403) return { kind: 'auth', text };
     if (err.status === 400 && FORMAT_REJECTION.test(err.message) && !/max_tokens/.test(err.message)) return { kind: 'format', text };
     return { kind: 'other', text };

@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import { loadProceduresWithIssues } from '../../procedures/load.js';
+import { safeText } from '../../text.js';
 import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
 
 export function registerProcedures(program: Command): void {
@@ -18,12 +19,12 @@ export function registerProcedures(program: Command): void {
         issues,
       }));
     } else {
-      out(`Procedures in ${library.dir}`);
+      out(`Procedures in ${safeText(library.dir, true)}`);
       for (const s of library.sets) {
-        out(`${chalk.bold(s.id)}  ${s.name}  (${s.actions.length} actions, ${s.rules.length} rules)`);
-        for (const g of s.goals) out(`  goal ${g.id}: ${g.description} → ${g.facts.join(', ')}`);
+        out(`${chalk.bold(s.id)}  ${safeText(s.name, true)}  (${s.actions.length} actions, ${s.rules.length} rules)`);
+        for (const g of s.goals) out(`  goal ${g.id}: ${safeText(g.description, true)} → ${safeText(g.facts.join(', '), true)}`);
       }
-      for (const i of issues) out(`${i.file}:${i.line}: ${i.severity === 'error' ? chalk.red('error') : chalk.yellow('warning')}: ${i.message}`);
+      for (const i of issues) out(`${safeText(i.file, true)}:${i.line}: ${i.severity === 'error' ? chalk.red('error') : chalk.yellow('warning')}: ${safeText(i.message, true)}`);
       out(errors ? chalk.red(`${errors} error(s): fix them before planning`) : chalk.green(`${library.sets.length} set(s), no lint errors`));
     }
     process.exitCode = errors ? ExitCode.usage : ExitCode.ok;

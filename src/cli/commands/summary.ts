@@ -5,6 +5,7 @@ import { Memory } from '../../memory/store.js';
 import { learningSummary } from '../../memory/summary.js';
 import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
+import { safeText } from '../../text.js';
 
 export function registerSummary(program: Command): void {
   const cmd = program.command('summary').description('what has been learned: success over time, patterns, lessons, feedback, memory and context size');
@@ -19,6 +20,6 @@ export function registerSummary(program: Command): void {
     const summary = await learningSummary(memory.dir, await memory.records(), await memory.items());
     if (opts.json) out(JSON.stringify(summary));
     else summaryLines(summary).forEach((l) => out(l));
-    for (const s of memory.skippedLines()) process.stderr.write(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${s.text}\n`);
+    for (const s of memory.skippedLines()) process.stderr.write(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}\n`);
   });
 }
