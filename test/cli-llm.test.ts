@@ -57,6 +57,18 @@ describe('LLM planning through the CLI', () => {
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
+  it("checks jupiter's token estimate against the server's count, per prompt", async () => {
+    const server = await serve([{ content: validJson }]);
+    const cwd = tempDir();
+    const r = await plan(cwd, server.url, ['-n', '3', '-c', '0']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse((await runCli(['summary', '--json'], { cwd })).stdout) as { tokenEstimate: { samples: number; medianRatio: number } };
+    expect(summary.tokenEstimate.samples).toBe(3);
+    // The fake server counts about 4 characters per token, as OpenAI's tokenizers do on English.
+    expect(summary.tokenEstimate.medianRatio).toBeGreaterThan(0.6);
+    expect(summary.tokenEstimate.medianRatio).toBeLessThan(1.6);
+  });
+
   it('prices a known model: the cost in the session equals usage × the configured price', async () => {
     const server = await serve(() => ok(2_000_000, 500_000, 1_000_000));
     const cwd = tempDir();

@@ -15,6 +15,7 @@ export function summaryLines(s: LearningSummary): string[] {
   if (s.usage.promptTokens || s.usage.completionTokens) {
     out.push(`Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · $${s.usage.costUsd.toFixed(4)}`);
   }
+  if (s.tokenEstimate) out.push(chalk.dim(`Token estimate check: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× jupiter's estimate (median of ${s.tokenEstimate.samples} prompts; recall calibrates to it)`));
   if (s.windows.length) {
     out.push('', chalk.bold(`Success rate per ${s.window} iterations`));
     for (const w of s.windows) out.push(`  ${`${w.from}–${w.to}`.padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`);

@@ -111,7 +111,8 @@ export async function withLock<T>(file: string, purpose: string, fn: () => Promi
     } catch (err) {
       if (!(err instanceof LockedError) || Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 200);
+      // Short waits: commits hold this lock for a few milliseconds, and a long sleep lets one writer starve another.
+      delay = Math.min(delay * 2, 25);
       continue;
     }
     try {

@@ -30,6 +30,8 @@ export interface LogRecord {
   ctx?: { t: number; b: number; i: number; n: number };
   /** Characters of the prompt sent, for the context-size chart. */
   promptChars?: number;
+  /** jupiter's token estimate of that prompt, to check against `usage.p`. */
+  est?: number;
   /** This approved plan followed a failing one in the same session: what it added to pass. */
   fixed?: { rules: string[]; added: string[] };
 }
@@ -72,6 +74,7 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   if (rec.costUsd !== undefined) out.cost = rec.costUsd;
   if (rec.context) out.ctx = { t: rec.context.tokens, b: rec.context.budget, i: rec.context.items, n: rec.context.total };
   if (promptChars !== undefined) out.promptChars = promptChars;
+  if (rec.promptTokensEstimate !== undefined) out.est = rec.promptTokensEstimate;
   const failedBefore = previous && previous.findings.some((f) => f.severity === 'error');
   if (rec.outcome === 'approved' && failedBefore && previous.plan && rec.plan) {
     const had = new Set(previous.plan.steps.map((s) => s.action));

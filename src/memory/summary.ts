@@ -24,6 +24,8 @@ export interface LearningSummary {
   /** Recalled context per iteration, bucketed to at most 20 points. */
   context: { from: number; to: number; tokens: number; budget: number; promptChars: number }[];
   usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
+  /** How jupiter's token estimate compares with the server's count (median of server/estimate), when known. */
+  tokenEstimate: { samples: number; medianRatio: number } | null;
 }
 
 /**
@@ -79,6 +81,8 @@ export async function learningSummary(dir: string, records: LogRecord[], items: 
     usage.cachedTokens += r.usage?.k ?? 0;
     usage.costUsd += r.cost ?? 0;
   }
+  const ratios = its.filter((r) => r.est && r.usage?.p).map((r) => r.usage!.p / r.est!).sort((a, b) => a - b);
+  const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const bySeq = (a: MemoryItem, b: MemoryItem) => (b.seq ?? Infinity) - (a.seq ?? Infinity);
   const patterns = items.filter((i) => i.kind === 'pattern');
   const lessons = items.filter((i) => i.kind === 'lesson');
@@ -102,5 +106,6 @@ export async function learningSummary(dir: string, records: LogRecord[], items: 
     memory: { items: items.length, patterns: patterns.length, lessons: lessons.length, feedback: feedback.length, ...size },
     context,
     usage,
+    tokenEstimate,
   };
 }
