@@ -1,5 +1,5 @@
 // `npm run bench`: jupiter's own overhead as memory grows (100, 1,000, 10,000 iterations), printed as a table of medians.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +103,8 @@ function commonPrefix(a: string, b: string): number {
 async function benchSize(size: number, target: PlanTarget, library: ReturnType<typeof loadProcedures>) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `jupiter-bench-${size}-`));
   const { lastSession } = await synthesize(dir, library, size);
+  // Flush the freshly written synthetic folder first, or the first fsyncs of the run wait on tens of MB of it.
+  execFileSync('sync');
   const overhead = median((await engineRun(dir, target, 30, new TimedPlanner())).slice(1));
   const memory = await Memory.open(dir);
   const query = { goalText: 'Deploy the orchestrator', procedure: target.set.id, goal: target.goal.id, findings: [], session: 'bench', budgetTokens: 4000 };
@@ -144,7 +146,8 @@ async function benchSize(size: number, target: PlanTarget, library: ReturnType<t
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const sizes = quick ? [100, 1000] : [100, 1000, 10_000];
+  const only = process.argv.find((a) => a.startsWith('--sizes='));
+  const sizes = only ? only.slice(8).split(',').map(Number) : quick ? [100, 1000] : [100, 1000, 10_000];
   const library = loadProcedures(path.join(ROOT, 'procedures'));
   const target = findTarget(library, 'production-deployment/deploy-service');
   const rows = [];

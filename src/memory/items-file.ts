@@ -112,7 +112,19 @@ export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile
   return { items, watermark, skipped };
 }
 
+/** Rendered lines by item, reused while the item is unchanged (a commit touches a few dozen of hundreds). */
+const lineCache = new WeakMap<MemoryItem, { key: string; line: string }>();
+
 function itemLine(item: MemoryItem): string {
+  const key = `${item.count}|${item.human}|${item.seq ?? ''}|${item.lastSeen}|${item.session ?? ''}|${item.text}`;
+  const hit = lineCache.get(item);
+  if (hit?.key === key) return hit.line;
+  const line = renderItemLine(item);
+  lineCache.set(item, { key, line });
+  return line;
+}
+
+function renderItemLine(item: MemoryItem): string {
   const meta: Meta = { id: item.id, k: item.kind, d: item.data, seen: item.lastSeen };
   if (item.session) meta.s = item.session;
   if (item.seq !== undefined) meta.seq = item.seq;

@@ -1,6 +1,6 @@
 // Recall: ranks memory items for the goal at hand (BM25 relevance, scope, support, human weight, recency)
 // and fills the token budget best-first. The current session's human feedback is always kept.
-import { renderMemoryItem } from './render.js';
+import { renderMemoryItem, supportLabel } from './render.js';
 import { countTokens, tokenCalibration } from './tokens.js';
 import type { MemoryItem, RecallQuery, RecallResult } from './types.js';
 
@@ -15,7 +15,6 @@ function terms(text: string): string[] {
 
 /** Per-text caches: recall runs every iteration over mostly the same items. */
 const termCache = new Map<string, string[]>();
-const tokenCache = new Map<string, number>();
 function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
   let v = cache.get(key);
   if (v === undefined) {
@@ -57,6 +56,27 @@ export function bm25(docs: string[][], query: string[]): number[] {
   });
 }
 
+/** BM25 depends only on the texts and the query, which rarely change between iterations: reuse the last result. */
+let lastBm25: { key: string; scores: number[] } | null = null;
+function cachedBm25(items: MemoryItem[], q: string[]): number[] {
+  const key = `${q.join(' ')}\n${items.map((i) => `${i.id}:${i.text.length}`).join(',')}`;
+  if (lastBm25?.key === key) return lastBm25.scores;
+  const scores = bm25(items.map(itemTerms), q);
+  lastBm25 = { key, scores };
+  return scores;
+}
+
+/** Token cost of an item's prompt line, reused while the line would render the same. */
+const costCache = new WeakMap<MemoryItem, { key: string; cost: number }>();
+function lineCost(item: MemoryItem): number {
+  const key = `${tokenCalibration()}|${supportLabel(item.count)}|${item.human > 0}|${item.kind}|${item.text}`;
+  const hit = costCache.get(item);
+  if (hit?.key === key) return hit.cost;
+  const cost = countTokens(renderMemoryItem(item)) + 1;
+  costCache.set(item, { key, cost });
+  return cost;
+}
+
 export interface RankedItem {
   item: MemoryItem;
   score: number;
@@ -65,7 +85,7 @@ export interface RankedItem {
 export function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number): RankedItem[] {
   const findingText = query.findings.map((f) => `${f.rule} ${f.message} ${f.fix ?? ''}`).join(' ');
   const q = terms(`${query.goalText} ${query.goal} ${findingText} ${findingText}`);
-  const relevance = bm25(items.map(itemTerms), q);
+  const relevance = cachedBm25(items, q);
   return items
     .map((item, i) => {
       const scope = item.procedure === query.procedure ? (item.goal === query.goal ? 3 : 1.5) : item.procedure ? 0 : 1;
@@ -87,8 +107,7 @@ export function recall(items: MemoryItem[], query: RecallQuery, currentSeq: numb
   // The current session's feedback first: a person said it, and the next plan must address it.
   const ordered = [...items.filter(mine).map((item) => ({ item, score: Infinity })), ...rank(items.filter((i) => !mine(i)), query, currentSeq)];
   for (const { item } of ordered) {
-    const line = renderMemoryItem(item);
-    const cost = cached(tokenCache, `${tokenCalibration()}|${line}`, () => countTokens(line)) + 1;
+    const cost = lineCost(item);
     if (tokens + cost > query.budgetTokens) continue;
     chosen.push(item);
     tokens += cost;
