@@ -105,7 +105,7 @@ async function benchSize(size: number, target: PlanTarget, library: ReturnType<t
   const { lastSession } = await synthesize(dir, library, size);
   // Flush the freshly written synthetic folder first, or the first fsyncs of the run wait on tens of MB of it.
   execFileSync('sync');
-  const overhead = median((await engineRun(dir, target, 30, new TimedPlanner())).slice(1));
+  const overhead = median((await engineRun(dir, target, 60, new TimedPlanner())).slice(1));
   const memory = await Memory.open(dir);
   const query = { goalText: 'Deploy the orchestrator', procedure: target.set.id, goal: target.goal.id, findings: [], session: 'bench', budgetTokens: 4000 };
   const recallTimes: number[] = [];

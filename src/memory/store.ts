@@ -1,5 +1,6 @@
 // The memory folder: commits iterations and reviews (log first, then derived files), recovers after crashes,
 // respects hand edits, and serves recall. The execution log's record lines are the single commit point.
+import { statSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toYaml } from '../fast-yaml.js';
@@ -58,7 +59,7 @@ class DerivedFile {
   async refresh(knownSeq: number): Promise<void> {
     let st;
     try {
-      st = await stat(this.file);
+      st = statSync(this.file);
     } catch {
       // Deleted by a person (forget everything in it), or never written yet (rebuild from the log).
       this.items = new Map();
@@ -90,7 +91,7 @@ class DerivedFile {
     const [title, intro] = this.kind === 'pattern' ? ['Successful patterns', PATTERNS_INTRO] : ['Lessons', LESSONS_INTRO];
     // Derived from the fsynced log (the watermark says how far), so a rename without fsync is enough.
     await writeFileAtomic(this.file, renderItemsFile(title, intro, [...this.items.values()], this.watermark), { durable: false });
-    const st = await stat(this.file);
+    const st = statSync(this.file);
     this.sig = { mtimeMs: st.mtimeMs, size: st.size };
     // Rewritten from what was read: the old line numbers no longer point at anything.
     this.skipped = [];
@@ -194,8 +195,9 @@ export class Memory {
   private known: { log: number; index: number } | null = null;
 
   private async sizes(): Promise<{ log: number; index: number }> {
-    const size = (f: string) => stat(f).then((st) => st.size, () => -1);
-    const [log, index] = await Promise.all([size(this.logFile), size(this.indexFile)]);
+    // statSync: two tiny calls per commit, cheaper than two thread-pool round trips.
+    const size = (f: string) => statSync(f, { throwIfNoEntry: false })?.size ?? -1;
+    const [log, index] = [size(this.logFile), size(this.indexFile)];
     return { log, index };
   }
 
@@ -204,7 +206,7 @@ export class Memory {
       await this.sync(true);
       const rec = build(this.seq + 1);
       if (before) await before();
-      const exists = await stat(this.logFile).then(() => true, () => false);
+      const exists = statSync(this.logFile, { throwIfNoEntry: false }) !== undefined;
       // The log append is the commit point; everything after it can be replayed from the log.
       await appendDurable(this.logFile, (exists ? '' : LOG_HEADER) + renderLogSection(rec));
       this.seq = rec.seq;
