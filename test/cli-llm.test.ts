@@ -4,24 +4,14 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from './support/cli.js';
-import { startFakeOpenAI, type Reply, type Script } from './support/fake-openai.js';
+import { startFakeOpenAI, type Reply, type Script, fakeServers } from './support/fake-openai.js';
 
 const VALID = readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8');
 const validJson = JSON.stringify(parse(VALID));
 const invalidJson = JSON.stringify({ ...(parse(VALID) as object), steps: (parse(VALID) as { steps: { action: string }[] }).steps.filter((s) => s.action !== 'run-tests') });
 const KEY = 'sk-test-e2e-secret-key-0042';
 
-let servers: { close: () => Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(script: Script) {
-  const server = await startFakeOpenAI(script, { models: ['test-model'] });
-  servers.push(server);
-  return server;
-}
+const { serve, track, forget } = fakeServers();
 
 function plan(cwd: string, url: string, extra: string[] = [], env: Record<string, string> = {}) {
   return runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', ...extra], { cwd, env: { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '20', ...env } });
@@ -140,7 +130,7 @@ describe('LLM planning through the CLI', () => {
     const server = await serve([ok(1, 1)]);
     const url = server.url;
     await server.close();
-    servers = [];
+    forget(server);
     const cwd = tempDir();
     const r = await plan(cwd, url, ['-n', '2', '-c', '0'], { JUPITER_MAX_RETRIES: '0' });
     expect(r.code).toBe(1);

@@ -9,7 +9,7 @@ import type { PlanRequest } from '../src/planners/types.js';
 import type { MemoryItem } from '../src/memory/types.js';
 import type { PlanTarget, ProcedureSet } from '../src/procedures/types.js';
 import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
-import { startFakeOpenAI, type Script } from './support/fake-openai.js';
+import { startFakeOpenAI, type Script, fakeServers } from './support/fake-openai.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -39,16 +39,7 @@ function hostile(plan: typeof VALID, dropRequired: boolean) {
 const invalidHostile = JSON.stringify(hostile(VALID, true));
 const validHostile = JSON.stringify(hostile(VALID, false));
 
-let servers: { close: () => Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function serve(script: Script) {
-  const server = await startFakeOpenAI(script, { models: ['test-model'] });
-  servers.push(server);
-  return server;
-}
+const { serve, track, forget } = fakeServers();
 
 function plan(cwd: string, url: string, extra: string[]): Promise<CliResult> {
   return runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', '--procedures', SHIPPED, ...extra], {

@@ -119,7 +119,7 @@ describe('jupiter procedures', () => {
     mkdirSync(path.join(dir, 'sub'));
     const r = await runCli(['procedures', '--procedures', dir, '--json']);
     expect(r.code).toBe(2);
-    const report = JSON.parse(r.stdout) as { issues: { file: string; line: number; message: string }[] };
+    const report = JSON.parse(r.stdout) as { issues: { severity: string; file: string; line: number; message: string }[] };
     expect(report.issues.filter((i) => i.severity === 'error')).toEqual([{ severity: 'error', file: path.join(dir, 'bad.yaml'), line: 10, message: 'action "work" requires fact "ghost" that no action provides and no starting state holds' }]);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
-import { startFakeOpenAI, type Reply, type Script } from './support/fake-openai.js';
+import { startFakeOpenAI, type Reply, type Script, fakeServers } from './support/fake-openai.js';
 
 const JUPITER_KEY = 'sk-live-FAKE-0123456789abcdef';
 // Not shaped like an `sk-` key, so only jupiter knowing the variable can hide it.
@@ -21,16 +21,7 @@ const echo401 = (key: string): Reply => ({
   body: { error: { message: `Incorrect API key provided: ${key}. Header was "Authorization: Bearer ${key}"`, type: 'invalid_request_error', code: 'invalid_api_key', authorization: `Bearer ${key}` } },
 });
 
-let servers: { close: () => Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function serve(script: Script) {
-  const server = await startFakeOpenAI(script, { models: ['test-model'] });
-  servers.push(server);
-  return server;
-}
+const { serve, track, forget } = fakeServers();
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -199,7 +190,7 @@ for (const v of VARIANTS) {
 describe('a model listing that echoes the key', () => {
   it('doctor prints the model list without the key', async () => {
     const server = await startFakeOpenAI([{ content: '{"ok": true}' }], { models: [`model-for-${JUPITER_KEY}`, 'other'] });
-    servers.push(server);
+    track(server);
     const cwd = tempDir('jupiter-secret-');
     for (const json of [[], ['--json']]) {
       const d = await runCli(['doctor', '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', ...json], { cwd, env: { JUPITER_API_KEY: JUPITER_KEY } });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeServer, type FakeServer } from '../src/devtools/fake-server.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../src/devtools/fake-openai.js';
 import { checkMemory } from '../src/devtools/invariants.js';
 import { runTorture } from '../src/devtools/torture.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
@@ -22,12 +22,12 @@ describe('torture: SIGKILL at random moments', () => {
 });
 
 describe('checkMemory', () => {
-  let server: FakeServer;
+  let server: FakeOpenAI;
   let pristine: string;
   const planJson = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
 
   beforeAll(async () => {
-    server = await startFakeServer(() => ({ content: planJson, usage: { prompt_tokens: 100, completion_tokens: 50, cached_tokens: 10 } }));
+    server = await startFakeOpenAI(() => ({ content: planJson, usage: { prompt_tokens: 100, completion_tokens: 50, cached_tokens: 10 } }));
     pristine = path.join(tempDir(), 'memory');
     const r = await plan(pristine, 'Deploy the orchestrator', 4);
     expect(r.code, r.stderr).toBe(0);

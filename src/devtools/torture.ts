@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { FILES } from '../memory/store.js';
 import { SessionStore } from '../memory/sessions.js';
-import { startFakeServer, type FakeReply } from './fake-server.js';
+import { startFakeOpenAI, type ContentReply } from './fake-openai.js';
 import { checkMemory, type CheckOptions } from './invariants.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -153,7 +153,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
   const replyRand = prng(seed ^ 0x9e3779b9);
   const plans = planJson();
   const invalidRate = opts.invalidRate ?? 0.08;
-  const server = await startFakeServer((): FakeReply => {
+  const server = await startFakeOpenAI((): ContentReply => {
     const prompt = 500 + Math.floor(replyRand() * 2500);
     return {
       content: replyRand() < invalidRate ? plans.invalid : plans.valid,
