@@ -47,6 +47,21 @@ describe('LLM planning through the CLI', () => {
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
+  it('--json streams NDJSON events: recall of how much, token progress while streaming, usage as the server reported it', async () => {
+    const server = await serve(() => ({ ...ok(1234, 321, 1000), chunkChars: 8 }));
+    const cwd = tempDir();
+    const r = await plan(cwd, server.url, ['-n', '2', '-c', '0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ type: 'session-started', iterations: 2, planner: 'custom:test-model' });
+    expect(events.filter((e) => e.type === 'recalled')[1]).toMatchObject({ budget: 4000, items: expect.any(Number) as number, total: expect.any(Number) as number });
+    const progress = events.filter((e) => e.type === 'planner-progress' && e.iteration === 1).map((e) => e.tokens as number);
+    expect(progress.length).toBeGreaterThan(5);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+    expect(events.find((e) => e.type === 'plan-proposed')).toMatchObject({ mode: 'json_schema', usage: { promptTokens: 1234, completionTokens: 321, cachedTokens: 1000 } });
+    expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'completed', usage: { promptTokens: 2468, completionTokens: 642, cachedTokens: 2000 } });
+  });
+
   it("checks jupiter's token estimate against the server's count, per prompt", async () => {
     const server = await serve([{ content: validJson }]);
     const cwd = tempDir();

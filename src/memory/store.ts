@@ -1,6 +1,7 @@
 // The memory folder: commits iterations and reviews (log first, then derived files), recovers after crashes,
 // respects hand edits, and serves recall. The execution log's record lines are the single commit point.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toYaml } from '../fast-yaml.js';
@@ -30,15 +31,14 @@ consolidated with support counts (×N) and human confirmations. Edit freely: jup
 every iteration. Delete a line to forget it; add a line (\`- your pattern\`) under a heading to teach one.`;
 const LESSONS_INTRO = `Lessons from validation failures and human feedback, consolidated with counts (×N). Edit freely: jupiter
 re-reads this file before every iteration. Delete a line to forget it; add a line (\`- your lesson\`) to teach one.`;
-const README = `# jupiter memory
-
-- \`execution_log.md\`: one section per iteration and per human review, appended, never rewritten.
-- \`successful_patterns.md\`: patterns from approved plans with support counts; edit by hand if you like.
-- \`lessons.md\`: lessons from failed validations and human feedback; edit by hand if you like.
-- \`plans/<session>/<n>.yaml\`: the plan of each iteration.
-- \`sessions/<id>.yaml\`: each session's goal, settings, progress, status and current plan.
-- \`.jupiter/\`: an index derived from the log (safe to delete: it is rebuilt), locks and endpoint notes.
-`;
+/** The README every memory folder gets: the package's own memory/README.md (one text, kept in one place). */
+function readme(): string {
+  try {
+    return readFileSync(fileURLToPath(new URL('../../memory/README.md', import.meta.url)), 'utf8');
+  } catch {
+    return '# jupiter memory\n\nSee the jupiter README, section "Memory".\n';
+  }
+}
 
 interface FileSig {
   mtimeMs: number;
@@ -143,7 +143,7 @@ export class Memory {
       await mkdir(path.join(memory.dir, FILES.internal), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.sessions), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.plans), { recursive: true });
-      await writeFile(path.join(memory.dir, FILES.readme), README, { flag: 'wx' }).catch(() => undefined);
+      await writeFile(path.join(memory.dir, FILES.readme), readme(), { flag: 'wx' }).catch(() => undefined);
       await serial(memory.lockFile, () => withLock(memory.lockFile, 'memory write', async () => {
         await removeStaleTemps(memory.dir);
         await removeStaleTemps(path.join(memory.dir, FILES.sessions));
