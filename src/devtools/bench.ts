@@ -105,7 +105,10 @@ async function benchSize(size: number, target: PlanTarget, library: ReturnType<t
   const { lastSession } = await synthesize(dir, library, size);
   // Flush the freshly written synthetic folder first, or the first fsyncs of the run wait on tens of MB of it.
   execFileSync('sync');
-  const overhead = median((await engineRun(dir, target, 60, new TimedPlanner())).slice(1));
+  // Three runs of 60 iterations: the disk is shared and its fsync latency swings, so take the median of all.
+  const times: number[] = [];
+  for (let run = 0; run < 3; run++) times.push(...(await engineRun(dir, target, 60, new TimedPlanner())).slice(1));
+  const overhead = median(times);
   const memory = await Memory.open(dir);
   const query = { goalText: 'Deploy the orchestrator', procedure: target.set.id, goal: target.goal.id, findings: [], session: 'bench', budgetTokens: 4000 };
   const recallTimes: number[] = [];
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
   await engineRun(dir, target, quick ? 30 : 100, planner);
   const shares = planner.prompts.slice(1).map((p, i) => commonPrefix(planner.prompts[i]!, p) / p.length);
   console.log(`\nunchanged-prefix share across a ${planner.prompts.length}-iteration run: median ${fmt(median(shares) * 100)}% (min ${fmt(Math.min(...shares) * 100)}%)`);
-  console.log(`machine: ${os.cpus().length} cores, node ${process.version}; medians of 59 iterations / 30 recalls / 5 process runs; overhead excludes the planner's own time`);
+  console.log(`machine: ${os.cpus().length} cores, node ${process.version}; medians of 3×59 iterations / 30 recalls / 5 process runs; overhead excludes the planner's own time`);
 }
 
 await main();
