@@ -141,7 +141,7 @@ export function renderItemsFile(title: string, intro: string, items: MemoryItem[
   const lines = [`# ${title}`, '', intro, ''];
   for (const key of [...groups.keys()].sort()) {
     lines.push(`## ${key}`, '');
-    const sorted = groups.get(key)!.sort((a, b) => b.human - a.human || b.count - a.count || a.text.localeCompare(b.text));
+    const sorted = groups.get(key)!.sort((a, b) => b.human - a.human || b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
     lines.push(...sorted.map(itemLine), '');
   }
   lines.push(`<!-- jupiter: through log entry ${watermark} -->`, '');

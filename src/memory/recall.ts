@@ -96,7 +96,7 @@ export function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number
       const kind = item.kind === 'feedback' ? 1.5 : item.kind === 'lesson' ? 1 : 0.5;
       return { item, score: (relevance[i]! + scope * 2 + support + human + kind) * (0.5 + 0.5 * recency) };
     })
-    .sort((a, b) => b.score - a.score || a.item.id.localeCompare(b.item.id));
+    .sort((a, b) => b.score - a.score || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0));
 }
 
 /** Best-first within the budget; items that do not fit are skipped so smaller ones can still fill it. */
