@@ -15,6 +15,12 @@ export function progressLine(p: Progress): string {
   return `${p.completed} completed · ${p.approved} approved · ${p.failed} failed · ${p.rejected} rejected · ${p.errors} errors · success ${successRate(p)}`;
 }
 
+/** Tokens and cost so far, when a model was used. */
+export function usageLine(u: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number }): string {
+  if (!u.promptTokens && !u.completionTokens) return '';
+  return `${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens (${u.cachedTokens.toLocaleString('en-US')} cached) · $${u.costUsd.toFixed(4)}`;
+}
+
 export interface Renderer {
   (event: EngineEvent): void;
   /** Stops the spinner before a prompt takes the terminal. */
@@ -79,7 +85,7 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
         line(chalk.yellow(`⏸ Iteration ${e.iteration} needs a person: ${safeText(e.message, true)}`));
         break;
       case 'checkpoint':
-        line(chalk.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${e.awaited ? '' : ' (unattended: recorded, continuing)'}`));
+        line(chalk.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${usageLine(e.usage) ? ` · ${usageLine(e.usage)}` : ''}${e.awaited ? '' : ' (unattended: recorded, continuing)'}`));
         break;
       case 'decision':
         line(chalk.dim(`  decision: ${e.decision}${e.reason ? ` — "${safeText(e.reason, true)}"` : ''}`));
@@ -88,7 +94,7 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
         line(chalk.yellow(`! ${safeText(e.message, true)}`));
         break;
       case 'finished':
-        line(`${e.status === 'completed' ? chalk.green('Done.') : chalk.yellow(`Session ${e.status}.`)} ${progressLine(e.progress)}${e.usage.promptTokens ? ` · ${e.usage.promptTokens + e.usage.completionTokens} tokens · $${e.usage.costUsd.toFixed(4)}` : ''}`);
+        line(`${e.status === 'completed' ? chalk.green('Done.') : chalk.yellow(`Session ${e.status}.`)} ${progressLine(e.progress)}${usageLine(e.usage) ? ` · ${usageLine(e.usage)}` : ''}`);
         break;
       default:
         break;

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, Reviewer } from '../engine/types.js';
 import type { Plan } from '../plan.js';
 import { safeText } from '../text.js';
-import { progressLine } from './progress.js';
+import { progressLine, usageLine } from './progress.js';
 import { renderValidation } from './render-validation.js';
 
 let sink: NodeJS.WritableStream = process.stdout;
@@ -66,6 +66,7 @@ export class PromptReviewer implements Reviewer {
     say();
     say(chalk.cyan.bold(`Checkpoint · iteration ${ctx.iteration}/${ctx.session.settings.iterations}${ctx.final ? ' (final)' : ''}`));
     say(`  ${progressLine(ctx.session.progress)}`);
+    if (usageLine(ctx.session.usage)) say(`  ${usageLine(ctx.session.usage)}`);
     showPlan(ctx.plan, false);
     if (ctx.validation) renderValidation(ctx.validation).forEach((l) => say(`  ${l}`));
     return this.guard(async () => {

@@ -99,7 +99,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
 
       const final = state.progress.completed >= total;
       if ((checkpoint > 0 && iteration % checkpoint === 0) || final) {
-        emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, awaited: !unattended });
+        emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !unattended });
         if (!unattended) {
           const decision = await reviewer.checkpoint({ session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, final });
           if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });

@@ -99,7 +99,7 @@ export type EngineEvent =
   | { type: 'approved'; iteration: number; by: 'auto' | 'human' }
   | { type: 'paused'; iteration: number; reason: 'validation' | 'planner-error'; message: string }
   | { type: 'iteration-finished'; iteration: number; outcome: Outcome; errors: number; usage?: Usage; costUsd?: number }
-  | { type: 'checkpoint'; iteration: number; progress: Progress; awaited: boolean }
+  | { type: 'checkpoint'; iteration: number; progress: Progress; usage: Usage & { costUsd: number }; awaited: boolean }
   | { type: 'decision'; iteration: number; decision: string; reason?: string }
   | { type: 'warning'; message: string }
   | { type: 'finished'; session: string; status: SessionStatus; progress: Progress; usage: Usage & { costUsd: number } };
