@@ -85,6 +85,8 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
         line(chalk.yellow(`⏸ Iteration ${e.iteration} needs a person: ${safeText(e.message, true)}`));
         break;
       case 'checkpoint':
+        // An awaited checkpoint is shown in full by the prompt that follows.
+        if (e.awaited) break;
         line(chalk.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${usageLine(e.usage) ? ` · ${usageLine(e.usage)}` : ''}${e.awaited ? '' : ' (unattended: recorded, continuing)'}`));
         break;
       case 'decision':

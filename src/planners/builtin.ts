@@ -72,7 +72,8 @@ export class BuiltinPlanner implements Planner {
       }
       const actions = applyOrderings(req.target, result.actions, memory.orderings ?? []);
       const summary = this.summarize(req, actions, prefs, notes);
-      const plan: Plan = planFromActions(req.target, actions, summary);
+      // Titled with the person's own goal; the procedure goal it was matched to is in `goal`.
+      const plan: Plan = { ...planFromActions(req.target, actions, summary), title: req.goal.trim().slice(0, 200) || req.target.goal.description };
       return { plan, mode: 'builtin', promptChars: 0 };
     }
     throw new PlannerError('no-plan', 'no plan found');
