@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
+import { planRequest } from './support/planner-fixtures.js';
 import { DEFAULT_PRICES } from '../src/config.js';
 import { forgetOutputModes, OpenAIPlanner } from '../src/planners/openai.js';
 import type { OpenAIPlannerOptions } from '../src/planners/openai.js';
@@ -67,19 +68,7 @@ function planner(server: FakeOpenAI, over: Partial<OpenAIPlannerOptions> = {}): 
   return new OpenAIPlanner({ client, model: 'gpt-4o-mini', baseUrl: server.url, prices: DEFAULT_PRICES, maxRetries: 2, timeoutMs: 5_000, backoffBaseMs: 10, ...over });
 }
 
-function request(over: Partial<PlanRequest> = {}): PlanRequest {
-  return {
-    goal: 'Release the library',
-    target,
-    iteration: 1,
-    currentPlan: null,
-    currentFindings: [],
-    recall: { items: [], tokens: 0, budget: 4000, total: 0 },
-    feedback: [],
-    signal: new AbortController().signal,
-    ...over,
-  };
-}
+const request = (over: Partial<PlanRequest> = {}): PlanRequest => planRequest(target, { goal: 'Release the library', ...over });
 
 async function plannerError(p: Promise<unknown>): Promise<PlannerError> {
   try {

@@ -2,49 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { buildPrompt, PLAN_JSON_SCHEMA } from '../src/planners/prompt.js';
 import type { PlanRequest } from '../src/planners/types.js';
 import type { MemoryItem } from '../src/memory/types.js';
-import type { PlanTarget, ProcedureSet } from '../src/procedures/types.js';
+import { miniDeployTarget, planRequest } from './support/planner-fixtures.js';
 
-const set: ProcedureSet = {
-  id: 'deploy',
-  name: 'Production deployment',
-  description: 'Ship a service to production safely.',
-  file: 'deploy.yaml',
-  initial: ['code-ready'],
-  goals: [],
-  actions: [
-    { id: 'run-tests', description: 'Run the test suite', requires: ['code-ready'], provides: ['tests-passed'], removes: [], fields: ['owner', 'evidence'], role: 'developer' },
-    { id: 'approve-change', description: 'Change board approves', requires: ['tests-passed'], provides: ['change-approved'], removes: [], fields: ['owner'], role: 'change-manager' },
-    { id: 'deploy', description: 'Deploy to production', requires: ['change-approved'], provides: ['deployed'], removes: ['code-ready'], fields: ['owner', 'evidence'], role: 'operator' },
-    { id: 'verify', description: 'Smoke-test production', requires: ['deployed'], provides: ['verified'], removes: [], fields: ['evidence'] },
-  ],
-  rules: [
-    { id: 'tests-first', kind: 'ordering', severity: 'error', before: 'run-tests', after: 'deploy', description: 'never ship untested code' },
-    { id: 'four-eyes', kind: 'segregation', severity: 'error', actions: ['approve-change', 'deploy'] },
-    { id: 'short', kind: 'max-steps', severity: 'warning', max: 6 },
-  ],
-};
-const target: PlanTarget = {
-  set,
-  goal: { id: 'ship', description: 'Service running in production', keywords: ['deploy'], facts: ['deployed', 'verified'] },
-};
+const target = miniDeployTarget;
 
 function item(kind: MemoryItem['kind'], text: string, count = 1): MemoryItem {
   return { id: `${kind}-${text.length}`, kind, text, data: { type: 'note' }, count, human: kind === 'feedback' ? 1 : 0, lastSeen: '2025-01-01T00:00:00.000Z' };
 }
 
-function request(over: Partial<PlanRequest> = {}): PlanRequest {
-  return {
-    goal: 'Deploy the orchestrator',
-    target,
-    iteration: 1,
-    currentPlan: null,
-    currentFindings: [],
-    recall: { items: [], tokens: 0, budget: 4000, total: 0 },
-    feedback: [],
-    signal: new AbortController().signal,
-    ...over,
-  };
-}
+const request = (over: Partial<PlanRequest> = {}): PlanRequest => planRequest(target, over);
 
 const laterRequest = request({
   iteration: 7,

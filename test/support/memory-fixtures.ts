@@ -29,40 +29,30 @@ export function plan(actions: string[], title = 'A plan'): Plan {
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 export const at = (n: number) => new Date(T0 + n * 60_000).toISOString();
 
-export function approved(session: string, iteration: number, actions: string[], scope: Scope = DEPLOY, approvedBy: 'auto' | 'human' = 'auto'): IterationRecord {
-  const p = plan(actions, `Plan ${iteration}`);
+function iteration(session: string, n: number, actions: string[], scope: Scope, findings: Finding[], approvedBy: 'auto' | 'human' | null): IterationRecord {
+  const valid = approvedBy !== null;
   return {
     session,
-    iteration,
-    startedAt: at(iteration),
-    finishedAt: at(iteration),
+    iteration: n,
+    startedAt: at(n),
+    finishedAt: at(n),
     goal: scope.goal,
     procedure: scope.procedure,
     goalId: scope.goalId,
     planner: 'builtin',
-    plan: p,
-    validation: { valid: true, procedure: scope.procedure, goal: scope.goalId, findings: [], finalFacts: [] },
-    outcome: 'approved',
+    plan: plan(actions, `Plan ${n}`),
+    validation: { valid, procedure: scope.procedure, goal: scope.goalId, findings, finalFacts: [] },
+    outcome: valid ? 'approved' : 'failed',
     approvedBy,
   };
 }
 
-export function failed(session: string, iteration: number, actions: string[], findings: Finding[], scope: Scope = DEPLOY): IterationRecord {
-  const p = plan(actions, `Plan ${iteration}`);
-  return {
-    session,
-    iteration,
-    startedAt: at(iteration),
-    finishedAt: at(iteration),
-    goal: scope.goal,
-    procedure: scope.procedure,
-    goalId: scope.goalId,
-    planner: 'builtin',
-    plan: p,
-    validation: { valid: false, procedure: scope.procedure, goal: scope.goalId, findings, finalFacts: [] },
-    outcome: 'failed',
-    approvedBy: null,
-  };
+export function approved(session: string, n: number, actions: string[], scope: Scope = DEPLOY, approvedBy: 'auto' | 'human' = 'auto'): IterationRecord {
+  return iteration(session, n, actions, scope, [], approvedBy);
+}
+
+export function failed(session: string, n: number, actions: string[], findings: Finding[], scope: Scope = DEPLOY): IterationRecord {
+  return iteration(session, n, actions, scope, findings, null);
 }
 
 export function finding(rule: string, step: number | undefined, fix?: string): Finding {
