@@ -2,16 +2,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from './support/cli.js';
-import { startFakeOpenAI, type Reply, type Script, fakeServers } from './support/fake-openai.js';
+import { type Reply, fakeServers } from './support/fake-openai.js';
 
 const VALID = readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8');
 const validJson = JSON.stringify(parse(VALID));
 const invalidJson = JSON.stringify({ ...(parse(VALID) as object), steps: (parse(VALID) as { steps: { action: string }[] }).steps.filter((s) => s.action !== 'run-tests') });
 const KEY = 'sk-test-e2e-secret-key-0042';
 
-const { serve, track, forget } = fakeServers();
+const { serve, forget } = fakeServers();
 
 function plan(cwd: string, url: string, extra: string[] = [], env: Record<string, string> = {}) {
   return runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', ...extra], { cwd, env: { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '20', ...env } });

@@ -3,14 +3,14 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { miniDeployTarget } from './support/planner-fixtures.js';
 import { buildPrompt } from '../src/planners/prompt.js';
 import type { PlanRequest } from '../src/planners/types.js';
 import type { MemoryItem } from '../src/memory/types.js';
 import type { PlanTarget } from '../src/procedures/types.js';
 import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
-import { startFakeOpenAI, type Script, fakeServers } from './support/fake-openai.js';
+import { fakeServers } from './support/fake-openai.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -40,7 +40,7 @@ function hostile(plan: typeof VALID, dropRequired: boolean) {
 const invalidHostile = JSON.stringify(hostile(VALID, true));
 const validHostile = JSON.stringify(hostile(VALID, false));
 
-const { serve, track, forget } = fakeServers();
+const { serve } = fakeServers();
 
 function plan(cwd: string, url: string, extra: string[]): Promise<CliResult> {
   return runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', '--procedures', SHIPPED, ...extra], {

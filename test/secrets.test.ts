@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
-import { startFakeOpenAI, type Reply, type Script, fakeServers } from './support/fake-openai.js';
+import { startFakeOpenAI, type Reply, fakeServers } from './support/fake-openai.js';
 
 const JUPITER_KEY = 'sk-live-FAKE-0123456789abcdef';
 // Not shaped like an `sk-` key, so only jupiter knowing the variable can hide it.
@@ -21,7 +21,7 @@ const echo401 = (key: string): Reply => ({
   body: { error: { message: `Incorrect API key provided: ${key}. Header was "Authorization: Bearer ${key}"`, type: 'invalid_request_error', code: 'invalid_api_key', authorization: `Bearer ${key}` } },
 });
 
-const { serve, track, forget } = fakeServers();
+const { serve, track } = fakeServers();
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];

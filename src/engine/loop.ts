@@ -39,7 +39,7 @@ class Stop extends Error {
 }
 
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
-  const { planner, target, memory, store, reviewer, emit, signal } = deps;
+  const { planner, memory, store, reviewer, emit, signal } = deps;
   const now = deps.now ?? (() => new Date());
   const { iterations: total, checkpoint, unattended, maxCost } = state.settings;
   const resumedFrom = state.progress.completed > 0 ? state.progress.completed : null;

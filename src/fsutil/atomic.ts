@@ -1,5 +1,5 @@
 // Crash-safe file writes: rewrites go to a temp file that is fsynced then renamed; appends are durable.
-import fsSync, { promises as fs } from 'node:fs';
+import fsSync from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 

@@ -2,7 +2,7 @@
 // respects hand edits, and serves recall. The execution log's record lines are the single commit point.
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toYaml } from '../fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../fsutil/atomic.js';
