@@ -56,7 +56,6 @@ export interface RunOptions {
   state: SessionState;
   target: PlanTarget;
   memory: Memory;
-  isNew: boolean;
 }
 
 export async function runFromCli({ config, state, target, memory }: RunOptions): Promise<void> {

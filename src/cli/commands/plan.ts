@@ -60,6 +60,6 @@ export function registerPlan(program: Command): void {
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
     };
     const state = newSession(newSessionId(goal, now), goal, target, settings, now);
-    await runFromCli({ config, state, target, memory, isNew: true });
+    await runFromCli({ config, state, target, memory });
   });
 }

@@ -99,6 +99,6 @@ export function registerResume(program: Command): void {
       throw new InputError(`session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`, { file: store.file(state.id) });
     }
     const memory = await Memory.open(config.memoryDir);
-    await runFromCli({ config, state, target, memory, isNew: false });
+    await runFromCli({ config, state, target, memory });
   });
 }
