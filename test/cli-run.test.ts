@@ -44,11 +44,11 @@ describe('jupiter plan (unattended, built-in planner)', () => {
   it('SIGKILL mid-run, then resume: exactly 20 iterations logged, none twice', async () => {
     const cwd = tempDir();
     const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended'], { cwd });
-    await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 7);
+    await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
     run.child.kill('SIGKILL');
     expect((await run.exited).signal).toBe('SIGKILL');
     const before = iterationNumbers(cwd);
-    expect(before.length).toBeGreaterThanOrEqual(7);
+    expect(before.length).toBeGreaterThanOrEqual(3);
     expect(before.length).toBeLessThan(20);
     const resumed = await runCli(['resume', '--unattended'], { cwd });
     expect(resumed.code, resumed.stderr).toBe(0);

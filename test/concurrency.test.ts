@@ -6,12 +6,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
 import { spawnJson } from './support/spawn-events.js';
+import { startFakeOpenAI } from './support/fake-openai.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { findTarget } from '../src/procedures/target.js';
+import { planFromActions, searchPlan } from '../src/planners/search.js';
 
 import type { LogRecord } from '../src/memory/record.js';
 
-function start(args: string[], cwd: string): Promise<CliResult> {
+function start(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,8 +57,19 @@ function patternsByScope(memory: string): Map<string, [number, string][]> {
 describe('two concurrent plan runs on one memory folder', () => {
   it('both exit 0; the log holds each session’s 15 iterations exactly once; index = log; pattern counts are 15 per scope', async () => {
     const cwd = tempDir('jupiter-conc-');
-    const common = ['-n', '15', '-c', '0', '--unattended', '--procedures', SHIPPED];
-    const [a, b] = await Promise.all([start(['plan', 'Deploy the orchestrator', ...common], cwd), start(['plan', 'Patch the database servers', ...common], cwd)]);
+    // A model that streams each plan over ~100 ms, so both 15-iteration runs are certainly in flight together.
+    const library = loadProcedures(SHIPPED);
+    const planFor = (spec: string) => {
+      const target = findTarget(library, spec);
+      const found = searchPlan(target);
+      if (!found.found) throw new Error(found.reason);
+      return JSON.stringify(planFromActions(target, found.actions, 'concurrency test'));
+    };
+    const plans = { deploy: planFor('production-deployment/deploy-service'), change: planFor('change-management/standard-change') };
+    const server = await startFakeOpenAI((req) => ({ content: JSON.stringify(req.body.messages).includes('Patch the database servers') ? plans.change : plans.deploy, chunkChars: 80, chunkDelayMs: 4 }));
+    const common = ['-n', '15', '-c', '0', '--unattended', '--procedures', SHIPPED, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
+    const env = { JUPITER_API_KEY: 'sk-test-concurrency' };
+    const [a, b] = await Promise.all([start(['plan', 'Deploy the orchestrator', ...common], cwd, env), start(['plan', 'Patch the database servers', ...common], cwd, env)]).finally(() => server.close());
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const memory = path.join(cwd, 'memory');
@@ -72,6 +87,9 @@ describe('two concurrent plan runs on one memory folder', () => {
     const log = logRecords(memory);
     const iterations = log.filter((r) => r.type === 'iteration');
     expect(iterations).toHaveLength(30);
+    // Their commits interleave in the shared log: the sessions really wrote at the same time.
+    const switches = iterations.slice(1).filter((r, i) => r.session !== iterations[i]!.session).length;
+    expect(switches).toBeGreaterThanOrEqual(2);
     for (const s of sessions.sessions) {
       const mine = iterations.filter((r) => r.session === s.id).map((r) => r.iteration);
       expect(mine, s.id).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
