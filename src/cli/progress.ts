@@ -1,25 +1,12 @@
 // Renders engine events: an ora spinner and coloured lines on a terminal, plain lines otherwise, NDJSON with --json.
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
-import type { EngineEvent, Progress } from '../engine/types.js';
+import type { EngineEvent } from '../engine/types.js';
 import { redactSecrets } from '../secrets.js';
 import { safeText } from '../text.js';
+import { progressLine, usageLine } from './format.js';
 
 const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
-
-export function successRate(p: Progress): string {
-  return p.completed ? `${Math.round((100 * p.approved) / p.completed)}%` : '–';
-}
-
-export function progressLine(p: Progress): string {
-  return `${p.completed} completed · ${p.approved} approved · ${p.failed} failed · ${p.rejected} rejected · ${p.errors} errors · success ${successRate(p)}`;
-}
-
-/** Tokens and cost so far, when a model was used. */
-export function usageLine(u: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number }): string {
-  if (!u.promptTokens && !u.completionTokens) return '';
-  return `${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens (${u.cachedTokens.toLocaleString('en-US')} cached) · $${u.costUsd.toFixed(4)}`;
-}
 
 export interface Renderer {
   (event: EngineEvent): void;

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, Reviewer } from '../engine/types.js';
 import type { Plan } from '../plan.js';
 import { safeText } from '../text.js';
-import { progressLine, usageLine } from './progress.js';
+import { progressLine, usageLine } from './format.js';
 import { renderValidation } from './render-validation.js';
 
 let sink: NodeJS.WritableStream = process.stdout;

@@ -6,7 +6,7 @@ import { FILES } from '../../memory/store.js';
 import { SessionStore } from '../../memory/sessions.js';
 import { safeText } from '../../text.js';
 import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
-import { successRate } from '../progress.js';
+import { successRate } from '../format.js';
 import type { SessionState } from '../../engine/types.js';
 import { checkResumable } from './resume.js';
 
