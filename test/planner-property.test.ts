@@ -136,3 +136,21 @@ describe('built-in planner', () => {
     }
   });
 });
+
+describe('built-in planner step order', () => {
+  it('follows the order the procedure declares its actions in, where the plan stays valid', async () => {
+    const { canonicalOrder } = await import('../src/planners/builtin.js');
+    const library = loadProcedures(SHIPPED);
+    const deploy = library.sets.find((s) => s.id === 'production-deployment')!;
+    const target = { set: deploy, goal: deploy.goals[0]! };
+    const found = searchPlan(target);
+    expect(found.found).toBe(true);
+    if (!found.found) return;
+    const ordered = canonicalOrder(target, found.actions);
+    expect([...ordered].sort()).toEqual([...found.actions].sort());
+    expect(validatePlan({ title: 't', summary: '', steps: materialize(target, ordered) }, target).findings).toEqual([]);
+    // The scan comes before the release is approved, not after the deployment.
+    expect(ordered.indexOf('security-scan')).toBeLessThan(ordered.indexOf('approve-release'));
+    expect(ordered[0]).toBe('open-change-ticket');
+  });
+});

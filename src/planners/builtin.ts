@@ -36,6 +36,29 @@ export function preferencesFromMemory(items: MemoryItem[]): SearchPreferences {
   return { prefer: [...prefer], avoid: [...avoid], orderings };
 }
 
+/**
+ * Among the many equally short orderings the search may return, prefer the one that follows the order the
+ * procedure declares its actions in (a scan before the release, not after it): each step moves earlier past
+ * a later-declared one whenever the plan stays valid.
+ */
+export function canonicalOrder(target: PlanTarget, actions: string[]): string[] {
+  const rank = new Map(target.set.actions.map((a, i) => [a.id, i]));
+  const current = [...actions];
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (let i = 1; i < current.length; i++) {
+      if ((rank.get(current[i]!) ?? 0) >= (rank.get(current[i - 1]!) ?? 0)) continue;
+      const swapped = [...current];
+      [swapped[i - 1], swapped[i]] = [swapped[i]!, swapped[i - 1]!];
+      if (validatePlan(planFromActions(target, swapped, ''), target).valid) {
+        current.splice(0, current.length, ...swapped);
+        moved = true;
+      }
+    }
+  }
+  return current;
+}
+
 /** Moves steps to honour preferred orderings, keeping each move only if the plan stays valid. */
 function applyOrderings(target: PlanTarget, actions: string[], orderings: { before: string; after: string }[]): string[] {
   let current = actions;
@@ -70,7 +93,7 @@ export class BuiltinPlanner implements Planner {
         if (n === attempts.length - 1) throw new PlannerError('no-plan', result.reason);
         continue;
       }
-      const actions = applyOrderings(req.target, result.actions, memory.orderings ?? []);
+      const actions = applyOrderings(req.target, canonicalOrder(req.target, result.actions), memory.orderings ?? []);
       const summary = this.summarize(req, actions, prefs, notes);
       // Titled with the person's own goal; the procedure goal it was matched to is in `goal`.
       const plan: Plan = { ...planFromActions(req.target, actions, summary), title: req.goal.trim().slice(0, 200) || req.target.goal.description };
