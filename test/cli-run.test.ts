@@ -78,6 +78,17 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(new Set(logged).size).toBe(logged.length);
   });
 
+  it('a hand-broken line in lessons.md is reported and skipped; the lessons around it still count', async () => {
+    const cwd = tempDir();
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(path.join(cwd, 'memory'), { recursive: true });
+    writeFileSync(path.join(cwd, 'memory', 'lessons.md'), '# Lessons\n\n## production-deployment / deploy-service\n\n- Always page the on-call SRE before deploy-production\n- <!-- {broken\n-\n');
+    const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/! .*lessons\.md:\d+: skipped an unreadable line/);
+    expect(readFileSync(path.join(cwd, 'memory', 'lessons.md'), 'utf8')).toContain('Always page the on-call SRE before deploy-production');
+  });
+
   it('without a terminal and without --unattended it says so and exits 2', async () => {
     const r = await runCli(['plan', 'Deploy the orchestrator'], { cwd: tempDir() });
     expect(r.code).toBe(2);

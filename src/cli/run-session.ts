@@ -88,6 +88,8 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
           ...(config.json ? { output: process.stderr } : {}),
         });
     const emit = (e: EngineEvent) => render(e);
+    // A hand edit that broke a line: say what was skipped; everything readable is used.
+    for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
     render.pause();
     const done = result.state.progress.completed;
