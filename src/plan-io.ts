@@ -7,28 +7,50 @@ import type { Plan, PlanStep } from './plan.js';
 const MAX_PLAN_BYTES = 1024 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Checks a parsed value is a plan; returns a message naming the first field at fault, or the plan. */
-export function toPlan(value: unknown): Plan | string {
-  const v = isObject(value) && isObject(value.plan) ? value.plan : value;
-  if (!isObject(v)) return 'expected a plan: a mapping with title, summary and steps';
-  if (typeof v.title !== 'string' || v.title.trim() === '') return '"title" is missing or not text';
-  if (v.summary !== undefined && typeof v.summary !== 'string') return '"summary" must be text';
-  if (!Array.isArray(v.steps)) return '"steps" is missing or not a list';
-  if (v.steps.length === 0) return '"steps" is empty';
+/**
+ * Checks a parsed value (a plan file, or a model's JSON answer) is a plan. Every problem is named by its path,
+ * e.g. `steps[2].action is missing`. Files written by people may leave out the summary; model answers may not.
+ */
+export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean } = {}): { plan: Plan } | { error: string } {
+  if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
+  const v = !('steps' in value) && isObject(value.plan) ? value.plan : value;
+  const problems: string[] = [];
+  if (v.title === undefined || v.title === null || v.title === '') problems.push('title is missing');
+  else if (typeof v.title !== 'string') problems.push('title must be a string');
+  if (v.summary === undefined || v.summary === null) {
+    if (!opts.summaryOptional) problems.push('summary is missing');
+  } else if (typeof v.summary !== 'string') problems.push('summary must be a string');
   const steps: PlanStep[] = [];
-  for (const [i, s] of v.steps.entries()) {
-    if (!isObject(s)) return `steps[${i}] must be a mapping with an action`;
-    if (typeof s.action !== 'string' || s.action.trim() === '') return `steps[${i}].action is missing or not text`;
-    const step: PlanStep = { ...s, action: s.action.trim() };
-    for (const k of ['description', 'owner', 'evidence'] as const) {
-      if (step[k] !== undefined && step[k] !== null && typeof step[k] !== 'string') step[k] = String(step[k] as string | number);
-    }
-    steps.push(step);
+  if (v.steps === undefined || v.steps === null) problems.push('steps is missing');
+  else if (!Array.isArray(v.steps)) problems.push('steps must be a list of steps');
+  else if (v.steps.length === 0) problems.push('steps is empty: a plan needs at least one step');
+  else {
+    v.steps.forEach((s: unknown, i: number) => {
+      if (!isObject(s)) return void problems.push(`steps[${i}] must be an object with an action`);
+      if (s.action === undefined || s.action === null || s.action === '') problems.push(`steps[${i}].action is missing`);
+      else if (typeof s.action !== 'string') problems.push(`steps[${i}].action must be a string`);
+      const step: PlanStep = { ...s, action: String(s.action ?? '').trim() };
+      for (const k of ['description', 'owner', 'evidence']) {
+        if (step[k] === null) delete step[k];
+        else if (typeof step[k] === 'number' || typeof step[k] === 'boolean') step[k] = String(step[k]);
+      }
+      steps.push(step);
+    });
   }
-  const plan: Plan = { title: v.title.trim(), summary: typeof v.summary === 'string' ? v.summary : '', steps };
+  if (problems.length) {
+    const shown = problems.slice(0, 5).join('; ');
+    return { error: problems.length > 5 ? `${shown}; and ${problems.length - 5} more` : shown };
+  }
+  const plan: Plan = { title: (v.title as string).trim(), summary: typeof v.summary === 'string' ? v.summary : '', steps };
   if (typeof v.procedure === 'string') plan.procedure = v.procedure;
   if (typeof v.goal === 'string') plan.goal = v.goal;
-  return plan;
+  return { plan };
+}
+
+/** A plan from a file or session (summary optional), or the message naming what is wrong. */
+export function toPlan(value: unknown): Plan | string {
+  const checked = checkPlanShape(value, { summaryOptional: true });
+  return 'error' in checked ? checked.error : checked.plan;
 }
 
 /** Parses plan text (JSON is YAML) and throws InputError with file:line on any fault. */

@@ -1,5 +1,6 @@
 // Reads a plan out of model output: finds the JSON, repairs common faults, checks the plan's shape.
-import type { Plan, PlanStep } from '../plan.js';
+import { checkPlanShape } from '../plan-io.js';
+import type { Plan } from '../plan.js';
 
 export type ParseResult = { plan: Plan } | { error: string; kind: 'unparseable' | 'schema' };
 
@@ -151,47 +152,6 @@ function tryParse(text: string): { value: unknown } | null {
   } catch {
     return null;
   }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Check the plan's shape; every problem is named by its path, e.g. `steps[2].action is missing`. */
-export function checkPlanShape(value: unknown): { plan: Plan } | { error: string } {
-  if (!isObject(value)) return { error: `expected a JSON object with title, summary and steps, got ${Array.isArray(value) ? 'an array' : typeof value}` };
-  let v = value;
-  if (!('steps' in v) && isObject(v.plan)) v = v.plan;
-  const problems: string[] = [];
-  const str = (key: 'title' | 'summary') => {
-    if (v[key] === undefined || v[key] === null) problems.push(`${key} is missing`);
-    else if (typeof v[key] !== 'string') problems.push(`${key} must be a string`);
-  };
-  str('title');
-  str('summary');
-  const steps: PlanStep[] = [];
-  if (v.steps === undefined || v.steps === null) problems.push('steps is missing');
-  else if (!Array.isArray(v.steps)) problems.push('steps must be an array of step objects');
-  else if (v.steps.length === 0) problems.push('steps is empty: a plan needs at least one step');
-  else {
-    v.steps.forEach((s: unknown, i: number) => {
-      if (!isObject(s)) return problems.push(`steps[${i}] must be an object with an action`);
-      if (s.action === undefined || s.action === null || s.action === '') problems.push(`steps[${i}].action is missing`);
-      else if (typeof s.action !== 'string') problems.push(`steps[${i}].action must be a string`);
-      const step: PlanStep = { ...s, action: String(s.action ?? '') };
-      for (const k of ['description', 'owner', 'evidence']) {
-        if (step[k] === null) delete step[k];
-        else if (typeof step[k] === 'number' || typeof step[k] === 'boolean') step[k] = String(step[k]);
-      }
-      steps.push(step);
-    });
-  }
-  if (problems.length) {
-    const shown = problems.slice(0, 5).join('; ');
-    return { error: problems.length > 5 ? `${shown}; and ${problems.length - 5} more` : shown };
-  }
-  const plan: Plan = { title: v.title as string, summary: v.summary as string, steps };
-  if (typeof v.procedure === 'string') plan.procedure = v.procedure;
-  if (typeof v.goal === 'string') plan.goal = v.goal;
-  return { plan };
 }
 
 export function parsePlanOutput(text: string): ParseResult {
