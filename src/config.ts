@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { InputError, UsageError } from './errors.js';
 import { registerSecret } from './secrets.js';
+import { yamlErrorText } from './text.js';
 
 export const CONFIG_FILE = 'jupiter.config.yaml';
 
@@ -104,8 +105,8 @@ function loadConfigFile(file: string): FileConfig {
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new InputError(`invalid YAML: ${e.message.split(' at line')[0]!.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
+    const e = yamlErrorText(doc.errors[0]!);
+    throw new InputError(`invalid YAML: ${e.message}`, { file, line: e.line });
   }
   let value: unknown;
   try {

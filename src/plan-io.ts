@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { InputError } from './errors.js';
 import type { Plan, PlanStep } from './plan.js';
+import { decodeUtf8, yamlErrorText } from './text.js';
 
 const MAX_PLAN_BYTES = 1024 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -58,8 +59,8 @@ export function parsePlanText(text: string, file: string): Plan {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new InputError(`not valid YAML or JSON: ${e.message.split(' at line')[0]!.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line ?? 1 });
+    const e = yamlErrorText(doc.errors[0]!);
+    throw new InputError(`not valid YAML or JSON: ${e.message}`, { file, line: e.line });
   }
   let value: unknown;
   try {
@@ -89,7 +90,7 @@ export function readPlanFile(file: string): Plan {
     if (err instanceof InputError) throw err;
     throw new InputError(`cannot read plan: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
   }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  if (text.includes('\uFFFD')) throw new InputError('plan file is not valid UTF-8 text', { file, line: text.slice(0, text.indexOf('\uFFFD')).split('\n').length });
+  const { text, badLine } = decodeUtf8(buf);
+  if (badLine !== null) throw new InputError('plan file is not valid UTF-8 text', { file, line: badLine });
   return parsePlanText(text, file);
 }

@@ -9,6 +9,7 @@ import { InputError, LockedError, UsageError } from '../errors.js';
 import { isProcessAlive, writeFileAtomic } from '../fsutil/atomic.js';
 import { acquireLock, type Lock } from '../fsutil/lock.js';
 import type { SessionState } from '../engine/types.js';
+import { decodeUtf8, yamlErrorText } from '../text.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
@@ -71,13 +72,13 @@ export class SessionStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no session "${id}" in ${this.dir}: see \`jupiter sessions\``);
       throw new InputError(`cannot read session: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
     }
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-    if (text.includes('\uFFFD')) throw new InputError('session file is not valid UTF-8', { file });
+    const { text, badLine } = decodeUtf8(buf);
+    if (badLine !== null) throw new InputError('session file is not valid UTF-8', { file, line: badLine });
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
     if (doc.errors.length) {
-      const e = doc.errors[0]!;
-      throw new InputError(`session file is not valid YAML (${e.message.split(' at line')[0]!.split('\n')[0]}); it was not changed`, { file, line: e.linePos?.[0]?.line ?? 1 });
+      const e = yamlErrorText(doc.errors[0]!);
+      throw new InputError(`session file is not valid YAML (${e.message}); it was not changed`, { file, line: e.line });
     }
     const value = doc.toJS() as unknown;
     const problem = checkState(value);

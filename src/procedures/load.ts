@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAM
 import { InputError } from '../errors.js';
 import { lintLibrary } from './lint.js';
 import { RULE_KINDS, type ActionDef, type GoalDef, type LintIssue, type ProcedureLibrary, type ProcedureSet, type Rule, type Severity } from './types.js';
+import { decodeUtf8, yamlErrorText } from '../text.js';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const ID = /^[a-z0-9][a-z0-9._-]*$/i;
@@ -190,7 +191,10 @@ export function parseProcedureText(text: string, file: string): { set: Procedure
   try {
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) r.issues.push({ severity: 'error', file, line: e.linePos?.[0]?.line ?? 1, message: `invalid YAML: ${e.message.split(' at line')[0]!.split('\n')[0]}` });
+      for (const err of doc.errors) {
+        const e = yamlErrorText(err);
+        r.issues.push({ severity: 'error', file, line: e.line, message: `invalid YAML: ${e.message}` });
+      }
       throw new Abort();
     }
     const root = doc.contents;
@@ -242,10 +246,9 @@ export function loadProceduresWithIssues(dir: string): { library: ProcedureLibra
       issues.push({ severity: 'error', file, line: 1, message: `file is ${size} bytes; procedure files are limited to ${MAX_FILE_BYTES}` });
       continue;
     }
-    const buf = readFileSync(file);
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-    if (text.includes('\uFFFD')) {
-      issues.push({ severity: 'error', file, line: text.slice(0, text.indexOf('\uFFFD')).split('\n').length, message: 'file is not valid UTF-8' });
+    const { text, badLine } = decodeUtf8(readFileSync(file));
+    if (badLine !== null) {
+      issues.push({ severity: 'error', file, line: badLine, message: 'file is not valid UTF-8' });
       continue;
     }
     const parsed = parseProcedureText(text, file);
