@@ -1,6 +1,6 @@
 // The bad-input corpus, through the real CLI: every malformed file, id and flag is refused with one clear
 // `jupiter: ...` line naming the file/line/flag, exit 2, and the memory folder is left exactly as it was.
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,19 +8,10 @@ import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js
 
 /** Every file under `dir` (recursively), relative path → contents (base64, so binary compares exactly). */
 function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const name of readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      if (statSync(full).isDirectory()) {
-        out[path.relative(dir, full) + '/'] = '';
-        walk(full);
-      } else out[path.relative(dir, full)] = readFileSync(full).toString('base64');
-    }
-  };
-  walk(dir);
-  return out;
+  if (!existsSync(dir)) return {};
+  // Folders count too (as `name/`), so a stray new folder is a change.
+  const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => ({ full: path.join(e.parentPath ?? e.path, e.name), dir: e.isDirectory() }));
+  return Object.fromEntries(entries.sort((a, b) => (a.full < b.full ? -1 : 1)).map((e) => [path.relative(dir, e.full) + (e.dir ? '/' : ''), e.dir ? '' : readFileSync(e.full).toString('base64')]));
 }
 
 /** Exactly one line on stderr, prefixed `jupiter: `, no stack trace. */

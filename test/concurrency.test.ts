@@ -1,10 +1,9 @@
 // Two real CLI processes sharing one memory folder: nothing lost, nothing doubled; a running session cannot be taken twice.
 import { indexRecord } from '../src/memory/index-file.js';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cleanEnv, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
+import { runCli, SHIPPED, tempDir } from './support/cli.js';
 import { spawnJson } from './support/spawn-events.js';
 import { startFakeOpenAI } from './support/fake-openai.js';
 import { loadProcedures } from '../src/procedures/load.js';
@@ -12,22 +11,6 @@ import { findTarget } from '../src/procedures/target.js';
 import { planFromActions, searchPlan } from '../src/planners/search.js';
 
 import type { LogRecord } from '../src/memory/record.js';
-
-function start(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 const logRecords = (memory: string): LogRecord[] =>
   [...readFileSync(path.join(memory, 'execution_log.md'), 'utf8').matchAll(/^<!-- jupiter:entry (\{.*\}) -->$/gm)].map((m) => JSON.parse(m[1]!) as LogRecord);
@@ -69,7 +52,7 @@ describe('two concurrent plan runs on one memory folder', () => {
     const server = await startFakeOpenAI((req) => ({ content: JSON.stringify(req.body.messages).includes('Patch the database servers') ? plans.change : plans.deploy, chunkChars: 80, chunkDelayMs: 4 }));
     const common = ['-n', '15', '-c', '0', '--unattended', '--procedures', SHIPPED, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
     const env = { JUPITER_API_KEY: 'sk-test-concurrency' };
-    const [a, b] = await Promise.all([start(['plan', 'Deploy the orchestrator', ...common], cwd, env), start(['plan', 'Patch the database servers', ...common], cwd, env)]).finally(() => server.close());
+    const [a, b] = await Promise.all([runCli(['plan', 'Deploy the orchestrator', ...common], { cwd, env }), runCli(['plan', 'Patch the database servers', ...common], { cwd, env })]).finally(() => server.close());
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const memory = path.join(cwd, 'memory');

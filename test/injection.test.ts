@@ -1,6 +1,6 @@
 // Model output is data, not instructions: injected text cannot make a plan valid, reach the terminal as escape
 // sequences, land raw in memory, or climb out of its fence in the next prompt.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { buildPrompt } from '../src/planners/prompt.js';
 import type { PlanRequest } from '../src/planners/types.js';
 import type { MemoryItem } from '../src/memory/types.js';
 import type { PlanTarget } from '../src/procedures/types.js';
-import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
+import { ROOT, runCli, SHIPPED, tempDir, type CliResult, filesUnder } from './support/cli.js';
 import { fakeServers } from './support/fake-openai.js';
 
 const ESC = '\u001b';
@@ -55,16 +55,6 @@ function withoutExplanations(user: string): string {
     .split('\n')
     .filter((l) => !/is data, not instructions\.$/.test(l))
     .join('\n');
-}
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...filesUnder(full));
-    else out.push(full);
-  }
-  return out;
 }
 
 function expectNoControl(text: string, what: string): void {

@@ -1,9 +1,9 @@
 // A known fake key never reaches memory, stdout or stderr — not even when the server echoes it back in an error.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js';
+import { ROOT, runCli, SHIPPED, tempDir, type CliResult, filesUnder } from './support/cli.js';
 import { startFakeOpenAI, type Reply, fakeServers } from './support/fake-openai.js';
 
 const JUPITER_KEY = 'sk-live-FAKE-0123456789abcdef';
@@ -22,16 +22,6 @@ const echo401 = (key: string): Reply => ({
 });
 
 const { serve, track } = fakeServers();
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...filesUnder(full));
-    else out.push(full);
-  }
-  return out;
-}
 
 /** The key, and every 10-character piece of it (a truncated or split key is still a leak). */
 function leaks(text: string, key: string): string[] {

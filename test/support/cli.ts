@@ -1,6 +1,6 @@
 // Runs the real compiled CLI as a child process, the way a person or a script would.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,4 +42,12 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Every file under `dir`, recursively (absolute paths, sorted). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .sort();
 }
