@@ -44,20 +44,6 @@ export class RuntimeFailure extends JupiterError {
   }
 }
 
-/** An unattended run reached a point that needs a person; state saved (exit 3). */
-export class HaltedForReview extends JupiterError {
-  constructor(message: string) {
-    super(message, ExitCode.halted);
-  }
-}
-
-/** Ctrl-C: the iteration in flight was cancelled, state saved (exit 130). */
-export class Interrupted extends JupiterError {
-  constructor(message = 'Interrupted') {
-    super(message, ExitCode.interrupted);
-  }
-}
-
 /** Another process holds the session or memory lock. */
 export class LockedError extends JupiterError {
   constructor(message: string) {

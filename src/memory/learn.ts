@@ -66,7 +66,7 @@ export function observe(rec: LogRecord): Observation[] {
     const text = rec.review === 'override' ? `approved despite findings: ${reason}` : reason;
     return [...vouched, { kind: 'feedback', key: `${rec.procedure}|${rec.goal}|${normalise(text)}`, text, data: { type: 'note' }, human: 1, counts: true }];
   }
-  if (rec.outcome === 'approved' || (rec.outcome === 'overridden' && rec.approvedBy === 'human')) {
+  if (rec.outcome === 'approved') {
     const out = patternsOf(rec, rec.approvedBy === 'human' ? 1 : 0, true);
     if (rec.fixed) {
       const rule = rec.fixed.rules[0] ?? 'validation';

@@ -1,6 +1,6 @@
 // The execution log: one markdown section per iteration (and per human review), appended, never rewritten.
 // Each section ends with its record as a JSON comment: that line is the commit point of the iteration.
-import { appendFile, open, readFile, stat, truncate } from 'node:fs/promises';
+import { appendFile, open, stat, truncate } from 'node:fs/promises';
 import { safeText } from '../text.js';
 import { parseRecord, type LogRecord } from './record.js';
 
@@ -23,10 +23,6 @@ function outcomeText(r: LogRecord): string {
       return r.approvedBy === 'human' ? 'approved by a person' : 'approved automatically (valid)';
     case 'failed':
       return `failed validation (${errors} error${errors === 1 ? '' : 's'})`;
-    case 'rejected':
-      return 'rejected by a person';
-    case 'overridden':
-      return `approved by a person despite ${errors} error${errors === 1 ? '' : 's'} (override)`;
     case 'error':
       return `planner error: ${one(r.error ?? 'unknown')}`;
     default:
@@ -131,14 +127,5 @@ export async function logTail(file: string, afterSeq: number, repair = true): Pr
     }
     const lastSeq = records.length ? records[records.length - 1]!.seq : 0;
     return { records: records.filter((r) => r.seq > afterSeq), lastSeq, repaired };
-  }
-}
-
-/** Every record in the log, in order (for audits and the torture check). */
-export async function allLogRecords(file: string): Promise<LogRecord[]> {
-  try {
-    return recordsIn(await readFile(file, 'utf8')).records;
-  } catch {
-    return [];
   }
 }

@@ -57,7 +57,8 @@ export interface RecallResult {
   total: number;
 }
 
-export type Outcome = 'approved' | 'failed' | 'rejected' | 'overridden' | 'error';
+/** What an iteration came to; a person's rejection or override is a separate review record. */
+export type Outcome = 'approved' | 'failed' | 'error';
 
 /** Everything one iteration produced; the engine hands it to memory to commit. */
 export interface IterationRecord {
