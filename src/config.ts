@@ -66,6 +66,8 @@ export interface ResolvedConfig {
   apiKeyVariable: string | undefined;
   timeoutMs: number;
   maxRetries: number;
+  /** First retry delay in ms (doubling, with jitter). */
+  backoffMs: number;
   prices: Record<string, Price>;
 }
 
@@ -87,7 +89,7 @@ export interface FlagValues {
   config?: string;
 }
 
-export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4 };
+export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4, backoffMs: 500 };
 
 /** The procedures shipped inside the package. */
 export function shippedProceduresDir(): string {
@@ -117,7 +119,7 @@ function loadConfigFile(file: string): FileConfig {
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
-  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'prices', 'apiKey', 'api_key']);
+  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'backoffMs', 'prices', 'apiKey', 'api_key']);
   for (const key of Object.keys(value)) {
     if (key === 'apiKey' || key === 'api_key') throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, { file, line: lineOf(text, key) });
     if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(text, key) });
@@ -186,6 +188,8 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
   const timeoutMs = timeoutRaw === undefined ? DEFAULTS.timeoutMs : parseIntStrict(timeoutRaw, '--timeout', 1);
   const retriesRaw = pick<unknown>(env.JUPITER_MAX_RETRIES, file.maxRetries);
   const maxRetries = retriesRaw === undefined ? DEFAULTS.maxRetries : parseIntStrict(retriesRaw, 'maxRetries', 0);
+  const backoffRaw = pick<unknown>(env.JUPITER_BACKOFF_MS, file.backoffMs);
+  const backoffMs = backoffRaw === undefined ? DEFAULTS.backoffMs : parseIntStrict(backoffRaw, 'JUPITER_BACKOFF_MS', 1);
 
   const baseUrl = provider === 'builtin' ? undefined : pick(explicitBase, preset.baseUrl ?? undefined);
   if (provider === 'custom' && !baseUrl) throw new UsageError('--provider custom needs --base-url (or JUPITER_BASE_URL)');
@@ -251,6 +255,7 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
     apiKeyVariable,
     timeoutMs,
     maxRetries,
+    backoffMs,
     prices,
   };
 }

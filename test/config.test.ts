@@ -195,3 +195,12 @@ describe('resolveConfig refusals', () => {
     expect(resolve({}, {}, dirWith('')).iterations).toBe(DEFAULTS.iterations);
   });
 });
+
+describe('retry backoff', () => {
+  it('defaults to 500 ms; the config file sets it, JUPITER_BACKOFF_MS overrides it, nonsense is refused', () => {
+    expect(resolve().backoffMs).toBe(DEFAULTS.backoffMs);
+    expect(resolve({}, {}, dirWith('backoffMs: 250\n')).backoffMs).toBe(250);
+    expect(resolve({}, { JUPITER_BACKOFF_MS: '20' }, dirWith('backoffMs: 250\n')).backoffMs).toBe(20);
+    expect(failure(() => resolve({}, { JUPITER_BACKOFF_MS: 'soon' }))).toBeInstanceOf(UsageError);
+  });
+});

@@ -31,8 +31,7 @@ export async function createPlanner(config: ResolvedConfig, opts: { modeCachePat
     keyVariable: PROVIDERS[config.provider]?.keyVariable ?? config.apiKeyVariable ?? 'JUPITER_API_KEY',
     ...(opts.modeCachePath ? { modeCachePath: opts.modeCachePath } : {}),
     name: `${config.provider}:${config.model}`,
-    // First retry delay (doubling, with jitter); JUPITER_BACKOFF_MS tunes it for flaky local servers and tests.
-    ...(Number(process.env.JUPITER_BACKOFF_MS) > 0 ? { backoffBaseMs: Number(process.env.JUPITER_BACKOFF_MS) } : {}),
+    backoffBaseMs: config.backoffMs,
   });
 }
 

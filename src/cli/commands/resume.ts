@@ -58,6 +58,8 @@ async function loadNamed(store: SessionStore, id: string): Promise<SessionState>
 export function registerResume(program: Command): void {
   const cmd = program.command('resume').description('resume the latest (or the named) unfinished session').argument('[session]', 'session id (see `jupiter sessions`)');
   withJson(withConfig(withMemory(withRunOptions(cmd)))).action(async (id: string | undefined, opts: ResumeFlags) => {
+    // Only the memory folder is wanted here: a session runs with its own saved settings, so the config file's
+    // iterations and checkpoint must not be judged (or refused) against each other now.
     const base = resolveConfig({ flags: { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}), iterations: '1', checkpoint: '0' } });
     if (id) checkSessionId(id);
     const store = new SessionStore(path.join(base.memoryDir, FILES.sessions));
