@@ -199,3 +199,18 @@ describe('memory recall', () => {
     expect(memory.skippedLines()).toEqual([]);
   });
 });
+
+describe('recall caches', () => {
+  it('re-ranks an item whose text changed, even to a text of the same length', () => {
+    const mk = (id: string, text: string): MemoryItem => ({ id, kind: 'lesson', text, data: { type: 'note' }, procedure: 'p', goal: 'g', count: 1, human: 0, lastSeen: '' });
+    const query: RecallQuery = { goalText: 'rotate the certificates', procedure: 'p', goal: 'g', findings: [], session: 's', budgetTokens: 40 };
+    const a = mk('a', 'patch the kernel servers');
+    const b = mk('b', 'check the backup restore');
+    const items = [a, b];
+    expect(recall(items, query, 1).items[0]!.id).toBe('a');
+    // Same length, new words: the cached scores must not survive the edit.
+    b.text = 'rotate the certificates!';
+    expect(b.text.length).toBe('check the backup restore'.length);
+    expect(recall(items, query, 1).items[0]!.id).toBe('b');
+  });
+});

@@ -13,20 +13,21 @@ function terms(text: string): string[] {
   return text.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t.length > 1);
 }
 
-/** Per-text caches: recall runs every iteration over mostly the same items. */
-const termCache = new Map<string, string[]>();
-function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let v = cache.get(key);
-  if (v === undefined) {
-    if (cache.size > 50_000) cache.clear();
-    v = make();
-    cache.set(key, v);
-  }
-  return v;
+/**
+ * Recall runs every iteration over mostly unchanged items: a per-item result is kept while the inputs it was
+ * computed from (named by `key`) are the same.
+ */
+function memo<T>(cache: WeakMap<MemoryItem, { key: string; value: T }>, item: MemoryItem, key: string, make: () => T): T {
+  const hit = cache.get(item);
+  if (hit?.key === key) return hit.value;
+  const value = make();
+  cache.set(item, { key, value });
+  return value;
 }
 
+const termCache = new WeakMap<MemoryItem, { key: string; value: string[] }>();
 function itemTerms(item: MemoryItem): string[] {
-  return cached(termCache, `${item.procedure ?? ''}|${item.goal ?? ''}|${item.text}`, () => itemTermsOf(item));
+  return memo(termCache, item, `${item.procedure ?? ''}|${item.goal ?? ''}|${JSON.stringify(item.data)}|${item.text}`, () => itemTermsOf(item));
 }
 
 function itemTermsOf(item: MemoryItem): string[] {
@@ -59,22 +60,17 @@ export function bm25(docs: string[][], query: string[]): number[] {
 /** BM25 depends only on the texts and the query, which rarely change between iterations: reuse the last result. */
 let lastBm25: { key: string; scores: number[] } | null = null;
 function cachedBm25(items: MemoryItem[], q: string[]): number[] {
-  const key = `${q.join(' ')}\n${items.map((i) => `${i.id}:${i.text.length}`).join(',')}`;
-  if (lastBm25?.key === key) return lastBm25.scores;
-  const scores = bm25(items.map(itemTerms), q);
-  lastBm25 = { key, scores };
-  return scores;
+  const docs = items.map(itemTerms);
+  const key = `${q.join(' ')}\n${docs.map((d) => d.join(' ')).join('\n')}`;
+  if (lastBm25?.key !== key) lastBm25 = { key, scores: bm25(docs, q) };
+  return lastBm25.scores;
 }
 
-/** Token cost of an item's prompt line, reused while the line would render the same. */
-const costCache = new WeakMap<MemoryItem, { key: string; cost: number }>();
+/** Token cost of an item's prompt line, kept while the line would render the same. */
+const costCache = new WeakMap<MemoryItem, { key: string; value: number }>();
 function lineCost(item: MemoryItem): number {
   const key = `${tokenCalibration()}|${supportLabel(item.count)}|${item.human > 0}|${item.kind}|${item.text}`;
-  const hit = costCache.get(item);
-  if (hit?.key === key) return hit.cost;
-  const cost = countTokens(renderMemoryItem(item)) + 1;
-  costCache.set(item, { key, cost });
-  return cost;
+  return memo(costCache, item, key, () => countTokens(renderMemoryItem(item)) + 1);
 }
 
 export interface RankedItem {
