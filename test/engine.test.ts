@@ -153,3 +153,25 @@ describe('feedback intent', () => {
     expect(actionIntents('avoid the deploy step', ids)).toEqual({ include: [], avoid: [] });
   });
 });
+
+describe('learning summary', () => {
+  it('counts what the run did: iterations, failures, human approvals and rejections, success per window, feedback', async () => {
+    const { learningSummary } = await import('../src/memory/summary.js');
+    const { memory, store, state, emit } = await setup({ iterations: 12, checkpoint: 4 });
+    const reviewer = new ScriptedReviewer(
+      (i) => (i === 4 ? { kind: 'approve' } : i === 8 ? { kind: 'reject', reason: 'Name the on-call SRE as deploy-production owner' } : { kind: 'continue' }),
+      () => ({ kind: 'retry' }),
+    );
+    await runSession(state, { planner: new RecordingPlanner(new Set([3, 10, 11])), target, memory, store, reviewer, emit, signal });
+    const s = await learningSummary(memory.dir, await memory.records(), await memory.items(), 4);
+    expect(s).toMatchObject({ sessions: 1, iterations: 12, approved: 9, failed: 3, errors: 0, humanApprovals: 1, rejections: 1, overrides: 0 });
+    expect(s.successRate).toBeCloseTo(9 / 12);
+    expect(s.windows.map((w) => [w.from, w.to, w.approved])).toEqual([[1, 4, 3], [5, 8, 4], [9, 12, 2]]);
+    expect(s.latestFeedback.map((f) => f.text)).toEqual(['Name the on-call SRE as deploy-production owner']);
+    expect(s.latestLessons.length).toBeGreaterThan(0);
+    // Nine approved plans (one confirmed by a person) support the top pattern.
+    expect(s.topPatterns[0]).toMatchObject({ human: 1 });
+    expect(s.topPatterns.some((p) => p.count === 9)).toBe(true);
+    expect(s.context).toHaveLength(12);
+  });
+});
