@@ -10,6 +10,9 @@ import { isProcessAlive, writeFileAtomic } from '../fsutil/atomic.js';
 import { acquireLock, type Lock } from '../fsutil/lock.js';
 import type { SessionState } from '../engine/types.js';
 import { decodeUtf8, yamlErrorText } from '../text.js';
+import { PROVIDERS } from '../config.js';
+import { emptyProgress } from '../engine/reconcile.js';
+import { toPlan } from '../plan-io.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
@@ -29,19 +32,37 @@ export function newSessionId(goal: string, now: Date): string {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Checks the fields a resume relies on; names the first one at fault. */
-function checkState(v: unknown): string | null {
+const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+const amount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Checks every field a resume relies on; names the first one at fault (the file is never changed). */
+function checkState(v: unknown, id: string): string | null {
   if (!isObj(v)) return 'expected a mapping';
   if (v.version !== 1) return `unsupported version ${JSON.stringify(v.version)}`;
   for (const k of ['id', 'goal', 'procedure', 'goalId', 'status', 'createdAt']) if (typeof v[k] !== 'string') return `"${k}" is missing or not text`;
+  if (v.id !== id) return `it holds session "${String(v.id)}", not "${id}"`;
+  if (!RESUMABLE.has(v.status as string) && v.status !== 'completed') return `unknown status "${String(v.status)}"`;
   if (!isObj(v.settings)) return '"settings" is missing';
   const s = v.settings;
   if (!Number.isInteger(s.iterations) || (s.iterations as number) < 1) return '"settings.iterations" must be a whole number of at least 1';
-  if (!Number.isInteger(s.checkpoint) || (s.checkpoint as number) < 0) return '"settings.checkpoint" must be a whole number';
-  if (typeof s.provider !== 'string' || typeof s.proceduresDir !== 'string') return '"settings.provider" and "settings.proceduresDir" must be text';
-  if (!isObj(v.progress) || !Number.isInteger(v.progress.completed)) return '"progress.completed" must be a whole number';
-  if (!Array.isArray(v.pendingFeedback)) return '"pendingFeedback" must be a list';
-  if (!RESUMABLE.has(v.status as string) && v.status !== 'completed') return `unknown status "${String(v.status)}"`;
+  if (!count(s.checkpoint)) return '"settings.checkpoint" must be a whole number';
+  if ((s.checkpoint as number) > (s.iterations as number)) return '"settings.checkpoint" is larger than "settings.iterations"';
+  if (typeof s.proceduresDir !== 'string') return '"settings.proceduresDir" must be text';
+  if (typeof s.provider !== 'string' || !Object.hasOwn(PROVIDERS, s.provider)) return '"settings.provider" is not a known provider';
+  if (typeof s.unattended !== 'boolean') return '"settings.unattended" must be true or false';
+  if (!Number.isInteger(s.contextBudget) || (s.contextBudget as number) < 100) return '"settings.contextBudget" must be a whole number of at least 100';
+  if (s.maxCost !== undefined && !(amount(s.maxCost) && (s.maxCost as number) > 0)) return '"settings.maxCost" must be a positive number';
+  for (const k of ['model', 'baseUrl']) if (s[k] !== undefined && (typeof s[k] !== 'string' || s[k] === '')) return `"settings.${k}" must be text`;
+  if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
+  if (!isObj(v.progress)) return '"progress" is missing';
+  for (const k of Object.keys(emptyProgress())) if (!count(v.progress[k])) return `"progress.${k}" must be a whole number`;
+  if (!isObj(v.usage)) return '"usage" is missing';
+  for (const k of ['promptTokens', 'completionTokens', 'cachedTokens', 'costUsd']) if (!amount(v.usage[k])) return `"usage.${k}" must be a number`;
+  if (!Array.isArray(v.pendingFeedback) || !v.pendingFeedback.every((f) => typeof f === 'string')) return '"pendingFeedback" must be a list of text';
+  if (v.currentPlan !== null && v.currentPlan !== undefined) {
+    const plan = toPlan(v.currentPlan);
+    if (typeof plan === 'string') return `"currentPlan" is not a plan (${plan})`;
+  }
   return null;
 }
 
@@ -80,8 +101,14 @@ export class SessionStore {
       const e = yamlErrorText(doc.errors[0]!);
       throw new InputError(`session file is not valid YAML (${e.message}); it was not changed`, { file, line: e.line });
     }
-    const value = doc.toJS() as unknown;
-    const problem = checkState(value);
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (err) {
+      // e.g. an alias bomb or an unresolved alias: still a file fault, named as such.
+      throw new InputError(`not a usable session file: ${(err as Error).message.split('\n')[0]}; it was not changed`, { file });
+    }
+    const problem = checkState(value, id);
     if (problem) throw new InputError(`not a usable session file: ${problem}; it was not changed`, { file });
     return value as SessionState;
   }

@@ -7,27 +7,14 @@ import { SessionStore } from '../../memory/sessions.js';
 import { safeText } from '../../text.js';
 import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
 import { successRate } from '../format.js';
-import type { SessionState } from '../../engine/types.js';
-import { checkResumable } from './resume.js';
 
 export function registerSessions(program: Command): void {
   const cmd = program.command('sessions').description('list sessions with status and progress');
   withJson(withConfig(withMemory(cmd))).action(async (opts: { memory?: string; json?: boolean; config?: string }) => {
     const config = configFrom(opts);
     const store = new SessionStore(path.join(config.memoryDir, FILES.sessions));
-    const listed = await store.list();
-    const sessions: SessionState[] = [];
-    const unreadable = listed.unreadable;
-    // A file that loads but could not be resumed (wrong-typed counters, settings...) is reported, not listed as NaN%.
-    for (const s of listed.sessions) {
-      const file = path.join(store.dir, `${String(s.id)}.yaml`);
-      try {
-        checkResumable(s, undefined, file);
-        sessions.push(s);
-      } catch (err) {
-        unreadable.push({ file, reason: (err as Error).message });
-      }
-    }
+    // SessionStore.load checks every field, so a file with wrong-typed counters is reported, never listed as NaN%.
+    const { sessions, unreadable } = await store.list();
     if (opts.json) {
       out(JSON.stringify({
         sessions: sessions.map((s) => ({ id: s.id, goal: s.goal, procedure: s.procedure, goalId: s.goalId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, iterations: s.settings.iterations, progress: s.progress, usage: s.usage, haltReason: s.haltReason ?? null })),
