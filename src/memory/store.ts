@@ -86,7 +86,6 @@ class DerivedFile {
   }
 
   async write(seq: number): Promise<void> {
-    compact(this.items, seq);
     this.watermark = Math.max(this.watermark, seq);
     const [title, intro] = this.kind === 'pattern' ? ['Successful patterns', PATTERNS_INTRO] : ['Lessons', LESSONS_INTRO];
     // Derived from the fsynced log (the watermark says how far), so a rename without fsync is enough.
