@@ -27,7 +27,8 @@ function memo<T>(cache: WeakMap<MemoryItem, { key: string; value: T }>, item: Me
 
 const termCache = new WeakMap<MemoryItem, { key: string; value: string[] }>();
 function itemTerms(item: MemoryItem): string[] {
-  return memo(termCache, item, `${item.procedure ?? ''}|${item.goal ?? ''}|${JSON.stringify(item.data)}|${item.text}`, () => itemTermsOf(item));
+  // The data (an ordering, an action) is learned together with the text, so the text names both.
+  return memo(termCache, item, `${item.procedure ?? ''}|${item.goal ?? ''}|${item.text}`, () => itemTermsOf(item));
 }
 
 function itemTermsOf(item: MemoryItem): string[] {
@@ -60,9 +61,8 @@ export function bm25(docs: string[][], query: string[]): number[] {
 /** BM25 depends only on the texts and the query, which rarely change between iterations: reuse the last result. */
 let lastBm25: { key: string; scores: number[] } | null = null;
 function cachedBm25(items: MemoryItem[], q: string[]): number[] {
-  const docs = items.map(itemTerms);
-  const key = `${q.join(' ')}\n${docs.map((d) => d.join(' ')).join('\n')}`;
-  if (lastBm25?.key !== key) lastBm25 = { key, scores: bm25(docs, q) };
+  const key = `${q.join(' ')}\n${items.map((i) => `${i.procedure ?? ''}|${i.goal ?? ''}|${i.text}`).join('\n')}`;
+  if (lastBm25?.key !== key) lastBm25 = { key, scores: bm25(items.map(itemTerms), q) };
   return lastBm25.scores;
 }
 
