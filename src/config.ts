@@ -3,9 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { InputError, UsageError } from './errors.js';
-import { registerSecret } from './secrets.js';
-import { yamlErrorText } from './text.js';
+import { InputError, UsageError } from './core/errors.js';
+import { registerSecret } from './core/secrets.js';
+import { yamlErrorText } from './core/text.js';
 
 export const CONFIG_FILE = 'jupiter.config.yaml';
 

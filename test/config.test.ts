@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, PROVIDERS, resolveConfig, shippedProceduresDir } from '../src/config.js';
 import type { FlagValues } from '../src/config.js';
-import { InputError, UsageError } from '../src/errors.js';
+import { InputError, UsageError } from '../src/core/errors.js';
 import { tempDir } from './support/cli.js';
 
 function dirWith(yaml?: string): string {

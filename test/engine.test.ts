@@ -5,7 +5,7 @@ import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
 import type { CheckpointDecision, EngineEvent, FailureDecision, Reviewer, SessionSettings } from '../src/engine/types.js';
 import { Memory } from '../src/memory/store.js';
-import { SessionStore } from '../src/memory/sessions.js';
+import { SessionStore } from '../src/engine/sessions.js';
 import { BuiltinPlanner } from '../src/planners/builtin.js';
 import type { PlanRequest, PlanResponse, Planner } from '../src/planners/types.js';
 import { loadProcedures } from '../src/procedures/load.js';
@@ -146,7 +146,7 @@ describe('engine', () => {
 
 describe('feedback intent', () => {
   it('reads include and avoid, including double negatives, and matches whole action ids only', async () => {
-    const { actionIntents } = await import('../src/feedback.js');
+    const { actionIntents } = await import('../src/feedback/intents.js');
     const ids = ['run-tests', 'deploy-production', 'deploy-directly', 'notify-stakeholders'];
     expect(actionIntents('Never skip run-tests', ids)).toEqual({ include: ['run-tests'], avoid: [] });
     expect(actionIntents("Don't use deploy-directly; add notify stakeholders", ids)).toEqual({ include: ['notify-stakeholders'], avoid: ['deploy-directly'] });

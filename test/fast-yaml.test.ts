@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { toYaml } from '../src/fast-yaml.js';
+import { toYaml } from '../src/core/fast-yaml.js';
 
 describe('toYaml', () => {
   it('reads back exactly as written, for any JSON-like mapping', () => {

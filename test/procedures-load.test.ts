@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProcedures, loadProceduresWithIssues } from '../src/procedures/load.js';
-import { InputError } from '../src/errors.js';
+import { InputError } from '../src/core/errors.js';
 import { runCli, SHIPPED, tempDir } from './support/cli.js';
 
 const GOOD = `id: tiny

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../src/devtools/fake-openai.js';
-import { checkMemory } from '../src/devtools/invariants.js';
-import { runTorture } from '../src/devtools/torture.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../tools/fake-openai.js';
+import { checkMemory } from '../tools/invariants.js';
+import { runTorture } from '../tools/torture.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
 
 describe('torture: SIGKILL at random moments', () => {

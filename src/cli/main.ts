@@ -1,6 +1,6 @@
 // The jupiter command-line program: wires commands and maps errors to exit codes once, here.
 import { Command, CommanderError } from 'commander';
-import { JupiterError, ExitCode } from '../errors.js';
+import { JupiterError, ExitCode } from '../core/errors.js';
 import { registerPlan } from './commands/plan.js';
 import { registerResume } from './commands/resume.js';
 import { registerSessions } from './commands/sessions.js';
@@ -9,8 +9,8 @@ import { registerValidate } from './commands/validate.js';
 import { registerProcedures } from './commands/procedures.js';
 import { registerInit } from './commands/init.js';
 import { registerDoctor } from './commands/doctor.js';
-import { redactSecrets } from '../secrets.js';
-import { safeText } from '../text.js';
+import { redactSecrets } from '../core/secrets.js';
+import { safeText } from '../core/text.js';
 
 export function buildProgram(): Command {
   const program = new Command('jupiter')

@@ -2,8 +2,8 @@
 import chalk from 'chalk';
 import ora, { type Ora } from 'ora';
 import type { EngineEvent } from '../engine/types.js';
-import { redactSecrets } from '../secrets.js';
-import { safeText } from '../text.js';
+import { redactSecrets } from '../core/secrets.js';
+import { safeText } from '../core/text.js';
 import { progressLine, usageLine } from './format.js';
 
 const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));

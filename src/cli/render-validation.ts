@@ -1,8 +1,8 @@
 // Renders validation findings for people (colour when the terminal supports it).
 import chalk from 'chalk';
-import type { Finding, ValidationResult } from '../plan.js';
+import type { Finding, ValidationResult } from '../core/plan.js';
 import { countFindings } from '../procedures/validate.js';
-import { safeText } from '../text.js';
+import { safeText } from '../core/text.js';
 
 export function findingLine(f: Finding): string[] {
   const mark = f.severity === 'error' ? chalk.red('error  ') : chalk.yellow('warning');

@@ -3,8 +3,8 @@ import chalk from 'chalk';
 import { input, select } from '@inquirer/prompts';
 import { stringify } from 'yaml';
 import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, Reviewer } from '../engine/types.js';
-import type { Plan } from '../plan.js';
-import { safeText } from '../text.js';
+import type { Plan } from '../core/plan.js';
+import { safeText } from '../core/text.js';
 import { progressLine, usageLine } from './format.js';
 import { renderValidation } from './render-validation.js';
 

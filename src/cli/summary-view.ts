@@ -1,7 +1,7 @@
 // Draws the learning summary for a terminal: numbers, a success-rate chart per window, context size over time.
 import chalk from 'chalk';
 import type { LearningSummary } from '../memory/summary.js';
-import { safeText } from '../text.js';
+import { safeText } from '../core/text.js';
 
 const BAR = 30;
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);

@@ -1,10 +1,10 @@
 // The iteration loop: recall, propose, validate, approve, learn, persist; halts for a person at checkpoints
 // and on failures. Plain async code: it emits events and asks an injected Reviewer, never the terminal.
-import type { Finding, Plan, ValidationResult } from '../plan.js';
+import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import { countFindings, validatePlan } from '../procedures/validate.js';
 import type { PlanTarget } from '../procedures/types.js';
 import type { Memory } from '../memory/store.js';
-import type { SessionStore } from '../memory/sessions.js';
+import type { SessionStore } from './sessions.js';
 import type { IterationRecord, Outcome } from '../memory/types.js';
 import { PlannerError, type Planner, type PlanResponse } from '../planners/types.js';
 import type { EmitFn, Reviewer, SessionState } from './types.js';

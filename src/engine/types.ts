@@ -1,7 +1,7 @@
 // Engine contracts: session state on disk, typed events out, reviewer decisions in.
-import type { Finding, Plan, ValidationResult } from '../plan.js';
+import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import type { Outcome } from '../memory/types.js';
-import type { Usage } from '../planners/types.js';
+import type { Usage } from '../core/usage.js';
 
 export type SessionStatus =
   | 'running' // a process is working on it (or crashed while doing so: resumable)

@@ -1,5 +1,5 @@
 // Learning: turns log records into patterns and lessons, and consolidates them (duplicates merge, counts add).
-import { actionIntents } from '../feedback.js';
+import { actionIntents } from '../feedback/intents.js';
 import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
 import type { MemoryData, MemoryItem, MemoryKind } from './types.js';

@@ -1,7 +1,7 @@
 // The execution log: one markdown section per iteration (and per human review), appended, never rewritten.
 // Each section ends with its record as a JSON comment: that line is the commit point of the iteration.
 import { appendFile, open, stat, truncate } from 'node:fs/promises';
-import { safeText } from '../text.js';
+import { safeText } from '../core/text.js';
 import { parseRecord, type LogRecord } from './record.js';
 
 export const LOG_HEADER = `# Execution log

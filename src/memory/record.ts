@@ -1,5 +1,5 @@
 // The compact, replayable record of one log entry: the execution log's commit marker and the index line.
-import type { Finding, Plan } from '../plan.js';
+import type { Finding, Plan } from '../core/plan.js';
 import type { IterationRecord, Outcome, ReviewRecord } from './types.js';
 
 export interface LogRecord {

@@ -1,6 +1,6 @@
 // Shapes shared by the memory store, recall and the engine.
-import type { Finding, Plan, ValidationResult } from '../plan.js';
-import type { Usage } from '../planners/types.js';
+import type { Finding, Plan, ValidationResult } from '../core/plan.js';
+import type { Usage } from '../core/usage.js';
 
 export type MemoryKind = 'pattern' | 'lesson' | 'feedback';
 

@@ -1,6 +1,6 @@
 // The built-in planner: searches the procedures for a valid plan, steered by memory and human feedback.
-import { actionIntents } from '../feedback.js';
-import type { Plan } from '../plan.js';
+import { actionIntents } from '../feedback/intents.js';
+import type { Plan } from '../core/plan.js';
 import { validatePlan } from '../procedures/validate.js';
 import type { PlanTarget } from '../procedures/types.js';
 import type { MemoryItem } from '../memory/types.js';

@@ -1,6 +1,6 @@
 // Turns token usage into US dollars from per-model prices (USD per 1M tokens).
 import type { Price } from '../config.js';
-import type { Usage } from './types.js';
+import type { Usage } from '../core/usage.js';
 
 export interface Cost {
   costUsd: number;

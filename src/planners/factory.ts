@@ -1,8 +1,8 @@
 // Picks the planner for a resolved config; the OpenAI SDK is loaded only when a model is actually called.
 import type { ResolvedConfig } from '../config.js';
 import { PROVIDERS } from '../config.js';
-import { UsageError } from '../errors.js';
-import { redactSecrets } from '../secrets.js';
+import { UsageError } from '../core/errors.js';
+import { redactSecrets } from '../core/secrets.js';
 import { BuiltinPlanner } from './builtin.js';
 import type { Planner } from './types.js';
 

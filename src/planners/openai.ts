@@ -4,13 +4,14 @@ import type OpenAI from 'openai';
 import { countTokens } from '../memory/tokens.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { Price } from '../config.js';
-import { writeFileAtomic } from '../fsutil/atomic.js';
-import { redactSecrets } from '../secrets.js';
+import { writeFileAtomic } from '../core/fs/atomic.js';
+import { redactSecrets } from '../core/secrets.js';
 import { addUsage, costOf } from './cost.js';
 import { parsePlanOutput } from './parse.js';
 import { buildPrompt, PLAN_JSON_SCHEMA } from './prompt.js';
 import { PlannerError } from './types.js';
-import type { Planner, PlannerErrorKind, PlanRequest, PlanResponse, Usage } from './types.js';
+import type { Planner, PlannerErrorKind, PlanRequest, PlanResponse } from './types.js';
+import type { Usage } from '../core/usage.js';
 
 export type OutputMode = 'json_schema' | 'json_object' | 'text';
 const MODES: OutputMode[] = ['json_schema', 'json_object', 'text'];

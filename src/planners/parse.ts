@@ -1,6 +1,6 @@
 // Reads a plan out of model output: finds the JSON, repairs common faults, checks the plan's shape.
-import { checkPlanShape } from '../plan-io.js';
-import type { Plan } from '../plan.js';
+import { checkPlanShape } from '../core/plan-io.js';
+import type { Plan } from '../core/plan.js';
 
 export type ParseResult = { plan: Plan } | { error: string; kind: 'unparseable' | 'schema' };
 

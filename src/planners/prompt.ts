@@ -1,6 +1,6 @@
 // Builds the model prompt: a stable system message (cacheable prefix) and a per-iteration user message.
 import { stringify } from 'yaml';
-import type { Finding } from '../plan.js';
+import type { Finding } from '../core/plan.js';
 import type { ActionDef, PlanTarget, Rule } from '../procedures/types.js';
 import type { MemoryItem, MemoryKind } from '../memory/types.js';
 import type { PlanRequest } from './types.js';

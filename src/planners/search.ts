@@ -1,6 +1,6 @@
 // The built-in planner's search: A* with the admissible h_max heuristic over the procedure's STRIPS actions,
 // with the rules compiled into the domain (ordering and required actions become bookkeeping facts).
-import type { Plan, PlanStep } from '../plan.js';
+import type { Plan, PlanStep } from '../core/plan.js';
 import { relaxedReachable } from '../procedures/lint.js';
 import type { ActionDef, PlanTarget } from '../procedures/types.js';
 

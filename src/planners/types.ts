@@ -1,13 +1,9 @@
 // The Planner interface: the engine asks any planner (built-in or a model) for an improved plan.
-import type { Finding, Plan } from '../plan.js';
+import type { Finding, Plan } from '../core/plan.js';
 import type { PlanTarget } from '../procedures/types.js';
 import type { RecallResult } from '../memory/types.js';
+import type { Usage } from '../core/usage.js';
 
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-}
 
 export interface PlanRequest {
   /** The person's goal, as typed. */

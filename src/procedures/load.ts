@@ -2,10 +2,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { lintLibrary } from './lint.js';
 import { RULE_KINDS, type ActionDef, type GoalDef, type LintIssue, type ProcedureLibrary, type ProcedureSet, type Rule, type Severity } from './types.js';
-import { decodeUtf8, yamlErrorText } from '../text.js';
+import { decodeUtf8, yamlErrorText } from '../core/text.js';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const ID = /^[a-z0-9][a-z0-9._-]*$/i;

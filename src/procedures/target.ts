@@ -1,5 +1,5 @@
 // Picks the procedure set and goal a free-text goal (or an explicit "set/goal") is checked against.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { GoalDef, PlanTarget, ProcedureLibrary } from './types.js';
 
 const STOP = new Set(['the', 'a', 'an', 'of', 'to', 'for', 'and', 'our', 'new', 'in', 'on', 'with', 'my', 'we']);

@@ -1,5 +1,5 @@
 // The plan validator: simulates a plan step by step (STRIPS semantics, as VAL does), then checks every rule.
-import type { Finding, Plan, PlanStep, ValidationResult } from '../plan.js';
+import type { Finding, Plan, PlanStep, ValidationResult } from '../core/plan.js';
 import type { ActionDef, PlanTarget, ProcedureSet, Rule } from './types.js';
 
 /** Actions that add `fact`, allowed ones first. */

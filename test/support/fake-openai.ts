@@ -1,9 +1,9 @@
-// The local OpenAI-compatible test server lives in src/devtools (the torture harness uses it too); tests get a
+// The local OpenAI-compatible test server lives in tools/ (the torture harness uses it too); tests get a
 // per-test helper that starts servers and closes them after each test.
 import { afterEach } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI, type Script } from '../../src/devtools/fake-openai.js';
+import { startFakeOpenAI, type FakeOpenAI, type Script } from '../../tools/fake-openai.js';
 
-export * from '../../src/devtools/fake-openai.js';
+export * from '../../tools/fake-openai.js';
 
 /** Call at module level: returns `serve(script)`, whose servers are closed after each test. */
 export function fakeServers(): { serve: (script: Script) => Promise<FakeOpenAI>; track: (server: FakeOpenAI) => void; forget: (server: FakeOpenAI) => void } {

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Finding, Plan } from '../../src/plan.js';
+import type { Finding, Plan } from '../../src/core/plan.js';
 import { parseItemsFile } from '../../src/memory/items-file.js';
 import { compact, consolidate, observe } from '../../src/memory/learn.js';
 import { recordsIn } from '../../src/memory/log-file.js';

@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import type OpenAI from 'openai';
 import { PROVIDERS } from '../../config.js';
 import type { ResolvedConfig } from '../../config.js';
-import { ExitCode, RuntimeFailure } from '../../errors.js';
+import { ExitCode, RuntimeFailure } from '../../core/errors.js';
 import { describePlanner, requireKey } from '../../planners/factory.js';
-import { redactSecrets } from '../../secrets.js';
+import { redactSecrets } from '../../core/secrets.js';
 import { configFrom, out, withConfig, withJson } from '../options.js';
 
 type Sdk = typeof import('openai');

@@ -1,10 +1,10 @@
 // `jupiter plan [goal]`: starts a session of many planning iterations with a handful of human reviews.
 import type { Command } from 'commander';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { newSession } from '../../engine/session.js';
 import { Memory } from '../../memory/store.js';
-import { newSessionId } from '../../memory/sessions.js';
+import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, matchGoal } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';

@@ -1,9 +1,9 @@
 // `jupiter procedures`: lists the loaded procedure sets and lints them (exit 2 on errors).
 import chalk from 'chalk';
 import type { Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { loadProceduresWithIssues } from '../../procedures/load.js';
-import { safeText } from '../../text.js';
+import { safeText } from '../../core/text.js';
 import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
 
 export function registerProcedures(program: Command): void {

@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { resolveConfig } from '../../config.js';
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../core/errors.js';
 import { FILES, Memory } from '../../memory/store.js';
-import { checkSessionId, isResumable, SessionStore } from '../../memory/sessions.js';
+import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget } from '../../procedures/target.js';
 import { withConfig, withJson, withMemory } from '../options.js';

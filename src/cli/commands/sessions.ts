@@ -3,8 +3,8 @@ import chalk from 'chalk';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { FILES } from '../../memory/store.js';
-import { SessionStore } from '../../memory/sessions.js';
-import { safeText } from '../../text.js';
+import { SessionStore } from '../../engine/sessions.js';
+import { safeText } from '../../core/text.js';
 import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
 import { successRate } from '../format.js';
 

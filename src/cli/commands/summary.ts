@@ -5,7 +5,7 @@ import { Memory } from '../../memory/store.js';
 import { learningSummary } from '../../memory/summary.js';
 import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
-import { safeText } from '../../text.js';
+import { safeText } from '../../core/text.js';
 
 export function registerSummary(program: Command): void {
   const cmd = program.command('summary').description('what has been learned: success over time, patterns, lessons, feedback, memory and context size');

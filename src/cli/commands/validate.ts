@@ -1,13 +1,13 @@
 // `jupiter validate <plan>`: checks a plan file against the procedures; exit 0 valid, 1 invalid, 2 unreadable.
 import type { Command } from 'commander';
-import { ExitCode, UsageError } from '../../errors.js';
-import { readPlanFile } from '../../plan-io.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { readPlanFile } from '../../core/plan-io.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, matchGoal } from '../../procedures/target.js';
 import { validatePlan } from '../../procedures/validate.js';
 import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
-import type { Plan } from '../../plan.js';
-import { safeText } from '../../text.js';
+import type { Plan } from '../../core/plan.js';
+import { safeText } from '../../core/text.js';
 import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
 

@@ -1,5 +1,5 @@
 // The plan model: a title, a summary and ordered steps; plus validation findings.
-import type { Severity } from './procedures/types.js';
+import type { Severity } from '../procedures/types.js';
 
 export interface PlanStep {
   /** Id of a procedure action. */

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
-import { FILES } from '../memory/store.js';
-import { SessionStore } from '../memory/sessions.js';
+import { FILES } from '../src/memory/store.js';
+import { SessionStore } from '../src/engine/sessions.js';
 import { startFakeOpenAI, type ContentReply } from './fake-openai.js';
 import { checkMemory, type CheckOptions } from './invariants.js';
 

@@ -1,18 +1,18 @@
 // Crash-consistency invariants of a memory folder: the log, index, sessions, plans and derived files agree.
-import { indexRecord } from '../memory/index-file.js';
+import { indexRecord } from '../src/memory/index-file.js';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { reconcile } from '../engine/reconcile.js';
-import type { Progress } from '../engine/types.js';
-import { isProcessAlive, TEMP_MARKER } from '../fsutil/atomic.js';
-import { parseItemsFile } from '../memory/items-file.js';
-import { compact, consolidate, observe } from '../memory/learn.js';
-import { recordsIn } from '../memory/log-file.js';
-import { parseRecord, type LogRecord } from '../memory/record.js';
-import { SessionStore } from '../memory/sessions.js';
-import { FILES } from '../memory/store.js';
-import type { MemoryItem } from '../memory/types.js';
+import { reconcile } from '../src/engine/reconcile.js';
+import type { Progress } from '../src/engine/types.js';
+import { isProcessAlive, TEMP_MARKER } from '../src/core/fs/atomic.js';
+import { parseItemsFile } from '../src/memory/items-file.js';
+import { compact, consolidate, observe } from '../src/memory/learn.js';
+import { recordsIn } from '../src/memory/log-file.js';
+import { parseRecord, type LogRecord } from '../src/memory/record.js';
+import { SessionStore } from '../src/engine/sessions.js';
+import { FILES } from '../src/memory/store.js';
+import type { MemoryItem } from '../src/memory/types.js';
 
 export interface CheckOptions {
   /**

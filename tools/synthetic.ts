@@ -3,19 +3,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { newSession } from '../engine/session.js';
-import { reconcile } from '../engine/reconcile.js';
-import { indexLine } from '../memory/index-file.js';
-import { renderItemsFile } from '../memory/items-file.js';
-import { compact, consolidate, observe } from '../memory/learn.js';
-import { LOG_HEADER, renderLogSection } from '../memory/log-file.js';
-import { iterationToRecord, reviewToRecord, type LogRecord } from '../memory/record.js';
-import { FILES } from '../memory/store.js';
-import type { MemoryItem } from '../memory/types.js';
-import type { Plan } from '../plan.js';
-import { planFromActions, searchPlan } from '../planners/search.js';
-import type { PlanTarget, ProcedureLibrary } from '../procedures/types.js';
-import { validatePlan } from '../procedures/validate.js';
+import { newSession } from '../src/engine/session.js';
+import { reconcile } from '../src/engine/reconcile.js';
+import { indexLine } from '../src/memory/index-file.js';
+import { renderItemsFile } from '../src/memory/items-file.js';
+import { compact, consolidate, observe } from '../src/memory/learn.js';
+import { LOG_HEADER, renderLogSection } from '../src/memory/log-file.js';
+import { iterationToRecord, reviewToRecord, type LogRecord } from '../src/memory/record.js';
+import { FILES } from '../src/memory/store.js';
+import type { MemoryItem } from '../src/memory/types.js';
+import type { Plan } from '../src/core/plan.js';
+import { planFromActions, searchPlan } from '../src/planners/search.js';
+import type { PlanTarget, ProcedureLibrary } from '../src/procedures/types.js';
+import { validatePlan } from '../src/procedures/validate.js';
 
 const GOALS: [string, string][] = [
   ['production-deployment/deploy-service', 'Deploy the orchestrator'],
