@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
-import type { CheckpointDecision, EngineEvent, FailureDecision, Reviewer, SessionSettings } from '../src/engine/types.js';
+import type { CheckpointDecision, EngineEvent, FailureDecision, PatienceDecision, ReadingDecision, Reviewer, SessionSettings } from '../src/engine/types.js';
 import { Memory } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { BuiltinPlanner } from '../src/planners/builtin.js';
@@ -43,13 +43,19 @@ class ScriptedReviewer implements Reviewer {
     this.failures.push(ctx.iteration);
     return this.onFailure(ctx.iteration);
   }
+  async confirmReading(): Promise<ReadingDecision> {
+    return { kind: 'accept', scope: 'session' };
+  }
+  async patience(): Promise<PatienceDecision> {
+    return { kind: 'continue' };
+  }
 }
 
 async function setup(settings: Partial<SessionSettings> = {}) {
   const dir = tempDir('jupiter-engine-');
   const memory = await Memory.open(dir);
   const store = new SessionStore(path.join(dir, 'sessions'));
-  const state = newSession('s1', 'Deploy the orchestrator', target, { iterations: 50, checkpoint: 10, unattended: false, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, ...settings }, new Date('2026-11-25T10:00:00Z'));
+  const state = newSession('s1', 'Deploy the orchestrator', target, { iterations: 50, checkpoint: 10, unattended: false, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 2, maxFailures: 5, candidates: 1, ...settings }, new Date('2026-11-25T10:00:00Z'));
   const events: EngineEvent[] = [];
   return { dir, memory, store, state, events, emit: (e: EngineEvent) => void events.push(e) };
 }
@@ -104,7 +110,7 @@ describe('engine', () => {
 
   it('a validation failure pauses: reject, retry, approve anyway (override) and stop each do what they say', async () => {
     const { dir, memory, store, state, emit } = await setup({ iterations: 8, checkpoint: 0 });
-    const decisions: Record<number, FailureDecision> = { 2: { kind: 'reject', reason: 'never skip run-tests' }, 4: { kind: 'retry' }, 6: { kind: 'approve' }, 8: { kind: 'stop' } };
+    const decisions: Record<number, FailureDecision> = { 2: { kind: 'reject', reason: 'never skip run-tests' }, 4: { kind: 'retry' }, 6: { kind: 'override', reason: 'accepted for the test' }, 8: { kind: 'stop' } };
     const reviewer = new ScriptedReviewer(undefined, (i) => decisions[i]!);
     const planner = new RecordingPlanner(new Set([2, 4, 6, 8]));
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal });

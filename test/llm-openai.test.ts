@@ -68,7 +68,7 @@ function planner(server: FakeOpenAI, over: Partial<OpenAIPlannerOptions> = {}): 
   return new OpenAIPlanner({ client, model: 'gpt-4o-mini', baseUrl: server.url, prices: DEFAULT_PRICES, maxRetries: 2, timeoutMs: 5_000, backoffBaseMs: 10, ...over });
 }
 
-const request = (over: Partial<PlanRequest> = {}): PlanRequest => planRequest(target, { goal: 'Release the library', ...over });
+const request = (over: Partial<PlanRequest> = {}): PlanRequest => planRequest(target, { goalText: 'Release the library', ...over });
 
 async function plannerError(p: Promise<unknown>): Promise<PlannerError> {
   try {

@@ -5,7 +5,7 @@ import { parseItemsFile } from '../src/memory/items-file.js';
 import { Memory } from '../src/memory/store.js';
 import { approved, DEPLOY, failed, finding, memDir, read } from './support/memory-fixtures.js';
 
-const q = (session = 'x', budgetTokens = 4000) => ({ goalText: DEPLOY.goal, procedure: DEPLOY.procedure, goal: DEPLOY.goalId, findings: [], session, budgetTokens });
+const q = (session = 'x', budgetTokens = 4000) => ({ goalText: DEPLOY.goalText, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, findings: [], session, budgetTokens });
 
 const BROKEN = `# Lessons
 
@@ -105,7 +105,7 @@ describe('memory text that looks like markup', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(token, { minLength: 1, maxLength: 12 }), async (parts) => {
         const reason = `Reason ${++n}: ${parts.join('')}`;
-        await memory.commitReview({ session: 's1', iteration: n, time: new Date(n * 1000).toISOString(), goal: DEPLOY.goal, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, kind: 'rejection', reason, plan: null });
+        await memory.commitReview({ session: 's1', iteration: n, time: new Date(n * 1000).toISOString(), goalText: DEPLOY.goalText, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, kind: 'rejection', reason, plan: null });
         const parsed = parseItemsFile(read(dir, 'lessons.md'), 'lesson');
         expect(parsed.skipped).toEqual([]);
         const want = reason.trim().replace(/\s+/g, ' ');

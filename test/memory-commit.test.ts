@@ -39,7 +39,7 @@ describe('memory commit', () => {
     }
 
     const patterns = parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern');
-    const deploy = patterns.items.filter((i) => i.procedure === DEPLOY.procedure && i.goal === DEPLOY.goalId);
+    const deploy = patterns.items.filter((i) => i.procedure === DEPLOY.procedure && i.goalId === DEPLOY.goalId);
     const uses = (a: string) => deploy.filter((i) => i.data.type === 'include' && i.data.action === a);
     // open-change-ticket: in all three approved deploy plans; deploy-staging: in two.
     expect(uses('open-change-ticket').map((i) => i.count)).toEqual([3]);

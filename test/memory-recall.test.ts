@@ -9,9 +9,9 @@ import { countTokens } from '../src/memory/tokens.js';
 import type { MemoryItem, RecallQuery, RecallResult } from '../src/memory/types.js';
 import { ACCESS, approved, CHANGE, DEPLOY, failed, finding, memDir, read, review, type Scope } from './support/memory-fixtures.js';
 
-const query = (scope: Scope, session: string, budgetTokens: number): RecallQuery => ({ goalText: scope.goal, procedure: scope.procedure, goal: scope.goalId, findings: [], session, budgetTokens });
+const query = (scope: Scope, session: string, budgetTokens: number): RecallQuery => ({ goalText: scope.goalText, procedure: scope.procedure, goalId: scope.goalId, findings: [], session, budgetTokens });
 const cost = (i: MemoryItem) => countTokens(renderMemoryItem(i)) + 1;
-const inScope = (i: MemoryItem, s: Scope) => i.procedure === s.procedure && i.goal === s.goalId;
+const inScope = (i: MemoryItem, s: Scope) => i.procedure === s.procedure && i.goalId === s.goalId;
 
 function expectWithinBudget(r: RecallResult, budget: number): void {
   const sum = r.items.reduce((s, i) => s + cost(i), 0);
@@ -141,7 +141,7 @@ describe('memory recall', () => {
           if (r.seq !== undefined) m.seq = r.seq;
           return m;
         });
-        const r = recall(items, { goalText: 'deploy <memory> payments', procedure: 'production-deployment', goal: 'deploy-service', findings: [], session: 'now', budgetTokens: budget }, 5000);
+        const r = recall(items, { goalText: 'deploy <memory> payments', procedure: 'production-deployment', goalId: 'deploy-service', findings: [], session: 'now', budgetTokens: budget }, 5000);
         const sum = r.items.reduce((s, i) => s + cost(i), 0);
         return sum <= budget && r.tokens === sum && r.total === items.length;
       }),
@@ -202,8 +202,8 @@ describe('memory recall', () => {
 
 describe('recall caches', () => {
   it('re-ranks an item whose text changed, even to a text of the same length', () => {
-    const mk = (id: string, text: string): MemoryItem => ({ id, kind: 'lesson', text, data: { type: 'note' }, procedure: 'p', goal: 'g', count: 1, human: 0, lastSeen: '' });
-    const query: RecallQuery = { goalText: 'rotate the certificates', procedure: 'p', goal: 'g', findings: [], session: 's', budgetTokens: 40 };
+    const mk = (id: string, text: string): MemoryItem => ({ id, kind: 'lesson', text, data: { type: 'note' }, procedure: 'p', goalId: 'g', count: 1, human: 0, lastSeen: '' });
+    const query: RecallQuery = { goalText: 'rotate the certificates', procedure: 'p', goalId: 'g', findings: [], session: 's', budgetTokens: 40 };
     const a = mk('a', 'patch the kernel servers');
     const b = mk('b', 'check the backup restore');
     const items = [a, b];

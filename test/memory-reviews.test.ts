@@ -8,7 +8,7 @@ const PLAN = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-produ
 const lessonsOnDisk = (dir: string) => parseItemsFile(read(dir, 'lessons.md'), 'lesson');
 const patternsOnDisk = (dir: string) => parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern').items;
 const usesAction = (items: MemoryItem[], a: string, scope = DEPLOY) =>
-  items.filter((i) => i.procedure === scope.procedure && i.goal === scope.goalId && ((i.data.type === 'include' && i.data.action === a) || (i.data.type === 'ordering' && (i.data.before === a || i.data.after === a))));
+  items.filter((i) => i.procedure === scope.procedure && i.goalId === scope.goalId && ((i.data.type === 'include' && i.data.action === a) || (i.data.type === 'ordering' && (i.data.before === a || i.data.after === a))));
 
 describe('memory reviews', () => {
   it('a rejection reason becomes human feedback in lessons.md, and the same reason in other words merges', async () => {
@@ -41,7 +41,7 @@ describe('memory reviews', () => {
       ['production-deployment', 2],
     ]);
     // Recall weights it as human feedback: the current session's feedback is always included.
-    const r = await memory.recall({ goalText: DEPLOY.goal, procedure: DEPLOY.procedure, goal: DEPLOY.goalId, findings: [], session: 's1', budgetTokens: 4000 });
+    const r = await memory.recall({ goalText: DEPLOY.goalText, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, findings: [], session: 's1', budgetTokens: 4000 });
     expect(r.items.slice(0, 2).every((i) => i.kind === 'feedback' && i.procedure === DEPLOY.procedure)).toBe(true);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });

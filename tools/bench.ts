@@ -1,9 +1,9 @@
 // `npm run bench`: jupiter's own overhead as memory grows (100, 1,000, 10,000 iterations), printed as a table of medians.
+import { repoRoot } from './root.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
@@ -19,13 +19,13 @@ import { findTarget } from '../src/procedures/target.js';
 import type { PlanTarget } from '../src/procedures/types.js';
 import { synthesize } from './synthetic.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = repoRoot(import.meta.url);
 const BIN = path.join(ROOT, 'bin', 'jupiter.js');
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const noReviewer: Reviewer = { checkpoint: async () => ({ kind: 'continue' }), failure: async () => ({ kind: 'stop' }) };
+const noReviewer: Reviewer = { checkpoint: async () => ({ kind: 'continue' }), failure: async () => ({ kind: 'stop' }), confirmReading: async () => ({ kind: 'note' }), patience: async () => ({ kind: 'stop' }) };
 
 /** The built-in planner, timed, so its search can be subtracted: what is left is jupiter's overhead. */
 class TimedPlanner implements Planner {
@@ -49,7 +49,7 @@ class TimedPlanner implements Planner {
 async function engineRun(dir: string, target: PlanTarget, iterations: number, planner: TimedPlanner): Promise<number[]> {
   const memory = await Memory.open(dir);
   const store = new SessionStore(path.join(dir, FILES.sessions));
-  const state = newSession(`bench-${Date.now()}`, 'Deploy the orchestrator', target, { iterations, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: '' }, new Date());
+  const state = newSession(`bench-${Date.now()}`, 'Deploy the orchestrator', target, { iterations, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: '', patience: 0, repairs: 0, maxFailures: 5, candidates: 1 }, new Date());
   const perIteration: number[] = [];
   let start = 0;
   let plannerAtStart = 0;
@@ -110,7 +110,7 @@ async function benchSize(size: number, target: PlanTarget, library: ReturnType<t
   for (let run = 0; run < 3; run++) times.push(...(await engineRun(dir, target, 60, new TimedPlanner())).slice(1));
   const overhead = median(times);
   const memory = await Memory.open(dir);
-  const query = { goalText: 'Deploy the orchestrator', procedure: target.set.id, goal: target.goal.id, findings: [], session: 'bench', budgetTokens: 4000 };
+  const query = { goalText: 'Deploy the orchestrator', procedure: target.set.id, goalId: target.goal.id, findings: [], session: 'bench', budgetTokens: 4000 };
   const recallTimes: number[] = [];
   const cold = performance.now();
   let recalled = await memory.recall(query);
@@ -120,7 +120,7 @@ async function benchSize(size: number, target: PlanTarget, library: ReturnType<t
     recalled = await memory.recall(query);
     recallTimes.push(performance.now() - t);
   }
-  const prompt = buildPrompt({ goal: query.goalText, target, iteration: size + 1, currentPlan: null, currentFindings: [], recall: recalled, feedback: [], signal: new AbortController().signal });
+  const prompt = buildPrompt({ goalText: query.goalText, target, iteration: size + 1, currentPlan: null, currentFindings: [], champion: null, objectives: ['steps'], seen: new Set(), recall: recalled, feedback: [], signal: new AbortController().signal });
   const promptTokens = countTokens(prompt.system + prompt.user);
   const everything = ['execution_log.md', 'successful_patterns.md', 'lessons.md'].map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
   const pasteTokens = countTokens(prompt.system) + countTokens(everything);

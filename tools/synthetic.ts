@@ -79,7 +79,7 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   const flushSession = async (id: string, g: [string, string]) => {
     const target = targets.get(g[0])!;
-    const state = newSession(id, g[1], target, { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: library.dir }, new Date(t0));
+    const state = newSession(id, g[1], target, { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: library.dir, patience: 0, repairs: 0, maxFailures: 5, candidates: 1 }, new Date(t0));
     const rec = reconcile(records, id);
     Object.assign(state, { progress: rec.progress, status: 'completed', usage: rec.usage });
     await writeFile(path.join(dir, FILES.sessions, `${id}.yaml`), stringify(state));
@@ -108,7 +108,7 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
     const time = new Date(t0 + i * 60_000).toISOString();
     const usage = { promptTokens: 1800 + Math.floor(r() * 400), completionTokens: 350 + Math.floor(r() * 100), cachedTokens: 1500 };
     const rec = iterationToRecord(
-      { session, iteration: n, startedAt: time, finishedAt: time, goal: spec[1], procedure: target.set.id, goalId: target.goal.id, planner: 'synthetic', plan, validation, outcome: validation.valid ? 'approved' : 'failed', approvedBy: validation.valid ? 'auto' : null, usage, costUsd: 0.0004, context: { tokens: 3000, budget: 4000, items: 40, total: patterns.size + lessons.size } },
+      { session, iteration: n, startedAt: time, finishedAt: time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, planner: 'synthetic', plan, validation, outcome: validation.valid ? 'improved' : 'failed', approvedBy: validation.valid ? 'auto' : null, usage, costUsd: 0.0004, context: { tokens: 3000, budget: 4000, items: 40, total: patterns.size + lessons.size } },
       ++seq,
       9000,
       previous,
@@ -119,7 +119,7 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
     if (n % 10 === 0 && r() < 0.6) {
       const action = plan.steps[Math.floor(r() * plan.steps.length)]!.action;
       const reason = REASONS[Math.floor(r() * REASONS.length)]!.replace('{a}', action);
-      commit(reviewToRecord({ session, iteration: n, time, goal: spec[1], procedure: target.set.id, goalId: target.goal.id, kind: r() < 0.3 ? 'human-approval' : 'rejection', reason, plan }, ++seq));
+      commit(reviewToRecord({ session, iteration: n, time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, kind: r() < 0.3 ? 'human-approval' : 'rejection', reason, plan }, ++seq));
     }
   }
   await flushSession(session, spec);

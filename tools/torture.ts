@@ -1,16 +1,17 @@
 // Crash torture: runs the real CLI against a local fake model, SIGKILLs it at random moments, checks memory invariants.
+import { repoRoot } from './root.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { FILES } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { startFakeOpenAI, type ContentReply } from './fake-openai.js';
 import { checkMemory, type CheckOptions } from './invariants.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = repoRoot(import.meta.url);
 const BIN = path.join(ROOT, 'bin', 'jupiter.js');
 const KEY = 'sk-torture-0000';
 const EVENTS = ['plan-proposed', 'validated', 'iteration-finished', 'recalled', 'planner-progress'] as const;

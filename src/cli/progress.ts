@@ -39,7 +39,7 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
     switch (e.type) {
       case 'session-started':
         total = e.iterations;
-        line(`${chalk.bold('jupiter')} · ${safeText(e.goal, true)} → ${e.procedure}/${e.goalId}`);
+        line(`${chalk.bold('jupiter')} · ${safeText(e.goalText, true)} → ${e.procedure}/${e.goalId}`);
         line(chalk.dim(`session ${e.session} · planner: ${opts.plannerLabel} · ${e.iterations} iterations · ${e.checkpoint ? `checkpoint every ${e.checkpoint}` : 'no checkpoints'}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`));
         break;
       case 'iteration-started':
@@ -63,7 +63,7 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
         break;
       case 'iteration-finished': {
         const tail = chalk.dim(` · ${context}${usage}`);
-        if (e.outcome === 'approved') line(`${chalk.green('✔')} Iteration ${e.iteration}: approved (valid)${tail}`);
+        if (e.outcome === 'improved' || e.outcome === 'alternative' || e.outcome === 'worse' || e.outcome === 'repeat') line(`${chalk.green('✔')} Iteration ${e.iteration}: approved (valid)${tail}`);
         else if (e.outcome === 'failed') line(`${chalk.red('✖')} Iteration ${e.iteration}: failed validation · ${e.errors} error${e.errors === 1 ? '' : 's'}${tail}`);
         else line(`${chalk.red('✖')} Iteration ${e.iteration}: ${e.outcome}${tail}`);
         break;

@@ -1,8 +1,8 @@
 // The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
 import chalk from 'chalk';
-import { input, select } from '@inquirer/prompts';
+import { confirm, input, select } from '@inquirer/prompts';
 import { stringify } from 'yaml';
-import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, Reviewer } from '../engine/types.js';
+import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, FeedbackReading, PatienceContext, PatienceDecision, ReadingDecision, Reviewer } from '../engine/types.js';
 import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
 import { progressLine, usageLine } from './format.js';
@@ -112,8 +112,65 @@ export class PromptReviewer implements Reviewer {
         const choice = await select({ message: 'What next?', choices }, this.context);
         if (choice === 'review') showPlan(ctx.plan, true);
         else if (choice === 'reject') return { kind: 'reject', reason: await askReason(this.context) };
-        else return { kind: choice as 'retry' | 'approve' | 'stop' };
+        else if (choice === 'approve') {
+          // An override is a person's call against the validator: it needs a reason and a second yes.
+          const reason = (await input({ message: 'Why accept a plan that fails validation? (logged with the override)', validate: (v) => (v.trim() ? true : 'Please give a reason') }, this.context)).trim();
+          const errors = ctx.validation?.findings.filter((f) => f.severity === 'error').length ?? 0;
+          if (await confirm({ message: `Accept this plan despite ${errors} error${errors === 1 ? '' : 's'}? It is logged as an override and never learned from.`, default: false }, this.context)) return { kind: 'override', reason };
+        } else return { kind: choice as 'retry' | 'stop' };
       }
     }, { kind: 'stop' } as FailureDecision);
+  }
+
+  async confirmReading(reading: FeedbackReading): Promise<ReadingDecision> {
+    this.opts.beforePrompt();
+    if (reading.constraints.length === 0) {
+      say(chalk.yellow(`  I could not read "${safeText(reading.text, true)}" as a rule the validator can check: it is kept as a note for the planner (unchecked).`));
+      return { kind: 'note' };
+    }
+    say(`  I read this as:`);
+    for (const l of reading.lines) say(`   • ${safeText(l, true)}`);
+    return this.guard(async () => {
+      const choice = await select(
+        {
+          message: 'Enforce it?',
+          choices: [
+            { name: 'Yes, for every session on this goal', value: 'goal' },
+            { name: 'Yes, for this session only', value: 'session' },
+            { name: 'Edit the wording and read it again', value: 'edit' },
+            { name: 'Keep it as a note (not checked)', value: 'note' },
+          ],
+        },
+        this.context,
+      );
+      if (choice === 'edit') return { kind: 'edit', text: (await input({ message: 'Reworded feedback:', default: reading.text, validate: (v) => (v.trim() ? true : 'Please give the feedback') }, this.context)).trim() };
+      if (choice === 'note') return { kind: 'note' };
+      return { kind: 'accept', scope: choice as 'goal' | 'session' };
+    }, { kind: 'note' } as ReadingDecision);
+  }
+
+  async patience(ctx: PatienceContext): Promise<PatienceDecision> {
+    this.opts.beforePrompt();
+    say();
+    say(chalk.cyan.bold(`No improvement in ${ctx.idle} iterations (iteration ${ctx.iteration}).`));
+    return this.guard(async () => {
+      const choice = await select(
+        {
+          message: 'What next?',
+          choices: [
+            { name: 'Continue', value: 'continue' },
+            { name: `Change the objectives (now: ${ctx.objectives.join(', ')})`, value: 'objectives' },
+            { name: 'Stop', value: 'stop' },
+          ],
+        },
+        this.context,
+      );
+      if (choice === 'objectives') {
+        const all = ['makespan', 'cost', 'risk', 'steps'] as const;
+        const first = await select({ message: 'Most important objective:', choices: all.map((o) => ({ name: o, value: o })) }, this.context);
+        return { kind: 'objectives', objectives: [first, ...ctx.objectives.filter((o) => o !== first)] };
+      }
+      return { kind: choice as 'continue' | 'stop' };
+    }, { kind: 'stop' } as PatienceDecision);
   }
 }

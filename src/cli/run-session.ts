@@ -23,6 +23,8 @@ import { summaryLines } from './summary-view.js';
 const unattendedReviewer: Reviewer = {
   checkpoint: () => Promise.reject(new Error('unattended runs do not prompt')),
   failure: () => Promise.reject(new Error('unattended runs do not prompt')),
+  confirmReading: () => Promise.reject(new Error('unattended runs do not prompt')),
+  patience: () => Promise.reject(new Error('unattended runs do not prompt')),
 };
 
 export function requireTerminalOrUnattended(unattended: boolean): void {

@@ -46,7 +46,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
   state.status = 'running';
   delete state.haltReason;
   await store.save(state);
-  emit({ type: 'session-started', session: state.id, goal: state.goal, procedure: state.procedure, goalId: state.goalId, planner: planner.name, iterations: total, checkpoint, resumedFrom });
+  emit({ type: 'session-started', session: state.id, goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, planner: planner.name, iterations: total, checkpoint, resumedFrom });
 
   const finish = async (status: SessionState['status'], exit: RunExit, message?: string): Promise<RunResult> => {
     state.status = status;
@@ -57,7 +57,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
   };
 
   const review = async (kind: 'human-approval' | 'rejection' | 'override', iteration: number, reason?: string) => {
-    const rev = { session: state.id, iteration, time: now().toISOString(), goal: state.goal, procedure: state.procedure, goalId: state.goalId, kind, plan: state.currentPlan };
+    const rev = { session: state.id, iteration, time: now().toISOString(), goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, kind, plan: state.currentPlan };
     await memory.commitReview(reason ? { ...rev, reason } : rev);
     if (kind === 'rejection' && reason) {
       state.pendingFeedback.push(reason);
@@ -93,7 +93,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
         if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
         if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at iteration ${iteration}` });
         if (decision.kind === 'reject') await review('rejection', iteration, decision.reason);
-        else if (decision.kind === 'approve' && outcome.kind === 'invalid') await review('override', iteration);
+        else if (decision.kind === 'override' && outcome.kind === 'invalid') await review('override', iteration, decision.reason);
         else emit({ type: 'decision', iteration, decision: 'retry' });
       }
 
@@ -101,7 +101,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       if ((checkpoint > 0 && iteration % checkpoint === 0) || final) {
         emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !unattended });
         if (!unattended) {
-          const decision = await reviewer.checkpoint({ session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, final });
+          const decision = await reviewer.checkpoint({ session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, final, champion: state.champion, objectives: [], improvements: [], alternatives: [] });
           if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
           if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at the checkpoint after iteration ${iteration}` });
           if (decision.kind === 'approve') await review('human-approval', iteration);
@@ -133,7 +133,7 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
   const { planner, target, memory, store, emit, signal } = deps;
   const startedAt = now().toISOString();
   const findings: Finding[] = state.currentValidation?.findings ?? [];
-  const recalled = await memory.recall({ goalText: state.goal, procedure: state.procedure, goal: state.goalId, findings, session: state.id, budgetTokens: state.settings.contextBudget });
+  const recalled = await memory.recall({ goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, findings, session: state.id, budgetTokens: state.settings.contextBudget });
   emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
 
   let response: PlanResponse | undefined;
@@ -141,11 +141,14 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
   const feedback = [...state.pendingFeedback];
   try {
     response = await planner.propose({
-      goal: state.goal,
+      goalText: state.goalText,
       target,
       iteration,
       currentPlan: state.currentPlan,
       currentFindings: findings,
+      champion: state.champion,
+      objectives: [],
+      seen: new Set(state.seen),
       recall: recalled,
       feedback,
       signal,
@@ -167,7 +170,7 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
     validation = validatePlan(plan, target);
     const { errors, warnings } = countFindings(validation);
     emit({ type: 'validated', iteration, valid: validation.valid, errors, warnings, findings: validation.findings });
-    outcome = validation.valid ? 'approved' : 'failed';
+    outcome = validation.valid ? 'improved' : 'failed';
   }
 
   const record: IterationRecord = {
@@ -175,17 +178,16 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
     iteration,
     startedAt,
     finishedAt: now().toISOString(),
-    goal: state.goal,
+    goalText: state.goalText,
     procedure: state.procedure,
     goalId: state.goalId,
     planner: planner.name,
     plan,
     validation,
     outcome,
-    approvedBy: outcome === 'approved' ? 'auto' : null,
+    approvedBy: outcome === 'improved' ? 'auto' : null,
     context: { tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total },
   };
-  if (outcome === 'approved' && feedback.length) record.addressed = feedback;
   if (error) record.error = `${error.kind}: ${error.message}`;
   if (response?.usage) record.usage = response.usage;
   if (response?.costUsd !== undefined) record.costUsd = response.costUsd;
@@ -200,14 +202,14 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
   // The session file follows the log (a crash between the two is reconciled from the log on resume).
   const p = state.progress;
   p.completed = iteration;
-  if (outcome === 'approved') p.approved++;
+  if (outcome === 'improved') p.approved++;
   else if (outcome === 'failed') p.failed++;
   else p.errors++;
   if (plan) {
     state.currentPlan = plan;
     state.currentValidation = validation;
   }
-  if (outcome === 'approved') state.pendingFeedback = state.pendingFeedback.filter((f) => !feedback.includes(f));
+  if (outcome === 'improved') state.pendingFeedback = state.pendingFeedback.filter((f) => !feedback.includes(f));
   if (response?.usage) {
     state.usage.promptTokens += response.usage.promptTokens;
     state.usage.completionTokens += response.usage.completionTokens;
@@ -216,8 +218,8 @@ async function runIteration(state: SessionState, deps: EngineDeps, iteration: nu
   state.usage.costUsd += response?.costUsd ?? 0;
   await store.save(state, { durable: false });
   const errors = validation ? countFindings(validation).errors : 0;
-  if (outcome === 'approved') emit({ type: 'approved', iteration, by: 'auto' });
-  emit({ type: 'iteration-finished', iteration, outcome, errors, ...(response?.usage ? { usage: response.usage } : {}), ...(response?.costUsd !== undefined ? { costUsd: response.costUsd } : {}) });
+  if (outcome === 'improved') emit({ type: 'approved', iteration, by: 'auto' });
+  emit({ type: 'iteration-finished', iteration, outcome, errors, objectives: [], repairs: 0, candidates: 1, latencyMs: 0, ...(response?.usage ? { usage: response.usage } : {}), ...(response?.costUsd !== undefined ? { costUsd: response.costUsd } : {}) });
 
   if (error) return { kind: 'planner-error', message: `${error.kind}: ${error.message}`, transient: TRANSIENT.has(error.kind) };
   return validation?.valid ? { kind: 'valid' } : { kind: 'invalid', errors };

@@ -2,9 +2,10 @@
 // and repeats nothing: the log is the truth, the session file a cache of it.
 import type { Progress, SessionState } from './types.js';
 import type { LogRecord } from '../memory/record.js';
+import { isValidOutcome } from '../memory/types.js';
 
 export function emptyProgress(): Progress {
-  return { completed: 0, approved: 0, failed: 0, rejected: 0, overridden: 0, errors: 0, humanApprovals: 0 };
+  return { completed: 0, approved: 0, improved: 0, alternatives: 0, repeats: 0, firstTryValid: 0, repairs: 0, repaired: 0, failed: 0, rejected: 0, overridden: 0, errors: 0, humanApprovals: 0 };
 }
 
 export interface Reconciled {
@@ -34,7 +35,7 @@ export function reconcile(records: LogRecord[], session: string): Reconciled {
     if (seen.has(r.iteration)) continue; // never count an iteration twice, whatever the file says
     seen.add(r.iteration);
     progress.completed++;
-    if (r.outcome === 'approved') progress.approved++, (lastApprovedSeq = r.seq);
+    if (isValidOutcome(r.outcome)) progress.approved++, (lastApprovedSeq = r.seq);
     else if (r.outcome === 'failed') progress.failed++;
     else if (r.outcome === 'error') progress.errors++;
     if (r.usage) {

@@ -3,12 +3,12 @@ import type { PlanTarget } from '../procedures/types.js';
 import { emptyProgress } from './reconcile.js';
 import type { SessionSettings, SessionState } from './types.js';
 
-export function newSession(id: string, goal: string, target: PlanTarget, settings: SessionSettings, now: Date): SessionState {
+export function newSession(id: string, goalText: string, target: PlanTarget, settings: SessionSettings, now: Date): SessionState {
   const time = now.toISOString();
   return {
     version: 1,
     id,
-    goal,
+    goalText,
     procedure: target.set.id,
     goalId: target.goal.id,
     status: 'running',
@@ -19,6 +19,10 @@ export function newSession(id: string, goal: string, target: PlanTarget, setting
     currentPlan: null,
     currentValidation: null,
     pendingFeedback: [],
+    champion: null,
+    seen: [],
+    lastImprovement: 0,
+    consecutiveFailures: 0,
     usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
   };
 }

@@ -16,6 +16,8 @@ import { toPlan } from '../core/plan-io.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
+/** Settings added after the first release, with the values older sessions ran with in effect. */
+const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
 const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stopped']);
 
 /** Session ids are file names inside the memory folder: nothing that could climb out of it. */
@@ -39,7 +41,12 @@ const amount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v 
 function checkState(v: unknown, id: string): string | null {
   if (!isObj(v)) return 'expected a mapping';
   if (v.version !== 1) return `unsupported version ${JSON.stringify(v.version)}`;
-  for (const k of ['id', 'goal', 'procedure', 'goalId', 'status', 'createdAt']) if (typeof v[k] !== 'string') return `"${k}" is missing or not text`;
+  // Sessions written before the typed goal had its own name kept it under `goal`.
+  if (v.goalText === undefined && typeof v.goal === 'string') {
+    v.goalText = v.goal;
+    delete v.goal;
+  }
+  for (const k of ['id', 'goalText', 'procedure', 'goalId', 'status', 'createdAt']) if (typeof v[k] !== 'string') return `"${k}" is missing or not text`;
   if (v.id !== id) return `it holds session "${String(v.id)}", not "${id}"`;
   if (!RESUMABLE.has(v.status as string) && v.status !== 'completed') return `unknown status "${String(v.status)}"`;
   if (!isObj(v.settings)) return '"settings" is missing';
@@ -55,7 +62,16 @@ function checkState(v: unknown, id: string): string | null {
   for (const k of ['model', 'baseUrl']) if (s[k] !== undefined && (typeof s[k] !== 'string' || s[k] === '')) return `"settings.${k}" must be text`;
   if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
   if (!isObj(v.progress)) return '"progress" is missing';
+  // Sessions from before champions and repairs: the new counters start at zero, the new settings at their defaults.
+  for (const [k, zero] of Object.entries(emptyProgress())) v.progress[k] ??= zero;
+  for (const [k, d] of Object.entries(SETTING_DEFAULTS)) s[k] ??= d;
+  v.champion ??= null;
+  v.seen ??= [];
+  v.lastImprovement ??= 0;
+  v.consecutiveFailures ??= 0;
   for (const k of Object.keys(emptyProgress())) if (!count(v.progress[k])) return `"progress.${k}" must be a whole number`;
+  for (const k of Object.keys(SETTING_DEFAULTS)) if (!count(s[k])) return `"settings.${k}" must be a whole number`;
+  if (!Array.isArray(v.seen) || !v.seen.every((x) => typeof x === 'string')) return '"seen" must be a list of plan ids';
   if (!isObj(v.usage)) return '"usage" is missing';
   for (const k of ['promptTokens', 'completionTokens', 'cachedTokens', 'costUsd']) if (!amount(v.usage[k])) return `"usage.${k}" must be a number`;
   if (!Array.isArray(v.pendingFeedback) || !v.pendingFeedback.every((f) => typeof f === 'string')) return '"pendingFeedback" must be a list of text';

@@ -1,6 +1,9 @@
 // Engine contracts: session state on disk, typed events out, reviewer decisions in.
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import type { Outcome } from '../memory/types.js';
+import type { Champion } from '../planners/types.js';
+import type { Score } from '../procedures/quality.js';
+import type { Objective, Rule } from '../procedures/types.js';
 import type { Usage } from '../core/usage.js';
 
 export type SessionStatus =
@@ -21,11 +24,30 @@ export interface SessionSettings {
   contextBudget: number;
   maxCost?: number;
   proceduresDir: string;
+  /** Iterations without improvement before the run asks (or, unattended, ends); 0 = never. */
+  patience: number;
+  /** Repair rounds a model gets to fix its own invalid plan inside one iteration. */
+  repairs: number;
+  /** Consecutive failed iterations that end an unattended run (exit 3). */
+  maxFailures: number;
+  /** Proposals asked for concurrently per iteration; the best valid one is kept. */
+  candidates: number;
+  /** Objectives chosen for this session (default: the goal's). */
+  objectives?: Objective[];
 }
 
 export interface Progress {
   completed: number;
+  /** Valid iterations (improved + alternative + worse + repeat). */
   approved: number;
+  improved: number;
+  alternatives: number;
+  repeats: number;
+  /** Iterations whose first proposal was valid (no repair needed). */
+  firstTryValid: number;
+  /** Repair rounds used, and iterations a repair turned valid. */
+  repairs: number;
+  repaired: number;
   failed: number;
   rejected: number;
   overridden: number;
@@ -36,7 +58,8 @@ export interface Progress {
 export interface SessionState {
   version: 1;
   id: string;
-  goal: string;
+  /** The person's goal, as typed. */
+  goalText: string;
   procedure: string;
   goalId: string;
   status: SessionStatus;
@@ -46,12 +69,40 @@ export interface SessionState {
   progress: Progress;
   currentPlan: Plan | null;
   currentValidation: ValidationResult | null;
-  /** Human feedback not yet addressed by a valid plan. */
+  /** Human feedback that could not be compiled into rules: shown to the planner as prose, never checked. */
   pendingFeedback: string[];
   usage: Usage & { costUsd: number };
   /** Why the run last halted, when it did. */
   haltReason?: string;
+  /** Best valid plan so far (survives kill and resume: rebuilt from the log when the file is behind). */
+  champion: Champion | null;
+  /** Content addresses of every plan proposed in this session. */
+  seen: string[];
+  /** Iteration of the last improvement (0: none yet). */
+  lastImprovement: number;
+  /** Failed iterations in a row (reset by a valid one). */
+  consecutiveFailures: number;
+  /** Set when the planner proved the champion optimal: the run is over. */
+  converged?: { iteration: number; reason: string };
+  /** A decision the run was waiting for when it stopped: resume asks it again. */
+  pendingDecision?: { kind: 'checkpoint' | 'failure' | 'patience'; iteration: number };
 }
+
+/** A rejection reason read into rules the validator checks. */
+export interface FeedbackReading {
+  text: string;
+  /** Rules compiled from the text (origin `human`); empty when nothing could be compiled. */
+  constraints: Rule[];
+  /** One line per rule, for the person: "notify-stakeholders before deploy-staging". */
+  lines: string[];
+  /** Who read it: the deterministic reader or the configured model. */
+  by: 'rules' | 'model';
+}
+
+export type ReadingDecision =
+  | { kind: 'accept'; scope: 'session' | 'goal' } // the reading is right: enforce it
+  | { kind: 'edit'; text: string } // read this text instead
+  | { kind: 'note' }; // keep it as prose (unchecked)
 
 export type CheckpointDecision =
   | { kind: 'continue' }
@@ -62,8 +113,10 @@ export type CheckpointDecision =
 export type FailureDecision =
   | { kind: 'reject'; reason: string }
   | { kind: 'retry' }
-  | { kind: 'approve' } // human override
+  | { kind: 'override'; reason: string } // a person accepts an invalid plan: logged, never learned from
   | { kind: 'stop' };
+
+export type PatienceDecision = { kind: 'continue' } | { kind: 'objectives'; objectives: Objective[] } | { kind: 'stop' };
 
 export interface CheckpointContext {
   session: SessionState;
@@ -71,6 +124,19 @@ export interface CheckpointContext {
   plan: Plan | null;
   validation: ValidationResult | null;
   final: boolean;
+  champion: Champion | null;
+  objectives: Objective[];
+  /** Improvements since the previous checkpoint, oldest first. */
+  improvements: ScoreChange[];
+  /** Best distinct valid plans other than the champion, best first. */
+  alternatives: { planId: string; score: Score; iteration: number }[];
+}
+
+/** A champion replaced by a better plan. */
+export interface ScoreChange {
+  iteration: number;
+  before: Score | null;
+  after: Score;
 }
 
 export interface FailureContext {
@@ -82,14 +148,32 @@ export interface FailureContext {
   error?: string;
 }
 
+export interface PatienceContext {
+  session: SessionState;
+  iteration: number;
+  /** Iterations since the last improvement. */
+  idle: number;
+  champion: Champion | null;
+  objectives: Objective[];
+}
+
 /** Asked by the engine at checkpoints and failures. The CLI prompts; tests script it. */
 export interface Reviewer {
   checkpoint(ctx: CheckpointContext): Promise<CheckpointDecision>;
   failure(ctx: FailureContext): Promise<FailureDecision>;
+  /** How a rejection was read: enforce it, reword it, or keep it as a note. */
+  confirmReading(reading: FeedbackReading): Promise<ReadingDecision>;
+  /** No improvement in `idle` iterations: go on, change the objectives, or stop. */
+  patience(ctx: PatienceContext): Promise<PatienceDecision>;
+}
+
+/** Reads a rejection reason into rules (deterministically, or with the configured model). */
+export interface FeedbackReader {
+  read(text: string, target: import('../procedures/types.js').PlanTarget, signal: AbortSignal): Promise<FeedbackReading>;
 }
 
 export type EngineEvent =
-  | { type: 'session-started'; session: string; goal: string; procedure: string; goalId: string; planner: string; iterations: number; checkpoint: number; resumedFrom: number | null }
+  | { type: 'session-started'; session: string; goalText: string; procedure: string; goalId: string; planner: string; iterations: number; checkpoint: number; resumedFrom: number | null }
   | { type: 'iteration-started'; iteration: number; total: number }
   | { type: 'recalled'; iteration: number; tokens: number; budget: number; items: number; total: number }
   | { type: 'planner-progress'; iteration: number; tokens: number }
@@ -98,7 +182,11 @@ export type EngineEvent =
   | { type: 'validated'; iteration: number; valid: boolean; errors: number; warnings: number; findings: Finding[] }
   | { type: 'approved'; iteration: number; by: 'auto' | 'human' }
   | { type: 'paused'; iteration: number; reason: 'validation' | 'planner-error'; message: string }
-  | { type: 'iteration-finished'; iteration: number; outcome: Outcome; errors: number; usage?: Usage; costUsd?: number }
+  | { type: 'repair'; iteration: number; attempt: number; errors: number }
+  | { type: 'iteration-finished'; iteration: number; outcome: Outcome; errors: number; usage?: Usage; costUsd?: number; score?: Score; change?: ScoreChange; objectives: Objective[]; repairs: number; candidates: number; latencyMs: number }
+  | { type: 'feedback-read'; iteration: number; reading: FeedbackReading; confirmed: boolean; enforced: boolean }
+  | { type: 'converged'; iteration: number; reason: string }
+  | { type: 'patience'; iteration: number; idle: number }
   | { type: 'checkpoint'; iteration: number; progress: Progress; usage: Usage & { costUsd: number }; awaited: boolean }
   | { type: 'decision'; iteration: number; decision: string; reason?: string }
   | { type: 'warning'; message: string }

@@ -104,7 +104,7 @@ export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile
       lastSeen: meta.seen ?? '',
     };
     if (scope.procedure) item.procedure = scope.procedure;
-    if (scope.goal) item.goal = scope.goal;
+    if (scope.goal) item.goalId = scope.goal;
     if (meta.s) item.session = meta.s;
     if (meta.seq !== undefined) item.seq = meta.seq;
     items.push(item);
@@ -135,7 +135,7 @@ function renderItemLine(item: MemoryItem): string {
 export function renderItemsFile(title: string, intro: string, items: MemoryItem[], watermark: number): string {
   const groups = new Map<string, MemoryItem[]>();
   for (const item of items) {
-    const key = item.procedure ? `${item.procedure}${item.goal ? ` / ${item.goal}` : ''}` : 'General';
+    const key = item.procedure ? `${item.procedure}${item.goalId ? ` / ${item.goalId}` : ''}` : 'General';
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
   const lines = [`# ${title}`, '', intro, ''];

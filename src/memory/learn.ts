@@ -2,7 +2,7 @@
 import { actionIntents } from '../feedback/intents.js';
 import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
-import type { MemoryData, MemoryItem, MemoryKind } from './types.js';
+import { isValidOutcome, type MemoryData, type MemoryItem, type MemoryKind } from './types.js';
 
 /** Lessons and patterns seen once, never by a person, and untouched for this many log entries fade out. */
 export const STALE_AFTER = 1000;
@@ -21,7 +21,7 @@ interface Observation {
 function patternsOf(rec: LogRecord, human: number, counts: boolean): Observation[] {
   const actions = (rec.steps ?? []).map((s) => s.a);
   const out: Observation[] = [];
-  const scope = `${rec.procedure}|${rec.goal}`;
+  const scope = `${rec.procedure}|${rec.goalId}`;
   out.push({ kind: 'pattern', key: `${scope}|shape|${actions.join('>')}`, text: `${SHAPE}${actions.join(' → ')}`, data: { type: 'note' }, human, counts });
   for (const a of new Set(actions)) out.push({ kind: 'pattern', key: `${scope}|uses|${a}`, text: `Approved plans use ${a}`, data: { type: 'include', action: a }, human, counts });
   for (let i = 1; i < actions.length; i++) {
@@ -38,7 +38,7 @@ function generalFix(fix: string): string {
 
 function lessonsOf(rec: LogRecord): Observation[] {
   const out: Observation[] = [];
-  const scope = `${rec.procedure}|${rec.goal}`;
+  const scope = `${rec.procedure}|${rec.goalId}`;
   for (const f of rec.findings ?? []) {
     if (f.sev !== 'error') continue;
     const fix = f.fix ? generalFix(f.fix) : '';
@@ -64,14 +64,14 @@ export function observe(rec: LogRecord): Observation[] {
     const reason = rec.reason?.trim();
     if (!reason) return vouched;
     const text = rec.review === 'override' ? `approved despite findings: ${reason}` : reason;
-    return [...vouched, { kind: 'feedback', key: `${rec.procedure}|${rec.goal}|${normalise(text)}`, text, data: { type: 'note' }, human: 1, counts: true }];
+    return [...vouched, { kind: 'feedback', key: `${rec.procedure}|${rec.goalId}|${normalise(text)}`, text, data: { type: 'note' }, human: 1, counts: true }];
   }
-  if (rec.outcome === 'approved') {
+  if (isValidOutcome(rec.outcome)) {
     const out = patternsOf(rec, rec.approvedBy === 'human' ? 1 : 0, true);
     if (rec.fixed) {
       const rule = rec.fixed.rules[0] ?? 'validation';
       for (const a of rec.fixed.added) {
-        out.push({ kind: 'pattern', key: `${rec.procedure}|${rec.goal}|fix|${rule}|${a}`, text: `Adding ${a} fixed ${rec.fixed.rules.join(', ') || 'a failing plan'}`, data: { type: 'fix', rule, action: a }, human: 0, counts: true });
+        out.push({ kind: 'pattern', key: `${rec.procedure}|${rec.goalId}|fix|${rule}|${a}`, text: `Adding ${a} fixed ${rec.fixed.rules.join(', ') || 'a failing plan'}`, data: { type: 'fix', rule, action: a }, human: 0, counts: true });
       }
     }
     return out;
@@ -92,13 +92,13 @@ export function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, obse
       existing.session = rec.session;
       continue;
     }
-    items.set(id, { id, kind: o.kind, text: o.text, data: o.data, procedure: rec.procedure, goal: rec.goal, count: o.counts ? 1 : 0, human: o.human, lastSeen: rec.time, session: rec.session, seq: rec.seq });
+    items.set(id, { id, kind: o.kind, text: o.text, data: o.data, procedure: rec.procedure, goalId: rec.goalId, count: o.counts ? 1 : 0, human: o.human, lastSeen: rec.time, session: rec.session, seq: rec.seq });
   }
   // A person's "don't use X" retires the patterns that recommend X in that scope.
   const named = rec.type === 'review' && rec.review === 'rejection' && rec.reason ? actionIntents(rec.reason, [...new Set((rec.steps ?? []).map((s) => s.a))]).avoid : [];
   if (named.length) {
     for (const [id, item] of items) {
-      if (item.kind !== 'pattern' || item.procedure !== rec.procedure || item.goal !== rec.goal) continue;
+      if (item.kind !== 'pattern' || item.procedure !== rec.procedure || item.goalId !== rec.goalId) continue;
       const d = item.data;
       // The plan shape and a fix that added X recommend X as much as "uses X" does.
       const shape = d.type === 'note' && item.text.startsWith(SHAPE) ? item.text.slice(SHAPE.length).split(' → ') : [];
@@ -113,7 +113,7 @@ function findNearDuplicate(items: Map<string, MemoryItem>, o: Observation, rec: 
   const words = new Set(normalise(o.text).split(' ').filter((w) => w.length > 2));
   if (words.size < 3) return undefined;
   for (const item of items.values()) {
-    if (item.kind !== o.kind || item.procedure !== rec.procedure || item.goal !== rec.goal) continue;
+    if (item.kind !== o.kind || item.procedure !== rec.procedure || item.goalId !== rec.goalId) continue;
     const other = new Set(normalise(item.text).split(' ').filter((w) => w.length > 2));
     const shared = [...words].filter((w) => other.has(w)).length;
     if (shared / (words.size + other.size - shared) >= 0.75) return item;

@@ -21,6 +21,14 @@ function outcomeText(r: LogRecord): string {
   switch (r.outcome) {
     case 'approved':
       return r.approvedBy === 'human' ? 'approved by a person' : 'approved automatically (valid)';
+    case 'improved':
+      return 'valid, better than the champion (new champion)';
+    case 'alternative':
+      return 'valid, as good as the champion (kept as an alternative)';
+    case 'worse':
+      return 'valid, worse than the champion';
+    case 'repeat':
+      return 'valid, a plan already seen in this session';
     case 'failed':
       return `failed validation (${errors} error${errors === 1 ? '' : 's'})`;
     case 'error':
@@ -34,11 +42,11 @@ export function renderLogSection(r: LogRecord): string {
   const lines: string[] = [];
   if (r.type === 'review') {
     const what = r.review === 'human-approval' ? 'approved by a person' : r.review === 'override' ? 'approved despite findings (override)' : 'rejected';
-    lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goal})`);
+    lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goalId})`);
     if (r.title) lines.push(`- **Plan:** ${one(r.title)}`);
     if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);
   } else {
-    lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goal})`);
+    lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goalId})`);
     if (r.planner) lines.push(`- **Planner:** ${one(r.planner)}`);
     lines.push(`- **Outcome:** ${outcomeText(r)}`);
     if (r.approvedBy) lines.push(`- **Approved by:** ${r.approvedBy === 'human' ? 'a person' : 'jupiter (automatic, plan valid)'}`);

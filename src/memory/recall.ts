@@ -28,13 +28,13 @@ function memo<T>(cache: WeakMap<MemoryItem, { key: string; value: T }>, item: Me
 const termCache = new WeakMap<MemoryItem, { key: string; value: string[] }>();
 function itemTerms(item: MemoryItem): string[] {
   // The data (an ordering, an action) is learned together with the text, so the text names both.
-  return memo(termCache, item, `${item.procedure ?? ''}|${item.goal ?? ''}|${item.text}`, () => itemTermsOf(item));
+  return memo(termCache, item, `${item.procedure ?? ''}|${item.goalId ?? ''}|${item.text}`, () => itemTermsOf(item));
 }
 
 function itemTermsOf(item: MemoryItem): string[] {
   const d = item.data;
   const extra = d.type === 'ordering' ? `${d.before} ${d.after}` : d.type === 'include' || d.type === 'avoid' ? d.action : d.type === 'fix' ? `${d.rule} ${d.action}` : '';
-  return terms(`${item.text} ${extra} ${item.procedure ?? ''} ${item.goal ?? ''}`);
+  return terms(`${item.text} ${extra} ${item.procedure ?? ''} ${item.goalId ?? ''}`);
 }
 
 /** BM25 scores of `docs` for the query terms. */
@@ -61,7 +61,7 @@ export function bm25(docs: string[][], query: string[]): number[] {
 /** BM25 depends only on the texts and the query, which rarely change between iterations: reuse the last result. */
 let lastBm25: { key: string; scores: number[] } | null = null;
 function cachedBm25(items: MemoryItem[], q: string[]): number[] {
-  const key = `${q.join(' ')}\n${items.map((i) => `${i.procedure ?? ''}|${i.goal ?? ''}|${i.text}`).join('\n')}`;
+  const key = `${q.join(' ')}\n${items.map((i) => `${i.procedure ?? ''}|${i.goalId ?? ''}|${i.text}`).join('\n')}`;
   if (lastBm25?.key !== key) lastBm25 = { key, scores: bm25(items.map(itemTerms), q) };
   return lastBm25.scores;
 }
@@ -80,11 +80,11 @@ export interface RankedItem {
 
 export function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number): RankedItem[] {
   const findingText = query.findings.map((f) => `${f.rule} ${f.message} ${f.fix ?? ''}`).join(' ');
-  const q = terms(`${query.goalText} ${query.goal} ${findingText} ${findingText}`);
+  const q = terms(`${query.goalText} ${query.goalId} ${findingText} ${findingText}`);
   const relevance = cachedBm25(items, q);
   return items
     .map((item, i) => {
-      const scope = item.procedure === query.procedure ? (item.goal === query.goal ? 3 : 1.5) : item.procedure ? 0 : 1;
+      const scope = item.procedure === query.procedure ? (item.goalId === query.goalId ? 3 : 1.5) : item.procedure ? 0 : 1;
       const support = Math.log2(1 + item.count);
       const human = item.human > 0 ? 2 + Math.log2(1 + item.human) : 0;
       const age = item.seq === undefined ? 0 : Math.max(0, currentSeq - item.seq);

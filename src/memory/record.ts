@@ -1,6 +1,8 @@
 // The compact, replayable record of one log entry: the execution log's commit marker and the index line.
 import type { Finding, Plan } from '../core/plan.js';
-import type { IterationRecord, Outcome, ReviewRecord } from './types.js';
+import type { Score } from '../procedures/quality.js';
+import type { Objective, Rule } from '../procedures/types.js';
+import { isValidOutcome, type IterationRecord, type LoggedOutcome, type ReviewRecord } from './types.js';
 
 export interface LogRecord {
   /** Position in the memory folder's log (1, 2, ...): the watermark every derived file refers to. */
@@ -10,16 +12,31 @@ export interface LogRecord {
   iteration: number;
   time: string;
   procedure: string;
-  goal: string;
+  goalId: string;
   goalText: string;
   title?: string;
   /** Plan steps as action and owner. */
   steps?: { a: string; o?: string }[];
-  outcome?: Outcome;
+  outcome?: LoggedOutcome;
   approvedBy?: 'auto' | 'human' | null;
   findings?: { r: string; sev: 'error' | 'warning'; s?: number; a?: string; fix?: string }[];
-  /** Feedback this iteration addressed. */
+  /** Feedback this iteration addressed (logs before human rules existed; never written now). */
   addressed?: string[];
+  /** Score of a valid plan, its objectives, and the plan's content address. */
+  score?: Score;
+  objectives?: Objective[];
+  planId?: string;
+  /** Repair rounds used after the plan first failed validation. */
+  repairs?: number;
+  /** Human rules this plan was checked against; feedback that stayed prose (unchecked). */
+  checkedRules?: string[];
+  unchecked?: string[];
+  /** Why the run converged at this iteration. */
+  converged?: string;
+  /** A rejection read into rules, whether a person confirmed the reading, and where the rules apply. */
+  constraints?: Rule[];
+  confirmed?: boolean;
+  scope?: 'session' | 'goal';
   /** Review kind and reason. */
   review?: ReviewRecord['kind'];
   reason?: string;
@@ -57,8 +74,8 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
     iteration: rec.iteration,
     time: rec.finishedAt,
     procedure: rec.procedure,
-    goal: rec.goalId,
-    goalText: rec.goal,
+    goalId: rec.goalId,
+    goalText: rec.goalText,
     outcome: rec.outcome,
     approvedBy: rec.approvedBy,
     planner: rec.planner,
@@ -68,7 +85,13 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
     out.steps = rec.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
   }
   if (rec.validation) out.findings = compactFindings(rec.plan, rec.validation.findings);
-  if (rec.addressed?.length) out.addressed = rec.addressed;
+  if (rec.score) out.score = rec.score;
+  if (rec.objectives) out.objectives = rec.objectives;
+  if (rec.planId) out.planId = rec.planId;
+  if (rec.repairs) out.repairs = rec.repairs;
+  if (rec.checkedRules?.length) out.checkedRules = rec.checkedRules;
+  if (rec.unchecked?.length) out.unchecked = rec.unchecked;
+  if (rec.converged) out.converged = rec.converged;
   if (rec.error) out.error = rec.error;
   if (rec.usage) out.usage = { p: rec.usage.promptTokens, c: rec.usage.completionTokens, k: rec.usage.cachedTokens };
   if (rec.costUsd !== undefined) out.cost = rec.costUsd;
@@ -76,7 +99,7 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   if (promptChars !== undefined) out.promptChars = promptChars;
   if (rec.promptTokensEstimate !== undefined) out.est = rec.promptTokensEstimate;
   const failedBefore = previous && previous.findings.some((f) => f.severity === 'error');
-  if (rec.outcome === 'approved' && failedBefore && previous.plan && rec.plan) {
+  if (isValidOutcome(rec.outcome) && failedBefore && previous.plan && rec.plan) {
     const had = new Set(previous.plan.steps.map((s) => s.action));
     const added = [...new Set(rec.plan.steps.map((s) => s.action).filter((a) => !had.has(a)))];
     const rules = [...new Set(previous.findings.filter((f) => f.severity === 'error').map((f) => f.rule))];
@@ -93,8 +116,8 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
     iteration: rev.iteration,
     time: rev.time,
     procedure: rev.procedure,
-    goal: rev.goalId,
-    goalText: rev.goal,
+    goalId: rev.goalId,
+    goalText: rev.goalText,
     review: rev.kind,
   };
   if (rev.reason) out.reason = rev.reason;
@@ -112,6 +135,11 @@ export function parseRecord(text: string): LogRecord | undefined {
   try {
     const v = JSON.parse(text) as unknown;
     if (!isObj(v) || typeof v.seq !== 'number' || (v.type !== 'iteration' && v.type !== 'review') || typeof v.session !== 'string' || typeof v.iteration !== 'number') return undefined;
+    // Records written before the goal id had its own name kept it under `goal`.
+    if (v.goalId === undefined && typeof v.goal === 'string') {
+      v.goalId = v.goal;
+      delete v.goal;
+    }
     return v as unknown as LogRecord;
   } catch {
     return undefined;

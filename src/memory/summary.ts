@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { LogRecord } from './record.js';
-import type { MemoryItem } from './types.js';
+import { isValidOutcome, type MemoryItem } from './types.js';
 
 export interface LearningSummary {
   sessions: number;
@@ -53,18 +53,18 @@ function memorySize(dir: string): { bytes: number; files: number; planFiles: num
   return { bytes, files, planFiles };
 }
 
-const scopeOf = (i: MemoryItem) => (i.procedure ? `${i.procedure}${i.goal ? `/${i.goal}` : ''}` : 'general');
+const scopeOf = (i: MemoryItem) => (i.procedure ? `${i.procedure}${i.goalId ? `/${i.goalId}` : ''}` : 'general');
 
 export async function learningSummary(dir: string, records: LogRecord[], items: MemoryItem[], window = 10): Promise<LearningSummary> {
   const its = records.filter((r) => r.type === 'iteration');
   const reviews = records.filter((r) => r.type === 'review');
-  const approved = its.filter((r) => r.outcome === 'approved').length;
+  const approved = its.filter((r) => isValidOutcome(r.outcome)).length;
   const windows: LearningSummary['windows'] = [];
   // Windows of `window` iterations, widened so at most 20 bars are drawn.
   const w = Math.max(window, Math.ceil(its.length / 20));
   for (let i = 0; i < its.length; i += w) {
     const slice = its.slice(i, i + w);
-    const ok = slice.filter((r) => r.outcome === 'approved').length;
+    const ok = slice.filter((r) => isValidOutcome(r.outcome)).length;
     windows.push({ from: i + 1, to: i + slice.length, rate: ok / slice.length, approved: ok, total: slice.length });
   }
   const bucket = Math.max(1, Math.ceil(its.length / 20));

@@ -1,5 +1,7 @@
 // Shapes shared by the memory store, recall and the engine.
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
+import type { Objective, Rule } from '../procedures/types.js';
+import type { Score } from '../procedures/quality.js';
 import type { Usage } from '../core/usage.js';
 
 export type MemoryKind = 'pattern' | 'lesson' | 'feedback';
@@ -24,7 +26,7 @@ export interface MemoryItem {
   data: MemoryData;
   /** Scope: procedure set and goal ids it was learned on (absent = general). */
   procedure?: string;
-  goal?: string;
+  goalId?: string;
   /** Support: how many times it was observed (merged duplicates add up). */
   count: number;
   /** Human-originated (feedback, rejection) or confirmed by a human approval. */
@@ -40,7 +42,7 @@ export interface MemoryItem {
 export interface RecallQuery {
   goalText: string;
   procedure: string;
-  goal: string;
+  goalId: string;
   /** Findings of the current plan: recall favours lessons about them. */
   findings: Finding[];
   /** Current session: its human feedback is always kept. */
@@ -57,8 +59,18 @@ export interface RecallResult {
   total: number;
 }
 
-/** What an iteration came to; a person's rejection or override is a separate review record. */
-export type Outcome = 'approved' | 'failed' | 'error';
+/**
+ * What an iteration came to, judged against the session's champion (its best valid plan so far):
+ * `improved` valid and strictly better (the new champion; the first valid plan is one too), `alternative` valid,
+ * as good, and a plan not seen before, `worse` valid but worse, `repeat` a plan already seen in this session,
+ * `failed` invalid (after any repairs), `error` the planner produced no plan. A person's rejection or override
+ * is a separate review record. Logs written before champions existed say `approved` for a valid plan.
+ */
+export type Outcome = 'improved' | 'alternative' | 'worse' | 'repeat' | 'failed' | 'error';
+export type LoggedOutcome = Outcome | 'approved';
+const VALID: ReadonlySet<string> = new Set(['improved', 'alternative', 'worse', 'repeat', 'approved']);
+/** Whether the iteration's plan passed validation. */
+export const isValidOutcome = (o: LoggedOutcome | undefined): boolean => o !== undefined && VALID.has(o);
 
 /** Everything one iteration produced; the engine hands it to memory to commit. */
 export interface IterationRecord {
@@ -66,7 +78,8 @@ export interface IterationRecord {
   iteration: number;
   startedAt: string;
   finishedAt: string;
-  goal: string;
+  /** The person's goal, as typed. */
+  goalText: string;
   procedure: string;
   goalId: string;
   /** e.g. `builtin` or `openai:gpt-4o-mini`. */
@@ -75,8 +88,19 @@ export interface IterationRecord {
   validation: ValidationResult | null;
   outcome: Outcome;
   approvedBy: 'auto' | 'human' | null;
-  /** Human feedback this iteration was asked to address. */
-  addressed?: string[];
+  /** Quality of a valid plan under `objectives` (lower is better in every field). */
+  score?: Score;
+  objectives?: Objective[];
+  /** Content address of the plan (same plan, same id), for repeats and plan storage. */
+  planId?: string;
+  /** Repair rounds the planner was given after its plan failed validation (0: valid or never repaired). */
+  repairs?: number;
+  /** Ids of human rules (compiled feedback) the validator checked this plan against; all held when it is valid. */
+  checkedRules?: string[];
+  /** Feedback that could not be compiled into a rule: shown to the planner, never checked, never "addressed". */
+  unchecked?: string[];
+  /** The run converged here: no better plan exists under the objectives and feedback (the planner proved it). */
+  converged?: string;
   error?: string;
   usage?: Usage;
   costUsd?: number;
@@ -91,10 +115,17 @@ export interface ReviewRecord {
   /** Iteration the decision was about. */
   iteration: number;
   time: string;
-  goal: string;
+  /** The person's goal, as typed. */
+  goalText: string;
   procedure: string;
   goalId: string;
   kind: 'human-approval' | 'rejection' | 'override';
   reason?: string;
+  /** A rejection's reason read into rules the validator checks (empty: kept as prose, unchecked). */
+  constraints?: Rule[];
+  /** Whether the person confirmed that reading (unattended and --json runs keep it unconfirmed). */
+  confirmed?: boolean;
+  /** Where the rules apply: this session only, or every session on this goal. */
+  scope?: 'session' | 'goal';
   plan: Plan | null;
 }

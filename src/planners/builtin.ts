@@ -96,14 +96,14 @@ export class BuiltinPlanner implements Planner {
       const actions = applyOrderings(req.target, canonicalOrder(req.target, result.actions), memory.orderings ?? []);
       const summary = this.summarize(req, actions, prefs, notes);
       // Titled with the person's own goal; the procedure goal it was matched to is in `goal`.
-      const plan: Plan = { ...planFromActions(req.target, actions, summary), title: req.goal.trim().slice(0, 200) || req.target.goal.description };
+      const plan: Plan = { ...planFromActions(req.target, actions, summary), title: req.goalText.trim().slice(0, 200) || req.target.goal.description };
       return { plan, mode: 'builtin', promptChars: 0 };
     }
     throw new PlannerError('no-plan', 'no plan found');
   }
 
   private summarize(req: PlanRequest, actions: string[], prefs: SearchPreferences, notes: string[]): string {
-    const parts = [`Shortest plan satisfying ${req.target.set.name} for "${req.goal}" (${actions.length} steps).`];
+    const parts = [`Shortest plan satisfying ${req.target.set.name} for "${req.goalText}" (${actions.length} steps).`];
     if (prefs.require?.length) parts.push(`Includes ${prefs.require.join(', ')} as asked.`);
     if (prefs.avoid?.length) parts.push(`Avoids ${prefs.avoid.join(', ')}.`);
     if (req.feedback.length) parts.push(`Addresses feedback: ${req.feedback.map((f) => `"${f}"`).join('; ')}.`);

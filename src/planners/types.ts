@@ -1,20 +1,55 @@
 // The Planner interface: the engine asks any planner (built-in or a model) for an improved plan.
 import type { Finding, Plan } from '../core/plan.js';
+import type { Score } from '../procedures/quality.js';
+import type { Objective } from '../procedures/types.js';
 import type { PlanTarget } from '../procedures/types.js';
 import type { RecallResult } from '../memory/types.js';
 import type { Usage } from '../core/usage.js';
 
 
+/** The session's best valid plan so far: the plan a challenger must beat. */
+export interface Champion {
+  plan: Plan;
+  score: Score;
+  planId: string;
+  /** Iteration that proposed it. */
+  iteration: number;
+}
+
+/** A plan that failed validation, sent back to the planner to fix within the same iteration. */
+export interface RepairRequest {
+  plan: Plan;
+  findings: Finding[];
+  /** 1-based repair round. */
+  attempt: number;
+  /** Step (1-based) of the first failing step, the facts that held just before it and those it lacked. */
+  failingStep?: number;
+  factsBefore?: string[];
+  missing?: string[];
+}
+
 export interface PlanRequest {
   /** The person's goal, as typed. */
-  goal: string;
+  goalText: string;
+  /** The procedure set and goal, with the human rules (compiled feedback) already added to `set.rules`. */
   target: PlanTarget;
   iteration: number;
+  /** The plan to improve on: the champion's when there is one, else the last proposal. */
   currentPlan: Plan | null;
   currentFindings: Finding[];
+  /** Best valid plan so far (null until one is found). */
+  champion: Champion | null;
+  /** What "better" means, most important first. */
+  objectives: Objective[];
+  /** Content addresses of the plans already proposed in this session: a challenger should be none of them. */
+  seen: ReadonlySet<string>;
   recall: RecallResult;
-  /** Human feedback the next plan must address (rejection reasons not yet addressed). */
+  /** Human feedback that could not be compiled into rules (prose: the planner should follow it; nothing checks it). */
   feedback: string[];
+  /** Set when this call is a repair of a plan that just failed validation. */
+  repair?: RepairRequest;
+  /** Which of K concurrent candidates this call is (0-based; absent when K = 1). */
+  candidate?: number;
   signal: AbortSignal;
   /** Streaming progress, e.g. tokens received so far. */
   onProgress?: (p: { tokens: number }) => void;
@@ -32,6 +67,11 @@ export interface PlanResponse {
   promptChars?: number;
   /** jupiter's own token estimate of the prompt, checked against the server's count. */
   promptTokensEstimate?: number;
+  /**
+   * The planner proved that no valid plan beats this one under the objectives and rules (e.g. an exhaustive
+   * search): the reason, e.g. "optimal for makespan, cost". Only a planner that checked it may say so.
+   */
+  optimal?: string;
 }
 
 export type PlannerErrorKind =

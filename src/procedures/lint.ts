@@ -22,7 +22,10 @@ function ruleActions(rule: Rule): string[] {
       return [rule.before, rule.after];
     case 'required':
     case 'forbidden':
+    case 'owner':
       return [rule.action];
+    case 'immediately-after':
+      return [rule.after, rule.action];
     case 'segregation':
       return [...rule.actions];
     case 'required-fields':

@@ -21,14 +21,26 @@ export interface ActionDef {
   fields: string[];
   /** Suggested owner role, used by the built-in planner to fill `owner`. */
   role?: string;
+  /** How long the step takes, in minutes (declared as `30m`, `4h`, `2d`). */
+  duration?: number;
+  /** What the step costs (any currency unit, the same across a set). */
+  cost?: number;
+  /** Chance the step goes wrong, 0..1 (declared as low, medium, high or a number). */
+  risk?: number;
   source?: SourceRef;
 }
+
+/** What makes one valid plan better than another, compared in priority order. */
+export type Objective = 'makespan' | 'cost' | 'risk' | 'steps';
+export const OBJECTIVES: readonly Objective[] = ['makespan', 'cost', 'risk', 'steps'];
 
 interface RuleBase {
   id: string;
   severity: Severity;
   description?: string;
   source?: SourceRef;
+  /** `human`: compiled from a person's feedback (kept in memory, not in the procedure files). */
+  origin?: 'procedure' | 'human';
 }
 /** `before` must occur before any occurrence of `after` (when `after` occurs). */
 export interface OrderingRule extends RuleBase { kind: 'ordering'; before: string; after: string }
@@ -43,9 +55,14 @@ export interface MaxStepsRule extends RuleBase { kind: 'max-steps'; max: number 
 /** Steps (of `actions`, or of every action when absent) must fill these fields. */
 export interface RequiredFieldsRule extends RuleBase { kind: 'required-fields'; fields: string[]; actions?: string[] }
 
-export type Rule = OrderingRule | RequiredRule | ForbiddenRule | SegregationRule | MaxStepsRule | RequiredFieldsRule;
+/** A step of `action` must come right after a step of `after` (as the very next step). */
+export interface ImmediatelyAfterRule extends RuleBase { kind: 'immediately-after'; action: string; after: string }
+/** Steps of `action` must be owned by `owner` (a role or a named person). */
+export interface OwnerRule extends RuleBase { kind: 'owner'; action: string; owner: string }
+
+export type Rule = OrderingRule | RequiredRule | ForbiddenRule | SegregationRule | MaxStepsRule | RequiredFieldsRule | ImmediatelyAfterRule | OwnerRule;
 export type RuleKind = Rule['kind'];
-export const RULE_KINDS: readonly RuleKind[] = ['ordering', 'required', 'forbidden', 'segregation', 'max-steps', 'required-fields'];
+export const RULE_KINDS: readonly RuleKind[] = ['ordering', 'required', 'forbidden', 'segregation', 'max-steps', 'required-fields', 'immediately-after', 'owner'];
 
 /** A named goal that free-text goals are matched to. */
 export interface GoalDef {
@@ -57,6 +74,8 @@ export interface GoalDef {
   facts: string[];
   /** Starting facts, when they differ from the set's `initial`. */
   initial?: string[];
+  /** Plan quality, most important first (default: makespan, cost, steps where durations exist, else steps). */
+  objectives?: Objective[];
   source?: SourceRef;
 }
 

@@ -109,6 +109,16 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
       }
       return out;
     }
+    case 'immediately-after':
+      return stepsOf(plan, rule.action)
+        .filter((i) => i === 0 || plan.steps[i - 1]!.action !== rule.after)
+        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} does not come right after ${rule.after}${why}`, fix: `move ${rule.action} to directly after a ${rule.after} step` }));
+    case 'owner': {
+      const want = rule.owner.trim().toLowerCase();
+      return stepsOf(plan, rule.action)
+        .filter((i) => ownerOf(plan.steps[i]!) !== want)
+        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} must be owned by ${rule.owner}${why}`, fix: `set owner of step ${i + 1} to ${rule.owner}` }));
+    }
     case 'max-steps':
       return plan.steps.length > rule.max ? [{ ...base, message: `the plan has ${plan.steps.length} steps; at most ${rule.max} are allowed${why}`, fix: `remove ${plan.steps.length - rule.max} step(s)` }] : [];
     case 'required-fields': {

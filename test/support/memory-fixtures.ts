@@ -15,12 +15,12 @@ export function memDir(prefix = 'jupiter-mem-'): string {
 export interface Scope {
   procedure: string;
   goalId: string;
-  goal: string;
+  goalText: string;
 }
 
-export const DEPLOY: Scope = { procedure: 'production-deployment', goalId: 'deploy-service', goal: 'Deploy the payments service to production' };
-export const CHANGE: Scope = { procedure: 'change-management', goalId: 'standard-change', goal: 'Apply a standard change to the firewall rules' };
-export const ACCESS: Scope = { procedure: 'access-review', goalId: 'quarterly-review', goal: 'Run the quarterly access review for finance systems' };
+export const DEPLOY: Scope = { procedure: 'production-deployment', goalId: 'deploy-service', goalText: 'Deploy the payments service to production' };
+export const CHANGE: Scope = { procedure: 'change-management', goalId: 'standard-change', goalText: 'Apply a standard change to the firewall rules' };
+export const ACCESS: Scope = { procedure: 'access-review', goalId: 'quarterly-review', goalText: 'Run the quarterly access review for finance systems' };
 
 export function plan(actions: string[], title = 'A plan'): Plan {
   return { title, summary: `${title} summary`, steps: actions.map((action, i) => ({ action, owner: i % 2 ? 'sre' : 'dev' })) };
@@ -36,13 +36,13 @@ function iteration(session: string, n: number, actions: string[], scope: Scope, 
     iteration: n,
     startedAt: at(n),
     finishedAt: at(n),
-    goal: scope.goal,
+    goalText: scope.goalText,
     procedure: scope.procedure,
     goalId: scope.goalId,
     planner: 'builtin',
     plan: plan(actions, `Plan ${n}`),
     validation: { valid, procedure: scope.procedure, goal: scope.goalId, findings, finalFacts: [] },
-    outcome: valid ? 'approved' : 'failed',
+    outcome: valid ? 'improved' : 'failed',
     approvedBy,
   };
 }
@@ -63,7 +63,7 @@ export function finding(rule: string, step: number | undefined, fix?: string): F
 }
 
 export function review(session: string, iteration: number, kind: ReviewRecord['kind'], reason: string | undefined, actions: string[] | null, scope: Scope = DEPLOY): ReviewRecord {
-  const r: ReviewRecord = { session, iteration, time: at(iteration), goal: scope.goal, procedure: scope.procedure, goalId: scope.goalId, kind, plan: actions ? plan(actions, `Plan ${iteration}`) : null };
+  const r: ReviewRecord = { session, iteration, time: at(iteration), goalText: scope.goalText, procedure: scope.procedure, goalId: scope.goalId, kind, plan: actions ? plan(actions, `Plan ${iteration}`) : null };
   if (reason) r.reason = reason;
   return r;
 }

@@ -30,11 +30,14 @@ export const miniDeployTarget: PlanTarget = {
 /** A first-iteration request with nothing recalled; override what a test needs. */
 export function planRequest(target: PlanTarget, over: Partial<PlanRequest> = {}): PlanRequest {
   return {
-    goal: 'Deploy the orchestrator',
+    goalText: 'Deploy the orchestrator',
     target,
     iteration: 1,
     currentPlan: null,
     currentFindings: [],
+    champion: null,
+    objectives: ['steps'],
+    seen: new Set<string>(),
     recall: { items: [], tokens: 0, budget: 4000, total: 0 },
     feedback: [],
     signal: new AbortController().signal,

@@ -17,7 +17,7 @@ export function registerSessions(program: Command): void {
     const { sessions, unreadable } = await store.list();
     if (opts.json) {
       out(JSON.stringify({
-        sessions: sessions.map((s) => ({ id: s.id, goal: s.goal, procedure: s.procedure, goalId: s.goalId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, iterations: s.settings.iterations, progress: s.progress, usage: s.usage, haltReason: s.haltReason ?? null })),
+        sessions: sessions.map((s) => ({ id: s.id, goal: s.goalText, procedure: s.procedure, goalId: s.goalId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, iterations: s.settings.iterations, progress: s.progress, usage: s.usage, haltReason: s.haltReason ?? null })),
         unreadable,
       }));
       return;
@@ -25,7 +25,7 @@ export function registerSessions(program: Command): void {
     if (!sessions.length && !unreadable.length) return out(`No sessions in ${config.memoryDir} yet: start one with \`jupiter plan "<goal>"\`.`);
     for (const s of sessions) {
       const colour = s.status === 'completed' ? chalk.green : s.status === 'running' ? chalk.cyan : chalk.yellow;
-      out(`${colour(s.status.padEnd(11))} ${s.id}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goal, true)}`);
+      out(`${colour(s.status.padEnd(11))} ${s.id}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goalText, true)}`);
       if (s.haltReason && s.status !== 'completed') out(chalk.dim(`            ${safeText(s.haltReason, true)}`));
     }
     for (const u of unreadable) out(chalk.red(`unreadable  ${u.file}: ${safeText(u.reason, true)}`));
