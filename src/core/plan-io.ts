@@ -11,8 +11,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /**
  * Checks a parsed value (a plan file, or a model's JSON answer) is a plan. Every problem is named by its path,
  * e.g. `steps[2].action is missing`. Files written by people may leave out the summary; model answers may not.
+ * A file may hold no steps (in STRIPS/VAL the empty plan is valid when the start meets the goal); a model answer may not.
  */
-export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean } = {}): { plan: Plan } | { error: string } {
+export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean; emptyAllowed?: boolean } = {}): { plan: Plan } | { error: string } {
   if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
   const v = !('steps' in value) && isObject(value.plan) ? value.plan : value;
   const problems: string[] = [];
@@ -24,7 +25,7 @@ export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean
   const steps: PlanStep[] = [];
   if (v.steps === undefined || v.steps === null) problems.push('steps is missing');
   else if (!Array.isArray(v.steps)) problems.push('steps must be a list of steps');
-  else if (v.steps.length === 0) problems.push('steps is empty: a plan needs at least one step');
+  else if (v.steps.length === 0 && !opts.emptyAllowed) problems.push('steps is empty: a plan needs at least one step');
   else {
     v.steps.forEach((s: unknown, i: number) => {
       if (!isObject(s)) return void problems.push(`steps[${i}] must be an object with an action`);
@@ -50,7 +51,7 @@ export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean
 
 /** A plan from a file or session (summary optional), or the message naming what is wrong. */
 export function toPlan(value: unknown): Plan | string {
-  const checked = checkPlanShape(value, { summaryOptional: true });
+  const checked = checkPlanShape(value, { summaryOptional: true, emptyAllowed: true });
   return 'error' in checked ? checked.error : checked.plan;
 }
 

@@ -36,6 +36,11 @@ export interface ValidationResult {
   procedure: string;
   goal: string;
   findings: Finding[];
-  /** Facts holding after the last step was simulated. */
+  /** Facts holding after the last step was simulated (before `stoppedAt`, when execution failed). */
   finalFacts: string[];
+  /**
+   * 1-based step at which the plan failed to execute (unknown action or unmet precondition). As in VAL, neither
+   * that step's effects nor any later step were applied, and the goal was not checked.
+   */
+  stoppedAt?: number;
 }
