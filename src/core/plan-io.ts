@@ -54,7 +54,6 @@ function problem(issue: z.core.$ZodIssue, input: unknown): string {
       if (/^steps\[\d+\]$/.test(at)) return `${at} must be an object with an action`;
       return `${at} must be ${issue.expected === 'string' ? 'a string' : issue.expected}`;
     case 'too_small':
-      if (at === 'steps') return 'steps is empty: a plan needs at least one step';
       return `${at} is missing`;
     case 'too_big':
       return at === 'steps' ? `steps has more than ${String(issue.maximum)} steps` : `${at} is longer than ${String(issue.maximum)} characters`;
@@ -68,21 +67,25 @@ function problem(issue: z.core.$ZodIssue, input: unknown): string {
 /**
  * Checks a parsed value (a plan file, a session's plan, or a model's JSON answer) against PlanSchema. Every problem
  * is named by its path, e.g. `steps[2].action is missing`. Files written by people may leave out the summary;
- * model answers may not. Fields beyond the plan's (e.g. a model's `reasoning`) are dropped.
+ * model answers may not. A file may hold no steps (the empty plan is valid when the start meets the goal); an answer
+ * may not. Fields beyond the plan's (e.g. a model's `reasoning`) are dropped.
  */
-export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean } = {}): { plan: Plan } | { error: string } {
+export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean; emptyAllowed?: boolean } = {}): { plan: Plan } | { error: string } {
   if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
   const input = normalise(value, opts.summaryOptional ?? false);
   const parsed = PlanSchema.safeParse(input);
-  if (parsed.success) return { plan: parsed.data };
-  const problems = [...new Set(parsed.error.issues.map((i) => problem(i, input)))];
+  const empty = Array.isArray(input.steps) && input.steps.length === 0 && !opts.emptyAllowed;
+  if (parsed.success && !empty) return { plan: parsed.data };
+  const problems = [...new Set((parsed.error?.issues ?? []).map((i) => problem(i, input)))];
+  // The empty plan is valid in STRIPS/VAL when the start meets the goal, so a file may hold no steps; an answer may not.
+  if (empty) problems.push('steps is empty: a plan needs at least one step');
   const shown = problems.slice(0, 5).join('; ');
   return { error: problems.length > 5 ? `${shown}; and ${problems.length - 5} more` : shown };
 }
 
 /** A plan from a file or session (summary optional), or the message naming what is wrong. */
 export function toPlan(value: unknown): Plan | string {
-  const checked = checkPlanShape(value, { summaryOptional: true });
+  const checked = checkPlanShape(value, { summaryOptional: true, emptyAllowed: true });
   return 'error' in checked ? checked.error : checked.plan;
 }
 

@@ -34,18 +34,19 @@ function stepSchema<A extends z.ZodType<string>>(action: A) {
     .catchall(z.unknown());
 }
 
-function planSchema<A extends z.ZodType<string>>(action: A) {
+function planSchema<A extends z.ZodType<string>>(action: A, minSteps: number) {
   return z.object({
     title: z.string().min(1).max(PLAN_LIMITS.titleChars).describe('Short name of the plan.'),
     summary: z.string().max(PLAN_LIMITS.summaryChars).describe('Two or three sentences: what the plan does and why this order.'),
     /** Procedure set id and goal id the plan claims to address (optional hints). */
     procedure: z.string().max(PLAN_LIMITS.titleChars).optional(),
     goal: z.string().max(PLAN_LIMITS.titleChars).optional(),
-    steps: z.array(stepSchema(action)).min(1).max(PLAN_LIMITS.steps).describe('The steps in execution order.'),
+    steps: z.array(stepSchema(action)).min(minSteps).max(PLAN_LIMITS.steps).describe('The steps in execution order.'),
   });
 }
 
-export const PlanSchema = planSchema(z.string().min(1));
+/** A plan file may hold no steps (checkPlanShape refuses an empty answer from a model). */
+export const PlanSchema = planSchema(z.string().min(1), 0);
 export type Plan = z.infer<typeof PlanSchema>;
 export type PlanStep = Plan['steps'][number];
 
@@ -65,7 +66,7 @@ export function planAnswerJsonSchema(actions: readonly string[]): Record<string,
         .optional()
         .describe('Optional, before the plan: step by step, which facts hold before each step, which the step needs and what it adds or removes.'),
     })
-    .extend(planSchema(action).shape);
+    .extend(planSchema(action, 1).shape);
   const { $schema: _drop, ...schema } = z.toJSONSchema(answer, { target: 'draft-7' }) as Record<string, unknown>;
   return schema;
 }
@@ -86,6 +87,11 @@ export interface ValidationResult {
   procedure: string;
   goal: string;
   findings: Finding[];
-  /** Facts holding after the last step was simulated. */
+  /** Facts holding after the last step was simulated (before `stoppedAt`, when execution failed). */
   finalFacts: string[];
+  /**
+   * 1-based step at which the plan failed to execute (unknown action or unmet precondition). As in VAL, neither
+   * that step's effects nor any later step were applied, and the goal was not checked.
+   */
+  stoppedAt?: number;
 }
