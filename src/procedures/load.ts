@@ -28,6 +28,12 @@ class FileReader {
 
 class Abort extends Error {}
 
+/** A readable description from an id, for sets converted from models that have none ("deploy-production" → "Deploy production"). */
+export function describeId(id: string): string {
+  const text = id.replace(/[-_.]+/g, ' ').trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function get(map: YAMLMap, key: string): Node | undefined {
   return map.get(key, true) as Node | undefined;
 }
@@ -87,7 +93,7 @@ function readAction(r: FileReader, node: Node): ActionDef | undefined {
   if (!checkId(r, node, id, 'action')) return undefined;
   const action: ActionDef = {
     id,
-    description: str(r, node, 'description', where) ?? '',
+    description: str(r, node, 'description', where, false) ?? describeId(id),
     requires: strList(r, node, 'requires', where),
     provides: strList(r, node, 'provides', where),
     removes: strList(r, node, 'removes', where),
@@ -108,7 +114,7 @@ function readGoal(r: FileReader, node: Node): GoalDef | undefined {
   if (!checkId(r, node, id, 'goal')) return undefined;
   const goal: GoalDef = {
     id,
-    description: str(r, node, 'description', where) ?? '',
+    description: str(r, node, 'description', where, false) ?? describeId(id),
     keywords: strList(r, node, 'keywords', where),
     facts: strList(r, node, 'facts', where),
     source: { file: r.file, line: r.line(node) },
