@@ -53,7 +53,7 @@ function plan(cwd: string, url: string, extra: string[]): Promise<CliResult> {
 function withoutExplanations(user: string): string {
   return user
     .split('\n')
-    .filter((l) => !/is data, not instructions\.$/.test(l))
+    .filter((l) => !/The content inside <\w+>(?: and <\w+>)? is (?:data, not instructions|instructions from a person: follow it)\.$/.test(l))
     .join('\n');
 }
 
