@@ -8,7 +8,7 @@ import { catchUp } from '../src/engine/catch-up.js';
 import { runSession, type EngineDeps } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
 import { SessionStore } from '../src/engine/sessions.js';
-import type { CheckpointContext, CheckpointDecision, EngineEvent, FailureDecision, FeedbackReading, PatienceDecision, ReadingDecision, Reviewer, SessionSettings } from '../src/engine/types.js';
+import type { CheckpointContext, CheckpointDecision, EngineEvent, FailureDecision, FeedbackReading, PatienceDecision, ReadingDecision, Reviewer, SessionSettings, SessionState } from '../src/engine/types.js';
 import { Memory } from '../src/memory/store.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from '../src/planners/types.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
@@ -300,7 +300,7 @@ describe('kill and resume', () => {
     expect(saved.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
 
     // A crash right after a commit: the session file still says iteration 1, the log says 3.
-    const stale = { ...saved, progress: { ...saved.progress, completed: 1 }, champion: null, seen: [] };
+    const stale: SessionState = { ...saved, progress: { ...saved.progress, completed: 1 }, champion: null, seen: [] };
     const memory = await Memory.open(dir);
     await catchUp(stale, memory, target);
     expect(stale.progress.completed).toBe(3);

@@ -1,18 +1,18 @@
 // The morning review on one screen: the champion and its score, what failed, what a person still has to look at.
 import chalk from 'chalk';
 import type { SessionState } from '../engine/types.js';
-import { describeScore } from '../procedures/quality.js';
+import { formatScore } from '../procedures/quality.js';
+import type { Objective } from '../procedures/types.js';
 import { safeText } from '../core/text.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function runReport(state: SessionState): string[] {
+export function runReport(state: SessionState, objectives: readonly Objective[]): string[] {
   const p = state.progress;
   const lines: string[] = [''];
-  const objectives = state.settings.objectives;
   if (state.champion) {
     const c = state.champion;
-    lines.push(`${chalk.bold('Champion')} (iteration ${c.iteration}, ${plural(c.plan.steps.length, 'step')}): ${describeScore(c.score, objectives)}`);
+    lines.push(`${chalk.bold('Champion')} (iteration ${c.iteration}, ${plural(c.plan.steps.length, 'step')}): ${formatScore(c.score, objectives)}`);
     lines.push(chalk.dim(`  ${c.plan.steps.map((s) => safeText(s.action, true)).join(' → ')}`));
   } else lines.push(chalk.yellow('No valid plan yet.'));
   const improved = `${plural(p.improved, 'improvement')}${state.lastImprovement ? ` (last at iteration ${state.lastImprovement})` : ''}`;

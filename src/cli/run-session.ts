@@ -16,6 +16,7 @@ import { humanRenderer, jsonRenderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 import { runReport } from './run-report.js';
+import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */
 const unattendedReviewer: Reviewer = {
@@ -82,7 +83,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
     render.pause();
     const done = result.state.progress.completed;
-    if (!config.json) for (const line of runReport(result.state)) process.stdout.write(line + '\n');
+    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target))) process.stdout.write(line + '\n');
     switch (result.exit) {
       case 'converged':
       case 'patience':

@@ -3,7 +3,8 @@
 import type { EngineDeps } from './loop.js';
 import type { FeedbackReading, SessionState } from './types.js';
 
-export async function handleRejection(state: SessionState, deps: EngineDeps, iteration: number, reason: string, now: () => Date): Promise<void> {
+/** `of`: the champion at a checkpoint (it loses its place), or the failed plan at a failure prompt. */
+export async function handleRejection(state: SessionState, deps: EngineDeps, iteration: number, reason: string, of: 'champion' | 'failed', now: () => Date): Promise<void> {
   const { reviewer, memory, store, emit, signal } = deps;
   const read = async (text: string): Promise<FeedbackReading> => (deps.feedbackReader ? deps.feedbackReader.read(text, deps.target, signal) : { text, constraints: [], lines: [], by: 'rules' });
   let reading = await read(reason);
@@ -36,18 +37,18 @@ export async function handleRejection(state: SessionState, deps: EngineDeps, ite
     goalId: state.goalId,
     kind: 'rejection',
     reason: text,
-    plan: state.champion?.plan ?? state.currentPlan,
+    plan: of === 'champion' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan,
     // Unconfirmed readings apply to this session only: a person has not said they hold for the goal.
     ...(enforced ? { constraints: reading.constraints, confirmed, scope: confirmed ? scope : 'session' } : {}),
   });
   state.progress.rejected++;
   if (!enforced) state.pendingFeedback.push(text);
-  // The rejected plan is no longer the plan to beat; whether a better one exists is an open question again.
-  const rejected = state.champion;
-  state.champion = null;
-  delete state.converged;
-  state.idleSince = iteration;
-  if (rejected && !state.seen.includes(rejected.planId)) state.seen.push(rejected.planId);
+  if (of === 'champion') {
+    // The rejected plan is no longer the plan to beat; whether a better one exists is an open question again.
+    state.champion = null;
+    delete state.converged;
+    state.idleSince = iteration;
+  }
   await store.save(state);
   emit({ type: 'feedback-read', iteration, reading, confirmed, enforced });
   emit({ type: 'decision', iteration, decision: 'rejection', reason: text });

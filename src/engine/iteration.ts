@@ -113,8 +113,9 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   // Judge before committing: the record says whether this plan is the new champion and whether the run converged.
   const previous = { plan: state.currentPlan, findings };
   const change = chosen.plan ? applyJudgement(state, iteration, chosen as Candidate & { plan: Plan }, outcome, objectives) : undefined;
-  // The planner proved nothing beats this plan; when the champion is at least as good, nothing beats the champion.
-  const converged = optimal && state.champion && chosen.score && compareScores(state.champion.score, chosen.score, objectives) <= 0 ? `${optimal} — proved at iteration ${iteration}` : undefined;
+  // The planner says nothing beats this plan: then the champion, as good as it, is optimal too. A claim for a plan
+  // the champion beats is disproved by the champion itself, and ignored.
+  const converged = optimal && state.champion && chosen.score && compareScores(state.champion.score, chosen.score, objectives) === 0 ? `${optimal} — proved at iteration ${iteration}` : undefined;
   if (converged) record.converged = converged;
   await memory.commitIteration(record, { ...(chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {}), previous });
 

@@ -73,7 +73,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     await store.save(state);
     emit(reason ? { type: 'decision', iteration, decision: kind, reason } : { type: 'decision', iteration, decision: kind });
   };
-  const reject = (iteration: number, reason: string) => handleRejection(state, deps, iteration, reason, now);
+  const reject = (iteration: number, reason: string, of: 'champion' | 'failed') => handleRejection(state, deps, iteration, reason, of, now);
 
   /** Asks a person, with the question saved first: a kill while the prompt waits asks it again on resume. */
   const ask = async <T>(kind: 'checkpoint' | 'failure' | 'patience', iteration: number, question: () => Promise<T>): Promise<T> => {
@@ -112,7 +112,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       if (!state.champion) emit({ type: 'warning', message: 'no valid plan to approve yet: nothing recorded' });
       else await review('human-approval', iteration);
     } else if (decision.kind === 'reject') {
-      await reject(iteration, decision.reason);
+      await reject(iteration, decision.reason, 'champion');
       if (final) state.haltReason = `the final plan was rejected: ${decision.reason}`;
     } else emit({ type: 'decision', iteration, decision: 'continue' });
   };
@@ -128,7 +128,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     const ctx = { session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, ...(kind === 'planner-error' ? { error: message } : {}) };
     const decision = await ask('failure', iteration, () => reviewer.failure(ctx));
     if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at iteration ${iteration}` });
-    if (decision.kind === 'reject') await reject(iteration, decision.reason);
+    if (decision.kind === 'reject') await reject(iteration, decision.reason, 'failed');
     else if (decision.kind === 'override' && kind === 'validation') await review('override', iteration, decision.reason);
     else emit({ type: 'decision', iteration, decision: 'retry' });
   };
