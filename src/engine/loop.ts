@@ -44,6 +44,8 @@ class Stop extends Error {
 
 /** Planner faults no number of further iterations will fix: stop and say so (state saved). */
 const FATAL = /^(auth|config|budget):/;
+/** Faults of the endpoint rather than of the plans. */
+const UNREACHABLE = /^(network|rate-limit|server|timeout):/;
 
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
   const { planner, memory, store, reviewer, emit, signal } = deps;
@@ -121,7 +123,9 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     emit({ type: 'paused', iteration, reason: kind, message });
     if (unattended) {
       if (state.consecutiveFailures >= maxFailures) {
-        throw new Stop({ exit: 'halted', message: `${state.consecutiveFailures} failed iteration${state.consecutiveFailures === 1 ? '' : 's'} in a row (--max-failures ${maxFailures}); last: ${message}` });
+        const why = `${state.consecutiveFailures} failed iteration${state.consecutiveFailures === 1 ? '' : 's'} in a row (--max-failures ${maxFailures}); last: ${message}`;
+        // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3).
+        throw new Stop({ exit: UNREACHABLE.test(message) ? 'failed' : 'halted', message: why });
       }
       return; // recorded as a lesson; the next iteration starts again from the champion
     }
