@@ -10,17 +10,18 @@ import { parseDomain, parseProblem, type PddlDomain, type PddlProblem } from './
 
 const MAX_PDDL_BYTES = 2 * 1024 * 1024;
 
+/** A text file for reading (size-capped, UTF-8 checked); `what` names it in errors, e.g. "plan" or "PDDL domain". */
 export function readTextFile(file: string, what: string): string {
   let buf: Buffer;
   try {
-    if (statSync(file).size > MAX_PDDL_BYTES) throw new InputError(`${what} is larger than ${MAX_PDDL_BYTES} bytes`, { file });
+    if (statSync(file).size > MAX_PDDL_BYTES) throw new InputError(`${what} file is larger than ${MAX_PDDL_BYTES} bytes`, { file });
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
   }
   const { text, badLine } = decodeUtf8(buf);
-  if (badLine !== null) throw new InputError(`${what} is not valid UTF-8 text`, { file, line: badLine });
+  if (badLine !== null) throw new InputError(`${what} file is not valid UTF-8 text`, { file, line: badLine });
   return text;
 }
 
