@@ -10,6 +10,7 @@ import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
+import { lockWaitNotice } from '../lock-notice.js';
 
 type PlanFlags = FlagValues & { procedure?: string };
 
@@ -56,7 +57,7 @@ export function registerPlan(program: Command): void {
     const target = resolved.target;
     const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
     (config.json ? process.stderr : process.stdout).write(chosen);
-    const memory = await Memory.open(config.memoryDir);
+    const memory = await Memory.open(config.memoryDir, { onLockWait: lockWaitNotice });
     const now = new Date();
     const settings = {
       iterations: config.iterations,

@@ -9,6 +9,7 @@ import { loadProcedures } from '../../procedures/load.js';
 import { findTarget } from '../../procedures/target.js';
 import { withConfig, withJson, withMemory } from '../options.js';
 import { withRunOptions } from './plan.js';
+import { lockWaitNotice } from '../lock-notice.js';
 
 interface ResumeFlags {
   memory?: string;
@@ -63,7 +64,7 @@ export function registerResume(program: Command): void {
       if (!(err instanceof UsageError)) throw err;
       throw new InputError(`session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`, { file: store.file(state.id) });
     }
-    const memory = await Memory.open(config.memoryDir);
+    const memory = await Memory.open(config.memoryDir, { onLockWait: lockWaitNotice });
     await runFromCli({ config, state, target, memory });
   });
 }
