@@ -84,8 +84,8 @@ describe('buildPrompt: the four forms', () => {
     const bad: Plan = { title: 'Rushed', summary: 's', steps: [{ action: 'run-tests', owner: 'dev', evidence: 'ci' }, { action: 'deploy', owner: 'ops', evidence: 'log' }, { action: 'verify', evidence: 'smoke' }] };
     const { findings } = validatePlan(bad, target);
     const state = failureState(bad, target)!;
-    expect(state).toEqual({ failingStep: 2, factsBefore: ['code-ready', 'tests-passed'], missing: ['change-approved'] });
-    const { user } = buildPrompt(request({ iteration: 4, repair: { plan: bad, findings, attempt: 1, ...state } }));
+    expect(state).toEqual({ step: 2, factsBefore: ['code-ready', 'tests-passed'], missing: ['change-approved'] });
+    const { user } = buildPrompt(request({ iteration: 4, repair: { plan: bad, findings, attempt: 1, failingStep: state.step, factsBefore: state.factsBefore, missing: state.missing } }));
     expect(user).toMatchSnapshot();
     expect(user).toContain('add approve-change after step 1 (run-tests), before step 2 (deploy)');
     expect(user).toContain('Step 2 (deploy) is the first step that cannot run.');
