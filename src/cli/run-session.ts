@@ -1,17 +1,14 @@
 // Runs a session from the command line: wires memory, planner, reviewer, progress UI and Ctrl-C to the engine,
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { reconcile } from '../engine/reconcile.js';
 import { runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
-import { Memory, FILES } from '../memory/store.js';
+import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
-import { toPlan } from '../core/plan-io.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
@@ -40,16 +37,11 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
   state.progress = r.progress;
   state.usage = r.usage;
   state.pendingFeedback = r.pendingFeedback;
-  if (r.last) {
-    try {
-      const plan = toPlan(parse(await readFile(memory.planFile(state.id, r.last.iteration), 'utf8')));
-      if (typeof plan !== 'string') {
-        state.currentPlan = plan;
-        state.currentValidation = validatePlan(plan, target);
-      }
-    } catch {
-      // No plan file (the iteration errored before proposing one): keep the last known plan.
-    }
+  // No plan (the iteration errored before proposing one): keep the last known plan.
+  const plan = r.last ? memory.planOf(r.last) : undefined;
+  if (plan) {
+    state.currentPlan = plan;
+    state.currentValidation = validatePlan(plan, target);
   }
 }
 
@@ -61,7 +53,8 @@ export interface RunOptions {
 }
 
 export async function runFromCli({ config, state, target, memory }: RunOptions): Promise<void> {
-  const store = new SessionStore(path.join(memory.dir, FILES.sessions));
+  // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY });
   const lock = await store.lock(state.id);
   const controller = new AbortController();
   let interrupts = 0;
@@ -118,6 +111,11 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await lock.release();
+    try {
+      await store.flush();
+      await memory.close();
+    } finally {
+      await lock.release();
+    }
   }
 }

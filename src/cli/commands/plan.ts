@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { newSession } from '../../engine/session.js';
-import { Memory } from '../../memory/store.js';
+import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, matchGoal } from '../../procedures/target.js';
@@ -46,7 +46,7 @@ export function registerPlan(program: Command): void {
     if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
     if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
     const target = opts.procedure ? findTarget(library, opts.procedure) : matchGoal(library, goal);
-    const memory = await Memory.open(config.memoryDir);
+    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY });
     const now = new Date();
     const settings = {
       iterations: config.iterations,
