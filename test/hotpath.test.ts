@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } f
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordsIn, segments } from '../src/memory/log-file.js';
-import { planId } from '../src/memory/plan-store.js';
+import { planId } from '../src/procedures/quality.js';
 import { Memory } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { newSession } from '../src/engine/session.js';

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Memory } from '../src/memory/store.js';
 import { recordsIn } from '../src/memory/log-file.js';
-import { planId } from '../src/memory/plan-store.js';
+import { planId } from '../src/procedures/quality.js';
 import type { Plan } from '../src/core/plan.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { approved, consistency, DEPLOY, CHANGE, failed, finding, indexLines, memDir, read, recordLineCount, sectionCount } from './support/memory-fixtures.js';

@@ -1,9 +1,10 @@
 // Runs a session from the command line: wires memory, planner, reviewer, progress UI and Ctrl-C to the engine,
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
+import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
-import { reconcile } from '../engine/reconcile.js';
+import { catchUp } from '../engine/catch-up.js';
 import { runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
@@ -11,10 +12,11 @@ import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
-import { validatePlan } from '../procedures/validate.js';
 import { humanRenderer, jsonRenderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
+import { runReport } from './run-report.js';
+import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */
 const unattendedReviewer: Reviewer = {
@@ -24,24 +26,17 @@ const unattendedReviewer: Reviewer = {
   patience: () => Promise.reject(new Error('unattended runs do not prompt')),
 };
 
+/** Signals that stop a run after saving. SIGHUP is a closed terminal: the run must not be left `running`. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The exit code a shell reports for a process ended by `signal` (SIGINT 130, SIGTERM 143, SIGHUP 129). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 2);
+}
+
 export function requireTerminalOrUnattended(unattended: boolean): void {
   if (!unattended && !process.stdin.isTTY) {
     throw new UsageError('no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts');
-  }
-}
-
-/** Brings a session file up to date with the log (the truth): a crash after a commit loses and repeats nothing. */
-export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
-  const r = reconcile(await memory.records(), state.id);
-  if (r.lastIteration === 0 && state.progress.completed === 0) return;
-  state.progress = r.progress;
-  state.usage = r.usage;
-  state.pendingFeedback = r.pendingFeedback;
-  // No plan (the iteration errored before proposing one): keep the last known plan.
-  const plan = r.last ? memory.planOf(r.last) : undefined;
-  if (plan) {
-    state.currentPlan = plan;
-    state.currentValidation = validatePlan(plan, target);
   }
 }
 
@@ -57,19 +52,20 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY });
   const lock = await store.lock(state.id);
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      // A second Ctrl-C forces: whatever was committed is on disk already.
+  // Ctrl-C, `kill` and a closed terminal all stop the run the same way: finish saving, release the lock, and exit
+  // 128 + the signal's number (130, 143, 129), as shells report a process a signal ended.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy) {
+      // A second signal forces: whatever was committed is on disk already (the log is the commit point).
       process.stderr.write('\nForced stop.\n');
-      process.exit(ExitCode.interrupted);
+      process.exit(signalExitCode(signal));
     }
-    process.stderr.write('\nStopping after saving… (Ctrl-C again to force)\n');
+    stoppedBy = signal;
+    process.stderr.write(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
@@ -88,7 +84,13 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
     render.pause();
     const done = result.state.progress.completed;
+    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target))) process.stdout.write(line + '\n');
     switch (result.exit) {
+      case 'converged':
+      case 'patience':
+        if (!config.json) process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
+        process.exitCode = ExitCode.ok;
+        return;
       case 'completed':
       case 'stopped':
         if (result.exit === 'stopped' && !config.json) process.stdout.write(`Stopped. Completed: ${done} iterations. Memory updated. Resume with \`jupiter resume ${state.id}\`.\n`);
@@ -96,7 +98,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
         return;
       case 'interrupted':
         process.stderr.write(`Stopped. Completed: ${done} iterations. Memory updated.\n`);
-        process.exitCode = ExitCode.interrupted;
+        process.exitCode = stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
         return;
       case 'halted':
         process.stderr.write(`jupiter: halted for human review: ${result.message ?? ''}. State saved; resume with \`jupiter resume ${state.id}\`.\n`);
@@ -109,8 +111,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     try {
       await store.flush();
       await memory.close();

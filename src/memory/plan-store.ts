@@ -1,6 +1,6 @@
-// Plans stored once per distinct plan (memory/plans/<planId>.yaml), content-addressed, referenced from log records.
+// Plans stored once per distinct plan (memory/plans/<planId>.yaml, planId from procedures/quality.ts), referenced
+// from log records.
 // The log stays the source of truth: the first record of a plan carries its steps, so a lost plan file is rebuilt.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -10,29 +10,6 @@ import type { Plan } from '../core/plan.js';
 import { toPlan } from '../core/plan-io.js';
 
 const PLAN_ID = /^[0-9a-f]{16}$/;
-
-/** Canonical JSON of a value: object keys sorted, strings trimmed, so equal plans hash equal however written. */
-function canonical(v: unknown): unknown {
-  if (typeof v === 'string') return v.trim();
-  if (Array.isArray(v)) return v.map(canonical);
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined && x !== null && x !== '') out[k] = canonical(x);
-    }
-    return out;
-  }
-  return v;
-}
-
-/**
- * Content address of a plan: sha256 over its normalised steps (action, owner and every other field; title and
- * summary excluded), 16 hex characters. The same definition as procedures/quality.ts `planId`.
- */
-export function planId(plan: Plan): string {
-  return createHash('sha256').update(JSON.stringify(canonical(plan.steps))).digest('hex').slice(0, 16);
-}
 
 export type CompactSteps = { a: string; o?: string }[];
 

@@ -11,10 +11,12 @@ import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { compact, consolidate, observe } from './learn.js';
 import { carriedSteps, hydrate, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
-import { compactSteps, planId, PlanStore } from './plan-store.js';
+import { planId } from '../procedures/quality.js';
+import { compactSteps, PlanStore } from './plan-store.js';
 import { recall } from './recall.js';
 import { iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
 import type { IterationRecord, MemoryItem, RecallQuery, RecallResult, ReviewRecord } from './types.js';
+import type { WaitOptions } from '../core/fs/lock.js';
 import { releaseWriteLock, underWriteLock } from './write-lock.js';
 
 export const FILES = {
@@ -125,6 +127,8 @@ export interface MemoryOptions {
   flushEvery?: number;
   /** Size at which the current log segment is rotated into execution_log.NNNN.md. */
   segmentBytes?: number;
+  /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
+  onLockWait?: (message: string) => void;
 }
 
 /** Commits between derived-file writes in a CLI run (which also flushes at checkpoints and exit). */
@@ -147,6 +151,12 @@ export class Memory {
   /** Steps by plan id, for records that name their plan. */
   private readonly stepsById = new Map<string, NonNullable<LogRecord['steps']>>();
   private readonly lookup: StepsLookup = (id) => this.stepsOf(id);
+  /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
+  onLockWait: ((message: string) => void) | undefined;
+
+  private waitOptions(): WaitOptions {
+    return this.onLockWait ? { onWait: this.onLockWait } : {};
+  }
 
   private constructor(
     readonly dir: string,
@@ -157,6 +167,7 @@ export class Memory {
     this.plans = new PlanStore(path.join(dir, FILES.plans));
     this.flushEvery = Math.max(1, opts.flushEvery ?? 1);
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
+    this.onLockWait = opts.onLockWait;
   }
 
   get logFile(): string {
@@ -189,7 +200,7 @@ export class Memory {
         await memory.sync(true);
         // Persist what the replay repaired, so the next open does not replay it again.
         await memory.writeDerived();
-      }, { keep: false });
+      }, { keep: false, ...memory.waitOptions() });
     } else {
       await memory.sync(false);
     }
@@ -301,7 +312,7 @@ export class Memory {
       this.lessons.apply(rec);
       if (++this.unflushed >= this.flushEvery) await this.writeDerived();
       return rec;
-    }, { keep: true });
+    }, { keep: true, ...this.waitOptions() });
   }
 
   async commitIteration(rec: IterationRecord, extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {}): Promise<LogRecord> {
@@ -320,7 +331,7 @@ export class Memory {
     await underWriteLock(this.lockFile, 'memory write', async () => {
       await this.sync(true);
       await this.writeDerived();
-    }, { keep: true });
+    }, { keep: true, ...this.waitOptions() });
   }
 
   /** Flushes and lets go of the write lock (at exit). */

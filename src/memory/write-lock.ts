@@ -2,7 +2,7 @@
 // over when another process asks for it (or when this one goes idle): one lock-file round trip per run, not per iteration.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { LockedError } from '../core/errors.js';
-import { acquireLock, type Lock } from '../core/fs/lock.js';
+import { acquireLock, type Lock, type WaitOptions } from '../core/fs/lock.js';
 
 /** Released this long after the last locked operation: a holder waiting on a model or a person never blocks others. */
 const IDLE_MS = 20;
@@ -38,14 +38,21 @@ function serial<T>(h: Holder, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Takes the lock, asking the holder to hand it over (the `.wanted` file) while a live process holds it. */
-async function acquireWaiting(file: string, purpose: string): Promise<Lock> {
-  const deadline = Date.now() + WAIT_MS;
+async function acquireWaiting(file: string, purpose: string, opts: WaitOptions): Promise<Lock> {
+  const started = Date.now();
+  const deadline = started + (opts.timeoutMs ?? WAIT_MS);
+  let noticed = false;
   let delay = 2;
   for (;;) {
     try {
       return await acquireLock(file, purpose);
     } catch (err) {
-      if (!(err instanceof LockedError) || Date.now() > deadline) throw err;
+      if (!(err instanceof LockedError)) throw err;
+      if (Date.now() > deadline) throw new LockedError(`${err.message}; waited ${Math.round((Date.now() - started) / 1000)} s. If no jupiter is using this folder, \`jupiter unlock\` breaks the lock`);
+      if (!noticed && opts.onWait && Date.now() - started >= (opts.noticeMs ?? 1000)) {
+        noticed = true;
+        opts.onWait(`waiting for ${err.message.replace(/^.*? is locked by /, '')} to release ${file}`);
+      }
     }
     try {
       writeFileSync(wantedFile(file), String(process.pid));
@@ -71,12 +78,12 @@ async function release(h: Holder, file: string): Promise<void> {
  * Runs `fn` holding the write lock `file`. With `keep`, the lock stays held afterwards unless another process
  * asked for it, and is released after IDLE_MS without use; without, it is released at once.
  */
-export function underWriteLock<T>(file: string, purpose: string, fn: () => Promise<T>, opts: { keep: boolean }): Promise<T> {
+export function underWriteLock<T>(file: string, purpose: string, fn: () => Promise<T>, opts: { keep: boolean } & WaitOptions): Promise<T> {
   const h = holderOf(file);
   return serial(h, async () => {
     clearTimeout(h.idle);
     h.idle = undefined;
-    h.lock ??= await acquireWaiting(file, purpose);
+    h.lock ??= await acquireWaiting(file, purpose, opts);
     try {
       return await fn();
     } finally {

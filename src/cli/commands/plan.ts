@@ -2,21 +2,28 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
 import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
-import { findTarget, matchGoal } from '../../procedures/target.js';
+import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
+import { lockWaitNotice } from '../lock-notice.js';
 
 type PlanFlags = FlagValues & { procedure?: string };
 
 export function withRunOptions(cmd: Command): Command {
   return cmd
-    .option('--unattended', 'never prompt: checkpoints are recorded, a failing plan ends the run (exit 3)')
+    .option('--unattended', 'never prompt: checkpoints are recorded; failed iterations are recorded and the run goes on from the champion until --max-failures in a row (exit 3)')
     .option('--max-cost <usd>', 'stop before the run would spend more than this (USD)')
-    .option('--timeout <ms>', 'per-request timeout for the model endpoint');
+    .option('--timeout <ms>', 'per-request timeout for the model endpoint')
+    .option('--patience <n>', 'iterations without improvement before the run asks (unattended: ends, exit 0); 0 = off (default 10)')
+    .option('--repairs <k>', 'rounds a model gets to fix its own invalid plan inside one iteration (default 2)')
+    .option('--max-failures <n>', 'failed iterations in a row that end an unattended run (exit 3; default 5)')
+    .option('--candidates <k>', 'proposals asked for at once per iteration; the best valid one is kept (default 1)')
+    .option('--objectives <list>', 'what "better" means, most important first: makespan,cost,risk,steps');
 }
 
 export function registerPlan(program: Command): void {
@@ -45,8 +52,17 @@ export function registerPlan(program: Command): void {
     }
     if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
     if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
-    const target = opts.procedure ? findTarget(library, opts.procedure) : matchGoal(library, goal);
-    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY });
+    // A weak, close or absent match is never taken silently: a person confirms it, an unattended run refuses (exit 2).
+    const ask = config.unattended ? undefined : (await import('../ask-target.js')).terminalAskTarget(config.json ? { output: process.stderr } : {});
+    const resolved = opts.procedure ? { kind: 'target' as const, target: findTarget(library, opts.procedure), reason: 'named with --procedure' } : await resolveTarget(library, goal, ask);
+    if (resolved.kind === 'new') {
+      process.stdout.write(`Draft procedures for this goal with: jupiter procedures new ${JSON.stringify(goal)}\n`);
+      return;
+    }
+    const target = resolved.target;
+    const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
+    (config.json ? process.stderr : process.stdout).write(chosen);
+    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice });
     const now = new Date();
     const settings = {
       iterations: config.iterations,
@@ -55,10 +71,11 @@ export function registerPlan(program: Command): void {
       provider: config.provider,
       contextBudget: config.contextBudget,
       proceduresDir: path.resolve(config.proceduresDir),
-      patience: 10,
-      repairs: 2,
-      maxFailures: 5,
-      candidates: 1,
+      patience: config.patience,
+      repairs: config.repairs,
+      maxFailures: config.maxFailures,
+      candidates: config.candidates,
+      ...(config.objectives ? { objectives: config.objectives } : {}),
       ...(config.model ? { model: config.model } : {}),
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
