@@ -7,6 +7,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
 import type { Finding, Plan } from '../core/plan.js';
+import type { Rule } from '../procedures/types.js';
+import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
 import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { compact, consolidate, observe } from './learn.js';
@@ -23,6 +25,7 @@ export const FILES = {
   log: 'execution_log.md',
   patterns: 'successful_patterns.md',
   lessons: 'lessons.md',
+  humanRules: 'human_rules.md',
   readme: 'README.md',
   sessions: 'sessions',
   plans: 'plans',
@@ -151,6 +154,7 @@ export class Memory {
   /** Steps by plan id, for records that name their plan. */
   private readonly stepsById = new Map<string, NonNullable<LogRecord['steps']>>();
   private readonly lookup: StepsLookup = (id) => this.stepsOf(id);
+  readonly rulesFile: HumanRulesFile;
   /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
   onLockWait: ((message: string) => void) | undefined;
 
@@ -168,6 +172,7 @@ export class Memory {
     this.flushEvery = Math.max(1, opts.flushEvery ?? 1);
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
     this.onLockWait = opts.onLockWait;
+    this.rulesFile = new HumanRulesFile(path.join(dir, FILES.humanRules), path.join(dir, FILES.internal, 'human_rules.watermark'));
   }
 
   get logFile(): string {
@@ -200,6 +205,8 @@ export class Memory {
         await memory.sync(true);
         // Persist what the replay repaired, so the next open does not replay it again.
         await memory.writeDerived();
+        // human_rules.md is rewritten only when a rule changes: bring its watermark up to date once per open.
+        if (memory.rulesFile.behindOnDisk(memory.seq)) await memory.rulesFile.write();
       }, { keep: false, ...memory.waitOptions() });
     } else {
       await memory.sync(false);
@@ -249,15 +256,19 @@ export class Memory {
     }
     await this.patterns.refresh(this.seq);
     await this.lessons.refresh(this.seq);
-    const from = Math.min(this.patterns.watermark, this.lessons.watermark);
+    this.rulesFile.refresh();
+    const from = Math.min(this.patterns.watermark, this.lessons.watermark, this.rulesFile.watermark);
     if (from < this.seq) {
       const behind = await logTail(this.logFile, from, false, this.lookup);
       await this.recoverSteps(behind.records);
       this.learnCarried(behind.records);
+      let rulesChanged = false;
       for (const rec of behind.records) {
         this.patterns.apply(rec);
         this.lessons.apply(rec);
+        rulesChanged = this.rulesFile.apply(rec) || rulesChanged;
       }
+      if (write && rulesChanged) await this.rulesFile.write();
     }
     this.known = write ? this.sizes() : null;
   }
@@ -310,6 +321,8 @@ export class Memory {
       this.known = { log: Math.max(known.log, 0) + Buffer.byteLength(section), index: Math.max(known.index, 0) + Buffer.byteLength(line) };
       this.patterns.apply(rec);
       this.lessons.apply(rec);
+      // Human rules are enforced from the next iteration on: their file is written when a rule changes (rarely).
+      if (this.rulesFile.apply(rec)) await this.rulesFile.write();
       if (++this.unflushed >= this.flushEvery) await this.writeDerived();
       return rec;
     }, { keep: true, ...this.waitOptions() });
@@ -352,6 +365,12 @@ export class Memory {
     return [...this.patterns.items.values(), ...this.lessons.items.values()];
   }
 
+  /** Human rules in scope (the goal's, and the session's own), after picking up edits made to human_rules.md. */
+  async humanRules(query: HumanRulesQuery): Promise<Rule[]> {
+    this.rulesFile.refresh();
+    return this.rulesFile.rules(query);
+  }
+
   async recall(query: RecallQuery): Promise<RecallResult> {
     return recall(await this.items(), query, this.seq);
   }
@@ -366,6 +385,6 @@ export class Memory {
   }
 
   skippedLines(): { file: string; line: number; text: string }[] {
-    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s }))];
+    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s })), ...this.rulesFile.skipped.map((s) => ({ file: this.rulesFile.file, ...s }))];
   }
 }
