@@ -74,6 +74,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
       : new PromptReviewer({
           beforePrompt: () => render.pause(),
           onInterrupt: () => controller.abort(),
+          target,
           summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items())),
           ...(config.json ? { output: process.stderr } : {}),
         });
@@ -87,7 +88,8 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     switch (result.exit) {
       case 'converged':
       case 'patience':
-        if (!config.json) process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
+        // The report above already says why a converged run ended; patience is said here.
+        if (!config.json && result.exit === 'patience') process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
         process.exitCode = ExitCode.ok;
         return;
       case 'completed':
