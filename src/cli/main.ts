@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
 // `jupiter summary | head` closes the pipe early: drop the rest of the output, never crash (a run goes on saving).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
   });
 }
 

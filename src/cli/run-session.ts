@@ -1,5 +1,6 @@
 // Runs a session from the command line: wires memory, planner, reviewer, progress UI and Ctrl-C to the engine,
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
+import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
@@ -26,6 +27,14 @@ const unattendedReviewer: Reviewer = {
   confirmReading: () => Promise.reject(new Error('unattended runs do not prompt')),
   patience: () => Promise.reject(new Error('unattended runs do not prompt')),
 };
+
+/** Signals that stop a run after saving. SIGHUP is a closed terminal: the run must not be left `running`. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The exit code a shell reports for a process ended by `signal` (SIGINT 130, SIGTERM 143, SIGHUP 129). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 2);
+}
 
 export function requireTerminalOrUnattended(unattended: boolean): void {
   if (!unattended && !process.stdin.isTTY) {
@@ -64,19 +73,20 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
   const store = new SessionStore(path.join(memory.dir, FILES.sessions));
   const lock = await store.lock(state.id);
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      // A second Ctrl-C forces: whatever was committed is on disk already.
+  // Ctrl-C, `kill` and a closed terminal all stop the run the same way: finish saving, release the lock, and exit
+  // 128 + the signal's number (130, 143, 129), as shells report a process a signal ended.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy) {
+      // A second signal forces: whatever was committed is on disk already (the log is the commit point).
       process.stderr.write('\nForced stop.\n');
-      process.exit(ExitCode.interrupted);
+      process.exit(signalExitCode(signal));
     }
-    process.stderr.write('\nStopping after saving… (Ctrl-C again to force)\n');
+    stoppedBy = signal;
+    process.stderr.write(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
@@ -103,7 +113,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
         return;
       case 'interrupted':
         process.stderr.write(`Stopped. Completed: ${done} iterations. Memory updated.\n`);
-        process.exitCode = ExitCode.interrupted;
+        process.exitCode = stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
         return;
       case 'halted':
         process.stderr.write(`jupiter: halted for human review: ${result.message ?? ''}. State saved; resume with \`jupiter resume ${state.id}\`.\n`);
@@ -116,8 +126,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     await lock.release();
   }
 }
