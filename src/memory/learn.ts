@@ -275,8 +275,8 @@ function isRestatement(item: MemoryItem): boolean {
 
 /**
  * Drops faded items (seen once, never by a person, not seen for STALE_AFTER log entries) and restatements, and
- * holds each goal and kind to its cap, dropping the least supported (then the oldest) first. Hand-written lines
- * (no log entry) count as a person's and are dropped last.
+ * holds each goal and kind to its cap: what the current record taught stays, then a person's items, then the best
+ * supported (then the most recent).
  */
 export function compact(items: Map<string, MemoryItem>, currentSeq: number): number {
   let dropped = 0;
@@ -297,7 +297,9 @@ export function compact(items: Map<string, MemoryItem>, currentSeq: number): num
   for (const [key, group] of groups) {
     const cap = CAP[key.slice(0, key.indexOf('|')) as MemoryKind];
     if (group.length <= cap) continue;
-    group.sort((a, b) => b.human - a.human || net(b) - net(a) || (b.seq ?? Infinity) - (a.seq ?? Infinity));
+    // What this record just taught stays (or nothing new could ever enter a full goal); then a person's, then support.
+    const fresh = (i: MemoryItem) => Number(i.seq === currentSeq);
+    group.sort((a, b) => fresh(b) - fresh(a) || b.human - a.human || net(b) - net(a) || (b.seq ?? Infinity) - (a.seq ?? Infinity));
     for (const item of group.slice(cap)) {
       items.delete(item.id);
       dropped++;

@@ -138,7 +138,7 @@ export function recall(items: MemoryItem[], query: RecallQuery, currentSeq: numb
   const offered = inScope(items, query);
   const mine = (i: MemoryItem) => i.kind === 'feedback' && i.session === query.session && i.procedure === query.procedure;
   const byId = new Map(offered.map((i) => [i.id, i]));
-  const before = previous.map((id) => byId.get(id)).filter((i): i is MemoryItem => i !== undefined);
+  const before = [...new Set(previous)].map((id) => byId.get(id)).filter((i): i is MemoryItem => i !== undefined);
   const ranked = rank(offered, query, currentSeq, cache).map((r) => r.item);
   const chosen = new Set<MemoryItem>();
   let tokens = 0;

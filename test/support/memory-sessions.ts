@@ -1,11 +1,10 @@
 // A small procedure and a scripted session for the memory tests: plans are validated by the real validator,
 // and each iteration gets the outcome the engine would give it (champion, repeats, failures).
-import { createHash } from 'node:crypto';
 import type { Plan } from '../../src/core/plan.js';
 import type { Memory } from '../../src/memory/store.js';
 import type { IterationRecord, Outcome, ReviewRecord } from '../../src/memory/types.js';
-import type { Score } from '../../src/procedures/quality.js';
-import type { ActionDef, PlanTarget, Rule } from '../../src/procedures/types.js';
+import { compareScores, planId, type Score } from '../../src/procedures/quality.js';
+import type { ActionDef, Objective, PlanTarget, Rule } from '../../src/procedures/types.js';
 import { validatePlan } from '../../src/procedures/validate.js';
 
 const action = (id: string, requires: string[], provides: string[]): ActionDef => ({ id, description: id.replace(/-/g, ' '), requires, provides, removes: [], fields: ['owner'] });
@@ -50,8 +49,8 @@ export function plan(actions: string[], owners: Record<string, string> = {}): Pl
   return { title: `plan ${actions.length}`, summary: 's', steps: actions.map((a, i) => ({ action: a, owner: owners[a] ?? `role-${i}` })) };
 }
 
-const planIdOf = (p: Plan) => createHash('sha256').update(p.steps.map((s) => s.action).join('\n')).digest('hex').slice(0, 16);
-const scoreOf = (p: Plan): Score => ({ makespan: 0, cost: 0, risk: 0, steps: p.steps.length });
+/** Plans are scored on cost, then steps; a test gives a plan its cost. */
+export const OBJECTIVES: Objective[] = ['cost', 'steps'];
 
 const T0 = Date.parse('2025-03-01T00:00:00Z');
 
@@ -76,23 +75,23 @@ export class ScriptedSession {
   }
 
   /** Proposes a plan: validated, judged against the champion, committed. */
-  async propose(actions: string[], owners: Record<string, string> = {}): Promise<Outcome> {
-    const p = plan(actions, owners);
+  async propose(actions: string[], opts: { owners?: Record<string, string>; cost?: number } = {}): Promise<Outcome> {
+    const p = plan(actions, opts.owners);
     const validation = validatePlan(p, this.target);
-    const planId = planIdOf(p);
+    const id = planId(p);
     let outcome: Outcome;
-    const score = scoreOf(p);
+    const score: Score = { makespan: 0, cost: opts.cost ?? 100, risk: 0, steps: p.steps.length };
+    const vs = this.champion ? compareScores(score, this.champion.score, OBJECTIVES) : -1;
     if (!validation.valid) outcome = 'failed';
-    else if (this.seen.has(planId)) outcome = 'repeat';
-    else if (!this.champion || score.steps < this.champion.score.steps) outcome = 'improved';
-    else outcome = score.steps === this.champion.score.steps ? 'alternative' : 'worse';
-    this.seen.add(planId);
-    const rec: IterationRecord = { ...this.base(), plan: p, validation, outcome, approvedBy: validation.valid ? 'auto' : null, planId };
+    else if (this.seen.has(id)) outcome = 'repeat';
+    else outcome = vs < 0 ? 'improved' : vs === 0 ? 'alternative' : 'worse';
+    this.seen.add(id);
+    const rec: IterationRecord = { ...this.base(), plan: p, validation, outcome, approvedBy: validation.valid ? 'auto' : null, planId: id };
     if (validation.valid) {
       rec.score = score;
-      rec.objectives = ['steps'];
+      rec.objectives = OBJECTIVES;
     }
-    if (outcome === 'improved') this.champion = { score, planId };
+    if (outcome === 'improved') this.champion = { score, planId: id };
     await this.memory.commitIteration(rec, this.lastFailed ? { previous: this.lastFailed } : {});
     this.lastFailed = validation.valid ? null : { plan: p, findings: validation.findings };
     this.outcomes.push(outcome);
