@@ -9,6 +9,7 @@ import { registerValidate } from './commands/validate.js';
 import { registerProcedures } from './commands/procedures.js';
 import { registerInit } from './commands/init.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerUnlock } from './commands/unlock.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
 
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     // Commander's own errors (unknown option, missing argument) follow the one-line `jupiter: ...` contract too.
     .configureOutput({ outputError: (str, write) => write(`jupiter: ${safeText(redactSecrets(str.replace(/^error: /, '').trim()), true)} (run \`jupiter --help\` for usage)\n`) })
     .exitOverride();
-  for (const register of [registerPlan, registerResume, registerSessions, registerSummary, registerValidate, registerProcedures, registerInit, registerDoctor]) {
+  for (const register of [registerPlan, registerResume, registerSessions, registerSummary, registerValidate, registerProcedures, registerInit, registerDoctor, registerUnlock]) {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toYaml } from '../core/fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
-import { withLock } from '../core/fs/lock.js';
+import { withLock, type WaitOptions } from '../core/fs/lock.js';
 import type { Finding, Plan } from '../core/plan.js';
 import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
@@ -114,6 +114,13 @@ export class Memory {
   readonly patterns: DerivedFile;
   readonly lessons: DerivedFile;
 
+  /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
+  onLockWait: ((message: string) => void) | undefined;
+
+  private waitOptions(): WaitOptions {
+    return this.onLockWait ? { onWait: this.onLockWait } : {};
+  }
+
   private constructor(readonly dir: string) {
     this.patterns = new DerivedFile(path.join(dir, FILES.patterns), 'pattern');
     this.lessons = new DerivedFile(path.join(dir, FILES.lessons), 'lesson');
@@ -133,8 +140,9 @@ export class Memory {
   }
 
   /** Opens (creating when asked) the memory folder and repairs whatever a crash left behind. */
-  static async open(dir: string, opts: { create?: boolean } = {}): Promise<Memory> {
+  static async open(dir: string, opts: { create?: boolean; onLockWait?: (message: string) => void } = {}): Promise<Memory> {
     const memory = new Memory(path.resolve(dir));
+    memory.onLockWait = opts.onLockWait;
     if (opts.create !== false) {
       await mkdir(path.join(memory.dir, FILES.internal), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.sessions), { recursive: true });
@@ -149,7 +157,7 @@ export class Memory {
         const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
         for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
         await memory.sync(true);
-      }));
+      }, memory.waitOptions()));
     } else {
       await memory.sync(false);
     }
@@ -214,7 +222,7 @@ export class Memory {
       await this.lessons.write(this.seq);
       this.known = await this.sizes();
       return rec;
-    }));
+    }, this.waitOptions()));
   }
 
   async commitIteration(rec: IterationRecord, extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {}): Promise<LogRecord> {
@@ -225,6 +233,9 @@ export class Memory {
       plan ? () => writeFileAtomic(this.planFile(rec.session, rec.iteration), toYaml(plan as unknown as Record<string, unknown>), { durable: false }) : undefined,
     );
   }
+
+  /** Persists what is written lazily (nothing today: every commit rewrites the derived files it changed). */
+  async flush(): Promise<void> {}
 
   async commitReview(rev: ReviewRecord): Promise<LogRecord> {
     return this.commit((seq) => reviewToRecord(rev, seq));
