@@ -87,7 +87,8 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     switch (result.exit) {
       case 'converged':
       case 'patience':
-        if (!config.json) process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
+        // The report above already says why a converged run ended; patience is said here.
+        if (!config.json && result.exit === 'patience') process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
         process.exitCode = ExitCode.ok;
         return;
       case 'completed':

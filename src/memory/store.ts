@@ -8,6 +8,8 @@ import { toYaml } from '../core/fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
 import { withLock, type WaitOptions } from '../core/fs/lock.js';
 import type { Finding, Plan } from '../core/plan.js';
+import type { Rule } from '../procedures/types.js';
+import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
 import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { learn } from './learn.js';
@@ -20,6 +22,7 @@ export const FILES = {
   log: 'execution_log.md',
   patterns: 'successful_patterns.md',
   lessons: 'lessons.md',
+  humanRules: 'human_rules.md',
   readme: 'README.md',
   sessions: 'sessions',
   plans: 'plans',
@@ -113,6 +116,7 @@ export class Memory {
   seq = 0;
   readonly patterns: DerivedFile;
   readonly lessons: DerivedFile;
+  readonly rulesFile: HumanRulesFile;
 
   /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
   onLockWait: ((message: string) => void) | undefined;
@@ -124,6 +128,7 @@ export class Memory {
   private constructor(readonly dir: string) {
     this.patterns = new DerivedFile(path.join(dir, FILES.patterns), 'pattern');
     this.lessons = new DerivedFile(path.join(dir, FILES.lessons), 'lesson');
+    this.rulesFile = new HumanRulesFile(path.join(dir, FILES.humanRules), path.join(dir, FILES.internal, 'human_rules.watermark'));
   }
 
   get logFile(): string {
@@ -157,6 +162,8 @@ export class Memory {
         const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
         for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
         await memory.sync(true);
+        // human_rules.md is rewritten only when a rule changes: bring its watermark up to date once per open.
+        if (memory.rulesFile.behindOnDisk(memory.seq)) await memory.rulesFile.write();
       }, memory.waitOptions()));
     } else {
       await memory.sync(false);
@@ -180,16 +187,20 @@ export class Memory {
     }
     await this.patterns.refresh(this.seq);
     await this.lessons.refresh(this.seq);
-    const from = Math.min(this.patterns.watermark, this.lessons.watermark);
+    this.rulesFile.refresh();
+    const from = Math.min(this.patterns.watermark, this.lessons.watermark, this.rulesFile.watermark);
     if (from < this.seq) {
       const behind = await logTail(this.logFile, from, write);
+      let rulesChanged = false;
       for (const rec of behind.records) {
         this.patterns.apply(rec);
         this.lessons.apply(rec);
+        rulesChanged = this.rulesFile.apply(rec) || rulesChanged;
       }
       if (write) {
         await this.patterns.write(this.seq);
         await this.lessons.write(this.seq);
+        if (rulesChanged) await this.rulesFile.write();
       }
     }
     this.known = write ? await this.sizes() : null;
@@ -218,6 +229,7 @@ export class Memory {
       await appendDurable(this.indexFile, indexLine(rec), { durable: false });
       this.patterns.apply(rec);
       this.lessons.apply(rec);
+      if (this.rulesFile.apply(rec)) await this.rulesFile.write();
       await this.patterns.write(this.seq);
       await this.lessons.write(this.seq);
       this.known = await this.sizes();
@@ -248,6 +260,12 @@ export class Memory {
     return [...this.patterns.items.values(), ...this.lessons.items.values()];
   }
 
+  /** Human rules in scope (the goal's, and the session's own), after picking up edits made to human_rules.md. */
+  async humanRules(query: HumanRulesQuery): Promise<Rule[]> {
+    this.rulesFile.refresh();
+    return this.rulesFile.rules(query);
+  }
+
   private readonly recallCache = new RecallCache();
   /** What each session recalled last, in order: the next recall keeps that order and appends (stable prompt prefixes). */
   private readonly recalled = new Map<string, string[]>();
@@ -269,6 +287,6 @@ export class Memory {
   }
 
   skippedLines(): { file: string; line: number; text: string }[] {
-    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s }))];
+    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s })), ...this.rulesFile.skipped.map((s) => ({ file: this.rulesFile.file, ...s }))];
   }
 }
