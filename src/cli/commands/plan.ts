@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
-import { Memory } from '../../memory/store.js';
+import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
@@ -62,7 +62,7 @@ export function registerPlan(program: Command): void {
     const target = resolved.target;
     const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
     (config.json ? process.stderr : process.stdout).write(chosen);
-    const memory = await Memory.open(config.memoryDir, { onLockWait: lockWaitNotice });
+    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice });
     const now = new Date();
     const settings = {
       iterations: config.iterations,
