@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Memory } from '../src/memory/store.js';
+import { recordsIn } from '../src/memory/log-file.js';
+import { planId } from '../src/procedures/quality.js';
+import type { Plan } from '../src/core/plan.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { approved, consistency, DEPLOY, CHANGE, failed, finding, indexLines, memDir, read, recordLineCount, sectionCount } from './support/memory-fixtures.js';
 
@@ -32,31 +35,33 @@ describe('memory commit', () => {
     expect((await memory.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(memory.seq).toBe(N);
 
-    for (const r of recs) {
-      const f = path.join(dir, 'plans', r.session, `${r.iteration}.yaml`);
-      expect(existsSync(f)).toBe(true);
-      expect(parse(read(dir, path.relative(dir, f)))).toEqual(r.plan);
-    }
+    // Plans are stored once per distinct plan (A, the failing one, B), named by content, referenced by the record.
+    const logged = recordsIn(log).records;
+    const ids = new Set(recs.map((r) => planId(r.plan!)));
+    expect(ids.size).toBe(3);
+    expect(readdirSync(path.join(dir, 'plans')).sort()).toEqual([...ids].map((id) => `${id}.yaml`).sort());
+    recs.forEach((r, i) => {
+      expect(logged[i]!.planId).toBe(planId(r.plan!));
+      expect((parse(read(dir, `plans/${planId(r.plan!)}.yaml`)) as Plan).steps).toEqual(r.plan!.steps);
+      // Steps come back on read whether the record carried them or named an earlier record's plan.
+      expect(logged[i]!.steps?.map((s) => s.a)).toEqual(r.plan!.steps.map((s) => s.action));
+    });
+    // Only the first record of each plan carries its steps; later ones name it.
+    expect(log.match(/"steps":/g)).toHaveLength(3);
+    expect(log).toContain(`plans/${planId(recs[0]!.plan!)}.yaml`);
 
     const patterns = parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern');
     const deploy = patterns.items.filter((i) => i.procedure === DEPLOY.procedure && i.goalId === DEPLOY.goalId);
-    const uses = (a: string) => deploy.filter((i) => i.data.type === 'include' && i.data.action === a);
-    // open-change-ticket: in all three approved deploy plans; deploy-staging: in two.
-    expect(uses('open-change-ticket').map((i) => i.count)).toEqual([3]);
-    expect(uses('deploy-staging').map((i) => i.count)).toEqual([2]);
-    expect(uses('run-tests').map((i) => i.count)).toEqual([3]);
-    const shapes = deploy.filter((i) => i.text.startsWith('Approved plan shape'));
-    expect(shapes.map((i) => i.count).sort()).toEqual([1, 2]);
+    // Knowledge, not restatements: one exemplar per goal (the latest champion: these unscored plans cannot be compared).
+    expect(deploy.map((i) => [i.data.type, i.count])).toEqual([['exemplar', 1]]);
+    expect(deploy[0]!.data).toMatchObject({ type: 'exemplar', steps: B });
     // no duplicated lines: ids unique
     expect(new Set(patterns.items.map((i) => i.id)).size).toBe(patterns.items.length);
-    const order = deploy.filter((i) => i.data.type === 'ordering' && i.data.before === 'open-change-ticket' && i.data.after === 'run-tests');
-    expect(order.map((i) => i.count)).toEqual([3]);
-
     const patText = read(dir, 'successful_patterns.md');
     expect(patText).toMatch(/^# Successful patterns$/m);
     expect(patText).toMatch(/^## production-deployment \/ deploy-service$/m);
     expect(patText).toMatch(/^## change-management \/ standard-change$/m);
-    expect(patText).toMatch(/^- ×3 · Approved plans use open-change-ticket <!-- /m);
+    expect(patText).toMatch(/^- ×1 · best plan so far: open-change-ticket → run-tests → deploy-production <!-- /m);
     expect(patText).toMatch(/^<!-- jupiter: through log entry 6 -->$/m);
 
     const lessons = parseItemsFile(read(dir, 'lessons.md'), 'lesson');
@@ -86,7 +91,7 @@ describe('memory commit', () => {
     const items = await memory.items();
     const fix = items.filter((i) => i.kind === 'pattern' && i.data.type === 'fix');
     expect(fix).toHaveLength(1);
-    expect(fix[0]!.text).toBe('Adding run-tests fixed tests-before-deploy');
+    expect(fix[0]!.text).toBe('adding run-tests before deploy-production fixed tests-before-deploy');
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
 
