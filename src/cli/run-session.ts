@@ -69,7 +69,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     await catchUp(state, memory, target);
-    const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
+    const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     const render = config.json ? jsonRenderer() : humanRenderer({ tty: Boolean(process.stdout.isTTY), plannerLabel: describePlanner(config) });
     const reviewer = state.settings.unattended
       ? unattendedReviewer
