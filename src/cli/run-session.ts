@@ -75,6 +75,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
       : new PromptReviewer({
           beforePrompt: () => render.pause(),
           onInterrupt: () => controller.abort(),
+          target,
           summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items())),
           ...(config.json ? { output: process.stderr } : {}),
         });

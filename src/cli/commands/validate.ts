@@ -17,6 +17,7 @@ import type { Plan, ValidationResult } from '../../core/plan.js';
 import { safeText } from '../../core/text.js';
 import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
+import { scheduleLines } from '../schedule-view.js';
 
 interface ValidateFlags {
   procedure?: string;
@@ -92,6 +93,7 @@ export function registerValidate(program: Command): void {
     else {
       out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
       renderValidation(result).forEach((l) => out(l));
+      if (result.valid) scheduleLines(plan, target).forEach((l) => out(l));
       if (opts.pddl) valMessages(result, plan).forEach((l) => out(`  VAL: ${l}`));
       if (opts.output) out(`wrote ${safeText(opts.output, true)} (${opts.format})`);
     }
