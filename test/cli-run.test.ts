@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -37,7 +37,9 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(r.stdout).toMatch(/Converged: optimal for makespan, cost, steps/);
     expect(r.stdout).toMatch(/Champion \(iteration \d+, 13 steps\): makespan 13h 45m/);
     const [s] = await sessions(cwd);
-    expect(s).toMatchObject({ status: 'completed', progress: { completed: done.length, approved: done.length, failed: 0 } });
+    expect(s).toMatchObject({ status: 'completed', progress: { completed: done.length, approved: done.length, improved: done.length, failed: 0 } });
+    // Every iteration found a better plan: each is stored once, content-addressed.
+    expect(readdirSync(path.join(cwd, 'memory', 'plans')).filter((n) => /^[0-9a-f]{16}\.yaml$/.test(n))).toHaveLength(done.length);
     const summary = await runCli(['summary', '--json'], { cwd });
     expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: done.length, sessions: 1 });
   });
@@ -64,14 +66,15 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(resumed.stdout).toContain(`resuming after iteration ${before.length}`);
     expect(iterationNumbers(cwd)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const [s] = await sessions(cwd);
-    // The same valid plan every time: one improvement (the first plan), then repeats.
+    // The same valid plan every time: one improvement (the first plan), then repeats, and one stored plan.
     expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20, improved: 1, repeats: 19 } });
+    expect(readdirSync(path.join(cwd, 'memory', 'plans')).filter((n) => /^[0-9a-f]{16}\.yaml$/.test(n))).toHaveLength(1);
   });
 
   it('Ctrl-C stops after saving, says so, exits 130; resume continues; a second resume of a running session is refused', async () => {
     const cwd = tempDir();
     const server = await serve([{ content: VALID }]);
-    const run = spawnJson([...modelPlan(server.url), '-n', '5000', '-c', '0'], { cwd, env: KEYED });
+    const run = spawnJson([...modelPlan(server.url), '-n', '1000000', '-c', '0'], { cwd, env: KEYED });
     const started = await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
     expect(started).toBeDefined();
     const second = await runCli(['resume', '--unattended'], { cwd, env: KEYED });

@@ -6,11 +6,13 @@ import { loadProceduresWithIssues } from '../../procedures/load.js';
 import { safeText } from '../../core/text.js';
 import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
 import { registerProceduresImport } from './procedures-import.js';
+import { registerProceduresNew } from './procedures-new.js';
 
 export function registerProcedures(program: Command): void {
   const group = program.command('procedures').description('list and lint the procedures; draft (new) or import (PDDL) more');
   // `jupiter procedures` alone lists, as it always did.
   const cmd = group.command('list', { isDefault: true }).description('list and lint the procedures (exit 2 on errors)');
+  registerProceduresNew(group);
   registerProceduresImport(group);
   group.commands.forEach((c) => c.exitOverride());
   withJson(withProcedures(withConfig(cmd))).action((opts: { json?: boolean; procedures?: string; config?: string }) => {
