@@ -36,6 +36,8 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(done).toEqual(Array.from({ length: done.length }, (_, i) => i + 1));
     expect(r.stdout).toMatch(/Converged: optimal for makespan, cost, steps/);
     expect(r.stdout).toMatch(/Champion \(iteration \d+, 13 steps\): makespan 13h 45m/);
+    const patterns = readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8');
+    expect(patterns).toMatch(/^- ×\d+ · best plan so far[^\n]* → switch-to-green → /m);
     const [s] = await sessions(cwd);
     expect(s).toMatchObject({ status: 'completed', progress: { completed: done.length, approved: done.length, improved: done.length, failed: 0 } });
     // Every iteration found a better plan: each is stored once, content-addressed.
@@ -69,6 +71,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     // The same valid plan every time: one improvement (the first plan), then repeats, and one stored plan.
     expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20, improved: 1, repeats: 19 } });
     expect(readdirSync(path.join(cwd, 'memory', 'plans')).filter((n) => /^[0-9a-f]{16}\.yaml$/.test(n))).toHaveLength(1);
+    expect(readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8')).toMatch(/^- ×\d+ · best plan so far[^\n]* → run-tests → /m);
   });
 
   it('Ctrl-C stops after saving, says so, exits 130; resume continues; a second resume of a running session is refused', async () => {
