@@ -25,6 +25,8 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
   let total = 0;
   let context = '';
   let usage = '';
+  /** Some answer came with tokens but no price: totals say "cost unknown", not $0. */
+  let costUnknown = false;
   const line = (text: string) => {
     if (spinner?.isSpinning) spinner.stop();
     process.stdout.write(redactSecrets(text) + '\n');
@@ -58,7 +60,9 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
         else status(e.iteration, `${safeText(e.reason, true)}; retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s`);
         break;
       case 'plan-proposed':
-        if (e.usage) usage = ` · ${e.usage.promptTokens + e.usage.completionTokens} tokens${e.costUsd !== undefined ? ` · $${e.costUsd.toFixed(4)}` : ''}`;
+        // No price known for the model (the planner leaves costUsd out): say so rather than print $0.
+        if (e.usage && e.costUsd === undefined) costUnknown = true;
+        if (e.usage) usage = ` · ${e.usage.promptTokens + e.usage.completionTokens} tokens · ${e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}` : 'cost unknown'}`;
         status(e.iteration, 'validating…');
         break;
       case 'iteration-finished': {
@@ -74,7 +78,7 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
       case 'checkpoint':
         // An awaited checkpoint is shown in full by the prompt that follows.
         if (e.awaited) break;
-        line(chalk.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${usageLine(e.usage) ? ` · ${usageLine(e.usage)}` : ''}${e.awaited ? '' : ' (unattended: recorded, continuing)'}`));
+        line(chalk.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${usageLine({ ...e.usage, costUnknown }) ? ` · ${usageLine({ ...e.usage, costUnknown })}` : ''}${e.awaited ? '' : ' (unattended: recorded, continuing)'}`));
         break;
       case 'decision':
         line(chalk.dim(`  decision: ${e.decision}${e.reason ? ` — "${safeText(e.reason, true)}"` : ''}`));
@@ -83,7 +87,7 @@ export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Ren
         line(chalk.yellow(`! ${safeText(e.message, true)}`));
         break;
       case 'finished':
-        line(`${e.status === 'completed' ? chalk.green('Done.') : chalk.yellow(`Session ${e.status}.`)} ${progressLine(e.progress)}${usageLine(e.usage) ? ` · ${usageLine(e.usage)}` : ''}`);
+        line(`${e.status === 'completed' ? chalk.green('Done.') : chalk.yellow(`Session ${e.status}.`)} ${progressLine(e.progress)}${usageLine({ ...e.usage, costUnknown }) ? ` · ${usageLine({ ...e.usage, costUnknown })}` : ''}`);
         break;
       default:
         break;
