@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { summaryLines } from '../src/cli/summary-view.js';
 import { Memory } from '../src/memory/store.js';
 import { learningSummary, sessionSummary } from '../src/memory/summary.js';
+import { summaryFold } from '../src/memory/summary-fold.js';
 import type { PlanTarget } from '../src/procedures/types.js';
 import { runCli } from './support/cli.js';
 import { memDir } from './support/memory-fixtures.js';
@@ -44,16 +45,17 @@ describe('the learning summary shows learning (#10.9)', () => {
   it('proves its numbers from a scripted sequence of records: champion over time, improvements, first try, repairs, failures by rule, plans, convergence', async () => {
     const { memory } = await history();
     const s = await learningSummary(memory.dir, await memory.records(), await memory.items(), { session: 's1', window: 4 });
-    expect(s).toMatchObject({ sessions: 1, iterations: 8, approved: 5, failed: 2, errors: 1, improvements: 3, firstTryValid: 3, repairs: 3, distinctPlans: 6, repeats: 1, humanApprovals: 1, rejections: 1, overrides: 0 });
+    expect(s).toMatchObject({ sessions: 1, iterations: 8, approved: 5, failed: 2, errors: 1, humanApprovals: 1, rejections: 1, overrides: 0 });
+    expect(s.learning).toMatchObject({ improvements: 3, firstTryValid: 3, repairs: 3, distinctPlans: 6, repeats: 1 });
     expect(s.filter).toEqual({ session: 's1' });
     expect(s.windows).toEqual([
       { from: 1, to: 4, rate: 0.75, approved: 3, total: 4, firstTry: 2, repairs: 1, repaired: 1, failures: { 'scan-before-approval': 1, 'no-direct-deploys': 1, 'security-scan-required': 1 } },
       { from: 5, to: 8, rate: 0.5, approved: 2, total: 4, firstTry: 1, repairs: 2, repaired: 1, failures: { precondition: 1 } },
     ]);
-    expect(s.converged).toEqual([{ session: 's1', iteration: 8, reason: 'optimal for cost, steps' }]);
+    expect(s.learning!.converged).toEqual([{ session: 's1', iteration: 8, reason: 'optimal for cost, steps' }]);
     // The champion over iterations: nothing until iteration 2, then 100, 80 from iteration 6, 70 at iteration 8.
-    expect(s.champions).toHaveLength(1);
-    const [c] = s.champions;
+    expect(s.learning!.champions).toHaveLength(1);
+    const [c] = s.learning!.champions;
     expect(c).toMatchObject({ scope: 'release/ship', objectives: ['cost', 'steps'], improvements: 3, last: { session: 's1', iteration: 8, since: 0 } });
     expect(c!.points.map((p) => [p.from, p.score.cost])).toEqual([[2, 100], [3, 100], [4, 100], [5, 100], [6, 80], [7, 80], [8, 70]]);
     // Insights with their votes: removing deploy-directly held in every later distinct plan on the goal (three in s1,
@@ -80,19 +82,23 @@ describe('the learning summary shows learning (#10.9)', () => {
     const items = await memory.items();
     const all = await learningSummary(memory.dir, records, items);
     expect(all).toMatchObject({ sessions: 3, iterations: 11 });
-    expect(all.champions.map((c) => c.scope)).toEqual(['release/ship', 'release/hotfix']);
+    // The running totals (no history read) agree on the counts and claim no learning detail.
+    const totals = await learningSummary(memory.dir, await memory.aggregate(summaryFold), items);
+    expect(totals).toMatchObject({ sessions: 3, iterations: 11, approved: all.approved, failed: all.failed, errors: all.errors, learning: null });
+    expect(summaryLines(totals).join('\n')).toContain('see them with --goal <goal> or --session <id> (11 iterations in memory)');
+    expect(all.learning!.champions.map((c) => c.scope)).toEqual(['release/ship', 'release/hotfix']);
     for (const goal of ['release/ship', 'release / ship', 'ship', 'payments']) {
       const s = await learningSummary(memory.dir, records, items, { goal });
-      expect(s, goal).toMatchObject({ sessions: 2, iterations: 9, improvements: 4 });
+      expect(s, goal).toMatchObject({ sessions: 2, iterations: 9, learning: { improvements: 4 } });
       // s2's champion (cost 100) does not lower the goal's best (70)
-      expect(s.champions.map((c) => [c.scope, c.points.at(-1)!.score.cost])).toEqual([['release/ship', 70]]);
+      expect(s.learning!.champions.map((c) => [c.scope, c.points.at(-1)!.score.cost])).toEqual([['release/ship', 70]]);
       expect(s.exemplars.map((e) => e.scope)).toEqual(['release/ship']);
     }
     const hotfix = await learningSummary(memory.dir, records, items, { goal: 'login hotfix' });
-    expect(hotfix).toMatchObject({ sessions: 1, iterations: 2, improvements: 1, failed: 1 });
+    expect(hotfix).toMatchObject({ sessions: 1, iterations: 2, failed: 1, learning: { improvements: 1 } });
     expect(hotfix.topInsights.every((i) => i.scope === 'release/hotfix')).toBe(true);
     const checkpoint = await sessionSummary(memory, { session: 's2', procedure: 'release', goalId: 'ship' });
-    expect(checkpoint).toMatchObject({ sessions: 1, iterations: 1, improvements: 1, filter: { session: 's2', goal: 'release/ship' } });
+    expect(checkpoint).toMatchObject({ sessions: 1, iterations: 1, learning: { improvements: 1 }, filter: { session: 's2', goal: 'release/ship' } });
   });
 
   it('`jupiter summary --session/--goal` filters, and names the flag when it matches nothing (exit 2)', async () => {

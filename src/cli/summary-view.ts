@@ -13,10 +13,12 @@ const n = (x: number) => x.toLocaleString('en-US');
 const t = (x: string) => safeText(x, true);
 
 function windowLine(w: SummaryWindow): string {
-  const fails = Object.entries(w.failures).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const head = `  ${`${w.from}–${w.to}`.padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`;
+  if (w.firstTry === undefined) return head;
+  const fails = Object.entries(w.failures ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const failText = fails.length ? ` · failed on ${fails.slice(0, 3).map(([r, c]) => `${t(r)} ×${c}`).join(', ')}${fails.length > 3 ? ', …' : ''}` : '';
   const repairs = w.repairs ? ` · ${w.repairs} repair(s), ${w.repaired} fixed` : '';
-  return `  ${`${w.from}–${w.to}`.padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total}) · first try ${w.firstTry}${repairs}${failText}`;
+  return `${head} · first try ${w.firstTry}${repairs}${failText}`;
 }
 
 function championLines(c: ChampionTrack): string[] {
@@ -37,16 +39,19 @@ export function summaryLines(s: LearningSummary): string[] {
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
   out.push('');
   out.push(`Iterations ${n(s.iterations)} in ${s.sessions} session(s) · approved ${n(s.approved)} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`);
-  out.push(`Improvements ${n(s.improvements)} · first-try valid ${n(s.firstTryValid)} · repairs ${n(s.repairs)} · distinct plans ${n(s.distinctPlans)} · repeats ${n(s.repeats)}`);
-  for (const c of s.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));
+  const l = s.learning;
+  if (l) {
+    out.push(`Improvements ${n(l.improvements)} · first-try valid ${n(l.firstTryValid)} · repairs ${n(l.repairs)} · distinct plans ${n(l.distinctPlans)} · repeats ${n(l.repeats)}`);
+    for (const c of l.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));
+  } else out.push(chalk.dim(`The champion chart, first-try validity, repairs and failures by rule read every record: see them with --goal <goal> or --session <id> (${n(s.iterations)} iterations in memory).`));
   out.push(`Human reviews: ${s.humanApprovals} approval(s) · ${s.rejections} rejection(s) · ${s.overrides} override(s)`);
   if (s.usage.promptTokens || s.usage.completionTokens) {
     out.push(`Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · $${s.usage.costUsd.toFixed(4)}`);
   }
   if (s.tokenEstimate) out.push(chalk.dim(`Token estimate check: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× jupiter's estimate (median of ${s.tokenEstimate.samples} prompts; recall calibrates to it)`));
-  for (const c of s.champions.slice(0, 3)) out.push('', ...championLines(c));
+  for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c));
   if (s.windows.length) {
-    out.push('', chalk.bold(`Per ${s.window} iterations: success, first-try validity, repairs, failures by rule`));
+    out.push('', chalk.bold(l ? `Per ${s.window} iterations: success, first-try validity, repairs, failures by rule` : `Success rate per ${s.window} iterations`));
     for (const w of s.windows) out.push(windowLine(w));
   }
   if (s.context.length) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { compareScores, type Score } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import type { LogRecord } from './record.js';
+import { spans, type SummaryState } from './summary-fold.js';
 import { isValidOutcome, type MemoryItem } from './types.js';
 
 /** One window of iterations: how often plans passed, passed at the first try, needed repairs, and which rules failed. */
@@ -13,13 +14,27 @@ export interface SummaryWindow {
   rate: number;
   approved: number;
   total: number;
-  /** Valid without a repair round. */
-  firstTry: number;
+  /** Valid without a repair round (absent when the summary comes from the running totals, not the records). */
+  firstTry?: number;
   /** Repair rounds used, and iterations a repair turned valid. */
-  repairs: number;
-  repaired: number;
+  repairs?: number;
+  repaired?: number;
   /** Failed iterations per rule their errors were about (the validator's checks and the procedures' rules). */
-  failures: Record<string, number>;
+  failures?: Record<string, number>;
+}
+
+/** What shows the iterations improving: computed from the records (null when only running totals were read). */
+export interface LearningDetail {
+  improvements: number;
+  firstTryValid: number;
+  repairs: number;
+  /** Distinct plans proposed (content addresses), and valid iterations that repeated a plan already seen. */
+  distinctPlans: number;
+  repeats: number;
+  /** Champion score over iterations, per goal (most iterations first). */
+  champions: ChampionTrack[];
+  /** Runs that ended because the planner proved no better plan exists. */
+  converged: { session: string; iteration: number; reason: string }[];
 }
 
 /** A goal's champion over iterations: the best score reached so far, per bucket of iterations. */
@@ -54,16 +69,7 @@ export interface LearningSummary {
   window: number;
   /** What the summary covers (absent: everything in memory). */
   filter: { session?: string; goal?: string };
-  improvements: number;
-  firstTryValid: number;
-  repairs: number;
-  /** Distinct plans proposed (content addresses), and valid iterations that repeated a plan already seen. */
-  distinctPlans: number;
-  repeats: number;
-  /** Champion score over iterations, per goal (most iterations first). */
-  champions: ChampionTrack[];
-  /** Runs that ended because the planner proved no better plan exists. */
-  converged: { session: string; iteration: number; reason: string }[];
+  learning: LearningDetail | null;
   /** The goals' exemplars and the insights with the most net support, with their votes. */
   exemplars: { text: string; count: number; human: number; scope: string }[];
   topInsights: { text: string; count: number; against: number; human: number; scope: string }[];
@@ -189,8 +195,64 @@ function championTracks(its: LogRecord[]): ChampionTrack[] {
 
 const itemScope = (i: MemoryItem) => (i.procedure ? `${i.procedure}/${i.goalId ?? ''}` : 'general');
 
-export async function learningSummary(dir: string, allRecords: LogRecord[], allItems: MemoryItem[], opts: SummaryFilter | number = {}): Promise<LearningSummary> {
+type ItemParts = Pick<LearningSummary, 'exemplars' | 'topInsights' | 'topPatterns' | 'latestLessons' | 'latestFeedback' | 'memory'>;
+
+/** What the consolidated items say: the goals' exemplars, the best supported insights, the latest lessons and feedback. */
+function itemParts(items: MemoryItem[], size: { bytes: number; files: number; planFiles: number }): ItemParts {
+  const bySeq = (a: MemoryItem, b: MemoryItem) => (b.seq ?? Infinity) - (a.seq ?? Infinity);
+  const net = (i: MemoryItem) => i.count + i.human - (i.contra ?? 0);
+  const patterns = items.filter((i) => i.kind === 'pattern');
+  const lessons = items.filter((i) => i.kind === 'lesson');
+  const feedback = items.filter((i) => i.kind === 'feedback');
+  const insights = patterns.filter((i) => i.data.type !== 'exemplar');
+  return {
+    exemplars: patterns.filter((i) => i.data.type === 'exemplar').map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
+    topInsights: [...insights].sort((a, b) => net(b) - net(a) || bySeq(a, b)).slice(0, 8).map((i) => ({ text: i.text, count: i.count, against: i.contra ?? 0, human: i.human, scope: scopeOf(i) })),
+    topPatterns: [...patterns].sort((a, b) => b.human - a.human || b.count - a.count).slice(0, 8).map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
+    latestLessons: [...lessons].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
+    latestFeedback: [...feedback].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
+    memory: { items: items.length, patterns: patterns.length, lessons: lessons.length, feedback: feedback.length, ...size },
+  };
+}
+
+/** The counts from the summary fold's running totals (no history read), without the learning detail. */
+function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], window: number): LearningSummary {
+  const n = state.iterations;
+  // Windows of `window` iterations, widened so at most 20 bars are drawn (a whole number of the fold's buckets).
+  const width = Math.max(window, Math.ceil(n / 20));
+  const w = state.bucketSize * Math.ceil(width / state.bucketSize);
+  const windows: SummaryWindow[] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, approved: sum.ok, total: sum.n }));
+  const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({ from, to, tokens: Math.round(sum.t / sum.n), budget: Math.round(sum.b / sum.n), promptChars: Math.round(sum.pc / sum.n) }));
+  const ratios = [...state.ratios].sort((a, b) => a - b);
+  return {
+    sessions: Object.keys(state.sessions).length,
+    iterations: n,
+    approved: state.approved,
+    failed: state.failed,
+    errors: state.errors,
+    humanApprovals: state.humanApprovals,
+    rejections: state.rejections,
+    overrides: state.overrides,
+    successRate: n ? state.approved / n : null,
+    windows,
+    window: w,
+    filter: {},
+    learning: null,
+    ...itemParts(items, memorySize(dir)),
+    context,
+    usage: { ...state.usage },
+    tokenEstimate: ratios.length ? { samples: state.ratioCount, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null,
+  };
+}
+
+/**
+ * The summary from the log's records (filters, and the learning detail), or from the summary fold's running totals
+ * (memory.aggregate(summaryFold)): the same counts without reading the history, but no learning detail.
+ */
+export async function learningSummary(dir: string, source: LogRecord[] | SummaryState, allItems: MemoryItem[], opts: SummaryFilter | number = {}): Promise<LearningSummary> {
   const filter: SummaryFilter = typeof opts === 'number' ? { window: opts } : opts;
+  if (!Array.isArray(source)) return fromTotals(dir, source, allItems, filter.window ?? 10);
+  const allRecords = source;
   const window = filter.window ?? 10;
   const onGoal = filter.goal ? goalFilter(allRecords, filter.goal) : () => true;
   const records = allRecords.filter((r) => (!filter.session || r.session === filter.session) && onGoal(r));
@@ -220,12 +282,6 @@ export async function learningSummary(dir: string, allRecords: LogRecord[], allI
   }
   const ratios = its.filter((r) => r.est && r.usage?.p).map((r) => r.usage!.p / r.est!).sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
-  const bySeq = (a: MemoryItem, b: MemoryItem) => (b.seq ?? Infinity) - (a.seq ?? Infinity);
-  const net = (i: MemoryItem) => i.count + i.human - (i.contra ?? 0);
-  const patterns = items.filter((i) => i.kind === 'pattern');
-  const lessons = items.filter((i) => i.kind === 'lesson');
-  const feedback = items.filter((i) => i.kind === 'feedback');
-  const insights = patterns.filter((i) => i.data.type !== 'exemplar');
   const size = memorySize(dir);
   const out: LearningSummary = {
     sessions: new Set(records.map((r) => r.session)).size,
@@ -240,19 +296,16 @@ export async function learningSummary(dir: string, allRecords: LogRecord[], allI
     windows,
     window: w,
     filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
-    improvements: its.filter((r) => r.outcome === 'improved').length,
-    firstTryValid: its.filter((r) => isValidOutcome(r.outcome) && !r.repairs).length,
-    repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
-    distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
-    repeats: its.filter((r) => r.outcome === 'repeat').length,
-    champions: championTracks(its),
-    converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
-    exemplars: patterns.filter((i) => i.data.type === 'exemplar').map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
-    topInsights: [...insights].sort((a, b) => net(b) - net(a) || bySeq(a, b)).slice(0, 8).map((i) => ({ text: i.text, count: i.count, against: i.contra ?? 0, human: i.human, scope: scopeOf(i) })),
-    topPatterns: [...patterns].sort((a, b) => b.human - a.human || b.count - a.count).slice(0, 8).map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
-    latestLessons: [...lessons].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
-    latestFeedback: [...feedback].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
-    memory: { items: items.length, patterns: patterns.length, lessons: lessons.length, feedback: feedback.length, ...size },
+    learning: {
+      improvements: its.filter((r) => r.outcome === 'improved').length,
+      firstTryValid: its.filter((r) => isValidOutcome(r.outcome) && !r.repairs).length,
+      repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
+      distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
+      repeats: its.filter((r) => r.outcome === 'repeat').length,
+      champions: championTracks(its),
+      converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
+    },
+    ...itemParts(items, size),
     context,
     usage,
     tokenEstimate,

@@ -3,10 +3,14 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { Memory } from '../../memory/store.js';
 import { learningSummary } from '../../memory/summary.js';
+import { summaryFold } from '../../memory/summary-fold.js';
 import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
 import { safeText } from '../../core/text.js';
 import { UsageError } from '../../core/errors.js';
+
+/** Iterations an unfiltered summary reads record by record (about 100 ms of index); beyond, running totals. */
+const FULL_HISTORY = 20_000;
 
 export function registerSummary(program: Command): void {
   const cmd = program
@@ -22,10 +26,14 @@ export function registerSummary(program: Command): void {
     }
     // Read-only: summary never writes, so it is safe beside a running session.
     const memory = await Memory.open(config.memoryDir, { create: false });
-    const records = await memory.records();
+    const filtered = Boolean(opts.session || opts.goal);
+    const totals = await memory.aggregate(summaryFold);
+    // The learning detail reads the records; past FULL_HISTORY iterations an unfiltered summary keeps to the running
+    // totals (fast at any size) and says how to see the detail.
+    const records = filtered || totals.iterations <= FULL_HISTORY ? await memory.records() : null;
     // A filter that matches nothing is a typo, not an empty history: say which flag.
-    if (opts.session && !records.some((r) => r.session === opts.session)) throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
-    const summary = await learningSummary(memory.dir, records, await memory.items(), { ...(opts.session ? { session: opts.session } : {}), ...(opts.goal ? { goal: opts.goal } : {}) });
+    if (opts.session && !records?.some((r) => r.session === opts.session)) throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
+    const summary = await learningSummary(memory.dir, records ?? totals, await memory.items(), { ...(opts.session ? { session: opts.session } : {}), ...(opts.goal ? { goal: opts.goal } : {}) });
     if (opts.goal && summary.iterations === 0 && summary.sessions === 0) throw new UsageError(`--goal ${safeText(opts.goal, true)}: no session in ${config.memoryDir} worked on that goal`);
     if (opts.json) out(JSON.stringify(summary));
     else summaryLines(summary).forEach((l) => out(l));
