@@ -51,7 +51,7 @@ export interface RunOptions {
 
 export async function runFromCli({ config, state, target, memory }: RunOptions): Promise<void> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
-  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY });
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = await store.lock(state.id);
   const controller = new AbortController();
   // Ctrl-C, `kill` and a closed terminal all stop the run the same way: finish saving, release the lock, and exit
