@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { reconcile } from '../engine/reconcile.js';
-import { runSession } from '../engine/loop.js';
+import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { Memory, FILES } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
@@ -15,7 +15,11 @@ import { toPlan } from '../core/plan-io.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
-import { humanRenderer, jsonRenderer } from './progress.js';
+import { redactSecrets } from '../core/secrets.js';
+import { safeText } from '../core/text.js';
+import { plural } from './format.js';
+import type { Cli } from './io.js';
+import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 
@@ -27,8 +31,8 @@ const unattendedReviewer: Reviewer = {
   patience: () => Promise.reject(new Error('unattended runs do not prompt')),
 };
 
-export function requireTerminalOrUnattended(unattended: boolean): void {
-  if (!unattended && !process.stdin.isTTY) {
+export function requireTerminalOrUnattended(cli: Cli, unattended: boolean): void {
+  if (!unattended && !cli.io.stdin.isTTY) {
     throw new UsageError('no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts');
   }
 }
@@ -60,64 +64,87 @@ export interface RunOptions {
   memory: Memory;
 }
 
-export async function runFromCli({ config, state, target, memory }: RunOptions): Promise<void> {
-  const store = new SessionStore(path.join(memory.dir, FILES.sessions));
-  const lock = await store.lock(state.id);
-  const controller = new AbortController();
+/** Ctrl-C (or SIGTERM) once: stop after saving. Twice: force the process down (when the caller allows it). */
+function stopOnSignal(cli: Cli, controller: AbortController): () => void {
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
-    if (interrupts > 1) {
-      // A second Ctrl-C forces: whatever was committed is on disk already.
-      process.stderr.write('\nForced stop.\n');
-      process.exit(ExitCode.interrupted);
+    if (interrupts > 1 && cli.io.forceExit) {
+      // Whatever was committed is on disk already.
+      cli.err('\nForced stop.');
+      cli.io.forceExit(ExitCode.interrupted);
+      return;
     }
-    process.stderr.write('\nStopping after saving… (Ctrl-C again to force)\n');
+    if (interrupts === 1) cli.err('\nStopping after saving… (Ctrl-C again to force)');
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  cli.io.signals.on('SIGINT', onSignal);
+  cli.io.signals.on('SIGTERM', onSignal);
+  return () => {
+    cli.io.signals.off('SIGINT', onSignal);
+    cli.io.signals.off('SIGTERM', onSignal);
+  };
+}
+
+function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Renderer {
+  if (config.json) return jsonRenderer((line) => cli.out(line));
+  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended });
+}
+
+function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, memory: Memory, render: Renderer, controller: AbortController): Reviewer {
+  if (state.settings.unattended) return unattendedReviewer;
+  return new PromptReviewer({
+    beforePrompt: () => render.pause(),
+    onInterrupt: () => controller.abort(),
+    summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items()), cli.color),
+    input: cli.io.stdin,
+    // Prompts never go into stdout's --json events.
+    output: config.json ? cli.io.stderr : cli.promptOutput,
+    color: cli.color,
+  });
+}
+
+/** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
+function closing(cli: Cli, result: RunResult, id: string, json: boolean): number {
+  const hint = `resume with \`jupiter resume ${id}\``;
+  switch (result.exit) {
+    case 'completed':
+      return ExitCode.ok;
+    case 'stopped':
+      if (!json) cli.out(`Memory is up to date; ${hint}.`);
+      return ExitCode.ok;
+    case 'interrupted':
+      cli.err(`Interrupted after ${plural(result.state.progress.completed, 'iteration')}; memory is up to date. To continue, ${hint}.`);
+      return ExitCode.interrupted;
+    case 'halted':
+      cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${hint}.`);
+      return ExitCode.halted;
+    case 'failed':
+      throw new RuntimeFailure(`${result.message ?? 'the run failed'}. State saved; ${hint}`);
+  }
+}
+
+export async function runFromCli(cli: Cli, { config, state, target, memory }: RunOptions): Promise<number> {
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions));
+  const lock = await store.lock(state.id);
+  const controller = new AbortController();
+  const releaseSignals = stopOnSignal(cli, controller);
   try {
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
-    const render = config.json ? jsonRenderer() : humanRenderer({ tty: Boolean(process.stdout.isTTY), plannerLabel: describePlanner(config) });
-    const reviewer = state.settings.unattended
-      ? unattendedReviewer
-      : new PromptReviewer({
-          beforePrompt: () => render.pause(),
-          onInterrupt: () => controller.abort(),
-          summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items())),
-          ...(config.json ? { output: process.stderr } : {}),
-        });
+    const render = rendererFor(cli, config, state.settings.unattended);
+    const reviewer = reviewerFor(cli, config, state, memory, render, controller);
     const emit = (e: EngineEvent) => render(e);
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
     render.pause();
-    const done = result.state.progress.completed;
-    switch (result.exit) {
-      case 'completed':
-      case 'stopped':
-        if (result.exit === 'stopped' && !config.json) process.stdout.write(`Stopped. Completed: ${done} iterations. Memory updated. Resume with \`jupiter resume ${state.id}\`.\n`);
-        process.exitCode = ExitCode.ok;
-        return;
-      case 'interrupted':
-        process.stderr.write(`Stopped. Completed: ${done} iterations. Memory updated.\n`);
-        process.exitCode = ExitCode.interrupted;
-        return;
-      case 'halted':
-        process.stderr.write(`jupiter: halted for human review: ${result.message ?? ''}. State saved; resume with \`jupiter resume ${state.id}\`.\n`);
-        process.exitCode = ExitCode.halted;
-        return;
-      case 'failed':
-        throw new RuntimeFailure(`${result.message ?? 'the run failed'}. State saved; resume with \`jupiter resume ${state.id}\``);
-    }
+    return closing(cli, result, state.id, config.json);
   } catch (err) {
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    releaseSignals();
     await lock.release();
   }
 }

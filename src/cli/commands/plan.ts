@@ -8,6 +8,7 @@ import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, matchGoal } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
+import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
 
 type PlanFlags = FlagValues & { procedure?: string };
@@ -19,7 +20,7 @@ export function withRunOptions(cmd: Command): Command {
     .option('--timeout <ms>', 'per-request timeout for the model endpoint');
 }
 
-export function registerPlan(program: Command): void {
+export function registerPlan(program: Command, cli: Cli): void {
   const cmd = program
     .command('plan')
     .description('start a session: many planning iterations, halting for a person at checkpoints and failures')
@@ -32,16 +33,16 @@ export function registerPlan(program: Command): void {
     .option('--model <id>', 'model id')
     .option('--context-budget <tokens>', 'most tokens of memory put into one prompt (default 4000)')
     .option('--procedure <set[/goal]>', 'procedure set (and goal) to plan against, instead of matching the goal text');
-  withJson(withConfig(withProcedures(withMemory(withRunOptions(cmd))))).action(async (goalArg: string | undefined, opts: PlanFlags) => {
-    const config = configFrom({ ...opts, ...(goalArg ? { goal: goalArg } : {}) });
+  withJson(withConfig(withProcedures(withMemory(withRunOptions(cmd))))).action(cli.action(async (goalArg: string | undefined, opts: PlanFlags) => {
+    const config = configFrom(cli, { ...opts, ...(goalArg ? { goal: goalArg } : {}) });
     // Loaded here, not at startup: `jupiter --help`, `summary` and friends stay fast.
     const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
-    requireTerminalOrUnattended(config.unattended);
+    requireTerminalOrUnattended(cli, config.unattended);
     const library = loadProcedures(config.proceduresDir);
     let goal = config.goal?.trim();
-    if (!goal && process.stdin.isTTY && !config.unattended) {
+    if (!goal && cli.io.stdin.isTTY && !config.unattended) {
       const { input } = await import('@inquirer/prompts');
-      goal = (await input({ message: 'What should jupiter plan?' })).trim();
+      goal = (await input({ message: 'What should jupiter plan?' }, { input: cli.io.stdin, output: cli.promptOutput })).trim();
     }
     if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
     if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
@@ -64,6 +65,6 @@ export function registerPlan(program: Command): void {
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
     };
     const state = newSession(newSessionId(goal, now), goal, target, settings, now);
-    await runFromCli({ config, state, target, memory });
-  });
+    return runFromCli(cli, { config, state, target, memory });
+  }));
 }

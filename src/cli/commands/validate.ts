@@ -8,7 +8,8 @@ import { validatePlan } from '../../procedures/validate.js';
 import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
 import type { Plan } from '../../core/plan.js';
 import { safeText } from '../../core/text.js';
-import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
+import type { Cli } from '../io.js';
+import { configFrom, withConfig, withJson, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
 
 function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefined): PlanTarget {
@@ -21,22 +22,23 @@ function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefin
   }
 }
 
-export function registerValidate(program: Command): void {
+export function registerValidate(program: Command, cli: Cli): void {
+  const { out } = cli;
   const cmd = program
     .command('validate')
     .description('validate a plan file (YAML or JSON) against the procedures')
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--procedure <set[/goal]>', 'procedure set and goal to check against (default: from the plan, else matched from its title)');
-  withJson(withProcedures(withConfig(cmd))).action((file: string, opts: { procedure?: string; json?: boolean; procedures?: string; config?: string }) => {
-    const config = configFrom(opts);
+  withJson(withProcedures(withConfig(cmd))).action(cli.action((file: string, opts: { procedure?: string; json?: boolean; procedures?: string; config?: string }) => {
+    const config = configFrom(cli, opts);
     const library = loadProcedures(config.proceduresDir);
     const plan = readPlanFile(file);
     const result = validatePlan(plan, targetFor(library, plan, opts.procedure));
     if (opts.json) out(JSON.stringify({ file, ...result }));
     else {
       out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
-      renderValidation(result).forEach((l) => out(l));
+      renderValidation(result, cli.color).forEach((l) => out(l));
     }
-    process.exitCode = result.valid ? ExitCode.ok : ExitCode.failure;
-  });
+    return result.valid ? ExitCode.ok : ExitCode.failure;
+  }));
 }
