@@ -11,10 +11,11 @@ try {
   throw err;
 }
 
-// `jupiter summary | head` closes the pipe early: drop the rest of the output, never crash (a run goes on saving).
+// `jupiter summary | head` closes the pipe early (EPIPE), a closed terminal fails writes (EIO): drop the rest of the
+// output, never crash (a run goes on saving).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
-    if (err.code !== 'EPIPE') throw err;
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
   });
 }
 

@@ -54,7 +54,30 @@ describe('parsePlanOutput', () => {
   });
 
   it('repairs a truncated key', () => {
-    expect(JSON.parse(repairJson('{"title": "a", "steps": [{"action": "b", "own'))).toEqual({ title: 'a', steps: [{ action: 'b', own: null }] });
+    expect(JSON.parse(repairJson('{"title": "a", "steps": [{"action": "b", "own') ?? 'null')).toEqual({ title: 'a', steps: [{ action: 'b', own: null }] });
+  });
+
+  it('repairs a missing comma between steps (jsonrepair)', () => {
+    const text = '{"title": "Ship v2", "summary": "Build, test, deploy.", "steps": [{"action": "build", "description": "Build it", "owner": "dev", "evidence": "ci log"}\n {"action": "deploy", "description": "Deploy it", "owner": "ops", "evidence": "url"}]}';
+    expect(() => JSON.parse(text)).toThrow();
+    expect(ok(text)).toEqual(plan);
+  });
+
+  it('repairs Python constants and unescaped quotes inside strings', () => {
+    expect(ok('{"title": "t", "summary": "He said "go" now", "steps": [{"action": "build", "done": True, "note": None}]}')).toEqual({ title: 't', summary: 'He said "go" now', steps: [{ action: 'build', done: true, note: null }] });
+  });
+
+  it('drops a model\'s reasoning field from the plan', () => {
+    expect(ok(JSON.stringify({ reasoning: 'state: code-ready', ...plan }))).toEqual(plan);
+  });
+
+  it('caps an answer: too many steps, an oversized field, an oversized answer', () => {
+    const many = { ...plan, steps: Array.from({ length: 201 }, () => ({ action: 'build' })) };
+    expect(parsePlanOutput(JSON.stringify(many))).toEqual({ kind: 'schema', error: 'steps has more than 200 steps' });
+    expect(parsePlanOutput(JSON.stringify({ ...plan, summary: 'x'.repeat(5000) }))).toEqual({ kind: 'schema', error: 'summary is longer than 4000 characters' });
+    const owner = { ...plan, steps: [{ action: 'build', owner: 'o'.repeat(2001) }] };
+    expect(parsePlanOutput(JSON.stringify(owner))).toEqual({ kind: 'schema', error: 'steps[0].owner is longer than 2000 characters' });
+    expect(parsePlanOutput(`{"title": "t", "summary": "${'y'.repeat(300_000)}", "steps": []}`)).toMatchObject({ kind: 'schema', error: expect.stringMatching(/^the answer is longer than 262144 characters/) });
   });
 
   it('accepts a {plan: {...}} wrapper', () => {

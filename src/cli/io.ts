@@ -4,10 +4,12 @@ import { Chalk, type ChalkInstance } from 'chalk';
 export type OutStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 export type InStream = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
 
-/** Where Ctrl-C and SIGTERM come from: the process, or a test that raises them itself. */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** Where Ctrl-C, SIGTERM and SIGHUP come from: the process, or a test that raises them itself. */
 export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  on(signal: StopSignal, listener: () => void): unknown;
+  off(signal: StopSignal, listener: () => void): unknown;
 }
 
 export interface CliIo {

@@ -18,6 +18,12 @@ export function verdictLine(v: ValidationResult, chalk: ChalkInstance): string {
   return v.valid ? `${chalk.green('✔ valid')} (${counts}) against ${v.procedure}/${v.goal}` : `${chalk.red('✖ invalid')}: ${counts} against ${v.procedure}/${v.goal}`;
 }
 
+/** VAL's "Plan failed to execute": says which checks never ran, so no reader takes silence for a pass. */
+export function stoppedLine(v: ValidationResult, chalk: ChalkInstance): string[] {
+  if (v.stoppedAt === undefined) return [];
+  return [chalk.dim(`  plan failed to execute at step ${v.stoppedAt}: later steps' preconditions and the goal were not checked`)];
+}
+
 export function renderValidation(v: ValidationResult, chalk: ChalkInstance): string[] {
-  return [verdictLine(v, chalk), ...v.findings.flatMap((f) => findingLine(f, chalk))];
+  return [verdictLine(v, chalk), ...v.findings.flatMap((f) => findingLine(f, chalk)), ...stoppedLine(v, chalk)];
 }

@@ -1,5 +1,6 @@
 // Runs a session from the command line: wires memory, planner, reviewer, progress UI and Ctrl-C to the engine,
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
+import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
@@ -18,7 +19,7 @@ import { validatePlan } from '../procedures/validate.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
 import { plural } from './format.js';
-import type { Cli } from './io.js';
+import type { Cli, StopSignal } from './io.js';
 import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
@@ -30,6 +31,14 @@ const unattendedReviewer: Reviewer = {
   confirmReading: () => Promise.reject(new Error('unattended runs do not prompt')),
   patience: () => Promise.reject(new Error('unattended runs do not prompt')),
 };
+
+/** Signals that stop a run after saving. SIGHUP is a closed terminal: the run must not be left `running`. */
+const STOP_SIGNALS: StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The exit code a shell reports for a process ended by `signal` (SIGINT 130, SIGTERM 143, SIGHUP 129). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 2);
+}
 
 export function requireTerminalOrUnattended(cli: Cli, unattended: boolean): void {
   if (!unattended && !cli.io.stdin.isTTY) {
@@ -64,25 +73,34 @@ export interface RunOptions {
   memory: Memory;
 }
 
-/** Ctrl-C (or SIGTERM) once: stop after saving. Twice: force the process down (when the caller allows it). */
-function stopOnSignal(cli: Cli, controller: AbortController): () => void {
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts++;
-    if (interrupts > 1 && cli.io.forceExit) {
-      // Whatever was committed is on disk already.
-      cli.err('\nForced stop.');
-      cli.io.forceExit(ExitCode.interrupted);
-      return;
-    }
-    if (interrupts === 1) cli.err('\nStopping after saving… (Ctrl-C again to force)');
-    controller.abort();
-  };
-  cli.io.signals.on('SIGINT', onSignal);
-  cli.io.signals.on('SIGTERM', onSignal);
-  return () => {
-    cli.io.signals.off('SIGINT', onSignal);
-    cli.io.signals.off('SIGTERM', onSignal);
+/**
+ * Ctrl-C, `kill` and a closed terminal all stop the run the same way: finish saving, release the lock, and exit
+ * 128 + the signal's number (130, 143, 129), as shells report a process a signal ended. A second signal forces
+ * the process down (when the caller allows it): whatever was committed is on disk already (the log is the commit point).
+ */
+function stopOnSignal(cli: Cli, controller: AbortController): { stoppedBy: () => StopSignal | undefined; release: () => void } {
+  let stoppedBy: StopSignal | undefined;
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const onSignal = () => {
+      if (stoppedBy) {
+        if (cli.io.forceExit) {
+          cli.err('\nForced stop.');
+          cli.io.forceExit(signalExitCode(signal));
+        }
+        return;
+      }
+      stoppedBy = signal;
+      cli.err(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)`);
+      controller.abort();
+    };
+    cli.io.signals.on(signal, onSignal);
+    return { signal, onSignal };
+  });
+  return {
+    stoppedBy: () => stoppedBy,
+    release: () => {
+      for (const { signal, onSignal } of listeners) cli.io.signals.off(signal, onSignal);
+    },
   };
 }
 
@@ -105,7 +123,7 @@ function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, memo
 }
 
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
-function closing(cli: Cli, result: RunResult, id: string, json: boolean): number {
+function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
   const hint = `resume with \`jupiter resume ${id}\``;
   switch (result.exit) {
     case 'completed':
@@ -115,7 +133,7 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean): number
       return ExitCode.ok;
     case 'interrupted':
       cli.err(`Interrupted after ${plural(result.state.progress.completed, 'iteration')}; memory is up to date. To continue, ${hint}.`);
-      return ExitCode.interrupted;
+      return stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
     case 'halted':
       cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${hint}.`);
       return ExitCode.halted;
@@ -128,7 +146,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory }: Ru
   const store = new SessionStore(path.join(memory.dir, FILES.sessions));
   const lock = await store.lock(state.id);
   const controller = new AbortController();
-  const releaseSignals = stopOnSignal(cli, controller);
+  const signals = stopOnSignal(cli, controller);
   try {
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
@@ -139,12 +157,12 @@ export async function runFromCli(cli: Cli, { config, state, target, memory }: Ru
     for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
     render.pause();
-    return closing(cli, result, state.id, config.json);
+    return closing(cli, result, state.id, config.json, signals.stoppedBy());
   } catch (err) {
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
-    releaseSignals();
+    signals.release();
     await lock.release();
   }
 }

@@ -2,55 +2,90 @@
 import { readFileSync, statSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { InputError } from './errors.js';
-import type { Plan, PlanStep } from './plan.js';
+import type { z } from 'zod';
+import { PlanSchema, type Plan } from './plan.js';
 import { decodeUtf8, yamlErrorText } from './text.js';
 
 const MAX_PLAN_BYTES = 1024 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * Checks a parsed value (a plan file, or a model's JSON answer) is a plan. Every problem is named by its path,
- * e.g. `steps[2].action is missing`. Files written by people may leave out the summary; model answers may not.
- */
-export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean } = {}): { plan: Plan } | { error: string } {
-  if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
+/** Leniency people and models need before the strict schema: a `{plan: …}` wrapper, nulls, numbers as text, stray blanks. */
+function normalise(value: Record<string, unknown>, summaryOptional: boolean): Record<string, unknown> {
   const v = !('steps' in value) && isObject(value.plan) ? value.plan : value;
-  const problems: string[] = [];
-  if (v.title === undefined || v.title === null || v.title === '') problems.push('title is missing');
-  else if (typeof v.title !== 'string') problems.push('title must be a string');
-  if (v.summary === undefined || v.summary === null) {
-    if (!opts.summaryOptional) problems.push('summary is missing');
-  } else if (typeof v.summary !== 'string') problems.push('summary must be a string');
-  const steps: PlanStep[] = [];
-  if (v.steps === undefined || v.steps === null) problems.push('steps is missing');
-  else if (!Array.isArray(v.steps)) problems.push('steps must be a list of steps');
-  else if (v.steps.length === 0) problems.push('steps is empty: a plan needs at least one step');
-  else {
-    v.steps.forEach((s: unknown, i: number) => {
-      if (!isObject(s)) return void problems.push(`steps[${i}] must be an object with an action`);
-      if (s.action === undefined || s.action === null || s.action === '') problems.push(`steps[${i}].action is missing`);
-      else if (typeof s.action !== 'string') problems.push(`steps[${i}].action must be a string`);
-      const step: PlanStep = { ...s, action: String(s.action ?? '').trim() };
+  const out: Record<string, unknown> = {};
+  for (const k of ['title', 'summary', 'procedure', 'goal', 'steps']) if (v[k] !== undefined && v[k] !== null) out[k] = v[k];
+  if (typeof out.title === 'string') out.title = out.title.trim();
+  if (out.title === '') delete out.title;
+  if (summaryOptional && out.summary === undefined) out.summary = '';
+  if (Array.isArray(out.steps)) {
+    out.steps = out.steps.map((s: unknown) => {
+      if (!isObject(s)) return s;
+      const step: Record<string, unknown> = { ...s };
+      if (typeof step.action === 'string') step.action = step.action.trim();
+      if (step.action === '' || step.action === null) delete step.action;
       for (const k of ['description', 'owner', 'evidence']) {
         if (step[k] === null) delete step[k];
         else if (typeof step[k] === 'number' || typeof step[k] === 'boolean') step[k] = String(step[k]);
       }
-      steps.push(step);
+      return step;
     });
   }
-  if (problems.length) {
-    const shown = problems.slice(0, 5).join('; ');
-    return { error: problems.length > 5 ? `${shown}; and ${problems.length - 5} more` : shown };
+  return out;
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const p of path) v = isObject(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** One zod issue as the short sentence a person (or the model, in its corrective turn) can act on. */
+function problem(issue: z.core.$ZodIssue, input: unknown): string {
+  const at = pathText(issue.path);
+  const got = valueAt(input, issue.path);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (got === undefined) return `${at} is missing`;
+      if (at === 'steps') return 'steps must be a list of steps';
+      if (/^steps\[\d+\]$/.test(at)) return `${at} must be an object with an action`;
+      return `${at} must be ${issue.expected === 'string' ? 'a string' : issue.expected}`;
+    case 'too_small':
+      return `${at} is missing`;
+    case 'too_big':
+      return at === 'steps' ? `steps has more than ${String(issue.maximum)} steps` : `${at} is longer than ${String(issue.maximum)} characters`;
+    case 'invalid_value':
+      return `${at} must be one of the listed action ids`;
+    default:
+      return `${at || 'the plan'}: ${issue.message}`;
   }
-  const plan: Plan = { title: (v.title as string).trim(), summary: typeof v.summary === 'string' ? v.summary : '', steps };
-  if (typeof v.procedure === 'string') plan.procedure = v.procedure;
-  if (typeof v.goal === 'string') plan.goal = v.goal;
-  return { plan };
+}
+
+/**
+ * Checks a parsed value (a plan file, a session's plan, or a model's JSON answer) against PlanSchema. Every problem
+ * is named by its path, e.g. `steps[2].action is missing`. Files written by people may leave out the summary;
+ * model answers may not. A file may hold no steps (the empty plan is valid when the start meets the goal); an answer
+ * may not. Fields beyond the plan's (e.g. a model's `reasoning`) are dropped.
+ */
+export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean; emptyAllowed?: boolean } = {}): { plan: Plan } | { error: string } {
+  if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
+  const input = normalise(value, opts.summaryOptional ?? false);
+  const parsed = PlanSchema.safeParse(input);
+  const empty = Array.isArray(input.steps) && input.steps.length === 0 && !opts.emptyAllowed;
+  if (parsed.success && !empty) return { plan: parsed.data };
+  const problems = [...new Set((parsed.error?.issues ?? []).map((i) => problem(i, input)))];
+  // The empty plan is valid in STRIPS/VAL when the start meets the goal, so a file may hold no steps; an answer may not.
+  if (empty) problems.push('steps is empty: a plan needs at least one step');
+  const shown = problems.slice(0, 5).join('; ');
+  return { error: problems.length > 5 ? `${shown}; and ${problems.length - 5} more` : shown };
 }
 
 /** A plan from a file or session (summary optional), or the message naming what is wrong. */
 export function toPlan(value: unknown): Plan | string {
-  const checked = checkPlanShape(value, { summaryOptional: true });
+  const checked = checkPlanShape(value, { summaryOptional: true, emptyAllowed: true });
   return 'error' in checked ? checked.error : checked.plan;
 }
 

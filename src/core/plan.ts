@@ -1,23 +1,74 @@
-// The plan model: a title, a summary and ordered steps; plus validation findings.
+// The plan model, defined once in zod (its TS type, the runtime check and the JSON schema sent to models), plus findings.
+import { z } from 'zod';
 import type { Severity } from '../procedures/types.js';
 
-export interface PlanStep {
-  /** Id of a procedure action. */
-  action: string;
-  description?: string;
-  owner?: string;
-  evidence?: string;
-  /** Any further fields a procedure may require. */
-  [field: string]: unknown;
+/**
+ * Caps on a plan, so one runaway answer cannot fill the log, memory or a session file (a 5 MB summary once made a
+ * session unresumable). Generous for any real plan.
+ */
+export const PLAN_LIMITS = {
+  /** Most bytes of a model answer read from the stream; past this the answer is refused. */
+  answerBytes: 256 * 1024,
+  steps: 200,
+  titleChars: 200,
+  summaryChars: 4000,
+  /** Any one step field (description, owner, evidence, or a field a procedure asks for). */
+  fieldChars: 2000,
+  reasoningChars: 16_000,
+} as const;
+
+const field = z.string().max(PLAN_LIMITS.fieldChars);
+
+/**
+ * One definition for every use: `action` is any id when checking plans (the validator names unknown actions, with a
+ * fix), and an enum of the allowed ids in the JSON schema sent to a model, so guided decoding (vLLM) enforces it.
+ */
+function stepSchema<A extends z.ZodType<string>>(action: A) {
+  return z
+    .object({
+      action: action.describe('Id of one of the listed actions (one action per step).'),
+      description: field.optional().describe('What the step does, concretely.'),
+      owner: field.optional().describe('Role responsible for the step.'),
+      evidence: field.optional().describe('What proves the step was done.'),
+    })
+    .catchall(z.unknown());
 }
 
-export interface Plan {
-  title: string;
-  summary: string;
-  /** Procedure set id and goal id the plan claims to address (optional hints). */
-  procedure?: string;
-  goal?: string;
-  steps: PlanStep[];
+function planSchema<A extends z.ZodType<string>>(action: A, minSteps: number) {
+  return z.object({
+    title: z.string().min(1).max(PLAN_LIMITS.titleChars).describe('Short name of the plan.'),
+    summary: z.string().max(PLAN_LIMITS.summaryChars).describe('Two or three sentences: what the plan does and why this order.'),
+    /** Procedure set id and goal id the plan claims to address (optional hints). */
+    procedure: z.string().max(PLAN_LIMITS.titleChars).optional(),
+    goal: z.string().max(PLAN_LIMITS.titleChars).optional(),
+    steps: z.array(stepSchema(action)).min(minSteps).max(PLAN_LIMITS.steps).describe('The steps in execution order.'),
+  });
+}
+
+/** A plan file may hold no steps (checkPlanShape refuses an empty answer from a model). */
+export const PlanSchema = planSchema(z.string().min(1), 0);
+export type Plan = z.infer<typeof PlanSchema>;
+export type PlanStep = Plan['steps'][number];
+
+/**
+ * The JSON schema of a model's answer (`response_format`): the plan, with `action` an enum of `actions` (forbidden
+ * ones already left out by the caller) and an optional `reasoning` field first, where a model can track the state
+ * step by step before it commits to steps (PDDL-INSTRUCT style). The answer is checked with PlanSchema afterwards.
+ */
+export function planAnswerJsonSchema(actions: readonly string[]): Record<string, unknown> {
+  const ids = [...new Set(actions)];
+  const action = ids.length ? z.enum(ids as [string, ...string[]]) : z.string().min(1);
+  const answer = z
+    .object({
+      reasoning: z
+        .string()
+        .max(PLAN_LIMITS.reasoningChars)
+        .optional()
+        .describe('Optional, before the plan: step by step, which facts hold before each step, which the step needs and what it adds or removes.'),
+    })
+    .extend(planSchema(action, 1).shape);
+  const { $schema: _drop, ...schema } = z.toJSONSchema(answer, { target: 'draft-7' }) as Record<string, unknown>;
+  return schema;
 }
 
 export interface Finding {
@@ -36,6 +87,11 @@ export interface ValidationResult {
   procedure: string;
   goal: string;
   findings: Finding[];
-  /** Facts holding after the last step was simulated. */
+  /** Facts holding after the last step was simulated (before `stoppedAt`, when execution failed). */
   finalFacts: string[];
+  /**
+   * 1-based step at which the plan failed to execute (unknown action or unmet precondition). As in VAL, neither
+   * that step's effects nor any later step were applied, and the goal was not checked.
+   */
+  stoppedAt?: number;
 }

@@ -3,9 +3,19 @@
 // eslint-disable-next-line no-control-regex
 const CONTROL = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
-/** Strips escape sequences and control characters; keeps newlines and tabs unless `singleLine`. */
+/**
+ * Invisible characters that change what a reader sees without showing themselves: bidi embeddings, overrides and
+ * isolates (U+202E turns "gnirts" into "string" on screen), zero-width spaces and joiners of words, the byte-order
+ * mark, interlinear annotations, and Unicode tag characters (text a person cannot see but a model reads).
+ * ZWNJ/ZWJ (U+200C/D) stay: scripts and emoji need them and they reorder nothing.
+ */
+const INVISIBLE = /[\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+/** Line and paragraph separators break lines in some terminals and not others: a plain space is honest. */
+const SEPARATOR = /[\u2028\u2029]/g;
+
+/** Strips escape sequences, control and invisible characters; keeps newlines and tabs unless `singleLine`. */
 export function safeText(text: unknown, singleLine = false): string {
-  const s = String(text ?? '').replace(CONTROL, '');
+  const s = String(text ?? '').replace(CONTROL, '').replace(INVISIBLE, '').replace(SEPARATOR, ' ');
   return singleLine ? s.replace(/\s*[\r\n\t]+\s*/g, ' ') : s;
 }
 

@@ -71,7 +71,8 @@ export function recordsIn(text: string): { records: LogRecord[]; endOfLast: numb
   let endOfLast = -1;
   let pos = 0;
   for (const line of text.split('\n')) {
-    const m = MARKER.exec(line);
+    // CRLF (git autocrlf, a Windows editor) and mixed endings: the `\r` is not part of the record.
+    const m = MARKER.exec(line.endsWith('\r') ? line.slice(0, -1) : line);
     pos += Buffer.byteLength(line) + 1;
     if (!m) continue;
     const rec = parseRecord(m[1]!);
@@ -94,8 +95,40 @@ async function readBytes(file: string, start: number, length: number): Promise<B
   }
 }
 
-/** A section jupiter started but never finished (a crash mid-append), as opposed to a person's note. */
-const TORN = /^\s*## (Iteration|Review of iteration) \d+/;
+/** The heading of a section jupiter writes (a person's "## Iteration 2 review notes" is not one: no ` · `). */
+const MACHINE_HEADING = /^## (?:Iteration|Review of iteration) \d+ · /;
+const CUT_HEADING = /^## (?:Iteration|Review of iteration) \d+ ?·?$/;
+/** Every other complete line a section of ours can hold before its record line. */
+const MACHINE_LINE = /^(?:|- \*\*[A-Z][A-Za-z ]*:\*\*.*|  \d+\. .*|  - (?:error|warning) .*)$/;
+
+/**
+ * Where a torn final section starts in `rest` (the text after the last record), or -1. Torn means: a heading
+ * of ours, then only lines of our own grammar, and no record line: an append cut short by a crash or a full
+ * disk. Anything else (a person's note, even one titled "## Iteration 2 …", a hand-edited record) is kept.
+ */
+export function tornSectionStart(rest: string): number {
+  const lines = rest.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  // The last line is unterminated when the write was cut mid-line: any prefix of any line of ours.
+  const last = lines.length - 1;
+  let heading = -1;
+  for (let i = last; i >= 0; i--) {
+    const line = lines[i]!;
+    const partialHeading = i === last && line.length >= 3 && (['## Iteration ', '## Review of iteration '].some((h) => h.startsWith(line)) || CUT_HEADING.test(line));
+    if (MACHINE_HEADING.test(line) || partialHeading) {
+      heading = i;
+      break;
+    }
+    // A line of ours in the middle of the section; the last one may be cut anywhere (even inside the record line).
+    if (i !== last && !MACHINE_LINE.test(line)) return -1;
+  }
+  if (heading < 0) return -1;
+  // The blank lines before the heading belong to the torn append (a section is `\n\n`-separated).
+  let from = heading;
+  while (from > 0 && lines[from - 1] === '') from--;
+  let offset = 0;
+  for (const l of rest.split('\n').slice(0, from)) offset += l.length + 1;
+  return offset;
+}
 
 /**
  * Records after `afterSeq`, reading only the file's tail unless more is needed. Repairs a torn tail
@@ -118,12 +151,14 @@ export async function logTail(file: string, afterSeq: number, repair = true): Pr
       start = Math.max(0, start - TAIL_BYTES * 4);
       continue;
     }
-    const cutAt = endOfLast < 0 ? (start === 0 ? text.indexOf('\n## ') + 1 : -1) : endOfLast;
+    // With no record at all in the file, the whole file is the text after the last record.
+    const after = endOfLast < 0 ? (start === 0 ? 0 : -1) : endOfLast;
     let repaired = false;
-    if (repair && cutAt > 0) {
-      const rest = buf.subarray(offset + cutAt).toString('utf8');
-      if (TORN.test(rest)) {
-        await truncate(file, start + offset + cutAt);
+    if (repair && after >= 0) {
+      const rest = buf.subarray(offset + after).toString('utf8');
+      const torn = tornSectionStart(rest);
+      if (torn >= 0) {
+        await truncate(file, start + offset + after + Buffer.byteLength(rest.slice(0, torn)));
         repaired = true;
       }
     }

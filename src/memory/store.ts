@@ -177,7 +177,7 @@ export class Memory {
     await this.lessons.refresh(this.seq);
     const from = Math.min(this.patterns.watermark, this.lessons.watermark);
     if (from < this.seq) {
-      const behind = await logTail(this.logFile, from);
+      const behind = await logTail(this.logFile, from, write);
       for (const rec of behind.records) {
         this.patterns.apply(rec);
         this.lessons.apply(rec);

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config.js';
 import { PROVIDERS } from '../config.js';
 import { UsageError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
-import { BuiltinPlanner } from './builtin.js';
+import { WorkerPlanner } from './worker.js';
 import type { Planner } from './types.js';
 
 /** Throws a usage error when the provider needs a key and none is set. */
@@ -15,7 +15,8 @@ export function requireKey(config: ResolvedConfig): void {
 }
 
 export async function createPlanner(config: ResolvedConfig, opts: { modeCachePath?: string } = {}): Promise<Planner> {
-  if (config.provider === 'builtin') return new BuiltinPlanner();
+  // In a worker thread: a long search must never block Ctrl-C (the main thread answers signals meanwhile).
+  if (config.provider === 'builtin') return new WorkerPlanner();
   requireKey(config);
   if (!config.baseUrl || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
   const { default: OpenAI } = await import('openai');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { lintLibrary } from './lint.js';
-import { RULE_KINDS, type ActionDef, type GoalDef, type LintIssue, type ProcedureLibrary, type ProcedureSet, type Rule, type Severity } from './types.js';
+import { OBJECTIVES, RULE_KINDS, type ActionDef, type GoalDef, type LintIssue, type ProcedureLibrary, type ProcedureSet, type Objective, type Rule, type Severity } from './types.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -27,6 +27,12 @@ class FileReader {
 }
 
 class Abort extends Error {}
+
+/** A readable description from an id, for sets converted from models that have none ("deploy-production" → "Deploy production"). */
+export function describeId(id: string): string {
+  const text = id.replace(/[-_.]+/g, ' ').trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 function get(map: YAMLMap, key: string): Node | undefined {
   return map.get(key, true) as Node | undefined;
@@ -83,11 +89,11 @@ function readAction(r: FileReader, node: Node): ActionDef | undefined {
   if (!isMap(node)) return r.error(node, 'each action must be a mapping'), undefined;
   const id = str(r, node, 'id', 'action');
   const where = `action "${id ?? '?'}"`;
-  checkKeys(r, node, ['id', 'description', 'requires', 'provides', 'removes', 'fields', 'role'], where);
+  checkKeys(r, node, ['id', 'description', 'requires', 'provides', 'removes', 'fields', 'role', 'duration', 'cost', 'risk'], where);
   if (!checkId(r, node, id, 'action')) return undefined;
   const action: ActionDef = {
     id,
-    description: str(r, node, 'description', where) ?? '',
+    description: str(r, node, 'description', where, false) ?? describeId(id),
     requires: strList(r, node, 'requires', where),
     provides: strList(r, node, 'provides', where),
     removes: strList(r, node, 'removes', where),
@@ -96,25 +102,86 @@ function readAction(r: FileReader, node: Node): ActionDef | undefined {
   };
   const role = str(r, node, 'role', where, false);
   if (role) action.role = role;
+  readQuality(r, node, action, where);
   if (action.provides.length === 0 && action.removes.length === 0) r.error(node, `${where}: provides no facts and removes none, so it can never help a plan`);
   return action;
+}
+
+const UNIT_MINUTES: Record<string, number> = { m: 1, h: 60, d: 24 * 60, w: 7 * 24 * 60 };
+
+/** `30m`, `4h`, `2d`, `1d 4h` (a day is 24 hours) as minutes; undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const parts = text.trim().toLowerCase().split(/\s+/);
+  let minutes = 0;
+  for (const part of parts) {
+    const m = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(part);
+    if (!m) return undefined;
+    minutes += Number(m[1]) * UNIT_MINUTES[m[2]!]!;
+  }
+  return parts.length > 0 && Number.isFinite(minutes) ? Math.round(minutes) : undefined;
+}
+
+export const RISK_LEVELS: Record<string, number> = { low: 0.05, medium: 0.15, high: 0.35 };
+
+/** Reads an action's optional duration, cost and risk into `action`. */
+function readQuality(r: FileReader, node: YAMLMap, action: ActionDef, where: string): void {
+  const duration = get(node, 'duration');
+  if (duration !== undefined) {
+    const text = isScalar(duration) && (typeof duration.value === 'string' || typeof duration.value === 'number') ? String(duration.value) : '';
+    const minutes = parseDuration(text);
+    if (minutes === undefined) r.error(duration, `${where}: "duration" must be like 30m, 4h, 2d or 1d 4h, got "${text}"`);
+    else action.duration = minutes;
+  }
+  const cost = get(node, 'cost');
+  if (cost !== undefined) {
+    const value = isScalar(cost) ? cost.value : undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) r.error(cost, `${where}: "cost" must be a number of at least 0, got "${String(value ?? '(a list or mapping)')}"`);
+    else action.cost = value;
+  }
+  const risk = get(node, 'risk');
+  if (risk !== undefined) {
+    const value = isScalar(risk) ? risk.value : undefined;
+    const level = typeof value === 'string' ? RISK_LEVELS[value.trim().toLowerCase()] : typeof value === 'number' && value >= 0 && value <= 1 ? value : undefined;
+    if (level === undefined) r.error(risk, `${where}: "risk" must be low, medium, high or a number from 0 to 1, got "${String(value ?? '(a list or mapping)')}"`);
+    else action.risk = level;
+  }
+}
+
+/** A goal's objectives: an ordered, duplicate-free list of makespan, cost, risk, steps. */
+function readObjectives(r: FileReader, node: YAMLMap, where: string): Objective[] | undefined {
+  const listNode = get(node, 'objectives');
+  const items = strList(r, node, 'objectives', where);
+  if (!isSeq(listNode)) return undefined;
+  if (items.length === 0) return r.error(listNode, `${where}: "objectives" must list at least one of ${OBJECTIVES.join(', ')}`), undefined;
+  const out: Objective[] = [];
+  for (const [i, item] of items.entries()) {
+    const at = listNode.items[i];
+    if (!(OBJECTIVES as readonly string[]).includes(item)) return r.error(at, `${where}: unknown objective "${item}" (expected ${OBJECTIVES.join(', ')})`), undefined;
+    if (out.includes(item as Objective)) return r.error(at, `${where}: objective "${item}" is listed twice`), undefined;
+    out.push(item as Objective);
+  }
+  return out;
 }
 
 function readGoal(r: FileReader, node: Node): GoalDef | undefined {
   if (!isMap(node)) return r.error(node, 'each goal must be a mapping'), undefined;
   const id = str(r, node, 'id', 'goal');
   const where = `goal "${id ?? '?'}"`;
-  checkKeys(r, node, ['id', 'description', 'keywords', 'facts', 'initial'], where);
+  checkKeys(r, node, ['id', 'description', 'keywords', 'facts', 'initial', 'objectives'], where);
   if (!checkId(r, node, id, 'goal')) return undefined;
   const goal: GoalDef = {
     id,
-    description: str(r, node, 'description', where) ?? '',
+    description: str(r, node, 'description', where, false) ?? describeId(id),
     keywords: strList(r, node, 'keywords', where),
     facts: strList(r, node, 'facts', where),
     source: { file: r.file, line: r.line(node) },
   };
   if (goal.facts.length === 0) r.error(node, `${where}: "facts" must list at least one goal fact`);
   if (get(node, 'initial') !== undefined) goal.initial = strList(r, node, 'initial', where);
+  if (get(node, 'objectives') !== undefined) {
+    const objectives = readObjectives(r, node, where);
+    if (objectives) goal.objectives = objectives;
+  }
   return goal;
 }
 
@@ -125,6 +192,8 @@ const RULE_FIELDS: Record<string, string[]> = {
   segregation: ['actions'],
   'max-steps': ['max'],
   'required-fields': ['fields', 'actions'],
+  'immediately-after': ['action', 'after'],
+  owner: ['action', 'owner'],
 };
 
 function readRule(r: FileReader, node: Node): Rule | undefined {
@@ -153,6 +222,16 @@ function readRule(r: FileReader, node: Node): Rule | undefined {
     case 'forbidden': {
       const action = str(r, node, 'action', where);
       return action ? { ...base, kind, action } : undefined;
+    }
+    case 'immediately-after': {
+      const action = str(r, node, 'action', where);
+      const after = str(r, node, 'after', where);
+      return action && after ? { ...base, kind, action, after } : undefined;
+    }
+    case 'owner': {
+      const action = str(r, node, 'action', where);
+      const owner = str(r, node, 'owner', where);
+      return action && owner ? { ...base, kind, action, owner } : undefined;
     }
     case 'segregation': {
       const actions = strList(r, node, 'actions', where);

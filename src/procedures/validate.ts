@@ -42,17 +42,34 @@ function stepsOf(plan: Plan, id: string): number[] {
   return out;
 }
 
-function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: string[], findings: Finding[], covered: Set<string>): Set<string> {
+interface Simulation {
+  state: Set<string>;
+  /** 1-based step at which the plan failed to execute (VAL stops there), when it did. */
+  stoppedAt?: number;
+}
+
+/**
+ * Applies steps in order, as VAL does: the first step that cannot run (unknown action or unmet precondition) ends
+ * execution; its effects and every later step's are never applied, so no later precondition or the goal is judged
+ * from a state the plan never reaches. Checks that need no state (action names, fields) still cover every step.
+ */
+function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: string[], findings: Finding[], covered: Set<string>): Simulation {
   const actions = new Map(set.actions.map((a) => [a.id, a]));
   const state = new Set(initial);
+  let stoppedAt: number | undefined;
   plan.steps.forEach((step, i) => {
     const n = i + 1;
     const action = actions.get(step.action);
     if (!action) {
       const guess = closest(set, step.action);
       findings.push({ severity: 'error', rule: 'unknown-action', step: n, message: `step ${n}: "${step.action}" is not an action of ${set.id}`, fix: guess ? `did you mean "${guess}"?` : `use one of: ${set.actions.map((a) => a.id).join(', ')}` });
+      stoppedAt ??= n;
       return;
     }
+    for (const field of action.fields) {
+      if (!filled(step[field]) && !covered.has(`${n}:${field}`)) findings.push({ severity: 'error', rule: 'missing-field', step: n, message: `step ${n}: ${action.id} must fill "${field}"`, fix: `set ${field} on step ${n}` });
+    }
+    if (stoppedAt !== undefined) return;
     const missing = action.requires.filter((f) => !state.has(f));
     for (const fact of missing) {
       const provider = providersOf(set, fact)[0];
@@ -64,19 +81,21 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
         fix: provider ? `${action.id} needs \`${fact}\`: add ${provider.id} before step ${n}` : `nothing provides \`${fact}\``,
       });
     }
-    for (const field of action.fields) {
-      if (!filled(step[field]) && !covered.has(`${n}:${field}`)) findings.push({ severity: 'error', rule: 'missing-field', step: n, message: `step ${n}: ${action.id} must fill "${field}"`, fix: `set ${field} on step ${n}` });
+    if (missing.length > 0) {
+      stoppedAt = n;
+      return;
     }
     // STRIPS: delete effects first, then add effects (an action that removes and adds a fact keeps it).
     for (const f of action.removes) state.delete(f);
     for (const f of action.provides) state.add(f);
   });
+  if (stoppedAt !== undefined) return { state, stoppedAt };
   const unmet = goalFacts.filter((f) => !state.has(f));
   if (unmet.length > 0) {
     const adds = [...new Set(unmet.map((f) => providersOf(set, f)[0]?.id).filter((x): x is string => !!x))];
     findings.push({ severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix: adds.length ? `add ${adds.join(', ')} (and what they need) at the end` : `no action provides ${list(unmet)}` });
   }
-  return state;
+  return { state };
 }
 
 function checkRule(rule: Rule, plan: Plan): Finding[] {
@@ -136,7 +155,7 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
 export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
   const { set, goal } = target;
   const findings: Finding[] = [];
-  if (plan.steps.length === 0) findings.push({ severity: 'error', rule: 'empty', message: 'the plan has no steps', fix: 'add steps' });
+  // No "empty plan" finding: as in STRIPS and VAL, no steps is valid exactly when the start already meets the goal.
   // A field both the action and a required-fields rule ask for is reported once, under the rule.
   const ruleFindings = set.rules.flatMap((rule) => checkRule(rule, plan));
   const covered = new Set<string>();
@@ -144,10 +163,12 @@ export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
     if (rule.kind !== 'required-fields') continue;
     plan.steps.forEach((s, i) => (!rule.actions || rule.actions.includes(s.action)) && rule.fields.forEach((f) => covered.add(`${i + 1}:${f}`)));
   }
-  const state = simulate(plan, set, goal.initial ?? set.initial, goal.facts, findings, covered);
+  const { state, stoppedAt } = simulate(plan, set, goal.initial ?? set.initial, goal.facts, findings, covered);
   findings.push(...ruleFindings);
   findings.sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity));
-  return { valid: !findings.some((f) => f.severity === 'error'), procedure: set.id, goal: goal.id, findings, finalFacts: [...state].sort() };
+  const result: ValidationResult = { valid: !findings.some((f) => f.severity === 'error'), procedure: set.id, goal: goal.id, findings, finalFacts: [...state].sort() };
+  if (stoppedAt !== undefined) result.stoppedAt = stoppedAt;
+  return result;
 }
 
 export function countFindings(result: ValidationResult): { errors: number; warnings: number } {

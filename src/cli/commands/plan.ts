@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
 import { Memory } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
-import { findTarget, matchGoal } from '../../procedures/target.js';
+import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
@@ -46,7 +47,16 @@ export function registerPlan(program: Command, cli: Cli): void {
     }
     if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
     if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
-    const target = opts.procedure ? findTarget(library, opts.procedure) : matchGoal(library, goal);
+    // A weak, close or absent match is never taken silently: a person confirms it, an unattended run refuses (exit 2).
+    const ask = config.unattended ? undefined : (await import('../ask-target.js')).terminalAskTarget({ input: cli.io.stdin, output: config.json ? cli.io.stderr : cli.promptOutput });
+    const resolved = opts.procedure ? { kind: 'target' as const, target: findTarget(library, opts.procedure), reason: 'named with --procedure' } : await resolveTarget(library, goal, ask);
+    if (resolved.kind === 'new') {
+      cli.out(`Draft procedures for this goal with: jupiter procedures new ${JSON.stringify(goal)}`);
+      return;
+    }
+    const target = resolved.target;
+    const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
+    (config.json ? cli.io.stderr : cli.io.stdout).write(chosen);
     const memory = await Memory.open(config.memoryDir);
     const now = new Date();
     const settings = {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { readPlanFile } from '../../core/plan-io.js';
 import { loadProcedures } from '../../procedures/load.js';
-import { findTarget, matchGoal } from '../../procedures/target.js';
+import { findTarget, rankGoals, strongMatch, targetName } from '../../procedures/target.js';
 import { validatePlan } from '../../procedures/validate.js';
 import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
 import type { Plan } from '../../core/plan.js';
@@ -15,11 +15,12 @@ import { renderValidation } from '../render-validation.js';
 function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefined): PlanTarget {
   if (spec) return findTarget(library, spec);
   if (plan.procedure) return findTarget(library, plan.goal ? `${plan.procedure}/${plan.goal}` : plan.procedure);
-  try {
-    return matchGoal(library, `${plan.title} ${plan.summary}`);
-  } catch {
-    throw new UsageError('cannot tell which procedure this plan follows: add `procedure:` (and `goal:`) to the plan, or pass --procedure <set>[/<goal>]');
-  }
+  // Only a clear match is used: validating against a guessed procedure would report a verdict nobody asked for.
+  const matched = strongMatch(library, plan.title) ?? strongMatch(library, `${plan.title} ${plan.summary}`);
+  if (matched) return matched;
+  const candidates = rankGoals(library, plan.title).candidates.slice(0, 3).map(targetName);
+  const hint = candidates.length ? ` (closest: ${candidates.join(', ')})` : '';
+  throw new UsageError(`cannot tell which procedure this plan follows${hint}: add \`procedure:\` (and \`goal:\`) to the plan, or pass --procedure <set>[/<goal>]`);
 }
 
 export function registerValidate(program: Command, cli: Cli): void {

@@ -1,0 +1,197 @@
+// Every valid plan is a schedule: a partial order (causal links, threats, ordering rules) with one step at a time per owner.
+import type { Plan } from '../core/plan.js';
+import type { PlanTarget } from './types.js';
+
+export interface ScheduledStep {
+  /** 1-based step number in the plan. */
+  step: number;
+  action: string;
+  /** The resource the step occupies: its owner (lower-cased), else its action's role. */
+  owner: string;
+  /** Minutes from the plan's start. */
+  start: number;
+  end: number;
+}
+
+export interface Schedule {
+  steps: ScheduledStep[];
+  /** Minutes from the first start to the last end: the critical path, resource waits included. */
+  makespan: number;
+}
+
+/** What the schedule needs to know about an action, with facts numbered. */
+interface ActionModel {
+  pre: number[];
+  add: number[];
+  del: number[];
+  duration: number;
+}
+
+/** The procedure compiled for scheduling: numbered facts and the ordering rules each action takes part in. */
+export class ScheduleModel {
+  readonly facts = new Map<string, number>();
+  readonly actions = new Map<string, ActionModel>();
+  /** Ordering rules (index into `ordering`) in which an action is `after` / `before`. */
+  readonly afterOf = new Map<string, number[]>();
+  readonly beforeOf = new Map<string, number[]>();
+  readonly ordering: { before: string; after: string }[] = [];
+  /** For an action, the actions it must immediately follow (immediately-after rules). */
+  readonly immediately = new Map<string, Set<string>>();
+
+  constructor(target: PlanTarget) {
+    const fact = (f: string) => this.facts.get(f) ?? (this.facts.set(f, this.facts.size), this.facts.size - 1);
+    for (const a of target.set.actions) {
+      this.actions.set(a.id, { pre: a.requires.map(fact), add: a.provides.map(fact), del: a.removes.map(fact), duration: a.duration ?? 0 });
+    }
+    for (const r of target.set.rules) {
+      if (r.kind === 'ordering') {
+        const i = this.ordering.push({ before: r.before, after: r.after }) - 1;
+        this.afterOf.set(r.after, [...(this.afterOf.get(r.after) ?? []), i]);
+        this.beforeOf.set(r.before, [...(this.beforeOf.get(r.before) ?? []), i]);
+      } else if (r.kind === 'immediately-after') {
+        this.immediately.set(r.action, new Set([...(this.immediately.get(r.action) ?? []), r.after]));
+      }
+    }
+  }
+}
+
+/**
+ * Builds a schedule one step at a time, in plan order. A step starts when every earlier step it depends on has
+ * ended: the latest earlier provider of each fact it needs (causal link), earlier steps that remove a fact it needs
+ * or adds (threats), earlier steps that need or add a fact it removes, the first earlier step an ordering rule puts
+ * before it, the step it must immediately follow, and the owner's previous step. Every start depends only on
+ * earlier steps, so appending never moves an earlier step and the makespan never shrinks: the optimiser relies on
+ * both. Its times are also what two partial plans are compared on (`dominates`).
+ */
+export class ScheduleBuilder {
+  private addLatest: Float64Array;
+  private addMax: Float64Array;
+  private use: Float64Array;
+  private del: Float64Array;
+  private firstBefore: Float64Array;
+  private owners: Map<string, number>;
+  private lastAction: string | undefined;
+  private lastEnd = 0;
+  makespan = 0;
+
+  constructor(private readonly model: ScheduleModel, from?: ScheduleBuilder) {
+    const n = model.facts.size;
+    this.addLatest = from ? from.addLatest.slice() : new Float64Array(n);
+    this.addMax = from ? from.addMax.slice() : new Float64Array(n);
+    this.use = from ? from.use.slice() : new Float64Array(n);
+    this.del = from ? from.del.slice() : new Float64Array(n);
+    this.firstBefore = from ? from.firstBefore.slice() : new Float64Array(model.ordering.length).fill(-1);
+    this.owners = new Map(from?.owners ?? []);
+    if (from) {
+      this.lastAction = from.lastAction;
+      this.lastEnd = from.lastEnd;
+      this.makespan = from.makespan;
+    }
+  }
+
+  clone(): ScheduleBuilder {
+    return new ScheduleBuilder(this.model, this);
+  }
+
+  /** When a step of `action` owned by `owner` would start, were it appended now. */
+  startOf(action: string, owner: string): number {
+    const a = this.model.actions.get(action);
+    let start = this.owners.get(owner) ?? 0;
+    if (a) {
+      for (const f of a.pre) start = Math.max(start, this.addLatest[f]!, this.del[f]!);
+      for (const f of a.add) start = Math.max(start, this.del[f]!);
+      for (const f of a.del) start = Math.max(start, this.use[f]!, this.addMax[f]!);
+    }
+    for (const r of this.model.afterOf.get(action) ?? []) start = Math.max(start, this.firstBefore[r]!);
+    if (this.lastAction !== undefined && this.model.immediately.get(action)?.has(this.lastAction)) start = Math.max(start, this.lastEnd);
+    return start;
+  }
+
+  /** Appends a step and returns its start and end. */
+  append(action: string, owner: string): { start: number; end: number } {
+    const a = this.model.actions.get(action);
+    const start = this.startOf(action, owner);
+    const end = start + (a?.duration ?? 0);
+    if (a) {
+      for (const f of a.pre) this.use[f] = Math.max(this.use[f]!, end);
+      for (const f of a.del) this.del[f] = Math.max(this.del[f]!, end);
+      for (const f of a.add) {
+        this.addLatest[f] = end;
+        this.addMax[f] = Math.max(this.addMax[f]!, end);
+      }
+    }
+    for (const r of this.model.beforeOf.get(action) ?? []) if (this.firstBefore[r]! < 0) this.firstBefore[r] = end;
+    this.owners.set(owner, end);
+    this.lastAction = action;
+    this.lastEnd = end;
+    this.makespan = Math.max(this.makespan, end);
+    return { start, end };
+  }
+
+  /**
+   * Whether every later step would start no later after this prefix than after `other` (same facts and rule
+   * bookkeeping assumed): every time this builder tracks is at most the other's. Unset first-before times count
+   * as "not yet" and must match.
+   */
+  dominates(other: ScheduleBuilder): boolean {
+    if (this.makespan > other.makespan || this.lastAction !== other.lastAction || this.lastEnd > other.lastEnd) return false;
+    const le = (x: Float64Array, y: Float64Array) => x.every((v, i) => v <= y[i]!);
+    if (!le(this.addLatest, other.addLatest) || !le(this.addMax, other.addMax) || !le(this.use, other.use) || !le(this.del, other.del)) return false;
+    if (!this.firstBefore.every((v, i) => (v < 0) === (other.firstBefore[i]! < 0) && v <= other.firstBefore[i]!)) return false;
+    for (const [owner, t] of this.owners) if (t > (other.owners.get(owner) ?? 0)) return false;
+    return true;
+  }
+
+  /** The earliest time a fact added so far became available to a later step (0 for facts no step added). */
+  availability(fact: number): number {
+    return Math.max(this.addLatest[fact] ?? 0, this.del[fact] ?? 0);
+  }
+
+  /** When `owner` is next free. */
+  ownerFree(owner: string): number {
+    return this.owners.get(owner) ?? 0;
+  }
+}
+
+/** The resource a step occupies: its owner, else its action's role, else the step alone. */
+export function resourceOf(owner: unknown, role: string | undefined, step: number): string {
+  const text = typeof owner === 'string' || typeof owner === 'number' ? String(owner).trim().toLowerCase() : '';
+  return text || role?.toLowerCase() || `\u0000step ${step}`;
+}
+
+export function schedulePlan(plan: Plan, target: PlanTarget): Schedule {
+  const model = new ScheduleModel(target);
+  const roles = new Map(target.set.actions.map((a) => [a.id, a.role]));
+  const builder = new ScheduleBuilder(model);
+  const steps = plan.steps.map((s, i): ScheduledStep => {
+    const owner = resourceOf(s.owner, roles.get(s.action), i + 1);
+    return { step: i + 1, action: s.action, owner, ...builder.append(s.action, owner) };
+  });
+  return { steps, makespan: builder.makespan };
+}
+
+/** `2d 6h`, `1h 30m`, `45m`, `0m` (a day is 24 hours). */
+export function formatDuration(minutes: number): string {
+  const total = Math.max(0, Math.round(minutes));
+  const d = Math.floor(total / 1440);
+  const h = Math.floor((total % 1440) / 60);
+  const m = total % 60;
+  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : '0m';
+}
+
+/** One text line per step: number, action, a bar `width` characters wide over the makespan, start and end. */
+export function ganttLines(schedule: Schedule, width: number): string[] {
+  const cols = Math.max(1, Math.floor(width));
+  const name = Math.max(0, ...schedule.steps.map((s) => s.action.length));
+  const span = schedule.makespan;
+  return schedule.steps.map((s) => {
+    let from = span > 0 ? Math.floor((s.start / span) * cols) : 0;
+    let to = span > 0 ? Math.ceil((s.end / span) * cols) : 0;
+    if (s.end > s.start && to <= from) to = from + 1;
+    from = Math.min(from, cols);
+    to = Math.min(Math.max(to, from), cols);
+    const bar = '·'.repeat(from) + '█'.repeat(to - from) + '·'.repeat(cols - to);
+    return `${String(s.step).padStart(3)} ${s.action.padEnd(name)}  ${bar}  +${formatDuration(s.start)} → +${formatDuration(s.end)}`;
+  });
+}
