@@ -8,7 +8,7 @@ describe('jupiter --help', () => {
   it('lists every command of the CLI contract', () => {
     const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const c of ['plan', 'resume', 'sessions', 'summary', 'validate', 'procedures', 'init', 'doctor']) {
+    for (const c of ['plan', 'resume', 'sessions', 'summary', 'validate', 'procedures', 'init', 'doctor', 'unlock']) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
     }
   });

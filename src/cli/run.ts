@@ -10,6 +10,7 @@ import { registerProcedures } from './commands/procedures.js';
 import { registerResume } from './commands/resume.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerSummary } from './commands/summary.js';
+import { registerUnlock } from './commands/unlock.js';
 import { registerValidate } from './commands/validate.js';
 import { type Cli, type CliIo, makeCli, processIo } from './io.js';
 
@@ -26,7 +27,7 @@ export function buildProgram(cli: Cli): Command {
       outputError: (str, write) => write(`jupiter: ${safeText(redactSecrets(str.replace(/^error: /, '').trim()), true)} (run \`jupiter --help\` for usage)\n`),
     })
     .exitOverride();
-  for (const register of [registerPlan, registerResume, registerSessions, registerSummary, registerValidate, registerProcedures, registerInit, registerDoctor]) {
+  for (const register of [registerPlan, registerResume, registerSessions, registerSummary, registerValidate, registerProcedures, registerInit, registerDoctor, registerUnlock]) {
     register(program, cli);
   }
   for (const c of program.commands) c.exitOverride();

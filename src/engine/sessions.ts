@@ -6,8 +6,8 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
 import { InputError, LockedError, UsageError } from '../core/errors.js';
-import { isProcessAlive, writeFileAtomic } from '../core/fs/atomic.js';
-import { acquireLock, type Lock } from '../core/fs/lock.js';
+import { writeFileAtomic } from '../core/fs/atomic.js';
+import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
 import { PROVIDERS } from '../config.js';
@@ -168,9 +168,9 @@ export class SessionStore {
 
   /** Holds the session for this process; a second process gets a clear message instead of a corrupted file. */
   async lock(id: string): Promise<Lock> {
-    const lock = await acquireLock(path.join(this.dir, `${checkSessionId(id)}.lock`), `session ${id}`, (h) => {
-      const where = h.host === (process.env.HOSTNAME ?? h.host) ? `process ${h.pid}` : `process ${h.pid} on ${h.host}`;
-      return `session ${id} is already running (${where}, since ${h.since}): wait for it to finish or stop it first`;
+    const lock = await acquireLock(this.lockFile(id), `session ${id}`, (h) => {
+      const where = h.host === os.hostname() ? `process ${h.pid}` : `process ${h.pid} on ${h.host}, which cannot be checked from here`;
+      return `session ${id} is already running (${where}, since ${h.since}): wait for it to finish or stop it first; if it is not running, \`jupiter unlock ${id}\` breaks the lock`;
     }).catch((err: unknown) => {
       if (err instanceof LockedError) throw err;
       throw new InputError(`cannot lock session: ${(err as Error).message}`, { file: this.file(id) });
@@ -179,18 +179,22 @@ export class SessionStore {
     return lock;
   }
 
+  lockFile(id: string): string {
+    return path.join(this.dir, `${checkSessionId(id)}.lock`);
+  }
+
   /**
    * A `plan` killed after locking its new session but before first saving it leaves `<id>.lock` with no
    * `<id>.yaml`: nothing can resume that session, so nothing would ever take the lock over. Remove such locks
-   * once their holder is dead.
+   * once their holder is gone.
    */
   private async removeOrphanLocks(): Promise<void> {
     for (const name of await readdir(this.dir)) {
       if (!name.endsWith('.lock')) continue;
       const base = path.join(this.dir, name.slice(0, -5));
       if (await stat(`${base}.yaml`).then(() => true, () => false)) continue;
-      const holder = await readFile(`${base}.lock`, 'utf8').then((t) => JSON.parse(t) as { pid?: unknown; host?: unknown }, () => null);
-      if (holder && (holder.host !== os.hostname() || typeof holder.pid !== 'number' || holder.pid === process.pid || isProcessAlive(holder.pid))) continue;
+      const holder = await readLockInfo(`${base}.lock`);
+      if (holder === 'gone' || staleReason(holder) === null) continue;
       await rm(`${base}.lock`, { force: true });
     }
   }

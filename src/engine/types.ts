@@ -97,6 +97,8 @@ export interface FeedbackReading {
   lines: string[];
   /** Who read it: the deterministic reader or the configured model. */
   by: 'rules' | 'model';
+  /** Set when a configured model could not read it and the deterministic reader did (why, in one line). */
+  fallback?: string;
 }
 
 export type ReadingDecision =

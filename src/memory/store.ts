@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toYaml } from '../core/fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
-import { withLock } from '../core/fs/lock.js';
+import { withLock, type WaitOptions } from '../core/fs/lock.js';
 import type { Finding, Plan } from '../core/plan.js';
 import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
@@ -117,6 +117,13 @@ export class Memory {
   readonly patterns: DerivedFile;
   readonly lessons: DerivedFile;
 
+  /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
+  onLockWait: ((message: string) => void) | undefined;
+
+  private waitOptions(): WaitOptions {
+    return this.onLockWait ? { onWait: this.onLockWait } : {};
+  }
+
   private constructor(readonly dir: string) {
     this.patterns = new DerivedFile(path.join(dir, FILES.patterns), 'pattern');
     this.lessons = new DerivedFile(path.join(dir, FILES.lessons), 'lesson');
@@ -136,8 +143,9 @@ export class Memory {
   }
 
   /** Opens (creating when asked) the memory folder and repairs whatever a crash left behind. */
-  static async open(dir: string, opts: { create?: boolean } = {}): Promise<Memory> {
+  static async open(dir: string, opts: { create?: boolean; onLockWait?: (message: string) => void } = {}): Promise<Memory> {
     const memory = new Memory(path.resolve(dir));
+    memory.onLockWait = opts.onLockWait;
     if (opts.create !== false) {
       await mkdir(path.join(memory.dir, FILES.internal), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.sessions), { recursive: true });
@@ -152,7 +160,7 @@ export class Memory {
         const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
         for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
         await memory.sync(true);
-      }));
+      }, memory.waitOptions()));
     } else {
       await memory.sync(false);
     }
@@ -217,7 +225,7 @@ export class Memory {
       await this.lessons.write(this.seq);
       this.known = await this.sizes();
       return rec;
-    }));
+    }, this.waitOptions()));
   }
 
   async commitIteration(rec: IterationRecord, extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {}): Promise<LogRecord> {

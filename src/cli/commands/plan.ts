@@ -11,6 +11,7 @@ import { findTarget, resolveTarget, targetName } from '../../procedures/target.j
 import type { FlagValues } from '../../config.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
+import { lockWaitNotice } from '../lock-notice.js';
 
 type PlanFlags = FlagValues & { procedure?: string };
 
@@ -57,7 +58,7 @@ export function registerPlan(program: Command, cli: Cli): void {
     const target = resolved.target;
     const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
     (config.json ? cli.io.stderr : cli.io.stdout).write(chosen);
-    const memory = await Memory.open(config.memoryDir);
+    const memory = await Memory.open(config.memoryDir, { onLockWait: lockWaitNotice(cli) });
     const now = new Date();
     const settings = {
       iterations: config.iterations,

@@ -10,6 +10,7 @@ import { findTarget } from '../../procedures/target.js';
 import type { Cli } from '../io.js';
 import { withConfig, withJson, withMemory } from '../options.js';
 import { withRunOptions } from './plan.js';
+import { lockWaitNotice } from '../lock-notice.js';
 
 interface ResumeFlags {
   memory?: string;
@@ -66,7 +67,7 @@ export function registerResume(program: Command, cli: Cli): void {
       if (!(err instanceof UsageError)) throw err;
       throw new InputError(`session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`, { file: store.file(state.id) });
     }
-    const memory = await Memory.open(config.memoryDir);
+    const memory = await Memory.open(config.memoryDir, { onLockWait: lockWaitNotice(cli) });
     return runFromCli(cli, { config, state, target, memory });
   }));
 }

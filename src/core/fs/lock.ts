@@ -1,13 +1,11 @@
 // Exclusive lock files: one process holds a session (or a shared file) at a time; a dead holder's lock is taken over.
 import fsSync, { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from './atomic.js';
+import { holderGone, selfIdentity, type Gone, type OwnerIdentity } from './owner.js';
 import { LockedError } from '../errors.js';
 
-export interface LockInfo {
-  pid: number;
-  host: string;
+export interface LockInfo extends OwnerIdentity {
   since: string;
   purpose: string;
 }
@@ -18,20 +16,26 @@ export interface Lock {
 }
 
 /** The holder's details; `null` for an unreadable lock file (debris), `'gone'` when it was just released. */
-async function readInfo(file: string): Promise<LockInfo | null | 'gone'> {
+export async function readLockInfo(file: string): Promise<LockInfo | null | 'gone'> {
   try {
     const info = JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo;
-    return typeof info.pid === 'number' ? info : null;
+    return typeof info.pid === 'number' && Number.isInteger(info.pid) && typeof info.host === 'string' ? info : null;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : null;
   }
 }
 
-function isStale(info: LockInfo | null): boolean {
-  // A lock file we cannot read was cut short by a crash mid-write: stale.
-  if (!info) return true;
-  if (info.host !== os.hostname()) return false; // cannot check another machine's processes
-  return info.pid !== process.pid && !isProcessAlive(info.pid);
+/** Why a lock's holder no longer holds it (`unreadable`: a crash cut the file short), or null while it may. */
+export function staleReason(info: LockInfo | null): Gone | 'unreadable' | null {
+  if (!info) return 'unreadable';
+  return holderGone(info);
+}
+
+const isStale = (info: LockInfo | null) => staleReason(info) !== null;
+
+/** "process 123 on host h since … (purpose)", for messages. */
+export function describeHolder(h: LockInfo): string {
+  return `process ${h.pid} on ${h.host} since ${h.since} (${h.purpose})`;
 }
 
 const DEBRIS = /\.lock\.(?:(\d+)\.[a-z0-9]+\.new|stale\.(\d+))$/;
@@ -57,7 +61,7 @@ const prepared = new Set<string>();
 /** Try once to take `file`; throws LockedError naming the holder when a live process holds it. */
 export async function acquireLock(file: string, purpose: string, describe?: (info: LockInfo) => string): Promise<Lock> {
   if (!prepared.has(file)) await fs.mkdir(path.dirname(file), { recursive: true });
-  const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), purpose };
+  const info: LockInfo = { ...selfIdentity(), since: new Date().toISOString(), purpose };
   let vanished = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     // Write the holder's details first, then link them into place: the lock file never exists half-written,
@@ -74,7 +78,7 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
       return makeLock(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const read = await readInfo(file);
+      const read = await readLockInfo(file);
       // Released between our link and our read: simply try again (never treat a vanished lock as stale).
       if (read === 'gone' && vanished++ < 100) {
         attempt--;
@@ -82,12 +86,12 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
       }
       const holder = read === 'gone' ? null : read;
       if (!isStale(holder)) {
-        throw new LockedError(describe && holder ? describe(holder) : `${file} is locked by process ${holder?.pid} on ${holder?.host} since ${holder?.since} (${holder?.purpose})`);
+        throw new LockedError(describe && holder ? describe(holder) : `${file} is locked by ${holder ? describeHolder(holder) : 'another process'}`);
       }
       // Take over a dead holder's lock: rename is atomic, so only one contender wins the removal.
       const grave = `${file}.stale.${process.pid}`;
       if (await fs.rename(file, grave).then(() => true, () => false)) {
-        const movedInfo = await readInfo(grave);
+        const movedInfo = await readLockInfo(grave);
         const moved = movedInfo === 'gone' ? null : movedInfo;
         // Lost a race and moved a live contender's fresh lock: put it back.
         if (moved && (!holder || moved.pid !== holder.pid || moved.since !== holder.since)) await fs.link(grave, file).catch(() => undefined);
@@ -100,16 +104,30 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
   throw new LockedError(`could not take the lock ${file}`);
 }
 
+export interface WaitOptions {
+  timeoutMs?: number;
+  /** Called once when the wait has lasted `noticeMs` (default 1 s): a person should see why nothing happens. */
+  onWait?: (message: string) => void;
+  noticeMs?: number;
+}
+
 /** Wait for a short-held lock (a shared file's read-modify-write), polling with backoff. */
-export async function withLock<T>(file: string, purpose: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+export async function withLock<T>(file: string, purpose: string, fn: () => Promise<T>, opts: WaitOptions = {}): Promise<T> {
+  const started = Date.now();
+  const deadline = started + (opts.timeoutMs ?? 30_000);
+  let noticed = false;
   let delay = 5;
   for (;;) {
     let lock: Lock;
     try {
       lock = await acquireLock(file, purpose);
     } catch (err) {
-      if (!(err instanceof LockedError) || Date.now() > deadline) throw err;
+      if (!(err instanceof LockedError)) throw err;
+      if (Date.now() > deadline) throw new LockedError(`${err.message}; waited ${Math.round((Date.now() - started) / 1000)} s. If no jupiter is using this folder, \`jupiter unlock\` breaks the lock`);
+      if (!noticed && opts.onWait && Date.now() - started >= (opts.noticeMs ?? 1000)) {
+        noticed = true;
+        opts.onWait(`waiting for ${err.message.replace(/^.*? is locked by /, '')} to release ${file}`);
+      }
       await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
       // Short waits: commits hold this lock for a few milliseconds, and a long sleep lets one writer starve another.
       delay = Math.min(delay * 2, 25);
@@ -130,7 +148,7 @@ function makeLock(file: string): Lock {
     async release() {
       if (released) return;
       released = true;
-      const holder = await readInfo(file);
+      const holder = await readLockInfo(file);
       if (holder && holder !== 'gone' && holder.pid === process.pid) await fs.rm(file, { force: true });
     },
   };
