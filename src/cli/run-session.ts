@@ -2,20 +2,16 @@
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
 import os from 'node:os';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
-import { reconcile } from '../engine/reconcile.js';
+import { catchUp } from '../engine/catch-up.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { Memory, FILES } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
-import { toPlan } from '../core/plan-io.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
-import { validatePlan } from '../procedures/validate.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
 import { plural } from './format.js';
@@ -23,6 +19,8 @@ import type { Cli, StopSignal } from './io.js';
 import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
+import { runReport } from './run-report.js';
+import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */
 const unattendedReviewer: Reviewer = {
@@ -43,26 +41,6 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 export function requireTerminalOrUnattended(cli: Cli, unattended: boolean): void {
   if (!unattended && !cli.io.stdin.isTTY) {
     throw new UsageError('no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts');
-  }
-}
-
-/** Brings a session file up to date with the log (the truth): a crash after a commit loses and repeats nothing. */
-export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
-  const r = reconcile(await memory.records(), state.id);
-  if (r.lastIteration === 0 && state.progress.completed === 0) return;
-  state.progress = r.progress;
-  state.usage = r.usage;
-  state.pendingFeedback = r.pendingFeedback;
-  if (r.last) {
-    try {
-      const plan = toPlan(parse(await readFile(memory.planFile(state.id, r.last.iteration), 'utf8')));
-      if (typeof plan !== 'string') {
-        state.currentPlan = plan;
-        state.currentValidation = validatePlan(plan, target);
-      }
-    } catch {
-      // No plan file (the iteration errored before proposing one): keep the last known plan.
-    }
   }
 }
 
@@ -128,6 +106,10 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
   switch (result.exit) {
     case 'completed':
       return ExitCode.ok;
+    case 'converged':
+    case 'patience':
+      if (!json) cli.out(`Ended early: ${safeText(result.message ?? result.exit, true)}.`);
+      return ExitCode.ok;
     case 'stopped':
       if (!json) cli.out(`Memory is up to date; ${hint}.`);
       return ExitCode.ok;
@@ -157,6 +139,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory }: Ru
     for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
     render.pause();
+    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
     return closing(cli, result, state.id, config.json, signals.stoppedBy());
   } catch (err) {
     if (err instanceof JupiterError) throw err;
