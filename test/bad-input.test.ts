@@ -322,7 +322,17 @@ describe('files that are not plans, for validate', () => {
   it('a missing plan file: exit 2 naming it', async () => {
     const cwd = tempDir('jupiter-bad-plan-');
     const r = await runCli(['validate', path.join(cwd, 'nope.yaml'), '--procedures', SHIPPED], { cwd });
-    expect(oneLineError(r)).toContain('nope.yaml');
+    expect(oneLineError(r)).toMatch(/nope\.yaml: cannot read plan: no such file$/);
+  });
+
+  it('an empty or comment-only plan file says so, in words', async () => {
+    const cwd = tempDir('jupiter-bad-plan-');
+    for (const [name, content, said] of [['empty.yaml', '', /empty\.yaml: the file is empty: expected a plan/], ['blank.yaml', '\n# nothing yet\n', /blank\.yaml: holds no plan/]] as const) {
+      writeFileSync(path.join(cwd, name), content);
+      const line = oneLineError(await runCli(['validate', path.join(cwd, name), '--procedures', SHIPPED], { cwd }));
+      expect(line).toMatch(said);
+      expect(line).not.toMatch(/got object|ENOENT|procedure this plan follows/);
+    }
   });
 });
 

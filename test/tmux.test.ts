@@ -2,8 +2,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, SHIPPED, tempDir } from './support/cli.js';
+import { BIN, ROOT, SHIPPED, tempDir } from './support/cli.js';
+import { fakeServers, type Reply } from './support/fake-openai.js';
+
+const { serve } = fakeServers();
+/** The same valid plan every time: the run never converges, so every checkpoint is reached. */
+const SAME_PLAN: Reply = { content: JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8'))), usage: { prompt_tokens: 100, completion_tokens: 50 } };
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-e2e-${process.pid}`;
@@ -31,7 +37,9 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
 
   it('continue, reject with a reason, then stop, by keystroke', async () => {
     const cwd = tempDir('jupiter-tmux-');
-    const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 6 -c 2 --procedures ${SHIPPED}; echo "EXIT=$?"`;
+    const server = await serve(() => SAME_PLAN);
+    const model = `--provider custom --base-url ${server.url} --model test-model --patience 0`;
+    const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 6 -c 2 ${model} --procedures ${SHIPPED}; echo "EXIT=$?"`;
     tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '50', 'bash', '--norc', '--noprofile');
     tmux('set-option', '-t', session, 'history-limit', '5000');
     tmux('send-keys', '-t', session, '-l', cmd);
@@ -55,6 +63,8 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
     tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter'); // Stop
 
     const final = await until(/EXIT=\d+/);
+    // NO_COLOR in a real terminal: no colour codes on screen (capture -e keeps them when there are any).
+    expect(tmux('capture-pane', '-p', '-e', '-t', session, '-S', '-200')).not.toMatch(/\x1b\[(3\d|9\d)(;\d+)*m/);
     expect(final).toMatch(/EXIT=0/);
     expect(final).toContain('Session stopped after 6 iterations.');
     expect(final).toMatch(/Memory is up to date; resume with `jupiter resume \S+`\./);

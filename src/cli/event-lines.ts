@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
 import type { EngineEvent, ScoreChange } from '../engine/types.js';
-import type { Score } from '../procedures/quality.js';
+import { describeChange } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import { duration, plural, progressLine, usageLine } from './format.js';
 
@@ -21,15 +21,10 @@ export function contextText(e: Event<'recalled'>): string {
   return `context ${k(e.tokens)}/${k(e.budget)} tokens · ${e.items} of ${plural(e.total, 'item')}`;
 }
 
-/** How a score changed on the first objective that differs: `▲ makespan 200 → 150`. */
+/** How a score changed on the first objective that differs (`▲ makespan 3d 4h → 2d 6h`), or the first score. */
 function changeText(change: ScoreChange, objectives: readonly Objective[]): string {
-  const order: readonly Objective[] = objectives.length ? objectives : ['makespan', 'cost', 'risk', 'steps'];
-  const before: Score | null = change.before;
-  if (!before) return '';
-  for (const o of order) {
-    if (before[o] !== change.after[o]) return `${change.after[o] < before[o] ? '▲' : '▼'} ${o} ${before[o]} → ${change.after[o]}`;
-  }
-  return '';
+  const text = describeChange(change.before, change.after, objectives);
+  return text === '=' ? '' : text;
 }
 
 export interface HeaderOptions {

@@ -107,6 +107,8 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
     case 'completed':
       return ExitCode.ok;
     case 'converged':
+      // The event line and the closing report have said so already.
+      return ExitCode.ok;
     case 'patience':
       if (!json) cli.out(`Ended early: ${safeText(result.message ?? result.exit, true)}.`);
       return ExitCode.ok;

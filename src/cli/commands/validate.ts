@@ -2,7 +2,7 @@
 // problem; exit 0 valid, 1 invalid, 2 unreadable. `--format` writes the plan in the other form.
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode, InputError, UsageError } from '../../core/errors.js';
 import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import { parsePlanText } from '../../core/plan-io.js';
 import { toYaml } from '../../core/fast-yaml.js';
@@ -43,6 +43,7 @@ function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefin
 /** A plan file in either form: PDDL (`(action args)` lines) when it looks like one, else YAML or JSON. */
 function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml' } {
   const text = readTextFile(file, 'plan');
+  if (!text.trim()) throw new InputError('the file is empty: expected a plan (YAML or JSON with title, summary and steps, or PDDL steps)', { file });
   if (looksLikePddlPlan(text)) return { plan: parsePddlPlan(text, file, path.basename(file)), form: 'pddl' };
   return { plan: parsePlanText(text, file), form: 'yaml' };
 }
