@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -40,6 +40,10 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(Number(converged?.[1])).toBe(n);
     // Said once as it happened and once in the closing report; never a third time.
     expect(r.stdout.match(/onverged/g)).toHaveLength(2);
+    // Plans are stored once per distinct plan, content-addressed.
+    const stored = readdirSync(path.join(cwd, 'memory', 'plans')).filter((f) => /^[0-9a-f]{16}\.yaml$/.test(f)).length;
+    expect(stored).toBeGreaterThanOrEqual(1);
+    expect(stored).toBeLessThanOrEqual(n);
     const summary = await runCli(['summary', '--json'], { cwd });
     expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: n, approved: n, sessions: 1, successRate: 1 });
   });

@@ -8,11 +8,13 @@ import { safeText } from '../core/text.js';
 import { plural, progressLine, usageLine } from './format.js';
 import type { InStream, OutStream } from './io.js';
 import { renderValidation } from './render-validation.js';
+import { scheduleLines } from './schedule-view.js';
+import type { PlanTarget } from '../procedures/types.js';
 
 /** Esc pressed in a text prompt: back to the menu it came from. */
 const BACK = Symbol('back');
 
-function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan | null, full: boolean): void {
+function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan | null, full: boolean, target?: PlanTarget): void {
   if (!plan) {
     say(chalk.dim('  (no plan yet)'));
     return;
@@ -21,6 +23,8 @@ function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan
   if (full) {
     if (plan.summary) say(`  ${safeText(plan.summary, true)}`);
     for (const line of safeText(stringify(plan.steps)).split('\n')) say(`    ${line}`);
+    // Start and end of every step, as the validator's schedule has them.
+    if (target) for (const line of scheduleLines(plan, target)) say(`  ${line}`);
   } else {
     plan.steps.forEach((s, i) => say(`   ${String(i + 1).padStart(2)}. ${safeText(s.action, true)}${s.owner ? chalk.dim(` — ${safeText(s.owner, true)}`) : ''}`));
   }
@@ -33,6 +37,8 @@ export interface PromptReviewerOptions {
   beforePrompt: () => void;
   /** Ctrl-C at a prompt interrupts the run (exit 130), like Ctrl-C anywhere else. */
   onInterrupt: () => void;
+  /** The procedure and goal plans are checked against: the full plan view shows its schedule. */
+  target?: PlanTarget;
   /** Keys come from here (the terminal). */
   input: InStream;
   /** Where prompts and views go: the terminal; stderr when stdout carries --json events or is a pipe. */
@@ -54,7 +60,7 @@ export class PromptReviewer implements Reviewer {
   }
 
   private show(plan: Plan | null, full: boolean): void {
-    showPlan(this.say, this.chalk, plan, full);
+    showPlan(this.say, this.chalk, plan, full, full ? this.opts.target : undefined);
   }
 
   /** A text prompt that Esc backs out of (returns BACK), so a person who chose "Reject" by mistake can change their mind. */

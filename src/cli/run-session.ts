@@ -7,7 +7,7 @@ import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/erro
 import { catchUp } from '../engine/catch-up.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
-import { Memory, FILES } from '../memory/store.js';
+import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
@@ -87,11 +87,12 @@ function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Ren
   return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended });
 }
 
-function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, memory: Memory, render: Renderer, controller: AbortController): Reviewer {
+function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, target: PlanTarget, memory: Memory, render: Renderer, controller: AbortController): Reviewer {
   if (state.settings.unattended) return unattendedReviewer;
   return new PromptReviewer({
     beforePrompt: () => render.pause(),
     onInterrupt: () => controller.abort(),
+    target,
     summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items()), cli.color),
     input: cli.io.stdin,
     // Prompts never go into stdout's --json events.
@@ -127,7 +128,8 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
 }
 
 export async function runFromCli(cli: Cli, { config, state, target, memory }: RunOptions): Promise<number> {
-  const store = new SessionStore(path.join(memory.dir, FILES.sessions));
+  // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY });
   const lock = await store.lock(state.id);
   const controller = new AbortController();
   const signals = stopOnSignal(cli, controller);
@@ -135,7 +137,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory }: Ru
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
     const render = rendererFor(cli, config, state.settings.unattended);
-    const reviewer = reviewerFor(cli, config, state, memory, render, controller);
+    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
     const emit = (e: EngineEvent) => render(e);
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
@@ -148,6 +150,11 @@ export async function runFromCli(cli: Cli, { config, state, target, memory }: Ru
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
     signals.release();
-    await lock.release();
+    try {
+      await store.flush();
+      await memory.close();
+    } finally {
+      await lock.release();
+    }
   }
 }

@@ -6,12 +6,14 @@ import { safeText } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withProcedures } from '../options.js';
 import { registerProceduresImport } from './procedures-import.js';
+import { registerProceduresNew } from './procedures-new.js';
 
 export function registerProcedures(program: Command, cli: Cli): void {
   const { out, color: chalk } = cli;
   const group = program.command('procedures').description('list and lint the procedures; draft (new) or import (PDDL) more');
   // `jupiter procedures` alone lists, as it always did.
   const cmd = group.command('list', { isDefault: true }).description('list and lint the procedures (exit 2 on errors)');
+  registerProceduresNew(group, cli);
   registerProceduresImport(group, cli);
   group.commands.forEach((c) => c.exitOverride());
   withJson(withProcedures(withConfig(cmd))).action(cli.action((opts: { json?: boolean; procedures?: string; config?: string }) => {

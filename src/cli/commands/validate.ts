@@ -18,6 +18,7 @@ import { safeText } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
+import { scheduleLines } from '../schedule-view.js';
 
 interface ValidateFlags {
   procedure?: string;
@@ -96,6 +97,7 @@ export function registerValidate(program: Command, cli: Cli): void {
     else {
       out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
       renderValidation(result, cli.color).forEach((l) => out(l));
+      if (result.valid) scheduleLines(plan, target).forEach((l) => out(l));
       if (opts.pddl) valMessages(result, plan).forEach((l) => out(`  VAL: ${l}`));
       if (opts.output) out(`wrote ${safeText(opts.output, true)} (${opts.format})`);
     }
