@@ -47,8 +47,10 @@ export function registerInit(program: Command, cli: Cli): void {
           out(`created   procedures/${f}`);
         }
       }
-      await Memory.open(path.join(cwd, 'memory'));
-      out('created   memory/ (see memory/README.md)');
+      const memoryDir = path.join(cwd, 'memory');
+      const existed = existsSync(memoryDir);
+      await Memory.open(memoryDir);
+      out(existed ? 'kept      memory/ (exists)' : 'created   memory/ (see memory/README.md)');
       out('\nNext: jupiter procedures   (check the procedures)\n      jupiter plan "Deploy the orchestrator" -n 20 -c 5');
     }));
 }
