@@ -11,11 +11,11 @@ import type { Rule } from '../procedures/types.js';
 import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
 import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
-import { compact, consolidate, observe } from './learn.js';
+import { learn } from './learn.js';
 import { carriedSteps, hydrate, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
 import { planId } from '../procedures/quality.js';
 import { compactSteps, PlanStore } from './plan-store.js';
-import { recall } from './recall.js';
+import { recall, RecallCache } from './recall.js';
 import { iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
 import type { IterationRecord, MemoryItem, RecallQuery, RecallResult, ReviewRecord } from './types.js';
 import type { WaitOptions } from '../core/fs/lock.js';
@@ -93,10 +93,7 @@ class DerivedFile {
 
   apply(rec: LogRecord): void {
     if (rec.seq <= this.watermark) return;
-    const obs = observe(rec).filter((o) => (this.kind === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern'));
-    consolidate(this.items, rec, obs);
-    // Compact as every commit does, so a replay of many records (recovery, rebuild) fades the same items.
-    compact(this.items, rec.seq);
+    learn(this.items, rec, this.kind);
     this.watermark = rec.seq;
     this.dirty = true;
   }
@@ -371,8 +368,15 @@ export class Memory {
     return this.rulesFile.rules(query);
   }
 
+  private readonly recallCache = new RecallCache();
+  /** What each session recalled last, in order: the next recall keeps that order and appends (stable prompt prefixes). */
+  private readonly recalled = new Map<string, string[]>();
+
   async recall(query: RecallQuery): Promise<RecallResult> {
-    return recall(await this.items(), query, this.seq);
+    const key = `${query.session}|${query.procedure}|${query.goalId}`;
+    const result = recall(await this.items(), query, this.seq, this.recalled.get(key), this.recallCache);
+    this.recalled.set(key, result.items.map((i) => i.id));
+    return result;
   }
 
   /** All records from the index (summary, resume). */
