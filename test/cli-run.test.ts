@@ -29,8 +29,6 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     const cwd = tempDir();
     const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '1', '--unattended', '--procedures', SHIPPED], { cwd });
     expect(r.code, r.stderr).toBe(0);
-    const patterns = readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8');
-    expect(patterns).toMatch(/^- ×\d+ · best plan so far[^\n]* → deploy-production → /m);
     const [s] = await sessions(cwd);
     const n = s!.progress.completed;
     expect(s).toMatchObject({ status: 'completed', progress: { approved: n, failed: 0 } });
