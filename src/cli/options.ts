@@ -20,3 +20,8 @@ export function withConfig(cmd: Command): Command {
 export function configFrom(cli: Cli, opts: FlagValues): ResolvedConfig {
   return resolveConfig({ flags: opts, env: cli.io.env, cwd: cli.io.cwd });
 }
+
+/** Collects a repeatable flag such as `--base-url` (several replicas of one model). */
+export function collectUrls(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -10,6 +10,7 @@ import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
+import { summaryFold } from '../memory/summary-fold.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';
@@ -20,6 +21,7 @@ import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 import { runReport } from './run-report.js';
+import { createFeedbackReader } from '../feedback/model-reader.js';
 import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */
@@ -93,7 +95,7 @@ function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, targ
     beforePrompt: () => render.pause(),
     onInterrupt: () => controller.abort(),
     target,
-    summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items()), cli.color),
+    summary: async () => summaryLines(await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items()), cli.color),
     input: cli.io.stdin,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,
@@ -135,13 +137,27 @@ export async function runFromCli(cli: Cli, { config, state, target, memory }: Ru
   const signals = stopOnSignal(cli, controller);
   try {
     await catchUp(state, memory, target);
-    const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
+    const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     const render = rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
     const emit = (e: EngineEvent) => render(e);
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
-    const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
+    // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.
+    const feedbackReader = await createFeedbackReader(config);
+    const result = await runSession(state, {
+      planner,
+      target,
+      memory,
+      store,
+      reviewer,
+      emit,
+      signal: controller.signal,
+      feedbackReader,
+      humanRules: (scope) => memory.humanRules(scope),
+      // With --json nobody sees a reading to confirm it: it is kept, unconfirmed, for this session only.
+      confirmReadings: !config.json,
+    });
     render.pause();
     if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
     return closing(cli, result, state.id, config.json, signals.stoppedBy());

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { Memory } from '../../memory/store.js';
 import { learningSummary } from '../../memory/summary.js';
 import type { Cli } from '../io.js';
+import { summaryFold } from '../../memory/summary-fold.js';
 import { configFrom, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
 import { safeText } from '../../core/text.js';
@@ -19,7 +20,7 @@ export function registerSummary(program: Command, cli: Cli): void {
     }
     // Read-only: summary never writes, so it is safe beside a running session.
     const memory = await Memory.open(config.memoryDir, { create: false });
-    const summary = await learningSummary(memory.dir, await memory.records(), await memory.items());
+    const summary = await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items());
     if (opts.json) out(JSON.stringify(summary));
     else for (const l of summaryLines(summary, cli.color)) out(l);
     for (const s of memory.skippedLines()) cli.err(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}`);
