@@ -1,3 +1,4 @@
+import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { summaryLines } from '../src/cli/summary-view.js';
 import { Memory } from '../src/memory/store.js';
@@ -65,7 +66,7 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(s.topInsights.find((i) => i.text === 'adding deploy-production before verify fixed precondition')).toBeUndefined();
     expect(s.exemplars).toEqual([{ text: `best plan so far (cost 70 · steps 8): ${CANARY_SCAN_FIRST.join(' → ')}`, count: 1, human: 1, scope: 'release/ship' }]);
 
-    const lines = summaryLines(s).join('\n');
+    const lines = summaryLines(s, new Chalk({ level: 0 })).join('\n');
     expect(lines).toContain('Scope: session s1');
     expect(lines).toContain('Improvements 3 · first-try valid 3 · repairs 3 · distinct plans 6 · repeats 1');
     expect(lines).toContain('Converged at iteration 8 of s1: optimal for cost, steps');
@@ -85,7 +86,7 @@ describe('the learning summary shows learning (#10.9)', () => {
     // The running totals (no history read) agree on the counts and claim no learning detail.
     const totals = await learningSummary(memory.dir, await memory.aggregate(summaryFold), items);
     expect(totals).toMatchObject({ sessions: 3, iterations: 11, approved: all.approved, failed: all.failed, errors: all.errors, learning: null });
-    expect(summaryLines(totals).join('\n')).toContain('see them with --goal <goal> or --session <id> (11 iterations in memory)');
+    expect(summaryLines(totals, new Chalk({ level: 0 })).join('\n')).toContain('see them with --goal <goal> or --session <id> (11 iterations in memory)');
     expect(all.learning!.champions.map((c) => c.scope)).toEqual(['release/ship', 'release/hotfix']);
     for (const goal of ['release/ship', 'release / ship', 'ship', 'payments']) {
       const s = await learningSummary(memory.dir, records, items, { goal });

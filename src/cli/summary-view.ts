@@ -1,6 +1,6 @@
 // Draws the learning summary for a terminal: the champion's score over iterations, success, first-try validity,
 // repairs and failures per window, insights with their votes, context size over time.
-import chalk from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { ChampionTrack, LearningSummary, SummaryWindow } from '../memory/summary.js';
 import { formatScore } from '../procedures/quality.js';
 import { safeText } from '../core/text.js';
@@ -12,7 +12,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 const t = (x: string) => safeText(x, true);
 
-function windowLine(w: SummaryWindow): string {
+function windowLine(w: SummaryWindow, chalk: ChalkInstance): string {
   const head = `  ${`${w.from}–${w.to}`.padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`;
   if (w.firstTry === undefined) return head;
   const fails = Object.entries(w.failures ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -21,7 +21,7 @@ function windowLine(w: SummaryWindow): string {
   return `${head} · first try ${w.firstTry}${repairs}${failText}`;
 }
 
-function championLines(c: ChampionTrack): string[] {
+function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
   const out = [chalk.bold(`Champion score over iterations: ${t(c.scope)}`) + chalk.dim(` (${c.objectives.join(', ') || 'no score'}; lower is better)`)];
   const first = c.objectives[0];
   if (first && c.points.length) {
@@ -33,7 +33,7 @@ function championLines(c: ChampionTrack): string[] {
   return out;
 }
 
-export function summaryLines(s: LearningSummary): string[] {
+export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [chalk.bold('Learning summary')];
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
@@ -49,10 +49,10 @@ export function summaryLines(s: LearningSummary): string[] {
     out.push(`Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · $${s.usage.costUsd.toFixed(4)}`);
   }
   if (s.tokenEstimate) out.push(chalk.dim(`Token estimate check: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× jupiter's estimate (median of ${s.tokenEstimate.samples} prompts; recall calibrates to it)`));
-  for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c));
+  for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c, chalk));
   if (s.windows.length) {
     out.push('', chalk.bold(l ? `Per ${s.window} iterations: success, first-try validity, repairs, failures by rule` : `Success rate per ${s.window} iterations`));
-    for (const w of s.windows) out.push(windowLine(w));
+    for (const w of s.windows) out.push(windowLine(w, chalk));
   }
   if (s.context.length) {
     const max = Math.max(1, ...s.context.map((c) => Math.max(c.tokens, c.budget)));
