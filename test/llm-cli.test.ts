@@ -17,10 +17,10 @@ describe('cost on screen', () => {
     const server = await serve(() => ({ content: validJson, usage: { prompt_tokens: 1000, completion_tokens: 100 } }));
     const unknown = await plan(tempDir('jupiter-cost-'), server.url, 'my-local-model');
     expect(unknown.code, unknown.stderr).toBe(0);
-    expect(unknown.stdout).toMatch(/Iteration 1: .*1100 tokens · cost unknown/);
+    expect(unknown.stdout).toMatch(/Iteration 1: .*1,100 tokens · cost unknown/);
     expect(unknown.stdout).not.toMatch(/\$0\.0000/);
     const priced = await plan(tempDir('jupiter-cost-'), server.url, 'gpt-4o-mini');
-    expect(priced.stdout).toMatch(/Iteration 1: .*1100 tokens · \$0\.0002/);
+    expect(priced.stdout).toMatch(/Iteration 1: .*1,100 tokens · \$0\.0002/);
   });
 
   it('--max-cost with an unknown price is refused (exit 2) before anything starts; with prices in the config it runs', async () => {
@@ -36,6 +36,6 @@ describe('cost on screen', () => {
     const ok = await plan(cwd, server.url, 'my-local-model', ['--max-cost', '0.01']);
     expect(ok.code, ok.stderr).toBe(0);
     // 1000 × $1/M + 100 × $2/M = $0.0012
-    expect(ok.stdout).toMatch(/1100 tokens · \$0\.0012/);
+    expect(ok.stdout).toMatch(/1,100 tokens · \$0\.0012/);
   });
 });
