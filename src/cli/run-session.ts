@@ -131,7 +131,7 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
 
 export async function runFromCli(cli: Cli, { config, state, target, memory }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
-  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY });
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = await store.lock(state.id);
   const controller = new AbortController();
   const signals = stopOnSignal(cli, controller);
