@@ -2,7 +2,7 @@
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
 import os from 'node:os';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readRegular } from '../core/fs/regular.js';
 import { parse } from 'yaml';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
@@ -51,7 +51,7 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
   state.pendingFeedback = r.pendingFeedback;
   if (r.last) {
     try {
-      const plan = toPlan(parse(await readFile(memory.planFile(state.id, r.last.iteration), 'utf8')));
+      const plan = toPlan(parse(readRegular(memory.planFile(state.id, r.last.iteration)).toString('utf8')));
       if (typeof plan !== 'string') {
         state.currentPlan = plan;
         state.currentValidation = validatePlan(plan, target);

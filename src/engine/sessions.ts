@@ -1,12 +1,13 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
 import { statSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
 import { InputError, LockedError, UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
+import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
@@ -102,8 +103,9 @@ export class SessionStore {
     const file = this.file(id);
     let buf: Buffer;
     try {
-      if ((await stat(file)).size > MAX_SESSION_BYTES) throw new InputError(`session file is larger than ${MAX_SESSION_BYTES} bytes`, { file });
-      buf = await readFile(file);
+      // Links and special files (a FIFO, a link to /dev/zero) are refused, never followed or read forever.
+      if ((statRegular(file)?.size ?? 0) > MAX_SESSION_BYTES) throw new InputError(`session file is larger than ${MAX_SESSION_BYTES} bytes`, { file });
+      buf = readRegular(file);
     } catch (err) {
       if (err instanceof InputError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no session "${id}" in ${this.dir}: see \`jupiter sessions\``);
@@ -143,7 +145,10 @@ export class SessionStore {
       try {
         sessions.push(await this.load(name.slice(0, -5)));
       } catch (err) {
-        unreadable.push({ file: path.join(this.dir, name), reason: (err as Error).message });
+        const file = path.join(this.dir, name);
+        const message = (err as Error).message;
+        // The reason without the file name the error already starts with (the caller shows the file).
+        unreadable.push({ file, reason: message.startsWith(`${file}:`) ? message.slice(message.indexOf(': ', file.length) + 2) : message });
       }
     }
     sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));

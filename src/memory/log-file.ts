@@ -1,6 +1,8 @@
 // The execution log: one markdown section per iteration (and per human review), appended, never rewritten.
 // Each section ends with its record as a JSON comment: that line is the commit point of the iteration.
-import { appendFile, open, stat, truncate } from 'node:fs/promises';
+import { truncate } from 'node:fs/promises';
+import { appendDurable } from '../core/fs/atomic.js';
+import { readRegularRange, statRegular } from '../core/fs/regular.js';
 import { safeText } from '../core/text.js';
 import { parseRecord, type LogRecord } from './record.js';
 
@@ -84,17 +86,6 @@ export function recordsIn(text: string): { records: LogRecord[]; endOfLast: numb
   return { records, endOfLast };
 }
 
-async function readBytes(file: string, start: number, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, start);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** The heading of a section jupiter writes (a person's "## Iteration 2 review notes" is not one: no ` · `). */
 const MACHINE_HEADING = /^## (?:Iteration|Review of iteration) \d+ · /;
 const CUT_HEADING = /^## (?:Iteration|Review of iteration) \d+ ?·?$/;
@@ -135,15 +126,12 @@ export function tornSectionStart(rest: string): number {
  * (a section of ours cut off by a crash before its record line) by truncating it; other text is left alone.
  */
 export async function logTail(file: string, afterSeq: number, repair = true): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch {
-    return { records: [], lastSeq: 0, repaired: false };
-  }
+  // A link or special file is refused (an error naming it), never followed or read until it ends.
+  const size = statRegular(file)?.size;
+  if (size === undefined) return { records: [], lastSeq: 0, repaired: false };
   let start = Math.max(0, size - TAIL_BYTES);
   for (;;) {
-    const buf = await readBytes(file, start, size - start);
+    const buf = readRegularRange(file, start, size - start);
     const offset = start > 0 ? buf.indexOf(0x0a) + 1 : 0;
     const text = buf.subarray(offset).toString('utf8');
     const { records, endOfLast } = recordsIn(text);
@@ -165,7 +153,7 @@ export async function logTail(file: string, afterSeq: number, repair = true): Pr
     // A crash (or a person's edit) can leave the last line unterminated, e.g. a record line missing only its
     // newline: the next section appended would glue onto it and the record would no longer be found.
     if (repair && !repaired && buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
-      await appendFile(file, '\n');
+      await appendDurable(file, '\n', { durable: false });
       repaired = true;
     }
     const lastSeq = records.length ? records[records.length - 1]!.seq : 0;

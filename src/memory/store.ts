@@ -2,11 +2,12 @@
 // respects hand edits, and serves recall. The execution log's record lines are the single commit point.
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toYaml } from '../core/fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
 import { withLock, type WaitOptions } from '../core/fs/lock.js';
+import { readRegular, statRegular } from '../core/fs/regular.js';
 import type { Finding, Plan } from '../core/plan.js';
 import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
@@ -57,10 +58,9 @@ class DerivedFile {
 
   /** Re-reads the file when it changed on disk (a person's edit, or another process's commit). */
   async refresh(knownSeq: number): Promise<void> {
-    let st;
-    try {
-      st = statSync(this.file);
-    } catch {
+    // A link or special file is an error naming it, never followed: only a missing file means "forget" or "rebuild".
+    const st = statRegular(this.file);
+    if (!st) {
       // Deleted by a person (forget everything in it), or never written yet (rebuild from the log).
       this.items = new Map();
       this.watermark = this.sig ? knownSeq : 0;
@@ -68,7 +68,7 @@ class DerivedFile {
       return;
     }
     if (this.sig && this.sig.mtimeMs === st.mtimeMs && this.sig.size === st.size) return;
-    const parsed = parseItemsFile(await readFile(this.file, 'utf8'), this.kind);
+    const parsed = parseItemsFile(readRegular(this.file).toString('utf8'), this.kind);
     this.items = new Map(parsed.items.map((i) => [i.id, i]));
     // A person who deleted the watermark line did not undo our commits: keep what we knew.
     this.watermark = parsed.watermark || (this.sig ? knownSeq : 0);

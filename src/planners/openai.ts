@@ -1,10 +1,10 @@
 // Planner backed by any OpenAI-compatible chat-completions endpoint: streaming, retries, structured-output fallback.
-import { readFile } from 'node:fs/promises';
 import type OpenAI from 'openai';
 import { countTokens } from '../memory/tokens.js';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { Price } from '../config.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
+import { readRegular } from '../core/fs/regular.js';
 import { redactSecrets } from '../core/secrets.js';
 import { addUsage, costOf } from './cost.js';
 import { parsePlanOutput } from './parse.js';
@@ -276,7 +276,8 @@ export class OpenAIPlanner implements Planner {
   private async readModeFile(): Promise<Record<string, OutputMode>> {
     if (!this.opts.modeCachePath) return {};
     try {
-      const value = JSON.parse(await readFile(this.opts.modeCachePath, 'utf8')) as unknown;
+      // Never through a link, never a FIFO (that would hang the run): anything odd reads as no cache.
+      const value = JSON.parse(readRegular(this.opts.modeCachePath).toString('utf8')) as unknown;
       return typeof value === 'object' && value !== null ? (value as Record<string, OutputMode>) : {};
     } catch {
       return {};
