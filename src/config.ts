@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import { InputError, UsageError } from './core/errors.js';
 import { registerSecret } from './core/secrets.js';
 import { yamlErrorText } from './core/text.js';
+import { OBJECTIVES, type Objective } from './procedures/types.js';
 
 export const CONFIG_FILE = 'jupiter.config.yaml';
 
@@ -69,6 +70,12 @@ export interface ResolvedConfig {
   /** First retry delay in ms (doubling, with jitter). */
   backoffMs: number;
   prices: Record<string, Price>;
+  /** The improvement loop: see SessionSettings. */
+  patience: number;
+  repairs: number;
+  maxFailures: number;
+  candidates: number;
+  objectives: Objective[] | undefined;
 }
 
 /** Flags as commander hands them over (strings until validated here). */
@@ -87,9 +94,14 @@ export interface FlagValues {
   model?: string;
   timeout?: string;
   config?: string;
+  patience?: string;
+  repairs?: string;
+  maxFailures?: string;
+  candidates?: string;
+  objectives?: string;
 }
 
-export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4, backoffMs: 500 };
+export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4, backoffMs: 500, patience: 10, repairs: 2, maxFailures: 5, candidates: 1 };
 
 /** The procedures shipped inside the package. */
 export function shippedProceduresDir(): string {
@@ -119,7 +131,7 @@ function loadConfigFile(file: string): FileConfig {
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
-  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'backoffMs', 'prices', 'apiKey', 'api_key']);
+  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'backoffMs', 'prices', 'apiKey', 'api_key', 'patience', 'repairs', 'maxFailures', 'max_failures', 'candidates', 'objectives']);
   for (const key of Object.keys(value)) {
     if (key === 'apiKey' || key === 'api_key') throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, { file, line: lineOf(text, key) });
     if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(text, key) });
@@ -191,6 +203,8 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
   const backoffRaw = pick<unknown>(env.JUPITER_BACKOFF_MS, file.backoffMs);
   const backoffMs = backoffRaw === undefined ? DEFAULTS.backoffMs : parseIntStrict(backoffRaw, 'JUPITER_BACKOFF_MS', 1);
 
+  const loop = improvementSettings(flags, env, file);
+
   const baseUrl = provider === 'builtin' ? undefined : pick(explicitBase, preset.baseUrl ?? undefined);
   if (provider === 'custom' && !baseUrl) throw new UsageError('--provider custom needs --base-url (or JUPITER_BASE_URL)');
   if (baseUrl) {
@@ -257,5 +271,26 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
     maxRetries,
     backoffMs,
     prices,
+    ...loop,
   };
+}
+
+/** --patience, --repairs, --max-failures, --candidates, --objectives: flags, then environment, then the file. */
+function improvementSettings(flags: FlagValues, env: NodeJS.ProcessEnv, file: FileConfig): Pick<ResolvedConfig, 'patience' | 'repairs' | 'maxFailures' | 'candidates' | 'objectives'> {
+  const whole = (flag: string, raw: unknown, fallback: number, min: number) => (raw === undefined ? fallback : parseIntStrict(raw, flag, min));
+  const patience = whole('--patience', pick<unknown>(flags.patience, env.JUPITER_PATIENCE, file.patience), DEFAULTS.patience, 0);
+  const repairs = whole('--repairs', pick<unknown>(flags.repairs, env.JUPITER_REPAIRS, file.repairs), DEFAULTS.repairs, 0);
+  const maxFailures = whole('--max-failures', pick<unknown>(flags.maxFailures, env.JUPITER_MAX_FAILURES, file.maxFailures ?? file.max_failures), DEFAULTS.maxFailures, 1);
+  const candidates = whole('--candidates', pick<unknown>(flags.candidates, env.JUPITER_CANDIDATES, file.candidates), DEFAULTS.candidates, 1);
+  if (candidates > 16) throw new UsageError(`--candidates must be at most 16, got ${candidates}`);
+  const raw = pick<unknown>(flags.objectives, env.JUPITER_OBJECTIVES, file.objectives);
+  let objectives: Objective[] | undefined;
+  if (raw !== undefined) {
+    const list = (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((s) => s.trim()).filter(Boolean);
+    const bad = list.find((o) => !(OBJECTIVES as readonly string[]).includes(o));
+    if (bad !== undefined || list.length === 0) throw new UsageError(`--objectives: "${bad ?? String(raw)}" is not an objective (choose from ${OBJECTIVES.join(', ')}, comma-separated, most important first)`);
+    if (new Set(list).size !== list.length) throw new UsageError(`--objectives: each objective may appear once, got "${list.join(',')}"`);
+    objectives = list as Objective[];
+  }
+  return { patience, repairs, maxFailures, candidates, objectives };
 }

@@ -30,7 +30,7 @@ describe('LLM planning through the CLI', () => {
     const usages = Array.from({ length: 20 }, (_, i) => [1000 + i * 7, 300 + i, 600 + i * 5] as const);
     const server = await serve((req) => ok(...usages[req.index]!));
     const cwd = tempDir();
-    const r = await plan(cwd, server.url, ['-n', '20', '-c', '5']);
+    const r = await plan(cwd, server.url, ['-n', '20', '-c', '5', '--patience', '0']);
     expect(r.code, r.stderr).toBe(0);
     expect(sections(cwd)).toHaveLength(20);
     // Usage and cost so far at each checkpoint: iterations 1-5 reported 5,070 + 1,510 tokens, 3,050 cached.
@@ -124,10 +124,10 @@ describe('LLM planning through the CLI', () => {
   it('a server that keeps failing ends the unattended run with exit 1, one clear line, and the session saved', async () => {
     const server = await serve([{ status: 500, body: { error: { message: 'overloaded' } } }]);
     const cwd = tempDir();
-    const r = await plan(cwd, server.url, ['-n', '5', '-c', '0']);
+    const r = await plan(cwd, server.url, ['-n', '5', '-c', '0', '--max-failures', '1']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^jupiter: server: .*resume with `jupiter resume \S+`/);
+    expect(r.stderr).toMatch(/^jupiter: 1 failed iteration in a row \(--max-failures 1\); last: server: .*resume with `jupiter resume \S+`/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const s = await sessionJson(cwd);
     expect(s).toMatchObject({ status: 'failed', progress: { completed: 1, errors: 1 } });
@@ -137,7 +137,7 @@ describe('LLM planning through the CLI', () => {
   it('a hung request times out and ends with exit 1 (nothing lost)', async () => {
     const server = await serve([{ hang: true }]);
     const cwd = tempDir();
-    const r = await plan(cwd, server.url, ['-n', '2', '-c', '0', '--timeout', '300'], { JUPITER_MAX_RETRIES: '1' });
+    const r = await plan(cwd, server.url, ['-n', '2', '-c', '0', '--timeout', '300', '--max-failures', '1'], { JUPITER_MAX_RETRIES: '1' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/timeout/i);
     expect((await sessionJson(cwd)).status).toBe('failed');
@@ -149,7 +149,7 @@ describe('LLM planning through the CLI', () => {
     await server.close();
     forget(server);
     const cwd = tempDir();
-    const r = await plan(cwd, url, ['-n', '2', '-c', '0'], { JUPITER_MAX_RETRIES: '0' });
+    const r = await plan(cwd, url, ['-n', '2', '-c', '0', '--max-failures', '1'], { JUPITER_MAX_RETRIES: '0' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(url.replace(/\/v1$/, ''));
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -158,34 +158,33 @@ describe('LLM planning through the CLI', () => {
   it('invalid JSON twice: a failed iteration with the reason, retried once with the error shown, then a halt (exit 3)', async () => {
     const server = await serve([{ content: 'I think you should {deploy it' }]);
     const cwd = tempDir();
-    const r = await plan(cwd, server.url, ['-n', '3', '-c', '0']);
+    const r = await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-failures', '1']);
     expect(r.code).toBe(3);
     const chat = server.chatRequests();
     expect(chat).toHaveLength(2);
     expect(JSON.stringify(chat[1]!.body.messages)).toMatch(/could not be used/);
-    expect(logText(cwd)).toMatch(/planner error: unparseable/);
+    // jsonrepair makes an object of the prose; it is not a plan.
+    expect(logText(cwd)).toMatch(/planner error: schema: .*steps is missing/);
     expect(await sessionJson(cwd)).toMatchObject({ status: 'paused', progress: { completed: 1, errors: 1 } });
   });
 
   it('JSON that misses the schema is retried once with the error, then halts (exit 3)', async () => {
     const server = await serve([{ content: JSON.stringify({ title: 'x', summary: 'y' }) }]);
     const cwd = tempDir();
-    const r = await plan(cwd, server.url, ['-n', '3', '-c', '0']);
+    const r = await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-failures', '1']);
     expect(r.code).toBe(3);
     expect(server.chatRequests()).toHaveLength(2);
     expect(logText(cwd)).toMatch(/planner error: schema/);
   });
 
-  it('a model plan that fails validation halts the unattended run (exit 3); resume continues from there', async () => {
+  it('with --max-failures 1 and no repairs, a model plan that fails validation halts the unattended run (exit 3); resume continues', async () => {
     const server = await serve((req) => (req.index === 1 ? { content: invalidJson } : ok(10, 10)));
     const cwd = tempDir();
-    const r = await plan(cwd, server.url, ['-n', '4', '-c', '0']);
+    const r = await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-failures', '1', '--repairs', '0', '--patience', '0']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/halted for human review: iteration 2: plan failed validation/);
+    expect(r.stderr).toMatch(/halted for human review: 1 failed iteration in a row \(--max-failures 1\); last: plan failed validation/);
     const resumed = await runCli(['resume', '--unattended'], { cwd, env: { JUPITER_API_KEY: KEY } });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(sections(cwd)).toHaveLength(4);
-    // The model saw the failing plan's findings when asked again.
-    expect(JSON.stringify(server.chatRequests()[2]!.body.messages)).toMatch(/precondition/);
   });
 });

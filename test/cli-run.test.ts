@@ -20,7 +20,7 @@ async function sessions(cwd: string): Promise<SessionJson[]> {
 describe('jupiter plan (unattended, built-in planner)', () => {
   it('runs 20 iterations in an empty folder: 20 log sections, patterns with counts, a completed session', async () => {
     const cwd = tempDir();
-    const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended', '--procedures', SHIPPED], { cwd });
+    const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended', '--patience', '0', '--procedures', SHIPPED], { cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('✔ Iteration 20: approved (valid)');
     expect(r.stdout.match(/◆ Checkpoint after iteration \d+/g)).toEqual([5, 10, 15, 20].map((n) => `◆ Checkpoint after iteration ${n}`));
@@ -43,7 +43,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
 
   it('SIGKILL mid-run, then resume: exactly 20 iterations logged, none twice', async () => {
     const cwd = tempDir();
-    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended'], { cwd });
+    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended', '--patience', '0'], { cwd });
     await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
     run.child.kill('SIGKILL');
     expect((await run.exited).signal).toBe('SIGKILL');
@@ -61,7 +61,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
 
   it('Ctrl-C stops after saving, says so, exits 130; resume continues; a second resume of a running session is refused', async () => {
     const cwd = tempDir();
-    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '5000', '-c', '0', '--unattended'], { cwd });
+    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '5000', '-c', '0', '--unattended', '--patience', '0'], { cwd });
     const started = await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
     expect(started).toBeDefined();
     const second = await runCli(['resume', '--unattended'], { cwd });

@@ -43,7 +43,12 @@ describe('loading procedures', () => {
     expect(issues).toEqual([]);
     expect(library.sets.map((s) => s.id).sort()).toEqual(['access-review', 'change-management', 'production-deployment']);
     const change = library.sets.find((s) => s.id === 'change-management')!;
-    expect(change.rules.map((r) => r.kind).sort()).toEqual(['forbidden', 'max-steps', 'ordering', 'required', 'required-fields', 'segregation', 'segregation']);
+    expect(change.rules.map((r) => r.kind).sort()).toEqual(['forbidden', 'max-steps', 'ordering', 'ordering', 'required', 'required-fields', 'segregation', 'segregation', 'segregation']);
+    // Every shipped action declares how long it takes, what it costs and how risky it is; every goal its objectives.
+    for (const set of library.sets) {
+      for (const a of set.actions) expect([a.id, typeof a.duration, typeof a.cost, typeof a.risk]).toEqual([a.id, 'number', 'number', 'number']);
+      for (const g of set.goals) expect(g.objectives).toEqual(['makespan', 'cost', 'steps']);
+    }
     expect(change.actions.find((a) => a.id === 'implement-change')!.removes).toEqual(['window-scheduled']);
   });
 

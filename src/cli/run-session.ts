@@ -2,23 +2,21 @@
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
 import os from 'node:os';
 import path from 'node:path';
-import { readRegular } from '../core/fs/regular.js';
-import { parse } from 'yaml';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
-import { reconcile } from '../engine/reconcile.js';
+import { catchUp } from '../engine/catch-up.js';
 import { runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { Memory, FILES } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
-import { toPlan } from '../core/plan-io.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
-import { validatePlan } from '../procedures/validate.js';
 import { humanRenderer, jsonRenderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
+import { runReport } from './run-report.js';
+import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */
 const unattendedReviewer: Reviewer = {
@@ -39,26 +37,6 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 export function requireTerminalOrUnattended(unattended: boolean): void {
   if (!unattended && !process.stdin.isTTY) {
     throw new UsageError('no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts');
-  }
-}
-
-/** Brings a session file up to date with the log (the truth): a crash after a commit loses and repeats nothing. */
-export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
-  const r = reconcile(await memory.records(), state.id);
-  if (r.lastIteration === 0 && state.progress.completed === 0) return;
-  state.progress = r.progress;
-  state.usage = r.usage;
-  state.pendingFeedback = r.pendingFeedback;
-  if (r.last) {
-    try {
-      const plan = toPlan(parse(readRegular(memory.planFile(state.id, r.last.iteration)).toString('utf8')));
-      if (typeof plan !== 'string') {
-        state.currentPlan = plan;
-        state.currentValidation = validatePlan(plan, target);
-      }
-    } catch {
-      // No plan file (the iteration errored before proposing one): keep the last known plan.
-    }
   }
 }
 
@@ -105,7 +83,13 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
     render.pause();
     const done = result.state.progress.completed;
+    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target))) process.stdout.write(line + '\n');
     switch (result.exit) {
+      case 'converged':
+      case 'patience':
+        if (!config.json) process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
+        process.exitCode = ExitCode.ok;
+        return;
       case 'completed':
       case 'stopped':
         if (result.exit === 'stopped' && !config.json) process.stdout.write(`Stopped. Completed: ${done} iterations. Memory updated. Resume with \`jupiter resume ${state.id}\`.\n`);

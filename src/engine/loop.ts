@@ -1,14 +1,15 @@
-// The iteration loop: recall, propose, validate, approve, learn, persist; halts for a person at checkpoints
-// and on failures. Plain async code: it emits events and asks an injected Reviewer, never the terminal.
-import type { Finding, Plan, ValidationResult } from '../core/plan.js';
-import { countFindings, validatePlan } from '../procedures/validate.js';
-import type { PlanTarget } from '../procedures/types.js';
+// The improvement loop: runs iterations until the plan is proved optimal, patience runs out, a person stops it or
+// the iteration ceiling is reached; halts for a person at checkpoints, on failures and when progress stalls.
+// Plain async code: it emits events and asks an injected Reviewer, never the terminal.
 import type { Memory } from '../memory/store.js';
+import type { Planner } from '../planners/types.js';
+import { objectivesOf } from '../procedures/quality.js';
+import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
+import { handleRejection } from './feedback.js';
+import { improvementsSince } from './champion.js';
+import { runIteration } from './iteration.js';
 import type { SessionStore } from './sessions.js';
-import type { IterationRecord, Outcome } from '../memory/types.js';
-import { PlannerError, type Planner, type PlanResponse } from '../planners/types.js';
-import type { EmitFn, Reviewer, SessionState } from './types.js';
-import { calibrate } from '../memory/tokens.js';
+import type { EmitFn, FeedbackReader, Reviewer, SessionState } from './types.js';
 
 export interface EngineDeps {
   planner: Planner;
@@ -19,9 +20,15 @@ export interface EngineDeps {
   emit: EmitFn;
   signal: AbortSignal;
   now?: () => Date;
+  /** Reads a rejection reason into rules; without one, every reason stays prose (unchecked). */
+  feedbackReader?: FeedbackReader;
+  /** The human rules (compiled feedback kept in memory) in scope for this session. */
+  humanRules?: (scope: { procedure: string; goalId: string; session: string }) => Promise<Rule[]>;
+  /** False when no person can confirm a reading (--json): readings are kept, marked unconfirmed. */
+  confirmReadings?: boolean;
 }
 
-export type RunExit = 'completed' | 'stopped' | 'halted' | 'interrupted' | 'failed';
+export type RunExit = 'completed' | 'converged' | 'patience' | 'stopped' | 'halted' | 'interrupted' | 'failed';
 
 export interface RunResult {
   state: SessionState;
@@ -29,20 +36,23 @@ export interface RunResult {
   message?: string;
 }
 
-/** Planner faults that a retry later may fix (network, server) versus output a person must look at. */
-const TRANSIENT = new Set(['network', 'rate-limit', 'server', 'timeout', 'auth', 'config']);
-
 class Stop extends Error {
   constructor(readonly result: Omit<RunResult, 'state'>) {
     super(result.exit);
   }
 }
 
+/** Planner faults no number of further iterations will fix: stop and say so (state saved). */
+const FATAL = /^(auth|config|budget):/;
+/** Faults of the endpoint rather than of the plans. */
+const UNREACHABLE = /^(network|rate-limit|server|timeout):/;
+
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
   const { planner, memory, store, reviewer, emit, signal } = deps;
   const now = deps.now ?? (() => new Date());
-  const { iterations: total, checkpoint, unattended, maxCost } = state.settings;
+  const { iterations: total, checkpoint, unattended, maxCost, patience, maxFailures } = state.settings;
   const resumedFrom = state.progress.completed > 0 ? state.progress.completed : null;
+  const objectives = (): Objective[] => state.settings.objectives ?? objectivesOf(deps.target);
   state.status = 'running';
   delete state.haltReason;
   await store.save(state);
@@ -51,26 +61,112 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
   const finish = async (status: SessionState['status'], exit: RunExit, message?: string): Promise<RunResult> => {
     state.status = status;
     if (message && exit !== 'completed') state.haltReason = message;
+    await memory.flush();
     await store.save(state);
     emit({ type: 'finished', session: state.id, status, progress: { ...state.progress }, usage: { ...state.usage } });
     return message ? { state, exit, message } : { state, exit };
   };
 
-  const review = async (kind: 'human-approval' | 'rejection' | 'override', iteration: number, reason?: string) => {
+  const review = async (kind: 'human-approval' | 'override', iteration: number, reason?: string) => {
     const rev = { session: state.id, iteration, time: now().toISOString(), goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, kind, plan: state.currentPlan };
     await memory.commitReview(reason ? { ...rev, reason } : rev);
-    if (kind === 'rejection' && reason) {
-      state.pendingFeedback.push(reason);
-      state.progress.rejected++;
-    } else if (kind === 'override') state.progress.overridden++;
+    if (kind === 'override') state.progress.overridden++;
     else state.progress.humanApprovals++;
     await store.save(state);
     emit(reason ? { type: 'decision', iteration, decision: kind, reason } : { type: 'decision', iteration, decision: kind });
   };
+  const reject = (iteration: number, reason: string, of: 'champion' | 'failed') => handleRejection(state, deps, iteration, reason, of, now);
+
+  /** Asks a person, with the question saved first: a kill while the prompt waits asks it again on resume. */
+  const ask = async <T>(kind: 'checkpoint' | 'failure' | 'patience', iteration: number, question: () => Promise<T>): Promise<T> => {
+    state.pendingDecision = { kind, iteration };
+    await store.save(state);
+    const answer = await question();
+    if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
+    delete state.pendingDecision;
+    return answer;
+  };
+
+  let lastCheckpoint = Math.max(0, state.progress.completed - (state.progress.completed % Math.max(checkpoint, 1)));
+
+  const atCheckpoint = async (iteration: number, final: boolean) => {
+    emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !unattended });
+    await memory.flush();
+    if (unattended) {
+      lastCheckpoint = iteration;
+      return;
+    }
+    const ctx = {
+      session: state,
+      iteration,
+      plan: state.champion?.plan ?? state.currentPlan,
+      validation: state.champion ? null : state.currentValidation,
+      final,
+      champion: state.champion,
+      objectives: objectives(),
+      improvements: improvementsSince(state, lastCheckpoint),
+      alternatives: [...state.alternatives],
+    };
+    const decision = await ask('checkpoint', iteration, () => reviewer.checkpoint(ctx));
+    lastCheckpoint = iteration;
+    if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at the checkpoint after iteration ${iteration}` });
+    if (decision.kind === 'approve') {
+      if (!state.champion) emit({ type: 'warning', message: 'no valid plan to approve yet: nothing recorded' });
+      else await review('human-approval', iteration);
+    } else if (decision.kind === 'reject') {
+      await reject(iteration, decision.reason, 'champion');
+      if (final) state.haltReason = `the final plan was rejected: ${decision.reason}`;
+    } else emit({ type: 'decision', iteration, decision: 'continue' });
+  };
+
+  const onFailure = async (iteration: number, message: string, kind: 'validation' | 'planner-error') => {
+    emit({ type: 'paused', iteration, reason: kind, message });
+    if (unattended) {
+      if (state.consecutiveFailures >= maxFailures) {
+        const why = `${state.consecutiveFailures} failed iteration${state.consecutiveFailures === 1 ? '' : 's'} in a row (--max-failures ${maxFailures}); last: ${message}`;
+        // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3).
+        throw new Stop({ exit: UNREACHABLE.test(message) ? 'failed' : 'halted', message: why });
+      }
+      return; // recorded as a lesson; the next iteration starts again from the champion
+    }
+    const ctx = { session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, ...(kind === 'planner-error' ? { error: message } : {}) };
+    const decision = await ask('failure', iteration, () => reviewer.failure(ctx));
+    if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at iteration ${iteration}` });
+    if (decision.kind === 'reject') await reject(iteration, decision.reason, 'failed');
+    else if (decision.kind === 'override' && kind === 'validation') await review('override', iteration, decision.reason);
+    else emit({ type: 'decision', iteration, decision: 'retry' });
+  };
+
+  const onStall = async (iteration: number) => {
+    const idle = iteration - state.idleSince;
+    if (patience <= 0 || idle < patience || iteration >= total) return;
+    emit({ type: 'patience', iteration, idle });
+    if (unattended) throw new Stop({ exit: 'patience', message: `no improvement in ${idle} iterations (--patience ${patience})` });
+    const decision = await ask('patience', iteration, () => reviewer.patience({ session: state, iteration, idle, champion: state.champion, objectives: objectives() }));
+    if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped after ${idle} iterations without improvement` });
+    if (decision.kind === 'objectives') {
+      state.settings.objectives = decision.objectives;
+      // Under new objectives the old champion's rank no longer holds: the next valid plan is judged afresh.
+      state.champion = null;
+      delete state.converged;
+      emit({ type: 'decision', iteration, decision: `objectives: ${decision.objectives.join(', ')}` });
+    } else emit({ type: 'decision', iteration, decision: 'continue' });
+    state.idleSince = iteration;
+    await store.save(state);
+  };
 
   try {
+    // A question the last run was waiting on when it was killed is asked again before anything else.
+    const pending = state.pendingDecision;
+    if (pending && !unattended) {
+      if (pending.kind === 'checkpoint') await atCheckpoint(pending.iteration, pending.iteration >= total);
+      else if (pending.kind === 'patience') await onStall(pending.iteration);
+      else await onFailure(pending.iteration, state.currentValidation?.valid === false ? 'plan failed validation' : 'the planner failed', 'validation');
+    }
+    delete state.pendingDecision;
     while (state.progress.completed < total) {
       if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
+      if (state.converged) throw new Stop({ exit: 'converged', message: `converged: ${state.converged.reason}` });
       const iteration = state.progress.completed + 1;
       if (maxCost !== undefined && state.progress.completed > 0) {
         const perIteration = state.usage.costUsd / state.progress.completed;
@@ -79,37 +175,21 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
         }
       }
       emit({ type: 'iteration-started', iteration, total });
-      const outcome = await runIteration(state, deps, iteration, now);
-      if (outcome.kind === 'aborted') throw new Stop({ exit: 'interrupted', message: 'interrupted' });
-
-      if (outcome.kind === 'planner-error' || outcome.kind === 'invalid') {
-        const message = outcome.kind === 'planner-error' ? outcome.message : `plan failed validation: ${outcome.errors} error(s)`;
-        emit({ type: 'paused', iteration, reason: outcome.kind === 'invalid' ? 'validation' : 'planner-error', message });
-        if (unattended) {
-          if (outcome.kind === 'planner-error' && outcome.transient) throw new Stop({ exit: 'failed', message });
-          throw new Stop({ exit: 'halted', message: `iteration ${iteration}: ${message}` });
-        }
-        const decision = await reviewer.failure({ session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, ...(outcome.kind === 'planner-error' ? { error: message } : {}) });
-        if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
-        if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at iteration ${iteration}` });
-        if (decision.kind === 'reject') await review('rejection', iteration, decision.reason);
-        else if (decision.kind === 'override' && outcome.kind === 'invalid') await review('override', iteration, decision.reason);
-        else emit({ type: 'decision', iteration, decision: 'retry' });
+      const result = await runIteration(state, deps, iteration, objectives());
+      if (result.kind === 'aborted') throw new Stop({ exit: 'interrupted', message: 'interrupted' });
+      if (result.kind === 'planner-error') {
+        if (FATAL.test(result.message)) throw new Stop({ exit: 'failed', message: result.message });
+        await onFailure(iteration, result.message, 'planner-error');
+      } else if (result.kind === 'invalid') {
+        await onFailure(iteration, `plan failed validation: ${result.errors} error${result.errors === 1 ? '' : 's'}`, 'validation');
       }
+      if (result.kind === 'valid' && result.optimal) emit({ type: 'converged', iteration, reason: result.optimal });
 
-      const final = state.progress.completed >= total;
-      if ((checkpoint > 0 && iteration % checkpoint === 0) || final) {
-        emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !unattended });
-        if (!unattended) {
-          const decision = await reviewer.checkpoint({ session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, final, champion: state.champion, objectives: [], improvements: [], alternatives: [] });
-          if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
-          if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at the checkpoint after iteration ${iteration}` });
-          if (decision.kind === 'approve') await review('human-approval', iteration);
-          else if (decision.kind === 'reject') await review('rejection', iteration, decision.reason);
-          else emit({ type: 'decision', iteration, decision: 'continue' });
-        }
-      }
+      const final = state.progress.completed >= total || Boolean(state.converged);
+      if ((checkpoint > 0 && iteration % checkpoint === 0) || final) await atCheckpoint(iteration, final);
+      if (!state.converged) await onStall(iteration);
     }
+    if (state.converged) return await finish('completed', 'converged', `converged: ${state.converged.reason}`);
     return await finish('completed', 'completed');
   } catch (err) {
     if (!(err instanceof Stop)) {
@@ -118,109 +198,8 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       await store.save(state).catch(() => undefined);
       throw err;
     }
-    const status = err.result.exit === 'interrupted' ? 'interrupted' : err.result.exit === 'stopped' ? 'stopped' : err.result.exit === 'failed' ? 'failed' : 'paused';
-    return finish(status, err.result.exit, err.result.message);
+    const { exit } = err.result;
+    const status = exit === 'interrupted' ? 'interrupted' : exit === 'stopped' ? 'stopped' : exit === 'failed' ? 'failed' : exit === 'halted' ? 'paused' : 'completed';
+    return finish(status, exit, err.result.message);
   }
-}
-
-type IterationOutcome =
-  | { kind: 'valid' }
-  | { kind: 'invalid'; errors: number }
-  | { kind: 'planner-error'; message: string; transient: boolean }
-  | { kind: 'aborted' };
-
-async function runIteration(state: SessionState, deps: EngineDeps, iteration: number, now: () => Date): Promise<IterationOutcome> {
-  const { planner, target, memory, store, emit, signal } = deps;
-  const startedAt = now().toISOString();
-  const findings: Finding[] = state.currentValidation?.findings ?? [];
-  const recalled = await memory.recall({ goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, findings, session: state.id, budgetTokens: state.settings.contextBudget });
-  emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
-
-  let response: PlanResponse | undefined;
-  let error: PlannerError | undefined;
-  const feedback = [...state.pendingFeedback];
-  try {
-    response = await planner.propose({
-      goalText: state.goalText,
-      target,
-      iteration,
-      currentPlan: state.currentPlan,
-      currentFindings: findings,
-      champion: state.champion,
-      objectives: [],
-      seen: new Set(state.seen),
-      recall: recalled,
-      feedback,
-      signal,
-      onProgress: (p) => emit({ type: 'planner-progress', iteration, tokens: p.tokens }),
-      onRetry: (p) => emit({ type: 'retry', iteration, ...p }),
-    });
-  } catch (err) {
-    if (signal.aborted || (err instanceof PlannerError && err.kind === 'aborted')) return { kind: 'aborted' };
-    error = err instanceof PlannerError ? err : new PlannerError('server', err instanceof Error ? err.message : String(err));
-  }
-  if (signal.aborted) return { kind: 'aborted' };
-
-  let validation: ValidationResult | null = null;
-  let plan: Plan | null = null;
-  let outcome: Outcome = 'error';
-  if (response) {
-    plan = response.plan;
-    emit({ type: 'plan-proposed', iteration, plan, mode: response.mode, ...(response.usage ? { usage: response.usage } : {}), ...(response.costUsd !== undefined ? { costUsd: response.costUsd } : {}) });
-    validation = validatePlan(plan, target);
-    const { errors, warnings } = countFindings(validation);
-    emit({ type: 'validated', iteration, valid: validation.valid, errors, warnings, findings: validation.findings });
-    outcome = validation.valid ? 'improved' : 'failed';
-  }
-
-  const record: IterationRecord = {
-    session: state.id,
-    iteration,
-    startedAt,
-    finishedAt: now().toISOString(),
-    goalText: state.goalText,
-    procedure: state.procedure,
-    goalId: state.goalId,
-    planner: planner.name,
-    plan,
-    validation,
-    outcome,
-    approvedBy: outcome === 'improved' ? 'auto' : null,
-    context: { tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total },
-  };
-  if (error) record.error = `${error.kind}: ${error.message}`;
-  if (response?.usage) record.usage = response.usage;
-  if (response?.costUsd !== undefined) record.costUsd = response.costUsd;
-  if (response?.promptTokensEstimate !== undefined) {
-    record.promptTokensEstimate = response.promptTokensEstimate;
-    // Our estimate learns the server tokenizer's ratio, so the context budget means what it says.
-    if (response.usage) calibrate(response.promptTokensEstimate, response.usage.promptTokens);
-  }
-  const previous = { plan: state.currentPlan, findings };
-  await memory.commitIteration(record, { ...(response?.promptChars !== undefined ? { promptChars: response.promptChars } : {}), previous });
-
-  // The session file follows the log (a crash between the two is reconciled from the log on resume).
-  const p = state.progress;
-  p.completed = iteration;
-  if (outcome === 'improved') p.approved++;
-  else if (outcome === 'failed') p.failed++;
-  else p.errors++;
-  if (plan) {
-    state.currentPlan = plan;
-    state.currentValidation = validation;
-  }
-  if (outcome === 'improved') state.pendingFeedback = state.pendingFeedback.filter((f) => !feedback.includes(f));
-  if (response?.usage) {
-    state.usage.promptTokens += response.usage.promptTokens;
-    state.usage.completionTokens += response.usage.completionTokens;
-    state.usage.cachedTokens += response.usage.cachedTokens;
-  }
-  state.usage.costUsd += response?.costUsd ?? 0;
-  await store.save(state, { durable: false });
-  const errors = validation ? countFindings(validation).errors : 0;
-  if (outcome === 'improved') emit({ type: 'approved', iteration, by: 'auto' });
-  emit({ type: 'iteration-finished', iteration, outcome, errors, objectives: [], repairs: 0, candidates: 1, latencyMs: 0, ...(response?.usage ? { usage: response.usage } : {}), ...(response?.costUsd !== undefined ? { costUsd: response.costUsd } : {}) });
-
-  if (error) return { kind: 'planner-error', message: `${error.kind}: ${error.message}`, transient: TRANSIENT.has(error.kind) };
-  return validation?.valid ? { kind: 'valid' } : { kind: 'invalid', errors };
 }

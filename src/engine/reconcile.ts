@@ -1,8 +1,8 @@
 // Rebuilds a session's progress from the log's records, so a crash between commit and save loses nothing
 // and repeats nothing: the log is the truth, the session file a cache of it.
-import type { Progress, SessionState } from './types.js';
 import type { LogRecord } from '../memory/record.js';
 import { isValidOutcome } from '../memory/types.js';
+import type { Progress, SessionState } from './types.js';
 
 export function emptyProgress(): Progress {
   return { completed: 0, approved: 0, improved: 0, alternatives: 0, repeats: 0, firstTryValid: 0, repairs: 0, repaired: 0, failed: 0, rejected: 0, overridden: 0, errors: 0, humanApprovals: 0 };
@@ -12,32 +12,56 @@ export interface Reconciled {
   progress: Progress;
   usage: SessionState['usage'];
   lastIteration: number;
+  /** Rejections that could not be read into rules: prose the planner keeps seeing. */
   pendingFeedback: string[];
-  /** The last iteration's record (its plan is in plans/<session>/<n>.yaml). */
+  /** The last iteration's record (its plan is in the plan store). */
   last: LogRecord | undefined;
+  /** The record of the current champion: the last improvement not undone by a later rejection. */
+  champion: LogRecord | undefined;
+  seen: string[];
+  consecutiveFailures: number;
+  lastImprovement: number;
 }
 
 export function reconcile(records: LogRecord[], session: string): Reconciled {
   const progress = emptyProgress();
   const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
-  const seen = new Set<number>();
+  const done = new Set<number>();
+  const seen = new Set<string>();
   let last: LogRecord | undefined;
-  let lastApprovedSeq = 0;
-  const rejections: LogRecord[] = [];
+  let champion: LogRecord | undefined;
+  let consecutiveFailures = 0;
+  let lastImprovement = 0;
+  const pendingFeedback: string[] = [];
   for (const r of records) {
     if (r.session !== session) continue;
     if (r.type === 'review') {
-      if (r.review === 'rejection') progress.rejected++, rejections.push(r);
-      else if (r.review === 'override') progress.overridden++, (lastApprovedSeq = r.seq);
+      if (r.review === 'rejection') {
+        progress.rejected++;
+        if (r.reason && !r.constraints?.length) pendingFeedback.push(r.reason);
+        champion = undefined;
+      } else if (r.review === 'override') progress.overridden++;
       else progress.humanApprovals++;
       continue;
     }
-    if (seen.has(r.iteration)) continue; // never count an iteration twice, whatever the file says
-    seen.add(r.iteration);
+    if (done.has(r.iteration)) continue; // never count an iteration twice, whatever the file says
+    done.add(r.iteration);
     progress.completed++;
-    if (isValidOutcome(r.outcome)) progress.approved++, (lastApprovedSeq = r.seq);
-    else if (r.outcome === 'failed') progress.failed++;
-    else if (r.outcome === 'error') progress.errors++;
+    progress.repairs += r.repairs ?? 0;
+    if (r.planId) seen.add(r.planId);
+    if (isValidOutcome(r.outcome)) {
+      progress.approved++;
+      if (r.repairs) progress.repaired++;
+      else progress.firstTryValid++;
+      if (r.outcome === 'improved' || r.outcome === 'approved') progress.improved++, (champion = r), (lastImprovement = r.iteration);
+      else if (r.outcome === 'alternative') progress.alternatives++;
+      else if (r.outcome === 'repeat') progress.repeats++;
+      consecutiveFailures = 0;
+    } else {
+      if (r.outcome === 'error') progress.errors++;
+      else progress.failed++;
+      consecutiveFailures++;
+    }
     if (r.usage) {
       usage.promptTokens += r.usage.p;
       usage.completionTokens += r.usage.c;
@@ -46,6 +70,5 @@ export function reconcile(records: LogRecord[], session: string): Reconciled {
     usage.costUsd += r.cost ?? 0;
     if (!last || r.iteration > last.iteration) last = r;
   }
-  const pendingFeedback = rejections.filter((r) => r.seq > lastApprovedSeq && r.reason).map((r) => r.reason!);
-  return { progress, usage, lastIteration: last?.iteration ?? 0, pendingFeedback, last };
+  return { progress, usage, lastIteration: last?.iteration ?? 0, pendingFeedback, last, champion, seen: [...seen], consecutiveFailures, lastImprovement };
 }

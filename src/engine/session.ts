@@ -22,6 +22,9 @@ export function newSession(id: string, goalText: string, target: PlanTarget, set
     champion: null,
     seen: [],
     lastImprovement: 0,
+    idleSince: 0,
+    improvements: [],
+    alternatives: [],
     consecutiveFailures: 0,
     usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
   };

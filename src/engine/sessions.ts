@@ -69,6 +69,9 @@ function checkState(v: unknown, id: string): string | null {
   v.champion ??= null;
   v.seen ??= [];
   v.lastImprovement ??= 0;
+  v.idleSince ??= v.lastImprovement;
+  v.improvements ??= [];
+  v.alternatives ??= [];
   v.consecutiveFailures ??= 0;
   for (const k of Object.keys(emptyProgress())) if (!count(v.progress[k])) return `"progress.${k}" must be a whole number`;
   for (const k of Object.keys(SETTING_DEFAULTS)) if (!count(s[k])) return `"settings.${k}" must be a whole number`;

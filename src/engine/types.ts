@@ -80,6 +80,12 @@ export interface SessionState {
   seen: string[];
   /** Iteration of the last improvement (0: none yet). */
   lastImprovement: number;
+  /** Where the patience count starts: the last improvement, or the last time a person chose to go on. */
+  idleSince: number;
+  /** Every improvement of the champion in this session, oldest first. */
+  improvements: ScoreChange[];
+  /** Best distinct valid plans that are not the champion, best first (a few). */
+  alternatives: { planId: string; score: Score; iteration: number }[];
   /** Failed iterations in a row (reset by a valid one). */
   consecutiveFailures: number;
   /** Set when the planner proved the champion optimal: the run is over. */
@@ -97,6 +103,8 @@ export interface FeedbackReading {
   lines: string[];
   /** Who read it: the deterministic reader or the configured model. */
   by: 'rules' | 'model';
+  /** Set when a configured model could not read it and the deterministic reader did (why, in one line). */
+  fallback?: string;
 }
 
 export type ReadingDecision =

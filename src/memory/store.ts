@@ -237,6 +237,9 @@ export class Memory {
     );
   }
 
+  /** Persists what is written lazily (nothing today: every commit rewrites the derived files it changed). */
+  async flush(): Promise<void> {}
+
   async commitReview(rev: ReviewRecord): Promise<LogRecord> {
     return this.commit((seq) => reviewToRecord(rev, seq));
   }

@@ -1,24 +1,13 @@
-// The built-in planner: searches the procedures for a valid plan, steered by memory and human feedback.
-import { actionIntents } from '../feedback/intents.js';
+// The built-in planner, an anytime optimiser: a shortest valid plan first, then better plans under the objectives
+// (best-first search in score order), then distinct alternatives; it says "optimal" only when its search proved it.
 import type { Plan } from '../core/plan.js';
+import { compareScores, formatScore, planId, scorePlan } from '../procedures/quality.js';
 import { validatePlan } from '../procedures/validate.js';
-import type { PlanTarget } from '../procedures/types.js';
+import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
 import type { MemoryItem } from '../memory/types.js';
+import { optimise, type FoundPlan } from './builtin/optimise.js';
 import { planFromActions, searchPlan, type SearchPreferences } from './search.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from './types.js';
-
-/** Reads action ids out of a person's feedback: "add notify-stakeholders", "don't use deploy-directly". */
-export function preferencesFromFeedback(target: PlanTarget, feedback: string[]): { require: string[]; avoid: string[] } {
-  const ids = target.set.actions.map((a) => a.id);
-  const require = new Set<string>();
-  const avoid = new Set<string>();
-  for (const text of feedback) {
-    const intents = actionIntents(text, ids);
-    intents.include.forEach((a) => require.add(a));
-    intents.avoid.forEach((a) => avoid.add(a));
-  }
-  return { require: [...require], avoid: [...avoid] };
-}
 
 /** Turns recalled memory into search preferences; only lessons seen twice or from a person become prohibitions. */
 export function preferencesFromMemory(items: MemoryItem[]): SearchPreferences {
@@ -72,41 +61,108 @@ function applyOrderings(target: PlanTarget, actions: string[], orderings: { befo
   return current;
 }
 
+/** One way of reading the rules: all of them, or the errors only (warning rules are preferences, never a reason for "no plan"). */
+interface Pass {
+  rules: Rule[];
+  avoid: string[];
+  /** What this pass gave up, for the summary and the optimality claim. */
+  relaxed: string[];
+}
+
+function passes(target: PlanTarget, avoid: string[]): Pass[] {
+  const all = target.set.rules;
+  const errors = all.filter((r) => r.severity === 'error');
+  const forbidden = new Set(all.flatMap((r) => (r.kind === 'forbidden' ? [r.action] : [])));
+  const lessons = avoid.filter((a) => !forbidden.has(a) && target.set.actions.some((x) => x.id === a));
+  const warnings = all.filter((r) => r.severity === 'warning').map((r) => r.id);
+  const out: Pass[] = [];
+  if (lessons.length) out.push({ rules: all, avoid: lessons, relaxed: [] });
+  out.push({ rules: all, avoid: [], relaxed: lessons.length ? [`memory lessons to avoid ${lessons.join(', ')}`] : [] });
+  if (warnings.length) out.push({ rules: errors, avoid: [], relaxed: [...(lessons.length ? [`memory lessons to avoid ${lessons.join(', ')}`] : []), `warning rules ${warnings.join(', ')}`] });
+  return out;
+}
+
 export class BuiltinPlanner implements Planner {
   readonly name = 'builtin';
 
+  constructor(private readonly budget: { maxExpansions?: number } = {}) {}
+
   async propose(req: PlanRequest): Promise<PlanResponse> {
     if (req.signal.aborted) throw new PlannerError('aborted', 'cancelled');
+    const target = req.target;
+    const objectives: Objective[] = req.objectives.length ? req.objectives : ['steps'];
     const memory = preferencesFromMemory(req.recall.items);
-    const asked = preferencesFromFeedback(req.target, req.feedback);
-    const notes: string[] = [];
-    const attempts: SearchPreferences[] = [
-      { ...memory, require: asked.require, avoid: [...(memory.avoid ?? []), ...asked.avoid] },
-      { ...memory, require: asked.require, avoid: asked.avoid },
-      { ...memory, require: [], avoid: [], strict: true },
-      { prefer: memory.prefer ?? [], strict: false },
-    ];
-    for (const [n, prefs] of attempts.entries()) {
-      const result = searchPlan(req.target, prefs);
-      if (!result.found) {
-        if (n === 0 && (asked.require.length || asked.avoid.length)) notes.push(`could not honour all feedback (${result.reason})`);
-        if (n === attempts.length - 1) throw new PlannerError('no-plan', result.reason);
+    let lastReason = 'no plan found';
+    for (const pass of passes(target, memory.avoid ?? [])) {
+      const shortest = searchPlan({ set: { ...target.set, rules: pass.rules }, goal: target.goal }, { prefer: memory.prefer ?? [], avoid: pass.avoid, maxExpansions: this.budget.maxExpansions ?? 200_000 });
+      if (!shortest.found) {
+        lastReason = shortest.reason;
         continue;
       }
-      const actions = applyOrderings(req.target, canonicalOrder(req.target, result.actions), memory.orderings ?? []);
-      const summary = this.summarize(req, actions, prefs, notes);
-      // Titled with the person's own goal; the procedure goal it was matched to is in `goal`.
-      const plan: Plan = { ...planFromActions(req.target, actions, summary), title: req.goalText.trim().slice(0, 200) || req.target.goal.description };
-      return { plan, mode: 'builtin', promptChars: 0 };
+      const search = (seen: ReadonlySet<string>, rules = pass.rules) => optimise(target, { objectives, rules, avoid: pass.avoid, seen, maxExpansions: this.budget.maxExpansions ?? 60_000 });
+      // Iteration 1 (or no champion yet): the shortest plan, fast, in the procedure's declared order.
+      if (!req.champion) {
+        const actions = applyOrderings(target, canonicalOrder(target, shortest.actions), memory.orderings ?? []);
+        const plan = this.plan(req, actions, 'Shortest plan (fewest steps) under every rule');
+        if (!req.seen.has(planId(plan))) return this.respond(req, plan, objectives, pass, search(new Set()));
+      }
+      const result = search(req.seen);
+      if (result.plan) return this.respond(req, this.plan(req, this.readable(target, result.plan, req.seen, objectives), ''), objectives, pass, result);
+      const more = optimise(target, { objectives, rules: pass.rules, avoid: pass.avoid, seen: req.seen, exhaustive: true, maxExpansions: Math.min(this.budget.maxExpansions ?? 20_000, 20_000) });
+      if (more.plan) return this.respond(req, this.plan(req, more.plan.actions, ''), objectives, pass, result);
+      // Every plan at least as good as the proved optimum was already proposed: the champion is optimal. Say so with
+      // the optimum itself (a repeat), the only time this planner returns a plan it has proposed before.
+      if (result.best && result.proved && !this.startMeetsGoal(target)) return this.respond(req, this.plan(req, result.best.actions, 'The proved optimum again: every plan as good has been proposed already'), objectives, pass, result);
+      throw new PlannerError('budget', `no plan beyond the ${req.seen.size} already proposed within ${this.budget.maxExpansions ?? 60_000} search steps`);
     }
-    throw new PlannerError('no-plan', 'no plan found');
+    throw new PlannerError('no-plan', lastReason);
   }
 
-  private summarize(req: PlanRequest, actions: string[], prefs: SearchPreferences, notes: string[]): string {
-    const parts = [`Shortest plan satisfying ${req.target.set.name} for "${req.goalText}" (${actions.length} steps).`];
-    if (prefs.require?.length) parts.push(`Includes ${prefs.require.join(', ')} as asked.`);
-    if (prefs.avoid?.length) parts.push(`Avoids ${prefs.avoid.join(', ')}.`);
-    if (req.feedback.length) parts.push(`Addresses feedback: ${req.feedback.map((f) => `"${f}"`).join('; ')}.`);
-    return [...parts, ...notes].join(' ');
+  /** The found plan in the procedure's declared order when that keeps its score and it is still new. */
+  private readable(target: PlanTarget, found: FoundPlan, seen: ReadonlySet<string>, objectives: Objective[]): string[] {
+    const ordered = canonicalOrder(target, found.actions);
+    const plan = planFromActions(target, ordered, '');
+    return !seen.has(planId(plan)) && compareScores(scorePlan(plan, target), found.score, objectives) === 0 ? ordered : found.actions;
+  }
+
+  private plan(req: PlanRequest, actions: string[], lead: string): Plan {
+    // Titled with the person's own goal; the procedure goal it was matched to is in `goal`.
+    return { ...planFromActions(req.target, actions, lead), title: req.goalText.trim().slice(0, 200) || req.target.goal.description };
+  }
+
+  private respond(req: PlanRequest, plan: Plan, objectives: Objective[], pass: Pass, proof: ReturnType<typeof optimise>): PlanResponse {
+    const target = req.target;
+    const score = scorePlan(plan, target);
+    const valid = validatePlan(plan, target).valid;
+    const human = target.set.rules.filter((r) => r.origin === 'human' && pass.rules.includes(r));
+    const parts = [plan.summary || `Best plan not yet proposed under ${objectives.join(', ')}`];
+    parts[0] += ` for "${req.goalText}": ${formatScore(score, objectives)}.`;
+    if (human.length && valid) parts.push(`Obeys human rules ${human.map((r) => r.id).join(', ')} (checked by the validator).`);
+    if (pass.relaxed.length) parts.push(`No plan obeys all rules, so it relaxes ${pass.relaxed.join('; ')}.`);
+    if (req.feedback.length) parts.push(`Feedback the built-in planner cannot read (not checked): ${req.feedback.map((f) => `"${f}"`).join('; ')}.`);
+    const response: PlanResponse = { plan: { ...plan, summary: parts.join(' ') }, mode: 'builtin', promptChars: 0 };
+    const optimal = valid && proof.proved && proof.best && compareScores(score, proof.best.score, objectives) === 0 && !this.startMeetsGoal(target) ? this.claim(req, objectives, pass, score) : undefined;
+    if (optimal) response.optimal = optimal;
+    return response;
+  }
+
+  /** "optimal for makespan, cost, steps", qualified when this pass relaxed or kept something a valid plan need not. */
+  private claim(req: PlanRequest, objectives: Objective[], pass: Pass, score: ReturnType<typeof scorePlan>): string {
+    const base = `optimal for ${objectives.join(', ')}`;
+    const notes: string[] = [];
+    if (pass.avoid.length) notes.push(`without ${pass.avoid.join(', ')} as memory advises`);
+    const warnings = pass.rules.filter((r) => r.severity === 'warning');
+    if (warnings.length) {
+      // Valid plans may break warning rules: the claim covers them only if the optimum without warnings is no better.
+      const loose = optimise(req.target, { objectives, rules: pass.rules.filter((r) => r.severity === 'error'), avoid: pass.avoid, seen: new Set(), maxExpansions: this.budget.maxExpansions ?? 60_000 });
+      if (!(loose.proved && loose.best && compareScores(loose.best.score, score, objectives) >= 0)) notes.push(`among plans that also follow the warning rules`);
+    }
+    if (pass.relaxed.length) notes.push(`relaxing ${pass.relaxed.join('; ')}`);
+    return notes.length ? `${base} (${notes.join(', ')})` : base;
+  }
+
+  /** The empty plan would be valid: no claim about one-step-or-more plans is worth making then. */
+  private startMeetsGoal(target: PlanTarget): boolean {
+    return validatePlan({ title: '', summary: '', steps: [] }, target).valid;
   }
 }

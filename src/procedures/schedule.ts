@@ -134,7 +134,8 @@ export class ScheduleBuilder {
    * as "not yet" and must match.
    */
   dominates(other: ScheduleBuilder): boolean {
-    if (this.makespan > other.makespan || this.lastAction !== other.lastAction || this.lastEnd > other.lastEnd) return false;
+    if (this.makespan > other.makespan) return false;
+    if (this.model.immediately.size > 0 && (this.lastAction !== other.lastAction || this.lastEnd > other.lastEnd)) return false;
     const le = (x: Float64Array, y: Float64Array) => x.every((v, i) => v <= y[i]!);
     if (!le(this.addLatest, other.addLatest) || !le(this.addMax, other.addMax) || !le(this.use, other.use) || !le(this.del, other.del)) return false;
     if (!this.firstBefore.every((v, i) => (v < 0) === (other.firstBefore[i]! < 0) && v <= other.firstBefore[i]!)) return false;
@@ -142,14 +143,9 @@ export class ScheduleBuilder {
     return true;
   }
 
-  /** The earliest time a fact added so far became available to a later step (0 for facts no step added). */
-  availability(fact: number): number {
-    return Math.max(this.addLatest[fact] ?? 0, this.del[fact] ?? 0);
-  }
-
-  /** When `owner` is next free. */
-  ownerFree(owner: string): number {
-    return this.owners.get(owner) ?? 0;
+  /** When the latest step so far that adds `fact` ended (0 when none did): a later step needing it links there. */
+  addedAt(fact: number): number {
+    return this.addLatest[fact] ?? 0;
   }
 }
 

@@ -171,6 +171,24 @@ export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
   return result;
 }
 
+/**
+ * Where a plan first breaks: the first step that is not an action or whose preconditions do not hold, the facts
+ * that held just before it and those it lacked (what a repair request shows the model, PDDL-INSTRUCT style).
+ */
+export function failureState(plan: Plan, target: PlanTarget): { step: number; factsBefore: string[]; missing: string[] } | undefined {
+  const { set, goal } = target;
+  const actions = new Map(set.actions.map((a) => [a.id, a]));
+  const state = new Set(goal.initial ?? set.initial);
+  for (const [i, step] of plan.steps.entries()) {
+    const action = actions.get(step.action);
+    const missing = action ? action.requires.filter((f) => !state.has(f)) : [];
+    if (!action || missing.length) return { step: i + 1, factsBefore: [...state].sort(), missing };
+    for (const f of action.removes) state.delete(f);
+    for (const f of action.provides) state.add(f);
+  }
+  return undefined;
+}
+
 export function countFindings(result: ValidationResult): { errors: number; warnings: number } {
   const errors = result.findings.filter((f) => f.severity === 'error').length;
   return { errors, warnings: result.findings.length - errors };

@@ -16,9 +16,14 @@ type PlanFlags = FlagValues & { procedure?: string };
 
 export function withRunOptions(cmd: Command): Command {
   return cmd
-    .option('--unattended', 'never prompt: checkpoints are recorded, a failing plan ends the run (exit 3)')
+    .option('--unattended', 'never prompt: checkpoints are recorded; failed iterations are recorded and the run goes on from the champion until --max-failures in a row (exit 3)')
     .option('--max-cost <usd>', 'stop before the run would spend more than this (USD)')
-    .option('--timeout <ms>', 'per-request timeout for the model endpoint');
+    .option('--timeout <ms>', 'per-request timeout for the model endpoint')
+    .option('--patience <n>', 'iterations without improvement before the run asks (unattended: ends, exit 0); 0 = off (default 10)')
+    .option('--repairs <k>', 'rounds a model gets to fix its own invalid plan inside one iteration (default 2)')
+    .option('--max-failures <n>', 'failed iterations in a row that end an unattended run (exit 3; default 5)')
+    .option('--candidates <k>', 'proposals asked for at once per iteration; the best valid one is kept (default 1)')
+    .option('--objectives <list>', 'what "better" means, most important first: makespan,cost,risk,steps');
 }
 
 export function registerPlan(program: Command): void {
@@ -66,10 +71,11 @@ export function registerPlan(program: Command): void {
       provider: config.provider,
       contextBudget: config.contextBudget,
       proceduresDir: path.resolve(config.proceduresDir),
-      patience: 10,
-      repairs: 2,
-      maxFailures: 5,
-      candidates: 1,
+      patience: config.patience,
+      repairs: config.repairs,
+      maxFailures: config.maxFailures,
+      candidates: config.candidates,
+      ...(config.objectives ? { objectives: config.objectives } : {}),
       ...(config.model ? { model: config.model } : {}),
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),

@@ -18,6 +18,11 @@ interface ResumeFlags {
   maxCost?: string;
   timeout?: string;
   config?: string;
+  patience?: string;
+  repairs?: string;
+  maxFailures?: string;
+  candidates?: string;
+  objectives?: string;
 }
 
 export function registerResume(program: Command): void {
@@ -53,6 +58,13 @@ export function registerResume(program: Command): void {
       },
     });
     if (config.maxCost !== undefined) s.maxCost = config.maxCost;
+    // The improvement loop's settings may be changed on resume; what is not given stays as the session saved it.
+    const loop = resolveConfig({ flags: { iterations: '1', checkpoint: '0', ...(opts.patience ? { patience: opts.patience } : {}), ...(opts.repairs ? { repairs: opts.repairs } : {}), ...(opts.maxFailures ? { maxFailures: opts.maxFailures } : {}), ...(opts.candidates ? { candidates: opts.candidates } : {}), ...(opts.objectives ? { objectives: opts.objectives } : {}) } });
+    if (opts.patience) s.patience = loop.patience;
+    if (opts.repairs) s.repairs = loop.repairs;
+    if (opts.maxFailures) s.maxFailures = loop.maxFailures;
+    if (opts.candidates) s.candidates = loop.candidates;
+    if (loop.objectives && opts.objectives) s.objectives = loop.objectives;
     const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
     requireTerminalOrUnattended(s.unattended);
     const library = loadProcedures(s.proceduresDir);

@@ -1,0 +1,28 @@
+// The morning review on one screen: the champion and its score, what failed, what a person still has to look at.
+import chalk from 'chalk';
+import type { SessionState } from '../engine/types.js';
+import { formatScore } from '../procedures/quality.js';
+import type { Objective } from '../procedures/types.js';
+import { safeText } from '../core/text.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function runReport(state: SessionState, objectives: readonly Objective[]): string[] {
+  const p = state.progress;
+  const lines: string[] = [''];
+  if (state.champion) {
+    const c = state.champion;
+    lines.push(`${chalk.bold('Champion')} (iteration ${c.iteration}, ${plural(c.plan.steps.length, 'step')}): ${formatScore(c.score, objectives)}`);
+    lines.push(chalk.dim(`  ${c.plan.steps.map((s) => safeText(s.action, true)).join(' → ')}`));
+  } else lines.push(chalk.yellow('No valid plan yet.'));
+  const improved = `${plural(p.improved, 'improvement')}${state.lastImprovement ? ` (last at iteration ${state.lastImprovement})` : ''}`;
+  lines.push(`${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`);
+  if (p.repairs) lines.push(`Repairs: ${plural(p.repairs, 'round')}, ${p.repaired} turned an invalid plan valid; ${p.firstTryValid} of ${p.approved} valid plans were valid at the first try`);
+  if (state.converged) lines.push(chalk.green(`Converged: ${state.converged.reason}`));
+  const needs: string[] = [];
+  if (p.failed + p.errors > 0) needs.push(`${plural(p.failed + p.errors, 'failed iteration')} (see lessons.md)`);
+  if (p.overridden) needs.push(`${plural(p.overridden, 'override')} of the validator to confirm`);
+  if (state.pendingFeedback.length) needs.push(`${plural(state.pendingFeedback.length, 'piece')} of feedback kept as prose (unchecked)`);
+  if (needs.length) lines.push(chalk.yellow(`Needs a person: ${needs.join('; ')}`));
+  return lines;
+}

@@ -1,0 +1,55 @@
+// A person's rejection: read into rules the validator checks, confirmed by the person when one is there, committed
+// to memory; what cannot be read stays prose for the planner and is never reported as addressed.
+import type { EngineDeps } from './loop.js';
+import type { FeedbackReading, SessionState } from './types.js';
+
+/** `of`: the champion at a checkpoint (it loses its place), or the failed plan at a failure prompt. */
+export async function handleRejection(state: SessionState, deps: EngineDeps, iteration: number, reason: string, of: 'champion' | 'failed', now: () => Date): Promise<void> {
+  const { reviewer, memory, store, emit, signal } = deps;
+  const read = async (text: string): Promise<FeedbackReading> => (deps.feedbackReader ? deps.feedbackReader.read(text, deps.target, signal) : { text, constraints: [], lines: [], by: 'rules' });
+  let reading = await read(reason);
+  let confirmed = false;
+  let enforced = reading.constraints.length > 0;
+  let scope: 'session' | 'goal' = 'session';
+  if (!state.settings.unattended && deps.confirmReadings !== false) {
+    for (;;) {
+      const decision = await reviewer.confirmReading(reading);
+      if (decision.kind === 'edit') {
+        reading = await read(decision.text);
+        enforced = reading.constraints.length > 0;
+        continue;
+      }
+      if (decision.kind === 'note') enforced = false;
+      else {
+        confirmed = true;
+        scope = decision.scope;
+      }
+      break;
+    }
+  }
+  const text = reading.text;
+  await memory.commitReview({
+    session: state.id,
+    iteration,
+    time: now().toISOString(),
+    goalText: state.goalText,
+    procedure: state.procedure,
+    goalId: state.goalId,
+    kind: 'rejection',
+    reason: text,
+    plan: of === 'champion' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan,
+    // Unconfirmed readings apply to this session only: a person has not said they hold for the goal.
+    ...(enforced ? { constraints: reading.constraints, confirmed, scope: confirmed ? scope : 'session' } : {}),
+  });
+  state.progress.rejected++;
+  if (!enforced) state.pendingFeedback.push(text);
+  if (of === 'champion') {
+    // The rejected plan is no longer the plan to beat; whether a better one exists is an open question again.
+    state.champion = null;
+    delete state.converged;
+    state.idleSince = iteration;
+  }
+  await store.save(state);
+  emit({ type: 'feedback-read', iteration, reading, confirmed, enforced });
+  emit({ type: 'decision', iteration, decision: 'rejection', reason: text });
+}

@@ -1,0 +1,149 @@
+// Reads a rejection reason with the configured model (structured output, action ids as an enum), else by rules.
+import type OpenAI from 'openai';
+import type { ResolvedConfig } from '../config.js';
+import { redactSecrets } from '../core/secrets.js';
+import type { FeedbackReader, FeedbackReading } from '../engine/types.js';
+import type { PlanTarget } from '../procedures/types.js';
+import { readFeedback, RulesFeedbackReader } from './read.js';
+import { HUMAN_RULE_KINDS, humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
+
+/** The JSON schema of a reading: every action field is an enum of the set's ids, so guided decoding cannot invent one. */
+export function readingSchema(target: PlanTarget): Record<string, unknown> {
+  const action = { type: 'string', enum: target.set.actions.map((a) => a.id) };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['constraints'],
+    properties: {
+      constraints: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind'],
+          properties: {
+            kind: { type: 'string', enum: [...HUMAN_RULE_KINDS] },
+            action,
+            before: action,
+            after: action,
+            other: action,
+            owner: { type: 'string' },
+            max: { type: 'integer', minimum: 1 },
+          },
+        },
+      },
+    },
+  };
+}
+
+const SYSTEM = `You read a person's feedback on a plan into rules that a validator checks. Reply with JSON only.
+Kinds and their fields:
+- ordering: "before" must come before any "after" step ("no X without Y first" and "never X before Y" mean before=Y, after=X)
+- immediately-after: "action" must come as the very next step after "after"
+- required: "action" must be in the plan ("never skip X" means required X)
+- forbidden: "action" must not be in the plan (only when the person asks to remove or avoid that action itself)
+- segregation: "action" and "other" must be done by different people
+- owner: "action" must be owned by "owner" (a role or a person, as the person wrote it)
+- max-steps: the plan has at most "max" steps
+Use only the action ids listed. Read only what the feedback states; when it states no such rule, reply {"constraints": []}.`;
+
+function userMessage(text: string, target: PlanTarget): string {
+  const actions = target.set.actions.map((a) => `- ${a.id}: ${a.description}${a.role ? ` (role ${a.role})` : ''}`).join('\n');
+  return `Procedure ${target.set.id}, goal ${target.goal.id}. Actions:\n${actions}\n\nFeedback:\n${text}`;
+}
+
+type Raw = Record<string, unknown>;
+const str = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+
+/** One item of the model's answer as a rule body, or undefined when it is not a well-formed rule over known actions. */
+function toBody(x: Raw, known: ReadonlySet<string>): RuleBody | undefined {
+  const id = (v: unknown) => (str(v) && known.has(v) ? v : undefined);
+  switch (x.kind) {
+    case 'ordering': {
+      const [before, after] = [id(x.before), id(x.after)];
+      return before && after && before !== after ? { kind: 'ordering', before, after } : undefined;
+    }
+    case 'immediately-after': {
+      const [action, after] = [id(x.action), id(x.after)];
+      return action && after && action !== after ? { kind: 'immediately-after', action, after } : undefined;
+    }
+    case 'required':
+    case 'forbidden': {
+      const action = id(x.action);
+      return action ? { kind: x.kind, action } : undefined;
+    }
+    case 'segregation': {
+      const [a, b] = [id(x.action), id(x.other)];
+      return a && b && a !== b ? { kind: 'segregation', actions: [a, b] } : undefined;
+    }
+    case 'owner': {
+      const action = id(x.action);
+      const owner = str(x.owner) ? x.owner.replace(/\s+/g, ' ').trim().slice(0, 80) : undefined;
+      return action && owner ? { kind: 'owner', action, owner } : undefined;
+    }
+    case 'max-steps':
+      return typeof x.max === 'number' && Number.isInteger(x.max) && x.max >= 1 ? { kind: 'max-steps', max: x.max } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The rules in a model's answer; throws when the answer is not a reading at all. */
+export function parseReading(content: string, target: PlanTarget): RuleBody[] {
+  const value = JSON.parse(content.trim().replace(/^```(?:json)?\s*|\s*```$/g, '')) as unknown;
+  const list = (value as Raw | null)?.constraints;
+  if (!Array.isArray(list)) throw new Error('the answer has no "constraints" list');
+  const known = new Set(target.set.actions.map((a) => a.id));
+  const seen = new Set<string>();
+  return list.flatMap((item) => {
+    const body = typeof item === 'object' && item !== null ? toBody(item as Raw, known) : undefined;
+    if (!body || seen.has(humanRuleId(body))) return [];
+    seen.add(humanRuleId(body));
+    return [body];
+  });
+}
+
+export interface ModelReaderOptions {
+  client: OpenAI;
+  model: string;
+}
+
+/** Reads with the model; on any failure (network, refusal, an answer that is no reading) reads by rules and says why. */
+export class ModelFeedbackReader implements FeedbackReader {
+  constructor(private readonly opts: ModelReaderOptions) {}
+
+  async read(text: string, target: PlanTarget, signal: AbortSignal): Promise<FeedbackReading> {
+    try {
+      const reply = await this.opts.client.chat.completions.create(
+        {
+          model: this.opts.model,
+          temperature: 0,
+          messages: [
+            { role: 'system', content: SYSTEM },
+            { role: 'user', content: userMessage(text, target) },
+          ],
+          response_format: { type: 'json_schema', json_schema: { name: 'feedback_reading', strict: false, schema: readingSchema(target) } },
+        },
+        { signal },
+      );
+      const content = reply.choices[0]?.message?.content;
+      if (!content) throw new Error('the model gave an empty answer');
+      const constraints = parseReading(content, target).map((body) => humanRule(body, text));
+      return { text, constraints, lines: constraints.map(ruleLine), by: 'model' };
+    } catch (err) {
+      const why = redactSecrets(String((err as Error)?.message ?? err).replace(/\s+/g, ' ').slice(0, 200));
+      return { ...readFeedback(text, target), fallback: `the model could not read it (${why}); read by rules` };
+    }
+  }
+}
+
+/** The reader for a resolved config: the model's when one is configured, else the deterministic one. */
+export async function createFeedbackReader(config: ResolvedConfig): Promise<FeedbackReader> {
+  if (config.provider === 'builtin' || !config.baseUrl || !config.model) return new RulesFeedbackReader();
+  const { requireKey } = await import('../planners/factory.js');
+  requireKey(config);
+  // Loaded only when a model is configured, like the planner's client.
+  const { default: OpenAIClient } = await import('openai');
+  const client = new OpenAIClient({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl, maxRetries: 0, timeout: config.timeoutMs });
+  return new ModelFeedbackReader({ client, model: config.model });
+}
