@@ -19,6 +19,8 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
 /** Settings added after the first release, with the values older sessions ran with in effect. */
 const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+/** Progress counters every session file has had since the first release. */
+const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);
 const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stopped']);
 
 /** Session ids are file names inside the memory folder: nothing that could climb out of it. */
@@ -64,7 +66,8 @@ function checkState(v: unknown, id: string): string | null {
   if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
   if (!isObj(v.progress)) return '"progress" is missing';
   // Sessions from before champions and repairs: the new counters start at zero, the new settings at their defaults.
-  for (const [k, zero] of Object.entries(emptyProgress())) v.progress[k] ??= zero;
+  // Only the counters that are new: a file missing one every session has always had is damaged, not old.
+  for (const [k, zero] of Object.entries(emptyProgress())) if (!ORIGINAL_COUNTERS.has(k)) v.progress[k] ??= zero;
   for (const [k, d] of Object.entries(SETTING_DEFAULTS)) s[k] ??= d;
   v.champion ??= null;
   v.seen ??= [];
