@@ -4,8 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { InputError, UsageError } from './core/errors.js';
-import { registerSecret } from './core/secrets.js';
+import { BaseUrlError, checkBaseUrl, registerSecret } from './core/secrets.js';
 import { yamlErrorText } from './core/text.js';
+import { priceFor } from './planners/cost.js';
 import { OBJECTIVES, type Objective } from './procedures/types.js';
 
 export const CONFIG_FILE = 'jupiter.config.yaml';
@@ -41,7 +42,9 @@ export interface Price {
 export const DEFAULT_PRICES: Record<string, Price> = {
   'gpt-4o-mini': { input: 0.15, output: 0.6, cachedInput: 0.075 },
   'gpt-4o': { input: 2.5, output: 10, cachedInput: 1.25 },
+  'gpt-4.1': { input: 2, output: 8, cachedInput: 0.5 },
   'gpt-4.1-mini': { input: 0.4, output: 1.6, cachedInput: 0.1 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4, cachedInput: 0.025 },
   'accounts/fireworks/models/llama-v3p1-70b-instruct': { input: 0.9, output: 0.9 },
   'accounts/fireworks/models/llama-v3p1-8b-instruct': { input: 0.2, output: 0.2 },
 };
@@ -59,8 +62,13 @@ export interface ResolvedConfig {
   contextBudget: number;
   maxCost: number | undefined;
   provider: string;
+  /** The first of `baseUrls`. */
   baseUrl: string | undefined;
+  /** Every endpoint: several replicas of one model when `--base-url` is given more than once. */
+  baseUrls: string[];
   model: string | undefined;
+  /** Most tokens a model may write per answer (sent as max_tokens). */
+  maxTokens: number;
   /** From the environment only; never written anywhere. */
   apiKey: string | undefined;
   /** Name of the variable the key came from (for messages), or the one to set. */
@@ -90,7 +98,8 @@ export interface FlagValues {
   contextBudget?: string;
   maxCost?: string;
   provider?: string;
-  baseUrl?: string;
+  /** Several when the flag is repeated (replicas). */
+  baseUrl?: string | string[];
   model?: string;
   timeout?: string;
   config?: string;
@@ -101,7 +110,7 @@ export interface FlagValues {
   objectives?: string;
 }
 
-export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4, backoffMs: 500, patience: 10, repairs: 2, maxFailures: 5, candidates: 1 };
+export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4, backoffMs: 500, maxTokens: 4096, patience: 10, repairs: 2, maxFailures: 5, candidates: 1 };
 
 /** The procedures shipped inside the package. */
 export function shippedProceduresDir(): string {
@@ -131,12 +140,27 @@ function loadConfigFile(file: string): FileConfig {
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
-  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxRetries', 'backoffMs', 'prices', 'apiKey', 'api_key', 'patience', 'repairs', 'maxFailures', 'max_failures', 'candidates', 'objectives']);
+  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxTokens', 'max_tokens', 'maxRetries', 'backoffMs', 'prices', 'apiKey', 'api_key', 'patience', 'repairs', 'maxFailures', 'max_failures', 'candidates', 'objectives']);
   for (const key of Object.keys(value)) {
     if (key === 'apiKey' || key === 'api_key') throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, { file, line: lineOf(text, key) });
     if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(text, key) });
   }
   return value as FileConfig;
+}
+
+/**
+ * The base URLs and where they came from (named in error messages): the flag (repeatable: replicas), then
+ * JUPITER_BASE_URL (comma-separated), then the config file (a URL or a list).
+ */
+function baseUrlsFrom(flags: FlagValues, env: NodeJS.ProcessEnv, file: FileConfig, configPath: string): { urls: string[]; source: string } | undefined {
+  const clean = (v: unknown[]) => v.map((u) => String(u).trim()).filter(Boolean);
+  const flag = flags.baseUrl === undefined ? [] : clean(Array.isArray(flags.baseUrl) ? flags.baseUrl : [flags.baseUrl]);
+  if (flag.length) return { urls: [...new Set(flag)], source: '--base-url' };
+  const fromEnv = clean((env.JUPITER_BASE_URL ?? '').split(','));
+  if (fromEnv.length) return { urls: [...new Set(fromEnv)], source: 'JUPITER_BASE_URL' };
+  const raw = file.baseUrl ?? file.base_url;
+  const fromFile = raw === undefined || raw === null ? [] : clean(Array.isArray(raw) ? raw : [raw]);
+  return fromFile.length ? { urls: [...new Set(fromFile)], source: `baseUrl in ${configPath}` } : undefined;
 }
 
 function lineOf(text: string, key: string): number | undefined {
@@ -178,7 +202,8 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
   const fileRel = (v: unknown) => (typeof v === 'string' ? path.resolve(path.dirname(configPath), v) : undefined);
 
   const providerName = String(pick(flags.provider, env.JUPITER_PROVIDER, file.provider as string) ?? '').trim();
-  const explicitBase = pick(flags.baseUrl, env.JUPITER_BASE_URL, (file.baseUrl ?? file.base_url) as string);
+  const base = baseUrlsFrom(flags, env, file, configPath);
+  const explicitBase = base?.urls[0];
   // A base URL without a provider means "an OpenAI-compatible server I name myself".
   const provider = providerName || (explicitBase ? 'custom' : 'builtin');
   // Own keys only: "constructor" or "__proto__" must not pass for a provider.
@@ -205,15 +230,19 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
 
   const loop = improvementSettings(flags, env, file);
 
-  const baseUrl = provider === 'builtin' ? undefined : pick(explicitBase, preset.baseUrl ?? undefined);
+  const baseUrls = provider === 'builtin' ? [] : base ? base.urls : preset.baseUrl ? [preset.baseUrl] : [];
+  const baseUrl = baseUrls[0];
   if (provider === 'custom' && !baseUrl) throw new UsageError('--provider custom needs --base-url (or JUPITER_BASE_URL)');
-  if (baseUrl) {
+  for (const url of baseUrls) {
     try {
-      new URL(baseUrl);
-    } catch {
-      throw new UsageError(`--base-url: "${baseUrl}" is not a URL`);
+      checkBaseUrl(url, base?.source ?? '--base-url');
+    } catch (err) {
+      if (err instanceof BaseUrlError) throw new UsageError(err.message);
+      throw err;
     }
   }
+  const maxTokensRaw = pick<unknown>(env.JUPITER_MAX_TOKENS, file.maxTokens ?? file.max_tokens);
+  const maxTokens = maxTokensRaw === undefined ? DEFAULTS.maxTokens : parseIntStrict(maxTokensRaw, maxTokensRaw === env.JUPITER_MAX_TOKENS ? 'JUPITER_MAX_TOKENS' : `maxTokens in ${configPath}`, 16);
   const model = provider === 'builtin' ? undefined : pick(flags.model, env.JUPITER_MODEL, file.model as string, preset.defaultModel ?? undefined);
   if (provider === 'custom' && !model) throw new UsageError('--provider custom needs --model (or JUPITER_MODEL)');
 
@@ -240,15 +269,28 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
 
   const prices: Record<string, Price> = { ...DEFAULT_PRICES };
   if (file.prices !== undefined) {
-    if (typeof file.prices !== 'object' || file.prices === null) throw new InputError('prices must map model ids to { input, output, cachedInput }', { file: configPath, line: lineOf(readFileSync(configPath, 'utf8'), 'prices') });
-    for (const [m, p] of Object.entries(file.prices as Record<string, Record<string, unknown>>)) {
-      const input = Number(p?.input);
-      const output = Number(p?.output);
-      if (!Number.isFinite(input) || !Number.isFinite(output)) throw new InputError(`prices.${m} needs numeric input and output (USD per 1M tokens)`, { file: configPath });
-      const cached = p?.cachedInput === undefined ? undefined : Number(p.cachedInput);
+    const where = { file: configPath, line: lineOf(readFileSync(configPath, 'utf8'), 'prices') };
+    if (typeof file.prices !== 'object' || file.prices === null || Array.isArray(file.prices)) throw new InputError('prices must be { input, output } for the configured model, or map model ids to { input, output, cachedInput } (USD per 1M tokens)', where);
+    const entries = file.prices as Record<string, unknown>;
+    // `prices: { input, output }` prices the configured model; otherwise each key is a model id.
+    const flat = 'input' in entries || 'output' in entries;
+    if (flat && !model) throw new InputError('prices: { input, output } needs a model (--model, JUPITER_MODEL or model:)', where);
+    for (const [m, p] of flat ? [[model!, entries] as const] : Object.entries(entries)) {
+      const price = p as Record<string, unknown> | null;
+      const input = Number(price?.input);
+      const output = Number(price?.output);
+      const at = flat ? 'prices' : `prices.${m}`;
+      if (!Number.isFinite(input) || !Number.isFinite(output) || input < 0 || output < 0) throw new InputError(`${at} needs numeric input and output (USD per 1M tokens)`, where);
+      const cached = price?.cachedInput === undefined ? undefined : Number(price.cachedInput);
+      if (cached !== undefined && !(Number.isFinite(cached) && cached >= 0)) throw new InputError(`${at}.cachedInput must be a number (USD per 1M tokens)`, where);
       prices[m] = cached === undefined ? { input, output } : { input, output, cachedInput: cached };
     }
   }
+  // A budget in dollars means nothing without a price: refuse rather than run at "$0" (the old behaviour).
+  if (maxCost !== undefined && provider !== 'builtin' && !priceFor(model, prices)) {
+    throw new UsageError(`--max-cost: no price is known for model ${model ?? '(none)'}, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in ${CONFIG_FILE}, or drop --max-cost`);
+  }
+
 
   return {
     cwd,
@@ -264,7 +306,9 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
     maxCost,
     provider,
     baseUrl,
+    baseUrls,
     model,
+    maxTokens,
     apiKey,
     apiKeyVariable,
     timeoutMs,

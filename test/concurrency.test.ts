@@ -104,7 +104,7 @@ describe('two concurrent plan runs on one memory folder', () => {
 
   it('a second `resume <id>` of a running session is refused: exit 2 naming the session and the holding process', async () => {
     const cwd = tempDir('jupiter-conc-');
-    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '5000', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd });
+    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '1000000', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd });
     try {
       await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
       const list = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { id: string; status: string }[] };

@@ -95,10 +95,13 @@ describe('readFeedback: other phrasings and sets', () => {
     ['Notify stakeholders right before the production deploy', ['deploy-production right after notify-stakeholders']],
     ['The release manager must approve the release', ['approve-release done by release-manager']],
     ['Name the on-call SRE as deploy-production owner', ['deploy-production done by on-call SRE']],
+    ['Never use `deploy-directly`, and don\'t drop "run-tests"', ['always include run-tests', 'never use deploy-directly']],
     ['Deploy-production must not happen before security-scan', ['security-scan before deploy-production']],
     ['sign-off must be done by the system owner', ['sign-off done by system-owner'], access],
     ['Nobody may both revoke-access and verify-revocation', ['revoke-access and verify-revocation by different people'], access],
-    ['The approval and the implementation must be done by different people', ['approve-change and implement-change by different people'], change],
+    ['approve-change and the implementation must be done by different people', ['approve-change and implement-change by different people'], change],
+    // Two approvals (board and standard) and two "implementation" actions: ambiguous, so nothing is read.
+    ['The approval and the implementation must be done by different people', [], change],
   ];
   for (const [text, lines, target] of cases) {
     it(`"${text}" → ${lines.join('; ')}`, () => expect(readFeedback(text, target ?? deploy).lines).toEqual(lines));
@@ -108,6 +111,11 @@ describe('readFeedback: other phrasings and sets', () => {
     for (const text of ['The plan looks too long', 'avoid the deploy step', 'I do not like this plan', '']) {
       expect(readFeedback(text, deploy)).toEqual({ text, constraints: [], lines: [], by: 'rules' });
     }
+  });
+
+  it("a person's own « » marks are not read as actions", () => {
+    expect(readFeedback('«ring-the-bell» before «deploy-production»', deploy).constraints).toEqual([]);
+    expect(readFeedback('never «deploy-production»', deploy).lines).toEqual(['never use deploy-production']); // read as a quoted id
   });
 
   it('the same rule said twice, or in other words, has one stable id', () => {
@@ -195,6 +203,6 @@ describe('stems and mentions', async () => {
   it('a role the set knows is not read as an action ("the release manager" is not approve-release)', () => {
     const roles = deploy.set.actions.flatMap((a) => (a.role ? [a.role] : []));
     expect(findMentions('the release manager must do it', deploy.set.actions, new Set(), roles)).toEqual([]);
-    expect(findMentions('the release must wait', deploy.set.actions).map((m) => m.action)).toEqual(['approve-release']);
+    expect(findMentions('the stakeholders must wait', deploy.set.actions).map((m) => m.action)).toEqual(['notify-stakeholders']);
   });
 });

@@ -5,8 +5,8 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { planRequest } from './support/planner-fixtures.js';
 import { DEFAULT_PRICES } from '../src/config.js';
-import { forgetOutputModes, OpenAIPlanner } from '../src/planners/openai.js';
-import type { OpenAIPlannerOptions } from '../src/planners/openai.js';
+import { OpenAIPlanner } from '../src/planners/openai/planner.js';
+import type { OpenAIPlannerOptions } from '../src/planners/openai/planner.js';
 import { PlannerError } from '../src/planners/types.js';
 import type { PlanRequest } from '../src/planners/types.js';
 import type { PlanTarget } from '../src/procedures/types.js';
@@ -48,7 +48,6 @@ let servers: FakeOpenAI[] = [];
 let tmp: string;
 
 beforeEach(async () => {
-  forgetOutputModes();
   tmp = await mkdtemp(path.join(tmpdir(), 'jupiter-llm-'));
 });
 afterEach(async () => {
@@ -65,7 +64,7 @@ async function serve(script: Script): Promise<FakeOpenAI> {
 
 function planner(server: FakeOpenAI, over: Partial<OpenAIPlannerOptions> = {}): OpenAIPlanner {
   const client = new OpenAI({ apiKey: API_KEY, baseURL: server.url });
-  return new OpenAIPlanner({ client, model: 'gpt-4o-mini', baseUrl: server.url, prices: DEFAULT_PRICES, maxRetries: 2, timeoutMs: 5_000, backoffBaseMs: 10, ...over });
+  return new OpenAIPlanner({ endpoints: [{ baseUrl: server.url, client }], model: 'gpt-4o-mini', prices: DEFAULT_PRICES, maxRetries: 2, timeoutMs: 5_000, backoffBaseMs: 10, ...over });
 }
 
 const request = (over: Partial<PlanRequest> = {}): PlanRequest => planRequest(target, { goalText: 'Release the library', ...over });
@@ -107,10 +106,11 @@ describe('OpenAIPlanner against a local OpenAI-compatible server', () => {
     expect(req!.headers.authorization).toBe(`Bearer ${API_KEY}`);
   });
 
-  it('reports zero cost for a model without a price', async () => {
+  it('reports the cost of a model without a price as unknown, not $0', async () => {
     const server = await serve([{ content: PLAN_JSON }]);
-    const res = await planner(server, { model: 'my-local-llama' }).propose(request());
-    expect(res.costUsd).toBe(0);
+    const res = await planner(server, { model: 'my-local-model' }).propose(request());
+    expect(res.costUsd).toBeUndefined();
+    expect('costUsd' in res).toBe(false);
     expect(res.usage!.promptTokens).toBeGreaterThan(0);
   });
 
@@ -139,8 +139,7 @@ describe('OpenAIPlanner against a local OpenAI-compatible server', () => {
     expect(formats(server)).toEqual(['json_schema', 'json_object', 'json_object']);
     expect(JSON.parse(await readFile(cache, 'utf8'))).toEqual({ [`${server.url}|gpt-4o-mini`]: 'json_object' });
 
-    // A new process (memory forgotten) reads the mode from the file.
-    forgetOutputModes();
+    // A new planner (a new process) reads the mode from the file.
     const res = await planner(server, { modeCachePath: cache }).propose(request({ iteration: 3 }));
     expect(res.mode).toBe('json_object');
     expect(formats(server)).toEqual(['json_schema', 'json_object', 'json_object', 'json_object']);

@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Memory } from '../src/memory/store.js';
+import { recordsIn } from '../src/memory/log-file.js';
+import { planId } from '../src/procedures/quality.js';
+import type { Plan } from '../src/core/plan.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { approved, consistency, DEPLOY, CHANGE, failed, finding, indexLines, memDir, read, recordLineCount, sectionCount } from './support/memory-fixtures.js';
 
@@ -32,11 +35,20 @@ describe('memory commit', () => {
     expect((await memory.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(memory.seq).toBe(N);
 
-    for (const r of recs) {
-      const f = path.join(dir, 'plans', r.session, `${r.iteration}.yaml`);
-      expect(existsSync(f)).toBe(true);
-      expect(parse(read(dir, path.relative(dir, f)))).toEqual(r.plan);
-    }
+    // Plans are stored once per distinct plan (A, the failing one, B), named by content, referenced by the record.
+    const logged = recordsIn(log).records;
+    const ids = new Set(recs.map((r) => planId(r.plan!)));
+    expect(ids.size).toBe(3);
+    expect(readdirSync(path.join(dir, 'plans')).sort()).toEqual([...ids].map((id) => `${id}.yaml`).sort());
+    recs.forEach((r, i) => {
+      expect(logged[i]!.planId).toBe(planId(r.plan!));
+      expect((parse(read(dir, `plans/${planId(r.plan!)}.yaml`)) as Plan).steps).toEqual(r.plan!.steps);
+      // Steps come back on read whether the record carried them or named an earlier record's plan.
+      expect(logged[i]!.steps?.map((s) => s.a)).toEqual(r.plan!.steps.map((s) => s.action));
+    });
+    // Only the first record of each plan carries its steps; later ones name it.
+    expect(log.match(/"steps":/g)).toHaveLength(3);
+    expect(log).toContain(`plans/${planId(recs[0]!.plan!)}.yaml`);
 
     const patterns = parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern');
     const deploy = patterns.items.filter((i) => i.procedure === DEPLOY.procedure && i.goalId === DEPLOY.goalId);

@@ -4,19 +4,13 @@ import type { Plan } from '../src/core/plan.js';
 import { BuiltinPlanner } from '../src/planners/builtin.js';
 import { optimise } from '../src/planners/builtin/optimise.js';
 import { materialize } from '../src/planners/search.js';
-import type { Champion, PlanRequest, PlanResponse } from '../src/planners/types.js';
+import type { Champion, PlanResponse } from '../src/planners/types.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { compareScores, objectivesOf, planId, scorePlan } from '../src/procedures/quality.js';
 import type { ActionDef, Objective, PlanTarget, ProcedureSet, Rule } from '../src/procedures/types.js';
 import { validatePlan } from '../src/procedures/validate.js';
 import { SHIPPED } from './support/cli.js';
-
-export function request(target: PlanTarget, iteration: number, champion: Champion | null, seen: Set<string>, objectives = objectivesOf(target)): PlanRequest {
-  return {
-    goalText: target.goal.description, target, iteration, currentPlan: champion?.plan ?? null, currentFindings: [], champion, objectives, seen,
-    recall: { items: [], tokens: 0, budget: 0, total: 0 }, feedback: [], signal: new AbortController().signal,
-  };
-}
+import { request } from './support/plan-request.js';
 
 /** Runs the planner as the engine would: champion and seen fed back, until it declares an optimum. */
 async function run(target: PlanTarget, max = 20) {

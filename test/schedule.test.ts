@@ -110,3 +110,17 @@ describe('formatDuration and ganttLines', () => {
     ]);
   });
 });
+
+describe('jupiter validate shows a valid plan as a schedule', () => {
+  it('prints the score and one Gantt line per step with start and end', async () => {
+    const { runCli, ROOT, SHIPPED } = await import('./support/cli.js');
+    const path = await import('node:path');
+    const r = await runCli(['validate', path.join(ROOT, 'examples', 'deploy-plan.yaml'), '--procedures', SHIPPED]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('score: makespan 3d 7h 15m · cost 2050 · steps 12');
+    expect(r.stdout).toContain('schedule (makespan 3d 7h 15m; steps of one owner run one at a time):');
+    // Staged rollout starts when staging is verified and takes two days.
+    expect(r.stdout).toMatch(/^ 10 deploy-production {4}[·█]{24} {2}\+1d 4h 45m → \+3d 4h 45m$/m);
+    expect(r.stdout.split('\n').filter((l) => /^ {1,2}\d+ \S+ +[·█]{24} {2}\+/.test(l))).toHaveLength(12);
+  });
+});

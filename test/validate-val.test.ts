@@ -69,7 +69,7 @@ describe('VAL semantics', () => {
     // then "fail" too: a finding from a state VAL never reaches.
     const r = validatePlan(plan('q', 'p', 'q'), target('reach-c'));
     expect(r.findings).toEqual([
-      { severity: 'error', rule: 'precondition', step: 1, message: 'step 1: q needs `b`, which does not hold at that point', fix: 'q needs `b`: add p before step 1' },
+      { severity: 'error', rule: 'precondition', step: 1, message: 'step 1: q needs `b`, which does not hold at that point', fix: 'q needs `b`: add p before step 1 (q)' },
     ]);
     expect(r.stoppedAt).toBe(1);
     expect(r.finalFacts).toEqual(['a']);

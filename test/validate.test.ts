@@ -21,7 +21,7 @@ const BROKEN: { name: string; rule: string; step: number | undefined; fix: RegEx
     name: 'precondition (staging before tests)',
     rule: 'precondition',
     step: 2,
-    fix: /deploy-staging needs `tested`: add run-tests before step 2/,
+    fix: /deploy-staging needs `tested`: add run-tests (after step 1 \([a-z-]+\), )?before step 2 \(deploy-staging\)/,
     mutate: (p) => p.steps.splice(1, 0, p.steps.splice(idx(p, 'deploy-staging'), 1)[0]!),
   },
   { name: 'ordering (notify after deploy)', rule: 'stakeholders-before-production', step: 9, fix: /add notify-stakeholders before step 9/, mutate: (p) => p.steps.push(p.steps.splice(idx(p, 'notify-stakeholders'), 1)[0]!) },

@@ -22,6 +22,10 @@ export interface ContentReply {
   chunkChars?: number;
   /** When false the stream ends cleanly but without a finish_reason (a truncated answer). */
   finish?: boolean;
+  /** Wait this long before answering at all (a slow model: e.g. 300 ms for the best-of-K bench). */
+  delayMs?: number;
+  /** Report no usage, as some local servers do. */
+  noUsage?: boolean;
 }
 /** An HTTP error, e.g. 429 with `retry-after: 1`. */
 export interface StatusReply {
@@ -38,13 +42,21 @@ export interface CutReply {
   cutAfterChars: number;
   content: string;
 }
+/** Send the response headers, then nothing, ever (a server that stalls after headers). */
+export interface StallReply {
+  stallAfterHeaders: true;
+}
+/** Stream `piece` every `everyMs` forever, never finishing (a runaway generation). */
+export interface EndlessReply {
+  endless: { piece: string; everyMs: number };
+}
 /** Answer 400 when the request's response_format is one of these types; otherwise use `then`. */
 export interface RejectFormatReply {
   rejectResponseFormat: ResponseFormatType | 'both' | ResponseFormatType[];
   then: Reply;
 }
 
-export type Reply = ContentReply | StatusReply | HangReply | CutReply | RejectFormatReply;
+export type Reply = ContentReply | StatusReply | HangReply | CutReply | RejectFormatReply | StallReply | EndlessReply;
 
 export interface ScriptRequest {
   body: ChatBody;
@@ -170,9 +182,19 @@ export async function startFakeOpenAI(script: Script, options: FakeOptions = {})
     }
     const full = reply as ContentReply;
     if (full.finish !== false) res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-    if (body.stream_options?.include_usage) res.write(chunk([], { usage: usageJson(full.usage ?? defaultUsage(body, full.content)) }));
+    if (body.stream_options?.include_usage && !full.noUsage) res.write(chunk([], { usage: usageJson(full.usage ?? defaultUsage(body, full.content)) }));
     res.write('data: [DONE]\n\n');
     res.end();
+  }
+
+  /** Streams until the client goes away or the server closes: what an unbounded generation looks like. */
+  async function endlessStream(res: ServerResponse, body: ChatBody, endless: EndlessReply['endless']): Promise<void> {
+    const base = { id: `chatcmpl-fake-${++seq}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model ?? 'fake-model' };
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    while (!closed && !res.destroyed && !res.writableEnded) {
+      res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: endless.piece }, finish_reason: null }] })}\n\n`);
+      await sleep(endless.everyMs);
+    }
   }
 
   function jsonReply(res: ServerResponse, body: ChatBody, reply: ContentReply): void {
@@ -182,13 +204,20 @@ export async function startFakeOpenAI(script: Script, options: FakeOptions = {})
       created: Math.floor(Date.now() / 1000),
       model: body.model ?? 'fake-model',
       choices: [{ index: 0, message: { role: 'assistant', content: reply.content }, finish_reason: reply.finish === false ? null : 'stop' }],
-      usage: usageJson(reply.usage ?? defaultUsage(body, reply.content)),
+      ...(reply.noUsage ? {} : { usage: usageJson(reply.usage ?? defaultUsage(body, reply.content)) }),
     });
   }
 
   async function handleChat(res: ServerResponse, body: ChatBody): Promise<void> {
     const reply = resolveReply(pickReply(script, { body, index: chatIndex++ }), body);
     if ('hang' in reply) return; // left open; close() destroys the socket
+    if ('stallAfterHeaders' in reply) {
+      res.writeHead(200, { 'content-type': body.stream ? 'text/event-stream' : 'application/json' });
+      res.flushHeaders();
+      return; // left open; close() destroys the socket
+    }
+    if ('endless' in reply) return endlessStream(res, body, reply.endless);
+    if ('delayMs' in reply && reply.delayMs) await sleep(reply.delayMs);
     if ('status' in reply) {
       sendJson(res, reply.status, reply.body ?? { error: { message: `fake error ${reply.status}`, type: 'server_error', code: null } }, reply.headers);
       return;

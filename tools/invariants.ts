@@ -8,7 +8,7 @@ import type { Progress } from '../src/engine/types.js';
 import { isProcessAlive, TEMP_MARKER } from '../src/core/fs/atomic.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { compact, consolidate, observe } from '../src/memory/learn.js';
-import { recordsIn } from '../src/memory/log-file.js';
+import { recordsIn, segments } from '../src/memory/log-file.js';
 import { parseRecord, type LogRecord } from '../src/memory/record.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { FILES } from '../src/memory/store.js';
@@ -154,11 +154,11 @@ async function checkSessions(dir: string, records: LogRecord[], opts: CheckOptio
       if (n !== i + 1) problems.push(`session ${id}: log iteration #${i + 1} is iteration ${n} (duplicate or gap)`);
     });
     const full = reconcile(records, id).progress;
-    // A kill between the log commit and the session save leaves the file exactly one iteration behind.
-    const lastSeq = mine.at(-1)?.seq;
-    const behind = opts.afterCrash && lastSeq !== undefined ? reconcile(records.filter((r) => r.seq !== lastSeq), id).progress : undefined;
+    // The session file is saved at checkpoints and exit (the log is the commit point): a kill leaves it at some
+    // earlier point of the log, which resume catches up from. Never ahead of the log, never off it.
     const same = (p: Progress) => COUNTERS.every((k) => state.progress[k] === p[k]);
-    if (!same(full) && behind && same(behind)) seen.add('session-behind');
+    const behind = opts.afterCrash && !same(full) && mine.some((r) => same(reconcile(records.filter((x) => x.seq < r.seq), id).progress));
+    if (behind) seen.add('session-behind');
     else if (!same(full)) {
       const show = (p: Progress) => COUNTERS.map((k) => `${k} ${p[k]}`).join(', ');
       problems.push(`session ${id}: file says ${show(state.progress)}; log says ${show(full)}`);
@@ -166,14 +166,15 @@ async function checkSessions(dir: string, records: LogRecord[], opts: CheckOptio
     if (opts.requireCompleted && (state.status !== 'completed' || nums.length !== state.settings.iterations)) problems.push(`session ${id}: ${state.status} with ${nums.length}/${state.settings.iterations} iterations`);
     for (const r of mine) {
       if (!r.steps) continue;
-      const planText = await readText(path.join(dir, FILES.plans, id, `${r.iteration}.yaml`));
+      // Plans are stored once per distinct plan (plans/<planId>.yaml); logs from before kept one per iteration.
+      const planText = await readText(r.planId ? path.join(dir, FILES.plans, `${r.planId}.yaml`) : path.join(dir, FILES.plans, id, `${r.iteration}.yaml`));
       let actions: unknown;
       try {
         actions = (parse(planText ?? '') as { steps?: { action?: string }[] } | null)?.steps?.map((s) => s.action);
       } catch {
         actions = undefined;
       }
-      if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.a))) problems.push(`plans/${id}/${r.iteration}.yaml: missing or differs from the logged plan`);
+      if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.a))) problems.push(`${r.planId ? `plans/${r.planId}.yaml` : `plans/${id}/${r.iteration}.yaml`}: missing or differs from the logged plan`);
     }
   }
   return { sessions: ids.length, iterations };
@@ -208,7 +209,9 @@ export async function checkMemory(memoryDir: string, opts: CheckOptions = {}): P
   const crash = Boolean(opts.afterCrash);
   const problems: string[] = [];
   const seen = new Set<string>();
-  const logText = (await readText(path.join(dir, FILES.log))) ?? '';
+  // The log and its older segments, oldest first: one sequence of records.
+  const texts = await Promise.all([...segments(path.join(dir, FILES.log)), path.join(dir, FILES.log)].map(readText));
+  const logText = texts.map((t) => t ?? '').join('');
   const records = recordsIn(logText).records;
   checkLogSections(logText, crash, problems, seen);
   checkSeqs(records, problems);

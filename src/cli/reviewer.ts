@@ -7,11 +7,13 @@ import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
 import { progressLine, usageLine } from './format.js';
 import { renderValidation } from './render-validation.js';
+import { scheduleLines } from './schedule-view.js';
+import type { PlanTarget } from '../procedures/types.js';
 
 let sink: NodeJS.WritableStream = process.stdout;
 const say = (line = ''): void => void sink.write(line + '\n');
 
-function showPlan(plan: Plan | null, full: boolean): void {
+function showPlan(plan: Plan | null, full: boolean, target?: PlanTarget): void {
   if (!plan) {
     say(chalk.dim('  (no plan yet)'));
     return;
@@ -20,6 +22,8 @@ function showPlan(plan: Plan | null, full: boolean): void {
   if (full) {
     if (plan.summary) say(`  ${safeText(plan.summary, true)}`);
     for (const line of safeText(stringify(plan.steps)).split('\n')) say(`    ${line}`);
+    // Start and end of every step, as the validator's schedule has them.
+    if (target) for (const line of scheduleLines(plan, target)) say(`  ${line}`);
   } else {
     plan.steps.forEach((s, i) => say(`   ${String(i + 1).padStart(2)}. ${safeText(s.action, true)}${s.owner ? chalk.dim(` — ${safeText(s.owner, true)}`) : ''}`));
   }
@@ -36,6 +40,8 @@ export interface PromptReviewerOptions {
   beforePrompt: () => void;
   /** Ctrl-C at a prompt interrupts the run (exit 130), like Ctrl-C anywhere else. */
   onInterrupt: () => void;
+  /** The procedure and goal plans are checked against: the full plan view shows its schedule. */
+  target?: PlanTarget;
   /** Where prompts and views go: stderr when stdout carries --json events. */
   output?: NodeJS.WritableStream;
 }
@@ -85,7 +91,7 @@ export class PromptReviewer implements Reviewer {
           },
           this.context,
         );
-        if (choice === 'review') showPlan(ctx.plan, true);
+        if (choice === 'review') showPlan(ctx.plan, true, this.opts.target);
         else if (choice === 'summary') (await this.opts.summary()).forEach((l) => say(l));
         else if (choice === 'reject') return { kind: 'reject', reason: await askReason(this.context) };
         else return { kind: choice as 'continue' | 'approve' | 'stop' };
@@ -110,7 +116,7 @@ export class PromptReviewer implements Reviewer {
           { name: 'Stop', value: 'stop' },
         ];
         const choice = await select({ message: 'What next?', choices }, this.context);
-        if (choice === 'review') showPlan(ctx.plan, true);
+        if (choice === 'review') showPlan(ctx.plan, true, this.opts.target);
         else if (choice === 'reject') return { kind: 'reject', reason: await askReason(this.context) };
         else if (choice === 'approve') {
           // An override is a person's call against the validator: it needs a reason and a second yes.

@@ -7,7 +7,7 @@ import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/erro
 import { catchUp } from '../engine/catch-up.js';
 import { runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
-import { Memory, FILES } from '../memory/store.js';
+import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
@@ -48,7 +48,8 @@ export interface RunOptions {
 }
 
 export async function runFromCli({ config, state, target, memory }: RunOptions): Promise<void> {
-  const store = new SessionStore(path.join(memory.dir, FILES.sessions));
+  // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY });
   const lock = await store.lock(state.id);
   const controller = new AbortController();
   // Ctrl-C, `kill` and a closed terminal all stop the run the same way: finish saving, release the lock, and exit
@@ -74,6 +75,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
       : new PromptReviewer({
           beforePrompt: () => render.pause(),
           onInterrupt: () => controller.abort(),
+          target,
           summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items())),
           ...(config.json ? { output: process.stderr } : {}),
         });
@@ -87,7 +89,8 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     switch (result.exit) {
       case 'converged':
       case 'patience':
-        if (!config.json) process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
+        // The report above already says why a converged run ended; patience is said here.
+        if (!config.json && result.exit === 'patience') process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
         process.exitCode = ExitCode.ok;
         return;
       case 'completed':
@@ -111,6 +114,11 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-    await lock.release();
+    try {
+      await store.flush();
+      await memory.close();
+    } finally {
+      await lock.release();
+    }
   }
 }

@@ -26,3 +26,34 @@ export function redactSecrets(text: string): string {
   out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi, '$1[redacted]');
   return out;
 }
+
+/** Query parameters that carry credentials by their name. */
+const SECRET_PARAM = /key|token|secret|passw|auth|sig|credential/i;
+
+/**
+ * Refuses a base URL that carries credentials (`http://user:pass@host/v1`, `?api_key=…`): such a URL would be
+ * printed, stored in sessions and logs, and could reach a prompt. Refusal, not stripping: the person learns where
+ * the key belongs. The message shows the URL without its credentials. Returns the URL, parsed, when it is clean.
+ */
+export function checkBaseUrl(raw: string, source: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Text with @, ? or = may itself hold a secret: it is not echoed.
+    const shown = /[@?=]/.test(raw) ? '' : ` "${raw.slice(0, 100)}"`;
+    throw new BaseUrlError(`${source}:${shown} is not a URL (expected e.g. http://localhost:8000/v1)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BaseUrlError(`${source}: ${url.protocol} URLs are not supported (use http or https)`);
+  const bare = `${url.protocol}//${url.host}${url.pathname}`;
+  const keyHint = 'put the key in JUPITER_API_KEY (or the provider\'s key variable) instead: keys are read from the environment only and never stored';
+  if (url.username || url.password) throw new BaseUrlError(`${source}: credentials in a URL are refused (${url.protocol}//[credentials]@${url.host}${url.pathname}); ${keyHint}`);
+  const named = [...url.searchParams.keys()].filter((k) => SECRET_PARAM.test(k));
+  if (named.length) throw new BaseUrlError(`${source}: a credential in the URL's query is refused (${bare}?${named.map((k) => `${k}=[redacted]`).join('&')}); ${keyHint}`);
+  return url;
+}
+
+/** A refused base URL: the CLI reports it as bad usage (exit 2). */
+export class BaseUrlError extends Error {
+  override readonly name = 'BaseUrlError';
+}

@@ -1,25 +1,11 @@
 // Brings a session file up to date with the log (the truth): a crash after a commit loses and repeats nothing,
 // and the champion a killed run had found is the champion of the resumed one.
-import { parse } from 'yaml';
-import type { Plan } from '../core/plan.js';
-import { toPlan } from '../core/plan-io.js';
-import { readRegular } from '../core/fs/regular.js';
 import type { Memory } from '../memory/store.js';
 import { scorePlan } from '../procedures/quality.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
 import { reconcile } from './reconcile.js';
 import type { SessionState } from './types.js';
-
-async function planOf(memory: Memory, session: string, iteration: number): Promise<Plan | undefined> {
-  try {
-    // Never through a link or from a FIFO (a hang): such a plan file counts as missing.
-    const plan = toPlan(parse(readRegular(memory.planFile(session, iteration)).toString('utf8')));
-    return typeof plan === 'string' ? undefined : plan;
-  } catch {
-    return undefined; // no plan stored (the iteration errored before proposing one)
-  }
-}
 
 export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
   const r = reconcile(await memory.records(), state.id);
@@ -35,7 +21,7 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
   state.lastImprovement = Math.max(state.lastImprovement, r.lastImprovement);
   state.idleSince = Math.max(state.idleSince, r.lastImprovement);
   if (r.last) {
-    const plan = await planOf(memory, state.id, r.last.iteration);
+    const plan = memory.planOf(r.last);
     if (plan) {
       state.currentPlan = plan;
       state.currentValidation = validatePlan(plan, target);
@@ -43,7 +29,8 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
   }
   const c = r.champion;
   if (c && c.planId && (state.champion?.iteration ?? 0) < c.iteration) {
-    const plan = await planOf(memory, state.id, c.iteration);
+    // Plans are stored once per distinct plan (plans/<planId>.yaml); old folders kept one per iteration.
+    const plan = memory.planOf({ planId: c.planId, session: state.id, iteration: c.iteration });
     if (plan) state.champion = { plan, score: c.score ?? scorePlan(plan, target), planId: c.planId, iteration: c.iteration };
   }
 }

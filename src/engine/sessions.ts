@@ -90,7 +90,21 @@ function checkState(v: unknown, id: string): string | null {
 }
 
 export class SessionStore {
-  constructor(readonly dir: string) {}
+  /** Sessions whose latest non-durable save is not on disk yet (written at the next flush or durable save). */
+  private readonly pending = new Map<string, SessionState>();
+  private deferred = 0;
+  private readonly saveEvery: number;
+
+  /**
+   * `saveEvery`: non-durable saves (one per iteration) reach the disk every this many calls, and at flush() and
+   * every durable save; the session file is a cache of the log, and a resume catches it up. 1 writes each one.
+   */
+  constructor(
+    readonly dir: string,
+    opts: { saveEvery?: number } = {},
+  ) {
+    this.saveEvery = Math.max(1, opts.saveEvery ?? 1);
+  }
 
   file(id: string): string {
     return path.join(this.dir, `${checkSessionId(id)}.yaml`);
@@ -102,7 +116,21 @@ export class SessionStore {
    */
   async save(state: SessionState, opts: { durable?: boolean } = {}): Promise<void> {
     state.updatedAt = new Date().toISOString();
+    if (opts.durable === false && ++this.deferred < this.saveEvery) {
+      this.pending.set(state.id, state);
+      return;
+    }
+    this.deferred = 0;
+    this.pending.delete(state.id);
     await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), opts);
+  }
+
+  /** Writes the saves that were deferred (at checkpoints and exit). */
+  async flush(): Promise<void> {
+    const states = [...this.pending.values()];
+    this.pending.clear();
+    this.deferred = 0;
+    for (const state of states) await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), { durable: false });
   }
 
   async load(id: string): Promise<SessionState> {

@@ -106,8 +106,11 @@ function ownerName(raw: string, roles: readonly string[]): string | undefined {
 /** ", and X is forbidden" starts a new statement about X: it is not the end of a list. */
 const NEW_SUBJECT = /,\s*(?:and\s+|while\s+)?(?=«[^»]+»\s+(?:is|are|must|should|can|cannot|may|has|have|was|were|will|shall|needs?)\b)/i;
 
-function readClause(clause: string, actions: ActionInfo[], opts: ReadOptions): RuleBody[] {
-  const marked = markMentions(clause, findMentions(clause, actions, opts.forbidden, opts.roles));
+function readClause(raw: string, actions: ActionInfo[], opts: ReadOptions): RuleBody[] {
+  // The marks are ours: a person's « » must not pass for a mention of an action.
+  const clause = raw.replace(/[«»]/g, '"');
+  // `never use "deploy-directly"`: quotes and backticks around an id are not words between the verb and the action.
+  const marked = markMentions(clause, findMentions(clause, actions, opts.forbidden, opts.roles)).replace(/(["'`])(«[^»]+»)\1/g, '$2');
   return marked.split(NEW_SUBJECT).flatMap((part) => readMarked(part, opts));
 }
 
@@ -154,11 +157,14 @@ function readMarked(marked: string, opts: ReadOptions): RuleBody[] {
   return [...out, ...relational, ...[...required].map((action): RuleBody => ({ kind: 'required', action })), ...[...forbidden].map((action): RuleBody => ({ kind: 'forbidden', action }))];
 }
 
-/** The rules `text` states about `actions`, each once, in the order they were read. */
+const MAX_READ = 2000;
+
+/** The rules `text` states about `actions` (its first 2,000 characters), each once, in the order they were read. */
 export function readRuleBodies(text: string, actions: ActionInfo[], opts: ReadOptions = {}): RuleBody[] {
   const seen = new Set<string>();
   const out: RuleBody[] = [];
-  for (const clause of clausesOf(text)) {
+  // A reason is a sentence or a few; past this the text is kept as prose, not read (the reader is not linear).
+  for (const clause of clausesOf(text.slice(0, MAX_READ))) {
     for (const body of readClause(clause, actions, opts)) {
       const id = humanRuleId(body);
       if (!seen.has(id)) {

@@ -43,8 +43,8 @@ export async function readIndex(file: string): Promise<{ records: LogRecord[]; s
   return { records, skipped };
 }
 
-/** Fields summary and resume need; plans and findings stay in the log (a tenth of the bytes to read at 10k). */
-const INDEX_FIELDS = ['seq', 'type', 'session', 'iteration', 'time', 'procedure', 'goalId', 'outcome', 'approvedBy', 'review', 'reason', 'error', 'usage', 'cost', 'ctx', 'promptChars', 'est', 'score', 'planId', 'repairs', 'converged', 'constraints', 'confirmed', 'scope'] as const;
+/** Fields summary and resume need; plans, findings and times stay in the log (a tenth of the bytes to read at 10k). */
+const INDEX_FIELDS = ['seq', 'type', 'session', 'iteration', 'procedure', 'goalId', 'outcome', 'approvedBy', 'review', 'reason', 'error', 'usage', 'cost', 'ctx', 'promptChars', 'est', 'score', 'planId', 'repairs', 'converged', 'constraints', 'confirmed', 'scope'] as const;
 
 /** The index's projection of a log record. */
 export function indexRecord(rec: LogRecord): LogRecord {

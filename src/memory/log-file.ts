@@ -1,10 +1,14 @@
 // The execution log: one markdown section per iteration (and per human review), appended, never rewritten.
 // Each section ends with its record as a JSON comment: that line is the commit point of the iteration.
+// The log rotates into numbered segments (execution_log.0001.md, ...), so no file grows without bound.
+import { readdirSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
+import path from 'node:path';
 import { appendDurable } from '../core/fs/atomic.js';
-import { readRegularRange, statRegular } from '../core/fs/regular.js';
+import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
 import { safeText } from '../core/text.js';
 import { parseRecord, type LogRecord } from './record.js';
+import { isValidOutcome } from './types.js';
 
 export const LOG_HEADER = `# Execution log
 
@@ -40,35 +44,65 @@ function outcomeText(r: LogRecord): string {
   }
 }
 
-export function renderLogSection(r: LogRecord): string {
+/**
+ * One log section. `carry: false` means an earlier record of this log already carries the plan's steps (and
+ * plans/<planId>.yaml holds the plan): the section names the plan instead of repeating it, and so does the record.
+ */
+export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): string {
+  const carry = opts.carry ?? true;
+  const byRef = !carry && r.planId !== undefined && r.steps !== undefined;
   const lines: string[] = [];
+  // Lean on purpose: one section per iteration for a lifetime of runs; the record line below holds every field.
+  const run = `- **Run:** ${r.time} · session ${one(r.session)}${r.planner ? ` · ${one(r.planner)}` : ''}`;
+  const goal = `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goalId})`;
   if (r.type === 'review') {
     const what = r.review === 'human-approval' ? 'approved by a person' : r.review === 'override' ? 'approved despite findings (override)' : 'rejected';
-    lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goalId})`);
-    if (r.title) lines.push(`- **Plan:** ${one(r.title)}`);
+    lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', run, goal);
+    if (r.title) lines.push(`- **Plan:** ${one(r.title)}${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
     if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);
   } else {
-    lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '', `- **Time:** ${r.time}`, `- **Session:** ${one(r.session)}`, `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goalId})`);
-    if (r.planner) lines.push(`- **Planner:** ${one(r.planner)}`);
-    lines.push(`- **Outcome:** ${outcomeText(r)}`);
-    if (r.approvedBy) lines.push(`- **Approved by:** ${r.approvedBy === 'human' ? 'a person' : 'jupiter (automatic, plan valid)'}`);
-    if (r.steps) {
-      lines.push(`- **Plan:** ${one(r.title ?? '')} (${r.steps.length} steps)`);
+    // The procedure and goal ids are in the record line; people read the goal as typed.
+    lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '', run, `- **Goal:** ${one(r.goalText)}`);
+    // A valid plan's header says it all; failures, errors and human approvals get their line.
+    if (!isValidOutcome(r.outcome) || r.approvedBy === 'human' || r.outcome === 'approved') lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
+    if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.yaml`);
+    else if (r.steps) {
+      lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps.length} steps${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
       r.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${one(s.a)}${s.o ? ` — ${one(s.o)}` : ''}`));
     }
     const findings = r.findings ?? [];
-    if (r.steps || findings.length) lines.push(`- **Findings:** ${findings.length ? '' : 'none'}`.trimEnd());
+    if (findings.length) lines.push('- **Findings:**');
     for (const f of findings) lines.push(`  - ${f.sev} ${f.s ? `step ${f.s} ` : ''}${one(f.r)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
     if (r.addressed?.length) lines.push(`- **Addressed feedback:** ${r.addressed.map((a) => `"${one(a)}"`).join('; ')}`);
-    if (r.ctx) lines.push(`- **Context:** ${n(r.ctx.t)} of ${n(r.ctx.b)} tokens · ${r.ctx.i} of ${r.ctx.n} memory items`);
+    if (r.ctx) lines.push(`- **Context:** ${n(r.ctx.t)}/${n(r.ctx.b)} tokens · ${r.ctx.i}/${r.ctx.n} items`);
     if (r.usage) lines.push(`- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}`);
   }
-  lines.push('', `<!-- jupiter:entry ${JSON.stringify(r).replace(/-->/g, '--\\u003e')} -->`, '', '');
+  lines.push('', `<!-- jupiter:entry ${JSON.stringify(onDisk(r, opts)).replace(/-->/g, '--\\u003e')} -->`, '', '');
   return lines.join('\n');
 }
 
-/** Records in `text` (a whole log or a tail), in order; the end offset of the last complete record. */
-export function recordsIn(text: string): { records: LogRecord[]; endOfLast: number } {
+/**
+ * The record as the log stores it: without the steps of a plan an earlier record carried (named by planId), and
+ * without empty defaults (no findings, no prompt, no approver or the automatic one). The index line is made from this same form.
+ */
+export function onDisk(r: LogRecord, opts: { carry?: boolean } = {}): LogRecord {
+  const out: LogRecord = { ...r };
+  if (opts.carry === false && r.planId !== undefined) delete out.steps;
+  if (out.findings?.length === 0) delete out.findings;
+  if (out.promptChars === 0) delete out.promptChars;
+  // A valid plan is approved automatically unless the record says a person did.
+  if (out.approvedBy === null || (out.approvedBy === 'auto' && isValidOutcome(out.outcome))) delete out.approvedBy;
+  return out;
+}
+
+/** Steps of a plan by its id, for records that name a plan an earlier record carried. */
+export type StepsLookup = (planId: string) => LogRecord['steps'] | undefined;
+
+/**
+ * Records in `text` (a whole log or a tail), in order; the end offset of the last complete record. A record that
+ * names its plan by id gets the steps back from an earlier record in `text`, else from `lookup`.
+ */
+export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRecord[]; endOfLast: number } {
   const records: LogRecord[] = [];
   let endOfLast = -1;
   let pos = 0;
@@ -83,7 +117,7 @@ export function recordsIn(text: string): { records: LogRecord[]; endOfLast: numb
       endOfLast = pos;
     }
   }
-  return { records, endOfLast };
+  return { records: hydrate(records, lookup), endOfLast };
 }
 
 /** The heading of a section jupiter writes (a person's "## Iteration 2 review notes" is not one: no ` · `). */
@@ -121,22 +155,55 @@ export function tornSectionStart(rest: string): number {
   return offset;
 }
 
-/**
- * Records after `afterSeq`, reading only the file's tail unless more is needed. Repairs a torn tail
- * (a section of ours cut off by a crash before its record line) by truncating it; other text is left alone.
- */
-export async function logTail(file: string, afterSeq: number, repair = true): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
+/** Older segments of the log `file` (execution_log.0001.md, ...), oldest first. */
+export function segments(file: string): string[] {
+  const dir = path.dirname(file);
+  const { name, ext } = path.parse(file);
+  const re = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d{4,})${ext.replace('.', '\\.')}$`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => ({ n, m: re.exec(n) }))
+    .filter((x) => x.m)
+    .sort((a, b) => Number(a.m![1]) - Number(b.m![1]))
+    .map((x) => path.join(dir, x.n));
+}
+
+/** Where the current segment goes when it rotates: the next number after the newest segment. */
+export function nextSegment(file: string): string {
+  const last = segments(file).at(-1);
+  const n = last ? Number(/\.(\d+)\.[^.]+$/.exec(last)![1]) + 1 : 1;
+  const { dir, name, ext } = path.parse(file);
+  return path.join(dir, `${name}.${String(n).padStart(4, '0')}${ext}`);
+}
+
+interface SegmentTail {
+  records: LogRecord[];
+  lastSeq: number;
+  /** Whether the records read reach back to `afterSeq + 1` (or to the segment's start). */
+  reachesBack: boolean;
+  repaired: boolean;
+}
+
+/** Records after `afterSeq` in one segment, reading its tail backwards in doubling chunks. */
+async function segmentTail(file: string, afterSeq: number, repair: boolean): Promise<SegmentTail> {
   // A link or special file is refused (an error naming it), never followed or read until it ends.
   const size = statRegular(file)?.size;
-  if (size === undefined) return { records: [], lastSeq: 0, repaired: false };
-  let start = Math.max(0, size - TAIL_BYTES);
+  if (size === undefined) return { records: [], lastSeq: 0, reachesBack: false, repaired: false };
+  let chunk = TAIL_BYTES;
+  let start = Math.max(0, size - chunk);
   for (;;) {
     const buf = readRegularRange(file, start, size - start);
     const offset = start > 0 ? buf.indexOf(0x0a) + 1 : 0;
     const text = buf.subarray(offset).toString('utf8');
     const { records, endOfLast } = recordsIn(text);
     if (start > 0 && (records.length === 0 || records[0]!.seq > afterSeq + 1)) {
-      start = Math.max(0, start - TAIL_BYTES * 4);
+      chunk *= 4;
+      start = Math.max(0, size - chunk);
       continue;
     }
     // With no record at all in the file, the whole file is the text after the last record.
@@ -157,6 +224,57 @@ export async function logTail(file: string, afterSeq: number, repair = true): Pr
       repaired = true;
     }
     const lastSeq = records.length ? records[records.length - 1]!.seq : 0;
-    return { records: records.filter((r) => r.seq > afterSeq), lastSeq, repaired };
+    const reachesBack = records.length > 0 && records[0]!.seq <= afterSeq + 1;
+    return { records: records.filter((r) => r.seq > afterSeq), lastSeq, reachesBack, repaired };
   }
+}
+
+/**
+ * Records after `afterSeq`, reading only the current segment's tail unless more is needed (then older segments,
+ * newest first). Repairs a torn tail of the current segment (a section of ours cut off by a crash before its
+ * record line) by truncating it; other text is left alone. `lastSeq` is the log's last record, in whichever
+ * segment it is (a crash right after a rotation leaves the current segment empty or missing).
+ */
+export async function logTail(file: string, afterSeq: number, repair = true, lookup?: StepsLookup): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
+  const current = await segmentTail(file, afterSeq, repair);
+  let records = current.records;
+  let lastSeq = current.lastSeq;
+  if (!current.reachesBack) {
+    for (const older of segments(file).reverse()) {
+      const t = await segmentTail(older, afterSeq, false);
+      lastSeq ||= t.lastSeq;
+      records = [...t.records, ...records];
+      if (t.reachesBack || (t.lastSeq > 0 && t.lastSeq <= afterSeq)) break;
+    }
+  }
+  return { records: hydrate(records, lookup), lastSeq, repaired: current.repaired };
+}
+
+/** Gives records that name their plan the steps of an earlier record in `records`, else of `lookup`. */
+export function hydrate(records: LogRecord[], lookup?: StepsLookup): LogRecord[] {
+  const carried = new Map<string, NonNullable<LogRecord['steps']>>();
+  for (const r of records) {
+    if (r.planId === undefined) continue;
+    if (r.steps) carried.set(r.planId, r.steps);
+    else {
+      const steps = carried.get(r.planId) ?? lookup?.(r.planId);
+      if (steps) r.steps = steps;
+    }
+  }
+  return records;
+}
+
+/** Every plan's steps as carried by the records of every segment (a slow path: plan files lost). */
+export async function carriedSteps(file: string): Promise<Map<string, NonNullable<LogRecord['steps']>>> {
+  const out = new Map<string, NonNullable<LogRecord['steps']>>();
+  for (const f of [...segments(file), file]) {
+    let text = '';
+    try {
+      text = readRegular(f).toString('utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const r of recordsIn(text).records) if (r.planId !== undefined && r.steps && !out.has(r.planId)) out.set(r.planId, r.steps);
+  }
+  return out;
 }

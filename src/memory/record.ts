@@ -121,6 +121,9 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
     review: rev.kind,
   };
   if (rev.reason) out.reason = rev.reason;
+  if (rev.constraints?.length) out.constraints = rev.constraints;
+  if (rev.confirmed !== undefined) out.confirmed = rev.confirmed;
+  if (rev.scope) out.scope = rev.scope;
   if (rev.plan) {
     out.title = rev.plan.title;
     out.steps = rev.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));

@@ -2,7 +2,7 @@
 import type { MemoryItem } from './types.js';
 
 /** Tags that fence untrusted text in the planner's user message. */
-const FENCE_TAGS = ['memory', 'current_plan', 'findings', 'feedback', 'goal'];
+const FENCE_TAGS = ['memory', 'current_plan', 'findings', 'feedback', 'goal', 'champion', 'failed_plan'];
 const FENCE_RE = new RegExp(`<(\\s*/?\\s*)(${FENCE_TAGS.join('|')})(?=[\\s>/])`, 'gi');
 
 /** Neutralise fence tags inside data so it cannot close (or open) a fence. */

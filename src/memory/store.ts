@@ -1,26 +1,32 @@
 // The memory folder: commits iterations and reviews (log first, then derived files), recovers after crashes,
-// respects hand edits, and serves recall. The execution log's record lines are the single commit point.
-import { readFileSync, statSync } from 'node:fs';
+// respects hand edits, and serves recall. The execution log's record lines are the single commit point: one
+// fsynced append per iteration; derived files follow when flushed, and the log's watermark replays what they lack.
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { toYaml } from '../core/fast-yaml.js';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
-import { withLock, type WaitOptions } from '../core/fs/lock.js';
 import { readRegular, statRegular } from '../core/fs/regular.js';
 import type { Finding, Plan } from '../core/plan.js';
+import type { Rule } from '../procedures/types.js';
+import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
 import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { compact, consolidate, observe } from './learn.js';
-import { LOG_HEADER, logTail, renderLogSection } from './log-file.js';
+import { carriedSteps, hydrate, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
+import { planId } from '../procedures/quality.js';
+import { compactSteps, PlanStore } from './plan-store.js';
 import { recall } from './recall.js';
 import { iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
 import type { IterationRecord, MemoryItem, RecallQuery, RecallResult, ReviewRecord } from './types.js';
+import type { WaitOptions } from '../core/fs/lock.js';
+import { releaseWriteLock, underWriteLock } from './write-lock.js';
 
 export const FILES = {
   log: 'execution_log.md',
   patterns: 'successful_patterns.md',
   lessons: 'lessons.md',
+  humanRules: 'human_rules.md',
   readme: 'README.md',
   sessions: 'sessions',
   plans: 'plans',
@@ -51,27 +57,36 @@ class DerivedFile {
   watermark = 0;
   sig: FileSig | null = null;
   skipped: { line: number; text: string }[] = [];
+  /** Watermark of the file as last read or written (what it holds on disk). */
+  private diskWatermark = 0;
+  /** Items changed since the file was last read or written. */
+  private dirty = false;
   constructor(
     readonly file: string,
     readonly kind: 'pattern' | 'lesson',
   ) {}
 
-  /** Re-reads the file when it changed on disk (a person's edit, or another process's commit). */
+  /** Re-reads the file when it changed on disk (a person's edit, or another process's flush). */
   async refresh(knownSeq: number): Promise<void> {
     // A link or special file is an error naming it, never followed: only a missing file means "forget" or "rebuild".
     const st = statRegular(this.file);
     if (!st) {
-      // Deleted by a person (forget everything in it), or never written yet (rebuild from the log).
+      // Never written yet (what we hold was built from the log), or already seen deleted: nothing new.
+      if (!this.sig || this.sig.mtimeMs === -1) return;
+      // Deleted by a person since we last saw it: forget everything in it.
       this.items = new Map();
-      this.watermark = this.sig ? knownSeq : 0;
-      this.sig = this.sig ? { mtimeMs: -1, size: -1 } : null;
+      this.watermark = knownSeq;
+      this.dirty = true;
+      this.sig = { mtimeMs: -1, size: -1 };
       return;
     }
     if (this.sig && this.sig.mtimeMs === st.mtimeMs && this.sig.size === st.size) return;
     const parsed = parseItemsFile(readRegular(this.file).toString('utf8'), this.kind);
     this.items = new Map(parsed.items.map((i) => [i.id, i]));
-    // A person who deleted the watermark line did not undo our commits: keep what we knew.
-    this.watermark = parsed.watermark || (this.sig ? knownSeq : 0);
+    // A person who deleted the watermark line did not undo what the file held: keep its last known watermark.
+    this.watermark = parsed.watermark || (this.sig ? this.diskWatermark : 0);
+    this.diskWatermark = this.watermark;
+    this.dirty = false;
     this.skipped = parsed.skipped;
     this.sig = { mtimeMs: st.mtimeMs, size: st.size };
   }
@@ -83,6 +98,12 @@ class DerivedFile {
     // Compact as every commit does, so a replay of many records (recovery, rebuild) fades the same items.
     compact(this.items, rec.seq);
     this.watermark = rec.seq;
+    this.dirty = true;
+  }
+
+  /** Whether the file on disk lags what this process knows (items or watermark). */
+  behind(seq: number): boolean {
+    return this.dirty || this.diskWatermark < Math.max(this.watermark, seq) || this.sig?.mtimeMs === -1 || (this.sig === null && seq > 0);
   }
 
   async write(seq: number): Promise<void> {
@@ -92,31 +113,48 @@ class DerivedFile {
     await writeFileAtomic(this.file, renderItemsFile(title, intro, [...this.items.values()], this.watermark), { durable: false });
     const st = statSync(this.file);
     this.sig = { mtimeMs: st.mtimeMs, size: st.size };
+    this.diskWatermark = this.watermark;
+    this.dirty = false;
     // Rewritten from what was read: the old line numbers no longer point at anything.
     this.skipped = [];
   }
 }
 
-/**
- * Commits of Memory instances in this process queue per folder rather than race each other for the lock file:
- * many same-process contenders on withLock can end up holding it together (duplicate seqs) or leave it stuck.
- */
-const queues = new Map<string, Promise<unknown>>();
-function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
-  const tail = run.catch(() => undefined);
-  queues.set(key, tail);
-  void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
-  });
-  return run;
+export interface MemoryOptions {
+  /** Create the folder and repair what a crash left (default); false opens read-only. */
+  create?: boolean;
+  /**
+   * Commits between writes of the derived markdown files. 1 (the default) writes them with every commit; a run
+   * passes more and calls flush() at checkpoints and exit: the log's watermark replays whatever a crash left out.
+   */
+  flushEvery?: number;
+  /** Size at which the current log segment is rotated into execution_log.NNNN.md. */
+  segmentBytes?: number;
+  /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
+  onLockWait?: (message: string) => void;
 }
+
+/** Commits between derived-file writes in a CLI run (which also flushes at checkpoints and exit). */
+export const RUN_FLUSH_EVERY = 256;
+
+/** Default segment size: big enough that a person rarely meets a rotation, small enough to open in an editor. */
+export const SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export class Memory {
   seq = 0;
   readonly patterns: DerivedFile;
   readonly lessons: DerivedFile;
-
+  readonly plans: PlanStore;
+  private readonly flushEvery: number;
+  private readonly segmentBytes: number;
+  /** Commits since the derived files were last written. */
+  private unflushed = 0;
+  /** Plan ids whose steps a complete record of the log carries (so later records may name them by id). */
+  private readonly carried = new Set<string>();
+  /** Steps by plan id, for records that name their plan. */
+  private readonly stepsById = new Map<string, NonNullable<LogRecord['steps']>>();
+  private readonly lookup: StepsLookup = (id) => this.stepsOf(id);
+  readonly rulesFile: HumanRulesFile;
   /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
   onLockWait: ((message: string) => void) | undefined;
 
@@ -124,9 +162,17 @@ export class Memory {
     return this.onLockWait ? { onWait: this.onLockWait } : {};
   }
 
-  private constructor(readonly dir: string) {
+  private constructor(
+    readonly dir: string,
+    opts: MemoryOptions,
+  ) {
     this.patterns = new DerivedFile(path.join(dir, FILES.patterns), 'pattern');
     this.lessons = new DerivedFile(path.join(dir, FILES.lessons), 'lesson');
+    this.plans = new PlanStore(path.join(dir, FILES.plans));
+    this.flushEvery = Math.max(1, opts.flushEvery ?? 1);
+    this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
+    this.onLockWait = opts.onLockWait;
+    this.rulesFile = new HumanRulesFile(path.join(dir, FILES.humanRules), path.join(dir, FILES.internal, 'human_rules.watermark'));
   }
 
   get logFile(): string {
@@ -138,110 +184,178 @@ export class Memory {
   get lockFile(): string {
     return path.join(this.dir, FILES.internal, 'write.lock');
   }
-  planFile(session: string, iteration: number): string {
-    return path.join(this.dir, FILES.plans, session, `${iteration}.yaml`);
-  }
 
   /** Opens (creating when asked) the memory folder and repairs whatever a crash left behind. */
-  static async open(dir: string, opts: { create?: boolean; onLockWait?: (message: string) => void } = {}): Promise<Memory> {
-    const memory = new Memory(path.resolve(dir));
-    memory.onLockWait = opts.onLockWait;
+  static async open(dir: string, opts: MemoryOptions = {}): Promise<Memory> {
+    const memory = new Memory(path.resolve(dir), opts);
     if (opts.create !== false) {
       await mkdir(path.join(memory.dir, FILES.internal), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.sessions), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.plans), { recursive: true });
       await writeFile(path.join(memory.dir, FILES.readme), readme(), { flag: 'wx' }).catch(() => undefined);
-      await serial(memory.lockFile, () => withLock(memory.lockFile, 'memory write', async () => {
+      await underWriteLock(memory.lockFile, 'memory write', async () => {
         await removeStaleTemps(memory.dir);
         await removeStaleTemps(path.join(memory.dir, FILES.sessions));
         // endpoints.json is written atomically into .jupiter/: a kill mid-write leaves a temp there too.
         await removeStaleTemps(path.join(memory.dir, FILES.internal));
-        // Plan files are written atomically into plans/<session>/: a crash can leave temps there too.
+        // Plan files are written atomically into plans/ (and, in old folders, plans/<session>/).
+        await removeStaleTemps(path.join(memory.dir, FILES.plans));
         const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
         for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
         await memory.sync(true);
-      }, memory.waitOptions()));
+        // Persist what the replay repaired, so the next open does not replay it again.
+        await memory.writeDerived();
+        // human_rules.md is rewritten only when a rule changes: bring its watermark up to date once per open.
+        if (memory.rulesFile.behindOnDisk(memory.seq)) await memory.rulesFile.write();
+      }, { keep: false, ...memory.waitOptions() });
     } else {
       await memory.sync(false);
     }
     return memory;
   }
 
+  /** Steps of a plan named by id: from a record read earlier, else from its plan file. */
+  private stepsOf(id: string): NonNullable<LogRecord['steps']> | undefined {
+    let steps = this.stepsById.get(id);
+    if (!steps) {
+      const plan = this.plans.get(id);
+      if (plan) this.stepsById.set(id, (steps = compactSteps(plan)));
+    }
+    return steps;
+  }
+
+  /** Plan files lost (a person cleaned plans/, or a power cut): every plan's steps from the records carrying them. */
+  private async recoverSteps(records: LogRecord[]): Promise<void> {
+    if (!records.some((r) => r.planId !== undefined && !r.steps)) return;
+    for (const [id, steps] of await carriedSteps(this.logFile)) if (!this.stepsById.has(id)) this.stepsById.set(id, steps);
+    hydrate(records, this.lookup);
+  }
+
+  /** Notes the plans that complete records carry, so later commits can name them instead of repeating them. */
+  private learnCarried(records: LogRecord[]): void {
+    for (const r of records) {
+      if (r.planId === undefined || !r.steps) continue;
+      this.carried.add(r.planId);
+      this.stepsById.set(r.planId, r.steps);
+    }
+  }
+
   /**
    * Brings this process's view up to date: the index catches up with the log, derived files catch up with
-   * the index (replaying what a crash or another process left unapplied). `write` persists repairs.
+   * the index (replaying what a crash or another process left unapplied). `write` persists repairs of torn tails.
    */
   private async sync(write: boolean): Promise<void> {
-    const sizes = await this.sizes();
+    const sizes = this.sizes();
     // Fast path: nobody (no other process, no crash) touched the log or index since our last look.
     if (!this.known || sizes.log !== this.known.log || sizes.index !== this.known.index) {
       // Only a writer holding the lock repairs torn tails: a reader could be looking at an append still in progress.
       const idx = await indexTail(this.indexFile, write);
-      const tail = await logTail(this.logFile, idx?.seq ?? 0, write);
+      const tail = await logTail(this.logFile, idx?.seq ?? 0, write, this.lookup);
       if (write && tail.records.length) await appendDurable(this.indexFile, tail.records.map(indexLine).join(''));
       this.seq = Math.max(idx?.seq ?? 0, tail.lastSeq);
     }
     await this.patterns.refresh(this.seq);
     await this.lessons.refresh(this.seq);
-    const from = Math.min(this.patterns.watermark, this.lessons.watermark);
+    this.rulesFile.refresh();
+    const from = Math.min(this.patterns.watermark, this.lessons.watermark, this.rulesFile.watermark);
     if (from < this.seq) {
-      const behind = await logTail(this.logFile, from, write);
+      const behind = await logTail(this.logFile, from, false, this.lookup);
+      await this.recoverSteps(behind.records);
+      this.learnCarried(behind.records);
+      let rulesChanged = false;
       for (const rec of behind.records) {
         this.patterns.apply(rec);
         this.lessons.apply(rec);
+        rulesChanged = this.rulesFile.apply(rec) || rulesChanged;
       }
-      if (write) {
-        await this.patterns.write(this.seq);
-        await this.lessons.write(this.seq);
-      }
+      if (write && rulesChanged) await this.rulesFile.write();
     }
-    this.known = write ? await this.sizes() : null;
+    this.known = write ? this.sizes() : null;
   }
 
   /** Log and index sizes as last seen by this process (null: look again). */
   private known: { log: number; index: number } | null = null;
 
-  private async sizes(): Promise<{ log: number; index: number }> {
-    // statSync: two tiny calls per commit, cheaper than two thread-pool round trips.
+  private sizes(): { log: number; index: number } {
+    // statSync: two tiny calls, cheaper than two thread-pool round trips.
     const size = (f: string) => statSync(f, { throwIfNoEntry: false })?.size ?? -1;
-    const [log, index] = [size(this.logFile), size(this.indexFile)];
-    return { log, index };
+    return { log: size(this.logFile), index: size(this.indexFile) };
   }
 
-  private async commit(build: (seq: number) => LogRecord, before?: () => Promise<void>): Promise<LogRecord> {
-    return serial(this.lockFile, () => withLock(this.lockFile, 'memory write', async () => {
+  /** Writes the derived files that lag what this process knows. Call holding the write lock. */
+  private async writeDerived(): Promise<void> {
+    if (this.patterns.behind(this.seq)) await this.patterns.write(this.seq);
+    if (this.lessons.behind(this.seq)) await this.lessons.write(this.seq);
+    this.unflushed = 0;
+  }
+
+  private async commit(build: (seq: number) => LogRecord, plan: Plan | null): Promise<LogRecord> {
+    return underWriteLock(this.lockFile, 'memory write', async () => {
       await this.sync(true);
       const rec = build(this.seq + 1);
-      if (before) await before();
-      const exists = statSync(this.logFile, { throwIfNoEntry: false }) !== undefined;
+      let carry = true;
+      if (plan) {
+        const id = (rec.planId ??= planId(plan));
+        // The plan file first: a record that names a plan always finds it (or, after a power cut, its carrier).
+        this.plans.put(id, plan);
+        carry = !this.carried.has(id);
+      }
+      let known = this.known ?? this.sizes();
+      if (known.log >= this.segmentBytes) {
+        // Rotation is one rename: a crash right after it leaves no current segment, and the next append starts one.
+        renameSync(this.logFile, nextSegment(this.logFile));
+        known = { ...known, log: -1 };
+      }
+      const section = (known.log > 0 ? '' : LOG_HEADER) + renderLogSection(rec, { carry });
+      const stored = onDisk(rec, { carry });
       // The log append is the commit point; everything after it can be replayed from the log.
-      await appendDurable(this.logFile, (exists ? '' : LOG_HEADER) + renderLogSection(rec));
+      await appendDurable(this.logFile, section);
       this.seq = rec.seq;
+      if (rec.planId !== undefined && rec.steps) {
+        this.carried.add(rec.planId);
+        this.stepsById.set(rec.planId, rec.steps);
+      }
       // The index is rebuilt from the log when behind or torn: no fsync needed.
-      await appendDurable(this.indexFile, indexLine(rec), { durable: false });
+      const line = indexLine(stored);
+      await appendDurable(this.indexFile, line, { durable: false });
+      this.known = { log: Math.max(known.log, 0) + Buffer.byteLength(section), index: Math.max(known.index, 0) + Buffer.byteLength(line) };
       this.patterns.apply(rec);
       this.lessons.apply(rec);
-      await this.patterns.write(this.seq);
-      await this.lessons.write(this.seq);
-      this.known = await this.sizes();
+      // Human rules are enforced from the next iteration on: their file is written when a rule changes (rarely).
+      if (this.rulesFile.apply(rec)) await this.rulesFile.write();
+      if (++this.unflushed >= this.flushEvery) await this.writeDerived();
       return rec;
-    }, this.waitOptions()));
+    }, { keep: true, ...this.waitOptions() });
   }
 
   async commitIteration(rec: IterationRecord, extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {}): Promise<LogRecord> {
-    const plan = rec.plan;
-    return this.commit(
-      (seq) => iterationToRecord(rec, seq, extras.promptChars, extras.previous),
-      // A copy for people: the log holds the plan's record, so a rename without fsync is enough.
-      plan ? () => writeFileAtomic(this.planFile(rec.session, rec.iteration), toYaml(plan as unknown as Record<string, unknown>), { durable: false }) : undefined,
-    );
+    return this.commit((seq) => iterationToRecord(rec, seq, extras.promptChars, extras.previous), rec.plan);
   }
 
-  /** Persists what is written lazily (nothing today: every commit rewrites the derived files it changed). */
-  async flush(): Promise<void> {}
-
   async commitReview(rev: ReviewRecord): Promise<LogRecord> {
-    return this.commit((seq) => reviewToRecord(rev, seq));
+    return this.commit((seq) => reviewToRecord(rev, seq), rev.plan);
+  }
+
+  /**
+   * Writes whatever the derived files lag (after picking up other processes' commits). Runs call it at
+   * checkpoints and exit; between flushes a crash loses nothing: the next open replays the log past the watermark.
+   */
+  async flush(): Promise<void> {
+    await underWriteLock(this.lockFile, 'memory write', async () => {
+      await this.sync(true);
+      await this.writeDerived();
+    }, { keep: true, ...this.waitOptions() });
+  }
+
+  /** Flushes and lets go of the write lock (at exit). */
+  async close(): Promise<void> {
+    await this.flush();
+    await releaseWriteLock(this.lockFile);
+  }
+
+  /** The plan a record names (content-addressed), or for old logs its per-iteration copy. */
+  planOf(rec: Pick<LogRecord, 'planId' | 'session' | 'iteration'>): Plan | undefined {
+    return this.plans.get(rec.planId, { session: rec.session, iteration: rec.iteration });
   }
 
   /** Every item, after picking up edits made on disk since the last look. */
@@ -249,6 +363,12 @@ export class Memory {
     await this.patterns.refresh(this.seq);
     await this.lessons.refresh(this.seq);
     return [...this.patterns.items.values(), ...this.lessons.items.values()];
+  }
+
+  /** Human rules in scope (the goal's, and the session's own), after picking up edits made to human_rules.md. */
+  async humanRules(query: HumanRulesQuery): Promise<Rule[]> {
+    this.rulesFile.refresh();
+    return this.rulesFile.rules(query);
   }
 
   async recall(query: RecallQuery): Promise<RecallResult> {
@@ -260,11 +380,11 @@ export class Memory {
     const { records } = await readIndex(this.indexFile);
     // A read-only look at a folder whose index is behind (deleted, or a crash before its append): the log has the rest.
     const last = records.at(-1)?.seq ?? 0;
-    if (last < this.seq) records.push(...(await logTail(this.logFile, last, false)).records.map(indexRecord));
+    if (last < this.seq) records.push(...(await logTail(this.logFile, last, false, this.lookup)).records.map(indexRecord));
     return records;
   }
 
   skippedLines(): { file: string; line: number; text: string }[] {
-    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s }))];
+    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s })), ...this.rulesFile.skipped.map((s) => ({ file: this.rulesFile.file, ...s }))];
   }
 }

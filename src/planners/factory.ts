@@ -14,30 +14,41 @@ export function requireKey(config: ResolvedConfig): void {
   }
 }
 
-export async function createPlanner(config: ResolvedConfig, opts: { modeCachePath?: string } = {}): Promise<Planner> {
+/** A stable number from a text (e.g. the session id), so sessions start on different replicas. */
+export function spreadOffset(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) >>> 0;
+  return h;
+}
+
+export async function createPlanner(config: ResolvedConfig, opts: { modeCachePath?: string; session?: string } = {}): Promise<Planner> {
   // In a worker thread: a long search must never block Ctrl-C (the main thread answers signals meanwhile).
   if (config.provider === 'builtin') return new WorkerPlanner();
   requireKey(config);
-  if (!config.baseUrl || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
+  const urls = config.baseUrls.length ? config.baseUrls : config.baseUrl ? [config.baseUrl] : [];
+  if (!urls.length || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
   const { default: OpenAI } = await import('openai');
-  const { OpenAIPlanner } = await import('./openai.js');
-  const client = new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl, maxRetries: 0, timeout: config.timeoutMs });
+  const { OpenAIPlanner } = await import('./openai/planner.js');
+  const endpoints = urls.map((baseUrl) => ({ baseUrl, client: new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: config.timeoutMs }) }));
   return new OpenAIPlanner({
-    client,
+    endpoints,
     model: config.model,
-    baseUrl: config.baseUrl,
     prices: config.prices,
     maxRetries: config.maxRetries,
     timeoutMs: config.timeoutMs,
+    maxTokens: config.maxTokens,
     keyVariable: PROVIDERS[config.provider]?.keyVariable ?? config.apiKeyVariable ?? 'JUPITER_API_KEY',
     ...(opts.modeCachePath ? { modeCachePath: opts.modeCachePath } : {}),
+    ...(opts.session ? { replicaOffset: spreadOffset(opts.session) } : {}),
     name: `${config.provider}:${config.model}`,
     backoffBaseMs: config.backoffMs,
   });
 }
 
-/** One line naming what will plan, e.g. `fireworks · accounts/... at https://...`. */
+/** One line naming what will plan, e.g. `fireworks · accounts/... at https://...` (replicas: `at a, b (2 replicas)`). */
 export function describePlanner(config: ResolvedConfig): string {
   if (config.provider === 'builtin') return 'built-in procedure planner (no endpoint configured)';
-  return redactSecrets(`${config.provider} · ${config.model ?? '(no model)'} at ${config.baseUrl ?? '(no base URL)'}`);
+  const urls = config.baseUrls.length ? config.baseUrls : config.baseUrl ? [config.baseUrl] : [];
+  const at = urls.length > 1 ? `${urls.join(', ')} (${urls.length} replicas)` : (urls[0] ?? '(no base URL)');
+  return redactSecrets(`${config.provider} · ${config.model ?? '(no model)'} at ${at}`);
 }

@@ -67,6 +67,12 @@ export interface PlanResponse {
   promptChars?: number;
   /** jupiter's own token estimate of the prompt, checked against the server's count. */
   promptTokensEstimate?: number;
+  /** The prompt's tokens by the model's own tokenizer when jupiter has it (`exact`), else by the estimate. */
+  promptTokens?: { count: number; tokenizer: string; exact: boolean };
+  /** Which endpoint (replica) answered, when a model did. */
+  endpoint?: string;
+  /** The model's optional step-by-step state tracking, when it wrote one (not part of the plan). */
+  reasoning?: string;
   /**
    * The planner proved that no valid plan beats this one under the objectives and rules (e.g. an exhaustive
    * search): the reason, e.g. "optimal for makespan, cost". Only a planner that checked it may say so.

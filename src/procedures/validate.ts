@@ -24,7 +24,9 @@ function distance(a: string, b: string): number {
 
 function closest(set: ProcedureSet, id: string): string | undefined {
   let best: { id: string; d: number } | undefined;
+  const forbidden = forbiddenIds(set);
   for (const a of set.actions) {
+    if (forbidden.has(a.id)) continue;
     const d = distance(a.id, id.toLowerCase());
     if (!best || d < best.d) best = { id: a.id, d };
   }
@@ -34,6 +36,25 @@ function closest(set: ProcedureSet, id: string): string | undefined {
 const filled = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
 const ownerOf = (s: PlanStep) => (filled(s.owner) ? String(s.owner).trim().toLowerCase() : undefined);
 const list = (facts: string[]) => facts.map((f) => `\`${f}\``).join(', ');
+
+/** A step as a fix hint names it: `step 3 (build-artifact)`. */
+const stepName = (plan: Plan, i: number) => `step ${i + 1} (${plan.steps[i]?.action ?? '?'})`;
+
+/** Actions a plan may use: forbidden ones are never suggested in a fix. */
+function forbiddenIds(set: ProcedureSet): Set<string> {
+  return new Set(set.rules.flatMap((r) => (r.kind === 'forbidden' && r.severity === 'error' ? [r.action] : [])));
+}
+
+/**
+ * Where to add `provider` so step `at` (0-based) can run: after the last earlier step that provides something the
+ * provider needs, before step `at`. E.g. "add security-scan after step 3 (build-artifact), before step 8 (approve-release)".
+ */
+function placeBefore(plan: Plan, set: ProcedureSet, provider: ActionDef, at: number): string {
+  const actions = new Map(set.actions.map((a) => [a.id, a]));
+  let after = -1;
+  for (let j = at - 1; j >= 0 && after < 0; j--) if (actions.get(plan.steps[j]!.action)?.provides.some((f) => provider.requires.includes(f))) after = j;
+  return `add ${provider.id}${after >= 0 ? ` after ${stepName(plan, after)},` : ''} before ${stepName(plan, at)}`;
+}
 
 /** Steps (0-based) whose action is `id`. */
 function stepsOf(plan: Plan, id: string): number[] {
@@ -55,6 +76,8 @@ interface Simulation {
  */
 function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: string[], findings: Finding[], covered: Set<string>): Simulation {
   const actions = new Map(set.actions.map((a) => [a.id, a]));
+  const forbidden = forbiddenIds(set);
+  const allowed = set.actions.map((a) => a.id).filter((id) => !forbidden.has(id));
   const state = new Set(initial);
   let stoppedAt: number | undefined;
   plan.steps.forEach((step, i) => {
@@ -62,7 +85,7 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
     const action = actions.get(step.action);
     if (!action) {
       const guess = closest(set, step.action);
-      findings.push({ severity: 'error', rule: 'unknown-action', step: n, message: `step ${n}: "${step.action}" is not an action of ${set.id}`, fix: guess ? `did you mean "${guess}"?` : `use one of: ${set.actions.map((a) => a.id).join(', ')}` });
+      findings.push({ severity: 'error', rule: 'unknown-action', step: n, message: `step ${n}: "${step.action}" is not an action of ${set.id}`, fix: guess ? `did you mean "${guess}"?` : `use one of: ${allowed.join(', ')}` });
       stoppedAt ??= n;
       return;
     }
@@ -78,7 +101,7 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
         rule: 'precondition',
         step: n,
         message: `step ${n}: ${action.id} needs \`${fact}\`, which does not hold at that point`,
-        fix: provider ? `${action.id} needs \`${fact}\`: add ${provider.id} before step ${n}` : `nothing provides \`${fact}\``,
+        fix: provider ? `${action.id} needs \`${fact}\`: ${placeBefore(plan, set, provider, i)}` : `nothing provides \`${fact}\``,
       });
     }
     if (missing.length > 0) {
@@ -93,7 +116,7 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
   const unmet = goalFacts.filter((f) => !state.has(f));
   if (unmet.length > 0) {
     const adds = [...new Set(unmet.map((f) => providersOf(set, f)[0]?.id).filter((x): x is string => !!x))];
-    findings.push({ severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix: adds.length ? `add ${adds.join(', ')} (and what they need) at the end` : `no action provides ${list(unmet)}` });
+    findings.push({ severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix: adds.length ? `add ${adds.join(', ')} (and what they need) at the end${plan.steps.length ? `, after ${stepName(plan, plan.steps.length - 1)}` : ''}` : `no action provides ${list(unmet)}` });
   }
   return { state };
 }
@@ -107,7 +130,7 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
       const firstBefore = befores.length ? befores[0]! : Infinity;
       return stepsOf(plan, rule.after)
         .filter((i) => i < firstBefore)
-        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}`, fix: `add ${rule.before} before step ${i + 1}` }));
+        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}`, fix: `add ${rule.before} before ${stepName(plan, i)}` }));
     }
     case 'required':
       return stepsOf(plan, rule.action).length ? [] : [{ ...base, message: `the plan has no ${rule.action} step${why}`, fix: `add ${rule.action}` }];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
-import { Memory } from '../../memory/store.js';
+import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
@@ -54,15 +54,22 @@ export function registerPlan(program: Command): void {
     if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
     // A weak, close or absent match is never taken silently: a person confirms it, an unattended run refuses (exit 2).
     const ask = config.unattended ? undefined : (await import('../ask-target.js')).terminalAskTarget(config.json ? { output: process.stderr } : {});
-    const resolved = opts.procedure ? { kind: 'target' as const, target: findTarget(library, opts.procedure), reason: 'named with --procedure' } : await resolveTarget(library, goal, ask);
+    let resolved = opts.procedure ? { kind: 'target' as const, target: findTarget(library, opts.procedure), reason: 'named with --procedure' } : await resolveTarget(library, goal, ask);
+    let proceduresDir = path.resolve(config.proceduresDir);
     if (resolved.kind === 'new') {
-      process.stdout.write(`Draft procedures for this goal with: jupiter procedures new ${JSON.stringify(goal)}\n`);
-      return;
+      // The person chose to draft procedures for this goal: the same flow as `jupiter procedures new`, then plan with them.
+      const { runNewProcedures } = await import('../new-procedures.js');
+      const { terminalIO } = await import('../new-procedures-io.js');
+      const io = await terminalIO((line) => void (config.json ? process.stderr : process.stdout).write(`${line}\n`));
+      const made = await runNewProcedures({ goal, from: [], config }, io);
+      if (!made) return;
+      resolved = { kind: 'target', target: { set: made.set, goal: made.set.goals[0]! }, reason: `drafted now, ${path.basename(made.file)}` };
+      proceduresDir = path.resolve(path.dirname(made.file));
     }
     const target = resolved.target;
     const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
     (config.json ? process.stderr : process.stdout).write(chosen);
-    const memory = await Memory.open(config.memoryDir, { onLockWait: lockWaitNotice });
+    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice });
     const now = new Date();
     const settings = {
       iterations: config.iterations,
@@ -70,7 +77,7 @@ export function registerPlan(program: Command): void {
       unattended: config.unattended,
       provider: config.provider,
       contextBudget: config.contextBudget,
-      proceduresDir: path.resolve(config.proceduresDir),
+      proceduresDir,
       patience: config.patience,
       repairs: config.repairs,
       maxFailures: config.maxFailures,

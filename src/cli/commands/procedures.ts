@@ -1,13 +1,20 @@
-// `jupiter procedures`: lists the loaded procedure sets and lints them (exit 2 on errors).
+// `jupiter procedures [list]`: lists the loaded procedure sets and lints them (exit 2 on errors); `new` and `import` add sets.
 import chalk from 'chalk';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { loadProceduresWithIssues } from '../../procedures/load.js';
 import { safeText } from '../../core/text.js';
 import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
+import { registerProceduresImport } from './procedures-import.js';
+import { registerProceduresNew } from './procedures-new.js';
 
 export function registerProcedures(program: Command): void {
-  const cmd = program.command('procedures').description('list and lint the procedures');
+  const group = program.command('procedures').description('list and lint the procedures; draft (new) or import (PDDL) more');
+  // `jupiter procedures` alone lists, as it always did.
+  const cmd = group.command('list', { isDefault: true }).description('list and lint the procedures (exit 2 on errors)');
+  registerProceduresNew(group);
+  registerProceduresImport(group);
+  group.commands.forEach((c) => c.exitOverride());
   withJson(withProcedures(withConfig(cmd))).action((opts: { json?: boolean; procedures?: string; config?: string }) => {
     const config = configFrom(opts);
     const { library, issues } = loadProceduresWithIssues(config.proceduresDir);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { resolveConfig } from '../../config.js';
 import { InputError, UsageError } from '../../core/errors.js';
-import { FILES, Memory } from '../../memory/store.js';
+import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget } from '../../procedures/target.js';
@@ -76,7 +76,7 @@ export function registerResume(program: Command): void {
       if (!(err instanceof UsageError)) throw err;
       throw new InputError(`session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`, { file: store.file(state.id) });
     }
-    const memory = await Memory.open(config.memoryDir, { onLockWait: lockWaitNotice });
+    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice });
     await runFromCli({ config, state, target, memory });
   });
 }

@@ -1,15 +1,33 @@
-// `jupiter validate <plan>`: checks a plan file against the procedures; exit 0 valid, 1 invalid, 2 unreadable.
+// `jupiter validate <plan>`: checks a plan file (YAML, JSON or PDDL) against the procedures or a PDDL domain and
+// problem; exit 0 valid, 1 invalid, 2 unreadable. `--format` writes the plan in the other form.
 import type { Command } from 'commander';
+import path from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { readPlanFile } from '../../core/plan-io.js';
+import { writeFileAtomicSync } from '../../core/fs/atomic.js';
+import { parsePlanText } from '../../core/plan-io.js';
+import { toYaml } from '../../core/fast-yaml.js';
 import { loadProcedures } from '../../procedures/load.js';
+import { importPddl, readTextFile } from '../../procedures/pddl/import.js';
+import { formatPddlPlan, looksLikePddlPlan, parsePddlPlan } from '../../procedures/pddl/plan-format.js';
+import { valMessages } from '../../procedures/pddl/val-report.js';
 import { findTarget, rankGoals, strongMatch, targetName } from '../../procedures/target.js';
-import { validatePlan } from '../../procedures/validate.js';
+import { countFindings, validatePlan } from '../../procedures/validate.js';
 import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
-import type { Plan } from '../../core/plan.js';
+import type { Plan, ValidationResult } from '../../core/plan.js';
 import { safeText } from '../../core/text.js';
 import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
+import { scheduleLines } from '../schedule-view.js';
+
+interface ValidateFlags {
+  procedure?: string;
+  pddl?: string[];
+  format?: string;
+  output?: string;
+  json?: boolean;
+  procedures?: string;
+  config?: string;
+}
 
 function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefined): PlanTarget {
   if (spec) return findTarget(library, spec);
@@ -22,22 +40,62 @@ function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefin
   throw new UsageError(`cannot tell which procedure this plan follows${hint}: add \`procedure:\` (and \`goal:\`) to the plan, or pass --procedure <set>[/<goal>]`);
 }
 
+/** A plan file in either form: PDDL (`(action args)` lines) when it looks like one, else YAML or JSON. */
+function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml' } {
+  const text = readTextFile(file, 'plan');
+  if (looksLikePddlPlan(text)) return { plan: parsePddlPlan(text, file, path.basename(file)), form: 'pddl' };
+  return { plan: parsePlanText(text, file), form: 'yaml' };
+}
+
+/** Validates against a PDDL domain and problem, grounding any action the plan names even if pruning dropped it. */
+function pddlTarget(files: string[], plan: Plan): PlanTarget {
+  if (files.length !== 2) throw new UsageError(`--pddl takes a domain and a problem file, got ${files.length} file(s)`);
+  const named = plan.steps.map((s) => {
+    const [name, ...args] = s.action.toLowerCase().split('.');
+    return { name: name!, args };
+  });
+  const { set } = importPddl(files[0]!, files[1]!, '(pddl)', named);
+  return { set, goal: set.goals[0]! };
+}
+
+function verdictNote(result: ValidationResult): string {
+  const { errors, warnings } = countFindings(result);
+  return `${result.valid ? 'valid' : 'invalid'} against ${result.procedure}/${result.goal} (${errors} errors, ${warnings} warnings; jupiter validate)`;
+}
+
 export function registerValidate(program: Command): void {
   const cmd = program
     .command('validate')
-    .description('validate a plan file (YAML or JSON) against the procedures')
-    .argument('<plan>', 'plan file (YAML or JSON)')
-    .option('--procedure <set[/goal]>', 'procedure set and goal to check against (default: from the plan, else matched from its title)');
-  withJson(withProcedures(withConfig(cmd))).action((file: string, opts: { procedure?: string; json?: boolean; procedures?: string; config?: string }) => {
+    .description('validate a plan file (YAML, JSON or PDDL) against the procedures, or against a PDDL domain and problem')
+    .argument('<plan>', 'plan file: YAML, JSON, or PDDL/VAL form ("(action arg1 arg2)" per line, ";" comments)')
+    .option('--procedure <set[/goal]>', 'procedure set and goal to check against (default: from the plan, else matched from its title)')
+    .option('--pddl <files...>', 'check against this PDDL domain and problem instead of the procedures (VAL semantics)')
+    .option('--format <form>', 'also write the plan as pddl (VAL plan file) or yaml')
+    .option('-o, --output <file>', 'with --format: write the converted plan here instead of stdout');
+  withJson(withProcedures(withConfig(cmd))).action((file: string, opts: ValidateFlags) => {
+    if (opts.format !== undefined && opts.format !== 'pddl' && opts.format !== 'yaml') throw new UsageError(`--format must be pddl or yaml, got "${opts.format}"`);
+    if (opts.output !== undefined && opts.format === undefined) throw new UsageError('-o/--output needs --format pddl or --format yaml');
     const config = configFrom(opts);
-    const library = loadProcedures(config.proceduresDir);
-    const plan = readPlanFile(file);
-    const result = validatePlan(plan, targetFor(library, plan, opts.procedure));
-    if (opts.json) out(JSON.stringify({ file, ...result }));
+    const { plan } = readAnyPlan(file);
+    const target = opts.pddl ? pddlTarget(opts.pddl, plan) : targetFor(loadProcedures(config.proceduresDir), plan, opts.procedure);
+    const result = validatePlan(plan, target);
+    process.exitCode = result.valid ? ExitCode.ok : ExitCode.failure;
+    if (opts.format) {
+      const converted = opts.format === 'pddl' ? formatPddlPlan(plan, [verdictNote(result)]) : toYaml({ title: plan.title, summary: plan.summary, procedure: result.procedure, goal: result.goal, steps: plan.steps });
+      if (opts.output === undefined) {
+        // stdout is the converted plan alone, so it can be piped to VAL or a file.
+        process.stdout.write(converted);
+        return;
+      }
+      writeFileAtomicSync(opts.output, converted);
+    }
+    if (opts.json) out(JSON.stringify({ file, ...result, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
     else {
       out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
       renderValidation(result).forEach((l) => out(l));
+      if (result.valid) scheduleLines(plan, target).forEach((l) => out(l));
+      if (opts.pddl) valMessages(result, plan).forEach((l) => out(`  VAL: ${l}`));
+      if (opts.output) out(`wrote ${safeText(opts.output, true)} (${opts.format})`);
     }
-    process.exitCode = result.valid ? ExitCode.ok : ExitCode.failure;
   });
 }

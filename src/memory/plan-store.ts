@@ -1,0 +1,69 @@
+// Plans stored once per distinct plan (memory/plans/<planId>.yaml, planId from procedures/quality.ts), referenced
+// from log records.
+// The log stays the source of truth: the first record of a plan carries its steps, so a lost plan file is rebuilt.
+import { existsSync } from 'node:fs';
+import { readRegular } from '../core/fs/regular.js';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { toYaml } from '../core/fast-yaml.js';
+import { writeFileAtomicSync } from '../core/fs/atomic.js';
+import type { Plan } from '../core/plan.js';
+import { toPlan } from '../core/plan-io.js';
+
+const PLAN_ID = /^[0-9a-f]{16}$/;
+
+export type CompactSteps = { a: string; o?: string }[];
+
+/** The steps a log record keeps of a plan: action and owner. */
+export function compactSteps(plan: Plan): CompactSteps {
+  return plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
+}
+
+export class PlanStore {
+  /** Plan ids known to have a file (checked once each; files are never removed by jupiter). */
+  private readonly stored = new Set<string>();
+
+  constructor(readonly dir: string) {}
+
+  file(id: string): string {
+    return path.join(this.dir, `${id}.yaml`);
+  }
+
+  /** A per-iteration plan file of logs written before plans were content-addressed (plans/<session>/<n>.yaml). */
+  legacyFile(session: string, iteration: number): string {
+    return path.join(this.dir, session, `${iteration}.yaml`);
+  }
+
+  has(id: string): boolean {
+    if (this.stored.has(id)) return true;
+    if (!PLAN_ID.test(id) || !existsSync(this.file(id))) return false;
+    this.stored.add(id);
+    return true;
+  }
+
+  /**
+   * Stores `plan` under `id` unless it is already there; true when the file is new. No fsync: the record that
+   * first names a plan carries its steps in the fsynced log, so the file can always be rebuilt from there.
+   */
+  put(id: string, plan: Plan): boolean {
+    if (this.has(id)) return false;
+    writeFileAtomicSync(this.file(id), toYaml(plan as unknown as Record<string, unknown>), { durable: false });
+    this.stored.add(id);
+    return true;
+  }
+
+  /** The plan stored under `id` (or, for old logs, the per-iteration copy); undefined when neither reads. */
+  get(id: string | undefined, legacy?: { session: string; iteration: number }): Plan | undefined {
+    const files = [...(id && PLAN_ID.test(id) ? [this.file(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
+    for (const f of files) {
+      try {
+        // Never through a link, never from a FIFO: such a file counts as unreadable.
+        const plan = toPlan(parse(readRegular(f).toString('utf8')));
+        if (typeof plan !== 'string') return plan;
+      } catch {
+        // Missing or unreadable: try the next place.
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,244 @@
+// The lean commit path: one durable append per iteration, derived files at flush, plans stored once, log segments.
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recordsIn, segments } from '../src/memory/log-file.js';
+import { planId } from '../src/procedures/quality.js';
+import { Memory } from '../src/memory/store.js';
+import { SessionStore } from '../src/engine/sessions.js';
+import { newSession } from '../src/engine/session.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { findTarget } from '../src/procedures/target.js';
+import { SHIPPED } from './support/cli.js';
+import { approved, consistency, failed, fileCounts, finding, indexLines, memDir, read, recordLineCount, replayCounts, review } from './support/memory-fixtures.js';
+
+const A = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
+const B = ['open-change-ticket', 'run-tests', 'deploy-production'];
+
+/** Every file under `dir` with its size and modification time, to see exactly what a step wrote. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = statSync(p);
+        out.set(path.relative(dir, p), `${st.size}:${st.mtimeMs}:${st.ino}`);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function changed(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after.keys()].filter((k) => before.get(k) !== after.get(k)).sort();
+}
+
+const commitMix = async (memory: Memory, session: string, from: number, to: number) => {
+  for (let i = from; i <= to; i++) {
+    if (i % 4 === 0) await memory.commitIteration(failed(session, i, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]));
+    else await memory.commitIteration(approved(session, i, i % 3 ? A : B));
+  }
+};
+
+describe('one durable append per iteration', () => {
+  it('between flushes a commit writes only the log, the index and a new plan file; flush writes the derived files', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir, { flushEvery: 1000 });
+    await commitMix(memory, 's1', 1, 4);
+    await memory.flush();
+    const before = snapshot(dir);
+    await memory.commitIteration(approved('s1', 5, A));
+    await memory.commitIteration(approved('s1', 6, [...A, 'smoke-test']));
+    // The lock file is held across commits, not created and removed per commit.
+    expect(changed(before, snapshot(dir))).toEqual(['.jupiter/index.jsonl', 'execution_log.md', `plans/${planId(approved('s1', 6, [...A, 'smoke-test']).plan!)}.yaml`]);
+    expect(existsSync(path.join(dir, '.jupiter', 'write.lock'))).toBe(true);
+    // The markdown still says what it said at open; recall already knows the new items.
+    expect(read(dir, 'successful_patterns.md')).not.toContain('smoke-test');
+    expect((await memory.items()).some((i) => i.text.includes('smoke-test'))).toBe(true);
+
+    await memory.flush();
+    expect(read(dir, 'successful_patterns.md')).toContain('smoke-test');
+    expect(read(dir, 'successful_patterns.md')).toContain('<!-- jupiter: through log entry 6 -->');
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+    // A flush with nothing new writes nothing.
+    const flushed = snapshot(dir);
+    await memory.flush();
+    expect(changed(flushed, snapshot(dir))).toEqual([]);
+    await memory.close();
+    expect(existsSync(path.join(dir, '.jupiter', 'write.lock'))).toBe(false);
+  });
+
+  it('derived files are written every flushEvery commits even without a flush', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir, { flushEvery: 3 });
+    await commitMix(memory, 's1', 1, 2);
+    expect(existsSync(path.join(dir, 'successful_patterns.md'))).toBe(false);
+    await commitMix(memory, 's1', 3, 3);
+    expect(read(dir, 'successful_patterns.md')).toContain('<!-- jupiter: through log entry 3 -->');
+    await memory.close();
+  });
+
+  it('a process killed between flushes loses nothing: the next open replays the log past the watermark exactly once', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir, { flushEvery: 1000 });
+    await commitMix(memory, 's1', 1, 5);
+    await memory.flush();
+    await commitMix(memory, 's1', 6, 13);
+    await memory.commitReview(review('s1', 13, 'rejection', 'Run the database migration before the deploy', A));
+    // No flush and no close: as if killed here. The files on disk are at entry 5, the log at 14.
+    expect(read(dir, 'lessons.md')).toContain('<!-- jupiter: through log entry 5 -->');
+    const want = (await memory.items()).map((i) => `${i.id}:${i.count}:${i.human}`).sort();
+    // A kill also leaves the lock file naming a process that is gone; here the holder is alive, so let it go first.
+    await memory.close();
+    rmSync(path.join(dir, 'successful_patterns.md'));
+    renameSync(path.join(dir, 'lessons.md'), path.join(dir, 'lessons.old'));
+    const reopened = await Memory.open(dir, { flushEvery: 1000 });
+    expect((await reopened.items()).map((i) => `${i.id}:${i.count}:${i.human}`).sort()).toEqual(want);
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+    await reopened.close();
+  });
+
+  it('a person editing a lagging file mid-run keeps the edit and the commits it had not seen', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir, { flushEvery: 1000 });
+    await commitMix(memory, 's1', 1, 3);
+    await memory.flush();
+    await commitMix(memory, 's1', 4, 8);
+    // The person edits the file as it is on disk (through entry 3), adding a lesson of their own.
+    const file = path.join(dir, 'lessons.md');
+    const text = read(dir, 'lessons.md').replace('<!-- jupiter: through', '- Always page the on-call SRE before a deploy\n\n<!-- jupiter: through');
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, text));
+    const items = await memory.items();
+    expect(items.some((i) => i.text === 'Always page the on-call SRE before a deploy')).toBe(true);
+    await memory.commitIteration(approved('s1', 9, A));
+    await memory.flush();
+    expect(read(dir, 'lessons.md')).toContain('Always page the on-call SRE before a deploy');
+    // Counts equal a replay of the log: the commits 4..8 were applied on top of the edited file once.
+    const lesson = (await memory.items()).find((i) => i.text.includes('tests-before-deploy'));
+    expect(lesson?.count).toBe(2);
+    await memory.close();
+  });
+});
+
+describe('plans stored once, referenced from the log', () => {
+  it('the first record of a plan in a process carries its steps; later ones name the plan; reads get the steps back', async () => {
+    const dir = memDir();
+    const m1 = await Memory.open(dir);
+    for (let i = 1; i <= 4; i++) await m1.commitIteration(approved('s1', i, A));
+    await m1.close();
+    const m2 = await Memory.open(dir);
+    await m2.commitIteration(approved('s2', 1, A));
+    await m2.commitReview(review('s2', 1, 'human-approval', undefined, A));
+    await m2.close();
+    const log = read(dir, 'execution_log.md');
+    const raw = [...log.matchAll(/^<!-- jupiter:entry (\{.*\}) -->$/gm)].map((m) => JSON.parse(m[1]!) as { steps?: unknown; planId?: string });
+    // Only the first record carries the steps (a process that has not read the carrier carries them again).
+    expect(raw.slice(0, 4).map((r) => r.steps !== undefined)).toEqual([true, false, false, false]);
+    expect(raw.filter((r) => r.steps !== undefined).length).toBeLessThanOrEqual(2);
+    expect(new Set(raw.map((r) => r.planId))).toEqual(new Set([planId(approved('s1', 1, A).plan!)]));
+    expect(readdirSync(path.join(dir, 'plans'))).toEqual([`${planId(approved('s1', 1, A).plan!)}.yaml`]);
+    expect(recordsIn(log).records.every((r) => r.steps?.length === A.length)).toBe(true);
+    // The log is the truth: without the plan file or the index, a fresh open still replays every record's steps.
+    rmSync(path.join(dir, 'plans'), { recursive: true });
+    rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
+    rmSync(path.join(dir, 'successful_patterns.md'));
+    const m3 = await Memory.open(dir);
+    expect(indexLines(dir)).toHaveLength(6);
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+    expect((await m3.items()).find((i) => i.data.type === 'include' && i.data.action === 'deploy-staging')?.count).toBe(5);
+    await m3.close();
+  });
+
+  it('old per-iteration plan files are still read', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir);
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(path.join(dir, 'plans', 'old-session'), { recursive: true });
+    writeFileSync(path.join(dir, 'plans', 'old-session', '7.yaml'), 'title: Old\nsummary: old\nsteps:\n  - action: run-tests\n');
+    expect(memory.planOf({ session: 'old-session', iteration: 7 })?.steps.map((s) => s.action)).toEqual(['run-tests']);
+    await memory.commitIteration(approved('s1', 1, A));
+    const rec = (await memory.records()).at(-1)!;
+    expect(memory.planOf(rec)?.steps.map((s) => s.action)).toEqual(A);
+    await memory.close();
+  });
+});
+
+describe('log segments', () => {
+  it('the log rotates into numbered segments; sequence, replay and index rebuild span them', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir, { segmentBytes: 4096 });
+    await commitMix(memory, 's1', 1, 30);
+    const segs = segments(path.join(dir, 'execution_log.md'));
+    expect(segs.length).toBeGreaterThanOrEqual(2);
+    expect(segs.map((s) => path.basename(s))).toEqual(segs.map((_, i) => `execution_log.${String(i + 1).padStart(4, '0')}.md`));
+    const files = [...segs, path.join(dir, 'execution_log.md')];
+    for (const f of files) expect(statSync(f).size).toBeLessThan(4096 + 2048);
+    const all = files.map((f) => readFileSync(f, 'utf8'));
+    for (const text of all) expect(text.startsWith('# Execution log')).toBe(true);
+    expect(recordsIn(all.join('')).records.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    await memory.flush();
+    expect(fileCounts(path.join(dir, 'successful_patterns.md'), 'pattern')).toEqual(replayCounts(all.join('')).patterns);
+    // Rebuild everything derived from the segments alone.
+    const want = (await memory.items()).map((i) => `${i.id}:${i.count}`).sort();
+    await memory.close();
+    rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
+    rmSync(path.join(dir, 'successful_patterns.md'));
+    rmSync(path.join(dir, 'lessons.md'));
+    rmSync(path.join(dir, 'plans'), { recursive: true });
+    const reopened = await Memory.open(dir, { segmentBytes: 4096 });
+    expect(reopened.seq).toBe(30);
+    expect(indexLines(dir).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect((await reopened.items()).map((i) => `${i.id}:${i.count}`).sort()).toEqual(want);
+    await reopened.close();
+  });
+
+  it('a crash right after a rotation (no current segment yet) continues the sequence', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir, { segmentBytes: 1 << 30 });
+    await commitMix(memory, 's1', 1, 5);
+    await memory.close();
+    renameSync(path.join(dir, 'execution_log.md'), path.join(dir, 'execution_log.0001.md'));
+    rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
+    const reopened = await Memory.open(dir);
+    expect(reopened.seq).toBe(5);
+    await reopened.commitIteration(approved('s1', 6, A));
+    const current = read(dir, 'execution_log.md');
+    expect(current.startsWith('# Execution log')).toBe(true);
+    expect(recordLineCount(current)).toBe(1);
+    expect(recordsIn(current).records[0]!.seq).toBe(6);
+    expect(indexLines(dir)).toHaveLength(6);
+    await reopened.close();
+  });
+});
+
+describe('session saves follow the log', () => {
+  it('non-durable saves reach the file every saveEvery calls and at flush; durable saves at once', async () => {
+    const dir = memDir();
+    const store = new SessionStore(path.join(dir, 'sessions'), { saveEvery: 4 });
+    const library = loadProcedures(SHIPPED);
+    const state = newSession('s-1', 'Deploy the orchestrator', findTarget(library, 'production-deployment/deploy-service'), { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 }, new Date());
+    await store.save(state);
+    const onDisk = async () => (await store.load('s-1')).progress.completed;
+    for (let i = 1; i <= 3; i++) {
+      state.progress.completed = i;
+      await store.save(state, { durable: false });
+    }
+    expect(await onDisk()).toBe(0);
+    state.progress.completed = 4;
+    await store.save(state, { durable: false });
+    expect(await onDisk()).toBe(4);
+    state.progress.completed = 5;
+    await store.save(state, { durable: false });
+    expect(await onDisk()).toBe(4);
+    await store.flush();
+    expect(await onDisk()).toBe(5);
+    state.progress.completed = 6;
+    await store.save(state, { durable: false });
+    state.status = 'completed';
+    await store.save(state);
+    expect(await store.load('s-1')).toMatchObject({ status: 'completed', progress: { completed: 6 } });
+  });
+});
