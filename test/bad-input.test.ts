@@ -191,7 +191,7 @@ describe('broken memory markdown', () => {
       ),
     );
     const patterns = readFileSync(patternsFile, 'utf8');
-    const brokenPatterns = patterns.replace(/(Approved plans use security-scan <!-- )\{"id"/, '$1{"id" broken');
+    const brokenPatterns = patterns.replace(/(best plan so far[^\n]*<!-- )\{"id"/, '$1{"id" broken');
     expect(brokenPatterns).not.toBe(patterns);
     writeFileSync(patternsFile, brokenPatterns);
 
@@ -218,10 +218,9 @@ describe('broken memory markdown', () => {
     const patternsAfter = readFileSync(patternsFile, 'utf8');
     // The person's readable lesson survives the rewrite.
     expect(lessonsAfter).toContain('Always page the on-call engineer before deploy-production');
-    // Readable patterns survive and keep counting.
-    expect(patternsAfter).toMatch(/^- ×3 · Approved plans use run-tests/m);
-    expect(patternsAfter).toMatch(/^- ×3 · Approved plans use build-artifact/m);
-    expect(patternsAfter).toContain('Approved plans use security-scan');
+    // The unreadable exemplar line is kept as a plain line (now a person's), and memory learns on: a new exemplar.
+    expect(patternsAfter).toMatch(/^- ×\d+ · human · best plan so far[^\n]*security-scan/m);
+    expect(patternsAfter).toMatch(/^- ×\d+ · best plan so far[^\n]*security-scan[^\n]*<!-- \{"id"/m);
     expect(readFileSync(path.join(memory, 'execution_log.md'), 'utf8').match(/^## Iteration \d+/gm)).toHaveLength(3);
   });
 });

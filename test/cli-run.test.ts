@@ -26,7 +26,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(r.stdout.match(/◆ Checkpoint after iteration \d+/g)).toEqual([5, 10, 15, 20].map((n) => `◆ Checkpoint after iteration ${n}`));
     expect(iterationNumbers(cwd)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const patterns = readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8');
-    expect(patterns).toMatch(/^- ×20 · Approved plans use deploy-production/m);
+    expect(patterns).toMatch(/^- ×\d+ · best plan so far[^\n]* → deploy-production → /m);
     const [s] = await sessions(cwd);
     expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20, failed: 0 } });
     // The built-in planner proposed one plan 20 times: stored once, content-addressed.
@@ -57,7 +57,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(iterationNumbers(cwd)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const [s] = await sessions(cwd);
     expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20 } });
-    expect(readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8')).toMatch(/^- ×20 · Approved plans use run-tests/m);
+    expect(readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8')).toMatch(/^- ×\d+ · best plan so far[^\n]* → run-tests → /m);
   });
 
   it('Ctrl-C stops after saving, says so, exits 130; resume continues; a second resume of a running session is refused', async () => {

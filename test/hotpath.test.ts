@@ -148,7 +148,7 @@ describe('plans stored once, referenced from the log', () => {
     const m3 = await Memory.open(dir);
     expect(indexLines(dir)).toHaveLength(6);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
-    expect((await m3.items()).find((i) => i.data.type === 'include' && i.data.action === 'deploy-staging')?.count).toBe(5);
+    expect((await m3.items()).find((i) => i.data.type === 'exemplar' && i.data.steps.includes('deploy-staging'))?.count).toBe(5);
     await m3.close();
   });
 

@@ -49,7 +49,7 @@ describe('memory with broken markdown', () => {
       ]),
     );
     const kept = items.find((i) => i.text === 'A lesson with broken metadata')!;
-    expect(kept).toMatchObject({ count: 2, procedure: DEPLOY.procedure, goal: DEPLOY.goalId });
+    expect(kept).toMatchObject({ count: 2, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId });
     const notObj = items.find((i) => i.text === 'Another lesson whose metadata is not an object')!;
     expect(typeof notObj.id).toBe('string');
     expect(['pattern', 'lesson', 'feedback']).toContain(notObj.kind);

@@ -6,6 +6,7 @@ import { iterationToRecord, parseRecord, reviewToRecord } from '../src/memory/re
 import { Memory } from '../src/memory/store.js';
 import { indexLine } from '../src/memory/index-file.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
+import type { MemoryItem } from '../src/memory/types.js';
 import { approved, consistency, DEPLOY, CHANGE, failed, finding, indexLines, memDir, read, recordLineCount, review, sectionCount } from './support/memory-fixtures.js';
 
 const PLAN = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
@@ -34,8 +35,8 @@ function expectWhole(dir: string, n: number): void {
   expect(read(dir, 'lessons.md')).toContain(`<!-- jupiter: through log entry ${n} -->`);
 }
 
-const usesCount = (items: { data: { type: string; action?: string }; procedure?: string; count: number }[], a: string) =>
-  items.find((i) => i.procedure === DEPLOY.procedure && i.data.type === 'include' && i.data.action === a)?.count;
+/** Support of the deploy goal's exemplar, when it holds action `a` (each repeat of that plan adds one). */
+const usesCount = (items: MemoryItem[], a: string) => items.find((i) => i.procedure === DEPLOY.procedure && i.data.type === 'exemplar' && i.data.steps.includes(a))?.count;
 
 describe('memory crash recovery', () => {
   it('(a) a crash after the log append, before the index and markdown writes: replayed exactly once on open', async () => {

@@ -2,22 +2,21 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { recall } from '../src/memory/recall.js';
-import { renderMemoryItem } from '../src/memory/render.js';
+import { inScope, recall, recallCost } from '../src/memory/recall.js';
+import { renderMemoryBlock } from '../src/memory/render.js';
 import { Memory } from '../src/memory/store.js';
-import { countTokens } from '../src/memory/tokens.js';
 import type { MemoryItem, RecallQuery, RecallResult } from '../src/memory/types.js';
+import { buildSystemMessage } from '../src/planners/prompt.js';
 import { ACCESS, approved, CHANGE, DEPLOY, failed, finding, memDir, read, review, type Scope } from './support/memory-fixtures.js';
+import { GOOD, RELEASE, ScriptedSession } from './support/memory-sessions.js';
 
 const query = (scope: Scope, session: string, budgetTokens: number): RecallQuery => ({ goalText: scope.goalText, procedure: scope.procedure, goalId: scope.goalId, findings: [], session, budgetTokens });
-const cost = (i: MemoryItem) => countTokens(renderMemoryItem(i)) + 1;
-const inScope = (i: MemoryItem, s: Scope) => i.procedure === s.procedure && i.goalId === s.goalId;
+const inGoal = (i: MemoryItem, s: Scope) => i.procedure === s.procedure && i.goalId === s.goalId;
 
 function expectWithinBudget(r: RecallResult, budget: number): void {
-  const sum = r.items.reduce((s, i) => s + cost(i), 0);
+  const sum = r.items.reduce((s, i) => s + recallCost(i), 0);
   expect(sum).toBeLessThanOrEqual(budget);
   expect(r.tokens).toBe(sum);
-  expect(r.tokens).toBeLessThanOrEqual(budget);
   expect(r.budget).toBe(budget);
   expect(new Set(r.items.map((i) => i.id)).size).toBe(r.items.length);
 }
@@ -29,6 +28,7 @@ function prng(seed: number): () => number {
 }
 
 const SCOPES = [DEPLOY, CHANGE, ACCESS];
+const HOTFIX: Scope = { procedure: DEPLOY.procedure, goalId: 'hotfix', goalText: 'Ship a hotfix' };
 const DEPLOY_PLAN = ['open-change-ticket', 'run-tests', 'deploy-staging', 'smoke-test', 'deploy-production'];
 const CHANGE_PLAN = ['raise-change', 'peer-review', 'cab-approval', 'apply-change', 'verify-change'];
 const ACCESS_PLAN = ['export-entitlements', 'manager-attestation', 'revoke-access', 'archive-evidence'];
@@ -40,36 +40,48 @@ async function seeded(): Promise<{ dir: string; memory: Memory }> {
   const plans: [Scope, string[]][] = [[DEPLOY, DEPLOY_PLAN], [CHANGE, CHANGE_PLAN], [ACCESS, ACCESS_PLAN]];
   for (const [scope, steps] of plans) {
     const s = `sess-${scope.goalId}`;
-    for (let k = 0; k < 3; k++) await memory.commitIteration(approved(s, ++n, steps, scope));
-    await memory.commitIteration(failed(s, ++n, steps.slice(1), [finding(`${steps[0]}-first`, 1, `add ${steps[0]} before step 1`)], scope));
-    await memory.commitIteration(failed(s, ++n, steps.slice(0, -1), [finding('goal', undefined, `add ${steps.at(-1)} at the end`)], scope));
+    await memory.commitIteration(approved(s, ++n, steps, scope));
+    const bad = failed(s, ++n, steps.slice(1), [finding(`${steps[0]}-first`, 1, `add ${steps[0]} before step 1`), finding(`${steps[1]}-needed`, undefined, `add ${steps[1]}`)], scope);
+    await memory.commitIteration(bad);
+    await memory.commitIteration(approved(s, ++n, steps, scope), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    await memory.commitIteration(failed(s, ++n, steps.slice(0, -1), [finding('goal', undefined, `add ${steps.at(-1)} (and what they need) at the end`)], scope));
     await memory.commitReview(review(s, n, 'rejection', `The ${scope.goalId} plan needs a named owner for every step`, steps, scope));
   }
+  // Another goal of the deploy procedure: one lesson about an action the deploy goal uses, one about one it never names.
+  await memory.commitIteration(failed('sess-hotfix', ++n, ['deploy-production'], [finding('tests-first', 1, 'add run-tests before step 1')], HOTFIX));
+  await memory.commitIteration(failed('sess-hotfix', ++n, ['page-oncall'], [finding('pager-duty', 1, 'add open-incident before step 1')], HOTFIX));
+  await memory.commitIteration(approved('sess-hotfix', ++n, ['run-tests', 'deploy-production'], HOTFIX));
   return { dir, memory };
 }
 
-describe('memory recall', () => {
-  it('ranks the queried goal\'s own items first', async () => {
+describe('memory recall is scoped', () => {
+  it('the queried goal\'s items first; another goal\'s only where they name this goal\'s actions (never its exemplar)', async () => {
     const { memory } = await seeded();
     const all = await memory.items();
     for (const scope of SCOPES) {
       const r = await memory.recall(query(scope, 'another-session', 100_000));
       expect(r.total).toBe(all.length);
-      expect(r.items).toHaveLength(all.length);
-      const own = all.filter((i) => inScope(i, scope)).length;
-      expect(own).toBeGreaterThan(5);
-      // every item of the queried scope ranks above every item of another scope
-      const firstForeign = r.items.findIndex((i) => !inScope(i, scope));
-      expect(firstForeign).toBe(own);
-      // the person's feedback on this goal leads; this goal's lessons rank above every other goal's
-      expect(r.items[0]).toMatchObject({ kind: 'feedback', procedure: scope.procedure, goal: scope.goalId });
-      const lessons = r.items.filter((i) => i.kind !== 'pattern');
-      expect(lessons.slice(0, 3).every((i) => inScope(i, scope))).toBe(true);
+      const own = all.filter((i) => inGoal(i, scope));
+      expect(own.length).toBeGreaterThanOrEqual(5);
+      expect(own.some((i) => i.data.type === 'exemplar')).toBe(true);
+      expect(own.some((i) => i.kind === 'pattern' && i.data.type === 'fix')).toBe(true);
+      // every item of the queried goal ranks above every item of another goal
+      expect(r.items.slice(0, own.length).every((i) => inGoal(i, scope))).toBe(true);
+      // the person's feedback on this goal leads
+      expect(r.items[0]).toMatchObject({ kind: 'feedback', procedure: scope.procedure, goalId: scope.goalId });
+      // the three goals share no action: nothing else is recalled, except for deploy the hotfix lesson about run-tests
+      const foreign = r.items.slice(own.length);
+      expect(foreign.map((i) => i.text)).toEqual(scope === DEPLOY ? ['deploy-production: tests-first — add run-tests before it'] : []);
     }
-    // under a small budget the queried scope fills it
-    const small = await memory.recall(query(CHANGE, 'x', 80));
+    // the other goal's exemplar and its lesson about an action this goal never names stay out
+    const deploy = await memory.recall(query(DEPLOY, 'x', 100_000));
+    expect(deploy.items.filter((i) => i.goalId === 'hotfix' && (i.data.type === 'exemplar' || i.text.includes('pager')))).toEqual([]);
+    // with the procedure's action list given, the same
+    expect(inScope(all, { ...query(DEPLOY, 'x', 1), actions: DEPLOY_PLAN }).filter((i) => i.goalId === 'hotfix').map((i) => i.text)).toEqual(['deploy-production: tests-first — add run-tests before it']);
+    // under a small budget the queried goal fills it
+    const small = await memory.recall(query(CHANGE, 'x', 60));
     expect(small.items.length).toBeGreaterThan(0);
-    expect(small.items.every((i) => inScope(i, CHANGE))).toBe(true);
+    expect(small.items.every((i) => inGoal(i, CHANGE))).toBe(true);
   });
 
   it('always includes the current session\'s feedback, even under a tiny budget', async () => {
@@ -78,7 +90,7 @@ describe('memory recall', () => {
     await memory.commitReview(review('now', 100, 'rejection', 'Page the database owner first', DEPLOY_PLAN));
     const mine = (await memory.items()).filter((i) => i.kind === 'feedback' && i.session === 'now');
     expect(mine).toHaveLength(2);
-    const need = mine.reduce((s, i) => s + cost(i), 0);
+    const need = mine.reduce((s, i) => s + recallCost(i), 0);
     for (const budget of [need, need + 3, need + 20, 4000]) {
       const r = await memory.recall(query(DEPLOY, 'now', budget));
       expect(r.items.slice(0, 2).map((i) => i.id).sort()).toEqual(mine.map((i) => i.id).sort());
@@ -89,36 +101,26 @@ describe('memory recall', () => {
     expectWithinBudget(other, need);
   });
 
-  it.each([10, 100, 1000])('holds the budget with %i items in memory', async (size) => {
-    const dir = memDir();
-    const memory = await Memory.open(dir);
+  it.each([10, 100, 1000])('holds the budget with %i items in memory, filling it best-first', (size) => {
     const rnd = prng(size);
-    const pool = Array.from({ length: 400 }, (_, i) => `action-${i}-${['check', 'deploy', 'notify', 'verify'][i % 4]}`);
-    let it = 0;
-    while ((await memory.items()).length < size) {
-      const scope = SCOPES[it % 3]!;
-      const want = size - (await memory.items()).length;
-      const len = Math.max(1, Math.min(8, Math.floor(want / 2)));
-      const steps = Array.from({ length: len }, () => pool[Math.floor(rnd() * pool.length)]!);
-      it++;
-      if (rnd() < 0.3) await memory.commitIteration(failed(`s${it % 4}`, it, steps, [finding(`rule-${it}`, 1, `add ${pool[it % pool.length]} before step 1`)], scope));
-      else if (rnd() < 0.1) await memory.commitReview(review(`s${it % 4}`, it, 'rejection', `Reviewer note number ${it}: ${steps.join(' and ')} need an owner`, steps, scope));
-      else await memory.commitIteration(approved(`s${it % 4}`, it, steps, scope));
-    }
-    const items = await memory.items();
-    expect(items.length).toBeGreaterThanOrEqual(size);
-    expect(items.length).toBeLessThan(size + 20);
+    const pool = Array.from({ length: 60 }, (_, i) => `action-${i}`);
+    const items: MemoryItem[] = Array.from({ length: size }, (_, i) => {
+      const scope = SCOPES[i % 3]!;
+      const a = pool[Math.floor(rnd() * pool.length)]!;
+      const kind = (['pattern', 'lesson', 'feedback'] as const)[Math.floor(rnd() * 3)]!;
+      return { id: `i-${i}`, kind, text: `${kind} ${i} about ${a} ${'and more words '.repeat(Math.floor(rnd() * 4))}`, data: kind === 'pattern' ? { type: 'fix', rule: `rule-${i % 7}`, action: a } : { type: 'note' }, procedure: scope.procedure, goalId: scope.goalId, count: 1 + Math.floor(rnd() * 9), human: kind === 'feedback' ? 1 : 0, lastSeen: '', seq: i, session: `s${i % 4}` };
+    });
     for (const budget of [100, 150, 250, 500, 1000, 2000, 4000, 8000]) {
       for (const scope of SCOPES) {
-        const r = await memory.recall(query(scope, 's1', budget));
+        const q = query(scope, 's1', budget);
+        const r = recall(items, q, size);
         expectWithinBudget(r, budget);
         expect(r.total).toBe(items.length);
-        // best-first fill: whatever was left out did not fit in what remained
-        const left = items.filter((i) => !r.items.some((c) => c.id === i.id));
-        for (const i of left) expect(r.tokens + cost(i)).toBeGreaterThan(budget);
+        // whatever could have been recalled but was left out did not fit in what remained
+        const left = inScope(items, q).filter((i) => !r.items.includes(i));
+        for (const i of left) expect(r.tokens + recallCost(i)).toBeGreaterThan(budget);
       }
     }
-    expect(read(dir, 'successful_patterns.md')).toMatch(/^# Successful patterns/);
   });
 
   it('holds the budget for any items and budget (property)', () => {
@@ -127,23 +129,26 @@ describe('memory recall', () => {
       kind: fc.constantFrom('pattern' as const, 'lesson' as const, 'feedback' as const),
       text: fc.string({ maxLength: 300, unit: 'binary' }),
       count: fc.integer({ min: 0, max: 10_000 }),
+      contra: fc.integer({ min: 0, max: 3 }),
       human: fc.integer({ min: 0, max: 5 }),
       procedure: fc.constantFrom(undefined, 'production-deployment', 'change-management'),
       session: fc.constantFrom(undefined, 'now', 'old'),
       seq: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
     });
     fc.assert(
-      fc.property(fc.array(item, { maxLength: 60 }), fc.integer({ min: 0, max: 8000 }), (raw, budget) => {
+      fc.property(fc.array(item, { maxLength: 60 }), fc.integer({ min: 0, max: 8000 }), fc.array(fc.nat(70), { maxLength: 20 }), (raw, budget, prev) => {
         const items: MemoryItem[] = raw.map((r, i) => {
           const m: MemoryItem = { id: `${r.id}-${i}`, kind: r.kind, text: r.text, data: { type: 'note' }, count: r.count, human: r.human, lastSeen: '' };
-          if (r.procedure) m.procedure = r.procedure;
+          if (r.contra) m.contra = r.contra;
+          if (r.procedure) (m.procedure = r.procedure), (m.goalId = 'deploy-service');
           if (r.session) m.session = r.session;
           if (r.seq !== undefined) m.seq = r.seq;
           return m;
         });
-        const r = recall(items, { goalText: 'deploy <memory> payments', procedure: 'production-deployment', goalId: 'deploy-service', findings: [], session: 'now', budgetTokens: budget }, 5000);
-        const sum = r.items.reduce((s, i) => s + cost(i), 0);
-        return sum <= budget && r.tokens === sum && r.total === items.length;
+        const previous = prev.map((k) => items[k]?.id ?? `gone-${k}`);
+        const r = recall(items, { goalText: 'deploy <memory> payments', procedure: 'production-deployment', goalId: 'deploy-service', findings: [], session: 'now', budgetTokens: budget }, 5000, previous);
+        const sum = r.items.reduce((s, i) => s + recallCost(i), 0);
+        return sum <= budget && r.tokens === sum && r.total === items.length && new Set(r.items).size === r.items.length;
       }),
       { numRuns: 300, seed: 42 },
     );
@@ -163,18 +168,17 @@ describe('memory recall', () => {
     writeFileSync(file, text.replace(heading, `${heading}- ${HAND}\n`));
     let r = await memory.recall(q);
     const hand = r.items.find((i) => i.text === HAND);
-    expect(hand).toMatchObject({ kind: 'feedback', human: 1, count: 1, procedure: DEPLOY.procedure, goal: DEPLOY.goalId });
-    // weighted as human feedback: above every machine-learned lesson of the goal
-    const pos = r.items.indexOf(hand!);
-    const machine = r.items.findIndex((i) => inScope(i, DEPLOY) && i.kind === 'lesson');
+    expect(hand).toMatchObject({ kind: 'feedback', human: 1, count: 1, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId });
+    // weighted as human feedback: above every machine-learned lesson of the goal (a fresh session's order)
+    const fresh = await memory.recall({ ...q, session: 'fresh' });
+    const pos = fresh.items.findIndex((i) => i.text === HAND);
+    const machine = fresh.items.findIndex((i) => inGoal(i, DEPLOY) && i.kind === 'lesson');
     expect(pos).toBeLessThan(machine);
-    // it is not in another goal's scope
-    expect((await memory.recall(query(CHANGE, 'x', 8000))).items.findIndex((i) => i.text === HAND)).toBeGreaterThan(
-      (await memory.recall(query(CHANGE, 'x', 8000))).items.findIndex((i) => inScope(i, CHANGE) && i.kind === 'lesson'),
-    );
+    // it is not in another goal's scope (it names no action of that goal)
+    expect((await memory.recall(query(CHANGE, 'x', 8000))).items.some((i) => i.text === HAND)).toBe(false);
 
     // A person edits a count.
-    const lesson = r.items.find((i) => inScope(i, DEPLOY) && i.kind === 'lesson')!;
+    const lesson = r.items.find((i) => inGoal(i, DEPLOY) && i.kind === 'lesson')!;
     const edited = read(dir, 'lessons.md').split('\n').map((l) => (l.includes(lesson.id) ? l.replace(/^- ×\d+ ·/, '- ×12 ·') : l)).join('\n');
     expect(edited).not.toBe(read(dir, 'lessons.md'));
     writeFileSync(file, edited);
@@ -200,17 +204,61 @@ describe('memory recall', () => {
   });
 });
 
-describe('recall caches', () => {
-  it('re-ranks an item whose text changed, even to a text of the same length', () => {
-    const mk = (id: string, text: string): MemoryItem => ({ id, kind: 'lesson', text, data: { type: 'note' }, procedure: 'p', goalId: 'g', count: 1, human: 0, lastSeen: '' });
-    const query: RecallQuery = { goalText: 'rotate the certificates', procedure: 'p', goalId: 'g', findings: [], session: 's', budgetTokens: 40 };
-    const a = mk('a', 'patch the kernel servers');
-    const b = mk('b', 'check the backup restore');
-    const items = [a, b];
-    expect(recall(items, query, 1).items[0]!.id).toBe('a');
-    // Same length, new words: the cached scores must not survive the edit.
-    b.text = 'rotate the certificates!';
-    expect(b.text.length).toBe('check the backup restore'.length);
-    expect(recall(items, query, 1).items[0]!.id).toBe('b');
+describe('memory recall is stable within a session', () => {
+  it('keeps the recalled order and appends new items; a new session starts from the ranking', async () => {
+    const { memory } = await seeded();
+    const q = query(DEPLOY, 'stable', 100_000);
+    const first = (await memory.recall(q)).items.map((i) => i.id);
+    // new knowledge arrives: a lesson and a person's feedback
+    await memory.commitIteration(failed('stable', 1, ['deploy-production', 'smoke-test'], [finding('smoke-after-deploy', 2, 'add smoke-test before step 1')]));
+    await memory.commitReview(review('stable', 1, 'rejection', 'Smoke-test staging before production, always', DEPLOY_PLAN));
+    const second = (await memory.recall(q)).items.map((i) => i.id);
+    expect(second.slice(0, first.length)).toEqual(first);
+    expect(second.length).toBe(first.length + 2);
+    // a fresh session ranks from scratch: its own feedback (none) first, the person's feedback on the goal high
+    const other = (await memory.recall({ ...q, session: 'other' })).items.map((i) => i.id);
+    expect(new Set(other)).toEqual(new Set(second));
+    expect(other).not.toEqual(second);
+  });
+
+  it('a 200-iteration session with varied answers keeps a median of at least 85% of each prompt an unchanged prefix of the last', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir);
+    const rnd = prng(7);
+    const s = new ScriptedSession(memory, 'varied');
+    const system = buildSystemMessage(RELEASE);
+    const optional = ['security-scan', 'run-tests', 'canary', 'deploy-directly', 'verify'];
+    const prompts: string[] = [];
+    const memoryBlocks: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = await memory.recall({ goalText: s.goalText, procedure: 'release', goalId: 'ship', findings: [], session: 'varied', budgetTokens: 4000, actions: RELEASE.set.actions.map((a) => a.id) });
+      // An answer that varies: some steps dropped, swapped or replaced, some invented.
+      const base = rnd() < 0.5 ? GOOD : GOOD.map((a) => (a === 'deploy-production' ? 'canary' : a));
+      const steps = base.filter((a) => !optional.includes(a) || rnd() > 0.15);
+      if (rnd() < 0.3) steps.splice(Math.floor(rnd() * steps.length), 0, rnd() < 0.5 ? 'deploy-directly' : `invented-${Math.floor(rnd() * 50)}`);
+      if (rnd() < 0.2) steps.reverse();
+      const cost = 60 + 20 * Math.floor(rnd() * 4);
+      const current = `Current plan:\n${steps.map((a, k) => `${k + 1}. ${a}`).join('\n')}\nIteration ${i + 1}: write the improved plan now.`;
+      memoryBlocks.push(renderMemoryBlock(r.items));
+      prompts.push(`${system}\n\n<goal>\n${s.goalText}\n</goal>\n<memory>\n${memoryBlocks.at(-1)}\n</memory>\n${current}`);
+      await s.propose(steps, { cost, owners: { verify: ['sre', 'qa', 'ops'][Math.floor(rnd() * 3)]! } });
+    }
+    expect(new Set(s.outcomes)).toEqual(new Set(['failed', 'improved', 'alternative', 'worse', 'repeat']));
+    const share = (list: string[]) =>
+      list.slice(1).map((p, i) => {
+        const prev = list[i]!;
+        let k = 0;
+        while (k < p.length && k < prev.length && p[k] === prev[k]) k++;
+        return k / p.length;
+      });
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(median(share(prompts))).toBeGreaterThanOrEqual(0.85);
+    // The part recall controls, on its own: the memory block keeps its prefix as votes change counts and items arrive
+    const blocks = share(memoryBlocks);
+    // (measured: mean 95%; the same items sorted by id with counts inline, as prompts rendered them before: 77%)
+    expect(mean(blocks)).toBeGreaterThanOrEqual(0.9);
+    // and memory did grow along the way (stability is not an empty block)
+    expect(prompts.at(-1)!.split('\n').filter((l) => /^\d+\. \[/.test(l)).length).toBeGreaterThan(5);
   });
 });

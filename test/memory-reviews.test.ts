@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Memory } from '../src/memory/store.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
-import type { MemoryItem } from '../src/memory/types.js';
 import { approved, CHANGE, consistency, DEPLOY, failed, finding, memDir, read, review } from './support/memory-fixtures.js';
 
 const PLAN = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
 const lessonsOnDisk = (dir: string) => parseItemsFile(read(dir, 'lessons.md'), 'lesson');
 const patternsOnDisk = (dir: string) => parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern').items;
-const usesAction = (items: MemoryItem[], a: string, scope = DEPLOY) =>
-  items.filter((i) => i.procedure === scope.procedure && i.goalId === scope.goalId && ((i.data.type === 'include' && i.data.action === a) || (i.data.type === 'ordering' && (i.data.before === a || i.data.after === a))));
 
 describe('memory reviews', () => {
   it('a rejection reason becomes human feedback in lessons.md, and the same reason in other words merges', async () => {
@@ -19,7 +16,7 @@ describe('memory reviews', () => {
     expect(lessons.skipped).toEqual([]);
     let fb = lessons.items.filter((i) => i.kind === 'feedback');
     expect(fb).toHaveLength(1);
-    expect(fb[0]).toMatchObject({ kind: 'feedback', count: 1, human: 1, procedure: DEPLOY.procedure, goal: DEPLOY.goalId, session: 's1' });
+    expect(fb[0]).toMatchObject({ kind: 'feedback', count: 1, human: 1, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, session: 's1' });
     const text = read(dir, 'lessons.md');
     expect(text).toMatch(/^## production-deployment \/ deploy-service$/m);
     expect(text).toMatch(/^- ×1 · human · Always notify the payments team before deploying to production <!-- /m);
@@ -46,63 +43,69 @@ describe('memory reviews', () => {
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
 
-  it('an override reason is kept as feedback too', async () => {
+  it('an override teaches nothing: no feedback, pattern, exemplar or insight (the log still records it)', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
-    await memory.commitReview(review('s1', 1, 'override', 'the staging check is not needed for hotfixes', PLAN));
-    const fb = lessonsOnDisk(dir).items.filter((i) => i.kind === 'feedback');
-    expect(fb.map((i) => i.text)).toEqual(['approved despite findings: the staging check is not needed for hotfixes']);
+    const bad = failed('s1', 1, ['open-change-ticket', 'noop', 'deploy-production'], [finding('unknown-action', 2, 'use one of: open-change-ticket, run-tests, deploy-staging, deploy-production')]);
+    await memory.commitIteration(bad);
+    const lessonsBefore = lessonsOnDisk(dir).items;
+    await memory.commitReview(review('s1', 1, 'override', 'the staging check is not needed for hotfixes', ['open-change-ticket', 'noop', 'deploy-production']));
+    expect(lessonsOnDisk(dir).items).toEqual(lessonsBefore);
+    expect(lessonsOnDisk(dir).items.filter((i) => i.kind === 'feedback')).toEqual([]);
+    expect(patternsOnDisk(dir)).toEqual([]);
+    expect(read(dir, 'execution_log.md')).toContain('the staging check is not needed for hotfixes');
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
 
-  it('a rejection saying "don\'t use X" retires the patterns that use X in that scope only', async () => {
+  it('a rejection saying "don\'t use X" retires the exemplar and insights that recommend X, in that goal only', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
-    const bad = failed('s1', 1, ['open-change-ticket', 'run-tests', 'deploy-production'], [finding('staging-first', 3, 'add deploy-staging before step 3')]);
-    await memory.commitIteration(bad);
-    await memory.commitIteration(approved('s1', 2, PLAN), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
-    for (let i = 3; i <= 4; i++) await memory.commitIteration(approved('s1', i, PLAN));
-    await memory.commitIteration(approved('s2', 1, PLAN, CHANGE));
-    expect(patternsOnDisk(dir).filter((i) => i.data.type === 'fix').map((i) => i.text)).toEqual(['Adding deploy-staging fixed staging-first']);
-    expect(usesAction(patternsOnDisk(dir), 'deploy-staging')).toHaveLength(3); // include + 2 orderings
-    expect(usesAction(patternsOnDisk(dir), 'deploy-staging', CHANGE)).toHaveLength(3);
+    for (const [session, scope] of [['s1', DEPLOY], ['s2', CHANGE]] as const) {
+      const bad = failed(session, 1, ['open-change-ticket', 'run-tests', 'deploy-production'], [finding('staging-first', 3, 'add deploy-staging before step 3')], scope);
+      await memory.commitIteration(bad);
+      await memory.commitIteration(approved(session, 2, PLAN, scope), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    }
+    const staging = (scope: typeof DEPLOY) => patternsOnDisk(dir).filter((i) => i.procedure === scope.procedure && i.text.includes('deploy-staging')).map((i) => i.text).sort();
+    const both = ['adding deploy-staging before deploy-production fixed staging-first', `best plan so far: ${PLAN.join(' → ')}`];
+    expect(staging(DEPLOY)).toEqual(both);
+    expect(staging(CHANGE)).toEqual(both);
 
-    await memory.commitReview(review('s1', 5, 'rejection', "Don't use deploy-staging here, it is being decommissioned", PLAN));
-    const after = patternsOnDisk(dir);
-    expect(usesAction(after, 'deploy-staging')).toEqual([]);
-    // other actions of the same scope stay, and the other scope is untouched
-    expect(usesAction(after, 'run-tests').filter((i) => i.data.type === 'include').map((i) => i.count)).toEqual([3]);
-    expect(usesAction(after, 'deploy-staging', CHANGE)).toHaveLength(3);
-    // nothing left in that scope recommends deploy-staging: not the plan shape, not a fix that added it
-    expect(after.filter((i) => i.procedure === DEPLOY.procedure && i.text.includes('deploy-staging'))).toEqual([]);
-    expect(after.filter((i) => i.procedure === CHANGE.procedure && i.text.includes('deploy-staging')).length).toBe(4);
+    await memory.commitReview(review('s1', 3, 'rejection', "Don't use deploy-staging here, it is being decommissioned", PLAN));
+    expect(staging(DEPLOY)).toEqual([]);
+    expect(staging(CHANGE)).toEqual(both);
     // the rejection itself is remembered as feedback
     expect(lessonsOnDisk(dir).items.filter((i) => i.kind === 'feedback').map((i) => i.human)).toEqual([1]);
     // a fresh open (replaying nothing) and a full replay agree
     expect(consistency(dir).got).toEqual(consistency(dir).want);
     const again = await Memory.open(dir);
-    expect(usesAction(await again.items(), 'deploy-staging')).toEqual([]);
+    expect((await again.items()).filter((i) => i.kind === 'pattern' && i.procedure === DEPLOY.procedure && i.text.includes('deploy-staging'))).toEqual([]);
   });
 
-  it('a human approval raises `human` of that plan\'s patterns without raising counts', async () => {
+  it('a human approval raises `human` of the plan\'s exemplar and insights without raising counts', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
-    await memory.commitIteration(approved('s1', 1, PLAN));
-    await memory.commitIteration(approved('s1', 2, PLAN));
+    const bad = failed('s1', 1, ['open-change-ticket', 'deploy-production'], [finding('tests-first', 2, 'add run-tests before step 2')]);
+    await memory.commitIteration(bad);
+    await memory.commitIteration(approved('s1', 2, PLAN), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    await memory.commitIteration(approved('s1', 3, PLAN));
     const before = new Map(patternsOnDisk(dir).map((i) => [i.id, i]));
-    expect([...before.values()].every((i) => i.human === 0 && i.count === 2)).toBe(true);
+    expect([...before.values()].map((i) => [i.text, i.count, i.human])).toEqual([
+      [`best plan so far: ${PLAN.join(' → ')}`, 2, 0],
+      ['adding run-tests before deploy-production fixed tests-first', 2, 0],
+    ]);
 
-    await memory.commitReview(review('s1', 2, 'human-approval', undefined, PLAN));
+    await memory.commitReview(review('s1', 3, 'human-approval', undefined, PLAN));
     const after = patternsOnDisk(dir);
     expect(after.map((i) => i.id).sort()).toEqual([...before.keys()].sort());
     for (const i of after) {
       expect(i.count).toBe(before.get(i.id)!.count);
       expect(i.human).toBe(1);
     }
-    expect(read(dir, 'successful_patterns.md')).toMatch(/^- ×2 · human · Approved plans use deploy-staging <!-- /m);
+    expect(read(dir, 'successful_patterns.md')).toMatch(/^- ×2 · human · adding run-tests before deploy-production fixed tests-first <!-- /m);
     await memory.commitReview(review('s1', 3, 'human-approval', undefined, PLAN));
     expect(patternsOnDisk(dir).every((i) => i.human === 2 && i.count === 2)).toBe(true);
     // no lessons from an approval
-    expect(lessonsOnDisk(dir).items).toEqual([]);
+    expect(lessonsOnDisk(dir).items.map((i) => i.kind)).toEqual(['lesson']);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
 });

@@ -18,6 +18,7 @@ import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import type { PlanTarget } from '../src/procedures/types.js';
 import { synthesize } from './synthetic.js';
+import { benchScale } from './scale.js';
 
 const ROOT = repoRoot(import.meta.url);
 const BIN = path.join(ROOT, 'bin', 'jupiter.js');
@@ -177,6 +178,17 @@ async function main(): Promise<void> {
   const shares = planner.prompts.slice(1).map((p, i) => commonPrefix(planner.prompts[i]!, p) / p.length);
   console.log(`\nunchanged-prefix share across a ${planner.prompts.length}-iteration run: median ${fmt(median(shares) * 100)}% (min ${fmt(Math.min(...shares) * 100)}%)`);
   console.log(`machine: ${os.cpus().length} cores, node ${process.version}; medians of 3×59 iterations / 30 recalls / 5 process runs; overhead excludes the planner's own time`);
+
+  // Procedures at scale: ~2,000 ground actions, a 60-step plan (targets: load < 300 ms, validate < 1 ms, planner < 5 s).
+  process.stderr.write('bench: procedures at scale…\n');
+  const scale = benchScale();
+  const scaleHeader = ['procedure set', 'actions', 'plan steps', 'load ms (cpu)', 'validate ms', 'planner s (cpu)', 'planner result'];
+  const scaleLines = scale.map((r) => [r.set, String(r.actions), String(r.planSteps), `${fmt(r.loadMs, 0)} (${fmt(r.loadCpuMs, 0)})`, Number.isNaN(r.validateMs) ? '-' : `${fmt(r.validateMs, 3)}${r.valid ? '' : ' (invalid)'}`, `${fmt(r.searchMs / 1000, 2)} (${fmt(r.searchCpuMs / 1000, 2)})`, r.search]);
+  const scaleWidths = scaleHeader.map((h, i) => Math.max(h.length, ...scaleLines.map((l) => l[i]!.length)));
+  const scaleRow = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(scaleWidths[i]!)).join(' | ')} |`;
+  console.log(`\n${scaleRow(scaleHeader)}`);
+  console.log(`|${scaleWidths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of scaleLines) console.log(scaleRow(l));
 }
 
 await main();

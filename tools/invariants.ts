@@ -7,7 +7,7 @@ import { reconcile } from '../src/engine/reconcile.js';
 import type { Progress } from '../src/engine/types.js';
 import { isProcessAlive, TEMP_MARKER } from '../src/core/fs/atomic.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
-import { compact, consolidate, observe } from '../src/memory/learn.js';
+import { compact, learn } from '../src/memory/learn.js';
 import { recordsIn, segments } from '../src/memory/log-file.js';
 import { parseRecord, type LogRecord } from '../src/memory/record.js';
 import { SessionStore } from '../src/engine/sessions.js';
@@ -117,8 +117,7 @@ async function checkItems(dir: string, kind: 'pattern' | 'lesson', records: LogR
   const replay = new Map<string, MemoryItem>();
   for (const rec of records) {
     if (rec.seq > parsed.watermark) break;
-    consolidate(replay, rec, observe(rec).filter((o) => (kind === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern')));
-    compact(replay, rec.seq);
+    learn(replay, rec, kind);
   }
   compact(replay, parsed.watermark);
   const onDisk = new Map(parsed.items.filter((i) => i.seq !== undefined).map((i) => [i.id, i]));

@@ -7,7 +7,7 @@ import { newSession } from '../src/engine/session.js';
 import { reconcile } from '../src/engine/reconcile.js';
 import { indexLine } from '../src/memory/index-file.js';
 import { renderItemsFile } from '../src/memory/items-file.js';
-import { compact, consolidate, observe } from '../src/memory/learn.js';
+import { learn } from '../src/memory/learn.js';
 import { LOG_HEADER, renderLogSection } from '../src/memory/log-file.js';
 import { iterationToRecord, reviewToRecord, type LogRecord } from '../src/memory/record.js';
 import { FILES } from '../src/memory/store.js';
@@ -89,8 +89,7 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
     log.push(renderLogSection(rec));
     index.push(indexLine(rec));
     for (const [map, kind] of [[patterns, 'pattern'], [lessons, 'lesson']] as const) {
-      consolidate(map, rec, observe(rec).filter((o) => (kind === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern')));
-      compact(map, rec.seq);
+      learn(map, rec, kind);
     }
   };
   for (let i = 0; i < iterations; i++) {

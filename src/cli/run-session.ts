@@ -10,6 +10,7 @@ import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
+import { summaryFold } from '../memory/summary-fold.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { humanRenderer, jsonRenderer } from './progress.js';
@@ -76,7 +77,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
           beforePrompt: () => render.pause(),
           onInterrupt: () => controller.abort(),
           target,
-          summary: async () => summaryLines(await learningSummary(memory.dir, await memory.records(), await memory.items())),
+          summary: async () => summaryLines(await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items())),
           ...(config.json ? { output: process.stderr } : {}),
         });
     const emit = (e: EngineEvent) => render(e);

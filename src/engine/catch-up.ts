@@ -8,7 +8,7 @@ import { reconcile } from './reconcile.js';
 import type { SessionState } from './types.js';
 
 export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
-  const r = reconcile(await memory.records(), state.id);
+  const r = reconcile(await memory.records({ session: state.id }), state.id);
   if (r.lastIteration === 0 && state.progress.completed === 0) return;
   const behind = r.lastIteration > state.progress.completed;
   state.progress = { ...r.progress, rejected: r.progress.rejected, humanApprovals: r.progress.humanApprovals, overridden: r.progress.overridden };

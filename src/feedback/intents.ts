@@ -4,8 +4,6 @@ import type { Rule } from '../procedures/types.js';
 import { readRuleBodies } from './read.js';
 import type { RuleBody } from './rule-text.js';
 
-export type Intent = 'include' | 'avoid';
-
 /** Actions rules ask to include (required) and to avoid (forbidden); orderings, owners and the rest ask neither. */
 export function intentsOfRules(rules: readonly (Rule | RuleBody)[]): { include: string[]; avoid: string[] } {
   const include = new Set<string>();

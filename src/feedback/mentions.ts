@@ -4,7 +4,7 @@ import type { ActionDef } from '../procedures/types.js';
 /** What the reader knows of an action: its id, and when a procedure set is at hand, its words and facts. */
 export type ActionInfo = Pick<ActionDef, 'id'> & Partial<Pick<ActionDef, 'description' | 'requires' | 'provides'>>;
 
-export interface Mention {
+interface Mention {
   action: string;
   /** Character span in the clause. */
   start: number;

@@ -8,7 +8,7 @@ import { readFeedback, RulesFeedbackReader } from './read.js';
 import { HUMAN_RULE_KINDS, humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
 
 /** The JSON schema of a reading: every action field is an enum of the set's ids, so guided decoding cannot invent one. */
-export function readingSchema(target: PlanTarget): Record<string, unknown> {
+function readingSchema(target: PlanTarget): Record<string, unknown> {
   const action = { type: 'string', enum: target.set.actions.map((a) => a.id) };
   return {
     type: 'object',
@@ -89,7 +89,7 @@ function toBody(x: Raw, known: ReadonlySet<string>): RuleBody | undefined {
 }
 
 /** The rules in a model's answer; throws when the answer is not a reading at all. */
-export function parseReading(content: string, target: PlanTarget): RuleBody[] {
+function parseReading(content: string, target: PlanTarget): RuleBody[] {
   const value = JSON.parse(content.trim().replace(/^```(?:json)?\s*|\s*```$/g, '')) as unknown;
   const list = (value as Raw | null)?.constraints;
   if (!Array.isArray(list)) throw new Error('the answer has no "constraints" list');
@@ -103,7 +103,7 @@ export function parseReading(content: string, target: PlanTarget): RuleBody[] {
   });
 }
 
-export interface ModelReaderOptions {
+interface ModelReaderOptions {
   client: OpenAI;
   model: string;
 }

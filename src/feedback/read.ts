@@ -4,7 +4,7 @@ import type { PlanTarget } from '../procedures/types.js';
 import { findMentions, markMentions, type ActionInfo } from './mentions.js';
 import { humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
 
-export interface ReadOptions {
+interface ReadOptions {
   /** Actions the procedure forbids: a word several actions share prefers the allowed ones. */
   forbidden?: ReadonlySet<string>;
   /** Owner roles the procedure knows: "the release manager" becomes `release-manager`. */
@@ -88,7 +88,7 @@ const MAX_STEPS: { re: RegExp; less: number }[] = [
 ];
 
 /** Sentences and clauses that stand on their own ("..., because ..." explains; it adds no rule of its own). */
-export function clausesOf(text: string): string[] {
+function clausesOf(text: string): string[] {
   return text
     .replace(/[’‘]/g, "'")
     .split(/[.!?](?=\s|$)|[;\n]+|,\s*(?:but|because|since|as|so)\s+|\s+but\s+/i)

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Rule } from '../procedures/types.js';
 
 /** The rule kinds feedback can be read into (required-fields is for procedure authors, not for a sentence). */
-export type HumanRuleKind = 'ordering' | 'immediately-after' | 'required' | 'forbidden' | 'segregation' | 'owner' | 'max-steps';
+type HumanRuleKind = 'ordering' | 'immediately-after' | 'required' | 'forbidden' | 'segregation' | 'owner' | 'max-steps';
 export const HUMAN_RULE_KINDS: readonly HumanRuleKind[] = ['ordering', 'immediately-after', 'required', 'forbidden', 'segregation', 'owner', 'max-steps'];
 
 /** A rule's content without its bookkeeping: what a reader produces and a line parses to. */
@@ -43,7 +43,7 @@ export function humanRuleId(body: RuleBody): string {
 }
 
 /** The person's words, one line, bounded: shown after every finding the rule raises. */
-export function quoteDescription(text: string): string {
+function quoteDescription(text: string): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return `feedback: "${one.length > 160 ? `${one.slice(0, 157)}...` : one}"`;
 }

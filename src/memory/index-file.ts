@@ -56,3 +56,66 @@ export function indexRecord(rec: LogRecord): LogRecord {
 export function indexLine(rec: LogRecord): string {
   return JSON.stringify(indexRecord(rec)) + '\n';
 }
+
+async function readAt(file: string, start: number, length: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, start);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The seq of the first whole line starting after `pos` (a line cut at `pos` is skipped), and where it ends. */
+async function lineAfter(file: string, pos: number, size: number): Promise<{ seq: number; end: number } | undefined> {
+  for (let len = 4096; ; len *= 4) {
+    const buf = await readAt(file, pos, Math.min(len, size - pos));
+    const cut = pos === 0 ? -1 : buf.indexOf(0x0a);
+    const nl = cut >= 0 || pos === 0 ? buf.indexOf(0x0a, cut + 1) : -1;
+    if (nl >= 0) {
+      const rec = parseRecord(buf.subarray(cut + 1, nl).toString('utf8'));
+      return { seq: rec ? rec.seq : -1, end: pos + nl + 1 };
+    }
+    if (pos + buf.length >= size) return undefined;
+  }
+}
+
+/**
+ * Records with `fromSeq <= seq <= toSeq`, found by bisecting the index on seq (its lines are in seq order), so one
+ * session's records cost a few reads of the index, not the whole of it.
+ */
+export async function readIndexRange(file: string, fromSeq: number, toSeq: number): Promise<LogRecord[]> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return [];
+  }
+  let lo = 0;
+  let hi = size;
+  while (hi - lo > 64 * 1024) {
+    const mid = Math.floor((lo + hi) / 2);
+    const line = await lineAfter(file, mid, size);
+    // An unreadable line says nothing about where we are: narrow from above, the final scan checks every line.
+    if (!line || line.seq < 0 || line.seq >= fromSeq) hi = mid;
+    else lo = line.end;
+  }
+  const out: LogRecord[] = [];
+  let pos = lo;
+  let rest = '';
+  while (pos < size) {
+    const buf = await readAt(file, pos, Math.min(1024 * 1024, size - pos));
+    pos += buf.length;
+    const lines = (rest + buf.toString('utf8')).split('\n');
+    rest = lines.pop()!;
+    for (const l of lines) {
+      const rec = l ? parseRecord(l) : undefined;
+      if (!rec || rec.seq < fromSeq) continue;
+      if (rec.seq > toSeq) return out;
+      out.push(rec);
+    }
+  }
+  return out;
+}

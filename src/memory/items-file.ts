@@ -1,6 +1,8 @@
 // Reads and writes the consolidated markdown memory files (successful_patterns.md, lessons.md).
 // People read and edit these files; each line may carry a hidden JSON comment with its id and meaning.
 import { createHash } from 'node:crypto';
+import type { Score } from '../procedures/quality.js';
+import type { Objective } from '../procedures/types.js';
 import type { MemoryData, MemoryItem, MemoryKind } from './types.js';
 
 export interface ItemsFile {
@@ -12,10 +14,35 @@ export interface ItemsFile {
 }
 
 const WATERMARK = /^<!-- jupiter: through log entry (\d+) -->$/;
-// The metadata is the last `<!-- {...} -->` comment closing the line (text may hold comments of its own);
-// any `<!-- {...` there counts, so unreadable JSON is reported, not kept as part of the text.
-const ITEM = /^[-*]\s+(?:×(\d+)\s*·\s*)?(?:(human)(?:\s*×(\d+))?\s*·\s*)?(.*?)\s*(?:<!--\s*(\{(?:(?!<!--).)*?)\s*-->)?\s*$/;
+// The visible marks a person reads and may edit: support ×N, votes against, human confirmations. Item text is
+// written escaped (no literal ×, · or <), so text a model wrote can never read as a mark or a comment.
+const MARKS = /^[-*]\s+(?:×(\d+)\s*·\s*)?(?:against\s*×(\d+)\s*·\s*)?(?:(human)(?:\s*×(\d+))?\s*·\s*)?(.*)$/s;
 const SCOPE = /^##\s+(.+?)\s*$/;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '×': '&#215;', '·': '&#183;' };
+const UNESCAPES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&#215;': '×', '&#183;': '·' };
+
+/** Item text as written to markdown: one line, with the characters that carry machine meaning escaped. */
+export function escapeItemText(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().replace(/[&<×·]/g, (c) => ESCAPES[c]!);
+}
+
+export function unescapeItemText(text: string): string {
+  return text.replace(/&(?:amp|lt|#215|#183);/g, (e) => UNESCAPES[e]!);
+}
+
+/** JSON with no `<` or `>`, so it can never close (or open) the comment it sits in. */
+const commentJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+
+/** Splits a line into its text and the metadata comment closing it (`<!-- {...} -->`), if any. */
+function splitMeta(line: string): { body: string; meta?: string } {
+  if (!line.endsWith('-->')) return { body: line };
+  const at = line.lastIndexOf('<!--');
+  if (at < 0) return { body: line };
+  const inner = line.slice(at + 4, -3).trim();
+  // Only a JSON-looking comment is metadata: a person's own `<!-- note -->` stays part of the text.
+  return inner.startsWith('{') ? { body: line.slice(0, at), meta: inner } : { body: line };
+}
 
 export function itemId(kind: MemoryKind, key: string): string {
   return `${kind[0]}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
@@ -38,13 +65,34 @@ interface Meta {
 const KINDS = new Set<unknown>(['pattern', 'lesson', 'feedback']);
 const str = (v: unknown): v is string => typeof v === 'string';
 
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const OBJECTIVE = new Set<unknown>(['makespan', 'cost', 'risk', 'steps']);
+
+function checkScore(v: unknown): Score | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const x = v as Record<string, unknown>;
+  return num(x.makespan) && num(x.cost) && num(x.risk) && num(x.steps) ? { makespan: x.makespan, cost: x.cost, risk: x.risk, steps: x.steps } : undefined;
+}
+
 function checkData(d: unknown): MemoryData | undefined {
   if (typeof d !== 'object' || d === null) return undefined;
   const x = d as Record<string, unknown>;
+  const rule = str(x.rule) ? { rule: x.rule } : {};
   if (x.type === 'note') return { type: 'note' };
-  if (x.type === 'ordering' && str(x.before) && str(x.after)) return { type: 'ordering', before: x.before, after: x.after };
-  if ((x.type === 'include' || x.type === 'avoid') && str(x.action)) return { type: x.type, action: x.action };
-  if (x.type === 'fix' && str(x.rule) && str(x.action)) return { type: 'fix', rule: x.rule, action: x.action };
+  if (x.type === 'ordering' && str(x.before) && str(x.after)) return { type: 'ordering', before: x.before, after: x.after, ...rule };
+  if (x.type === 'include' && str(x.action)) return { type: 'include', action: x.action };
+  if (x.type === 'avoid' && str(x.action)) return { type: 'avoid', action: x.action, ...rule };
+  if (x.type === 'fix' && str(x.rule) && str(x.action)) return { type: 'fix', rule: x.rule, action: x.action, ...(str(x.before) ? { before: x.before } : {}) };
+  if (x.type === 'exemplar' && Array.isArray(x.steps) && x.steps.every(str)) {
+    const out: MemoryData = { type: 'exemplar', steps: x.steps };
+    const score = checkScore(x.score);
+    if (score) out.score = score;
+    if (Array.isArray(x.objectives) && x.objectives.every((o) => OBJECTIVE.has(o))) out.objectives = x.objectives as Objective[];
+    if (str(x.planId)) out.planId = x.planId;
+    if (str(x.session)) out.session = x.session;
+    if (num(x.iteration)) out.iteration = x.iteration;
+    return out;
+  }
   return undefined;
 }
 
@@ -61,7 +109,9 @@ function checkMeta(v: unknown): Meta {
     (m.s === undefined || str(m.s)) &&
     (m.seq === undefined || (typeof m.seq === 'number' && Number.isFinite(m.seq)));
   if (!ok) throw new Error('unexpected metadata');
-  return m as Meta;
+  const meta = { ...m } as Meta;
+  if (d) meta.d = d;
+  return meta;
 }
 
 export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile {
@@ -69,80 +119,89 @@ export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile
   const skipped: ItemsFile['skipped'] = [];
   let watermark = 0;
   let scope: { procedure?: string; goal?: string } = {};
-  text.split('\n').forEach((raw, i) => {
+  // One pass over the lines, no copies per item: linear in the file's size.
+  let lineNo = 0;
+  for (const raw of text.split('\n')) {
+    lineNo++;
     const line = raw.trim();
-    const wm = WATERMARK.exec(line);
-    if (wm) return void (watermark = Number(wm[1]));
-    const sc = SCOPE.exec(line);
-    if (sc) {
-      const [procedure, goal] = sc[1]!.split('/').map((x) => x.trim());
-      scope = procedure && procedure.toLowerCase() !== 'general' ? { procedure, ...(goal ? { goal } : {}) } : {};
-      return;
+    if (line.startsWith('<!--')) {
+      const wm = WATERMARK.exec(line);
+      if (wm) watermark = Number(wm[1]);
+      continue;
+    }
+    if (line.startsWith('#')) {
+      const sc = SCOPE.exec(line);
+      if (sc) {
+        const [procedure, goal] = sc[1]!.split('/').map((x) => x.trim());
+        scope = procedure && procedure.toLowerCase() !== 'general' ? { procedure, ...(goal ? { goal } : {}) } : {};
+      }
+      continue;
     }
     // `- ` is trimmed to `-`: an empty bullet is still a broken item line, reported below.
-    if (!/^[-*](\s|$)/.test(line)) return;
-    const m = ITEM.exec(line);
-    const body = m?.[4]?.trim();
-    if (!m || !body) return void skipped.push({ line: i + 1, text: line.slice(0, 80) });
+    if (!/^[-*](\s|$)/.test(line)) continue;
+    const { body: marked, meta: metaText } = splitMeta(line);
+    const m = MARKS.exec(marked.trimEnd());
+    const body = m?.[5]?.trim();
+    if (!m || !body) {
+      skipped.push({ line: lineNo, text: line.slice(0, 80) });
+      continue;
+    }
     let meta: Meta = {};
-    if (m[5]) {
+    if (metaText) {
       try {
-        meta = checkMeta(JSON.parse(m[5]));
+        meta = checkMeta(JSON.parse(metaText));
       } catch {
-        skipped.push({ line: i + 1, text: `unreadable metadata kept as a plain line: ${line.slice(0, 60)}` });
+        skipped.push({ line: lineNo, text: `unreadable metadata kept as a plain line: ${line.slice(0, 60)}` });
       }
     }
     // A line a person added has no metadata: it is their lesson, weighted as human feedback.
     const kind: MemoryKind = meta.k ?? (defaultKind === 'pattern' ? 'pattern' : 'feedback');
+    const itemText = unescapeItemText(body);
     const item: MemoryItem = {
-      id: meta.id ?? itemId(kind, `${scope.procedure ?? ''}|${scope.goal ?? ''}|${normalise(body)}`),
+      id: meta.id ?? itemId(kind, `${scope.procedure ?? ''}|${scope.goal ?? ''}|${normalise(itemText)}`),
       kind,
-      text: body,
+      text: itemText,
       data: meta.d ?? { type: 'note' },
       count: m[1] ? Number(m[1]) : 1,
-      human: m[3] ? Number(m[3]) : m[2] || !meta.id ? 1 : 0,
+      human: m[4] ? Number(m[4]) : m[3] || !meta.id ? 1 : 0,
       lastSeen: meta.seen ?? '',
     };
+    if (m[2] && Number(m[2]) > 0) item.contra = Number(m[2]);
     if (scope.procedure) item.procedure = scope.procedure;
     if (scope.goal) item.goalId = scope.goal;
     if (meta.s) item.session = meta.s;
     if (meta.seq !== undefined) item.seq = meta.seq;
     items.push(item);
-  });
+  }
   return { items, watermark, skipped };
 }
 
-/** Rendered lines by item, reused while the item is unchanged (a commit touches a few dozen of hundreds). */
-const lineCache = new WeakMap<MemoryItem, { key: string; line: string }>();
-
 function itemLine(item: MemoryItem): string {
-  const key = `${item.count}|${item.human}|${item.seq ?? ''}|${item.lastSeen}|${item.session ?? ''}|${item.text}`;
-  const hit = lineCache.get(item);
-  if (hit?.key === key) return hit.line;
-  const line = renderItemLine(item);
-  lineCache.set(item, { key, line });
-  return line;
-}
-
-function renderItemLine(item: MemoryItem): string {
   const meta: Meta = { id: item.id, k: item.kind, d: item.data, seen: item.lastSeen };
   if (item.session) meta.s = item.session;
   if (item.seq !== undefined) meta.seq = item.seq;
+  const against = item.contra ? `against ×${item.contra} · ` : '';
   const human = item.human > 0 ? `human${item.human > 1 ? ` ×${item.human}` : ''} · ` : '';
-  return `- ×${item.count} · ${human}${item.text.replace(/\s+/g, ' ')} <!-- ${JSON.stringify(meta)} -->`;
+  return `- ×${item.count} · ${against}${human}${escapeItemText(item.text)} <!-- ${commentJson(meta)} -->`;
 }
 
+const order = (a: MemoryItem, b: MemoryItem) =>
+  Number(b.data.type === 'exemplar') - Number(a.data.type === 'exemplar') || b.human - a.human || b.count - (b.contra ?? 0) - (a.count - (a.contra ?? 0)) || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+
+/** The file's text: one section per goal (the exemplar first, then by human weight and support). Linear in the items (plus a sort per section). */
 export function renderItemsFile(title: string, intro: string, items: MemoryItem[], watermark: number): string {
   const groups = new Map<string, MemoryItem[]>();
   for (const item of items) {
     const key = item.procedure ? `${item.procedure}${item.goalId ? ` / ${item.goalId}` : ''}` : 'General';
-    groups.set(key, [...(groups.get(key) ?? []), item]);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
   }
   const lines = [`# ${title}`, '', intro, ''];
   for (const key of [...groups.keys()].sort()) {
     lines.push(`## ${key}`, '');
-    const sorted = groups.get(key)!.sort((a, b) => b.human - a.human || b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
-    lines.push(...sorted.map(itemLine), '');
+    for (const item of groups.get(key)!.sort(order)) lines.push(itemLine(item));
+    lines.push('');
   }
   lines.push(`<!-- jupiter: through log entry ${watermark} -->`, '');
   return lines.join('\n');

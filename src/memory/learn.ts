@@ -1,34 +1,64 @@
-// Learning: turns log records into patterns and lessons, and consolidates them (duplicates merge, counts add).
+// Learning (ExpeL-style): turns log records into knowledge — per goal the exemplar (its best valid plan), insights
+// learned by contrast (the change that turned a failed plan into a valid one, voted up and down by later plans),
+// lessons from validation failures, and human feedback — and consolidates them (duplicates merge, counts add).
 import { actionIntents } from '../feedback/intents.js';
 import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
+import { betterScore, exemplarText } from './score-text.js';
 import { isValidOutcome, type MemoryData, type MemoryItem, type MemoryKind } from './types.js';
 
-/** Lessons and patterns seen once, never by a person, and untouched for this many log entries fade out. */
+/** Lessons and insights seen once, never by a person, and untouched for this many log entries fade out. */
 export const STALE_AFTER = 1000;
-const SHAPE = 'Approved plan shape: ';
+/** Most items kept per goal and kind (lowest support dropped first), so no answer can grow the files without bound. */
+export const CAP: Record<MemoryKind, number> = { pattern: 40, lesson: 40, feedback: 100 };
+/** Most lessons one failed plan contributes (a model that invents 5,000 actions teaches no more than this). */
+const LESSONS_PER_RECORD = 12;
+/** Longest piece of model text (an unknown action's name) a lesson quotes. */
+const QUOTE = 60;
 
-interface Observation {
+export interface Observation {
   kind: MemoryKind;
   key: string;
   text: string;
   data: MemoryData;
   human: number;
-  /** Counted toward support (false for a human approval that confirms an already counted plan). */
+  /** Counted toward support. */
   counts: boolean;
 }
 
-function patternsOf(rec: LogRecord, human: number, counts: boolean): Observation[] {
-  const actions = (rec.steps ?? []).map((s) => s.a);
-  const out: Observation[] = [];
-  const scope = `${rec.procedure}|${rec.goalId}`;
-  out.push({ kind: 'pattern', key: `${scope}|shape|${actions.join('>')}`, text: `${SHAPE}${actions.join(' → ')}`, data: { type: 'note' }, human, counts });
-  for (const a of new Set(actions)) out.push({ kind: 'pattern', key: `${scope}|uses|${a}`, text: `Approved plans use ${a}`, data: { type: 'include', action: a }, human, counts });
-  for (let i = 1; i < actions.length; i++) {
-    const [before, after] = [actions[i - 1]!, actions[i]!];
-    if (before !== after) out.push({ kind: 'pattern', key: `${scope}|order|${before}|${after}`, text: `${before} then ${after}`, data: { type: 'ordering', before, after }, human, counts });
+const scopeKey = (rec: { procedure: string; goalId: string }) => `${rec.procedure}|${rec.goalId}`;
+const quote = (s: string) => {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > QUOTE ? `${one.slice(0, QUOTE)}…` : one;
+};
+
+/** Edit distance, for the nearest valid action of an unknown one. */
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
   }
-  return out;
+  return prev[b.length]!;
+}
+
+/** The one valid action an unknown action most likely meant: the validator's guess, else the closest of the list it offered. */
+function nearestAction(unknown: string, fix: string | undefined): string | undefined {
+  const guess = /did you mean "([^"]+)"/.exec(fix ?? '')?.[1];
+  if (guess) return guess;
+  const list = /use one of: (.*)$/.exec(fix ?? '')?.[1]?.split(', ').filter(Boolean) ?? [];
+  const name = unknown.toLowerCase().slice(0, 80);
+  let best: { id: string; d: number } | undefined;
+  for (const id of list) {
+    const d = distance(id, name);
+    if (!best || d < best.d) best = { id, d };
+  }
+  return best?.id;
 }
 
 /** What a step-specific fix says in general: "add run-tests before step 4" → "add run-tests before it". */
@@ -36,50 +66,151 @@ function generalFix(fix: string): string {
   return fix.replace(/\bsteps? \d+(?: \([^)]*\))?/g, 'it').replace(/\bthe change ticket\b/, 'the ticket');
 }
 
-function lessonsOf(rec: LogRecord): Observation[] {
-  const out: Observation[] = [];
-  const scope = `${rec.procedure}|${rec.goalId}`;
-  for (const f of rec.findings ?? []) {
-    if (f.sev !== 'error') continue;
-    const fix = f.fix ? generalFix(f.fix) : '';
-    const on = f.a ? `${f.a}: ` : '';
-    const text = `${on}${f.r}${fix ? ` — ${fix}` : ''}`;
-    const add = /^(?:.*: )?add ([a-z0-9._-]+)/i.exec(fix)?.[1];
-    const data: MemoryData = f.r === 'unknown-action' && f.a ? { type: 'avoid', action: f.a } : /^remove\b/.test(fix) && f.a ? { type: 'avoid', action: f.a } : add ? { type: 'fix', rule: f.r, action: add } : { type: 'note' };
-    out.push({ kind: 'lesson', key: `${scope}|${f.r}|${f.a ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });
-  }
-  if (rec.error) {
-    const kind = rec.error.split(':')[0]!.slice(0, 40);
-    out.push({ kind: 'lesson', key: `${scope}|planner-error|${kind}`, text: `planner failed: ${rec.error.slice(0, 160)}`, data: { type: 'note' }, human: 0, counts: true });
+/** Owners are people's names or roles of one plan: a general lesson says "its owner" instead. */
+function withoutOwners(text: string, owners: Set<string>): string {
+  let out = text;
+  for (const o of owners) {
+    if (o.length < 2) continue;
+    const escaped = o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_-])${escaped}(?=$|[^\\p{L}\\p{N}_-])`, 'giu'), '$1its current owner');
   }
   return out;
+}
+
+function lessonsOf(rec: LogRecord): Observation[] {
+  const out: Observation[] = [];
+  const scope = scopeKey(rec);
+  const owners = new Set((rec.steps ?? []).map((s) => s.o?.trim()).filter((o): o is string => !!o));
+  for (const f of rec.findings ?? []) {
+    if (out.length >= LESSONS_PER_RECORD) break;
+    if (f.sev !== 'error') continue;
+    if (f.r === 'unknown-action' && f.a !== undefined) {
+      // The name is model text: quoted short, and the lesson names one valid action, never the whole menu.
+      const near = nearestAction(f.a, f.fix);
+      const text = `unknown-action: "${quote(f.a)}" is not an action here${near ? `; the nearest valid action is ${near}` : ''}`;
+      out.push({ kind: 'lesson', key: `${scope}|unknown-action|${normalise(quote(f.a))}`, text, data: { type: 'avoid', action: f.a.slice(0, 200) }, human: 0, counts: true });
+      continue;
+    }
+    const fix = f.fix ? withoutOwners(generalFix(f.fix), owners) : '';
+    const text = `${f.a ? `${f.a}: ` : ''}${f.r}${fix ? ` — ${fix}` : ''}`;
+    const add = /^(?:.*: )?add ([a-z0-9._-]+)/i.exec(fix)?.[1];
+    const data: MemoryData = /^remove\b/.test(fix) && f.a ? { type: 'avoid', action: f.a, rule: f.r } : add ? { type: 'fix', rule: f.r, action: add } : { type: 'note' };
+    out.push({ kind: 'lesson', key: `${scope}|${f.r}|${f.a ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });
+  }
+  return out;
+}
+
+/** Insights by contrast: each change that removed a failing rule's finding, naming the rule. */
+function insightsOf(rec: LogRecord): Observation[] {
+  const scope = scopeKey(rec);
+  return (rec.contrast ?? []).map((c) => {
+    const key = `${scope}|insight|${c.change}|${c.rule}|${c.action}|${c.before ?? ''}`;
+    if (c.change === 'removed') return { kind: 'pattern', key, text: `removing ${c.action} fixed ${c.rule}`, data: { type: 'avoid', action: c.action, rule: c.rule }, human: 0, counts: true };
+    if (c.change === 'moved') return { kind: 'pattern', key, text: `${c.action} before ${c.before} fixed ${c.rule}`, data: { type: 'ordering', before: c.action, after: c.before ?? '', rule: c.rule }, human: 0, counts: true };
+    const data: MemoryData = c.before ? { type: 'fix', rule: c.rule, action: c.action, before: c.before } : { type: 'fix', rule: c.rule, action: c.action };
+    return { kind: 'pattern', key, text: `adding ${c.action}${c.before ? ` before ${c.before}` : ''} fixed ${c.rule}`, data, human: 0, counts: true };
+  });
 }
 
 /** Observations one log record contributes: a pure function of the record, so replaying the log reproduces memory. */
 export function observe(rec: LogRecord): Observation[] {
   if (rec.type === 'review') {
-    if (rec.review === 'human-approval') return patternsOf(rec, 1, false);
-    // A person accepting a plan despite its findings vouches for it: its patterns count, with human weight.
-    const vouched = rec.review === 'override' ? patternsOf(rec, 1, true) : [];
+    // A person accepting an invalid plan (override) teaches nothing: no pattern, exemplar, insight or lesson.
+    if (rec.review !== 'rejection') return [];
     const reason = rec.reason?.trim();
-    if (!reason) return vouched;
-    const text = rec.review === 'override' ? `approved despite findings: ${reason}` : reason;
-    return [...vouched, { kind: 'feedback', key: `${rec.procedure}|${rec.goalId}|${normalise(text)}`, text, data: { type: 'note' }, human: 1, counts: true }];
+    return reason ? [{ kind: 'feedback', key: `${scopeKey(rec)}|${normalise(reason)}`, text: reason, data: { type: 'note' }, human: 1, counts: true }] : [];
   }
-  if (isValidOutcome(rec.outcome)) {
-    const out = patternsOf(rec, rec.approvedBy === 'human' ? 1 : 0, true);
-    if (rec.fixed) {
-      const rule = rec.fixed.rules[0] ?? 'validation';
-      for (const a of rec.fixed.added) {
-        out.push({ kind: 'pattern', key: `${rec.procedure}|${rec.goalId}|fix|${rule}|${a}`, text: `Adding ${a} fixed ${rec.fixed.rules.join(', ') || 'a failing plan'}`, data: { type: 'fix', rule, action: a }, human: 0, counts: true });
-      }
-    }
-    return out;
-  }
-  return lessonsOf(rec);
+  // Planner and server faults (outcome `error`) are never lessons.
+  if (isValidOutcome(rec.outcome)) return insightsOf(rec);
+  if (rec.outcome === 'failed') return lessonsOf(rec);
+  return [];
 }
 
-/** Merges observations from `rec` into `items` (keyed by id); returns the ids touched. */
+/** Whether a plan's actions satisfy (1), contradict (-1) or say nothing about (0) an insight. */
+export function verdict(data: MemoryData, actions: string[]): 1 | -1 | 0 {
+  const at = (a: string) => actions.indexOf(a);
+  if (data.type === 'fix') {
+    if (at(data.action) < 0) return -1;
+    return data.before && at(data.before) >= 0 && at(data.before) < at(data.action) ? -1 : 1;
+  }
+  if (data.type === 'avoid' && data.rule) return at(data.action) < 0 ? 1 : -1;
+  if (data.type === 'ordering' && data.rule) {
+    const [b, a] = [at(data.before), at(data.after)];
+    return b < 0 || a < 0 ? 0 : b < a ? 1 : -1;
+  }
+  return 0;
+}
+
+const isInsight = (i: MemoryItem) => i.kind === 'pattern' && i.data.type !== 'exemplar';
+const net = (i: MemoryItem) => i.count + i.human - (i.contra ?? 0);
+/** A new champion (or, in logs of older versions, any valid plan) can contradict what memory says. */
+const isChampion = (rec: LogRecord) => rec.outcome === 'improved' || rec.outcome === 'approved';
+
+function touch(item: MemoryItem, rec: LogRecord): void {
+  item.lastSeen = rec.time;
+  item.seq = rec.seq;
+  item.session = rec.session;
+}
+
+/** The goal's exemplar: replaced by a new champion unless the one held is at least as good under the same objectives. */
+function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: number): void {
+  const steps = (rec.steps ?? []).map((s) => s.a);
+  if (!steps.length) return;
+  const id = itemId('pattern', `${scopeKey(rec)}|exemplar`);
+  const held = items.get(id);
+  const same = held?.data.type === 'exemplar' && held.data.steps.join('\n') === steps.join('\n');
+  if (held && same) {
+    if (human) held.human += human;
+    else held.count += 1;
+    touch(held, rec);
+    return;
+  }
+  // Only a champion (a valid plan better than the session's best) replaces it; a person's approval alone does not.
+  if (human || !isChampion(rec)) return;
+  if (held?.data.type === 'exemplar' && betterScore(held.data, rec) !== 'new') return;
+  const data: MemoryData = { type: 'exemplar', steps, session: rec.session, iteration: rec.iteration };
+  if (rec.score) data.score = rec.score;
+  if (rec.objectives) data.objectives = rec.objectives;
+  if (rec.planId) data.planId = rec.planId;
+  items.set(id, { id, kind: 'pattern', text: exemplarText(steps, rec.score, rec.objectives), data, procedure: rec.procedure, goalId: rec.goalId, count: 1, human: 0, lastSeen: rec.time, session: rec.session, seq: rec.seq });
+}
+
+/** Later plans vote on the goal's insights: a distinct valid plan that satisfies one votes up, a champion that contradicts it votes down. */
+function vote(items: Map<string, MemoryItem>, rec: LogRecord, human: number): void {
+  const actions = (rec.steps ?? []).map((s) => s.a);
+  const fresh = new Set(insightsOf(rec).map((o) => itemId(o.kind, o.key)));
+  for (const [id, item] of items) {
+    if (!isInsight(item) || item.procedure !== rec.procedure || item.goalId !== rec.goalId || fresh.has(id)) continue;
+    const v = verdict(item.data, actions);
+    if (v > 0) {
+      if (human) item.human += human;
+      else item.count += 1;
+      touch(item, rec);
+    } else if (v < 0 && !human && isChampion(rec)) {
+      item.contra = (item.contra ?? 0) + 1;
+      touch(item, rec);
+      // At zero net support it retires.
+      if (net(item) <= 0) items.delete(id);
+    }
+  }
+}
+
+/** Actions a person's rejection forbids: its compiled forbidden rules, else what the reader takes the reason to avoid. */
+function forbiddenBy(rec: LogRecord): string[] {
+  if (rec.constraints?.length) return rec.constraints.filter((r) => r.kind === 'forbidden').map((r) => (r as { action: string }).action);
+  return rec.reason ? actionIntents(rec.reason, [...new Set((rec.steps ?? []).map((s) => s.a))]).avoid : [];
+}
+
+/** Whether a pattern recommends doing `a` (an exemplar holding it, adding it, or placing it). */
+function recommends(item: MemoryItem, a: string): boolean {
+  const d = item.data;
+  if (d.type === 'exemplar') return d.steps.includes(a);
+  if (d.type === 'fix' || d.type === 'include') return d.action === a;
+  if (d.type === 'ordering') return d.before === a || d.after === a;
+  return false;
+}
+
+/** Merges observations from `rec` into `items` (keyed by id): duplicates add their counts. */
 export function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, observations: Observation[]): void {
   for (const o of observations) {
     const id = itemId(o.kind, o.key);
@@ -87,24 +218,38 @@ export function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, obse
     if (existing) {
       if (o.counts) existing.count += 1;
       existing.human += o.human;
-      existing.lastSeen = rec.time;
-      existing.seq = rec.seq;
-      existing.session = rec.session;
+      touch(existing, rec);
       continue;
     }
     items.set(id, { id, kind: o.kind, text: o.text, data: o.data, procedure: rec.procedure, goalId: rec.goalId, count: o.counts ? 1 : 0, human: o.human, lastSeen: rec.time, session: rec.session, seq: rec.seq });
   }
-  // A person's "don't use X" retires the patterns that recommend X in that scope.
-  const named = rec.type === 'review' && rec.review === 'rejection' && rec.reason ? actionIntents(rec.reason, [...new Set((rec.steps ?? []).map((s) => s.a))]).avoid : [];
+}
+
+/** What a record does to the goal's patterns beyond new observations: the exemplar, votes, and a rejection's retirements. */
+export function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
+  const approval = rec.type === 'review' && rec.review === 'human-approval';
+  // A repeat is the same evidence again: it neither replaces nor votes.
+  if ((rec.type === 'iteration' && isValidOutcome(rec.outcome) && rec.outcome !== 'repeat') || approval) {
+    updateExemplar(items, rec, approval ? 1 : 0);
+    vote(items, rec, approval ? 1 : 0);
+  }
+  // A person's rejection retires the patterns that recommend an action it forbids, in that goal only.
+  const named = rec.type === 'review' && rec.review === 'rejection' ? forbiddenBy(rec) : [];
   if (named.length) {
     for (const [id, item] of items) {
       if (item.kind !== 'pattern' || item.procedure !== rec.procedure || item.goalId !== rec.goalId) continue;
-      const d = item.data;
-      // The plan shape and a fix that added X recommend X as much as "uses X" does.
-      const shape = d.type === 'note' && item.text.startsWith(SHAPE) ? item.text.slice(SHAPE.length).split(' → ') : [];
-      if ((d.type === 'include' && named.includes(d.action)) || (d.type === 'fix' && named.includes(d.action)) || (d.type === 'ordering' && (named.includes(d.before) || named.includes(d.after))) || shape.some((a) => named.includes(a))) items.delete(id);
+      if (named.some((a) => recommends(item, a))) items.delete(id);
     }
   }
+}
+
+/** Applies one log record to a derived file's items (successful_patterns.md or lessons.md), then compacts them. */
+export function learn(items: Map<string, MemoryItem>, rec: LogRecord, file: 'pattern' | 'lesson'): void {
+  const observations = observe(rec).filter((o) => (file === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern'));
+  consolidate(items, rec, observations);
+  if (file === 'pattern') reconsider(items, rec);
+  // Compact on every record, so a replay of many records (recovery, rebuild) fades the same items.
+  compact(items, rec.seq);
 }
 
 /** Free text said twice in other words still merges: word-set similarity within the same scope and kind. */
@@ -115,18 +260,48 @@ function findNearDuplicate(items: Map<string, MemoryItem>, o: Observation, rec: 
   for (const item of items.values()) {
     if (item.kind !== o.kind || item.procedure !== rec.procedure || item.goalId !== rec.goalId) continue;
     const other = new Set(normalise(item.text).split(' ').filter((w) => w.length > 2));
-    const shared = [...words].filter((w) => other.has(w)).length;
+    let shared = 0;
+    for (const w of words) if (other.has(w)) shared++;
     if (shared / (words.size + other.size - shared) >= 0.75) return item;
   }
   return undefined;
 }
 
-/** Drops faded items: seen once, never by a person, not seen for STALE_AFTER log entries. */
+/** Restatements of plans that older versions learned ("Approved plans use X", plan shapes, adjacent pairs). */
+function isRestatement(item: MemoryItem): boolean {
+  const d = item.data;
+  return item.kind === 'pattern' && (d.type === 'include' || (d.type === 'ordering' && !d.rule) || (d.type === 'note' && item.text.startsWith('Approved plan shape: ')));
+}
+
+/**
+ * Drops faded items (seen once, never by a person, not seen for STALE_AFTER log entries) and restatements, and
+ * holds each goal and kind to its cap: what the current record taught stays, then a person's items, then the best
+ * supported (then the most recent).
+ */
 export function compact(items: Map<string, MemoryItem>, currentSeq: number): number {
   let dropped = 0;
+  const groups = new Map<string, MemoryItem[]>();
   for (const [id, item] of items) {
-    if (item.human === 0 && item.count <= 1 && item.seq !== undefined && currentSeq - item.seq > STALE_AFTER) {
+    const faded = item.human === 0 && item.count <= 1 && item.seq !== undefined && currentSeq - item.seq > STALE_AFTER;
+    if (faded || (item.seq !== undefined && isRestatement(item))) {
       items.delete(id);
+      dropped++;
+      continue;
+    }
+    if (item.data.type === 'exemplar') continue;
+    const key = `${item.kind}|${item.procedure ?? ''}|${item.goalId ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  for (const [key, group] of groups) {
+    const cap = CAP[key.slice(0, key.indexOf('|')) as MemoryKind];
+    if (group.length <= cap) continue;
+    // What this record just taught stays (or nothing new could ever enter a full goal); then a person's, then support.
+    const fresh = (i: MemoryItem) => Number(i.seq === currentSeq);
+    group.sort((a, b) => fresh(b) - fresh(a) || b.human - a.human || net(b) - net(a) || (b.seq ?? Infinity) - (a.seq ?? Infinity));
+    for (const item of group.slice(cap)) {
+      items.delete(item.id);
       dropped++;
     }
   }

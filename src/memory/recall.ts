@@ -1,6 +1,7 @@
-// Recall: ranks memory items for the goal at hand (BM25 relevance, scope, support, human weight, recency)
-// and fills the token budget best-first. The current session's human feedback is always kept.
-import { renderMemoryItem, supportLabel } from './render.js';
+// Recall: what memory puts in a prompt for the goal at hand, within a token budget. Scoped (the current goal's
+// items first; another goal's only where it names actions of this procedure) and stable (within a session the
+// recalled set keeps its order and new items are appended, so prompts share long prefixes).
+import { renderRecalledLine, renderSupportEntry } from './render.js';
 import { countTokens, tokenCalibration } from './tokens.js';
 import type { MemoryItem, RecallQuery, RecallResult } from './types.js';
 
@@ -11,30 +12,6 @@ const HALF_LIFE = 300;
 
 function terms(text: string): string[] {
   return text.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t.length > 1);
-}
-
-/**
- * Recall runs every iteration over mostly unchanged items: a per-item result is kept while the inputs it was
- * computed from (named by `key`) are the same.
- */
-function memo<T>(cache: WeakMap<MemoryItem, { key: string; value: T }>, item: MemoryItem, key: string, make: () => T): T {
-  const hit = cache.get(item);
-  if (hit?.key === key) return hit.value;
-  const value = make();
-  cache.set(item, { key, value });
-  return value;
-}
-
-const termCache = new WeakMap<MemoryItem, { key: string; value: string[] }>();
-function itemTerms(item: MemoryItem): string[] {
-  // The data (an ordering, an action) is learned together with the text, so the text names both.
-  return memo(termCache, item, `${item.procedure ?? ''}|${item.goalId ?? ''}|${item.text}`, () => itemTermsOf(item));
-}
-
-function itemTermsOf(item: MemoryItem): string[] {
-  const d = item.data;
-  const extra = d.type === 'ordering' ? `${d.before} ${d.after}` : d.type === 'include' || d.type === 'avoid' ? d.action : d.type === 'fix' ? `${d.rule} ${d.action}` : '';
-  return terms(`${item.text} ${extra} ${item.procedure ?? ''} ${item.goalId ?? ''}`);
 }
 
 /** BM25 scores of `docs` for the query terms. */
@@ -58,19 +35,56 @@ export function bm25(docs: string[][], query: string[]): number[] {
   });
 }
 
-/** BM25 depends only on the texts and the query, which rarely change between iterations: reuse the last result. */
-let lastBm25: { key: string; scores: number[] } | null = null;
-function cachedBm25(items: MemoryItem[], q: string[]): number[] {
-  const key = `${q.join(' ')}\n${items.map((i) => `${i.procedure ?? ''}|${i.goalId ?? ''}|${i.text}`).join('\n')}`;
-  if (lastBm25?.key !== key) lastBm25 = { key, scores: bm25(items.map(itemTerms), q) };
-  return lastBm25.scores;
+/** Action ids an item is about: its structured data, and for free text the ids of `known` it names. */
+function actionsOf(item: MemoryItem, known: ReadonlySet<string>): string[] {
+  const d = item.data;
+  if (d.type === 'ordering') return [d.before, d.after];
+  if (d.type === 'include' || d.type === 'avoid') return [d.action];
+  if (d.type === 'fix') return d.before ? [d.action, d.before] : [d.action];
+  if (d.type === 'exemplar') return d.steps;
+  return item.text.toLowerCase().split(/[^a-z0-9._-]+/).filter((w) => known.has(w));
 }
 
-/** Token cost of an item's prompt line, kept while the line would render the same. */
-const costCache = new WeakMap<MemoryItem, { key: string; value: number }>();
-function lineCost(item: MemoryItem): number {
-  const key = `${tokenCalibration()}|${supportLabel(item.count)}|${item.human > 0}|${item.kind}|${item.text}`;
-  return memo(costCache, item, key, () => countTokens(renderMemoryItem(item)) + 1);
+/**
+ * Recall runs every iteration over mostly unchanged items: per-item terms and costs, and the BM25 scores of the
+ * last query, are kept while the inputs they were computed from are the same. One cache per Memory instance.
+ */
+export class RecallCache {
+  private readonly terms = new WeakMap<MemoryItem, { key: string; value: string[] }>();
+  private readonly costs = new WeakMap<MemoryItem, { key: string; value: number }>();
+  private lastBm25: { key: string; scores: number[] } | null = null;
+
+  itemTerms(item: MemoryItem): string[] {
+    const key = `${item.procedure ?? ''}|${item.goalId ?? ''}|${item.text}`;
+    const hit = this.terms.get(item);
+    if (hit?.key === key) return hit.value;
+    const d = item.data;
+    // The data (an ordering, an action) is learned together with the text, so the text names both.
+    const extra = d.type === 'ordering' ? `${d.before} ${d.after}` : d.type === 'include' || d.type === 'avoid' ? d.action : d.type === 'fix' ? `${d.rule} ${d.action}` : '';
+    const value = terms(`${item.text} ${extra} ${item.procedure ?? ''} ${item.goalId ?? ''}`);
+    this.terms.set(item, { key, value });
+    return value;
+  }
+
+  bm25(items: MemoryItem[], q: string[]): number[] {
+    const key = `${q.join(' ')}\n${items.map((i) => `${i.procedure ?? ''}|${i.goalId ?? ''}|${i.text}`).join('\n')}`;
+    if (this.lastBm25?.key !== key) this.lastBm25 = { key, scores: bm25(items.map((i) => this.itemTerms(i)), q) };
+    return this.lastBm25.scores;
+  }
+
+  cost(item: MemoryItem): number {
+    const key = `${tokenCalibration()}|${item.count}|${item.contra ?? 0}|${item.human > 0}|${item.kind}|${item.data.type}|${item.text}`;
+    const hit = this.costs.get(item);
+    if (hit?.key === key) return hit.value;
+    const value = recallCost(item);
+    this.costs.set(item, { key, value });
+    return value;
+  }
+}
+
+/** Tokens an item takes in the prompt: its list line and its support entry (numbered as a three-digit item, the worst case budgeted). */
+export function recallCost(item: MemoryItem): number {
+  return countTokens(renderRecalledLine(item, 100)) + countTokens(renderSupportEntry(item, 100)) + 1;
 }
 
 export interface RankedItem {
@@ -78,35 +92,66 @@ export interface RankedItem {
   score: number;
 }
 
-export function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number): RankedItem[] {
+/** Scope tiers: this goal, then general items, then this procedure's other goals, then other procedures. */
+function tier(item: MemoryItem, query: RecallQuery): number {
+  if (!item.procedure) return 1;
+  if (item.procedure !== query.procedure) return 3;
+  return item.goalId === query.goalId ? 0 : 2;
+}
+
+export function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number, cache = new RecallCache()): RankedItem[] {
   const findingText = query.findings.map((f) => `${f.rule} ${f.message} ${f.fix ?? ''}`).join(' ');
   const q = terms(`${query.goalText} ${query.goalId} ${findingText} ${findingText}`);
-  const relevance = cachedBm25(items, q);
+  const relevance = cache.bm25(items, q);
   return items
     .map((item, i) => {
-      const scope = item.procedure === query.procedure ? (item.goalId === query.goalId ? 3 : 1.5) : item.procedure ? 0 : 1;
-      const support = Math.log2(1 + item.count);
+      const support = Math.log2(1 + Math.max(0, item.count - (item.contra ?? 0)));
       const human = item.human > 0 ? 2 + Math.log2(1 + item.human) : 0;
       const age = item.seq === undefined ? 0 : Math.max(0, currentSeq - item.seq);
       const recency = Math.pow(0.5, age / HALF_LIFE);
-      const kind = item.kind === 'feedback' ? 1.5 : item.kind === 'lesson' ? 1 : 0.5;
-      return { item, score: (relevance[i]! + scope * 2 + support + human + kind) * (0.5 + 0.5 * recency) };
+      const kind = item.kind === 'feedback' ? 1.5 : item.kind === 'lesson' ? 1 : item.data.type === 'exemplar' ? 1.2 : 0.5;
+      // The tier dominates: every item of this goal ranks above every item of another.
+      return { item, score: (relevance[i]! + support + human + kind) * (0.5 + 0.5 * recency) - tier(item, query) * 1000 };
     })
     .sort((a, b) => b.score - a.score || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0));
 }
 
-/** Best-first within the budget; items that do not fit are skipped so smaller ones can still fill it. */
-export function recall(items: MemoryItem[], query: RecallQuery, currentSeq: number): RecallResult {
-  const chosen: MemoryItem[] = [];
-  let tokens = 0;
+/** Items recall may offer: this goal's and general ones; another goal's only when it names actions of this procedure (never its exemplar). */
+export function inScope(items: MemoryItem[], query: RecallQuery): MemoryItem[] {
+  const known = new Set<string>(query.actions ?? []);
+  if (!query.actions) {
+    for (const i of items) if (i.procedure === query.procedure && i.goalId === query.goalId) for (const a of actionsOf(i, known)) known.add(a);
+  }
+  return items.filter((i) => {
+    if (!i.procedure || (i.procedure === query.procedure && i.goalId === query.goalId)) return true;
+    if (i.data.type === 'exemplar') return false;
+    return actionsOf(i, known).some((a) => known.has(a));
+  });
+}
+
+/**
+ * Fills the budget: the current session's feedback first (a person said it), then what the session recalled
+ * before (`previous`, in its order), then the best-ranked of the rest; items that do not fit are skipped so
+ * smaller ones can still fill it. The result lists `previous` items in their old order, new ones appended.
+ */
+export function recall(items: MemoryItem[], query: RecallQuery, currentSeq: number, previous: readonly string[] = [], cache = new RecallCache()): RecallResult {
+  const offered = inScope(items, query);
   const mine = (i: MemoryItem) => i.kind === 'feedback' && i.session === query.session && i.procedure === query.procedure;
-  // The current session's feedback first: a person said it, and the next plan must address it.
-  const ordered = [...items.filter(mine).map((item) => ({ item, score: Infinity })), ...rank(items.filter((i) => !mine(i)), query, currentSeq)];
-  for (const { item } of ordered) {
-    const cost = lineCost(item);
+  const byId = new Map(offered.map((i) => [i.id, i]));
+  const before = [...new Set(previous)].map((id) => byId.get(id)).filter((i): i is MemoryItem => i !== undefined);
+  const ranked = rank(offered, query, currentSeq, cache).map((r) => r.item);
+  const chosen = new Set<MemoryItem>();
+  let tokens = 0;
+  for (const item of [...offered.filter(mine), ...before, ...ranked]) {
+    if (chosen.has(item)) continue;
+    const cost = cache.cost(item);
     if (tokens + cost > query.budgetTokens) continue;
-    chosen.push(item);
+    chosen.add(item);
     tokens += cost;
   }
-  return { items: chosen, tokens, budget: query.budgetTokens, total: items.length };
+  const kept = before.filter((i) => chosen.has(i));
+  const keptIds = new Set(kept);
+  // New items in selection order: the session's feedback, then by rank.
+  const appended = [...chosen].filter((i) => !keptIds.has(i));
+  return { items: [...kept, ...appended], tokens, budget: query.budgetTokens, total: items.length };
 }

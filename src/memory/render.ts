@@ -31,3 +31,34 @@ export function supportLabel(count: number): string {
 export function renderMemoryItem(item: MemoryItem): string {
   return `- [${item.kind} ${supportLabel(item.count)}${item.human > 0 ? ' human' : ''}] ${oneLine(item.text)}`;
 }
+
+/** What an item is, as the prompt names it: a goal's best plan, an insight learned by contrast, a lesson, a person's feedback. */
+export function itemTag(item: MemoryItem): string {
+  if (item.data.type === 'exemplar') return 'best plan';
+  if (item.kind === 'pattern') return item.data.type === 'note' ? 'pattern' : 'insight';
+  return item.kind;
+}
+
+/** An item's line in the recalled list: no counts, so the line stays byte-identical while its support changes. */
+export function renderRecalledLine(item: MemoryItem, n: number): string {
+  return `${n}. [${itemTag(item)}] ${oneLine(item.text)}`;
+}
+
+/** An item's support, for the table after the list: ×N observed, against ×N contradicted, human = confirmed by a person. */
+export function renderSupportEntry(item: MemoryItem, n: number): string {
+  return `${n} ${supportLabel(item.count)}${item.contra ? ` against ×${item.contra}` : ''}${item.human > 0 ? ' human' : ''}`;
+}
+
+export const SUPPORT_HEADING = 'Support (×N: times observed; against ×N: times contradicted; human: confirmed by a person):';
+
+/**
+ * Recalled memory for a prompt, built to keep the prompt's prefix unchanged between iterations: the items in
+ * the order recall returns them (stable within a session, new ones appended), each line free of counts; then the
+ * support of each, in one trailing table, since counts change as plans vote.
+ */
+export function renderMemoryBlock(items: MemoryItem[]): string {
+  if (!items.length) return '(nothing recalled yet)';
+  const lines = items.map((item, i) => renderRecalledLine(item, i + 1));
+  const support = items.map((item, i) => renderSupportEntry(item, i + 1)).join(' · ');
+  return `${lines.join('\n')}\n${SUPPORT_HEADING}\n${support}`;
+}

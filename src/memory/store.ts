@@ -10,13 +10,15 @@ import { readRegular, statRegular } from '../core/fs/regular.js';
 import type { Finding, Plan } from '../core/plan.js';
 import type { Rule } from '../procedures/types.js';
 import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
-import { indexLine, indexRecord, indexTail, readIndex } from './index-file.js';
+import { Aggregates, sessionSpans, type Fold } from './aggregates.js';
+import { summaryFold } from './summary-fold.js';
+import { indexLine, indexRecord, indexTail, readIndex, readIndexRange } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
-import { compact, consolidate, observe } from './learn.js';
+import { learn } from './learn.js';
 import { carriedSteps, hydrate, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
 import { planId } from '../procedures/quality.js';
 import { compactSteps, PlanStore } from './plan-store.js';
-import { recall } from './recall.js';
+import { recall, RecallCache } from './recall.js';
 import { iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
 import type { IterationRecord, MemoryItem, RecallQuery, RecallResult, ReviewRecord } from './types.js';
 import type { WaitOptions } from '../core/fs/lock.js';
@@ -93,10 +95,7 @@ class DerivedFile {
 
   apply(rec: LogRecord): void {
     if (rec.seq <= this.watermark) return;
-    const obs = observe(rec).filter((o) => (this.kind === 'pattern' ? o.kind === 'pattern' : o.kind !== 'pattern'));
-    consolidate(this.items, rec, obs);
-    // Compact as every commit does, so a replay of many records (recovery, rebuild) fades the same items.
-    compact(this.items, rec.seq);
+    learn(this.items, rec, this.kind);
     this.watermark = rec.seq;
     this.dirty = true;
   }
@@ -134,6 +133,9 @@ export interface MemoryOptions {
   onLockWait?: (message: string) => void;
 }
 
+/** Folds a writer keeps current and persists at flush, so readers (summary, sessions, resume) start from them. */
+const FOLDS: readonly Fold<unknown>[] = [sessionSpans, summaryFold];
+
 /** Commits between derived-file writes in a CLI run (which also flushes at checkpoints and exit). */
 export const RUN_FLUSH_EVERY = 256;
 
@@ -155,6 +157,8 @@ export class Memory {
   private readonly stepsById = new Map<string, NonNullable<LogRecord['steps']>>();
   private readonly lookup: StepsLookup = (id) => this.stepsOf(id);
   readonly rulesFile: HumanRulesFile;
+  /** Running folds over the log (summary, session spans), persisted with their watermarks at flush. */
+  readonly aggregates: Aggregates;
   /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
   onLockWait: ((message: string) => void) | undefined;
 
@@ -172,6 +176,7 @@ export class Memory {
     this.flushEvery = Math.max(1, opts.flushEvery ?? 1);
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
     this.onLockWait = opts.onLockWait;
+    this.aggregates = new Aggregates(path.join(dir, FILES.internal, 'aggregates.json'));
     this.rulesFile = new HumanRulesFile(path.join(dir, FILES.humanRules), path.join(dir, FILES.internal, 'human_rules.watermark'));
   }
 
@@ -203,6 +208,7 @@ export class Memory {
         const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
         for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
         await memory.sync(true);
+        for (const fold of FOLDS) await memory.aggregate(fold);
         // Persist what the replay repaired, so the next open does not replay it again.
         await memory.writeDerived();
         // human_rules.md is rewritten only when a rule changes: bring its watermark up to date once per open.
@@ -286,7 +292,24 @@ export class Memory {
   private async writeDerived(): Promise<void> {
     if (this.patterns.behind(this.seq)) await this.patterns.write(this.seq);
     if (this.lessons.behind(this.seq)) await this.lessons.write(this.seq);
+    await this.aggregates.write();
     this.unflushed = 0;
+  }
+
+  /** Records after `afterSeq` from the log, steps included. */
+  private readonly tail = async (afterSeq: number): Promise<LogRecord[]> => {
+    const t = await logTail(this.logFile, afterSeq, false, this.lookup);
+    await this.recoverSteps(t.records);
+    return t.records;
+  };
+
+  /**
+   * A fold's state through the last commit: from .jupiter/aggregates.json plus the records since its watermark,
+   * so a summary of 100,000 iterations reads what changed, not the history. A reader (create: false) keeps the
+   * caught-up state to itself; writers persist it at flush.
+   */
+  async aggregate<S>(fold: Fold<S>): Promise<S> {
+    return this.aggregates.get(fold, this.seq, this.tail);
   }
 
   private async commit(build: (seq: number) => LogRecord, plan: Plan | null): Promise<LogRecord> {
@@ -321,6 +344,8 @@ export class Memory {
       this.known = { log: Math.max(known.log, 0) + Buffer.byteLength(section), index: Math.max(known.index, 0) + Buffer.byteLength(line) };
       this.patterns.apply(rec);
       this.lessons.apply(rec);
+      // Folds see each record as the log stores it, whichever way it reaches them (commit or replay).
+      this.aggregates.apply(rec.steps ? { ...stored, steps: rec.steps } : stored);
       // Human rules are enforced from the next iteration on: their file is written when a rule changes (rarely).
       if (this.rulesFile.apply(rec)) await this.rulesFile.write();
       if (++this.unflushed >= this.flushEvery) await this.writeDerived();
@@ -343,6 +368,8 @@ export class Memory {
   async flush(): Promise<void> {
     await underWriteLock(this.lockFile, 'memory write', async () => {
       await this.sync(true);
+      // Folds that missed other processes' commits catch up here, before they are written.
+      for (const fold of FOLDS) await this.aggregate(fold);
       await this.writeDerived();
     }, { keep: true, ...this.waitOptions() });
   }
@@ -371,12 +398,31 @@ export class Memory {
     return this.rulesFile.rules(query);
   }
 
+  private readonly recallCache = new RecallCache();
+  /** What each session recalled last, in order: the next recall keeps that order and appends (stable prompt prefixes). */
+  private readonly recalled = new Map<string, string[]>();
+
   async recall(query: RecallQuery): Promise<RecallResult> {
-    return recall(await this.items(), query, this.seq);
+    const key = `${query.session}|${query.procedure}|${query.goalId}`;
+    const result = recall(await this.items(), query, this.seq, this.recalled.get(key), this.recallCache);
+    this.recalled.set(key, result.items.map((i) => i.id));
+    return result;
   }
 
-  /** All records from the index (summary, resume). */
-  async records(): Promise<LogRecord[]> {
+  /**
+   * Records from the index (each as the index projects it). `session`: only that session's, read from where its
+   * records are (found by bisecting the index), so resuming one session costs its records, not the history.
+   */
+  async records(filter: { session?: string } = {}): Promise<LogRecord[]> {
+    if (filter.session !== undefined) {
+      const span = (await this.aggregate(sessionSpans))[filter.session];
+      if (!span) return [];
+      const own = (await readIndexRange(this.indexFile, span.first, span.last)).filter((r) => r.session === filter.session);
+      const last = own.at(-1)?.seq ?? span.first - 1;
+      // The index can lag the log (a crash before its append, or a reader's look mid-commit): the log has the rest.
+      if (last < span.last) own.push(...(await this.tail(Math.max(last, span.first - 1))).filter((r) => r.session === filter.session && r.seq <= span.last).map(indexRecord));
+      return own;
+    }
     const { records } = await readIndex(this.indexFile);
     // A read-only look at a folder whose index is behind (deleted, or a crash before its append): the log has the rest.
     const last = records.at(-1)?.seq ?? 0;

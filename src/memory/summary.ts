@@ -2,7 +2,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { LogRecord } from './record.js';
-import { isValidOutcome, type MemoryItem } from './types.js';
+import type { MemoryItem } from './types.js';
+import { foldRecord, spans, summaryFold, type SummaryState } from './summary-fold.js';
 
 export interface LearningSummary {
   sessions: number;
@@ -56,49 +57,46 @@ function memorySize(dir: string): { bytes: number; files: number; planFiles: num
 
 const scopeOf = (i: MemoryItem) => (i.procedure ? `${i.procedure}${i.goalId ? `/${i.goalId}` : ''}` : 'general');
 
-export async function learningSummary(dir: string, records: LogRecord[], items: MemoryItem[], window = 10): Promise<LearningSummary> {
-  const its = records.filter((r) => r.type === 'iteration');
-  const reviews = records.filter((r) => r.type === 'review');
-  const approved = its.filter((r) => isValidOutcome(r.outcome)).length;
-  const windows: LearningSummary['windows'] = [];
-  // Windows of `window` iterations, widened so at most 20 bars are drawn.
-  const w = Math.max(window, Math.ceil(its.length / 20));
-  for (let i = 0; i < its.length; i += w) {
-    const slice = its.slice(i, i + w);
-    const ok = slice.filter((r) => isValidOutcome(r.outcome)).length;
-    windows.push({ from: i + 1, to: i + slice.length, rate: ok / slice.length, approved: ok, total: slice.length });
-  }
-  const bucket = Math.max(1, Math.ceil(its.length / 20));
-  const context: LearningSummary['context'] = [];
-  for (let i = 0; i < its.length; i += bucket) {
-    const slice = its.slice(i, i + bucket);
-    const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
-    context.push({ from: i + 1, to: i + slice.length, tokens: avg((r) => r.ctx?.t ?? 0), budget: avg((r) => r.ctx?.b ?? 0), promptChars: avg((r) => r.promptChars ?? 0) });
-  }
-  const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
-  for (const r of its) {
-    usage.promptTokens += r.usage?.p ?? 0;
-    usage.completionTokens += r.usage?.c ?? 0;
-    usage.cachedTokens += r.usage?.k ?? 0;
-    usage.costUsd += r.cost ?? 0;
-  }
-  const ratios = its.filter((r) => r.est && r.usage?.p).map((r) => r.usage!.p / r.est!).sort((a, b) => a - b);
-  const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
+/**
+ * The summary from the log's records, or from the summary fold's state (memory.aggregate(summaryFold)), which is
+ * what `summary` uses: the same numbers without reading the history.
+ */
+export async function learningSummary(dir: string, source: LogRecord[] | SummaryState, items: MemoryItem[], window = 10): Promise<LearningSummary> {
+  let state: SummaryState;
+  if (Array.isArray(source)) {
+    state = summaryFold.init();
+    for (const r of source) foldRecord(state, r);
+  } else state = source;
+  const n = state.iterations;
+  // Windows of `window` iterations, widened so at most 20 bars are drawn (a whole number of the fold's buckets).
+  const width = Math.max(window, Math.ceil(n / 20));
+  const w = state.bucketSize * Math.ceil(width / state.bucketSize);
+  const windows: LearningSummary['windows'] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, approved: sum.ok, total: sum.n }));
+  const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({
+    from,
+    to,
+    tokens: Math.round(sum.t / sum.n),
+    budget: Math.round(sum.b / sum.n),
+    promptChars: Math.round(sum.pc / sum.n),
+  }));
+  const usage = { ...state.usage };
+  const ratios = [...state.ratios].sort((a, b) => a - b);
+  const tokenEstimate = ratios.length ? { samples: state.ratioCount, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const bySeq = (a: MemoryItem, b: MemoryItem) => (b.seq ?? Infinity) - (a.seq ?? Infinity);
   const patterns = items.filter((i) => i.kind === 'pattern');
   const lessons = items.filter((i) => i.kind === 'lesson');
   const feedback = items.filter((i) => i.kind === 'feedback');
   const size = memorySize(dir);
   return {
-    sessions: new Set(records.map((r) => r.session)).size,
-    iterations: its.length,
-    approved,
-    failed: its.filter((r) => r.outcome === 'failed').length,
-    errors: its.filter((r) => r.outcome === 'error').length,
-    humanApprovals: reviews.filter((r) => r.review === 'human-approval').length,
-    rejections: reviews.filter((r) => r.review === 'rejection').length,
-    overrides: reviews.filter((r) => r.review === 'override').length,
-    successRate: its.length ? approved / its.length : null,
+    sessions: Object.keys(state.sessions).length,
+    iterations: n,
+    approved: state.approved,
+    failed: state.failed,
+    errors: state.errors,
+    humanApprovals: state.humanApprovals,
+    rejections: state.rejections,
+    overrides: state.overrides,
+    successRate: n ? state.approved / n : null,
     windows,
     window: w,
     topPatterns: [...patterns].sort((a, b) => b.human - a.human || b.count - a.count).slice(0, 8).map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),

@@ -7,14 +7,18 @@ import type { Usage } from '../core/usage.js';
 export type MemoryKind = 'pattern' | 'lesson' | 'feedback';
 
 /**
- * Structured meaning of a memory item, so planners can use it (not only read it):
- * an ordering that worked, a step choice, an action to avoid, a fix that turned a failure into a pass.
+ * Structured meaning of a memory item, so planners can use it (not only read it). Insights learned by contrast
+ * (a failed plan and the valid plan that fixed it) carry the rule they fixed: `fix` (adding `action` fixed `rule`),
+ * `avoid` with a rule (removing `action` fixed it), `ordering` with a rule (moving `before` ahead of `after` fixed
+ * it). `exemplar` is a goal's best valid plan so far. `include` and rule-less `ordering` are restatements of
+ * plans that older versions learned; they are dropped when read.
  */
 export type MemoryData =
-  | { type: 'ordering'; before: string; after: string }
+  | { type: 'ordering'; before: string; after: string; rule?: string }
   | { type: 'include'; action: string }
-  | { type: 'avoid'; action: string }
-  | { type: 'fix'; rule: string; action: string }
+  | { type: 'avoid'; action: string; rule?: string }
+  | { type: 'fix'; rule: string; action: string; before?: string }
+  | { type: 'exemplar'; steps: string[]; score?: Score; objectives?: Objective[]; planId?: string; session?: string; iteration?: number }
   | { type: 'note' };
 
 export interface MemoryItem {
@@ -31,6 +35,8 @@ export interface MemoryItem {
   count: number;
   /** Human-originated (feedback, rejection) or confirmed by a human approval. */
   human: number;
+  /** Votes against: valid champions that contradicted this insight (absent = 0). Net support count + human − contra. */
+  contra?: number;
   /** ISO time last observed. */
   lastSeen: string;
   /** Session that last contributed. */
@@ -48,6 +54,8 @@ export interface RecallQuery {
   /** Current session: its human feedback is always kept. */
   session: string;
   budgetTokens: number;
+  /** Action ids of the current procedure: another goal's items are recalled only when they name one of these. */
+  actions?: string[];
 }
 
 export interface RecallResult {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Finding, Plan } from '../../src/core/plan.js';
 import { parseItemsFile } from '../../src/memory/items-file.js';
-import { compact, consolidate, observe } from '../../src/memory/learn.js';
+import { learn } from '../../src/memory/learn.js';
 import { recordsIn } from '../../src/memory/log-file.js';
 import type { IterationRecord, MemoryItem, ReviewRecord } from '../../src/memory/types.js';
 
@@ -74,12 +74,9 @@ export function replay(logText: string): { patterns: Map<string, MemoryItem>; le
   const lessons = new Map<string, MemoryItem>();
   const { records } = recordsIn(logText);
   for (const rec of records) {
-    const obs = observe(rec);
-    consolidate(patterns, rec, obs.filter((o) => o.kind === 'pattern'));
-    consolidate(lessons, rec, obs.filter((o) => o.kind !== 'pattern'));
     // Every commit compacts what it writes: faded items are gone before the next record is applied.
-    compact(patterns, rec.seq);
-    compact(lessons, rec.seq);
+    learn(patterns, rec, 'pattern');
+    learn(lessons, rec, 'lesson');
   }
   return { patterns, lessons, seqs: records.map((r) => r.seq) };
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { Memory } from '../../memory/store.js';
 import { learningSummary } from '../../memory/summary.js';
+import { summaryFold } from '../../memory/summary-fold.js';
 import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
 import { safeText } from '../../core/text.js';
@@ -17,7 +18,7 @@ export function registerSummary(program: Command): void {
     }
     // Read-only: summary never writes, so it is safe beside a running session.
     const memory = await Memory.open(config.memoryDir, { create: false });
-    const summary = await learningSummary(memory.dir, await memory.records(), await memory.items());
+    const summary = await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items());
     if (opts.json) out(JSON.stringify(summary));
     else summaryLines(summary).forEach((l) => out(l));
     for (const s of memory.skippedLines()) process.stderr.write(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}\n`);

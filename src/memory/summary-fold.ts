@@ -1,0 +1,111 @@
+// The learning summary's numbers as a running fold over the log, so `summary` at 100,000 iterations reads what is
+// new since the last flush rather than the whole history. Windows keep their exact counts in mergeable buckets.
+import type { Fold } from './aggregates.js';
+import type { LogRecord } from './record.js';
+import { isValidOutcome } from './types.js';
+
+/** Consecutive iterations folded together: count, valid, recalled tokens, budget, prompt characters (sums). */
+export interface SummaryBucket {
+  n: number;
+  ok: number;
+  t: number;
+  b: number;
+  pc: number;
+}
+
+export interface SummaryState {
+  sessions: Record<string, 1>;
+  iterations: number;
+  approved: number;
+  failed: number;
+  errors: number;
+  humanApprovals: number;
+  rejections: number;
+  overrides: number;
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
+  /** Iterations per bucket: 1 until there are MAX_BUCKETS, then doubled (neighbours merged) as history grows. */
+  bucketSize: number;
+  buckets: SummaryBucket[];
+  /** Server tokens / jupiter's estimate, for the most recent RATIOS iterations that had both. */
+  ratios: number[];
+  ratioCount: number;
+}
+
+/** Enough buckets that 20 bars are exact up to 160 iterations and never more than one bucket off beyond. */
+const MAX_BUCKETS = 160;
+const RATIOS = 1001;
+
+export const summaryFold: Fold<SummaryState> = {
+  name: 'summary',
+  version: 1,
+  init: () => ({
+    sessions: {},
+    iterations: 0,
+    approved: 0,
+    failed: 0,
+    errors: 0,
+    humanApprovals: 0,
+    rejections: 0,
+    overrides: 0,
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+    bucketSize: 1,
+    buckets: [],
+    ratios: [],
+    ratioCount: 0,
+  }),
+  apply: (s, r) => foldRecord(s, r),
+};
+
+export function foldRecord(s: SummaryState, r: LogRecord): void {
+  s.sessions[r.session] = 1;
+  if (r.type === 'review') {
+    if (r.review === 'human-approval') s.humanApprovals++;
+    else if (r.review === 'rejection') s.rejections++;
+    else if (r.review === 'override') s.overrides++;
+    return;
+  }
+  const ok = isValidOutcome(r.outcome);
+  s.iterations++;
+  if (ok) s.approved++;
+  else if (r.outcome === 'failed') s.failed++;
+  else if (r.outcome === 'error') s.errors++;
+  s.usage.promptTokens += r.usage?.p ?? 0;
+  s.usage.completionTokens += r.usage?.c ?? 0;
+  s.usage.cachedTokens += r.usage?.k ?? 0;
+  s.usage.costUsd += r.cost ?? 0;
+  if (r.est && r.usage?.p) {
+    s.ratios.push(r.usage.p / r.est);
+    if (s.ratios.length > RATIOS) s.ratios.shift();
+    s.ratioCount++;
+  }
+  let last = s.buckets.at(-1);
+  if (!last || last.n >= s.bucketSize) s.buckets.push((last = { n: 0, ok: 0, t: 0, b: 0, pc: 0 }));
+  last.n++;
+  last.ok += ok ? 1 : 0;
+  last.t += r.ctx?.t ?? 0;
+  last.b += r.ctx?.b ?? 0;
+  last.pc += r.promptChars ?? 0;
+  if (s.buckets.length > MAX_BUCKETS && s.buckets.every((b) => b.n === s.bucketSize)) {
+    const merged: SummaryBucket[] = [];
+    for (let i = 0; i < s.buckets.length; i += 2) {
+      const [a, b] = [s.buckets[i]!, s.buckets[i + 1]];
+      merged.push(b ? { n: a.n + b.n, ok: a.ok + b.ok, t: a.t + b.t, b: a.b + b.b, pc: a.pc + b.pc } : a);
+    }
+    s.buckets = merged;
+    s.bucketSize *= 2;
+  }
+}
+
+/** Buckets grouped into spans of about `width` iterations (a whole number of buckets), oldest first. */
+export function spans(s: SummaryState, width: number): { from: number; to: number; sum: SummaryBucket }[] {
+  const per = Math.max(1, Math.ceil(width / s.bucketSize));
+  const out: { from: number; to: number; sum: SummaryBucket }[] = [];
+  let from = 1;
+  for (let i = 0; i < s.buckets.length; i += per) {
+    const sum = { n: 0, ok: 0, t: 0, b: 0, pc: 0 };
+    for (const b of s.buckets.slice(i, i + per)) (sum.n += b.n), (sum.ok += b.ok), (sum.t += b.t), (sum.b += b.b), (sum.pc += b.pc);
+    out.push({ from, to: from + sum.n - 1, sum });
+    from += sum.n;
+  }
+  return out;
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { parseItemsFile } from '../src/memory/items-file.js';
+import { Memory } from '../src/memory/store.js';
+import type { MemoryItem } from '../src/memory/types.js';
+import type { Rule } from '../src/procedures/types.js';
+import { consistency, memDir, read } from './support/memory-fixtures.js';
+import { GOOD, GOOD_SCAN_FIRST, ScriptedSession } from './support/memory-sessions.js';
+
+const patterns = (dir: string) => parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern').items;
+const lessons = (dir: string) => parseItemsFile(read(dir, 'lessons.md'), 'lesson').items;
+const insights = (items: MemoryItem[]) => items.filter((i) => i.kind === 'pattern' && i.data.type !== 'exemplar');
+const texts = (items: MemoryItem[]) => items.map((i) => i.text).sort();
+
+const CANARY = ['open-ticket', 'build', 'run-tests', 'security-scan', 'approve-release', 'canary', 'verify', 'close-ticket'];
+const DIRECT = ['open-ticket', 'build', 'run-tests', 'approve-release', 'deploy-directly', 'verify', 'close-ticket'];
+
+async function session(id = 's1') {
+  const dir = memDir();
+  const memory = await Memory.open(dir);
+  return { dir, memory, s: new ScriptedSession(memory, id) };
+}
+
+describe('insights learned by contrast', () => {
+  it('attribute each fix to the change that removed the finding: a removed step, an added step, a move', async () => {
+    const { dir, s } = await session();
+    // No scan at all, a forbidden direct deploy: three findings. The valid plan adds security-scan (and
+    // deploy-production) and removes deploy-directly.
+    expect(await s.propose(DIRECT)).toBe('failed');
+    expect(await s.propose(GOOD)).toBe('improved');
+    expect(texts(insights(patterns(dir)))).toEqual([
+      'adding security-scan before approve-release fixed scan-before-approval',
+      'adding security-scan fixed security-scan-required',
+      'removing deploy-directly fixed no-direct-deploys',
+    ]);
+    // deploy-production was added too, but it fixed nothing: no "adding deploy-production fixed no-direct-deploys".
+    expect(patterns(dir).filter((i) => i.text.includes('deploy-production') && i.data.type !== 'exemplar')).toEqual([]);
+    expect(insights(patterns(dir)).find((i) => i.text.startsWith('removing'))?.data).toEqual({ type: 'avoid', action: 'deploy-directly', rule: 'no-direct-deploys' });
+
+    // A scan after the approval, then moved ahead of it.
+    const { dir: dir2, s: s2 } = await session();
+    await s2.propose(['open-ticket', 'build', 'run-tests', 'approve-release', 'security-scan', 'deploy-production', 'verify', 'close-ticket']);
+    await s2.propose(GOOD);
+    expect(texts(insights(patterns(dir2)))).toEqual(['security-scan before approve-release fixed scan-before-approval']);
+    expect(insights(patterns(dir2))[0]!.data).toEqual({ type: 'ordering', before: 'security-scan', after: 'approve-release', rule: 'scan-before-approval' });
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+  });
+
+  it('are voted up by later plans that satisfy them, down by champions that contradict them, and retire at zero', async () => {
+    const { dir, s } = await session();
+    // verify without a deploy before it: adding deploy-production fixed the precondition.
+    await s.propose(['open-ticket', 'build', 'run-tests', 'security-scan', 'approve-release', 'verify', 'close-ticket']);
+    await s.propose(GOOD, { cost: 100 });
+    const about = () => insights(patterns(dir)).find((i) => i.text === 'adding deploy-production before verify fixed precondition');
+    expect(about()).toMatchObject({ count: 1, human: 0 });
+    expect(about()!.contra).toBeUndefined();
+    // a distinct valid plan that also deploys before verifying: a vote up
+    expect(await s.propose(GOOD_SCAN_FIRST, { cost: 100 })).toBe('alternative');
+    expect(about()).toMatchObject({ count: 2 });
+    // the same plan again is no new evidence
+    expect(await s.propose(GOOD_SCAN_FIRST, { cost: 100 })).toBe('repeat');
+    expect(about()).toMatchObject({ count: 2 });
+    // a cheaper champion that reaches `deployed` by a canary instead: a vote against, shown in the file
+    expect(await s.propose(CANARY, { cost: 80 })).toBe('improved');
+    expect(about()).toMatchObject({ count: 2, contra: 1 });
+    expect(read(dir, 'successful_patterns.md')).toMatch(/^- ×2 · against ×1 · adding deploy-production before verify fixed precondition <!-- /m);
+    // a worse valid plan never votes down
+    expect(await s.propose([...CANARY.slice(0, 6), 'open-ticket', 'verify', 'close-ticket'], { cost: 200 })).toBe('worse');
+    expect(about()).toMatchObject({ count: 2, contra: 1 });
+    // another canary champion: net support 0, retired
+    expect(await s.propose(['open-ticket', 'build', 'security-scan', 'run-tests', 'approve-release', 'canary', 'verify', 'close-ticket'], { cost: 70 })).toBe('improved');
+    expect(about()).toBeUndefined();
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+  });
+
+  it('a human approval confirms the insights its plan satisfies and the exemplar, without raising support', async () => {
+    const { dir, s } = await session();
+    await s.propose(DIRECT);
+    await s.propose(GOOD);
+    const before = patterns(dir);
+    await s.review('human-approval', GOOD);
+    const after = patterns(dir);
+    expect(after.map((i) => [i.text, i.count, i.human])).toEqual(before.map((i) => [i.text, i.count, 1]));
+    expect(read(dir, 'successful_patterns.md')).toMatch(/^- ×1 · human · removing deploy-directly fixed no-direct-deploys <!-- /m);
+  });
+});
+
+describe('the exemplar', () => {
+  it('is one item per goal: the best champion so far with its score, replaced only by a better one', async () => {
+    const { dir, memory, s } = await session();
+    await s.propose(GOOD, { cost: 100 });
+    const exemplar = () => patterns(dir).filter((i) => i.data.type === 'exemplar');
+    expect(exemplar()).toHaveLength(1);
+    expect(exemplar()[0]!.text).toBe(`best plan so far (cost 100 · steps 8): ${GOOD.join(' → ')}`);
+    expect(exemplar()[0]!.data).toMatchObject({ type: 'exemplar', steps: GOOD, score: { cost: 100, steps: 8 }, objectives: ['cost', 'steps'], session: 's1', iteration: 1 });
+    await s.propose(CANARY, { cost: 80 });
+    expect(exemplar().map((i) => i.text)).toEqual([`best plan so far (cost 80 · steps 8): ${CANARY.join(' → ')}`]);
+    // Another session's first champion is worse than the goal's exemplar: it does not replace it.
+    const s2 = new ScriptedSession(memory, 's2');
+    expect(await s2.propose(GOOD, { cost: 100 })).toBe('improved');
+    expect(exemplar().map((i) => [i.text, i.count])).toEqual([[`best plan so far (cost 80 · steps 8): ${CANARY.join(' → ')}`, 1]]);
+    // The same plan observed again supports it.
+    expect(await s2.propose(CANARY, { cost: 80 })).toBe('improved');
+    expect(exemplar().map((i) => i.count)).toEqual([2]);
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+  });
+});
+
+describe('what never becomes knowledge', () => {
+  it('planner and server faults, overrides, owners\' names, and the whole action menu', async () => {
+    const { dir, s } = await session();
+    await s.error('server: 500 Internal Server Error from http://10.0.0.7:8000/v1/chat/completions');
+    await s.error('timeout: no answer within 60000 ms');
+    expect(lessons(dir)).toEqual([]);
+    expect(read(dir, 'lessons.md')).not.toMatch(/500|http|timeout/);
+
+    // An invalid plan a person accepts anyway: the failure's own lessons stay, the override adds nothing.
+    await s.propose(['open-ticket', 'noop', ...GOOD.slice(1)]);
+    const lessonsBefore = lessons(dir);
+    const patternsBefore = patterns(dir);
+    await s.review('override', ['open-ticket', 'noop', ...GOOD.slice(1)], 'noop is our internal marker step, it is fine');
+    expect(lessons(dir)).toEqual(lessonsBefore);
+    expect(patterns(dir)).toEqual(patternsBefore);
+    expect(read(dir, 'successful_patterns.md')).not.toContain('noop');
+    // The unknown action's lesson names one nearest valid action, not the list of every action.
+    const unknown = lessons(dir).filter((i) => i.text.startsWith('unknown-action'));
+    expect(unknown.map((i) => i.text)).toEqual(['unknown-action: "noop" is not an action here; the nearest valid action is build']);
+
+    // Segregation: the approver's and the deployer's names stay out of the lesson.
+    await s.propose(GOOD, { owners: { 'approve-release': 'Alice Martin', 'deploy-production': 'Alice Martin' } });
+    const seg = lessons(dir).filter((i) => i.text.includes('approver-is-not-deployer'));
+    expect(seg.map((i) => i.text)).toEqual(['deploy-production: approver-is-not-deployer — assign it to someone other than its current owner']);
+    expect(read(dir, 'lessons.md')).not.toMatch(/Alice|Martin/);
+  });
+});
+
+describe('a person\'s rejection retires only patterns of the action it forbids', () => {
+  const seeded = async () => {
+    const { dir, memory, s } = await session();
+    await s.propose(['open-ticket', 'build', 'run-tests', 'approve-release', 'security-scan', 'deploy-production', 'verify', 'close-ticket']);
+    await s.propose(GOOD);
+    await s.propose(DIRECT);
+    await s.propose(GOOD_SCAN_FIRST);
+    const all = patterns(dir);
+    expect(all.some((i) => i.text.includes('approve-release'))).toBe(true);
+    expect(all.some((i) => i.text.includes('security-scan'))).toBe(true);
+    return { dir, memory, s, all };
+  };
+
+  it.each([
+    ['No deploy-production without approve-release first', [{ id: 'human-ordering-1', kind: 'ordering', before: 'approve-release', after: 'deploy-production', severity: 'error', origin: 'human' }]],
+    ['Never deploy-production before security-scan', [{ id: 'human-ordering-2', kind: 'ordering', before: 'security-scan', after: 'deploy-production', severity: 'error', origin: 'human' }]],
+  ] as [string, Rule[]][])('"%s" (read into an ordering rule) retires nothing', async (reason, constraints) => {
+    const { dir, s, all } = await seeded();
+    await s.review('rejection', GOOD, reason, constraints);
+    expect(texts(patterns(dir))).toEqual(texts(all));
+  });
+
+  it.each(['No deploy-production without approve-release first', 'Never deploy-production before security-scan'])('"%s" (left as prose) retires nothing about approve-release or security-scan', async (reason) => {
+    const { dir, s, all } = await seeded();
+    await s.review('rejection', GOOD, reason);
+    const kept = texts(patterns(dir));
+    for (const a of ['approve-release', 'security-scan']) expect(kept.filter((t) => t.includes(a) && !t.startsWith('best plan'))).toEqual(texts(all).filter((t) => t.includes(a) && !t.startsWith('best plan')));
+  });
+
+  it('a compiled forbidden rule retires the exemplar and insights that recommend the action, in that goal only', async () => {
+    const { dir, s, all } = await seeded();
+    await s.review('rejection', GOOD, 'Stop using security-scan, the platform scans every artifact', [{ id: 'human-forbidden-1', kind: 'forbidden', action: 'security-scan', severity: 'error', origin: 'human' }]);
+    const left = patterns(dir);
+    expect(left.filter((i) => i.text.includes('security-scan'))).toEqual([]);
+    expect(texts(left)).toEqual(texts(all).filter((t) => !t.includes('security-scan')));
+    expect(left.some((i) => i.text === 'removing deploy-directly fixed no-direct-deploys')).toBe(true);
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+  });
+});
