@@ -58,14 +58,7 @@ export function indexLine(rec: LogRecord): string {
 }
 
 async function readAt(file: string, start: number, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, start);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+  return readRegularRange(file, start, length);
 }
 
 /** The seq of the first whole line starting after `pos` (a line cut at `pos` is skipped), and where it ends. */
@@ -87,12 +80,8 @@ async function lineAfter(file: string, pos: number, size: number): Promise<{ seq
  * session's records cost a few reads of the index, not the whole of it.
  */
 export async function readIndexRange(file: string, fromSeq: number, toSeq: number): Promise<LogRecord[]> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch {
-    return [];
-  }
+  const size = statRegular(file)?.size;
+  if (size === undefined) return [];
   let lo = 0;
   let hi = size;
   while (hi - lo > 64 * 1024) {
