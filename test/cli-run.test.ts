@@ -1,8 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, SHIPPED, tempDir } from './support/cli.js';
+import { parse } from 'yaml';
+import { ROOT, runCli, SHIPPED, tempDir } from './support/cli.js';
+import { fakeServers } from './support/fake-openai.js';
 import { spawnJson } from './support/spawn-events.js';
+
+const { serve } = fakeServers();
+const VALID = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
+const KEYED = { JUPITER_API_KEY: 'sk-test-cli-run-0001' };
+/** A model that answers the same valid plan forever and never claims an optimum: a run lasts as long as asked. */
+const modelPlan = (url: string) => ['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', '--patience', '0'];
 
 const iterationNumbers = (dir: string) => [...readFileSync(path.join(dir, 'memory', 'execution_log.md'), 'utf8').matchAll(/^## Iteration (\d+) /gm)].map((m) => Number(m[1]));
 
@@ -18,21 +26,24 @@ async function sessions(cwd: string): Promise<SessionJson[]> {
 }
 
 describe('jupiter plan (unattended, built-in planner)', () => {
-  it('runs 20 iterations in an empty folder: 20 log sections, patterns with counts, a completed session', async () => {
+  it('runs in an empty folder until the plan is proved optimal: one log section per iteration, a completed session', async () => {
     const cwd = tempDir();
-    const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended', '--patience', '0', '--procedures', SHIPPED], { cwd });
+    const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended', '--procedures', SHIPPED], { cwd });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('✔ Iteration 20: approved (valid)');
-    expect(r.stdout.match(/◆ Checkpoint after iteration \d+/g)).toEqual([5, 10, 15, 20].map((n) => `◆ Checkpoint after iteration ${n}`));
-    expect(iterationNumbers(cwd)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const done = iterationNumbers(cwd);
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    expect(done.length).toBeLessThan(20);
+    expect(done).toEqual(Array.from({ length: done.length }, (_, i) => i + 1));
+    expect(r.stdout).toMatch(/Converged: optimal for makespan, cost, steps/);
+    expect(r.stdout).toMatch(/Champion \(iteration \d+, 13 steps\): makespan 13h 45m/);
     const patterns = readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8');
-    expect(patterns).toMatch(/^- ×\d+ · best plan so far[^\n]* → deploy-production → /m);
+    expect(patterns).toMatch(/^- ×\d+ · best plan so far[^\n]* → switch-to-green → /m);
     const [s] = await sessions(cwd);
-    expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20, failed: 0 } });
-    // The built-in planner proposed one plan 20 times: stored once, content-addressed.
-    expect(readdirSync(path.join(cwd, 'memory', 'plans')).filter((n) => /^[0-9a-f]{16}\.yaml$/.test(n))).toHaveLength(1);
+    expect(s).toMatchObject({ status: 'completed', progress: { completed: done.length, approved: done.length, improved: done.length, failed: 0 } });
+    // Every iteration found a better plan: each is stored once, content-addressed.
+    expect(readdirSync(path.join(cwd, 'memory', 'plans')).filter((n) => /^[0-9a-f]{16}\.yaml$/.test(n))).toHaveLength(done.length);
     const summary = await runCli(['summary', '--json'], { cwd });
-    expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: 20, approved: 20, sessions: 1, successRate: 1 });
+    expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: done.length, sessions: 1 });
   });
 
   it('finds the shipped procedures by itself when the folder has none', async () => {
@@ -44,28 +55,32 @@ describe('jupiter plan (unattended, built-in planner)', () => {
 
   it('SIGKILL mid-run, then resume: exactly 20 iterations logged, none twice', async () => {
     const cwd = tempDir();
-    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '20', '-c', '5', '--unattended', '--patience', '0'], { cwd });
+    const server = await serve([{ content: VALID }]);
+    const run = spawnJson([...modelPlan(server.url), '-n', '20', '-c', '5'], { cwd, env: KEYED });
     await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
     run.child.kill('SIGKILL');
     expect((await run.exited).signal).toBe('SIGKILL');
     const before = iterationNumbers(cwd);
     expect(before.length).toBeGreaterThanOrEqual(3);
     expect(before.length).toBeLessThan(20);
-    const resumed = await runCli(['resume', '--unattended'], { cwd });
+    const resumed = await runCli(['resume', '--unattended'], { cwd, env: KEYED });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`resuming after iteration ${before.length}`);
     expect(iterationNumbers(cwd)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const [s] = await sessions(cwd);
-    expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20 } });
+    // The same valid plan every time: one improvement (the first plan), then repeats, and one stored plan.
+    expect(s).toMatchObject({ status: 'completed', progress: { completed: 20, approved: 20, improved: 1, repeats: 19 } });
+    expect(readdirSync(path.join(cwd, 'memory', 'plans')).filter((n) => /^[0-9a-f]{16}\.yaml$/.test(n))).toHaveLength(1);
     expect(readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8')).toMatch(/^- ×\d+ · best plan so far[^\n]* → run-tests → /m);
   });
 
   it('Ctrl-C stops after saving, says so, exits 130; resume continues; a second resume of a running session is refused', async () => {
     const cwd = tempDir();
-    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '1000000', '-c', '0', '--unattended', '--patience', '0'], { cwd });
+    const server = await serve([{ content: VALID }]);
+    const run = spawnJson([...modelPlan(server.url), '-n', '1000000', '-c', '0'], { cwd, env: KEYED });
     const started = await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
     expect(started).toBeDefined();
-    const second = await runCli(['resume', '--unattended'], { cwd });
+    const second = await runCli(['resume', '--unattended'], { cwd, env: KEYED });
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/session \S+ is already running \(process \d+/);
     run.child.kill('SIGINT');

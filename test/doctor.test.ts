@@ -125,6 +125,51 @@ describe('jupiter doctor', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('obeys its time limit when a server stalls after sending headers (connect to last byte)', async () => {
+    const server = await serve({ stallAfterHeaders: true }, ['test-model']);
+    const r = await doctor(server.url, [], { JUPITER_TIMEOUT_MS: '400' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✖ structured output\s+a tiny json_schema request failed: no complete answer within 400 ms/);
+    expect(r.stderr).toContain(`no answer from ${server.url} within 400 ms`);
+    noKey(r);
+  });
+
+  it('strips control characters and escape sequences from what a server says', async () => {
+    const hostile = 'bad model \u001b]0;pwned\u0007\u001b[2J\u001b[31mred\u0000';
+    const server = await serve({ status: 404, body: { error: { message: hostile } } }, ['test-model', `evil\u001b[2Jmodel`]);
+    const r = await doctor(server.url, [], { JUPITER_MODEL: 'other' });
+    expect(r.code).toBe(1);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain('bad model');
+    expect(out).toContain('red');
+    // eslint-disable-next-line no-control-regex
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    noKey(r);
+  });
+
+  it('checks every replica given with a repeated --base-url, and fails when one is down', async () => {
+    const good = await serve(OK, ['test-model']);
+    const dead = await startFakeOpenAI([OK]);
+    const deadUrl = dead.url;
+    await dead.close();
+    const r = await runCli(['doctor', '--provider', 'custom', '--base-url', good.url, '--base-url', deadUrl, '--model', 'test-model'], { cwd: tempDir(), env: { JUPITER_API_KEY: KEY } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('(2 replicas)');
+    expect(r.stdout).toMatch(/✔ structured output\s+json_schema works/);
+    expect(r.stdout).toMatch(/✖ server reachable/);
+    expect(r.stderr).toContain(`server unreachable at ${deadUrl}`);
+  });
+
+  it('refuses credentials in the base URL before contacting anything (exit 2), without echoing them', async () => {
+    for (const url of ['http://user:hunter2pass@127.0.0.1:9/v1', 'http://127.0.0.1:9/v1?api_key=hunter2pass']) {
+      const r = await runCli(['doctor', '--provider', 'custom', '--base-url', url, '--model', 'm'], { cwd: tempDir() });
+      expect(r.code, url).toBe(2);
+      expect(r.stderr).toContain('--base-url: ');
+      expect(r.stderr).toContain('JUPITER_API_KEY');
+      expect(r.stdout + r.stderr).not.toContain('hunter2pass');
+    }
+  });
+
   it('reports the built-in planner when no endpoint is configured', async () => {
     const r = await runCli(['doctor'], { cwd: tempDir() });
     expect(r.code).toBe(0);

@@ -180,9 +180,10 @@ describe('learning summary', () => {
     expect(s.windows.map((w) => [w.from, w.to, w.approved])).toEqual([[1, 4, 3], [5, 8, 4], [9, 12, 2]]);
     expect(s.latestFeedback.map((f) => f.text)).toEqual(['Name the on-call SRE as deploy-production owner']);
     expect(s.latestLessons.length).toBeGreaterThan(0);
-    // Nine approved plans (one confirmed by a person) support the top pattern.
+    // The top insight names the rule its fix was about and carries the person's approval; the exemplar is there too.
     expect(s.topPatterns[0]).toMatchObject({ human: 1 });
-    expect(s.topPatterns.some((p) => p.count === 9)).toBe(true);
+    expect(s.topPatterns[0]!.text).toMatch(/fixed (precondition|tests-before)/);
+    expect(s.topPatterns.some((p) => p.text.startsWith('best plan so far'))).toBe(true);
     expect(s.context).toHaveLength(12);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { planRequest } from './support/planner-fixtures.js';
+import { countTokens } from '../src/memory/tokens.js';
 import { DEFAULT_PRICES } from '../src/config.js';
 import { OpenAIPlanner } from '../src/planners/openai/planner.js';
 import type { OpenAIPlannerOptions } from '../src/planners/openai/planner.js';
@@ -269,5 +270,142 @@ describe('OpenAIPlanner against a local OpenAI-compatible server', () => {
     const ids: string[] = [];
     for await (const m of client.models.list()) ids.push(m.id);
     expect(ids).toEqual(['gpt-4o-mini', 'gpt-4o']);
+  });
+});
+
+describe('limits: a wall-clock deadline, max_tokens, capped answers', () => {
+  it('sends max_tokens (default 4096, configurable)', async () => {
+    const server = await serve([{ content: PLAN_JSON }]);
+    await planner(server).propose(request());
+    await planner(server, { maxTokens: 1234 }).propose(request());
+    expect(server.chatRequests().map((r) => r.body.max_tokens)).toEqual([4096, 1234]);
+  });
+
+  it('switches to max_completion_tokens when a server refuses max_tokens', async () => {
+    const server = await serve((q) => (q.body.max_tokens !== undefined ? { status: 400, body: { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." } } } : { content: PLAN_JSON }));
+    const p = planner(server);
+    expect((await p.propose(request())).plan).toEqual(PLAN);
+    await p.propose(request({ iteration: 2 }));
+    const bodies = server.chatRequests().map((r) => r.body);
+    expect(bodies.map((b) => [b.max_tokens, b.max_completion_tokens])).toEqual([[4096, undefined], [undefined, 4096], [undefined, 4096]]);
+  });
+
+  it('ends an endless stream at the wall-clock timeout (the old timeout only bounded the gap between chunks)', async () => {
+    const server = await serve([{ endless: { piece: '{"title": "x", ', everyMs: 5 } }]);
+    const err = await plannerError(planner(server, { timeoutMs: 300, maxRetries: 0 }).propose(request()));
+    expect(err.kind).toBe('timeout');
+    expect(err.message).toContain('no complete answer within 300 ms');
+    expect(server.chatRequests()).toHaveLength(1);
+  });
+
+  it('ends a response that stalls after its headers at the deadline', async () => {
+    const server = await serve([{ stallAfterHeaders: true }]);
+    const err = await plannerError(planner(server, { timeoutMs: 200, maxRetries: 1 }).propose(request()));
+    expect(err.kind).toBe('timeout');
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
+  it('refuses an answer past the size cap while it streams, without buffering the rest', async () => {
+    const huge = `{"title": "x", "summary": "${'y'.repeat(400_000)}", "steps": []}`;
+    const server = await serve([{ content: huge, chunkChars: 8192 }]);
+    const err = await plannerError(planner(server, { maxRetries: 3 }).propose(request()));
+    expect(err.kind).toBe('schema');
+    expect(err.message).toContain('the answer passed 262144 characters');
+    // Not retried: a model that writes 5 MB once will do it again.
+    expect(server.chatRequests()).toHaveLength(1);
+  });
+});
+
+describe('the answer schema sent to the server', () => {
+  it('enumerates the allowed action ids (forbidden ones left out) and offers optional reasoning', async () => {
+    const ruled: PlanTarget = { ...target, set: { ...target.set, actions: [...target.set.actions, { id: 'yolo-publish', description: 'Publish untested', requires: ['built'], provides: ['published'], removes: [], fields: [] }], rules: [...target.set.rules, { id: 'no-yolo', kind: 'forbidden', severity: 'error', action: 'yolo-publish' }] } };
+    const server = await serve([{ content: JSON.stringify({ reasoning: 'code-ready holds; build adds built; ...', ...PLAN }) }]);
+    const res = await planner(server).propose(planRequest(ruled, { goalText: 'Release the library' }));
+    expect(res.plan).toEqual(PLAN);
+    expect(res.reasoning).toBe('code-ready holds; build adds built; ...');
+    const format = server.chatRequests()[0]!.body.response_format as unknown as { json_schema: { schema: { properties: { reasoning: unknown; steps: { items: { properties: { action: { enum: string[] } } } } } } } };
+    expect(format.json_schema.schema.properties.steps.items.properties.action.enum).toEqual(['build', 'test', 'publish']);
+    expect(format.json_schema.schema.properties.reasoning).toMatchObject({ type: 'string' });
+  });
+});
+
+describe('tokens: exact for known models, an estimate that says so for others', () => {
+  it('counts the prompt with o200k_base for gpt-4o-mini', async () => {
+    const server = await serve([{ content: PLAN_JSON }]);
+    const res = await planner(server).propose(request());
+    const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+    const prompt = server.chatRequests()[0]!.body.messages!.map((m) => countTokens(String(m.content))).reduce((a, b) => a + b, 0);
+    expect(res.promptTokens).toEqual({ count: prompt, tokenizer: 'o200k_base', exact: true });
+  });
+
+  it('counts with the Llama 3 tokenizer for a Llama 3 model on vLLM or Fireworks', async () => {
+    const server = await serve([{ content: PLAN_JSON }]);
+    const res = await planner(server, { model: 'accounts/fireworks/models/llama-v3p1-70b-instruct' }).propose(request());
+    const { default: llama } = await import('llama3-tokenizer-js');
+    const prompt = server.chatRequests()[0]!.body.messages!.map((m) => llama.encode(String(m.content), { bos: false, eos: false }).length).reduce((a, b) => a + b, 0);
+    expect(res.promptTokens).toEqual({ count: prompt, tokenizer: 'llama3', exact: true });
+  });
+
+  it('says an unknown model\'s count is an estimate, and uses its counts when the server reports no usage', async () => {
+    const server = await serve([{ content: PLAN_JSON, noUsage: true }]);
+    const res = await planner(server, { model: 'mystery-7b' }).propose(request());
+    expect(res.promptTokens).toMatchObject({ tokenizer: 'estimate', exact: false });
+    expect(res.usage!.completionTokens).toBe(countTokens(PLAN_JSON));
+    expect(res.usage!.promptTokens).toBe(res.promptTokens!.count);
+  });
+});
+
+describe('replicas: several --base-url for one model', () => {
+  function pool(servers: FakeOpenAI[], over: Partial<OpenAIPlannerOptions> = {}): OpenAIPlanner {
+    const endpoints = servers.map((s) => ({ baseUrl: s.url, client: new OpenAI({ apiKey: API_KEY, baseURL: s.url }) }));
+    return new OpenAIPlanner({ endpoints, model: 'gpt-4o-mini', prices: DEFAULT_PRICES, maxRetries: 2, timeoutMs: 5_000, backoffBaseMs: 10, ...over });
+  }
+
+  it('spreads K concurrent candidates across the replicas', async () => {
+    const a = await serve([{ content: PLAN_JSON }]);
+    const b = await serve([{ content: PLAN_JSON }]);
+    const p = pool([a, b]);
+    const res = await Promise.all([0, 1, 2, 3].map((candidate) => p.propose(request({ candidate }))));
+    expect(res.map((r) => r.endpoint)).toEqual([a.url, b.url, a.url, b.url]);
+    expect([a.chatRequests().length, b.chatRequests().length]).toEqual([2, 2]);
+  });
+
+  it('starts sessions on different replicas (replicaOffset)', async () => {
+    const a = await serve([{ content: PLAN_JSON }]);
+    const b = await serve([{ content: PLAN_JSON }]);
+    expect((await pool([a, b], { replicaOffset: 1 }).propose(request())).endpoint).toBe(b.url);
+    expect((await pool([a, b], { replicaOffset: 2 }).propose(request())).endpoint).toBe(a.url);
+  });
+
+  it('marks a failing replica down for the session and retries the call on another at once', async () => {
+    const sick = await serve([{ status: 503, body: { error: { message: 'overloaded' } } }]);
+    const well = await serve([{ content: PLAN_JSON }]);
+    const p = pool([sick, well]);
+    const retries: { reason: string; delayMs: number }[] = [];
+    const first = await p.propose(request({ candidate: 0, onRetry: (r) => retries.push(r) }));
+    expect(first.endpoint).toBe(well.url);
+    expect(retries).toEqual([{ attempt: 1, reason: expect.stringContaining(`${sick.url}: server error (503: overloaded); marked down, trying ${well.url}`) as string, delayMs: 0 }]);
+    // Candidate 0 would start on the sick replica: it is skipped from now on.
+    const again = await Promise.all([0, 1].map((candidate) => p.propose(request({ candidate }))));
+    expect(again.map((r) => r.endpoint)).toEqual([well.url, well.url]);
+    expect(sick.chatRequests()).toHaveLength(1);
+  });
+
+  it('a replica that refuses connections is skipped too; when all fail, the error names the last one', async () => {
+    const dead = await startFakeOpenAI([{ content: '' }]);
+    const deadUrl = dead.url;
+    await dead.close();
+    const well = await serve([{ content: PLAN_JSON }]);
+    const endpoints = [deadUrl, well.url].map((u) => ({ baseUrl: u, client: new OpenAI({ apiKey: API_KEY, baseURL: u }) }));
+    const p = new OpenAIPlanner({ endpoints, model: 'gpt-4o-mini', prices: DEFAULT_PRICES, maxRetries: 0, timeoutMs: 5_000, backoffBaseMs: 10 });
+    expect((await p.propose(request())).endpoint).toBe(well.url);
+
+    const down = await serve([{ status: 500 }]);
+    const also = await serve([{ status: 502 }]);
+    const err = await plannerError(pool([down, also], { maxRetries: 1 }).propose(request()));
+    expect(err.kind).toBe('server');
+    expect(err.message).toContain(also.url);
+    expect(down.chatRequests()).toHaveLength(1);
+    expect(also.chatRequests()).toHaveLength(2);
   });
 });

@@ -19,6 +19,11 @@ export function configFrom(opts: FlagValues): ResolvedConfig {
   return resolveConfig({ flags: opts });
 }
 
+/** Collects a repeatable flag such as `--base-url` (several replicas of one model). */
+export function collectUrls(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** Writes one line to stdout. */
 export function out(line = ''): void {
   process.stdout.write(line + '\n');

@@ -17,6 +17,7 @@ import { humanRenderer, jsonRenderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 import { runReport } from './run-report.js';
+import { createFeedbackReader } from '../feedback/model-reader.js';
 import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */
@@ -69,7 +70,7 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     await catchUp(state, memory, target);
-    const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json') });
+    const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     const render = config.json ? jsonRenderer() : humanRenderer({ tty: Boolean(process.stdout.isTTY), plannerLabel: describePlanner(config) });
     const reviewer = state.settings.unattended
       ? unattendedReviewer
@@ -83,7 +84,21 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
     const emit = (e: EngineEvent) => render(e);
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
-    const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal: controller.signal });
+    // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.
+    const feedbackReader = await createFeedbackReader(config);
+    const result = await runSession(state, {
+      planner,
+      target,
+      memory,
+      store,
+      reviewer,
+      emit,
+      signal: controller.signal,
+      feedbackReader,
+      humanRules: (scope) => memory.humanRules(scope),
+      // With --json nobody sees a reading to confirm it: it is kept, unconfirmed, for this session only.
+      confirmReadings: !config.json,
+    });
     render.pause();
     const done = result.state.progress.completed;
     if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target))) process.stdout.write(line + '\n');

@@ -5,7 +5,8 @@ import type { Usage } from '../core/usage.js';
 import type { IterationRecord, Outcome } from '../memory/types.js';
 import { PlannerError, type PlanRequest, type PlanResponse } from '../planners/types.js';
 import { compareScores, planId as planIdOf, scorePlan, type Score } from '../procedures/quality.js';
-import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
+import type { Objective } from '../procedures/types.js';
+import { withHumanRules } from '../feedback/target.js';
 import { countFindings, failureState, validatePlan } from '../procedures/validate.js';
 import { applyJudgement, judge, pickBest } from './champion.js';
 import type { EngineDeps } from './loop.js';
@@ -34,11 +35,6 @@ interface Candidate {
   costUsd: number | undefined;
 }
 
-/** The human rules join the procedure's rules: the validator and the planners see one rule list. */
-export function withRules(target: PlanTarget, rules: Rule[]): PlanTarget {
-  return rules.length ? { set: { ...target.set, rules: [...target.set.rules, ...rules] }, goal: target.goal } : target;
-}
-
 const addUsage = (a: Usage | undefined, b: Usage | undefined): Usage | undefined =>
   !a ? b : !b ? a : { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, cachedTokens: a.cachedTokens + b.cachedTokens };
 const addCost = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : a + b);
@@ -51,7 +47,8 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   const recalled = await memory.recall({ goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, findings, session: state.id, budgetTokens: state.settings.contextBudget });
   emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
   const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
-  const target = withRules(deps.target, rules);
+  // The human rules join the procedure's rules: the validator and the planners see one rule list.
+  const target = withHumanRules(deps.target, rules);
 
   const base: PlanRequest = {
     goalText: state.goalText,

@@ -91,7 +91,9 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
 
   const atCheckpoint = async (iteration: number, final: boolean) => {
     emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !unattended });
+    // What is written lazily between checkpoints (derived markdown, deferred session saves) is written now.
     await memory.flush();
+    await store.save(state);
     if (unattended) {
       lastCheckpoint = iteration;
       return;

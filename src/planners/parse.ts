@@ -3,7 +3,8 @@ import { jsonrepair } from 'jsonrepair';
 import { checkPlanShape } from '../core/plan-io.js';
 import { PLAN_LIMITS, type Plan } from '../core/plan.js';
 
-export type ParseResult = { plan: Plan } | { error: string; kind: 'unparseable' | 'schema' };
+/** A plan, with the model's optional state tracking (`reasoning`, not part of the plan), or what was wrong. */
+export type ParseResult = { plan: Plan; reasoning?: string } | { error: string; kind: 'unparseable' | 'schema' };
 
 /**
  * Candidate JSON texts, best first: the inside of a ```json fence, then from each `{` on
@@ -70,7 +71,10 @@ export function parsePlanOutput(text: string): ParseResult {
     const parsed = tryParse(json) ?? (repaired === null ? null : tryParse(repaired));
     if (!parsed) continue;
     const checked = checkPlanShape(parsed.value);
-    if (!('error' in checked)) return checked;
+    if (!('error' in checked)) {
+      const reasoning = (parsed.value as { reasoning?: unknown }).reasoning;
+      return typeof reasoning === 'string' && reasoning.trim() ? { plan: checked.plan, reasoning: reasoning.trim().slice(0, PLAN_LIMITS.reasoningChars) } : checked;
+    }
     firstSchemaError ??= checked.error;
   }
   if (firstSchemaError !== undefined) return { kind: 'schema', error: firstSchemaError };

@@ -6,9 +6,9 @@ import type { ResolvedConfig } from '../../config.js';
 import { ExitCode, RuntimeFailure } from '../../core/errors.js';
 import { describePlanner, requireKey } from '../../planners/factory.js';
 import { redactSecrets } from '../../core/secrets.js';
-import { configFrom, out, withConfig, withJson } from '../options.js';
+import { collectUrls, configFrom, out, withConfig, withJson } from '../options.js';
 
-type Sdk = typeof import('openai');
+type Errors = typeof import('../../planners/openai/errors.js');
 type Mode = 'json_schema' | 'json_object' | 'text';
 type Status = 'ok' | 'warn' | 'fail' | 'skip';
 interface Check {
@@ -26,35 +26,36 @@ interface Report {
   mode: Mode | null;
   checks: Check[];
   hint: string | null;
+  /** One report per replica when --base-url was given more than once. */
+  replicas?: Report[];
 }
 interface Failure {
   kind: 'unreachable' | 'timeout' | 'auth' | 'format' | 'other';
   text: string;
 }
 
+/** Each request, connect to last byte: a server that stalls after its headers cannot hang doctor. */
 const DOCTOR_TIMEOUT_MS = 10_000;
 const MODES: Mode[] = ['json_schema', 'json_object', 'text'];
 const MARK: Record<Status, string> = { ok: '✔', warn: '!', fail: '✖', skip: '-' };
-const FORMAT_REJECTION = /response_format|json_schema|json_object|structured|unsupported|not supported/i;
 const PROMPT = 'Reply with the JSON object {"ok": true} and nothing else.';
 
-function rootCause(err: unknown): string {
-  let e = err as { message?: string; code?: string; cause?: unknown } | undefined;
-  for (let depth = 0; e?.cause && depth < 4; depth++) e = e.cause as typeof e;
-  return e?.code ?? e?.message ?? String(err);
-}
-
-function explain(sdk: Sdk, err: unknown, timeoutMs: number): Failure {
-  if (err instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout', text: `no answer within ${timeoutMs} ms` };
-  if (err instanceof sdk.APIConnectionError) return { kind: 'unreachable', text: `connection failed (${rootCause(err)})` };
-  if (err instanceof sdk.APIError) {
-    // Redact before shortening: a key cut in half by the slice would no longer be recognised.
-    const text = `HTTP ${err.status ?? '?'}: ${redactSecrets(err.message.replace(/^\d{3}\s*/, '').replace(/\s+/g, ' ')).slice(0, 200)}`;
-    if (err.status === 401 || err.status === 403) return { kind: 'auth', text };
-    if (err.status === 400 && FORMAT_REJECTION.test(err.message) && !/max_tokens/.test(err.message)) return { kind: 'format', text };
-    return { kind: 'other', text };
+/** The shared classification (planners/openai/errors), in doctor's words. */
+function explain(errors: Errors, err: unknown, timeoutMs: number): Failure {
+  const fault = errors.classify(err, { aborted: false, timedOut: false });
+  const text = fault.status !== undefined ? `HTTP ${fault.reason.replace(/^[a-z ]+\((.*)\)$/i, '$1')}` : fault.reason;
+  switch (fault.kind) {
+    case 'timeout':
+      return { kind: 'timeout', text: `no complete answer within ${timeoutMs} ms` };
+    case 'network':
+      return { kind: 'unreachable', text };
+    case 'auth':
+      return { kind: 'auth', text };
+    case 'format':
+      return { kind: 'format', text };
+    default:
+      return { kind: 'other', text };
   }
-  return { kind: 'other', text: rootCause(err) };
 }
 
 function responseFormat(mode: Mode): OpenAI.Chat.ChatCompletionCreateParams['response_format'] {
@@ -65,21 +66,23 @@ function responseFormat(mode: Mode): OpenAI.Chat.ChatCompletionCreateParams['res
 }
 
 /** One tiny non-streamed request; newer models refuse `max_tokens`, so retry once with `max_completion_tokens`. */
-async function tinyRequest(sdk: Sdk, client: OpenAI, model: string, mode: Mode, timeoutMs: number): Promise<void> {
+async function tinyRequest(errors: Errors, client: OpenAI, model: string, mode: Mode, timeoutMs: number): Promise<void> {
   const format = responseFormat(mode);
   const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model, messages: [{ role: 'user', content: PROMPT }], temperature: 0, ...(format ? { response_format: format } : {}) };
-  const options = { timeout: timeoutMs, maxRetries: 0 };
+  const send = (extra: { max_tokens: number } | { max_completion_tokens: number }) =>
+    errors.withDeadline(timeoutMs, undefined, (signal) => client.chat.completions.create({ ...body, ...extra }, { signal, timeout: timeoutMs, maxRetries: 0 }));
   try {
-    await client.chat.completions.create({ ...body, max_tokens: 20 }, options);
+    await send({ max_tokens: 20 });
   } catch (err) {
-    if (!(err instanceof sdk.BadRequestError && /max_tokens/.test(err.message))) throw err;
-    await client.chat.completions.create({ ...body, max_completion_tokens: 20 }, options);
+    if (!(err instanceof errors.FaultError && err.fault.kind === 'max-tokens-param')) throw err;
+    await send({ max_completion_tokens: 20 });
   }
 }
 
-function available(ids: string[]): string {
+function available(ids: string[], errors: Errors): string {
   if (ids.length === 0) return 'the server lists no models';
-  const shown = ids.slice(0, 5).join(', ');
+  // Model ids are server text: no escape sequences reach the terminal.
+  const shown = ids.slice(0, 5).map((id) => errors.serverText(id, 80)).join(', ');
   return `available: ${shown}${ids.length > 5 ? `, … (${ids.length - 5} more)` : ''}`;
 }
 
@@ -95,16 +98,17 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
   add('API key', 'ok', config.apiKey ? `set in ${config.apiKeyVariable}` : `none set (${config.provider} does not need one; set JUPITER_API_KEY if your server does)`);
 
   const sdk = await import('openai');
+  const errors = await import('../../planners/openai/errors.js');
   const client = new sdk.default({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
 
   let ids: string[] | null = null;
   let t0 = performance.now();
   try {
-    const page = await client.models.list({ timeout: timeoutMs, maxRetries: 0 });
-    ids = page.data.map((m) => m.id);
+    const page = await errors.withDeadline(timeoutMs, undefined, (signal) => client.models.list({ signal, timeout: timeoutMs, maxRetries: 0 }));
+    ids = page.data.map((m) => String(m.id));
     add('server reachable', 'ok', `${baseUrl} answered in ${Math.round(performance.now() - t0)} ms`, Math.round(performance.now() - t0));
   } catch (err) {
-    const f = explain(sdk, err, timeoutMs);
+    const f = explain(errors, err, timeoutMs);
     const ms = Math.round(performance.now() - t0);
     if (f.kind === 'unreachable' || f.kind === 'timeout' || f.kind === 'auth') {
       add('server reachable', 'fail', `${baseUrl}: ${f.text}`, ms);
@@ -119,13 +123,13 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
   const listed = ids === null ? null : ids.includes(model);
   if (ids === null) add('model listed', 'skip', `cannot tell whether ${model} is served`);
   else if (listed) add('model listed', 'ok', `${model} listed`);
-  else add('model listed', 'warn', `${model} not listed: ${available(ids)}`);
+  else add('model listed', 'warn', `${model} not listed: ${available(ids, errors)}`);
 
   const rejected: Mode[] = [];
   for (const mode of MODES) {
     t0 = performance.now();
     try {
-      await tinyRequest(sdk, client, model, mode, timeoutMs);
+      await tinyRequest(errors, client, model, mode, timeoutMs);
       const ms = Math.round(performance.now() - t0);
       add('structured output', 'ok', `${mode} works${rejected.length ? ` (${rejected.join(', ')} rejected)` : ''}`);
       add('latency', 'ok', `tiny request answered in ${ms} ms`, ms);
@@ -133,7 +137,7 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
       report.mode = mode;
       return report;
     } catch (err) {
-      const f = explain(sdk, err, timeoutMs);
+      const f = explain(errors, err, timeoutMs);
       if (f.kind === 'format' && mode !== 'text') {
         rejected.push(mode);
         continue;
@@ -144,7 +148,7 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
         : f.kind === 'unreachable' ? unreachableHint
         : f.kind === 'timeout' ? `no answer from ${baseUrl} within ${timeoutMs} ms: check that ${model} is loaded, or set --model / JUPITER_MODEL`
         : f.kind === 'format' ? `${baseUrl} rejected every output mode (${f.text})`
-        : listed === false ? `model ${model} is not served at ${baseUrl}: set --model / JUPITER_MODEL (${available(ids ?? [])})`
+        : listed === false ? `model ${model} is not served at ${baseUrl}: set --model / JUPITER_MODEL (${available(ids ?? [], errors)})`
         : `${baseUrl} rejected a tiny chat request (${f.text}): check --model / JUPITER_MODEL and the server's log`;
       return report;
     }
@@ -164,9 +168,9 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('check the configured model endpoint: key, server, model, structured output')
     .option('--provider <name>', `provider preset (${Object.keys(PROVIDERS).join(', ')})`)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:8000/v1')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (repeat for replicas: each is checked)', collectUrls)
     .option('--model <id>', 'model id');
-  withJson(withConfig(cmd)).action(async (opts: { provider?: string; baseUrl?: string; model?: string; config?: string; json?: boolean }) => {
+  withJson(withConfig(cmd)).action(async (opts: { provider?: string; baseUrl?: string[]; model?: string; config?: string; json?: boolean }) => {
     const config = configFrom(opts);
     let report: Report;
     if (config.provider === 'builtin' || !config.baseUrl || !config.model) {
@@ -182,14 +186,17 @@ export function registerDoctor(program: Command): void {
       };
     } else {
       requireKey(config);
-      report = await diagnose(config, config.baseUrl, config.model);
+      const model = config.model;
+      const reports: Report[] = [];
+      for (const url of config.baseUrls) reports.push(await diagnose(config, url, model));
+      report = reports.length === 1 ? reports[0]! : { ...reports[0]!, usable: reports.every((r) => r.usable), hint: reports.find((r) => !r.usable)?.hint ?? null, replicas: reports };
     }
     if (opts.json) {
       out(redactSecrets(JSON.stringify(report)));
       process.exitCode = report.usable ? ExitCode.ok : ExitCode.failure;
       return;
     }
-    render(report).forEach((l) => out(redactSecrets(l)));
+    for (const r of report.replicas ?? [report]) render(r).forEach((l) => out(redactSecrets(l)));
     if (!report.usable) throw new RuntimeFailure(report.hint ?? `${report.baseUrl} is not usable`);
     process.exitCode = ExitCode.ok;
   });

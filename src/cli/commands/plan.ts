@@ -9,7 +9,7 @@ import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
-import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
+import { collectUrls, configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
 import { lockWaitNotice } from '../lock-notice.js';
 
 type PlanFlags = FlagValues & { procedure?: string };
@@ -35,7 +35,7 @@ export function registerPlan(program: Command): void {
     .option('-n, --iterations <n>', 'iterations to run (default 20)')
     .option('-c, --checkpoint <k>', 'halt for review every k iterations (default 10; 0 = never)')
     .option('--provider <name>', 'builtin | openai | fireworks | vllm | ollama | lmstudio | llamacpp | custom')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
+    .option('--base-url <url>', 'OpenAI-compatible endpoint (repeat for replicas of one model: candidates spread across them)', collectUrls)
     .option('--model <id>', 'model id')
     .option('--context-budget <tokens>', 'most tokens of memory put into one prompt (default 4000)')
     .option('--procedure <set[/goal]>', 'procedure set (and goal) to plan against, instead of matching the goal text');

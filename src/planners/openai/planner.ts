@@ -128,6 +128,7 @@ export class OpenAIPlanner implements Planner {
       promptChars: prompt.system.length + prompt.user.length,
       promptTokensEstimate: countTokens(prompt.system) + countTokens(prompt.user),
       promptTokens: { count: counted, tokenizer: counter.name, exact: counter.exact },
+      ...(parsed.reasoning ? { reasoning: parsed.reasoning } : {}),
       endpoint: this.pool.endpoint(call.replica).baseUrl,
     };
   }
