@@ -86,7 +86,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     run.child.kill('SIGINT');
     const exit = await run.exited;
     expect(exit.code).toBe(130);
-    expect(run.stderr()).toMatch(/Stopped\. Completed: \d+ iterations\. Memory updated\./);
+    expect(run.stderr()).toMatch(/^Interrupted after \d+ iterations; memory is up to date\. To continue, resume with `jupiter resume \S+`\.$/m);
     const [s] = await sessions(cwd);
     expect(s!.status).toBe('interrupted');
     const logged = iterationNumbers(cwd);

@@ -3,7 +3,7 @@ import { indexRecord } from '../src/memory/index-file.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, SHIPPED, tempDir } from './support/cli.js';
+import { runProcess as runCli, SHIPPED, tempDir } from './support/cli.js';
 import { spawnJson } from './support/spawn-events.js';
 import { startFakeOpenAI } from './support/fake-openai.js';
 import { loadProcedures } from '../src/procedures/load.js';

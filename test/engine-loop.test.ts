@@ -168,6 +168,12 @@ describe('unattended runs', () => {
     // The request after a failure carries the champion, not the broken plan.
     expect(planner.requests[3]!.currentPlan?.steps.map((s) => s.action)).toEqual(DEAR);
     expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.type === 'checkpoint' && e.awaited)).toEqual([false, false]);
+    // Unattended checkpoints are written to the log, saying where the run stood.
+    const checkpoints = (await deps(planner).memory.records()).filter((r) => r.type === 'review' && r.review === 'checkpoint');
+    expect(checkpoints.map((r) => r.iteration)).toEqual([4, 8]);
+    expect(checkpoints[1]!.reason).toBe('champion from iteration 4 (cost 3 · steps 3); 0 improvements since the last checkpoint; 4 failed iterations so far');
+    expect(readFileSync(path.join(deps(planner).memory.dir, 'execution_log.md'), 'utf8')).toContain('## Review of iteration 8 · unattended checkpoint (recorded, not awaited)');
+    expect(result.state.progress.humanApprovals).toBe(0);
   });
 
   it('planner faults are failures too, but a bad key ends the run at once (exit 1 path), state saved', async () => {

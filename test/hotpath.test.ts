@@ -242,3 +242,39 @@ describe('session saves follow the log', () => {
     expect(await store.load('s-1')).toMatchObject({ status: 'completed', progress: { completed: 6 } });
   });
 });
+
+describe('the sessions listing reads only what changed', () => {
+  it('lists from the cache while files are unchanged, and re-reads an edited, added, removed or broken file', async () => {
+    const dir = memDir();
+    const sessionsDir = path.join(dir, 'sessions');
+    const store = new SessionStore(sessionsDir);
+    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+    const make = (id: string, completed: number) => {
+      const s = newSession(id, `Goal ${id}`, target, { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 }, new Date());
+      s.progress.completed = completed;
+      return s;
+    };
+    for (let i = 0; i < 5; i++) await store.save(make(`s-${i}`, i));
+    const first = await store.list();
+    expect(first.sessions.map((s) => s.progress.completed).sort()).toEqual([0, 1, 2, 3, 4]);
+    const cache = path.join(sessionsDir, '.index.json');
+    expect(existsSync(cache)).toBe(true);
+    // Unchanged files come from the cache: a cache entry we doctor is what the listing shows.
+    const { readFileSync: rf, writeFileSync: wf } = await import('node:fs');
+    const doctored = JSON.parse(rf(cache, 'utf8')) as { entries: Record<string, { listing: { goalText: string } }> };
+    doctored.entries['s-1']!.listing.goalText = 'from the cache';
+    wf(cache, JSON.stringify(doctored));
+    expect((await store.list()).sessions.find((s) => s.id === 's-1')?.goalText).toBe('from the cache');
+    // A saved (changed) file is read again; a removed one disappears; a broken one is reported.
+    await store.save(make('s-1', 40));
+    rmSync(path.join(sessionsDir, 's-2.yaml'));
+    wf(path.join(sessionsDir, 's-3.yaml'), 'version: [');
+    const after = await store.list();
+    expect(after.sessions.find((s) => s.id === 's-1')).toMatchObject({ goalText: 'Goal s-1', progress: { completed: 40 } });
+    expect(after.sessions.map((s) => s.id).sort()).toEqual(['s-0', 's-1', 's-4']);
+    expect(after.unreadable.map((u) => path.basename(u.file))).toEqual(['s-3.yaml']);
+    // A lost or garbled cache is only slower.
+    wf(cache, '{garbled');
+    expect((await store.list()).sessions.map((s) => s.id).sort()).toEqual(['s-0', 's-1', 's-4']);
+  });
+});

@@ -1,16 +1,18 @@
 // Terminal prompts for `procedures new` (none without a terminal, so the flow refuses rather than hangs).
 import type { NewProceduresIO } from './new-procedures.js';
 import { terminalConfirmOverwrite } from './authoring.js';
+import type { Cli } from './io.js';
 
-export async function terminalIO(print: (line: string) => void): Promise<NewProceduresIO> {
-  if (!process.stdin.isTTY) return { out: print };
+export async function terminalIO(cli: Cli, print: (line: string) => void): Promise<NewProceduresIO> {
+  if (!cli.io.stdin.isTTY) return { out: print };
   const { confirm, input } = await import('@inquirer/prompts');
-  const overwrite = terminalConfirmOverwrite();
+  const overwrite = terminalConfirmOverwrite(cli);
+  const context = { input: cli.io.stdin, output: cli.promptOutput };
   return {
     out: print,
-    confirm: (message, defaultYes) => confirm({ message, default: defaultYes }),
+    confirm: (message, defaultYes) => confirm({ message, default: defaultYes }, context),
     scaffold: {
-      input: (message, opts) => input({ message, ...(opts?.default !== undefined ? { default: opts.default } : {}), ...(opts?.validate ? { validate: opts.validate } : {}) }),
+      input: (message, opts) => input({ message, ...(opts?.default !== undefined ? { default: opts.default } : {}), ...(opts?.validate ? { validate: opts.validate } : {}) }, context),
     },
     ...(overwrite ? { confirmOverwrite: overwrite } : {}),
   };

@@ -1,5 +1,5 @@
 // Draws the learning summary for a terminal: numbers, a success-rate chart per window, context size over time.
-import chalk from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { LearningSummary } from '../memory/summary.js';
 import { safeText } from '../core/text.js';
 
@@ -8,7 +8,7 @@ const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%
 const bar = (fraction: number) => '█'.repeat(Math.round(fraction * BAR)).padEnd(BAR, '·');
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function summaryLines(s: LearningSummary): string[] {
+export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [chalk.bold('Learning summary'), ''];
   out.push(`Iterations ${n(s.iterations)} in ${s.sessions} session(s) · approved ${n(s.approved)} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`);
   out.push(`Human reviews: ${s.humanApprovals} approval(s) · ${s.rejections} rejection(s) · ${s.overrides} override(s)`);

@@ -3,7 +3,7 @@
 // Plain async code: it emits events and asks an injected Reviewer, never the terminal.
 import type { Memory } from '../memory/store.js';
 import type { Planner } from '../planners/types.js';
-import { objectivesOf } from '../procedures/quality.js';
+import { formatScore, objectivesOf } from '../procedures/quality.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
 import { handleRejection } from './feedback.js';
 import { improvementsSince } from './champion.js';
@@ -95,6 +95,11 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     await memory.flush();
     await store.save(state);
     if (unattended) {
+      // Recorded in the log, so the morning review can see where the run stood at each checkpoint.
+      const p = state.progress;
+      const champion = state.champion ? `champion from iteration ${state.champion.iteration} (${formatScore(state.champion.score, objectives())})` : 'no valid plan yet';
+      const since = improvementsSince(state, lastCheckpoint).length;
+      await memory.commitReview({ session: state.id, iteration, time: now().toISOString(), goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, kind: 'checkpoint', reason: `${champion}; ${since} improvement${since === 1 ? '' : 's'} since the last checkpoint; ${p.failed + p.errors} failed iteration${p.failed + p.errors === 1 ? '' : 's'} so far`, plan: state.champion?.plan ?? null });
       lastCheckpoint = iteration;
       return;
     }

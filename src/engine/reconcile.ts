@@ -41,7 +41,7 @@ export function reconcile(records: LogRecord[], session: string): Reconciled {
         if (r.reason && !r.constraints?.length) pendingFeedback.push(r.reason);
         champion = undefined;
       } else if (r.review === 'override') progress.overridden++;
-      else progress.humanApprovals++;
+      else if (r.review === 'human-approval') progress.humanApprovals++;
       continue;
     }
     if (done.has(r.iteration)) continue; // never count an iteration twice, whatever the file says

@@ -93,7 +93,9 @@ export class SessionStore {
   /** Sessions whose latest non-durable save is not on disk yet (written at the next flush or durable save). */
   private readonly pending = new Map<string, SessionState>();
   private deferred = 0;
+  private lastWrite = Date.now();
   private readonly saveEvery: number;
+  private readonly maxAgeMs: number;
 
   /**
    * `saveEvery`: non-durable saves (one per iteration) reach the disk every this many calls, and at flush() and
@@ -101,9 +103,12 @@ export class SessionStore {
    */
   constructor(
     readonly dir: string,
-    opts: { saveEvery?: number } = {},
+    opts: { saveEvery?: number; maxAgeMs?: number } = {},
   ) {
     this.saveEvery = Math.max(1, opts.saveEvery ?? 1);
+    // `maxAgeMs`: a deferred save also reaches the disk once the file is this old, so `sessions` shows a running
+    // session's progress within about that long.
+    this.maxAgeMs = opts.maxAgeMs ?? Infinity;
   }
 
   file(id: string): string {
@@ -116,12 +121,13 @@ export class SessionStore {
    */
   async save(state: SessionState, opts: { durable?: boolean } = {}): Promise<void> {
     state.updatedAt = new Date().toISOString();
-    if (opts.durable === false && ++this.deferred < this.saveEvery) {
+    if (opts.durable === false && ++this.deferred < this.saveEvery && Date.now() - this.lastWrite < this.maxAgeMs) {
       this.pending.set(state.id, state);
       return;
     }
     this.deferred = 0;
     this.pending.delete(state.id);
+    this.lastWrite = Date.now();
     await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), opts);
   }
 
@@ -130,6 +136,7 @@ export class SessionStore {
     const states = [...this.pending.values()];
     this.pending.clear();
     this.deferred = 0;
+    this.lastWrite = Date.now();
     for (const state of states) await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), { durable: false });
   }
 
@@ -165,19 +172,50 @@ export class SessionStore {
     return value as SessionState;
   }
 
-  /** Every readable session, newest first; unreadable files are reported, not fatal. */
-  async list(): Promise<{ sessions: SessionState[]; unreadable: { file: string; reason: string }[] }> {
+  /** The listing cache: one entry per session file, valid while the file's size and modification time match. */
+  private get indexFile(): string {
+    return path.join(this.dir, '.index.json');
+  }
+
+  /**
+   * Every readable session, newest first, as `jupiter sessions` lists it; unreadable files are reported, not fatal.
+   * Reads only the files that changed since the listing cache saw them (a stat each), so 2,000 sessions list in
+   * milliseconds; the cache is rewritten when something changed (atomic, never required: it is rebuilt if lost).
+   */
+  async list(): Promise<{ sessions: SessionListing[]; unreadable: { file: string; reason: string }[] }> {
     let names: string[];
     try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml'));
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml') && !n.startsWith('.'));
     } catch {
       return { sessions: [], unreadable: [] };
     }
-    const sessions: SessionState[] = [];
+    let cache: Record<string, { sig: string; listing: SessionListing }> = {};
+    try {
+      const v = JSON.parse(await readFile(this.indexFile, 'utf8')) as { version?: number; entries?: typeof cache };
+      if (v.version === 1 && v.entries && typeof v.entries === 'object') cache = v.entries;
+    } catch {
+      // No cache yet, or unreadable: every file is read.
+    }
+    const next: typeof cache = {};
+    let changed = Object.keys(cache).length !== names.length;
+    const sessions: SessionListing[] = [];
     const unreadable: { file: string; reason: string }[] = [];
     for (const name of names) {
+      const id = name.slice(0, -5);
+      const st = statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+      if (!st) continue;
+      const sig = `${st.mtimeMs}:${st.size}`;
+      const hit = Object.hasOwn(cache, id) ? cache[id] : undefined;
+      if (hit?.sig === sig && hit.listing?.id === id) {
+        next[id] = hit;
+        sessions.push(hit.listing);
+        continue;
+      }
+      changed = true;
       try {
-        sessions.push(await this.load(name.slice(0, -5)));
+        const listing = listingOf(await this.load(id));
+        next[id] = { sig, listing };
+        sessions.push(listing);
       } catch (err) {
         const file = path.join(this.dir, name);
         const message = (err as Error).message;
@@ -185,6 +223,7 @@ export class SessionStore {
         unreadable.push({ file, reason: message.startsWith(`${file}:`) ? message.slice(message.indexOf(': ', file.length) + 2) : message });
       }
     }
+    if (changed) await writeFileAtomic(this.indexFile, JSON.stringify({ version: 1, entries: next }), { durable: false }).catch(() => undefined);
     sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
     return { sessions, unreadable };
   }
@@ -237,6 +276,15 @@ export class SessionStore {
       await rm(`${base}.lock`, { force: true });
     }
   }
+}
+
+/** What `jupiter sessions` shows of a session (kept in the listing cache). */
+export type SessionListing = Pick<SessionState, 'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'progress' | 'usage' | 'haltReason'> & { settings: { iterations: number } };
+
+function listingOf(s: SessionState): SessionListing {
+  const out: SessionListing = { id: s.id, goalText: s.goalText, procedure: s.procedure, goalId: s.goalId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, settings: { iterations: s.settings.iterations }, progress: s.progress, usage: s.usage };
+  if (s.haltReason !== undefined) out.haltReason = s.haltReason;
+  return out;
 }
 
 export function isResumable(state: SessionState): boolean {

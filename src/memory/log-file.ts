@@ -56,7 +56,7 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): 
   const run = `- **Run:** ${r.time} · session ${one(r.session)}${r.planner ? ` · ${one(r.planner)}` : ''}`;
   const goal = `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goalId})`;
   if (r.type === 'review') {
-    const what = r.review === 'human-approval' ? 'approved by a person' : r.review === 'override' ? 'approved despite findings (override)' : 'rejected';
+    const what = r.review === 'human-approval' ? 'approved by a person' : r.review === 'override' ? 'approved despite findings (override)' : r.review === 'checkpoint' ? 'unattended checkpoint (recorded, not awaited)' : 'rejected';
     lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', run, goal);
     if (r.title) lines.push(`- **Plan:** ${one(r.title)}${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
     if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);

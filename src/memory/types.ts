@@ -127,7 +127,8 @@ export interface ReviewRecord {
   goalText: string;
   procedure: string;
   goalId: string;
-  kind: 'human-approval' | 'rejection' | 'override';
+  /** `checkpoint`: an unattended checkpoint, recorded rather than awaited (what the morning review starts from). */
+  kind: 'human-approval' | 'rejection' | 'override' | 'checkpoint';
   reason?: string;
   /** A rejection's reason read into rules the validator checks (empty: kept as prose, unchecked). */
   constraints?: Rule[];

@@ -18,7 +18,10 @@ export function readTextFile(file: string, what: string): string {
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(`cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+    const code = (err as NodeJS.ErrnoException).code;
+    // Words a person reads, not errno names.
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+    throw new InputError(`cannot read ${what}: ${why}`, { file });
   }
   const { text, badLine } = decodeUtf8(buf);
   if (badLine !== null) throw new InputError(`${what} file is not valid UTF-8 text`, { file, line: badLine });
