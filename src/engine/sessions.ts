@@ -1,5 +1,5 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -191,7 +191,7 @@ export class SessionStore {
     }
     let cache: Record<string, { sig: string; listing: SessionListing }> = {};
     try {
-      const v = JSON.parse(await readFile(this.indexFile, 'utf8')) as { version?: number; entries?: typeof cache };
+      const v = JSON.parse(readRegular(this.indexFile).toString('utf8')) as { version?: number; entries?: typeof cache };
       if (v.version === 1 && v.entries && typeof v.entries === 'object') cache = v.entries;
     } catch {
       // No cache yet, or unreadable: every file is read.
@@ -202,7 +202,8 @@ export class SessionStore {
     const unreadable: { file: string; reason: string }[] = [];
     for (const name of names) {
       const id = name.slice(0, -5);
-      const st = statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+      // lstat: a file replaced by a link has a signature of its own, so it is read (and refused), not served from cache.
+      const st = lstatSync(path.join(this.dir, name), { throwIfNoEntry: false });
       if (!st) continue;
       const sig = `${st.mtimeMs}:${st.size}`;
       const hit = Object.hasOwn(cache, id) ? cache[id] : undefined;
