@@ -113,7 +113,7 @@ describe('the same verdict as PDDL and as YAML', () => {
       plan: withSteps(blocks, ['put-down.c', 'unstack.c.a', ...actions(blocks).slice(2)]),
       check: (r) => {
         expect(r.stoppedAt).toBe(1);
-        expect(r.findings).toEqual([{ severity: 'error', rule: 'precondition', step: 1, message: 'step 1: put-down.c needs `(holding c)`, which does not hold at that point', fix: 'put-down.c needs `(holding c)`: add unstack.c.a before step 1' }]);
+        expect(r.findings).toEqual([{ severity: 'error', rule: 'precondition', step: 1, message: 'step 1: put-down.c needs `(holding c)`, which does not hold at that point', fix: 'put-down.c needs `(holding c)`: add unstack.c.a before step 1 (put-down.c)' }]);
       },
     },
     { name: 'delivery, valid', c: DELIVERY, plan: delivery, check: (r) => expect(r).toMatchObject({ valid: true, findings: [] }) },
@@ -121,7 +121,7 @@ describe('the same verdict as PDDL and as YAML', () => {
       name: 'delivery, last unload missing: the goal is not satisfied',
       c: DELIVERY,
       plan: withSteps(delivery, actions(delivery).slice(0, -1)),
-      check: (r) => expect(r.findings).toEqual([{ severity: 'error', rule: 'goal', message: 'the plan ends without reaching `(pkg-at p1 depot)`', fix: 'add unload.p1.t1.depot (and what they need) at the end' }]),
+      check: (r) => expect(r.findings).toEqual([{ severity: 'error', rule: 'goal', message: 'the plan ends without reaching `(pkg-at p1 depot)`', fix: 'add unload.p1.t1.depot (and what they need) at the end, after step 7 (drive.t1.market.depot)' }]),
     },
     {
       name: 'delivery, truck broken before driving: the negative precondition fails at step 2',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
 import { InputError, LockedError, UsageError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs/atomic.js';
+import { appendDurable, writeFileAtomic } from '../core/fs/atomic.js';
 import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
@@ -129,6 +129,7 @@ export class SessionStore {
     this.pending.delete(state.id);
     this.lastWrite = Date.now();
     await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), opts);
+    await this.note(state);
   }
 
   /** Writes the saves that were deferred (at checkpoints and exit). */
@@ -137,7 +138,10 @@ export class SessionStore {
     this.pending.clear();
     this.deferred = 0;
     this.lastWrite = Date.now();
-    for (const state of states) await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), { durable: false });
+    for (const state of states) {
+      await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), { durable: false });
+      await this.note(state);
+    }
   }
 
   async load(id: string): Promise<SessionState> {
@@ -172,15 +176,53 @@ export class SessionStore {
     return value as SessionState;
   }
 
-  /** The listing cache: one entry per session file, valid while the file's size and modification time match. */
+  /**
+   * The listing journal: each save appends what `sessions` shows of the session with the file's size and time it
+   * was written with; an entry is used only while the file still has them (a person's edit is read afresh).
+   */
   private get indexFile(): string {
-    return path.join(this.dir, '.index.json');
+    return path.join(this.dir, '.index.jsonl');
+  }
+
+  private async note(state: SessionState): Promise<void> {
+    const st = statSync(this.file(state.id), { throwIfNoEntry: false });
+    if (!st) return;
+    const line = JSON.stringify({ id: state.id, sig: `${st.mtimeMs}:${st.size}`, listing: listingOf(state) }) + '\n';
+    try {
+      await appendDurable(this.indexFile, line, { durable: false });
+      // Old entries pile up (one per save): past 2 MB keep the last of each session. A racing append lost here
+      // only costs the next listing one file read.
+      if (statSync(this.indexFile).size > 2 * 1024 * 1024) await writeFileAtomic(this.indexFile, [...this.journal().values()].map((e) => JSON.stringify(e) + '\n').join(''), { durable: false });
+    } catch {
+      // A cache: a listing without it reads the files.
+    }
+  }
+
+  private journal(): Map<string, { id: string; sig: string; listing: SessionListing }> {
+    const out = new Map<string, { id: string; sig: string; listing: SessionListing }>();
+    let text = '';
+    try {
+      // Never through a link, never from a FIFO: anything odd reads as no cache.
+      text = readRegular(this.indexFile).toString('utf8');
+    } catch {
+      return out;
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const e = JSON.parse(line) as { id?: unknown; sig?: unknown; listing?: SessionListing };
+        if (typeof e.id === 'string' && typeof e.sig === 'string' && e.listing?.id === e.id) out.set(e.id, e as { id: string; sig: string; listing: SessionListing });
+      } catch {
+        // A torn or edited line: that session's file is read instead.
+      }
+    }
+    return out;
   }
 
   /**
    * Every readable session, newest first, as `jupiter sessions` lists it; unreadable files are reported, not fatal.
-   * Reads only the files that changed since the listing cache saw them (a stat each), so 2,000 sessions list in
-   * milliseconds; the cache is rewritten when something changed (atomic, never required: it is rebuilt if lost).
+   * A session whose file is as its last save left it is listed from the journal (a stat, not a YAML parse), so
+   * thousands of sessions list in milliseconds. Never writes.
    */
   async list(): Promise<{ sessions: SessionListing[]; unreadable: { file: string; reason: string }[] }> {
     let names: string[];
@@ -189,15 +231,7 @@ export class SessionStore {
     } catch {
       return { sessions: [], unreadable: [] };
     }
-    let cache: Record<string, { sig: string; listing: SessionListing }> = {};
-    try {
-      const v = JSON.parse(readRegular(this.indexFile).toString('utf8')) as { version?: number; entries?: typeof cache };
-      if (v.version === 1 && v.entries && typeof v.entries === 'object') cache = v.entries;
-    } catch {
-      // No cache yet, or unreadable: every file is read.
-    }
-    const next: typeof cache = {};
-    let changed = Object.keys(cache).length !== names.length;
+    const journal = this.journal();
     const sessions: SessionListing[] = [];
     const unreadable: { file: string; reason: string }[] = [];
     for (const name of names) {
@@ -205,18 +239,13 @@ export class SessionStore {
       // lstat: a file replaced by a link has a signature of its own, so it is read (and refused), not served from cache.
       const st = lstatSync(path.join(this.dir, name), { throwIfNoEntry: false });
       if (!st) continue;
-      const sig = `${st.mtimeMs}:${st.size}`;
-      const hit = Object.hasOwn(cache, id) ? cache[id] : undefined;
-      if (hit?.sig === sig && hit.listing?.id === id) {
-        next[id] = hit;
+      const hit = journal.get(id);
+      if (hit?.sig === `${st.mtimeMs}:${st.size}`) {
         sessions.push(hit.listing);
         continue;
       }
-      changed = true;
       try {
-        const listing = listingOf(await this.load(id));
-        next[id] = { sig, listing };
-        sessions.push(listing);
+        sessions.push(listingOf(await this.load(id)));
       } catch (err) {
         const file = path.join(this.dir, name);
         const message = (err as Error).message;
@@ -224,7 +253,6 @@ export class SessionStore {
         unreadable.push({ file, reason: message.startsWith(`${file}:`) ? message.slice(message.indexOf(': ', file.length) + 2) : message });
       }
     }
-    if (changed) await writeFileAtomic(this.indexFile, JSON.stringify({ version: 1, entries: next }), { durable: false }).catch(() => undefined);
     sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
     return { sessions, unreadable };
   }

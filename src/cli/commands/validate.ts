@@ -51,7 +51,7 @@ function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml' } {
 
 /** Validates against a PDDL domain and problem, grounding any action the plan names even if pruning dropped it. */
 function pddlTarget(files: string[], plan: Plan): PlanTarget {
-  if (files.length !== 2) throw new UsageError(`--pddl takes a domain and a problem file, got ${files.length} file(s)`);
+  if (files.length !== 2) throw new UsageError(`--pddl takes a domain and a problem file, got ${files.length} file(s) (write the plan first: jupiter validate PLAN --pddl DOMAIN PROBLEM)`);
   const named = plan.steps.map((s) => {
     const [name, ...args] = s.action.toLowerCase().split('.');
     return { name: name!, args };
