@@ -3,7 +3,7 @@
 import ora, { type Ora } from 'ora';
 import { redactSecrets } from '../core/secrets.js';
 import type { EngineEvent } from '../engine/types.js';
-import { contextText, eventLine, fit, headerLines, iterationLine, notable, retryText } from './event-lines.js';
+import { contextText, eventLine, fitWidth, headerLines, iterationLine, notable, retryText } from './event-lines.js';
 import { duration } from './format.js';
 import type { Cli } from './io.js';
 import { RunStats, statusText } from './run-stats.js';
@@ -32,7 +32,7 @@ function liveStatus(cli: Cli): StatusLine {
   return {
     set(text) {
       // Two columns for the spinner: a line that wraps would leave copies of itself behind on every redraw.
-      spinner.text = fit(text, cli.columns - 3);
+      spinner.text = fitWidth(text, cli.columns - 3);
       if (!spinner.isSpinning) spinner.start();
     },
     print(line) {
