@@ -38,7 +38,7 @@ function patternsByScope(memory: string): Map<string, [number, string][]> {
 }
 
 describe('two concurrent plan runs on one memory folder', () => {
-  it('both exit 0; the log holds each session’s 15 iterations exactly once; index = log; pattern counts are 15 per scope', async () => {
+  it('both exit 0; the log holds each session’s 15 iterations exactly once; index = log; one exemplar per scope, counted once', async () => {
     const cwd = tempDir('jupiter-conc-');
     // A model that streams each plan over ~100 ms, so both 15-iteration runs are certainly in flight together.
     const library = loadProcedures(SHIPPED);
@@ -50,7 +50,7 @@ describe('two concurrent plan runs on one memory folder', () => {
     };
     const plans = { deploy: planFor('production-deployment/deploy-service'), change: planFor('change-management/standard-change') };
     const server = await startFakeOpenAI((req) => ({ content: JSON.stringify(req.body.messages).includes('Patch the database servers') ? plans.change : plans.deploy, chunkChars: 80, chunkDelayMs: 4 }));
-    const common = ['-n', '15', '-c', '0', '--unattended', '--procedures', SHIPPED, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
+    const common = ['-n', '15', '-c', '0', '--unattended', '--patience', '0', '--procedures', SHIPPED, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
     const env = { JUPITER_API_KEY: 'sk-test-concurrency' };
     const [a, b] = await Promise.all([runCli(['plan', 'Deploy the orchestrator', ...common], { cwd, env }), runCli(['plan', 'Patch the database servers', ...common], { cwd, env })]).finally(() => server.close());
     expect(a.code, a.stderr).toBe(0);
@@ -86,13 +86,13 @@ describe('two concurrent plan runs on one memory folder', () => {
     // The index holds exactly the log's records.
     expect(indexRecords(memory)).toEqual(log.map(indexRecord));
 
-    // Every pattern of each scope was seen by all 15 of that session's iterations, no more, no fewer.
+    // Each session repeated one plan: one improvement, so each scope holds exactly one exemplar, counted once
+    // (no commit applied twice or lost, whichever process wrote it).
     const patterns = patternsByScope(memory);
     for (const scope of scopes) {
       const lines = patterns.get(scope);
       expect(lines, `scope ${scope} in successful_patterns.md`).toBeDefined();
-      expect(lines!.length).toBeGreaterThan(0);
-      for (const [count, text] of lines!) expect(count, `${scope}: ${text}`).toBe(15);
+      expect(lines!.map(([count, text]) => [count, text.startsWith('best plan so far')])).toEqual([[1, true]]);
     }
     // Nothing else landed in the patterns file.
     expect([...patterns.keys()].sort()).toEqual([...scopes].sort());
@@ -104,7 +104,12 @@ describe('two concurrent plan runs on one memory folder', () => {
 
   it('a second `resume <id>` of a running session is refused: exit 2 naming the session and the holding process', async () => {
     const cwd = tempDir('jupiter-conc-');
-    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '1000000', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd });
+    // A model that repeats one valid plan and never claims an optimum: the run lasts until it is stopped.
+    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+    const found = searchPlan(target);
+    if (!found.found) throw new Error(found.reason);
+    const server = await startFakeOpenAI([{ content: JSON.stringify(planFromActions(target, found.actions, 'lock test')) }]);
+    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '1000000', '-c', '0', '--unattended', '--patience', '0', '--procedures', SHIPPED, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model'], { cwd, env: { JUPITER_API_KEY: 'sk-test-concurrency' } });
     try {
       await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
       const list = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { id: string; status: string }[] };
@@ -132,6 +137,7 @@ describe('two concurrent plan runs on one memory folder', () => {
       run.child.kill('SIGINT');
     }
     const exit = await run.exited;
+    await server.close();
     expect(exit.code).toBe(130);
     const records = logRecords(path.join(cwd, 'memory')).filter((r) => r.type === 'iteration');
     const numbers = records.map((r) => r.iteration);

@@ -35,17 +35,18 @@ let SESSION: string;
 
 beforeAll(async () => {
   BASE = tempDir('jupiter-locks-base-');
-  const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd: BASE });
+  // One iteration: the built-in planner's first plan, before it has proved anything, so a resume has work to do.
+  const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd: BASE });
   expect(r.code, r.stderr).toBe(0);
   SESSION = readdirSync(path.join(BASE, 'memory', 'sessions')).find((n) => n.endsWith('.yaml'))!.slice(0, -5);
 }, 60_000);
 
-/** A copy of the base folder whose session is resumable (2 of 3 iterations done), with `holder` in its session lock. */
+/** A copy of the base folder whose session is resumable (1 of 2 iterations done), with `holder` in its session lock. */
 function lockedCopy(holder: Record<string, unknown>): { cwd: string; lock: string } {
   const cwd = tempDir('jupiter-locks-');
   cpSync(BASE, cwd, { recursive: true });
   const file = path.join(cwd, 'memory', 'sessions', `${SESSION}.yaml`);
-  writeFileSync(file, readFileSync(file, 'utf8').replace('status: completed', 'status: interrupted').replace(/iterations: 2\b/, 'iterations: 3'));
+  writeFileSync(file, readFileSync(file, 'utf8').replace('status: completed', 'status: interrupted').replace(/iterations: 1\b/, 'iterations: 2'));
   const lock = path.join(cwd, 'memory', 'sessions', `${SESSION}.lock`);
   writeFileSync(lock, JSON.stringify({ host: os.hostname(), since: '2025-01-01T00:00:00.000Z', purpose: `session ${SESSION}`, ...holder }));
   return { cwd, lock };
@@ -55,7 +56,7 @@ async function resumesAndCompletes(cwd: string): Promise<void> {
   const r = await runCli(['resume', SESSION, '--unattended'], { cwd });
   expect(r.code, r.stderr).toBe(0);
   const state = parse(readFileSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.yaml`), 'utf8')) as { status: string; progress: { completed: number } };
-  expect(state).toMatchObject({ status: 'completed', progress: { completed: 3 } });
+  expect(state).toMatchObject({ status: 'completed', progress: { completed: 2 } });
   expect(existsSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.lock`))).toBe(false);
 }
 

@@ -17,6 +17,8 @@ describe('jupiter init', () => {
     const run = await runCli(['plan', 'Deploy the orchestrator', '--unattended'], { cwd });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('20 iterations · checkpoint every 10');
-    expect(readFileSync(path.join(cwd, 'memory', 'execution_log.md'), 'utf8').match(/^## Iteration \d+/gm)).toHaveLength(20);
+    // 20 is a ceiling: the built-in planner proves its plan optimal long before.
+    expect(run.stdout).toMatch(/Converged: optimal for /);
+    expect(readFileSync(path.join(cwd, 'memory', 'execution_log.md'), 'utf8').match(/^## Iteration \d+/gm)!.length).toBeLessThan(20);
   });
 });
