@@ -189,6 +189,35 @@ function pick<T>(...values: (T | undefined | null)[]): T | undefined {
   return undefined;
 }
 
+/** Where a setting's value came from, for messages that must say which one to change. */
+type Origin = 'flag' | 'environment' | 'config file' | 'default';
+
+function pickOrigin(flag: unknown, envValue: unknown, fileValue: unknown): { raw: unknown; origin: Origin } {
+  for (const [raw, origin] of [[flag, 'flag'], [envValue, 'environment'], [fileValue, 'config file']] as const) {
+    if (raw !== undefined && raw !== null && raw !== '') return { raw, origin };
+  }
+  return { raw: undefined, origin: 'default' };
+}
+
+/**
+ * Iterations and checkpoint together: a checkpoint that was not asked for on the command line (config file,
+ * environment, default) yields to an explicit -n; two explicit values that contradict each other are refused, and
+ * the message says where each came from.
+ */
+function iterationsAndCheckpoint(flags: FlagValues, env: NodeJS.ProcessEnv, file: FileConfig, configPath: string): { iterations: number; checkpoint: number } {
+  const it = pickOrigin(flags.iterations, env.JUPITER_ITERATIONS, file.iterations);
+  const iterations = it.raw === undefined ? DEFAULTS.iterations : parseIntStrict(it.raw, '--iterations', 1);
+  const cp = pickOrigin(flags.checkpoint, env.JUPITER_CHECKPOINT, file.checkpoint);
+  const checkpoint = cp.raw === undefined ? DEFAULTS.checkpoint : parseIntStrict(cp.raw, '--checkpoint', 0);
+  if (checkpoint <= iterations) return { iterations, checkpoint };
+  const rank: Record<Origin, number> = { flag: 3, environment: 2, 'config file': 1, default: 0 };
+  if (rank[cp.origin] < rank[it.origin] || cp.origin === 'default') return { iterations, checkpoint: iterations };
+  const from = (o: Origin, variable: string, key: string) => (o === 'flag' ? 'flag' : o === 'environment' ? `environment, ${variable}` : o === 'config file' ? `config file ${configPath}, ${key}:` : 'default');
+  throw new UsageError(
+    `--checkpoint ${checkpoint} (${from(cp.origin, 'JUPITER_CHECKPOINT', 'checkpoint')}) is larger than --iterations ${iterations} (${from(it.origin, 'JUPITER_ITERATIONS', 'iterations')}): use a value from 1 to ${iterations}, or 0 for no checkpoints`,
+  );
+}
+
 export interface ResolveOptions {
   flags: FlagValues;
   env?: NodeJS.ProcessEnv;
@@ -210,13 +239,7 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
   const preset = Object.hasOwn(PROVIDERS, provider) ? PROVIDERS[provider] : undefined;
   if (!preset) throw new UsageError(`--provider: unknown provider "${provider}" (choose ${Object.keys(PROVIDERS).join(', ')})`);
 
-  const iterationsRaw = pick<unknown>(flags.iterations, env.JUPITER_ITERATIONS, file.iterations);
-  const iterations = iterationsRaw === undefined ? DEFAULTS.iterations : parseIntStrict(iterationsRaw, '--iterations', 1);
-  const checkpointRaw = pick<unknown>(flags.checkpoint, env.JUPITER_CHECKPOINT, file.checkpoint);
-  const checkpoint = checkpointRaw === undefined ? Math.min(DEFAULTS.checkpoint, iterations) : parseIntStrict(checkpointRaw, '--checkpoint', 0);
-  if (checkpoint > iterations) {
-    throw new UsageError(`--checkpoint ${checkpoint} is larger than --iterations ${iterations}: use a value from 1 to ${iterations}, or 0 for no checkpoints`);
-  }
+  const { iterations, checkpoint } = iterationsAndCheckpoint(flags, env, file, configPath);
   const budgetRaw = pick<unknown>(flags.contextBudget, env.JUPITER_CONTEXT_BUDGET, file.contextBudget ?? file.context_budget);
   const contextBudget = budgetRaw === undefined ? DEFAULTS.contextBudget : parseIntStrict(budgetRaw, '--context-budget', 100);
   const maxCostRaw = pick<unknown>(flags.maxCost, env.JUPITER_MAX_COST, file.maxCost ?? file.max_cost);

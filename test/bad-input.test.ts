@@ -99,7 +99,8 @@ function badSessions(): Record<string, Buffer> {
     'not-utf8': Buffer.concat([Buffer.from('version: 1\nid: not-utf8\ngoal: "'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x80]), Buffer.from('"\n')]),
     huge: Buffer.from(huge.replace(/^id: .*$/m, 'id: huge')),
     'a-list': Buffer.from('- version: 1\n- id: a-list\n'),
-    'progress-partial': edit('progress-partial', (v) => (v.progress = { completed: 0 })),
+    // Missing counters are filled with zero (files from before a counter existed); a wrong-typed one is refused.
+    'progress-partial': edit('progress-partial', (v) => (v.progress = { completed: 0, approved: 'many' })),
     'usage-text': edit('usage-text', (v) => (v.usage = 'lots')),
     'feedback-not-text': edit('feedback-not-text', (v) => (v.pendingFeedback = [1, { say: 'hi' }])),
     'plan-not-a-plan': edit('plan-not-a-plan', (v) => (v.currentPlan = 7)),
@@ -320,7 +321,17 @@ describe('files that are not plans, for validate', () => {
   it('a missing plan file: exit 2 naming it', async () => {
     const cwd = tempDir('jupiter-bad-plan-');
     const r = await runCli(['validate', path.join(cwd, 'nope.yaml'), '--procedures', SHIPPED], { cwd });
-    expect(oneLineError(r)).toContain('nope.yaml');
+    expect(oneLineError(r)).toMatch(/nope\.yaml: cannot read plan: no such file$/);
+  });
+
+  it('an empty or comment-only plan file says so, in words', async () => {
+    const cwd = tempDir('jupiter-bad-plan-');
+    for (const [name, content, said] of [['empty.yaml', '', /empty\.yaml: the file is empty: expected a plan/], ['blank.yaml', '\n# nothing yet\n', /blank\.yaml: holds no plan/]] as const) {
+      writeFileSync(path.join(cwd, name), content);
+      const line = oneLineError(await runCli(['validate', path.join(cwd, name), '--procedures', SHIPPED], { cwd }));
+      expect(line).toMatch(said);
+      expect(line).not.toMatch(/got object|ENOENT|procedure this plan follows/);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -46,6 +46,18 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: done.length, sessions: 1 });
   });
 
+  it('`sessions` shows when each session last ran, and says "interrupted" once', async () => {
+    const cwd = tempDir();
+    expect((await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd })).code).toBe(0);
+    const dir = path.join(cwd, 'memory', 'sessions');
+    const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.yaml'))!);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: .*$/m, 'status: interrupted').concat('haltReason: interrupted\n'));
+    const r = await runCli(['sessions'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/interrupted/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/^interrupted +\S+ +\d{4}-\d\d-\d\d \d\d:\d\d +1\/1 /m);
+  });
+
   it('finds the shipped procedures by itself when the folder has none', async () => {
     const cwd = tempDir();
     const r = await runCli(['plan', 'Quarterly access review of the HR system', '-n', '2', '-c', '0', '--unattended'], { cwd });
@@ -86,7 +98,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     run.child.kill('SIGINT');
     const exit = await run.exited;
     expect(exit.code).toBe(130);
-    expect(run.stderr()).toMatch(/Stopped\. Completed: \d+ iterations\. Memory updated\./);
+    expect(run.stderr()).toMatch(/^Interrupted after \d+ iterations; memory is up to date\. To continue, resume with `jupiter resume \S+`\.$/m);
     const [s] = await sessions(cwd);
     expect(s!.status).toBe('interrupted');
     const logged = iterationNumbers(cwd);

@@ -132,7 +132,7 @@ describe('resolveConfig refusals', () => {
     [{ iterations: '-5' }, /--iterations must be at least 1, got -5/],
     [{ iterations: '2.5' }, /--iterations must be a whole number/],
     [{ checkpoint: 'abc' }, /--checkpoint must be a whole number, got "abc"/],
-    [{ iterations: '5', checkpoint: '6' }, /--checkpoint 6 is larger than --iterations 5/],
+    [{ iterations: '5', checkpoint: '6' }, /--checkpoint 6 \(flag\) is larger than --iterations 5 \(flag\)/],
     [{ provider: 'nosuch' }, /unknown provider "nosuch".*openai/],
     [{ baseUrl: 'not a url', model: 'm' }, /--base-url: "not a url" is not a URL/],
     [{ provider: 'custom' }, /--provider custom needs --base-url/],
@@ -142,6 +142,21 @@ describe('resolveConfig refusals', () => {
     const err = failure(() => resolve(flags));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toMatch(message);
+  });
+
+  it('a checkpoint from the config file (as `jupiter init` writes it) yields to an explicit -n', () => {
+    const cwd = dirWith('iterations: 20\ncheckpoint: 10\n');
+    expect(resolve({ iterations: '5' }, {}, cwd)).toMatchObject({ iterations: 5, checkpoint: 5 });
+    expect(resolve({ iterations: '5' }, { JUPITER_CHECKPOINT: '10' }, cwd)).toMatchObject({ iterations: 5, checkpoint: 5 });
+    expect(resolve({ iterations: '3' })).toMatchObject({ iterations: 3, checkpoint: 3 });
+  });
+
+  it('contradicting values from the same place, or an explicit checkpoint, are refused naming where each came from', () => {
+    const cwd = dirWith('iterations: 4\ncheckpoint: 10\n');
+    const file = path.join(cwd, 'jupiter.config.yaml');
+    expect(failure(() => resolve({}, {}, cwd)).message).toBe(`--checkpoint 10 (config file ${file}, checkpoint:) is larger than --iterations 4 (config file ${file}, iterations:): use a value from 1 to 4, or 0 for no checkpoints`);
+    expect(failure(() => resolve({ checkpoint: '6' }, {}, cwd)).message).toMatch(/^--checkpoint 6 \(flag\) is larger than --iterations 4 \(config file .*, iterations:\)/);
+    expect(failure(() => resolve({}, { JUPITER_CHECKPOINT: '9', JUPITER_ITERATIONS: '2' })).message).toMatch(/^--checkpoint 9 \(environment, JUPITER_CHECKPOINT\) is larger than --iterations 2 \(environment, JUPITER_ITERATIONS\)/);
   });
 
   it('accepts checkpoint 0 (no checkpoints)', () => {

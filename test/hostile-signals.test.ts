@@ -105,7 +105,7 @@ describe('signals stop a run mid-search: saved, unlocked, exit 128 + signal', ()
       const exit = await run.exited;
       expect(exit, run.stderr()).toEqual({ code, signal: null });
       expect(run.stderr()).toMatch(/Stopping after saving…/);
-      expect(run.stderr()).toMatch(/Stopped\. Completed: 0 iterations\. Memory updated\./);
+      expect(run.stderr()).toMatch(/Interrupted after 0 iterations; memory is up to date\./);
       const sessions = path.join(cwd, 'memory', 'sessions');
       const files = readdirSync(sessions);
       expect(files.filter((n) => n.endsWith('.lock'))).toEqual([]);

@@ -242,3 +242,41 @@ describe('session saves follow the log', () => {
     expect(await store.load('s-1')).toMatchObject({ status: 'completed', progress: { completed: 6 } });
   });
 });
+
+describe('the sessions listing reads only what changed', () => {
+  it('lists a session from the journal while its file is as saved, and re-reads an edited, added or broken file; never writes', async () => {
+    const dir = memDir();
+    const sessionsDir = path.join(dir, 'sessions');
+    const store = new SessionStore(sessionsDir);
+    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+    const make = (id: string, completed: number) => {
+      const s = newSession(id, `Goal ${id}`, target, { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 }, new Date());
+      s.progress.completed = completed;
+      return s;
+    };
+    for (let i = 0; i < 5; i++) await store.save(make(`s-${i}`, i));
+    const journal = path.join(sessionsDir, '.index.jsonl');
+    const { appendFileSync, readFileSync: rf, writeFileSync: wf } = await import('node:fs');
+    expect(rf(journal, 'utf8').trim().split('\n')).toHaveLength(5);
+    const before = snapshot(dir);
+    const first = await store.list();
+    expect(first.sessions.map((s) => s.progress.completed).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(changed(before, snapshot(dir))).toEqual([]);
+    // Entries come from the journal while the file matches: a doctored last entry is what the listing shows.
+    const last = JSON.parse(rf(journal, 'utf8').trim().split('\n')[1]!) as { id: string; listing: { goalText: string } };
+    last.listing.goalText = 'from the journal';
+    appendFileSync(journal, JSON.stringify(last) + '\n');
+    expect((await store.list()).sessions.find((s) => s.id === last.id)?.goalText).toBe('from the journal');
+    // A person's edit (different size or time) is read from the file; a removed file disappears; a broken one is reported.
+    wf(path.join(sessionsDir, `${last.id}.yaml`), rf(path.join(sessionsDir, `${last.id}.yaml`), 'utf8').replace('goalText: Goal', 'goalText: Edited goal'));
+    rmSync(path.join(sessionsDir, 's-2.yaml'));
+    wf(path.join(sessionsDir, 's-3.yaml'), 'version: [');
+    const after = await store.list();
+    expect(after.sessions.find((s) => s.id === last.id)?.goalText).toBe(`Edited goal ${last.id}`);
+    expect(after.sessions.map((s) => s.id).sort()).toEqual(['s-0', 's-1', 's-4']);
+    expect(after.unreadable.map((u) => path.basename(u.file))).toEqual(['s-3.yaml']);
+    // A garbled journal is only slower.
+    wf(journal, '{garbled\n');
+    expect((await store.list()).sessions.map((s) => s.id).sort()).toEqual(['s-0', 's-1', 's-4']);
+  });
+});

@@ -124,7 +124,7 @@ describe('hostile model output through the CLI', () => {
     const cwd = tempDir('jupiter-inject-');
     const r = await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-failures', '1', '--repairs', '0']);
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stdout).toContain('Iteration 1: approved (valid)');
+    expect(r.stdout).toContain('Iteration 1: first valid plan');
     expect(r.stdout).toContain('Iteration 2: failed validation');
     expect(r.stdout + r.stderr).not.toContain(ESC);
     expect(r.stdout + r.stderr).not.toContain(BEL);

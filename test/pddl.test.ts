@@ -1,6 +1,6 @@
 // PDDL in and out: parsing with requirements checked, grounding with reachability pruning, VAL-style plans, and
 // the same verdict whether a plan is checked as PDDL or as YAML against the imported set.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/core/plan.js';
@@ -113,7 +113,7 @@ describe('the same verdict as PDDL and as YAML', () => {
       plan: withSteps(blocks, ['put-down.c', 'unstack.c.a', ...actions(blocks).slice(2)]),
       check: (r) => {
         expect(r.stoppedAt).toBe(1);
-        expect(r.findings).toEqual([{ severity: 'error', rule: 'precondition', step: 1, message: 'step 1: put-down.c needs `(holding c)`, which does not hold at that point', fix: 'put-down.c needs `(holding c)`: add unstack.c.a before step 1' }]);
+        expect(r.findings).toEqual([{ severity: 'error', rule: 'precondition', step: 1, message: 'step 1: put-down.c needs `(holding c)`, which does not hold at that point', fix: 'put-down.c needs `(holding c)`: add unstack.c.a before step 1 (put-down.c)' }]);
       },
     },
     { name: 'delivery, valid', c: DELIVERY, plan: delivery, check: (r) => expect(r).toMatchObject({ valid: true, findings: [] }) },
@@ -121,7 +121,7 @@ describe('the same verdict as PDDL and as YAML', () => {
       name: 'delivery, last unload missing: the goal is not satisfied',
       c: DELIVERY,
       plan: withSteps(delivery, actions(delivery).slice(0, -1)),
-      check: (r) => expect(r.findings).toEqual([{ severity: 'error', rule: 'goal', message: 'the plan ends without reaching `(pkg-at p1 depot)`', fix: 'add unload.p1.t1.depot (and what they need) at the end' }]),
+      check: (r) => expect(r.findings).toEqual([{ severity: 'error', rule: 'goal', message: 'the plan ends without reaching `(pkg-at p1 depot)`', fix: 'add unload.p1.t1.depot (and what they need) at the end, after step 7 (drive.t1.market.depot)' }]),
     },
     {
       name: 'delivery, truck broken before driving: the negative precondition fails at step 2',
@@ -169,6 +169,17 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('delivery-two-parcels.yaml exists: pass --force to replace it');
     expect((await runCli(['procedures', 'import', DELIVERY.domain, DELIVERY.problem, '--procedures', dir, '--force'], { cwd })).code).toBe(0);
+  });
+
+  it('a problem whose goal no action can reach: exit 2, nothing written', async () => {
+    const cwd = tempDir();
+    const problem = path.join(cwd, 'stuck.pddl');
+    // Nothing in the domain ever makes a road: a goal that asks for one is static and false.
+    writeFileSync(problem, '(define (problem stuck) (:domain delivery) (:objects t1 - truck) (:init (at t1 depot)) (:goal (road depot depot)))\n');
+    const r = await runCli(['procedures', 'import', DELIVERY.domain, problem, '--procedures', path.join(cwd, 'procedures')], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the converted set does not lint: goal "stuck" needs fact "(road depot depot)" that no action provides');
+    expect(existsSync(path.join(cwd, 'procedures'))).toBe(false);
   });
 
   it('an unsupported requirement: exit 2 naming it and its line', async () => {

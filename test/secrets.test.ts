@@ -189,3 +189,25 @@ describe('a model listing that echoes the key', () => {
     }
   });
 });
+
+describe('credentials in --base-url are refused before anything starts (#15.3)', () => {
+  const PASS = 'hunter2-FAKE-url-password';
+  for (const url of [`http://alice:${PASS}@127.0.0.1:9/v1`, `http://127.0.0.1:9/v1?api_key=${PASS}`]) {
+    it(`plan and doctor refuse ${url.replace(PASS, '…')} with one line pointing at JUPITER_API_KEY; nothing is written`, async () => {
+      const cwd = tempDir('jupiter-secret-url-');
+      for (const args of [['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--procedures', SHIPPED], ['doctor'], ['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--json', '--procedures', SHIPPED]]) {
+        const r = await runCli([...args, '--base-url', url, '--model', 'test-model'], { cwd });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^jupiter: --base-url: .*refused.*JUPITER_API_KEY/);
+        expectCleanOutput(r, PASS, args[0]!);
+      }
+      // The environment variable is refused the same way.
+      const e = await runCli(['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--procedures', SHIPPED], { cwd, env: { JUPITER_BASE_URL: url, JUPITER_MODEL: 'test-model' } });
+      expect(e.code).toBe(2);
+      expect(e.stderr).toMatch(/^jupiter: JUPITER_BASE_URL: /);
+      expectCleanOutput(e, PASS, 'plan (env)');
+      expect(readdirSync(cwd)).toEqual([]);
+    });
+  }
+});

@@ -144,6 +144,6 @@ describe('jupiter validate', () => {
     }
     const missing = await runCli(['validate', path.join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.yaml: cannot read plan: ENOENT/);
+    expect(missing.stderr).toMatch(/nope\.yaml: cannot read plan: no such file$/m);
   });
 });

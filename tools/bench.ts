@@ -18,6 +18,10 @@ import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import type { PlanTarget } from '../src/procedures/types.js';
 import { synthesize } from './synthetic.js';
+import OpenAI from 'openai';
+import { DEFAULT_PRICES } from '../src/config.js';
+import { OpenAIPlanner } from '../src/planners/openai/planner.js';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
 import { benchScale } from './scale.js';
 
 const ROOT = repoRoot(import.meta.url);
@@ -151,18 +155,67 @@ async function benchSize(size: number, target: PlanTarget, library: ReturnType<t
   };
 }
 
+/**
+ * Best of K (#10.8): wall time per iteration with K concurrent candidates against fake servers that answer in 300 ms,
+ * over one endpoint and over two replicas. K candidates should cost about one answer's time, not K.
+ */
+async function benchCandidates(target: PlanTarget, iterations: number): Promise<{ label: string; k: number; ms: number }[]> {
+  const plan = (await new BuiltinPlanner().propose({ goalText: 'Deploy the orchestrator', target, iteration: 1, currentPlan: null, currentFindings: [], champion: null, objectives: ['steps'], seen: new Set(), recall: { items: [], tokens: 0, budget: 4000, total: 0 }, feedback: [], signal: new AbortController().signal })).plan;
+  const reply = { content: JSON.stringify(plan), delayMs: 300 };
+  const out: { label: string; k: number; ms: number }[] = [];
+  for (const replicas of [1, 2]) {
+    const servers: FakeOpenAI[] = [];
+    for (let i = 0; i < replicas; i++) servers.push(await startFakeOpenAI([reply]));
+    try {
+      for (const k of [1, 4]) {
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-bench-k-'));
+        const memory = await Memory.open(dir);
+        const store = new SessionStore(path.join(dir, FILES.sessions));
+        const endpoints = servers.map((srv) => ({ baseUrl: srv.url, client: new OpenAI({ apiKey: 'bench', baseURL: srv.url, maxRetries: 0 }) }));
+        const planner = new OpenAIPlanner({ endpoints, model: 'bench-model', prices: DEFAULT_PRICES, maxRetries: 0, timeoutMs: 10_000 });
+        const state = newSession(`bench-k${k}-${replicas}`, 'Deploy the orchestrator', target, { iterations, checkpoint: 0, unattended: true, provider: 'custom', contextBudget: 4000, proceduresDir: '', patience: 0, repairs: 0, maxFailures: 5, candidates: k }, new Date());
+        const times: number[] = [];
+        let start = 0;
+        await runSession(state, {
+          planner, target, memory, store, reviewer: noReviewer, signal: new AbortController().signal,
+          emit: (e) => {
+            if (e.type === 'iteration-started') start = performance.now();
+            if (e.type === 'iteration-finished') times.push(performance.now() - start);
+          },
+        });
+        out.push({ label: replicas === 1 ? 'one endpoint' : `${replicas} replicas`, k, ms: median(times) });
+      }
+    } finally {
+      await Promise.all(servers.map((srv) => srv.close()));
+    }
+  }
+  return out;
+}
+
+/** Best of K: K concurrent candidates against a 300 ms server should take about one answer's time. */
+async function printCandidates(target: PlanTarget, quick: boolean, fmt: (n: number, d?: number) => string): Promise<void> {
+  const k = await benchCandidates(target, quick ? 5 : 9);
+  console.log('');
+  for (const label of [...new Set(k.map((r) => r.label))]) {
+    const one = k.find((r) => r.label === label && r.k === 1)!.ms;
+    const four = k.find((r) => r.label === label && r.k === 4)!.ms;
+    console.log(`best of K (${label}, server answers in 300 ms): K=1 ${fmt(one, 0)} ms/iteration, K=4 ${fmt(four, 0)} ms/iteration: ${fmt(four / one, 2)}x (target < 1.5x)`);
+  }
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const only = process.argv.find((a) => a.startsWith('--sizes='));
   const sizes = only ? only.slice(8).split(',').map(Number) : quick ? [100, 1000] : [100, 1000, 10_000];
   const library = loadProcedures(path.join(ROOT, 'procedures'));
   const target = findTarget(library, 'production-deployment/deploy-service');
+  const fmt = (n: number, d = 1) => n.toFixed(d);
+  if (process.argv.includes('--candidates-only')) return printCandidates(target, quick, fmt);
   const rows = [];
   for (const size of sizes) {
     process.stderr.write(`bench: ${size} iterations of memory…\n`);
     rows.push(await benchSize(size, target, library));
   }
-  const fmt = (n: number, d = 1) => n.toFixed(d);
   const header = ['memory (iterations)', 'items', 'engine overhead/iter ms', 'recall ms (first)', 'prompt tokens', 'of which memory', 'paste-all tokens', 'ratio', 'summary ms', 'resume ms', 'peak RSS MB', 'folder MB'];
   const lines = rows.map((r) => [String(r.size), String(r.items), fmt(r.overhead, 2), `${fmt(r.recall, 2)} (${fmt(r.coldRecall, 1)})`, String(r.promptTokens), `${r.memoryTokens}/4000`, String(r.pasteTokens), `${fmt(r.pasteTokens / r.promptTokens)}x`, fmt(r.summaryMs, 0), fmt(r.resumeMs, 0), fmt(r.rssMb, 0), fmt(r.folderMb)]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -177,6 +230,7 @@ async function main(): Promise<void> {
   await engineRun(dir, target, quick ? 30 : 100, planner);
   const shares = planner.prompts.slice(1).map((p, i) => commonPrefix(planner.prompts[i]!, p) / p.length);
   console.log(`\nunchanged-prefix share across a ${planner.prompts.length}-iteration run: median ${fmt(median(shares) * 100)}% (min ${fmt(Math.min(...shares) * 100)}%)`);
+  await printCandidates(target, quick, fmt);
   console.log(`machine: ${os.cpus().length} cores, node ${process.version}; medians of 3×59 iterations / 30 recalls / 5 process runs; overhead excludes the planner's own time`);
 
   // Procedures at scale: ~2,000 ground actions, a 60-step plan (targets: load < 300 ms, validate < 1 ms, planner < 5 s).

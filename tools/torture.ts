@@ -148,7 +148,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
   const seed = (opts.seed ?? Date.now()) >>> 0;
   const log = opts.log ?? ((l: string) => console.log(l));
   const memory = path.resolve(opts.memory ?? mkdtempSync(path.join(os.tmpdir(), 'jupiter-torture-')));
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist is not built: run `npx tsc -p tsconfig.json` first');
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'run.js'))) throw new Error('dist is not built: run `npx tsc -p tsconfig.json` first');
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'jupiter-torture-cwd-'));
   const rand = prng(seed);
   const replyRand = prng(seed ^ 0x9e3779b9);

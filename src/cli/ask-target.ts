@@ -1,6 +1,5 @@
 // The terminal question asked when a goal matches a procedure goal only weakly, ambiguously or not at all.
 import { select } from '@inquirer/prompts';
-import type { Writable } from 'node:stream';
 import { safeText } from '../core/text.js';
 import { matchReason, targetName, type AskTarget, type GoalRanking, type TargetChoice } from '../procedures/target.js';
 import type { PlanTarget } from '../procedures/types.js';
@@ -29,6 +28,6 @@ export function targetChoices(r: GoalRanking, all: PlanTarget[]): { name: string
   return r.strength === 'close' ? [...listed, draft, ...others, cancel] : [draft, ...listed, ...others, cancel];
 }
 
-export function terminalAskTarget(opts: { output?: Writable } = {}): AskTarget {
-  return async (ranking, all) => select({ message: question(ranking), choices: targetChoices(ranking, all), loop: false }, opts.output ? { output: opts.output } : undefined);
+export function terminalAskTarget(context: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream } = {}): AskTarget {
+  return async (ranking, all) => select({ message: question(ranking), choices: targetChoices(ranking, all), loop: false }, context);
 }

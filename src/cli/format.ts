@@ -1,5 +1,34 @@
-// One-line renderings of progress and usage, shared by the progress UI, the prompts and `sessions` (no heavy imports).
+// One-line renderings of counts, durations, progress and usage, shared by the progress UI, the prompts and `sessions` (no heavy imports).
 import type { Progress } from '../engine/types.js';
+
+/** `1 iteration`, `2 iterations`; `plural(1, 'summary', 'summaries')` for irregular words. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
+/** A span of iterations for chart labels: `7` for one iteration, `1–10` for more. */
+export function span(from: number, to: number): string {
+  return from === to ? String(from) : `${from}–${to}`;
+}
+
+/** `950ms`, `4.2s`, `3m 05s`, `2h 07m`: short enough for a status line. */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.round(ms / 1000);
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const pad = (x: number) => String(x).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
+}
+
+/** A date and time for listings (local time, to the minute): `2025-03-04 14:07`. */
+export function when(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '????-??-?? ??:??';
+  const pad = (x: number) => String(x).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
 
 export function successRate(p: Progress): string {
   return p.completed ? `${Math.round((100 * p.approved) / p.completed)}%` : '–';

@@ -94,7 +94,7 @@ async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewP
 
 export async function runNewProcedures(opts: NewProceduresOptions, io: NewProceduresIO): Promise<NewProceduresResult | undefined> {
   const docs = opts.from.map((file) => ({ file, text: readTextFile(file, 'source document') }));
-  const dir = authoringDir(opts.config.proceduresDir);
+  const dir = authoringDir(opts.config.proceduresDir, opts.config.cwd);
   const drafted = await draftText(opts, docs, io);
   const first = checkSetText(drafted.yaml, '(draft)');
   const draftId = first.set?.id ?? 'procedure';

@@ -1,96 +1,114 @@
-// Renders engine events: an ora spinner and coloured lines on a terminal, plain lines otherwise, NDJSON with --json.
-import chalk from 'chalk';
+// Renders engine events: a live status line and the notable lines on a terminal, one plain line per iteration
+// otherwise, NDJSON with --json.
 import ora, { type Ora } from 'ora';
-import type { EngineEvent } from '../engine/types.js';
 import { redactSecrets } from '../core/secrets.js';
-import { safeText } from '../core/text.js';
-import { progressLine, usageLine } from './format.js';
-
-const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
+import type { EngineEvent } from '../engine/types.js';
+import { contextText, eventLine, fitWidth, headerLines, iterationLine, notable, retryText } from './event-lines.js';
+import { duration } from './format.js';
+import type { Cli } from './io.js';
+import { RunStats, statusText } from './run-stats.js';
 
 export interface Renderer {
   (event: EngineEvent): void;
-  /** Stops the spinner before a prompt takes the terminal. */
+  /** Takes the status line off the terminal before a prompt (or the final message) takes it. */
   pause(): void;
 }
 
-export function jsonRenderer(write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Renderer {
-  const r = ((event: EngineEvent) => write(redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...event })))) as Renderer;
+export function jsonRenderer(write: (line: string) => void, now: () => Date = () => new Date()): Renderer {
+  const r = ((event: EngineEvent) => write(redactSecrets(JSON.stringify({ time: now().toISOString(), ...event })))) as Renderer;
   r.pause = () => undefined;
   return r;
 }
 
-export function humanRenderer(opts: { tty: boolean; plannerLabel: string }): Renderer {
-  const spinner: Ora | null = opts.tty ? ora({ discardStdin: false, hideCursor: false }) : null;
-  let total = 0;
+/** One line at the bottom of a terminal, redrawn in place; printed lines go above it. */
+interface StatusLine {
+  set(text: string): void;
+  print(line: string): void;
+  stop(): void;
+}
+
+function liveStatus(cli: Cli): StatusLine {
+  const spinner: Ora = ora({ stream: cli.io.stdout, isEnabled: true, discardStdin: false, hideCursor: false, color: cli.color.level > 0 ? 'cyan' : false });
+  return {
+    set(text) {
+      // Two columns for the spinner: a line that wraps would leave copies of itself behind on every redraw.
+      spinner.text = fitWidth(text, cli.columns - 3);
+      if (!spinner.isSpinning) spinner.start();
+    },
+    print(line) {
+      const spinning = spinner.isSpinning;
+      if (spinning) spinner.clear();
+      cli.io.stdout.write(`${line}\n`);
+      if (spinning) spinner.render();
+    },
+    stop() {
+      if (spinner.isSpinning) spinner.stop();
+    },
+  };
+}
+
+export interface HumanOptions {
+  plannerLabel: string;
+  unattended: boolean;
+  /** Milliseconds clock (injected by tests). */
+  now?: () => number;
+}
+
+export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
+  const c = cli.color;
+  const stats = new RunStats(opts.now ?? (() => performance.now()));
+  const live = cli.tty ? liveStatus(cli) : null;
+  let checkpoint = 0;
+  let phase = '';
   let context = '';
   let usage = '';
   const line = (text: string) => {
-    if (spinner?.isSpinning) spinner.stop();
-    process.stdout.write(redactSecrets(text) + '\n');
+    const safe = redactSecrets(text);
+    if (live) live.print(safe);
+    else cli.out(safe);
   };
   const status = (iteration: number, text: string) => {
-    if (spinner) {
-      spinner.text = `Iteration ${iteration}/${total} · ${text}`;
-      if (!spinner.isSpinning) spinner.start();
-    }
+    phase = text;
+    live?.set(`Iteration ${iteration} · ${phase} · ${statusText(stats.snapshot())}`);
   };
   const r = ((e: EngineEvent) => {
+    stats.observe(e);
     switch (e.type) {
       case 'session-started':
-        total = e.iterations;
-        line(`${chalk.bold('jupiter')} · ${safeText(e.goalText, true)} → ${e.procedure}/${e.goalId}`);
-        line(chalk.dim(`session ${e.session} · planner: ${opts.plannerLabel} · ${e.iterations} iterations · ${e.checkpoint ? `checkpoint every ${e.checkpoint}` : 'no checkpoints'}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`));
-        break;
+        checkpoint = e.checkpoint;
+        for (const l of headerLines(e, { plannerLabel: opts.plannerLabel, unattended: opts.unattended, columns: cli.columns }, c)) line(l);
+        return;
       case 'iteration-started':
         usage = '';
-        status(e.iteration, 'recalling…');
-        break;
+        return status(e.iteration, 'recalling…');
       case 'recalled':
-        context = `context ${k(e.tokens)}/${k(e.budget)} tokens · ${e.items} of ${e.total} items`;
-        status(e.iteration, `proposing… · ${context}`);
-        break;
+        context = contextText(e);
+        return status(e.iteration, 'proposing…');
       case 'planner-progress':
-        status(e.iteration, `proposing… ${e.tokens} tokens`);
-        break;
+        return status(e.iteration, `proposing… ${e.tokens} tokens`);
       case 'retry':
-        if (!spinner) line(chalk.yellow(`  ↻ iteration ${e.iteration}: ${safeText(e.reason, true)}; retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s`));
-        else status(e.iteration, `${safeText(e.reason, true)}; retry ${e.attempt} in ${(e.delayMs / 1000).toFixed(1)}s`);
-        break;
+        if (!live) line(c.yellow(`  ↻ iteration ${e.iteration}: ${retryText(e)}`));
+        return status(e.iteration, retryText(e));
+      case 'repair':
+        if (!live) line(c.dim(`  ↻ iteration ${e.iteration}: repair ${e.attempt} (${e.errors} error${e.errors === 1 ? '' : 's'} to fix)`));
+        return status(e.iteration, `repairing (${e.attempt})…`);
       case 'plan-proposed':
-        if (e.usage) usage = ` · ${e.usage.promptTokens + e.usage.completionTokens} tokens${e.costUsd !== undefined ? ` · $${e.costUsd.toFixed(4)}` : ''}`;
-        status(e.iteration, 'validating…');
-        break;
+        if (e.usage)
+          usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens${e.costUsd !== undefined ? ` · $${e.costUsd.toFixed(4)}` : ''}`;
+        return status(e.iteration, 'validating…');
       case 'iteration-finished': {
-        const tail = chalk.dim(` · ${context}${usage}`);
-        if (e.outcome === 'improved' || e.outcome === 'alternative' || e.outcome === 'worse' || e.outcome === 'repeat') line(`${chalk.green('✔')} Iteration ${e.iteration}: approved (valid)${tail}`);
-        else if (e.outcome === 'failed') line(`${chalk.red('✖')} Iteration ${e.iteration}: failed validation · ${e.errors} error${e.errors === 1 ? '' : 's'}${tail}`);
-        else line(`${chalk.red('✖')} Iteration ${e.iteration}: ${e.outcome}${tail}`);
-        break;
+        const tail = ` · ${context}${usage}`;
+        if (!live) line(iterationLine(e, c, `${e.latencyMs > 0 ? ` · ${duration(e.latencyMs)}` : ''}${tail}`));
+        else if (notable(e)) line(iterationLine(e, c, tail));
+        return status(e.iteration, e.outcome);
       }
-      case 'paused':
-        line(chalk.yellow(`⏸ Iteration ${e.iteration} needs a person: ${safeText(e.message, true)}`));
-        break;
-      case 'checkpoint':
-        // An awaited checkpoint is shown in full by the prompt that follows.
-        if (e.awaited) break;
-        line(chalk.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${usageLine(e.usage) ? ` · ${usageLine(e.usage)}` : ''}${e.awaited ? '' : ' (unattended: recorded, continuing)'}`));
-        break;
-      case 'decision':
-        line(chalk.dim(`  decision: ${e.decision}${e.reason ? ` — "${safeText(e.reason, true)}"` : ''}`));
-        break;
-      case 'warning':
-        line(chalk.yellow(`! ${safeText(e.message, true)}`));
-        break;
-      case 'finished':
-        line(`${e.status === 'completed' ? chalk.green('Done.') : chalk.yellow(`Session ${e.status}.`)} ${progressLine(e.progress)}${usageLine(e.usage) ? ` · ${usageLine(e.usage)}` : ''}`);
-        break;
-      default:
-        break;
+      default: {
+        if (e.type === 'finished') live?.stop();
+        const text = eventLine(e, { checkpoint }, c);
+        if (text !== null) line(text);
+      }
     }
   }) as Renderer;
-  r.pause = () => {
-    if (spinner?.isSpinning) spinner.stop();
-  };
+  r.pause = () => live?.stop();
   return r;
 }

@@ -1,24 +1,25 @@
 // The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
-import chalk from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { confirm, input, select } from '@inquirer/prompts';
 import { stringify } from 'yaml';
 import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, FeedbackReading, PatienceContext, PatienceDecision, ReadingDecision, Reviewer } from '../engine/types.js';
 import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
-import { progressLine, usageLine } from './format.js';
+import { plural, progressLine, usageLine } from './format.js';
+import type { InStream, OutStream } from './io.js';
 import { renderValidation } from './render-validation.js';
 import { scheduleLines } from './schedule-view.js';
 import type { PlanTarget } from '../procedures/types.js';
 
-let sink: NodeJS.WritableStream = process.stdout;
-const say = (line = ''): void => void sink.write(line + '\n');
+/** Esc pressed in a text prompt: back to the menu it came from. */
+const BACK = Symbol('back');
 
-function showPlan(plan: Plan | null, full: boolean, target?: PlanTarget): void {
+function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan | null, full: boolean, target?: PlanTarget): void {
   if (!plan) {
     say(chalk.dim('  (no plan yet)'));
     return;
   }
-  say(`  ${chalk.bold(safeText(plan.title, true))} (${plan.steps.length} steps)`);
+  say(`  ${chalk.bold(safeText(plan.title, true))} (${plural(plan.steps.length, 'step')})`);
   if (full) {
     if (plan.summary) say(`  ${safeText(plan.summary, true)}`);
     for (const line of safeText(stringify(plan.steps)).split('\n')) say(`    ${line}`);
@@ -27,10 +28,6 @@ function showPlan(plan: Plan | null, full: boolean, target?: PlanTarget): void {
   } else {
     plan.steps.forEach((s, i) => say(`   ${String(i + 1).padStart(2)}. ${safeText(s.action, true)}${s.owner ? chalk.dim(` — ${safeText(s.owner, true)}`) : ''}`));
   }
-}
-
-async function askReason(context: { output: NodeJS.WritableStream }): Promise<string> {
-  return (await input({ message: 'Reason (the next iteration must address it):', validate: (v) => (v.trim().length > 0 ? true : 'Please give a reason') }, context)).trim();
 }
 
 export interface PromptReviewerOptions {
@@ -42,17 +39,53 @@ export interface PromptReviewerOptions {
   onInterrupt: () => void;
   /** The procedure and goal plans are checked against: the full plan view shows its schedule. */
   target?: PlanTarget;
-  /** Where prompts and views go: stderr when stdout carries --json events. */
-  output?: NodeJS.WritableStream;
+  /** Keys come from here (the terminal). */
+  input: InStream;
+  /** Where prompts and views go: the terminal; stderr when stdout carries --json events or is a pipe. */
+  output: OutStream;
+  color: ChalkInstance;
 }
 
 export class PromptReviewer implements Reviewer {
+  private readonly say: (line?: string) => void;
+  private readonly chalk: ChalkInstance;
+
   constructor(private readonly opts: PromptReviewerOptions) {
-    if (opts.output) sink = opts.output;
+    this.say = (line = '') => void opts.output.write(`${line}\n`);
+    this.chalk = opts.color;
   }
 
   private get context() {
-    return { output: sink };
+    return { input: this.opts.input, output: this.opts.output };
+  }
+
+  private show(plan: Plan | null, full: boolean): void {
+    showPlan(this.say, this.chalk, plan, full, full ? this.opts.target : undefined);
+  }
+
+  /** A text prompt that Esc backs out of (returns BACK), so a person who chose "Reject" by mistake can change their mind. */
+  private async text(message: string, required: string, preset?: string): Promise<string | typeof BACK> {
+    const backOut = new AbortController();
+    const onKey = (_: unknown, key?: { name?: string }) => {
+      if (key?.name === 'escape') backOut.abort();
+    };
+    this.opts.input.on('keypress', onKey);
+    try {
+      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: backOut.signal });
+      return answer.trim();
+    } catch (err) {
+      if (backOut.signal.aborted && err instanceof Error && err.name === 'AbortPromptError') {
+        this.say(this.chalk.dim('  (back)'));
+        return BACK;
+      }
+      throw err;
+    } finally {
+      this.opts.input.off('keypress', onKey);
+    }
+  }
+
+  private reason(): Promise<string | typeof BACK> {
+    return this.text('Reason for rejecting (Esc to go back):', 'Please give a reason');
   }
 
   private async guard<T>(ask: () => Promise<T>, fallback: T): Promise<T> {
@@ -69,12 +102,13 @@ export class PromptReviewer implements Reviewer {
 
   async checkpoint(ctx: CheckpointContext): Promise<CheckpointDecision> {
     this.opts.beforePrompt();
+    const { say, chalk } = this;
     say();
     say(chalk.cyan.bold(`Checkpoint · iteration ${ctx.iteration}/${ctx.session.settings.iterations}${ctx.final ? ' (final)' : ''}`));
     say(`  ${progressLine(ctx.session.progress)}`);
     if (usageLine(ctx.session.usage)) say(`  ${usageLine(ctx.session.usage)}`);
-    showPlan(ctx.plan, false);
-    if (ctx.validation) renderValidation(ctx.validation).forEach((l) => say(`  ${l}`));
+    this.show(ctx.plan, false);
+    if (ctx.validation) renderValidation(ctx.validation, chalk).forEach((l) => say(`  ${l}`));
     return this.guard(async () => {
       for (;;) {
         const choice = await select(
@@ -91,21 +125,24 @@ export class PromptReviewer implements Reviewer {
           },
           this.context,
         );
-        if (choice === 'review') showPlan(ctx.plan, true, this.opts.target);
+        if (choice === 'review') this.show(ctx.plan, true);
         else if (choice === 'summary') (await this.opts.summary()).forEach((l) => say(l));
-        else if (choice === 'reject') return { kind: 'reject', reason: await askReason(this.context) };
-        else return { kind: choice as 'continue' | 'approve' | 'stop' };
+        else if (choice === 'reject') {
+          const reason = await this.reason();
+          if (reason !== BACK) return { kind: 'reject', reason };
+        } else return { kind: choice as 'continue' | 'approve' | 'stop' };
       }
     }, { kind: 'stop' } as CheckpointDecision);
   }
 
   async failure(ctx: FailureContext): Promise<FailureDecision> {
     this.opts.beforePrompt();
+    const { say, chalk } = this;
     say();
     say(chalk.yellow.bold(`Paused · iteration ${ctx.iteration}: ${ctx.error ? `the planner failed: ${safeText(ctx.error, true)}` : 'the plan failed validation'}`));
     if (!ctx.error && ctx.validation) {
-      showPlan(ctx.plan, false);
-      renderValidation(ctx.validation).forEach((l) => say(`  ${l}`));
+      this.show(ctx.plan, false);
+      renderValidation(ctx.validation, chalk).forEach((l) => say(`  ${l}`));
     }
     return this.guard(async () => {
       for (;;) {
@@ -116,11 +153,14 @@ export class PromptReviewer implements Reviewer {
           { name: 'Stop', value: 'stop' },
         ];
         const choice = await select({ message: 'What next?', choices }, this.context);
-        if (choice === 'review') showPlan(ctx.plan, true, this.opts.target);
-        else if (choice === 'reject') return { kind: 'reject', reason: await askReason(this.context) };
-        else if (choice === 'approve') {
+        if (choice === 'review') this.show(ctx.plan, true);
+        else if (choice === 'reject') {
+          const reason = await this.reason();
+          if (reason !== BACK) return { kind: 'reject', reason };
+        } else if (choice === 'approve') {
           // An override is a person's call against the validator: it needs a reason and a second yes.
-          const reason = (await input({ message: 'Why accept a plan that fails validation? (logged with the override)', validate: (v) => (v.trim() ? true : 'Please give a reason') }, this.context)).trim();
+          const reason = await this.text('Why accept a plan that fails validation? (logged with the override; Esc to go back)', 'Please give a reason');
+          if (reason === BACK) continue;
           const errors = ctx.validation?.findings.filter((f) => f.severity === 'error').length ?? 0;
           if (await confirm({ message: `Accept this plan despite ${errors} error${errors === 1 ? '' : 's'}? It is logged as an override and never learned from.`, default: false }, this.context)) return { kind: 'override', reason };
         } else return { kind: choice as 'retry' | 'stop' };
@@ -130,6 +170,7 @@ export class PromptReviewer implements Reviewer {
 
   async confirmReading(reading: FeedbackReading): Promise<ReadingDecision> {
     this.opts.beforePrompt();
+    const { say, chalk } = this;
     if (reading.constraints.length === 0) {
       say(chalk.yellow(`  I could not read "${safeText(reading.text, true)}" as a rule the validator can check: it is kept as a note for the planner (unchecked).`));
       return { kind: 'note' };
@@ -149,7 +190,10 @@ export class PromptReviewer implements Reviewer {
         },
         this.context,
       );
-      if (choice === 'edit') return { kind: 'edit', text: (await input({ message: 'Reworded feedback:', default: reading.text, validate: (v) => (v.trim() ? true : 'Please give the feedback') }, this.context)).trim() };
+      if (choice === 'edit') {
+        const text = await this.text('Reworded feedback (Esc keeps it as a note):', 'Please give the feedback', reading.text);
+        return text === BACK ? { kind: 'note' } : { kind: 'edit', text };
+      }
       if (choice === 'note') return { kind: 'note' };
       return { kind: 'accept', scope: choice as 'goal' | 'session' };
     }, { kind: 'note' } as ReadingDecision);
@@ -157,6 +201,7 @@ export class PromptReviewer implements Reviewer {
 
   async patience(ctx: PatienceContext): Promise<PatienceDecision> {
     this.opts.beforePrompt();
+    const { say, chalk } = this;
     say();
     say(chalk.cyan.bold(`No improvement in ${ctx.idle} iterations (iteration ${ctx.iteration}).`));
     return this.guard(async () => {

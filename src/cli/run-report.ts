@@ -1,5 +1,5 @@
 // The morning review on one screen: the champion and its score, what failed, what a person still has to look at.
-import chalk from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { SessionState } from '../engine/types.js';
 import { formatScore } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
@@ -7,7 +7,7 @@ import { safeText } from '../core/text.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function runReport(state: SessionState, objectives: readonly Objective[]): string[] {
+export function runReport(state: SessionState, objectives: readonly Objective[], chalk: ChalkInstance): string[] {
   const p = state.progress;
   const lines: string[] = [''];
   if (state.champion) {

@@ -5,15 +5,19 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
-import { runSession } from '../engine/loop.js';
+import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
-import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
+import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
 import { summaryFold } from '../memory/summary-fold.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
-import { humanRenderer, jsonRenderer } from './progress.js';
+import { redactSecrets } from '../core/secrets.js';
+import { safeText } from '../core/text.js';
+import { plural } from './format.js';
+import type { Cli, StopSignal } from './io.js';
+import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 import { runReport } from './run-report.js';
@@ -29,15 +33,15 @@ const unattendedReviewer: Reviewer = {
 };
 
 /** Signals that stop a run after saving. SIGHUP is a closed terminal: the run must not be left `running`. */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const STOP_SIGNALS: StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** The exit code a shell reports for a process ended by `signal` (SIGINT 130, SIGTERM 143, SIGHUP 129). */
-export function signalExitCode(signal: NodeJS.Signals): number {
+function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (os.constants.signals[signal] ?? 2);
 }
 
-export function requireTerminalOrUnattended(unattended: boolean): void {
-  if (!unattended && !process.stdin.isTTY) {
+export function requireTerminalOrUnattended(cli: Cli, unattended: boolean): void {
+  if (!unattended && !cli.io.stdin.isTTY) {
     throw new UsageError('no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts');
   }
 }
@@ -49,38 +53,93 @@ export interface RunOptions {
   memory: Memory;
 }
 
-export async function runFromCli({ config, state, target, memory }: RunOptions): Promise<void> {
+/**
+ * Ctrl-C, `kill` and a closed terminal all stop the run the same way: finish saving, release the lock, and exit
+ * 128 + the signal's number (130, 143, 129), as shells report a process a signal ended. A second signal forces
+ * the process down (when the caller allows it): whatever was committed is on disk already (the log is the commit point).
+ */
+function stopOnSignal(cli: Cli, controller: AbortController): { stoppedBy: () => StopSignal | undefined; release: () => void } {
+  let stoppedBy: StopSignal | undefined;
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const onSignal = () => {
+      if (stoppedBy) {
+        if (cli.io.forceExit) {
+          cli.err('\nForced stop.');
+          cli.io.forceExit(signalExitCode(signal));
+        }
+        return;
+      }
+      stoppedBy = signal;
+      cli.err(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)`);
+      controller.abort();
+    };
+    cli.io.signals.on(signal, onSignal);
+    return { signal, onSignal };
+  });
+  return {
+    stoppedBy: () => stoppedBy,
+    release: () => {
+      for (const { signal, onSignal } of listeners) cli.io.signals.off(signal, onSignal);
+    },
+  };
+}
+
+function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Renderer {
+  if (config.json) return jsonRenderer((line) => cli.out(line));
+  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended });
+}
+
+function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, target: PlanTarget, memory: Memory, render: Renderer, controller: AbortController): Reviewer {
+  if (state.settings.unattended) return unattendedReviewer;
+  return new PromptReviewer({
+    beforePrompt: () => render.pause(),
+    onInterrupt: () => controller.abort(),
+    target,
+    summary: async () => summaryLines(await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items()), cli.color),
+    input: cli.io.stdin,
+    // Prompts never go into stdout's --json events.
+    output: config.json ? cli.io.stderr : cli.promptOutput,
+    color: cli.color,
+  });
+}
+
+/** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
+function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
+  const hint = `resume with \`jupiter resume ${id}\``;
+  switch (result.exit) {
+    case 'completed':
+      return ExitCode.ok;
+    case 'converged':
+      // The event line and the closing report have said so already.
+      return ExitCode.ok;
+    case 'patience':
+      if (!json) cli.out(`Ended early: ${safeText(result.message ?? result.exit, true)}.`);
+      return ExitCode.ok;
+    case 'stopped':
+      if (!json) cli.out(`Memory is up to date; ${hint}.`);
+      return ExitCode.ok;
+    case 'interrupted':
+      cli.err(`Interrupted after ${plural(result.state.progress.completed, 'iteration')}; memory is up to date. To continue, ${hint}.`);
+      return stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
+    case 'halted':
+      cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${hint}.`);
+      return ExitCode.halted;
+    case 'failed':
+      throw new RuntimeFailure(`${result.message ?? 'the run failed'}. State saved; ${hint}`);
+  }
+}
+
+export async function runFromCli(cli: Cli, { config, state, target, memory }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
-  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY });
+  const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = await store.lock(state.id);
   const controller = new AbortController();
-  // Ctrl-C, `kill` and a closed terminal all stop the run the same way: finish saving, release the lock, and exit
-  // 128 + the signal's number (130, 143, 129), as shells report a process a signal ended.
-  let stoppedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stoppedBy) {
-      // A second signal forces: whatever was committed is on disk already (the log is the commit point).
-      process.stderr.write('\nForced stop.\n');
-      process.exit(signalExitCode(signal));
-    }
-    stoppedBy = signal;
-    process.stderr.write(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)\n`);
-    controller.abort();
-  };
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  const signals = stopOnSignal(cli, controller);
   try {
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
-    const render = config.json ? jsonRenderer() : humanRenderer({ tty: Boolean(process.stdout.isTTY), plannerLabel: describePlanner(config) });
-    const reviewer = state.settings.unattended
-      ? unattendedReviewer
-      : new PromptReviewer({
-          beforePrompt: () => render.pause(),
-          onInterrupt: () => controller.abort(),
-          target,
-          summary: async () => summaryLines(await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items())),
-          ...(config.json ? { output: process.stderr } : {}),
-        });
+    const render = rendererFor(cli, config, state.settings.unattended);
+    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
     const emit = (e: EngineEvent) => render(e);
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
@@ -100,36 +159,13 @@ export async function runFromCli({ config, state, target, memory }: RunOptions):
       confirmReadings: !config.json,
     });
     render.pause();
-    const done = result.state.progress.completed;
-    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target))) process.stdout.write(line + '\n');
-    switch (result.exit) {
-      case 'converged':
-      case 'patience':
-        // The report above already says why a converged run ended; patience is said here.
-        if (!config.json && result.exit === 'patience') process.stdout.write(`Ended early: ${result.message ?? result.exit}.\n`);
-        process.exitCode = ExitCode.ok;
-        return;
-      case 'completed':
-      case 'stopped':
-        if (result.exit === 'stopped' && !config.json) process.stdout.write(`Stopped. Completed: ${done} iterations. Memory updated. Resume with \`jupiter resume ${state.id}\`.\n`);
-        process.exitCode = ExitCode.ok;
-        return;
-      case 'interrupted':
-        process.stderr.write(`Stopped. Completed: ${done} iterations. Memory updated.\n`);
-        process.exitCode = stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
-        return;
-      case 'halted':
-        process.stderr.write(`jupiter: halted for human review: ${result.message ?? ''}. State saved; resume with \`jupiter resume ${state.id}\`.\n`);
-        process.exitCode = ExitCode.halted;
-        return;
-      case 'failed':
-        throw new RuntimeFailure(`${result.message ?? 'the run failed'}. State saved; resume with \`jupiter resume ${state.id}\``);
-    }
+    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
+    return closing(cli, result, state.id, config.json, signals.stoppedBy());
   } catch (err) {
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    signals.release();
     try {
       await store.flush();
       await memory.close();

@@ -104,6 +104,7 @@ export function parsePlanText(text: string, file: string): Plan {
     // e.g. an alias bomb ("Excessive alias count") or an unresolved alias: a bad file, not a crash.
     throw new InputError(`not a usable plan: ${(err as Error).message}`, { file, line: 1 });
   }
+  if (value === null || value === undefined) throw new InputError('holds no plan (only blank lines or comments): expected title, summary and steps', { file });
   const plan = toPlan(value);
   if (typeof plan === 'string') {
     const field = /steps\[(\d+)\]/.exec(plan);

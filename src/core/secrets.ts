@@ -44,7 +44,7 @@ export function checkBaseUrl(raw: string, source: string): URL {
     const shown = /[@?=]/.test(raw) ? '' : ` "${raw.slice(0, 100)}"`;
     throw new BaseUrlError(`${source}:${shown} is not a URL (expected e.g. http://localhost:8000/v1)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BaseUrlError(`${source}: ${url.protocol} URLs are not supported (use http or https)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BaseUrlError(`${source}: not an http or https URL (expected e.g. http://localhost:8000/v1)`);
   const bare = `${url.protocol}//${url.host}${url.pathname}`;
   const keyHint = 'put the key in JUPITER_API_KEY (or the provider\'s key variable) instead: keys are read from the environment only and never stored';
   if (url.username || url.password) throw new BaseUrlError(`${source}: credentials in a URL are refused (${url.protocol}//[credentials]@${url.host}${url.pathname}); ${keyHint}`);

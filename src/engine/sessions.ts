@@ -1,12 +1,13 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
-import { statSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstatSync, statSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
 import { InputError, LockedError, UsageError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs/atomic.js';
+import { appendDurable, writeFileAtomic } from '../core/fs/atomic.js';
+import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
@@ -18,6 +19,8 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
 /** Settings added after the first release, with the values older sessions ran with in effect. */
 const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+/** Progress counters every session file has had since the first release. */
+const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);
 const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stopped']);
 
 /** Session ids are file names inside the memory folder: nothing that could climb out of it. */
@@ -63,7 +66,8 @@ function checkState(v: unknown, id: string): string | null {
   if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
   if (!isObj(v.progress)) return '"progress" is missing';
   // Sessions from before champions and repairs: the new counters start at zero, the new settings at their defaults.
-  for (const [k, zero] of Object.entries(emptyProgress())) v.progress[k] ??= zero;
+  // Only the counters that are new: a file missing one every session has always had is damaged, not old.
+  for (const [k, zero] of Object.entries(emptyProgress())) if (!ORIGINAL_COUNTERS.has(k)) v.progress[k] ??= zero;
   for (const [k, d] of Object.entries(SETTING_DEFAULTS)) s[k] ??= d;
   v.champion ??= null;
   v.seen ??= [];
@@ -89,7 +93,9 @@ export class SessionStore {
   /** Sessions whose latest non-durable save is not on disk yet (written at the next flush or durable save). */
   private readonly pending = new Map<string, SessionState>();
   private deferred = 0;
+  private lastWrite = Date.now();
   private readonly saveEvery: number;
+  private readonly maxAgeMs: number;
 
   /**
    * `saveEvery`: non-durable saves (one per iteration) reach the disk every this many calls, and at flush() and
@@ -97,9 +103,12 @@ export class SessionStore {
    */
   constructor(
     readonly dir: string,
-    opts: { saveEvery?: number } = {},
+    opts: { saveEvery?: number; maxAgeMs?: number } = {},
   ) {
     this.saveEvery = Math.max(1, opts.saveEvery ?? 1);
+    // `maxAgeMs`: a deferred save also reaches the disk once the file is this old, so `sessions` shows a running
+    // session's progress within about that long.
+    this.maxAgeMs = opts.maxAgeMs ?? Infinity;
   }
 
   file(id: string): string {
@@ -112,13 +121,15 @@ export class SessionStore {
    */
   async save(state: SessionState, opts: { durable?: boolean } = {}): Promise<void> {
     state.updatedAt = new Date().toISOString();
-    if (opts.durable === false && ++this.deferred < this.saveEvery) {
+    if (opts.durable === false && ++this.deferred < this.saveEvery && Date.now() - this.lastWrite < this.maxAgeMs) {
       this.pending.set(state.id, state);
       return;
     }
     this.deferred = 0;
     this.pending.delete(state.id);
+    this.lastWrite = Date.now();
     await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), opts);
+    await this.note(state);
   }
 
   /** Writes the saves that were deferred (at checkpoints and exit). */
@@ -126,15 +137,20 @@ export class SessionStore {
     const states = [...this.pending.values()];
     this.pending.clear();
     this.deferred = 0;
-    for (const state of states) await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), { durable: false });
+    this.lastWrite = Date.now();
+    for (const state of states) {
+      await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), { durable: false });
+      await this.note(state);
+    }
   }
 
   async load(id: string): Promise<SessionState> {
     const file = this.file(id);
     let buf: Buffer;
     try {
-      if ((await stat(file)).size > MAX_SESSION_BYTES) throw new InputError(`session file is larger than ${MAX_SESSION_BYTES} bytes`, { file });
-      buf = await readFile(file);
+      // Links and special files (a FIFO, a link to /dev/zero) are refused, never followed or read forever.
+      if ((statRegular(file)?.size ?? 0) > MAX_SESSION_BYTES) throw new InputError(`session file is larger than ${MAX_SESSION_BYTES} bytes`, { file });
+      buf = readRegular(file);
     } catch (err) {
       if (err instanceof InputError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no session "${id}" in ${this.dir}: see \`jupiter sessions\``);
@@ -160,21 +176,81 @@ export class SessionStore {
     return value as SessionState;
   }
 
-  /** Every readable session, newest first; unreadable files are reported, not fatal. */
-  async list(): Promise<{ sessions: SessionState[]; unreadable: { file: string; reason: string }[] }> {
+  /**
+   * The listing journal: each save appends what `sessions` shows of the session with the file's size and time it
+   * was written with; an entry is used only while the file still has them (a person's edit is read afresh).
+   */
+  private get indexFile(): string {
+    return path.join(this.dir, '.index.jsonl');
+  }
+
+  private async note(state: SessionState): Promise<void> {
+    const st = statSync(this.file(state.id), { throwIfNoEntry: false });
+    if (!st) return;
+    const line = JSON.stringify({ id: state.id, sig: `${st.mtimeMs}:${st.size}`, listing: listingOf(state) }) + '\n';
+    try {
+      await appendDurable(this.indexFile, line, { durable: false });
+      // Old entries pile up (one per save): past 2 MB keep the last of each session. A racing append lost here
+      // only costs the next listing one file read.
+      if (statSync(this.indexFile).size > 2 * 1024 * 1024) await writeFileAtomic(this.indexFile, [...this.journal().values()].map((e) => JSON.stringify(e) + '\n').join(''), { durable: false });
+    } catch {
+      // A cache: a listing without it reads the files.
+    }
+  }
+
+  private journal(): Map<string, { id: string; sig: string; listing: SessionListing }> {
+    const out = new Map<string, { id: string; sig: string; listing: SessionListing }>();
+    let text = '';
+    try {
+      // Never through a link, never from a FIFO: anything odd reads as no cache.
+      text = readRegular(this.indexFile).toString('utf8');
+    } catch {
+      return out;
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const e = JSON.parse(line) as { id?: unknown; sig?: unknown; listing?: SessionListing };
+        if (typeof e.id === 'string' && typeof e.sig === 'string' && e.listing?.id === e.id) out.set(e.id, e as { id: string; sig: string; listing: SessionListing });
+      } catch {
+        // A torn or edited line: that session's file is read instead.
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every readable session, newest first, as `jupiter sessions` lists it; unreadable files are reported, not fatal.
+   * A session whose file is as its last save left it is listed from the journal (a stat, not a YAML parse), so
+   * thousands of sessions list in milliseconds. Never writes.
+   */
+  async list(): Promise<{ sessions: SessionListing[]; unreadable: { file: string; reason: string }[] }> {
     let names: string[];
     try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml'));
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml') && !n.startsWith('.'));
     } catch {
       return { sessions: [], unreadable: [] };
     }
-    const sessions: SessionState[] = [];
+    const journal = this.journal();
+    const sessions: SessionListing[] = [];
     const unreadable: { file: string; reason: string }[] = [];
     for (const name of names) {
+      const id = name.slice(0, -5);
+      // lstat: a file replaced by a link has a signature of its own, so it is read (and refused), not served from cache.
+      const st = lstatSync(path.join(this.dir, name), { throwIfNoEntry: false });
+      if (!st) continue;
+      const hit = journal.get(id);
+      if (hit?.sig === `${st.mtimeMs}:${st.size}`) {
+        sessions.push(hit.listing);
+        continue;
+      }
       try {
-        sessions.push(await this.load(name.slice(0, -5)));
+        sessions.push(listingOf(await this.load(id)));
       } catch (err) {
-        unreadable.push({ file: path.join(this.dir, name), reason: (err as Error).message });
+        const file = path.join(this.dir, name);
+        const message = (err as Error).message;
+        // The reason without the file name the error already starts with (the caller shows the file).
+        unreadable.push({ file, reason: message.startsWith(`${file}:`) ? message.slice(message.indexOf(': ', file.length) + 2) : message });
       }
     }
     sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
@@ -229,6 +305,15 @@ export class SessionStore {
       await rm(`${base}.lock`, { force: true });
     }
   }
+}
+
+/** What `jupiter sessions` shows of a session (kept in the listing cache). */
+export type SessionListing = Pick<SessionState, 'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'progress' | 'usage' | 'haltReason'> & { settings: { iterations: number } };
+
+function listingOf(s: SessionState): SessionListing {
+  const out: SessionListing = { id: s.id, goalText: s.goalText, procedure: s.procedure, goalId: s.goalId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, settings: { iterations: s.settings.iterations }, progress: s.progress, usage: s.usage };
+  if (s.haltReason !== undefined) out.haltReason = s.haltReason;
+  return out;
 }
 
 export function isResumable(state: SessionState): boolean {

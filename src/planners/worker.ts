@@ -19,6 +19,12 @@ export interface WorkerPlannerOptions {
   entry?: URL;
 }
 
+/** This module as JavaScript: itself in dist/, or its compiled twin when a TypeScript loader runs src/ (in-process CLI tests). */
+function compiledSelf(): URL {
+  const self = new URL(import.meta.url);
+  return self.pathname.endsWith('/src/planners/worker.ts') ? new URL('../../dist/planners/worker.js', self) : self;
+}
+
 /**
  * The built-in planner behind a worker thread. One worker is kept between iterations (start-up costs tens of
  * milliseconds) and never keeps the process alive while idle; an aborted request terminates it, and the next
@@ -30,7 +36,7 @@ export class WorkerPlanner implements Planner {
   private readonly entry: URL;
 
   constructor(opts: WorkerPlannerOptions = {}) {
-    this.entry = opts.entry ?? new URL(import.meta.url);
+    this.entry = opts.entry ?? compiledSelf();
   }
 
   async propose(req: PlanRequest): Promise<PlanResponse> {

@@ -1,9 +1,14 @@
-// Runs the real compiled CLI as a child process, the way a person or a script would.
+// Runs the CLI the way a person or a script would: in this process through run(argv, io) (fast: most tests), or the
+// real compiled bin as a child process (signals, terminals, concurrency).
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/run.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin', 'jupiter.js');
@@ -27,7 +32,35 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+function collect(stream: PassThrough): () => string {
+  const chunks: Buffer[] = [];
+  stream.on('data', (d: Buffer) => chunks.push(d));
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
+/** `jupiter <args>` in this process (streams, environment and folder injected): what it printed and its exit code. */
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out = collect(stdout);
+  const err = collect(stderr);
+  const stdin = Readable.from([opts.input ?? '']);
+  const code = await run(args, { stdout, stderr, stdin, env: cleanEnv(opts.env), cwd: opts.cwd ?? ROOT, signals: new EventEmitter() });
+  stdout.end();
+  stderr.end();
+  await Promise.all([finished(stdout), finished(stderr)]);
+  return { code, signal: null, stdout: out(), stderr: err() };
+}
+
+/** `jupiter <args>` as a child process of the compiled bin (needs `npm run build`). */
+export function runProcess(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: cleanEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -6,7 +6,8 @@ import type { ResolvedConfig } from '../../config.js';
 import { ExitCode, RuntimeFailure } from '../../core/errors.js';
 import { describePlanner, requireKey } from '../../planners/factory.js';
 import { redactSecrets } from '../../core/secrets.js';
-import { collectUrls, configFrom, out, withConfig, withJson } from '../options.js';
+import type { Cli } from '../io.js';
+import { collectUrls, configFrom, withConfig, withJson } from '../options.js';
 
 type Errors = typeof import('../../planners/openai/errors.js');
 type Mode = 'json_schema' | 'json_object' | 'text';
@@ -163,15 +164,16 @@ function render(report: Report): string[] {
   return lines;
 }
 
-export function registerDoctor(program: Command): void {
+export function registerDoctor(program: Command, cli: Cli): void {
   const cmd = program
     .command('doctor')
     .description('check the configured model endpoint: key, server, model, structured output')
     .option('--provider <name>', `provider preset (${Object.keys(PROVIDERS).join(', ')})`)
     .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (repeat for replicas: each is checked)', collectUrls)
     .option('--model <id>', 'model id');
-  withJson(withConfig(cmd)).action(async (opts: { provider?: string; baseUrl?: string[]; model?: string; config?: string; json?: boolean }) => {
-    const config = configFrom(opts);
+  withJson(withConfig(cmd)).action(
+    cli.action(async (opts: { provider?: string; baseUrl?: string[]; model?: string; config?: string; json?: boolean }) => {
+    const config = configFrom(cli, opts);
     let report: Report;
     if (config.provider === 'builtin' || !config.baseUrl || !config.model) {
       report = {
@@ -192,12 +194,11 @@ export function registerDoctor(program: Command): void {
       report = reports.length === 1 ? reports[0]! : { ...reports[0]!, usable: reports.every((r) => r.usable), hint: reports.find((r) => !r.usable)?.hint ?? null, replicas: reports };
     }
     if (opts.json) {
-      out(redactSecrets(JSON.stringify(report)));
-      process.exitCode = report.usable ? ExitCode.ok : ExitCode.failure;
-      return;
+      cli.out(redactSecrets(JSON.stringify(report)));
+      return report.usable ? ExitCode.ok : ExitCode.failure;
     }
-    for (const r of report.replicas ?? [report]) render(r).forEach((l) => out(redactSecrets(l)));
+    for (const r of report.replicas ?? [report]) for (const l of render(r)) cli.out(redactSecrets(l));
     if (!report.usable) throw new RuntimeFailure(report.hint ?? `${report.baseUrl} is not usable`);
-    process.exitCode = ExitCode.ok;
-  });
+    return ExitCode.ok;
+  }));
 }

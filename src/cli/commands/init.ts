@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE, shippedProceduresDir } from '../../config.js';
 import { Memory } from '../../memory/store.js';
-import { out } from '../options.js';
+import type { Cli } from '../io.js';
 
 const CONFIG = `# jupiter settings for this folder. Flags override these; API keys belong in the environment, never here.
 # goal: Deploy the orchestrator
@@ -22,13 +22,15 @@ procedures: procedures
 #   my-model: { input: 0.5, output: 1.5, cachedInput: 0.25 }
 `;
 
-export function registerInit(program: Command): void {
+export function registerInit(program: Command, cli: Cli): void {
+  const { out } = cli;
   program
     .command('init')
     .description('scaffold jupiter.config.yaml, memory/ and procedures/ here')
     .option('--force', 'overwrite an existing jupiter.config.yaml')
-    .action(async (opts: { force?: boolean }) => {
-      const cwd = process.cwd();
+    .action(
+      cli.action(async (opts: { force?: boolean }) => {
+      const cwd = cli.io.cwd;
       const configFile = path.join(cwd, CONFIG_FILE);
       if (existsSync(configFile) && !opts.force) out(`kept      ${CONFIG_FILE} (exists; --force to overwrite)`);
       else {
@@ -45,8 +47,10 @@ export function registerInit(program: Command): void {
           out(`created   procedures/${f}`);
         }
       }
-      await Memory.open(path.join(cwd, 'memory'));
-      out('created   memory/ (see memory/README.md)');
+      const memoryDir = path.join(cwd, 'memory');
+      const existed = existsSync(memoryDir);
+      await Memory.open(memoryDir);
+      out(existed ? 'kept      memory/ (exists)' : 'created   memory/ (see memory/README.md)');
       out('\nNext: jupiter procedures   (check the procedures)\n      jupiter plan "Deploy the orchestrator" -n 20 -c 5');
-    });
+    }));
 }

@@ -9,6 +9,7 @@ import { newSessionId } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
+import type { Cli } from '../io.js';
 import { collectUrls, configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
 import { lockWaitNotice } from '../lock-notice.js';
 
@@ -26,7 +27,7 @@ export function withRunOptions(cmd: Command): Command {
     .option('--objectives <list>', 'what "better" means, most important first: makespan,cost,risk,steps');
 }
 
-export function registerPlan(program: Command): void {
+export function registerPlan(program: Command, cli: Cli): void {
   const cmd = program
     .command('plan')
     .description('start a session: many planning iterations, halting for a person at checkpoints and failures')
@@ -39,28 +40,28 @@ export function registerPlan(program: Command): void {
     .option('--model <id>', 'model id')
     .option('--context-budget <tokens>', 'most tokens of memory put into one prompt (default 4000)')
     .option('--procedure <set[/goal]>', 'procedure set (and goal) to plan against, instead of matching the goal text');
-  withJson(withConfig(withProcedures(withMemory(withRunOptions(cmd))))).action(async (goalArg: string | undefined, opts: PlanFlags) => {
-    const config = configFrom({ ...opts, ...(goalArg ? { goal: goalArg } : {}) });
+  withJson(withConfig(withProcedures(withMemory(withRunOptions(cmd))))).action(cli.action(async (goalArg: string | undefined, opts: PlanFlags) => {
+    const config = configFrom(cli, { ...opts, ...(goalArg ? { goal: goalArg } : {}) });
     // Loaded here, not at startup: `jupiter --help`, `summary` and friends stay fast.
     const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
-    requireTerminalOrUnattended(config.unattended);
+    requireTerminalOrUnattended(cli, config.unattended);
     const library = loadProcedures(config.proceduresDir);
     let goal = config.goal?.trim();
-    if (!goal && process.stdin.isTTY && !config.unattended) {
+    if (!goal && cli.io.stdin.isTTY && !config.unattended) {
       const { input } = await import('@inquirer/prompts');
-      goal = (await input({ message: 'What should jupiter plan?' })).trim();
+      goal = (await input({ message: 'What should jupiter plan?' }, { input: cli.io.stdin, output: cli.promptOutput })).trim();
     }
     if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
     if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
     // A weak, close or absent match is never taken silently: a person confirms it, an unattended run refuses (exit 2).
-    const ask = config.unattended ? undefined : (await import('../ask-target.js')).terminalAskTarget(config.json ? { output: process.stderr } : {});
+    const ask = config.unattended ? undefined : (await import('../ask-target.js')).terminalAskTarget({ input: cli.io.stdin, output: config.json ? cli.io.stderr : cli.promptOutput });
     let resolved = opts.procedure ? { kind: 'target' as const, target: findTarget(library, opts.procedure), reason: 'named with --procedure' } : await resolveTarget(library, goal, ask);
     let proceduresDir = path.resolve(config.proceduresDir);
     if (resolved.kind === 'new') {
       // The person chose to draft procedures for this goal: the same flow as `jupiter procedures new`, then plan with them.
       const { runNewProcedures } = await import('../new-procedures.js');
       const { terminalIO } = await import('../new-procedures-io.js');
-      const io = await terminalIO((line) => void (config.json ? process.stderr : process.stdout).write(`${line}\n`));
+      const io = await terminalIO(cli, (line) => void (config.json ? cli.io.stderr : cli.io.stdout).write(`${line}\n`), config.json ? cli.io.stderr : undefined);
       const made = await runNewProcedures({ goal, from: [], config }, io);
       if (!made) return;
       resolved = { kind: 'target', target: { set: made.set, goal: made.set.goals[0]! }, reason: `drafted now, ${path.basename(made.file)}` };
@@ -68,8 +69,8 @@ export function registerPlan(program: Command): void {
     }
     const target = resolved.target;
     const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
-    (config.json ? process.stderr : process.stdout).write(chosen);
-    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice });
+    (config.json ? cli.io.stderr : cli.io.stdout).write(chosen);
+    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
     const now = new Date();
     const settings = {
       iterations: config.iterations,
@@ -88,6 +89,6 @@ export function registerPlan(program: Command): void {
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
     };
     const state = newSession(newSessionId(goal, now), goal, target, settings, now);
-    await runFromCli({ config, state, target, memory });
-  });
+    return runFromCli(cli, { config, state, target, memory });
+  }));
 }

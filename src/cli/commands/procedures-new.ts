@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import type { FlagValues } from '../../config.js';
-import { configFrom, out, withConfig, withProcedures } from '../options.js';
+import type { Cli } from '../io.js';
+import { configFrom, withConfig, withProcedures } from '../options.js';
 import { terminalIO } from '../new-procedures-io.js';
 
 type NewFlags = FlagValues & { from?: string[]; output?: string; force?: boolean; yes?: boolean; maxRepairs?: string };
 
-export function registerProceduresNew(group: Command): void {
+export function registerProceduresNew(group: Command, cli: Cli): void {
   const cmd = group
     .command('new')
     .description('draft a procedure set for a goal: with a model from your documents (--from), else step by step; written only after you confirm')
@@ -21,15 +22,16 @@ export function registerProceduresNew(group: Command): void {
     .option('--base-url <url>', 'OpenAI-compatible endpoint')
     .option('--model <id>', 'model id')
     .option('--timeout <ms>', 'per-request timeout for the model endpoint');
-  withProcedures(withConfig(cmd)).action(async (goalArg: string | undefined, opts: NewFlags) => {
-    const config = configFrom(opts);
+  withProcedures(withConfig(cmd)).action(
+    cli.action(async (goalArg: string | undefined, opts: NewFlags) => {
+    const config = configFrom(cli, opts);
     const maxRepairs = opts.maxRepairs === undefined ? undefined : Number(opts.maxRepairs);
     if (maxRepairs !== undefined && (!Number.isInteger(maxRepairs) || maxRepairs < 0 || maxRepairs > 10)) throw new UsageError(`--max-repairs must be a whole number from 0 to 10, got "${opts.maxRepairs}"`);
-    const io = await terminalIO(out);
+    const io = await terminalIO(cli, cli.out);
     let goal = goalArg?.trim();
     if (!goal && io.scaffold) goal = (await io.scaffold.input('What are the procedures for? (the goal, in a sentence)', { validate: (v) => (v.trim() ? true : 'say what the work is') })).trim();
     if (!goal) throw new UsageError('no goal: jupiter procedures new "Launch a marketing campaign"');
     const { runNewProcedures } = await import('../new-procedures.js');
     await runNewProcedures({ goal, from: opts.from ?? [], config, ...(opts.output ? { output: opts.output } : {}), ...(opts.force ? { force: true } : {}), ...(opts.yes ? { yes: true } : {}), ...(maxRepairs !== undefined ? { maxRepairs } : {}) }, io);
-  });
+  }));
 }

@@ -1,22 +1,23 @@
 // `jupiter procedures [list]`: lists the loaded procedure sets and lints them (exit 2 on errors); `new` and `import` add sets.
-import chalk from 'chalk';
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { loadProceduresWithIssues } from '../../procedures/load.js';
 import { safeText } from '../../core/text.js';
-import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
+import type { Cli } from '../io.js';
+import { configFrom, withConfig, withJson, withProcedures } from '../options.js';
 import { registerProceduresImport } from './procedures-import.js';
 import { registerProceduresNew } from './procedures-new.js';
 
-export function registerProcedures(program: Command): void {
+export function registerProcedures(program: Command, cli: Cli): void {
+  const { out, color: chalk } = cli;
   const group = program.command('procedures').description('list and lint the procedures; draft (new) or import (PDDL) more');
   // `jupiter procedures` alone lists, as it always did.
   const cmd = group.command('list', { isDefault: true }).description('list and lint the procedures (exit 2 on errors)');
-  registerProceduresNew(group);
-  registerProceduresImport(group);
+  registerProceduresNew(group, cli);
+  registerProceduresImport(group, cli);
   group.commands.forEach((c) => c.exitOverride());
-  withJson(withProcedures(withConfig(cmd))).action((opts: { json?: boolean; procedures?: string; config?: string }) => {
-    const config = configFrom(opts);
+  withJson(withProcedures(withConfig(cmd))).action(cli.action((opts: { json?: boolean; procedures?: string; config?: string }) => {
+    const config = configFrom(cli, opts);
     const { library, issues } = loadProceduresWithIssues(config.proceduresDir);
     const errors = issues.filter((i) => i.severity === 'error').length;
     if (opts.json) {
@@ -34,6 +35,6 @@ export function registerProcedures(program: Command): void {
       for (const i of issues) out(`${safeText(i.file, true)}:${i.line}: ${i.severity === 'error' ? chalk.red('error') : chalk.yellow('warning')}: ${safeText(i.message, true)}`);
       out(errors ? chalk.red(`${errors} error(s): fix them before planning`) : chalk.green(`${library.sets.length} set(s), no lint errors`));
     }
-    process.exitCode = errors ? ExitCode.usage : ExitCode.ok;
-  });
+    return errors ? ExitCode.usage : ExitCode.ok;
+  }));
 }

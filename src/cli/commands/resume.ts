@@ -7,6 +7,8 @@ import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget } from '../../procedures/target.js';
+import type { PlanTarget } from '../../procedures/types.js';
+import type { Cli } from '../io.js';
 import { withConfig, withJson, withMemory } from '../options.js';
 import { withRunOptions } from './plan.js';
 import { lockWaitNotice } from '../lock-notice.js';
@@ -25,22 +27,24 @@ interface ResumeFlags {
   objectives?: string;
 }
 
-export function registerResume(program: Command): void {
+export function registerResume(program: Command, cli: Cli): void {
   const cmd = program.command('resume').description('resume the latest (or the named) unfinished session').argument('[session]', 'session id (see `jupiter sessions`)');
-  withJson(withConfig(withMemory(withRunOptions(cmd)))).action(async (id: string | undefined, opts: ResumeFlags) => {
+  withJson(withConfig(withMemory(withRunOptions(cmd)))).action(cli.action(async (id: string | undefined, opts: ResumeFlags) => {
     // Only the memory folder is wanted here: a session runs with its own saved settings, so the config file's
     // iterations and checkpoint must not be judged (or refused) against each other now.
-    const base = resolveConfig({ flags: { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}), iterations: '1', checkpoint: '0' } });
+    const base = resolveConfig({ env: cli.io.env, cwd: cli.io.cwd, flags: { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}), iterations: '1', checkpoint: '0' } });
     if (id) checkSessionId(id);
     const store = new SessionStore(path.join(base.memoryDir, FILES.sessions));
     const state = id ? await store.load(id) : await store.latestResumable();
     if (!state) throw new UsageError(`no unfinished session in ${base.memoryDir}: start one with \`jupiter plan\``);
     if (!isResumable(state)) throw new UsageError(`session ${state.id} is already ${state.status} (${state.progress.completed}/${state.settings.iterations} iterations)`);
     // Say at once what is being resumed: loading procedures, memory and the planner takes a moment on big folders.
-    if (!opts.json) process.stdout.write(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…\n`);
+    if (!opts.json) cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
     const s = state.settings;
     if (opts.unattended) s.unattended = true;
     const config = resolveConfig({
+      env: cli.io.env,
+      cwd: cli.io.cwd,
       flags: {
         provider: s.provider,
         iterations: String(s.iterations),
@@ -66,9 +70,9 @@ export function registerResume(program: Command): void {
     if (opts.candidates) s.candidates = loop.candidates;
     if (loop.objectives && opts.objectives) s.objectives = loop.objectives;
     const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
-    requireTerminalOrUnattended(s.unattended);
+    requireTerminalOrUnattended(cli, s.unattended);
     const library = loadProcedures(s.proceduresDir);
-    let target;
+    let target: PlanTarget;
     try {
       target = findTarget(library, `${state.procedure}/${state.goalId}`);
     } catch (err) {
@@ -76,7 +80,7 @@ export function registerResume(program: Command): void {
       if (!(err instanceof UsageError)) throw err;
       throw new InputError(`session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`, { file: store.file(state.id) });
     }
-    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice });
-    await runFromCli({ config, state, target, memory });
-  });
+    const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
+    return runFromCli(cli, { config, state, target, memory });
+  }));
 }

@@ -1,17 +1,18 @@
 // `jupiter sessions`: lists sessions with status and progress (`--json` too).
-import chalk from 'chalk';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { FILES } from '../../memory/store.js';
 import { SessionStore } from '../../engine/sessions.js';
 import { safeText } from '../../core/text.js';
-import { configFrom, out, withConfig, withJson, withMemory } from '../options.js';
-import { successRate } from '../format.js';
+import type { Cli } from '../io.js';
+import { configFrom, withConfig, withJson, withMemory } from '../options.js';
+import { successRate, when } from '../format.js';
 
-export function registerSessions(program: Command): void {
+export function registerSessions(program: Command, cli: Cli): void {
+  const { out, color: chalk } = cli;
   const cmd = program.command('sessions').description('list sessions with status and progress');
-  withJson(withConfig(withMemory(cmd))).action(async (opts: { memory?: string; json?: boolean; config?: string }) => {
-    const config = configFrom(opts);
+  withJson(withConfig(withMemory(cmd))).action(cli.action(async (opts: { memory?: string; json?: boolean; config?: string }) => {
+    const config = configFrom(cli, opts);
     const store = new SessionStore(path.join(config.memoryDir, FILES.sessions));
     // SessionStore.load checks every field, so a file with wrong-typed counters is reported, never listed as NaN%.
     const { sessions, unreadable } = await store.list();
@@ -22,12 +23,13 @@ export function registerSessions(program: Command): void {
       }));
       return;
     }
-    if (!sessions.length && !unreadable.length) return out(`No sessions in ${config.memoryDir} yet: start one with \`jupiter plan "<goal>"\`.`);
+    if (!sessions.length && !unreadable.length) return void out(`No sessions in ${config.memoryDir} yet: start one with \`jupiter plan "<goal>"\`.`);
     for (const s of sessions) {
       const colour = s.status === 'completed' ? chalk.green : s.status === 'running' ? chalk.cyan : chalk.yellow;
-      out(`${colour(s.status.padEnd(11))} ${s.id}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goalText, true)}`);
-      if (s.haltReason && s.status !== 'completed') out(chalk.dim(`            ${safeText(s.haltReason, true)}`));
+      out(`${colour(s.status.padEnd(11))} ${s.id}  ${when(s.updatedAt)}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goalText, true)}`);
+      // The reason is worth a line only when it says more than the status column ("interrupted" twice says nothing).
+      if (s.haltReason && s.status !== 'completed' && s.haltReason !== s.status) out(chalk.dim(`            ${safeText(s.haltReason, true)}`));
     }
     for (const u of unreadable) out(chalk.red(`unreadable  ${u.file}: ${safeText(u.reason, true)}`));
-  });
+  }));
 }

@@ -8,7 +8,8 @@ import { describeHolder, readLockInfo, staleReason } from '../../core/fs/lock.js
 import { safeText } from '../../core/text.js';
 import { checkSessionId } from '../../engine/sessions.js';
 import { FILES } from '../../memory/store.js';
-import { configFrom, out, withConfig, withMemory } from '../options.js';
+import type { Cli } from '../io.js';
+import { configFrom, withConfig, withMemory } from '../options.js';
 
 /** The memory folder's shared write lock goes by this name; every other lock is a session's. */
 const MEMORY_LOCK = 'memory';
@@ -22,17 +23,19 @@ async function locksIn(memoryDir: string): Promise<Map<string, string>> {
   return locks;
 }
 
-export function registerUnlock(program: Command): void {
+export function registerUnlock(program: Command, cli: Cli): void {
+  const { out } = cli;
   const cmd = program
     .command('unlock [name]')
     .description(`break stale locks: a session's (by id) or "${MEMORY_LOCK}" (the memory folder's write lock); without a name, every lock whose holder is gone`)
     .option('--force', 'break the named lock even though its holder may be running (e.g. on another host that is gone)');
-  withConfig(withMemory(cmd)).action(async (name: string | undefined, opts: { memory?: string; config?: string; force?: boolean }) => {
-    const config = configFrom(opts);
+  withConfig(withMemory(cmd)).action(
+    cli.action(async (name: string | undefined, opts: { memory?: string; config?: string; force?: boolean }) => {
+    const config = configFrom(cli, opts);
     if (name !== undefined && name !== MEMORY_LOCK) checkSessionId(name);
     const locks = await locksIn(config.memoryDir);
     if (name !== undefined && !locks.has(name)) throw new UsageError(`no lock named "${name}" in ${config.memoryDir} (locks: ${[...locks.keys()].join(', ') || 'none'})`);
-    if (!locks.size) return out(`No locks in ${config.memoryDir}.`);
+    if (!locks.size) return void out(`No locks in ${config.memoryDir}.`);
     for (const [lockName, file] of locks) {
       if (name !== undefined && lockName !== name) continue;
       const holder = await readLockInfo(file);
@@ -48,5 +51,5 @@ export function registerUnlock(program: Command): void {
       await rm(file, { force: true });
       out(`unlocked ${lockName}: was held by ${safeText(who, true)} (${reason ?? 'forced'})`);
     }
-  });
+  }));
 }

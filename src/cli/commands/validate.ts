@@ -2,7 +2,7 @@
 // problem; exit 0 valid, 1 invalid, 2 unreadable. `--format` writes the plan in the other form.
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode, InputError, UsageError } from '../../core/errors.js';
 import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import { parsePlanText } from '../../core/plan-io.js';
 import { toYaml } from '../../core/fast-yaml.js';
@@ -15,7 +15,8 @@ import { countFindings, validatePlan } from '../../procedures/validate.js';
 import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
 import type { Plan, ValidationResult } from '../../core/plan.js';
 import { safeText } from '../../core/text.js';
-import { configFrom, out, withConfig, withJson, withProcedures } from '../options.js';
+import type { Cli } from '../io.js';
+import { configFrom, withConfig, withJson, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
 import { scheduleLines } from '../schedule-view.js';
 
@@ -43,13 +44,14 @@ function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefin
 /** A plan file in either form: PDDL (`(action args)` lines) when it looks like one, else YAML or JSON. */
 function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml' } {
   const text = readTextFile(file, 'plan');
+  if (!text.trim()) throw new InputError('the file is empty: expected a plan (YAML or JSON with title, summary and steps, or PDDL steps)', { file });
   if (looksLikePddlPlan(text)) return { plan: parsePddlPlan(text, file, path.basename(file)), form: 'pddl' };
   return { plan: parsePlanText(text, file), form: 'yaml' };
 }
 
 /** Validates against a PDDL domain and problem, grounding any action the plan names even if pruning dropped it. */
 function pddlTarget(files: string[], plan: Plan): PlanTarget {
-  if (files.length !== 2) throw new UsageError(`--pddl takes a domain and a problem file, got ${files.length} file(s)`);
+  if (files.length !== 2) throw new UsageError(`--pddl takes a domain and a problem file, got ${files.length} file(s) (write the plan first: jupiter validate PLAN --pddl DOMAIN PROBLEM)`);
   const named = plan.steps.map((s) => {
     const [name, ...args] = s.action.toLowerCase().split('.');
     return { name: name!, args };
@@ -63,7 +65,8 @@ function verdictNote(result: ValidationResult): string {
   return `${result.valid ? 'valid' : 'invalid'} against ${result.procedure}/${result.goal} (${errors} errors, ${warnings} warnings; jupiter validate)`;
 }
 
-export function registerValidate(program: Command): void {
+export function registerValidate(program: Command, cli: Cli): void {
+  const { out } = cli;
   const cmd = program
     .command('validate')
     .description('validate a plan file (YAML, JSON or PDDL) against the procedures, or against a PDDL domain and problem')
@@ -72,30 +75,32 @@ export function registerValidate(program: Command): void {
     .option('--pddl <files...>', 'check against this PDDL domain and problem instead of the procedures (VAL semantics)')
     .option('--format <form>', 'also write the plan as pddl (VAL plan file) or yaml')
     .option('-o, --output <file>', 'with --format: write the converted plan here instead of stdout');
-  withJson(withProcedures(withConfig(cmd))).action((file: string, opts: ValidateFlags) => {
+  withJson(withProcedures(withConfig(cmd))).action(
+    cli.action((file: string, opts: ValidateFlags) => {
     if (opts.format !== undefined && opts.format !== 'pddl' && opts.format !== 'yaml') throw new UsageError(`--format must be pddl or yaml, got "${opts.format}"`);
     if (opts.output !== undefined && opts.format === undefined) throw new UsageError('-o/--output needs --format pddl or --format yaml');
-    const config = configFrom(opts);
+    const config = configFrom(cli, opts);
     const { plan } = readAnyPlan(file);
     const target = opts.pddl ? pddlTarget(opts.pddl, plan) : targetFor(loadProcedures(config.proceduresDir), plan, opts.procedure);
     const result = validatePlan(plan, target);
-    process.exitCode = result.valid ? ExitCode.ok : ExitCode.failure;
+    const code = result.valid ? ExitCode.ok : ExitCode.failure;
     if (opts.format) {
       const converted = opts.format === 'pddl' ? formatPddlPlan(plan, [verdictNote(result)]) : toYaml({ title: plan.title, summary: plan.summary, procedure: result.procedure, goal: result.goal, steps: plan.steps });
       if (opts.output === undefined) {
         // stdout is the converted plan alone, so it can be piped to VAL or a file.
-        process.stdout.write(converted);
-        return;
+        cli.io.stdout.write(converted);
+        return code;
       }
       writeFileAtomicSync(opts.output, converted);
     }
     if (opts.json) out(JSON.stringify({ file, ...result, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
     else {
       out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
-      renderValidation(result).forEach((l) => out(l));
+      renderValidation(result, cli.color).forEach((l) => out(l));
       if (result.valid) scheduleLines(plan, target).forEach((l) => out(l));
       if (opts.pddl) valMessages(result, plan).forEach((l) => out(`  VAL: ${l}`));
       if (opts.output) out(`wrote ${safeText(opts.output, true)} (${opts.format})`);
     }
-  });
+    return code;
+  }));
 }

@@ -23,11 +23,11 @@ export interface Grounding {
 }
 
 /** Grounding stops here rather than exhaust memory on a problem far beyond hand-made procedures. */
-export const MAX_GROUND_ACTIONS = 100_000;
+const MAX_GROUND_ACTIONS = 100_000;
 
-export const factKey = (pred: string, args: string[]): string => (args.length ? `(${pred} ${args.join(' ')})` : `(${pred})`);
-export const notKey = (fact: string): string => `(not ${fact})`;
-export const groundId = (name: string, args: string[]): string => [name, ...args].join('.');
+const factKey = (pred: string, args: string[]): string => (args.length ? `(${pred} ${args.join(' ')})` : `(${pred})`);
+const notKey = (fact: string): string => `(not ${fact})`;
+const groundId = (name: string, args: string[]): string => [name, ...args].join('.');
 
 /** Objects and constants, with a check that walks the type hierarchy. */
 class Universe {

@@ -18,14 +18,17 @@ export function readTextFile(file: string, what: string): string {
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(`cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+    const code = (err as NodeJS.ErrnoException).code;
+    // Words a person reads, not errno names.
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+    throw new InputError(`cannot read ${what}: ${why}`, { file });
   }
   const { text, badLine } = decodeUtf8(buf);
   if (badLine !== null) throw new InputError(`${what} file is not valid UTF-8 text`, { file, line: badLine });
   return text;
 }
 
-export function readPddl(domainFile: string, problemFile: string): { domain: PddlDomain; problem: PddlProblem } {
+function readPddl(domainFile: string, problemFile: string): { domain: PddlDomain; problem: PddlProblem } {
   const domain = parseDomain(readTextFile(domainFile, 'PDDL domain'), domainFile);
   const problem = parseProblem(readTextFile(problemFile, 'PDDL problem'), problemFile, domain);
   return { domain, problem };
@@ -36,7 +39,7 @@ const flow = (facts: string[]) => `[${facts.map((f) => JSON.stringify(f)).join('
 const nameWords = (name: string) => name.split(/[^a-z0-9]+/).filter((w) => w.length > 1 && !/\d/.test(w));
 
 /** The procedure set as YAML: facts keep PDDL's form, so a person can read them against the domain file. */
-export function renderProcedureYaml(domain: PddlDomain, problem: PddlProblem, g: Grounding): string {
+function renderProcedureYaml(domain: PddlDomain, problem: PddlProblem, g: Grounding): string {
   const setId = problem.name.startsWith(domain.name) ? idPart(problem.name) : `${idPart(domain.name)}-${idPart(problem.name)}`;
   const keywords = [...new Set([...nameWords(domain.name), ...nameWords(problem.name)])];
   const lines = [

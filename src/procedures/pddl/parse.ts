@@ -2,7 +2,7 @@
 import { InputError } from '../../core/errors.js';
 import { atomText, isForm, parseSExps, typedList, type List, type SExp } from './sexp.js';
 
-export const SUPPORTED_REQUIREMENTS = [':strips', ':typing', ':negative-preconditions', ':equality'] as const;
+const SUPPORTED_REQUIREMENTS = [':strips', ':typing', ':negative-preconditions', ':equality'] as const;
 
 /** `(pred arg...)`; an argument is a variable (`?x`) or a constant. `=` is the equality predicate. */
 export interface PddlAtom {

@@ -22,7 +22,7 @@ export function looksLikePddlPlan(text: string): boolean {
   return text.trim() === '' || text.trim().startsWith(';');
 }
 
-export function parsePddlSteps(text: string, file: string): PddlStep[] {
+function parsePddlSteps(text: string, file: string): PddlStep[] {
   const steps: PddlStep[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/;.*$/, '');
@@ -35,7 +35,7 @@ export function parsePddlSteps(text: string, file: string): PddlStep[] {
 }
 
 /** The action id a PDDL step names: `(drive t1 a b)` is `drive.t1.a.b` (as `procedures import` grounds it). */
-export const stepActionId = (s: { name: string; args: string[] }): string => [s.name, ...s.args].join('.');
+const stepActionId = (s: { name: string; args: string[] }): string => [s.name, ...s.args].join('.');
 
 /** Reads a PDDL plan file's text into a plan whose steps name ground action ids. */
 export function parsePddlPlan(text: string, file: string, title: string): Plan {

@@ -1,0 +1,148 @@
+// Engine events as lines a person reads: the header, one line per iteration, and the notable moments of a run.
+import type { ChalkInstance } from 'chalk';
+import { redactSecrets } from '../core/secrets.js';
+import { safeText } from '../core/text.js';
+import type { EngineEvent, ScoreChange } from '../engine/types.js';
+import { describeChange } from '../procedures/quality.js';
+import type { Objective } from '../procedures/types.js';
+import { duration, plural, progressLine, usageLine } from './format.js';
+
+type Event<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
+
+/** Cuts a line to the terminal width so it never wraps (the status line must stay one line). */
+export function fitWidth(text: string, columns: number): string {
+  const chars = [...text];
+  return chars.length <= columns ? text : `${chars.slice(0, Math.max(1, columns - 1)).join('')}…`;
+}
+
+const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
+
+export function contextText(e: Event<'recalled'>): string {
+  return `context ${k(e.tokens)}/${k(e.budget)} tokens · ${e.items} of ${plural(e.total, 'item')}`;
+}
+
+/** How a score changed on the first objective that differs (`▲ makespan 3d 4h → 2d 6h`), or the first score. */
+function changeText(change: ScoreChange, objectives: readonly Objective[]): string {
+  const text = describeChange(change.before, change.after, objectives);
+  return text === '=' ? '' : text;
+}
+
+export interface HeaderOptions {
+  plannerLabel: string;
+  unattended: boolean;
+  columns: number;
+}
+
+/** Three short lines instead of one that wraps: goal and target, session id, planner and settings. */
+export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: ChalkInstance): string[] {
+  const checkpoints = e.checkpoint ? `checkpoint every ${plural(e.checkpoint, 'iteration')}` : o.unattended ? 'no checkpoints' : 'one review at the end';
+  const target = ` → ${e.procedure}/${e.goalId}`;
+  const goal = fitWidth(safeText(e.goalText, true), Math.max(10, o.columns - 'jupiter · '.length - target.length));
+  return [
+    `${c.bold('jupiter')} · ${goal}${target}`,
+    c.dim(fitWidth(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`, o.columns)),
+    c.dim(fitWidth(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`, o.columns)),
+  ];
+}
+
+/** Whether an iteration's outcome deserves its own line on a live terminal (the rest only move the status line). */
+export function notable(e: Event<'iteration-finished'>): boolean {
+  return e.outcome === 'improved' || e.outcome === 'failed' || e.outcome === 'error';
+}
+
+export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, tail = ''): string {
+  const repairs = e.repairs ? ` after ${plural(e.repairs, 'repair')}` : '';
+  const candidates = e.candidates > 1 ? ` (best of ${e.candidates})` : '';
+  const head = `Iteration ${e.iteration}`;
+  let text: string;
+  switch (e.outcome) {
+    case 'improved': {
+      const change = e.change ? changeText(e.change, e.objectives) : '';
+      text = `${c.green('▲')} ${head}: ${e.change?.before ? 'better plan' : 'first valid plan'}${change ? ` · ${change}` : ''}${repairs}${candidates}`;
+      break;
+    }
+    case 'alternative':
+      text = `${c.green('=')} ${head}: valid, as good as the best so far${repairs}${candidates}`;
+      break;
+    case 'worse':
+      text = `${c.green('✔')} ${head}: valid, not better than the best so far${repairs}${candidates}`;
+      break;
+    case 'repeat':
+      text = `${c.dim('·')} ${head}: valid, a plan already proposed${repairs}`;
+      break;
+    case 'failed':
+      text = `${c.red('✖')} ${head}: failed validation · ${plural(e.errors, 'error')}${repairs}`;
+      break;
+    default:
+      text = `${c.red('✖')} ${head}: the planner failed`;
+  }
+  return `${text}${tail ? c.dim(tail) : ''}`;
+}
+
+/** What a person decided, in words (not the engine's kind names). */
+function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
+  const reason = e.reason ? `: "${safeText(e.reason, true)}"` : '';
+  switch (e.decision) {
+    case 'continue':
+      return c.dim(`  → continuing after iteration ${e.iteration}`);
+    case 'human-approval':
+      return `${c.green('✔')} You approved the plan of iteration ${e.iteration}`;
+    case 'rejection':
+      return `${c.yellow('✖')} You rejected the plan of iteration ${e.iteration}${reason}`;
+    case 'override':
+      return `${c.yellow('!')} You accepted the invalid plan of iteration ${e.iteration} (an override, never learned from)${reason}`;
+    case 'retry':
+      return c.dim(`  ↻ retrying iteration ${e.iteration + 1}`);
+    default:
+      return c.dim(`  ${safeText(e.decision, true)} at iteration ${e.iteration}${reason}`);
+  }
+}
+
+function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
+  const rules = e.reading.lines.map((l) => safeText(l, true)).join('; ');
+  if (e.enforced) return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}`;
+  return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"`);
+}
+
+export interface LineOptions {
+  /** The session's checkpoint interval (0: none). */
+  checkpoint: number;
+}
+
+/** The line for an event that always gets one (on a terminal and in a log alike); null for the others. */
+export function eventLine(e: EngineEvent, o: LineOptions, c: ChalkInstance): string | null {
+  switch (e.type) {
+    case 'paused':
+      // Said once, where it matters: by the prompt that follows, or by the closing line of an unattended halt.
+      return null;
+    case 'checkpoint': {
+      // An awaited checkpoint is shown in full by the prompt that follows; the end of a run with no checkpoints
+      // (the engine's final review) is not a checkpoint to a person who asked for none.
+      if (e.awaited || o.checkpoint === 0 || e.iteration % o.checkpoint !== 0) return null;
+      const usage = usageLine(e.usage);
+      return c.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${usage ? ` · ${usage}` : ''} (unattended: recorded, continuing)`);
+    }
+    case 'decision':
+      return decisionLine(e, c);
+    case 'feedback-read':
+      return feedbackLine(e, c);
+    case 'converged':
+      return `${c.green('★')} Converged at iteration ${e.iteration}: ${safeText(e.reason, true)}`;
+    case 'patience':
+      return c.yellow(`… No better plan in ${plural(e.idle, 'iteration')} (at iteration ${e.iteration})`);
+    case 'warning':
+      return c.yellow(`! ${safeText(e.message, true)}`);
+    case 'finished': {
+      const usage = usageLine(e.usage);
+      const head = e.status === 'completed' ? c.green('Done.') : c.yellow(`Session ${e.status} after ${plural(e.progress.completed, 'iteration')}.`);
+      return `${head} ${progressLine(e.progress)}${usage ? ` · ${usage}` : ''}`;
+    }
+    default:
+      return null;
+  }
+}
+
+/** A retry the planner is waiting on. */
+export function retryText(e: Event<'retry'>): string {
+  return `${safeText(redactSecrets(e.reason), true)}; retry ${e.attempt} in ${duration(e.delayMs)}`;
+}

@@ -1,0 +1,73 @@
+// The importable CLI: run(argv, io) parses, runs one command and returns its exit code; errors map to codes here, once.
+import { Command, CommanderError } from 'commander';
+import { ExitCode, JupiterError } from '../core/errors.js';
+import { redactSecrets } from '../core/secrets.js';
+import { safeText } from '../core/text.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerInit } from './commands/init.js';
+import { registerPlan } from './commands/plan.js';
+import { registerProcedures } from './commands/procedures.js';
+import { registerResume } from './commands/resume.js';
+import { registerSessions } from './commands/sessions.js';
+import { registerSummary } from './commands/summary.js';
+import { registerUnlock } from './commands/unlock.js';
+import { registerValidate } from './commands/validate.js';
+import { type Cli, type CliIo, makeCli, processIo } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(cli: Cli): Command {
+  const program = new Command('jupiter')
+    .description('Semi-autonomous LLM planning: many iterations, a handful of human reviews.')
+    .version(VERSION)
+    .configureOutput({
+      writeOut: (str) => void cli.io.stdout.write(str),
+      writeErr: (str) => void cli.io.stderr.write(str),
+      // Commander's own errors (unknown option, missing argument) follow the one-line `jupiter: ...` contract too.
+      outputError: (str, write) => write(`jupiter: ${safeText(redactSecrets(str.replace(/^error: /, '').trim()), true)} (run \`jupiter --help\` for usage)\n`),
+    })
+    .exitOverride();
+  for (const register of [
+    registerPlan,
+    registerResume,
+    registerSessions,
+    registerSummary,
+    registerValidate,
+    registerProcedures,
+    registerInit,
+    registerDoctor,
+    registerUnlock,
+  ]) {
+    register(program, cli);
+  }
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** The one place errors become exit codes and a `jupiter: ...` line (one line, no escapes, no secrets). */
+export function exitCodeFor(err: unknown, cli: Cli): number {
+  if (err instanceof CommanderError) {
+    // Help and version are successes; every other commander error is bad usage (commander printed it already).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  if (err instanceof JupiterError) {
+    if (err.message) cli.err(`jupiter: ${safeText(redactSecrets(err.message), true)}`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  cli.err(`jupiter: unexpected error: ${safeText(redactSecrets(message), true)}`);
+  if (cli.io.env.JUPITER_DEBUG && err instanceof Error && err.stack) cli.err(redactSecrets(err.stack));
+  return ExitCode.failure;
+}
+
+/** Runs `jupiter <argv...>` (arguments only, no node or script path) and resolves with the exit code; never exits the process. */
+export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const cli = makeCli({ ...processIo(), ...io });
+  try {
+    await buildProgram(cli).parseAsync([...argv], { from: 'user' });
+    return cli.exitCode;
+  } catch (err) {
+    return exitCodeFor(err, cli);
+  }
+}
