@@ -51,11 +51,14 @@ function lockedCopy(holder: Record<string, unknown>): { cwd: string; lock: strin
   return { cwd, lock };
 }
 
+/** The lock was taken over: the resume ran to its end (the built-in planner may prove its plan optimal early). */
 async function resumesAndCompletes(cwd: string): Promise<void> {
   const r = await runCli(['resume', SESSION, '--unattended'], { cwd });
   expect(r.code, r.stderr).toBe(0);
-  const state = parse(readFileSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.yaml`), 'utf8')) as { status: string; progress: { completed: number } };
-  expect(state).toMatchObject({ status: 'completed', progress: { completed: 3 } });
+  expect(r.stderr).not.toMatch(/already running/);
+  const state = parse(readFileSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.yaml`), 'utf8')) as { status: string; updatedAt: string };
+  expect(state.status).toBe('completed');
+  expect(state.updatedAt > '2025-01-02').toBe(true);
   expect(existsSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.lock`))).toBe(false);
 }
 

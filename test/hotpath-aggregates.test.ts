@@ -19,7 +19,16 @@ async function commitSession(memory: Memory, session: string, n: number, offset 
   }
 }
 
-const numbers = (s: Awaited<ReturnType<typeof learningSummary>>) => ({ ...s, memory: undefined, topPatterns: undefined, latestLessons: undefined, latestFeedback: undefined });
+// The fold holds the counts; the learning detail (and each window's first-try, repair and failure counts) needs the records.
+const numbers = (s: Awaited<ReturnType<typeof learningSummary>>) => ({
+  ...s,
+  memory: undefined,
+  topPatterns: undefined,
+  latestLessons: undefined,
+  latestFeedback: undefined,
+  learning: undefined,
+  windows: s.windows.map(({ from, to, rate, approved, total }) => ({ from, to, rate, approved, total })),
+});
 
 describe('aggregates', () => {
   it('the summary from the persisted fold equals the summary from every record, across processes and reopenings', async () => {

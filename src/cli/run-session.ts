@@ -7,7 +7,7 @@ import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/erro
 import { catchUp } from '../engine/catch-up.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
-import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
+import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { learningSummary } from '../memory/summary.js';
 import { summaryFold } from '../memory/summary-fold.js';
@@ -36,7 +36,7 @@ const unattendedReviewer: Reviewer = {
 const STOP_SIGNALS: StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** The exit code a shell reports for a process ended by `signal` (SIGINT 130, SIGTERM 143, SIGHUP 129). */
-export function signalExitCode(signal: NodeJS.Signals): number {
+function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (os.constants.signals[signal] ?? 2);
 }
 

@@ -1,12 +1,13 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
-import { readFileSync, statSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstatSync, statSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
 import { InputError, LockedError, UsageError } from '../core/errors.js';
 import { appendDurable, writeFileAtomic } from '../core/fs/atomic.js';
+import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
@@ -18,6 +19,8 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
 /** Settings added after the first release, with the values older sessions ran with in effect. */
 const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+/** Progress counters every session file has had since the first release. */
+const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);
 const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stopped']);
 
 /** Session ids are file names inside the memory folder: nothing that could climb out of it. */
@@ -63,7 +66,8 @@ function checkState(v: unknown, id: string): string | null {
   if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
   if (!isObj(v.progress)) return '"progress" is missing';
   // Sessions from before champions and repairs: the new counters start at zero, the new settings at their defaults.
-  for (const [k, zero] of Object.entries(emptyProgress())) v.progress[k] ??= zero;
+  // Only the counters that are new: a file missing one every session has always had is damaged, not old.
+  for (const [k, zero] of Object.entries(emptyProgress())) if (!ORIGINAL_COUNTERS.has(k)) v.progress[k] ??= zero;
   for (const [k, d] of Object.entries(SETTING_DEFAULTS)) s[k] ??= d;
   v.champion ??= null;
   v.seen ??= [];
@@ -144,8 +148,9 @@ export class SessionStore {
     const file = this.file(id);
     let buf: Buffer;
     try {
-      if ((await stat(file)).size > MAX_SESSION_BYTES) throw new InputError(`session file is larger than ${MAX_SESSION_BYTES} bytes`, { file });
-      buf = await readFile(file);
+      // Links and special files (a FIFO, a link to /dev/zero) are refused, never followed or read forever.
+      if ((statRegular(file)?.size ?? 0) > MAX_SESSION_BYTES) throw new InputError(`session file is larger than ${MAX_SESSION_BYTES} bytes`, { file });
+      buf = readRegular(file);
     } catch (err) {
       if (err instanceof InputError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`no session "${id}" in ${this.dir}: see \`jupiter sessions\``);
@@ -197,7 +202,8 @@ export class SessionStore {
     const out = new Map<string, { id: string; sig: string; listing: SessionListing }>();
     let text = '';
     try {
-      text = readFileSync(this.indexFile, 'utf8');
+      // Never through a link, never from a FIFO: anything odd reads as no cache.
+      text = readRegular(this.indexFile).toString('utf8');
     } catch {
       return out;
     }
@@ -230,7 +236,8 @@ export class SessionStore {
     const unreadable: { file: string; reason: string }[] = [];
     for (const name of names) {
       const id = name.slice(0, -5);
-      const st = statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+      // lstat: a file replaced by a link has a signature of its own, so it is read (and refused), not served from cache.
+      const st = lstatSync(path.join(this.dir, name), { throwIfNoEntry: false });
       if (!st) continue;
       const hit = journal.get(id);
       if (hit?.sig === `${st.mtimeMs}:${st.size}`) {
@@ -240,7 +247,10 @@ export class SessionStore {
       try {
         sessions.push(listingOf(await this.load(id)));
       } catch (err) {
-        unreadable.push({ file: path.join(this.dir, name), reason: (err as Error).message });
+        const file = path.join(this.dir, name);
+        const message = (err as Error).message;
+        // The reason without the file name the error already starts with (the caller shows the file).
+        unreadable.push({ file, reason: message.startsWith(`${file}:`) ? message.slice(message.indexOf(': ', file.length) + 2) : message });
       }
     }
     sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));

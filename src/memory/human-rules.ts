@@ -1,6 +1,8 @@
 // memory/human_rules.md: the rules people's feedback was read into, one editable line each, derived from the
 // review records in the execution log (the source of truth) behind a watermark, so a person's edits and deletions stick.
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { InputError } from '../core/errors.js';
+import { readRegular, statRegular } from '../core/fs/regular.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import { humanRule, parseRuleLine, ruleBody, ruleLine } from '../feedback/rule-text.js';
 import type { Rule } from '../procedures/types.js';
@@ -128,7 +130,8 @@ export class HumanRulesFile {
 
   /** Re-reads the file when it changed on disk (a person's edit, or another process's commit). */
   refresh(): void {
-    const st = statSync(this.file, { throwIfNoEntry: false });
+    // A link or special file is refused with an error naming it, never followed.
+    const st = statRegular(this.file);
     if (!st) {
       if (this.sig) {
         // Deleted by a person while we watched: forget every rule, not what the log says.
@@ -205,8 +208,9 @@ export class HumanRulesFile {
 
 function readFileSafe(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
-  } catch {
+    return readRegular(file).toString('utf8');
+  } catch (err) {
+    if (err instanceof InputError) throw err;
     return undefined;
   }
 }

@@ -1,29 +1,17 @@
 // The index beside the markdown: one JSON line per log record, so summary and resume never re-parse the log.
 // It is derived from the log and rebuilt from it when behind; the log stays the source of truth.
-import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { truncate } from 'node:fs/promises';
+import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
 import { parseRecord, type LogRecord } from './record.js';
 
 const TAIL_BYTES = 64 * 1024;
 
 /** Last record of the index; truncates a torn (unterminated or unreadable) last line. */
 export async function indexTail(file: string, repair = true): Promise<LogRecord | undefined> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch {
-    return undefined;
-  }
-  if (size === 0) return undefined;
+  const size = statRegular(file)?.size;
+  if (!size) return undefined;
   const start = Math.max(0, size - TAIL_BYTES);
-  const fh = await open(file, 'r');
-  let text: string;
-  try {
-    const buf = Buffer.alloc(size - start);
-    await fh.read(buf, 0, buf.length, start);
-    text = buf.toString('utf8');
-  } finally {
-    await fh.close();
-  }
+  const text = readRegularRange(file, start, size - start).toString('utf8');
   const lines = text.split('\n');
   const torn = lines.pop()!;
   // An unterminated last line is a write cut short by a crash: drop it (the log still has the record).
@@ -39,9 +27,10 @@ export async function indexTail(file: string, repair = true): Promise<LogRecord 
 export async function readIndex(file: string): Promise<{ records: LogRecord[]; skipped: number }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return { records: [], skipped: 0 };
+    text = readRegular(file).toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skipped: 0 };
+    throw err;
   }
   const records: LogRecord[] = [];
   let skipped = 0;
@@ -55,12 +44,15 @@ export async function readIndex(file: string): Promise<{ records: LogRecord[]; s
 }
 
 /** Fields summary and resume need; plans, findings and times stay in the log (a tenth of the bytes to read at 10k). */
-const INDEX_FIELDS = ['seq', 'type', 'session', 'iteration', 'procedure', 'goalId', 'outcome', 'approvedBy', 'review', 'reason', 'error', 'usage', 'cost', 'ctx', 'promptChars', 'est', 'score', 'planId', 'repairs', 'converged', 'constraints', 'confirmed', 'scope'] as const;
+const INDEX_FIELDS = ['seq', 'type', 'session', 'iteration', 'time', 'procedure', 'goalId', 'goalText', 'objectives', 'outcome', 'approvedBy', 'review', 'reason', 'error', 'usage', 'cost', 'ctx', 'promptChars', 'est', 'score', 'planId', 'repairs', 'converged', 'constraints', 'confirmed', 'scope'] as const;
 
 /** The index's projection of a log record. */
 export function indexRecord(rec: LogRecord): LogRecord {
   const out: Record<string, unknown> = {};
   for (const k of INDEX_FIELDS) if (rec[k] !== undefined) out[k] = rec[k];
+  // The summary counts failures by rule: the rule ids of a failed plan's errors, each once, not the findings.
+  const failing = rec.failing ?? (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))].slice(0, 20) : undefined);
+  if (failing?.length) out.failing = failing;
   return out as unknown as LogRecord;
 }
 
@@ -69,14 +61,7 @@ export function indexLine(rec: LogRecord): string {
 }
 
 async function readAt(file: string, start: number, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, start);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
+  return readRegularRange(file, start, length);
 }
 
 /** The seq of the first whole line starting after `pos` (a line cut at `pos` is skipped), and where it ends. */
@@ -98,12 +83,8 @@ async function lineAfter(file: string, pos: number, size: number): Promise<{ seq
  * session's records cost a few reads of the index, not the whole of it.
  */
 export async function readIndexRange(file: string, fromSeq: number, toSeq: number): Promise<LogRecord[]> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch {
-    return [];
-  }
+  const size = statRegular(file)?.size;
+  if (size === undefined) return [];
   let lo = 0;
   let hi = size;
   while (hi - lo > 64 * 1024) {

@@ -2,8 +2,10 @@
 // Each section ends with its record as a JSON comment: that line is the commit point of the iteration.
 // The log rotates into numbered segments (execution_log.0001.md, ...), so no file grows without bound.
 import { readdirSync } from 'node:fs';
-import { appendFile, open, readFile, stat, truncate } from 'node:fs/promises';
+import { truncate } from 'node:fs/promises';
 import path from 'node:path';
+import { appendDurable } from '../core/fs/atomic.js';
+import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
 import { safeText } from '../core/text.js';
 import { parseRecord, type LogRecord } from './record.js';
 import { isValidOutcome } from './types.js';
@@ -118,17 +120,6 @@ export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRec
   return { records: hydrate(records, lookup), endOfLast };
 }
 
-async function readBytes(file: string, start: number, length: number): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, start);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** The heading of a section jupiter writes (a person's "## Iteration 2 review notes" is not one: no ` · `). */
 const MACHINE_HEADING = /^## (?:Iteration|Review of iteration) \d+ · /;
 const CUT_HEADING = /^## (?:Iteration|Review of iteration) \d+ ?·?$/;
@@ -200,16 +191,13 @@ interface SegmentTail {
 
 /** Records after `afterSeq` in one segment, reading its tail backwards in doubling chunks. */
 async function segmentTail(file: string, afterSeq: number, repair: boolean): Promise<SegmentTail> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch {
-    return { records: [], lastSeq: 0, reachesBack: false, repaired: false };
-  }
+  // A link or special file is refused (an error naming it), never followed or read until it ends.
+  const size = statRegular(file)?.size;
+  if (size === undefined) return { records: [], lastSeq: 0, reachesBack: false, repaired: false };
   let chunk = TAIL_BYTES;
   let start = Math.max(0, size - chunk);
   for (;;) {
-    const buf = await readBytes(file, start, size - start);
+    const buf = readRegularRange(file, start, size - start);
     const offset = start > 0 ? buf.indexOf(0x0a) + 1 : 0;
     const text = buf.subarray(offset).toString('utf8');
     const { records, endOfLast } = recordsIn(text);
@@ -232,7 +220,7 @@ async function segmentTail(file: string, afterSeq: number, repair: boolean): Pro
     // A crash (or a person's edit) can leave the last line unterminated, e.g. a record line missing only its
     // newline: the next section appended would glue onto it and the record would no longer be found.
     if (repair && !repaired && buf.length > 0 && buf[buf.length - 1] !== 0x0a) {
-      await appendFile(file, '\n');
+      await appendDurable(file, '\n', { durable: false });
       repaired = true;
     }
     const lastSeq = records.length ? records[records.length - 1]!.seq : 0;
@@ -280,7 +268,12 @@ export function hydrate(records: LogRecord[], lookup?: StepsLookup): LogRecord[]
 export async function carriedSteps(file: string): Promise<Map<string, NonNullable<LogRecord['steps']>>> {
   const out = new Map<string, NonNullable<LogRecord['steps']>>();
   for (const f of [...segments(file), file]) {
-    const text = await readFile(f, 'utf8').catch(() => '');
+    let text = '';
+    try {
+      text = readRegular(f).toString('utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
     for (const r of recordsIn(text).records) if (r.planId !== undefined && r.steps && !out.has(r.planId)) out.set(r.planId, r.steps);
   }
   return out;

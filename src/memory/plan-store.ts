@@ -1,7 +1,8 @@
 // Plans stored once per distinct plan (memory/plans/<planId>.yaml, planId from procedures/quality.ts), referenced
 // from log records.
 // The log stays the source of truth: the first record of a plan carries its steps, so a lost plan file is rebuilt.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegular } from '../core/fs/regular.js';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
@@ -56,7 +57,8 @@ export class PlanStore {
     const files = [...(id && PLAN_ID.test(id) ? [this.file(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
     for (const f of files) {
       try {
-        const plan = toPlan(parse(readFileSync(f, 'utf8')));
+        // Never through a link, never from a FIFO: such a file counts as unreadable.
+        const plan = toPlan(parse(readRegular(f).toString('utf8')));
         if (typeof plan !== 'string') return plan;
       } catch {
         // Missing or unreadable: try the next place.

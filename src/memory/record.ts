@@ -20,6 +20,8 @@ export interface LogRecord {
   outcome?: LoggedOutcome;
   approvedBy?: 'auto' | 'human' | null;
   findings?: { r: string; sev: 'error' | 'warning'; s?: number; a?: string; fix?: string }[];
+  /** In the index only: the rule ids a failed plan's errors were about (each once), instead of its findings. */
+  failing?: string[];
   /** Feedback this iteration addressed (logs before human rules existed; never written now). */
   addressed?: string[];
   /** Score of a valid plan, its objectives, and the plan's content address. */

@@ -3,9 +3,10 @@
 // fsynced append per iteration; derived files follow when flushed, and the log's watermark replays what they lack.
 import { readFileSync, renameSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
+import { readRegular, statRegular } from '../core/fs/regular.js';
 import type { Finding, Plan } from '../core/plan.js';
 import type { Rule } from '../procedures/types.js';
 import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
@@ -69,10 +70,9 @@ class DerivedFile {
 
   /** Re-reads the file when it changed on disk (a person's edit, or another process's flush). */
   async refresh(knownSeq: number): Promise<void> {
-    let st;
-    try {
-      st = statSync(this.file);
-    } catch {
+    // A link or special file is an error naming it, never followed: only a missing file means "forget" or "rebuild".
+    const st = statRegular(this.file);
+    if (!st) {
       // Never written yet (what we hold was built from the log), or already seen deleted: nothing new.
       if (!this.sig || this.sig.mtimeMs === -1) return;
       // Deleted by a person since we last saw it: forget everything in it.
@@ -83,7 +83,7 @@ class DerivedFile {
       return;
     }
     if (this.sig && this.sig.mtimeMs === st.mtimeMs && this.sig.size === st.size) return;
-    const parsed = parseItemsFile(await readFile(this.file, 'utf8'), this.kind);
+    const parsed = parseItemsFile(readRegular(this.file).toString('utf8'), this.kind);
     this.items = new Map(parsed.items.map((i) => [i.id, i]));
     // A person who deleted the watermark line did not undo what the file held: keep its last known watermark.
     this.watermark = parsed.watermark || (this.sig ? this.diskWatermark : 0);

@@ -1,9 +1,58 @@
 // The learning summary, computed from structured records and consolidated items (never from counting markers).
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { compareScores, type Score } from '../procedures/quality.js';
+import type { Objective } from '../procedures/types.js';
 import type { LogRecord } from './record.js';
-import type { MemoryItem } from './types.js';
-import { foldRecord, spans, summaryFold, type SummaryState } from './summary-fold.js';
+import { spans, type SummaryState } from './summary-fold.js';
+import { isValidOutcome, type MemoryItem } from './types.js';
+
+/** One window of iterations: how often plans passed, passed at the first try, needed repairs, and which rules failed. */
+export interface SummaryWindow {
+  from: number;
+  to: number;
+  rate: number;
+  approved: number;
+  total: number;
+  /** Valid without a repair round (absent when the summary comes from the running totals, not the records). */
+  firstTry?: number;
+  /** Repair rounds used, and iterations a repair turned valid. */
+  repairs?: number;
+  repaired?: number;
+  /** Failed iterations per rule their errors were about (the validator's checks and the procedures' rules). */
+  failures?: Record<string, number>;
+}
+
+/** What shows the iterations improving: computed from the records (null when only running totals were read). */
+export interface LearningDetail {
+  improvements: number;
+  firstTryValid: number;
+  repairs: number;
+  /** Distinct plans proposed (content addresses), and valid iterations that repeated a plan already seen. */
+  distinctPlans: number;
+  repeats: number;
+  /** Champion score over iterations, per goal (most iterations first). */
+  champions: ChampionTrack[];
+  /** Runs that ended because the planner proved no better plan exists. */
+  converged: { session: string; iteration: number; reason: string }[];
+}
+
+/** A goal's champion over iterations: the best score reached so far, per bucket of iterations. */
+export interface ChampionTrack {
+  scope: string;
+  objectives: Objective[];
+  points: { from: number; to: number; score: Score }[];
+  improvements: number;
+  /** The last improvement: its session and iteration, and how many of this goal's iterations ran since. */
+  last: { session: string; iteration: number; time: string; since: number } | null;
+}
+
+/** Which records and items a summary covers: one session, one goal (`procedure/goal`, or words of its text). */
+export interface SummaryFilter {
+  session?: string;
+  goal?: string;
+  window?: number;
+}
 
 export interface LearningSummary {
   sessions: number;
@@ -16,8 +65,14 @@ export interface LearningSummary {
   overrides: number;
   successRate: number | null;
   /** Success rate per window of `window` iterations, oldest first. */
-  windows: { from: number; to: number; rate: number; approved: number; total: number }[];
+  windows: SummaryWindow[];
   window: number;
+  /** What the summary covers (absent: everything in memory). */
+  filter: { session?: string; goal?: string };
+  learning: LearningDetail | null;
+  /** The goals' exemplars and the insights with the most net support, with their votes. */
+  exemplars: { text: string; count: number; human: number; scope: string }[];
+  topInsights: { text: string; count: number; against: number; human: number; scope: string }[];
   topPatterns: { text: string; count: number; human: number; scope: string }[];
   latestLessons: { text: string; count: number; scope: string }[];
   latestFeedback: { text: string; count: number; scope: string }[];
@@ -57,36 +112,118 @@ function memorySize(dir: string): { bytes: number; files: number; planFiles: num
 
 const scopeOf = (i: MemoryItem) => (i.procedure ? `${i.procedure}${i.goalId ? `/${i.goalId}` : ''}` : 'general');
 
+const scopeOfRecord = (r: LogRecord) => `${r.procedure}/${r.goalId}`;
+
 /**
- * The summary from the log's records, or from the summary fold's state (memory.aggregate(summaryFold)), which is
- * what `summary` uses: the same numbers without reading the history.
+ * The records about the goal a person named: `procedure/goal` exactly, else a goal id exactly, else goals whose text
+ * (as typed) contains the words.
  */
-export async function learningSummary(dir: string, source: LogRecord[] | SummaryState, items: MemoryItem[], window = 10): Promise<LearningSummary> {
-  let state: SummaryState;
-  if (Array.isArray(source)) {
-    state = summaryFold.init();
-    for (const r of source) foldRecord(state, r);
-  } else state = source;
+function goalFilter(records: LogRecord[], goal: string): (r: LogRecord) => boolean {
+  const g = goal.trim().toLowerCase();
+  if (g.includes('/')) {
+    const scope = g.replace(/\s*\/\s*/, '/');
+    return (r) => scopeOfRecord(r).toLowerCase() === scope;
+  }
+  if (records.some((r) => r.goalId.toLowerCase() === g)) return (r) => r.goalId.toLowerCase() === g;
+  return (r) => (r.goalText ?? '').toLowerCase().includes(g);
+}
+
+function windowOf(slice: LogRecord[], from: number): SummaryWindow {
+  const ok = slice.filter((r) => isValidOutcome(r.outcome));
+  const failures: Record<string, number> = {};
+  for (const r of slice) {
+    if (r.outcome !== 'failed') continue;
+    const rules = r.failing ?? [...new Set((r.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))];
+    for (const rule of rules) failures[rule] = (failures[rule] ?? 0) + 1;
+  }
+  return {
+    from,
+    to: from + slice.length - 1,
+    rate: ok.length / slice.length,
+    approved: ok.length,
+    total: slice.length,
+    firstTry: ok.filter((r) => !r.repairs).length,
+    repairs: slice.reduce((n, r) => n + (r.repairs ?? 0), 0),
+    repaired: ok.filter((r) => (r.repairs ?? 0) > 0).length,
+    failures,
+  };
+}
+
+/** Each goal's champion over its iterations: the running best of its champions' scores, in at most 20 buckets. */
+function championTracks(its: LogRecord[]): ChampionTrack[] {
+  const byGoal = new Map<string, LogRecord[]>();
+  for (const r of its) {
+    const list = byGoal.get(scopeOfRecord(r));
+    if (list) list.push(r);
+    else byGoal.set(scopeOfRecord(r), [r]);
+  }
+  const tracks: ChampionTrack[] = [];
+  for (const [scope, list] of byGoal) {
+    let best: { score: Score; objectives: Objective[] } | undefined;
+    let improvements = 0;
+    let last: ChampionTrack['last'] = null;
+    const running: (Score | undefined)[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      if (r.outcome === 'improved') {
+        improvements++;
+        last = { session: r.session, iteration: r.iteration, time: r.time, since: list.length - 1 - i };
+      }
+      // The goal's best across sessions: a session's first champion counts only where it beats the best so far.
+      const champion = r.outcome === 'improved' || r.outcome === 'approved';
+      if (champion && r.score) {
+        const objectives: Objective[] = r.objectives?.length ? r.objectives : ['steps'];
+        if (!best || best.objectives.join() !== objectives.join() || compareScores(r.score, best.score, objectives) < 0) best = { score: r.score, objectives };
+      }
+      running.push(best?.score);
+    }
+    if (!best) {
+      if (improvements) tracks.push({ scope, objectives: [], points: [], improvements, last });
+      continue;
+    }
+    const bucket = Math.max(1, Math.ceil(list.length / 20));
+    const points: ChampionTrack['points'] = [];
+    for (let i = 0; i < list.length; i += bucket) {
+      const end = Math.min(list.length, i + bucket);
+      const score = running[end - 1];
+      if (score) points.push({ from: i + 1, to: end, score });
+    }
+    tracks.push({ scope, objectives: best.objectives, points, improvements, last });
+  }
+  return tracks.sort((x, y) => y.points.length - x.points.length || y.improvements - x.improvements);
+}
+
+const itemScope = (i: MemoryItem) => (i.procedure ? `${i.procedure}/${i.goalId ?? ''}` : 'general');
+
+type ItemParts = Pick<LearningSummary, 'exemplars' | 'topInsights' | 'topPatterns' | 'latestLessons' | 'latestFeedback' | 'memory'>;
+
+/** What the consolidated items say: the goals' exemplars, the best supported insights, the latest lessons and feedback. */
+function itemParts(items: MemoryItem[], size: { bytes: number; files: number; planFiles: number }): ItemParts {
+  const bySeq = (a: MemoryItem, b: MemoryItem) => (b.seq ?? Infinity) - (a.seq ?? Infinity);
+  const net = (i: MemoryItem) => i.count + i.human - (i.contra ?? 0);
+  const patterns = items.filter((i) => i.kind === 'pattern');
+  const lessons = items.filter((i) => i.kind === 'lesson');
+  const feedback = items.filter((i) => i.kind === 'feedback');
+  const insights = patterns.filter((i) => i.data.type !== 'exemplar');
+  return {
+    exemplars: patterns.filter((i) => i.data.type === 'exemplar').map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
+    topInsights: [...insights].sort((a, b) => net(b) - net(a) || bySeq(a, b)).slice(0, 8).map((i) => ({ text: i.text, count: i.count, against: i.contra ?? 0, human: i.human, scope: scopeOf(i) })),
+    topPatterns: [...patterns].sort((a, b) => b.human - a.human || b.count - a.count).slice(0, 8).map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
+    latestLessons: [...lessons].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
+    latestFeedback: [...feedback].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
+    memory: { items: items.length, patterns: patterns.length, lessons: lessons.length, feedback: feedback.length, ...size },
+  };
+}
+
+/** The counts from the summary fold's running totals (no history read), without the learning detail. */
+function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], window: number): LearningSummary {
   const n = state.iterations;
   // Windows of `window` iterations, widened so at most 20 bars are drawn (a whole number of the fold's buckets).
   const width = Math.max(window, Math.ceil(n / 20));
   const w = state.bucketSize * Math.ceil(width / state.bucketSize);
-  const windows: LearningSummary['windows'] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, approved: sum.ok, total: sum.n }));
-  const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({
-    from,
-    to,
-    tokens: Math.round(sum.t / sum.n),
-    budget: Math.round(sum.b / sum.n),
-    promptChars: Math.round(sum.pc / sum.n),
-  }));
-  const usage = { ...state.usage };
+  const windows: SummaryWindow[] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, approved: sum.ok, total: sum.n }));
+  const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({ from, to, tokens: Math.round(sum.t / sum.n), budget: Math.round(sum.b / sum.n), promptChars: Math.round(sum.pc / sum.n) }));
   const ratios = [...state.ratios].sort((a, b) => a - b);
-  const tokenEstimate = ratios.length ? { samples: state.ratioCount, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
-  const bySeq = (a: MemoryItem, b: MemoryItem) => (b.seq ?? Infinity) - (a.seq ?? Infinity);
-  const patterns = items.filter((i) => i.kind === 'pattern');
-  const lessons = items.filter((i) => i.kind === 'lesson');
-  const feedback = items.filter((i) => i.kind === 'feedback');
-  const size = memorySize(dir);
   return {
     sessions: Object.keys(state.sessions).length,
     iterations: n,
@@ -99,12 +236,84 @@ export async function learningSummary(dir: string, source: LogRecord[] | Summary
     successRate: n ? state.approved / n : null,
     windows,
     window: w,
-    topPatterns: [...patterns].sort((a, b) => b.human - a.human || b.count - a.count).slice(0, 8).map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
-    latestLessons: [...lessons].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
-    latestFeedback: [...feedback].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
-    memory: { items: items.length, patterns: patterns.length, lessons: lessons.length, feedback: feedback.length, ...size },
+    filter: {},
+    learning: null,
+    ...itemParts(items, memorySize(dir)),
+    context,
+    usage: { ...state.usage },
+    tokenEstimate: ratios.length ? { samples: state.ratioCount, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null,
+  };
+}
+
+/**
+ * The summary from the log's records (filters, and the learning detail), or from the summary fold's running totals
+ * (memory.aggregate(summaryFold)): the same counts without reading the history, but no learning detail.
+ */
+export async function learningSummary(dir: string, source: LogRecord[] | SummaryState, allItems: MemoryItem[], opts: SummaryFilter | number = {}): Promise<LearningSummary> {
+  const filter: SummaryFilter = typeof opts === 'number' ? { window: opts } : opts;
+  if (!Array.isArray(source)) return fromTotals(dir, source, allItems, filter.window ?? 10);
+  const allRecords = source;
+  const window = filter.window ?? 10;
+  const onGoal = filter.goal ? goalFilter(allRecords, filter.goal) : () => true;
+  const records = allRecords.filter((r) => (!filter.session || r.session === filter.session) && onGoal(r));
+  const goals = new Set(records.map(scopeOfRecord));
+  // A filter scopes the items too: those of the goals the records are about, and general ones.
+  const items = filter.goal || filter.session ? allItems.filter((i) => !i.procedure || goals.has(itemScope(i))) : allItems;
+  const its = records.filter((r) => r.type === 'iteration');
+  const reviews = records.filter((r) => r.type === 'review');
+  const approved = its.filter((r) => isValidOutcome(r.outcome)).length;
+  const windows: SummaryWindow[] = [];
+  // Windows of `window` iterations, widened so at most 20 bars are drawn.
+  const w = Math.max(window, Math.ceil(its.length / 20));
+  for (let i = 0; i < its.length; i += w) windows.push(windowOf(its.slice(i, i + w), i + 1));
+  const bucket = Math.max(1, Math.ceil(its.length / 20));
+  const context: LearningSummary['context'] = [];
+  for (let i = 0; i < its.length; i += bucket) {
+    const slice = its.slice(i, i + bucket);
+    const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
+    context.push({ from: i + 1, to: i + slice.length, tokens: avg((r) => r.ctx?.t ?? 0), budget: avg((r) => r.ctx?.b ?? 0), promptChars: avg((r) => r.promptChars ?? 0) });
+  }
+  const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
+  for (const r of its) {
+    usage.promptTokens += r.usage?.p ?? 0;
+    usage.completionTokens += r.usage?.c ?? 0;
+    usage.cachedTokens += r.usage?.k ?? 0;
+    usage.costUsd += r.cost ?? 0;
+  }
+  const ratios = its.filter((r) => r.est && r.usage?.p).map((r) => r.usage!.p / r.est!).sort((a, b) => a - b);
+  const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
+  const size = memorySize(dir);
+  const out: LearningSummary = {
+    sessions: new Set(records.map((r) => r.session)).size,
+    iterations: its.length,
+    approved,
+    failed: its.filter((r) => r.outcome === 'failed').length,
+    errors: its.filter((r) => r.outcome === 'error').length,
+    humanApprovals: reviews.filter((r) => r.review === 'human-approval').length,
+    rejections: reviews.filter((r) => r.review === 'rejection').length,
+    overrides: reviews.filter((r) => r.review === 'override').length,
+    successRate: its.length ? approved / its.length : null,
+    windows,
+    window: w,
+    filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
+    learning: {
+      improvements: its.filter((r) => r.outcome === 'improved').length,
+      firstTryValid: its.filter((r) => isValidOutcome(r.outcome) && !r.repairs).length,
+      repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
+      distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
+      repeats: its.filter((r) => r.outcome === 'repeat').length,
+      champions: championTracks(its),
+      converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
+    },
+    ...itemParts(items, size),
     context,
     usage,
     tokenEstimate,
   };
+  return out;
+}
+
+/** The summary a checkpoint shows: this session on this goal. */
+export async function sessionSummary(memory: { dir: string; records(): Promise<LogRecord[]>; items(): Promise<MemoryItem[]> }, scope: { session: string; procedure: string; goalId: string }): Promise<LearningSummary> {
+  return learningSummary(memory.dir, await memory.records(), await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}` });
 }

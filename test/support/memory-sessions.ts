@@ -75,7 +75,7 @@ export class ScriptedSession {
   }
 
   /** Proposes a plan: validated, judged against the champion, committed. */
-  async propose(actions: string[], opts: { owners?: Record<string, string>; cost?: number } = {}): Promise<Outcome> {
+  async propose(actions: string[], opts: { owners?: Record<string, string>; cost?: number; repairs?: number; converged?: string } = {}): Promise<Outcome> {
     const p = plan(actions, opts.owners);
     const validation = validatePlan(p, this.target);
     const id = planId(p);
@@ -91,6 +91,8 @@ export class ScriptedSession {
       rec.score = score;
       rec.objectives = OBJECTIVES;
     }
+    if (opts.repairs) rec.repairs = opts.repairs;
+    if (opts.converged) rec.converged = opts.converged;
     if (outcome === 'improved') this.champion = { score, planId: id };
     await this.memory.commitIteration(rec, this.lastFailed ? { previous: this.lastFailed } : {});
     this.lastFailed = validation.valid ? null : { plan: p, findings: validation.findings };

@@ -2,6 +2,7 @@
 import fsSync from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { openRegular, statRegular } from './regular.js';
 
 /** Temp files carry this marker so a crash harness (or cleanup) can find leftovers. */
 export const TEMP_MARKER = '.jupiter-tmp-';
@@ -37,11 +38,13 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
   const tmp = path.join(dir, `${TEMP_MARKER}${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}`);
   let fd: number | undefined;
   try {
-    fd = openCreatingDir(tmp, 'w');
+    fd = openCreatingDir(tmp, 'create');
     fsSync.writeFileSync(fd, data);
     if (durable) fsSync.fsyncSync(fd);
     fsSync.closeSync(fd);
     fd = undefined;
+    // Never replace a link or special file silently: a person put it there, and a rename would drop it.
+    statRegular(file);
     fsSync.renameSync(tmp, file);
   } catch (err) {
     if (fd !== undefined) fsSync.closeSync(fd);
@@ -56,7 +59,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
  * never interleave within a record on local filesystems.
  */
 export async function appendDurable(file: string, data: string, opts: { durable?: boolean } = {}): Promise<void> {
-  const fd = openCreatingDir(file, 'a');
+  const fd = openCreatingDir(file, 'append');
   try {
     fsSync.writeFileSync(fd, data);
     if (opts.durable ?? true) fsSync.fsyncSync(fd);
@@ -65,14 +68,17 @@ export async function appendDurable(file: string, data: string, opts: { durable?
   }
 }
 
-/** Opens `file`, creating its folder only when missing (no mkdir on the hot path of every iteration). */
-function openCreatingDir(file: string, flags: string): number {
+/**
+ * Opens `file` (never through a link, never a special file), creating its folder only when missing (no mkdir on
+ * the hot path of every iteration).
+ */
+function openCreatingDir(file: string, how: 'append' | 'create'): number {
   try {
-    return fsSync.openSync(file, flags, 0o644);
+    return openRegular(file, how);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     fsSync.mkdirSync(path.dirname(file), { recursive: true });
-    return fsSync.openSync(file, flags, 0o644);
+    return openRegular(file, how);
   }
 }
 

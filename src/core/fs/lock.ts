@@ -3,7 +3,8 @@ import fsSync, { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isProcessAlive } from './atomic.js';
 import { holderGone, selfIdentity, type Gone, type OwnerIdentity } from './owner.js';
-import { LockedError } from '../errors.js';
+import { InputError, LockedError } from '../errors.js';
+import { readRegular } from './regular.js';
 
 export interface LockInfo extends OwnerIdentity {
   since: string;
@@ -18,9 +19,10 @@ export interface Lock {
 /** The holder's details; `null` for an unreadable lock file (debris), `'gone'` when it was just released. */
 export async function readLockInfo(file: string): Promise<LockInfo | null | 'gone'> {
   try {
-    const info = JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo;
+    const info = JSON.parse(readRegular(file).toString('utf8')) as LockInfo;
     return typeof info.pid === 'number' && Number.isInteger(info.pid) && typeof info.host === 'string' ? info : null;
   } catch (err) {
+    if (err instanceof InputError) throw err;
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : null;
   }
 }

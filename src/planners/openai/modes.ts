@@ -1,5 +1,5 @@
 // Structured-output modes (json_schema, json_object, plain text) and, per endpoint, which one the server accepted.
-import { readFile } from 'node:fs/promises';
+import { readRegular } from '../../core/fs/regular.js';
 import type OpenAI from 'openai';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 
@@ -46,7 +46,8 @@ export class ModeMemory {
   private async read(): Promise<Record<string, OutputMode>> {
     if (!this.file) return {};
     try {
-      const value = JSON.parse(await readFile(this.file, 'utf8')) as unknown;
+      // Never through a link, never from a FIFO (a hang): anything odd reads as no cache.
+      const value = JSON.parse(readRegular(this.file).toString('utf8')) as unknown;
       return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, OutputMode>) : {};
     } catch {
       return {};

@@ -1,0 +1,120 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { summaryLines } from '../src/cli/summary-view.js';
+import { Memory } from '../src/memory/store.js';
+import { learningSummary, sessionSummary } from '../src/memory/summary.js';
+import { summaryFold } from '../src/memory/summary-fold.js';
+import type { PlanTarget } from '../src/procedures/types.js';
+import { runCli } from './support/cli.js';
+import { memDir } from './support/memory-fixtures.js';
+import { GOOD, GOOD_SCAN_FIRST, RELEASE, ScriptedSession } from './support/memory-sessions.js';
+
+const DIRECT = ['open-ticket', 'build', 'run-tests', 'approve-release', 'deploy-directly', 'verify', 'close-ticket'];
+const NO_DEPLOY = ['open-ticket', 'build', 'run-tests', 'security-scan', 'approve-release', 'verify', 'close-ticket'];
+const CANARY = ['open-ticket', 'build', 'run-tests', 'security-scan', 'approve-release', 'canary', 'verify', 'close-ticket'];
+const CANARY_SCAN_FIRST = ['open-ticket', 'build', 'security-scan', 'run-tests', 'approve-release', 'canary', 'verify', 'close-ticket'];
+const HOTFIX: PlanTarget = { set: RELEASE.set, goal: { ...RELEASE.goal, id: 'hotfix', description: 'Ship a hotfix' } };
+
+/** A scripted history: two sessions on release/ship (s1 improves three times and converges), one on release/hotfix. */
+async function history(): Promise<{ dir: string; memory: Memory }> {
+  const dir = memDir();
+  const memory = await Memory.open(dir);
+  const s1 = new ScriptedSession(memory, 's1');
+  const script: [() => Promise<unknown>, string][] = [
+    [() => s1.propose(DIRECT), 'failed'],
+    [() => s1.propose(GOOD, { cost: 100, repairs: 1 }), 'improved'],
+    [() => s1.propose(GOOD_SCAN_FIRST, { cost: 100 }), 'alternative'],
+    [() => s1.propose(GOOD_SCAN_FIRST, { cost: 100 }), 'repeat'],
+    [() => s1.error('server: 500 from http://gpu-box:8000/v1'), 'error'],
+    [() => s1.propose(CANARY, { cost: 80, repairs: 2 }), 'improved'],
+    [() => s1.propose(NO_DEPLOY), 'failed'],
+    [() => s1.propose(CANARY_SCAN_FIRST, { cost: 70, converged: 'optimal for cost, steps' }), 'improved'],
+  ];
+  for (const [step] of script) await step();
+  expect(s1.outcomes).toEqual(script.map(([, o]) => o));
+  await s1.review('human-approval', CANARY_SCAN_FIRST);
+  await s1.review('rejection', CANARY_SCAN_FIRST, 'Name the on-call SRE in the verify step');
+  const s2 = new ScriptedSession(memory, 's2');
+  expect(await s2.propose(GOOD, { cost: 100 })).toBe('improved');
+  const s3 = new ScriptedSession(memory, 's3', HOTFIX, 'Ship the login hotfix');
+  await s3.propose(DIRECT);
+  await s3.propose(GOOD, { cost: 90 });
+  return { dir, memory };
+}
+
+describe('the learning summary shows learning (#10.9)', () => {
+  it('proves its numbers from a scripted sequence of records: champion over time, improvements, first try, repairs, failures by rule, plans, convergence', async () => {
+    const { memory } = await history();
+    const s = await learningSummary(memory.dir, await memory.records(), await memory.items(), { session: 's1', window: 4 });
+    expect(s).toMatchObject({ sessions: 1, iterations: 8, approved: 5, failed: 2, errors: 1, humanApprovals: 1, rejections: 1, overrides: 0 });
+    expect(s.learning).toMatchObject({ improvements: 3, firstTryValid: 3, repairs: 3, distinctPlans: 6, repeats: 1 });
+    expect(s.filter).toEqual({ session: 's1' });
+    expect(s.windows).toEqual([
+      { from: 1, to: 4, rate: 0.75, approved: 3, total: 4, firstTry: 2, repairs: 1, repaired: 1, failures: { 'scan-before-approval': 1, 'no-direct-deploys': 1, 'security-scan-required': 1 } },
+      { from: 5, to: 8, rate: 0.5, approved: 2, total: 4, firstTry: 1, repairs: 2, repaired: 1, failures: { precondition: 1 } },
+    ]);
+    expect(s.learning!.converged).toEqual([{ session: 's1', iteration: 8, reason: 'optimal for cost, steps' }]);
+    // The champion over iterations: nothing until iteration 2, then 100, 80 from iteration 6, 70 at iteration 8.
+    expect(s.learning!.champions).toHaveLength(1);
+    const [c] = s.learning!.champions;
+    expect(c).toMatchObject({ scope: 'release/ship', objectives: ['cost', 'steps'], improvements: 3, last: { session: 's1', iteration: 8, since: 0 } });
+    expect(c!.points.map((p) => [p.from, p.score.cost])).toEqual([[2, 100], [3, 100], [4, 100], [5, 100], [6, 80], [7, 80], [8, 70]]);
+    // Insights with their votes: removing deploy-directly held in every later distinct plan on the goal (three in s1,
+    // s2's first), and a person confirmed it. Only the session's goal's insights are shown.
+    expect(s.topInsights).toContainEqual({ text: 'removing deploy-directly fixed no-direct-deploys', count: 5, against: 0, human: 1, scope: 'release/ship' });
+    expect(s.topInsights.every((i) => i.scope === 'release/ship')).toBe(true);
+    expect(s.topInsights.find((i) => i.text === 'adding deploy-production before verify fixed precondition')).toBeUndefined();
+    expect(s.exemplars).toEqual([{ text: `best plan so far (cost 70 · steps 8): ${CANARY_SCAN_FIRST.join(' → ')}`, count: 1, human: 1, scope: 'release/ship' }]);
+
+    const lines = summaryLines(s, new Chalk({ level: 0 })).join('\n');
+    expect(lines).toContain('Scope: session s1');
+    expect(lines).toContain('Improvements 3 · first-try valid 3 · repairs 3 · distinct plans 6 · repeats 1');
+    expect(lines).toContain('Converged at iteration 8 of s1: optimal for cost, steps');
+    expect(lines).toContain('Champion score over iterations: release/ship');
+    expect(lines).toMatch(/ {10}8–8 █+·* cost 70 · steps 8/);
+    expect(lines).toContain('3 improvement(s) · the last at iteration 8 of s1, the latest iteration');
+    expect(lines).toMatch(/1–4 .* 75% \(3\/4\) · first try 2 · 1 repair\(s\), 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/);
+    expect(lines).toMatch(/×5 human ×1 removing deploy-directly fixed no-direct-deploys \(release\/ship\)/);
+  });
+
+  it('filters by goal (procedure/goal, goal id or the goal as typed) and by session; the checkpoint view is this session on this goal', async () => {
+    const { memory } = await history();
+    const records = await memory.records();
+    const items = await memory.items();
+    const all = await learningSummary(memory.dir, records, items);
+    expect(all).toMatchObject({ sessions: 3, iterations: 11 });
+    // The running totals (no history read) agree on the counts and claim no learning detail.
+    const totals = await learningSummary(memory.dir, await memory.aggregate(summaryFold), items);
+    expect(totals).toMatchObject({ sessions: 3, iterations: 11, approved: all.approved, failed: all.failed, errors: all.errors, learning: null });
+    expect(summaryLines(totals, new Chalk({ level: 0 })).join('\n')).toContain('see them with --goal <goal> or --session <id> (11 iterations in memory)');
+    expect(all.learning!.champions.map((c) => c.scope)).toEqual(['release/ship', 'release/hotfix']);
+    for (const goal of ['release/ship', 'release / ship', 'ship', 'payments']) {
+      const s = await learningSummary(memory.dir, records, items, { goal });
+      expect(s, goal).toMatchObject({ sessions: 2, iterations: 9, learning: { improvements: 4 } });
+      // s2's champion (cost 100) does not lower the goal's best (70)
+      expect(s.learning!.champions.map((c) => [c.scope, c.points.at(-1)!.score.cost])).toEqual([['release/ship', 70]]);
+      expect(s.exemplars.map((e) => e.scope)).toEqual(['release/ship']);
+    }
+    const hotfix = await learningSummary(memory.dir, records, items, { goal: 'login hotfix' });
+    expect(hotfix).toMatchObject({ sessions: 1, iterations: 2, failed: 1, learning: { improvements: 1 } });
+    expect(hotfix.topInsights.every((i) => i.scope === 'release/hotfix')).toBe(true);
+    const checkpoint = await sessionSummary(memory, { session: 's2', procedure: 'release', goalId: 'ship' });
+    expect(checkpoint).toMatchObject({ sessions: 1, iterations: 1, learning: { improvements: 1 }, filter: { session: 's2', goal: 'release/ship' } });
+  });
+
+  it('`jupiter summary --session/--goal` filters, and names the flag when it matches nothing (exit 2)', async () => {
+    const { dir } = await history();
+    const ok = await runCli(['summary', '--memory', dir, '--goal', 'release/ship', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ sessions: 2, iterations: 9, filter: { goal: 'release/ship' } });
+    const text = await runCli(['summary', '--memory', dir, '--session', 's1']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Converged at iteration 8 of s1');
+    const bad = await runCli(['summary', '--memory', dir, '--session', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--session nope: no such session/);
+    const badGoal = await runCli(['summary', '--memory', dir, '--goal', 'birthday cake']);
+    expect(badGoal.code).toBe(2);
+    expect(badGoal.stderr).toMatch(/--goal birthday cake: no session/);
+  });
+});
