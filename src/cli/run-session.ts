@@ -9,8 +9,7 @@ import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
-import { learningSummary } from '../memory/summary.js';
-import { summaryFold } from '../memory/summary-fold.js';
+import { sessionSummary } from '../memory/summary.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';
@@ -95,7 +94,8 @@ function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, targ
     beforePrompt: () => render.pause(),
     onInterrupt: () => controller.abort(),
     target,
-    summary: async () => summaryLines(await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items()), cli.color),
+    // At a checkpoint the summary is about this session and goal.
+    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
     input: cli.io.stdin,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,
