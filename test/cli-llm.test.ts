@@ -34,7 +34,7 @@ describe('LLM planning through the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(sections(cwd)).toHaveLength(20);
     // Usage and cost so far at each checkpoint: iterations 1-5 reported 5,070 + 1,510 tokens, 3,050 cached.
-    expect(r.stdout).toContain('◆ Checkpoint after iteration 5: 5 completed · 5 approved · 0 failed · 0 rejected · 0 errors · success 100% · 6,580 tokens (3,050 cached) · $0.0000');
+    expect(r.stdout).toContain('◆ Checkpoint after iteration 5: 5 completed · 5 approved · 0 failed · 0 rejected · 0 errors · success 100% · 6,580 tokens (3,050 cached) · cost unknown');
     const chat = server.chatRequests();
     expect(chat).toHaveLength(20);
     expect(chat.every((q) => q.body.stream === true && q.body.stream_options?.include_usage === true)).toBe(true);

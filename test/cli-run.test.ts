@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -44,6 +44,18 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(readdirSync(path.join(cwd, 'memory', 'plans')).filter((n) => /^[0-9a-f]{16}\.yaml$/.test(n))).toHaveLength(done.length);
     const summary = await runCli(['summary', '--json'], { cwd });
     expect(JSON.parse(summary.stdout)).toMatchObject({ iterations: done.length, sessions: 1 });
+  });
+
+  it('`sessions` shows when each session last ran, and says "interrupted" once', async () => {
+    const cwd = tempDir();
+    expect((await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd })).code).toBe(0);
+    const dir = path.join(cwd, 'memory', 'sessions');
+    const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.yaml'))!);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: .*$/m, 'status: interrupted').concat('haltReason: interrupted\n'));
+    const r = await runCli(['sessions'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.match(/interrupted/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/^interrupted +\S+ +\d{4}-\d\d-\d\d \d\d:\d\d +1\/1 /m);
   });
 
   it('finds the shipped procedures by itself when the folder has none', async () => {

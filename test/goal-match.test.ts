@@ -1,4 +1,6 @@
 // Goal matching a person can trust: meaningful words only, a reason shown, doubtful matches confirmed or refused.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { targetChoices } from '../src/cli/ask-target.js';
 import { loadProcedures } from '../src/procedures/load.js';
@@ -56,6 +58,13 @@ describe('rankGoals', () => {
     for (const g of ORIGINAL) expect(rankGoals(library, g), g).toMatchObject({ strength: 'none', candidates: [] });
   });
 
+  it('a long goal is strong on three declared keywords; two covering less than half is weak', () => {
+    const patch = rankGoals(library, 'Apply the March security patches to the payment database servers');
+    expect(patch.strength).toBe('strong');
+    expect(patch.candidates[0]!.matched).toEqual(['patches', 'database', 'servers']);
+    expect(rankGoals(library, 'Rotate the TLS certificate on the API gateway').strength).toBe('weak');
+  });
+
   it('two goals matching about equally are close', () => {
     const r = rankGoals(library, 'Upgrade');
     expect(r.strength).toBe('close');
@@ -106,6 +115,17 @@ describe('resolveTarget', () => {
     );
     await expect(resolveTarget(library, 'Project Jupiter')).rejects.toThrow(/no procedure goal matches "Project Jupiter" \(goals: access-review\/quarterly-access-review, change-management\/standard-change, production-deployment\/deploy-service\)/);
     await expect(resolveTarget(library, 'Upgrade')).rejects.toThrow(/matches 2 procedure goals about equally/);
+  });
+});
+
+describe('jupiter validate goal matching', () => {
+  it('a plan file without procedure: is checked only against a clear match, else exit 2 naming the closest', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'cake.yaml');
+    writeFileSync(file, 'title: Ship a birthday cake to mum\nsteps:\n  - action: build-artifact\n');
+    const r = await runCli(['validate', file, '--procedures', SHIPPED]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot tell which procedure this plan follows (closest: production-deployment/deploy-service)');
   });
 });
 

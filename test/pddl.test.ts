@@ -1,6 +1,6 @@
 // PDDL in and out: parsing with requirements checked, grounding with reachability pruning, VAL-style plans, and
 // the same verdict whether a plan is checked as PDDL or as YAML against the imported set.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/core/plan.js';
@@ -169,6 +169,17 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('delivery-two-parcels.yaml exists: pass --force to replace it');
     expect((await runCli(['procedures', 'import', DELIVERY.domain, DELIVERY.problem, '--procedures', dir, '--force'], { cwd })).code).toBe(0);
+  });
+
+  it('a problem whose goal no action can reach: exit 2, nothing written', async () => {
+    const cwd = tempDir();
+    const problem = path.join(cwd, 'stuck.pddl');
+    // Nothing in the domain ever makes a road: a goal that asks for one is static and false.
+    writeFileSync(problem, '(define (problem stuck) (:domain delivery) (:objects t1 - truck) (:init (at t1 depot)) (:goal (road depot depot)))\n');
+    const r = await runCli(['procedures', 'import', DELIVERY.domain, problem, '--procedures', path.join(cwd, 'procedures')], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the converted set does not lint: goal "stuck" needs fact "(road depot depot)" that no action provides');
+    expect(existsSync(path.join(cwd, 'procedures'))).toBe(false);
   });
 
   it('an unsupported requirement: exit 2 naming it and its line', async () => {

@@ -10,7 +10,7 @@ import { duration, plural, progressLine, usageLine } from './format.js';
 type Event<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
 
 /** Cuts a line to the terminal width so it never wraps (the status line must stay one line). */
-export function fit(text: string, columns: number): string {
+export function fitWidth(text: string, columns: number): string {
   const chars = [...text];
   return chars.length <= columns ? text : `${chars.slice(0, Math.max(1, columns - 1)).join('')}…`;
 }
@@ -37,11 +37,11 @@ export interface HeaderOptions {
 export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: ChalkInstance): string[] {
   const checkpoints = e.checkpoint ? `checkpoint every ${plural(e.checkpoint, 'iteration')}` : o.unattended ? 'no checkpoints' : 'one review at the end';
   const target = ` → ${e.procedure}/${e.goalId}`;
-  const goal = fit(safeText(e.goalText, true), Math.max(10, o.columns - 'jupiter · '.length - target.length));
+  const goal = fitWidth(safeText(e.goalText, true), Math.max(10, o.columns - 'jupiter · '.length - target.length));
   return [
     `${c.bold('jupiter')} · ${goal}${target}`,
-    c.dim(fit(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`, o.columns)),
-    c.dim(fit(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`, o.columns)),
+    c.dim(fitWidth(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`, o.columns)),
+    c.dim(fitWidth(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`, o.columns)),
   ];
 }
 
@@ -80,7 +80,7 @@ export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, 
 }
 
 /** What a person decided, in words (not the engine's kind names). */
-export function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
+function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
   const reason = e.reason ? `: "${safeText(e.reason, true)}"` : '';
   switch (e.decision) {
     case 'continue':
@@ -98,7 +98,7 @@ export function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
   }
 }
 
-export function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
+function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
   const rules = e.reading.lines.map((l) => safeText(l, true)).join('; ');
   if (e.enforced) return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}`;
   return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"`);

@@ -39,7 +39,8 @@ export function progressLine(p: Progress): string {
 }
 
 /** Tokens and cost so far, when a model was used. */
-export function usageLine(u: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number }): string {
+export function usageLine(u: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number; costUnknown?: boolean }): string {
   if (!u.promptTokens && !u.completionTokens) return '';
-  return `${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens (${u.cachedTokens.toLocaleString('en-US')} cached) · $${u.costUsd.toFixed(4)}`;
+  // A model with no known price: the total is unknown, not $0.
+  return `${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens (${u.cachedTokens.toLocaleString('en-US')} cached) · ${u.costUnknown ? 'cost unknown' : `$${u.costUsd.toFixed(4)}`}`;
 }

@@ -3,11 +3,12 @@ import type { NewProceduresIO } from './new-procedures.js';
 import { terminalConfirmOverwrite } from './authoring.js';
 import type { Cli } from './io.js';
 
-export async function terminalIO(cli: Cli, print: (line: string) => void): Promise<NewProceduresIO> {
+/** `output` overrides where prompts draw (stderr under --json, so stdout stays machine-readable). */
+export async function terminalIO(cli: Cli, print: (line: string) => void, output?: NodeJS.WritableStream): Promise<NewProceduresIO> {
   if (!cli.io.stdin.isTTY) return { out: print };
   const { confirm, input } = await import('@inquirer/prompts');
   const overwrite = terminalConfirmOverwrite(cli);
-  const context = { input: cli.io.stdin, output: cli.promptOutput };
+  const context = { input: cli.io.stdin, output: output ?? cli.promptOutput };
   return {
     out: print,
     confirm: (message, defaultYes) => confirm({ message, default: defaultYes }, context),

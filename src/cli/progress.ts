@@ -3,7 +3,7 @@
 import ora, { type Ora } from 'ora';
 import { redactSecrets } from '../core/secrets.js';
 import type { EngineEvent } from '../engine/types.js';
-import { contextText, eventLine, fit, headerLines, iterationLine, notable, retryText } from './event-lines.js';
+import { contextText, eventLine, fitWidth, headerLines, iterationLine, notable, retryText } from './event-lines.js';
 import { duration } from './format.js';
 import type { Cli } from './io.js';
 import { RunStats, statusText } from './run-stats.js';
@@ -32,7 +32,7 @@ function liveStatus(cli: Cli): StatusLine {
   return {
     set(text) {
       // Two columns for the spinner: a line that wraps would leave copies of itself behind on every redraw.
-      spinner.text = fit(text, cli.columns - 3);
+      spinner.text = fitWidth(text, cli.columns - 3);
       if (!spinner.isSpinning) spinner.start();
     },
     print(line) {
@@ -62,6 +62,8 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
   let phase = '';
   let context = '';
   let usage = '';
+  /** Some answer came with tokens but no price: totals say "cost unknown", not $0. */
+  let costUnknown = false;
   const line = (text: string) => {
     const safe = redactSecrets(text);
     if (live) live.print(safe);
@@ -93,7 +95,9 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
         if (!live) line(c.dim(`  ↻ iteration ${e.iteration}: repair ${e.attempt} (${e.errors} error${e.errors === 1 ? '' : 's'} to fix)`));
         return status(e.iteration, `repairing (${e.attempt})…`);
       case 'plan-proposed':
-        if (e.usage) usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens${e.costUsd !== undefined ? ` · $${e.costUsd.toFixed(4)}` : ''}`;
+        // No price known for the model (the planner leaves costUsd out): say so rather than print $0.
+        if (e.usage && e.costUsd === undefined) costUnknown = true;
+        if (e.usage) usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens · ${e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}` : 'cost unknown'}`;
         return status(e.iteration, 'validating…');
       case 'iteration-finished': {
         const tail = ` · ${context}${usage}`;
@@ -103,7 +107,9 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
       }
       default: {
         if (e.type === 'finished') live?.stop();
-        const text = eventLine(e, { checkpoint }, c);
+        // Totals of a run with an unpriced model read "cost unknown" (usageLine), not $0.
+        const shown = costUnknown && (e.type === 'checkpoint' || e.type === 'finished') ? { ...e, usage: { ...e.usage, costUnknown } } : e;
+        const text = eventLine(shown, { checkpoint }, c);
         if (text !== null) line(text);
       }
     }

@@ -4,7 +4,7 @@ import type { Finding, ValidationResult } from '../core/plan.js';
 import { countFindings } from '../procedures/validate.js';
 import { safeText } from '../core/text.js';
 
-export function findingLine(f: Finding, chalk: ChalkInstance): string[] {
+function findingLine(f: Finding, chalk: ChalkInstance): string[] {
   const mark = f.severity === 'error' ? chalk.red('error  ') : chalk.yellow('warning');
   const where = f.step ? `step ${f.step}`.padEnd(8) : 'plan'.padEnd(8);
   const lines = [`  ${mark} ${where} ${chalk.bold(f.rule)}: ${safeText(f.message, true)}`];
@@ -12,14 +12,14 @@ export function findingLine(f: Finding, chalk: ChalkInstance): string[] {
   return lines;
 }
 
-export function verdictLine(v: ValidationResult, chalk: ChalkInstance): string {
+function verdictLine(v: ValidationResult, chalk: ChalkInstance): string {
   const { errors, warnings } = countFindings(v);
   const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
   return v.valid ? `${chalk.green('✔ valid')} (${counts}) against ${v.procedure}/${v.goal}` : `${chalk.red('✖ invalid')}: ${counts} against ${v.procedure}/${v.goal}`;
 }
 
 /** VAL's "Plan failed to execute": says which checks never ran, so no reader takes silence for a pass. */
-export function stoppedLine(v: ValidationResult, chalk: ChalkInstance): string[] {
+function stoppedLine(v: ValidationResult, chalk: ChalkInstance): string[] {
   if (v.stoppedAt === undefined) return [];
   return [chalk.dim(`  plan failed to execute at step ${v.stoppedAt}: later steps' preconditions and the goal were not checked`)];
 }

@@ -65,16 +65,16 @@ export class PromptReviewer implements Reviewer {
 
   /** A text prompt that Esc backs out of (returns BACK), so a person who chose "Reject" by mistake can change their mind. */
   private async text(message: string, required: string, preset?: string): Promise<string | typeof BACK> {
-    const escape = new AbortController();
+    const backOut = new AbortController();
     const onKey = (_: unknown, key?: { name?: string }) => {
-      if (key?.name === 'escape') escape.abort();
+      if (key?.name === 'escape') backOut.abort();
     };
     this.opts.input.on('keypress', onKey);
     try {
-      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: escape.signal });
+      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: backOut.signal });
       return answer.trim();
     } catch (err) {
-      if (escape.signal.aborted && err instanceof Error && err.name === 'AbortPromptError') {
+      if (backOut.signal.aborted && err instanceof Error && err.name === 'AbortPromptError') {
         this.say(this.chalk.dim('  (back)'));
         return BACK;
       }

@@ -7,10 +7,9 @@ import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/erro
 import { catchUp } from '../engine/catch-up.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
-import { Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
+import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
-import { learningSummary } from '../memory/summary.js';
-import { summaryFold } from '../memory/summary-fold.js';
+import { sessionSummary } from '../memory/summary.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';
@@ -36,7 +35,7 @@ const unattendedReviewer: Reviewer = {
 const STOP_SIGNALS: StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** The exit code a shell reports for a process ended by `signal` (SIGINT 130, SIGTERM 143, SIGHUP 129). */
-export function signalExitCode(signal: NodeJS.Signals): number {
+function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (os.constants.signals[signal] ?? 2);
 }
 
@@ -95,7 +94,8 @@ function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, targ
     beforePrompt: () => render.pause(),
     onInterrupt: () => controller.abort(),
     target,
-    summary: async () => summaryLines(await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items()), cli.color),
+    // At a checkpoint the summary is about this session and goal.
+    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
     input: cli.io.stdin,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,

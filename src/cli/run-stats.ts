@@ -94,6 +94,7 @@ export function statusText(s: RunSnapshot): string {
   if (s.etaMs !== null && s.done < s.total) parts.push(`ETA ${duration(s.etaMs)}`);
   if (s.lastLatencyMs !== null) parts.push(`last ${duration(s.lastLatencyMs)}`);
   if (s.costUnknown) parts.push('cost unknown');
-  else if (s.costUsd > 0 || s.projectedUsd !== null) parts.push(`$${s.costUsd.toFixed(4)}${s.projectedUsd !== null && s.done < s.total ? ` → ~$${s.projectedUsd.toFixed(4)}` : ''}`);
+  else if (s.costUsd > 0 || s.projectedUsd !== null)
+    parts.push(`$${s.costUsd.toFixed(4)}${s.projectedUsd !== null && s.done < s.total ? ` → ~$${s.projectedUsd.toFixed(4)}` : ''}`);
   return parts.join(' · ');
 }

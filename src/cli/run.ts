@@ -29,7 +29,17 @@ export function buildProgram(cli: Cli): Command {
       outputError: (str, write) => write(`jupiter: ${safeText(redactSecrets(str.replace(/^error: /, '').trim()), true)} (run \`jupiter --help\` for usage)\n`),
     })
     .exitOverride();
-  for (const register of [registerPlan, registerResume, registerSessions, registerSummary, registerValidate, registerProcedures, registerInit, registerDoctor, registerUnlock]) {
+  for (const register of [
+    registerPlan,
+    registerResume,
+    registerSessions,
+    registerSummary,
+    registerValidate,
+    registerProcedures,
+    registerInit,
+    registerDoctor,
+    registerUnlock,
+  ]) {
     register(program, cli);
   }
   for (const c of program.commands) c.exitOverride();

@@ -4,6 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ChampionTrack, LearningSummary, SummaryWindow } from '../memory/summary.js';
 import { formatScore } from '../procedures/quality.js';
 import { safeText } from '../core/text.js';
+import { plural, span } from './format.js';
 
 const BAR = 30;
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
@@ -13,11 +14,11 @@ const n = (x: number) => x.toLocaleString('en-US');
 const t = (x: string) => safeText(x, true);
 
 function windowLine(w: SummaryWindow, chalk: ChalkInstance): string {
-  const head = `  ${`${w.from}–${w.to}`.padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`;
+  const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`;
   if (w.firstTry === undefined) return head;
   const fails = Object.entries(w.failures ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const failText = fails.length ? ` · failed on ${fails.slice(0, 3).map(([r, c]) => `${t(r)} ×${c}`).join(', ')}${fails.length > 3 ? ', …' : ''}` : '';
-  const repairs = w.repairs ? ` · ${w.repairs} repair(s), ${w.repaired} fixed` : '';
+  const repairs = w.repairs ? ` · ${plural(w.repairs, 'repair')}, ${w.repaired} fixed` : '';
   return `${head} · first try ${w.firstTry}${repairs}${failText}`;
 }
 
@@ -26,10 +27,10 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
   const first = c.objectives[0];
   if (first && c.points.length) {
     const max = Math.max(...c.points.map((p) => p.score[first]), 1e-9);
-    for (const p of c.points) out.push(`  ${`${p.from}–${p.to}`.padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}`);
+    for (const p of c.points) out.push(`  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}`);
   }
-  const last = c.last ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${c.last.since} iteration(s) ago` : ', the latest iteration'}` : '';
-  out.push(`  ${c.improvements} improvement(s)${last}`);
+  const last = c.last ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${plural(c.last.since, 'iteration')} ago` : ', the latest iteration'}` : '';
+  out.push(`  ${plural(c.improvements, 'improvement')}${last}`);
   return out;
 }
 
@@ -38,17 +39,17 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
   out.push('');
-  out.push(`Iterations ${n(s.iterations)} in ${s.sessions} session(s) · approved ${n(s.approved)} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`);
+  out.push(`Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`);
   const l = s.learning;
   if (l) {
     out.push(`Improvements ${n(l.improvements)} · first-try valid ${n(l.firstTryValid)} · repairs ${n(l.repairs)} · distinct plans ${n(l.distinctPlans)} · repeats ${n(l.repeats)}`);
     for (const c of l.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));
   } else out.push(chalk.dim(`The champion chart, first-try validity, repairs and failures by rule read every record: see them with --goal <goal> or --session <id> (${n(s.iterations)} iterations in memory).`));
-  out.push(`Human reviews: ${s.humanApprovals} approval(s) · ${s.rejections} rejection(s) · ${s.overrides} override(s)`);
+  out.push(`Human reviews: ${plural(s.humanApprovals, 'approval')} · ${plural(s.rejections, 'rejection')} · ${plural(s.overrides, 'override')}`);
   if (s.usage.promptTokens || s.usage.completionTokens) {
     out.push(`Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · $${s.usage.costUsd.toFixed(4)}`);
   }
-  if (s.tokenEstimate) out.push(chalk.dim(`Token estimate check: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× jupiter's estimate (median of ${s.tokenEstimate.samples} prompts; recall calibrates to it)`));
+  if (s.tokenEstimate) out.push(chalk.dim(`Prompt size: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× the tokens jupiter estimated (median of ${plural(s.tokenEstimate.samples, 'prompt')}); recall sizes memory with that ratio`));
   for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c, chalk));
   if (s.windows.length) {
     out.push('', chalk.bold(l ? `Per ${s.window} iterations: success, first-try validity, repairs, failures by rule` : `Success rate per ${s.window} iterations`));
@@ -57,7 +58,7 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
   if (s.context.length) {
     const max = Math.max(1, ...s.context.map((c) => Math.max(c.tokens, c.budget)));
     out.push('', chalk.bold('Prompt context over iterations (recalled memory tokens of budget)'));
-    for (const c of s.context) out.push(`  ${`${c.from}–${c.to}`.padStart(11)} ${chalk.cyan(bar(c.tokens / max))} ${n(c.tokens)}/${n(c.budget)}${c.promptChars ? chalk.dim(` · prompt ${n(c.promptChars)} chars`) : ''}`);
+    for (const c of s.context) out.push(`  ${span(c.from, c.to).padStart(11)} ${chalk.cyan(bar(c.tokens / max))} ${n(c.tokens)}/${n(c.budget)}${c.promptChars ? chalk.dim(` · prompt ${n(c.promptChars)} chars`) : ''}`);
   }
   out.push('', chalk.bold('Best plan per goal'));
   if (!s.exemplars.length) out.push(chalk.dim('  none yet'));

@@ -27,7 +27,11 @@ export function spawnJson(args: string[], opts: { cwd: string; env?: Record<stri
       if (!line.trim()) continue;
       const e = JSON.parse(line) as Record<string, unknown>;
       events.push(e);
-      for (const w of [...waiters]) if (w.pred(e)) waiters.splice(waiters.indexOf(w), 1), w.resolve(e);
+      for (const w of [...waiters]) {
+        if (!w.pred(e)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
     }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

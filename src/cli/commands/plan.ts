@@ -61,7 +61,7 @@ export function registerPlan(program: Command, cli: Cli): void {
       // The person chose to draft procedures for this goal: the same flow as `jupiter procedures new`, then plan with them.
       const { runNewProcedures } = await import('../new-procedures.js');
       const { terminalIO } = await import('../new-procedures-io.js');
-      const io = await terminalIO(cli, (line) => void (config.json ? cli.io.stderr : cli.io.stdout).write(`${line}\n`));
+      const io = await terminalIO(cli, (line) => void (config.json ? cli.io.stderr : cli.io.stdout).write(`${line}\n`), config.json ? cli.io.stderr : undefined);
       const made = await runNewProcedures({ goal, from: [], config }, io);
       if (!made) return;
       resolved = { kind: 'target', target: { set: made.set, goal: made.set.goals[0]! }, reason: `drafted now, ${path.basename(made.file)}` };

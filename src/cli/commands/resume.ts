@@ -7,6 +7,7 @@ import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
 import { loadProcedures } from '../../procedures/load.js';
 import { findTarget } from '../../procedures/target.js';
+import type { PlanTarget } from '../../procedures/types.js';
 import type { Cli } from '../io.js';
 import { withConfig, withJson, withMemory } from '../options.js';
 import { withRunOptions } from './plan.js';
@@ -71,7 +72,7 @@ export function registerResume(program: Command, cli: Cli): void {
     const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
     requireTerminalOrUnattended(cli, s.unattended);
     const library = loadProcedures(s.proceduresDir);
-    let target;
+    let target: PlanTarget;
     try {
       target = findTarget(library, `${state.procedure}/${state.goalId}`);
     } catch (err) {

@@ -6,7 +6,7 @@ import { SessionStore } from '../../engine/sessions.js';
 import { safeText } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory } from '../options.js';
-import { successRate } from '../format.js';
+import { successRate, when } from '../format.js';
 
 export function registerSessions(program: Command, cli: Cli): void {
   const { out, color: chalk } = cli;
@@ -26,8 +26,9 @@ export function registerSessions(program: Command, cli: Cli): void {
     if (!sessions.length && !unreadable.length) return void out(`No sessions in ${config.memoryDir} yet: start one with \`jupiter plan "<goal>"\`.`);
     for (const s of sessions) {
       const colour = s.status === 'completed' ? chalk.green : s.status === 'running' ? chalk.cyan : chalk.yellow;
-      out(`${colour(s.status.padEnd(11))} ${s.id}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goalText, true)}`);
-      if (s.haltReason && s.status !== 'completed') out(chalk.dim(`            ${safeText(s.haltReason, true)}`));
+      out(`${colour(s.status.padEnd(11))} ${s.id}  ${when(s.updatedAt)}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goalText, true)}`);
+      // The reason is worth a line only when it says more than the status column ("interrupted" twice says nothing).
+      if (s.haltReason && s.status !== 'completed' && s.haltReason !== s.status) out(chalk.dim(`            ${safeText(s.haltReason, true)}`));
     }
     for (const u of unreadable) out(chalk.red(`unreadable  ${u.file}: ${safeText(u.reason, true)}`));
   }));

@@ -85,6 +85,7 @@ export interface PddlImport {
 export function importPddl(domainFile: string, problemFile: string, file: string, named: { name: string; args: string[] }[] = []): PddlImport {
   const { domain, problem } = readPddl(domainFile, problemFile);
   const grounding = groundProblem(domain, problem, named);
+  if (grounding.goal.length === 0) throw new InputError('the goal is empty or holds of static facts alone: there is nothing to plan', { file: problemFile });
   const yaml = renderProcedureYaml(domain, problem, grounding);
   const parsed = parseProcedureText(yaml, file);
   if (!parsed.set) throw new InputError(`could not convert: ${parsed.issues[0]?.message ?? 'unknown reason'}`, { file: problemFile });
