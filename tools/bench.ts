@@ -1,102 +1,203 @@
-// `npm run bench`: jupiter's own overhead as memory grows (100, 1,000, 10,000 iterations), printed as a table of medians.
+// `npm run bench`: jupiter measured from outside, as a person meets it: real CLI processes on synthetic histories of
+// 1,000 / 10,000 / 100,000 iterations (built through the real commit path), medians and p90s, targets checked.
+// Each row group is one function returning rows: add a group by writing a function and listing it in main().
 import { repoRoot } from './root.js';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
-import { runSession } from '../src/engine/loop.js';
-import { newSession } from '../src/engine/session.js';
-import type { Reviewer, SessionState } from '../src/engine/types.js';
 import { SessionStore } from '../src/engine/sessions.js';
-import { FILES, Memory } from '../src/memory/store.js';
-import { countTokens } from '../src/memory/tokens.js';
-import { BuiltinPlanner } from '../src/planners/builtin.js';
-import { buildPrompt } from '../src/planners/prompt.js';
-import type { PlanRequest, PlanResponse, Planner } from '../src/planners/types.js';
+import { FILES } from '../src/memory/store.js';
+import { planFromActions, searchPlan } from '../src/planners/search.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import type { PlanTarget } from '../src/procedures/types.js';
-import { synthesize } from './synthetic.js';
-import OpenAI from 'openai';
-import { DEFAULT_PRICES } from '../src/config.js';
-import { OpenAIPlanner } from '../src/planners/openai/planner.js';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
-import { benchScale } from './scale.js';
+import { rng, synthesize } from './synthetic.js';
 
 const ROOT = repoRoot(import.meta.url);
 const BIN = path.join(ROOT, 'bin', 'jupiter.js');
-const median = (xs: number[]) => {
+const SHIPPED = path.join(ROOT, 'procedures');
+const GOAL = 'Deploy the orchestrator';
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+export interface Row {
+  group: string;
+  metric: string;
+  median: number;
+  p90?: number;
+  unit: string;
+  /** The median must be below this. */
+  target?: number;
+  note?: string;
+}
+
+const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
 };
-const noReviewer: Reviewer = { checkpoint: async () => ({ kind: 'continue' }), failure: async () => ({ kind: 'stop' }), confirmReading: async () => ({ kind: 'note' }), patience: async () => ({ kind: 'stop' }) };
+const median = (xs: number[]) => quantile(xs, 0.5);
 
-/** The built-in planner, timed, so its search can be subtracted: what is left is jupiter's overhead. */
-class TimedPlanner implements Planner {
-  readonly name = 'builtin';
-  spent = 0;
-  prompts: string[] = [];
-  private inner = new BuiltinPlanner();
-  constructor(private readonly capturePrompts = false) {}
-  async propose(req: PlanRequest): Promise<PlanResponse> {
-    const t = performance.now();
-    const res = await this.inner.propose(req);
-    this.spent += performance.now() - t;
-    if (this.capturePrompts) {
-      const p = buildPrompt(req);
-      this.prompts.push(`${p.system}\n${p.user}`);
-    }
-    return res;
-  }
+interface Timed {
+  /** Spawn to exit, ms. */
+  wallMs: number;
+  /** Spawn to the first `iteration-started` event (with --json), ms. */
+  firstIterationMs?: number;
+  rssMb: number;
+  code: number | null;
+  events: { type?: string; [k: string]: unknown }[];
+  stderr: string;
 }
 
-async function engineRun(dir: string, target: PlanTarget, iterations: number, planner: TimedPlanner): Promise<number[]> {
-  const memory = await Memory.open(dir);
-  const store = new SessionStore(path.join(dir, FILES.sessions));
-  const state = newSession(`bench-${Date.now()}`, 'Deploy the orchestrator', target, { iterations, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: '', patience: 0, repairs: 0, maxFailures: 5, candidates: 1 }, new Date());
-  const perIteration: number[] = [];
-  let start = 0;
-  let plannerAtStart = 0;
-  await runSession(state, {
-    planner, target, memory, store, reviewer: noReviewer, signal: new AbortController().signal,
-    emit: (e) => {
-      if (e.type === 'iteration-started') (start = performance.now()), (plannerAtStart = planner.spent);
-      if (e.type === 'iteration-finished') perIteration.push(performance.now() - start - (planner.spent - plannerAtStart));
-    },
-  });
-  return perIteration;
-}
-
-/** Wall time to the first byte of output, and the child's peak RSS (via /usr/bin/time when present). */
-function timeCommand(args: string[]): Promise<{ firstOutputMs: number; rssMb: number }> {
-  const useTime = (() => {
-    try {
-      return statSync('/usr/bin/time').isFile();
-    } catch {
-      return false;
-    }
-  })();
-  const [cmd, argv] = useTime ? ['/usr/bin/time', ['-f', 'RSS=%M', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+/** Runs the real CLI as a child process; times it from outside and reads its peak RSS from /usr/bin/time. */
+function timed(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
+  const [cmd, argv] = TIME ? [TIME, ['-f', 'RSS=%M', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
   return new Promise((resolve, reject) => {
-    const t = performance.now();
-    let first = 0;
+    const t0 = performance.now();
+    let first: number | undefined;
+    let out = '';
     let err = '';
-    const child = spawn(cmd, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    child.stdout.on('data', () => void (first ||= performance.now() - t));
+    const events: Timed['events'] = [];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        try {
+          const e = JSON.parse(line) as Timed['events'][number];
+          if (e.type === 'iteration-started' && first === undefined) first = performance.now() - t0;
+          if (e.type !== 'planner-progress') events.push(e);
+        } catch {
+          // Not an event line.
+        }
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', () => resolve({ firstOutputMs: first || performance.now() - t, rssMb: Number(/RSS=(\d+)/.exec(err)?.[1] ?? 0) / 1024 }));
+    child.on('close', (code) => {
+      const rss = /RSS=(\d+)/.exec(err);
+      resolve({ wallMs: performance.now() - t0, ...(first !== undefined ? { firstIterationMs: first } : {}), rssMb: rss ? Number(rss[1]) / 1024 : NaN, code, events, stderr: err.replace(/RSS=\d+\n?/, '') });
+    });
   });
 }
 
-function folderMb(dir: string): number {
+function folderBytes(dir: string): number {
   let bytes = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    bytes += e.isDirectory() ? folderMb(p) * 1024 * 1024 : statSync(p).size;
+    bytes += e.isDirectory() ? folderBytes(p) : statSync(p).size;
   }
-  return bytes / 1024 / 1024;
+  return bytes;
+}
+
+function fail(what: string, r: Timed): never {
+  throw new Error(`${what} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+}
+
+/** Valid and invalid variants of the deploy plan, so a fake model's answers (and so the prompts) vary. */
+function planVariants(target: PlanTarget): string[] {
+  const found = searchPlan(target);
+  if (!found.found) throw new Error(found.reason);
+  const plan = planFromActions(target, found.actions, 'bench');
+  const out = [plan];
+  for (let i = 1; i + 2 < plan.steps.length; i += 2) {
+    const steps = [...plan.steps];
+    [steps[i], steps[i + 1]] = [steps[i + 1]!, steps[i]!];
+    out.push({ ...plan, title: `${plan.title} (variant ${i})`, steps });
+  }
+  out.push({ ...plan, title: `${plan.title} (short)`, steps: plan.steps.filter((_, i) => i !== 2) });
+  return out.map((p) => JSON.stringify(p));
+}
+
+async function withServer<T>(answers: string[], seed: number, fn: (server: FakeOpenAI) => Promise<T>): Promise<T> {
+  const r = rng(seed);
+  const server = await startFakeOpenAI(() => ({ content: answers[Math.floor(r() * answers.length)]!, usage: { prompt_tokens: 2000, completion_tokens: 400, cached_tokens: 1500 } }));
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const modelArgs = (server: FakeOpenAI) => ['--provider', 'custom', '--base-url', server.url, '--model', 'bench-model'];
+const MODEL_ENV = { JUPITER_API_KEY: 'sk-bench-0000' };
+
+/** A resumable session one iteration short of its end, so `resume` runs one iteration and exits. */
+async function prepareResume(dir: string, id: string): Promise<void> {
+  const store = new SessionStore(path.join(dir, FILES.sessions));
+  const state = await store.load(id);
+  state.status = 'interrupted';
+  // A previous repetition may have proved the optimum: start each one as an unfinished run.
+  delete state.converged;
+  delete state.pendingDecision;
+  state.settings = { ...state.settings, iterations: state.progress.completed + 1, checkpoint: 0, proceduresDir: SHIPPED, provider: 'builtin', patience: 0 };
+  await store.save(state);
+}
+
+/** summary, sessions, and launch-to-first-iteration of plan and resume on a history of `size` iterations. */
+async function historyRows(size: number, dir: string, lastSession: string, reps: number): Promise<Row[]> {
+  const group = `${size.toLocaleString('en-US')} iterations of history`;
+  const rows: Row[] = [];
+  const cmd = async (metric: string, args: string[], target: number) => {
+    const runs: Timed[] = [];
+    for (let i = 0; i < reps; i++) {
+      const r = await timed(args);
+      if (r.code !== 0) fail(metric, r);
+      runs.push(r);
+    }
+    rows.push({ group, metric, median: median(runs.map((r) => r.wallMs)), p90: quantile(runs.map((r) => r.wallMs), 0.9), unit: 'ms', target, note: `peak RSS ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} MB` });
+  };
+  await cmd('`summary` (launch to exit)', ['summary', '--memory', dir], 300);
+  await cmd('`sessions` (launch to exit)', ['sessions', '--memory', dir], 300);
+  const first = async (metric: string, run: () => Promise<Timed>) => {
+    const xs: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const r = await run();
+      if (r.firstIterationMs === undefined) fail(metric, r);
+      xs.push(r.firstIterationMs);
+    }
+    rows.push({ group, metric, median: median(xs), p90: quantile(xs, 0.9), unit: 'ms', target: 300 });
+  };
+  await first('`plan` launch to first iteration', () => timed(['plan', GOAL, '-n', '1', '-c', '0', '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir]));
+  await first('`resume` launch to first iteration', async () => {
+    await prepareResume(dir, lastSession);
+    return timed(['resume', lastSession, '--unattended', '--json', '--memory', dir]);
+  });
+  return rows;
+}
+
+/** A long unattended run on top of the history: wall per iteration (start-up included) and bytes on disk per iteration. */
+async function runRows(size: number, dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
+  const group = `${size.toLocaleString('en-US')} iterations of history`;
+  // The built-in planner proves its optimum within a few iterations and ends the run there (the count is a
+  // ceiling): a long run needs a planner that keeps answering, so this one talks to the local fake model.
+  const rows: Row[] = [];
+  await withServer([planVariants(target)[0]!], 1, async (server) => {
+    const before = folderBytes(dir);
+    const r = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir, ...modelArgs(server)], MODEL_ENV);
+    if (r.code !== 0) fail('long run', r);
+    const done = r.events.filter((e) => e.type === 'iteration-finished').length;
+    rows.push({ group, metric: `${done}-iteration unattended run, wall per iteration (start-up included)`, median: r.wallMs / done, unit: 'ms', target: 3, note: 'model path, local fake server, one answer' });
+    rows.push({ group, metric: 'disk per iteration (folder growth / iterations)', median: (folderBytes(dir) - before) / done, unit: 'B', target: 1024 });
+  });
+  const b = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir]);
+  if (b.code !== 0) fail('built-in run', b);
+  const done = b.events.filter((e) => e.type === 'iteration-finished').length;
+  rows.push({ group, metric: `built-in run to its proved optimum (${done} iterations): wall per iteration`, median: b.wallMs / Math.max(1, done), unit: 'ms', note: 'start-up dominates: the run ends when the optimum is proved' });
+  return rows;
+}
+
+/** Peak RSS of a long model-path run with varied answers. */
+async function rssRows(dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
+  return withServer(planVariants(target), 2, async (server) => {
+    const r = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--max-failures', String(iterations), '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir, ...modelArgs(server)], MODEL_ENV);
+    if (r.code !== 0 && r.code !== 3) fail('rss run', r);
+    const done = r.events.filter((e) => e.type === 'iteration-finished').length;
+    return [{ group: 'model path', metric: `peak RSS of a ${done}-iteration run (varied answers)`, median: r.rssMb, unit: 'MB', target: 150 }];
+  });
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -105,144 +206,82 @@ function commonPrefix(a: string, b: string): number {
   return i;
 }
 
-async function benchSize(size: number, target: PlanTarget, library: ReturnType<typeof loadProcedures>) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `jupiter-bench-${size}-`));
-  const { lastSession } = await synthesize(dir, library, size);
-  // Flush the freshly written synthetic folder first, or the first fsyncs of the run wait on tens of MB of it.
-  execFileSync('sync');
-  // Three runs of 60 iterations: the disk is shared and its fsync latency swings, so take the median of all.
-  const times: number[] = [];
-  for (let run = 0; run < 3; run++) times.push(...(await engineRun(dir, target, 60, new TimedPlanner())).slice(1));
-  const overhead = median(times);
-  const memory = await Memory.open(dir);
-  const query = { goalText: 'Deploy the orchestrator', procedure: target.set.id, goalId: target.goal.id, findings: [], session: 'bench', budgetTokens: 4000 };
-  const recallTimes: number[] = [];
-  const cold = performance.now();
-  let recalled = await memory.recall(query);
-  const coldRecall = performance.now() - cold;
-  for (let i = 0; i < 30; i++) {
-    const t = performance.now();
-    recalled = await memory.recall(query);
-    recallTimes.push(performance.now() - t);
-  }
-  const prompt = buildPrompt({ goalText: query.goalText, target, iteration: size + 1, currentPlan: null, currentFindings: [], champion: null, objectives: ['steps'], seen: new Set(), recall: recalled, feedback: [], signal: new AbortController().signal });
-  const promptTokens = countTokens(prompt.system + prompt.user);
-  const everything = ['execution_log.md', 'successful_patterns.md', 'lessons.md'].map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
-  const pasteTokens = countTokens(prompt.system) + countTokens(everything);
-  const summaries: { firstOutputMs: number; rssMb: number }[] = [];
-  for (let i = 0; i < 5; i++) summaries.push(await timeCommand(['summary', '--memory', dir]));
-  const resumes: { firstOutputMs: number; rssMb: number }[] = [];
-  const sessionFile = path.join(dir, FILES.sessions, `${lastSession}.yaml`);
-  for (let i = 0; i < 5; i++) {
-    // A resumable session one iteration short of done: resume runs it and exits.
-    const state = parse(readFileSync(sessionFile, 'utf8')) as SessionState;
-    writeFileSync(sessionFile, stringify({ ...state, status: 'interrupted', settings: { ...state.settings, iterations: state.progress.completed + 1, proceduresDir: library.dir } }));
-    resumes.push(await timeCommand(['resume', lastSession, '--unattended', '--memory', dir]));
-  }
-  return {
-    size,
-    overhead,
-    recall: median(recallTimes),
-    coldRecall,
-    promptTokens,
-    memoryTokens: recalled.tokens,
-    pasteTokens,
-    summaryMs: median(summaries.map((s) => s.firstOutputMs)),
-    resumeMs: median(resumes.map((s) => s.firstOutputMs)),
-    rssMb: Math.max(...summaries.map((s) => s.rssMb), ...resumes.map((s) => s.rssMb)),
-    folderMb: folderMb(dir),
-    items: recalled.total,
-  };
+/** What the prompts cost with a varied-answer model, against the original design pasting all memory (~400 characters learned per iteration). */
+async function promptRows(dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
+  return withServer(planVariants(target), 3, async (server) => {
+    const r = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--max-failures', String(iterations), '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir, ...modelArgs(server)], MODEL_ENV);
+    if (r.code !== 0 && r.code !== 3) fail('prompt run', r);
+    const prompts = server.chatRequests().map((q) => (q.body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n'));
+    const shares = prompts.slice(1).map((p, i) => commonPrefix(prompts[i]!, p) / p.length);
+    const total = prompts.reduce((n, p) => n + p.length, 0);
+    // The original design: its fixed prompt plus everything learned so far, ~400 characters per past iteration.
+    const base = prompts[0]?.length ?? 0;
+    const pasteAll = prompts.reduce((n, _, i) => n + base + 400 * i, 0);
+    const group = `prompts over ${prompts.length} model calls (varied answers)`;
+    return [
+      { group, metric: 'unchanged prefix share of each prompt vs the previous one', median: median(shares) * 100, p90: quantile(shares, 0.1) * 100, unit: '%', note: 'p90 column: the 10th percentile (worst tenth)' },
+      { group, metric: 'total prompt characters', median: total, unit: 'chars' },
+      { group, metric: 'paste-all (original design, +400 chars learned per iteration)', median: pasteAll, unit: 'chars', note: `${(pasteAll / Math.max(1, total)).toFixed(1)}x jupiter's; its last prompt ${(base + 400 * (prompts.length - 1)).toLocaleString('en-US')} chars` },
+    ];
+  });
 }
 
-/**
- * Best of K (#10.8): wall time per iteration with K concurrent candidates against fake servers that answer in 300 ms,
- * over one endpoint and over two replicas. K candidates should cost about one answer's time, not K.
- */
-async function benchCandidates(target: PlanTarget, iterations: number): Promise<{ label: string; k: number; ms: number }[]> {
-  const plan = (await new BuiltinPlanner().propose({ goalText: 'Deploy the orchestrator', target, iteration: 1, currentPlan: null, currentFindings: [], champion: null, objectives: ['steps'], seen: new Set(), recall: { items: [], tokens: 0, budget: 4000, total: 0 }, feedback: [], signal: new AbortController().signal })).plan;
-  const reply = { content: JSON.stringify(plan), delayMs: 300 };
-  const out: { label: string; k: number; ms: number }[] = [];
-  for (const replicas of [1, 2]) {
-    const servers: FakeOpenAI[] = [];
-    for (let i = 0; i < replicas; i++) servers.push(await startFakeOpenAI([reply]));
-    try {
-      for (const k of [1, 4]) {
-        const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-bench-k-'));
-        const memory = await Memory.open(dir);
-        const store = new SessionStore(path.join(dir, FILES.sessions));
-        const endpoints = servers.map((srv) => ({ baseUrl: srv.url, client: new OpenAI({ apiKey: 'bench', baseURL: srv.url, maxRetries: 0 }) }));
-        const planner = new OpenAIPlanner({ endpoints, model: 'bench-model', prices: DEFAULT_PRICES, maxRetries: 0, timeoutMs: 10_000 });
-        const state = newSession(`bench-k${k}-${replicas}`, 'Deploy the orchestrator', target, { iterations, checkpoint: 0, unattended: true, provider: 'custom', contextBudget: 4000, proceduresDir: '', patience: 0, repairs: 0, maxFailures: 5, candidates: k }, new Date());
-        const times: number[] = [];
-        let start = 0;
-        await runSession(state, {
-          planner, target, memory, store, reviewer: noReviewer, signal: new AbortController().signal,
-          emit: (e) => {
-            if (e.type === 'iteration-started') start = performance.now();
-            if (e.type === 'iteration-finished') times.push(performance.now() - start);
-          },
-        });
-        out.push({ label: replicas === 1 ? 'one endpoint' : `${replicas} replicas`, k, ms: median(times) });
-      }
-    } finally {
-      await Promise.all(servers.map((srv) => srv.close()));
-    }
-  }
-  return out;
-}
-
-/** Best of K: K concurrent candidates against a 300 ms server should take about one answer's time. */
-async function printCandidates(target: PlanTarget, quick: boolean, fmt: (n: number, d?: number) => string): Promise<void> {
-  const k = await benchCandidates(target, quick ? 5 : 9);
-  console.log('');
-  for (const label of [...new Set(k.map((r) => r.label))]) {
-    const one = k.find((r) => r.label === label && r.k === 1)!.ms;
-    const four = k.find((r) => r.label === label && r.k === 4)!.ms;
-    console.log(`best of K (${label}, server answers in 300 ms): K=1 ${fmt(one, 0)} ms/iteration, K=4 ${fmt(four, 0)} ms/iteration: ${fmt(four / one, 2)}x (target < 1.5x)`);
-  }
-}
-
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const only = process.argv.find((a) => a.startsWith('--sizes='));
-  const sizes = only ? only.slice(8).split(',').map(Number) : quick ? [100, 1000] : [100, 1000, 10_000];
-  const library = loadProcedures(path.join(ROOT, 'procedures'));
-  const target = findTarget(library, 'production-deployment/deploy-service');
-  const fmt = (n: number, d = 1) => n.toFixed(d);
-  if (process.argv.includes('--candidates-only')) return printCandidates(target, quick, fmt);
-  const rows = [];
-  for (const size of sizes) {
-    process.stderr.write(`bench: ${size} iterations of memory…\n`);
-    rows.push(await benchSize(size, target, library));
-  }
-  const header = ['memory (iterations)', 'items', 'engine overhead/iter ms', 'recall ms (first)', 'prompt tokens', 'of which memory', 'paste-all tokens', 'ratio', 'summary ms', 'resume ms', 'peak RSS MB', 'folder MB'];
-  const lines = rows.map((r) => [String(r.size), String(r.items), fmt(r.overhead, 2), `${fmt(r.recall, 2)} (${fmt(r.coldRecall, 1)})`, String(r.promptTokens), `${r.memoryTokens}/4000`, String(r.pasteTokens), `${fmt(r.pasteTokens / r.promptTokens)}x`, fmt(r.summaryMs, 0), fmt(r.resumeMs, 0), fmt(r.rssMb, 0), fmt(r.folderMb)]);
+function printTable(rows: Row[]): void {
+  const fmt = (n: number | undefined, unit: string) => (n === undefined || Number.isNaN(n) ? '–' : unit === 'chars' || unit === 'B' ? Math.round(n).toLocaleString('en-US') : n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 2));
+  const header = ['group', 'metric', 'median', 'p90', 'unit', 'target', 'verdict', 'note'];
+  const lines = rows.map((r) => [r.group, r.metric, fmt(r.median, r.unit), fmt(r.p90, r.unit), r.unit, r.target === undefined ? '' : `< ${r.target}`, r.target === undefined ? '' : r.median < r.target ? 'met' : 'MISSED', r.note ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const row = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
+  const row = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   console.log(row(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const l of lines) console.log(row(l));
+}
 
-  // Prefix stability: how much of each prompt is an unchanged prefix of the previous one (what prefix caching reuses).
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-bench-prefix-'));
-  const planner = new TimedPlanner(true);
-  await engineRun(dir, target, quick ? 30 : 100, planner);
-  const shares = planner.prompts.slice(1).map((p, i) => commonPrefix(planner.prompts[i]!, p) / p.length);
-  console.log(`\nunchanged-prefix share across a ${planner.prompts.length}-iteration run: median ${fmt(median(shares) * 100)}% (min ${fmt(Math.min(...shares) * 100)}%)`);
-  await printCandidates(target, quick, fmt);
-  console.log(`machine: ${os.cpus().length} cores, node ${process.version}; medians of 3×59 iterations / 30 recalls / 5 process runs; overhead excludes the planner's own time`);
-
-  // Procedures at scale: ~2,000 ground actions, a 60-step plan (targets: load < 300 ms, validate < 1 ms, planner < 5 s).
-  process.stderr.write('bench: procedures at scale…\n');
-  const scale = benchScale();
-  const scaleHeader = ['procedure set', 'actions', 'plan steps', 'load ms (cpu)', 'validate ms', 'planner s (cpu)', 'planner result'];
-  const scaleLines = scale.map((r) => [r.set, String(r.actions), String(r.planSteps), `${fmt(r.loadMs, 0)} (${fmt(r.loadCpuMs, 0)})`, Number.isNaN(r.validateMs) ? '-' : `${fmt(r.validateMs, 3)}${r.valid ? '' : ' (invalid)'}`, `${fmt(r.searchMs / 1000, 2)} (${fmt(r.searchCpuMs / 1000, 2)})`, r.search]);
-  const scaleWidths = scaleHeader.map((h, i) => Math.max(h.length, ...scaleLines.map((l) => l[i]!.length)));
-  const scaleRow = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(scaleWidths[i]!)).join(' | ')} |`;
-  console.log(`\n${scaleRow(scaleHeader)}`);
-  console.log(`|${scaleWidths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const l of scaleLines) console.log(scaleRow(l));
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const json = argv.includes('--json');
+  const quick = argv.includes('--quick');
+  const only = argv.find((a) => a.startsWith('--sizes='));
+  const sizes = only ? only.slice(8).split(',').map(Number) : quick ? [1000] : [1000, 10_000, 100_000];
+  const reps = quick ? 3 : 7;
+  const runIterations = quick ? 300 : 2000;
+  const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+  const library = loadProcedures(SHIPPED);
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadBefore = load();
+  const rows: Row[] = [];
+  const temps: string[] = [];
+  const temp = (name: string) => {
+    const d = mkdtempSync(path.join(os.tmpdir(), `jupiter-bench-${name}-`));
+    temps.push(d);
+    return d;
+  };
+  try {
+    for (const size of sizes) {
+      const dir = path.join(temp(String(size)), 'memory');
+      process.stderr.write(`bench: building ${size} iterations of history through the commit path…\n`);
+      const t = performance.now();
+      const { lastSession } = await synthesize(dir, library, size);
+      rows.push({ group: `${size.toLocaleString('en-US')} iterations of history`, metric: 'synthetic history: bytes per iteration', median: folderBytes(dir) / size, unit: 'B', target: 1024, note: `built in ${((performance.now() - t) / 1000).toFixed(0)} s (model-like records: usage, cost, 25% failures, reviews)` });
+      process.stderr.write(`bench: ${size}: summary, sessions, plan and resume…\n`);
+      rows.push(...(await historyRows(size, dir, lastSession, reps)));
+      process.stderr.write(`bench: ${size}: a ${runIterations}-iteration run…\n`);
+      rows.push(...(await runRows(size, dir, target, runIterations)));
+      rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
+    process.stderr.write('bench: prompts with a varied-answer model…\n');
+    rows.push(...(await promptRows(path.join(temp('prompts'), 'memory'), target, quick ? 60 : 200)));
+    process.stderr.write(`bench: peak RSS of a ${quick ? 1000 : 10_000}-iteration model-path run…\n`);
+    rows.push(...(await rssRows(path.join(temp('rss'), 'memory'), target, quick ? 1000 : 10_000)));
+  } finally {
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
+  }
+  const machine = { cores: os.cpus().length, node: process.version, loadBefore, loadAfter: load() };
+  printTable(rows);
+  console.log(`\nmachine: ${machine.cores} cores, node ${machine.node}; load average (1/5/15 min) ${machine.loadBefore} before, ${machine.loadAfter} after; ${reps} runs per command (median, p90); times from outside the process`);
+  const missed = rows.filter((r) => r.target !== undefined && !(r.median < r.target));
+  console.log(missed.length ? `targets MISSED: ${missed.map((r) => `${r.group}: ${r.metric}`).join('; ')}` : 'every target met');
+  if (json) console.log(JSON.stringify({ machine, rows }));
 }
 
 await main();

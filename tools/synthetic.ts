@@ -1,20 +1,17 @@
-// Builds a synthetic memory folder of N iterations in jupiter's own formats (several goals, failures, feedback),
-// for the benchmark: the same renderers and learning code as real runs, without waiting for N real commits.
-import { mkdir, writeFile } from 'node:fs/promises';
+// Builds a synthetic memory folder of N iterations (several goals, failures, feedback) for the benchmark, through
+// jupiter's real commit path (Memory.commitIteration / commitReview, SessionStore.save): the files are exactly what
+// real runs write. Only the log's fsync is skipped (durable: false), so 100,000 commits take a minute, not an hour.
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { newSession } from '../src/engine/session.js';
 import { reconcile } from '../src/engine/reconcile.js';
-import { indexLine } from '../src/memory/index-file.js';
-import { renderItemsFile } from '../src/memory/items-file.js';
-import { learn } from '../src/memory/learn.js';
-import { LOG_HEADER, renderLogSection } from '../src/memory/log-file.js';
-import { iterationToRecord, reviewToRecord, type LogRecord } from '../src/memory/record.js';
-import { FILES } from '../src/memory/store.js';
-import type { MemoryItem } from '../src/memory/types.js';
+import { SessionStore } from '../src/engine/sessions.js';
+import type { LogRecord } from '../src/memory/record.js';
+import { FILES, Memory } from '../src/memory/store.js';
+import type { IterationRecord } from '../src/memory/types.js';
 import type { Plan } from '../src/core/plan.js';
 import { planFromActions, searchPlan } from '../src/planners/search.js';
 import type { PlanTarget, ProcedureLibrary } from '../src/procedures/types.js';
+import { planId } from '../src/procedures/quality.js';
 import { validatePlan } from '../src/procedures/validate.js';
 
 const GOALS: [string, string][] = [
@@ -52,10 +49,8 @@ function mutate(plan: Plan, r: () => number): Plan {
   return { ...plan, steps };
 }
 
-export async function synthesize(dir: string, library: ProcedureLibrary, iterations: number, seed = 7): Promise<{ records: LogRecord[]; lastSession: string }> {
+export async function synthesize(dir: string, library: ProcedureLibrary, iterations: number, seed = 7): Promise<{ lastSession: string }> {
   const r = rng(seed);
-  await mkdir(path.join(dir, FILES.internal), { recursive: true });
-  await mkdir(path.join(dir, FILES.sessions), { recursive: true });
   const targets = new Map<string, PlanTarget>();
   const base = new Map<string, Plan>();
   for (const [spec] of GOALS) {
@@ -67,12 +62,9 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
     const found = searchPlan(t);
     if (found.found) base.set(spec, planFromActions(t, found.actions, 'synthetic'));
   }
-  const patterns = new Map<string, MemoryItem>();
-  const lessons = new Map<string, MemoryItem>();
-  const log: string[] = [LOG_HEADER];
-  const index: string[] = [];
+  const memory = await Memory.open(dir, { durable: false, flushEvery: 5000 });
+  const store = new SessionStore(path.join(dir, FILES.sessions));
   const records: LogRecord[] = [];
-  let seq = 0;
   let session = '';
   let spec = GOALS[0]!;
   let previous: { plan: Plan | null; findings: ReturnType<typeof validatePlan>['findings'] } | undefined;
@@ -82,15 +74,9 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
     const state = newSession(id, g[1], target, { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: library.dir, patience: 0, repairs: 0, maxFailures: 5, candidates: 1 }, new Date(t0));
     const rec = reconcile(records, id);
     Object.assign(state, { progress: rec.progress, status: 'completed', usage: rec.usage });
-    await writeFile(path.join(dir, FILES.sessions, `${id}.yaml`), stringify(state));
-  };
-  const commit = (rec: LogRecord) => {
-    records.push(rec);
-    log.push(renderLogSection(rec));
-    index.push(indexLine(rec));
-    for (const [map, kind] of [[patterns, 'pattern'], [lessons, 'lesson']] as const) {
-      learn(map, rec, kind);
-    }
+    await store.save(state, { durable: false });
+    // Only this session's records are needed for its counts.
+    records.length = 0;
   };
   for (let i = 0; i < iterations; i++) {
     const n = (i % 50) + 1;
@@ -99,33 +85,22 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
       spec = GOALS[Math.floor(r() * GOALS.length)]!;
       session = `synthetic-${String(i / 50).padStart(4, '0')}`;
       previous = undefined;
-      await mkdir(path.join(dir, FILES.plans, session), { recursive: true });
     }
     const target = targets.get(spec[0])!;
     const plan = mutate(base.get(spec[0])!, r);
     const validation = validatePlan(plan, target);
     const time = new Date(t0 + i * 60_000).toISOString();
     const usage = { promptTokens: 1800 + Math.floor(r() * 400), completionTokens: 350 + Math.floor(r() * 100), cachedTokens: 1500 };
-    const rec = iterationToRecord(
-      { session, iteration: n, startedAt: time, finishedAt: time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, planner: 'synthetic', plan, validation, outcome: validation.valid ? 'improved' : 'failed', approvedBy: validation.valid ? 'auto' : null, usage, costUsd: 0.0004, context: { tokens: 3000, budget: 4000, items: 40, total: patterns.size + lessons.size } },
-      ++seq,
-      9000,
-      previous,
-    );
-    commit(rec);
-    await writeFile(path.join(dir, FILES.plans, session, `${n}.yaml`), stringify(plan));
+    const it: IterationRecord = { session, iteration: n, startedAt: time, finishedAt: time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, planner: 'synthetic', plan, planId: planId(plan), validation, outcome: validation.valid ? 'improved' : 'failed', approvedBy: validation.valid ? 'auto' : null, usage, costUsd: 0.0004, promptTokensEstimate: 1700, context: { tokens: 3000, budget: 4000, items: 40, total: 80 } };
+    records.push(await memory.commitIteration(it, { promptChars: 9000, ...(previous ? { previous } : {}) }));
     previous = { plan, findings: validation.findings };
     if (n % 10 === 0 && r() < 0.6) {
       const action = plan.steps[Math.floor(r() * plan.steps.length)]!.action;
       const reason = REASONS[Math.floor(r() * REASONS.length)]!.replace('{a}', action);
-      commit(reviewToRecord({ session, iteration: n, time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, kind: r() < 0.3 ? 'human-approval' : 'rejection', reason, plan }, ++seq));
+      records.push(await memory.commitReview({ session, iteration: n, time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, kind: r() < 0.3 ? 'human-approval' : 'rejection', reason, plan }));
     }
   }
   await flushSession(session, spec);
-  await writeFile(path.join(dir, FILES.log), log.join(''));
-  await writeFile(path.join(dir, FILES.internal, 'index.jsonl'), index.join(''));
-  const intro = 'Synthetic memory for the benchmark.';
-  await writeFile(path.join(dir, FILES.patterns), renderItemsFile('Successful patterns', intro, [...patterns.values()], seq));
-  await writeFile(path.join(dir, FILES.lessons), renderItemsFile('Lessons', intro, [...lessons.values()], seq));
-  return { records, lastSession: session };
+  await memory.close();
+  return { lastSession: session };
 }

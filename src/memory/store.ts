@@ -131,6 +131,11 @@ export interface MemoryOptions {
   segmentBytes?: number;
   /** Told when a commit has waited a while for another process's write lock (the CLI says so on stderr). */
   onLockWait?: (message: string) => void;
+  /**
+   * false skips the log's fsync: only for tools building synthetic history through this same commit path (a
+   * power cut could lose such commits; a killed process still cannot).
+   */
+  durable?: boolean;
 }
 
 /** Folds a writer keeps current and persists at flush, so readers (summary, sessions, resume) start from them. */
@@ -149,6 +154,7 @@ export class Memory {
   readonly plans: PlanStore;
   private readonly flushEvery: number;
   private readonly segmentBytes: number;
+  private readonly durable: boolean;
   /** Commits since the derived files were last written. */
   private unflushed = 0;
   /** Plan ids whose steps a complete record of the log carries (so later records may name them by id). */
@@ -175,6 +181,7 @@ export class Memory {
     this.plans = new PlanStore(path.join(dir, FILES.plans));
     this.flushEvery = Math.max(1, opts.flushEvery ?? 1);
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
+    this.durable = opts.durable ?? true;
     this.onLockWait = opts.onLockWait;
     this.aggregates = new Aggregates(path.join(dir, FILES.internal, 'aggregates.json'));
     this.rulesFile = new HumanRulesFile(path.join(dir, FILES.humanRules), path.join(dir, FILES.internal, 'human_rules.watermark'));
@@ -332,7 +339,7 @@ export class Memory {
       const section = (known.log > 0 ? '' : LOG_HEADER) + renderLogSection(rec, { carry });
       const stored = onDisk(rec, { carry });
       // The log append is the commit point; everything after it can be replayed from the log.
-      await appendDurable(this.logFile, section);
+      await appendDurable(this.logFile, section, { durable: this.durable });
       this.seq = rec.seq;
       if (rec.planId !== undefined && rec.steps) {
         this.carried.add(rec.planId);
