@@ -152,7 +152,10 @@ describe('jupiter doctor', () => {
     const dead = await startFakeOpenAI([OK]);
     const deadUrl = dead.url;
     await dead.close();
-    const r = await runCli(['doctor', '--provider', 'custom', '--base-url', good.url, '--base-url', deadUrl, '--model', 'test-model'], { cwd: tempDir(), env: { JUPITER_API_KEY: KEY } });
+    const r = await runCli(['doctor', '--provider', 'custom', '--base-url', good.url, '--base-url', deadUrl, '--model', 'test-model'], {
+      cwd: tempDir(),
+      env: { JUPITER_API_KEY: KEY },
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('(2 replicas)');
     expect(r.stdout).toMatch(/✔ structured output\s+json_schema works/);

@@ -1,12 +1,10 @@
-// Reads plans from YAML or JSON files and checks their shape, naming the file, line and field at fault.
-import { readFileSync, statSync } from 'node:fs';
+// Reads plans from YAML or JSON text and checks their shape, naming the file, line and field at fault.
 import { LineCounter, parseDocument } from 'yaml';
 import { InputError } from './errors.js';
 import type { z } from 'zod';
 import { PlanSchema, type Plan } from './plan.js';
-import { decodeUtf8, yamlErrorText } from './text.js';
+import { yamlErrorText } from './text.js';
 
-const MAX_PLAN_BYTES = 1024 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Leniency people and models need before the strict schema: a `{plan: …}` wrapper, nulls, numbers as text, stray blanks. */
@@ -115,18 +113,4 @@ export function parsePlanText(text: string, file: string): Plan {
     throw new InputError(`not a plan: ${plan}`, { file, line });
   }
   return plan;
-}
-
-export function readPlanFile(file: string): Plan {
-  let buf: Buffer;
-  try {
-    if (statSync(file).size > MAX_PLAN_BYTES) throw new InputError(`plan file is larger than ${MAX_PLAN_BYTES} bytes`, { file });
-    buf = readFileSync(file);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`cannot read plan: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
-  }
-  const { text, badLine } = decodeUtf8(buf);
-  if (badLine !== null) throw new InputError('plan file is not valid UTF-8 text', { file, line: badLine });
-  return parsePlanText(text, file);
 }
