@@ -37,6 +37,8 @@ export interface PromptReviewerOptions {
   beforePrompt: () => void;
   /** Ctrl-C at a prompt interrupts the run (exit 130), like Ctrl-C anywhere else. */
   onInterrupt: () => void;
+  /** Aborted by SIGTERM or SIGHUP: a prompt waiting for keys gives up, so the run can save and exit. */
+  signal?: AbortSignal;
   /** The procedure and goal plans are checked against: the full plan view shows its schedule. */
   target?: PlanTarget;
   /** Keys come from here (the terminal). */
@@ -56,7 +58,7 @@ export class PromptReviewer implements Reviewer {
   }
 
   private get context() {
-    return { input: this.opts.input, output: this.opts.output };
+    return { input: this.opts.input, output: this.opts.output, ...(this.opts.signal ? { signal: this.opts.signal } : {}) };
   }
 
   private show(plan: Plan | null, full: boolean): void {
@@ -71,7 +73,7 @@ export class PromptReviewer implements Reviewer {
     };
     this.opts.input.on('keypress', onKey);
     try {
-      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: backOut.signal });
+      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: this.opts.signal ? AbortSignal.any([backOut.signal, this.opts.signal]) : backOut.signal });
       return answer.trim();
     } catch (err) {
       if (backOut.signal.aborted && err instanceof Error && err.name === 'AbortPromptError') {
