@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toPlan } from '../src/core/plan-io.js';
 import { parsePlanOutput, repairJson } from '../src/planners/parse.js';
 
 const plan = {
@@ -89,6 +90,13 @@ describe('parsePlanOutput', () => {
       kind: 'schema',
       error: expect.stringMatching(/^the answer is longer than 262144 characters/),
     });
+  });
+
+  it('holds only model answers to the caps: a plan file or session with 300 steps (a large procedure) still reads', () => {
+    const long = { title: 't', summary: 's'.repeat(5000), steps: Array.from({ length: 300 }, () => ({ action: 'build', description: 'd'.repeat(3000) })) };
+    expect(parsePlanOutput(JSON.stringify(long))).toMatchObject({ kind: 'schema' });
+    const fromFile = toPlan(long);
+    expect(typeof fromFile === 'string' ? fromFile : fromFile.steps.length).toBe(300);
   });
 
   it('accepts a {plan: {...}} wrapper', () => {

@@ -2,7 +2,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { InputError } from './errors.js';
 import type { z } from 'zod';
-import { PlanSchema, type Plan } from './plan.js';
+import { AnswerPlanSchema, PlanSchema, type Plan } from './plan.js';
 import { yamlErrorText } from './text.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -68,10 +68,14 @@ function problem(issue: z.core.$ZodIssue, input: unknown): string {
  * model answers may not. A file may hold no steps (the empty plan is valid when the start meets the goal); an answer
  * may not. Fields beyond the plan's (e.g. a model's `reasoning`) are dropped.
  */
-export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean; emptyAllowed?: boolean } = {}): { plan: Plan } | { error: string } {
+export function checkPlanShape(
+  value: unknown,
+  opts: { summaryOptional?: boolean; emptyAllowed?: boolean; answer?: boolean } = {},
+): { plan: Plan } | { error: string } {
   if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
   const input = normalise(value, opts.summaryOptional ?? false);
-  const parsed = PlanSchema.safeParse(input);
+  // A model's answer is held to PLAN_LIMITS; plans from files and sessions are not.
+  const parsed = (opts.answer ? AnswerPlanSchema : PlanSchema).safeParse(input);
   const empty = Array.isArray(input.steps) && input.steps.length === 0 && !opts.emptyAllowed;
   if (parsed.success && !empty) return { plan: parsed.data };
   const problems = [...new Set((parsed.error?.issues ?? []).map((i) => problem(i, input)))];

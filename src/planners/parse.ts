@@ -71,7 +71,7 @@ export function parsePlanOutput(text: string): ParseResult {
     const repaired = repairJson(json);
     const parsed = tryParse(json) ?? (repaired === null ? null : tryParse(repaired));
     if (!parsed) continue;
-    const checked = checkPlanShape(parsed.value);
+    const checked = checkPlanShape(parsed.value, { answer: true });
     if (!('error' in checked)) {
       const reasoning = (parsed.value as { reasoning?: unknown }).reasoning;
       return typeof reasoning === 'string' && reasoning.trim()
