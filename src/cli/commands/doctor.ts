@@ -95,6 +95,26 @@ function available(ids: string[], errors: Errors): string {
   return `available: ${shown}${ids.length > 5 ? `, … (${ids.length - 5} more)` : ''}`;
 }
 
+/** How tokens and cost will be counted for this model: exact or estimated, priced or unknown (said, not hidden). */
+async function addCounting(config: ResolvedConfig, model: string, add: (name: string, status: Status, detail: string) => void): Promise<void> {
+  const { tokenizerFor } = await import('../../memory/tokens.js');
+  const { priceFor } = await import('../../planners/cost.js');
+  const tokenizer = tokenizerFor(model);
+  add(
+    'token counts',
+    tokenizer ? 'ok' : 'warn',
+    tokenizer ? `exact (${tokenizer} tokenizer)` : `estimated: jupiter has no tokenizer for ${model} (within ~10%; the server's usage is recorded as reported)`,
+  );
+  const price = priceFor(model, config.prices);
+  add(
+    'price',
+    price ? 'ok' : 'warn',
+    price
+      ? `$${price.input} in / $${price.output} out per 1M tokens${price.cachedInput !== undefined ? ` ($${price.cachedInput} cached)` : ''}`
+      : `unknown: cost is shown as unknown and --max-cost is refused; set prices in jupiter.config.yaml`,
+  );
+}
+
 async function diagnose(config: ResolvedConfig, baseUrl: string, model: string): Promise<Report> {
   const keyVariable = PROVIDERS[config.provider]?.keyVariable ?? 'JUPITER_API_KEY';
   const report: Report = { planner: describePlanner(config), provider: config.provider, baseUrl, model, usable: false, mode: null, checks: [], hint: null };
@@ -153,6 +173,7 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
       const ms = Math.round(performance.now() - t0);
       add('structured output', 'ok', `${mode} works${rejected.length ? ` (${rejected.join(', ')} rejected)` : ''}`);
       add('latency', 'ok', `tiny request answered in ${ms} ms`, ms);
+      await addCounting(config, model, add);
       report.usable = true;
       report.mode = mode;
       return report;
