@@ -232,7 +232,8 @@ function championLines(ctx: CheckpointContext, chalk: ChalkInstance): string[] {
   lines.push(`${chalk.bold('Best plan so far')} (iteration ${ctx.champion.iteration}): ${formatScore(ctx.champion.score, o)}`);
   if (ctx.session.converged) lines.push(chalk.green(`Converged: ${safeText(ctx.session.converged.reason, true)}`));
   if (ctx.improvements.length === 0) lines.push(chalk.dim('No improvement since the last checkpoint.'));
-  for (const c of ctx.improvements) lines.push(`${chalk.green('▲')} iteration ${c.iteration}: ${describeChange(c.before, c.after, o)}`);
+  // describeChange marks a better score with ▲ itself; the first valid plan has nothing to be better than.
+  for (const c of ctx.improvements) lines.push(`iteration ${c.iteration}: ${c.before ? describeChange(c.before, c.after, o) : `first valid plan, ${describeChange(null, c.after, o)}`}`);
   if (ctx.alternatives.length) lines.push(`Alternatives: ${ctx.alternatives.map((a) => `iteration ${a.iteration} (${formatScore(a.score, o)})`).join('; ')}`);
   return lines;
 }
