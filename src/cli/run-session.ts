@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
+import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
@@ -50,6 +51,8 @@ export interface RunOptions {
   state: SessionState;
   target: PlanTarget;
   memory: Memory;
+  /** The session's lock when the caller already holds it (resume takes it before saying anything). */
+  lock?: Lock;
 }
 
 /**
@@ -131,10 +134,10 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
   }
 }
 
-export async function runFromCli(cli: Cli, { config, state, target, memory }: RunOptions): Promise<number> {
+export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
-  const lock = await store.lock(state.id);
+  const lock = held ?? (await store.lock(state.id));
   const controller = new AbortController();
   const signals = stopOnSignal(cli, controller);
   try {

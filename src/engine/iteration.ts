@@ -150,6 +150,8 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   await deps.store.save(state, { durable: false });
 
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;
+  // Why a failed iteration failed, in one line: the planner's fault, or the first error the validator found.
+  const why = chosen.error && !chosen.plan ? `${chosen.error.kind}: ${chosen.error.message}` : !chosen.valid ? chosen.validation?.findings.find((f) => f.severity === 'error')?.message : undefined;
   emit({
     type: 'iteration-finished',
     iteration,
@@ -161,6 +163,7 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
     latencyMs: now().getTime() - startedAt.getTime(),
     ...(chosen.score ? { score: chosen.score } : {}),
     ...(change ? { change } : {}),
+    ...(why ? { error: why } : {}),
     ...(usage ? { usage } : {}),
     ...(costUsd !== undefined ? { costUsd } : {}),
   });
