@@ -38,6 +38,8 @@ export interface PromptReviewerOptions {
   beforePrompt: () => void;
   /** Ctrl-C at a prompt interrupts the run (exit 130), like Ctrl-C anywhere else. */
   onInterrupt: () => void;
+  /** Aborted by SIGTERM or SIGHUP: a prompt waiting for keys gives up, so the run can save and exit. */
+  signal?: AbortSignal;
   /** The procedure and goal plans are checked against: the full plan view shows its schedule. */
   target?: PlanTarget;
   /** Keys come from here (the terminal). */
@@ -57,7 +59,7 @@ export class PromptReviewer implements Reviewer {
   }
 
   private get context() {
-    return { input: this.opts.input, output: this.opts.output };
+    return { input: this.opts.input, output: this.opts.output, ...(this.opts.signal ? { signal: this.opts.signal } : {}) };
   }
 
   private show(plan: Plan | null, full: boolean): void {
@@ -72,7 +74,7 @@ export class PromptReviewer implements Reviewer {
     };
     this.opts.input.on('keypress', onKey);
     try {
-      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: backOut.signal });
+      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: this.opts.signal ? AbortSignal.any([backOut.signal, this.opts.signal]) : backOut.signal });
       return answer.trim();
     } catch (err) {
       if (backOut.signal.aborted && err instanceof Error && err.name === 'AbortPromptError') {
@@ -232,7 +234,8 @@ function championLines(ctx: CheckpointContext, chalk: ChalkInstance): string[] {
   lines.push(`${chalk.bold('Best plan so far')} (iteration ${ctx.champion.iteration}): ${formatScore(ctx.champion.score, o)}`);
   if (ctx.session.converged) lines.push(chalk.green(`Converged: ${safeText(ctx.session.converged.reason, true)}`));
   if (ctx.improvements.length === 0) lines.push(chalk.dim('No improvement since the last checkpoint.'));
-  for (const c of ctx.improvements) lines.push(`${chalk.green('▲')} iteration ${c.iteration}: ${describeChange(c.before, c.after, o)}`);
+  // describeChange marks a better score with ▲ itself; the first valid plan has nothing to be better than.
+  for (const c of ctx.improvements) lines.push(`iteration ${c.iteration}: ${c.before ? describeChange(c.before, c.after, o) : `first valid plan, ${describeChange(null, c.after, o)}`}`);
   if (ctx.alternatives.length) lines.push(`Alternatives: ${ctx.alternatives.map((a) => `iteration ${a.iteration} (${formatScore(a.score, o)})`).join('; ')}`);
   return lines;
 }

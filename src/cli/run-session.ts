@@ -96,6 +96,8 @@ function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, targ
   return new PromptReviewer({
     beforePrompt: () => render.pause(),
     onInterrupt: () => controller.abort(),
+    // SIGTERM or SIGHUP while a prompt waits: the prompt gives up, the question stays pending for the resume.
+    signal: controller.signal,
     target,
     // At a checkpoint the summary is about this session and goal.
     summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
