@@ -172,7 +172,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     const resumable = (await store.list()).sessions.filter((s) => s.status !== 'completed');
     if (resumable.length) return ['resume', '--unattended', ...common];
     const goal = goals++ === 0 ? 'Deploy the orchestrator' : `Deploy the orchestrator v${goals}`;
-    return ['plan', goal, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', '--unattended', '-n', String(perSession), '-c', String(Math.min(5, perSession)), ...common];
+    return ['plan', goal, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', '--unattended', '--patience', '0', '-n', String(perSession), '-c', String(Math.min(5, perSession)), ...common];
   };
   const check = async (what: string, o: CheckOptions): Promise<boolean> => {
     const r = await checkMemory(memory, o);
