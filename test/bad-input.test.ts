@@ -464,7 +464,7 @@ describe('session ids', () => {
       } else {
         expect(oneLineError(r)).toMatch(/is not a session id/);
       }
-      expect(r.stdout).not.toMatch(/resuming/);
+      expect(r.stdout).not.toMatch(/resuming/i);
       expect(snapshot(root)).toEqual(before);
     });
   }

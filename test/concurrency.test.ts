@@ -128,7 +128,7 @@ describe('two concurrent plan runs on one memory folder', () => {
       expect(lines[0]).toMatch(/^jupiter: /);
       expect(lines[0]).toContain(`session ${id}`);
       expect(lines[0]).toContain(`process ${run.child.pid}`);
-      expect(second.stdout).not.toMatch(/resuming/);
+      expect(second.stdout).not.toMatch(/resuming/i);
 
       // Also without naming it: "the latest unfinished" is the running one, and it is held.
       const third = await runCli(['resume', '--unattended'], { cwd });

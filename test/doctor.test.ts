@@ -45,12 +45,23 @@ describe('jupiter doctor', () => {
     expect(r.stdout).toMatch(/✔ model listed\s+test-model listed/);
     expect(r.stdout).toMatch(/✔ structured output\s+json_schema works/);
     expect(r.stdout).toMatch(/✔ latency\s+tiny request answered in \d+ ms/);
+    // test-model: no tokenizer, no price, and doctor says so.
+    expect(r.stdout).toMatch(/! token counts\s+estimated: jupiter has no tokenizer for test-model/);
+    expect(r.stdout).toMatch(/! price\s+unknown: cost is shown as unknown and --max-cost is refused/);
     noKey(r);
     const chat = server.chatRequests();
     expect(chat).toHaveLength(1);
     expect(chat[0]!.body.response_format?.type).toBe('json_schema');
     expect(chat[0]!.body.max_tokens).toBeLessThanOrEqual(32);
     expect(chat[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('says when token counts are exact and what the model costs', async () => {
+    const server = await serve(OK, ['gpt-4o-mini']);
+    const r = await doctor(server.url, [], { JUPITER_MODEL: 'gpt-4o-mini' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✔ token counts\s+exact \(o200k_base tokenizer\)/);
+    expect(r.stdout).toMatch(/✔ price\s+\$0\.15 in \/ \$0\.6 out per 1M tokens \(\$0\.075 cached\)/);
   });
 
   it('steps down to json_object when the server rejects json_schema', async () => {
@@ -152,7 +163,10 @@ describe('jupiter doctor', () => {
     const dead = await startFakeOpenAI([OK]);
     const deadUrl = dead.url;
     await dead.close();
-    const r = await runCli(['doctor', '--provider', 'custom', '--base-url', good.url, '--base-url', deadUrl, '--model', 'test-model'], { cwd: tempDir(), env: { JUPITER_API_KEY: KEY } });
+    const r = await runCli(['doctor', '--provider', 'custom', '--base-url', good.url, '--base-url', deadUrl, '--model', 'test-model'], {
+      cwd: tempDir(),
+      env: { JUPITER_API_KEY: KEY },
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('(2 replicas)');
     expect(r.stdout).toMatch(/✔ structured output\s+json_schema works/);

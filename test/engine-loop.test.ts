@@ -150,6 +150,9 @@ describe('self-correction', () => {
     expect(result.state.progress).toMatchObject({ completed: 2, approved: 2, repairs: 3, repaired: 2, firstTryValid: 0, failed: 0 });
     expect(events.filter((e) => e.type === 'repair').map((e) => e.type === 'repair' && [e.iteration, e.attempt])).toEqual([[1, 1], [2, 1], [2, 2]]);
     expect(result.state.usage.promptTokens).toBe(500);
+    // Memory learns the fix from the failed attempt and the repaired plan of the same iteration.
+    const learned = readFileSync(path.join(deps(planner).memory.dir, 'successful_patterns.md'), 'utf8');
+    expect(learned).toMatch(/test-fast.*fixed precondition/);
   });
 });
 

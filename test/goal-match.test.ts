@@ -58,6 +58,13 @@ describe('rankGoals', () => {
     for (const g of ORIGINAL) expect(rankGoals(library, g), g).toMatchObject({ strength: 'none', candidates: [] });
   });
 
+  it('a long goal is strong on three declared keywords; two covering less than half is weak', () => {
+    const patch = rankGoals(library, 'Apply the March security patches to the payment database servers');
+    expect(patch.strength).toBe('strong');
+    expect(patch.candidates[0]!.matched).toEqual(['patches', 'database', 'servers']);
+    expect(rankGoals(library, 'Rotate the TLS certificate on the API gateway').strength).toBe('weak');
+  });
+
   it('two goals matching about equally are close', () => {
     const r = rankGoals(library, 'Upgrade');
     expect(r.strength).toBe('close');

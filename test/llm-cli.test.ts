@@ -10,7 +10,27 @@ const validJson = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 
 const { serve } = fakeServers();
 
 const plan = (cwd: string, url: string, model: string, extra: string[] = []) =>
-  runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', model, '--unattended', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...extra], { cwd, env: { JUPITER_API_KEY: 'sk-test-cli-cost-000000' } });
+  runCli(
+    [
+      'plan',
+      'Deploy the orchestrator',
+      '--provider',
+      'custom',
+      '--base-url',
+      url,
+      '--model',
+      model,
+      '--unattended',
+      '-n',
+      '1',
+      '-c',
+      '0',
+      '--procedures',
+      SHIPPED,
+      ...extra,
+    ],
+    { cwd, env: { JUPITER_API_KEY: 'sk-test-cli-cost-000000' } },
+  );
 
 describe('cost on screen', () => {
   it('a model with no known price shows "cost unknown"; a priced one shows dollars', async () => {
@@ -28,7 +48,9 @@ describe('cost on screen', () => {
     const cwd = tempDir('jupiter-cost-');
     const r = await plan(cwd, server.url, 'my-local-model', ['--max-cost', '0.01']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('jupiter: --max-cost: no price is known for model my-local-model, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in jupiter.config.yaml, or drop --max-cost');
+    expect(r.stderr.trim()).toBe(
+      'jupiter: --max-cost: no price is known for model my-local-model, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in jupiter.config.yaml, or drop --max-cost',
+    );
     expect(readdirSync(cwd)).toEqual([]);
     expect(server.chatRequests()).toHaveLength(0);
 

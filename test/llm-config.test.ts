@@ -27,10 +27,34 @@ function failure(fn: () => unknown): Error {
 
 describe('credentials in a base URL are refused (#15.3), naming where the URL came from, never echoing the secret', () => {
   const cases: [string, FlagValues, NodeJS.ProcessEnv, string | undefined, RegExp][] = [
-    ['flag, user:pass', { baseUrl: 'http://alice:s3cr3t-pass@gpu:8000/v1', model: 'm' }, {}, undefined, /^--base-url: credentials in a URL are refused \(http:\/\/\[credentials\]@gpu:8000\/v1\); put the key in JUPITER_API_KEY/],
-    ['env, ?api_key=', {}, { JUPITER_BASE_URL: 'http://gpu:8000/v1?api_key=s3cr3t-pass', JUPITER_MODEL: 'm' }, undefined, /^JUPITER_BASE_URL: a credential in the URL's query is refused \(http:\/\/gpu:8000\/v1\?api_key=\[redacted\]\)/],
-    ['env, token among replicas', {}, { JUPITER_BASE_URL: 'http://a:8000/v1,http://b:8000/v1?token=s3cr3t-pass', JUPITER_MODEL: 'm' }, undefined, /^JUPITER_BASE_URL: a credential in the URL's query is refused/],
-    ['config file', {}, {}, 'base_url: https://bob:s3cr3t-pass@api.example.com/v1\nmodel: m\n', /^baseUrl in .*jupiter\.config\.yaml: credentials in a URL are refused/],
+    [
+      'flag, user:pass',
+      { baseUrl: 'http://alice:s3cr3t-pass@gpu:8000/v1', model: 'm' },
+      {},
+      undefined,
+      /^--base-url: credentials in a URL are refused \(http:\/\/\[credentials\]@gpu:8000\/v1\); put the key in JUPITER_API_KEY/,
+    ],
+    [
+      'env, ?api_key=',
+      {},
+      { JUPITER_BASE_URL: 'http://gpu:8000/v1?api_key=s3cr3t-pass', JUPITER_MODEL: 'm' },
+      undefined,
+      /^JUPITER_BASE_URL: a credential in the URL's query is refused \(http:\/\/gpu:8000\/v1\?api_key=\[redacted\]\)/,
+    ],
+    [
+      'env, token among replicas',
+      {},
+      { JUPITER_BASE_URL: 'http://a:8000/v1,http://b:8000/v1?token=s3cr3t-pass', JUPITER_MODEL: 'm' },
+      undefined,
+      /^JUPITER_BASE_URL: a credential in the URL's query is refused/,
+    ],
+    [
+      'config file',
+      {},
+      {},
+      'base_url: https://bob:s3cr3t-pass@api.example.com/v1\nmodel: m\n',
+      /^baseUrl in .*jupiter\.config\.yaml: credentials in a URL are refused/,
+    ],
     ['not an http URL holding a secret', { baseUrl: 'alice:s3cr3t-pass@@', model: 'm' }, {}, undefined, /^--base-url: not an http or https URL/],
     ['not a URL holding a secret', { baseUrl: 's3cr3t-pass@ host', model: 'm' }, {}, undefined, /^--base-url: is not a URL/],
   ];
@@ -50,15 +74,27 @@ describe('credentials in a base URL are refused (#15.3), naming where the URL ca
 
 describe('several base URLs: replicas of one model', () => {
   it('from a repeated flag, a comma-separated variable, or a list in the file; the first is baseUrl', () => {
-    expect(resolve({ baseUrl: ['http://a:8000/v1', 'http://b:8000/v1'], model: 'm' })).toMatchObject({ provider: 'custom', baseUrl: 'http://a:8000/v1', baseUrls: ['http://a:8000/v1', 'http://b:8000/v1'] });
-    expect(resolve({}, { JUPITER_BASE_URL: 'http://a:8000/v1, http://b:8000/v1', JUPITER_MODEL: 'm' }).baseUrls).toEqual(['http://a:8000/v1', 'http://b:8000/v1']);
-    expect(resolve({}, {}, dirWith('provider: vllm\nbaseUrl:\n  - http://a:8000/v1\n  - http://b:8000/v1\n')).baseUrls).toEqual(['http://a:8000/v1', 'http://b:8000/v1']);
+    expect(resolve({ baseUrl: ['http://a:8000/v1', 'http://b:8000/v1'], model: 'm' })).toMatchObject({
+      provider: 'custom',
+      baseUrl: 'http://a:8000/v1',
+      baseUrls: ['http://a:8000/v1', 'http://b:8000/v1'],
+    });
+    expect(resolve({}, { JUPITER_BASE_URL: 'http://a:8000/v1, http://b:8000/v1', JUPITER_MODEL: 'm' }).baseUrls).toEqual([
+      'http://a:8000/v1',
+      'http://b:8000/v1',
+    ]);
+    expect(resolve({}, {}, dirWith('provider: vllm\nbaseUrl:\n  - http://a:8000/v1\n  - http://b:8000/v1\n')).baseUrls).toEqual([
+      'http://a:8000/v1',
+      'http://b:8000/v1',
+    ]);
     expect(resolve({ provider: 'vllm' }).baseUrls).toEqual(['http://localhost:8000/v1']);
     expect(resolve().baseUrls).toEqual([]);
   });
 
   it('describes the planner with every replica', () => {
-    expect(describePlanner(resolve({ baseUrl: ['http://a:8000/v1', 'http://b:8000/v1'], model: 'm' }))).toBe('custom · m at http://a:8000/v1, http://b:8000/v1 (2 replicas)');
+    expect(describePlanner(resolve({ baseUrl: ['http://a:8000/v1', 'http://b:8000/v1'], model: 'm' }))).toBe(
+      'custom · m at http://a:8000/v1, http://b:8000/v1 (2 replicas)',
+    );
   });
 });
 
@@ -88,16 +124,26 @@ describe('prices and --max-cost (#14.2)', () => {
   it('refuses --max-cost for a model with no known price, pointing at the config file', () => {
     const err = failure(() => resolve({ baseUrl: 'http://gpu:8000/v1', model: 'my-local-llama', maxCost: '0.0001' }));
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toBe('--max-cost: no price is known for model my-local-llama, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in jupiter.config.yaml, or drop --max-cost');
+    expect(err.message).toBe(
+      '--max-cost: no price is known for model my-local-llama, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in jupiter.config.yaml, or drop --max-cost',
+    );
     // The built-in planner costs nothing: no refusal.
     expect(resolve({ maxCost: '1' }).maxCost).toBe(1);
     expect(resolve({ provider: 'openai', maxCost: '1' }).maxCost).toBe(1);
   });
 
   it('accepts --max-cost once prices are set in the config file: per model, or { input, output } for the configured model', () => {
-    const perModel = resolve({ maxCost: '1' }, {}, dirWith('base_url: http://gpu:8000/v1\nmodel: my-local-llama\nprices:\n  my-local-llama: { input: 0.2, output: 0.4 }\n'));
+    const perModel = resolve(
+      { maxCost: '1' },
+      {},
+      dirWith('base_url: http://gpu:8000/v1\nmodel: my-local-llama\nprices:\n  my-local-llama: { input: 0.2, output: 0.4 }\n'),
+    );
     expect(priceFor('my-local-llama', perModel.prices)).toEqual({ input: 0.2, output: 0.4 });
-    const flat = resolve({ maxCost: '1' }, {}, dirWith('base_url: http://gpu:8000/v1\nmodel: my-local-llama\nprices: { input: 0.3, output: 0.5, cachedInput: 0.1 }\n'));
+    const flat = resolve(
+      { maxCost: '1' },
+      {},
+      dirWith('base_url: http://gpu:8000/v1\nmodel: my-local-llama\nprices: { input: 0.3, output: 0.5, cachedInput: 0.1 }\n'),
+    );
     expect(priceFor('my-local-llama', flat.prices)).toEqual({ input: 0.3, output: 0.5, cachedInput: 0.1 });
   });
 
@@ -112,7 +158,9 @@ describe('tokenizer by model name', () => {
   it('picks o200k, cl100k or Llama 3, else none (the estimate)', () => {
     expect(['gpt-4o-mini', 'gpt-4.1', 'o3-mini', 'gpt-5'].map(tokenizerFor)).toEqual(['o200k_base', 'o200k_base', 'o200k_base', 'o200k_base']);
     expect(['gpt-4', 'gpt-3.5-turbo'].map(tokenizerFor)).toEqual(['cl100k_base', 'cl100k_base']);
-    expect(['meta-llama/Llama-3.1-70B-Instruct', 'accounts/fireworks/models/llama-v3p1-70b-instruct', 'llama3.1', 'Meta-Llama-3-8B-Instruct'].map(tokenizerFor)).toEqual(['llama3', 'llama3', 'llama3', 'llama3']);
+    expect(
+      ['meta-llama/Llama-3.1-70B-Instruct', 'accounts/fireworks/models/llama-v3p1-70b-instruct', 'llama3.1', 'Meta-Llama-3-8B-Instruct'].map(tokenizerFor),
+    ).toEqual(['llama3', 'llama3', 'llama3', 'llama3']);
     expect(['llama2', 'mistral-7b', 'default', 'local-model'].map(tokenizerFor)).toEqual([null, null, null, null]);
   });
 });

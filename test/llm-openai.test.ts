@@ -65,7 +65,15 @@ async function serve(script: Script): Promise<FakeOpenAI> {
 
 function planner(server: FakeOpenAI, over: Partial<OpenAIPlannerOptions> = {}): OpenAIPlanner {
   const client = new OpenAI({ apiKey: API_KEY, baseURL: server.url });
-  return new OpenAIPlanner({ endpoints: [{ baseUrl: server.url, client }], model: 'gpt-4o-mini', prices: DEFAULT_PRICES, maxRetries: 2, timeoutMs: 5_000, backoffBaseMs: 10, ...over });
+  return new OpenAIPlanner({
+    endpoints: [{ baseUrl: server.url, client }],
+    model: 'gpt-4o-mini',
+    prices: DEFAULT_PRICES,
+    maxRetries: 2,
+    timeoutMs: 5_000,
+    backoffBaseMs: 10,
+    ...over,
+  });
 }
 
 const request = (over: Partial<PlanRequest> = {}): PlanRequest => planRequest(target, { goalText: 'Release the library', ...over });
@@ -123,7 +131,8 @@ describe('OpenAIPlanner against a local OpenAI-compatible server', () => {
   });
 
   it('falls back to plain text and repairs prose and fences when both formats are rejected', async () => {
-    const sloppy = "Sure! Here's your plan:\n```json\n{title: 'Release v1', summary: 'Build, test and publish.', steps: [{action: 'build',}, {action: 'test'}, {action: 'publish'},],}\n```\nGood luck!";
+    const sloppy =
+      "Sure! Here's your plan:\n```json\n{title: 'Release v1', summary: 'Build, test and publish.', steps: [{action: 'build',}, {action: 'test'}, {action: 'publish'},],}\n```\nGood luck!";
     const server = await serve([{ rejectResponseFormat: 'both', then: { content: sloppy } }]);
     const res = await planner(server).propose(request());
     expect(res.mode).toBe('text');
@@ -246,9 +255,7 @@ describe('OpenAIPlanner against a local OpenAI-compatible server', () => {
     const server = await serve([{ content: PLAN_JSON, chunkChars: 4, chunkDelayMs: 25 }]);
     const controller = new AbortController();
     const started = Date.now();
-    const err = await plannerError(
-      planner(server).propose(request({ signal: controller.signal, onProgress: () => controller.abort() })),
-    );
+    const err = await plannerError(planner(server).propose(request({ signal: controller.signal, onProgress: () => controller.abort() })));
     expect(err.kind).toBe('aborted');
     expect(server.chatRequests()).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -282,12 +289,23 @@ describe('limits: a wall-clock deadline, max_tokens, capped answers', () => {
   });
 
   it('switches to max_completion_tokens when a server refuses max_tokens', async () => {
-    const server = await serve((q) => (q.body.max_tokens !== undefined ? { status: 400, body: { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." } } } : { content: PLAN_JSON }));
+    const server = await serve((q) =>
+      q.body.max_tokens !== undefined
+        ? {
+            status: 400,
+            body: { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." } },
+          }
+        : { content: PLAN_JSON },
+    );
     const p = planner(server);
     expect((await p.propose(request())).plan).toEqual(PLAN);
     await p.propose(request({ iteration: 2 }));
     const bodies = server.chatRequests().map((r) => r.body);
-    expect(bodies.map((b) => [b.max_tokens, b.max_completion_tokens])).toEqual([[4096, undefined], [undefined, 4096], [undefined, 4096]]);
+    expect(bodies.map((b) => [b.max_tokens, b.max_completion_tokens])).toEqual([
+      [4096, undefined],
+      [undefined, 4096],
+      [undefined, 4096],
+    ]);
   });
 
   it('ends an endless stream at the wall-clock timeout (the old timeout only bounded the gap between chunks)', async () => {
@@ -318,12 +336,24 @@ describe('limits: a wall-clock deadline, max_tokens, capped answers', () => {
 
 describe('the answer schema sent to the server', () => {
   it('enumerates the allowed action ids (forbidden ones left out) and offers optional reasoning', async () => {
-    const ruled: PlanTarget = { ...target, set: { ...target.set, actions: [...target.set.actions, { id: 'yolo-publish', description: 'Publish untested', requires: ['built'], provides: ['published'], removes: [], fields: [] }], rules: [...target.set.rules, { id: 'no-yolo', kind: 'forbidden', severity: 'error', action: 'yolo-publish' }] } };
+    const ruled: PlanTarget = {
+      ...target,
+      set: {
+        ...target.set,
+        actions: [
+          ...target.set.actions,
+          { id: 'yolo-publish', description: 'Publish untested', requires: ['built'], provides: ['published'], removes: [], fields: [] },
+        ],
+        rules: [...target.set.rules, { id: 'no-yolo', kind: 'forbidden', severity: 'error', action: 'yolo-publish' }],
+      },
+    };
     const server = await serve([{ content: JSON.stringify({ reasoning: 'code-ready holds; build adds built; ...', ...PLAN }) }]);
     const res = await planner(server).propose(planRequest(ruled, { goalText: 'Release the library' }));
     expect(res.plan).toEqual(PLAN);
     expect(res.reasoning).toBe('code-ready holds; build adds built; ...');
-    const format = server.chatRequests()[0]!.body.response_format as unknown as { json_schema: { schema: { properties: { reasoning: unknown; steps: { items: { properties: { action: { enum: string[] } } } } } } } };
+    const format = server.chatRequests()[0]!.body.response_format as unknown as {
+      json_schema: { schema: { properties: { reasoning: unknown; steps: { items: { properties: { action: { enum: string[] } } } } } } };
+    };
     expect(format.json_schema.schema.properties.steps.items.properties.action.enum).toEqual(['build', 'test', 'publish']);
     expect(format.json_schema.schema.properties.reasoning).toMatchObject({ type: 'string' });
   });
@@ -334,7 +364,10 @@ describe('tokens: exact for known models, an estimate that says so for others', 
     const server = await serve([{ content: PLAN_JSON }]);
     const res = await planner(server).propose(request());
     const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
-    const prompt = server.chatRequests()[0]!.body.messages!.map((m) => countTokens(String(m.content))).reduce((a, b) => a + b, 0);
+    const prompt = server
+      .chatRequests()[0]!
+      .body.messages!.map((m) => countTokens(String(m.content)))
+      .reduce((a, b) => a + b, 0);
     expect(res.promptTokens).toEqual({ count: prompt, tokenizer: 'o200k_base', exact: true });
   });
 
@@ -342,11 +375,14 @@ describe('tokens: exact for known models, an estimate that says so for others', 
     const server = await serve([{ content: PLAN_JSON }]);
     const res = await planner(server, { model: 'accounts/fireworks/models/llama-v3p1-70b-instruct' }).propose(request());
     const { default: llama } = await import('llama3-tokenizer-js');
-    const prompt = server.chatRequests()[0]!.body.messages!.map((m) => llama.encode(String(m.content), { bos: false, eos: false }).length).reduce((a, b) => a + b, 0);
+    const prompt = server
+      .chatRequests()[0]!
+      .body.messages!.map((m) => llama.encode(String(m.content), { bos: false, eos: false }).length)
+      .reduce((a, b) => a + b, 0);
     expect(res.promptTokens).toEqual({ count: prompt, tokenizer: 'llama3', exact: true });
   });
 
-  it('says an unknown model\'s count is an estimate, and uses its counts when the server reports no usage', async () => {
+  it("says an unknown model's count is an estimate, and uses its counts when the server reports no usage", async () => {
     const server = await serve([{ content: PLAN_JSON, noUsage: true }]);
     const res = await planner(server, { model: 'mystery-7b' }).propose(request());
     expect(res.promptTokens).toMatchObject({ tokenizer: 'estimate', exact: false });
@@ -384,7 +420,9 @@ describe('replicas: several --base-url for one model', () => {
     const retries: { reason: string; delayMs: number }[] = [];
     const first = await p.propose(request({ candidate: 0, onRetry: (r) => retries.push(r) }));
     expect(first.endpoint).toBe(well.url);
-    expect(retries).toEqual([{ attempt: 1, reason: expect.stringContaining(`${sick.url}: server error (503: overloaded); marked down, trying ${well.url}`) as string, delayMs: 0 }]);
+    expect(retries).toEqual([
+      { attempt: 1, reason: expect.stringContaining(`${sick.url}: server error (503: overloaded); marked down, trying ${well.url}`) as string, delayMs: 0 },
+    ]);
     // Candidate 0 would start on the sick replica: it is skipped from now on.
     const again = await Promise.all([0, 1].map((candidate) => p.propose(request({ candidate }))));
     expect(again.map((r) => r.endpoint)).toEqual([well.url, well.url]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toPlan } from '../src/core/plan-io.js';
 import { parsePlanOutput, repairJson } from '../src/planners/parse.js';
 
 const plan = {
@@ -36,12 +37,12 @@ describe('parsePlanOutput', () => {
   });
 
   it('repairs smart quotes and keeps apostrophes inside strings', () => {
-    const text = '{“title”: “Ship v2”, “summary”: “Don\'t skip tests.”, “steps”: [{“action”: “build”}]}';
+    const text = "{“title”: “Ship v2”, “summary”: “Don't skip tests.”, “steps”: [{“action”: “build”}]}";
     expect(ok(text)).toEqual({ title: 'Ship v2', summary: "Don't skip tests.", steps: [{ action: 'build' }] });
   });
 
   it('finds smart-quoted JSON with an apostrophe followed by prose', () => {
-    const text = 'Plan: {“title”: “Ship”, “summary”: “Don\'t skip tests.”, “steps”: [{“action”: “build”}]} Thanks!';
+    const text = "Plan: {“title”: “Ship”, “summary”: “Don't skip tests.”, “steps”: [{“action”: “build”}]} Thanks!";
     expect(ok(text).summary).toBe("Don't skip tests.");
   });
 
@@ -58,26 +59,44 @@ describe('parsePlanOutput', () => {
   });
 
   it('repairs a missing comma between steps (jsonrepair)', () => {
-    const text = '{"title": "Ship v2", "summary": "Build, test, deploy.", "steps": [{"action": "build", "description": "Build it", "owner": "dev", "evidence": "ci log"}\n {"action": "deploy", "description": "Deploy it", "owner": "ops", "evidence": "url"}]}';
+    const text =
+      '{"title": "Ship v2", "summary": "Build, test, deploy.", "steps": [{"action": "build", "description": "Build it", "owner": "dev", "evidence": "ci log"}\n {"action": "deploy", "description": "Deploy it", "owner": "ops", "evidence": "url"}]}';
     expect(() => JSON.parse(text)).toThrow();
     expect(ok(text)).toEqual(plan);
   });
 
   it('repairs Python constants and unescaped quotes inside strings', () => {
-    expect(ok('{"title": "t", "summary": "He said "go" now", "steps": [{"action": "build", "done": True, "note": None}]}')).toEqual({ title: 't', summary: 'He said "go" now', steps: [{ action: 'build', done: true, note: null }] });
+    expect(ok('{"title": "t", "summary": "He said "go" now", "steps": [{"action": "build", "done": True, "note": None}]}')).toEqual({
+      title: 't',
+      summary: 'He said "go" now',
+      steps: [{ action: 'build', done: true, note: null }],
+    });
   });
 
-  it('drops a model\'s reasoning field from the plan', () => {
+  it("drops a model's reasoning field from the plan", () => {
     expect(ok(JSON.stringify({ reasoning: 'state: code-ready', ...plan }))).toEqual(plan);
   });
 
   it('caps an answer: too many steps, an oversized field, an oversized answer', () => {
     const many = { ...plan, steps: Array.from({ length: 201 }, () => ({ action: 'build' })) };
     expect(parsePlanOutput(JSON.stringify(many))).toEqual({ kind: 'schema', error: 'steps has more than 200 steps' });
-    expect(parsePlanOutput(JSON.stringify({ ...plan, summary: 'x'.repeat(5000) }))).toEqual({ kind: 'schema', error: 'summary is longer than 4000 characters' });
+    expect(parsePlanOutput(JSON.stringify({ ...plan, summary: 'x'.repeat(5000) }))).toEqual({
+      kind: 'schema',
+      error: 'summary is longer than 4000 characters',
+    });
     const owner = { ...plan, steps: [{ action: 'build', owner: 'o'.repeat(2001) }] };
     expect(parsePlanOutput(JSON.stringify(owner))).toEqual({ kind: 'schema', error: 'steps[0].owner is longer than 2000 characters' });
-    expect(parsePlanOutput(`{"title": "t", "summary": "${'y'.repeat(300_000)}", "steps": []}`)).toMatchObject({ kind: 'schema', error: expect.stringMatching(/^the answer is longer than 262144 characters/) });
+    expect(parsePlanOutput(`{"title": "t", "summary": "${'y'.repeat(300_000)}", "steps": []}`)).toMatchObject({
+      kind: 'schema',
+      error: expect.stringMatching(/^the answer is longer than 262144 characters/),
+    });
+  });
+
+  it('holds only model answers to the caps: a plan file or session with 300 steps (a large procedure) still reads', () => {
+    const long = { title: 't', summary: 's'.repeat(5000), steps: Array.from({ length: 300 }, () => ({ action: 'build', description: 'd'.repeat(3000) })) };
+    expect(parsePlanOutput(JSON.stringify(long))).toMatchObject({ kind: 'schema' });
+    const fromFile = toPlan(long);
+    expect(typeof fromFile === 'string' ? fromFile : fromFile.steps.length).toBe(300);
   });
 
   it('accepts a {plan: {...}} wrapper', () => {

@@ -1,5 +1,6 @@
 // PDDL in and out: parsing with requirements checked, grounding with reachability pruning, VAL-style plans, and
 // the same verdict whether a plan is checked as PDDL or as YAML against the imported set.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -180,6 +181,17 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('the converted set does not lint: goal "stuck" needs fact "(road depot depot)" that no action provides');
     expect(existsSync(path.join(cwd, 'procedures'))).toBe(false);
+  });
+
+  it('a named pipe or a folder given as a file: exit 2 at once, never a hang', async () => {
+    const cwd = tempDir();
+    const fifo = path.join(cwd, 'domain.pddl');
+    execFileSync('mkfifo', [fifo]);
+    const r = await runCli(['procedures', 'import', fifo, BLOCKS.problem, '-o', '-'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`jupiter: ${fifo}: PDDL domain is not a regular file (a named pipe)`);
+    const folder = await runCli(['validate', cwd, '--pddl', BLOCKS.domain, BLOCKS.problem], { cwd });
+    expect(folder.stderr.trim()).toBe(`jupiter: ${cwd}: plan is not a regular file (a folder)`);
   });
 
   it('an unsupported requirement: exit 2 naming it and its line', async () => {

@@ -69,6 +69,10 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
     expect(final).toContain('Session stopped after 6 iterations.');
     expect(final).toMatch(/Memory is up to date; resume with `jupiter resume \S+`\./);
     expect(final).toMatch(/▲ Iteration 1: first valid plan/);
+    // Each checkpoint shows the champion with its score, and what improved since the last one.
+    expect(final).toMatch(/Best plan so far \(iteration 1\): makespan [\dhdm ]+ · cost \d+ · steps 12/);
+    expect(final).toMatch(/iteration 1: first valid plan, makespan/);
+    expect(final).toContain('No improvement since the last checkpoint.');
     // A live terminal: the status line is redrawn in place, never left behind as a line per iteration.
     expect(final).not.toMatch(/Iteration \d+ · (recalling|proposing|validating)…/);
     expect(final).toContain('You rejected the plan of iteration 4: "Name the on-call SRE in the deploy step"');

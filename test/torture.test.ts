@@ -10,14 +10,25 @@ import { checkMemory } from '../tools/invariants.js';
 import { runTorture } from '../tools/torture.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
 
-describe('torture: SIGKILL at random moments', () => {
-  it('survives a dozen kills with every invariant holding', { timeout: 240_000 }, async () => {
+describe('torture: SIGKILL, SIGTERM and SIGHUP at random moments, then a full disk', () => {
+  it('survives a dozen kills of each kind with every invariant holding, and a disk that fills under a run', { timeout: 300_000 }, async () => {
     const lines: string[] = [];
     const r = await runTorture({ kills: 12, iterations: 8, seed: 20240611, log: (l) => lines.push(l) });
     expect(r.problems, lines.join('\n')).toEqual([]);
     expect(r.kills).toBeGreaterThanOrEqual(12);
     expect(r.sessions).toBeGreaterThanOrEqual(1);
     expect(r.iterations).toBe(r.sessions * 8);
+    // Every kind of kill happened, and jupiter itself answered some SIGTERM/SIGHUP (exit 143/129, strict check).
+    expect(Object.keys(r.bySignal).sort()).toEqual(['SIGHUP', 'SIGKILL', 'SIGTERM']);
+    expect(r.graceful).toBeGreaterThan(0);
+    // The full-disk phase needs a tmpfs (root); where it cannot run, it says so rather than pass silently.
+    const disk = r.fullDisk!;
+    if (disk.skipped) expect(disk.skipped).toMatch(/cannot mount a small tmpfs/);
+    else {
+      expect(disk.message).toMatch(/^jupiter: cannot write in \S+memory: no space left on the device \(ENOSPC\)/);
+      expect(disk.before).toBeGreaterThan(0);
+      expect(disk.after).toBeGreaterThan(disk.before!);
+    }
   });
 });
 

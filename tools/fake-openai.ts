@@ -111,7 +111,10 @@ function resolveReply(reply: Reply, body: ChatBody): Reply {
   const rejected: string[] = rule === 'both' ? ['json_schema', 'json_object'] : Array.isArray(rule) ? rule : [rule];
   const type = body.response_format?.type;
   if (type && rejected.includes(type)) {
-    return { status: 400, body: { error: { message: `response_format ${type} is not supported`, type: 'invalid_request_error', param: 'response_format', code: null } } };
+    return {
+      status: 400,
+      body: { error: { message: `response_format ${type} is not supported`, type: 'invalid_request_error', param: 'response_format', code: null } },
+    };
   }
   return resolveReply(reply.then, body);
 }

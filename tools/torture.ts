@@ -1,11 +1,12 @@
-// Crash torture: runs the real CLI against a local fake model, SIGKILLs it at random moments, checks memory invariants.
+// Crash torture: runs the real CLI against a local fake model, kills it at random moments (SIGKILL, and SIGTERM and
+// SIGHUP, which it must answer by stopping cleanly), checks memory invariants; then fills the disk under a run.
 import { repoRoot } from './root.js';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { FILES } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { startFakeOpenAI, type ContentReply } from './fake-openai.js';
@@ -26,6 +27,18 @@ export interface TortureOptions {
   /** Share of model replies that miss a required step (the iteration fails validation; exit 3). */
   invalidRate?: number;
   log?: (line: string) => void;
+  /** Run the full-disk phase (needs root to mount a small tmpfs; reported as skipped otherwise). Default true. */
+  fullDisk?: boolean;
+}
+
+export interface FullDiskResult {
+  /** Why it did not run (no tmpfs could be mounted); absent when it ran. */
+  skipped?: string;
+  /** Iterations committed before the disk filled, and the message the run ended with. */
+  before?: number;
+  message?: string;
+  /** Iterations in the folder after space came back and every session was resumed to the end. */
+  after?: number;
 }
 
 export interface TortureResult {
@@ -37,6 +50,11 @@ export interface TortureResult {
   halts: number;
   /** How many kills left each tolerated crash state (e.g. `session-behind`: killed between log commit and session save). */
   landed: Record<string, number>;
+  /** Kills by signal, and how many SIGTERM/SIGHUP kills jupiter answered itself (saved, unlocked, exit 143/129). */
+  bySignal: Record<string, number>;
+  graceful: number;
+  /** The full-disk phase: what happened, or why it did not run. */
+  fullDisk?: FullDiskResult;
   problems: string[];
   wallMs: number;
   memory: string;
@@ -55,10 +73,13 @@ export function prng(seed: number): () => number {
   };
 }
 
-type Kill = { kind: 'timer'; ms: number } | { kind: 'event'; name: (typeof EVENTS)[number]; nth: number; delayMs: number } | { kind: 'none' };
+type StopSignal = 'SIGKILL' | 'SIGTERM' | 'SIGHUP';
+type Kill = ({ kind: 'timer'; ms: number } | { kind: 'event'; name: (typeof EVENTS)[number]; nth: number; delayMs: number }) & { signal: StopSignal } | { kind: 'none' };
 
 interface RunOutcome {
   killed: boolean;
+  /** It answered a SIGTERM or SIGHUP itself (exit 143 or 129) rather than dying of it (before its handlers were set). */
+  graceful: boolean;
   code: number | null;
   stderr: string;
   events: number;
@@ -86,7 +107,7 @@ function runOnce(args: string[], cwd: string, kill: Kill): Promise<RunOutcome> {
     const fire = () => {
       if (sent || child.exitCode !== null || child.signalCode !== null) return;
       sent = true;
-      child.kill('SIGKILL');
+      child.kill(kill.kind === 'none' ? 'SIGKILL' : kill.signal);
     };
     const timer = kill.kind === 'timer' ? setTimeout(fire, kill.ms) : undefined;
     // A hung child is a finding too: never wait forever.
@@ -116,7 +137,8 @@ function runOnce(args: string[], cwd: string, kill: Kill): Promise<RunOutcome> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       clearTimeout(guard);
-      resolve({ killed: sent && signal === 'SIGKILL', code, stderr, events, ...(startupMs !== undefined ? { startupMs } : {}) });
+      const graceful = sent && (code === 143 || code === 129);
+      resolve({ killed: sent && (signal !== null || graceful), graceful, code, stderr, events, ...(startupMs !== undefined ? { startupMs } : {}) });
     });
   });
 }
@@ -126,15 +148,18 @@ function runOnce(args: string[], cwd: string, kill: Kill): Promise<RunOutcome> {
  * loading, opening (and repairing) memory and locking the session, and a plain 0–150 ms would only ever hit module loading.
  */
 function planKill(rand: () => number, startupMs: number): Kill {
-  if (rand() < 0.3) return { kind: 'timer', ms: Math.floor(rand() * (startupMs + 151)) };
+  // Most kills are SIGKILL (nothing runs after it); a fifth each are SIGTERM and SIGHUP, which jupiter answers.
+  const roll = rand();
+  const signal: StopSignal = roll < 0.6 ? 'SIGKILL' : roll < 0.8 ? 'SIGTERM' : 'SIGHUP';
+  if (rand() < 0.3) return { kind: 'timer', ms: Math.floor(rand() * (startupMs + 151)), signal };
   const name = EVENTS[Math.floor(rand() * EVENTS.length)]!;
   const nth = 1 + Math.floor(rand() * (name === 'planner-progress' ? 40 : 3));
   // A commit (plan file, log append, index, derived files, session save) takes tens of ms after `validated`:
   // delays up to 60 ms spread the kills across it.
-  return { kind: 'event', name, nth, delayMs: rand() < 0.4 ? 0 : Math.floor(rand() * 61) };
+  return { kind: 'event', name, nth, delayMs: rand() < 0.4 ? 0 : Math.floor(rand() * 61), signal };
 }
 
-const describeKill = (k: Kill) => (k.kind === 'timer' ? `${k.ms}ms after start` : k.kind === 'event' ? `after ${k.name} #${k.nth}${k.delayMs ? ` +${k.delayMs}ms` : ''}` : 'no kill');
+const describeKill = (k: Kill) => (k.kind === 'timer' ? `${k.signal} ${k.ms}ms after start` : k.kind === 'event' ? `${k.signal} after ${k.name} #${k.nth}${k.delayMs ? ` +${k.delayMs}ms` : ''}` : 'no kill');
 
 function planJson(): { valid: string; invalid: string } {
   const plan = parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as { steps: { action: string }[] };
@@ -164,7 +189,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     };
   });
   const store = new SessionStore(path.join(memory, FILES.sessions));
-  const result: TortureResult = { kills: 0, sessions: 0, iterations: 0, runs: 0, halts: 0, landed: {}, problems: [], wallMs: 0, memory, seed };
+  const result: TortureResult = { kills: 0, sessions: 0, iterations: 0, runs: 0, halts: 0, landed: {}, bySignal: {}, graceful: 0, problems: [], wallMs: 0, memory, seed };
   let goals = 0;
   let startup = 500;
   const common = ['--memory', memory];
@@ -172,6 +197,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     const resumable = (await store.list()).sessions.filter((s) => s.status !== 'completed');
     if (resumable.length) return ['resume', '--unattended', ...common];
     const goal = goals++ === 0 ? 'Deploy the orchestrator' : `Deploy the orchestrator v${goals}`;
+    // --patience 0: the model repeats its plan, and every session must still run all its iterations.
     return ['plan', goal, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', '--unattended', '--patience', '0', '-n', String(perSession), '-c', String(Math.min(5, perSession)), ...common];
   };
   const check = async (what: string, o: CheckOptions): Promise<boolean> => {
@@ -194,7 +220,11 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
       if (r.startupMs !== undefined) startup = Math.round(0.8 * startup + 0.2 * r.startupMs);
       if (r.killed) {
         result.kills++;
-        await check(`after kill ${result.kills} (${args[0]}, ${describeKill(kill)})`, { afterCrash: true });
+        if (kill.kind !== 'none') result.bySignal[kill.signal] = (result.bySignal[kill.signal] ?? 0) + 1;
+        // A signal jupiter answered leaves nothing to repair: the strict check. One that came before its handlers
+        // were set (module loading) killed it like SIGKILL does.
+        if (r.graceful) result.graceful++;
+        await check(`after kill ${result.kills} (${args[0]}, ${describeKill(kill)}${r.graceful ? `, answered: exit ${r.code}` : ''})`, r.graceful ? {} : { afterCrash: true });
         if (result.kills % 10 === 0 || result.kills === target) log(`torture: ${result.kills}/${target} kills · ${result.sessions} sessions · ${result.iterations} iterations · ${((Date.now() - started) / 1000).toFixed(1)}s`);
       } else if (r.code === 3) {
         result.halts++;
@@ -220,11 +250,70 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
       else if (r.code !== 0) result.problems.push(unexpected(args, r));
     }
     if (!result.problems.length) await check('final', { requireCompleted: true });
+    if (!result.problems.length && opts.fullDisk !== false) {
+      result.fullDisk = await fullDiskPhase(server.url, perSession, result.problems, log);
+    }
   } finally {
     await server.close();
     result.wallMs = Date.now() - started;
   }
   return result;
+}
+
+/**
+ * Fills the disk under a run: a fresh memory folder on a small tmpfs, a run until the disk is full (it must end with
+ * one line naming the folder, exit 1), a resume while still full (the same), then space comes back and every
+ * session is resumed to its end: nothing committed is lost, nothing is repeated, every invariant holds.
+ */
+async function fullDiskPhase(baseUrl: string, perSession: number, problems: string[], log: (line: string) => void): Promise<FullDiskResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-full-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=320k', 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return { skipped: `cannot mount a small tmpfs (${(mounted.stderr || mounted.error?.message || 'mount failed').trim()}); run as root to include it` };
+  }
+  const memory = path.join(dir, 'memory');
+  const common = ['--memory', memory];
+  const out: FullDiskResult = {};
+  const fail = (what: string) => problems.push(`full disk: ${what}`);
+  const check = async (what: string, o: CheckOptions) => {
+    const r = await checkMemory(memory, o);
+    if (!r.ok) r.problems.forEach((p) => fail(`${what}: ${p}`));
+    return r;
+  };
+  const FULL = /^jupiter: cannot write in \S+: no space left on the device \(ENOSPC\)/m;
+  try {
+    log(`torture: full disk: a run on a 320 KB tmpfs until it fills`);
+    const run = await runOnce(['plan', 'Deploy the orchestrator to a small disk', '--provider', 'custom', '--base-url', baseUrl, '--model', 'test-model', '--unattended', '--patience', '0', '-n', '100000', '-c', '0', ...common], dir, { kind: 'none' });
+    if (run.code !== 1 || !FULL.test(run.stderr)) return (fail(`the run ended with exit ${run.code}, not the full-disk message: ${run.stderr.trim().split('\n').slice(-2).join(' | ')}`), out);
+    out.message = FULL.exec(run.stderr)![0];
+    out.before = (await check('after the disk filled', { afterCrash: true })).iterations;
+    const again = await runOnce(['resume', '--unattended', ...common], dir, { kind: 'none' });
+    if (again.code !== 1 || !FULL.test(again.stderr)) fail(`a resume on the full disk ended with exit ${again.code}: ${again.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    await check('after a resume on the full disk', { afterCrash: true });
+    // Space comes back; the session has far more iterations left than anyone waits for: cap it and finish it.
+    if (spawnSync('mount', ['-o', 'remount,size=64m', dir]).status !== 0) return (fail('could not give the tmpfs more space'), out);
+    const store = new SessionStore(path.join(memory, FILES.sessions));
+    for (const s of (await store.list()).sessions) {
+      const file = store.file(s.id);
+      const state = parse(readFileSync(file, 'utf8')) as { settings: { iterations: number }; progress: { completed: number } };
+      state.settings.iterations = Math.min(state.settings.iterations, state.progress.completed + perSession);
+      writeFileSync(file, stringify(state));
+    }
+    for (let i = 0; i < 20; i++) {
+      const open = (await store.list()).sessions.filter((s) => s.status !== 'completed');
+      if (!open.length) break;
+      const r = await runOnce(['resume', open[0]!.id, '--unattended', ...common], dir, { kind: 'none' });
+      if (r.code !== 0) return (fail(`resume after space came back exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`), out);
+    }
+    out.after = (await check('after space came back', { requireCompleted: true })).iterations;
+    if (out.after <= (out.before ?? 0)) fail(`no iteration after space came back (${out.before} before, ${out.after} after)`);
+    log(`torture: full disk: ${out.before} iterations committed before ENOSPC, ${out.after} after space came back; invariants hold`);
+    return out;
+  } finally {
+    spawnSync('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function flag(argv: string[], name: string): string | undefined {
@@ -246,10 +335,15 @@ async function main(argv: string[]): Promise<number> {
   if (iterations !== undefined) opts.iterations = iterations;
   if (seed !== undefined) opts.seed = seed;
   if (memory !== undefined) opts.memory = memory;
+  if (argv.includes('--no-full-disk')) opts.fullDisk = false;
   const r = await runTorture(opts);
   const secs = (r.wallMs / 1000).toFixed(1);
   const landed = Object.entries(r.landed).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   console.log(`torture: ${r.runs} runs, ${r.halts} halts resumed; kills that left crash state to repair: ${landed}; ${secs}s`);
+  const signals = Object.entries(r.bySignal).map(([k, n]) => `${k} ${n}`).join(', ');
+  console.log(`torture: kills by signal: ${signals || 'none'}; SIGTERM/SIGHUP answered with a clean stop: ${r.graceful}`);
+  const d = r.fullDisk;
+  if (d) console.log(d.skipped ? `torture: full-disk phase skipped: ${d.skipped}` : `torture: full disk: ${d.before ?? '?'} iterations before ENOSPC ("${d.message ?? ''}"), ${d.after ?? '?'} after space came back`);
   if (r.problems.length) {
     console.log(`torture: invariants FAILED after ${r.kills} kills (seed ${r.seed}, memory ${r.memory}):`);
     for (const p of r.problems.slice(0, 30)) console.log(`  - ${p}`);

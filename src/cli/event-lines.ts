@@ -71,10 +71,10 @@ export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, 
       text = `${c.dim('·')} ${head}: valid, a plan already proposed${repairs}`;
       break;
     case 'failed':
-      text = `${c.red('✖')} ${head}: failed validation · ${plural(e.errors, 'error')}${repairs}`;
+      text = `${c.red('✖')} ${head}: failed validation · ${plural(e.errors, 'error')}${repairs}${e.error ? ` · ${safeText(e.error, true)}` : ''}`;
       break;
     default:
-      text = `${c.red('✖')} ${head}: the planner failed`;
+      text = `${c.red('✖')} ${head}: the planner failed${e.error ? `: ${safeText(e.error, true)}` : ''}`;
   }
   return `${text}${tail ? c.dim(tail) : ''}`;
 }

@@ -9,6 +9,7 @@ import { plural, progressLine, usageLine } from './format.js';
 import type { InStream, OutStream } from './io.js';
 import { renderValidation } from './render-validation.js';
 import { scheduleLines } from './schedule-view.js';
+import { describeChange, formatScore } from '../procedures/quality.js';
 import type { PlanTarget } from '../procedures/types.js';
 
 /** Esc pressed in a text prompt: back to the menu it came from. */
@@ -37,6 +38,8 @@ export interface PromptReviewerOptions {
   beforePrompt: () => void;
   /** Ctrl-C at a prompt interrupts the run (exit 130), like Ctrl-C anywhere else. */
   onInterrupt: () => void;
+  /** Aborted by SIGTERM or SIGHUP: a prompt waiting for keys gives up, so the run can save and exit. */
+  signal?: AbortSignal;
   /** The procedure and goal plans are checked against: the full plan view shows its schedule. */
   target?: PlanTarget;
   /** Keys come from here (the terminal). */
@@ -56,7 +59,7 @@ export class PromptReviewer implements Reviewer {
   }
 
   private get context() {
-    return { input: this.opts.input, output: this.opts.output };
+    return { input: this.opts.input, output: this.opts.output, ...(this.opts.signal ? { signal: this.opts.signal } : {}) };
   }
 
   private show(plan: Plan | null, full: boolean): void {
@@ -71,7 +74,7 @@ export class PromptReviewer implements Reviewer {
     };
     this.opts.input.on('keypress', onKey);
     try {
-      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: backOut.signal });
+      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: this.opts.signal ? AbortSignal.any([backOut.signal, this.opts.signal]) : backOut.signal });
       return answer.trim();
     } catch (err) {
       if (backOut.signal.aborted && err instanceof Error && err.name === 'AbortPromptError') {
@@ -107,24 +110,21 @@ export class PromptReviewer implements Reviewer {
     say(chalk.cyan.bold(`Checkpoint · iteration ${ctx.iteration}/${ctx.session.settings.iterations}${ctx.final ? ' (final)' : ''}`));
     say(`  ${progressLine(ctx.session.progress)}`);
     if (usageLine(ctx.session.usage)) say(`  ${usageLine(ctx.session.usage)}`);
+    for (const line of championLines(ctx, chalk)) say(`  ${line}`);
     this.show(ctx.plan, false);
     if (ctx.validation) renderValidation(ctx.validation, chalk).forEach((l) => say(`  ${l}`));
+    // Only choices that make sense: nothing to approve or review without a plan; no "and continue" at the end.
+    const choices = [
+      { name: ctx.final ? 'Finish' : 'Continue autonomously', value: 'continue' },
+      ...(ctx.champion ? [{ name: ctx.final ? 'Approve this plan and finish' : 'Approve this plan and continue', value: 'approve' }] : []),
+      ...(ctx.plan ? [{ name: 'Review the full plan', value: 'review' }] : []),
+      { name: ctx.plan ? 'Reject with a reason' : 'Give feedback for the next plan', value: 'reject' },
+      { name: 'View the learning summary', value: 'summary' },
+      { name: 'Stop', value: 'stop' },
+    ];
     return this.guard(async () => {
       for (;;) {
-        const choice = await select(
-          {
-          message: 'What next?',
-          choices: [
-            { name: ctx.final ? 'Finish' : 'Continue autonomously', value: 'continue' },
-            { name: 'Approve the current plan and continue', value: 'approve' },
-            { name: 'Review the full plan', value: 'review' },
-            { name: 'Reject with a reason', value: 'reject' },
-            { name: 'View the learning summary', value: 'summary' },
-            { name: 'Stop', value: 'stop' },
-          ],
-          },
-          this.context,
-        );
+        const choice = await select({ message: 'What next?', choices }, this.context);
         if (choice === 'review') this.show(ctx.plan, true);
         else if (choice === 'summary') (await this.opts.summary()).forEach((l) => say(l));
         else if (choice === 'reject') {
@@ -224,4 +224,18 @@ export class PromptReviewer implements Reviewer {
       return { kind: choice as 'continue' | 'stop' };
     }, { kind: 'stop' } as PatienceDecision);
   }
+}
+
+/** The champion, what improved since the last checkpoint, convergence and the best alternatives, in a few lines. */
+function championLines(ctx: CheckpointContext, chalk: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const o = ctx.objectives;
+  if (!ctx.champion) return [chalk.yellow('No valid plan yet.')];
+  lines.push(`${chalk.bold('Best plan so far')} (iteration ${ctx.champion.iteration}): ${formatScore(ctx.champion.score, o)}`);
+  if (ctx.session.converged) lines.push(chalk.green(`Converged: ${safeText(ctx.session.converged.reason, true)}`));
+  if (ctx.improvements.length === 0) lines.push(chalk.dim('No improvement since the last checkpoint.'));
+  // describeChange marks a better score with ▲ itself; the first valid plan has nothing to be better than.
+  for (const c of ctx.improvements) lines.push(`iteration ${c.iteration}: ${c.before ? describeChange(c.before, c.after, o) : `first valid plan, ${describeChange(null, c.after, o)}`}`);
+  if (ctx.alternatives.length) lines.push(`Alternatives: ${ctx.alternatives.map((a) => `iteration ${a.iteration} (${formatScore(a.score, o)})`).join('; ')}`);
+  return lines;
 }

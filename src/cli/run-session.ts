@@ -5,12 +5,12 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
+import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
 import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
-import { learningSummary } from '../memory/summary.js';
-import { summaryFold } from '../memory/summary-fold.js';
+import { sessionSummary } from '../memory/summary.js';
 import { createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';
@@ -51,6 +51,8 @@ export interface RunOptions {
   state: SessionState;
   target: PlanTarget;
   memory: Memory;
+  /** The session's lock when the caller already holds it (resume takes it before saying anything). */
+  lock?: Lock;
 }
 
 /**
@@ -94,8 +96,11 @@ function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, targ
   return new PromptReviewer({
     beforePrompt: () => render.pause(),
     onInterrupt: () => controller.abort(),
+    // SIGTERM or SIGHUP while a prompt waits: the prompt gives up, the question stays pending for the resume.
+    signal: controller.signal,
     target,
-    summary: async () => summaryLines(await learningSummary(memory.dir, await memory.aggregate(summaryFold), await memory.items()), cli.color),
+    // At a checkpoint the summary is about this session and goal.
+    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
     input: cli.io.stdin,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,
@@ -129,10 +134,10 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
   }
 }
 
-export async function runFromCli(cli: Cli, { config, state, target, memory }: RunOptions): Promise<number> {
+export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
-  const lock = await store.lock(state.id);
+  const lock = held ?? (await store.lock(state.id));
   const controller = new AbortController();
   const signals = stopOnSignal(cli, controller);
   try {

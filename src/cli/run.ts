@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, JupiterError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
+import { faultText } from '../core/fs/faults.js';
+import path from 'node:path';
 import { type Cli, type CliIo, makeCli, processIo } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -55,6 +57,13 @@ export function exitCodeFor(err: unknown, cli: Cli): number {
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
+  // A full disk or read-only folder met outside jupiter's own file helpers (e.g. creating the memory folder).
+  const fault = faultText(err);
+  const where = (err as NodeJS.ErrnoException).path;
+  if (fault && where) {
+    cli.err(`jupiter: cannot write in ${safeText(path.dirname(where), true)}: ${fault}`);
+    return ExitCode.failure;
+  }
   cli.err(`jupiter: unexpected error: ${safeText(redactSecrets(message), true)}`);
   if (cli.io.env.JUPITER_DEBUG && err instanceof Error && err.stack) cli.err(redactSecrets(err.stack));
   return ExitCode.failure;

@@ -72,6 +72,6 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
   out.push('', chalk.bold('Latest human feedback'));
   if (!s.latestFeedback.length) out.push(chalk.dim('  none yet'));
   for (const l of s.latestFeedback) out.push(`  ×${l.count} ${t(l.text)} ${chalk.dim(`(${t(l.scope)})`)}`);
-  out.push('', `Memory: ${s.memory.items} items (${s.memory.patterns} patterns, ${s.memory.lessons} lessons, ${s.memory.feedback} feedback) · ${(s.memory.bytes / 1024).toFixed(1)} KiB in ${s.memory.files} files · ${n(s.memory.planFiles)} plan files`);
+  out.push('', `Memory: ${plural(s.memory.items, 'item')} (${plural(s.memory.patterns, 'pattern')}, ${plural(s.memory.lessons, 'lesson')}, ${s.memory.feedback} feedback) · ${(s.memory.bytes / 1024).toFixed(1)} KiB in ${plural(s.memory.files, 'file')} · ${n(s.memory.planFiles)} plan file${s.memory.planFiles === 1 ? '' : 's'}`);
   return out;
 }

@@ -1,12 +1,10 @@
-// Reads plans from YAML or JSON files and checks their shape, naming the file, line and field at fault.
-import { readFileSync, statSync } from 'node:fs';
+// Reads plans from YAML or JSON text and checks their shape, naming the file, line and field at fault.
 import { LineCounter, parseDocument } from 'yaml';
 import { InputError } from './errors.js';
 import type { z } from 'zod';
-import { PlanSchema, type Plan } from './plan.js';
-import { decodeUtf8, yamlErrorText } from './text.js';
+import { AnswerPlanSchema, PlanSchema, type Plan } from './plan.js';
+import { yamlErrorText } from './text.js';
 
-const MAX_PLAN_BYTES = 1024 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Leniency people and models need before the strict schema: a `{plan: …}` wrapper, nulls, numbers as text, stray blanks. */
@@ -70,10 +68,14 @@ function problem(issue: z.core.$ZodIssue, input: unknown): string {
  * model answers may not. A file may hold no steps (the empty plan is valid when the start meets the goal); an answer
  * may not. Fields beyond the plan's (e.g. a model's `reasoning`) are dropped.
  */
-export function checkPlanShape(value: unknown, opts: { summaryOptional?: boolean; emptyAllowed?: boolean } = {}): { plan: Plan } | { error: string } {
+export function checkPlanShape(
+  value: unknown,
+  opts: { summaryOptional?: boolean; emptyAllowed?: boolean; answer?: boolean } = {},
+): { plan: Plan } | { error: string } {
   if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
   const input = normalise(value, opts.summaryOptional ?? false);
-  const parsed = PlanSchema.safeParse(input);
+  // A model's answer is held to PLAN_LIMITS; plans from files and sessions are not.
+  const parsed = (opts.answer ? AnswerPlanSchema : PlanSchema).safeParse(input);
   const empty = Array.isArray(input.steps) && input.steps.length === 0 && !opts.emptyAllowed;
   if (parsed.success && !empty) return { plan: parsed.data };
   const problems = [...new Set((parsed.error?.issues ?? []).map((i) => problem(i, input)))];
@@ -115,18 +117,4 @@ export function parsePlanText(text: string, file: string): Plan {
     throw new InputError(`not a plan: ${plan}`, { file, line });
   }
   return plan;
-}
-
-export function readPlanFile(file: string): Plan {
-  let buf: Buffer;
-  try {
-    if (statSync(file).size > MAX_PLAN_BYTES) throw new InputError(`plan file is larger than ${MAX_PLAN_BYTES} bytes`, { file });
-    buf = readFileSync(file);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`cannot read plan: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
-  }
-  const { text, badLine } = decodeUtf8(buf);
-  if (badLine !== null) throw new InputError('plan file is not valid UTF-8 text', { file, line: badLine });
-  return parsePlanText(text, file);
 }

@@ -17,13 +17,15 @@ export const PLAN_LIMITS = {
   reasoningChars: 16_000,
 } as const;
 
-const field = z.string().max(PLAN_LIMITS.fieldChars);
+/** A string capped at `max` characters when the plan comes from a model. */
+const text = (max: number, capped: boolean) => (capped ? z.string().max(max) : z.string());
 
 /**
  * One definition for every use: `action` is any id when checking plans (the validator names unknown actions, with a
  * fix), and an enum of the allowed ids in the JSON schema sent to a model, so guided decoding (vLLM) enforces it.
  */
-function stepSchema<A extends z.ZodType<string>>(action: A) {
+function stepSchema<A extends z.ZodType<string>>(action: A, capped: boolean) {
+  const field = text(PLAN_LIMITS.fieldChars, capped);
   return z
     .object({
       action: action.describe('Id of one of the listed actions (one action per step).'),
@@ -34,26 +36,33 @@ function stepSchema<A extends z.ZodType<string>>(action: A) {
     .catchall(z.unknown());
 }
 
-function planSchema<A extends z.ZodType<string>>(action: A, minSteps: number) {
+/**
+ * `capped`: a model's answer, held to PLAN_LIMITS (one runaway answer must not fill memory). Plans jupiter wrote
+ * itself or a person wrote (files, sessions, the built-in planner's, on large procedures) are not capped.
+ */
+function planSchema<A extends z.ZodType<string>>(action: A, opts: { minSteps: number; capped: boolean }) {
+  const steps = z.array(stepSchema(action, opts.capped)).min(opts.minSteps);
   return z.object({
-    title: z.string().min(1).max(PLAN_LIMITS.titleChars).describe('Short name of the plan.'),
-    summary: z.string().max(PLAN_LIMITS.summaryChars).describe('Two or three sentences: what the plan does and why this order.'),
+    title: text(PLAN_LIMITS.titleChars, opts.capped).min(1).describe('Short name of the plan.'),
+    summary: text(PLAN_LIMITS.summaryChars, opts.capped).describe('Two or three sentences: what the plan does and why this order.'),
     /** Procedure set id and goal id the plan claims to address (optional hints). */
-    procedure: z.string().max(PLAN_LIMITS.titleChars).optional(),
-    goal: z.string().max(PLAN_LIMITS.titleChars).optional(),
-    steps: z.array(stepSchema(action)).min(minSteps).max(PLAN_LIMITS.steps).describe('The steps in execution order.'),
+    procedure: text(PLAN_LIMITS.titleChars, opts.capped).optional(),
+    goal: text(PLAN_LIMITS.titleChars, opts.capped).optional(),
+    steps: (opts.capped ? steps.max(PLAN_LIMITS.steps) : steps).describe('The steps in execution order.'),
   });
 }
 
-/** A plan file may hold no steps (checkPlanShape refuses an empty answer from a model). */
-export const PlanSchema = planSchema(z.string().min(1), 0);
+/** A plan file or session may hold no steps (checkPlanShape refuses an empty answer from a model). */
+export const PlanSchema = planSchema(z.string().min(1), { minSteps: 0, capped: false });
+/** A model's answer: the same plan, within PLAN_LIMITS. */
+export const AnswerPlanSchema = planSchema(z.string().min(1), { minSteps: 0, capped: true });
 export type Plan = z.infer<typeof PlanSchema>;
 export type PlanStep = Plan['steps'][number];
 
 /**
  * The JSON schema of a model's answer (`response_format`): the plan, with `action` an enum of `actions` (forbidden
  * ones already left out by the caller) and an optional `reasoning` field first, where a model can track the state
- * step by step before it commits to steps (PDDL-INSTRUCT style). The answer is checked with PlanSchema afterwards.
+ * step by step before it commits to steps (PDDL-INSTRUCT style). The answer is checked with AnswerPlanSchema afterwards.
  */
 export function planAnswerJsonSchema(actions: readonly string[]): Record<string, unknown> {
   const ids = [...new Set(actions)];
@@ -66,7 +75,7 @@ export function planAnswerJsonSchema(actions: readonly string[]): Record<string,
         .optional()
         .describe('Optional, before the plan: step by step, which facts hold before each step, which the step needs and what it adds or removes.'),
     })
-    .extend(planSchema(action, 1).shape);
+    .extend(planSchema(action, { minSteps: 1, capped: true }).shape);
   const { $schema: _drop, ...schema } = z.toJSONSchema(answer, { target: 'draft-7' }) as Record<string, unknown>;
   return schema;
 }

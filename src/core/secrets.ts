@@ -1,6 +1,16 @@
 // Keeps API keys out of every message, log line, event and file jupiter writes.
 
-const KEY_VARIABLES = ['JUPITER_API_KEY', 'OPENAI_API_KEY', 'FIREWORKS_API_KEY', 'VLLM_API_KEY', 'OLLAMA_API_KEY', 'LMSTUDIO_API_KEY', 'LLAMACPP_API_KEY', 'TOGETHER_API_KEY', 'GROQ_API_KEY'];
+const KEY_VARIABLES = [
+  'JUPITER_API_KEY',
+  'OPENAI_API_KEY',
+  'FIREWORKS_API_KEY',
+  'VLLM_API_KEY',
+  'OLLAMA_API_KEY',
+  'LMSTUDIO_API_KEY',
+  'LLAMACPP_API_KEY',
+  'TOGETHER_API_KEY',
+  'GROQ_API_KEY',
+];
 
 const extra = new Set<string>();
 
@@ -44,12 +54,15 @@ export function checkBaseUrl(raw: string, source: string): URL {
     const shown = /[@?=]/.test(raw) ? '' : ` "${raw.slice(0, 100)}"`;
     throw new BaseUrlError(`${source}:${shown} is not a URL (expected e.g. http://localhost:8000/v1)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BaseUrlError(`${source}: not an http or https URL (expected e.g. http://localhost:8000/v1)`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new BaseUrlError(`${source}: not an http or https URL (expected e.g. http://localhost:8000/v1)`);
   const bare = `${url.protocol}//${url.host}${url.pathname}`;
-  const keyHint = 'put the key in JUPITER_API_KEY (or the provider\'s key variable) instead: keys are read from the environment only and never stored';
-  if (url.username || url.password) throw new BaseUrlError(`${source}: credentials in a URL are refused (${url.protocol}//[credentials]@${url.host}${url.pathname}); ${keyHint}`);
+  const keyHint = "put the key in JUPITER_API_KEY (or the provider's key variable) instead: keys are read from the environment only and never stored";
+  if (url.username || url.password)
+    throw new BaseUrlError(`${source}: credentials in a URL are refused (${url.protocol}//[credentials]@${url.host}${url.pathname}); ${keyHint}`);
   const named = [...url.searchParams.keys()].filter((k) => SECRET_PARAM.test(k));
-  if (named.length) throw new BaseUrlError(`${source}: a credential in the URL's query is refused (${bare}?${named.map((k) => `${k}=[redacted]`).join('&')}); ${keyHint}`);
+  if (named.length)
+    throw new BaseUrlError(`${source}: a credential in the URL's query is refused (${bare}?${named.map((k) => `${k}=[redacted]`).join('&')}); ${keyHint}`);
   return url;
 }
 

@@ -1,6 +1,6 @@
 // One iteration: recall, ask for K challengers (each repaired up to `repairs` times when invalid), validate them
 // against the procedures and the human rules, keep the best, judge it against the champion, commit, update state.
-import type { Plan, ValidationResult } from '../core/plan.js';
+import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import type { Usage } from '../core/usage.js';
 import type { IterationRecord, Outcome } from '../memory/types.js';
 import { PlannerError, type PlanRequest, type PlanResponse } from '../planners/types.js';
@@ -31,6 +31,8 @@ interface Candidate {
   errors: number;
   score?: Score;
   repairs: number;
+  /** The last failing attempt before a repair made the plan valid: what memory learns the fix from. */
+  failedAttempt?: { plan: Plan; findings: Finding[] };
   usage: Usage | undefined;
   costUsd: number | undefined;
 }
@@ -44,7 +46,7 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const findings = state.currentValidation?.findings ?? [];
-  const recalled = await memory.recall({ goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, findings, session: state.id, budgetTokens: state.settings.contextBudget });
+  const recalled = await memory.recall({ goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, findings, session: state.id, budgetTokens: state.settings.contextBudget, actions: deps.target.set.actions.map((a) => a.id) });
   emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
   const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
   // The human rules join the procedure's rules: the validator and the planners see one rule list.
@@ -108,7 +110,8 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   if (chosen.response?.promptTokensEstimate !== undefined) record.promptTokensEstimate = chosen.response.promptTokensEstimate;
 
   // Judge before committing: the record says whether this plan is the new champion and whether the run converged.
-  const previous = { plan: state.currentPlan, findings };
+  // What memory contrasts a valid plan with: the attempt a repair fixed in this iteration, else the last iteration's plan.
+  const previous = chosen.valid && chosen.failedAttempt ? chosen.failedAttempt : { plan: state.currentPlan, findings };
   const change = chosen.plan ? applyJudgement(state, iteration, chosen as Candidate & { plan: Plan }, outcome, objectives) : undefined;
   // The planner says nothing beats this plan: then the champion, as good as it, is optimal too. A claim for a plan
   // the champion beats is disproved by the champion itself, and ignored.
@@ -147,6 +150,8 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   await deps.store.save(state, { durable: false });
 
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;
+  // Why a failed iteration failed, in one line: the planner's fault, or the first error the validator found.
+  const why = chosen.error && !chosen.plan ? `${chosen.error.kind}: ${chosen.error.message}` : !chosen.valid ? chosen.validation?.findings.find((f) => f.severity === 'error')?.message : undefined;
   emit({
     type: 'iteration-finished',
     iteration,
@@ -158,6 +163,7 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
     latencyMs: now().getTime() - startedAt.getTime(),
     ...(chosen.score ? { score: chosen.score } : {}),
     ...(change ? { change } : {}),
+    ...(why ? { error: why } : {}),
     ...(usage ? { usage } : {}),
     ...(costUsd !== undefined ? { costUsd } : {}),
   });
@@ -195,6 +201,7 @@ async function propose(req: PlanRequest, maxRepairs: number, deps: EngineDeps, i
       return out;
     }
     if (round >= maxRepairs || signal.aborted) return out;
+    out.failedAttempt = { plan, findings: validation.findings };
     out.repairs++;
     emit({ type: 'repair', iteration, attempt: out.repairs, errors });
     const state = failureState(plan, req.target);

@@ -20,6 +20,7 @@ const MAX_SESSION_BYTES = 4 * 1024 * 1024;
 const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
 /** Progress counters every session file has had since the first release. */
 const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);
+const PENDING = new Set(['checkpoint', 'failure', 'patience']);
 const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stopped']);
 
 /** Session ids are file names inside the memory folder: nothing that could climb out of it. */
@@ -78,6 +79,11 @@ function checkState(v: unknown, id: string, toPlan: typeof import('../core/plan-
   for (const k of Object.keys(emptyProgress())) if (!count(v.progress[k])) return `"progress.${k}" must be a whole number`;
   for (const k of Object.keys(SETTING_DEFAULTS)) if (!count(s[k])) return `"settings.${k}" must be a whole number`;
   if (!Array.isArray(v.seen) || !v.seen.every((x) => typeof x === 'string')) return '"seen" must be a list of plan ids';
+  // The question a killed run was waiting on is asked again on resume: it must be one the engine can ask.
+  if (v.pendingDecision !== undefined) {
+    const d = v.pendingDecision;
+    if (!isObj(d) || !PENDING.has(d.kind as string) || !Number.isInteger(d.iteration) || (d.iteration as number) < 1) return '"pendingDecision" must be a checkpoint, failure or patience question with its iteration';
+  }
   if (!isObj(v.usage)) return '"usage" is missing';
   for (const k of ['promptTokens', 'completionTokens', 'cachedTokens', 'costUsd']) if (!amount(v.usage[k])) return `"usage.${k}" must be a number`;
   if (!Array.isArray(v.pendingFeedback) || !v.pendingFeedback.every((f) => typeof f === 'string')) return '"pendingFeedback" must be a list of text';

@@ -191,7 +191,7 @@ export type EngineEvent =
   | { type: 'approved'; iteration: number; by: 'auto' | 'human' }
   | { type: 'paused'; iteration: number; reason: 'validation' | 'planner-error'; message: string }
   | { type: 'repair'; iteration: number; attempt: number; errors: number }
-  | { type: 'iteration-finished'; iteration: number; outcome: Outcome; errors: number; usage?: Usage; costUsd?: number; score?: Score; change?: ScoreChange; objectives: Objective[]; repairs: number; candidates: number; latencyMs: number }
+  | { type: 'iteration-finished'; iteration: number; outcome: Outcome; errors: number; usage?: Usage; costUsd?: number; score?: Score; change?: ScoreChange; objectives: Objective[]; repairs: number; candidates: number; latencyMs: number; error?: string }
   | { type: 'feedback-read'; iteration: number; reading: FeedbackReading; confirmed: boolean; enforced: boolean }
   | { type: 'converged'; iteration: number; reason: string }
   | { type: 'patience'; iteration: number; idle: number }

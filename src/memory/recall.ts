@@ -2,7 +2,7 @@
 // items first; another goal's only where it names actions of this procedure) and stable (within a session the
 // recalled set keeps its order and new items are appended, so prompts share long prefixes).
 import { renderRecalledLine, renderSupportEntry } from './render.js';
-import { countTokens, tokenCalibration } from './tokens.js';
+import { countTokens } from './tokens.js';
 import type { MemoryItem, RecallQuery, RecallResult } from './types.js';
 
 const K1 = 1.2;
@@ -73,7 +73,7 @@ export class RecallCache {
   }
 
   cost(item: MemoryItem): number {
-    const key = `${tokenCalibration()}|${item.count}|${item.contra ?? 0}|${item.human > 0}|${item.kind}|${item.data.type}|${item.text}`;
+    const key = `${item.count}|${item.contra ?? 0}|${item.human > 0}|${item.kind}|${item.data.type}|${item.text}`;
     const hit = this.costs.get(item);
     if (hit?.key === key) return hit.value;
     const value = recallCost(item);

@@ -1,9 +1,7 @@
 // Token counts: exact for OpenAI models (gpt-tokenizer) and Llama 3 (llama3-tokenizer-js), chosen by model name and
-// loaded only on the model path; a calibrated estimate for every other model, which says it is one.
+// loaded only on the model path; an estimate for every other model, which says it is one.
 
 const PIECE = /[A-Za-z]+|\d{1,3}|[^\sA-Za-z\d]/g;
-
-let calibration = 1;
 
 /** Estimated tokens of `text` (within ~10% of BPE tokenizers on English and kebab-case identifiers). */
 export function countTokens(text: string): number {
@@ -13,19 +11,7 @@ export function countTokens(text: string): number {
     // Common English words are one token; long words and identifiers split every ~6 letters.
     n += /[A-Za-z]/.test(p[0]!) ? Math.max(1, Math.ceil(p.length / 6)) : 1;
   }
-  return Math.ceil(n * calibration);
-}
-
-/** Learns the ratio between a server's reported prompt tokens and our estimate for the same prompt. */
-export function calibrate(estimated: number, reported: number): void {
-  if (estimated < 200 || reported <= 0) return;
-  const ratio = reported / (estimated / calibration);
-  // Smooth, and never trust a wild ratio: a different tokenizer is within 0.7x..1.5x.
-  calibration = Math.min(1.5, Math.max(0.7, calibration * 0.7 + ratio * 0.3));
-}
-
-export function tokenCalibration(): number {
-  return calibration;
+  return n;
 }
 
 /** Counts tokens of text for one model. */

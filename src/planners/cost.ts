@@ -26,7 +26,9 @@ function openAiPrice(model: string): Price | undefined {
     const specs = createRequire(import.meta.url)('gpt-tokenizer/cjs/models') as ModelSpecs;
     const main = Object.hasOwn(specs, model) ? specs[model]?.price_data?.main : undefined;
     if (main?.input === undefined || main.output === undefined) return undefined;
-    return main.cached_input === undefined ? { input: main.input, output: main.output } : { input: main.input, output: main.output, cachedInput: main.cached_input };
+    return main.cached_input === undefined
+      ? { input: main.input, output: main.output }
+      : { input: main.input, output: main.output, cachedInput: main.cached_input };
   } catch {
     return undefined;
   }

@@ -15,7 +15,7 @@ export function requireKey(config: ResolvedConfig): void {
 }
 
 /** A stable number from a text (e.g. the session id), so sessions start on different replicas. */
-export function spreadOffset(text: string): number {
+function spreadOffset(text: string): number {
   let h = 0;
   for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) >>> 0;
   return h;
@@ -29,7 +29,10 @@ export async function createPlanner(config: ResolvedConfig, opts: { modeCachePat
   if (!urls.length || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
   const { default: OpenAI } = await import('openai');
   const { OpenAIPlanner } = await import('./openai/planner.js');
-  const endpoints = urls.map((baseUrl) => ({ baseUrl, client: new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: config.timeoutMs }) }));
+  const endpoints = urls.map((baseUrl) => ({
+    baseUrl,
+    client: new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: config.timeoutMs }),
+  }));
   return new OpenAIPlanner({
     endpoints,
     model: config.model,

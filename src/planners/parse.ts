@@ -62,7 +62,8 @@ function tryParse(text: string): { value: unknown } | null {
 }
 
 export function parsePlanOutput(text: string): ParseResult {
-  if (text.length > PLAN_LIMITS.answerBytes) return { kind: 'schema', error: `the answer is longer than ${PLAN_LIMITS.answerBytes} characters: reply with one compact plan` };
+  if (text.length > PLAN_LIMITS.answerBytes)
+    return { kind: 'schema', error: `the answer is longer than ${PLAN_LIMITS.answerBytes} characters: reply with one compact plan` };
   const candidates = jsonCandidates(text);
   if (candidates.length === 0) return { kind: 'unparseable', error: 'no JSON object found in the answer' };
   let firstSchemaError: string | undefined;
@@ -70,10 +71,12 @@ export function parsePlanOutput(text: string): ParseResult {
     const repaired = repairJson(json);
     const parsed = tryParse(json) ?? (repaired === null ? null : tryParse(repaired));
     if (!parsed) continue;
-    const checked = checkPlanShape(parsed.value);
+    const checked = checkPlanShape(parsed.value, { answer: true });
     if (!('error' in checked)) {
       const reasoning = (parsed.value as { reasoning?: unknown }).reasoning;
-      return typeof reasoning === 'string' && reasoning.trim() ? { plan: checked.plan, reasoning: reasoning.trim().slice(0, PLAN_LIMITS.reasoningChars) } : checked;
+      return typeof reasoning === 'string' && reasoning.trim()
+        ? { plan: checked.plan, reasoning: reasoning.trim().slice(0, PLAN_LIMITS.reasoningChars) }
+        : checked;
     }
     firstSchemaError ??= checked.error;
   }

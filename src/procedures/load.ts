@@ -29,7 +29,7 @@ class FileReader {
 class Abort extends Error {}
 
 /** A readable description from an id, for sets converted from models that have none ("deploy-production" → "Deploy production"). */
-export function describeId(id: string): string {
+function describeId(id: string): string {
   const text = id.replace(/[-_.]+/g, ' ').trim();
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

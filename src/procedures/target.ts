@@ -48,10 +48,13 @@ export interface GoalMatch extends PlanTarget {
   coverage: number;
   /** Whether any of the goal's declared keywords matched (not only words of its description). */
   keywordHit: boolean;
+  /** How many distinct words of the text the goal's declared keywords matched. */
+  keywordWords: number;
 }
 
 /**
- * `strong`: one goal clearly fits (declared keywords, at least half the text's meaningful words, no close rival).
+ * `strong`: one goal clearly fits (declared keywords covering at least half the text's meaningful words, or three
+ * of them; no close rival).
  * `weak`: the best goal matches only a minor part of the text. `close`: two goals match about equally.
  * `none`: no meaningful word of the text appears in any goal.
  */
@@ -88,6 +91,7 @@ function matchOne(set: ProcedureSet, goal: GoalDef, textWords: string[]): GoalMa
     matched: [...new Set(matched)],
     coverage: present.size === 0 ? 0 : hitStems.size / present.size,
     keywordHit: byKeyword.size > 0,
+    keywordWords: byKeyword.size,
   };
 }
 
@@ -101,7 +105,9 @@ export function rankGoals(library: ProcedureLibrary, text: string): GoalRanking 
   const [best, second] = candidates;
   let strength: MatchStrength;
   if (!best) strength = 'none';
-  else if (!best.keywordHit || best.coverage < 0.5) strength = 'weak';
+  // Three declared keywords are evidence enough even in a long goal ("Apply the March security patches to the
+  // payment database servers"); fewer must cover at least half of what the person wrote.
+  else if (!best.keywordHit || (best.coverage < 0.5 && best.keywordWords < 3)) strength = 'weak';
   // A rival within one description word of the best is too close to pick silently.
   else if (second && second.score >= best.score - 1) strength = 'close';
   else strength = 'strong';

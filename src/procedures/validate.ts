@@ -3,7 +3,7 @@ import type { Finding, Plan, PlanStep, ValidationResult } from '../core/plan.js'
 import type { ActionDef, PlanTarget, ProcedureSet, Rule } from './types.js';
 
 /** Actions that add `fact`, allowed ones first. */
-export function providersOf(set: ProcedureSet, fact: string): ActionDef[] {
+function providersOf(set: ProcedureSet, fact: string): ActionDef[] {
   const forbidden = new Set(set.rules.filter((r) => r.kind === 'forbidden').map((r) => (r as { action: string }).action));
   return set.actions.filter((a) => a.provides.includes(fact)).sort((a, b) => Number(forbidden.has(a.id)) - Number(forbidden.has(b.id)));
 }

@@ -9,7 +9,7 @@ import { redactSecrets } from '../../core/secrets.js';
 import type { Cli } from '../io.js';
 import { collectUrls, configFrom, withConfig, withJson } from '../options.js';
 
-type Errors = typeof import('../../planners/openai/errors.js');
+type Errors = Pick<typeof import('../../planners/openai/errors.js'), 'classify' | 'serverText' | 'withDeadline' | 'FaultError'>;
 type Mode = 'json_schema' | 'json_object' | 'text';
 type Status = 'ok' | 'warn' | 'fail' | 'skip';
 interface Check {
@@ -69,7 +69,12 @@ function responseFormat(mode: Mode): OpenAI.Chat.ChatCompletionCreateParams['res
 /** One tiny non-streamed request; newer models refuse `max_tokens`, so retry once with `max_completion_tokens`. */
 async function tinyRequest(errors: Errors, client: OpenAI, model: string, mode: Mode, timeoutMs: number): Promise<void> {
   const format = responseFormat(mode);
-  const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model, messages: [{ role: 'user', content: PROMPT }], temperature: 0, ...(format ? { response_format: format } : {}) };
+  const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
+    model,
+    messages: [{ role: 'user', content: PROMPT }],
+    temperature: 0,
+    ...(format ? { response_format: format } : {}),
+  };
   const send = (extra: { max_tokens: number } | { max_completion_tokens: number }) =>
     errors.withDeadline(timeoutMs, undefined, (signal) => client.chat.completions.create({ ...body, ...extra }, { signal, timeout: timeoutMs, maxRetries: 0 }));
   try {
@@ -83,23 +88,52 @@ async function tinyRequest(errors: Errors, client: OpenAI, model: string, mode: 
 function available(ids: string[], errors: Errors): string {
   if (ids.length === 0) return 'the server lists no models';
   // Model ids are server text: no escape sequences reach the terminal.
-  const shown = ids.slice(0, 5).map((id) => errors.serverText(id, 80)).join(', ');
+  const shown = ids
+    .slice(0, 5)
+    .map((id) => errors.serverText(id, 80))
+    .join(', ');
   return `available: ${shown}${ids.length > 5 ? `, … (${ids.length - 5} more)` : ''}`;
+}
+
+/** How tokens and cost will be counted for this model: exact or estimated, priced or unknown (said, not hidden). */
+async function addCounting(config: ResolvedConfig, model: string, add: (name: string, status: Status, detail: string) => void): Promise<void> {
+  const { tokenizerFor } = await import('../../memory/tokens.js');
+  const { priceFor } = await import('../../planners/cost.js');
+  const tokenizer = tokenizerFor(model);
+  add(
+    'token counts',
+    tokenizer ? 'ok' : 'warn',
+    tokenizer ? `exact (${tokenizer} tokenizer)` : `estimated: jupiter has no tokenizer for ${model} (within ~10%; the server's usage is recorded as reported)`,
+  );
+  const price = priceFor(model, config.prices);
+  add(
+    'price',
+    price ? 'ok' : 'warn',
+    price
+      ? `$${price.input} in / $${price.output} out per 1M tokens${price.cachedInput !== undefined ? ` ($${price.cachedInput} cached)` : ''}`
+      : `unknown: cost is shown as unknown and --max-cost is refused; set prices in jupiter.config.yaml`,
+  );
 }
 
 async function diagnose(config: ResolvedConfig, baseUrl: string, model: string): Promise<Report> {
   const keyVariable = PROVIDERS[config.provider]?.keyVariable ?? 'JUPITER_API_KEY';
   const report: Report = { planner: describePlanner(config), provider: config.provider, baseUrl, model, usable: false, mode: null, checks: [], hint: null };
-  const add = (name: string, status: Status, detail: string, ms?: number) => report.checks.push(ms === undefined ? { name, status, detail } : { name, status, detail, ms });
+  const add = (name: string, status: Status, detail: string, ms?: number) =>
+    report.checks.push(ms === undefined ? { name, status, detail } : { name, status, detail, ms });
   const skipRest = (...names: string[]) => names.forEach((n) => add(n, 'skip', 'not checked'));
   const unreachableHint = `server unreachable at ${baseUrl}: start the server or set --base-url / JUPITER_BASE_URL`;
   const authHint = `${baseUrl} refused the API key${config.apiKey ? ` from ${config.apiKeyVariable}` : ''}: set JUPITER_API_KEY or ${keyVariable}`;
   const timeoutMs = Math.min(DOCTOR_TIMEOUT_MS, config.timeoutMs);
 
-  add('API key', 'ok', config.apiKey ? `set in ${config.apiKeyVariable}` : `none set (${config.provider} does not need one; set JUPITER_API_KEY if your server does)`);
+  add(
+    'API key',
+    'ok',
+    config.apiKey ? `set in ${config.apiKeyVariable}` : `none set (${config.provider} does not need one; set JUPITER_API_KEY if your server does)`,
+  );
 
   const sdk = await import('openai');
-  const errors = await import('../../planners/openai/errors.js');
+  const { classify, serverText, withDeadline, FaultError } = await import('../../planners/openai/errors.js');
+  const errors: Errors = { classify, serverText, withDeadline, FaultError };
   const client = new sdk.default({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
 
   let ids: string[] | null = null;
@@ -113,7 +147,12 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
     const ms = Math.round(performance.now() - t0);
     if (f.kind === 'unreachable' || f.kind === 'timeout' || f.kind === 'auth') {
       add('server reachable', 'fail', `${baseUrl}: ${f.text}`, ms);
-      report.hint = f.kind === 'auth' ? authHint : f.kind === 'timeout' ? `no answer from ${baseUrl} within ${timeoutMs} ms: check the server, or set --base-url / JUPITER_BASE_URL` : unreachableHint;
+      report.hint =
+        f.kind === 'auth'
+          ? authHint
+          : f.kind === 'timeout'
+            ? `no answer from ${baseUrl} within ${timeoutMs} ms: check the server, or set --base-url / JUPITER_BASE_URL`
+            : unreachableHint;
       skipRest('model listed', 'structured output');
       return report;
     }
@@ -134,6 +173,7 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
       const ms = Math.round(performance.now() - t0);
       add('structured output', 'ok', `${mode} works${rejected.length ? ` (${rejected.join(', ')} rejected)` : ''}`);
       add('latency', 'ok', `tiny request answered in ${ms} ms`, ms);
+      await addCounting(config, model, add);
       report.usable = true;
       report.mode = mode;
       return report;
@@ -145,12 +185,17 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
       }
       add('structured output', 'fail', `a tiny ${mode} request failed: ${f.text}`);
       report.hint =
-        f.kind === 'auth' ? authHint
-        : f.kind === 'unreachable' ? unreachableHint
-        : f.kind === 'timeout' ? `no answer from ${baseUrl} within ${timeoutMs} ms: check that ${model} is loaded, or set --model / JUPITER_MODEL`
-        : f.kind === 'format' ? `${baseUrl} rejected every output mode (${f.text})`
-        : listed === false ? `model ${model} is not served at ${baseUrl}: set --model / JUPITER_MODEL (${available(ids ?? [], errors)})`
-        : `${baseUrl} rejected a tiny chat request (${f.text}): check --model / JUPITER_MODEL and the server's log`;
+        f.kind === 'auth'
+          ? authHint
+          : f.kind === 'unreachable'
+            ? unreachableHint
+            : f.kind === 'timeout'
+              ? `no answer from ${baseUrl} within ${timeoutMs} ms: check that ${model} is loaded, or set --model / JUPITER_MODEL`
+              : f.kind === 'format'
+                ? `${baseUrl} rejected every output mode (${f.text})`
+                : listed === false
+                  ? `model ${model} is not served at ${baseUrl}: set --model / JUPITER_MODEL (${available(ids ?? [], errors)})`
+                  : `${baseUrl} rejected a tiny chat request (${f.text}): check --model / JUPITER_MODEL and the server's log`;
       return report;
     }
   }
@@ -173,32 +218,42 @@ export function registerDoctor(program: Command, cli: Cli): void {
     .option('--model <id>', 'model id');
   withJson(withConfig(cmd)).action(
     cli.action(async (opts: { provider?: string; baseUrl?: string[]; model?: string; config?: string; json?: boolean }) => {
-    const config = configFrom(cli, opts);
-    let report: Report;
-    if (config.provider === 'builtin' || !config.baseUrl || !config.model) {
-      report = {
-        planner: describePlanner(config),
-        provider: config.provider,
-        baseUrl: null,
-        model: null,
-        usable: true,
-        mode: null,
-        checks: [{ name: 'endpoint', status: 'ok', detail: 'none configured: the built-in procedure planner will be used (set --provider or --base-url to use a model)' }],
-        hint: null,
-      };
-    } else {
-      requireKey(config);
-      const model = config.model;
-      const reports: Report[] = [];
-      for (const url of config.baseUrls) reports.push(await diagnose(config, url, model));
-      report = reports.length === 1 ? reports[0]! : { ...reports[0]!, usable: reports.every((r) => r.usable), hint: reports.find((r) => !r.usable)?.hint ?? null, replicas: reports };
-    }
-    if (opts.json) {
-      cli.out(redactSecrets(JSON.stringify(report)));
-      return report.usable ? ExitCode.ok : ExitCode.failure;
-    }
-    for (const r of report.replicas ?? [report]) for (const l of render(r)) cli.out(redactSecrets(l));
-    if (!report.usable) throw new RuntimeFailure(report.hint ?? `${report.baseUrl} is not usable`);
-    return ExitCode.ok;
-  }));
+      const config = configFrom(cli, opts);
+      let report: Report;
+      if (config.provider === 'builtin' || !config.baseUrl || !config.model) {
+        report = {
+          planner: describePlanner(config),
+          provider: config.provider,
+          baseUrl: null,
+          model: null,
+          usable: true,
+          mode: null,
+          checks: [
+            {
+              name: 'endpoint',
+              status: 'ok',
+              detail: 'none configured: the built-in procedure planner will be used (set --provider or --base-url to use a model)',
+            },
+          ],
+          hint: null,
+        };
+      } else {
+        requireKey(config);
+        const model = config.model;
+        const reports: Report[] = [];
+        for (const url of config.baseUrls) reports.push(await diagnose(config, url, model));
+        report =
+          reports.length === 1
+            ? reports[0]!
+            : { ...reports[0]!, usable: reports.every((r) => r.usable), hint: reports.find((r) => !r.usable)?.hint ?? null, replicas: reports };
+      }
+      if (opts.json) {
+        cli.out(redactSecrets(JSON.stringify(report)));
+        return report.usable ? ExitCode.ok : ExitCode.failure;
+      }
+      for (const r of report.replicas ?? [report]) for (const l of render(r)) cli.out(redactSecrets(l));
+      if (!report.usable) throw new RuntimeFailure(report.hint ?? `${report.baseUrl} is not usable`);
+      return ExitCode.ok;
+    }),
+  );
 }

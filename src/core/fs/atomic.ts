@@ -2,6 +2,7 @@
 import fsSync from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { storageFault } from './faults.js';
 import { openRegular, statRegular } from './regular.js';
 
 /** Temp files carry this marker so a crash harness (or cleanup) can find leftovers. */
@@ -49,7 +50,8 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
   } catch (err) {
     if (fd !== undefined) fsSync.closeSync(fd);
     fsSync.rmSync(tmp, { force: true });
-    throw err;
+    // A full disk or read-only folder is named by its folder, never by the temp file it happened on.
+    throw storageFault(err, file);
   }
   if (durable) fsyncDir(dir);
 }
@@ -59,12 +61,17 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
  * never interleave within a record on local filesystems.
  */
 export async function appendDurable(file: string, data: string, opts: { durable?: boolean } = {}): Promise<void> {
-  const fd = openCreatingDir(file, 'append');
   try {
-    fsSync.writeFileSync(fd, data);
-    if (opts.durable ?? true) fsSync.fsyncSync(fd);
-  } finally {
-    fsSync.closeSync(fd);
+    const fd = openCreatingDir(file, 'append');
+    try {
+      fsSync.writeFileSync(fd, data);
+      if (opts.durable ?? true) fsSync.fsyncSync(fd);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+  } catch (err) {
+    // A write cut short by a full disk leaves a torn tail, which the next start repairs.
+    throw storageFault(err, file);
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isProcessAlive } from './atomic.js';
 import { holderGone, selfIdentity, type Gone, type OwnerIdentity } from './owner.js';
 import { InputError, LockedError } from '../errors.js';
+import { storageFault } from './faults.js';
 import { readRegular } from './regular.js';
 
 export interface LockInfo extends OwnerIdentity {
@@ -62,7 +63,7 @@ const prepared = new Set<string>();
 
 /** Try once to take `file`; throws LockedError naming the holder when a live process holds it. */
 export async function acquireLock(file: string, purpose: string, describe?: (info: LockInfo) => string): Promise<Lock> {
-  if (!prepared.has(file)) await fs.mkdir(path.dirname(file), { recursive: true });
+  if (!prepared.has(file)) await fs.mkdir(path.dirname(file), { recursive: true }).catch((err: unknown) => Promise.reject(storageFault(err, file)));
   const info: LockInfo = { ...selfIdentity(), since: new Date().toISOString(), purpose };
   let vanished = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -79,7 +80,8 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
       }
       return makeLock(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A full disk or read-only folder: name the lock's folder, not the temp holder file it happened on.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw storageFault(err, file);
       const read = await readLockInfo(file);
       // Released between our link and our read: simply try again (never treat a vanished lock as stale).
       if (read === 'gone' && vanished++ < 100) {

@@ -34,7 +34,7 @@ function procStat(pid: number): { state: string; start: string } | undefined {
   return state && start ? { state, start } : undefined;
 }
 
-export function bootId(): string | undefined {
+function bootId(): string | undefined {
   return readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
 }
 

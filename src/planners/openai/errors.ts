@@ -40,13 +40,13 @@ export function serverText(text: string, max = 200): string {
 }
 
 /** The innermost useful cause, e.g. ECONNREFUSED under undici's "fetch failed". */
-export function rootCause(err: unknown): string {
+function rootCause(err: unknown): string {
   let e = err as { message?: string; code?: string; cause?: unknown } | undefined;
   for (let depth = 0; e?.cause && depth < 4; depth++) e = e.cause as typeof e;
   return serverText(e?.code ?? e?.message ?? String(err));
 }
 
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
   const ms = headers?.get('retry-after-ms');
   if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const after = headers?.get('retry-after');

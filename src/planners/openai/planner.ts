@@ -15,7 +15,7 @@ import { type Fault, FaultError, withDeadline } from './errors.js';
 import { MODES, ModeMemory, type OutputMode, responseFormat } from './modes.js';
 import { type Endpoint, ReplicaPool } from './replicas.js';
 
-export const DEFAULT_MAX_TOKENS = 4096;
+const DEFAULT_MAX_TOKENS = 4096;
 
 export interface OpenAIPlannerOptions {
   /** One endpoint, or several replicas of the same model (candidates and retries spread across them). */
@@ -98,7 +98,13 @@ export class OpenAIPlanner implements Planner {
       { role: 'system', content: prompt.system },
       { role: 'user', content: prompt.user },
     ];
-    const call: Call = { req, replica: this.pool.pick(req.candidate ?? 0), usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 }, schema: planAnswerJsonSchema(allowedActions(req.target)), counter: this.tokenCounter() };
+    const call: Call = {
+      req,
+      replica: this.pool.pick(req.candidate ?? 0),
+      usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
+      schema: planAnswerJsonSchema(allowedActions(req.target)),
+      counter: this.tokenCounter(),
+    };
 
     const first = await this.complete(messages, call);
     let mode = first.mode;
@@ -180,7 +186,11 @@ export class OpenAIPlanner implements Planner {
           if (other !== null) {
             const from = this.pool.endpoint(call.replica).baseUrl;
             call.replica = other;
-            call.req.onRetry?.({ attempt: attempt + 1, reason: `${from}: ${fault.reason}; marked down, trying ${this.pool.endpoint(other).baseUrl}`, delayMs: 0 });
+            call.req.onRetry?.({
+              attempt: attempt + 1,
+              reason: `${from}: ${fault.reason}; marked down, trying ${this.pool.endpoint(other).baseUrl}`,
+              delayMs: 0,
+            });
             throw new ReplicaSwitch();
           }
         }
@@ -250,10 +260,13 @@ export class OpenAIPlanner implements Planner {
     const { baseUrl } = this.pool.endpoint(replica);
     const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
     const detail =
-      fault.kind === 'auth' ? `${fault.reason}: set JUPITER_API_KEY or ${this.opts.keyVariable ?? 'OPENAI_API_KEY'}`
-      : fault.kind === 'timeout' ? `no complete answer within ${this.opts.timeoutMs} ms${tries} (--timeout)`
-      : fault.kind === 'format' || fault.kind === 'max-tokens-param' ? `rejected the request (${fault.reason})`
-      : `${fault.reason}${tries}`;
+      fault.kind === 'auth'
+        ? `${fault.reason}: set JUPITER_API_KEY or ${this.opts.keyVariable ?? 'OPENAI_API_KEY'}`
+        : fault.kind === 'timeout'
+          ? `no complete answer within ${this.opts.timeoutMs} ms${tries} (--timeout)`
+          : fault.kind === 'format' || fault.kind === 'max-tokens-param'
+            ? `rejected the request (${fault.reason})`
+            : `${fault.reason}${tries}`;
     const kind: PlannerErrorKind = fault.kind === 'format' || fault.kind === 'max-tokens-param' ? 'config' : fault.kind;
     return new PlannerError(kind, oneLine(`${baseUrl}: ${detail}`), { cause: fault.cause });
   }

@@ -9,7 +9,7 @@ export interface ScaffoldAsk {
 }
 
 const ID = /^[a-z0-9][a-z0-9._-]*$/i;
-export const slug = (text: string): string =>
+const slug = (text: string): string =>
   text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

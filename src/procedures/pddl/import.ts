@@ -14,7 +14,10 @@ const MAX_PDDL_BYTES = 2 * 1024 * 1024;
 export function readTextFile(file: string, what: string): string {
   let buf: Buffer;
   try {
-    if (statSync(file).size > MAX_PDDL_BYTES) throw new InputError(`${what} file is larger than ${MAX_PDDL_BYTES} bytes`, { file });
+    const st = statSync(file);
+    // A FIFO or a device would block or never end: only regular files (links to them are fine: the file is the person's).
+    if (!st.isFile()) throw new InputError(`${what} is not a regular file${st.isDirectory() ? ' (a folder)' : st.isFIFO() ? ' (a named pipe)' : ''}`, { file });
+    if (st.size > MAX_PDDL_BYTES) throw new InputError(`${what} file is larger than ${MAX_PDDL_BYTES} bytes`, { file });
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof InputError) throw err;

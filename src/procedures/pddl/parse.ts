@@ -205,7 +205,7 @@ function readTypes(r: Reader, section: List, domain: PddlDomain): void {
 function definition(r: Reader, text: string, kind: 'domain' | 'problem'): { name: string; sections: List[] } {
   const top = parseSExps(text, r.file);
   const def = top.find((e) => isForm(e, 'define'));
-  if (!def || def.kind !== 'list') r.fail(top[0]?.line ?? 1, `expected (define (${kind} NAME) ...)`);
+  if (def?.kind !== 'list') r.fail(top[0]?.line ?? 1, `expected (define (${kind} NAME) ...)`);
   const head = r.list(def.items[1], `(${kind} NAME)`, def.line);
   if (atomText(head.items[0]) !== kind) r.fail(head.line, `expected (${kind} NAME), found (${atomText(head.items[0]) ?? '...'} ...): is this a ${kind === 'domain' ? 'problem' : 'domain'} file?`);
   const name = r.name(head.items[1], `the ${kind} name`, head.line);
