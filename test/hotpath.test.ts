@@ -158,10 +158,10 @@ describe('plans stored once, referenced from the log', () => {
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(path.join(dir, 'plans', 'old-session'), { recursive: true });
     writeFileSync(path.join(dir, 'plans', 'old-session', '7.yaml'), 'title: Old\nsummary: old\nsteps:\n  - action: run-tests\n');
-    expect(memory.planOf({ session: 'old-session', iteration: 7 })?.steps.map((s) => s.action)).toEqual(['run-tests']);
+    expect((await memory.planOf({ session: 'old-session', iteration: 7 }))?.steps.map((s) => s.action)).toEqual(['run-tests']);
     await memory.commitIteration(approved('s1', 1, A));
     const rec = (await memory.records()).at(-1)!;
-    expect(memory.planOf(rec)?.steps.map((s) => s.action)).toEqual(A);
+    expect((await memory.planOf(rec))?.steps.map((s) => s.action)).toEqual(A);
     await memory.close();
   });
 });
@@ -278,5 +278,31 @@ describe('the sessions listing reads only what changed', () => {
     // A garbled journal is only slower.
     wf(journal, '{garbled\n');
     expect((await store.list()).sessions.map((s) => s.id).sort()).toEqual(['s-0', 's-1', 's-4']);
+  });
+});
+
+describe('session locks', () => {
+  it('a dead process\'s lock on a completed session is removed when another session is locked; a running one\'s stays', async () => {
+    const dir = memDir();
+    const sessionsDir = path.join(dir, 'sessions');
+    const store = new SessionStore(sessionsDir);
+    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+    const settings = { iterations: 5, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+    const done = newSession('done-1', 'Goal', target, settings, new Date());
+    done.status = 'completed';
+    await store.save(done);
+    const paused = newSession('paused-1', 'Goal', target, settings, new Date());
+    paused.status = 'interrupted';
+    await store.save(paused);
+    const { writeFileSync: wf } = await import('node:fs');
+    // A holder that is gone: no such process on this host.
+    const dead = JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), since: new Date().toISOString(), purpose: 'session' });
+    wf(path.join(sessionsDir, 'done-1.lock'), dead);
+    wf(path.join(sessionsDir, 'paused-1.lock'), dead);
+    const lock = await store.lock('new-1');
+    expect(existsSync(path.join(sessionsDir, 'done-1.lock'))).toBe(false);
+    // A resumable session's stale lock is taken over by its own resume, not removed behind its back.
+    expect(existsSync(path.join(sessionsDir, 'paused-1.lock'))).toBe(true);
+    await lock.release();
   });
 });

@@ -173,9 +173,10 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     signals.release();
     try {
       await store.flush();
-      await memory.close();
     } finally {
+      // The session is saved: let go of it first, then flush memory (guarded by its own lock).
       await lock.release();
+      await memory.close();
     }
   }
 }

@@ -5,20 +5,30 @@ import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
 import { faultText } from '../core/fs/faults.js';
 import path from 'node:path';
-import { registerDoctor } from './commands/doctor.js';
-import { registerInit } from './commands/init.js';
-import { registerPlan } from './commands/plan.js';
-import { registerProcedures } from './commands/procedures.js';
-import { registerResume } from './commands/resume.js';
-import { registerSessions } from './commands/sessions.js';
-import { registerSummary } from './commands/summary.js';
-import { registerUnlock } from './commands/unlock.js';
-import { registerValidate } from './commands/validate.js';
 import { type Cli, type CliIo, makeCli, processIo } from './io.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(cli: Cli): Command {
+type Register = (program: Command, cli: Cli) => void;
+
+/**
+ * Each command's module, in help order, loaded only when needed: `jupiter summary` loads the summary, not the
+ * planners, the procedure loader or the plan schema that other commands bring in.
+ */
+const COMMANDS: [string, () => Promise<Register>][] = [
+  ['plan', async () => (await import('./commands/plan.js')).registerPlan],
+  ['resume', async () => (await import('./commands/resume.js')).registerResume],
+  ['sessions', async () => (await import('./commands/sessions.js')).registerSessions],
+  ['summary', async () => (await import('./commands/summary.js')).registerSummary],
+  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+  ['procedures', async () => (await import('./commands/procedures.js')).registerProcedures],
+  ['init', async () => (await import('./commands/init.js')).registerInit],
+  ['doctor', async () => (await import('./commands/doctor.js')).registerDoctor],
+  ['unlock', async () => (await import('./commands/unlock.js')).registerUnlock],
+];
+
+/** The program with every command, or only `only` (the command being run: the others' modules stay unloaded). */
+export async function buildProgram(cli: Cli, only?: string): Promise<Command> {
   const program = new Command('jupiter')
     .description('Semi-autonomous LLM planning: many iterations, a handful of human reviews.')
     .version(VERSION)
@@ -29,19 +39,8 @@ export function buildProgram(cli: Cli): Command {
       outputError: (str, write) => write(`jupiter: ${safeText(redactSecrets(str.replace(/^error: /, '').trim()), true)} (run \`jupiter --help\` for usage)\n`),
     })
     .exitOverride();
-  for (const register of [
-    registerPlan,
-    registerResume,
-    registerSessions,
-    registerSummary,
-    registerValidate,
-    registerProcedures,
-    registerInit,
-    registerDoctor,
-    registerUnlock,
-  ]) {
-    register(program, cli);
-  }
+  const wanted = COMMANDS.some(([name]) => name === only) ? COMMANDS.filter(([name]) => name === only) : COMMANDS;
+  for (const [, load] of wanted) (await load())(program, cli);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
@@ -74,7 +73,8 @@ export function exitCodeFor(err: unknown, cli: Cli): number {
 export async function run(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const cli = makeCli({ ...processIo(), ...io });
   try {
-    await buildProgram(cli).parseAsync([...argv], { from: 'user' });
+    // The first argument names the command (no option comes before it); help and typos get every command.
+    await (await buildProgram(cli, argv[0])).parseAsync([...argv], { from: 'user' });
     return cli.exitCode;
   } catch (err) {
     return exitCodeFor(err, cli);

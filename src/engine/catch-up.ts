@@ -21,7 +21,7 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
   state.lastImprovement = Math.max(state.lastImprovement, r.lastImprovement);
   state.idleSince = Math.max(state.idleSince, r.lastImprovement);
   if (r.last) {
-    const plan = memory.planOf(r.last);
+    const plan = await memory.planOf(r.last);
     if (plan) {
       state.currentPlan = plan;
       state.currentValidation = validatePlan(plan, target);
@@ -30,7 +30,7 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
   const c = r.champion;
   if (c && c.planId && (state.champion?.iteration ?? 0) < c.iteration) {
     // Plans are stored once per distinct plan (plans/<planId>.yaml); old folders kept one per iteration.
-    const plan = memory.planOf({ planId: c.planId, session: state.id, iteration: c.iteration });
+    const plan = await memory.planOf({ planId: c.planId, session: state.id, iteration: c.iteration });
     if (plan) state.champion = { plan, score: c.score ?? scorePlan(plan, target), planId: c.planId, iteration: c.iteration };
   }
 }

@@ -1,6 +1,6 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
 import { lstatSync, statSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -13,7 +13,6 @@ import type { SessionState } from './types.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
 import { PROVIDERS } from '../config.js';
 import { emptyProgress } from './reconcile.js';
-import { toPlan } from '../core/plan-io.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
@@ -42,7 +41,7 @@ const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 const amount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 /** Checks every field a resume relies on; names the first one at fault (the file is never changed). */
-function checkState(v: unknown, id: string): string | null {
+function checkState(v: unknown, id: string, toPlan: typeof import('../core/plan-io.js').toPlan): string | null {
   if (!isObj(v)) return 'expected a mapping';
   if (v.version !== 1) return `unsupported version ${JSON.stringify(v.version)}`;
   // Sessions written before the typed goal had its own name kept it under `goal`.
@@ -177,7 +176,9 @@ export class SessionStore {
       // e.g. an alias bomb or an unresolved alias: still a file fault, named as such.
       throw new InputError(`not a usable session file: ${(err as Error).message.split('\n')[0]}; it was not changed`, { file });
     }
-    const problem = checkState(value, id);
+    // The plan schema loads when a session file is read, not when the CLI starts (`sessions` lists from its journal).
+    const { toPlan } = await import('../core/plan-io.js');
+    const problem = checkState(value, id, toPlan);
     if (problem) throw new InputError(`not a usable session file: ${problem}; it was not changed`, { file });
     return value as SessionState;
   }
@@ -298,14 +299,18 @@ export class SessionStore {
 
   /**
    * A `plan` killed after locking its new session but before first saving it leaves `<id>.lock` with no
-   * `<id>.yaml`: nothing can resume that session, so nothing would ever take the lock over. Remove such locks
-   * once their holder is gone.
+   * `<id>.yaml`, and one killed between completing its session and releasing it leaves a lock on a completed
+   * session: nothing resumes those, so nothing would ever take the lock over. Remove such locks once their holder
+   * is gone.
    */
   private async removeOrphanLocks(): Promise<void> {
     for (const name of await readdir(this.dir)) {
       if (!name.endsWith('.lock')) continue;
       const base = path.join(this.dir, name.slice(0, -5));
-      if (await stat(`${base}.yaml`).then(() => true, () => false)) continue;
+      // A completed session is never locked again (resume refuses it): a dead holder's lock on it is debris too,
+      // left by a process killed between its final save and its release.
+      const yaml = await readFile(`${base}.yaml`, 'utf8').catch(() => undefined);
+      if (yaml !== undefined && !/^status: completed$/m.test(yaml)) continue;
       const holder = await readLockInfo(`${base}.lock`);
       if (holder === 'gone' || staleReason(holder) === null) continue;
       await rm(`${base}.lock`, { force: true });

@@ -8,7 +8,6 @@ import { parse } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
 import { writeFileAtomicSync } from '../core/fs/atomic.js';
 import type { Plan } from '../core/plan.js';
-import { toPlan } from '../core/plan-io.js';
 
 const PLAN_ID = /^[0-9a-f]{16}$/;
 
@@ -53,11 +52,11 @@ export class PlanStore {
   }
 
   /** The plan stored under `id` (or, for old logs, the per-iteration copy); undefined when neither reads. */
-  get(id: string | undefined, legacy?: { session: string; iteration: number }): Plan | undefined {
-    const files = [...(id && PLAN_ID.test(id) ? [this.file(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
-    for (const f of files) {
+  async get(id: string | undefined, legacy?: { session: string; iteration: number }): Promise<Plan | undefined> {
+    // The plan schema (and its validator library) loads only when a whole plan is read back (resume).
+    const { toPlan } = await import('../core/plan-io.js');
+    for (const f of this.files(id, legacy)) {
       try {
-        // Never through a link, never from a FIFO: such a file counts as unreadable.
         const plan = toPlan(parse(readRegular(f).toString('utf8')));
         if (typeof plan !== 'string') return plan;
       } catch {
@@ -65,5 +64,23 @@ export class PlanStore {
       }
     }
     return undefined;
+  }
+
+  /** Just the steps' actions and owners of the plan stored under `id`, for records that name it. */
+  steps(id: string): CompactSteps | undefined {
+    for (const f of this.files(id)) {
+      try {
+        const v = parse(readRegular(f).toString('utf8')) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
+        if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
+        return v.steps.map((s) => (s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) }));
+      } catch {
+        // Missing or unreadable.
+      }
+    }
+    return undefined;
+  }
+
+  private files(id: string | undefined, legacy?: { session: string; iteration: number }): string[] {
+    return [...(id && PLAN_ID.test(id) ? [this.file(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
   }
 }

@@ -17,7 +17,7 @@ import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { learn } from './learn.js';
 import { carriedSteps, hydrate, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
 import { planId } from '../procedures/quality.js';
-import { compactSteps, PlanStore } from './plan-store.js';
+import { PlanStore } from './plan-store.js';
 import { recall, RecallCache } from './recall.js';
 import { iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
 import type { IterationRecord, MemoryItem, RecallQuery, RecallResult, ReviewRecord } from './types.js';
@@ -231,8 +231,8 @@ export class Memory {
   private stepsOf(id: string): NonNullable<LogRecord['steps']> | undefined {
     let steps = this.stepsById.get(id);
     if (!steps) {
-      const plan = this.plans.get(id);
-      if (plan) this.stepsById.set(id, (steps = compactSteps(plan)));
+      steps = this.plans.steps(id);
+      if (steps) this.stepsById.set(id, steps);
     }
     return steps;
   }
@@ -296,9 +296,12 @@ export class Memory {
   }
 
   /** Writes the derived files that lag what this process knows. Call holding the write lock. */
-  private async writeDerived(): Promise<void> {
+  private async writeDerived(opts: { exit?: boolean } = {}): Promise<void> {
     if (this.patterns.behind(this.seq)) await this.patterns.write(this.seq);
     if (this.lessons.behind(this.seq)) await this.lessons.write(this.seq);
+    // human_rules.md is rewritten when a rule changes; its watermark otherwise lags, and every reader replays the
+    // log after it. Bring it up to date at exit, and whenever it lags by more than a few flushes' worth.
+    if (this.rulesFile.behindOnDisk(opts.exit ? this.seq : this.seq - 4 * RUN_FLUSH_EVERY)) await this.rulesFile.write();
     await this.aggregates.write();
     this.unflushed = 0;
   }
@@ -381,14 +384,18 @@ export class Memory {
     }, { keep: true, ...this.waitOptions() });
   }
 
-  /** Flushes and lets go of the write lock (at exit). */
+  /** Flushes (human rules' watermark too) and lets go of the write lock (at exit). */
   async close(): Promise<void> {
-    await this.flush();
+    await underWriteLock(this.lockFile, 'memory write', async () => {
+      await this.sync(true);
+      for (const fold of FOLDS) await this.aggregate(fold);
+      await this.writeDerived({ exit: true });
+    }, { keep: true, ...this.waitOptions() });
     await releaseWriteLock(this.lockFile);
   }
 
   /** The plan a record names (content-addressed), or for old logs its per-iteration copy. */
-  planOf(rec: Pick<LogRecord, 'planId' | 'session' | 'iteration'>): Plan | undefined {
+  planOf(rec: Pick<LogRecord, 'planId' | 'session' | 'iteration'>): Promise<Plan | undefined> {
     return this.plans.get(rec.planId, { session: rec.session, iteration: rec.iteration });
   }
 
