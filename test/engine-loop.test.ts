@@ -136,6 +136,18 @@ describe('champion and challenger', () => {
   });
 });
 
+describe('cost', () => {
+  it('tokens spent with a model of no known price make the cost unknown, not $0, in the session and after a catch-up', async () => {
+    const { state, deps, memory } = await setup({ iterations: 2 });
+    const planner = new ScriptedPlanner(() => ({ plan: plan(CHEAP), mode: 'text', usage: { promptTokens: 10, completionTokens: 5, cachedTokens: 0 } }));
+    const result = await runSession(state, deps(planner));
+    expect(result.state.usage).toMatchObject({ promptTokens: 20, costUsd: 0, costUnknown: true });
+    const stale: SessionState = { ...result.state, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 } };
+    await catchUp(stale, memory, target);
+    expect(stale.usage.costUnknown).toBe(true);
+  });
+});
+
 describe('self-correction', () => {
   it('sends the findings and the facts at the failing step back, up to --repairs times, and counts the repairs', async () => {
     const { state, events, deps } = await setup({ iterations: 2, repairs: 2 });

@@ -71,9 +71,9 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(lines).toContain('Improvements 3 · first-try valid 3 · repairs 3 · distinct plans 6 · repeats 1');
     expect(lines).toContain('Converged at iteration 8 of s1: optimal for cost, steps');
     expect(lines).toContain('Champion score over iterations: release/ship');
-    expect(lines).toMatch(/ {10}8–8 █+·* cost 70 · steps 8/);
-    expect(lines).toContain('3 improvement(s) · the last at iteration 8 of s1, the latest iteration');
-    expect(lines).toMatch(/1–4 .* 75% \(3\/4\) · first try 2 · 1 repair\(s\), 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/);
+    expect(lines).toMatch(/ {11}8 █+·* cost 70 · steps 8/);
+    expect(lines).toContain('3 improvements · the last at iteration 8 of s1, the latest iteration');
+    expect(lines).toMatch(/1–4 .* 75% \(3\/4\) · first try 2 · 1 repair, 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/);
     expect(lines).toMatch(/×5 human ×1 removing deploy-directly fixed no-direct-deploys \(release\/ship\)/);
   });
 

@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import { AnswerPlanSchema, PlanSchema, type Plan } from './plan.js';
 import { yamlErrorText } from './text.js';
 
+/** Plans files are read whole: 1 MiB of text is thousands of steps. */
+const MAX_PLAN_CHARS = 1024 * 1024;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Leniency people and models need before the strict schema: a `{plan: …}` wrapper, nulls, numbers as text, stray blanks. */
@@ -93,6 +95,8 @@ export function toPlan(value: unknown): Plan | string {
 
 /** Parses plan text (JSON is YAML) and throws InputError with file:line on any fault. */
 export function parsePlanText(text: string, file: string): Plan {
+  // A plan a person can read is far smaller; a bigger file is a mistake (or an attack), refused before parsing.
+  if (text.length > MAX_PLAN_CHARS) throw new InputError(`a plan file is at most ${MAX_PLAN_CHARS} characters; this one has ${text.length}`, { file });
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {

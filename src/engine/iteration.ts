@@ -147,6 +147,8 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
     state.usage.cachedTokens += usage.cachedTokens;
   }
   state.usage.costUsd += costUsd ?? 0;
+  // Tokens spent with no price to put on them: the total cost is unknown from here on, and says so.
+  if (usage && costUsd === undefined) state.usage.costUnknown = true;
   await deps.store.save(state, { durable: false });
 
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;

@@ -25,7 +25,7 @@ export interface Reconciled {
 
 export function reconcile(records: LogRecord[], session: string): Reconciled {
   const progress = emptyProgress();
-  const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
+  const usage: SessionState['usage'] = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
   const done = new Set<number>();
   const seen = new Set<string>();
   let last: LogRecord | undefined;
@@ -68,6 +68,7 @@ export function reconcile(records: LogRecord[], session: string): Reconciled {
       usage.cachedTokens += r.usage.k;
     }
     usage.costUsd += r.cost ?? 0;
+    if (r.usage && r.cost === undefined) usage.costUnknown = true;
     if (!last || r.iteration > last.iteration) last = r;
   }
   return { progress, usage, lastIteration: last?.iteration ?? 0, pendingFeedback, last, champion, seen: [...seen], consecutiveFailures, lastImprovement };

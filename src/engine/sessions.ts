@@ -64,6 +64,7 @@ function checkState(v: unknown, id: string, toPlan: typeof import('../core/plan-
   if (s.maxCost !== undefined && !(amount(s.maxCost) && (s.maxCost as number) > 0)) return '"settings.maxCost" must be a positive number';
   for (const k of ['model', 'baseUrl']) if (s[k] !== undefined && (typeof s[k] !== 'string' || s[k] === '')) return `"settings.${k}" must be text`;
   if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
+  if (s.baseUrls !== undefined && (!Array.isArray(s.baseUrls) || !s.baseUrls.every((u) => typeof u === 'string' && URL.canParse(u)))) return '"settings.baseUrls" must be a list of URLs';
   if (!isObj(v.progress)) return '"progress" is missing';
   // Sessions from before champions and repairs: the new counters start at zero, the new settings at their defaults.
   // Only the counters that are new: a file missing one every session has always had is damaged, not old.

@@ -21,6 +21,8 @@ export interface SessionSettings {
   provider: string;
   model?: string;
   baseUrl?: string;
+  /** Every replica given (--base-url more than once); `baseUrl` is the first. */
+  baseUrls?: string[];
   contextBudget: number;
   maxCost?: number;
   proceduresDir: string;
@@ -71,7 +73,8 @@ export interface SessionState {
   currentValidation: ValidationResult | null;
   /** Human feedback that could not be compiled into rules: shown to the planner as prose, never checked. */
   pendingFeedback: string[];
-  usage: Usage & { costUsd: number };
+  /** `costUnknown`: some call used a model with no known price, so `costUsd` is a lower bound, not the total. */
+  usage: Usage & { costUsd: number; costUnknown?: boolean };
   /** Why the run last halted, when it did. */
   haltReason?: string;
   /** Best valid plan so far (survives kill and resume: rebuilt from the log when the file is behind). */

@@ -63,7 +63,8 @@ function nearestAction(unknown: string, fix: string | undefined): string | undef
 
 /** What a step-specific fix says in general: "add run-tests before step 4" → "add run-tests before it". */
 function generalFix(fix: string): string {
-  return fix.replace(/\bsteps? \d+(?: \([^)]*\))?/g, 'it').replace(/\bthe change ticket\b/, 'the ticket');
+  // "after step 3 (build-artifact)" keeps the action it names; a bare step number says nothing outside its plan.
+  return fix.replace(/\bsteps? \d+ \(([^)]*)\)/g, '$1').replace(/\bsteps? \d+/g, 'it').replace(/\bthe change ticket\b/, 'the ticket');
 }
 
 /** Owners are people's names or roles of one plan: a general lesson says "its owner" instead. */

@@ -86,6 +86,7 @@ export function registerPlan(program: Command, cli: Cli): void {
       ...(config.objectives ? { objectives: config.objectives } : {}),
       ...(config.model ? { model: config.model } : {}),
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+      ...(config.baseUrls.length > 1 ? { baseUrls: config.baseUrls } : {}),
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
     };
     const state = newSession(newSessionId(goal, now), goal, target, settings, now);

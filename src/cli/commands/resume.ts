@@ -65,7 +65,8 @@ export function registerResume(program: Command, cli: Cli): void {
             checkpoint: String(s.checkpoint),
             contextBudget: String(s.contextBudget),
             procedures: s.proceduresDir,
-            ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}),
+            // Every replica the session was started with, not only the first.
+            ...(s.baseUrls?.length ? { baseUrl: s.baseUrls } : s.baseUrl ? { baseUrl: s.baseUrl } : {}),
             ...(s.model ? { model: s.model } : {}),
             ...(opts.maxCost ? { maxCost: opts.maxCost } : s.maxCost !== undefined ? { maxCost: String(s.maxCost) } : {}),
             ...(opts.timeout ? { timeout: opts.timeout } : {}),
