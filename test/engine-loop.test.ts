@@ -12,6 +12,9 @@ import type { CheckpointContext, CheckpointDecision, EngineEvent, FailureDecisio
 import { Memory } from '../src/memory/store.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from '../src/planners/types.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
+import { Chalk } from 'chalk';
+import { sessionSummary } from '../src/memory/summary.js';
+import { summaryLines } from '../src/cli/summary-view.js';
 import { tempDir } from './support/cli.js';
 
 const target: PlanTarget = {
@@ -145,6 +148,10 @@ describe('cost', () => {
     const stale: SessionState = { ...result.state, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 } };
     await catchUp(stale, memory, target);
     expect(stale.usage.costUnknown).toBe(true);
+    // The learning summary says so too, instead of a $0.0000 that would read as free.
+    const summary = await sessionSummary(memory, { session: 's1', procedure: 'ship', goalId: 'release' });
+    expect(summary.usage).toMatchObject({ promptTokens: 20, costUnknown: true });
+    expect(summaryLines(summary, new Chalk({ level: 0 })).join('\n')).toContain('cost unknown (no price for the model)');
   });
 });
 

@@ -306,3 +306,21 @@ describe('session locks', () => {
     await lock.release();
   });
 });
+
+describe('sessions journal backfill', () => {
+  it('sessions saved before the journal existed get an entry when a writer locks a session; listing never writes', async () => {
+    const dir = memDir();
+    const sessionsDir = path.join(dir, 'sessions');
+    const store = new SessionStore(sessionsDir);
+    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+    const settings = { iterations: 5, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+    for (let i = 0; i < 3; i++) await store.save(newSession(`old-${i}`, 'Goal', target, settings, new Date()));
+    rmSync(path.join(sessionsDir, '.index.jsonl'));
+    expect((await store.list()).sessions).toHaveLength(3);
+    expect(existsSync(path.join(sessionsDir, '.index.jsonl'))).toBe(false);
+    const lock = await store.lock('new-1');
+    await lock.release();
+    const { readFileSync: rf } = await import('node:fs');
+    expect(rf(path.join(sessionsDir, '.index.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(['old-0', 'old-1', 'old-2']);
+  });
+});

@@ -47,9 +47,9 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
   } else out.push(chalk.dim(`The champion chart, first-try validity, repairs and failures by rule read every record: see them with --goal <goal> or --session <id> (${n(s.iterations)} iterations in memory).`));
   out.push(`Human reviews: ${plural(s.humanApprovals, 'approval')} · ${plural(s.rejections, 'rejection')} · ${plural(s.overrides, 'override')}`);
   if (s.usage.promptTokens || s.usage.completionTokens) {
-    out.push(`Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · $${s.usage.costUsd.toFixed(4)}`);
+    out.push(`Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · ${s.usage.costUnknown ? 'cost unknown (no price for the model)' : `$${s.usage.costUsd.toFixed(4)}`}`);
   }
-  if (s.tokenEstimate) out.push(chalk.dim(`Prompt size: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× the tokens jupiter estimated (median of ${plural(s.tokenEstimate.samples, 'prompt')}); recall sizes memory with that ratio`));
+  if (s.tokenEstimate) out.push(chalk.dim(`Prompt size: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× the tokens jupiter estimated (median of ${plural(s.tokenEstimate.samples, 'prompt')}): for this model the context budget is an estimate`));
   for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c, chalk));
   if (s.windows.length) {
     out.push('', chalk.bold(l ? `Per ${s.window} iterations: success, first-try validity, repairs, failures by rule` : `Success rate per ${s.window} iterations`));

@@ -30,3 +30,18 @@ export function decodeUtf8(buf: Uint8Array): { text: string; badLine: number | n
 export function yamlErrorText(e: { message: string; linePos?: [{ line: number }, ...unknown[]] | undefined }): { message: string; line: number } {
   return { message: e.message.split(' at line')[0]!.split('\n')[0]!, line: e.linePos?.[0]?.line ?? 1 };
 }
+
+/** Levenshtein edit distance: how an unknown action id is matched to the valid one it most likely meant. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}

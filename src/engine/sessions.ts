@@ -228,6 +228,24 @@ export class SessionStore {
   }
 
   /**
+   * Sessions saved before the journal existed (or whose entry a compaction lost) get one, by a writer: `sessions`
+   * itself never writes. Once per folder in practice; afterwards a read of the journal and a stat per session.
+   */
+  private async backfillJournal(): Promise<void> {
+    const journal = this.journal();
+    for (const name of await readdir(this.dir)) {
+      if (!name.endsWith('.yaml') || name.startsWith('.')) continue;
+      const id = name.slice(0, -5);
+      const st = statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+      if (!st || journal.get(id)?.sig === `${st.mtimeMs}:${st.size}`) continue;
+      const state = await this.load(id).catch(() => undefined);
+      // Noted only if the file did not change while it was read (a running session's save in between).
+      const after = statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+      if (state && after && after.mtimeMs === st.mtimeMs && after.size === st.size) await this.note(state);
+    }
+  }
+
+  /**
    * Every readable session, newest first, as `jupiter sessions` lists it; unreadable files are reported, not fatal.
    * A session whose file is as its last save left it is listed from the journal (a stat, not a YAML parse), so
    * thousands of sessions list in milliseconds. Never writes.
@@ -291,6 +309,7 @@ export class SessionStore {
       throw new InputError(`cannot lock session: ${(err as Error).message}`, { file: this.file(id) });
     });
     await this.removeOrphanLocks().catch(() => undefined);
+    await this.backfillJournal().catch(() => undefined);
     return lock;
   }
 

@@ -1,6 +1,7 @@
 // Learning (ExpeL-style): turns log records into knowledge — per goal the exemplar (its best valid plan), insights
 // learned by contrast (the change that turned a failed plan into a valid one, voted up and down by later plans),
 // lessons from validation failures, and human feedback — and consolidates them (duplicates merge, counts add).
+import { editDistance } from '../core/text.js';
 import { actionIntents } from '../feedback/intents.js';
 import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
@@ -32,21 +33,6 @@ const quote = (s: string) => {
   return one.length > QUOTE ? `${one.slice(0, QUOTE)}…` : one;
 };
 
-/** Edit distance, for the nearest valid action of an unknown one. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
-
 /** The one valid action an unknown action most likely meant: the validator's guess, else the closest of the list it offered. */
 function nearestAction(unknown: string, fix: string | undefined): string | undefined {
   const guess = /did you mean "([^"]+)"/.exec(fix ?? '')?.[1];
@@ -55,7 +41,7 @@ function nearestAction(unknown: string, fix: string | undefined): string | undef
   const name = unknown.toLowerCase().slice(0, 80);
   let best: { id: string; d: number } | undefined;
   for (const id of list) {
-    const d = distance(id, name);
+    const d = editDistance(id, name);
     if (!best || d < best.d) best = { id, d };
   }
   return best?.id;

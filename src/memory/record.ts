@@ -1,10 +1,12 @@
 // The compact, replayable record of one log entry: the execution log's commit marker and the index line.
 import type { Finding, Plan } from '../core/plan.js';
-import type { Score } from '../procedures/quality.js';
-import type { Objective, Rule } from '../procedures/types.js';
 import { isValidOutcome, type IterationRecord, type LoggedOutcome, type ReviewRecord } from './types.js';
 
-export interface LogRecord {
+/** An iteration's quality, repairs, rules and convergence, and a rejection's rules, as the engine committed them. */
+type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged'>;
+type Read = Pick<ReviewRecord, 'constraints' | 'confirmed' | 'scope'>;
+
+export interface LogRecord extends Judged, Read {
   /** Position in the memory folder's log (1, 2, ...): the watermark every derived file refers to. */
   seq: number;
   type: 'iteration' | 'review';
@@ -24,21 +26,6 @@ export interface LogRecord {
   failing?: string[];
   /** Feedback this iteration addressed (logs before human rules existed; never written now). */
   addressed?: string[];
-  /** Score of a valid plan, its objectives, and the plan's content address. */
-  score?: Score;
-  objectives?: Objective[];
-  planId?: string;
-  /** Repair rounds used after the plan first failed validation. */
-  repairs?: number;
-  /** Human rules this plan was checked against; feedback that stayed prose (unchecked). */
-  checkedRules?: string[];
-  unchecked?: string[];
-  /** Why the run converged at this iteration. */
-  converged?: string;
-  /** A rejection read into rules, whether a person confirmed the reading, and where the rules apply. */
-  constraints?: Rule[];
-  confirmed?: boolean;
-  scope?: 'session' | 'goal';
   /** Review kind and reason. */
   review?: ReviewRecord['kind'];
   reason?: string;

@@ -22,7 +22,8 @@ export interface SummaryState {
   humanApprovals: number;
   rejections: number;
   overrides: number;
-  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
+  /** `costUnknown`: some call had no known price, so `costUsd` is a lower bound. */
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number; costUnknown?: boolean };
   /** Iterations per bucket: 1 until there are MAX_BUCKETS, then doubled (neighbours merged) as history grows. */
   bucketSize: number;
   buckets: SummaryBucket[];
@@ -73,6 +74,7 @@ export function foldRecord(s: SummaryState, r: LogRecord): void {
   s.usage.completionTokens += r.usage?.c ?? 0;
   s.usage.cachedTokens += r.usage?.k ?? 0;
   s.usage.costUsd += r.cost ?? 0;
+  if (r.usage && r.cost === undefined) s.usage.costUnknown = true;
   if (r.est && r.usage?.p) {
     s.ratios.push(r.usage.p / r.est);
     if (s.ratios.length > RATIOS) s.ratios.shift();

@@ -79,7 +79,7 @@ export interface LearningSummary {
   memory: { items: number; patterns: number; lessons: number; feedback: number; bytes: number; files: number; planFiles: number };
   /** Recalled context per iteration, bucketed to at most 20 points. */
   context: { from: number; to: number; tokens: number; budget: number; promptChars: number }[];
-  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
+  usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number; costUnknown?: boolean };
   /** How jupiter's token estimate compares with the server's count (median of server/estimate), when known. */
   tokenEstimate: { samples: number; medianRatio: number } | null;
 }
@@ -276,12 +276,13 @@ export async function learningSummary(dir: string, source: LogRecord[] | Summary
     const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
     context.push({ from: i + 1, to: i + slice.length, tokens: avg((r) => r.ctx?.t ?? 0), budget: avg((r) => r.ctx?.b ?? 0), promptChars: avg((r) => r.promptChars ?? 0) });
   }
-  const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
+  const usage: LearningSummary['usage'] = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
   for (const r of its) {
     usage.promptTokens += r.usage?.p ?? 0;
     usage.completionTokens += r.usage?.c ?? 0;
     usage.cachedTokens += r.usage?.k ?? 0;
     usage.costUsd += r.cost ?? 0;
+    if (r.usage && r.cost === undefined) usage.costUnknown = true;
   }
   const ratios = its.filter((r) => r.est && r.usage?.p).map((r) => r.usage!.p / r.est!).sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;

@@ -1,4 +1,5 @@
 // The plan validator: simulates a plan step by step (STRIPS semantics, as VAL does), then checks every rule.
+import { editDistance } from '../core/text.js';
 import type { Finding, Plan, PlanStep, ValidationResult } from '../core/plan.js';
 import type { ActionDef, PlanTarget, ProcedureSet, Rule } from './types.js';
 
@@ -8,26 +9,12 @@ function providersOf(set: ProcedureSet, fact: string): ActionDef[] {
   return set.actions.filter((a) => a.provides.includes(fact)).sort((a, b) => Number(forbidden.has(a.id)) - Number(forbidden.has(b.id)));
 }
 
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
-
 function closest(set: ProcedureSet, id: string): string | undefined {
   let best: { id: string; d: number } | undefined;
   const forbidden = forbiddenIds(set);
   for (const a of set.actions) {
     if (forbidden.has(a.id)) continue;
-    const d = distance(a.id, id.toLowerCase());
+    const d = editDistance(a.id, id.toLowerCase());
     if (!best || d < best.d) best = { id: a.id, d };
   }
   return best && best.d <= Math.max(3, Math.floor(id.length / 3)) ? best.id : undefined;
