@@ -265,7 +265,7 @@ describe('the sessions listing reads only what changed', () => {
     // Entries come from the journal while the file matches: a doctored last entry is what the listing shows.
     const last = JSON.parse(rf(journal, 'utf8').trim().split('\n')[1]!) as { id: string; listing: { goalText: string } };
     last.listing.goalText = 'from the journal';
-    appendFileSync(journal, JSON.stringify(last) + '\n');
+    appendFileSync(journal, `${JSON.stringify(last)}\n`);
     expect((await store.list()).sessions.find((s) => s.id === last.id)?.goalText).toBe('from the journal');
     // A person's edit (different size or time) is read from the file; a removed file disappears; a broken one is reported.
     wf(path.join(sessionsDir, `${last.id}.yaml`), rf(path.join(sessionsDir, `${last.id}.yaml`), 'utf8').replace('goalText: Goal', 'goalText: Edited goal'));

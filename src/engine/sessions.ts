@@ -195,12 +195,12 @@ export class SessionStore {
   private async note(state: SessionState): Promise<void> {
     const st = statSync(this.file(state.id), { throwIfNoEntry: false });
     if (!st) return;
-    const line = JSON.stringify({ id: state.id, sig: `${st.mtimeMs}:${st.size}`, listing: listingOf(state) }) + '\n';
+    const line = `${JSON.stringify({ id: state.id, sig: `${st.mtimeMs}:${st.size}`, listing: listingOf(state) })}\n`;
     try {
       await appendDurable(this.indexFile, line, { durable: false });
       // Old entries pile up (one per save): past 2 MB keep the last of each session. A racing append lost here
       // only costs the next listing one file read.
-      if (statSync(this.indexFile).size > 2 * 1024 * 1024) await writeFileAtomic(this.indexFile, [...this.journal().values()].map((e) => JSON.stringify(e) + '\n').join(''), { durable: false });
+      if (statSync(this.indexFile).size > 2 * 1024 * 1024) await writeFileAtomic(this.indexFile, [...this.journal().values()].map((e) => `${JSON.stringify(e)}\n`).join(''), { durable: false });
     } catch {
       // A cache: a listing without it reads the files.
     }

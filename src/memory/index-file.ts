@@ -57,7 +57,7 @@ export function indexRecord(rec: LogRecord): LogRecord {
 }
 
 export function indexLine(rec: LogRecord): string {
-  return JSON.stringify(indexRecord(rec)) + '\n';
+  return `${JSON.stringify(indexRecord(rec))}\n`;
 }
 
 async function readAt(file: string, start: number, length: number): Promise<Buffer> {

@@ -124,7 +124,7 @@ export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRec
 const MACHINE_HEADING = /^## (?:Iteration|Review of iteration) \d+ · /;
 const CUT_HEADING = /^## (?:Iteration|Review of iteration) \d+ ?·?$/;
 /** Every other complete line a section of ours can hold before its record line. */
-const MACHINE_LINE = /^(?:|- \*\*[A-Z][A-Za-z ]*:\*\*.*|  \d+\. .*|  - (?:error|warning) .*)$/;
+const MACHINE_LINE = /^(?:|- \*\*[A-Z][A-Za-z ]*:\*\*.*| {2}\d+\. .*| {2}- (?:error|warning) .*)$/;
 
 /**
  * Where a torn final section starts in `rest` (the text after the last record), or -1. Torn means: a heading

@@ -13,11 +13,6 @@ const PLAN_ID = /^[0-9a-f]{16}$/;
 
 export type CompactSteps = { a: string; o?: string }[];
 
-/** The steps a log record keeps of a plan: action and owner. */
-export function compactSteps(plan: Plan): CompactSteps {
-  return plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
-}
-
 export class PlanStore {
   /** Plan ids known to have a file (checked once each; files are never removed by jupiter). */
   private readonly stored = new Set<string>();

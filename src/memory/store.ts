@@ -145,7 +145,7 @@ const FOLDS: readonly Fold<unknown>[] = [sessionSpans, summaryFold];
 export const RUN_FLUSH_EVERY = 256;
 
 /** Default segment size: big enough that a person rarely meets a rotation, small enough to open in an editor. */
-export const SEGMENT_BYTES = 16 * 1024 * 1024;
+const SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export class Memory {
   seq = 0;

@@ -57,7 +57,7 @@ export const summaryFold: Fold<SummaryState> = {
   apply: (s, r) => foldRecord(s, r),
 };
 
-export function foldRecord(s: SummaryState, r: LogRecord): void {
+function foldRecord(s: SummaryState, r: LogRecord): void {
   s.sessions[r.session] = 1;
   if (r.type === 'review') {
     if (r.review === 'human-approval') s.humanApprovals++;
@@ -105,7 +105,13 @@ export function spans(s: SummaryState, width: number): { from: number; to: numbe
   let from = 1;
   for (let i = 0; i < s.buckets.length; i += per) {
     const sum = { n: 0, ok: 0, t: 0, b: 0, pc: 0 };
-    for (const b of s.buckets.slice(i, i + per)) (sum.n += b.n), (sum.ok += b.ok), (sum.t += b.t), (sum.b += b.b), (sum.pc += b.pc);
+    for (const b of s.buckets.slice(i, i + per)) {
+      sum.n += b.n;
+      sum.ok += b.ok;
+      sum.t += b.t;
+      sum.b += b.b;
+      sum.pc += b.pc;
+    }
     out.push({ from, to: from + sum.n - 1, sum });
     from += sum.n;
   }
