@@ -23,7 +23,12 @@ export interface ProviderPreset {
 export const PROVIDERS: Record<string, ProviderPreset> = {
   builtin: { baseUrl: null, keyVariable: null, keyRequired: false, defaultModel: null },
   openai: { baseUrl: 'https://api.openai.com/v1', keyVariable: 'OPENAI_API_KEY', keyRequired: true, defaultModel: 'gpt-4o-mini' },
-  fireworks: { baseUrl: 'https://api.fireworks.ai/inference/v1', keyVariable: 'FIREWORKS_API_KEY', keyRequired: true, defaultModel: 'accounts/fireworks/models/llama-v3p1-70b-instruct' },
+  fireworks: {
+    baseUrl: 'https://api.fireworks.ai/inference/v1',
+    keyVariable: 'FIREWORKS_API_KEY',
+    keyRequired: true,
+    defaultModel: 'accounts/fireworks/models/llama-v3p1-70b-instruct',
+  },
   vllm: { baseUrl: 'http://localhost:8000/v1', keyVariable: 'VLLM_API_KEY', keyRequired: false, defaultModel: 'meta-llama/Llama-3.1-70B-Instruct' },
   ollama: { baseUrl: 'http://localhost:11434/v1', keyVariable: 'OLLAMA_API_KEY', keyRequired: false, defaultModel: 'llama3.1' },
   lmstudio: { baseUrl: 'http://localhost:1234/v1', keyVariable: 'LMSTUDIO_API_KEY', keyRequired: false, defaultModel: 'local-model' },
@@ -110,7 +115,19 @@ export interface FlagValues {
   objectives?: string;
 }
 
-export const DEFAULTS = { iterations: 20, checkpoint: 10, contextBudget: 4000, timeoutMs: 120_000, maxRetries: 4, backoffMs: 500, maxTokens: 4096, patience: 10, repairs: 2, maxFailures: 5, candidates: 1 };
+export const DEFAULTS = {
+  iterations: 20,
+  checkpoint: 10,
+  contextBudget: 4000,
+  timeoutMs: 120_000,
+  maxRetries: 4,
+  backoffMs: 500,
+  maxTokens: 4096,
+  patience: 10,
+  repairs: 2,
+  maxFailures: 5,
+  candidates: 1,
+};
 
 /** The procedures shipped inside the package. */
 export function shippedProceduresDir(): string {
@@ -140,9 +157,42 @@ function loadConfigFile(file: string): FileConfig {
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
-  const known = new Set(['goal', 'iterations', 'checkpoint', 'unattended', 'memory', 'procedures', 'contextBudget', 'context_budget', 'maxCost', 'max_cost', 'provider', 'baseUrl', 'base_url', 'model', 'timeoutMs', 'maxTokens', 'max_tokens', 'maxRetries', 'backoffMs', 'prices', 'apiKey', 'api_key', 'patience', 'repairs', 'maxFailures', 'max_failures', 'candidates', 'objectives']);
+  const known = new Set([
+    'goal',
+    'iterations',
+    'checkpoint',
+    'unattended',
+    'memory',
+    'procedures',
+    'contextBudget',
+    'context_budget',
+    'maxCost',
+    'max_cost',
+    'provider',
+    'baseUrl',
+    'base_url',
+    'model',
+    'timeoutMs',
+    'maxTokens',
+    'max_tokens',
+    'maxRetries',
+    'backoffMs',
+    'prices',
+    'apiKey',
+    'api_key',
+    'patience',
+    'repairs',
+    'maxFailures',
+    'max_failures',
+    'candidates',
+    'objectives',
+  ]);
   for (const key of Object.keys(value)) {
-    if (key === 'apiKey' || key === 'api_key') throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, { file, line: lineOf(text, key) });
+    if (key === 'apiKey' || key === 'api_key')
+      throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, {
+        file,
+        line: lineOf(text, key),
+      });
     if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(text, key) });
   }
   return value as FileConfig;
@@ -193,7 +243,11 @@ function pick<T>(...values: (T | undefined | null)[]): T | undefined {
 type Origin = 'flag' | 'environment' | 'config file' | 'default';
 
 function pickOrigin(flag: unknown, envValue: unknown, fileValue: unknown): { raw: unknown; origin: Origin } {
-  for (const [raw, origin] of [[flag, 'flag'], [envValue, 'environment'], [fileValue, 'config file']] as const) {
+  for (const [raw, origin] of [
+    [flag, 'flag'],
+    [envValue, 'environment'],
+    [fileValue, 'config file'],
+  ] as const) {
     if (raw !== undefined && raw !== null && raw !== '') return { raw, origin };
   }
   return { raw: undefined, origin: 'default' };
@@ -212,7 +266,8 @@ function iterationsAndCheckpoint(flags: FlagValues, env: NodeJS.ProcessEnv, file
   if (checkpoint <= iterations) return { iterations, checkpoint };
   const rank: Record<Origin, number> = { flag: 3, environment: 2, 'config file': 1, default: 0 };
   if (rank[cp.origin] < rank[it.origin] || cp.origin === 'default') return { iterations, checkpoint: iterations };
-  const from = (o: Origin, variable: string, key: string) => (o === 'flag' ? 'flag' : o === 'environment' ? `environment, ${variable}` : o === 'config file' ? `config file ${configPath}, ${key}:` : 'default');
+  const from = (o: Origin, variable: string, key: string) =>
+    o === 'flag' ? 'flag' : o === 'environment' ? `environment, ${variable}` : o === 'config file' ? `config file ${configPath}, ${key}:` : 'default';
   throw new UsageError(
     `--checkpoint ${checkpoint} (${from(cp.origin, 'JUPITER_CHECKPOINT', 'checkpoint')}) is larger than --iterations ${iterations} (${from(it.origin, 'JUPITER_ITERATIONS', 'iterations')}): use a value from 1 to ${iterations}, or 0 for no checkpoints`,
   );
@@ -265,7 +320,10 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
     }
   }
   const maxTokensRaw = pick<unknown>(env.JUPITER_MAX_TOKENS, file.maxTokens ?? file.max_tokens);
-  const maxTokens = maxTokensRaw === undefined ? DEFAULTS.maxTokens : parseIntStrict(maxTokensRaw, maxTokensRaw === env.JUPITER_MAX_TOKENS ? 'JUPITER_MAX_TOKENS' : `maxTokens in ${configPath}`, 16);
+  const maxTokens =
+    maxTokensRaw === undefined
+      ? DEFAULTS.maxTokens
+      : parseIntStrict(maxTokensRaw, maxTokensRaw === env.JUPITER_MAX_TOKENS ? 'JUPITER_MAX_TOKENS' : `maxTokens in ${configPath}`, 16);
   const model = provider === 'builtin' ? undefined : pick(flags.model, env.JUPITER_MODEL, file.model as string, preset.defaultModel ?? undefined);
   if (provider === 'custom' && !model) throw new UsageError('--provider custom needs --model (or JUPITER_MODEL)');
 
@@ -293,7 +351,11 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
   const prices: Record<string, Price> = { ...DEFAULT_PRICES };
   if (file.prices !== undefined) {
     const where = { file: configPath, line: lineOf(readFileSync(configPath, 'utf8'), 'prices') };
-    if (typeof file.prices !== 'object' || file.prices === null || Array.isArray(file.prices)) throw new InputError('prices must be { input, output } for the configured model, or map model ids to { input, output, cachedInput } (USD per 1M tokens)', where);
+    if (typeof file.prices !== 'object' || file.prices === null || Array.isArray(file.prices))
+      throw new InputError(
+        'prices must be { input, output } for the configured model, or map model ids to { input, output, cachedInput } (USD per 1M tokens)',
+        where,
+      );
     const entries = file.prices as Record<string, unknown>;
     // `prices: { input, output }` prices the configured model; otherwise each key is a model id.
     const flat = 'input' in entries || 'output' in entries;
@@ -303,17 +365,20 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
       const input = Number(price?.input);
       const output = Number(price?.output);
       const at = flat ? 'prices' : `prices.${m}`;
-      if (!Number.isFinite(input) || !Number.isFinite(output) || input < 0 || output < 0) throw new InputError(`${at} needs numeric input and output (USD per 1M tokens)`, where);
+      if (!Number.isFinite(input) || !Number.isFinite(output) || input < 0 || output < 0)
+        throw new InputError(`${at} needs numeric input and output (USD per 1M tokens)`, where);
       const cached = price?.cachedInput === undefined ? undefined : Number(price.cachedInput);
-      if (cached !== undefined && !(Number.isFinite(cached) && cached >= 0)) throw new InputError(`${at}.cachedInput must be a number (USD per 1M tokens)`, where);
+      if (cached !== undefined && !(Number.isFinite(cached) && cached >= 0))
+        throw new InputError(`${at}.cachedInput must be a number (USD per 1M tokens)`, where);
       prices[m] = cached === undefined ? { input, output } : { input, output, cachedInput: cached };
     }
   }
   // A budget in dollars means nothing without a price: refuse rather than run at "$0" (the old behaviour).
   if (maxCost !== undefined && provider !== 'builtin' && !priceFor(model, prices)) {
-    throw new UsageError(`--max-cost: no price is known for model ${model ?? '(none)'}, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in ${CONFIG_FILE}, or drop --max-cost`);
+    throw new UsageError(
+      `--max-cost: no price is known for model ${model ?? '(none)'}, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in ${CONFIG_FILE}, or drop --max-cost`,
+    );
   }
-
 
   return {
     cwd,
@@ -343,11 +408,20 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
 }
 
 /** --patience, --repairs, --max-failures, --candidates, --objectives: flags, then environment, then the file. */
-function improvementSettings(flags: FlagValues, env: NodeJS.ProcessEnv, file: FileConfig): Pick<ResolvedConfig, 'patience' | 'repairs' | 'maxFailures' | 'candidates' | 'objectives'> {
+function improvementSettings(
+  flags: FlagValues,
+  env: NodeJS.ProcessEnv,
+  file: FileConfig,
+): Pick<ResolvedConfig, 'patience' | 'repairs' | 'maxFailures' | 'candidates' | 'objectives'> {
   const whole = (flag: string, raw: unknown, fallback: number, min: number) => (raw === undefined ? fallback : parseIntStrict(raw, flag, min));
   const patience = whole('--patience', pick<unknown>(flags.patience, env.JUPITER_PATIENCE, file.patience), DEFAULTS.patience, 0);
   const repairs = whole('--repairs', pick<unknown>(flags.repairs, env.JUPITER_REPAIRS, file.repairs), DEFAULTS.repairs, 0);
-  const maxFailures = whole('--max-failures', pick<unknown>(flags.maxFailures, env.JUPITER_MAX_FAILURES, file.maxFailures ?? file.max_failures), DEFAULTS.maxFailures, 1);
+  const maxFailures = whole(
+    '--max-failures',
+    pick<unknown>(flags.maxFailures, env.JUPITER_MAX_FAILURES, file.maxFailures ?? file.max_failures),
+    DEFAULTS.maxFailures,
+    1,
+  );
   const candidates = whole('--candidates', pick<unknown>(flags.candidates, env.JUPITER_CANDIDATES, file.candidates), DEFAULTS.candidates, 1);
   if (candidates > 16) throw new UsageError(`--candidates must be at most 16, got ${candidates}`);
   const raw = pick<unknown>(flags.objectives, env.JUPITER_OBJECTIVES, file.objectives);
@@ -355,7 +429,10 @@ function improvementSettings(flags: FlagValues, env: NodeJS.ProcessEnv, file: Fi
   if (raw !== undefined) {
     const list = (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((s) => s.trim()).filter(Boolean);
     const bad = list.find((o) => !(OBJECTIVES as readonly string[]).includes(o));
-    if (bad !== undefined || list.length === 0) throw new UsageError(`--objectives: "${bad ?? String(raw)}" is not an objective (choose from ${OBJECTIVES.join(', ')}, comma-separated, most important first)`);
+    if (bad !== undefined || list.length === 0)
+      throw new UsageError(
+        `--objectives: "${bad ?? String(raw)}" is not an objective (choose from ${OBJECTIVES.join(', ')}, comma-separated, most important first)`,
+      );
     if (new Set(list).size !== list.length) throw new UsageError(`--objectives: each objective may appear once, got "${list.join(',')}"`);
     objectives = list as Objective[];
   }

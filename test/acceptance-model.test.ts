@@ -26,7 +26,11 @@ async function plans(): Promise<{ good: Plan; better: Plan; broken: Plan }> {
   const planner = new BuiltinPlanner();
   const good = (await planner.propose(planRequest(target, { objectives }))).plan;
   const seen = new Set([planId(good)]);
-  const better = (await planner.propose(planRequest(target, { objectives, iteration: 2, champion: { plan: good, score: scorePlan(good, target), planId: planId(good), iteration: 1 }, seen }))).plan;
+  const better = (
+    await planner.propose(
+      planRequest(target, { objectives, iteration: 2, champion: { plan: good, score: scorePlan(good, target), planId: planId(good), iteration: 1 }, seen }),
+    )
+  ).plan;
   const broken = { ...good, steps: good.steps.filter((s) => s.action !== 'run-tests') };
   return { good, better, broken };
 }
@@ -55,15 +59,30 @@ describe('an imperfect model, unattended, 100 iterations', () => {
       } else if (i % 23 === 0) {
         stuck = 2;
         answer = broken;
-      }
-      else if (i % 6 === 0 && !lastBroken) answer = broken;
+      } else if (i % 6 === 0 && !lastBroken) answer = broken;
       else answer = i > 30 && i % 4 === 0 ? better : good;
       lastBroken = answer === broken;
       return { content: JSON.stringify(answer), usage: { prompt_tokens: 900, completion_tokens: 300, cached_tokens: 0 } };
     };
     const server = await serve(model);
     const cwd = tempDir('jupiter-accept-model-');
-    const args = ['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', '--unattended', '-n', '100', '-c', '25', '--patience', '0'];
+    const args = [
+      'plan',
+      'Deploy the orchestrator',
+      '--provider',
+      'custom',
+      '--base-url',
+      server.url,
+      '--model',
+      'test-model',
+      '--unattended',
+      '-n',
+      '100',
+      '-c',
+      '25',
+      '--patience',
+      '0',
+    ];
     const env = { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '5' };
 
     // Killed without warning after iteration 60 has been reported.

@@ -28,9 +28,34 @@ describe('offline improvement on the shipped goals', () => {
     const dir = tempDir('jupiter-accept-');
     const memory = await Memory.open(dir);
     const store = new SessionStore(path.join(dir, 'sessions'));
-    const state = newSession('s1', target.goal.description, target, { iterations: 1000, checkpoint: 100, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 2, maxFailures: 5, candidates: 1 }, new Date());
+    const state = newSession(
+      's1',
+      target.goal.description,
+      target,
+      {
+        iterations: 1000,
+        checkpoint: 100,
+        unattended: true,
+        provider: 'builtin',
+        contextBudget: 4000,
+        proceduresDir: SHIPPED,
+        patience: 0,
+        repairs: 2,
+        maxFailures: 5,
+        candidates: 1,
+      },
+      new Date(),
+    );
     const events: EngineEvent[] = [];
-    const result = await runSession(state, { planner: new BuiltinPlanner(), target, memory, store, reviewer: noPerson, emit: (e) => void events.push(e), signal: new AbortController().signal });
+    const result = await runSession(state, {
+      planner: new BuiltinPlanner(),
+      target,
+      memory,
+      store,
+      reviewer: noPerson,
+      emit: (e) => void events.push(e),
+      signal: new AbortController().signal,
+    });
 
     const finished = events.flatMap((e) => (e.type === 'iteration-finished' ? [e] : []));
     expect(result.exit).toBe('converged');

@@ -10,8 +10,15 @@ import { ROOT, runCli, SHIPPED, tempDir, type CliResult } from './support/cli.js
 function snapshot(dir: string): Record<string, string> {
   if (!existsSync(dir)) return {};
   // Folders count too (as `name/`), so a stray new folder is a change.
-  const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => ({ full: path.join(e.parentPath ?? e.path, e.name), dir: e.isDirectory() }));
-  return Object.fromEntries(entries.sort((a, b) => (a.full < b.full ? -1 : 1)).map((e) => [path.relative(dir, e.full) + (e.dir ? '/' : ''), e.dir ? '' : readFileSync(e.full).toString('base64')]));
+  const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => ({
+    full: path.join(e.parentPath ?? e.path, e.name),
+    dir: e.isDirectory(),
+  }));
+  return Object.fromEntries(
+    entries
+      .sort((a, b) => (a.full < b.full ? -1 : 1))
+      .map((e) => [path.relative(dir, e.full) + (e.dir ? '/' : ''), e.dir ? '' : readFileSync(e.full).toString('base64')]),
+  );
 }
 
 /** Exactly one line on stderr, prefixed `jupiter: `, no stack trace. */
@@ -50,7 +57,12 @@ function goodSessionText(): string {
 /** A "billion laughs" YAML document: nine levels of nine-fold aliases, then `tail`. */
 function aliasBomb(tail: string): string {
   const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 10; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 10; i++)
+    lines.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   return `${lines.join('\n')}\n${tail}`;
 }
 
@@ -326,7 +338,10 @@ describe('files that are not plans, for validate', () => {
 
   it('an empty or comment-only plan file says so, in words', async () => {
     const cwd = tempDir('jupiter-bad-plan-');
-    for (const [name, content, said] of [['empty.yaml', '', /empty\.yaml: the file is empty: expected a plan/], ['blank.yaml', '\n# nothing yet\n', /blank\.yaml: holds no plan/]] as const) {
+    for (const [name, content, said] of [
+      ['empty.yaml', '', /empty\.yaml: the file is empty: expected a plan/],
+      ['blank.yaml', '\n# nothing yet\n', /blank\.yaml: holds no plan/],
+    ] as const) {
       writeFileSync(path.join(cwd, name), content);
       const line = oneLineError(await runCli(['validate', path.join(cwd, name), '--procedures', SHIPPED], { cwd }));
       expect(line).toMatch(said);
@@ -394,7 +409,7 @@ describe('nonsense flags', () => {
   it('a 100 KB goal is refused (exit 2) before anything is written', async () => {
     const { cwd, memory } = fresh();
     const before = snapshot(memory);
-    const goal = 'Deploy the orchestrator '.repeat(Math.ceil(100 * 1024 / 24)).slice(0, 100 * 1024);
+    const goal = 'Deploy the orchestrator '.repeat(Math.ceil((100 * 1024) / 24)).slice(0, 100 * 1024);
     const r = await runCli(['plan', goal, '-n', '1', '-c', '0', '--unattended'], { cwd });
     expect(oneLineError(r)).toMatch(/goal/);
     expect(r.stderr.length).toBeLessThan(500);
@@ -421,7 +436,12 @@ describe('bad jupiter.config.yaml', () => {
       const file = path.join(cwd, 'jupiter.config.yaml');
       writeFileSync(file, text);
       const before = snapshot(memory);
-      const commands = [['plan', 'Deploy the orchestrator', '--unattended'], ['sessions'], ['summary'], ['validate', path.join(ROOT, 'examples', 'deploy-plan.yaml')]];
+      const commands = [
+        ['plan', 'Deploy the orchestrator', '--unattended'],
+        ['sessions'],
+        ['summary'],
+        ['validate', path.join(ROOT, 'examples', 'deploy-plan.yaml')],
+      ];
       // A resume takes its iterations from the session, so only a file that cannot be read at all stops it.
       if (kind !== 'a wrong-typed setting') commands.push(['resume', SESSION, '--unattended']);
       for (const args of commands) {

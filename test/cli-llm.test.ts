@@ -8,13 +8,19 @@ import { type Reply, fakeServers } from './support/fake-openai.js';
 
 const VALID = readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8');
 const validJson = JSON.stringify(parse(VALID));
-const invalidJson = JSON.stringify({ ...(parse(VALID) as object), steps: (parse(VALID) as { steps: { action: string }[] }).steps.filter((s) => s.action !== 'run-tests') });
+const invalidJson = JSON.stringify({
+  ...(parse(VALID) as object),
+  steps: (parse(VALID) as { steps: { action: string }[] }).steps.filter((s) => s.action !== 'run-tests'),
+});
 const KEY = 'sk-test-e2e-secret-key-0042';
 
 const { serve, forget } = fakeServers();
 
 function plan(cwd: string, url: string, extra: string[] = [], env: Record<string, string> = {}) {
-  return runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', ...extra], { cwd, env: { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '20', ...env } });
+  return runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', ...extra], {
+    cwd,
+    env: { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '20', ...env },
+  });
 }
 
 const ok = (p: number, c: number, k = 0): Reply => ({ content: validJson, usage: { prompt_tokens: p, completion_tokens: c, cached_tokens: k } });
@@ -22,7 +28,17 @@ const logText = (cwd: string) => readFileSync(path.join(cwd, 'memory', 'executio
 const sections = (cwd: string) => logText(cwd).match(/^## Iteration \d+/gm) ?? [];
 async function sessionJson(cwd: string) {
   const r = await runCli(['sessions', '--json'], { cwd });
-  return (JSON.parse(r.stdout) as { sessions: { id: string; status: string; progress: { completed: number; errors: number }; usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number }; haltReason: string | null }[] }).sessions[0]!;
+  return (
+    JSON.parse(r.stdout) as {
+      sessions: {
+        id: string;
+        status: string;
+        progress: { completed: number; errors: number };
+        usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
+        haltReason: string | null;
+      }[];
+    }
+  ).sessions[0]!;
 }
 
 describe('LLM planning through the CLI', () => {
@@ -34,18 +50,23 @@ describe('LLM planning through the CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(sections(cwd)).toHaveLength(20);
     // Usage and cost so far at each checkpoint: iterations 1-5 reported 5,070 + 1,510 tokens, 3,050 cached.
-    expect(r.stdout).toContain('◆ Checkpoint after iteration 5: 5 completed · 5 approved · 0 failed · 0 rejected · 0 errors · success 100% · 6,580 tokens (3,050 cached) · cost unknown');
+    expect(r.stdout).toContain(
+      '◆ Checkpoint after iteration 5: 5 completed · 5 approved · 0 failed · 0 rejected · 0 errors · success 100% · 6,580 tokens (3,050 cached) · cost unknown',
+    );
     const chat = server.chatRequests();
     expect(chat).toHaveLength(20);
     expect(chat.every((q) => q.body.stream === true && q.body.stream_options?.include_usage === true)).toBe(true);
-    const summary = JSON.parse((await runCli(['summary', '--json'], { cwd })).stdout) as { usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number } };
+    const summary = JSON.parse((await runCli(['summary', '--json'], { cwd })).stdout) as {
+      usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number };
+    };
     const sum = (k: 0 | 1 | 2) => usages.reduce((s, u) => s + u[k], 0);
     expect(summary.usage).toMatchObject({ promptTokens: sum(0), completionTokens: sum(1), cachedTokens: sum(2) });
     const s = await sessionJson(cwd);
     expect(s.usage).toMatchObject({ promptTokens: sum(0), completionTokens: sum(1), cachedTokens: sum(2) });
     // The key was sent to the server and written nowhere.
     expect(chat[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
-    for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', `sessions/${s.id}.yaml`]) expect(readFileSync(path.join(cwd, 'memory', f), 'utf8')).not.toContain(KEY);
+    for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', `sessions/${s.id}.yaml`])
+      expect(readFileSync(path.join(cwd, 'memory', f), 'utf8')).not.toContain(KEY);
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
@@ -54,13 +75,23 @@ describe('LLM planning through the CLI', () => {
     const cwd = tempDir();
     const r = await plan(cwd, server.url, ['-n', '2', '-c', '0', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events[0]).toMatchObject({ type: 'session-started', iterations: 2, planner: 'custom:test-model' });
-    expect(events.filter((e) => e.type === 'recalled')[1]).toMatchObject({ budget: 4000, items: expect.any(Number) as number, total: expect.any(Number) as number });
+    expect(events.filter((e) => e.type === 'recalled')[1]).toMatchObject({
+      budget: 4000,
+      items: expect.any(Number) as number,
+      total: expect.any(Number) as number,
+    });
     const progress = events.filter((e) => e.type === 'planner-progress' && e.iteration === 1).map((e) => e.tokens as number);
     expect(progress.length).toBeGreaterThan(5);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
-    expect(events.find((e) => e.type === 'plan-proposed')).toMatchObject({ mode: 'json_schema', usage: { promptTokens: 1234, completionTokens: 321, cachedTokens: 1000 } });
+    expect(events.find((e) => e.type === 'plan-proposed')).toMatchObject({
+      mode: 'json_schema',
+      usage: { promptTokens: 1234, completionTokens: 321, cachedTokens: 1000 },
+    });
     expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'completed', usage: { promptTokens: 2468, completionTokens: 642, cachedTokens: 2000 } });
   });
 

@@ -10,9 +10,22 @@ const { serve } = fakeServers();
 const VALID = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
 const KEYED = { JUPITER_API_KEY: 'sk-test-cli-run-0001' };
 /** A model that answers the same valid plan forever and never claims an optimum: a run lasts as long as asked. */
-const modelPlan = (url: string) => ['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', url, '--model', 'test-model', '--unattended', '--patience', '0'];
+const modelPlan = (url: string) => [
+  'plan',
+  'Deploy the orchestrator',
+  '--provider',
+  'custom',
+  '--base-url',
+  url,
+  '--model',
+  'test-model',
+  '--unattended',
+  '--patience',
+  '0',
+];
 
-const iterationNumbers = (dir: string) => [...readFileSync(path.join(dir, 'memory', 'execution_log.md'), 'utf8').matchAll(/^## Iteration (\d+) /gm)].map((m) => Number(m[1]));
+const iterationNumbers = (dir: string) =>
+  [...readFileSync(path.join(dir, 'memory', 'execution_log.md'), 'utf8').matchAll(/^## Iteration (\d+) /gm)].map((m) => Number(m[1]));
 
 interface SessionJson {
   id: string;
@@ -51,7 +64,12 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect((await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd })).code).toBe(0);
     const dir = path.join(cwd, 'memory', 'sessions');
     const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.yaml'))!);
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: .*$/m, 'status: interrupted').concat('haltReason: interrupted\n'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace(/^status: .*$/m, 'status: interrupted')
+        .concat('haltReason: interrupted\n'),
+    );
     const r = await runCli(['sessions'], { cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.match(/interrupted/g)).toHaveLength(1);
@@ -110,7 +128,10 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     const cwd = tempDir();
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(path.join(cwd, 'memory'), { recursive: true });
-    writeFileSync(path.join(cwd, 'memory', 'lessons.md'), '# Lessons\n\n## production-deployment / deploy-service\n\n- Always page the on-call SRE before deploy-production\n- <!-- {broken\n-\n');
+    writeFileSync(
+      path.join(cwd, 'memory', 'lessons.md'),
+      '# Lessons\n\n## production-deployment / deploy-service\n\n- Always page the on-call SRE before deploy-production\n- <!-- {broken\n-\n',
+    );
     const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended'], { cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/! .*lessons\.md:\d+: skipped an unreadable line/);

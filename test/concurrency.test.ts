@@ -49,16 +49,42 @@ describe('two concurrent plan runs on one memory folder', () => {
       return JSON.stringify(planFromActions(target, found.actions, 'concurrency test'));
     };
     const plans = { deploy: planFor('production-deployment/deploy-service'), change: planFor('change-management/standard-change') };
-    const server = await startFakeOpenAI((req) => ({ content: JSON.stringify(req.body.messages).includes('Patch the database servers') ? plans.change : plans.deploy, chunkChars: 80, chunkDelayMs: 4 }));
+    const server = await startFakeOpenAI((req) => ({
+      content: JSON.stringify(req.body.messages).includes('Patch the database servers') ? plans.change : plans.deploy,
+      chunkChars: 80,
+      chunkDelayMs: 4,
+    }));
     // --patience 0: the model proposes the same plan every time, and the run must still do all 15 iterations.
-    const common = ['-n', '15', '-c', '0', '--patience', '0', '--unattended', '--procedures', SHIPPED, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
+    const common = [
+      '-n',
+      '15',
+      '-c',
+      '0',
+      '--patience',
+      '0',
+      '--unattended',
+      '--procedures',
+      SHIPPED,
+      '--provider',
+      'custom',
+      '--base-url',
+      server.url,
+      '--model',
+      'test-model',
+    ];
     const env = { JUPITER_API_KEY: 'sk-test-concurrency' };
-    const [a, b] = await Promise.all([runCli(['plan', 'Deploy the orchestrator', ...common], { cwd, env }), runCli(['plan', 'Patch the database servers', ...common], { cwd, env })]).finally(() => server.close());
+    const [a, b] = await Promise.all([
+      runCli(['plan', 'Deploy the orchestrator', ...common], { cwd, env }),
+      runCli(['plan', 'Patch the database servers', ...common], { cwd, env }),
+    ]).finally(() => server.close());
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const memory = path.join(cwd, 'memory');
 
-    const sessions = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { id: string; goal: string; procedure: string; goalId: string; status: string; progress: { completed: number } }[]; unreadable: unknown[] };
+    const sessions = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as {
+      sessions: { id: string; goal: string; procedure: string; goalId: string; status: string; progress: { completed: number } }[];
+      unreadable: unknown[];
+    };
     expect(sessions.unreadable).toEqual([]);
     expect(sessions.sessions).toHaveLength(2);
     for (const s of sessions.sessions) expect(s).toMatchObject({ status: 'completed', progress: { completed: 15 } });
@@ -110,8 +136,33 @@ describe('two concurrent plan runs on one memory folder', () => {
     const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
     const found = searchPlan(target);
     if (!found.found) throw new Error(found.reason);
-    const server = await startFakeOpenAI(() => ({ content: JSON.stringify(planFromActions(target, found.actions, 'held session')), chunkChars: 200, chunkDelayMs: 1 }));
-    const run = spawnJson(['plan', 'Deploy the orchestrator', '-n', '1000000', '-c', '0', '--patience', '0', '--unattended', '--procedures', SHIPPED, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model'], { cwd, env: { JUPITER_API_KEY: 'sk-test-concurrency' } });
+    const server = await startFakeOpenAI(() => ({
+      content: JSON.stringify(planFromActions(target, found.actions, 'held session')),
+      chunkChars: 200,
+      chunkDelayMs: 1,
+    }));
+    const run = spawnJson(
+      [
+        'plan',
+        'Deploy the orchestrator',
+        '-n',
+        '1000000',
+        '-c',
+        '0',
+        '--patience',
+        '0',
+        '--unattended',
+        '--procedures',
+        SHIPPED,
+        '--provider',
+        'custom',
+        '--base-url',
+        server.url,
+        '--model',
+        'test-model',
+      ],
+      { cwd, env: { JUPITER_API_KEY: 'sk-test-concurrency' } },
+    );
     try {
       await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 3);
       const list = JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { id: string; status: string }[] };

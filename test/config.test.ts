@@ -41,7 +41,12 @@ describe('resolveConfig defaults', () => {
     const cwd = dirWith();
     const c = resolve({}, {}, cwd);
     expect(c).toMatchObject({ provider: 'builtin', baseUrl: undefined, model: undefined, apiKey: undefined, configFile: null });
-    expect(c).toMatchObject({ iterations: DEFAULTS.iterations, checkpoint: DEFAULTS.checkpoint, contextBudget: DEFAULTS.contextBudget, timeoutMs: DEFAULTS.timeoutMs });
+    expect(c).toMatchObject({
+      iterations: DEFAULTS.iterations,
+      checkpoint: DEFAULTS.checkpoint,
+      contextBudget: DEFAULTS.contextBudget,
+      timeoutMs: DEFAULTS.timeoutMs,
+    });
     expect(c.memoryDir).toBe(path.join(cwd, 'memory'));
     expect(c.proceduresDir).toBe(shippedProceduresDir());
   });
@@ -86,17 +91,47 @@ describe('resolveConfig precedence', () => {
       JUPITER_CONTEXT_BUDGET: '2000',
     };
     const c = resolve({}, env, cwd);
-    expect(c).toMatchObject({ provider: 'lmstudio', baseUrl: 'http://env-host:1234/v1', model: 'env-model', iterations: 12, checkpoint: 3, contextBudget: 2000 });
+    expect(c).toMatchObject({
+      provider: 'lmstudio',
+      baseUrl: 'http://env-host:1234/v1',
+      model: 'env-model',
+      iterations: 12,
+      checkpoint: 3,
+      contextBudget: 2000,
+    });
     expect(c.memoryDir).toBe(path.join(cwd, 'env-memory'));
     expect(c.proceduresDir).toBe(path.join(cwd, 'env-procedures'));
   });
 
   it('lets flags beat the environment and the config file', () => {
     const cwd = dirWith(FILE);
-    const env = { JUPITER_PROVIDER: 'lmstudio', JUPITER_BASE_URL: 'http://env-host:1234/v1', JUPITER_MODEL: 'env-model', JUPITER_ITERATIONS: '12', JUPITER_CHECKPOINT: '3', JUPITER_MEMORY: 'env-memory' };
-    const flags: FlagValues = { provider: 'llamacpp', baseUrl: 'http://flag-host:8080/v1', model: 'flag-model', iterations: '8', checkpoint: '2', contextBudget: '500', memory: 'flag-memory', procedures: 'flag-procedures' };
+    const env = {
+      JUPITER_PROVIDER: 'lmstudio',
+      JUPITER_BASE_URL: 'http://env-host:1234/v1',
+      JUPITER_MODEL: 'env-model',
+      JUPITER_ITERATIONS: '12',
+      JUPITER_CHECKPOINT: '3',
+      JUPITER_MEMORY: 'env-memory',
+    };
+    const flags: FlagValues = {
+      provider: 'llamacpp',
+      baseUrl: 'http://flag-host:8080/v1',
+      model: 'flag-model',
+      iterations: '8',
+      checkpoint: '2',
+      contextBudget: '500',
+      memory: 'flag-memory',
+      procedures: 'flag-procedures',
+    };
     const c = resolve(flags, env, cwd);
-    expect(c).toMatchObject({ provider: 'llamacpp', baseUrl: 'http://flag-host:8080/v1', model: 'flag-model', iterations: 8, checkpoint: 2, contextBudget: 500 });
+    expect(c).toMatchObject({
+      provider: 'llamacpp',
+      baseUrl: 'http://flag-host:8080/v1',
+      model: 'flag-model',
+      iterations: 8,
+      checkpoint: 2,
+      contextBudget: 500,
+    });
     expect(c.memoryDir).toBe(path.join(cwd, 'flag-memory'));
     expect(c.proceduresDir).toBe(path.join(cwd, 'flag-procedures'));
   });
@@ -154,9 +189,15 @@ describe('resolveConfig refusals', () => {
   it('contradicting values from the same place, or an explicit checkpoint, are refused naming where each came from', () => {
     const cwd = dirWith('iterations: 4\ncheckpoint: 10\n');
     const file = path.join(cwd, 'jupiter.config.yaml');
-    expect(failure(() => resolve({}, {}, cwd)).message).toBe(`--checkpoint 10 (config file ${file}, checkpoint:) is larger than --iterations 4 (config file ${file}, iterations:): use a value from 1 to 4, or 0 for no checkpoints`);
-    expect(failure(() => resolve({ checkpoint: '6' }, {}, cwd)).message).toMatch(/^--checkpoint 6 \(flag\) is larger than --iterations 4 \(config file .*, iterations:\)/);
-    expect(failure(() => resolve({}, { JUPITER_CHECKPOINT: '9', JUPITER_ITERATIONS: '2' })).message).toMatch(/^--checkpoint 9 \(environment, JUPITER_CHECKPOINT\) is larger than --iterations 2 \(environment, JUPITER_ITERATIONS\)/);
+    expect(failure(() => resolve({}, {}, cwd)).message).toBe(
+      `--checkpoint 10 (config file ${file}, checkpoint:) is larger than --iterations 4 (config file ${file}, iterations:): use a value from 1 to 4, or 0 for no checkpoints`,
+    );
+    expect(failure(() => resolve({ checkpoint: '6' }, {}, cwd)).message).toMatch(
+      /^--checkpoint 6 \(flag\) is larger than --iterations 4 \(config file .*, iterations:\)/,
+    );
+    expect(failure(() => resolve({}, { JUPITER_CHECKPOINT: '9', JUPITER_ITERATIONS: '2' })).message).toMatch(
+      /^--checkpoint 9 \(environment, JUPITER_CHECKPOINT\) is larger than --iterations 2 \(environment, JUPITER_ITERATIONS\)/,
+    );
   });
 
   it('accepts checkpoint 0 (no checkpoints)', () => {

@@ -8,7 +8,18 @@ import { catchUp } from '../src/engine/catch-up.js';
 import { runSession, type EngineDeps } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
 import { SessionStore } from '../src/engine/sessions.js';
-import type { CheckpointContext, CheckpointDecision, EngineEvent, FailureDecision, FeedbackReading, PatienceDecision, ReadingDecision, Reviewer, SessionSettings, SessionState } from '../src/engine/types.js';
+import type {
+  CheckpointContext,
+  CheckpointDecision,
+  EngineEvent,
+  FailureDecision,
+  FeedbackReading,
+  PatienceDecision,
+  ReadingDecision,
+  Reviewer,
+  SessionSettings,
+  SessionState,
+} from '../src/engine/types.js';
 import { Memory } from '../src/memory/store.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from '../src/planners/types.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
@@ -37,7 +48,11 @@ const target: PlanTarget = {
   goal: { id: 'release', description: 'Released', keywords: ['release'], facts: ['deployed'], objectives: ['cost', 'steps'] },
 };
 
-const plan = (actions: string[], owner = ''): Plan => ({ title: 'Release', summary: '', steps: actions.map((a) => ({ action: a, owner: `${a}-owner${owner}` })) });
+const plan = (actions: string[], owner = ''): Plan => ({
+  title: 'Release',
+  summary: '',
+  steps: actions.map((a) => ({ action: a, owner: `${a}-owner${owner}` })),
+});
 const CHEAP = ['build', 'test-fast', 'deploy']; // cost 3
 const DEAR = ['build', 'test-full', 'deploy']; // cost 7
 const DEARER = ['build', 'test-full', 'test-fast', 'deploy']; // cost 8
@@ -88,9 +103,36 @@ class ScriptedReviewer implements Reviewer {
 async function setup(settings: Partial<SessionSettings> = {}, dir = tempDir('jupiter-loop-')) {
   const memory = await Memory.open(dir);
   const store = new SessionStore(path.join(dir, 'sessions'));
-  const state = newSession('s1', 'Release the build', target, { iterations: 20, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: '', patience: 0, repairs: 0, maxFailures: 5, candidates: 1, ...settings }, new Date('2026-11-25T10:00:00Z'));
+  const state = newSession(
+    's1',
+    'Release the build',
+    target,
+    {
+      iterations: 20,
+      checkpoint: 0,
+      unattended: true,
+      provider: 'builtin',
+      contextBudget: 4000,
+      proceduresDir: '',
+      patience: 0,
+      repairs: 0,
+      maxFailures: 5,
+      candidates: 1,
+      ...settings,
+    },
+    new Date('2026-11-25T10:00:00Z'),
+  );
   const events: EngineEvent[] = [];
-  const deps = (planner: Planner, reviewer: Reviewer = new ScriptedReviewer(), extra: Partial<EngineDeps> = {}): EngineDeps => ({ planner, target, memory, store, reviewer, emit: (e) => void events.push(e), signal: new AbortController().signal, ...extra });
+  const deps = (planner: Planner, reviewer: Reviewer = new ScriptedReviewer(), extra: Partial<EngineDeps> = {}): EngineDeps => ({
+    planner,
+    target,
+    memory,
+    store,
+    reviewer,
+    emit: (e) => void events.push(e),
+    signal: new AbortController().signal,
+    ...extra,
+  });
   return { dir, memory, store, state, events, deps };
 }
 
@@ -167,7 +209,11 @@ describe('self-correction', () => {
     expect(repair.findings.some((f) => f.rule === 'precondition')).toBe(true);
     // Iteration 1 fixed in one round, iteration 2 in two: both valid, none valid at the first try.
     expect(result.state.progress).toMatchObject({ completed: 2, approved: 2, repairs: 3, repaired: 2, firstTryValid: 0, failed: 0 });
-    expect(events.filter((e) => e.type === 'repair').map((e) => e.type === 'repair' && [e.iteration, e.attempt])).toEqual([[1, 1], [2, 1], [2, 2]]);
+    expect(events.filter((e) => e.type === 'repair').map((e) => e.type === 'repair' && [e.iteration, e.attempt])).toEqual([
+      [1, 1],
+      [2, 1],
+      [2, 2],
+    ]);
     expect(result.state.usage.promptTokens).toBe(500);
     // Memory learns the fix from the failed attempt and the repaired plan of the same iteration.
     const learned = readFileSync(path.join(deps(planner).memory.dir, 'successful_patterns.md'), 'utf8');
@@ -194,7 +240,9 @@ describe('unattended runs', () => {
     const checkpoints = (await deps(planner).memory.records()).filter((r) => r.type === 'review' && r.review === 'checkpoint');
     expect(checkpoints.map((r) => r.iteration)).toEqual([4, 8]);
     expect(checkpoints[1]!.reason).toBe('champion from iteration 4 (cost 3 · steps 3); 0 improvements since the last checkpoint; 4 failed iterations so far');
-    expect(readFileSync(path.join(deps(planner).memory.dir, 'execution_log.md'), 'utf8')).toContain('## Review of iteration 8 · unattended checkpoint (recorded, not awaited)');
+    expect(readFileSync(path.join(deps(planner).memory.dir, 'execution_log.md'), 'utf8')).toContain(
+      '## Review of iteration 8 · unattended checkpoint (recorded, not awaited)',
+    );
     expect(result.state.progress.humanApprovals).toBe(0);
   });
 
@@ -234,7 +282,9 @@ describe('stopping honestly', () => {
 
   it('a proved optimum ends the run at once, whatever the iteration ceiling', async () => {
     const { state, events, deps, memory } = await setup({ iterations: 1000 });
-    const planner = new ScriptedPlanner((req) => (req.iteration < 3 ? plan(DEAR, `-${req.iteration}`) : { plan: plan(CHEAP), mode: 'builtin', optimal: 'optimal for cost, steps' }));
+    const planner = new ScriptedPlanner((req) =>
+      req.iteration < 3 ? plan(DEAR, `-${req.iteration}`) : { plan: plan(CHEAP), mode: 'builtin', optimal: 'optimal for cost, steps' },
+    );
     const result = await runSession(state, deps(planner));
     expect(result.exit).toBe('converged');
     expect(result.message).toBe('converged: optimal for cost, steps — proved at iteration 3');
@@ -245,7 +295,9 @@ describe('stopping honestly', () => {
 
   it('an optimum claimed for a plan worse than the champion is not convergence', async () => {
     const { state, deps } = await setup({ iterations: 3 });
-    const planner = new ScriptedPlanner((req) => (req.iteration === 1 ? plan(CHEAP) : { plan: plan(DEAR, `-${req.iteration}`), mode: 'x', optimal: 'optimal for cost' }));
+    const planner = new ScriptedPlanner((req) =>
+      req.iteration === 1 ? plan(CHEAP) : { plan: plan(DEAR, `-${req.iteration}`), mode: 'x', optimal: 'optimal for cost' },
+    );
     const result = await runSession(state, deps(planner));
     expect(result.exit).toBe('completed');
     expect(result.state.converged).toBeUndefined();
@@ -255,10 +307,19 @@ describe('stopping honestly', () => {
 describe('a person in the loop', () => {
   it('a rejection is read into rules, confirmed, committed, enforced by the validator; the champion is dethroned', async () => {
     const { state, deps, events, memory } = await setup({ iterations: 4, checkpoint: 2, unattended: false });
-    const rule: Rule = { id: 'human-forbid-test-fast', kind: 'forbidden', severity: 'error', action: 'test-fast', origin: 'human', description: 'the person said: no fast tests' };
+    const rule: Rule = {
+      id: 'human-forbid-test-fast',
+      kind: 'forbidden',
+      severity: 'error',
+      action: 'test-fast',
+      origin: 'human',
+      description: 'the person said: no fast tests',
+    };
     const committed: Rule[] = [];
     const reader = { read: async (text: string): Promise<FeedbackReading> => ({ text, constraints: [rule], lines: ['never test-fast'], by: 'rules' }) };
-    const reviewer = new ScriptedReviewer({ checkpoint: (ctx) => (ctx.iteration === 2 ? { kind: 'reject', reason: 'Fast tests are not enough for a release' } : { kind: 'continue' }) });
+    const reviewer = new ScriptedReviewer({
+      checkpoint: (ctx) => (ctx.iteration === 2 ? { kind: 'reject', reason: 'Fast tests are not enough for a release' } : { kind: 'continue' }),
+    });
     const planner = new ScriptedPlanner(() => plan(CHEAP));
     const origCommit = memory.commitReview.bind(memory);
     memory.commitReview = async (rev) => {
@@ -279,13 +340,18 @@ describe('a person in the loop', () => {
   it('feedback that cannot be read stays prose for the planner, marked unchecked in the log', async () => {
     const { state, deps, memory } = await setup({ iterations: 3, checkpoint: 1, unattended: false });
     const reader = { read: async (text: string): Promise<FeedbackReading> => ({ text, constraints: [], lines: [], by: 'rules' }) };
-    const reviewer = new ScriptedReviewer({ checkpoint: (ctx) => (ctx.iteration === 1 ? { kind: 'reject', reason: 'Make it feel calmer' } : { kind: 'continue' }), reading: () => ({ kind: 'note' }) });
+    const reviewer = new ScriptedReviewer({
+      checkpoint: (ctx) => (ctx.iteration === 1 ? { kind: 'reject', reason: 'Make it feel calmer' } : { kind: 'continue' }),
+      reading: () => ({ kind: 'note' }),
+    });
     const planner = new ScriptedPlanner(() => plan(CHEAP));
     const result = await runSession(state, deps(planner, reviewer, { feedbackReader: reader }));
     expect(planner.requests[1]!.feedback).toEqual(['Make it feel calmer']);
     expect(result.state.pendingFeedback).toEqual(['Make it feel calmer']);
     const records = await memory.records();
-    expect(records.filter((r) => r.type === 'iteration' && r.iteration > 1).every((r) => r.unchecked?.[0] === 'Make it feel calmer' || r.unchecked === undefined)).toBe(true);
+    expect(
+      records.filter((r) => r.type === 'iteration' && r.iteration > 1).every((r) => r.unchecked?.[0] === 'Make it feel calmer' || r.unchecked === undefined),
+    ).toBe(true);
   });
 
   it('an override of an invalid plan is logged with its reason and never becomes the champion', async () => {
@@ -295,16 +361,31 @@ describe('a person in the loop', () => {
     expect(result.state.progress.overridden).toBe(2);
     expect(result.state.champion).toBeNull();
     const reviews = (await memory.records()).filter((r) => r.type === 'review');
-    expect(reviews.map((r) => [r.review, r.reason])).toEqual([['override', 'the change window closes tonight'], ['override', 'the change window closes tonight']]);
+    expect(reviews.map((r) => [r.review, r.reason])).toEqual([
+      ['override', 'the change window closes tonight'],
+      ['override', 'the change window closes tonight'],
+    ]);
   });
 
   it('the checkpoint shows the champion, improvements since the last checkpoint and the best alternatives', async () => {
     const { state, deps } = await setup({ iterations: 4, checkpoint: 2, unattended: false });
     const script = [DEARER, DEAR, CHEAP, plan(CHEAP, '-b')];
     const reviewer = new ScriptedReviewer();
-    await runSession(state, deps(new ScriptedPlanner((req) => { const s = script[req.iteration - 1]!; return Array.isArray(s) ? plan(s) : s; }), reviewer));
+    await runSession(
+      state,
+      deps(
+        new ScriptedPlanner((req) => {
+          const s = script[req.iteration - 1]!;
+          return Array.isArray(s) ? plan(s) : s;
+        }),
+        reviewer,
+      ),
+    );
     const [first, second] = reviewer.checkpoints;
-    expect(first!.improvements.map((c) => [c.iteration, c.before?.cost ?? null, c.after.cost])).toEqual([[1, null, 8], [2, 8, 7]]);
+    expect(first!.improvements.map((c) => [c.iteration, c.before?.cost ?? null, c.after.cost])).toEqual([
+      [1, null, 8],
+      [2, 8, 7],
+    ]);
     expect(second!.improvements.map((c) => c.iteration)).toEqual([3]);
     expect(second!.champion?.score.cost).toBe(3);
     expect(second!.alternatives.map((a) => a.score.cost)).toEqual([3, 7, 8]);

@@ -58,7 +58,25 @@ async function setup(settings: Partial<SessionSettings> = {}) {
   const dir = tempDir('jupiter-engine-');
   const memory = await Memory.open(dir);
   const store = new SessionStore(path.join(dir, 'sessions'));
-  const state = newSession('s1', 'Deploy the orchestrator', target, { iterations: 50, checkpoint: 10, unattended: false, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 2, maxFailures: 5, candidates: 1, ...settings }, new Date('2026-11-25T10:00:00Z'));
+  const state = newSession(
+    's1',
+    'Deploy the orchestrator',
+    target,
+    {
+      iterations: 50,
+      checkpoint: 10,
+      unattended: false,
+      provider: 'builtin',
+      contextBudget: 4000,
+      proceduresDir: SHIPPED,
+      patience: 0,
+      repairs: 2,
+      maxFailures: 5,
+      candidates: 1,
+      ...settings,
+    },
+    new Date('2026-11-25T10:00:00Z'),
+  );
   const events: EngineEvent[] = [];
   return { dir, memory, store, state, events, emit: (e: EngineEvent) => void events.push(e) };
 }
@@ -88,7 +106,9 @@ describe('engine', () => {
 
   it('a rejection no reader can compile stays prose: it reaches every later planner call and lessons.md, and is never claimed addressed', async () => {
     const { dir, memory, store, state, emit } = await setup({ iterations: 4, checkpoint: 2 });
-    const reviewer = new ScriptedReviewer((i) => (i === 2 ? { kind: 'reject', reason: 'Include notify-stakeholders before the deploy and name the on-call SRE' } : { kind: 'continue' }));
+    const reviewer = new ScriptedReviewer((i) =>
+      i === 2 ? { kind: 'reject', reason: 'Include notify-stakeholders before the deploy and name the on-call SRE' } : { kind: 'continue' },
+    );
     const planner = new RecordingPlanner();
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal });
     const reason = 'Include notify-stakeholders before the deploy and name the on-call SRE';
@@ -114,7 +134,12 @@ describe('engine', () => {
 
   it('a validation failure pauses: reject, retry, approve anyway (override) and stop each do what they say', async () => {
     const { dir, memory, store, state, emit } = await setup({ iterations: 8, checkpoint: 0 });
-    const decisions: Record<number, FailureDecision> = { 2: { kind: 'reject', reason: 'never skip run-tests' }, 4: { kind: 'retry' }, 6: { kind: 'override', reason: 'accepted for the test' }, 8: { kind: 'stop' } };
+    const decisions: Record<number, FailureDecision> = {
+      2: { kind: 'reject', reason: 'never skip run-tests' },
+      4: { kind: 'retry' },
+      6: { kind: 'override', reason: 'accepted for the test' },
+      8: { kind: 'stop' },
+    };
     const reviewer = new ScriptedReviewer(undefined, (i) => decisions[i]!);
     const planner = new RecordingPlanner(new Set([2, 4, 6, 8]));
     const result = await runSession(state, { planner, target, memory, store, reviewer, emit, signal });
@@ -135,7 +160,10 @@ describe('engine', () => {
     const result = await runSession(state, { planner: new RecordingPlanner(new Set([7])), target, memory, store, reviewer, emit, signal });
     expect(result.exit).toBe('halted');
     expect(reviewer.checkpoints).toEqual([]);
-    expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.type === 'checkpoint' && [e.iteration, e.awaited])).toEqual([[3, false], [6, false]]);
+    expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.type === 'checkpoint' && [e.iteration, e.awaited])).toEqual([
+      [3, false],
+      [6, false],
+    ]);
     const saved = await store.load('s1');
     expect(saved).toMatchObject({ status: 'paused', progress: { completed: 7, failed: 1 } });
     expect(saved.haltReason).toMatch(/1 failed iteration in a row \(--max-failures 1\); last: plan failed validation/);
@@ -146,7 +174,14 @@ describe('engine', () => {
     const controller = new AbortController();
     const reviewer = new ScriptedReviewer();
     const planner = new RecordingPlanner();
-    const stopAfter3: Planner = { name: 'x', propose: async (req) => { const r = await planner.propose(req); if (req.iteration === 3) controller.abort(); return r; } };
+    const stopAfter3: Planner = {
+      name: 'x',
+      propose: async (req) => {
+        const r = await planner.propose(req);
+        if (req.iteration === 3) controller.abort();
+        return r;
+      },
+    };
     const result = await runSession(state, { planner: stopAfter3, target, memory, store, reviewer, emit, signal: controller.signal });
     expect(result.exit).toBe('interrupted');
     expect((await store.load('s1')).status).toBe('interrupted');
@@ -177,7 +212,11 @@ describe('learning summary', () => {
     const s = await learningSummary(memory.dir, await memory.records(), await memory.items(), 4);
     expect(s).toMatchObject({ sessions: 1, iterations: 12, approved: 9, failed: 3, errors: 0, humanApprovals: 1, rejections: 1, overrides: 0 });
     expect(s.successRate).toBeCloseTo(9 / 12);
-    expect(s.windows.map((w) => [w.from, w.to, w.approved])).toEqual([[1, 4, 3], [5, 8, 4], [9, 12, 2]]);
+    expect(s.windows.map((w) => [w.from, w.to, w.approved])).toEqual([
+      [1, 4, 3],
+      [5, 8, 4],
+      [9, 12, 2],
+    ]);
     expect(s.latestFeedback.map((f) => f.text)).toEqual(['Name the on-call SRE as deploy-production owner']);
     expect(s.latestLessons.length).toBeGreaterThan(0);
     // The top insight names the rule its fix was about and carries the person's approval; the exemplar is there too.

@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
 import { SessionStore } from '../src/engine/sessions.js';
-import type { CheckpointContext, CheckpointDecision, EngineEvent, FailureDecision, FeedbackReading, PatienceDecision, ReadingDecision, Reviewer } from '../src/engine/types.js';
+import type {
+  CheckpointContext,
+  CheckpointDecision,
+  EngineEvent,
+  FailureDecision,
+  FeedbackReading,
+  PatienceDecision,
+  ReadingDecision,
+  Reviewer,
+} from '../src/engine/types.js';
 import { RulesFeedbackReader } from '../src/feedback/read.js';
 import { withHumanRules } from '../src/feedback/target.js';
 import { Memory } from '../src/memory/store.js';
@@ -52,7 +61,24 @@ describe('feedback in a run with the built-in planner', () => {
       const dir = tempDir('jupiter-fb-loop-');
       const memory = await Memory.open(dir);
       const store = new SessionStore(path.join(dir, 'sessions'));
-      const state = newSession('s1', 'Deploy the orchestrator', deploy, { iterations: 3, checkpoint: 1, unattended: false, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 3, candidates: 1 }, new Date('2026-11-25T10:00:00Z'));
+      const state = newSession(
+        's1',
+        'Deploy the orchestrator',
+        deploy,
+        {
+          iterations: 3,
+          checkpoint: 1,
+          unattended: false,
+          provider: 'builtin',
+          contextBudget: 4000,
+          proceduresDir: SHIPPED,
+          patience: 0,
+          repairs: 0,
+          maxFailures: 3,
+          candidates: 1,
+        },
+        new Date('2026-11-25T10:00:00Z'),
+      );
       const events: EngineEvent[] = [];
       const reviewer = new RejectOnce(reason);
       await runSession(state, {

@@ -20,7 +20,7 @@ async function readerFor(script: Reply[]) {
 const answer = (constraints: unknown[]): Reply => ({ content: JSON.stringify({ constraints }) });
 
 describe('model feedback reader', () => {
-  it('asks with a JSON schema whose action fields are an enum of the set\'s ids, and turns the answer into human rules', async () => {
+  it("asks with a JSON schema whose action fields are an enum of the set's ids, and turns the answer into human rules", async () => {
     const { server, reader } = await readerFor([answer([{ kind: 'ordering', before: 'notify-stakeholders', after: 'deploy-staging' }])]);
     expect(reader).toBeInstanceOf(ModelFeedbackReader);
     const text = 'Stakeholders hear about it before staging';
@@ -28,12 +28,21 @@ describe('model feedback reader', () => {
     expect(reading.by).toBe('model');
     expect(reading.fallback).toBeUndefined();
     expect(reading.lines).toEqual(['notify-stakeholders before deploy-staging']);
-    expect(reading.constraints[0]).toMatchObject({ kind: 'ordering', origin: 'human', severity: 'error', description: `feedback: "${text}"`, id: expect.stringMatching(/^human-ordering-/) });
+    expect(reading.constraints[0]).toMatchObject({
+      kind: 'ordering',
+      origin: 'human',
+      severity: 'error',
+      description: `feedback: "${text}"`,
+      id: expect.stringMatching(/^human-ordering-/),
+    });
 
     const [req] = server.chatRequests();
     expect(req!.body.model).toBe('test-model');
     expect(req!.body.temperature).toBe(0);
-    const format = req!.body.response_format as { type: string; json_schema: { schema: { properties: { constraints: { items: { properties: Record<string, { enum?: string[] }> } } } } } };
+    const format = req!.body.response_format as {
+      type: string;
+      json_schema: { schema: { properties: { constraints: { items: { properties: Record<string, { enum?: string[] }> } } } } };
+    };
     expect(format.type).toBe('json_schema');
     const fields = format.json_schema.schema.properties.constraints.items.properties;
     const ids = deploy.set.actions.map((a) => a.id);
@@ -43,7 +52,12 @@ describe('model feedback reader', () => {
   });
 
   it('the model reads the same rule ids the deterministic reader does, so one rule said either way is one rule', async () => {
-    const { reader } = await readerFor([answer([{ kind: 'segregation', action: 'deploy-production', other: 'approve-release' }, { kind: 'owner', action: 'approve-release', owner: 'CFO' }])]);
+    const { reader } = await readerFor([
+      answer([
+        { kind: 'segregation', action: 'deploy-production', other: 'approve-release' },
+        { kind: 'owner', action: 'approve-release', owner: 'CFO' },
+      ]),
+    ]);
     const byModel = await reader.read('x', deploy, signal());
     const byRules = await new RulesFeedbackReader().read('the approver and the deployer must be different people; Sign-off must be done by the CFO', deploy);
     expect(byModel.constraints.map((r) => r.id).sort()).toEqual(byRules.constraints.map((r) => r.id).sort());
@@ -51,7 +65,14 @@ describe('model feedback reader', () => {
 
   it('drops items naming unknown actions, malformed items and duplicates; an empty list is a reading with no constraints', async () => {
     const { reader } = await readerFor([
-      answer([{ kind: 'forbidden', action: 'ring-the-bell' }, { kind: 'ordering', before: 'run-tests' }, { kind: 'max-steps', max: 0 }, { kind: 'required', action: 'run-tests' }, { kind: 'required', action: 'run-tests' }, 'junk']),
+      answer([
+        { kind: 'forbidden', action: 'ring-the-bell' },
+        { kind: 'ordering', before: 'run-tests' },
+        { kind: 'max-steps', max: 0 },
+        { kind: 'required', action: 'run-tests' },
+        { kind: 'required', action: 'run-tests' },
+        'junk',
+      ]),
       answer([]),
     ]);
     expect((await reader.read('never skip run-tests', deploy, signal())).lines).toEqual(['always include run-tests']);

@@ -18,24 +18,58 @@ const access = findTarget(library, 'access-review/quarterly-access-review');
 const change = findTarget(library, 'change-management/standard-change');
 /** A valid 12-step deployment: notify-stakeholders is step 9 (after the staging deploy), approve-release owned by Priya Nair. */
 const example = (): Plan => parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as Plan;
-const bodies = (text: string, target = deploy) => readFeedback(text, target).constraints.map(({ id: _i, severity: _s, origin: _o, description: _d, ...body }) => body);
+const bodies = (text: string, target = deploy) =>
+  readFeedback(text, target).constraints.map(({ id: _i, severity: _s, origin: _o, description: _d, ...body }) => body);
 
 /** The sentences of issue 11, each with the rules it must read into, and whether the (valid) example plan breaks them. */
 const SENTENCES: { text: string; rules: RuleBody[]; lines: string[]; examplePasses: boolean }[] = [
-  { text: 'Stakeholders must be notified before the staging deploy', rules: [{ kind: 'ordering', before: 'notify-stakeholders', after: 'deploy-staging' }], lines: ['notify-stakeholders before deploy-staging'], examplePasses: false },
-  { text: 'Sign-off must be done by the CFO', rules: [{ kind: 'owner', action: 'approve-release', owner: 'CFO' }], lines: ['approve-release done by CFO'], examplePasses: false },
-  { text: 'Remove notify-stakeholders, the status page announces releases', rules: [{ kind: 'forbidden', action: 'notify-stakeholders' }], lines: ['never use notify-stakeholders'], examplePasses: false },
-  { text: 'notify-stakeholders must come right after open-change-ticket', rules: [{ kind: 'immediately-after', action: 'notify-stakeholders', after: 'open-change-ticket' }], lines: ['notify-stakeholders right after open-change-ticket'], examplePasses: false },
+  {
+    text: 'Stakeholders must be notified before the staging deploy',
+    rules: [{ kind: 'ordering', before: 'notify-stakeholders', after: 'deploy-staging' }],
+    lines: ['notify-stakeholders before deploy-staging'],
+    examplePasses: false,
+  },
+  {
+    text: 'Sign-off must be done by the CFO',
+    rules: [{ kind: 'owner', action: 'approve-release', owner: 'CFO' }],
+    lines: ['approve-release done by CFO'],
+    examplePasses: false,
+  },
+  {
+    text: 'Remove notify-stakeholders, the status page announces releases',
+    rules: [{ kind: 'forbidden', action: 'notify-stakeholders' }],
+    lines: ['never use notify-stakeholders'],
+    examplePasses: false,
+  },
+  {
+    text: 'notify-stakeholders must come right after open-change-ticket',
+    rules: [{ kind: 'immediately-after', action: 'notify-stakeholders', after: 'open-change-ticket' }],
+    lines: ['notify-stakeholders right after open-change-ticket'],
+    examplePasses: false,
+  },
   {
     text: 'No deploy-production without approve-release first',
-    rules: [{ kind: 'ordering', before: 'approve-release', after: 'deploy-production' }, { kind: 'required', action: 'approve-release' }],
+    rules: [
+      { kind: 'ordering', before: 'approve-release', after: 'deploy-production' },
+      { kind: 'required', action: 'approve-release' },
+    ],
     lines: ['approve-release before deploy-production', 'always include approve-release'],
     examplePasses: true,
   },
-  { text: 'Never deploy-production before security-scan', rules: [{ kind: 'ordering', before: 'security-scan', after: 'deploy-production' }], lines: ['security-scan before deploy-production'], examplePasses: true },
+  {
+    text: 'Never deploy-production before security-scan',
+    rules: [{ kind: 'ordering', before: 'security-scan', after: 'deploy-production' }],
+    lines: ['security-scan before deploy-production'],
+    examplePasses: true,
+  },
   { text: 'never skip run-tests', rules: [{ kind: 'required', action: 'run-tests' }], lines: ['always include run-tests'], examplePasses: true },
   { text: 'at most 8 steps', rules: [{ kind: 'max-steps', max: 8 }], lines: ['at most 8 steps'], examplePasses: false },
-  { text: 'the approver and the deployer must be different people', rules: [{ kind: 'segregation', actions: ['approve-release', 'deploy-production'] }], lines: ['approve-release and deploy-production by different people'], examplePasses: true },
+  {
+    text: 'the approver and the deployer must be different people',
+    rules: [{ kind: 'segregation', actions: ['approve-release', 'deploy-production'] }],
+    lines: ['approve-release and deploy-production by different people'],
+    examplePasses: true,
+  },
 ];
 
 describe('readFeedback: the sentences of issue 11 against the shipped deployment procedure', () => {
@@ -72,7 +106,10 @@ describe('readFeedback: the sentences of issue 11 against the shipped deployment
   it('a plan that obeys the rule passes it: notify-stakeholders moved before the staging deploy', () => {
     const rules = readFeedback('Stakeholders must be notified before the staging deploy', deploy).constraints;
     const plan = example();
-    const notify = plan.steps.splice(plan.steps.findIndex((s) => s.action === 'notify-stakeholders'), 1)[0]!;
+    const notify = plan.steps.splice(
+      plan.steps.findIndex((s) => s.action === 'notify-stakeholders'),
+      1,
+    )[0]!;
     plan.steps.splice(plan.steps.findIndex((s) => s.action === 'open-change-ticket') + 1, 0, notify);
     expect(validatePlan(plan, withHumanRules(deploy, rules))).toMatchObject({ valid: true, findings: [] });
   });
@@ -141,7 +178,8 @@ describe('rule lines', () => {
     for (const body of all) expect(parseRuleLine(ruleLine(body))).toEqual(body);
   });
   it('other text is not a rule line', () => {
-    for (const line of ['', 'notify before', 'at most 0 steps', 'a and a by different people', 'please never use x']) expect(parseRuleLine(line)).toBeUndefined();
+    for (const line of ['', 'notify before', 'at most 0 steps', 'a and a by different people', 'please never use x'])
+      expect(parseRuleLine(line)).toBeUndefined();
   });
 });
 
@@ -161,7 +199,12 @@ describe('withHumanRules', () => {
     expect(withHumanRules(deploy, [same])).toBe(deploy);
     const stricter = humanRule({ kind: 'ordering', before: 'notify-stakeholders', after: 'deploy-production' });
     const plan = example();
-    plan.steps.push(plan.steps.splice(plan.steps.findIndex((s) => s.action === 'notify-stakeholders'), 1)[0]!);
+    plan.steps.push(
+      plan.steps.splice(
+        plan.steps.findIndex((s) => s.action === 'notify-stakeholders'),
+        1,
+      )[0]!,
+    );
     expect(validatePlan(plan, deploy).valid).toBe(true); // only a warning in the procedure
     expect(validatePlan(plan, withHumanRules(deploy, [stricter])).findings.filter((f) => f.rule === stricter.id && f.severity === 'error')).toHaveLength(1);
   });
@@ -183,7 +226,10 @@ describe('intents: what feedback asks to include or avoid (memory retires patter
     expect(actionIntents('Stakeholders must be notified before the staging deploy', ids)).toEqual({ include: [], avoid: [] });
   });
   it('reads compiled rules too', () => {
-    expect(intentsOfRules(readFeedback('Remove notify-stakeholders; never skip run-tests', deploy).constraints)).toEqual({ include: ['run-tests'], avoid: ['notify-stakeholders'] });
+    expect(intentsOfRules(readFeedback('Remove notify-stakeholders; never skip run-tests', deploy).constraints)).toEqual({
+      include: ['run-tests'],
+      avoid: ['notify-stakeholders'],
+    });
   });
 });
 

@@ -34,7 +34,7 @@ describe('meaningful words', () => {
 });
 
 describe('rankGoals', () => {
-  it('a clear goal is a strong match with its reason in the person\'s words', () => {
+  it("a clear goal is a strong match with its reason in the person's words", () => {
     const r = rankGoals(library, 'Deploy the orchestrator');
     expect(r.strength).toBe('strong');
     expect(targetName(r.candidates[0]!)).toBe('production-deployment/deploy-service');
@@ -54,7 +54,7 @@ describe('rankGoals', () => {
     expect(rankGoals(library, 'Ship a birthday cake to mum').candidates[0]!.matched).toEqual(['ship']);
   });
 
-  it('the original design\'s goals match nothing (no generic word counts)', () => {
+  it("the original design's goals match nothing (no generic word counts)", () => {
     for (const g of ORIGINAL) expect(rankGoals(library, g), g).toMatchObject({ strength: 'none', candidates: [] });
   });
 
@@ -80,7 +80,7 @@ describe('resolveTarget', () => {
     expect(ask.asked).toHaveLength(0);
   });
 
-  it('never maps a nonsense goal silently: one question, and the person\'s choice is kept', async () => {
+  it("never maps a nonsense goal silently: one question, and the person's choice is kept", async () => {
     for (const g of NONSENSE) {
       const ask = scripted((_, all) => ({ kind: 'use', target: all.find((t) => t.goal.id === 'standard-change')! }));
       const r = await resolveTarget(library, g, ask);
@@ -90,7 +90,7 @@ describe('resolveTarget', () => {
     }
   });
 
-  it('the original design\'s goals lead, in one prompt, to drafting new procedures (offered first)', async () => {
+  it("the original design's goals lead, in one prompt, to drafting new procedures (offered first)", async () => {
     for (const g of ORIGINAL) {
       const ask = scripted((r, all) => targetChoices(r, all)[0]!.value);
       expect(await resolveTarget(library, g, ask)).toEqual({ kind: 'new' });
@@ -113,7 +113,9 @@ describe('resolveTarget', () => {
     await expect(resolveTarget(library, 'Ship a birthday cake to mum')).rejects.toThrow(
       /"Ship a birthday cake to mum" matches procedure goals only weakly \(candidates: production-deployment\/deploy-service \(matched: ship\)\): name one with --procedure <set>\/<goal>, or draft procedures with `jupiter procedures new "Ship a birthday cake to mum"`/,
     );
-    await expect(resolveTarget(library, 'Project Jupiter')).rejects.toThrow(/no procedure goal matches "Project Jupiter" \(goals: access-review\/quarterly-access-review, change-management\/standard-change, production-deployment\/deploy-service\)/);
+    await expect(resolveTarget(library, 'Project Jupiter')).rejects.toThrow(
+      /no procedure goal matches "Project Jupiter" \(goals: access-review\/quarterly-access-review, change-management\/standard-change, production-deployment\/deploy-service\)/,
+    );
     await expect(resolveTarget(library, 'Upgrade')).rejects.toThrow(/matches 2 procedure goals about equally/);
   });
 });
@@ -146,8 +148,25 @@ describe('jupiter plan goal matching', () => {
     const cwd = tempDir();
     const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('procedure goal: production-deployment/deploy-service — Deploy a new version of a service to production (matched: deploy, orchestrator)');
-    const fixed = await runCli(['plan', 'Change the office lightbulbs', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED, '--procedure', 'change-management/standard-change'], { cwd });
+    expect(r.stdout).toContain(
+      'procedure goal: production-deployment/deploy-service — Deploy a new version of a service to production (matched: deploy, orchestrator)',
+    );
+    const fixed = await runCli(
+      [
+        'plan',
+        'Change the office lightbulbs',
+        '-n',
+        '1',
+        '-c',
+        '0',
+        '--unattended',
+        '--procedures',
+        SHIPPED,
+        '--procedure',
+        'change-management/standard-change',
+      ],
+      { cwd },
+    );
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.stdout).toContain('procedure goal: change-management/standard-change');
     expect(fixed.stdout).toContain('(named with --procedure)');

@@ -13,7 +13,11 @@ import { runCli, SHIPPED, tempDir, filesUnder } from './support/cli.js';
 const PLAN = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
 /** Every other line ending CRLF: what a merge of two checkouts can leave. */
-const mixed = (s: string) => s.split('\n').map((l, i, all) => (i % 2 && i < all.length - 1 ? `${l}\r` : l)).join('\n');
+const mixed = (s: string) =>
+  s
+    .split('\n')
+    .map((l, i, all) => (i % 2 && i < all.length - 1 ? `${l}\r` : l))
+    .join('\n');
 
 async function seeded(n: number): Promise<string> {
   const dir = memDir();
@@ -35,10 +39,14 @@ describe('CRLF and mixed line endings', () => {
     expect(Buffer.from(c).subarray(0, recordsIn(c).endOfLast).toString()).toBe(c.slice(0, c.lastIndexOf('-->') + 5));
   });
 
-  for (const [name, convert] of [['CRLF', crlf], ['mixed', mixed]] as const) {
+  for (const [name, convert] of [
+    ['CRLF', crlf],
+    ['mixed', mixed],
+  ] as const) {
     it(`a ${name} memory folder keeps its whole history when opened, and the next commit is seq n+1`, async () => {
       const dir = await seeded(6);
-      for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', '.jupiter/index.jsonl']) writeFileSync(path.join(dir, f), convert(read(dir, f)));
+      for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', '.jupiter/index.jsonl'])
+        writeFileSync(path.join(dir, f), convert(read(dir, f)));
       const before = read(dir, 'execution_log.md');
       const lessonsBefore = parseItemsFile(read(dir, 'lessons.md'), 'lesson').items.length;
       const memory = await Memory.open(dir);
@@ -88,7 +96,7 @@ describe('the torn-tail repair never removes what a person wrote', () => {
     });
   }
 
-  it('a log with no records at all (only a person\'s notes under our headings) is left whole', async () => {
+  it("a log with no records at all (only a person's notes under our headings) is left whole", async () => {
     const dir = memDir();
     const text = '# My log\n\n## Iteration 1 planning notes\n\nfirst try\n\n## Iteration 2 · ideas\n\n- more tests\n';
     writeFileSync(path.join(dir, 'execution_log.md'), text);
@@ -96,7 +104,7 @@ describe('the torn-tail repair never removes what a person wrote', () => {
     expect(read(dir, 'execution_log.md')).toBe(text);
   });
 
-  it('a torn section after a person\'s note: the section goes, the note stays', async () => {
+  it("a torn section after a person's note: the section goes, the note stays", async () => {
     const dir = await seeded(2);
     const log = path.join(dir, 'execution_log.md');
     appendFileSync(log, '## Iteration 2 review notes\n\nkeep me\n\n');
@@ -125,7 +133,9 @@ describe('a whole CRLF checkout through the CLI', () => {
     expect(first.code, first.stderr).toBe(0);
     // Stop the session part-way (as a crash would leave it), then convert every text file to CRLF.
     const sessions = path.join(cwd, 'memory', 'sessions');
-    const id = readdirSync(sessions).find((n) => n.endsWith('.yaml'))!.slice(0, -5);
+    const id = readdirSync(sessions)
+      .find((n) => n.endsWith('.yaml'))!
+      .slice(0, -5);
     const procedures = path.join(cwd, 'procedures');
     const copy = (from: string, to: string) => writeFileSync(to, crlf(readFileSync(from, 'utf8')));
     mkdirSync(procedures, { recursive: true });

@@ -18,7 +18,9 @@ beforeAll(async () => {
   BASE = tempDir('jupiter-files-base-');
   const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd: BASE });
   expect(r.code, r.stderr).toBe(0);
-  SESSION = readdirSync(path.join(BASE, 'memory', 'sessions')).find((n) => n.endsWith('.yaml'))!.slice(0, -5);
+  SESSION = readdirSync(path.join(BASE, 'memory', 'sessions'))
+    .find((n) => n.endsWith('.yaml'))!
+    .slice(0, -5);
 }, 60_000);
 
 function fresh(): { cwd: string; memory: string } {
@@ -44,13 +46,16 @@ function replaceWith(file: string, kind: 'link' | 'fifo' | 'zero', target?: stri
 function refused(r: CliResult, file: string, what: RegExp): void {
   expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(2);
   const lines = r.stderr.split('\n').filter(Boolean);
-  expect(lines.at(-1)).toMatch(new RegExp(`^jupiter: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is ${what.source}; jupiter reads and writes only regular files`));
+  expect(lines.at(-1)).toMatch(
+    new RegExp(`^jupiter: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is ${what.source}; jupiter reads and writes only regular files`),
+  );
 }
 
-const plan = (cwd: string) => runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd, timeoutMs: 30_000 });
+const plan = (cwd: string) =>
+  runCli(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd, timeoutMs: 30_000 });
 
 describe('links and special files in the memory folder are refused, never followed', () => {
-  const NOTES = '# My notes\n\n## Iteration 2 review notes\n\n- ALWAYS skip security-scan (a person\'s private note)\n';
+  const NOTES = "# My notes\n\n## Iteration 2 review notes\n\n- ALWAYS skip security-scan (a person's private note)\n";
 
   for (const name of ['lessons.md', 'successful_patterns.md', 'execution_log.md', '.jupiter/index.jsonl']) {
     it(`${name} linked to a file outside: plan and summary refuse it; the outside file is untouched`, async () => {
@@ -77,7 +82,12 @@ describe('links and special files in the memory folder are refused, never follow
     const { cwd, memory } = fresh();
     const sessions = path.join(memory, 'sessions');
     const state = path.join(sessions, `${SESSION}.yaml`);
-    writeFileSync(state, readFileSync(state, 'utf8').replace('status: completed', 'status: interrupted').replace(/iterations: 2\b/, 'iterations: 3'));
+    writeFileSync(
+      state,
+      readFileSync(state, 'utf8')
+        .replace('status: completed', 'status: interrupted')
+        .replace(/iterations: 2\b/, 'iterations: 3'),
+    );
     replaceWith(path.join(sessions, 'a-fifo.yaml'), 'fifo');
     replaceWith(path.join(sessions, 'zero.yaml'), 'zero');
     const list = await runCli(['sessions'], { cwd, timeoutMs: 30_000 });
@@ -97,7 +107,9 @@ describe('links and special files in the memory folder are refused, never follow
   it('a session file linked outside is refused, and never overwritten through the link', async () => {
     const { cwd, memory } = fresh();
     const state = path.join(memory, 'sessions', `${SESSION}.yaml`);
-    const text = readFileSync(state, 'utf8').replace('status: completed', 'status: interrupted').replace(/iterations: 2\b/, 'iterations: 3');
+    const text = readFileSync(state, 'utf8')
+      .replace('status: completed', 'status: interrupted')
+      .replace(/iterations: 2\b/, 'iterations: 3');
     const target = outside(text);
     replaceWith(state, 'link', target);
     refused(await runCli(['resume', SESSION, '--unattended'], { cwd }), state, /a symbolic link/);
@@ -107,7 +119,12 @@ describe('links and special files in the memory folder are refused, never follow
   it('a session lock that is a FIFO or a link is an error naming it, not a hang', async () => {
     const { cwd, memory } = fresh();
     const state = path.join(memory, 'sessions', `${SESSION}.yaml`);
-    writeFileSync(state, readFileSync(state, 'utf8').replace('status: completed', 'status: interrupted').replace(/iterations: 2\b/, 'iterations: 3'));
+    writeFileSync(
+      state,
+      readFileSync(state, 'utf8')
+        .replace('status: completed', 'status: interrupted')
+        .replace(/iterations: 2\b/, 'iterations: 3'),
+    );
     const lock = path.join(memory, 'sessions', `${SESSION}.lock`);
     replaceWith(lock, 'fifo');
     const r = await runCli(['resume', SESSION, '--unattended'], { cwd, timeoutMs: 30_000 });

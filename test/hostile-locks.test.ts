@@ -20,12 +20,18 @@ afterEach(() => {
 function bystander(): Promise<{ pid: number; start: string }> {
   const c = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n"); process.stdin.resume();'], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(c);
-  return new Promise((resolve) => c.stdout.once('data', () => resolve({ pid: c.pid!, start: readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]! })));
+  return new Promise((resolve) =>
+    c.stdout.once('data', () => resolve({ pid: c.pid!, start: readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]! })),
+  );
 }
 
 /** A zombie: a child that exited and that its parent (perl, spinning until it sees the `Z`) never reaps. */
 function zombie(): Promise<number> {
-  const c = spawn('perl', ['-e', 'my $p = fork(); if ($p == 0) { exit 0 } while ((split / /, `cat /proc/$p/stat`)[2] ne "Z") {} print "$p\\n"; $| = 1; <STDIN>;'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const c = spawn(
+    'perl',
+    ['-e', 'my $p = fork(); if ($p == 0) { exit 0 } while ((split / /, `cat /proc/$p/stat`)[2] ne "Z") {} print "$p\\n"; $| = 1; <STDIN>;'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   children.push(c);
   return new Promise((resolve) => c.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
 }
@@ -37,7 +43,9 @@ beforeAll(async () => {
   BASE = tempDir('jupiter-locks-base-');
   const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd: BASE });
   expect(r.code, r.stderr).toBe(0);
-  SESSION = readdirSync(path.join(BASE, 'memory', 'sessions')).find((n) => n.endsWith('.yaml'))!.slice(0, -5);
+  SESSION = readdirSync(path.join(BASE, 'memory', 'sessions'))
+    .find((n) => n.endsWith('.yaml'))!
+    .slice(0, -5);
 }, 60_000);
 
 /** A copy of the base folder whose session is resumable (2 of 3 iterations done), with `holder` in its session lock. */
@@ -45,7 +53,12 @@ function lockedCopy(holder: Record<string, unknown>): { cwd: string; lock: strin
   const cwd = tempDir('jupiter-locks-');
   cpSync(BASE, cwd, { recursive: true });
   const file = path.join(cwd, 'memory', 'sessions', `${SESSION}.yaml`);
-  writeFileSync(file, readFileSync(file, 'utf8').replace('status: completed', 'status: interrupted').replace(/iterations: 2\b/, 'iterations: 3'));
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8')
+      .replace('status: completed', 'status: interrupted')
+      .replace(/iterations: 2\b/, 'iterations: 3'),
+  );
   const lock = path.join(cwd, 'memory', 'sessions', `${SESSION}.lock`);
   writeFileSync(lock, JSON.stringify({ host: os.hostname(), since: '2025-01-01T00:00:00.000Z', purpose: `session ${SESSION}`, ...holder }));
   return { cwd, lock };
@@ -128,7 +141,10 @@ describe('jupiter unlock', () => {
     const live = await bystander();
     const { cwd, lock } = lockedCopy({ pid: 2 ** 22 + 3 });
     const write = path.join(cwd, 'memory', '.jupiter', 'write.lock');
-    writeFileSync(write, JSON.stringify({ pid: live.pid, host: os.hostname(), start: live.start, boot: selfIdentity().boot, since: 'now', purpose: 'memory write' }));
+    writeFileSync(
+      write,
+      JSON.stringify({ pid: live.pid, host: os.hostname(), start: live.start, boot: selfIdentity().boot, since: 'now', purpose: 'memory write' }),
+    );
     const r = await runCli(['unlock'], { cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`unlocked ${SESSION}: was held by process ${2 ** 22 + 3} .*\\(process gone\\)`));
@@ -142,16 +158,28 @@ describe('jupiter unlock', () => {
 
   it('a command waiting for a live holder of the memory lock says so, and goes on when it is released', async () => {
     const cwd = tempDir('jupiter-wait-');
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { acquireLock } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'core', 'fs', 'lock.js')).href)});
       const lock = await acquireLock(${JSON.stringify(path.join(cwd, 'memory', '.jupiter', 'write.lock'))}, 'memory write');
       process.stdout.write('held\\n');
       process.stdin.on('end', async () => { await lock.release(); process.exit(0); });
       process.stdin.resume();
-    `], { stdio: ['pipe', 'pipe', 'pipe'] });
+    `,
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     children.push(holder);
     await new Promise((r) => holder.stdout.once('data', r));
-    const run = spawn(process.execPath, [BIN, 'plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(process.execPath, [BIN, 'plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--unattended', '--procedures', SHIPPED], {
+      cwd,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     const exited = new Promise<number | null>((r) => run.on('close', (code) => r(code)));
     await new Promise<void>((resolve) =>

@@ -10,7 +10,10 @@ import { fakeServers, type Reply } from './support/fake-openai.js';
 
 const { serve } = fakeServers();
 /** The same valid plan every time (and --patience 0): every checkpoint is reached. */
-const SAME_PLAN: Reply = { content: JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8'))), usage: { prompt_tokens: 100, completion_tokens: 50 } };
+const SAME_PLAN: Reply = {
+  content: JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8'))),
+  usage: { prompt_tokens: 100, completion_tokens: 50 },
+};
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
@@ -44,12 +47,18 @@ function terminal(name: string, command: string) {
 
 function sessionOf(memory: string): { id: string; file: string; lock: string; state: () => Record<string, unknown> } {
   const dir = path.join(memory, 'sessions');
-  const id = readdirSync(dir).find((n) => n.endsWith('.yaml') && !n.startsWith('.'))!.slice(0, -5);
+  const id = readdirSync(dir)
+    .find((n) => n.endsWith('.yaml') && !n.startsWith('.'))!
+    .slice(0, -5);
   const file = path.join(dir, `${id}.yaml`);
   return { id, file, lock: path.join(dir, `${id}.lock`), state: () => parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
 }
 
-const iterationsLogged = (memory: string) => [...readFileSync(path.join(memory, 'execution_log.md'), 'utf8').matchAll(/^<!-- jupiter:entry (\{.*\}) -->$/gm)].map((m) => JSON.parse(m[1]!) as { type: string; iteration: number }).filter((r) => r.type === 'iteration').map((r) => r.iteration);
+const iterationsLogged = (memory: string) =>
+  [...readFileSync(path.join(memory, 'execution_log.md'), 'utf8').matchAll(/^<!-- jupiter:entry (\{.*\}) -->$/gm)]
+    .map((m) => JSON.parse(m[1]!) as { type: string; iteration: number })
+    .filter((r) => r.type === 'iteration')
+    .map((r) => r.iteration);
 
 describe.skipIf(!hasTmux)('a decision pending at a prompt', () => {
   it('SIGKILL while the checkpoint prompt waits: the resume asks the same question before running anything', async () => {
@@ -79,7 +88,10 @@ describe.skipIf(!hasTmux)('a decision pending at a prompt', () => {
     expect(s.state().pendingDecision).toBeUndefined();
   });
 
-  for (const [signal, code] of [['SIGHUP', 129], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGHUP', 129],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${signal} while the prompt waits: the prompt gives up, exit ${code}, session interrupted with the question kept, lock released`, async () => {
       const cwd = tempDir('jupiter-pending-');
       const memory = path.join(cwd, 'memory');

@@ -29,13 +29,39 @@ function endlessProcedures(junk = 300): string {
     `  - id: ${id}\n    description: ${id}\n    requires: [${requires.join(', ')}]\n    provides: [${provides.join(', ')}]\n    removes: [${removes.join(', ')}]\n    role: operator`;
   const actions = [action('finish', ['a', 'b'], ['done']), action('get-a', ['start'], ['a'], ['b']), action('get-b', ['start'], ['b'], ['a'])];
   for (let i = 0; i < junk; i++) actions.push(action(`junk-${i}`, ['start'], [`j${i}`]));
-  const yaml = ['id: endless', 'name: Endless search', 'description: no plan exists, and only an exhaustive search can tell', 'initial: [start]', 'goals:', '  - id: finish', '    description: Finish the endless thing', '    keywords: [endless]', '    facts: [done]', 'actions:', ...actions, 'rules: []', ''];
+  const yaml = [
+    'id: endless',
+    'name: Endless search',
+    'description: no plan exists, and only an exhaustive search can tell',
+    'initial: [start]',
+    'goals:',
+    '  - id: finish',
+    '    description: Finish the endless thing',
+    '    keywords: [endless]',
+    '    facts: [done]',
+    'actions:',
+    ...actions,
+    'rules: []',
+    '',
+  ];
   writeFileSync(path.join(dir, 'endless.yaml'), yaml.join('\n'));
   return dir;
 }
 
 function request(target: PlanTarget, signal: AbortSignal): PlanRequest {
-  return { goalText: 'Deploy the orchestrator', target, iteration: 1, currentPlan: null, currentFindings: [], champion: null, objectives: [], seen: new Set(['x']), recall: { items: [], tokens: 0, budget: 4000, total: 0 }, feedback: ['add notify-stakeholders'], signal };
+  return {
+    goalText: 'Deploy the orchestrator',
+    target,
+    iteration: 1,
+    currentPlan: null,
+    currentFindings: [],
+    champion: null,
+    objectives: [],
+    seen: new Set(['x']),
+    recall: { items: [], tokens: 0, budget: 4000, total: 0 },
+    feedback: ['add notify-stakeholders'],
+    signal,
+  };
 }
 
 describe('WorkerPlanner: the built-in planner off the main thread', () => {
@@ -95,7 +121,11 @@ describe('WorkerPlanner: the built-in planner off the main thread', () => {
 });
 
 describe('signals stop a run mid-search: saved, unlocked, exit 128 + signal', () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${signal} during an endless built-in search exits ${code} with the session interrupted and its lock released`, async () => {
       const cwd = tempDir('jupiter-signal-');
       const run = spawnJson(['plan', 'Finish the endless thing', '-n', '3', '-c', '0', '--unattended', '--procedures', endlessProcedures()], { cwd });

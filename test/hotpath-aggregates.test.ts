@@ -13,8 +13,16 @@ const A = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-producti
 
 async function commitSession(memory: Memory, session: string, n: number, offset = 0): Promise<void> {
   for (let i = 1; i <= n; i++) {
-    if ((i + offset) % 3 === 0) await memory.commitIteration(failed(session, i, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]));
-    else await memory.commitIteration({ ...approved(session, i, A), usage: { promptTokens: 100 + i, completionTokens: 10, cachedTokens: 50 }, costUsd: 0.001, promptTokensEstimate: 90 + i, context: { tokens: 10 * i, budget: 4000, items: 3, total: 9 } });
+    if ((i + offset) % 3 === 0)
+      await memory.commitIteration(failed(session, i, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]));
+    else
+      await memory.commitIteration({
+        ...approved(session, i, A),
+        usage: { promptTokens: 100 + i, completionTokens: 10, cachedTokens: 50 },
+        costUsd: 0.001,
+        promptTokensEstimate: 90 + i,
+        context: { tokens: 10 * i, budget: 4000, items: 3, total: 9 },
+      });
     if (i % 7 === 0) await memory.commitReview(review(session, i, 'rejection', 'Name the on-call SRE as owner', A));
   }
 }
@@ -75,7 +83,18 @@ describe('aggregates', () => {
     for (let i = 1; i <= 1234; i++) {
       const ok = (i * 7919) % 5 !== 0;
       outcomes.push(ok);
-      summaryFold.apply(state, { seq: i, type: 'iteration', session: 's', iteration: i, time: '', procedure: 'p', goalId: 'g', goalText: 'x', outcome: ok ? 'improved' : 'failed', ctx: { t: i, b: 4000, i: 1, n: 1 } } as LogRecord);
+      summaryFold.apply(state, {
+        seq: i,
+        type: 'iteration',
+        session: 's',
+        iteration: i,
+        time: '',
+        procedure: 'p',
+        goalId: 'g',
+        goalText: 'x',
+        outcome: ok ? 'improved' : 'failed',
+        ctx: { t: i, b: 4000, i: 1, n: 1 },
+      } as LogRecord);
     }
     expect(state.buckets.length).toBeLessThanOrEqual(161);
     const s = await learningSummary(memDir(), state, []);
@@ -99,6 +118,7 @@ describe("one session's records", () => {
     await a.close();
     const reader = await Memory.open(dir, { create: false });
     const all = await reader.records();
-    for (const id of ['s0', 's1', 's17', 's29', 'x', 'y', 'nobody']) expect(await reader.records({ session: id }), id).toEqual(all.filter((r) => r.session === id));
+    for (const id of ['s0', 's1', 's17', 's29', 'x', 'y', 'nobody'])
+      expect(await reader.records({ session: id }), id).toEqual(all.filter((r) => r.session === id));
   });
 });

@@ -10,7 +10,19 @@ import { newSession } from '../src/engine/session.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import { SHIPPED } from './support/cli.js';
-import { approved, consistency, failed, fileCounts, finding, indexLines, memDir, read, recordLineCount, replayCounts, review } from './support/memory-fixtures.js';
+import {
+  approved,
+  consistency,
+  failed,
+  fileCounts,
+  finding,
+  indexLines,
+  memDir,
+  read,
+  recordLineCount,
+  replayCounts,
+  review,
+} from './support/memory-fixtures.js';
 
 const A = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
 const B = ['open-change-ticket', 'run-tests', 'deploy-production'];
@@ -38,7 +50,8 @@ function changed(before: Map<string, string>, after: Map<string, string>): strin
 
 const commitMix = async (memory: Memory, session: string, from: number, to: number) => {
   for (let i = from; i <= to; i++) {
-    if (i % 4 === 0) await memory.commitIteration(failed(session, i, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]));
+    if (i % 4 === 0)
+      await memory.commitIteration(failed(session, i, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]));
     else await memory.commitIteration(approved(session, i, i % 3 ? A : B));
   }
 };
@@ -53,7 +66,11 @@ describe('one durable append per iteration', () => {
     await memory.commitIteration(approved('s1', 5, A));
     await memory.commitIteration(approved('s1', 6, [...A, 'smoke-test']));
     // The lock file is held across commits, not created and removed per commit.
-    expect(changed(before, snapshot(dir))).toEqual(['.jupiter/index.jsonl', 'execution_log.md', `plans/${planId(approved('s1', 6, [...A, 'smoke-test']).plan!)}.yaml`]);
+    expect(changed(before, snapshot(dir))).toEqual([
+      '.jupiter/index.jsonl',
+      'execution_log.md',
+      `plans/${planId(approved('s1', 6, [...A, 'smoke-test']).plan!)}.yaml`,
+    ]);
     expect(existsSync(path.join(dir, '.jupiter', 'write.lock'))).toBe(true);
     // The markdown still says what it said at open; recall already knows the new items.
     expect(read(dir, 'successful_patterns.md')).not.toContain('smoke-test');
@@ -219,7 +236,24 @@ describe('session saves follow the log', () => {
     const dir = memDir();
     const store = new SessionStore(path.join(dir, 'sessions'), { saveEvery: 4 });
     const library = loadProcedures(SHIPPED);
-    const state = newSession('s-1', 'Deploy the orchestrator', findTarget(library, 'production-deployment/deploy-service'), { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 }, new Date());
+    const state = newSession(
+      's-1',
+      'Deploy the orchestrator',
+      findTarget(library, 'production-deployment/deploy-service'),
+      {
+        iterations: 50,
+        checkpoint: 10,
+        unattended: true,
+        provider: 'builtin',
+        contextBudget: 4000,
+        proceduresDir: SHIPPED,
+        patience: 0,
+        repairs: 0,
+        maxFailures: 1,
+        candidates: 1,
+      },
+      new Date(),
+    );
     await store.save(state);
     const onDisk = async () => (await store.load('s-1')).progress.completed;
     for (let i = 1; i <= 3; i++) {
@@ -250,7 +284,24 @@ describe('the sessions listing reads only what changed', () => {
     const store = new SessionStore(sessionsDir);
     const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
     const make = (id: string, completed: number) => {
-      const s = newSession(id, `Goal ${id}`, target, { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 }, new Date());
+      const s = newSession(
+        id,
+        `Goal ${id}`,
+        target,
+        {
+          iterations: 50,
+          checkpoint: 10,
+          unattended: true,
+          provider: 'builtin',
+          contextBudget: 4000,
+          proceduresDir: SHIPPED,
+          patience: 0,
+          repairs: 0,
+          maxFailures: 1,
+          candidates: 1,
+        },
+        new Date(),
+      );
       s.progress.completed = completed;
       return s;
     };
@@ -282,12 +333,23 @@ describe('the sessions listing reads only what changed', () => {
 });
 
 describe('session locks', () => {
-  it('a dead process\'s lock on a completed session is removed when another session is locked; a running one\'s stays', async () => {
+  it("a dead process's lock on a completed session is removed when another session is locked; a running one's stays", async () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
     const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
-    const settings = { iterations: 5, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+    const settings = {
+      iterations: 5,
+      checkpoint: 0,
+      unattended: true,
+      provider: 'builtin',
+      contextBudget: 4000,
+      proceduresDir: SHIPPED,
+      patience: 0,
+      repairs: 0,
+      maxFailures: 1,
+      candidates: 1,
+    };
     const done = newSession('done-1', 'Goal', target, settings, new Date());
     done.status = 'completed';
     await store.save(done);
@@ -313,7 +375,18 @@ describe('sessions journal backfill', () => {
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
     const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
-    const settings = { iterations: 5, checkpoint: 0, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: SHIPPED, patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+    const settings = {
+      iterations: 5,
+      checkpoint: 0,
+      unattended: true,
+      provider: 'builtin',
+      contextBudget: 4000,
+      proceduresDir: SHIPPED,
+      patience: 0,
+      repairs: 0,
+      maxFailures: 1,
+      candidates: 1,
+    };
     for (let i = 0; i < 3; i++) await store.save(newSession(`old-${i}`, 'Goal', target, settings, new Date()));
     rmSync(path.join(sessionsDir, '.index.jsonl'));
     expect((await store.list()).sessions).toHaveLength(3);
@@ -321,6 +394,12 @@ describe('sessions journal backfill', () => {
     const lock = await store.lock('new-1');
     await lock.release();
     const { readFileSync: rf } = await import('node:fs');
-    expect(rf(path.join(sessionsDir, '.index.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(['old-0', 'old-1', 'old-2']);
+    expect(
+      rf(path.join(sessionsDir, '.index.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { id: string }).id)
+        .sort(),
+    ).toEqual(['old-0', 'old-1', 'old-2']);
   });
 });

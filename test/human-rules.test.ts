@@ -17,10 +17,21 @@ const deploy = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy
 const GOAL = { procedure: 'production-deployment', goalId: 'deploy-service' };
 const dirOf = () => mkdtempSync(path.join(os.tmpdir(), 'jupiter-rules-'));
 const rulesText = (dir: string) => readFileSync(path.join(dir, 'human_rules.md'), 'utf8');
-const ruleLines = (dir: string) => rulesText(dir).split('\n').filter((l) => l.startsWith('- '));
-const lines = async (memory: Memory, session = 's1', goal = GOAL) => (await memory.humanRules({ ...goal, session })).map((r) => `${r.kind}:${JSON.stringify({ ...r, id: undefined, severity: undefined, origin: undefined, description: undefined })}`);
+const ruleLines = (dir: string) =>
+  rulesText(dir)
+    .split('\n')
+    .filter((l) => l.startsWith('- '));
+const lines = async (memory: Memory, session = 's1', goal = GOAL) =>
+  (await memory.humanRules({ ...goal, session })).map(
+    (r) => `${r.kind}:${JSON.stringify({ ...r, id: undefined, severity: undefined, origin: undefined, description: undefined })}`,
+  );
 
-function rejection(session: string, iteration: number, reason: string, opts: { scope?: 'session' | 'goal'; confirmed?: boolean; procedure?: string; goalId?: string } = {}): ReviewRecord {
+function rejection(
+  session: string,
+  iteration: number,
+  reason: string,
+  opts: { scope?: 'session' | 'goal'; confirmed?: boolean; procedure?: string; goalId?: string } = {},
+): ReviewRecord {
   const reading = readFeedback(reason, deploy);
   return {
     session,
@@ -40,7 +51,19 @@ function rejection(session: string, iteration: number, reason: string, opts: { s
 
 function iteration(session: string, n: number): IterationRecord {
   const plan = { title: 'p', summary: 's', steps: [{ action: 'build-artifact', owner: 'dev' }] };
-  return { session, iteration: n, startedAt: new Date(0).toISOString(), finishedAt: new Date(n * 1000).toISOString(), goalText: 'Deploy', ...GOAL, planner: 'builtin', plan, validation: { valid: true, procedure: GOAL.procedure, goal: GOAL.goalId, findings: [], finalFacts: [] }, outcome: 'improved', approvedBy: 'auto' };
+  return {
+    session,
+    iteration: n,
+    startedAt: new Date(0).toISOString(),
+    finishedAt: new Date(n * 1000).toISOString(),
+    goalText: 'Deploy',
+    ...GOAL,
+    planner: 'builtin',
+    plan,
+    validation: { valid: true, procedure: GOAL.procedure, goal: GOAL.goalId, findings: [], finalFacts: [] },
+    outcome: 'improved',
+    approvedBy: 'auto',
+  };
 }
 
 describe('human rules in memory', () => {
@@ -60,9 +83,21 @@ describe('human rules in memory', () => {
 
     const inS1 = await memory.humanRules({ ...GOAL, session: 's1' });
     expect(inS1.map((r) => r.kind)).toEqual(['ordering', 'required']);
-    expect(inS1[0]).toMatchObject({ kind: 'ordering', before: 'notify-stakeholders', after: 'deploy-staging', origin: 'human', severity: 'error', description: 'feedback: "Stakeholders must be notified before the staging deploy"' });
+    expect(inS1[0]).toMatchObject({
+      kind: 'ordering',
+      before: 'notify-stakeholders',
+      after: 'deploy-staging',
+      origin: 'human',
+      severity: 'error',
+      description: 'feedback: "Stakeholders must be notified before the staging deploy"',
+    });
     // The same ids the reader gave: a rule is one rule wherever it is read from.
-    expect(inS1.map((r) => r.id)).toEqual([...readFeedback('Stakeholders must be notified before the staging deploy', deploy).constraints, ...readFeedback('never skip run-tests', deploy).constraints].map((r) => r.id));
+    expect(inS1.map((r) => r.id)).toEqual(
+      [
+        ...readFeedback('Stakeholders must be notified before the staging deploy', deploy).constraints,
+        ...readFeedback('never skip run-tests', deploy).constraints,
+      ].map((r) => r.id),
+    );
     // Another session on the goal gets the goal's rule only; another goal gets nothing; confirmedOnly drops the unconfirmed.
     expect((await memory.humanRules({ ...GOAL, session: 's2' })).map((r) => r.kind)).toEqual(['ordering']);
     expect(await memory.humanRules({ procedure: 'change-management', goalId: 'standard-change', session: 's2' })).toEqual([]);
@@ -87,7 +122,13 @@ describe('human rules in memory', () => {
     await memory.commitReview(rejection('s1', 1, 'Remove notify-stakeholders, the status page announces releases'));
     await memory.commitReview(rejection('s1', 2, 'at most 8 steps'));
     const file = path.join(dir, 'human_rules.md');
-    writeFileSync(file, rulesText(dir).split('\n').filter((l) => !l.includes('never use notify-stakeholders')).join('\n'));
+    writeFileSync(
+      file,
+      rulesText(dir)
+        .split('\n')
+        .filter((l) => !l.includes('never use notify-stakeholders'))
+        .join('\n'),
+    );
     expect((await memory.humanRules({ ...GOAL, session: 's1' })).map((r) => r.kind)).toEqual(['max-steps']);
 
     await memory.commitIteration(iteration('s1', 3));
@@ -117,18 +158,31 @@ describe('human rules in memory', () => {
     await memory.commitReview(rejection('s1', 1, 'Stakeholders must be notified before the staging deploy', { scope: 'session', confirmed: false }));
     const file = path.join(dir, 'human_rules.md');
     const edited = rulesText(dir)
-      .replace('notify-stakeholders before deploy-staging · session s1 · unconfirmed', 'notify-stakeholders before deploy-production · goal production-deployment/deploy-service · confirmed')
+      .replace(
+        'notify-stakeholders before deploy-staging · session s1 · unconfirmed',
+        'notify-stakeholders before deploy-production · goal production-deployment/deploy-service · confirmed',
+      )
       .replace('## production-deployment / deploy-service\n', '## production-deployment / deploy-service\n\n- at most 10 steps\n- this line is not a rule\n');
     writeFileSync(file, edited);
     const rules = await memory.humanRules({ ...GOAL, session: 'other' });
     expect(rules).toEqual([
       expect.objectContaining({ kind: 'max-steps', max: 10, origin: 'human', severity: 'error' }),
-      expect.objectContaining({ kind: 'ordering', before: 'notify-stakeholders', after: 'deploy-production', description: 'feedback: "Stakeholders must be notified before the staging deploy"' }),
+      expect.objectContaining({
+        kind: 'ordering',
+        before: 'notify-stakeholders',
+        after: 'deploy-production',
+        description: 'feedback: "Stakeholders must be notified before the staging deploy"',
+      }),
     ]);
     expect(memory.skippedLines()).toEqual([expect.objectContaining({ file, text: '- this line is not a rule' })]);
     // The person's lines survive jupiter's next rewrite of the file.
     await memory.commitReview(rejection('s1', 2, 'never skip run-tests'));
-    expect(ruleLines(dir)).toEqual(expect.arrayContaining(['- at most 10 steps · goal production-deployment/deploy-service · confirmed', expect.stringContaining('- notify-stakeholders before deploy-production · goal')]));
+    expect(ruleLines(dir)).toEqual(
+      expect.arrayContaining([
+        '- at most 10 steps · goal production-deployment/deploy-service · confirmed',
+        expect.stringContaining('- notify-stakeholders before deploy-production · goal'),
+      ]),
+    );
   });
 
   it('after a crash between the log append and the file write, the record is applied once on the next open', async () => {

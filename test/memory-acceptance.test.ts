@@ -7,7 +7,7 @@ import { GOOD, RELEASE, ScriptedSession } from './support/memory-sessions.js';
 /** Deterministic pseudo-random numbers, so a failure reproduces. */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const RULES = [...RELEASE.set.rules.map((r) => r.id), 'precondition', 'goal', 'unknown-action', 'missing-field', 'empty'];
@@ -61,7 +61,11 @@ describe('memory holds knowledge, not restatements (#11 acceptance)', () => {
       expect(i.text).not.toMatch(/Approved plan|then /);
     }
     // lessons.md: every machine lesson names the rule or check it is about; nothing else is a lesson.
-    for (const l of lessons.items.filter((i) => i.kind === 'lesson')) expect(RULES.some((r) => l.text.includes(r)), l.text).toBe(true);
+    for (const l of lessons.items.filter((i) => i.kind === 'lesson'))
+      expect(
+        RULES.some((r) => l.text.includes(r)),
+        l.text,
+      ).toBe(true);
 
     // Nothing from the override (its reason, an exemplar or insight recommending its forbidden step, the owner's name)
     // and nothing from a planner fault.

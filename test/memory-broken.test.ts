@@ -5,7 +5,14 @@ import { parseItemsFile } from '../src/memory/items-file.js';
 import { Memory } from '../src/memory/store.js';
 import { approved, DEPLOY, failed, finding, memDir, read } from './support/memory-fixtures.js';
 
-const q = (session = 'x', budgetTokens = 4000) => ({ goalText: DEPLOY.goalText, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, findings: [], session, budgetTokens });
+const q = (session = 'x', budgetTokens = 4000) => ({
+  goalText: DEPLOY.goalText,
+  procedure: DEPLOY.procedure,
+  goalId: DEPLOY.goalId,
+  findings: [],
+  session,
+  budgetTokens,
+});
 
 const BROKEN = `# Lessons
 
@@ -62,7 +69,15 @@ describe('memory with broken markdown', () => {
     const lines = BROKEN.split('\n');
     const at = (prefix: string) => lines.indexOf(prefix) + 1;
     expect(skipped.every((s) => s.file === file)).toBe(true);
-    expect(skipped.map((s) => s.line).sort((x, y) => x - y)).toEqual([at('- '), at('-'), at('- ×2 · A lesson with broken metadata <!-- {not json -->'), lines.findIndex((l) => l.includes('not an object')) + 1, at('- ×1 ·')].sort((x, y) => x - y));
+    expect(skipped.map((s) => s.line).sort((x, y) => x - y)).toEqual(
+      [
+        at('- '),
+        at('-'),
+        at('- ×2 · A lesson with broken metadata <!-- {not json -->'),
+        lines.findIndex((l) => l.includes('not an object')) + 1,
+        at('- ×1 ·'),
+      ].sort((x, y) => x - y),
+    );
 
     // recall works on it, at any budget
     for (const budget of [0, 10, 100, 4000]) {
@@ -73,7 +88,9 @@ describe('memory with broken markdown', () => {
     await memory.commitIteration(approved('s1', 2, ['run-tests', 'deploy-production']));
     const after = parseItemsFile(read(dir, 'lessons.md'), 'lesson');
     expect(after.skipped).toEqual([]);
-    expect(after.items.map((i) => i.text)).toEqual(expect.arrayContaining(['Keep the change window under an hour', 'A lesson with broken metadata', 'Another lesson whose metadata is not an object']));
+    expect(after.items.map((i) => i.text)).toEqual(
+      expect.arrayContaining(['Keep the change window under an hour', 'A lesson with broken metadata', 'Another lesson whose metadata is not an object']),
+    );
     expect(after.items.find((i) => i.text === 'A lesson with broken metadata')?.count).toBe(2);
     expect(memory.skippedLines()).toEqual([]);
     const reopened = await Memory.open(dir);
@@ -105,7 +122,17 @@ describe('memory text that looks like markup', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(token, { minLength: 1, maxLength: 12 }), async (parts) => {
         const reason = `Reason ${++n}: ${parts.join('')}`;
-        await memory.commitReview({ session: 's1', iteration: n, time: new Date(n * 1000).toISOString(), goalText: DEPLOY.goalText, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, kind: 'rejection', reason, plan: null });
+        await memory.commitReview({
+          session: 's1',
+          iteration: n,
+          time: new Date(n * 1000).toISOString(),
+          goalText: DEPLOY.goalText,
+          procedure: DEPLOY.procedure,
+          goalId: DEPLOY.goalId,
+          kind: 'rejection',
+          reason,
+          plan: null,
+        });
         const parsed = parseItemsFile(read(dir, 'lessons.md'), 'lesson');
         expect(parsed.skipped).toEqual([]);
         const want = reason.trim().replace(/\s+/g, ' ');

@@ -18,7 +18,12 @@ describe('memory commit', () => {
     const memory = await Memory.open(dir);
     const recs = [
       approved('s1', 1, A),
-      failed('s1', 2, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1'), finding('ticket', undefined, 'add open-change-ticket first')]),
+      failed(
+        's1',
+        2,
+        ['deploy-production'],
+        [finding('tests-before-deploy', 1, 'add run-tests before step 1'), finding('ticket', undefined, 'add open-change-ticket first')],
+      ),
       approved('s1', 3, A),
       approved('s1', 4, B),
       failed('s1', 5, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]),

@@ -4,7 +4,20 @@ import { recordsIn } from '../src/memory/log-file.js';
 import { compileMemory, runWriter } from './support/memory-child.js';
 import { parseRecord } from '../src/memory/record.js';
 import { Memory } from '../src/memory/store.js';
-import { approved, CHANGE, consistency, DEPLOY, failed, finding, indexLines, memDir, read, recordLineCount, review, sectionCount } from './support/memory-fixtures.js';
+import {
+  approved,
+  CHANGE,
+  consistency,
+  DEPLOY,
+  failed,
+  finding,
+  indexLines,
+  memDir,
+  read,
+  recordLineCount,
+  review,
+  sectionCount,
+} from './support/memory-fixtures.js';
 
 const PLANS = [
   ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'],
@@ -16,9 +29,13 @@ const PLANS = [
 function commitOf(memory: Memory, session: string, k: number): Promise<unknown> {
   const scope = k % 5 === 0 ? CHANGE : DEPLOY;
   const steps = PLANS[k % PLANS.length]!;
-  if (k % 7 === 3) return memory.commitReview(review(session, k, 'rejection', `Reason ${k % 2}: the rollback step needs an owner and a time limit`, steps, scope));
+  if (k % 7 === 3)
+    return memory.commitReview(review(session, k, 'rejection', `Reason ${k % 2}: the rollback step needs an owner and a time limit`, steps, scope));
   if (k % 7 === 5) return memory.commitReview(review(session, k, 'human-approval', undefined, steps, scope));
-  if (k % 3 === 1) return memory.commitIteration(failed(session, k, steps.slice(1), [finding('tests-before-deploy', 1, 'add run-tests before step 1'), finding(`rule-${k % 4}`, 2)], scope));
+  if (k % 3 === 1)
+    return memory.commitIteration(
+      failed(session, k, steps.slice(1), [finding('tests-before-deploy', 1, 'add run-tests before step 1'), finding(`rule-${k % 4}`, 2)], scope),
+    );
   return memory.commitIteration(approved(session, k, steps, scope));
 }
 

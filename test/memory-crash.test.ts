@@ -7,7 +7,20 @@ import { Memory } from '../src/memory/store.js';
 import { indexLine } from '../src/memory/index-file.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import type { MemoryItem } from '../src/memory/types.js';
-import { approved, consistency, DEPLOY, CHANGE, failed, finding, indexLines, memDir, read, recordLineCount, review, sectionCount } from './support/memory-fixtures.js';
+import {
+  approved,
+  consistency,
+  DEPLOY,
+  CHANGE,
+  failed,
+  finding,
+  indexLines,
+  memDir,
+  read,
+  recordLineCount,
+  review,
+  sectionCount,
+} from './support/memory-fixtures.js';
 
 const PLAN = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
 
@@ -36,7 +49,8 @@ function expectWhole(dir: string, n: number): void {
 }
 
 /** Support of the deploy goal's exemplar, when it holds action `a` (each repeat of that plan adds one). */
-const usesCount = (items: MemoryItem[], a: string) => items.find((i) => i.procedure === DEPLOY.procedure && i.data.type === 'exemplar' && i.data.steps.includes(a))?.count;
+const usesCount = (items: MemoryItem[], a: string) =>
+  items.find((i) => i.procedure === DEPLOY.procedure && i.data.type === 'exemplar' && i.data.steps.includes(a))?.count;
 
 describe('memory crash recovery', () => {
   it('(a) a crash after the log append, before the index and markdown writes: replayed exactly once on open', async () => {
@@ -82,7 +96,11 @@ describe('memory crash recovery', () => {
     expect(memory.seq).toBe(6);
     await memory.commitIteration(approved('s1', 7, PLAN));
     expectWhole(dir, 7);
-    expect(read(dir, 'execution_log.md').split('\n').filter((l) => l.startsWith('## Iteration 7 ')).length).toBe(1);
+    expect(
+      read(dir, 'execution_log.md')
+        .split('\n')
+        .filter((l) => l.startsWith('## Iteration 7 ')).length,
+    ).toBe(1);
   });
 
   it('(b2) a record line cut mid-JSON is torn too', async () => {
@@ -134,7 +152,7 @@ describe('memory crash recovery', () => {
     rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
     const memory = await Memory.open(dir);
     expect(read(dir, '.jupiter/index.jsonl')).toBe(original);
-    expect((await memory.records())).toHaveLength(8);
+    expect(await memory.records()).toHaveLength(8);
     rmSync(path.join(dir, '.jupiter'), { recursive: true });
     await Memory.open(dir);
     expect(read(dir, '.jupiter/index.jsonl')).toBe(original);
@@ -170,7 +188,7 @@ describe('memory crash recovery', () => {
     expect(pats.every((i) => i.count === 1)).toBe(true);
   });
 
-  it('(f) stale temp files are removed on open; a live process\'s are kept', async () => {
+  it("(f) stale temp files are removed on open; a live process's are kept", async () => {
     const { dir } = await seeded(2);
     const dead = 2 ** 22 + 12345; // above any pid_max: never alive
     const stale = [

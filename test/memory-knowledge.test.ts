@@ -34,7 +34,11 @@ describe('insights learned by contrast', () => {
     ]);
     // deploy-production was added too, but it fixed nothing: no "adding deploy-production fixed no-direct-deploys".
     expect(patterns(dir).filter((i) => i.text.includes('deploy-production') && i.data.type !== 'exemplar')).toEqual([]);
-    expect(insights(patterns(dir)).find((i) => i.text.startsWith('removing'))?.data).toEqual({ type: 'avoid', action: 'deploy-directly', rule: 'no-direct-deploys' });
+    expect(insights(patterns(dir)).find((i) => i.text.startsWith('removing'))?.data).toEqual({
+      type: 'avoid',
+      action: 'deploy-directly',
+      rule: 'no-direct-deploys',
+    });
 
     // A scan after the approval, then moved ahead of it.
     const { dir: dir2, s: s2 } = await session();
@@ -67,7 +71,9 @@ describe('insights learned by contrast', () => {
     expect(await s.propose([...CANARY.slice(0, 6), 'open-ticket', 'verify', 'close-ticket'], { cost: 200 })).toBe('worse');
     expect(about()).toMatchObject({ count: 2, contra: 1 });
     // another canary champion: net support 0, retired
-    expect(await s.propose(['open-ticket', 'build', 'security-scan', 'run-tests', 'approve-release', 'canary', 'verify', 'close-ticket'], { cost: 70 })).toBe('improved');
+    expect(await s.propose(['open-ticket', 'build', 'security-scan', 'run-tests', 'approve-release', 'canary', 'verify', 'close-ticket'], { cost: 70 })).toBe(
+      'improved',
+    );
     expect(about()).toBeUndefined();
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
@@ -91,7 +97,14 @@ describe('the exemplar', () => {
     const exemplar = () => patterns(dir).filter((i) => i.data.type === 'exemplar');
     expect(exemplar()).toHaveLength(1);
     expect(exemplar()[0]!.text).toBe(`best plan so far (cost 100 · steps 8): ${GOOD.join(' → ')}`);
-    expect(exemplar()[0]!.data).toMatchObject({ type: 'exemplar', steps: GOOD, score: { cost: 100, steps: 8 }, objectives: ['cost', 'steps'], session: 's1', iteration: 1 });
+    expect(exemplar()[0]!.data).toMatchObject({
+      type: 'exemplar',
+      steps: GOOD,
+      score: { cost: 100, steps: 8 },
+      objectives: ['cost', 'steps'],
+      session: 's1',
+      iteration: 1,
+    });
     await s.propose(CANARY, { cost: 80 });
     expect(exemplar().map((i) => i.text)).toEqual([`best plan so far (cost 80 · steps 8): ${CANARY.join(' → ')}`]);
     // Another session's first champion is worse than the goal's exemplar: it does not replace it.
@@ -106,7 +119,7 @@ describe('the exemplar', () => {
 });
 
 describe('what never becomes knowledge', () => {
-  it('planner and server faults, overrides, owners\' names, and the whole action menu', async () => {
+  it("planner and server faults, overrides, owners' names, and the whole action menu", async () => {
     const { dir, s } = await session();
     await s.error('server: 500 Internal Server Error from http://10.0.0.7:8000/v1/chat/completions');
     await s.error('timeout: no answer within 60000 ms');
@@ -133,7 +146,7 @@ describe('what never becomes knowledge', () => {
   });
 });
 
-describe('a person\'s rejection retires only patterns of the action it forbids', () => {
+describe("a person's rejection retires only patterns of the action it forbids", () => {
   const seeded = async () => {
     const { dir, memory, s } = await session();
     await s.propose(['open-ticket', 'build', 'run-tests', 'approve-release', 'security-scan', 'deploy-production', 'verify', 'close-ticket']);
@@ -147,24 +160,36 @@ describe('a person\'s rejection retires only patterns of the action it forbids',
   };
 
   it.each([
-    ['No deploy-production without approve-release first', [{ id: 'human-ordering-1', kind: 'ordering', before: 'approve-release', after: 'deploy-production', severity: 'error', origin: 'human' }]],
-    ['Never deploy-production before security-scan', [{ id: 'human-ordering-2', kind: 'ordering', before: 'security-scan', after: 'deploy-production', severity: 'error', origin: 'human' }]],
+    [
+      'No deploy-production without approve-release first',
+      [{ id: 'human-ordering-1', kind: 'ordering', before: 'approve-release', after: 'deploy-production', severity: 'error', origin: 'human' }],
+    ],
+    [
+      'Never deploy-production before security-scan',
+      [{ id: 'human-ordering-2', kind: 'ordering', before: 'security-scan', after: 'deploy-production', severity: 'error', origin: 'human' }],
+    ],
   ] as [string, Rule[]][])('"%s" (read into an ordering rule) retires nothing', async (reason, constraints) => {
     const { dir, s, all } = await seeded();
     await s.review('rejection', GOOD, reason, constraints);
     expect(texts(patterns(dir))).toEqual(texts(all));
   });
 
-  it.each(['No deploy-production without approve-release first', 'Never deploy-production before security-scan'])('"%s" (left as prose) retires nothing about approve-release or security-scan', async (reason) => {
-    const { dir, s, all } = await seeded();
-    await s.review('rejection', GOOD, reason);
-    const kept = texts(patterns(dir));
-    for (const a of ['approve-release', 'security-scan']) expect(kept.filter((t) => t.includes(a) && !t.startsWith('best plan'))).toEqual(texts(all).filter((t) => t.includes(a) && !t.startsWith('best plan')));
-  });
+  it.each(['No deploy-production without approve-release first', 'Never deploy-production before security-scan'])(
+    '"%s" (left as prose) retires nothing about approve-release or security-scan',
+    async (reason) => {
+      const { dir, s, all } = await seeded();
+      await s.review('rejection', GOOD, reason);
+      const kept = texts(patterns(dir));
+      for (const a of ['approve-release', 'security-scan'])
+        expect(kept.filter((t) => t.includes(a) && !t.startsWith('best plan'))).toEqual(texts(all).filter((t) => t.includes(a) && !t.startsWith('best plan')));
+    },
+  );
 
   it('a compiled forbidden rule retires the exemplar and insights that recommend the action, in that goal only', async () => {
     const { dir, s, all } = await seeded();
-    await s.review('rejection', GOOD, 'Stop using security-scan, the platform scans every artifact', [{ id: 'human-forbidden-1', kind: 'forbidden', action: 'security-scan', severity: 'error', origin: 'human' }]);
+    await s.review('rejection', GOOD, 'Stop using security-scan, the platform scans every artifact', [
+      { id: 'human-forbidden-1', kind: 'forbidden', action: 'security-scan', severity: 'error', origin: 'human' },
+    ]);
     const left = patterns(dir);
     expect(left.filter((i) => i.text.includes('security-scan'))).toEqual([]);
     expect(texts(left)).toEqual(texts(all).filter((t) => !t.includes('security-scan')));

@@ -10,7 +10,7 @@ import { GOOD, ScriptedSession } from './support/memory-sessions.js';
 
 /** A lessons.md of about `bytes` bytes, every line a machine lesson of one goal (what an unbounded writer left). */
 function bigLessons(bytes: number, watermark: number): { text: string; lines: number } {
-  const parts = ['# Lessons', '', 'intro', '', '## release / ship', '', '- a person\'s own lesson: page the on-call SRE first'];
+  const parts = ['# Lessons', '', 'intro', '', '## release / ship', '', "- a person's own lesson: page the on-call SRE first"];
   let size = 0;
   let n = 0;
   while (size < bytes) {
@@ -37,7 +37,7 @@ describe('rewriting lessons.md is linear and bounded (#15.7)', () => {
     expect(new Set(reparsed.items.map((i) => i.id)).size).toBe(parsed.items.length);
   });
 
-  it('a commit on a 5 MB lessons.md completes and caps the goal\'s lessons, least supported dropped first, a person\'s kept', async () => {
+  it("a commit on a 5 MB lessons.md completes and caps the goal's lessons, least supported dropped first, a person's kept", async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
     const s = new ScriptedSession(memory, 's1');

@@ -10,7 +10,14 @@ import { buildSystemMessage } from '../src/planners/prompt.js';
 import { ACCESS, approved, CHANGE, DEPLOY, failed, finding, memDir, read, review, type Scope } from './support/memory-fixtures.js';
 import { GOOD, RELEASE, ScriptedSession } from './support/memory-sessions.js';
 
-const query = (scope: Scope, session: string, budgetTokens: number): RecallQuery => ({ goalText: scope.goalText, procedure: scope.procedure, goalId: scope.goalId, findings: [], session, budgetTokens });
+const query = (scope: Scope, session: string, budgetTokens: number): RecallQuery => ({
+  goalText: scope.goalText,
+  procedure: scope.procedure,
+  goalId: scope.goalId,
+  findings: [],
+  session,
+  budgetTokens,
+});
 const inGoal = (i: MemoryItem, s: Scope) => i.procedure === s.procedure && i.goalId === s.goalId;
 
 function expectWithinBudget(r: RecallResult, budget: number): void {
@@ -24,7 +31,7 @@ function expectWithinBudget(r: RecallResult, budget: number): void {
 /** Deterministic pseudo-random numbers, so a failure reproduces. */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const SCOPES = [DEPLOY, CHANGE, ACCESS];
@@ -37,14 +44,26 @@ async function seeded(): Promise<{ dir: string; memory: Memory }> {
   const dir = memDir();
   const memory = await Memory.open(dir);
   let n = 0;
-  const plans: [Scope, string[]][] = [[DEPLOY, DEPLOY_PLAN], [CHANGE, CHANGE_PLAN], [ACCESS, ACCESS_PLAN]];
+  const plans: [Scope, string[]][] = [
+    [DEPLOY, DEPLOY_PLAN],
+    [CHANGE, CHANGE_PLAN],
+    [ACCESS, ACCESS_PLAN],
+  ];
   for (const [scope, steps] of plans) {
     const s = `sess-${scope.goalId}`;
     await memory.commitIteration(approved(s, ++n, steps, scope));
-    const bad = failed(s, ++n, steps.slice(1), [finding(`${steps[0]}-first`, 1, `add ${steps[0]} before step 1`), finding(`${steps[1]}-needed`, undefined, `add ${steps[1]}`)], scope);
+    const bad = failed(
+      s,
+      ++n,
+      steps.slice(1),
+      [finding(`${steps[0]}-first`, 1, `add ${steps[0]} before step 1`), finding(`${steps[1]}-needed`, undefined, `add ${steps[1]}`)],
+      scope,
+    );
     await memory.commitIteration(bad);
     await memory.commitIteration(approved(s, ++n, steps, scope), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
-    await memory.commitIteration(failed(s, ++n, steps.slice(0, -1), [finding('goal', undefined, `add ${steps.at(-1)} (and what they need) at the end`)], scope));
+    await memory.commitIteration(
+      failed(s, ++n, steps.slice(0, -1), [finding('goal', undefined, `add ${steps.at(-1)} (and what they need) at the end`)], scope),
+    );
     await memory.commitReview(review(s, n, 'rejection', `The ${scope.goalId} plan needs a named owner for every step`, steps, scope));
   }
   // Another goal of the deploy procedure: one lesson about an action the deploy goal uses, one about one it never names.
@@ -55,7 +74,7 @@ async function seeded(): Promise<{ dir: string; memory: Memory }> {
 }
 
 describe('memory recall is scoped', () => {
-  it('the queried goal\'s items first; another goal\'s only where they name this goal\'s actions (never its exemplar)', async () => {
+  it("the queried goal's items first; another goal's only where they name this goal's actions (never its exemplar)", async () => {
     const { memory } = await seeded();
     const all = await memory.items();
     for (const scope of SCOPES) {
@@ -77,14 +96,18 @@ describe('memory recall is scoped', () => {
     const deploy = await memory.recall(query(DEPLOY, 'x', 100_000));
     expect(deploy.items.filter((i) => i.goalId === 'hotfix' && (i.data.type === 'exemplar' || i.text.includes('pager')))).toEqual([]);
     // with the procedure's action list given, the same
-    expect(inScope(all, { ...query(DEPLOY, 'x', 1), actions: DEPLOY_PLAN }).filter((i) => i.goalId === 'hotfix').map((i) => i.text)).toEqual(['deploy-production: tests-first — add run-tests before it']);
+    expect(
+      inScope(all, { ...query(DEPLOY, 'x', 1), actions: DEPLOY_PLAN })
+        .filter((i) => i.goalId === 'hotfix')
+        .map((i) => i.text),
+    ).toEqual(['deploy-production: tests-first — add run-tests before it']);
     // under a small budget the queried goal fills it
     const small = await memory.recall(query(CHANGE, 'x', 60));
     expect(small.items.length).toBeGreaterThan(0);
     expect(small.items.every((i) => inGoal(i, CHANGE))).toBe(true);
   });
 
-  it('always includes the current session\'s feedback, even under a tiny budget', async () => {
+  it("always includes the current session's feedback, even under a tiny budget", async () => {
     const { memory } = await seeded();
     await memory.commitReview(review('now', 99, 'rejection', 'Use the blue-green rollout for payments', DEPLOY_PLAN));
     await memory.commitReview(review('now', 100, 'rejection', 'Page the database owner first', DEPLOY_PLAN));
@@ -93,7 +116,12 @@ describe('memory recall is scoped', () => {
     const need = mine.reduce((s, i) => s + recallCost(i), 0);
     for (const budget of [need, need + 3, need + 20, 4000]) {
       const r = await memory.recall(query(DEPLOY, 'now', budget));
-      expect(r.items.slice(0, 2).map((i) => i.id).sort()).toEqual(mine.map((i) => i.id).sort());
+      expect(
+        r.items
+          .slice(0, 2)
+          .map((i) => i.id)
+          .sort(),
+      ).toEqual(mine.map((i) => i.id).sort());
       expectWithinBudget(r, budget);
     }
     // another session's feedback is ranked, not forced
@@ -108,7 +136,19 @@ describe('memory recall is scoped', () => {
       const scope = SCOPES[i % 3]!;
       const a = pool[Math.floor(rnd() * pool.length)]!;
       const kind = (['pattern', 'lesson', 'feedback'] as const)[Math.floor(rnd() * 3)]!;
-      return { id: `i-${i}`, kind, text: `${kind} ${i} about ${a} ${'and more words '.repeat(Math.floor(rnd() * 4))}`, data: kind === 'pattern' ? { type: 'fix', rule: `rule-${i % 7}`, action: a } : { type: 'note' }, procedure: scope.procedure, goalId: scope.goalId, count: 1 + Math.floor(rnd() * 9), human: kind === 'feedback' ? 1 : 0, lastSeen: '', seq: i, session: `s${i % 4}` };
+      return {
+        id: `i-${i}`,
+        kind,
+        text: `${kind} ${i} about ${a} ${'and more words '.repeat(Math.floor(rnd() * 4))}`,
+        data: kind === 'pattern' ? { type: 'fix', rule: `rule-${i % 7}`, action: a } : { type: 'note' },
+        procedure: scope.procedure,
+        goalId: scope.goalId,
+        count: 1 + Math.floor(rnd() * 9),
+        human: kind === 'feedback' ? 1 : 0,
+        lastSeen: '',
+        seq: i,
+        session: `s${i % 4}`,
+      };
     });
     for (const budget of [100, 150, 250, 500, 1000, 2000, 4000, 8000]) {
       for (const scope of SCOPES) {
@@ -149,7 +189,19 @@ describe('memory recall is scoped', () => {
           return m;
         });
         const previous = prev.map((k) => items[k]?.id ?? `gone-${k}`);
-        const r = recall(items, { goalText: 'deploy <memory> payments', procedure: 'production-deployment', goalId: 'deploy-service', findings: [], session: 'now', budgetTokens: budget }, 5000, previous);
+        const r = recall(
+          items,
+          {
+            goalText: 'deploy <memory> payments',
+            procedure: 'production-deployment',
+            goalId: 'deploy-service',
+            findings: [],
+            session: 'now',
+            budgetTokens: budget,
+          },
+          5000,
+          previous,
+        );
         const sum = r.items.reduce((s, i) => s + recallCost(i), 0);
         return sum <= budget && r.tokens === sum && r.total === items.length && new Set(r.items).size === r.items.length;
       }),
@@ -182,7 +234,10 @@ describe('memory recall is scoped', () => {
 
     // A person edits a count.
     const lesson = r.items.find((i) => inGoal(i, DEPLOY) && i.kind === 'lesson')!;
-    const edited = read(dir, 'lessons.md').split('\n').map((l) => (l.includes(lesson.id) ? l.replace(/^- ×\d+ ·/, '- ×12 ·') : l)).join('\n');
+    const edited = read(dir, 'lessons.md')
+      .split('\n')
+      .map((l) => (l.includes(lesson.id) ? l.replace(/^- ×\d+ ·/, '- ×12 ·') : l))
+      .join('\n');
     expect(edited).not.toBe(read(dir, 'lessons.md'));
     writeFileSync(file, edited);
     r = await memory.recall(q);
@@ -198,7 +253,13 @@ describe('memory recall is scoped', () => {
     expect((await reopened.items()).find((i) => i.id === lesson.id)?.count).toBe(12);
 
     // A person deletes the line: it is forgotten, now and after the next commit.
-    writeFileSync(file, read(dir, 'lessons.md').split('\n').filter((l) => !l.includes(HAND)).join('\n'));
+    writeFileSync(
+      file,
+      read(dir, 'lessons.md')
+        .split('\n')
+        .filter((l) => !l.includes(HAND))
+        .join('\n'),
+    );
     expect((await memory.recall(q)).items.some((i) => i.text === HAND)).toBe(false);
     await memory.commitIteration(approved('s9', 51, DEPLOY_PLAN));
     expect((await memory.recall(q)).items.some((i) => i.text === HAND)).toBe(false);
@@ -234,7 +295,15 @@ describe('memory recall is stable within a session', () => {
     const prompts: string[] = [];
     const memoryBlocks: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const r = await memory.recall({ goalText: s.goalText, procedure: 'release', goalId: 'ship', findings: [], session: 'varied', budgetTokens: 4000, actions: RELEASE.set.actions.map((a) => a.id) });
+      const r = await memory.recall({
+        goalText: s.goalText,
+        procedure: 'release',
+        goalId: 'ship',
+        findings: [],
+        session: 'varied',
+        budgetTokens: 4000,
+        actions: RELEASE.set.actions.map((a) => a.id),
+      });
       // An answer that varies: some steps dropped, swapped or replaced, some invented.
       const base = rnd() < 0.5 ? GOOD : GOOD.map((a) => (a === 'deploy-production' ? 'canary' : a));
       const steps = base.filter((a) => !optional.includes(a) || rnd() > 0.15);
@@ -262,6 +331,11 @@ describe('memory recall is stable within a session', () => {
     // (measured: mean 95%; the same items sorted by id with counts inline, as prompts rendered them before: 77%)
     expect(mean(blocks)).toBeGreaterThanOrEqual(0.9);
     // and memory did grow along the way (stability is not an empty block)
-    expect(prompts.at(-1)!.split('\n').filter((l) => /^\d+\. \[/.test(l)).length).toBeGreaterThan(5);
+    expect(
+      prompts
+        .at(-1)!
+        .split('\n')
+        .filter((l) => /^\d+\. \[/.test(l)).length,
+    ).toBeGreaterThan(5);
   });
 });

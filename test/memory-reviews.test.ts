@@ -38,7 +38,14 @@ describe('memory reviews', () => {
       ['production-deployment', 2],
     ]);
     // Recall weights it as human feedback: the current session's feedback is always included.
-    const r = await memory.recall({ goalText: DEPLOY.goalText, procedure: DEPLOY.procedure, goalId: DEPLOY.goalId, findings: [], session: 's1', budgetTokens: 4000 });
+    const r = await memory.recall({
+      goalText: DEPLOY.goalText,
+      procedure: DEPLOY.procedure,
+      goalId: DEPLOY.goalId,
+      findings: [],
+      session: 's1',
+      budgetTokens: 4000,
+    });
     expect(r.items.slice(0, 2).every((i) => i.kind === 'feedback' && i.procedure === DEPLOY.procedure)).toBe(true);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
@@ -46,7 +53,12 @@ describe('memory reviews', () => {
   it('an override teaches nothing: no feedback, pattern, exemplar or insight (the log still records it)', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
-    const bad = failed('s1', 1, ['open-change-ticket', 'noop', 'deploy-production'], [finding('unknown-action', 2, 'use one of: open-change-ticket, run-tests, deploy-staging, deploy-production')]);
+    const bad = failed(
+      's1',
+      1,
+      ['open-change-ticket', 'noop', 'deploy-production'],
+      [finding('unknown-action', 2, 'use one of: open-change-ticket, run-tests, deploy-staging, deploy-production')],
+    );
     await memory.commitIteration(bad);
     const lessonsBefore = lessonsOnDisk(dir).items;
     await memory.commitReview(review('s1', 1, 'override', 'the staging check is not needed for hotfixes', ['open-change-ticket', 'noop', 'deploy-production']));
@@ -60,12 +72,25 @@ describe('memory reviews', () => {
   it('a rejection saying "don\'t use X" retires the exemplar and insights that recommend X, in that goal only', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
-    for (const [session, scope] of [['s1', DEPLOY], ['s2', CHANGE]] as const) {
-      const bad = failed(session, 1, ['open-change-ticket', 'run-tests', 'deploy-production'], [finding('staging-first', 3, 'add deploy-staging before step 3')], scope);
+    for (const [session, scope] of [
+      ['s1', DEPLOY],
+      ['s2', CHANGE],
+    ] as const) {
+      const bad = failed(
+        session,
+        1,
+        ['open-change-ticket', 'run-tests', 'deploy-production'],
+        [finding('staging-first', 3, 'add deploy-staging before step 3')],
+        scope,
+      );
       await memory.commitIteration(bad);
       await memory.commitIteration(approved(session, 2, PLAN, scope), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
     }
-    const staging = (scope: typeof DEPLOY) => patternsOnDisk(dir).filter((i) => i.procedure === scope.procedure && i.text.includes('deploy-staging')).map((i) => i.text).sort();
+    const staging = (scope: typeof DEPLOY) =>
+      patternsOnDisk(dir)
+        .filter((i) => i.procedure === scope.procedure && i.text.includes('deploy-staging'))
+        .map((i) => i.text)
+        .sort();
     const both = ['adding deploy-staging before deploy-production fixed staging-first', `best plan so far: ${PLAN.join(' → ')}`];
     expect(staging(DEPLOY)).toEqual(both);
     expect(staging(CHANGE)).toEqual(both);
@@ -74,14 +99,18 @@ describe('memory reviews', () => {
     expect(staging(DEPLOY)).toEqual([]);
     expect(staging(CHANGE)).toEqual(both);
     // the rejection itself is remembered as feedback
-    expect(lessonsOnDisk(dir).items.filter((i) => i.kind === 'feedback').map((i) => i.human)).toEqual([1]);
+    expect(
+      lessonsOnDisk(dir)
+        .items.filter((i) => i.kind === 'feedback')
+        .map((i) => i.human),
+    ).toEqual([1]);
     // a fresh open (replaying nothing) and a full replay agree
     expect(consistency(dir).got).toEqual(consistency(dir).want);
     const again = await Memory.open(dir);
     expect((await again.items()).filter((i) => i.kind === 'pattern' && i.procedure === DEPLOY.procedure && i.text.includes('deploy-staging'))).toEqual([]);
   });
 
-  it('a human approval raises `human` of the plan\'s exemplar and insights without raising counts', async () => {
+  it("a human approval raises `human` of the plan's exemplar and insights without raising counts", async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
     const bad = failed('s1', 1, ['open-change-ticket', 'deploy-production'], [finding('tests-first', 2, 'add run-tests before step 2')]);

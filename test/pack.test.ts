@@ -5,7 +5,11 @@ import { ROOT } from './support/cli.js';
 
 describe('the npm package', () => {
   it('lists no tools/, test/ or src/ files and no source maps pointing at unshipped sources', () => {
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_loglevel: 'silent' },
+    });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toContain('bin/jupiter.js');
     expect(files).toContain('dist/cli/run.js');

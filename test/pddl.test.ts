@@ -62,7 +62,12 @@ describe('PDDL parsing and grounding', () => {
     expect(issues).toEqual([]);
     // drive only along the 4 roads; load/unload 2 packages × 3 reachable places each; break-down at the depot; repair ×3.
     expect(set.actions).toHaveLength(20);
-    expect(set.actions.filter((a) => a.id.startsWith('drive.')).map((a) => a.id).sort()).toEqual(['drive.t1.depot.market', 'drive.t1.farm.market', 'drive.t1.market.depot', 'drive.t1.market.farm']);
+    expect(
+      set.actions
+        .filter((a) => a.id.startsWith('drive.'))
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(['drive.t1.depot.market', 'drive.t1.farm.market', 'drive.t1.market.depot', 'drive.t1.market.farm']);
     // The island has no road: no action there survives, and the static `road` facts are gone from the set.
     expect(set.actions.some((a) => a.id.includes('island'))).toBe(false);
     expect(JSON.stringify(set)).not.toContain('(road ');
@@ -73,16 +78,27 @@ describe('PDDL parsing and grounding', () => {
   });
 
   it('refuses what is beyond STRIPS, naming the requirement and its line', () => {
-    const domain = (req: string, body: string) => `(define (domain d)\n  (:requirements ${req})\n  (:predicates (p) (q))\n  (:action a :parameters ()\n    :precondition ${body}\n    :effect (q)))\n`;
-    expect(() => parseDomain(domain(':strips :adl', '(p)'), 'd.pddl')).toThrow('d.pddl:2: requirement :adl is not supported (jupiter reads STRIPS: :strips, :typing, :negative-preconditions, :equality)');
-    expect(() => parseDomain(domain(':strips', '(or (p) (q))'), 'd.pddl')).toThrow('d.pddl:5: "or" needs :disjunctive-preconditions, which is not supported (STRIPS only)');
+    const domain = (req: string, body: string) =>
+      `(define (domain d)\n  (:requirements ${req})\n  (:predicates (p) (q))\n  (:action a :parameters ()\n    :precondition ${body}\n    :effect (q)))\n`;
+    expect(() => parseDomain(domain(':strips :adl', '(p)'), 'd.pddl')).toThrow(
+      'd.pddl:2: requirement :adl is not supported (jupiter reads STRIPS: :strips, :typing, :negative-preconditions, :equality)',
+    );
+    expect(() => parseDomain(domain(':strips', '(or (p) (q))'), 'd.pddl')).toThrow(
+      'd.pddl:5: "or" needs :disjunctive-preconditions, which is not supported (STRIPS only)',
+    );
     expect(() => parseDomain(domain(':strips', '(not (p))'), 'd.pddl')).toThrow('d.pddl:5: a negated condition needs the requirement :negative-preconditions');
     expect(() => parseDomain(domain(':strips', '(forall (?x) (p))'), 'd.pddl')).toThrow(/d\.pddl:5: "forall" needs :universal-preconditions/);
     expect(() => parseDomain(domain(':strips', '(p ?x)'), 'd.pddl')).toThrow('d.pddl:5: "p" takes 0 argument(s), got 1');
-    expect(() => parseDomain('(define (domain d) (:predicates (p)) (:action a :parameters (?x) :precondition (p) :effect (when (p) (p))))', 'd.pddl')).toThrow(/"when" needs :conditional-effects/);
+    expect(() => parseDomain('(define (domain d) (:predicates (p)) (:action a :parameters (?x) :precondition (p) :effect (when (p) (p))))', 'd.pddl')).toThrow(
+      /"when" needs :conditional-effects/,
+    );
     const d = parseDomain(readFileSync(BLOCKS.domain, 'utf8'), 'blocks.pddl');
-    expect(() => parseProblem('(define (problem x) (:domain other) (:objects a - block) (:init) (:goal (clear a)))', 'x.pddl', d)).toThrow('x.pddl:1: problem is for domain "other", but the domain file defines "blocks"');
-    expect(() => parseProblem('(define (problem x) (:domain blocks)\n (:objects a - block)\n (:init (clear z)) (:goal (clear a)))', 'x.pddl', d)).toThrow('x.pddl:3: unknown object "z"');
+    expect(() => parseProblem('(define (problem x) (:domain other) (:objects a - block) (:init) (:goal (clear a)))', 'x.pddl', d)).toThrow(
+      'x.pddl:1: problem is for domain "other", but the domain file defines "blocks"',
+    );
+    expect(() => parseProblem('(define (problem x) (:domain blocks)\n (:objects a - block)\n (:init (clear z)) (:goal (clear a)))', 'x.pddl', d)).toThrow(
+      'x.pddl:3: unknown object "z"',
+    );
     expect(() => parseDomain('(define (domain d)\n  (:predicates (p)\n', 'd.pddl')).toThrow('d.pddl:2: "(" opened here is never closed');
   });
 });
@@ -93,12 +109,16 @@ describe('VAL plan files', () => {
     expect(looksLikePddlPlan(text)).toBe(true);
     expect(looksLikePddlPlan('title: x\nsteps: []\n')).toBe(false);
     expect(parsePddlPlan(text, 'p.plan', 'p').steps.map((s) => s.action)).toEqual(['pick-up.a', 'stack.a.b', 'put-down.c']);
-    expect(() => parsePddlPlan('(pick-up a)\npick-up b\n', 'p.plan', 'p')).toThrow('p.plan:2: not a plan step: expected "(action arg1 arg2 ...)", got "pick-up b"');
+    expect(() => parsePddlPlan('(pick-up a)\npick-up b\n', 'p.plan', 'p')).toThrow(
+      'p.plan:2: not a plan step: expected "(action arg1 arg2 ...)", got "pick-up b"',
+    );
   });
 
   it('writes a plan back in the same form', () => {
     const plan = readPlan(BLOCKS.plan);
-    expect(formatPddlPlan(plan, ['valid'])).toBe('; blocks-sussman.plan\n; valid\n(unstack c a)\n(put-down c)\n(pick-up b)\n(stack b c)\n(pick-up a)\n(stack a b)\n');
+    expect(formatPddlPlan(plan, ['valid'])).toBe(
+      '; blocks-sussman.plan\n; valid\n(unstack c a)\n(put-down c)\n(pick-up b)\n(stack b c)\n(pick-up a)\n(stack a b)\n',
+    );
   });
 });
 
@@ -114,7 +134,15 @@ describe('the same verdict as PDDL and as YAML', () => {
       plan: withSteps(blocks, ['put-down.c', 'unstack.c.a', ...actions(blocks).slice(2)]),
       check: (r) => {
         expect(r.stoppedAt).toBe(1);
-        expect(r.findings).toEqual([{ severity: 'error', rule: 'precondition', step: 1, message: 'step 1: put-down.c needs `(holding c)`, which does not hold at that point', fix: 'put-down.c needs `(holding c)`: add unstack.c.a before step 1 (put-down.c)' }]);
+        expect(r.findings).toEqual([
+          {
+            severity: 'error',
+            rule: 'precondition',
+            step: 1,
+            message: 'step 1: put-down.c needs `(holding c)`, which does not hold at that point',
+            fix: 'put-down.c needs `(holding c)`: add unstack.c.a before step 1 (put-down.c)',
+          },
+        ]);
       },
     },
     { name: 'delivery, valid', c: DELIVERY, plan: delivery, check: (r) => expect(r).toMatchObject({ valid: true, findings: [] }) },
@@ -122,7 +150,15 @@ describe('the same verdict as PDDL and as YAML', () => {
       name: 'delivery, last unload missing: the goal is not satisfied',
       c: DELIVERY,
       plan: withSteps(delivery, actions(delivery).slice(0, -1)),
-      check: (r) => expect(r.findings).toEqual([{ severity: 'error', rule: 'goal', message: 'the plan ends without reaching `(pkg-at p1 depot)`', fix: 'add unload.p1.t1.depot (and what they need) at the end, after step 7 (drive.t1.market.depot)' }]),
+      check: (r) =>
+        expect(r.findings).toEqual([
+          {
+            severity: 'error',
+            rule: 'goal',
+            message: 'the plan ends without reaching `(pkg-at p1 depot)`',
+            fix: 'add unload.p1.t1.depot (and what they need) at the end, after step 7 (drive.t1.market.depot)',
+          },
+        ]),
     },
     {
       name: 'delivery, truck broken before driving: the negative precondition fails at step 2',
@@ -145,8 +181,16 @@ describe('the same verdict as PDDL and as YAML', () => {
   it('an action reachability pruned is still run, as VAL does, and fails on its static precondition', () => {
     const plan = withSteps(delivery, ['drive.t1.depot.island']);
     const r = viaPddl(DELIVERY, plan);
-    expect(r.findings[0]).toMatchObject({ rule: 'precondition', step: 1, message: 'step 1: drive.t1.depot.island needs `(road depot island)`, which does not hold at that point' });
-    expect(valMessages(r, plan)).toEqual(['Plan failed because of unsatisfied precondition in: (drive t1 depot island) at step 1', 'Plan failed to execute', 'Plan invalid']);
+    expect(r.findings[0]).toMatchObject({
+      rule: 'precondition',
+      step: 1,
+      message: 'step 1: drive.t1.depot.island needs `(road depot island)`, which does not hold at that point',
+    });
+    expect(valMessages(r, plan)).toEqual([
+      'Plan failed because of unsatisfied precondition in: (drive t1 depot island) at step 1',
+      'Plan failed to execute',
+      'Plan invalid',
+    ]);
   });
 
   it('VAL messages for a valid plan and an unmet goal', () => {
@@ -162,7 +206,9 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     const dir = path.join(cwd, 'procedures');
     const r = await runCli(['procedures', 'import', DELIVERY.domain, DELIVERY.problem, '--procedures', dir], { cwd });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`wrote ${path.join(dir, 'delivery-two-parcels.yaml')}: 20 ground actions from 5 schemas, goal delivery-two-parcels/two-parcels (2 facts)`);
+    expect(r.stdout).toContain(
+      `wrote ${path.join(dir, 'delivery-two-parcels.yaml')}: 20 ground actions from 5 schemas, goal delivery-two-parcels/two-parcels (2 facts)`,
+    );
     const list = await runCli(['procedures', '--procedures', dir], { cwd });
     expect(list.code, list.stdout).toBe(0);
     expect(list.stdout).toContain('1 set(s), no lint errors');
@@ -197,7 +243,9 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
   it('an unsupported requirement: exit 2 naming it and its line', async () => {
     const r = await runCli(['procedures', 'import', f('unsupported-durative.pddl'), BLOCKS.problem, '-o', '-']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`jupiter: ${f('unsupported-durative.pddl')}:3: requirement :durative-actions is not supported (jupiter reads STRIPS: :strips, :typing, :negative-preconditions, :equality)`);
+    expect(r.stderr.trim()).toBe(
+      `jupiter: ${f('unsupported-durative.pddl')}:3: requirement :durative-actions is not supported (jupiter reads STRIPS: :strips, :typing, :negative-preconditions, :equality)`,
+    );
   });
 
   it('validates a VAL plan file against PDDL, and the YAML it converts to gets the same verdict', async () => {
@@ -211,7 +259,11 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     const bad = await runCli(['validate', broken, '--pddl', BLOCKS.domain, BLOCKS.problem, '--json'], { cwd });
     expect(bad.code).toBe(1);
     const badJson = JSON.parse(bad.stdout) as { valid: boolean; stoppedAt: number; val: string[] };
-    expect(badJson).toMatchObject({ valid: false, stoppedAt: 1, val: ['Plan failed because of unsatisfied precondition in: (put-down c) at step 1', 'Plan failed to execute', 'Plan invalid'] });
+    expect(badJson).toMatchObject({
+      valid: false,
+      stoppedAt: 1,
+      val: ['Plan failed because of unsatisfied precondition in: (put-down c) at step 1', 'Plan failed to execute', 'Plan invalid'],
+    });
 
     // PDDL plan → YAML plan file → validated against the imported set: same verdict and findings.
     const yamlPlan = path.join(cwd, 'broken.yaml');

@@ -91,39 +91,58 @@ describe('a declared optimum is truly optimal (brute force on small generated se
   const facts = fc.subarray(FACTS, { minLength: 0, maxLength: 2 });
   const action = (i: number) =>
     fc
-      .record({ requires: facts, provides: fc.subarray(FACTS, { minLength: 1, maxLength: 2 }), removes: facts, duration: fc.integer({ min: 0, max: 5 }), cost: fc.integer({ min: 0, max: 4 }), risk: fc.constantFrom(0, 0.05, 0.35), role: fc.constantFrom('ops', 'dev', 'sec') })
+      .record({
+        requires: facts,
+        provides: fc.subarray(FACTS, { minLength: 1, maxLength: 2 }),
+        removes: facts,
+        duration: fc.integer({ min: 0, max: 5 }),
+        cost: fc.integer({ min: 0, max: 4 }),
+        risk: fc.constantFrom(0, 0.05, 0.35),
+        role: fc.constantFrom('ops', 'dev', 'sec'),
+      })
       .map((a): ActionDef => ({ id: `a${i}`, description: `action ${i}`, fields: ['owner'], ...a }));
   const setArb = fc.integer({ min: 2, max: 4 }).chain((n) =>
-    fc.record({
-      actions: fc.tuple(...Array.from({ length: n }, (_, i) => action(i))),
-      initial: facts,
-      goal: fc.subarray(FACTS, { minLength: 1, maxLength: 2 }),
-      objectives: fc.constantFrom<Objective[]>(['makespan', 'cost', 'steps'], ['cost', 'makespan'], ['risk', 'steps'], ['steps'], ['makespan']),
-      rules: fc.array(
-        fc.oneof(
-          fc.record({ kind: fc.constant('ordering' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
-          fc.record({ kind: fc.constant('immediately-after' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
-          fc.record({ kind: fc.constant('required' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
-          fc.record({ kind: fc.constant('forbidden' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
-          fc.record({ kind: fc.constant('segregation' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
-          fc.record({ kind: fc.constant('owner' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
+    fc
+      .record({
+        actions: fc.tuple(...Array.from({ length: n }, (_, i) => action(i))),
+        initial: facts,
+        goal: fc.subarray(FACTS, { minLength: 1, maxLength: 2 }),
+        objectives: fc.constantFrom<Objective[]>(['makespan', 'cost', 'steps'], ['cost', 'makespan'], ['risk', 'steps'], ['steps'], ['makespan']),
+        rules: fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('ordering' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
+            fc.record({ kind: fc.constant('immediately-after' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
+            fc.record({ kind: fc.constant('required' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
+            fc.record({ kind: fc.constant('forbidden' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
+            fc.record({ kind: fc.constant('segregation' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
+            fc.record({ kind: fc.constant('owner' as const), a: fc.nat(n - 1), b: fc.nat(n - 1) }),
+          ),
+          { maxLength: 3 },
         ),
-        { maxLength: 3 },
-      ),
-    }).map(({ actions, initial, goal, objectives, rules }): PlanTarget => {
-      const rs: Rule[] = [{ id: 'bound', kind: 'max-steps', max: BOUND, severity: 'error' }];
-      rules.forEach((r, k) => {
-        const base = { id: `h${k}`, severity: 'error' as const, origin: 'human' as const };
-        const [x, y] = [`a${r.a}`, `a${r.b}`];
-        if (r.kind === 'ordering' && x !== y) rs.push({ ...base, kind: 'ordering', before: x, after: y });
-        if (r.kind === 'immediately-after') rs.push({ ...base, kind: 'immediately-after', action: x, after: y });
-        if (r.kind === 'required' || r.kind === 'forbidden') rs.push({ ...base, kind: r.kind, action: x });
-        if (r.kind === 'segregation' && x !== y) rs.push({ ...base, kind: 'segregation', actions: [x, y] });
-        if (r.kind === 'owner') rs.push({ ...base, kind: 'owner', action: x, owner: r.b % 2 ? 'ops' : 'cfo' });
-      });
-      const set: ProcedureSet = { id: 'gen', name: 'generated', description: '', file: 'generated', initial, goals: [{ id: 'g', description: 'generated goal', keywords: [], facts: goal, objectives }], actions, rules: rs };
-      return { set, goal: set.goals[0]! };
-    }),
+      })
+      .map(({ actions, initial, goal, objectives, rules }): PlanTarget => {
+        const rs: Rule[] = [{ id: 'bound', kind: 'max-steps', max: BOUND, severity: 'error' }];
+        rules.forEach((r, k) => {
+          const base = { id: `h${k}`, severity: 'error' as const, origin: 'human' as const };
+          const [x, y] = [`a${r.a}`, `a${r.b}`];
+          if (r.kind === 'ordering' && x !== y) rs.push({ ...base, kind: 'ordering', before: x, after: y });
+          if (r.kind === 'immediately-after') rs.push({ ...base, kind: 'immediately-after', action: x, after: y });
+          if (r.kind === 'required' || r.kind === 'forbidden') rs.push({ ...base, kind: r.kind, action: x });
+          if (r.kind === 'segregation' && x !== y) rs.push({ ...base, kind: 'segregation', actions: [x, y] });
+          if (r.kind === 'owner') rs.push({ ...base, kind: 'owner', action: x, owner: r.b % 2 ? 'ops' : 'cfo' });
+        });
+        const set: ProcedureSet = {
+          id: 'gen',
+          name: 'generated',
+          description: '',
+          file: 'generated',
+          initial,
+          goals: [{ id: 'g', description: 'generated goal', keywords: [], facts: goal, objectives }],
+          actions,
+          rules: rs,
+        };
+        return { set, goal: set.goals[0]! };
+      }),
   );
 
   /** Every valid plan of 1..BOUND steps (owners as the planner assigns them), best first. */
@@ -166,7 +185,9 @@ describe('a declared optimum is truly optimal (brute force on small generated se
         expect(compareScores(score, best, objectives)).toBeGreaterThanOrEqual(0);
         let r2: PlanResponse;
         try {
-          r2 = await planner.propose(request(target, 2, { plan: response.plan, score, planId: planId(response.plan), iteration: 1 }, new Set([planId(response.plan)]), objectives));
+          r2 = await planner.propose(
+            request(target, 2, { plan: response.plan, score, planId: planId(response.plan), iteration: 1 }, new Set([planId(response.plan)]), objectives),
+          );
         } catch (err) {
           // Only when no other plan exists within the bound (and the first answer was not declared optimal).
           expect((err as Error).message).toMatch(/no plan beyond the 1 already proposed/);

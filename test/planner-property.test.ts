@@ -12,7 +12,15 @@ const BOUND = 5;
 const facts = fc.subarray(FACTS, { minLength: 0, maxLength: 3 });
 const action = (i: number) =>
   fc.record({ requires: facts, provides: fc.subarray(FACTS, { minLength: 1, maxLength: 2 }), removes: facts, owner: fc.boolean() }).map(
-    (a): ActionDef => ({ id: `a${i}`, description: `action ${i}`, requires: a.requires, provides: a.provides, removes: a.removes, fields: a.owner ? ['owner'] : [], role: i % 2 ? 'odd' : 'even' }),
+    (a): ActionDef => ({
+      id: `a${i}`,
+      description: `action ${i}`,
+      requires: a.requires,
+      provides: a.provides,
+      removes: a.removes,
+      fields: a.owner ? ['owner'] : [],
+      role: i % 2 ? 'odd' : 'even',
+    }),
   );
 
 const setArb = fc.integer({ min: 2, max: 4 }).chain((n) =>
@@ -44,7 +52,16 @@ const setArb = fc.integer({ min: 2, max: 4 }).chain((n) =>
         if (r.kind === 'max-steps') rs.push({ ...base, kind: 'max-steps', max: r.max });
         if (r.kind === 'required-fields') rs.push({ ...base, kind: 'required-fields', fields: ['owner', 'evidence'], actions: [`a${r.action}`] });
       });
-      const set: ProcedureSet = { id: 'gen', name: 'generated', description: '', file: 'generated', initial, goals: [{ id: 'g', description: 'generated goal', keywords: [], facts: goal }], actions, rules: rs };
+      const set: ProcedureSet = {
+        id: 'gen',
+        name: 'generated',
+        description: '',
+        file: 'generated',
+        initial,
+        goals: [{ id: 'g', description: 'generated goal', keywords: [], facts: goal }],
+        actions,
+        rules: rs,
+      };
       return { set, goal: set.goals[0]! };
     }),
 );
@@ -100,12 +117,19 @@ describe('built-in planner', () => {
     }
     const deploy = library.sets.find((s) => s.id === 'production-deployment')!;
     const target = { set: deploy, goal: deploy.goals[0]! };
-    expect(searchPlan(target, { avoid: ['verify-production'] })).toMatchObject({ found: false, reason: 'no plan exists: `production-verified` is provided only by verify-production, which is forbidden' });
+    expect(searchPlan(target, { avoid: ['verify-production'] })).toMatchObject({
+      found: false,
+      reason: 'no plan exists: `production-verified` is provided only by verify-production, which is forbidden',
+    });
   });
 
   it('honours preferences and prohibitions', () => {
     const set: ProcedureSet = {
-      id: 'p', name: 'p', description: '', file: 'mem', initial: [],
+      id: 'p',
+      name: 'p',
+      description: '',
+      file: 'mem',
+      initial: [],
       goals: [{ id: 'g', description: 'g', keywords: [], facts: ['done'] }],
       actions: [
         { id: 'fast', description: '', requires: [], provides: ['done'], removes: [], fields: [] },
@@ -125,14 +149,35 @@ describe('built-in planner', () => {
   it('solves a 50-action procedure set', () => {
     // A layered domain: 10 stages of 5 alternative actions each; the goal needs the last stage.
     const actions: ActionDef[] = [];
-    for (let s = 0; s < 10; s++) for (let k = 0; k < 5; k++) actions.push({ id: `s${s}-a${k}`, description: '', requires: s ? [`stage${s - 1}`] : [], provides: [`stage${s}`, `extra${k}`], removes: k === 4 ? [`extra0`] : [], fields: ['owner'], role: `role${k}` });
-    const set: ProcedureSet = { id: 'big', name: 'big', description: '', file: 'mem', initial: [], goals: [{ id: 'g', description: 'g', keywords: [], facts: ['stage9', 'extra3'] }], actions, rules: [{ id: 'req', kind: 'required', action: 's5-a2', severity: 'error' }] };
+    for (let s = 0; s < 10; s++)
+      for (let k = 0; k < 5; k++)
+        actions.push({
+          id: `s${s}-a${k}`,
+          description: '',
+          requires: s ? [`stage${s - 1}`] : [],
+          provides: [`stage${s}`, `extra${k}`],
+          removes: k === 4 ? [`extra0`] : [],
+          fields: ['owner'],
+          role: `role${k}`,
+        });
+    const set: ProcedureSet = {
+      id: 'big',
+      name: 'big',
+      description: '',
+      file: 'mem',
+      initial: [],
+      goals: [{ id: 'g', description: 'g', keywords: [], facts: ['stage9', 'extra3'] }],
+      actions,
+      rules: [{ id: 'req', kind: 'required', action: 's5-a2', severity: 'error' }],
+    };
     const r = searchPlan({ set, goal: set.goals[0]! });
     expect(r.found).toBe(true);
     if (r.found) {
       expect(r.actions).toHaveLength(10);
       expect(r.actions).toContain('s5-a2');
-      expect(validatePlan({ title: 't', summary: '', steps: materialize({ set, goal: set.goals[0]! }, r.actions) }, { set, goal: set.goals[0]! }).valid).toBe(true);
+      expect(validatePlan({ title: 't', summary: '', steps: materialize({ set, goal: set.goals[0]! }, r.actions) }, { set, goal: set.goals[0]! }).valid).toBe(
+        true,
+      );
     }
   });
 });

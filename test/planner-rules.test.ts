@@ -45,13 +45,18 @@ describe('the built-in planner honours every checked constraint', () => {
   });
 
   it('honours them in later, optimising iterations too', async () => {
-    const target = withHuman({ id: 'h-canary', kind: 'forbidden', action: 'switch-to-green' }, { id: 'h-owner', kind: 'owner', action: 'deploy-production', owner: 'release-manager' });
+    const target = withHuman(
+      { id: 'h-canary', kind: 'forbidden', action: 'switch-to-green' },
+      { id: 'h-owner', kind: 'owner', action: 'deploy-production', owner: 'release-manager' },
+    );
     const planner = new BuiltinPlanner();
     const first = await planner.propose(request(target, 1, null, new Set()));
     const seen = new Set<string>();
     const { planId, scorePlan } = await import('../src/procedures/quality.js');
     seen.add(planId(first.plan));
-    const second = await planner.propose(request(target, 2, { plan: first.plan, score: scorePlan(first.plan, target), planId: planId(first.plan), iteration: 1 }, seen));
+    const second = await planner.propose(
+      request(target, 2, { plan: first.plan, score: scorePlan(first.plan, target), planId: planId(first.plan), iteration: 1 }, seen),
+    );
     for (const r of [first, second]) expect(validatePlan(r.plan, target).valid).toBe(true);
     expect(actions(second.plan)).not.toContain('switch-to-green');
     expect(actions(second.plan)).toContain('promote-canary');
@@ -69,7 +74,10 @@ describe('the built-in planner honours every checked constraint', () => {
 
   it('names the real conflict in one line when no plan exists', async () => {
     const fail = async (target: PlanTarget) => {
-      const err = await new BuiltinPlanner().propose(request(target, 1, null, new Set())).then(() => undefined, (e: unknown) => e);
+      const err = await new BuiltinPlanner().propose(request(target, 1, null, new Set())).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(PlannerError);
       expect((err as PlannerError).kind).toBe('no-plan');
       const message = (err as PlannerError).message;
@@ -88,9 +96,18 @@ describe('the built-in planner honours every checked constraint', () => {
     expect(await fail(withHuman({ id: 'h-short', kind: 'max-steps', max: 6 }))).toBe(
       'no plan exists: human rule "h-short" (at most 6 steps) and rule "no-direct-deploys" (deploy-directly forbidden) conflict with the other rules (dropping either makes a plan possible)',
     );
-    expect(await fail(withHuman({ id: 'h-tiny', kind: 'max-steps', max: 2 }))).toBe('no plan exists: human rule "h-tiny" (at most 2 steps) cannot be met together with the other rules (without it a plan reaches `deployed`, `production-verified`, `ticket-closed`)');
-    expect(await fail(withHuman({ id: 'h-cfo-1', kind: 'owner', action: 'approve-release', owner: 'cfo' }, { id: 'h-cfo-2', kind: 'owner', action: 'deploy-production', owner: 'CFO' }, { id: 'h-no-canary', kind: 'forbidden', action: 'canary-release' }, { id: 'h-no-green', kind: 'forbidden', action: 'switch-to-green' }))).toMatch(
-      /^no plan exists: human rule "h-cfo-1" \(approve-release owned by cfo\) and human rule "h-cfo-2" \(deploy-production owned by CFO\) conflict/,
+    expect(await fail(withHuman({ id: 'h-tiny', kind: 'max-steps', max: 2 }))).toBe(
+      'no plan exists: human rule "h-tiny" (at most 2 steps) cannot be met together with the other rules (without it a plan reaches `deployed`, `production-verified`, `ticket-closed`)',
     );
+    expect(
+      await fail(
+        withHuman(
+          { id: 'h-cfo-1', kind: 'owner', action: 'approve-release', owner: 'cfo' },
+          { id: 'h-cfo-2', kind: 'owner', action: 'deploy-production', owner: 'CFO' },
+          { id: 'h-no-canary', kind: 'forbidden', action: 'canary-release' },
+          { id: 'h-no-green', kind: 'forbidden', action: 'switch-to-green' },
+        ),
+      ),
+    ).toMatch(/^no plan exists: human rule "h-cfo-1" \(approve-release owned by cfo\) and human rule "h-cfo-2" \(deploy-production owned by CFO\) conflict/);
   });
 });

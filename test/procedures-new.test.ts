@@ -54,7 +54,10 @@ describe('jupiter procedures new with a model', () => {
   it('drafts from the goal and documents, repairs lint errors with the model, and writes the linted set', async () => {
     const { cwd, procedures, policy } = project();
     const server = await serve([{ content: JSON.stringify(BROKEN) }, { content: `Here it is:\n\`\`\`json\n${JSON.stringify(FIXED)}\n\`\`\`` }]);
-    const r = await runCli(['procedures', 'new', 'Launch a marketing campaign', '--from', policy, '--procedures', procedures, '--yes', ...modelFlags(server.url)], { cwd, env: ENV });
+    const r = await runCli(
+      ['procedures', 'new', 'Launch a marketing campaign', '--from', policy, '--procedures', procedures, '--yes', ...modelFlags(server.url)],
+      { cwd, env: ENV },
+    );
     expect(r.code, r.stderr).toBe(0);
     const [first, second] = server.chatRequests();
     expect(server.chatRequests()).toHaveLength(2);
@@ -102,7 +105,10 @@ describe('jupiter procedures new with a model', () => {
   it('a draft that stays broken after the repair budget: shown, not written, exit 1', async () => {
     const { cwd, procedures } = project();
     const server = await serve([{ content: JSON.stringify(BROKEN) }]);
-    const r = await runCli(['procedures', 'new', 'Launch a marketing campaign', '--procedures', procedures, '--yes', '--max-repairs', '1', ...modelFlags(server.url)], { cwd, env: ENV });
+    const r = await runCli(
+      ['procedures', 'new', 'Launch a marketing campaign', '--procedures', procedures, '--yes', '--max-repairs', '1', ...modelFlags(server.url)],
+      { cwd, env: ENV },
+    );
     expect(r.code).toBe(1);
     expect(server.chatRequests()).toHaveLength(2);
     expect(r.stderr).toContain('the drafted set still has 2 lint error(s) after 2 attempt(s): not written');
@@ -114,7 +120,10 @@ describe('jupiter procedures new with a model', () => {
     const file = path.join(procedures, 'marketing-campaign.yaml');
     writeFileSync(file, '# mine\n');
     const server = await serve([{ content: JSON.stringify(FIXED) }]);
-    const r = await runCli(['procedures', 'new', 'Launch a marketing campaign', '--procedures', procedures, '--yes', '-o', file, ...modelFlags(server.url)], { cwd, env: ENV });
+    const r = await runCli(['procedures', 'new', 'Launch a marketing campaign', '--procedures', procedures, '--yes', '-o', file, ...modelFlags(server.url)], {
+      cwd,
+      env: ENV,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('marketing-campaign.yaml exists: pass --force to replace it');
     expect(readFileSync(file, 'utf8')).toBe('# mine\n');
@@ -160,7 +169,10 @@ describe('procedures new in-process: confirmation and the scaffold', () => {
     const { procedures } = project();
     const server = await serve([{ content: JSON.stringify(FIXED) }]);
     const config = resolveConfig({ flags: { provider: 'custom', baseUrl: server.url, model: 'test-model', procedures }, env: ENV });
-    await runNewProcedures({ goal: 'Launch a marketing campaign', from: [], config, yes: true, output: path.join(procedures, 'campaigns.yaml') }, scriptedIO([]));
+    await runNewProcedures(
+      { goal: 'Launch a marketing campaign', from: [], config, yes: true, output: path.join(procedures, 'campaigns.yaml') },
+      scriptedIO([]),
+    );
     const io = scriptedIO([]);
     const second = await runNewProcedures({ goal: 'Launch a marketing campaign', from: [], config, yes: true }, io);
     expect(second?.set.id).toBe('marketing-campaign-2');

@@ -5,7 +5,11 @@ import type { ActionDef, PlanTarget, ProcedureSet } from '../src/procedures/type
 
 function target(actions: Partial<ActionDef>[], objectives?: PlanTarget['goal']['objectives']): PlanTarget {
   const set: ProcedureSet = {
-    id: 's', name: 's', description: '', file: 'mem', initial: [],
+    id: 's',
+    name: 's',
+    description: '',
+    file: 'mem',
+    initial: [],
     goals: [{ id: 'g', description: 'g', keywords: [], facts: ['done'], ...(objectives ? { objectives } : {}) }],
     actions: actions.map((a) => ({ id: a.id!, description: '', requires: [], provides: ['done'], removes: [], fields: [], ...a })),
     rules: [],
@@ -27,7 +31,14 @@ describe('objectives and scores', () => {
       { id: 'a', provides: ['x'], duration: 60, cost: 100, risk: 0.1 },
       { id: 'b', requires: ['x'], provides: ['done'], duration: 30, cost: 50.5, risk: 0.2 },
     ]);
-    const plan: Plan = { title: 't', summary: '', steps: [{ action: 'a', owner: 'p' }, { action: 'b', owner: 'q' }] };
+    const plan: Plan = {
+      title: 't',
+      summary: '',
+      steps: [
+        { action: 'a', owner: 'p' },
+        { action: 'b', owner: 'q' },
+      ],
+    };
     const s = scorePlan(plan, t);
     expect(s).toEqual({ makespan: 90, cost: 150.5, risk: expect.closeTo(1 - 0.9 * 0.8, 12), steps: 2 });
   });
@@ -54,12 +65,29 @@ describe('objectives and scores', () => {
 });
 
 describe('planId', () => {
-  const base: Plan = { title: 'A', summary: 'one', steps: [{ action: 'build', owner: 'Alice', evidence: 'ci run 12' }, { action: 'ship', owner: 'bob', description: 'ship it' }] };
+  const base: Plan = {
+    title: 'A',
+    summary: 'one',
+    steps: [
+      { action: 'build', owner: 'Alice', evidence: 'ci run 12' },
+      { action: 'ship', owner: 'bob', description: 'ship it' },
+    ],
+  };
 
   it('is 16 hex characters and ignores title, summary, descriptions, key order, whitespace and owner case', () => {
     const id = planId(base);
     expect(id).toMatch(/^[0-9a-f]{16}$/);
-    expect(planId({ ...base, title: 'B', summary: 'two', steps: [{ evidence: 'ci  run 12 ', owner: 'alice', action: 'build' }, { action: 'ship', owner: 'BOB', description: 'other words' }] })).toBe(id);
+    expect(
+      planId({
+        ...base,
+        title: 'B',
+        summary: 'two',
+        steps: [
+          { evidence: 'ci  run 12 ', owner: 'alice', action: 'build' },
+          { action: 'ship', owner: 'BOB', description: 'other words' },
+        ],
+      }),
+    ).toBe(id);
   });
 
   it('changes with the actions, their order, owners and other fields', () => {

@@ -14,14 +14,40 @@ describe('replicas across a resume', () => {
   it('stores every --base-url in the session and resumes against the same list', async () => {
     const [a, b] = [await serve([{ content: VALID }]), await serve([{ content: VALID }])];
     const cwd = tempDir('jupiter-replicas-');
-    const r = await runCli(['plan', 'Deploy the orchestrator', '--provider', 'custom', '--base-url', a.url, '--base-url', b.url, '--model', 'test-model', '--unattended', '-n', '1', '-c', '0', '--candidates', '2'], { cwd, env });
+    const r = await runCli(
+      [
+        'plan',
+        'Deploy the orchestrator',
+        '--provider',
+        'custom',
+        '--base-url',
+        a.url,
+        '--base-url',
+        b.url,
+        '--model',
+        'test-model',
+        '--unattended',
+        '-n',
+        '1',
+        '-c',
+        '0',
+        '--candidates',
+        '2',
+      ],
+      { cwd, env },
+    );
     expect(r.code, r.stderr).toBe(0);
     const dir = path.join(cwd, 'memory', 'sessions');
     const file = path.join(dir, readdirSync(dir).find((n) => n.endsWith('.yaml'))!);
     const saved = parse(readFileSync(file, 'utf8')) as { settings: { baseUrl: string; baseUrls: string[] } };
     expect(saved.settings.baseUrls).toEqual([a.url, b.url]);
     // Two more iterations, each asking for two candidates: both replicas answer after the resume too.
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: completed$/m, 'status: interrupted').replace(/^ {2}iterations: 1$/m, '  iterations: 3'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace(/^status: completed$/m, 'status: interrupted')
+        .replace(/^ {2}iterations: 1$/m, '  iterations: 3'),
+    );
     const before = [a.chatRequests().length, b.chatRequests().length];
     const resumed = await runCli(['resume', '--unattended'], { cwd, env });
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -7,9 +7,21 @@ const H = 60;
 
 function target(actions: Partial<ActionDef>[], rules: Rule[] = [], initial: string[] = []): PlanTarget {
   const set: ProcedureSet = {
-    id: 's', name: 's', description: '', file: 'mem', initial,
+    id: 's',
+    name: 's',
+    description: '',
+    file: 'mem',
+    initial,
     goals: [{ id: 'g', description: 'g', keywords: [], facts: ['done'] }],
-    actions: actions.map((a) => ({ id: a.id!, description: '', requires: a.requires ?? [], provides: a.provides ?? [], removes: a.removes ?? [], fields: [], ...a })),
+    actions: actions.map((a) => ({
+      id: a.id!,
+      description: '',
+      requires: a.requires ?? [],
+      provides: a.provides ?? [],
+      removes: a.removes ?? [],
+      fields: [],
+      ...a,
+    })),
     rules,
   };
   return { set, goal: set.goals[0]! };
@@ -26,7 +38,12 @@ describe('schedulePlan', () => {
       { id: 'ship', requires: ['tested', 'scanned'], provides: ['done'], duration: 30 },
     ]);
     const s = schedulePlan(plan(['build', 'a'], ['test', 'b'], ['scan', 'c'], ['ship', 'd']), t);
-    expect(s.steps.map((x) => [x.action, x.start, x.end])).toEqual([['build', 0, 60], ['test', 60, 180], ['scan', 60, 240], ['ship', 240, 270]]);
+    expect(s.steps.map((x) => [x.action, x.start, x.end])).toEqual([
+      ['build', 0, 60],
+      ['test', 60, 180],
+      ['scan', 60, 240],
+      ['ship', 240, 270],
+    ]);
     expect(s.makespan).toBe(270);
   });
 
@@ -38,7 +55,12 @@ describe('schedulePlan', () => {
       { id: 'ship', requires: ['tested', 'scanned'], provides: ['done'], duration: 30 },
     ]);
     const s = schedulePlan(plan(['build', 'a'], ['test', 'QA'], ['scan', 'qa '], ['ship', 'd']), t);
-    expect(s.steps.map((x) => [x.start, x.end])).toEqual([[0, 60], [60, 180], [180, 360], [360, 390]]);
+    expect(s.steps.map((x) => [x.start, x.end])).toEqual([
+      [0, 60],
+      [60, 180],
+      [180, 360],
+      [360, 390],
+    ]);
     expect(s.makespan).toBe(390);
     // Without an owner a step occupies its action's role.
     const roles = target([
@@ -61,7 +83,12 @@ describe('schedulePlan', () => {
     );
     const s = schedulePlan(plan(['use-token', 'a'], ['revoke', 'b'], ['reissue', 'c'], ['finish', 'd']), t);
     // revoke waits for use-token (it removes what use-token needs); reissue waits for revoke; finish for all.
-    expect(s.steps.map((x) => [x.start, x.end])).toEqual([[0, 120], [120, 180], [180, 190], [190, 200]]);
+    expect(s.steps.map((x) => [x.start, x.end])).toEqual([
+      [0, 120],
+      [120, 180],
+      [180, 190],
+      [190, 200],
+    ]);
   });
 
   it('honours ordering and immediately-after rules as precedence', () => {
@@ -77,7 +104,11 @@ describe('schedulePlan', () => {
       ],
     );
     const s = schedulePlan(plan(['notify', 'a'], ['deploy', 'b'], ['announce', 'c']), t);
-    expect(s.steps.map((x) => [x.start, x.end])).toEqual([[0, 60], [60, 180], [180, 210]]);
+    expect(s.steps.map((x) => [x.start, x.end])).toEqual([
+      [0, 60],
+      [60, 180],
+      [180, 210],
+    ]);
     expect(s.makespan).toBe(210);
   });
 

@@ -14,11 +14,21 @@ const validJson = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 
 const ok: Reply = { content: validJson, usage: { prompt_tokens: 100, completion_tokens: 50 } };
 
 /** Error replies that echo the key back: in the message, and as the Authorization header the server "received". */
-const echo500 = (key: string): Reply => ({ status: 500, body: { error: { message: `internal error while handling request with key ${key} (Authorization: Bearer ${key})`, type: 'server_error', code: null } } });
+const echo500 = (key: string): Reply => ({
+  status: 500,
+  body: { error: { message: `internal error while handling request with key ${key} (Authorization: Bearer ${key})`, type: 'server_error', code: null } },
+});
 const echo401 = (key: string): Reply => ({
   status: 401,
   headers: { 'x-echo-authorization': `Bearer ${key}` },
-  body: { error: { message: `Incorrect API key provided: ${key}. Header was "Authorization: Bearer ${key}"`, type: 'invalid_request_error', code: 'invalid_api_key', authorization: `Bearer ${key}` } },
+  body: {
+    error: {
+      message: `Incorrect API key provided: ${key}. Header was "Authorization: Bearer ${key}"`,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      authorization: `Bearer ${key}`,
+    },
+  },
 });
 
 const { serve, track } = fakeServers();
@@ -60,14 +70,27 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'JUPITER_API_KEY, --provider custom', key: JUPITER_KEY, env: (k) => ({ JUPITER_API_KEY: k }), flags: (url) => ['--provider', 'custom', '--base-url', url, '--model', 'test-model'], header: `Bearer ${JUPITER_KEY}` },
-  { name: 'FIREWORKS_API_KEY, --provider fireworks', key: FIREWORKS_KEY, env: (k) => ({ FIREWORKS_API_KEY: k }), flags: (url) => ['--provider', 'fireworks', '--base-url', url, '--model', 'test-model'], header: `Bearer ${FIREWORKS_KEY}` },
+  {
+    name: 'JUPITER_API_KEY, --provider custom',
+    key: JUPITER_KEY,
+    env: (k) => ({ JUPITER_API_KEY: k }),
+    flags: (url) => ['--provider', 'custom', '--base-url', url, '--model', 'test-model'],
+    header: `Bearer ${JUPITER_KEY}`,
+  },
+  {
+    name: 'FIREWORKS_API_KEY, --provider fireworks',
+    key: FIREWORKS_KEY,
+    env: (k) => ({ FIREWORKS_API_KEY: k }),
+    flags: (url) => ['--provider', 'fireworks', '--base-url', url, '--model', 'test-model'],
+    header: `Bearer ${FIREWORKS_KEY}`,
+  },
 ];
 
 for (const v of VARIANTS) {
   describe(`the API key stays secret (${v.name})`, () => {
     const env = { ...v.env(v.key), JUPITER_BACKOFF_MS: '20' };
-    const plan = (cwd: string, url: string, extra: string[]) => runCli(['plan', 'Deploy the orchestrator', ...v.flags(url), '--unattended', '--procedures', SHIPPED, ...extra], { cwd, env });
+    const plan = (cwd: string, url: string, extra: string[]) =>
+      runCli(['plan', 'Deploy the orchestrator', ...v.flags(url), '--unattended', '--procedures', SHIPPED, ...extra], { cwd, env });
 
     it('a session that recovers from a 500 echoing the key: the key is in no file and no output (human and --json)', async () => {
       const server = await serve((req) => (req.index === 0 ? echo500(v.key) : ok));
@@ -183,7 +206,10 @@ describe('a model listing that echoes the key', () => {
     track(server);
     const cwd = tempDir('jupiter-secret-');
     for (const json of [[], ['--json']]) {
-      const d = await runCli(['doctor', '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', ...json], { cwd, env: { JUPITER_API_KEY: JUPITER_KEY } });
+      const d = await runCli(['doctor', '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', ...json], {
+        cwd,
+        env: { JUPITER_API_KEY: JUPITER_KEY },
+      });
       expect(d.code, d.stdout + d.stderr).toBe(0);
       expectCleanOutput(d, JUPITER_KEY, `doctor ${json.join(' ')}`);
     }
@@ -195,7 +221,11 @@ describe('credentials in --base-url are refused before anything starts (#15.3)',
   for (const url of [`http://alice:${PASS}@127.0.0.1:9/v1`, `http://127.0.0.1:9/v1?api_key=${PASS}`]) {
     it(`plan and doctor refuse ${url.replace(PASS, '…')} with one line pointing at JUPITER_API_KEY; nothing is written`, async () => {
       const cwd = tempDir('jupiter-secret-url-');
-      for (const args of [['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--procedures', SHIPPED], ['doctor'], ['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--json', '--procedures', SHIPPED]]) {
+      for (const args of [
+        ['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--procedures', SHIPPED],
+        ['doctor'],
+        ['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--json', '--procedures', SHIPPED],
+      ]) {
         const r = await runCli([...args, '--base-url', url, '--model', 'test-model'], { cwd });
         expect(r.code, r.stderr).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -203,7 +233,10 @@ describe('credentials in --base-url are refused before anything starts (#15.3)',
         expectCleanOutput(r, PASS, args[0]!);
       }
       // The environment variable is refused the same way.
-      const e = await runCli(['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--procedures', SHIPPED], { cwd, env: { JUPITER_BASE_URL: url, JUPITER_MODEL: 'test-model' } });
+      const e = await runCli(['plan', 'Deploy the orchestrator', '--unattended', '-n', '1', '--procedures', SHIPPED], {
+        cwd,
+        env: { JUPITER_BASE_URL: url, JUPITER_MODEL: 'test-model' },
+      });
       expect(e.code).toBe(2);
       expect(e.stderr).toMatch(/^jupiter: JUPITER_BASE_URL: /);
       expectCleanOutput(e, PASS, 'plan (env)');

@@ -16,7 +16,13 @@ describe('start-up imports', () => {
     expect(loaded(['doctor', '--provider', 'custom', '--base-url', 'http://127.0.0.1:1/v1', '--model', 'm'])).toContain('openai');
   });
 
-  for (const args of [['--help'], ['summary'], ['sessions'], ['procedures', '--procedures', SHIPPED], ['validate', path.join(ROOT, 'examples', 'deploy-plan.yaml')]]) {
+  for (const args of [
+    ['--help'],
+    ['summary'],
+    ['sessions'],
+    ['procedures', '--procedures', SHIPPED],
+    ['validate', path.join(ROOT, 'examples', 'deploy-plan.yaml')],
+  ]) {
     it(`\`jupiter ${args[0]}\` loads none of openai, ora, @inquirer/prompts`, () => {
       expect(loaded(args)).toEqual([]);
     });

@@ -50,7 +50,17 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(s.learning).toMatchObject({ improvements: 3, firstTryValid: 3, repairs: 3, distinctPlans: 6, repeats: 1 });
     expect(s.filter).toEqual({ session: 's1' });
     expect(s.windows).toEqual([
-      { from: 1, to: 4, rate: 0.75, approved: 3, total: 4, firstTry: 2, repairs: 1, repaired: 1, failures: { 'scan-before-approval': 1, 'no-direct-deploys': 1, 'security-scan-required': 1 } },
+      {
+        from: 1,
+        to: 4,
+        rate: 0.75,
+        approved: 3,
+        total: 4,
+        firstTry: 2,
+        repairs: 1,
+        repaired: 1,
+        failures: { 'scan-before-approval': 1, 'no-direct-deploys': 1, 'security-scan-required': 1 },
+      },
       { from: 5, to: 8, rate: 0.5, approved: 2, total: 4, firstTry: 1, repairs: 2, repaired: 1, failures: { precondition: 1 } },
     ]);
     expect(s.learning!.converged).toEqual([{ session: 's1', iteration: 8, reason: 'optimal for cost, steps' }]);
@@ -58,13 +68,23 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(s.learning!.champions).toHaveLength(1);
     const [c] = s.learning!.champions;
     expect(c).toMatchObject({ scope: 'release/ship', objectives: ['cost', 'steps'], improvements: 3, last: { session: 's1', iteration: 8, since: 0 } });
-    expect(c!.points.map((p) => [p.from, p.score.cost])).toEqual([[2, 100], [3, 100], [4, 100], [5, 100], [6, 80], [7, 80], [8, 70]]);
+    expect(c!.points.map((p) => [p.from, p.score.cost])).toEqual([
+      [2, 100],
+      [3, 100],
+      [4, 100],
+      [5, 100],
+      [6, 80],
+      [7, 80],
+      [8, 70],
+    ]);
     // Insights with their votes: removing deploy-directly held in every later distinct plan on the goal (three in s1,
     // s2's first), and a person confirmed it. Only the session's goal's insights are shown.
     expect(s.topInsights).toContainEqual({ text: 'removing deploy-directly fixed no-direct-deploys', count: 5, against: 0, human: 1, scope: 'release/ship' });
     expect(s.topInsights.every((i) => i.scope === 'release/ship')).toBe(true);
     expect(s.topInsights.find((i) => i.text === 'adding deploy-production before verify fixed precondition')).toBeUndefined();
-    expect(s.exemplars).toEqual([{ text: `best plan so far (cost 70 · steps 8): ${CANARY_SCAN_FIRST.join(' → ')}`, count: 1, human: 1, scope: 'release/ship' }]);
+    expect(s.exemplars).toEqual([
+      { text: `best plan so far (cost 70 · steps 8): ${CANARY_SCAN_FIRST.join(' → ')}`, count: 1, human: 1, scope: 'release/ship' },
+    ]);
 
     const lines = summaryLines(s, new Chalk({ level: 0 })).join('\n');
     expect(lines).toContain('Scope: session s1');
@@ -73,7 +93,9 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(lines).toContain('Champion score over iterations: release/ship');
     expect(lines).toMatch(/ {11}8 █+·* cost 70 · steps 8/);
     expect(lines).toContain('3 improvements · the last at iteration 8 of s1, the latest iteration');
-    expect(lines).toMatch(/1–4 .* 75% \(3\/4\) · first try 2 · 1 repair, 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/);
+    expect(lines).toMatch(
+      /1–4 .* 75% \(3\/4\) · first try 2 · 1 repair, 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/,
+    );
     expect(lines).toMatch(/×5 human ×1 removing deploy-directly fixed no-direct-deploys \(release\/ship\)/);
   });
 

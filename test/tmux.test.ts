@@ -9,7 +9,10 @@ import { fakeServers, type Reply } from './support/fake-openai.js';
 
 const { serve } = fakeServers();
 /** The same valid plan every time: the run never converges, so every checkpoint is reached. */
-const SAME_PLAN: Reply = { content: JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8'))), usage: { prompt_tokens: 100, completion_tokens: 50 } };
+const SAME_PLAN: Reply = {
+  content: JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8'))),
+  usage: { prompt_tokens: 100, completion_tokens: 50 },
+};
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-e2e-${process.pid}`;

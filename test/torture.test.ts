@@ -44,7 +44,10 @@ describe('checkMemory', () => {
     expect(r.code, r.stderr).toBe(0);
   });
   const plan = (memory: string, goal: string, n: number) =>
-    runCli(['plan', goal, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', '--unattended', '-n', String(n), '-c', '2', '--memory', memory], { env: { JUPITER_API_KEY: 'sk-test-torture' } });
+    runCli(
+      ['plan', goal, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', '--unattended', '-n', String(n), '-c', '2', '--memory', memory],
+      { env: { JUPITER_API_KEY: 'sk-test-torture' } },
+    );
   afterAll(async () => {
     await server.close();
   });
@@ -103,7 +106,9 @@ describe('checkMemory', () => {
     const count = /^- ×(\d+) · /m.exec(text)![1]!;
     writeFileSync(file, text.replace(`- ×${count} · `, '- ×7 · '));
     const r = await checkMemory(dir);
-    expect(r.problems.join('\n')).toMatch(new RegExp(`successful_patterns\\.md: \\d+ item\\(s\\) disagree with a replay of the log: .*×7/h0, replay ×${count}/h0`));
+    expect(r.problems.join('\n')).toMatch(
+      new RegExp(`successful_patterns\\.md: \\d+ item\\(s\\) disagree with a replay of the log: .*×7/h0, replay ×${count}/h0`),
+    );
   });
 
   it('the next run clears debris killed processes leave outside the commit path (orphan session lock, lock temps, .jupiter temps)', async () => {

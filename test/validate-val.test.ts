@@ -56,7 +56,9 @@ describe('VAL semantics', () => {
     expect(validatePlan(plan(), target('already-there'))).toEqual({ valid: true, procedure: 'tiny', goal: 'already-there', findings: [], finalFacts: ['a'] });
     const r = validatePlan(plan(), target('reach-c'));
     expect(r.valid).toBe(false);
-    expect(r.findings).toEqual([{ severity: 'error', rule: 'goal', message: 'the plan ends without reaching `c`', fix: 'add q (and what they need) at the end' }]);
+    expect(r.findings).toEqual([
+      { severity: 'error', rule: 'goal', message: 'the plan ends without reaching `c`', fix: 'add q (and what they need) at the end' },
+    ]);
     expect(r.stoppedAt).toBeUndefined();
   });
 
@@ -69,7 +71,13 @@ describe('VAL semantics', () => {
     // then "fail" too: a finding from a state VAL never reaches.
     const r = validatePlan(plan('q', 'p', 'q'), target('reach-c'));
     expect(r.findings).toEqual([
-      { severity: 'error', rule: 'precondition', step: 1, message: 'step 1: q needs `b`, which does not hold at that point', fix: 'q needs `b`: add p before step 1 (q)' },
+      {
+        severity: 'error',
+        rule: 'precondition',
+        step: 1,
+        message: 'step 1: q needs `b`, which does not hold at that point',
+        fix: 'q needs `b`: add p before step 1 (q)',
+      },
     ]);
     expect(r.stoppedAt).toBe(1);
     expect(r.finalFacts).toEqual(['a']);
@@ -81,7 +89,10 @@ describe('VAL semantics', () => {
     const r = validatePlan(plan('p', 'q', 'r'), target('reach-c'));
     expect(r.stoppedAt).toBe(3);
     expect(r.finalFacts).toEqual(['b', 'c']);
-    expect(r.findings.map((f) => [f.rule, f.step])).toEqual([['precondition', 3], ['no-r', 3]]);
+    expect(r.findings.map((f) => [f.rule, f.step])).toEqual([
+      ['precondition', 3],
+      ['no-r', 3],
+    ]);
   });
 
   it('rules and fields are still checked on steps after the failure', () => {

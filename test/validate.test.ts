@@ -24,12 +24,48 @@ const BROKEN: { name: string; rule: string; step: number | undefined; fix: RegEx
     fix: /deploy-staging needs `tested`: add run-tests (after step 1 \([a-z-]+\), )?before step 2 \(deploy-staging\)/,
     mutate: (p) => p.steps.splice(1, 0, p.steps.splice(idx(p, 'deploy-staging'), 1)[0]!),
   },
-  { name: 'ordering (notify after deploy)', rule: 'stakeholders-before-production', step: 9, fix: /add notify-stakeholders before step 9/, mutate: (p) => p.steps.push(p.steps.splice(idx(p, 'notify-stakeholders'), 1)[0]!) },
-  { name: 'required (no security scan)', rule: 'security-scan-required', step: undefined, fix: /add security-scan/, mutate: (p) => void p.steps.splice(idx(p, 'security-scan'), 1) },
-  { name: 'forbidden (deploy-directly)', rule: 'no-direct-deploys', step: 13, fix: /remove step 13/, mutate: (p) => void p.steps.push({ action: 'deploy-directly', owner: 'Tom Berg' }) },
-  { name: 'segregation (approver deploys)', rule: 'approver-is-not-deployer', step: 10, fix: /assign step 10 to someone other than Priya Nair/, mutate: (p) => void (p.steps[idx(p, 'deploy-production')]!.owner = 'priya nair ') },
-  { name: 'max-steps', rule: 'deployment-size', step: undefined, fix: /remove 1 step/, mutate: (p) => p.steps.splice(11, 0, ...Array.from({ length: 5 }, () => ({ action: 'verify-production', owner: 'Lena Fischer', evidence: 'dash' }))) },
-  { name: 'required-fields (no evidence on approval)', rule: 'evidence-for-controls', step: 8, fix: /set evidence on step 8/, mutate: (p) => void delete p.steps[idx(p, 'approve-release')]!.evidence },
+  {
+    name: 'ordering (notify after deploy)',
+    rule: 'stakeholders-before-production',
+    step: 9,
+    fix: /add notify-stakeholders before step 9/,
+    mutate: (p) => p.steps.push(p.steps.splice(idx(p, 'notify-stakeholders'), 1)[0]!),
+  },
+  {
+    name: 'required (no security scan)',
+    rule: 'security-scan-required',
+    step: undefined,
+    fix: /add security-scan/,
+    mutate: (p) => void p.steps.splice(idx(p, 'security-scan'), 1),
+  },
+  {
+    name: 'forbidden (deploy-directly)',
+    rule: 'no-direct-deploys',
+    step: 13,
+    fix: /remove step 13/,
+    mutate: (p) => void p.steps.push({ action: 'deploy-directly', owner: 'Tom Berg' }),
+  },
+  {
+    name: 'segregation (approver deploys)',
+    rule: 'approver-is-not-deployer',
+    step: 10,
+    fix: /assign step 10 to someone other than Priya Nair/,
+    mutate: (p) => void (p.steps[idx(p, 'deploy-production')]!.owner = 'priya nair '),
+  },
+  {
+    name: 'max-steps',
+    rule: 'deployment-size',
+    step: undefined,
+    fix: /remove 1 step/,
+    mutate: (p) => p.steps.splice(11, 0, ...Array.from({ length: 5 }, () => ({ action: 'verify-production', owner: 'Lena Fischer', evidence: 'dash' }))),
+  },
+  {
+    name: 'required-fields (no evidence on approval)',
+    rule: 'evidence-for-controls',
+    step: 8,
+    fix: /set evidence on step 8/,
+    mutate: (p) => void delete p.steps[idx(p, 'approve-release')]!.evidence,
+  },
 ];
 
 describe('validatePlan', () => {
@@ -56,7 +92,11 @@ describe('validatePlan', () => {
   }
 
   it('reports every finding, not just the first: unknown actions and rules on every step, execution up to the first failure (VAL)', () => {
-    const plan: Plan = { title: 't', summary: '', steps: [{ action: 'deploy-prodution', owner: 'x' }, { action: 'verify-production', owner: 'y', evidence: 'e' }, { action: 'ship-it' }] };
+    const plan: Plan = {
+      title: 't',
+      summary: '',
+      steps: [{ action: 'deploy-prodution', owner: 'x' }, { action: 'verify-production', owner: 'y', evidence: 'e' }, { action: 'ship-it' }],
+    };
     const r = validatePlan(plan, deploy);
     expect(r.valid).toBe(false);
     expect(r.stoppedAt).toBe(1);
@@ -69,7 +109,11 @@ describe('validatePlan', () => {
 
   it('follows STRIPS semantics: preconditions against the state before the step, deletes before adds', () => {
     const set: ProcedureSet = {
-      id: 's', name: 's', description: '', file: 'mem', initial: ['a'],
+      id: 's',
+      name: 's',
+      description: '',
+      file: 'mem',
+      initial: ['a'],
       goals: [{ id: 'g', description: 'g', keywords: [], facts: ['c'] }],
       actions: [
         { id: 'flip', description: '', requires: ['a'], provides: ['a', 'b'], removes: ['a'], fields: [] },

@@ -79,7 +79,14 @@ function timed(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
     child.on('error', reject);
     child.on('close', (code) => {
       const rss = /RSS=(\d+)/.exec(err);
-      resolve({ wallMs: performance.now() - t0, ...(first !== undefined ? { firstIterationMs: first } : {}), rssMb: rss ? Number(rss[1]) / 1024 : NaN, code, events, stderr: err.replace(/RSS=\d+\n?/, '') });
+      resolve({
+        wallMs: performance.now() - t0,
+        ...(first !== undefined ? { firstIterationMs: first } : {}),
+        rssMb: rss ? Number(rss[1]) / 1024 : NaN,
+        code,
+        events,
+        stderr: err.replace(/RSS=\d+\n?/, ''),
+      });
     });
   });
 }
@@ -114,7 +121,10 @@ function planVariants(target: PlanTarget): string[] {
 
 async function withServer<T>(answers: string[], seed: number, fn: (server: FakeOpenAI) => Promise<T>): Promise<T> {
   const r = rng(seed);
-  const server = await startFakeOpenAI(() => ({ content: answers[Math.floor(r() * answers.length)]!, usage: { prompt_tokens: 2000, completion_tokens: 400, cached_tokens: 1500 } }));
+  const server = await startFakeOpenAI(() => ({
+    content: answers[Math.floor(r() * answers.length)]!,
+    usage: { prompt_tokens: 2000, completion_tokens: 400, cached_tokens: 1500 },
+  }));
   try {
     return await fn(server);
   } finally {
@@ -148,7 +158,18 @@ async function historyRows(size: number, dir: string, lastSession: string, reps:
       if (r.code !== 0) fail(metric, r);
       runs.push(r);
     }
-    rows.push({ group, metric, median: median(runs.map((r) => r.wallMs)), p90: quantile(runs.map((r) => r.wallMs), 0.9), unit: 'ms', target, note: `peak RSS ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} MB` });
+    rows.push({
+      group,
+      metric,
+      median: median(runs.map((r) => r.wallMs)),
+      p90: quantile(
+        runs.map((r) => r.wallMs),
+        0.9,
+      ),
+      unit: 'ms',
+      target,
+      note: `peak RSS ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} MB`,
+    });
   };
   await cmd('`summary` (launch to exit)', ['summary', '--memory', dir], 300);
   await cmd('`sessions` (launch to exit)', ['sessions', '--memory', dir], 300);
@@ -161,7 +182,9 @@ async function historyRows(size: number, dir: string, lastSession: string, reps:
     }
     rows.push({ group, metric, median: median(xs), p90: quantile(xs, 0.9), unit: 'ms', target: 300 });
   };
-  await first('`plan` launch to first iteration', () => timed(['plan', GOAL, '-n', '1', '-c', '0', '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir]));
+  await first('`plan` launch to first iteration', () =>
+    timed(['plan', GOAL, '-n', '1', '-c', '0', '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir]),
+  );
   await first('`resume` launch to first iteration', async () => {
     await prepareResume(dir, lastSession);
     return timed(['resume', lastSession, '--unattended', '--json', '--memory', dir]);
@@ -177,23 +200,91 @@ async function runRows(size: number, dir: string, target: PlanTarget, iterations
   const rows: Row[] = [];
   await withServer([planVariants(target)[0]!], 1, async (server) => {
     const before = folderBytes(dir);
-    const r = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir, ...modelArgs(server)], MODEL_ENV);
+    const r = await timed(
+      [
+        'plan',
+        GOAL,
+        '-n',
+        String(iterations),
+        '-c',
+        '0',
+        '--patience',
+        '0',
+        '--unattended',
+        '--json',
+        '--procedures',
+        SHIPPED,
+        '--memory',
+        dir,
+        ...modelArgs(server),
+      ],
+      MODEL_ENV,
+    );
     if (r.code !== 0) fail('long run', r);
     const done = r.events.filter((e) => e.type === 'iteration-finished').length;
-    rows.push({ group, metric: `${done}-iteration unattended run, wall per iteration (start-up included)`, median: r.wallMs / done, unit: 'ms', target: 3, note: 'model path, local fake server, one answer' });
+    rows.push({
+      group,
+      metric: `${done}-iteration unattended run, wall per iteration (start-up included)`,
+      median: r.wallMs / done,
+      unit: 'ms',
+      target: 3,
+      note: 'model path, local fake server, one answer',
+    });
     rows.push({ group, metric: 'disk per iteration (folder growth / iterations)', median: (folderBytes(dir) - before) / done, unit: 'B', target: 1024 });
   });
-  const b = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir]);
+  const b = await timed([
+    'plan',
+    GOAL,
+    '-n',
+    String(iterations),
+    '-c',
+    '0',
+    '--patience',
+    '0',
+    '--unattended',
+    '--json',
+    '--procedures',
+    SHIPPED,
+    '--memory',
+    dir,
+  ]);
   if (b.code !== 0) fail('built-in run', b);
   const done = b.events.filter((e) => e.type === 'iteration-finished').length;
-  rows.push({ group, metric: `built-in run to its proved optimum (${done} iterations): wall per iteration`, median: b.wallMs / Math.max(1, done), unit: 'ms', note: 'start-up dominates: the run ends when the optimum is proved' });
+  rows.push({
+    group,
+    metric: `built-in run to its proved optimum (${done} iterations): wall per iteration`,
+    median: b.wallMs / Math.max(1, done),
+    unit: 'ms',
+    note: 'start-up dominates: the run ends when the optimum is proved',
+  });
   return rows;
 }
 
 /** Peak RSS of a long model-path run with varied answers. */
 async function rssRows(dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
   return withServer(planVariants(target), 2, async (server) => {
-    const r = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--max-failures', String(iterations), '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir, ...modelArgs(server)], MODEL_ENV);
+    const r = await timed(
+      [
+        'plan',
+        GOAL,
+        '-n',
+        String(iterations),
+        '-c',
+        '0',
+        '--patience',
+        '0',
+        '--max-failures',
+        String(iterations),
+        '--unattended',
+        '--json',
+        '--procedures',
+        SHIPPED,
+        '--memory',
+        dir,
+        ...modelArgs(server),
+      ],
+      MODEL_ENV,
+    );
     if (r.code !== 0 && r.code !== 3) fail('rss run', r);
     const done = r.events.filter((e) => e.type === 'iteration-finished').length;
     return [{ group: 'model path', metric: `peak RSS of a ${done}-iteration run (varied answers)`, median: r.rssMb, unit: 'MB', target: 150 }];
@@ -209,9 +300,32 @@ function commonPrefix(a: string, b: string): number {
 /** What the prompts cost with a varied-answer model, against the original design pasting all memory (~400 characters learned per iteration). */
 async function promptRows(dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
   return withServer(planVariants(target), 3, async (server) => {
-    const r = await timed(['plan', GOAL, '-n', String(iterations), '-c', '0', '--patience', '0', '--max-failures', String(iterations), '--unattended', '--json', '--procedures', SHIPPED, '--memory', dir, ...modelArgs(server)], MODEL_ENV);
+    const r = await timed(
+      [
+        'plan',
+        GOAL,
+        '-n',
+        String(iterations),
+        '-c',
+        '0',
+        '--patience',
+        '0',
+        '--max-failures',
+        String(iterations),
+        '--unattended',
+        '--json',
+        '--procedures',
+        SHIPPED,
+        '--memory',
+        dir,
+        ...modelArgs(server),
+      ],
+      MODEL_ENV,
+    );
     if (r.code !== 0 && r.code !== 3) fail('prompt run', r);
-    const prompts = server.chatRequests().map((q) => (q.body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n'));
+    const prompts = server
+      .chatRequests()
+      .map((q) => (q.body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n'));
     const shares = prompts.slice(1).map((p, i) => commonPrefix(prompts[i]!, p) / p.length);
     const total = prompts.reduce((n, p) => n + p.length, 0);
     // The original design: its fixed prompt plus everything learned so far, ~400 characters per past iteration.
@@ -219,17 +333,46 @@ async function promptRows(dir: string, target: PlanTarget, iterations: number): 
     const pasteAll = prompts.reduce((n, _, i) => n + base + 400 * i, 0);
     const group = `prompts over ${prompts.length} model calls (varied answers)`;
     return [
-      { group, metric: 'unchanged prefix share of each prompt vs the previous one', median: median(shares) * 100, p90: quantile(shares, 0.1) * 100, unit: '%', note: 'p90 column: the 10th percentile (worst tenth)' },
+      {
+        group,
+        metric: 'unchanged prefix share of each prompt vs the previous one',
+        median: median(shares) * 100,
+        p90: quantile(shares, 0.1) * 100,
+        unit: '%',
+        note: 'p90 column: the 10th percentile (worst tenth)',
+      },
       { group, metric: 'total prompt characters', median: total, unit: 'chars' },
-      { group, metric: 'paste-all (original design, +400 chars learned per iteration)', median: pasteAll, unit: 'chars', note: `${(pasteAll / Math.max(1, total)).toFixed(1)}x jupiter's; its last prompt ${(base + 400 * (prompts.length - 1)).toLocaleString('en-US')} chars` },
+      {
+        group,
+        metric: 'paste-all (original design, +400 chars learned per iteration)',
+        median: pasteAll,
+        unit: 'chars',
+        note: `${(pasteAll / Math.max(1, total)).toFixed(1)}x jupiter's; its last prompt ${(base + 400 * (prompts.length - 1)).toLocaleString('en-US')} chars`,
+      },
     ];
   });
 }
 
 function printTable(rows: Row[]): void {
-  const fmt = (n: number | undefined, unit: string) => (n === undefined || Number.isNaN(n) ? '–' : unit === 'chars' || unit === 'B' ? Math.round(n).toLocaleString('en-US') : n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 2));
+  const fmt = (n: number | undefined, unit: string) =>
+    n === undefined || Number.isNaN(n)
+      ? '–'
+      : unit === 'chars' || unit === 'B'
+        ? Math.round(n).toLocaleString('en-US')
+        : n >= 100
+          ? n.toFixed(0)
+          : n.toFixed(n >= 10 ? 1 : 2);
   const header = ['group', 'metric', 'median', 'p90', 'unit', 'target', 'verdict', 'note'];
-  const lines = rows.map((r) => [r.group, r.metric, fmt(r.median, r.unit), fmt(r.p90, r.unit), r.unit, r.target === undefined ? '' : `< ${r.target}`, r.target === undefined ? '' : r.median < r.target ? 'met' : 'MISSED', r.note ?? '']);
+  const lines = rows.map((r) => [
+    r.group,
+    r.metric,
+    fmt(r.median, r.unit),
+    fmt(r.p90, r.unit),
+    r.unit,
+    r.target === undefined ? '' : `< ${r.target}`,
+    r.target === undefined ? '' : r.median < r.target ? 'met' : 'MISSED',
+    r.note ?? '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   console.log(row(header));
@@ -247,7 +390,11 @@ async function main(): Promise<void> {
   const runIterations = quick ? 300 : 2000;
   const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
   const library = loadProcedures(SHIPPED);
-  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
   const loadBefore = load();
   const rows: Row[] = [];
   const temps: string[] = [];
@@ -262,7 +409,14 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: building ${size} iterations of history through the commit path…\n`);
       const t = performance.now();
       const { lastSession } = await synthesize(dir, library, size);
-      rows.push({ group: `${size.toLocaleString('en-US')} iterations of history`, metric: 'synthetic history: bytes per iteration', median: folderBytes(dir) / size, unit: 'B', target: 1024, note: `built in ${((performance.now() - t) / 1000).toFixed(0)} s (model-like records: usage, cost, 25% failures, reviews)` });
+      rows.push({
+        group: `${size.toLocaleString('en-US')} iterations of history`,
+        metric: 'synthetic history: bytes per iteration',
+        median: folderBytes(dir) / size,
+        unit: 'B',
+        target: 1024,
+        note: `built in ${((performance.now() - t) / 1000).toFixed(0)} s (model-like records: usage, cost, 25% failures, reviews)`,
+      });
       process.stderr.write(`bench: ${size}: summary, sessions, plan and resume…\n`);
       rows.push(...(await historyRows(size, dir, lastSession, reps)));
       process.stderr.write(`bench: ${size}: a ${runIterations}-iteration run…\n`);
@@ -278,7 +432,9 @@ async function main(): Promise<void> {
   }
   const machine = { cores: os.cpus().length, node: process.version, loadBefore, loadAfter: load() };
   printTable(rows);
-  console.log(`\nmachine: ${machine.cores} cores, node ${machine.node}; load average (1/5/15 min) ${machine.loadBefore} before, ${machine.loadAfter} after; ${reps} runs per command (median, p90); times from outside the process`);
+  console.log(
+    `\nmachine: ${machine.cores} cores, node ${machine.node}; load average (1/5/15 min) ${machine.loadBefore} before, ${machine.loadAfter} after; ${reps} runs per command (median, p90); times from outside the process`,
+  );
   const missed = rows.filter((r) => r.target !== undefined && !(r.median < r.target));
   console.log(missed.length ? `targets MISSED: ${missed.map((r) => `${r.group}: ${r.metric}`).join('; ')}` : 'every target met');
   if (json) console.log(JSON.stringify({ machine, rows }));

@@ -66,7 +66,8 @@ function checkLogSections(text: string, crash: boolean, problems: string[], seen
     if (!rec) return void problems.push(`execution_log.md:${i + 1}: unreadable record line`);
     if (!open) return void problems.push(`execution_log.md:${i + 1}: record seq ${rec.seq} has no section header (duplicated or stray record)`);
     const o: { line: number; iteration: number; review: boolean } = open;
-    if (o.iteration !== rec.iteration || o.review !== (rec.type === 'review')) problems.push(`execution_log.md:${i + 1}: record (${rec.type} ${rec.iteration}) does not match its header at line ${o.line}`);
+    if (o.iteration !== rec.iteration || o.review !== (rec.type === 'review'))
+      problems.push(`execution_log.md:${i + 1}: record (${rec.type} ${rec.iteration}) does not match its header at line ${o.line}`);
     open = null;
   });
   const last = open as { line: number } | null;
@@ -125,16 +126,25 @@ async function checkItems(dir: string, kind: 'pattern' | 'lesson', records: LogR
   for (const [id, item] of replay) {
     const got = onDisk.get(id);
     if (!got) diffs.push(`${id} (${item.text.slice(0, 40)}) missing, replay count ${item.count}`);
-    else if (got.count !== item.count || got.human !== item.human) diffs.push(`${id} (${item.text.slice(0, 40)}) ×${got.count}/h${got.human}, replay ×${item.count}/h${item.human}`);
+    else if (got.count !== item.count || got.human !== item.human)
+      diffs.push(`${id} (${item.text.slice(0, 40)}) ×${got.count}/h${got.human}, replay ×${item.count}/h${item.human}`);
   }
   for (const id of onDisk.keys()) if (!replay.has(id)) diffs.push(`${id} not produced by a replay of the log`);
   if (diffs.length) problems.push(`${name}: ${diffs.length} item(s) disagree with a replay of the log: ${diffs.slice(0, 3).join('; ')}`);
 }
 
-async function checkSessions(dir: string, records: LogRecord[], opts: CheckOptions, problems: string[], seen: Set<string>): Promise<{ sessions: number; iterations: number }> {
+async function checkSessions(
+  dir: string,
+  records: LogRecord[],
+  opts: CheckOptions,
+  problems: string[],
+  seen: Set<string>,
+): Promise<{ sessions: number; iterations: number }> {
   const sessionsDir = path.join(dir, FILES.sessions);
   const store = new SessionStore(sessionsDir);
-  const ids = (await readdir(sessionsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.yaml') && !n.startsWith(TEMP_MARKER)).map((n) => n.slice(0, -5));
+  const ids = (await readdir(sessionsDir).catch(() => [] as string[]))
+    .filter((n) => n.endsWith('.yaml') && !n.startsWith(TEMP_MARKER))
+    .map((n) => n.slice(0, -5));
   const logged = new Set(records.map((r) => r.session));
   for (const id of logged) if (!ids.includes(id)) problems.push(`session ${id}: in the log but has no session file`);
   let iterations = 0;
@@ -156,13 +166,24 @@ async function checkSessions(dir: string, records: LogRecord[], opts: CheckOptio
     // The session file is saved at checkpoints and exit (the log is the commit point): a kill leaves it at some
     // earlier point of the log, which resume catches up from. Never ahead of the log, never off it.
     const same = (p: Progress) => COUNTERS.every((k) => state.progress[k] === p[k]);
-    const behind = opts.afterCrash && !same(full) && mine.some((r) => same(reconcile(records.filter((x) => x.seq < r.seq), id).progress));
+    const behind =
+      opts.afterCrash &&
+      !same(full) &&
+      mine.some((r) =>
+        same(
+          reconcile(
+            records.filter((x) => x.seq < r.seq),
+            id,
+          ).progress,
+        ),
+      );
     if (behind) seen.add('session-behind');
     else if (!same(full)) {
       const show = (p: Progress) => COUNTERS.map((k) => `${k} ${p[k]}`).join(', ');
       problems.push(`session ${id}: file says ${show(state.progress)}; log says ${show(full)}`);
     }
-    if (opts.requireCompleted && (state.status !== 'completed' || nums.length !== state.settings.iterations)) problems.push(`session ${id}: ${state.status} with ${nums.length}/${state.settings.iterations} iterations`);
+    if (opts.requireCompleted && (state.status !== 'completed' || nums.length !== state.settings.iterations))
+      problems.push(`session ${id}: ${state.status} with ${nums.length}/${state.settings.iterations} iterations`);
     for (const r of mine) {
       if (!r.steps) continue;
       // Plans are stored once per distinct plan (plans/<planId>.yaml); logs from before kept one per iteration.
@@ -173,7 +194,8 @@ async function checkSessions(dir: string, records: LogRecord[], opts: CheckOptio
       } catch {
         actions = undefined;
       }
-      if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.a))) problems.push(`${r.planId ? `plans/${r.planId}.yaml` : `plans/${id}/${r.iteration}.yaml`}: missing or differs from the logged plan`);
+      if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.a)))
+        problems.push(`${r.planId ? `plans/${r.planId}.yaml` : `plans/${id}/${r.iteration}.yaml`}: missing or differs from the logged plan`);
     }
   }
   return { sessions: ids.length, iterations };
@@ -198,7 +220,8 @@ async function checkDebris(dir: string, crash: boolean, problems: string[], seen
       } catch {
         // A lock file cut short by the kill: stale by definition.
       }
-      if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) problems.push(`${rel}: held by live process ${pid} after all jupiter processes exited`);
+      if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid))
+        problems.push(`${rel}: held by live process ${pid} after all jupiter processes exited`);
     }
   }
 }

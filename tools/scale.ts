@@ -19,13 +19,26 @@ const ROUTES = 16;
  * actions; the shortest plan is the 60 standard actions.
  */
 function stagedSetYaml(): string {
-  const lines = ['id: scale-staged', 'name: Generated staged procedure (2,000 actions)', 'initial: [stage-0-done]', 'goals:', '  - id: finish', '    keywords: [scale]', `    facts: [stage-${STAGES}-done]`, 'actions:'];
+  const lines = [
+    'id: scale-staged',
+    'name: Generated staged procedure (2,000 actions)',
+    'initial: [stage-0-done]',
+    'goals:',
+    '  - id: finish',
+    '    keywords: [scale]',
+    `    facts: [stage-${STAGES}-done]`,
+    'actions:',
+  ];
   for (let k = 1; k <= STAGES; k++) {
     const before = `stage-${k - 1}-done`;
-    lines.push(`  - { id: stage-${k}, requires: [${before}], provides: [stage-${k}-done], role: team-${k % 7}, duration: ${1 + (k % 4)}h, cost: ${10 * (k % 5)} }`);
+    lines.push(
+      `  - { id: stage-${k}, requires: [${before}], provides: [stage-${k}-done], role: team-${k % 7}, duration: ${1 + (k % 4)}h, cost: ${10 * (k % 5)} }`,
+    );
     for (let j = 1; j <= ROUTES; j++) {
       lines.push(`  - { id: prepare-${k}-${j}, requires: [${before}], provides: [prep-${k}-${j}], role: team-${(k + j) % 7}, duration: 30m }`);
-      lines.push(`  - { id: stage-${k}-route-${j}, requires: [${before}, prep-${k}-${j}], provides: [stage-${k}-done], removes: [prep-${k}-${j}], role: team-${(k + j + 1) % 7}, duration: 2h }`);
+      lines.push(
+        `  - { id: stage-${k}-route-${j}, requires: [${before}, prep-${k}-${j}], provides: [stage-${k}-done], removes: [prep-${k}-${j}], role: team-${(k + j + 1) % 7}, duration: 2h }`,
+      );
     }
   }
   for (let a = 1; a <= 20; a++) lines.push(`  - { id: audit-${a}, requires: [stage-${a * 3}-done], provides: [audited-${a}], role: auditor, duration: 1h }`);
@@ -124,7 +137,11 @@ export function benchScale(): ScaleRow[] {
   const haul = path.join(root, 'haul');
   for (const d of [staged, haul]) mkdirSync(d);
   writeFileSync(path.join(staged, 'staged.yaml'), stagedSetYaml());
-  const stagedPlan: Plan = { title: 'all stages', summary: '', steps: Array.from({ length: STAGES }, (_, i) => ({ action: `stage-${i + 1}`, owner: `team-${(i + 1) % 7}` })) };
+  const stagedPlan: Plan = {
+    title: 'all stages',
+    summary: '',
+    steps: Array.from({ length: STAGES }, (_, i) => ({ action: `stage-${i + 1}`, owner: `team-${(i + 1) % 7}` })),
+  };
   stagedPlan.steps[5]!.owner = 'someone else'; // stage-6 apart from stage-5 (segregation)
   const { domain, problem } = logisticsPddl();
   writeFileSync(path.join(root, 'haul-domain.pddl'), domain);
@@ -133,7 +150,8 @@ export function benchScale(): ScaleRow[] {
   writeFileSync(path.join(haul, 'haul.yaml'), imported.yaml);
   // The logistics search is bounded: unbounded, h_max A* ran 200,000 expansions (over 5 minutes) without a plan.
   // A hand-made logistics plan: t1 drives to the far end, loads the four parcels, drives back, unloads (30 steps).
-  const road = (from: number, to: number) => Array.from({ length: Math.abs(to - from) }, (_, i) => (to > from ? `drive.t1.p${from + i}.p${from + i + 1}` : `drive.t1.p${from - i}.p${from - i - 1}`));
+  const road = (from: number, to: number) =>
+    Array.from({ length: Math.abs(to - from) }, (_, i) => (to > from ? `drive.t1.p${from + i}.p${from + i + 1}` : `drive.t1.p${from - i}.p${from - i - 1}`));
   const haulSteps = [...road(1, 12), ...[1, 2, 3, 4].map((x) => `load.x${x}.t1.p12`), ...road(12, 1), ...[1, 2, 3, 4].map((x) => `unload.x${x}.t1.p1`)];
   const haulPlan: Plan = { title: 'fetch four parcels', summary: '', steps: haulSteps.map((action) => ({ action })) };
   return [measure('staged procedure (generated YAML)', staged, stagedPlan, 200_000), measure('logistics (PDDL import)', haul, haulPlan, 5_000)];

@@ -34,14 +34,16 @@ const REASONS = [
 /** A small deterministic PRNG so every bench run builds the same memory. */
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function mutate(plan: Plan, r: () => number): Plan {
   const steps = plan.steps.map((s) => ({ ...s }));
   const roll = r();
-  if (roll < 0.15) steps.splice(Math.floor(r() * steps.length), 1); // a missing step: precondition or rule failures
-  else if (roll < 0.22) steps[steps.length - 1]!.owner = steps[0]!.owner; // a segregation or field problem
+  if (roll < 0.15)
+    steps.splice(Math.floor(r() * steps.length), 1); // a missing step: precondition or rule failures
+  else if (roll < 0.22)
+    steps[steps.length - 1]!.owner = steps[0]!.owner; // a segregation or field problem
   else if (roll < 0.5) {
     const i = 1 + Math.floor(r() * (steps.length - 2));
     [steps[i], steps[i + 1]] = [steps[i + 1]!, steps[i]!]; // a different ordering (often still valid)
@@ -71,7 +73,24 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   const flushSession = async (id: string, g: [string, string]) => {
     const target = targets.get(g[0])!;
-    const state = newSession(id, g[1], target, { iterations: 50, checkpoint: 10, unattended: true, provider: 'builtin', contextBudget: 4000, proceduresDir: library.dir, patience: 0, repairs: 0, maxFailures: 5, candidates: 1 }, new Date(t0));
+    const state = newSession(
+      id,
+      g[1],
+      target,
+      {
+        iterations: 50,
+        checkpoint: 10,
+        unattended: true,
+        provider: 'builtin',
+        contextBudget: 4000,
+        proceduresDir: library.dir,
+        patience: 0,
+        repairs: 0,
+        maxFailures: 5,
+        candidates: 1,
+      },
+      new Date(t0),
+    );
     const rec = reconcile(records, id);
     Object.assign(state, { progress: rec.progress, status: 'completed', usage: rec.usage });
     await store.save(state, { durable: false });
@@ -91,13 +110,43 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
     const validation = validatePlan(plan, target);
     const time = new Date(t0 + i * 60_000).toISOString();
     const usage = { promptTokens: 1800 + Math.floor(r() * 400), completionTokens: 350 + Math.floor(r() * 100), cachedTokens: 1500 };
-    const it: IterationRecord = { session, iteration: n, startedAt: time, finishedAt: time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, planner: 'synthetic', plan, planId: planId(plan), validation, outcome: validation.valid ? 'improved' : 'failed', approvedBy: validation.valid ? 'auto' : null, usage, costUsd: 0.0004, promptTokensEstimate: 1700, context: { tokens: 3000, budget: 4000, items: 40, total: 80 } };
+    const it: IterationRecord = {
+      session,
+      iteration: n,
+      startedAt: time,
+      finishedAt: time,
+      goalText: spec[1],
+      procedure: target.set.id,
+      goalId: target.goal.id,
+      planner: 'synthetic',
+      plan,
+      planId: planId(plan),
+      validation,
+      outcome: validation.valid ? 'improved' : 'failed',
+      approvedBy: validation.valid ? 'auto' : null,
+      usage,
+      costUsd: 0.0004,
+      promptTokensEstimate: 1700,
+      context: { tokens: 3000, budget: 4000, items: 40, total: 80 },
+    };
     records.push(await memory.commitIteration(it, { promptChars: 9000, ...(previous ? { previous } : {}) }));
     previous = { plan, findings: validation.findings };
     if (n % 10 === 0 && r() < 0.6) {
       const action = plan.steps[Math.floor(r() * plan.steps.length)]!.action;
       const reason = REASONS[Math.floor(r() * REASONS.length)]!.replace('{a}', action);
-      records.push(await memory.commitReview({ session, iteration: n, time, goalText: spec[1], procedure: target.set.id, goalId: target.goal.id, kind: r() < 0.3 ? 'human-approval' : 'rejection', reason, plan }));
+      records.push(
+        await memory.commitReview({
+          session,
+          iteration: n,
+          time,
+          goalText: spec[1],
+          procedure: target.set.id,
+          goalId: target.goal.id,
+          kind: r() < 0.3 ? 'human-approval' : 'rejection',
+          reason,
+          plan,
+        }),
+      );
     }
   }
   await flushSession(session, spec);

@@ -74,7 +74,9 @@ export function prng(seed: number): () => number {
 }
 
 type StopSignal = 'SIGKILL' | 'SIGTERM' | 'SIGHUP';
-type Kill = ({ kind: 'timer'; ms: number } | { kind: 'event'; name: (typeof EVENTS)[number]; nth: number; delayMs: number }) & { signal: StopSignal } | { kind: 'none' };
+type Kill =
+  | (({ kind: 'timer'; ms: number } | { kind: 'event'; name: (typeof EVENTS)[number]; nth: number; delayMs: number }) & { signal: StopSignal })
+  | { kind: 'none' };
 
 interface RunOutcome {
   killed: boolean;
@@ -159,7 +161,12 @@ function planKill(rand: () => number, startupMs: number): Kill {
   return { kind: 'event', name, nth, delayMs: rand() < 0.4 ? 0 : Math.floor(rand() * 61), signal };
 }
 
-const describeKill = (k: Kill) => (k.kind === 'timer' ? `${k.signal} ${k.ms}ms after start` : k.kind === 'event' ? `${k.signal} after ${k.name} #${k.nth}${k.delayMs ? ` +${k.delayMs}ms` : ''}` : 'no kill');
+const describeKill = (k: Kill) =>
+  k.kind === 'timer'
+    ? `${k.signal} ${k.ms}ms after start`
+    : k.kind === 'event'
+      ? `${k.signal} after ${k.name} #${k.nth}${k.delayMs ? ` +${k.delayMs}ms` : ''}`
+      : 'no kill';
 
 function planJson(): { valid: string; invalid: string } {
   const plan = parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as { steps: { action: string }[] };
@@ -189,7 +196,20 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     };
   });
   const store = new SessionStore(path.join(memory, FILES.sessions));
-  const result: TortureResult = { kills: 0, sessions: 0, iterations: 0, runs: 0, halts: 0, landed: {}, bySignal: {}, graceful: 0, problems: [], wallMs: 0, memory, seed };
+  const result: TortureResult = {
+    kills: 0,
+    sessions: 0,
+    iterations: 0,
+    runs: 0,
+    halts: 0,
+    landed: {},
+    bySignal: {},
+    graceful: 0,
+    problems: [],
+    wallMs: 0,
+    memory,
+    seed,
+  };
   let goals = 0;
   let startup = 500;
   const common = ['--memory', memory];
@@ -198,7 +218,24 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     if (resumable.length) return ['resume', '--unattended', ...common];
     const goal = goals++ === 0 ? 'Deploy the orchestrator' : `Deploy the orchestrator v${goals}`;
     // --patience 0: the model repeats its plan, and every session must still run all its iterations.
-    return ['plan', goal, '--provider', 'custom', '--base-url', server.url, '--model', 'test-model', '--unattended', '--patience', '0', '-n', String(perSession), '-c', String(Math.min(5, perSession)), ...common];
+    return [
+      'plan',
+      goal,
+      '--provider',
+      'custom',
+      '--base-url',
+      server.url,
+      '--model',
+      'test-model',
+      '--unattended',
+      '--patience',
+      '0',
+      '-n',
+      String(perSession),
+      '-c',
+      String(Math.min(5, perSession)),
+      ...common,
+    ];
   };
   const check = async (what: string, o: CheckOptions): Promise<boolean> => {
     const r = await checkMemory(memory, o);
@@ -224,8 +261,14 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
         // A signal jupiter answered leaves nothing to repair: the strict check. One that came before its handlers
         // were set (module loading) killed it like SIGKILL does.
         if (r.graceful) result.graceful++;
-        await check(`after kill ${result.kills} (${args[0]}, ${describeKill(kill)}${r.graceful ? `, answered: exit ${r.code}` : ''})`, r.graceful ? {} : { afterCrash: true });
-        if (result.kills % 10 === 0 || result.kills === target) log(`torture: ${result.kills}/${target} kills · ${result.sessions} sessions · ${result.iterations} iterations · ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        await check(
+          `after kill ${result.kills} (${args[0]}, ${describeKill(kill)}${r.graceful ? `, answered: exit ${r.code}` : ''})`,
+          r.graceful ? {} : { afterCrash: true },
+        );
+        if (result.kills % 10 === 0 || result.kills === target)
+          log(
+            `torture: ${result.kills}/${target} kills · ${result.sessions} sessions · ${result.iterations} iterations · ${((Date.now() - started) / 1000).toFixed(1)}s`,
+          );
       } else if (r.code === 3) {
         result.halts++;
         await check(`after a halt (${args[0]})`, {});
@@ -284,7 +327,28 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
   const FULL = /^jupiter: cannot write in \S+: no space left on the device \(ENOSPC\)/m;
   try {
     log(`torture: full disk: a run on a 320 KB tmpfs until it fills`);
-    const run = await runOnce(['plan', 'Deploy the orchestrator to a small disk', '--provider', 'custom', '--base-url', baseUrl, '--model', 'test-model', '--unattended', '--patience', '0', '-n', '100000', '-c', '0', ...common], dir, { kind: 'none' });
+    const run = await runOnce(
+      [
+        'plan',
+        'Deploy the orchestrator to a small disk',
+        '--provider',
+        'custom',
+        '--base-url',
+        baseUrl,
+        '--model',
+        'test-model',
+        '--unattended',
+        '--patience',
+        '0',
+        '-n',
+        '100000',
+        '-c',
+        '0',
+        ...common,
+      ],
+      dir,
+      { kind: 'none' },
+    );
     if (run.code !== 1 || !FULL.test(run.stderr)) {
       fail(`the run ended with exit ${run.code}, not the full-disk message: ${run.stderr.trim().split('\n').slice(-2).join(' | ')}`);
       return out;
@@ -292,7 +356,8 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
     out.message = FULL.exec(run.stderr)![0];
     out.before = (await check('after the disk filled', { afterCrash: true })).iterations;
     const again = await runOnce(['resume', '--unattended', ...common], dir, { kind: 'none' });
-    if (again.code !== 1 || !FULL.test(again.stderr)) fail(`a resume on the full disk ended with exit ${again.code}: ${again.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    if (again.code !== 1 || !FULL.test(again.stderr))
+      fail(`a resume on the full disk ended with exit ${again.code}: ${again.stderr.trim().split('\n').slice(-2).join(' | ')}`);
     await check('after a resume on the full disk', { afterCrash: true });
     // Space comes back; the session has far more iterations left than anyone waits for: cap it and finish it.
     if (spawnSync('mount', ['-o', 'remount,size=64m', dir]).status !== 0) {
@@ -347,12 +412,22 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes('--no-full-disk')) opts.fullDisk = false;
   const r = await runTorture(opts);
   const secs = (r.wallMs / 1000).toFixed(1);
-  const landed = Object.entries(r.landed).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const landed =
+    Object.entries(r.landed)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none';
   console.log(`torture: ${r.runs} runs, ${r.halts} halts resumed; kills that left crash state to repair: ${landed}; ${secs}s`);
-  const signals = Object.entries(r.bySignal).map(([k, n]) => `${k} ${n}`).join(', ');
+  const signals = Object.entries(r.bySignal)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   console.log(`torture: kills by signal: ${signals || 'none'}; SIGTERM/SIGHUP answered with a clean stop: ${r.graceful}`);
   const d = r.fullDisk;
-  if (d) console.log(d.skipped ? `torture: full-disk phase skipped: ${d.skipped}` : `torture: full disk: ${d.before ?? '?'} iterations before ENOSPC ("${d.message ?? ''}"), ${d.after ?? '?'} after space came back`);
+  if (d)
+    console.log(
+      d.skipped
+        ? `torture: full-disk phase skipped: ${d.skipped}`
+        : `torture: full disk: ${d.before ?? '?'} iterations before ENOSPC ("${d.message ?? ''}"), ${d.after ?? '?'} after space came back`,
+    );
   if (r.problems.length) {
     console.log(`torture: invariants FAILED after ${r.kills} kills (seed ${r.seed}, memory ${r.memory}):`);
     for (const p of r.problems.slice(0, 30)) console.log(`  - ${p}`);

@@ -18,7 +18,9 @@ function question(r: GoalRanking): string {
 export function targetChoices(r: GoalRanking, all: PlanTarget[]): { name: string; value: TargetChoice }[] {
   const draft = { name: 'Draft new procedures for this goal (jupiter procedures new)', value: { kind: 'new' } as TargetChoice };
   const describe = (t: PlanTarget, why?: string) => `${targetName(t)} — ${safeText(t.goal.description, true)}${why ? ` (${why})` : ''}`;
-  const listed = r.candidates.slice(0, MAX_LISTED).map((c) => ({ name: describe(c, matchReason(c)), value: { kind: 'use', target: { set: c.set, goal: c.goal } } as TargetChoice }));
+  const listed = r.candidates
+    .slice(0, MAX_LISTED)
+    .map((c) => ({ name: describe(c, matchReason(c)), value: { kind: 'use', target: { set: c.set, goal: c.goal } } as TargetChoice }));
   const others = all
     .filter((t) => !r.candidates.some((c) => c.set === t.set && c.goal === t.goal))
     .slice(0, Math.max(0, MAX_LISTED - listed.length))

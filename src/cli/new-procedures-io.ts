@@ -13,7 +13,8 @@ export async function terminalIO(cli: Cli, print: (line: string) => void, output
     out: print,
     confirm: (message, defaultYes) => confirm({ message, default: defaultYes }, context),
     scaffold: {
-      input: (message, opts) => input({ message, ...(opts?.default !== undefined ? { default: opts.default } : {}), ...(opts?.validate ? { validate: opts.validate } : {}) }, context),
+      input: (message, opts) =>
+        input({ message, ...(opts?.default !== undefined ? { default: opts.default } : {}), ...(opts?.validate ? { validate: opts.validate } : {}) }, context),
     },
     ...(overwrite ? { confirmOverwrite: overwrite } : {}),
   };

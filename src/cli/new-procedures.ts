@@ -67,8 +67,14 @@ async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewP
   const { config, goal } = opts;
   const sources = docs.length ? ` and ${docs.map((d) => path.basename(d.file)).join(', ')}` : '';
   if (config.provider === 'builtin') {
-    if (docs.length) throw new UsageError('--from needs a model to read the documents: configure one (--provider, --base-url, --model), or leave out --from for the step-by-step scaffold');
-    if (!io.scaffold) throw new UsageError('no model is configured and there is no terminal to ask: configure a model (--provider, --base-url, --model) or run at a terminal for the step-by-step scaffold');
+    if (docs.length)
+      throw new UsageError(
+        '--from needs a model to read the documents: configure one (--provider, --base-url, --model), or leave out --from for the step-by-step scaffold',
+      );
+    if (!io.scaffold)
+      throw new UsageError(
+        'no model is configured and there is no terminal to ask: configure a model (--provider, --base-url, --model) or run at a terminal for the step-by-step scaffold',
+      );
     io.out('No model configured: building the procedure set step by step.');
     const draft = await scaffoldSet(goal, io.scaffold);
     return { yaml: renderSetYaml(draft, [`Written with \`jupiter procedures new\` for the goal "${goal}".`]), attempts: 0 };
@@ -86,7 +92,10 @@ async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewP
     complete,
     file: '(draft)',
     ...(opts.maxRepairs !== undefined ? { maxRepairs: opts.maxRepairs } : {}),
-    header: [`Drafted by \`jupiter procedures new\` with ${config.model} from the goal "${goal}"${sources}.`, 'A model wrote it and jupiter checked only that it lints: review every step and rule before relying on it.'],
+    header: [
+      `Drafted by \`jupiter procedures new\` with ${config.model} from the goal "${goal}"${sources}.`,
+      'A model wrote it and jupiter checked only that it lints: review every step and rule before relying on it.',
+    ],
     onRound: (r) => io.out(r.attempt === 1 ? `draft: ${r.errors} lint error(s)` : `repair ${r.attempt - 1}: ${r.errors} lint error(s)`),
   });
   return { yaml: result.yaml, attempts: result.attempts };
@@ -122,7 +131,10 @@ export async function runNewProcedures(opts: NewProceduresOptions, io: NewProced
       return undefined;
     }
   }
-  const written = await writeNewFile(finalFile, unique.yaml, { ...(opts.force ? { force: true } : {}), ...(io.confirmOverwrite ? { confirm: io.confirmOverwrite } : {}) });
+  const written = await writeNewFile(finalFile, unique.yaml, {
+    ...(opts.force ? { force: true } : {}),
+    ...(io.confirmOverwrite ? { confirm: io.confirmOverwrite } : {}),
+  });
   if (!written) {
     io.out(`Kept ${finalFile} as it was.`);
     return undefined;

@@ -97,7 +97,8 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
       case 'plan-proposed':
         // No price known for the model (the planner leaves costUsd out): say so rather than print $0.
         if (e.usage && e.costUsd === undefined) costUnknown = true;
-        if (e.usage) usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens · ${e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}` : 'cost unknown'}`;
+        if (e.usage)
+          usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens · ${e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}` : 'cost unknown'}`;
         return status(e.iteration, 'validating…');
       case 'iteration-finished': {
         const tail = ` · ${context}${usage}`;

@@ -15,7 +15,9 @@ function findingLine(f: Finding, chalk: ChalkInstance): string[] {
 function verdictLine(v: ValidationResult, chalk: ChalkInstance): string {
   const { errors, warnings } = countFindings(v);
   const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-  return v.valid ? `${chalk.green('✔ valid')} (${counts}) against ${v.procedure}/${v.goal}` : `${chalk.red('✖ invalid')}: ${counts} against ${v.procedure}/${v.goal}`;
+  return v.valid
+    ? `${chalk.green('✔ valid')} (${counts}) against ${v.procedure}/${v.goal}`
+    : `${chalk.red('✖ invalid')}: ${counts} against ${v.procedure}/${v.goal}`;
 }
 
 /** VAL's "Plan failed to execute": says which checks never ran, so no reader takes silence for a pass. */

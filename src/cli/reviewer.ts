@@ -2,7 +2,17 @@
 import type { ChalkInstance } from 'chalk';
 import { confirm, input, select } from '@inquirer/prompts';
 import { stringify } from 'yaml';
-import type { CheckpointContext, CheckpointDecision, FailureContext, FailureDecision, FeedbackReading, PatienceContext, PatienceDecision, ReadingDecision, Reviewer } from '../engine/types.js';
+import type {
+  CheckpointContext,
+  CheckpointDecision,
+  FailureContext,
+  FailureDecision,
+  FeedbackReading,
+  PatienceContext,
+  PatienceDecision,
+  ReadingDecision,
+  Reviewer,
+} from '../engine/types.js';
 import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
 import { plural, progressLine, usageLine } from './format.js';
@@ -27,7 +37,9 @@ function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan
     // Start and end of every step, as the validator's schedule has them.
     if (target) for (const line of scheduleLines(plan, target)) say(`  ${line}`);
   } else {
-    plan.steps.forEach((s, i) => say(`   ${String(i + 1).padStart(2)}. ${safeText(s.action, true)}${s.owner ? chalk.dim(` — ${safeText(s.owner, true)}`) : ''}`));
+    plan.steps.forEach((s, i) =>
+      say(`   ${String(i + 1).padStart(2)}. ${safeText(s.action, true)}${s.owner ? chalk.dim(` — ${safeText(s.owner, true)}`) : ''}`),
+    );
   }
 }
 
@@ -74,7 +86,10 @@ export class PromptReviewer implements Reviewer {
     };
     this.opts.input.on('keypress', onKey);
     try {
-      const answer = await input({ message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) }, { ...this.context, signal: this.opts.signal ? AbortSignal.any([backOut.signal, this.opts.signal]) : backOut.signal });
+      const answer = await input(
+        { message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) },
+        { ...this.context, signal: this.opts.signal ? AbortSignal.any([backOut.signal, this.opts.signal]) : backOut.signal },
+      );
       return answer.trim();
     } catch (err) {
       if (backOut.signal.aborted && err instanceof Error && err.name === 'AbortPromptError') {
@@ -122,81 +137,112 @@ export class PromptReviewer implements Reviewer {
       { name: 'View the learning summary', value: 'summary' },
       { name: 'Stop', value: 'stop' },
     ];
-    return this.guard(async () => {
-      for (;;) {
-        const choice = await select({ message: 'What next?', choices }, this.context);
-        if (choice === 'review') this.show(ctx.plan, true);
-        else if (choice === 'summary') (await this.opts.summary()).forEach((l) => say(l));
-        else if (choice === 'reject') {
-          const reason = await this.reason();
-          if (reason !== BACK) return { kind: 'reject', reason };
-        } else return { kind: choice as 'continue' | 'approve' | 'stop' };
-      }
-    }, { kind: 'stop' } as CheckpointDecision);
+    return this.guard(
+      async () => {
+        for (;;) {
+          const choice = await select({ message: 'What next?', choices }, this.context);
+          if (choice === 'review') this.show(ctx.plan, true);
+          else if (choice === 'summary') (await this.opts.summary()).forEach((l) => say(l));
+          else if (choice === 'reject') {
+            const reason = await this.reason();
+            if (reason !== BACK) return { kind: 'reject', reason };
+          } else return { kind: choice as 'continue' | 'approve' | 'stop' };
+        }
+      },
+      { kind: 'stop' } as CheckpointDecision,
+    );
   }
 
   async failure(ctx: FailureContext): Promise<FailureDecision> {
     this.opts.beforePrompt();
     const { say, chalk } = this;
     say();
-    say(chalk.yellow.bold(`Paused · iteration ${ctx.iteration}: ${ctx.error ? `the planner failed: ${safeText(ctx.error, true)}` : 'the plan failed validation'}`));
+    say(
+      chalk.yellow.bold(
+        `Paused · iteration ${ctx.iteration}: ${ctx.error ? `the planner failed: ${safeText(ctx.error, true)}` : 'the plan failed validation'}`,
+      ),
+    );
     if (!ctx.error && ctx.validation) {
       this.show(ctx.plan, false);
       renderValidation(ctx.validation, chalk).forEach((l) => say(`  ${l}`));
     }
-    return this.guard(async () => {
-      for (;;) {
-        const choices = [
-          { name: 'Reject with a reason (feedback, then regenerate)', value: 'reject' },
-          { name: 'Retry', value: 'retry' },
-          ...(ctx.error ? [] : [{ name: 'Approve anyway (logged as a human override)', value: 'approve' }, { name: 'Review the full plan', value: 'review' }]),
-          { name: 'Stop', value: 'stop' },
-        ];
-        const choice = await select({ message: 'What next?', choices }, this.context);
-        if (choice === 'review') this.show(ctx.plan, true);
-        else if (choice === 'reject') {
-          const reason = await this.reason();
-          if (reason !== BACK) return { kind: 'reject', reason };
-        } else if (choice === 'approve') {
-          // An override is a person's call against the validator: it needs a reason and a second yes.
-          const reason = await this.text('Why accept a plan that fails validation? (logged with the override; Esc to go back)', 'Please give a reason');
-          if (reason === BACK) continue;
-          const errors = ctx.validation?.findings.filter((f) => f.severity === 'error').length ?? 0;
-          if (await confirm({ message: `Accept this plan despite ${errors} error${errors === 1 ? '' : 's'}? It is logged as an override and never learned from.`, default: false }, this.context)) return { kind: 'override', reason };
-        } else return { kind: choice as 'retry' | 'stop' };
-      }
-    }, { kind: 'stop' } as FailureDecision);
+    return this.guard(
+      async () => {
+        for (;;) {
+          const choices = [
+            { name: 'Reject with a reason (feedback, then regenerate)', value: 'reject' },
+            { name: 'Retry', value: 'retry' },
+            ...(ctx.error
+              ? []
+              : [
+                  { name: 'Approve anyway (logged as a human override)', value: 'approve' },
+                  { name: 'Review the full plan', value: 'review' },
+                ]),
+            { name: 'Stop', value: 'stop' },
+          ];
+          const choice = await select({ message: 'What next?', choices }, this.context);
+          if (choice === 'review') this.show(ctx.plan, true);
+          else if (choice === 'reject') {
+            const reason = await this.reason();
+            if (reason !== BACK) return { kind: 'reject', reason };
+          } else if (choice === 'approve') {
+            // An override is a person's call against the validator: it needs a reason and a second yes.
+            const reason = await this.text('Why accept a plan that fails validation? (logged with the override; Esc to go back)', 'Please give a reason');
+            if (reason === BACK) continue;
+            const errors = ctx.validation?.findings.filter((f) => f.severity === 'error').length ?? 0;
+            if (
+              await confirm(
+                {
+                  message: `Accept this plan despite ${errors} error${errors === 1 ? '' : 's'}? It is logged as an override and never learned from.`,
+                  default: false,
+                },
+                this.context,
+              )
+            )
+              return { kind: 'override', reason };
+          } else return { kind: choice as 'retry' | 'stop' };
+        }
+      },
+      { kind: 'stop' } as FailureDecision,
+    );
   }
 
   async confirmReading(reading: FeedbackReading): Promise<ReadingDecision> {
     this.opts.beforePrompt();
     const { say, chalk } = this;
     if (reading.constraints.length === 0) {
-      say(chalk.yellow(`  I could not read "${safeText(reading.text, true)}" as a rule the validator can check: it is kept as a note for the planner (unchecked).`));
+      say(
+        chalk.yellow(
+          `  I could not read "${safeText(reading.text, true)}" as a rule the validator can check: it is kept as a note for the planner (unchecked).`,
+        ),
+      );
       return { kind: 'note' };
     }
     say(`  I read this as:`);
     for (const l of reading.lines) say(`   • ${safeText(l, true)}`);
-    return this.guard(async () => {
-      const choice = await select(
-        {
-          message: 'Enforce it?',
-          choices: [
-            { name: 'Yes, for every session on this goal', value: 'goal' },
-            { name: 'Yes, for this session only', value: 'session' },
-            { name: 'Edit the wording and read it again', value: 'edit' },
-            { name: 'Keep it as a note (not checked)', value: 'note' },
-          ],
-        },
-        this.context,
-      );
-      if (choice === 'edit') {
-        const text = await this.text('Reworded feedback (Esc keeps it as a note):', 'Please give the feedback', reading.text);
-        return text === BACK ? { kind: 'note' } : { kind: 'edit', text };
-      }
-      if (choice === 'note') return { kind: 'note' };
-      return { kind: 'accept', scope: choice as 'goal' | 'session' };
-    }, { kind: 'note' } as ReadingDecision);
+    return this.guard(
+      async () => {
+        const choice = await select(
+          {
+            message: 'Enforce it?',
+            choices: [
+              { name: 'Yes, for every session on this goal', value: 'goal' },
+              { name: 'Yes, for this session only', value: 'session' },
+              { name: 'Edit the wording and read it again', value: 'edit' },
+              { name: 'Keep it as a note (not checked)', value: 'note' },
+            ],
+          },
+          this.context,
+        );
+        if (choice === 'edit') {
+          const text = await this.text('Reworded feedback (Esc keeps it as a note):', 'Please give the feedback', reading.text);
+          return text === BACK ? { kind: 'note' } : { kind: 'edit', text };
+        }
+        if (choice === 'note') return { kind: 'note' };
+        return { kind: 'accept', scope: choice as 'goal' | 'session' };
+      },
+      { kind: 'note' } as ReadingDecision,
+    );
   }
 
   async patience(ctx: PatienceContext): Promise<PatienceDecision> {
@@ -204,25 +250,28 @@ export class PromptReviewer implements Reviewer {
     const { say, chalk } = this;
     say();
     say(chalk.cyan.bold(`No improvement in ${ctx.idle} iterations (iteration ${ctx.iteration}).`));
-    return this.guard(async () => {
-      const choice = await select(
-        {
-          message: 'What next?',
-          choices: [
-            { name: 'Continue', value: 'continue' },
-            { name: `Change the objectives (now: ${ctx.objectives.join(', ')})`, value: 'objectives' },
-            { name: 'Stop', value: 'stop' },
-          ],
-        },
-        this.context,
-      );
-      if (choice === 'objectives') {
-        const all = ['makespan', 'cost', 'risk', 'steps'] as const;
-        const first = await select({ message: 'Most important objective:', choices: all.map((o) => ({ name: o, value: o })) }, this.context);
-        return { kind: 'objectives', objectives: [first, ...ctx.objectives.filter((o) => o !== first)] };
-      }
-      return { kind: choice as 'continue' | 'stop' };
-    }, { kind: 'stop' } as PatienceDecision);
+    return this.guard(
+      async () => {
+        const choice = await select(
+          {
+            message: 'What next?',
+            choices: [
+              { name: 'Continue', value: 'continue' },
+              { name: `Change the objectives (now: ${ctx.objectives.join(', ')})`, value: 'objectives' },
+              { name: 'Stop', value: 'stop' },
+            ],
+          },
+          this.context,
+        );
+        if (choice === 'objectives') {
+          const all = ['makespan', 'cost', 'risk', 'steps'] as const;
+          const first = await select({ message: 'Most important objective:', choices: all.map((o) => ({ name: o, value: o })) }, this.context);
+          return { kind: 'objectives', objectives: [first, ...ctx.objectives.filter((o) => o !== first)] };
+        }
+        return { kind: choice as 'continue' | 'stop' };
+      },
+      { kind: 'stop' } as PatienceDecision,
+    );
   }
 }
 
@@ -235,7 +284,8 @@ function championLines(ctx: CheckpointContext, chalk: ChalkInstance): string[] {
   if (ctx.session.converged) lines.push(chalk.green(`Converged: ${safeText(ctx.session.converged.reason, true)}`));
   if (ctx.improvements.length === 0) lines.push(chalk.dim('No improvement since the last checkpoint.'));
   // describeChange marks a better score with ▲ itself; the first valid plan has nothing to be better than.
-  for (const c of ctx.improvements) lines.push(`iteration ${c.iteration}: ${c.before ? describeChange(c.before, c.after, o) : `first valid plan, ${describeChange(null, c.after, o)}`}`);
+  for (const c of ctx.improvements)
+    lines.push(`iteration ${c.iteration}: ${c.before ? describeChange(c.before, c.after, o) : `first valid plan, ${describeChange(null, c.after, o)}`}`);
   if (ctx.alternatives.length) lines.push(`Alternatives: ${ctx.alternatives.map((a) => `iteration ${a.iteration} (${formatScore(a.score, o)})`).join('; ')}`);
   return lines;
 }

@@ -16,8 +16,13 @@ export function runReport(state: SessionState, objectives: readonly Objective[],
     lines.push(chalk.dim(`  ${c.plan.steps.map((s) => safeText(s.action, true)).join(' → ')}`));
   } else lines.push(chalk.yellow('No valid plan yet.'));
   const improved = `${plural(p.improved, 'improvement')}${state.lastImprovement ? ` (last at iteration ${state.lastImprovement})` : ''}`;
-  lines.push(`${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`);
-  if (p.repairs) lines.push(`Repairs: ${plural(p.repairs, 'round')}, ${p.repaired} turned an invalid plan valid; ${p.firstTryValid} of ${p.approved} valid plans were valid at the first try`);
+  lines.push(
+    `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
+  );
+  if (p.repairs)
+    lines.push(
+      `Repairs: ${plural(p.repairs, 'round')}, ${p.repaired} turned an invalid plan valid; ${p.firstTryValid} of ${p.approved} valid plans were valid at the first try`,
+    );
   if (state.converged) lines.push(chalk.green(`Converged: ${state.converged.reason}`));
   const needs: string[] = [];
   if (p.failed + p.errors > 0) needs.push(`${plural(p.failed + p.errors, 'failed iteration')} (see lessons.md)`);

@@ -91,7 +91,15 @@ function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Ren
   return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended });
 }
 
-function reviewerFor(cli: Cli, config: ResolvedConfig, state: SessionState, target: PlanTarget, memory: Memory, render: Renderer, controller: AbortController): Reviewer {
+function reviewerFor(
+  cli: Cli,
+  config: ResolvedConfig,
+  state: SessionState,
+  target: PlanTarget,
+  memory: Memory,
+  render: Renderer,
+  controller: AbortController,
+): Reviewer {
   if (state.settings.unattended) return unattendedReviewer;
   return new PromptReviewer({
     beforePrompt: () => render.pause(),
@@ -147,7 +155,8 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
     const emit = (e: EngineEvent) => render(e);
     // A hand edit that broke a line: say what was skipped; everything readable is used.
-    for (const skipped of memory.skippedLines()) emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+    for (const skipped of memory.skippedLines())
+      emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
     // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.
     const feedbackReader = await createFeedbackReader(config);
     const result = await runSession(state, {

@@ -8,6 +8,10 @@ import { safeText } from '../core/text.js';
 export function scheduleLines(plan: Plan, target: PlanTarget, objectives: Objective[] = objectivesOf(target), width = 24): string[] {
   const schedule = schedulePlan(plan, target);
   const lines = [`score: ${formatScore(scorePlan(plan, target), objectives)}`];
-  if (schedule.makespan > 0) lines.push(`schedule (makespan ${formatDuration(schedule.makespan)}; steps of one owner run one at a time):`, ...ganttLines(schedule, width).map((l) => safeText(l, true)));
+  if (schedule.makespan > 0)
+    lines.push(
+      `schedule (makespan ${formatDuration(schedule.makespan)}; steps of one owner run one at a time):`,
+      ...ganttLines(schedule, width).map((l) => safeText(l, true)),
+    );
   return lines;
 }

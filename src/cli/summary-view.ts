@@ -17,7 +17,12 @@ function windowLine(w: SummaryWindow, chalk: ChalkInstance): string {
   const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`;
   if (w.firstTry === undefined) return head;
   const fails = Object.entries(w.failures ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const failText = fails.length ? ` · failed on ${fails.slice(0, 3).map(([r, c]) => `${t(r)} ×${c}`).join(', ')}${fails.length > 3 ? ', …' : ''}` : '';
+  const failText = fails.length
+    ? ` · failed on ${fails
+        .slice(0, 3)
+        .map(([r, c]) => `${t(r)} ×${c}`)
+        .join(', ')}${fails.length > 3 ? ', …' : ''}`
+    : '';
   const repairs = w.repairs ? ` · ${plural(w.repairs, 'repair')}, ${w.repaired} fixed` : '';
   return `${head} · first try ${w.firstTry}${repairs}${failText}`;
 }
@@ -29,7 +34,9 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
     const max = Math.max(...c.points.map((p) => p.score[first]), 1e-9);
     for (const p of c.points) out.push(`  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}`);
   }
-  const last = c.last ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${plural(c.last.since, 'iteration')} ago` : ', the latest iteration'}` : '';
+  const last = c.last
+    ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${plural(c.last.since, 'iteration')} ago` : ', the latest iteration'}`
+    : '';
   out.push(`  ${plural(c.improvements, 'improvement')}${last}`);
   return out;
 }
@@ -39,39 +46,67 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
   out.push('');
-  out.push(`Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`);
+  out.push(
+    `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,
+  );
   const l = s.learning;
   if (l) {
-    out.push(`Improvements ${n(l.improvements)} · first-try valid ${n(l.firstTryValid)} · repairs ${n(l.repairs)} · distinct plans ${n(l.distinctPlans)} · repeats ${n(l.repeats)}`);
+    out.push(
+      `Improvements ${n(l.improvements)} · first-try valid ${n(l.firstTryValid)} · repairs ${n(l.repairs)} · distinct plans ${n(l.distinctPlans)} · repeats ${n(l.repeats)}`,
+    );
     for (const c of l.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));
-  } else out.push(chalk.dim(`The champion chart, first-try validity, repairs and failures by rule read every record: see them with --goal <goal> or --session <id> (${n(s.iterations)} iterations in memory).`));
+  } else
+    out.push(
+      chalk.dim(
+        `The champion chart, first-try validity, repairs and failures by rule read every record: see them with --goal <goal> or --session <id> (${n(s.iterations)} iterations in memory).`,
+      ),
+    );
   out.push(`Human reviews: ${plural(s.humanApprovals, 'approval')} · ${plural(s.rejections, 'rejection')} · ${plural(s.overrides, 'override')}`);
   if (s.usage.promptTokens || s.usage.completionTokens) {
-    out.push(`Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · ${s.usage.costUnknown ? 'cost unknown (no price for the model)' : `$${s.usage.costUsd.toFixed(4)}`}`);
+    out.push(
+      `Model usage: ${n(s.usage.promptTokens)} prompt + ${n(s.usage.completionTokens)} completion tokens (${n(s.usage.cachedTokens)} cached) · ${s.usage.costUnknown ? 'cost unknown (no price for the model)' : `$${s.usage.costUsd.toFixed(4)}`}`,
+    );
   }
-  if (s.tokenEstimate) out.push(chalk.dim(`Prompt size: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× the tokens jupiter estimated (median of ${plural(s.tokenEstimate.samples, 'prompt')}): for this model the context budget is an estimate`));
+  if (s.tokenEstimate)
+    out.push(
+      chalk.dim(
+        `Prompt size: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× the tokens jupiter estimated (median of ${plural(s.tokenEstimate.samples, 'prompt')}): for this model the context budget is an estimate`,
+      ),
+    );
   for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c, chalk));
   if (s.windows.length) {
-    out.push('', chalk.bold(l ? `Per ${s.window} iterations: success, first-try validity, repairs, failures by rule` : `Success rate per ${s.window} iterations`));
+    out.push(
+      '',
+      chalk.bold(l ? `Per ${s.window} iterations: success, first-try validity, repairs, failures by rule` : `Success rate per ${s.window} iterations`),
+    );
     for (const w of s.windows) out.push(windowLine(w, chalk));
   }
   if (s.context.length) {
     const max = Math.max(1, ...s.context.map((c) => Math.max(c.tokens, c.budget)));
     out.push('', chalk.bold('Prompt context over iterations (recalled memory tokens of budget)'));
-    for (const c of s.context) out.push(`  ${span(c.from, c.to).padStart(11)} ${chalk.cyan(bar(c.tokens / max))} ${n(c.tokens)}/${n(c.budget)}${c.promptChars ? chalk.dim(` · prompt ${n(c.promptChars)} chars`) : ''}`);
+    for (const c of s.context)
+      out.push(
+        `  ${span(c.from, c.to).padStart(11)} ${chalk.cyan(bar(c.tokens / max))} ${n(c.tokens)}/${n(c.budget)}${c.promptChars ? chalk.dim(` · prompt ${n(c.promptChars)} chars`) : ''}`,
+      );
   }
   out.push('', chalk.bold('Best plan per goal'));
   if (!s.exemplars.length) out.push(chalk.dim('  none yet'));
   for (const e of s.exemplars) out.push(`  ×${e.count}${e.human ? chalk.magenta(` human ×${e.human}`) : ''} ${t(e.text)} ${chalk.dim(`(${t(e.scope)})`)}`);
   out.push('', chalk.bold('Top insights (votes: ×for, against, human confirmations)'));
   if (!s.topInsights.length) out.push(chalk.dim('  none yet'));
-  for (const i of s.topInsights) out.push(`  ×${i.count}${i.against ? chalk.red(` against ×${i.against}`) : ''}${i.human ? chalk.magenta(` human ×${i.human}`) : ''} ${t(i.text)} ${chalk.dim(`(${t(i.scope)})`)}`);
+  for (const i of s.topInsights)
+    out.push(
+      `  ×${i.count}${i.against ? chalk.red(` against ×${i.against}`) : ''}${i.human ? chalk.magenta(` human ×${i.human}`) : ''} ${t(i.text)} ${chalk.dim(`(${t(i.scope)})`)}`,
+    );
   out.push('', chalk.bold('Latest lessons'));
   if (!s.latestLessons.length) out.push(chalk.dim('  none yet'));
   for (const l of s.latestLessons) out.push(`  ×${l.count} ${t(l.text)} ${chalk.dim(`(${t(l.scope)})`)}`);
   out.push('', chalk.bold('Latest human feedback'));
   if (!s.latestFeedback.length) out.push(chalk.dim('  none yet'));
   for (const l of s.latestFeedback) out.push(`  ×${l.count} ${t(l.text)} ${chalk.dim(`(${t(l.scope)})`)}`);
-  out.push('', `Memory: ${plural(s.memory.items, 'item')} (${plural(s.memory.patterns, 'pattern')}, ${plural(s.memory.lessons, 'lesson')}, ${s.memory.feedback} feedback) · ${(s.memory.bytes / 1024).toFixed(1)} KiB in ${plural(s.memory.files, 'file')} · ${n(s.memory.planFiles)} plan file${s.memory.planFiles === 1 ? '' : 's'}`);
+  out.push(
+    '',
+    `Memory: ${plural(s.memory.items, 'item')} (${plural(s.memory.patterns, 'pattern')}, ${plural(s.memory.lessons, 'lesson')}, ${s.memory.feedback} feedback) · ${(s.memory.bytes / 1024).toFixed(1)} KiB in ${plural(s.memory.files, 'file')} · ${n(s.memory.planFiles)} plan file${s.memory.planFiles === 1 ? '' : 's'}`,
+  );
   return out;
 }

@@ -15,7 +15,10 @@ const SEPARATOR = /[\u2028\u2029]/g;
 
 /** Strips escape sequences, control and invisible characters; keeps newlines and tabs unless `singleLine`. */
 export function safeText(text: unknown, singleLine = false): string {
-  const s = String(text ?? '').replace(CONTROL, '').replace(INVISIBLE, '').replace(SEPARATOR, ' ');
+  const s = String(text ?? '')
+    .replace(CONTROL, '')
+    .replace(INVISIBLE, '')
+    .replace(SEPARATOR, ' ');
   return singleLine ? s.replace(/\s*[\r\n\t]+\s*/g, ' ') : s;
 }
 

@@ -4,9 +4,17 @@ import type { EngineDeps } from './loop.js';
 import type { FeedbackReading, SessionState } from './types.js';
 
 /** `of`: the champion at a checkpoint (it loses its place), or the failed plan at a failure prompt. */
-export async function handleRejection(state: SessionState, deps: EngineDeps, iteration: number, reason: string, of: 'champion' | 'failed', now: () => Date): Promise<void> {
+export async function handleRejection(
+  state: SessionState,
+  deps: EngineDeps,
+  iteration: number,
+  reason: string,
+  of: 'champion' | 'failed',
+  now: () => Date,
+): Promise<void> {
   const { reviewer, memory, store, emit, signal } = deps;
-  const read = async (text: string): Promise<FeedbackReading> => (deps.feedbackReader ? deps.feedbackReader.read(text, deps.target, signal) : { text, constraints: [], lines: [], by: 'rules' });
+  const read = async (text: string): Promise<FeedbackReading> =>
+    deps.feedbackReader ? deps.feedbackReader.read(text, deps.target, signal) : { text, constraints: [], lines: [], by: 'rules' };
   let reading = await read(reason);
   let confirmed = false;
   let enforced = reading.constraints.length > 0;

@@ -38,7 +38,15 @@ interface Candidate {
 }
 
 const addUsage = (a: Usage | undefined, b: Usage | undefined): Usage | undefined =>
-  !a ? b : !b ? a : { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, cachedTokens: a.cachedTokens + b.cachedTokens };
+  !a
+    ? b
+    : !b
+      ? a
+      : {
+          promptTokens: a.promptTokens + b.promptTokens,
+          completionTokens: a.completionTokens + b.completionTokens,
+          cachedTokens: a.cachedTokens + b.cachedTokens,
+        };
 const addCost = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : a + b);
 
 export async function runIteration(state: SessionState, deps: EngineDeps, iteration: number, objectives: Objective[]): Promise<IterationResult> {
@@ -46,7 +54,15 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const findings = state.currentValidation?.findings ?? [];
-  const recalled = await memory.recall({ goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, findings, session: state.id, budgetTokens: state.settings.contextBudget, actions: deps.target.set.actions.map((a) => a.id) });
+  const recalled = await memory.recall({
+    goalText: state.goalText,
+    procedure: state.procedure,
+    goalId: state.goalId,
+    findings,
+    session: state.id,
+    budgetTokens: state.settings.contextBudget,
+    actions: deps.target.set.actions.map((a) => a.id),
+  });
   emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
   const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
   // The human rules join the procedure's rules: the validator and the planners see one rule list.
@@ -69,7 +85,9 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
     onRetry: (p) => emit({ type: 'retry', iteration, ...p }),
   };
   const k = Math.max(1, state.settings.candidates);
-  const candidates = await Promise.all(Array.from({ length: k }, (_, i) => propose(k > 1 ? { ...base, candidate: i } : base, state.settings.repairs, deps, iteration)));
+  const candidates = await Promise.all(
+    Array.from({ length: k }, (_, i) => propose(k > 1 ? { ...base, candidate: i } : base, state.settings.repairs, deps, iteration)),
+  );
   if (signal.aborted || candidates.some((c) => c.error?.kind === 'aborted')) return { kind: 'aborted' };
 
   const proposals = candidates.filter((c): c is Candidate & { plan: Plan } => c.plan !== null);
@@ -115,7 +133,10 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   const change = chosen.plan ? applyJudgement(state, iteration, chosen as Candidate & { plan: Plan }, outcome, objectives) : undefined;
   // The planner says nothing beats this plan: then the champion, as good as it, is optimal too. A claim for a plan
   // the champion beats is disproved by the champion itself, and ignored.
-  const converged = optimal && state.champion && chosen.score && compareScores(state.champion.score, chosen.score, objectives) === 0 ? `${optimal} — proved at iteration ${iteration}` : undefined;
+  const converged =
+    optimal && state.champion && chosen.score && compareScores(state.champion.score, chosen.score, objectives) === 0
+      ? `${optimal} — proved at iteration ${iteration}`
+      : undefined;
   if (converged) record.converged = converged;
   await memory.commitIteration(record, { ...(chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {}), previous });
 
@@ -153,7 +174,12 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
 
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;
   // Why a failed iteration failed, in one line: the planner's fault, or the first error the validator found.
-  const why = chosen.error && !chosen.plan ? `${chosen.error.kind}: ${chosen.error.message}` : !chosen.valid ? chosen.validation?.findings.find((f) => f.severity === 'error')?.message : undefined;
+  const why =
+    chosen.error && !chosen.plan
+      ? `${chosen.error.kind}: ${chosen.error.message}`
+      : !chosen.valid
+        ? chosen.validation?.findings.find((f) => f.severity === 'error')?.message
+        : undefined;
   emit({
     type: 'iteration-finished',
     iteration,
@@ -169,7 +195,8 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
     ...(usage ? { usage } : {}),
     ...(costUsd !== undefined ? { costUsd } : {}),
   });
-  if (chosen.error && !chosen.plan) return { kind: 'planner-error', message: `${chosen.error.kind}: ${chosen.error.message}`, transient: TRANSIENT.has(chosen.error.kind) };
+  if (chosen.error && !chosen.plan)
+    return { kind: 'planner-error', message: `${chosen.error.kind}: ${chosen.error.message}`, transient: TRANSIENT.has(chosen.error.kind) };
   if (!chosen.valid) return { kind: 'invalid', errors };
   return { kind: 'valid', outcome, ...(converged ? { optimal: converged } : {}), ...(change ? { change } : {}) };
 }
@@ -184,7 +211,8 @@ async function propose(req: PlanRequest, maxRepairs: number, deps: EngineDeps, i
     try {
       response = await planner.propose(request);
     } catch (err) {
-      const error = err instanceof PlannerError ? err : new PlannerError(signal.aborted ? 'aborted' : 'server', err instanceof Error ? err.message : String(err));
+      const error =
+        err instanceof PlannerError ? err : new PlannerError(signal.aborted ? 'aborted' : 'server', err instanceof Error ? err.message : String(err));
       // A failed repair keeps the last plan it was repairing (still invalid); a failed first call has none.
       if (!out.plan || error.kind === 'aborted') out.error = error;
       return out;
@@ -193,7 +221,14 @@ async function propose(req: PlanRequest, maxRepairs: number, deps: EngineDeps, i
     out.usage = addUsage(out.usage, response.usage);
     out.costUsd = addCost(out.costUsd, response.costUsd);
     const plan = response.plan;
-    emit({ type: 'plan-proposed', iteration, plan, mode: response.mode, ...(response.usage ? { usage: response.usage } : {}), ...(response.costUsd !== undefined ? { costUsd: response.costUsd } : {}) });
+    emit({
+      type: 'plan-proposed',
+      iteration,
+      plan,
+      mode: response.mode,
+      ...(response.usage ? { usage: response.usage } : {}),
+      ...(response.costUsd !== undefined ? { costUsd: response.costUsd } : {}),
+    });
     const validation = validatePlan(plan, req.target);
     const { errors, warnings } = countFindings(validation);
     emit({ type: 'validated', iteration, valid: validation.valid, errors, warnings, findings: validation.findings });

@@ -56,7 +56,17 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
   state.status = 'running';
   delete state.haltReason;
   await store.save(state);
-  emit({ type: 'session-started', session: state.id, goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, planner: planner.name, iterations: total, checkpoint, resumedFrom });
+  emit({
+    type: 'session-started',
+    session: state.id,
+    goalText: state.goalText,
+    procedure: state.procedure,
+    goalId: state.goalId,
+    planner: planner.name,
+    iterations: total,
+    checkpoint,
+    resumedFrom,
+  });
 
   const finish = async (status: SessionState['status'], exit: RunExit, message?: string): Promise<RunResult> => {
     state.status = status;
@@ -68,7 +78,16 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
   };
 
   const review = async (kind: 'human-approval' | 'override', iteration: number, reason?: string) => {
-    const rev = { session: state.id, iteration, time: now().toISOString(), goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, kind, plan: state.currentPlan };
+    const rev = {
+      session: state.id,
+      iteration,
+      time: now().toISOString(),
+      goalText: state.goalText,
+      procedure: state.procedure,
+      goalId: state.goalId,
+      kind,
+      plan: state.currentPlan,
+    };
     await memory.commitReview(reason ? { ...rev, reason } : rev);
     if (kind === 'override') state.progress.overridden++;
     else state.progress.humanApprovals++;
@@ -97,9 +116,21 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     if (unattended) {
       // Recorded in the log, so the morning review can see where the run stood at each checkpoint.
       const p = state.progress;
-      const champion = state.champion ? `champion from iteration ${state.champion.iteration} (${formatScore(state.champion.score, objectives())})` : 'no valid plan yet';
+      const champion = state.champion
+        ? `champion from iteration ${state.champion.iteration} (${formatScore(state.champion.score, objectives())})`
+        : 'no valid plan yet';
       const since = improvementsSince(state, lastCheckpoint).length;
-      await memory.commitReview({ session: state.id, iteration, time: now().toISOString(), goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, kind: 'checkpoint', reason: `${champion}; ${since} improvement${since === 1 ? '' : 's'} since the last checkpoint; ${p.failed + p.errors} failed iteration${p.failed + p.errors === 1 ? '' : 's'} so far`, plan: state.champion?.plan ?? null });
+      await memory.commitReview({
+        session: state.id,
+        iteration,
+        time: now().toISOString(),
+        goalText: state.goalText,
+        procedure: state.procedure,
+        goalId: state.goalId,
+        kind: 'checkpoint',
+        reason: `${champion}; ${since} improvement${since === 1 ? '' : 's'} since the last checkpoint; ${p.failed + p.errors} failed iteration${p.failed + p.errors === 1 ? '' : 's'} so far`,
+        plan: state.champion?.plan ?? null,
+      });
       lastCheckpoint = iteration;
       return;
     }
@@ -136,7 +167,13 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       }
       return; // recorded as a lesson; the next iteration starts again from the champion
     }
-    const ctx = { session: state, iteration, plan: state.currentPlan, validation: state.currentValidation, ...(kind === 'planner-error' ? { error: message } : {}) };
+    const ctx = {
+      session: state,
+      iteration,
+      plan: state.currentPlan,
+      validation: state.currentValidation,
+      ...(kind === 'planner-error' ? { error: message } : {}),
+    };
     const decision = await ask('failure', iteration, () => reviewer.failure(ctx));
     if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at iteration ${iteration}` });
     if (decision.kind === 'reject') await reject(iteration, decision.reason, 'failed');
@@ -149,7 +186,9 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     if (patience <= 0 || idle < patience || iteration >= total) return;
     emit({ type: 'patience', iteration, idle });
     if (unattended) throw new Stop({ exit: 'patience', message: `no improvement in ${idle} iterations (--patience ${patience})` });
-    const decision = await ask('patience', iteration, () => reviewer.patience({ session: state, iteration, idle, champion: state.champion, objectives: objectives() }));
+    const decision = await ask('patience', iteration, () =>
+      reviewer.patience({ session: state, iteration, idle, champion: state.champion, objectives: objectives() }),
+    );
     if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped after ${idle} iterations without improvement` });
     if (decision.kind === 'objectives') {
       state.settings.objectives = decision.objectives;
@@ -178,7 +217,10 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       if (maxCost !== undefined && state.progress.completed > 0) {
         const perIteration = state.usage.costUsd / state.progress.completed;
         if (state.usage.costUsd + perIteration > maxCost) {
-          throw new Stop({ exit: 'halted', message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost` });
+          throw new Stop({
+            exit: 'halted',
+            message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
+          });
         }
       }
       emit({ type: 'iteration-started', iteration, total });
@@ -206,7 +248,8 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       throw err;
     }
     const { exit } = err.result;
-    const status = exit === 'interrupted' ? 'interrupted' : exit === 'stopped' ? 'stopped' : exit === 'failed' ? 'failed' : exit === 'halted' ? 'paused' : 'completed';
+    const status =
+      exit === 'interrupted' ? 'interrupted' : exit === 'stopped' ? 'stopped' : exit === 'failed' ? 'failed' : exit === 'halted' ? 'paused' : 'completed';
     return finish(status, exit, err.result.message);
   }
 }

@@ -5,7 +5,21 @@ import { isValidOutcome } from '../memory/types.js';
 import type { Progress, SessionState } from './types.js';
 
 export function emptyProgress(): Progress {
-  return { completed: 0, approved: 0, improved: 0, alternatives: 0, repeats: 0, firstTryValid: 0, repairs: 0, repaired: 0, failed: 0, rejected: 0, overridden: 0, errors: 0, humanApprovals: 0 };
+  return {
+    completed: 0,
+    approved: 0,
+    improved: 0,
+    alternatives: 0,
+    repeats: 0,
+    firstTryValid: 0,
+    repairs: 0,
+    repaired: 0,
+    failed: 0,
+    rejected: 0,
+    overridden: 0,
+    errors: 0,
+    humanApprovals: 0,
+  };
 }
 
 export interface Reconciled {
@@ -57,8 +71,7 @@ export function reconcile(records: LogRecord[], session: string): Reconciled {
         progress.improved++;
         champion = r;
         lastImprovement = r.iteration;
-      }
-      else if (r.outcome === 'alternative') progress.alternatives++;
+      } else if (r.outcome === 'alternative') progress.alternatives++;
       else if (r.outcome === 'repeat') progress.repeats++;
       consecutiveFailures = 0;
     } else {

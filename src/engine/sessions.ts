@@ -25,13 +25,19 @@ const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stoppe
 
 /** Session ids are file names inside the memory folder: nothing that could climb out of it. */
 export function checkSessionId(id: string): string {
-  if (!SESSION_ID.test(id) || id.includes('..')) throw new UsageError(`"${id}" is not a session id (letters, digits, ".", "_" and "-" only): see \`jupiter sessions\``);
+  if (!SESSION_ID.test(id) || id.includes('..'))
+    throw new UsageError(`"${id}" is not a session id (letters, digits, ".", "_" and "-" only): see \`jupiter sessions\``);
   return id;
 }
 
 export function newSessionId(goal: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const slug = goal.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'session';
+  const slug =
+    goal
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'session';
   return `${stamp}-${slug}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
@@ -64,7 +70,8 @@ function checkState(v: unknown, id: string, toPlan: typeof import('../core/plan-
   if (s.maxCost !== undefined && !(amount(s.maxCost) && (s.maxCost as number) > 0)) return '"settings.maxCost" must be a positive number';
   for (const k of ['model', 'baseUrl']) if (s[k] !== undefined && (typeof s[k] !== 'string' || s[k] === '')) return `"settings.${k}" must be text`;
   if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
-  if (s.baseUrls !== undefined && (!Array.isArray(s.baseUrls) || !s.baseUrls.every((u) => typeof u === 'string' && URL.canParse(u)))) return '"settings.baseUrls" must be a list of URLs';
+  if (s.baseUrls !== undefined && (!Array.isArray(s.baseUrls) || !s.baseUrls.every((u) => typeof u === 'string' && URL.canParse(u))))
+    return '"settings.baseUrls" must be a list of URLs';
   if (!isObj(v.progress)) return '"progress" is missing';
   // Sessions from before champions and repairs: the new counters start at zero, the new settings at their defaults.
   // Only the counters that are new: a file missing one every session has always had is damaged, not old.
@@ -83,7 +90,8 @@ function checkState(v: unknown, id: string, toPlan: typeof import('../core/plan-
   // The question a killed run was waiting on is asked again on resume: it must be one the engine can ask.
   if (v.pendingDecision !== undefined) {
     const d = v.pendingDecision;
-    if (!isObj(d) || !PENDING.has(d.kind as string) || !Number.isInteger(d.iteration) || (d.iteration as number) < 1) return '"pendingDecision" must be a checkpoint, failure or patience question with its iteration';
+    if (!isObj(d) || !PENDING.has(d.kind as string) || !Number.isInteger(d.iteration) || (d.iteration as number) < 1)
+      return '"pendingDecision" must be a checkpoint, failure or patience question with its iteration';
   }
   if (!isObj(v.usage)) return '"usage" is missing';
   for (const k of ['promptTokens', 'completionTokens', 'cachedTokens', 'costUsd']) if (!amount(v.usage[k])) return `"usage.${k}" must be a number`;
@@ -200,7 +208,8 @@ export class SessionStore {
       await appendDurable(this.indexFile, line, { durable: false });
       // Old entries pile up (one per save): past 2 MB keep the last of each session. A racing append lost here
       // only costs the next listing one file read.
-      if (statSync(this.indexFile).size > 2 * 1024 * 1024) await writeFileAtomic(this.indexFile, [...this.journal().values()].map((e) => `${JSON.stringify(e)}\n`).join(''), { durable: false });
+      if (statSync(this.indexFile).size > 2 * 1024 * 1024)
+        await writeFileAtomic(this.indexFile, [...this.journal().values()].map((e) => `${JSON.stringify(e)}\n`).join(''), { durable: false });
     } catch {
       // A cache: a listing without it reads the files.
     }
@@ -219,7 +228,8 @@ export class SessionStore {
       if (!line) continue;
       try {
         const e = JSON.parse(line) as { id?: unknown; sig?: unknown; listing?: SessionListing };
-        if (typeof e.id === 'string' && typeof e.sig === 'string' && e.listing?.id === e.id) out.set(e.id, e as { id: string; sig: string; listing: SessionListing });
+        if (typeof e.id === 'string' && typeof e.sig === 'string' && e.listing?.id === e.id)
+          out.set(e.id, e as { id: string; sig: string; listing: SessionListing });
       } catch {
         // A torn or edited line: that session's file is read instead.
       }
@@ -339,10 +349,24 @@ export class SessionStore {
 }
 
 /** What `jupiter sessions` shows of a session (kept in the listing cache). */
-export type SessionListing = Pick<SessionState, 'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'progress' | 'usage' | 'haltReason'> & { settings: { iterations: number } };
+export type SessionListing = Pick<
+  SessionState,
+  'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'progress' | 'usage' | 'haltReason'
+> & { settings: { iterations: number } };
 
 function listingOf(s: SessionState): SessionListing {
-  const out: SessionListing = { id: s.id, goalText: s.goalText, procedure: s.procedure, goalId: s.goalId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, settings: { iterations: s.settings.iterations }, progress: s.progress, usage: s.usage };
+  const out: SessionListing = {
+    id: s.id,
+    goalText: s.goalText,
+    procedure: s.procedure,
+    goalId: s.goalId,
+    status: s.status,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    settings: { iterations: s.settings.iterations },
+    progress: s.progress,
+    usage: s.usage,
+  };
   if (s.haltReason !== undefined) out.haltReason = s.haltReason;
   return out;
 }

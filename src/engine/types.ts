@@ -115,11 +115,7 @@ export type ReadingDecision =
   | { kind: 'edit'; text: string } // read this text instead
   | { kind: 'note' }; // keep it as prose (unchecked)
 
-export type CheckpointDecision =
-  | { kind: 'continue' }
-  | { kind: 'approve' }
-  | { kind: 'reject'; reason: string }
-  | { kind: 'stop' };
+export type CheckpointDecision = { kind: 'continue' } | { kind: 'approve' } | { kind: 'reject'; reason: string } | { kind: 'stop' };
 
 export type FailureDecision =
   | { kind: 'reject'; reason: string }
@@ -184,7 +180,17 @@ export interface FeedbackReader {
 }
 
 export type EngineEvent =
-  | { type: 'session-started'; session: string; goalText: string; procedure: string; goalId: string; planner: string; iterations: number; checkpoint: number; resumedFrom: number | null }
+  | {
+      type: 'session-started';
+      session: string;
+      goalText: string;
+      procedure: string;
+      goalId: string;
+      planner: string;
+      iterations: number;
+      checkpoint: number;
+      resumedFrom: number | null;
+    }
   | { type: 'iteration-started'; iteration: number; total: number }
   | { type: 'recalled'; iteration: number; tokens: number; budget: number; items: number; total: number }
   | { type: 'planner-progress'; iteration: number; tokens: number }
@@ -194,7 +200,21 @@ export type EngineEvent =
   | { type: 'approved'; iteration: number; by: 'auto' | 'human' }
   | { type: 'paused'; iteration: number; reason: 'validation' | 'planner-error'; message: string }
   | { type: 'repair'; iteration: number; attempt: number; errors: number }
-  | { type: 'iteration-finished'; iteration: number; outcome: Outcome; errors: number; usage?: Usage; costUsd?: number; score?: Score; change?: ScoreChange; objectives: Objective[]; repairs: number; candidates: number; latencyMs: number; error?: string }
+  | {
+      type: 'iteration-finished';
+      iteration: number;
+      outcome: Outcome;
+      errors: number;
+      usage?: Usage;
+      costUsd?: number;
+      score?: Score;
+      change?: ScoreChange;
+      objectives: Objective[];
+      repairs: number;
+      candidates: number;
+      latencyMs: number;
+      error?: string;
+    }
   | { type: 'feedback-read'; iteration: number; reading: FeedbackReading; confirmed: boolean; enforced: boolean }
   | { type: 'converged'; iteration: number; reason: string }
   | { type: 'patience'; iteration: number; idle: number }

@@ -17,5 +17,10 @@ export function intentsOfRules(rules: readonly (Rule | RuleBody)[]): { include: 
 
 /** The actions a piece of feedback asks to include or avoid, among `actions` (ids; no procedure set needed). */
 export function actionIntents(text: string, actions: string[]): { include: string[]; avoid: string[] } {
-  return intentsOfRules(readRuleBodies(text, actions.map((id) => ({ id }))));
+  return intentsOfRules(
+    readRuleBodies(
+      text,
+      actions.map((id) => ({ id })),
+    ),
+  );
 }

@@ -39,9 +39,69 @@ export function stem(word: string): string {
 }
 
 /** Words that join or relate mentions: a multi-word name never spans them. */
-const RELATION = new Set(['before', 'after', 'without', 'until', 'unless', 'then', 'first', 'and', 'or', 'but', 'by', 'not', 'never', 'no', 'than', 'different', 'same', 'while', 'once', 'right', 'immediately', 'directly', 'followed', 'prior', 'ahead']);
+const RELATION = new Set([
+  'before',
+  'after',
+  'without',
+  'until',
+  'unless',
+  'then',
+  'first',
+  'and',
+  'or',
+  'but',
+  'by',
+  'not',
+  'never',
+  'no',
+  'than',
+  'different',
+  'same',
+  'while',
+  'once',
+  'right',
+  'immediately',
+  'directly',
+  'followed',
+  'prior',
+  'ahead',
+]);
 /** Too common to name an action on their own ("run", "check", "the plan"). */
-const GENERIC = new Set(['run', 'do', 'make', 'check', 'get', 'set', 'go', 'come', 'use', 'add', 'remove', 'keep', 'skip', 'take', 'plan', 'step', 'open', 'close', 'done', 'new', 'all', 'the', 'must', 'should', 'be', 'is', 'are', 'it', 'off', 'file', 'list'].map(stem));
+const GENERIC = new Set(
+  [
+    'run',
+    'do',
+    'make',
+    'check',
+    'get',
+    'set',
+    'go',
+    'come',
+    'use',
+    'add',
+    'remove',
+    'keep',
+    'skip',
+    'take',
+    'plan',
+    'step',
+    'open',
+    'close',
+    'done',
+    'new',
+    'all',
+    'the',
+    'must',
+    'should',
+    'be',
+    'is',
+    'are',
+    'it',
+    'off',
+    'file',
+    'list',
+  ].map(stem),
+);
 
 interface Token {
   stem: string;
@@ -86,7 +146,10 @@ export function findMentions(clause: string, actions: ActionInfo[], forbidden: R
   for (const a of [...actions].sort((x, y) => y.id.length - x.id.length)) {
     for (const form of new Set([a.id, a.id.replace(/-/g, ' ')])) {
       for (const m of clause.matchAll(new RegExp(`(?<![a-z0-9-])${escapeRegex(form)}(?![a-z0-9-])`, 'gi'))) {
-        const span = tokens.map((t, k) => [t, k] as const).filter(([t]) => t.start >= m.index && t.end <= m.index + m[0].length).map(([, k]) => k);
+        const span = tokens
+          .map((t, k) => [t, k] as const)
+          .filter(([t]) => t.start >= m.index && t.end <= m.index + m[0].length)
+          .map(([, k]) => k);
         if (span.length && span.every((k) => !used[k])) claim(a.id, span[0]!, span[span.length - 1]!);
       }
     }
@@ -95,7 +158,14 @@ export function findMentions(clause: string, actions: ActionInfo[], forbidden: R
   // 2. All of an id's words near each other, in any order, the shortest windows first.
   const windows: { action: string; from: number; to: number }[] = [];
   for (const a of actions) {
-    const words = [...new Set(a.id.split(/[^a-z0-9]+/i).filter(Boolean).map(stem))];
+    const words = [
+      ...new Set(
+        a.id
+          .split(/[^a-z0-9]+/i)
+          .filter(Boolean)
+          .map(stem),
+      ),
+    ];
     if (words.length < 2) continue;
     for (let i = 0; i < tokens.length; i++) {
       if (!words.includes(tokens[i]!.stem)) continue;

@@ -131,7 +131,11 @@ export class ModelFeedbackReader implements FeedbackReader {
       const constraints = parseReading(content, target).map((body) => humanRule(body, text));
       return { text, constraints, lines: constraints.map(ruleLine), by: 'model' };
     } catch (err) {
-      const why = redactSecrets(String((err as Error)?.message ?? err).replace(/\s+/g, ' ').slice(0, 200));
+      const why = redactSecrets(
+        String((err as Error)?.message ?? err)
+          .replace(/\s+/g, ' ')
+          .slice(0, 200),
+      );
       return { ...readFeedback(text, target), fallback: `the model could not read it (${why}); read by rules` };
     }
   }

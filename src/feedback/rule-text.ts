@@ -39,7 +39,10 @@ function contentKey(body: RuleBody): string {
 
 /** Stable: the same rule read from two sentences (or twice) has the same id. */
 export function humanRuleId(body: RuleBody): string {
-  return `human-${body.kind}-${createHash('sha256').update(`${body.kind}|${contentKey(body)}`).digest('hex').slice(0, 8)}`;
+  return `human-${body.kind}-${createHash('sha256')
+    .update(`${body.kind}|${contentKey(body)}`)
+    .digest('hex')
+    .slice(0, 8)}`;
 }
 
 /** The person's words, one line, bounded: shown after every finding the rule raises. */

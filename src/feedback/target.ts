@@ -16,10 +16,12 @@ export function unusableReason(target: PlanTarget, rule: Rule): string | undefin
  */
 export function withHumanRules(target: PlanTarget, rules: readonly Rule[]): PlanTarget {
   // A procedure's warning in the same form does not count: the person's rule makes it an error.
-  const have = new Set(target.set.rules.flatMap((r) => {
-    const body = r.severity === 'error' ? ruleBody(r) : undefined;
-    return body ? [humanRuleId(body)] : [];
-  }));
+  const have = new Set(
+    target.set.rules.flatMap((r) => {
+      const body = r.severity === 'error' ? ruleBody(r) : undefined;
+      return body ? [humanRuleId(body)] : [];
+    }),
+  );
   const added: Rule[] = [];
   for (const rule of rules) {
     const body = ruleBody(rule);

@@ -69,9 +69,14 @@ export function parseHumanRules(text: string): { entries: HumanRuleEntry[]; wate
     const [ruleText, scopeText, confirmedText, ...rest] = line.replace(/^[-*]\s*/, '').split(SEP);
     const body = parseRuleLine(ruleText ?? '');
     const scope = parseScope(scopeText, heading);
-    const confirmed = confirmedText === undefined ? true : confirmedText.trim() === 'confirmed' ? true : confirmedText.trim() === 'unconfirmed' ? false : undefined;
+    const confirmed =
+      confirmedText === undefined ? true : confirmedText.trim() === 'confirmed' ? true : confirmedText.trim() === 'unconfirmed' ? false : undefined;
     if (!body || !scope || confirmed === undefined) return void skipped.push({ line: i + 1, text: line.slice(0, 80) });
-    const quote = rest.join(SEP).trim().replace(/^"([\s\S]*)"$/, '$1') || undefined;
+    const quote =
+      rest
+        .join(SEP)
+        .trim()
+        .replace(/^"([\s\S]*)"$/, '$1') || undefined;
     entries.push({ rule: humanRule(body, quote), scope, confirmed, ...(quote ? { quote } : {}), ...(heading ? heading : {}) });
   });
   return { entries, watermark, skipped };
@@ -168,7 +173,14 @@ export class HumanRulesFile {
     for (const raw of rec.constraints) {
       const rule = ruleFromLog(raw, quote);
       if (!rule) continue;
-      const entry: HumanRuleEntry = { rule, scope, confirmed: rec.confirmed === true, procedure: rec.procedure, goalId: rec.goalId, ...(quote ? { quote } : {}) };
+      const entry: HumanRuleEntry = {
+        rule,
+        scope,
+        confirmed: rec.confirmed === true,
+        procedure: rec.procedure,
+        goalId: rec.goalId,
+        ...(quote ? { quote } : {}),
+      };
       const key = keyOf(entry);
       const old = this.entries.get(key);
       // A later confirmation of the same rule confirms it; a later unconfirmed reading does not unconfirm it.

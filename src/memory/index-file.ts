@@ -44,14 +44,42 @@ export async function readIndex(file: string): Promise<{ records: LogRecord[]; s
 }
 
 /** Fields summary and resume need; plans, findings and times stay in the log (a tenth of the bytes to read at 10k). */
-const INDEX_FIELDS = ['seq', 'type', 'session', 'iteration', 'time', 'procedure', 'goalId', 'goalText', 'objectives', 'outcome', 'approvedBy', 'review', 'reason', 'error', 'usage', 'cost', 'ctx', 'promptChars', 'est', 'score', 'planId', 'repairs', 'converged', 'constraints', 'confirmed', 'scope'] as const;
+const INDEX_FIELDS = [
+  'seq',
+  'type',
+  'session',
+  'iteration',
+  'time',
+  'procedure',
+  'goalId',
+  'goalText',
+  'objectives',
+  'outcome',
+  'approvedBy',
+  'review',
+  'reason',
+  'error',
+  'usage',
+  'cost',
+  'ctx',
+  'promptChars',
+  'est',
+  'score',
+  'planId',
+  'repairs',
+  'converged',
+  'constraints',
+  'confirmed',
+  'scope',
+] as const;
 
 /** The index's projection of a log record. */
 export function indexRecord(rec: LogRecord): LogRecord {
   const out: Record<string, unknown> = {};
   for (const k of INDEX_FIELDS) if (rec[k] !== undefined) out[k] = rec[k];
   // The summary counts failures by rule: the rule ids of a failed plan's errors, each once, not the findings.
-  const failing = rec.failing ?? (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))].slice(0, 20) : undefined);
+  const failing =
+    rec.failing ?? (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))].slice(0, 20) : undefined);
   if (failing?.length) out.failing = failing;
   return out as unknown as LogRecord;
 }

@@ -24,7 +24,10 @@ const UNESCAPES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&#215;':
 
 /** Item text as written to markdown: one line, with the characters that carry machine meaning escaped. */
 export function escapeItemText(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/[&<×·]/g, (c) => ESCAPES[c]!);
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[&<×·]/g, (c) => ESCAPES[c]!);
 }
 
 function unescapeItemText(text: string): string {
@@ -50,7 +53,11 @@ export function itemId(kind: MemoryKind, key: string): string {
 
 /** Normalised words, for near-duplicate keys of free text. */
 export function normalise(text: string): string {
-  return text.toLowerCase().replace(/<!--.*?-->/g, '').replace(/[^a-z0-9-]+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/<!--.*?-->/g, '')
+    .replace(/[^a-z0-9-]+/g, ' ')
+    .trim();
 }
 
 interface Meta {
@@ -186,7 +193,10 @@ function itemLine(item: MemoryItem): string {
 }
 
 const order = (a: MemoryItem, b: MemoryItem) =>
-  Number(b.data.type === 'exemplar') - Number(a.data.type === 'exemplar') || b.human - a.human || b.count - (b.contra ?? 0) - (a.count - (a.contra ?? 0)) || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+  Number(b.data.type === 'exemplar') - Number(a.data.type === 'exemplar') ||
+  b.human - a.human ||
+  b.count - (b.contra ?? 0) - (a.count - (a.contra ?? 0)) ||
+  (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
 
 /** The file's text: one section per goal (the exemplar first, then by human weight and support). Linear in the items (plus a sort per section). */
 export function renderItemsFile(title: string, intro: string, items: MemoryItem[], watermark: number): string {

@@ -37,7 +37,11 @@ const quote = (s: string) => {
 function nearestAction(unknown: string, fix: string | undefined): string | undefined {
   const guess = /did you mean "([^"]+)"/.exec(fix ?? '')?.[1];
   if (guess) return guess;
-  const list = /use one of: (.*)$/.exec(fix ?? '')?.[1]?.split(', ').filter(Boolean) ?? [];
+  const list =
+    /use one of: (.*)$/
+      .exec(fix ?? '')?.[1]
+      ?.split(', ')
+      .filter(Boolean) ?? [];
   const name = unknown.toLowerCase().slice(0, 80);
   let best: { id: string; d: number } | undefined;
   for (const id of list) {
@@ -50,7 +54,10 @@ function nearestAction(unknown: string, fix: string | undefined): string | undef
 /** What a step-specific fix says in general: "add run-tests before step 4" → "add run-tests before it". */
 function generalFix(fix: string): string {
   // "after step 3 (build-artifact)" keeps the action it names; a bare step number says nothing outside its plan.
-  return fix.replace(/\bsteps? \d+ \(([^)]*)\)/g, '$1').replace(/\bsteps? \d+/g, 'it').replace(/\bthe change ticket\b/, 'the ticket');
+  return fix
+    .replace(/\bsteps? \d+ \(([^)]*)\)/g, '$1')
+    .replace(/\bsteps? \d+/g, 'it')
+    .replace(/\bthe change ticket\b/, 'the ticket');
 }
 
 /** Owners are people's names or roles of one plan: a general lesson says "its owner" instead. */
@@ -75,13 +82,21 @@ function lessonsOf(rec: LogRecord): Observation[] {
       // The name is model text: quoted short, and the lesson names one valid action, never the whole menu.
       const near = nearestAction(f.a, f.fix);
       const text = `unknown-action: "${quote(f.a)}" is not an action here${near ? `; the nearest valid action is ${near}` : ''}`;
-      out.push({ kind: 'lesson', key: `${scope}|unknown-action|${normalise(quote(f.a))}`, text, data: { type: 'avoid', action: f.a.slice(0, 200) }, human: 0, counts: true });
+      out.push({
+        kind: 'lesson',
+        key: `${scope}|unknown-action|${normalise(quote(f.a))}`,
+        text,
+        data: { type: 'avoid', action: f.a.slice(0, 200) },
+        human: 0,
+        counts: true,
+      });
       continue;
     }
     const fix = f.fix ? withoutOwners(generalFix(f.fix), owners) : '';
     const text = `${f.a ? `${f.a}: ` : ''}${f.r}${fix ? ` — ${fix}` : ''}`;
     const add = /^(?:.*: )?add ([a-z0-9._-]+)/i.exec(fix)?.[1];
-    const data: MemoryData = /^remove\b/.test(fix) && f.a ? { type: 'avoid', action: f.a, rule: f.r } : add ? { type: 'fix', rule: f.r, action: add } : { type: 'note' };
+    const data: MemoryData =
+      /^remove\b/.test(fix) && f.a ? { type: 'avoid', action: f.a, rule: f.r } : add ? { type: 'fix', rule: f.r, action: add } : { type: 'note' };
     out.push({ kind: 'lesson', key: `${scope}|${f.r}|${f.a ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });
   }
   return out;
@@ -92,8 +107,24 @@ function insightsOf(rec: LogRecord): Observation[] {
   const scope = scopeKey(rec);
   return (rec.contrast ?? []).map((c) => {
     const key = `${scope}|insight|${c.change}|${c.rule}|${c.action}|${c.before ?? ''}`;
-    if (c.change === 'removed') return { kind: 'pattern', key, text: `removing ${c.action} fixed ${c.rule}`, data: { type: 'avoid', action: c.action, rule: c.rule }, human: 0, counts: true };
-    if (c.change === 'moved') return { kind: 'pattern', key, text: `${c.action} before ${c.before} fixed ${c.rule}`, data: { type: 'ordering', before: c.action, after: c.before ?? '', rule: c.rule }, human: 0, counts: true };
+    if (c.change === 'removed')
+      return {
+        kind: 'pattern',
+        key,
+        text: `removing ${c.action} fixed ${c.rule}`,
+        data: { type: 'avoid', action: c.action, rule: c.rule },
+        human: 0,
+        counts: true,
+      };
+    if (c.change === 'moved')
+      return {
+        kind: 'pattern',
+        key,
+        text: `${c.action} before ${c.before} fixed ${c.rule}`,
+        data: { type: 'ordering', before: c.action, after: c.before ?? '', rule: c.rule },
+        human: 0,
+        counts: true,
+      };
     const data: MemoryData = c.before ? { type: 'fix', rule: c.rule, action: c.action, before: c.before } : { type: 'fix', rule: c.rule, action: c.action };
     return { kind: 'pattern', key, text: `adding ${c.action}${c.before ? ` before ${c.before}` : ''} fixed ${c.rule}`, data, human: 0, counts: true };
   });
@@ -159,7 +190,19 @@ function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: n
   if (rec.score) data.score = rec.score;
   if (rec.objectives) data.objectives = rec.objectives;
   if (rec.planId) data.planId = rec.planId;
-  items.set(id, { id, kind: 'pattern', text: exemplarText(steps, rec.score, rec.objectives), data, procedure: rec.procedure, goalId: rec.goalId, count: 1, human: 0, lastSeen: rec.time, session: rec.session, seq: rec.seq });
+  items.set(id, {
+    id,
+    kind: 'pattern',
+    text: exemplarText(steps, rec.score, rec.objectives),
+    data,
+    procedure: rec.procedure,
+    goalId: rec.goalId,
+    count: 1,
+    human: 0,
+    lastSeen: rec.time,
+    session: rec.session,
+    seq: rec.seq,
+  });
 }
 
 /** Later plans vote on the goal's insights: a distinct valid plan that satisfies one votes up, a champion that contradicts it votes down. */
@@ -208,7 +251,19 @@ function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, observation
       touch(existing, rec);
       continue;
     }
-    items.set(id, { id, kind: o.kind, text: o.text, data: o.data, procedure: rec.procedure, goalId: rec.goalId, count: o.counts ? 1 : 0, human: o.human, lastSeen: rec.time, session: rec.session, seq: rec.seq });
+    items.set(id, {
+      id,
+      kind: o.kind,
+      text: o.text,
+      data: o.data,
+      procedure: rec.procedure,
+      goalId: rec.goalId,
+      count: o.counts ? 1 : 0,
+      human: o.human,
+      lastSeen: rec.time,
+      session: rec.session,
+      seq: rec.seq,
+    });
   }
 }
 
@@ -242,11 +297,19 @@ export function learn(items: Map<string, MemoryItem>, rec: LogRecord, file: 'pat
 /** Free text said twice in other words still merges: word-set similarity within the same scope and kind. */
 function findNearDuplicate(items: Map<string, MemoryItem>, o: Observation, rec: LogRecord): MemoryItem | undefined {
   if (o.kind !== 'feedback') return undefined;
-  const words = new Set(normalise(o.text).split(' ').filter((w) => w.length > 2));
+  const words = new Set(
+    normalise(o.text)
+      .split(' ')
+      .filter((w) => w.length > 2),
+  );
   if (words.size < 3) return undefined;
   for (const item of items.values()) {
     if (item.kind !== o.kind || item.procedure !== rec.procedure || item.goalId !== rec.goalId) continue;
-    const other = new Set(normalise(item.text).split(' ').filter((w) => w.length > 2));
+    const other = new Set(
+      normalise(item.text)
+        .split(' ')
+        .filter((w) => w.length > 2),
+    );
     let shared = 0;
     for (const w of words) if (other.has(w)) shared++;
     if (shared / (words.size + other.size - shared) >= 0.75) return item;
@@ -257,7 +320,10 @@ function findNearDuplicate(items: Map<string, MemoryItem>, o: Observation, rec: 
 /** Restatements of plans that older versions learned ("Approved plans use X", plan shapes, adjacent pairs). */
 function isRestatement(item: MemoryItem): boolean {
   const d = item.data;
-  return item.kind === 'pattern' && (d.type === 'include' || (d.type === 'ordering' && !d.rule) || (d.type === 'note' && item.text.startsWith('Approved plan shape: ')));
+  return (
+    item.kind === 'pattern' &&
+    (d.type === 'include' || (d.type === 'ordering' && !d.rule) || (d.type === 'note' && item.text.startsWith('Approved plan shape: ')))
+  );
 }
 
 /**

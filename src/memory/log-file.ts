@@ -56,7 +56,14 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): 
   const run = `- **Run:** ${r.time} · session ${one(r.session)}${r.planner ? ` · ${one(r.planner)}` : ''}`;
   const goal = `- **Goal:** ${one(r.goalText)} (${r.procedure} / ${r.goalId})`;
   if (r.type === 'review') {
-    const what = r.review === 'human-approval' ? 'approved by a person' : r.review === 'override' ? 'approved despite findings (override)' : r.review === 'checkpoint' ? 'unattended checkpoint (recorded, not awaited)' : 'rejected';
+    const what =
+      r.review === 'human-approval'
+        ? 'approved by a person'
+        : r.review === 'override'
+          ? 'approved despite findings (override)'
+          : r.review === 'checkpoint'
+            ? 'unattended checkpoint (recorded, not awaited)'
+            : 'rejected';
     lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', run, goal);
     if (r.title) lines.push(`- **Plan:** ${one(r.title)}${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
     if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);
@@ -64,7 +71,8 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): 
     // The procedure and goal ids are in the record line; people read the goal as typed.
     lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '', run, `- **Goal:** ${one(r.goalText)}`);
     // A valid plan's header says it all; failures, errors and human approvals get their line.
-    if (!isValidOutcome(r.outcome) || r.approvedBy === 'human' || r.outcome === 'approved') lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
+    if (!isValidOutcome(r.outcome) || r.approvedBy === 'human' || r.outcome === 'approved')
+      lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
     if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.yaml`);
     else if (r.steps) {
       lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps.length} steps${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
@@ -75,7 +83,10 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): 
     for (const f of findings) lines.push(`  - ${f.sev} ${f.s ? `step ${f.s} ` : ''}${one(f.r)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
     if (r.addressed?.length) lines.push(`- **Addressed feedback:** ${r.addressed.map((a) => `"${one(a)}"`).join('; ')}`);
     if (r.ctx) lines.push(`- **Context:** ${n(r.ctx.t)}/${n(r.ctx.b)} tokens · ${r.ctx.i}/${r.ctx.n} items`);
-    if (r.usage) lines.push(`- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}`);
+    if (r.usage)
+      lines.push(
+        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}`,
+      );
   }
   lines.push('', `<!-- jupiter:entry ${JSON.stringify(onDisk(r, opts)).replace(/-->/g, '--\\u003e')} -->`, '', '');
   return lines.join('\n');
@@ -138,7 +149,8 @@ export function tornSectionStart(rest: string): number {
   let heading = -1;
   for (let i = last; i >= 0; i--) {
     const line = lines[i]!;
-    const partialHeading = i === last && line.length >= 3 && (['## Iteration ', '## Review of iteration '].some((h) => h.startsWith(line)) || CUT_HEADING.test(line));
+    const partialHeading =
+      i === last && line.length >= 3 && (['## Iteration ', '## Review of iteration '].some((h) => h.startsWith(line)) || CUT_HEADING.test(line));
     if (MACHINE_HEADING.test(line) || partialHeading) {
       heading = i;
       break;
@@ -235,7 +247,12 @@ async function segmentTail(file: string, afterSeq: number, repair: boolean): Pro
  * record line) by truncating it; other text is left alone. `lastSeq` is the log's last record, in whichever
  * segment it is (a crash right after a rotation leaves the current segment empty or missing).
  */
-export async function logTail(file: string, afterSeq: number, repair = true, lookup?: StepsLookup): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
+export async function logTail(
+  file: string,
+  afterSeq: number,
+  repair = true,
+  lookup?: StepsLookup,
+): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
   const current = await segmentTail(file, afterSeq, repair);
   let records = current.records;
   let lastSeq = current.lastSeq;

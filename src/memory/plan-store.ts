@@ -67,7 +67,9 @@ export class PlanStore {
       try {
         const v = parse(readRegular(f).toString('utf8')) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
         if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
-        return v.steps.map((s) => (s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) }));
+        return v.steps.map((s) =>
+          s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) },
+        );
       } catch {
         // Missing or unreadable.
       }

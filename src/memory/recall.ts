@@ -11,7 +11,10 @@ const B = 0.75;
 const HALF_LIFE = 300;
 
 function terms(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter((t) => t.length > 1);
+  return text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length > 1);
 }
 
 /** BM25 scores of `docs` for the query terms. */
@@ -42,7 +45,10 @@ function actionsOf(item: MemoryItem, known: ReadonlySet<string>): string[] {
   if (d.type === 'include' || d.type === 'avoid') return [d.action];
   if (d.type === 'fix') return d.before ? [d.action, d.before] : [d.action];
   if (d.type === 'exemplar') return d.steps;
-  return item.text.toLowerCase().split(/[^a-z0-9._-]+/).filter((w) => known.has(w));
+  return item.text
+    .toLowerCase()
+    .split(/[^a-z0-9._-]+/)
+    .filter((w) => known.has(w));
 }
 
 /**
@@ -60,7 +66,14 @@ export class RecallCache {
     if (hit?.key === key) return hit.value;
     const d = item.data;
     // The data (an ordering, an action) is learned together with the text, so the text names both.
-    const extra = d.type === 'ordering' ? `${d.before} ${d.after}` : d.type === 'include' || d.type === 'avoid' ? d.action : d.type === 'fix' ? `${d.rule} ${d.action}` : '';
+    const extra =
+      d.type === 'ordering'
+        ? `${d.before} ${d.after}`
+        : d.type === 'include' || d.type === 'avoid'
+          ? d.action
+          : d.type === 'fix'
+            ? `${d.rule} ${d.action}`
+            : '';
     const value = terms(`${item.text} ${extra} ${item.procedure ?? ''} ${item.goalId ?? ''}`);
     this.terms.set(item, { key, value });
     return value;
@@ -68,7 +81,14 @@ export class RecallCache {
 
   bm25(items: MemoryItem[], q: string[]): number[] {
     const key = `${q.join(' ')}\n${items.map((i) => `${i.procedure ?? ''}|${i.goalId ?? ''}|${i.text}`).join('\n')}`;
-    if (this.lastBm25?.key !== key) this.lastBm25 = { key, scores: bm25(items.map((i) => this.itemTerms(i)), q) };
+    if (this.lastBm25?.key !== key)
+      this.lastBm25 = {
+        key,
+        scores: bm25(
+          items.map((i) => this.itemTerms(i)),
+          q,
+        ),
+      };
     return this.lastBm25.scores;
   }
 

@@ -136,7 +136,12 @@ function contrastOf(failed: Plan, findings: Finding[], valid: Plan): Contrast[] 
     const anchor = offending !== undefined && has.has(offending) ? offending : undefined;
     const added = named.filter((a) => has.has(a) && !had.has(a));
     if (added.length) {
-      for (const a of added) push(anchor && after.indexOf(a) < after.indexOf(anchor) ? { rule: f.rule, change: 'added', action: a, before: anchor } : { rule: f.rule, change: 'added', action: a });
+      for (const a of added)
+        push(
+          anchor && after.indexOf(a) < after.indexOf(anchor)
+            ? { rule: f.rule, change: 'added', action: a, before: anchor }
+            : { rule: f.rule, change: 'added', action: a },
+        );
       continue;
     }
     // A named step that was already there but after the offending one, and now comes first: the move fixed it.
@@ -179,7 +184,14 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function parseRecord(text: string): LogRecord | undefined {
   try {
     const v = JSON.parse(text) as unknown;
-    if (!isObj(v) || typeof v.seq !== 'number' || (v.type !== 'iteration' && v.type !== 'review') || typeof v.session !== 'string' || typeof v.iteration !== 'number') return undefined;
+    if (
+      !isObj(v) ||
+      typeof v.seq !== 'number' ||
+      (v.type !== 'iteration' && v.type !== 'review') ||
+      typeof v.session !== 'string' ||
+      typeof v.iteration !== 'number'
+    )
+      return undefined;
     // Records written before the goal id had its own name kept it under `goal`.
     if (v.goalId === undefined && typeof v.goal === 'string') {
       v.goalId = v.goal;

@@ -205,22 +205,27 @@ export class Memory {
       await mkdir(path.join(memory.dir, FILES.sessions), { recursive: true });
       await mkdir(path.join(memory.dir, FILES.plans), { recursive: true });
       await writeFile(path.join(memory.dir, FILES.readme), readme(), { flag: 'wx' }).catch(() => undefined);
-      await underWriteLock(memory.lockFile, 'memory write', async () => {
-        await removeStaleTemps(memory.dir);
-        await removeStaleTemps(path.join(memory.dir, FILES.sessions));
-        // endpoints.json is written atomically into .jupiter/: a kill mid-write leaves a temp there too.
-        await removeStaleTemps(path.join(memory.dir, FILES.internal));
-        // Plan files are written atomically into plans/ (and, in old folders, plans/<session>/).
-        await removeStaleTemps(path.join(memory.dir, FILES.plans));
-        const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
-        for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
-        await memory.sync(true);
-        for (const fold of FOLDS) await memory.aggregate(fold);
-        // Persist what the replay repaired, so the next open does not replay it again.
-        await memory.writeDerived();
-        // human_rules.md is rewritten only when a rule changes: bring its watermark up to date once per open.
-        if (memory.rulesFile.behindOnDisk(memory.seq)) await memory.rulesFile.write();
-      }, { keep: false, ...memory.waitOptions() });
+      await underWriteLock(
+        memory.lockFile,
+        'memory write',
+        async () => {
+          await removeStaleTemps(memory.dir);
+          await removeStaleTemps(path.join(memory.dir, FILES.sessions));
+          // endpoints.json is written atomically into .jupiter/: a kill mid-write leaves a temp there too.
+          await removeStaleTemps(path.join(memory.dir, FILES.internal));
+          // Plan files are written atomically into plans/ (and, in old folders, plans/<session>/).
+          await removeStaleTemps(path.join(memory.dir, FILES.plans));
+          const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
+          for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
+          await memory.sync(true);
+          for (const fold of FOLDS) await memory.aggregate(fold);
+          // Persist what the replay repaired, so the next open does not replay it again.
+          await memory.writeDerived();
+          // human_rules.md is rewritten only when a rule changes: bring its watermark up to date once per open.
+          if (memory.rulesFile.behindOnDisk(memory.seq)) await memory.rulesFile.write();
+        },
+        { keep: false, ...memory.waitOptions() },
+      );
     } else {
       await memory.sync(false);
     }
@@ -323,47 +328,55 @@ export class Memory {
   }
 
   private async commit(build: (seq: number) => LogRecord, plan: Plan | null): Promise<LogRecord> {
-    return underWriteLock(this.lockFile, 'memory write', async () => {
-      await this.sync(true);
-      const rec = build(this.seq + 1);
-      let carry = true;
-      if (plan) {
-        const id = (rec.planId ??= planId(plan));
-        // The plan file first: a record that names a plan always finds it (or, after a power cut, its carrier).
-        this.plans.put(id, plan);
-        carry = !this.carried.has(id);
-      }
-      let known = this.known ?? this.sizes();
-      if (known.log >= this.segmentBytes) {
-        // Rotation is one rename: a crash right after it leaves no current segment, and the next append starts one.
-        renameSync(this.logFile, nextSegment(this.logFile));
-        known = { ...known, log: -1 };
-      }
-      const section = (known.log > 0 ? '' : LOG_HEADER) + renderLogSection(rec, { carry });
-      const stored = onDisk(rec, { carry });
-      // The log append is the commit point; everything after it can be replayed from the log.
-      await appendDurable(this.logFile, section, { durable: this.durable });
-      this.seq = rec.seq;
-      if (rec.planId !== undefined && rec.steps) {
-        this.carried.add(rec.planId);
-        this.stepsById.set(rec.planId, rec.steps);
-      }
-      // The index is rebuilt from the log when behind or torn: no fsync needed.
-      const line = indexLine(stored);
-      await appendDurable(this.indexFile, line, { durable: false });
-      this.known = { log: Math.max(known.log, 0) + Buffer.byteLength(section), index: Math.max(known.index, 0) + Buffer.byteLength(line) };
-      this.patterns.apply(rec);
-      this.lessons.apply(rec);
-      // Folds see each record as the log stores it, whichever way it reaches them (commit or replay).
-      this.aggregates.apply(rec.steps ? { ...stored, steps: rec.steps } : stored);
-      // Human rules are enforced from the next iteration on: their file is written when a rule changes (rarely).
-      if (this.rulesFile.apply(rec)) await this.rulesFile.write();
-      if (++this.unflushed >= this.flushEvery) await this.writeDerived();
-      return rec;
-    }, { keep: true, ...this.waitOptions() });
+    return underWriteLock(
+      this.lockFile,
+      'memory write',
+      async () => {
+        await this.sync(true);
+        const rec = build(this.seq + 1);
+        let carry = true;
+        if (plan) {
+          const id = (rec.planId ??= planId(plan));
+          // The plan file first: a record that names a plan always finds it (or, after a power cut, its carrier).
+          this.plans.put(id, plan);
+          carry = !this.carried.has(id);
+        }
+        let known = this.known ?? this.sizes();
+        if (known.log >= this.segmentBytes) {
+          // Rotation is one rename: a crash right after it leaves no current segment, and the next append starts one.
+          renameSync(this.logFile, nextSegment(this.logFile));
+          known = { ...known, log: -1 };
+        }
+        const section = (known.log > 0 ? '' : LOG_HEADER) + renderLogSection(rec, { carry });
+        const stored = onDisk(rec, { carry });
+        // The log append is the commit point; everything after it can be replayed from the log.
+        await appendDurable(this.logFile, section, { durable: this.durable });
+        this.seq = rec.seq;
+        if (rec.planId !== undefined && rec.steps) {
+          this.carried.add(rec.planId);
+          this.stepsById.set(rec.planId, rec.steps);
+        }
+        // The index is rebuilt from the log when behind or torn: no fsync needed.
+        const line = indexLine(stored);
+        await appendDurable(this.indexFile, line, { durable: false });
+        this.known = { log: Math.max(known.log, 0) + Buffer.byteLength(section), index: Math.max(known.index, 0) + Buffer.byteLength(line) };
+        this.patterns.apply(rec);
+        this.lessons.apply(rec);
+        // Folds see each record as the log stores it, whichever way it reaches them (commit or replay).
+        this.aggregates.apply(rec.steps ? { ...stored, steps: rec.steps } : stored);
+        // Human rules are enforced from the next iteration on: their file is written when a rule changes (rarely).
+        if (this.rulesFile.apply(rec)) await this.rulesFile.write();
+        if (++this.unflushed >= this.flushEvery) await this.writeDerived();
+        return rec;
+      },
+      { keep: true, ...this.waitOptions() },
+    );
   }
 
-  async commitIteration(rec: IterationRecord, extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {}): Promise<LogRecord> {
+  async commitIteration(
+    rec: IterationRecord,
+    extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {},
+  ): Promise<LogRecord> {
     return this.commit((seq) => iterationToRecord(rec, seq, extras.promptChars, extras.previous), rec.plan);
   }
 
@@ -376,21 +389,31 @@ export class Memory {
    * checkpoints and exit; between flushes a crash loses nothing: the next open replays the log past the watermark.
    */
   async flush(): Promise<void> {
-    await underWriteLock(this.lockFile, 'memory write', async () => {
-      await this.sync(true);
-      // Folds that missed other processes' commits catch up here, before they are written.
-      for (const fold of FOLDS) await this.aggregate(fold);
-      await this.writeDerived();
-    }, { keep: true, ...this.waitOptions() });
+    await underWriteLock(
+      this.lockFile,
+      'memory write',
+      async () => {
+        await this.sync(true);
+        // Folds that missed other processes' commits catch up here, before they are written.
+        for (const fold of FOLDS) await this.aggregate(fold);
+        await this.writeDerived();
+      },
+      { keep: true, ...this.waitOptions() },
+    );
   }
 
   /** Flushes (human rules' watermark too) and lets go of the write lock (at exit). */
   async close(): Promise<void> {
-    await underWriteLock(this.lockFile, 'memory write', async () => {
-      await this.sync(true);
-      for (const fold of FOLDS) await this.aggregate(fold);
-      await this.writeDerived({ exit: true });
-    }, { keep: true, ...this.waitOptions() });
+    await underWriteLock(
+      this.lockFile,
+      'memory write',
+      async () => {
+        await this.sync(true);
+        for (const fold of FOLDS) await this.aggregate(fold);
+        await this.writeDerived({ exit: true });
+      },
+      { keep: true, ...this.waitOptions() },
+    );
     await releaseWriteLock(this.lockFile);
   }
 
@@ -419,7 +442,10 @@ export class Memory {
   async recall(query: RecallQuery): Promise<RecallResult> {
     const key = `${query.session}|${query.procedure}|${query.goalId}`;
     const result = recall(await this.items(), query, this.seq, this.recalled.get(key), this.recallCache);
-    this.recalled.set(key, result.items.map((i) => i.id));
+    this.recalled.set(
+      key,
+      result.items.map((i) => i.id),
+    );
     return result;
   }
 
@@ -434,7 +460,8 @@ export class Memory {
       const own = (await readIndexRange(this.indexFile, span.first, span.last)).filter((r) => r.session === filter.session);
       const last = own.at(-1)?.seq ?? span.first - 1;
       // The index can lag the log (a crash before its append, or a reader's look mid-commit): the log has the rest.
-      if (last < span.last) own.push(...(await this.tail(Math.max(last, span.first - 1))).filter((r) => r.session === filter.session && r.seq <= span.last).map(indexRecord));
+      if (last < span.last)
+        own.push(...(await this.tail(Math.max(last, span.first - 1))).filter((r) => r.session === filter.session && r.seq <= span.last).map(indexRecord));
       return own;
     }
     const { records } = await readIndex(this.indexFile);
@@ -445,6 +472,10 @@ export class Memory {
   }
 
   skippedLines(): { file: string; line: number; text: string }[] {
-    return [...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })), ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s })), ...this.rulesFile.skipped.map((s) => ({ file: this.rulesFile.file, ...s }))];
+    return [
+      ...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })),
+      ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s })),
+      ...this.rulesFile.skipped.map((s) => ({ file: this.rulesFile.file, ...s })),
+    ];
   }
 }

@@ -210,10 +210,22 @@ function itemParts(items: MemoryItem[], size: { bytes: number; files: number; pl
   const insights = patterns.filter((i) => i.data.type !== 'exemplar');
   return {
     exemplars: patterns.filter((i) => i.data.type === 'exemplar').map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
-    topInsights: [...insights].sort((a, b) => net(b) - net(a) || bySeq(a, b)).slice(0, 8).map((i) => ({ text: i.text, count: i.count, against: i.contra ?? 0, human: i.human, scope: scopeOf(i) })),
-    topPatterns: [...patterns].sort((a, b) => b.human - a.human || b.count - a.count).slice(0, 8).map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
-    latestLessons: [...lessons].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
-    latestFeedback: [...feedback].sort(bySeq).slice(0, 5).map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
+    topInsights: [...insights]
+      .sort((a, b) => net(b) - net(a) || bySeq(a, b))
+      .slice(0, 8)
+      .map((i) => ({ text: i.text, count: i.count, against: i.contra ?? 0, human: i.human, scope: scopeOf(i) })),
+    topPatterns: [...patterns]
+      .sort((a, b) => b.human - a.human || b.count - a.count)
+      .slice(0, 8)
+      .map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
+    latestLessons: [...lessons]
+      .sort(bySeq)
+      .slice(0, 5)
+      .map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
+    latestFeedback: [...feedback]
+      .sort(bySeq)
+      .slice(0, 5)
+      .map((i) => ({ text: i.text, count: i.count, scope: scopeOf(i) })),
     memory: { items: items.length, patterns: patterns.length, lessons: lessons.length, feedback: feedback.length, ...size },
   };
 }
@@ -225,7 +237,13 @@ function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], windo
   const width = Math.max(window, Math.ceil(n / 20));
   const w = state.bucketSize * Math.ceil(width / state.bucketSize);
   const windows: SummaryWindow[] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, approved: sum.ok, total: sum.n }));
-  const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({ from, to, tokens: Math.round(sum.t / sum.n), budget: Math.round(sum.b / sum.n), promptChars: Math.round(sum.pc / sum.n) }));
+  const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({
+    from,
+    to,
+    tokens: Math.round(sum.t / sum.n),
+    budget: Math.round(sum.b / sum.n),
+    promptChars: Math.round(sum.pc / sum.n),
+  }));
   const ratios = [...state.ratios].sort((a, b) => a - b);
   return {
     sessions: Object.keys(state.sessions).length,
@@ -252,7 +270,12 @@ function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], windo
  * The summary from the log's records (filters, and the learning detail), or from the summary fold's running totals
  * (memory.aggregate(summaryFold)): the same counts without reading the history, but no learning detail.
  */
-export async function learningSummary(dir: string, source: LogRecord[] | SummaryState, allItems: MemoryItem[], opts: SummaryFilter | number = {}): Promise<LearningSummary> {
+export async function learningSummary(
+  dir: string,
+  source: LogRecord[] | SummaryState,
+  allItems: MemoryItem[],
+  opts: SummaryFilter | number = {},
+): Promise<LearningSummary> {
   const filter: SummaryFilter = typeof opts === 'number' ? { window: opts } : opts;
   if (!Array.isArray(source)) return fromTotals(dir, source, allItems, filter.window ?? 10);
   const allRecords = source;
@@ -274,7 +297,13 @@ export async function learningSummary(dir: string, source: LogRecord[] | Summary
   for (let i = 0; i < its.length; i += bucket) {
     const slice = its.slice(i, i + bucket);
     const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
-    context.push({ from: i + 1, to: i + slice.length, tokens: avg((r) => r.ctx?.t ?? 0), budget: avg((r) => r.ctx?.b ?? 0), promptChars: avg((r) => r.promptChars ?? 0) });
+    context.push({
+      from: i + 1,
+      to: i + slice.length,
+      tokens: avg((r) => r.ctx?.t ?? 0),
+      budget: avg((r) => r.ctx?.b ?? 0),
+      promptChars: avg((r) => r.promptChars ?? 0),
+    });
   }
   const usage: LearningSummary['usage'] = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
   for (const r of its) {
@@ -284,7 +313,10 @@ export async function learningSummary(dir: string, source: LogRecord[] | Summary
     usage.costUsd += r.cost ?? 0;
     if (r.usage && r.cost === undefined) usage.costUnknown = true;
   }
-  const ratios = its.filter((r) => r.est && r.usage?.p).map((r) => r.usage!.p / r.est!).sort((a, b) => a - b);
+  const ratios = its
+    .filter((r) => r.est && r.usage?.p)
+    .map((r) => r.usage!.p / r.est!)
+    .sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
   const out: LearningSummary = {
@@ -318,6 +350,9 @@ export async function learningSummary(dir: string, source: LogRecord[] | Summary
 }
 
 /** The summary a checkpoint shows: this session on this goal. */
-export async function sessionSummary(memory: { dir: string; records(): Promise<LogRecord[]>; items(): Promise<MemoryItem[]> }, scope: { session: string; procedure: string; goalId: string }): Promise<LearningSummary> {
+export async function sessionSummary(
+  memory: { dir: string; records(): Promise<LogRecord[]>; items(): Promise<MemoryItem[]> },
+  scope: { session: string; procedure: string; goalId: string },
+): Promise<LearningSummary> {
   return learningSummary(memory.dir, await memory.records(), await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}` });
 }

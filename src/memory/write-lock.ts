@@ -48,7 +48,10 @@ async function acquireWaiting(file: string, purpose: string, opts: WaitOptions):
       return await acquireLock(file, purpose);
     } catch (err) {
       if (!(err instanceof LockedError)) throw err;
-      if (Date.now() > deadline) throw new LockedError(`${err.message}; waited ${Math.round((Date.now() - started) / 1000)} s. If no jupiter is using this folder, \`jupiter unlock\` breaks the lock`);
+      if (Date.now() > deadline)
+        throw new LockedError(
+          `${err.message}; waited ${Math.round((Date.now() - started) / 1000)} s. If no jupiter is using this folder, \`jupiter unlock\` breaks the lock`,
+        );
       if (!noticed && opts.onWait && Date.now() - started >= (opts.noticeMs ?? 1000)) {
         noticed = true;
         opts.onWait(`waiting for ${err.message.replace(/^.*? is locked by /, '')} to release ${file}`);

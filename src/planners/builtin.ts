@@ -78,7 +78,12 @@ function passes(target: PlanTarget, avoid: string[]): Pass[] {
   const out: Pass[] = [];
   if (lessons.length) out.push({ rules: all, avoid: lessons, relaxed: [] });
   out.push({ rules: all, avoid: [], relaxed: lessons.length ? [`memory lessons to avoid ${lessons.join(', ')}`] : [] });
-  if (warnings.length) out.push({ rules: errors, avoid: [], relaxed: [...(lessons.length ? [`memory lessons to avoid ${lessons.join(', ')}`] : []), `warning rules ${warnings.join(', ')}`] });
+  if (warnings.length)
+    out.push({
+      rules: errors,
+      avoid: [],
+      relaxed: [...(lessons.length ? [`memory lessons to avoid ${lessons.join(', ')}`] : []), `warning rules ${warnings.join(', ')}`],
+    });
   return out;
 }
 
@@ -94,12 +99,16 @@ export class BuiltinPlanner implements Planner {
     const memory = preferencesFromMemory(req.recall.items);
     let lastReason = 'no plan found';
     for (const pass of passes(target, memory.avoid ?? [])) {
-      const shortest = searchPlan({ set: { ...target.set, rules: pass.rules }, goal: target.goal }, { prefer: memory.prefer ?? [], avoid: pass.avoid, maxExpansions: this.budget.maxExpansions ?? 200_000 });
+      const shortest = searchPlan(
+        { set: { ...target.set, rules: pass.rules }, goal: target.goal },
+        { prefer: memory.prefer ?? [], avoid: pass.avoid, maxExpansions: this.budget.maxExpansions ?? 200_000 },
+      );
       if (!shortest.found) {
         lastReason = shortest.reason;
         continue;
       }
-      const search = (seen: ReadonlySet<string>, rules = pass.rules) => optimise(target, { objectives, rules, avoid: pass.avoid, seen, maxExpansions: this.budget.maxExpansions ?? 60_000 });
+      const search = (seen: ReadonlySet<string>, rules = pass.rules) =>
+        optimise(target, { objectives, rules, avoid: pass.avoid, seen, maxExpansions: this.budget.maxExpansions ?? 60_000 });
       // Iteration 1 (or no champion yet): the shortest plan, fast, in the procedure's declared order.
       if (!req.champion) {
         const actions = applyOrderings(target, canonicalOrder(target, shortest.actions), memory.orderings ?? []);
@@ -108,11 +117,25 @@ export class BuiltinPlanner implements Planner {
       }
       const result = search(req.seen);
       if (result.plan) return this.respond(req, this.plan(req, this.readable(target, result.plan, req.seen, objectives), ''), objectives, pass, result);
-      const more = optimise(target, { objectives, rules: pass.rules, avoid: pass.avoid, seen: req.seen, exhaustive: true, maxExpansions: Math.min(this.budget.maxExpansions ?? 20_000, 20_000) });
+      const more = optimise(target, {
+        objectives,
+        rules: pass.rules,
+        avoid: pass.avoid,
+        seen: req.seen,
+        exhaustive: true,
+        maxExpansions: Math.min(this.budget.maxExpansions ?? 20_000, 20_000),
+      });
       if (more.plan) return this.respond(req, this.plan(req, more.plan.actions, ''), objectives, pass, result);
       // Every plan at least as good as the proved optimum was already proposed: the champion is optimal. Say so with
       // the optimum itself (a repeat), the only time this planner returns a plan it has proposed before.
-      if (result.best && result.proved && !this.startMeetsGoal(target)) return this.respond(req, this.plan(req, result.best.actions, 'The proved optimum again: every plan as good has been proposed already'), objectives, pass, result);
+      if (result.best && result.proved && !this.startMeetsGoal(target))
+        return this.respond(
+          req,
+          this.plan(req, result.best.actions, 'The proved optimum again: every plan as good has been proposed already'),
+          objectives,
+          pass,
+          result,
+        );
       throw new PlannerError('budget', `no plan beyond the ${req.seen.size} already proposed within ${this.budget.maxExpansions ?? 60_000} search steps`);
     }
     throw new PlannerError('no-plan', lastReason);
@@ -141,7 +164,10 @@ export class BuiltinPlanner implements Planner {
     if (pass.relaxed.length) parts.push(`No plan obeys all rules, so it relaxes ${pass.relaxed.join('; ')}.`);
     if (req.feedback.length) parts.push(`Feedback the built-in planner cannot read (not checked): ${req.feedback.map((f) => `"${f}"`).join('; ')}.`);
     const response: PlanResponse = { plan: { ...plan, summary: parts.join(' ') }, mode: 'builtin', promptChars: 0 };
-    const optimal = valid && proof.proved && proof.best && compareScores(score, proof.best.score, objectives) === 0 && !this.startMeetsGoal(target) ? this.claim(req, objectives, pass, score) : undefined;
+    const optimal =
+      valid && proof.proved && proof.best && compareScores(score, proof.best.score, objectives) === 0 && !this.startMeetsGoal(target)
+        ? this.claim(req, objectives, pass, score)
+        : undefined;
     if (optimal) response.optimal = optimal;
     return response;
   }
@@ -154,8 +180,15 @@ export class BuiltinPlanner implements Planner {
     const warnings = pass.rules.filter((r) => r.severity === 'warning');
     if (warnings.length) {
       // Valid plans may break warning rules: the claim covers them only if the optimum without warnings is no better.
-      const loose = optimise(req.target, { objectives, rules: pass.rules.filter((r) => r.severity === 'error'), avoid: pass.avoid, seen: new Set(), maxExpansions: this.budget.maxExpansions ?? 60_000 });
-      if (!(loose.proved && loose.best && compareScores(loose.best.score, score, objectives) >= 0)) notes.push(`among plans that also follow the warning rules`);
+      const loose = optimise(req.target, {
+        objectives,
+        rules: pass.rules.filter((r) => r.severity === 'error'),
+        avoid: pass.avoid,
+        seen: new Set(),
+        maxExpansions: this.budget.maxExpansions ?? 60_000,
+      });
+      if (!(loose.proved && loose.best && compareScores(loose.best.score, score, objectives) >= 0))
+        notes.push(`among plans that also follow the warning rules`);
     }
     if (pass.relaxed.length) notes.push(`relaxing ${pass.relaxed.join('; ')}`);
     return notes.length ? `${base} (${notes.join(', ')})` : base;

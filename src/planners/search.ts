@@ -20,9 +20,7 @@ export interface SearchPreferences {
   maxExpansions?: number;
 }
 
-export type SearchResult =
-  | { found: true; actions: string[]; expanded: number }
-  | { found: false; reason: string; expanded: number };
+export type SearchResult = { found: true; actions: string[]; expanded: number } | { found: false; reason: string; expanded: number };
 
 class MinHeap<T> {
   private items: { key: number; seq: number; value: T }[] = [];

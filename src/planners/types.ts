@@ -6,7 +6,6 @@ import type { PlanTarget } from '../procedures/types.js';
 import type { RecallResult } from '../memory/types.js';
 import type { Usage } from '../core/usage.js';
 
-
 /** The session's best valid plan so far: the plan a challenger must beat. */
 export interface Champion {
   plan: Plan;

@@ -101,7 +101,11 @@ function serve(port: NonNullable<typeof parentPort>): void {
     planner.propose({ ...req, signal }).then(
       (response) => port.postMessage({ ok: true, response } satisfies WireReply),
       (err: unknown) =>
-        port.postMessage({ ok: false, kind: err instanceof PlannerError ? err.kind : null, message: err instanceof Error ? err.message : String(err) } satisfies WireReply),
+        port.postMessage({
+          ok: false,
+          kind: err instanceof PlannerError ? err.kind : null,
+          message: err instanceof Error ? err.message : String(err),
+        } satisfies WireReply),
     );
   });
 }

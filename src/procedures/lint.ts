@@ -73,10 +73,12 @@ export function lintSet(set: ProcedureSet): LintIssue[] {
     }
     if (rule.kind === 'forbidden') forbidden.add(rule.action);
     if (rule.kind === 'ordering' && rule.before === rule.after) out.push(issue(rule.source, file, `rule "${rule.id}" orders "${rule.before}" before itself`));
-    if (rule.kind === 'segregation' && rule.actions[0] === rule.actions[1]) out.push(issue(rule.source, file, `rule "${rule.id}" segregates "${rule.actions[0]}" from itself`));
+    if (rule.kind === 'segregation' && rule.actions[0] === rule.actions[1])
+      out.push(issue(rule.source, file, `rule "${rule.id}" segregates "${rule.actions[0]}" from itself`));
   }
   for (const rule of set.rules) {
-    if (rule.kind === 'required' && forbidden.has(rule.action)) out.push(issue(rule.source, file, `rule "${rule.id}" requires "${rule.action}", which another rule forbids`));
+    if (rule.kind === 'required' && forbidden.has(rule.action))
+      out.push(issue(rule.source, file, `rule "${rule.id}" requires "${rule.action}", which another rule forbids`));
   }
   for (const goal of set.goals) {
     const start = goal.initial ?? set.initial;
@@ -85,7 +87,15 @@ export function lintSet(set: ProcedureSet): LintIssue[] {
     }
     const reachable = relaxedReachable(set, start, forbidden);
     const unreachable = goal.facts.filter((f) => provided.has(f) && !reachable.has(f));
-    if (unreachable.length > 0) out.push(issue(goal.source, file, `goal "${goal.id}" cannot be reached: no allowed chain of actions provides ${unreachable.map((f) => `"${f}"`).join(', ')}`, 'warning'));
+    if (unreachable.length > 0)
+      out.push(
+        issue(
+          goal.source,
+          file,
+          `goal "${goal.id}" cannot be reached: no allowed chain of actions provides ${unreachable.map((f) => `"${f}"`).join(', ')}`,
+          'warning',
+        ),
+      );
   }
   return out;
 }

@@ -4,7 +4,18 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { lintLibrary } from './lint.js';
-import { OBJECTIVES, RULE_KINDS, type ActionDef, type GoalDef, type LintIssue, type ProcedureLibrary, type ProcedureSet, type Objective, type Rule, type Severity } from './types.js';
+import {
+  OBJECTIVES,
+  RULE_KINDS,
+  type ActionDef,
+  type GoalDef,
+  type LintIssue,
+  type ProcedureLibrary,
+  type ProcedureSet,
+  type Objective,
+  type Rule,
+  type Severity,
+} from './types.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -138,14 +149,17 @@ function readQuality(r: FileReader, node: YAMLMap, action: ActionDef, where: str
   const cost = get(node, 'cost');
   if (cost !== undefined) {
     const value = isScalar(cost) ? cost.value : undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) r.error(cost, `${where}: "cost" must be a number of at least 0, got "${String(value ?? '(a list or mapping)')}"`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      r.error(cost, `${where}: "cost" must be a number of at least 0, got "${String(value ?? '(a list or mapping)')}"`);
     else action.cost = value;
   }
   const risk = get(node, 'risk');
   if (risk !== undefined) {
     const value = isScalar(risk) ? risk.value : undefined;
-    const level = typeof value === 'string' ? RISK_LEVELS[value.trim().toLowerCase()] : typeof value === 'number' && value >= 0 && value <= 1 ? value : undefined;
-    if (level === undefined) r.error(risk, `${where}: "risk" must be low, medium, high or a number from 0 to 1, got "${String(value ?? '(a list or mapping)')}"`);
+    const level =
+      typeof value === 'string' ? RISK_LEVELS[value.trim().toLowerCase()] : typeof value === 'number' && value >= 0 && value <= 1 ? value : undefined;
+    if (level === undefined)
+      r.error(risk, `${where}: "risk" must be low, medium, high or a number from 0 to 1, got "${String(value ?? '(a list or mapping)')}"`);
     else action.risk = level;
   }
 }
@@ -228,7 +242,12 @@ function readRule(r: FileReader, node: Node): Rule | undefined {
   if (!checkId(r, node, id, 'rule')) return undefined;
   const sevText = str(r, node, 'severity', where, false) ?? 'error';
   if (sevText !== 'error' && sevText !== 'warning') r.error(get(node, 'severity'), `${where}: severity must be "error" or "warning", got "${sevText}"`);
-  const base = { id, severity: (sevText === 'warning' ? 'warning' : 'error') as Severity, description: str(r, node, 'description', where, false), source: { file: r.file, line: r.line(node) } };
+  const base = {
+    id,
+    severity: (sevText === 'warning' ? 'warning' : 'error') as Severity,
+    description: str(r, node, 'description', where, false),
+    source: { file: r.file, line: r.line(node) },
+  };
   if (base.description === undefined) delete base.description;
   switch (kind) {
     case 'ordering': {
@@ -320,9 +339,15 @@ export function parseProcedureText(text: string, file: string): { set: Procedure
       description: str(r, root, 'description', 'procedure', false) ?? '',
       file,
       initial: strList(r, root, 'initial', 'procedure'),
-      goals: seq(r, root, 'goals', true).map((n) => readGoal(r, n)).filter((g): g is GoalDef => g !== undefined),
-      actions: seq(r, root, 'actions', true).map((n) => readAction(r, n)).filter((a): a is ActionDef => a !== undefined),
-      rules: seq(r, root, 'rules', false).map((n) => readRule(r, n)).filter((x): x is Rule => x !== undefined),
+      goals: seq(r, root, 'goals', true)
+        .map((n) => readGoal(r, n))
+        .filter((g): g is GoalDef => g !== undefined),
+      actions: seq(r, root, 'actions', true)
+        .map((n) => readAction(r, n))
+        .filter((a): a is ActionDef => a !== undefined),
+      rules: seq(r, root, 'rules', false)
+        .map((n) => readRule(r, n))
+        .filter((x): x is Rule => x !== undefined),
     };
     return { set, issues: r.issues };
   } catch (err) {
@@ -340,7 +365,10 @@ function procedureFiles(dir: string): string[] {
     if (err instanceof InputError) throw err;
     throw new InputError(`cannot read procedures folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: dir });
   }
-  const files = entries.filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => path.join(dir, f));
+  const files = entries
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
   if (files.length === 0) throw new InputError('no procedure files (*.yaml) found: run `jupiter init` or pass --procedures', { file: dir });
   return files;
 }

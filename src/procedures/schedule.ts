@@ -79,7 +79,10 @@ export class ScheduleBuilder {
   private lastEnd = 0;
   makespan = 0;
 
-  constructor(private readonly model: ScheduleModel, from?: ScheduleBuilder) {
+  constructor(
+    private readonly model: ScheduleModel,
+    from?: ScheduleBuilder,
+  ) {
     const n = model.facts.size;
     this.addLatest = from ? from.addLatest.slice() : new Float64Array(n);
     this.addMax = from ? from.addMax.slice() : new Float64Array(n);
@@ -143,7 +146,7 @@ export class ScheduleBuilder {
     if (this.model.immediately.size > 0 && (this.lastAction !== other.lastAction || this.lastEnd > other.lastEnd)) return false;
     const le = (x: Float64Array, y: Float64Array) => x.every((v, i) => v <= y[i]!);
     if (!le(this.addLatest, other.addLatest) || !le(this.addMax, other.addMax) || !le(this.use, other.use) || !le(this.del, other.del)) return false;
-    if (!this.firstBefore.every((v, i) => (v < 0) === (other.firstBefore[i]! < 0) && v <= other.firstBefore[i]!)) return false;
+    if (!this.firstBefore.every((v, i) => v < 0 === other.firstBefore[i]! < 0 && v <= other.firstBefore[i]!)) return false;
     for (const [owner, t] of this.owners) if (t > (other.owners.get(owner) ?? 0)) return false;
     return true;
   }

@@ -148,9 +148,11 @@ function refusal(ranking: GoalRanking, library: ProcedureLibrary): string {
   const shown = ranking.candidates.slice(0, 5).map((c) => `${targetName(c)} (${matchReason(c)})`);
   const quoted = `"${ranking.text}"`;
   const why =
-    ranking.strength === 'none' ? `no procedure goal matches ${quoted}`
-    : ranking.strength === 'close' ? `${quoted} matches ${shown.length} procedure goals about equally`
-    : `${quoted} matches procedure goals only weakly`;
+    ranking.strength === 'none'
+      ? `no procedure goal matches ${quoted}`
+      : ranking.strength === 'close'
+        ? `${quoted} matches ${shown.length} procedure goals about equally`
+        : `${quoted} matches procedure goals only weakly`;
   const list = shown.length ? `candidates: ${shown.join('; ')}` : `goals: ${allTargets(library).map(targetName).join(', ')}`;
   return `${why} (${list}): name one with --procedure <set>/<goal>, or draft procedures with \`jupiter procedures new ${JSON.stringify(ranking.text)}\``;
 }

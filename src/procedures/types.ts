@@ -43,26 +43,63 @@ interface RuleBase {
   origin?: 'procedure' | 'human';
 }
 /** `before` must occur before any occurrence of `after` (when `after` occurs). */
-export interface OrderingRule extends RuleBase { kind: 'ordering'; before: string; after: string }
+export interface OrderingRule extends RuleBase {
+  kind: 'ordering';
+  before: string;
+  after: string;
+}
 /** The plan must contain this action. */
-export interface RequiredRule extends RuleBase { kind: 'required'; action: string }
+export interface RequiredRule extends RuleBase {
+  kind: 'required';
+  action: string;
+}
 /** The plan must not contain this action. */
-export interface ForbiddenRule extends RuleBase { kind: 'forbidden'; action: string }
+export interface ForbiddenRule extends RuleBase {
+  kind: 'forbidden';
+  action: string;
+}
 /** Steps of these two actions must have different owners. */
-export interface SegregationRule extends RuleBase { kind: 'segregation'; actions: [string, string] }
+export interface SegregationRule extends RuleBase {
+  kind: 'segregation';
+  actions: [string, string];
+}
 /** The plan has at most `max` steps. */
-export interface MaxStepsRule extends RuleBase { kind: 'max-steps'; max: number }
+export interface MaxStepsRule extends RuleBase {
+  kind: 'max-steps';
+  max: number;
+}
 /** Steps (of `actions`, or of every action when absent) must fill these fields. */
-export interface RequiredFieldsRule extends RuleBase { kind: 'required-fields'; fields: string[]; actions?: string[] }
+export interface RequiredFieldsRule extends RuleBase {
+  kind: 'required-fields';
+  fields: string[];
+  actions?: string[];
+}
 
 /** A step of `action` must come right after a step of `after` (as the very next step). */
-export interface ImmediatelyAfterRule extends RuleBase { kind: 'immediately-after'; action: string; after: string }
+export interface ImmediatelyAfterRule extends RuleBase {
+  kind: 'immediately-after';
+  action: string;
+  after: string;
+}
 /** Steps of `action` must be owned by `owner` (a role or a named person). */
-export interface OwnerRule extends RuleBase { kind: 'owner'; action: string; owner: string }
+export interface OwnerRule extends RuleBase {
+  kind: 'owner';
+  action: string;
+  owner: string;
+}
 
 export type Rule = OrderingRule | RequiredRule | ForbiddenRule | SegregationRule | MaxStepsRule | RequiredFieldsRule | ImmediatelyAfterRule | OwnerRule;
 export type RuleKind = Rule['kind'];
-export const RULE_KINDS: readonly RuleKind[] = ['ordering', 'required', 'forbidden', 'segregation', 'max-steps', 'required-fields', 'immediately-after', 'owner'];
+export const RULE_KINDS: readonly RuleKind[] = [
+  'ordering',
+  'required',
+  'forbidden',
+  'segregation',
+  'max-steps',
+  'required-fields',
+  'immediately-after',
+  'owner',
+];
 
 /** A named goal that free-text goals are matched to. */
 export interface GoalDef {

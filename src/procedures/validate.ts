@@ -72,12 +72,25 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
     const action = actions.get(step.action);
     if (!action) {
       const guess = closest(set, step.action);
-      findings.push({ severity: 'error', rule: 'unknown-action', step: n, message: `step ${n}: "${step.action}" is not an action of ${set.id}`, fix: guess ? `did you mean "${guess}"?` : `use one of: ${allowed.join(', ')}` });
+      findings.push({
+        severity: 'error',
+        rule: 'unknown-action',
+        step: n,
+        message: `step ${n}: "${step.action}" is not an action of ${set.id}`,
+        fix: guess ? `did you mean "${guess}"?` : `use one of: ${allowed.join(', ')}`,
+      });
       stoppedAt ??= n;
       return;
     }
     for (const field of action.fields) {
-      if (!filled(step[field]) && !covered.has(`${n}:${field}`)) findings.push({ severity: 'error', rule: 'missing-field', step: n, message: `step ${n}: ${action.id} must fill "${field}"`, fix: `set ${field} on step ${n}` });
+      if (!filled(step[field]) && !covered.has(`${n}:${field}`))
+        findings.push({
+          severity: 'error',
+          rule: 'missing-field',
+          step: n,
+          message: `step ${n}: ${action.id} must fill "${field}"`,
+          fix: `set ${field} on step ${n}`,
+        });
     }
     if (stoppedAt !== undefined) return;
     const missing = action.requires.filter((f) => !state.has(f));
@@ -103,7 +116,14 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
   const unmet = goalFacts.filter((f) => !state.has(f));
   if (unmet.length > 0) {
     const adds = [...new Set(unmet.map((f) => providersOf(set, f)[0]?.id).filter((x): x is string => !!x))];
-    findings.push({ severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix: adds.length ? `add ${adds.join(', ')} (and what they need) at the end${plan.steps.length ? `, after ${stepName(plan, plan.steps.length - 1)}` : ''}` : `no action provides ${list(unmet)}` });
+    findings.push({
+      severity: 'error',
+      rule: 'goal',
+      message: `the plan ends without reaching ${list(unmet)}`,
+      fix: adds.length
+        ? `add ${adds.join(', ')} (and what they need) at the end${plan.steps.length ? `, after ${stepName(plan, plan.steps.length - 1)}` : ''}`
+        : `no action provides ${list(unmet)}`,
+    });
   }
   return { state };
 }
@@ -117,12 +137,22 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
       const firstBefore = befores.length ? befores[0]! : Infinity;
       return stepsOf(plan, rule.after)
         .filter((i) => i < firstBefore)
-        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}`, fix: `add ${rule.before} before ${stepName(plan, i)}` }));
+        .map((i) => ({
+          ...base,
+          step: i + 1,
+          message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}`,
+          fix: `add ${rule.before} before ${stepName(plan, i)}`,
+        }));
     }
     case 'required':
       return stepsOf(plan, rule.action).length ? [] : [{ ...base, message: `the plan has no ${rule.action} step${why}`, fix: `add ${rule.action}` }];
     case 'forbidden':
-      return stepsOf(plan, rule.action).map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} is forbidden${why}`, fix: `remove step ${i + 1}` }));
+      return stepsOf(plan, rule.action).map((i) => ({
+        ...base,
+        step: i + 1,
+        message: `step ${i + 1}: ${rule.action} is forbidden${why}`,
+        fix: `remove step ${i + 1}`,
+      }));
     case 'segregation': {
       const [a, b] = rule.actions;
       const out: Finding[] = [];
@@ -132,7 +162,12 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
           if (owner !== undefined && owner === ownerOf(plan.steps[j]!)) {
             const [later, other] = i > j ? [i, j] : [j, i];
             const name = String(plan.steps[other]!.owner).trim();
-            out.push({ ...base, step: later + 1, message: `steps ${i + 1} (${a}) and ${j + 1} (${b}) have the same owner "${name}"${why}`, fix: `assign step ${later + 1} to someone other than ${name}` });
+            out.push({
+              ...base,
+              step: later + 1,
+              message: `steps ${i + 1} (${a}) and ${j + 1} (${b}) have the same owner "${name}"${why}`,
+              fix: `assign step ${later + 1} to someone other than ${name}`,
+            });
           }
         }
       }
@@ -141,20 +176,39 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
     case 'immediately-after':
       return stepsOf(plan, rule.action)
         .filter((i) => i === 0 || plan.steps[i - 1]!.action !== rule.after)
-        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} does not come right after ${rule.after}${why}`, fix: `move ${rule.action} to directly after a ${rule.after} step` }));
+        .map((i) => ({
+          ...base,
+          step: i + 1,
+          message: `step ${i + 1}: ${rule.action} does not come right after ${rule.after}${why}`,
+          fix: `move ${rule.action} to directly after a ${rule.after} step`,
+        }));
     case 'owner': {
       const want = rule.owner.trim().toLowerCase();
       return stepsOf(plan, rule.action)
         .filter((i) => ownerOf(plan.steps[i]!) !== want)
-        .map((i) => ({ ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} must be owned by ${rule.owner}${why}`, fix: `set owner of step ${i + 1} to ${rule.owner}` }));
+        .map((i) => ({
+          ...base,
+          step: i + 1,
+          message: `step ${i + 1}: ${rule.action} must be owned by ${rule.owner}${why}`,
+          fix: `set owner of step ${i + 1} to ${rule.owner}`,
+        }));
     }
     case 'max-steps':
-      return plan.steps.length > rule.max ? [{ ...base, message: `the plan has ${plan.steps.length} steps; at most ${rule.max} are allowed${why}`, fix: `remove ${plan.steps.length - rule.max} step(s)` }] : [];
+      return plan.steps.length > rule.max
+        ? [
+            {
+              ...base,
+              message: `the plan has ${plan.steps.length} steps; at most ${rule.max} are allowed${why}`,
+              fix: `remove ${plan.steps.length - rule.max} step(s)`,
+            },
+          ]
+        : [];
     case 'required-fields': {
       const out: Finding[] = [];
       plan.steps.forEach((s, i) => {
         if (rule.actions && !rule.actions.includes(s.action)) return;
-        for (const f of rule.fields) if (!filled(s[f])) out.push({ ...base, step: i + 1, message: `step ${i + 1}: ${s.action} has no ${f}${why}`, fix: `set ${f} on step ${i + 1}` });
+        for (const f of rule.fields)
+          if (!filled(s[f])) out.push({ ...base, step: i + 1, message: `step ${i + 1}: ${s.action} has no ${f}${why}`, fix: `set ${f} on step ${i + 1}` });
       });
       return out;
     }
@@ -176,7 +230,13 @@ export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
   const { state, stoppedAt } = simulate(plan, set, goal.initial ?? set.initial, goal.facts, findings, covered);
   findings.push(...ruleFindings);
   findings.sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity));
-  const result: ValidationResult = { valid: !findings.some((f) => f.severity === 'error'), procedure: set.id, goal: goal.id, findings, finalFacts: [...state].sort() };
+  const result: ValidationResult = {
+    valid: !findings.some((f) => f.severity === 'error'),
+    procedure: set.id,
+    goal: goal.id,
+    findings,
+    finalFacts: [...state].sort(),
+  };
   if (stoppedAt !== undefined) result.stoppedAt = stoppedAt;
   return result;
 }

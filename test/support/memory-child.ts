@@ -10,7 +10,24 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Emits JavaScript for src/memory/store.ts into a temp folder (type errors elsewhere do not block the emit). */
 export function compileMemory(): string {
   const out = mkdtempSync(path.join(os.tmpdir(), 'jupiter-memjs-'));
-  const args = ['--outDir', out, '--rootDir', path.join(ROOT, 'src'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node', '--noEmitOnError', 'false', path.join(ROOT, 'src', 'memory', 'store.ts')];
+  const args = [
+    '--outDir',
+    out,
+    '--rootDir',
+    path.join(ROOT, 'src'),
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    '--noEmitOnError',
+    'false',
+    path.join(ROOT, 'src', 'memory', 'store.ts'),
+  ];
   try {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), ...args], { cwd: ROOT, stdio: 'pipe' });
   } catch {

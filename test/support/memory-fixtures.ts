@@ -62,8 +62,24 @@ export function finding(rule: string, step: number | undefined, fix?: string): F
   return f;
 }
 
-export function review(session: string, iteration: number, kind: ReviewRecord['kind'], reason: string | undefined, actions: string[] | null, scope: Scope = DEPLOY): ReviewRecord {
-  const r: ReviewRecord = { session, iteration, time: at(iteration), goalText: scope.goalText, procedure: scope.procedure, goalId: scope.goalId, kind, plan: actions ? plan(actions, `Plan ${iteration}`) : null };
+export function review(
+  session: string,
+  iteration: number,
+  kind: ReviewRecord['kind'],
+  reason: string | undefined,
+  actions: string[] | null,
+  scope: Scope = DEPLOY,
+): ReviewRecord {
+  const r: ReviewRecord = {
+    session,
+    iteration,
+    time: at(iteration),
+    goalText: scope.goalText,
+    procedure: scope.procedure,
+    goalId: scope.goalId,
+    kind,
+    plan: actions ? plan(actions, `Plan ${iteration}`) : null,
+  };
   if (reason) r.reason = reason;
   return r;
 }

@@ -7,7 +7,14 @@ import { compareScores, planId, type Score } from '../../src/procedures/quality.
 import type { ActionDef, Objective, PlanTarget, Rule } from '../../src/procedures/types.js';
 import { validatePlan } from '../../src/procedures/validate.js';
 
-const action = (id: string, requires: string[], provides: string[]): ActionDef => ({ id, description: id.replace(/-/g, ' '), requires, provides, removes: [], fields: ['owner'] });
+const action = (id: string, requires: string[], provides: string[]): ActionDef => ({
+  id,
+  description: id.replace(/-/g, ' '),
+  requires,
+  provides,
+  removes: [],
+  fields: ['owner'],
+});
 
 /** A release procedure: a scan must precede the approval, a direct deploy is forbidden, the approver is not the deployer. */
 export const RELEASE: PlanTarget = {
@@ -71,7 +78,16 @@ export class ScriptedSession {
 
   private base(): Omit<IterationRecord, 'plan' | 'validation' | 'outcome' | 'approvedBy'> {
     const at = new Date(T0 + (this.memory.seq + 1) * 60_000).toISOString();
-    return { session: this.id, iteration: ++this.iteration, startedAt: at, finishedAt: at, goalText: this.goalText, procedure: this.target.set.id, goalId: this.target.goal.id, planner: 'scripted' };
+    return {
+      session: this.id,
+      iteration: ++this.iteration,
+      startedAt: at,
+      finishedAt: at,
+      goalText: this.goalText,
+      procedure: this.target.set.id,
+      goalId: this.target.goal.id,
+      planner: 'scripted',
+    };
   }
 
   /** Proposes a plan: validated, judged against the champion, committed. */
@@ -108,7 +124,16 @@ export class ScriptedSession {
 
   async review(kind: ReviewRecord['kind'], actions: string[] | null, reason?: string, constraints?: Rule[]): Promise<void> {
     const at = new Date(T0 + (this.memory.seq + 1) * 60_000).toISOString();
-    const rev: ReviewRecord = { session: this.id, iteration: this.iteration, time: at, goalText: this.goalText, procedure: this.target.set.id, goalId: this.target.goal.id, kind, plan: actions ? plan(actions) : null };
+    const rev: ReviewRecord = {
+      session: this.id,
+      iteration: this.iteration,
+      time: at,
+      goalText: this.goalText,
+      procedure: this.target.set.id,
+      goalId: this.target.goal.id,
+      kind,
+      plan: actions ? plan(actions) : null,
+    };
     if (reason) rev.reason = reason;
     if (constraints) {
       rev.constraints = constraints;

@@ -5,7 +5,16 @@ import type { PlanTarget } from '../../src/procedures/types.js';
 
 export function request(target: PlanTarget, iteration: number, champion: Champion | null, seen: Set<string>, objectives = objectivesOf(target)): PlanRequest {
   return {
-    goalText: target.goal.description, target, iteration, currentPlan: champion?.plan ?? null, currentFindings: [], champion, objectives, seen,
-    recall: { items: [], tokens: 0, budget: 0, total: 0 }, feedback: [], signal: new AbortController().signal,
+    goalText: target.goal.description,
+    target,
+    iteration,
+    currentPlan: champion?.plan ?? null,
+    currentFindings: [],
+    champion,
+    objectives,
+    seen,
+    recall: { items: [], tokens: 0, budget: 0, total: 0 },
+    feedback: [],
+    signal: new AbortController().signal,
   };
 }

@@ -30,27 +30,28 @@ export function registerInit(program: Command, cli: Cli): void {
     .option('--force', 'overwrite an existing jupiter.config.yaml')
     .action(
       cli.action(async (opts: { force?: boolean }) => {
-      const cwd = cli.io.cwd;
-      const configFile = path.join(cwd, CONFIG_FILE);
-      if (existsSync(configFile) && !opts.force) out(`kept      ${CONFIG_FILE} (exists; --force to overwrite)`);
-      else {
-        await writeFile(configFile, CONFIG);
-        out(`created   ${CONFIG_FILE}`);
-      }
-      const procDir = path.join(cwd, 'procedures');
-      await mkdir(procDir, { recursive: true });
-      for (const f of await readdir(shippedProceduresDir())) {
-        const dest = path.join(procDir, f);
-        if (existsSync(dest)) out(`kept      procedures/${f}`);
+        const cwd = cli.io.cwd;
+        const configFile = path.join(cwd, CONFIG_FILE);
+        if (existsSync(configFile) && !opts.force) out(`kept      ${CONFIG_FILE} (exists; --force to overwrite)`);
         else {
-          await copyFile(path.join(shippedProceduresDir(), f), dest);
-          out(`created   procedures/${f}`);
+          await writeFile(configFile, CONFIG);
+          out(`created   ${CONFIG_FILE}`);
         }
-      }
-      const memoryDir = path.join(cwd, 'memory');
-      const existed = existsSync(memoryDir);
-      await Memory.open(memoryDir);
-      out(existed ? 'kept      memory/ (exists)' : 'created   memory/ (see memory/README.md)');
-      out('\nNext: jupiter procedures   (check the procedures)\n      jupiter plan "Deploy the orchestrator" -n 20 -c 5');
-    }));
+        const procDir = path.join(cwd, 'procedures');
+        await mkdir(procDir, { recursive: true });
+        for (const f of await readdir(shippedProceduresDir())) {
+          const dest = path.join(procDir, f);
+          if (existsSync(dest)) out(`kept      procedures/${f}`);
+          else {
+            await copyFile(path.join(shippedProceduresDir(), f), dest);
+            out(`created   procedures/${f}`);
+          }
+        }
+        const memoryDir = path.join(cwd, 'memory');
+        const existed = existsSync(memoryDir);
+        await Memory.open(memoryDir);
+        out(existed ? 'kept      memory/ (exists)' : 'created   memory/ (see memory/README.md)');
+        out('\nNext: jupiter procedures   (check the procedures)\n      jupiter plan "Deploy the orchestrator" -n 20 -c 5');
+      }),
+    );
 }

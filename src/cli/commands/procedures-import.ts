@@ -27,28 +27,34 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
     .option('--force', 'replace the output file if it exists');
   withProcedures(withConfig(cmd)).action(
     cli.action(async (domainFile: string, problemFile: string, opts: ImportFlags) => {
-    const toStdout = opts.output === '-';
-    // The set id is known only after parsing; lint messages name the final file.
-    const probe = importPddl(domainFile, problemFile, opts.output && !toStdout ? opts.output : '(import)');
-    const file = toStdout ? '(stdout)' : (opts.output ?? path.join(authoringDir(configFrom(cli, opts).proceduresDir, cli.io.cwd), `${probe.set.id}.yaml`));
-    const result = file === probe.set.file ? probe : importPddl(domainFile, problemFile, file);
-    const errors = result.issues.filter((i) => i.severity === 'error');
-    // A set with lint errors would stop every other command from loading the folder: nothing is written.
-    if (errors.length > 0) throw new InputError(`the converted set does not lint: ${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, { file: problemFile });
-    if (toStdout) {
-      cli.io.stdout.write(result.yaml);
-      return;
-    }
-    const confirm = terminalConfirmOverwrite(cli);
-    const written = await writeNewFile(file, result.yaml, { ...(opts.force ? { force: true } : {}), ...(confirm ? { confirm } : {}) });
-    if (!written) {
-      out(`kept ${safeText(file, true)} (not replaced)`);
-      return;
-    }
-    const { set, grounding } = result;
-    const goal = set.goals[0]!;
-    out(`${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas, goal ${set.id}/${goal.id} (${goal.facts.length} facts)`);
-    for (const w of result.issues) out(`${safeText(w.file, true)}:${w.line}: ${chalk.yellow('warning')}: ${safeText(w.message, true)}`);
-    out(`Plan with: jupiter plan --procedure ${set.id}/${goal.id} --procedures ${safeText(path.dirname(file), true)} "…"`);
-  }));
+      const toStdout = opts.output === '-';
+      // The set id is known only after parsing; lint messages name the final file.
+      const probe = importPddl(domainFile, problemFile, opts.output && !toStdout ? opts.output : '(import)');
+      const file = toStdout ? '(stdout)' : (opts.output ?? path.join(authoringDir(configFrom(cli, opts).proceduresDir, cli.io.cwd), `${probe.set.id}.yaml`));
+      const result = file === probe.set.file ? probe : importPddl(domainFile, problemFile, file);
+      const errors = result.issues.filter((i) => i.severity === 'error');
+      // A set with lint errors would stop every other command from loading the folder: nothing is written.
+      if (errors.length > 0)
+        throw new InputError(`the converted set does not lint: ${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, {
+          file: problemFile,
+        });
+      if (toStdout) {
+        cli.io.stdout.write(result.yaml);
+        return;
+      }
+      const confirm = terminalConfirmOverwrite(cli);
+      const written = await writeNewFile(file, result.yaml, { ...(opts.force ? { force: true } : {}), ...(confirm ? { confirm } : {}) });
+      if (!written) {
+        out(`kept ${safeText(file, true)} (not replaced)`);
+        return;
+      }
+      const { set, grounding } = result;
+      const goal = set.goals[0]!;
+      out(
+        `${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas, goal ${set.id}/${goal.id} (${goal.facts.length} facts)`,
+      );
+      for (const w of result.issues) out(`${safeText(w.file, true)}:${w.line}: ${chalk.yellow('warning')}: ${safeText(w.message, true)}`);
+      out(`Plan with: jupiter plan --procedure ${set.id}/${goal.id} --procedures ${safeText(path.dirname(file), true)} "…"`);
+    }),
+  );
 }

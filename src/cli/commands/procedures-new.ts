@@ -24,14 +24,30 @@ export function registerProceduresNew(group: Command, cli: Cli): void {
     .option('--timeout <ms>', 'per-request timeout for the model endpoint');
   withProcedures(withConfig(cmd)).action(
     cli.action(async (goalArg: string | undefined, opts: NewFlags) => {
-    const config = configFrom(cli, opts);
-    const maxRepairs = opts.maxRepairs === undefined ? undefined : Number(opts.maxRepairs);
-    if (maxRepairs !== undefined && (!Number.isInteger(maxRepairs) || maxRepairs < 0 || maxRepairs > 10)) throw new UsageError(`--max-repairs must be a whole number from 0 to 10, got "${opts.maxRepairs}"`);
-    const io = await terminalIO(cli, cli.out);
-    let goal = goalArg?.trim();
-    if (!goal && io.scaffold) goal = (await io.scaffold.input('What are the procedures for? (the goal, in a sentence)', { validate: (v) => (v.trim() ? true : 'say what the work is') })).trim();
-    if (!goal) throw new UsageError('no goal: jupiter procedures new "Launch a marketing campaign"');
-    const { runNewProcedures } = await import('../new-procedures.js');
-    await runNewProcedures({ goal, from: opts.from ?? [], config, ...(opts.output ? { output: opts.output } : {}), ...(opts.force ? { force: true } : {}), ...(opts.yes ? { yes: true } : {}), ...(maxRepairs !== undefined ? { maxRepairs } : {}) }, io);
-  }));
+      const config = configFrom(cli, opts);
+      const maxRepairs = opts.maxRepairs === undefined ? undefined : Number(opts.maxRepairs);
+      if (maxRepairs !== undefined && (!Number.isInteger(maxRepairs) || maxRepairs < 0 || maxRepairs > 10))
+        throw new UsageError(`--max-repairs must be a whole number from 0 to 10, got "${opts.maxRepairs}"`);
+      const io = await terminalIO(cli, cli.out);
+      let goal = goalArg?.trim();
+      if (!goal && io.scaffold)
+        goal = (
+          await io.scaffold.input('What are the procedures for? (the goal, in a sentence)', { validate: (v) => (v.trim() ? true : 'say what the work is') })
+        ).trim();
+      if (!goal) throw new UsageError('no goal: jupiter procedures new "Launch a marketing campaign"');
+      const { runNewProcedures } = await import('../new-procedures.js');
+      await runNewProcedures(
+        {
+          goal,
+          from: opts.from ?? [],
+          config,
+          ...(opts.output ? { output: opts.output } : {}),
+          ...(opts.force ? { force: true } : {}),
+          ...(opts.yes ? { yes: true } : {}),
+          ...(maxRepairs !== undefined ? { maxRepairs } : {}),
+        },
+        io,
+      );
+    }),
+  );
 }

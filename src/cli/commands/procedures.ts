@@ -16,25 +16,37 @@ export function registerProcedures(program: Command, cli: Cli): void {
   registerProceduresNew(group, cli);
   registerProceduresImport(group, cli);
   group.commands.forEach((c) => c.exitOverride());
-  withJson(withProcedures(withConfig(cmd))).action(cli.action((opts: { json?: boolean; procedures?: string; config?: string }) => {
-    const config = configFrom(cli, opts);
-    const { library, issues } = loadProceduresWithIssues(config.proceduresDir);
-    const errors = issues.filter((i) => i.severity === 'error').length;
-    if (opts.json) {
-      out(JSON.stringify({
-        dir: library.dir,
-        sets: library.sets.map((s) => ({ id: s.id, name: s.name, file: s.file, goals: s.goals.map((g) => ({ id: g.id, description: g.description, facts: g.facts })), actions: s.actions.length, rules: s.rules.length })),
-        issues,
-      }));
-    } else {
-      out(`Procedures in ${safeText(library.dir, true)}`);
-      for (const s of library.sets) {
-        out(`${chalk.bold(s.id)}  ${safeText(s.name, true)}  (${s.actions.length} actions, ${s.rules.length} rules)`);
-        for (const g of s.goals) out(`  goal ${g.id}: ${safeText(g.description, true)} → ${safeText(g.facts.join(', '), true)}`);
+  withJson(withProcedures(withConfig(cmd))).action(
+    cli.action((opts: { json?: boolean; procedures?: string; config?: string }) => {
+      const config = configFrom(cli, opts);
+      const { library, issues } = loadProceduresWithIssues(config.proceduresDir);
+      const errors = issues.filter((i) => i.severity === 'error').length;
+      if (opts.json) {
+        out(
+          JSON.stringify({
+            dir: library.dir,
+            sets: library.sets.map((s) => ({
+              id: s.id,
+              name: s.name,
+              file: s.file,
+              goals: s.goals.map((g) => ({ id: g.id, description: g.description, facts: g.facts })),
+              actions: s.actions.length,
+              rules: s.rules.length,
+            })),
+            issues,
+          }),
+        );
+      } else {
+        out(`Procedures in ${safeText(library.dir, true)}`);
+        for (const s of library.sets) {
+          out(`${chalk.bold(s.id)}  ${safeText(s.name, true)}  (${s.actions.length} actions, ${s.rules.length} rules)`);
+          for (const g of s.goals) out(`  goal ${g.id}: ${safeText(g.description, true)} → ${safeText(g.facts.join(', '), true)}`);
+        }
+        for (const i of issues)
+          out(`${safeText(i.file, true)}:${i.line}: ${i.severity === 'error' ? chalk.red('error') : chalk.yellow('warning')}: ${safeText(i.message, true)}`);
+        out(errors ? chalk.red(`${errors} error(s): fix them before planning`) : chalk.green(`${library.sets.length} set(s), no lint errors`));
       }
-      for (const i of issues) out(`${safeText(i.file, true)}:${i.line}: ${i.severity === 'error' ? chalk.red('error') : chalk.yellow('warning')}: ${safeText(i.message, true)}`);
-      out(errors ? chalk.red(`${errors} error(s): fix them before planning`) : chalk.green(`${library.sets.length} set(s), no lint errors`));
-    }
-    return errors ? ExitCode.usage : ExitCode.ok;
-  }));
+      return errors ? ExitCode.usage : ExitCode.ok;
+    }),
+  );
 }

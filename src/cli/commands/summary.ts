@@ -17,28 +17,37 @@ export function registerSummary(program: Command, cli: Cli): void {
   const { out } = cli;
   const cmd = program
     .command('summary')
-    .description('what has been learned: the champion over time, success, repairs and failures per window, insights with votes, lessons, feedback, memory and context size')
+    .description(
+      'what has been learned: the champion over time, success, repairs and failures per window, insights with votes, lessons, feedback, memory and context size',
+    )
     .option('--session <id>', 'only this session')
     .option('--goal <goal>', 'only this goal: procedure/goal, a goal id, or words of the goal as typed');
-  withJson(withConfig(withMemory(cmd))).action(cli.action(async (opts: { memory?: string; json?: boolean; config?: string; session?: string; goal?: string }) => {
-    const config = configFrom(cli, opts);
-    if (!existsSync(config.memoryDir)) {
-      if (opts.json) return void out(JSON.stringify({ memory: config.memoryDir, iterations: 0 }));
-      return void out(`No memory in ${config.memoryDir} yet: run \`jupiter plan "<goal>"\` first.`);
-    }
-    // Read-only: summary never writes, so it is safe beside a running session.
-    const memory = await Memory.open(config.memoryDir, { create: false });
-    const filtered = Boolean(opts.session || opts.goal);
-    const totals = await memory.aggregate(summaryFold);
-    // The learning detail reads the records; past FULL_HISTORY iterations an unfiltered summary keeps to the running
-    // totals (fast at any size) and says how to see the detail.
-    const records = filtered || totals.iterations <= FULL_HISTORY ? await memory.records() : null;
-    // A filter that matches nothing is a typo, not an empty history: say which flag.
-    if (opts.session && !records?.some((r) => r.session === opts.session)) throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
-    const summary = await learningSummary(memory.dir, records ?? totals, await memory.items(), { ...(opts.session ? { session: opts.session } : {}), ...(opts.goal ? { goal: opts.goal } : {}) });
-    if (opts.goal && summary.iterations === 0 && summary.sessions === 0) throw new UsageError(`--goal ${safeText(opts.goal, true)}: no session in ${config.memoryDir} worked on that goal`);
-    if (opts.json) out(JSON.stringify(summary));
-    else for (const l of summaryLines(summary, cli.color)) out(l);
-    for (const s of memory.skippedLines()) cli.err(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}`);
-  }));
+  withJson(withConfig(withMemory(cmd))).action(
+    cli.action(async (opts: { memory?: string; json?: boolean; config?: string; session?: string; goal?: string }) => {
+      const config = configFrom(cli, opts);
+      if (!existsSync(config.memoryDir)) {
+        if (opts.json) return void out(JSON.stringify({ memory: config.memoryDir, iterations: 0 }));
+        return void out(`No memory in ${config.memoryDir} yet: run \`jupiter plan "<goal>"\` first.`);
+      }
+      // Read-only: summary never writes, so it is safe beside a running session.
+      const memory = await Memory.open(config.memoryDir, { create: false });
+      const filtered = Boolean(opts.session || opts.goal);
+      const totals = await memory.aggregate(summaryFold);
+      // The learning detail reads the records; past FULL_HISTORY iterations an unfiltered summary keeps to the running
+      // totals (fast at any size) and says how to see the detail.
+      const records = filtered || totals.iterations <= FULL_HISTORY ? await memory.records() : null;
+      // A filter that matches nothing is a typo, not an empty history: say which flag.
+      if (opts.session && !records?.some((r) => r.session === opts.session))
+        throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
+      const summary = await learningSummary(memory.dir, records ?? totals, await memory.items(), {
+        ...(opts.session ? { session: opts.session } : {}),
+        ...(opts.goal ? { goal: opts.goal } : {}),
+      });
+      if (opts.goal && summary.iterations === 0 && summary.sessions === 0)
+        throw new UsageError(`--goal ${safeText(opts.goal, true)}: no session in ${config.memoryDir} worked on that goal`);
+      if (opts.json) out(JSON.stringify(summary));
+      else for (const l of summaryLines(summary, cli.color)) out(l);
+      for (const s of memory.skippedLines()) cli.err(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}`);
+    }),
+  );
 }

@@ -31,25 +31,28 @@ export function registerUnlock(program: Command, cli: Cli): void {
     .option('--force', 'break the named lock even though its holder may be running (e.g. on another host that is gone)');
   withConfig(withMemory(cmd)).action(
     cli.action(async (name: string | undefined, opts: { memory?: string; config?: string; force?: boolean }) => {
-    const config = configFrom(cli, opts);
-    if (name !== undefined && name !== MEMORY_LOCK) checkSessionId(name);
-    const locks = await locksIn(config.memoryDir);
-    if (name !== undefined && !locks.has(name)) throw new UsageError(`no lock named "${name}" in ${config.memoryDir} (locks: ${[...locks.keys()].join(', ') || 'none'})`);
-    if (!locks.size) return void out(`No locks in ${config.memoryDir}.`);
-    for (const [lockName, file] of locks) {
-      if (name !== undefined && lockName !== name) continue;
-      const holder = await readLockInfo(file);
-      if (holder === 'gone') continue;
-      const who = holder ? describeHolder(holder) : 'an unreadable holder';
-      const reason = staleReason(holder);
-      if (reason === null && !(opts.force && name !== undefined)) {
-        const how = name === undefined ? `\`jupiter unlock ${lockName} --force\`` : 'pass --force';
-        if (name !== undefined) throw new UsageError(`${lockName} is held by ${safeText(who, true)}, which may still be running: stop it first, or if it is gone, ${how}`);
-        out(`kept     ${lockName}: held by ${safeText(who, true)} (may be running; if it is gone: ${how})`);
-        continue;
+      const config = configFrom(cli, opts);
+      if (name !== undefined && name !== MEMORY_LOCK) checkSessionId(name);
+      const locks = await locksIn(config.memoryDir);
+      if (name !== undefined && !locks.has(name))
+        throw new UsageError(`no lock named "${name}" in ${config.memoryDir} (locks: ${[...locks.keys()].join(', ') || 'none'})`);
+      if (!locks.size) return void out(`No locks in ${config.memoryDir}.`);
+      for (const [lockName, file] of locks) {
+        if (name !== undefined && lockName !== name) continue;
+        const holder = await readLockInfo(file);
+        if (holder === 'gone') continue;
+        const who = holder ? describeHolder(holder) : 'an unreadable holder';
+        const reason = staleReason(holder);
+        if (reason === null && !(opts.force && name !== undefined)) {
+          const how = name === undefined ? `\`jupiter unlock ${lockName} --force\`` : 'pass --force';
+          if (name !== undefined)
+            throw new UsageError(`${lockName} is held by ${safeText(who, true)}, which may still be running: stop it first, or if it is gone, ${how}`);
+          out(`kept     ${lockName}: held by ${safeText(who, true)} (may be running; if it is gone: ${how})`);
+          continue;
+        }
+        await rm(file, { force: true });
+        out(`unlocked ${lockName}: was held by ${safeText(who, true)} (${reason ?? 'forced'})`);
       }
-      await rm(file, { force: true });
-      out(`unlocked ${lockName}: was held by ${safeText(who, true)} (${reason ?? 'forced'})`);
-    }
-  }));
+    }),
+  );
 }

@@ -38,7 +38,9 @@ function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefin
   if (matched) return matched;
   const candidates = rankGoals(library, plan.title).candidates.slice(0, 3).map(targetName);
   const hint = candidates.length ? ` (closest: ${candidates.join(', ')})` : '';
-  throw new UsageError(`cannot tell which procedure this plan follows${hint}: add \`procedure:\` (and \`goal:\`) to the plan, or pass --procedure <set>[/<goal>]`);
+  throw new UsageError(
+    `cannot tell which procedure this plan follows${hint}: add \`procedure:\` (and \`goal:\`) to the plan, or pass --procedure <set>[/<goal>]`,
+  );
 }
 
 /** A plan file in either form: PDDL (`(action args)` lines) when it looks like one, else YAML or JSON. */
@@ -51,7 +53,10 @@ function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml' } {
 
 /** Validates against a PDDL domain and problem, grounding any action the plan names even if pruning dropped it. */
 function pddlTarget(files: string[], plan: Plan): PlanTarget {
-  if (files.length !== 2) throw new UsageError(`--pddl takes a domain and a problem file, got ${files.length} file(s) (write the plan first: jupiter validate PLAN --pddl DOMAIN PROBLEM)`);
+  if (files.length !== 2)
+    throw new UsageError(
+      `--pddl takes a domain and a problem file, got ${files.length} file(s) (write the plan first: jupiter validate PLAN --pddl DOMAIN PROBLEM)`,
+    );
   const named = plan.steps.map((s) => {
     const [name, ...args] = s.action.toLowerCase().split('.');
     return { name: name!, args };
@@ -77,30 +82,35 @@ export function registerValidate(program: Command, cli: Cli): void {
     .option('-o, --output <file>', 'with --format: write the converted plan here instead of stdout');
   withJson(withProcedures(withConfig(cmd))).action(
     cli.action((file: string, opts: ValidateFlags) => {
-    if (opts.format !== undefined && opts.format !== 'pddl' && opts.format !== 'yaml') throw new UsageError(`--format must be pddl or yaml, got "${opts.format}"`);
-    if (opts.output !== undefined && opts.format === undefined) throw new UsageError('-o/--output needs --format pddl or --format yaml');
-    const config = configFrom(cli, opts);
-    const { plan } = readAnyPlan(file);
-    const target = opts.pddl ? pddlTarget(opts.pddl, plan) : targetFor(loadProcedures(config.proceduresDir), plan, opts.procedure);
-    const result = validatePlan(plan, target);
-    const code = result.valid ? ExitCode.ok : ExitCode.failure;
-    if (opts.format) {
-      const converted = opts.format === 'pddl' ? formatPddlPlan(plan, [verdictNote(result)]) : toYaml({ title: plan.title, summary: plan.summary, procedure: result.procedure, goal: result.goal, steps: plan.steps });
-      if (opts.output === undefined) {
-        // stdout is the converted plan alone, so it can be piped to VAL or a file.
-        cli.io.stdout.write(converted);
-        return code;
+      if (opts.format !== undefined && opts.format !== 'pddl' && opts.format !== 'yaml')
+        throw new UsageError(`--format must be pddl or yaml, got "${opts.format}"`);
+      if (opts.output !== undefined && opts.format === undefined) throw new UsageError('-o/--output needs --format pddl or --format yaml');
+      const config = configFrom(cli, opts);
+      const { plan } = readAnyPlan(file);
+      const target = opts.pddl ? pddlTarget(opts.pddl, plan) : targetFor(loadProcedures(config.proceduresDir), plan, opts.procedure);
+      const result = validatePlan(plan, target);
+      const code = result.valid ? ExitCode.ok : ExitCode.failure;
+      if (opts.format) {
+        const converted =
+          opts.format === 'pddl'
+            ? formatPddlPlan(plan, [verdictNote(result)])
+            : toYaml({ title: plan.title, summary: plan.summary, procedure: result.procedure, goal: result.goal, steps: plan.steps });
+        if (opts.output === undefined) {
+          // stdout is the converted plan alone, so it can be piped to VAL or a file.
+          cli.io.stdout.write(converted);
+          return code;
+        }
+        writeFileAtomicSync(opts.output, converted);
       }
-      writeFileAtomicSync(opts.output, converted);
-    }
-    if (opts.json) out(JSON.stringify({ file, ...result, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
-    else {
-      out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
-      renderValidation(result, cli.color).forEach((l) => out(l));
-      if (result.valid) scheduleLines(plan, target).forEach((l) => out(l));
-      if (opts.pddl) valMessages(result, plan).forEach((l) => out(`  VAL: ${l}`));
-      if (opts.output) out(`wrote ${safeText(opts.output, true)} (${opts.format})`);
-    }
-    return code;
-  }));
+      if (opts.json) out(JSON.stringify({ file, ...result, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
+      else {
+        out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
+        renderValidation(result, cli.color).forEach((l) => out(l));
+        if (result.valid) scheduleLines(plan, target).forEach((l) => out(l));
+        if (opts.pddl) valMessages(result, plan).forEach((l) => out(`  VAL: ${l}`));
+        if (opts.output) out(`wrote ${safeText(opts.output, true)} (${opts.format})`);
+      }
+      return code;
+    }),
+  );
 }

@@ -24,5 +24,8 @@ export function faultText(err: unknown): string | undefined {
 export function storageFault(err: unknown, file: string): unknown {
   const what = faultText(err);
   if (!what || err instanceof JupiterError) return err;
-  return new RuntimeFailure(`cannot write in ${path.dirname(file)}: ${what}; what was committed before is kept, and \`jupiter resume\` continues once this is fixed`, { cause: err });
+  return new RuntimeFailure(
+    `cannot write in ${path.dirname(file)}: ${what}; what was committed before is kept, and \`jupiter resume\` continues once this is fixed`,
+    { cause: err },
+  );
 }

@@ -94,7 +94,12 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
       }
       // Take over a dead holder's lock: rename is atomic, so only one contender wins the removal.
       const grave = `${file}.stale.${process.pid}`;
-      if (await fs.rename(file, grave).then(() => true, () => false)) {
+      if (
+        await fs.rename(file, grave).then(
+          () => true,
+          () => false,
+        )
+      ) {
         const movedInfo = await readLockInfo(grave);
         const moved = movedInfo === 'gone' ? null : movedInfo;
         // Lost a race and moved a live contender's fresh lock: put it back.

@@ -27,7 +27,9 @@ function kindOf(st: fsSync.Stats): string {
 
 /** The error for a memory file that is not a plain file: names it and says what to do. */
 function notRegular(file: string, what: string): InputError {
-  return new InputError(`is ${what}; jupiter reads and writes only regular files in its memory folder (replace it with a plain file, or move it away)`, { file });
+  return new InputError(`is ${what}; jupiter reads and writes only regular files in its memory folder (replace it with a plain file, or move it away)`, {
+    file,
+  });
 }
 
 /** Opens `file` (sync) refusing links and special files; ENOENT and other errors are thrown as they come. */

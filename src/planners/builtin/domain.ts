@@ -53,7 +53,10 @@ const norm = (s: string) => s.trim().toLowerCase();
  * segregation rule pairs two actions with the same owner, the one no owner rule fixes becomes "<owner> (independent
  * of <other>)". Pairs whose owners are both fixed and equal are returned as conflicts.
  */
-export function ownersFor(target: PlanTarget, rules: Rule[]): { owners: Map<string, string>; conflicts: { rule: Rule; fixed: Rule[] }[]; disagreements: Map<string, Rule[]> } {
+export function ownersFor(
+  target: PlanTarget,
+  rules: Rule[],
+): { owners: Map<string, string>; conflicts: { rule: Rule; fixed: Rule[] }[]; disagreements: Map<string, Rule[]> } {
   const owners = new Map<string, string>();
   const fixed = new Map<string, Rule[]>();
   for (const a of target.set.actions) owners.set(a.id, a.role ?? `${a.id} owner`);
@@ -111,7 +114,8 @@ export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {
     lastMatters.add(r.after);
     afterOf.set(r.action, [...new Set([...(afterOf.get(r.action) ?? []), r.after])]);
   }
-  for (const [action, afters] of afterOf) if (afters.length > 1) unusable.set(action, `immediately-after rules want ${action} right after both ${afters.join(' and ')}`);
+  for (const [action, afters] of afterOf)
+    if (afters.length > 1) unusable.set(action, `immediately-after rules want ${action} right after both ${afters.join(' and ')}`);
   const ops: Op[] = [];
   for (const a of set.actions) {
     if (banned.has(a.id) || unusable.has(a.id)) continue;

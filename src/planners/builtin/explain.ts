@@ -50,7 +50,8 @@ export function explainStatic(target: PlanTarget, domain: Domain, rules: Rule[])
     if (!action) return `no plan exists: ${who} requires ${a}, which is not an action of ${set.id}`;
     if (excluded.has(a)) return `no plan exists: ${who} requires ${a}, but ${blocked(domain, rules, a)}`;
     const lacking = action.requires.filter((f) => !reachable.has(f));
-    if (lacking.length) return `no plan exists: ${who} requires ${a}, which can never run (nothing allowed provides ${lacking.map((f) => `\`${f}\``).join(', ')})`;
+    if (lacking.length)
+      return `no plan exists: ${who} requires ${a}, which can never run (nothing allowed provides ${lacking.map((f) => `\`${f}\``).join(', ')})`;
   }
   for (const f of goal.facts) {
     if (reachable.has(f)) continue;
@@ -59,10 +60,15 @@ export function explainStatic(target: PlanTarget, domain: Domain, rules: Rule[])
     if (providers.every((a) => excluded.has(a.id))) {
       const why = providers.map((a) => {
         const by = forbidders(rules, a.id);
-        return by.length ? `${a.id} (forbidden by ${by.map(describeRule).join(' and ')})` : domain.unusable.has(a.id) ? `${a.id} (${domain.unusable.get(a.id)})` : a.id;
+        return by.length
+          ? `${a.id} (forbidden by ${by.map(describeRule).join(' and ')})`
+          : domain.unusable.has(a.id)
+            ? `${a.id} (${domain.unusable.get(a.id)})`
+            : a.id;
       });
       const plain = providers.every((a) => forbidders(rules, a.id).length === 0 && !domain.unusable.has(a.id));
-      if (plain) return `no plan exists: \`${f}\` is provided only by ${providers.map((a) => a.id).join(', ')}, which ${providers.length > 1 ? 'are' : 'is'} forbidden`;
+      if (plain)
+        return `no plan exists: \`${f}\` is provided only by ${providers.map((a) => a.id).join(', ')}, which ${providers.length > 1 ? 'are' : 'is'} forbidden`;
       return `no plan exists: \`${f}\` is provided only by ${why.join(', ')}`;
     }
     return `no plan exists: \`${f}\` is unreachable (what ${providers.map((a) => a.id).join(', ')} need${providers.length > 1 ? '' : 's'} can never hold)`;
@@ -85,8 +91,10 @@ export function explainNoPlan(target: PlanTarget, rules: Rule[], solvable: (rule
     if (culprits.length >= 2) break;
   }
   const facts = target.goal.facts.map((f) => `\`${f}\``).join(', ');
-  if (culprits.length === 1) return `no plan exists: ${describeRule(culprits[0]!)} cannot be met together with the other rules (without it a plan reaches ${facts})`;
-  if (culprits.length > 1) return `no plan exists: ${culprits.map(describeRule).join(' and ')} conflict with the other rules (dropping either makes a plan possible)`;
+  if (culprits.length === 1)
+    return `no plan exists: ${describeRule(culprits[0]!)} cannot be met together with the other rules (without it a plan reaches ${facts})`;
+  if (culprits.length > 1)
+    return `no plan exists: ${culprits.map(describeRule).join(' and ')} conflict with the other rules (dropping either makes a plan possible)`;
   const max = Math.min(Infinity, ...rules.flatMap((r) => (r.kind === 'max-steps' ? [r.max] : [])));
   const bound = Number.isFinite(max) ? ` in at most ${max} steps` : '';
   return `no plan exists: no sequence of allowed actions reaches ${facts}${bound} while obeying the rules together (no single rule is the cause)`;

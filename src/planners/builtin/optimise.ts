@@ -137,10 +137,33 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
       for (let f = 0; f < domain.nFacts; f++) start[f] = l.state[f] ? holding(f) : Infinity;
       return relaxedBound(domain, ops, start, weight);
     };
-    const steps = countSteps ? h(() => 0, () => 1) : 0;
-    const makespan = useSched ? Math.max(l.sched.makespan, h((f) => (toSched[f] === undefined ? 0 : l.sched.addedAt(toSched[f])), (o) => o.duration)) : 0;
-    const cost = objectives.includes('cost') ? h(() => 0, (o) => o.cost) : 0;
-    const risk = objectives.includes('risk') ? h(() => 0, (o) => o.riskWeight) : 0;
+    const steps = countSteps
+      ? h(
+          () => 0,
+          () => 1,
+        )
+      : 0;
+    const makespan = useSched
+      ? Math.max(
+          l.sched.makespan,
+          h(
+            (f) => (toSched[f] === undefined ? 0 : l.sched.addedAt(toSched[f])),
+            (o) => o.duration,
+          ),
+        )
+      : 0;
+    const cost = objectives.includes('cost')
+      ? h(
+          () => 0,
+          (o) => o.cost,
+        )
+      : 0;
+    const risk = objectives.includes('risk')
+      ? h(
+          () => 0,
+          (o) => o.riskWeight,
+        )
+      : 0;
     return { steps, makespan, cost, risk };
   };
   const isGoal = (l: Label) => l.steps > 0 && domain.goal.every((g) => l.state[g]);
@@ -157,7 +180,18 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
 
   const start = new Uint8Array(domain.nFacts);
   for (const f of domain.init) start[f] = 1;
-  const root: Label = { state: start, last: undefined, sched: new ScheduleBuilder(model), cost: 0, riskWeight: 0, steps: 0, parent: null, op: undefined, key: [], dead: false };
+  const root: Label = {
+    state: start,
+    last: undefined,
+    sched: new ScheduleBuilder(model),
+    cost: 0,
+    riskWeight: 0,
+    steps: 0,
+    parent: null,
+    op: undefined,
+    key: [],
+    dead: false,
+  };
   const rootBounds = bounds(root);
   if ([rootBounds.steps, rootBounds.makespan, rootBounds.cost, rootBounds.risk].some((x) => x === Infinity)) return { proved: false, expanded: 0 };
   root.key = keyOf(root, rootBounds);
@@ -189,7 +223,18 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
       if (!applicable(op, node.state, node.last)) continue;
       const sched = node.sched.clone();
       sched.append(op.id, resource.get(op.id)!);
-      const child: Label = { state: apply(op, node.state), last: op.id, sched, cost: node.cost + op.cost, riskWeight: node.riskWeight + op.riskWeight, steps: node.steps + 1, parent: node, op: op.id, key: [], dead: false };
+      const child: Label = {
+        state: apply(op, node.state),
+        last: op.id,
+        sched,
+        cost: node.cost + op.cost,
+        riskWeight: node.riskWeight + op.riskWeight,
+        steps: node.steps + 1,
+        parent: node,
+        op: op.id,
+        key: [],
+        dead: false,
+      };
       const b = bounds(child);
       if (b.steps === Infinity || b.makespan === Infinity || b.cost === Infinity || b.risk === Infinity || child.steps + b.steps > domain.maxSteps) continue;
       const k = stateKey(domain, child.state, child.last);

@@ -47,7 +47,9 @@ export function readDraftAnswer(text: string): Record<string, unknown> | string 
         if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
           const v = value as Record<string, unknown>;
           // Some models wrap the answer: {"procedure": {...}} or {"set": {...}}.
-          const inner = !('actions' in v) ? Object.values(v).find((x) => typeof x === 'object' && x !== null && !Array.isArray(x) && 'actions' in x) : undefined;
+          const inner = !('actions' in v)
+            ? Object.values(v).find((x) => typeof x === 'object' && x !== null && !Array.isArray(x) && 'actions' in x)
+            : undefined;
           return (inner as Record<string, unknown> | undefined) ?? v;
         }
       } catch {
@@ -75,7 +77,13 @@ export async function draftProcedureSet(opts: DraftOptions): Promise<DraftResult
     if (typeof draft === 'string') {
       errorsByAttempt.push(1);
       opts.onRound?.({ attempt, errors: 1 });
-      last = { yaml: answer, set: undefined, issues: [{ severity: 'error', file: opts.file, line: 1, message: draft }], attempts: attempt, errorsByAttempt: [...errorsByAttempt] };
+      last = {
+        yaml: answer,
+        set: undefined,
+        issues: [{ severity: 'error', file: opts.file, line: 1, message: draft }],
+        attempts: attempt,
+        errorsByAttempt: [...errorsByAttempt],
+      };
       messages.push({ role: 'user', content: `Your answer could not be used: ${draft}. Reply with the whole procedure set as one JSON object only.` });
       continue;
     }
@@ -88,7 +96,13 @@ export async function draftProcedureSet(opts: DraftOptions): Promise<DraftResult
     if (errors.length === 0) return last;
     // Line numbers in the errors refer to the YAML without its header comments, as the model sees it.
     const shift = opts.header?.length ?? 0;
-    messages.push({ role: 'user', content: repairMessage(yaml.split('\n').slice(shift).join('\n'), errors.map((e) => ({ line: e.line - shift, message: e.message }))) });
+    messages.push({
+      role: 'user',
+      content: repairMessage(
+        yaml.split('\n').slice(shift).join('\n'),
+        errors.map((e) => ({ line: e.line - shift, message: e.message })),
+      ),
+    });
   }
   return last!;
 }

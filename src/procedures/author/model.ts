@@ -36,7 +36,10 @@ export function modelComplete(opts: ModelCompleteOptions): Complete {
           jsonMode = false;
           continue;
         }
-        const why = e.status === 401 || e.status === 403 ? `refused the API key: set JUPITER_API_KEY or ${opts.keyVariable}` : (e.message ?? String(err)).replace(/\s+/g, ' ');
+        const why =
+          e.status === 401 || e.status === 403
+            ? `refused the API key: set JUPITER_API_KEY or ${opts.keyVariable}`
+            : (e.message ?? String(err)).replace(/\s+/g, ' ');
         throw new RuntimeFailure(redactSecrets(`${opts.baseUrl}: ${why}`), { cause: err });
       }
     }

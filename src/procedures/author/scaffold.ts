@@ -17,7 +17,14 @@ const slug = (text: string): string =>
     .slice(0, 48)
     .replace(/-+$/, '') || 'procedure';
 
-const splitList = (text: string): string[] => [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+const splitList = (text: string): string[] => [
+  ...new Set(
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+];
 
 function idsValid(items: string[], what: string): true | string {
   const bad = items.find((i) => !ID.test(i));
@@ -44,7 +51,12 @@ export async function scaffoldSet(goal: string, ask: ScaffoldAsk): Promise<Recor
       validate: (v) => (splitList(v).length ? idsValid(splitList(v), 'fact') : 'name at least one fact'),
     }),
   );
-  const initial = splitList(await ask.input('What is already true before the first step? (facts, comma-separated; blank for none)', { default: '', validate: (v) => idsValid(splitList(v), 'fact') }));
+  const initial = splitList(
+    await ask.input('What is already true before the first step? (facts, comma-separated; blank for none)', {
+      default: '',
+      validate: (v) => idsValid(splitList(v), 'fact'),
+    }),
+  );
   const actions: DraftAction[] = [];
   const known = () => new Set([...initial, ...actions.flatMap((a) => a.provides)]);
   for (;;) {
@@ -68,7 +80,9 @@ export async function scaffoldSet(goal: string, ask: ScaffoldAsk): Promise<Recor
         default: '',
         validate: (v) => {
           const unknown = splitList(v).filter((f) => !have.has(f));
-          return unknown.length ? `not true at any point yet: ${unknown.join(', ')} (a starting fact or one an earlier step provides)` : idsValid(splitList(v), 'fact');
+          return unknown.length
+            ? `not true at any point yet: ${unknown.join(', ')} (a starting fact or one an earlier step provides)`
+            : idsValid(splitList(v), 'fact');
         },
       }),
     );
@@ -79,12 +93,22 @@ export async function scaffoldSet(goal: string, ask: ScaffoldAsk): Promise<Recor
       }),
     );
     const role = (await ask.input(`${stepId}: who usually does it? (a role; blank to skip)`, { default: '' })).trim();
-    const duration = (await ask.input(`${stepId}: how long does it take? (like 30m, 4h, 2d; blank to skip)`, { default: '', validate: (v) => (!v.trim() || parseDuration(v) !== undefined ? true : 'write it like 30m, 4h, 2d or 1d 4h') })).trim();
+    const duration = (
+      await ask.input(`${stepId}: how long does it take? (like 30m, 4h, 2d; blank to skip)`, {
+        default: '',
+        validate: (v) => (!v.trim() || parseDuration(v) !== undefined ? true : 'write it like 30m, 4h, 2d or 1d 4h'),
+      })
+    ).trim();
     actions.push({ id: stepId, requires, provides, ...(role ? { role } : {}), ...(duration ? { duration } : {}) });
   }
   const stepIds = actions.map((a) => a.id);
   const unknownStep = (ids: string[]) => ids.filter((s) => !stepIds.includes(s));
-  const required = splitList(await ask.input(`Steps every plan must include (comma-separated from ${stepIds.join(', ')}; blank for none)`, { default: '', validate: (v) => (unknownStep(splitList(v)).length ? `no step ${unknownStep(splitList(v)).join(', ')}` : true) }));
+  const required = splitList(
+    await ask.input(`Steps every plan must include (comma-separated from ${stepIds.join(', ')}; blank for none)`, {
+      default: '',
+      validate: (v) => (unknownStep(splitList(v)).length ? `no step ${unknownStep(splitList(v)).join(', ')}` : true),
+    }),
+  );
   const apart = splitList(
     await ask.input('Two steps that must be done by different people (a, b; blank for none)', {
       default: '',

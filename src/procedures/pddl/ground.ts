@@ -33,7 +33,10 @@ const groundId = (name: string, args: string[]): string => [name, ...args].join(
 class Universe {
   readonly objects: Typed[];
   private readonly typeOf = new Map<string, string>();
-  constructor(private readonly domain: PddlDomain, problem: PddlProblem) {
+  constructor(
+    private readonly domain: PddlDomain,
+    problem: PddlProblem,
+  ) {
     const byName = new Map<string, Typed>();
     for (const o of [...domain.constants, ...problem.objects]) byName.set(o.name, o);
     this.objects = [...byName.values()];
@@ -186,12 +189,16 @@ export function groundProblem(domain: PddlDomain, problem: PddlProblem, named: {
     const added: [string, string[]][] = [];
     for (const schema of domain.actions) {
       for (const b of bindings(ctx, schema, reached)) {
-        const id = groundId(schema.name, schema.params.map((p) => b.get(p.name)!));
+        const id = groundId(
+          schema.name,
+          schema.params.map((p) => b.get(p.name)!),
+        );
         if (actions.has(id) || staticCheck(ctx, schema, b) !== undefined) continue;
         const g = makeAction(ctx, schema, b);
         if (g.provides.length === 0 && g.removes.length === 0) continue; // changes nothing: no plan needs it
         actions.set(id, g);
-        if (actions.size > MAX_GROUND_ACTIONS) throw new InputError(`grounding exceeds ${MAX_GROUND_ACTIONS} actions: the problem is too large for procedures`, { file: problem.file, line: 1 });
+        if (actions.size > MAX_GROUND_ACTIONS)
+          throw new InputError(`grounding exceeds ${MAX_GROUND_ACTIONS} actions: the problem is too large for procedures`, { file: problem.file, line: 1 });
         for (const a of schema.add) added.push([a.pred, bindAtom(b, a)]);
       }
     }

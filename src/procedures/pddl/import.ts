@@ -23,7 +23,14 @@ export function readTextFile(file: string, what: string): string {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     // Words a person reads, not errno names.
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'a folder, not a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (code ?? (err as Error).message);
     throw new InputError(`cannot read ${what}: ${why}`, { file });
   }
   const { text, badLine } = decodeUtf8(buf);

@@ -98,7 +98,8 @@ function readAtom(r: Reader, e: SExp, predicates: Map<string, number> | undefine
   const beyond = predicates?.has(pred) ? undefined : BEYOND[pred];
   if (beyond) r.fail(list.line, `"${pred}" needs ${beyond}, which is not supported (STRIPS only)`);
   const args = list.items.slice(1).map((a) => {
-    if (a.kind === 'list') r.fail(a.line, `"(${pred} ...)" has a nested expression as an argument: function terms need :numeric-fluents, which is not supported (STRIPS only)`);
+    if (a.kind === 'list')
+      r.fail(a.line, `"(${pred} ...)" has a nested expression as an argument: function terms need :numeric-fluents, which is not supported (STRIPS only)`);
     return a.text;
   });
   if (pred === '=') {
@@ -125,7 +126,8 @@ function readConjunction(r: Reader, e: SExp, predicates: Map<string, number>, re
     const inner = list.items[1];
     if (list.items.length !== 2 || inner?.kind !== 'list') r.fail(list.line, '"not" takes exactly one atom');
     const atom = readAtom(r, inner, predicates, requirements);
-    if (atom.pred !== '=' && !requirements.has(':negative-preconditions')) r.fail(list.line, 'a negated condition needs the requirement :negative-preconditions (add it to :requirements)');
+    if (atom.pred !== '=' && !requirements.has(':negative-preconditions'))
+      r.fail(list.line, 'a negated condition needs the requirement :negative-preconditions (add it to :requirements)');
     out.push({ atom, positive: false });
     return out;
   }
@@ -157,7 +159,12 @@ function checkTerms(r: Reader, action: PddlAction, atoms: PddlAtom[], constants:
   for (const atom of atoms) {
     for (const a of atom.args) {
       if (a.startsWith('?') ? !params.has(a) : !constants.has(a)) {
-        r.fail(atom.line, a.startsWith('?') ? `action "${action.name}" uses ${a}, which is not one of its parameters` : `action "${action.name}" names "${a}", which is not a declared constant`);
+        r.fail(
+          atom.line,
+          a.startsWith('?')
+            ? `action "${action.name}" uses ${a}, which is not one of its parameters`
+            : `action "${action.name}" names "${a}", which is not a declared constant`,
+        );
       }
     }
   }
@@ -207,7 +214,8 @@ function definition(r: Reader, text: string, kind: 'domain' | 'problem'): { name
   const def = top.find((e) => isForm(e, 'define'));
   if (def?.kind !== 'list') r.fail(top[0]?.line ?? 1, `expected (define (${kind} NAME) ...)`);
   const head = r.list(def.items[1], `(${kind} NAME)`, def.line);
-  if (atomText(head.items[0]) !== kind) r.fail(head.line, `expected (${kind} NAME), found (${atomText(head.items[0]) ?? '...'} ...): is this a ${kind === 'domain' ? 'problem' : 'domain'} file?`);
+  if (atomText(head.items[0]) !== kind)
+    r.fail(head.line, `expected (${kind} NAME), found (${atomText(head.items[0]) ?? '...'} ...): is this a ${kind === 'domain' ? 'problem' : 'domain'} file?`);
   const name = r.name(head.items[1], `the ${kind} name`, head.line);
   const sections = def.items.slice(2).map((s) => r.list(s, 'a section such as (:requirements ...)', def.line));
   return { name, sections };
@@ -217,7 +225,15 @@ function definition(r: Reader, text: string, kind: 'domain' | 'problem'): { name
 export function parseDomain(text: string, file: string): PddlDomain {
   const r: Reader = new Reader(file);
   const { name, sections } = definition(r, text, 'domain');
-  const domain: PddlDomain = { name, file, requirements: new Set([':strips']), types: new Map([['object', 'object']]), constants: [], predicates: new Map(), actions: [] };
+  const domain: PddlDomain = {
+    name,
+    file,
+    requirements: new Set([':strips']),
+    types: new Map([['object', 'object']]),
+    constants: [],
+    predicates: new Map(),
+    actions: [],
+  };
   // Requirements first, wherever they are written: they decide what the other sections may hold.
   for (const s of sections) if (atomText(s.items[0]) === ':requirements') checkRequirements(r, s, domain.requirements);
   for (const s of sections) {
@@ -274,7 +290,8 @@ export function parseProblem(text: string, file: string, domain: PddlDomain): Pd
   const objects = new Set([...domain.constants, ...problem.objects].map((o) => o.name));
   for (const o of problem.objects) if (!domain.types.has(o.type)) r.fail(o.line, `unknown type "${o.type}" for object "${o.name}"`);
   for (const atom of [...problem.init, ...problem.goal.map((l) => l.atom)]) {
-    for (const a of atom.args) if (!objects.has(a)) r.fail(atom.line, a.startsWith('?') ? `variable ${a} outside an action` : `unknown object "${a}" (declare it under :objects)`);
+    for (const a of atom.args)
+      if (!objects.has(a)) r.fail(atom.line, a.startsWith('?') ? `variable ${a} outside an action` : `unknown object "${a}" (declare it under :objects)`);
   }
   if (problem.goal.length === 0 && !sections.some((s) => atomText(s.items[0]) === ':goal')) r.fail(1, 'the problem has no :goal');
   return problem;

@@ -66,10 +66,18 @@ export function typedList(items: SExp[], file: string): { name: string; type: st
   let pending: Atom[] = [];
   for (let i = 0; i < items.length; i++) {
     const e = items[i]!;
-    if (e.kind !== 'atom') throw new InputError(`expected a name, found a list${isForm(e, 'either') ? ' ("either" types need :typing beyond STRIPS, not supported)' : ''}`, { file, line: e.line });
+    if (e.kind !== 'atom')
+      throw new InputError(`expected a name, found a list${isForm(e, 'either') ? ' ("either" types need :typing beyond STRIPS, not supported)' : ''}`, {
+        file,
+        line: e.line,
+      });
     if (e.text === '-') {
       const type = items[++i];
-      if (type?.kind !== 'atom') throw new InputError(`expected a type name after "-"${isForm(type, 'either') ? ' ("either" types are not supported)' : ''}`, { file, line: type?.line ?? e.line });
+      if (type?.kind !== 'atom')
+        throw new InputError(`expected a type name after "-"${isForm(type, 'either') ? ' ("either" types are not supported)' : ''}`, {
+          file,
+          line: type?.line ?? e.line,
+        });
       for (const p of pending) out.push({ name: p.text, type: type.text, line: p.line });
       pending = [];
     } else pending.push(e);

@@ -11,7 +11,9 @@ export function valMessages(result: ValidationResult, plan: Plan): string[] {
   if (result.stoppedAt !== undefined) {
     const step = plan.steps[result.stoppedAt - 1];
     const unknown = result.findings.some((f) => f.rule === 'unknown-action' && f.step === result.stoppedAt);
-    const first = unknown ? `Bad plan description: no such action ${pddlForm(step?.action ?? '?')}` : `Plan failed because of unsatisfied precondition in: ${pddlForm(step?.action ?? '?')} at step ${result.stoppedAt}`;
+    const first = unknown
+      ? `Bad plan description: no such action ${pddlForm(step?.action ?? '?')}`
+      : `Plan failed because of unsatisfied precondition in: ${pddlForm(step?.action ?? '?')} at step ${result.stoppedAt}`;
     return [first, 'Plan failed to execute', 'Plan invalid'];
   }
   const goalMet = !result.findings.some((f) => f.rule === 'goal');
