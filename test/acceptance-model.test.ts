@@ -49,8 +49,13 @@ describe('an imperfect model, unattended, 100 iterations', () => {
     const model = (req: { index: number }): Reply => {
       const i = req.index;
       let answer: Plan;
-      if (stuck > 0) (stuck--, (answer = broken));
-      else if (i % 23 === 0) (stuck = 2, (answer = broken));
+      if (stuck > 0) {
+        stuck--;
+        answer = broken;
+      } else if (i % 23 === 0) {
+        stuck = 2;
+        answer = broken;
+      }
       else if (i % 6 === 0 && !lastBroken) answer = broken;
       else answer = i > 30 && i % 4 === 0 ? better : good;
       lastBroken = answer === broken;

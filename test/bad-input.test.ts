@@ -89,7 +89,7 @@ function badSessions(): Record<string, Buffer> {
     change(v);
     return Buffer.from(stringify(v));
   };
-  const huge = paused + '\n' + Array.from({ length: 70_000 }, (_, i) => `# padding line ${i} ${'x'.repeat(50)}`).join('\n') + '\n';
+  const huge = `${paused}\n${Array.from({ length: 70_000 }, (_, i) => `# padding line ${i} ${'x'.repeat(50)}`).join('\n')}\n`;
   return {
     'bad-yaml': Buffer.from('version: 1\nid: bad-yaml\nsettings: {iterations: 2\n  goal: [unclosed\n: : :\n'),
     truncated: Buffer.from(paused.slice(0, Math.floor(paused.length / 2)).replace(/^id: .*$/m, 'id: truncated')),
@@ -304,7 +304,7 @@ describe('files that are not plans, for validate', () => {
     empty: Buffer.alloc(0),
     'an alias bomb': Buffer.from(aliasBomb('title: Boom\nsteps: *j\n')),
     'an unresolved alias': Buffer.from('title: Deploy\nsteps: *nowhere\n'),
-    huge: Buffer.from('title: Huge\nsteps:\n' + '  - action: build-artifact\n    description: ' + 'y'.repeat(1024 * 1024) + '\n'),
+    huge: Buffer.from(`title: Huge\nsteps:\n  - action: build-artifact\n    description: ${'y'.repeat(1024 * 1024)}\n`),
   };
   for (const [kind, content] of Object.entries(cases)) {
     it(`${kind}: exit 2 naming the file`, async () => {

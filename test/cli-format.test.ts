@@ -60,7 +60,7 @@ describe('the header', () => {
   it('never wraps at 160 columns, whatever the goal and planner', () => {
     const e: Extract<EngineEvent, { type: 'session-started' }> = {
       type: 'session-started',
-      session: '20260101-000000-' + 'x'.repeat(60),
+      session: `20260101-000000-${'x'.repeat(60)}`,
       goalText: 'Deploy the orchestrator '.repeat(20),
       procedure: 'production-deployment',
       goalId: 'deploy-service',

@@ -90,7 +90,7 @@ describe.skipIf(!hasTmux)('a decision pending at a prompt', () => {
       const s = sessionOf(memory);
       const holder = JSON.parse(readFileSync(s.lock, 'utf8')) as { pid: number };
       process.kill(holder.pid, signal);
-      expect(await t.until(new RegExp(`EXIT=\\d+`))).toMatch(new RegExp(`EXIT=${code}`));
+      expect(await t.until(/EXIT=\d+/)).toMatch(new RegExp(`EXIT=${code}`));
       expect(s.state()).toMatchObject({ status: 'interrupted', pendingDecision: { kind: 'checkpoint', iteration: 2 } });
       expect(existsSync(s.lock)).toBe(false);
       expect(iterationsLogged(memory)).toEqual([1, 2]);

@@ -60,7 +60,7 @@ describe('memory with broken markdown', () => {
 
     const skipped = memory.skippedLines();
     const lines = BROKEN.split('\n');
-    const at = (prefix: string) => lines.findIndex((l) => l === prefix) + 1;
+    const at = (prefix: string) => lines.indexOf(prefix) + 1;
     expect(skipped.every((s) => s.file === file)).toBe(true);
     expect(skipped.map((s) => s.line).sort((x, y) => x - y)).toEqual([at('- '), at('-'), at('- ×2 · A lesson with broken metadata <!-- {not json -->'), lines.findIndex((l) => l.includes('not an object')) + 1, at('- ×1 ·')].sort((x, y) => x - y));
 
@@ -86,7 +86,7 @@ describe('memory with broken markdown', () => {
     const memory = await Memory.open(dir);
     await memory.commitIteration(approved('s1', 1, ['run-tests', 'deploy-production']));
     writeFileSync(path.join(dir, 'successful_patterns.md'), Buffer.from([0xff, 0xfe, 0x00, 0x2d, 0x20, 0x0a, 0x2d, 0x20, 0xc3, 0x28, 0x0a]));
-    writeFileSync(path.join(dir, 'lessons.md'), '- '.repeat(10_000) + '\n' + '<!-- jupiter: through log entry 999999 -->\n');
+    writeFileSync(path.join(dir, 'lessons.md'), `${'- '.repeat(10_000)}\n<!-- jupiter: through log entry 999999 -->\n`);
     await expect(memory.items()).resolves.toBeInstanceOf(Array);
     await expect(memory.recall(q())).resolves.toBeDefined();
     await memory.commitIteration(approved('s1', 2, ['run-tests', 'deploy-production']));

@@ -120,7 +120,7 @@ describe('memory crash recovery', () => {
     const idx = path.join(dir, '.jupiter', 'index.jsonl');
     const lines = indexLines(dir);
     // the last line lost its tail (and its newline) in a crash
-    writeFileSync(idx, lines.slice(0, -1).join('\n') + '\n' + lines.at(-1)!.slice(0, 30));
+    writeFileSync(idx, `${lines.slice(0, -1).join('\n')}\n${lines.at(-1)!.slice(0, 30)}`);
     const memory = await Memory.open(dir);
     expect(indexLines(dir)).toEqual(lines);
     expect((await memory.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);

@@ -140,7 +140,10 @@ describe('memory recall is scoped', () => {
         const items: MemoryItem[] = raw.map((r, i) => {
           const m: MemoryItem = { id: `${r.id}-${i}`, kind: r.kind, text: r.text, data: { type: 'note' }, count: r.count, human: r.human, lastSeen: '' };
           if (r.contra) m.contra = r.contra;
-          if (r.procedure) (m.procedure = r.procedure), (m.goalId = 'deploy-service');
+          if (r.procedure) {
+            m.procedure = r.procedure;
+            m.goalId = 'deploy-service';
+          }
           if (r.session) m.session = r.session;
           if (r.seq !== undefined) m.seq = r.seq;
           return m;

@@ -153,7 +153,7 @@ describe('procedures new in-process: confirmation and the scaffold', () => {
     expect(existsSync(path.join(procedures, 'marketing-campaign.yaml'))).toBe(false);
     const accepted = await runNewProcedures({ goal: 'Launch a marketing campaign', from: [], config }, scriptedIO([], [true]));
     expect(accepted?.file).toBe(path.join(procedures, 'marketing-campaign.yaml'));
-    expect(accepted?.set.goals[0]!.id).toBe('launch-campaign');
+    expect(accepted?.set.goals[0]?.id).toBe('launch-campaign');
   });
 
   it('a second set with a taken id gets a new id instead of breaking the folder', async () => {

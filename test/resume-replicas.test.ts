@@ -21,7 +21,7 @@ describe('replicas across a resume', () => {
     const saved = parse(readFileSync(file, 'utf8')) as { settings: { baseUrl: string; baseUrls: string[] } };
     expect(saved.settings.baseUrls).toEqual([a.url, b.url]);
     // Two more iterations, each asking for two candidates: both replicas answer after the resume too.
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: completed$/m, 'status: interrupted').replace(/^  iterations: 1$/m, '  iterations: 3'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: completed$/m, 'status: interrupted').replace(/^ {2}iterations: 1$/m, '  iterations: 3'));
     const before = [a.chatRequests().length, b.chatRequests().length];
     const resumed = await runCli(['resume', '--unattended'], { cwd, env });
     expect(resumed.code, resumed.stderr).toBe(0);

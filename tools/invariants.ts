@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { reconcile } from '../src/engine/reconcile.js';
-import type { Progress } from '../src/engine/types.js';
+import type { Progress, SessionState } from '../src/engine/types.js';
 import { isProcessAlive, TEMP_MARKER } from '../src/core/fs/atomic.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { compact, learn } from '../src/memory/learn.js';
@@ -139,7 +139,7 @@ async function checkSessions(dir: string, records: LogRecord[], opts: CheckOptio
   for (const id of logged) if (!ids.includes(id)) problems.push(`session ${id}: in the log but has no session file`);
   let iterations = 0;
   for (const id of ids) {
-    let state;
+    let state: SessionState;
     try {
       state = await store.load(id);
     } catch (err) {

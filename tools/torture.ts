@@ -285,14 +285,20 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
   try {
     log(`torture: full disk: a run on a 320 KB tmpfs until it fills`);
     const run = await runOnce(['plan', 'Deploy the orchestrator to a small disk', '--provider', 'custom', '--base-url', baseUrl, '--model', 'test-model', '--unattended', '--patience', '0', '-n', '100000', '-c', '0', ...common], dir, { kind: 'none' });
-    if (run.code !== 1 || !FULL.test(run.stderr)) return (fail(`the run ended with exit ${run.code}, not the full-disk message: ${run.stderr.trim().split('\n').slice(-2).join(' | ')}`), out);
+    if (run.code !== 1 || !FULL.test(run.stderr)) {
+      fail(`the run ended with exit ${run.code}, not the full-disk message: ${run.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      return out;
+    }
     out.message = FULL.exec(run.stderr)![0];
     out.before = (await check('after the disk filled', { afterCrash: true })).iterations;
     const again = await runOnce(['resume', '--unattended', ...common], dir, { kind: 'none' });
     if (again.code !== 1 || !FULL.test(again.stderr)) fail(`a resume on the full disk ended with exit ${again.code}: ${again.stderr.trim().split('\n').slice(-2).join(' | ')}`);
     await check('after a resume on the full disk', { afterCrash: true });
     // Space comes back; the session has far more iterations left than anyone waits for: cap it and finish it.
-    if (spawnSync('mount', ['-o', 'remount,size=64m', dir]).status !== 0) return (fail('could not give the tmpfs more space'), out);
+    if (spawnSync('mount', ['-o', 'remount,size=64m', dir]).status !== 0) {
+      fail('could not give the tmpfs more space');
+      return out;
+    }
     const store = new SessionStore(path.join(memory, FILES.sessions));
     for (const s of (await store.list()).sessions) {
       const file = store.file(s.id);
@@ -304,7 +310,10 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
       const open = (await store.list()).sessions.filter((s) => s.status !== 'completed');
       if (!open.length) break;
       const r = await runOnce(['resume', open[0]!.id, '--unattended', ...common], dir, { kind: 'none' });
-      if (r.code !== 0) return (fail(`resume after space came back exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`), out);
+      if (r.code !== 0) {
+        fail(`resume after space came back exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+        return out;
+      }
     }
     out.after = (await check('after space came back', { requireCompleted: true })).iterations;
     if (out.after <= (out.before ?? 0)) fail(`no iteration after space came back (${out.before} before, ${out.after} after)`);

@@ -39,6 +39,7 @@ export interface Cli {
   /** Where prompts go: the terminal, never a pipe (`jupiter plan | tee log` keeps cursor codes out of the log). */
   promptOutput: OutStream;
   /** Wraps a command's action: the exit code it returns becomes the run's (commands never set process.exitCode). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: actions that return nothing are `async () => {}`, whose Promise<void> is not a Promise<undefined>.
   action<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void): (...args: A) => Promise<void>;
   /** The exit code the last action returned (0 when it returned nothing). */
   readonly exitCode: number;

@@ -43,5 +43,5 @@ function emit(v: unknown, indent: number, out: string[]): void {
 export function toYaml(value: Record<string, unknown>): string {
   const out: string[] = [];
   emit(value, 0, out);
-  return out.length ? out.join('\n') + '\n' : '{}\n';
+  return out.length ? `${out.join('\n')}\n` : '{}\n';
 }

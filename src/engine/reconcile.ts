@@ -53,7 +53,11 @@ export function reconcile(records: LogRecord[], session: string): Reconciled {
       progress.approved++;
       if (r.repairs) progress.repaired++;
       else progress.firstTryValid++;
-      if (r.outcome === 'improved' || r.outcome === 'approved') progress.improved++, (champion = r), (lastImprovement = r.iteration);
+      if (r.outcome === 'improved' || r.outcome === 'approved') {
+        progress.improved++;
+        champion = r;
+        lastImprovement = r.iteration;
+      }
       else if (r.outcome === 'alternative') progress.alternatives++;
       else if (r.outcome === 'repeat') progress.repeats++;
       consecutiveFailures = 0;

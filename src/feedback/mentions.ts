@@ -54,7 +54,7 @@ function tokenize(text: string): Token[] {
   return [...text.matchAll(/sign[\s-]?offs?\b|[a-z0-9]+/gi)].map((m) => ({ stem: stem(m[0]), start: m.index, end: m.index + m[0].length }));
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Facts link two actions when one provides what the other requires. */
 function linked(a: ActionInfo, b: ActionInfo): boolean {
@@ -72,7 +72,7 @@ export function findMentions(clause: string, actions: ActionInfo[], forbidden: R
   const used = new Array<boolean>(tokens.length).fill(false);
   // "The release manager" names a role, not approve-release.
   for (const role of roles) {
-    for (const m of clause.matchAll(new RegExp(`(?<![a-z0-9-])${escape(role).replace(/-/g, '[\\s-]')}(?![a-z0-9-])`, 'gi'))) {
+    for (const m of clause.matchAll(new RegExp(`(?<![a-z0-9-])${escapeRegex(role).replace(/-/g, '[\\s-]')}(?![a-z0-9-])`, 'gi'))) {
       tokens.forEach((t, k) => (used[k] ||= t.start >= m.index && t.end <= m.index + m[0].length));
     }
   }
@@ -85,7 +85,7 @@ export function findMentions(clause: string, actions: ActionInfo[], forbidden: R
   // 1. Exact ids, or ids with spaces for hyphens, as whole words (longest first: "deploy-production-eu" before "deploy-production").
   for (const a of [...actions].sort((x, y) => y.id.length - x.id.length)) {
     for (const form of new Set([a.id, a.id.replace(/-/g, ' ')])) {
-      for (const m of clause.matchAll(new RegExp(`(?<![a-z0-9-])${escape(form)}(?![a-z0-9-])`, 'gi'))) {
+      for (const m of clause.matchAll(new RegExp(`(?<![a-z0-9-])${escapeRegex(form)}(?![a-z0-9-])`, 'gi'))) {
         const span = tokens.map((t, k) => [t, k] as const).filter(([t]) => t.start >= m.index && t.end <= m.index + m[0].length).map(([, k]) => k);
         if (span.length && span.every((k) => !used[k])) claim(a.id, span[0]!, span[span.length - 1]!);
       }

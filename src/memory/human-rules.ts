@@ -82,7 +82,7 @@ function entryLine(e: HumanRuleEntry): string {
   return `- ${ruleLine(e.rule)}${SEP}${scopeKey(e.scope)}${SEP}${e.confirmed ? 'confirmed' : 'unconfirmed'}${quote}`;
 }
 
-export function renderHumanRules(entries: HumanRuleEntry[], watermark: number): string {
+function renderHumanRules(entries: HumanRuleEntry[], watermark: number): string {
   const groups = new Map<string, HumanRuleEntry[]>();
   for (const e of entries) {
     const key = e.procedure && e.goalId ? `${e.procedure} / ${e.goalId}` : 'Other';

@@ -27,7 +27,7 @@ export function escapeItemText(text: string): string {
   return text.replace(/\s+/g, ' ').trim().replace(/[&<×·]/g, (c) => ESCAPES[c]!);
 }
 
-export function unescapeItemText(text: string): string {
+function unescapeItemText(text: string): string {
   return text.replace(/&(?:amp|lt|#215|#183);/g, (e) => UNESCAPES[e]!);
 }
 

@@ -100,7 +100,7 @@ function insightsOf(rec: LogRecord): Observation[] {
 }
 
 /** Observations one log record contributes: a pure function of the record, so replaying the log reproduces memory. */
-export function observe(rec: LogRecord): Observation[] {
+function observe(rec: LogRecord): Observation[] {
   if (rec.type === 'review') {
     // A person accepting an invalid plan (override) teaches nothing: no pattern, exemplar, insight or lesson.
     if (rec.review !== 'rejection') return [];
@@ -114,7 +114,7 @@ export function observe(rec: LogRecord): Observation[] {
 }
 
 /** Whether a plan's actions satisfy (1), contradict (-1) or say nothing about (0) an insight. */
-export function verdict(data: MemoryData, actions: string[]): 1 | -1 | 0 {
+function verdict(data: MemoryData, actions: string[]): 1 | -1 | 0 {
   const at = (a: string) => actions.indexOf(a);
   if (data.type === 'fix') {
     if (at(data.action) < 0) return -1;
@@ -198,7 +198,7 @@ function recommends(item: MemoryItem, a: string): boolean {
 }
 
 /** Merges observations from `rec` into `items` (keyed by id): duplicates add their counts. */
-export function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, observations: Observation[]): void {
+function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, observations: Observation[]): void {
   for (const o of observations) {
     const id = itemId(o.kind, o.key);
     const existing = items.get(id) ?? findNearDuplicate(items, o, rec);
@@ -213,7 +213,7 @@ export function consolidate(items: Map<string, MemoryItem>, rec: LogRecord, obse
 }
 
 /** What a record does to the goal's patterns beyond new observations: the exemplar, votes, and a rejection's retirements. */
-export function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
+function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
   const approval = rec.type === 'review' && rec.review === 'human-approval';
   // A repeat is the same evidence again: it neither replaces nor votes.
   if ((rec.type === 'iteration' && isValidOutcome(rec.outcome) && rec.outcome !== 'repeat') || approval) {

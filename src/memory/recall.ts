@@ -15,7 +15,7 @@ function terms(text: string): string[] {
 }
 
 /** BM25 scores of `docs` for the query terms. */
-export function bm25(docs: string[][], query: string[]): number[] {
+function bm25(docs: string[][], query: string[]): number[] {
   const n = docs.length;
   const avg = docs.reduce((s, d) => s + d.length, 0) / Math.max(1, n);
   const df = new Map<string, number>();
@@ -99,7 +99,7 @@ function tier(item: MemoryItem, query: RecallQuery): number {
   return item.goalId === query.goalId ? 0 : 2;
 }
 
-export function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number, cache = new RecallCache()): RankedItem[] {
+function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number, cache = new RecallCache()): RankedItem[] {
   const findingText = query.findings.map((f) => `${f.rule} ${f.message} ${f.fix ?? ''}`).join(' ');
   const q = terms(`${query.goalText} ${query.goalId} ${findingText} ${findingText}`);
   const relevance = cache.bm25(items, q);
@@ -108,7 +108,7 @@ export function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number
       const support = Math.log2(1 + Math.max(0, item.count - (item.contra ?? 0)));
       const human = item.human > 0 ? 2 + Math.log2(1 + item.human) : 0;
       const age = item.seq === undefined ? 0 : Math.max(0, currentSeq - item.seq);
-      const recency = Math.pow(0.5, age / HALF_LIFE);
+      const recency = 0.5 ** (age / HALF_LIFE);
       const kind = item.kind === 'feedback' ? 1.5 : item.kind === 'lesson' ? 1 : item.data.type === 'exemplar' ? 1.2 : 0.5;
       // The tier dominates: every item of this goal ranks above every item of another.
       return { item, score: (relevance[i]! + support + human + kind) * (0.5 + 0.5 * recency) - tier(item, query) * 1000 };

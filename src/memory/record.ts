@@ -102,8 +102,8 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   if (rec.context) out.ctx = { t: rec.context.tokens, b: rec.context.budget, i: rec.context.items, n: rec.context.total };
   if (promptChars !== undefined) out.promptChars = promptChars;
   if (rec.promptTokensEstimate !== undefined) out.est = rec.promptTokensEstimate;
-  const failedBefore = previous && previous.findings.some((f) => f.severity === 'error');
-  if (isValidOutcome(rec.outcome) && failedBefore && previous.plan && rec.plan) {
+  const failedBefore = previous?.findings.some((f) => f.severity === 'error');
+  if (isValidOutcome(rec.outcome) && failedBefore && previous?.plan && rec.plan) {
     const contrast = contrastOf(previous.plan, previous.findings, rec.plan);
     if (contrast.length) out.contrast = contrast;
   }
@@ -117,7 +117,7 @@ function namedInFix(fix: string | undefined): string[] {
 }
 
 /** Where each error finding of the failed plan went: the change in the valid plan that removed it (none when no step change explains it). */
-export function contrastOf(failed: Plan, findings: Finding[], valid: Plan): Contrast[] {
+function contrastOf(failed: Plan, findings: Finding[], valid: Plan): Contrast[] {
   const before = failed.steps.map((s) => s.action);
   const after = valid.steps.map((s) => s.action);
   const had = new Set(before);

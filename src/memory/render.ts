@@ -18,7 +18,7 @@ export function oneLine(text: string): string {
 const LADDER = [3, 5];
 for (let v = 10; v <= 1e9; v *= 10) LADDER.push(v, 2 * v, 5 * v);
 
-export function supportLabel(count: number): string {
+function supportLabel(count: number): string {
   if (count <= 2) return `×${count}`;
   let label = 3;
   for (const v of LADDER) {
@@ -33,7 +33,7 @@ export function renderMemoryItem(item: MemoryItem): string {
 }
 
 /** What an item is, as the prompt names it: a goal's best plan, an insight learned by contrast, a lesson, a person's feedback. */
-export function itemTag(item: MemoryItem): string {
+function itemTag(item: MemoryItem): string {
   if (item.data.type === 'exemplar') return 'best plan';
   if (item.kind === 'pattern') return item.data.type === 'note' ? 'pattern' : 'insight';
   return item.kind;
@@ -49,7 +49,7 @@ export function renderSupportEntry(item: MemoryItem, n: number): string {
   return `${n} ${supportLabel(item.count)}${item.contra ? ` against ×${item.contra}` : ''}${item.human > 0 ? ' human' : ''}`;
 }
 
-export const SUPPORT_HEADING = 'Support (×N: times observed; against ×N: times contradicted; human: confirmed by a person):';
+const SUPPORT_HEADING = 'Support (×N: times observed; against ×N: times contradicted; human: confirmed by a person):';
 
 /**
  * Recalled memory for a prompt, built to keep the prompt's prefix unchanged between iterations: the items in

@@ -93,7 +93,10 @@ function memorySize(dir: string): { bytes: number; files: number; planFiles: num
   let files = 0;
   const add = (p: string) => {
     const st = statSync(p, { throwIfNoEntry: false });
-    if (st?.isFile()) (bytes += st.size), files++;
+    if (st?.isFile()) {
+      bytes += st.size;
+      files++;
+    }
   };
   const list = (d: string) => {
     try {

@@ -10,7 +10,7 @@ import { planFromActions, searchPlan, type SearchPreferences } from './search.js
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from './types.js';
 
 /** Turns recalled memory into search preferences; only lessons seen twice or from a person become prohibitions. */
-export function preferencesFromMemory(items: MemoryItem[]): SearchPreferences {
+function preferencesFromMemory(items: MemoryItem[]): SearchPreferences {
   const prefer = new Set<string>();
   const avoid = new Set<string>();
   const orderings: { before: string; after: string }[] = [];

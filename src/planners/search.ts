@@ -24,7 +24,7 @@ export type SearchResult =
   | { found: true; actions: string[]; expanded: number }
   | { found: false; reason: string; expanded: number };
 
-export class MinHeap<T> {
+class MinHeap<T> {
   private items: { key: number; seq: number; value: T }[] = [];
   private seq = 0;
   get size(): number {
@@ -103,7 +103,7 @@ function searchWith(target: PlanTarget, rules: Rule[], prefs: SearchPreferences,
     const node = open.pop()!;
     if (node.depth > 0 && domain.goal.every((f) => node.state[f])) {
       const actions: string[] = [];
-      for (let n: NodeT | null = node; n && n.op; n = n.parent) actions.push(n.op);
+      for (let n: NodeT | null = node; n?.op; n = n.parent) actions.push(n.op);
       return { found: true, actions: actions.reverse(), expanded };
     }
     if (node.depth > 0 && (best.get(stateKey(domain, node.state, node.op)) ?? Infinity) < node.g - 1e-9) continue;

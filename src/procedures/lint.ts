@@ -43,7 +43,12 @@ export function relaxedReachable(set: ProcedureSet, initial: string[], excluded:
     grew = false;
     for (const a of set.actions) {
       if (excluded.has(a.id) || !a.requires.every((f) => facts.has(f))) continue;
-      for (const f of a.provides) if (!facts.has(f)) facts.add(f), (grew = true);
+      for (const f of a.provides) {
+        if (!facts.has(f)) {
+          facts.add(f);
+          grew = true;
+        }
+      }
     }
   }
   return facts;

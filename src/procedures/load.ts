@@ -86,7 +86,10 @@ function checkId(r: FileReader, node: YAMLMap, id: string | undefined, where: st
 }
 
 function readAction(r: FileReader, node: Node): ActionDef | undefined {
-  if (!isMap(node)) return r.error(node, 'each action must be a mapping'), undefined;
+  if (!isMap(node)) {
+    r.error(node, 'each action must be a mapping');
+    return undefined;
+  }
   const id = str(r, node, 'id', 'action');
   const where = `action "${id ?? '?'}"`;
   checkKeys(r, node, ['id', 'description', 'requires', 'provides', 'removes', 'fields', 'role', 'duration', 'cost', 'risk'], where);
@@ -121,7 +124,7 @@ export function parseDuration(text: string): number | undefined {
   return parts.length > 0 && Number.isFinite(minutes) ? Math.round(minutes) : undefined;
 }
 
-export const RISK_LEVELS: Record<string, number> = { low: 0.05, medium: 0.15, high: 0.35 };
+const RISK_LEVELS: Record<string, number> = { low: 0.05, medium: 0.15, high: 0.35 };
 
 /** Reads an action's optional duration, cost and risk into `action`. */
 function readQuality(r: FileReader, node: YAMLMap, action: ActionDef, where: string): void {
@@ -152,19 +155,31 @@ function readObjectives(r: FileReader, node: YAMLMap, where: string): Objective[
   const listNode = get(node, 'objectives');
   const items = strList(r, node, 'objectives', where);
   if (!isSeq(listNode)) return undefined;
-  if (items.length === 0) return r.error(listNode, `${where}: "objectives" must list at least one of ${OBJECTIVES.join(', ')}`), undefined;
+  if (items.length === 0) {
+    r.error(listNode, `${where}: "objectives" must list at least one of ${OBJECTIVES.join(', ')}`);
+    return undefined;
+  }
   const out: Objective[] = [];
   for (const [i, item] of items.entries()) {
     const at = listNode.items[i];
-    if (!(OBJECTIVES as readonly string[]).includes(item)) return r.error(at, `${where}: unknown objective "${item}" (expected ${OBJECTIVES.join(', ')})`), undefined;
-    if (out.includes(item as Objective)) return r.error(at, `${where}: objective "${item}" is listed twice`), undefined;
+    if (!(OBJECTIVES as readonly string[]).includes(item)) {
+      r.error(at, `${where}: unknown objective "${item}" (expected ${OBJECTIVES.join(', ')})`);
+      return undefined;
+    }
+    if (out.includes(item as Objective)) {
+      r.error(at, `${where}: objective "${item}" is listed twice`);
+      return undefined;
+    }
     out.push(item as Objective);
   }
   return out;
 }
 
 function readGoal(r: FileReader, node: Node): GoalDef | undefined {
-  if (!isMap(node)) return r.error(node, 'each goal must be a mapping'), undefined;
+  if (!isMap(node)) {
+    r.error(node, 'each goal must be a mapping');
+    return undefined;
+  }
   const id = str(r, node, 'id', 'goal');
   const where = `goal "${id ?? '?'}"`;
   checkKeys(r, node, ['id', 'description', 'keywords', 'facts', 'initial', 'objectives'], where);
@@ -197,7 +212,10 @@ const RULE_FIELDS: Record<string, string[]> = {
 };
 
 function readRule(r: FileReader, node: Node): Rule | undefined {
-  if (!isMap(node)) return r.error(node, 'each rule must be a mapping'), undefined;
+  if (!isMap(node)) {
+    r.error(node, 'each rule must be a mapping');
+    return undefined;
+  }
   const id = str(r, node, 'id', 'rule');
   const where = `rule "${id ?? '?'}"`;
   const kind = str(r, node, 'kind', where);
@@ -235,18 +253,27 @@ function readRule(r: FileReader, node: Node): Rule | undefined {
     }
     case 'segregation': {
       const actions = strList(r, node, 'actions', where);
-      if (actions.length !== 2) return r.error(node, `${where}: "actions" must name exactly two actions`), undefined;
+      if (actions.length !== 2) {
+        r.error(node, `${where}: "actions" must name exactly two actions`);
+        return undefined;
+      }
       return { ...base, kind, actions: [actions[0]!, actions[1]!] };
     }
     case 'max-steps': {
       const maxNode = get(node, 'max');
       const max = isScalar(maxNode) ? Number(maxNode.value) : NaN;
-      if (!Number.isInteger(max) || max < 1) return r.error(maxNode ?? node, `${where}: "max" must be a whole number of at least 1`), undefined;
+      if (!Number.isInteger(max) || max < 1) {
+        r.error(maxNode ?? node, `${where}: "max" must be a whole number of at least 1`);
+        return undefined;
+      }
       return { ...base, kind, max };
     }
     default: {
       const fields = strList(r, node, 'fields', where);
-      if (fields.length === 0) return r.error(node, `${where}: "fields" must list at least one field`), undefined;
+      if (fields.length === 0) {
+        r.error(node, `${where}: "fields" must list at least one field`);
+        return undefined;
+      }
       const actions = get(node, 'actions') === undefined ? undefined : strList(r, node, 'actions', where);
       return actions ? { ...base, kind: 'required-fields', fields, actions } : { ...base, kind: 'required-fields', fields };
     }
@@ -259,7 +286,10 @@ function seq(r: FileReader, map: YAMLMap, key: string, required: boolean): Node[
     if (required) r.error(map, `"${key}" is missing`);
     return [];
   }
-  if (!isSeq(node)) return r.error(node, `"${key}" must be a list`), [];
+  if (!isSeq(node)) {
+    r.error(node, `"${key}" must be a list`);
+    return [];
+  }
   return node.items as Node[];
 }
 

@@ -39,7 +39,12 @@ export class ScheduleModel {
   readonly immediately = new Map<string, Set<string>>();
 
   constructor(target: PlanTarget) {
-    const fact = (f: string) => this.facts.get(f) ?? (this.facts.set(f, this.facts.size), this.facts.size - 1);
+    const fact = (f: string): number => {
+      const known = this.facts.get(f);
+      if (known !== undefined) return known;
+      this.facts.set(f, this.facts.size);
+      return this.facts.size - 1;
+    };
     for (const a of target.set.actions) {
       this.actions.set(a.id, { pre: a.requires.map(fact), add: a.provides.map(fact), del: a.removes.map(fact), duration: a.duration ?? 0 });
     }

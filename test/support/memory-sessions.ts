@@ -110,7 +110,11 @@ export class ScriptedSession {
     const at = new Date(T0 + (this.memory.seq + 1) * 60_000).toISOString();
     const rev: ReviewRecord = { session: this.id, iteration: this.iteration, time: at, goalText: this.goalText, procedure: this.target.set.id, goalId: this.target.goal.id, kind, plan: actions ? plan(actions) : null };
     if (reason) rev.reason = reason;
-    if (constraints) (rev.constraints = constraints), (rev.confirmed = true), (rev.scope = 'goal');
+    if (constraints) {
+      rev.constraints = constraints;
+      rev.confirmed = true;
+      rev.scope = 'goal';
+    }
     await this.memory.commitReview(rev);
   }
 }

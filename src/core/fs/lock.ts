@@ -115,36 +115,6 @@ export interface WaitOptions {
   noticeMs?: number;
 }
 
-/** Wait for a short-held lock (a shared file's read-modify-write), polling with backoff. */
-export async function withLock<T>(file: string, purpose: string, fn: () => Promise<T>, opts: WaitOptions = {}): Promise<T> {
-  const started = Date.now();
-  const deadline = started + (opts.timeoutMs ?? 30_000);
-  let noticed = false;
-  let delay = 5;
-  for (;;) {
-    let lock: Lock;
-    try {
-      lock = await acquireLock(file, purpose);
-    } catch (err) {
-      if (!(err instanceof LockedError)) throw err;
-      if (Date.now() > deadline) throw new LockedError(`${err.message}; waited ${Math.round((Date.now() - started) / 1000)} s. If no jupiter is using this folder, \`jupiter unlock\` breaks the lock`);
-      if (!noticed && opts.onWait && Date.now() - started >= (opts.noticeMs ?? 1000)) {
-        noticed = true;
-        opts.onWait(`waiting for ${err.message.replace(/^.*? is locked by /, '')} to release ${file}`);
-      }
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      // Short waits: commits hold this lock for a few milliseconds, and a long sleep lets one writer starve another.
-      delay = Math.min(delay * 2, 25);
-      continue;
-    }
-    try {
-      return await fn();
-    } finally {
-      await lock.release();
-    }
-  }
-}
-
 function makeLock(file: string): Lock {
   let released = false;
   return {

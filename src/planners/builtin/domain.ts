@@ -85,7 +85,12 @@ export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {
   const mustDo = new Set([...rules.flatMap((r) => (r.kind === 'required' ? [r.action] : [])), ...(opts.require ?? [])]);
   const { owners, conflicts, disagreements } = ownersFor(target, rules);
   const ids = new Map<string, number>();
-  const fact = (f: string) => ids.get(f) ?? (ids.set(f, ids.size), ids.size - 1);
+  const fact = (f: string): number => {
+    const known = ids.get(f);
+    if (known !== undefined) return known;
+    ids.set(f, ids.size);
+    return ids.size - 1;
+  };
   const done = (a: string) => fact(`\u0000done:${a}`);
   const tracked = new Set<string>(mustDo);
   for (const r of rules) if (r.kind === 'ordering') tracked.add(r.before);
@@ -168,7 +173,12 @@ export function relaxedBound(domain: Domain, ops: Op[], start: Float64Array, wei
       for (const p of op.pre) if (v[p]! > c) c = v[p]!;
       if (c === Infinity) continue;
       c += weight(op);
-      for (const a of op.add) if (c < v[a]!) (v[a] = c), (changed = true);
+      for (const a of op.add) {
+        if (c < v[a]!) {
+          v[a] = c;
+          changed = true;
+        }
+      }
     }
   }
   let h = 0;

@@ -5,7 +5,7 @@ import type { PlanTarget, Rule } from '../../procedures/types.js';
 import type { Domain } from './domain.js';
 
 /** A rule in a few words: `human rule "r3" (notify-stakeholders right after open-change-ticket)`. */
-export function describeRule(rule: Rule): string {
+function describeRule(rule: Rule): string {
   const what = (() => {
     switch (rule.kind) {
       case 'ordering':

@@ -62,7 +62,14 @@ function relevantOps(domain: Domain): Op[] {
       chosen.add(op);
       op.pre.forEach((f) => facts.add(f));
       // The step an immediately-after rule puts before this one is needed too.
-      for (const a of op.after) for (const o of domain.ops) if (o.id === a && !chosen.has(o)) chosen.add(o), o.pre.forEach((f) => facts.add(f));
+      for (const a of op.after) {
+        for (const o of domain.ops) {
+          if (o.id === a && !chosen.has(o)) {
+            chosen.add(o);
+            o.pre.forEach((f) => facts.add(f));
+          }
+        }
+      }
       grew = true;
     }
   }
@@ -165,7 +172,7 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
     if (node.dead) continue;
     if (isGoal(node)) {
       const actions: string[] = [];
-      for (let n: Label | null = node; n && n.op; n = n.parent) actions.push(n.op);
+      for (let n: Label | null = node; n?.op; n = n.parent) actions.push(n.op);
       actions.reverse();
       const plan = planFromActions(target, actions, '');
       // The validator has the last word: a plan it rejects means the search and the rules disagree, so nothing is proved.
