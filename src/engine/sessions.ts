@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
-import { InputError, LockedError, UsageError } from '../core/errors.js';
+import { InputError, JupiterError, LockedError, UsageError } from '../core/errors.js';
 import { appendDurable, writeFileAtomic } from '../core/fs/atomic.js';
 import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
@@ -315,7 +315,8 @@ export class SessionStore {
       const where = h.host === os.hostname() ? `process ${h.pid}` : `process ${h.pid} on ${h.host}, which cannot be checked from here`;
       return `session ${id} is already running (${where}, since ${h.since}): wait for it to finish or stop it first; if it is not running, \`jupiter unlock ${id}\` breaks the lock`;
     }).catch((err: unknown) => {
-      if (err instanceof LockedError) throw err;
+      // A held lock (exit 2) and a full or read-only disk (exit 1, naming the folder) keep their own meaning.
+      if (err instanceof LockedError || err instanceof JupiterError) throw err;
       throw new InputError(`cannot lock session: ${(err as Error).message}`, { file: this.file(id) });
     });
     await this.removeOrphanLocks().catch(() => undefined);
