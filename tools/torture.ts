@@ -149,10 +149,12 @@ function runOnce(args: string[], cwd: string, kill: Kill): Promise<RunOutcome> {
  * Timer kills fall anywhere from spawn to 150 ms after the session started: the CLI spends its first few hundred ms
  * loading, opening (and repairing) memory and locking the session, and a plain 0–150 ms would only ever hit module loading.
  */
-function planKill(rand: () => number, startupMs: number): Kill {
-  // Most kills are SIGKILL (nothing runs after it); a fifth each are SIGTERM and SIGHUP, which jupiter answers.
-  const roll = rand();
-  const signal: StopSignal = roll < 0.6 ? 'SIGKILL' : roll < 0.8 ? 'SIGTERM' : 'SIGHUP';
+/** Most kills are SIGKILL (nothing runs after it); a fifth each are SIGTERM and SIGHUP, which jupiter answers. In turn, not
+ * by chance, so every run of a dozen kills has each kind whatever the timing. */
+const ROTATION: readonly StopSignal[] = ['SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGHUP', 'SIGKILL'];
+
+function planKill(rand: () => number, startupMs: number, kills: number): Kill {
+  const signal = ROTATION[kills % ROTATION.length]!;
   if (rand() < 0.3) return { kind: 'timer', ms: Math.floor(rand() * (startupMs + 151)), signal };
   const name = EVENTS[Math.floor(rand() * EVENTS.length)]!;
   const nth = 1 + Math.floor(rand() * (name === 'planner-progress' ? 40 : 3));
@@ -251,7 +253,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     log(`torture: seed ${seed}, ${target} kills, ${perSession} iterations per session, memory ${memory}`);
     while (result.kills < target && !result.problems.length) {
       const args = await nextArgs();
-      const kill = planKill(rand, startup);
+      const kill = planKill(rand, startup, result.kills);
       const r = await runOnce(args, cwd, kill);
       result.runs++;
       if (r.startupMs !== undefined) startup = Math.round(0.8 * startup + 0.2 * r.startupMs);
@@ -368,7 +370,9 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
     for (const s of (await store.list()).sessions) {
       const file = store.file(s.id);
       const state = parse(readFileSync(file, 'utf8')) as { settings: { iterations: number }; progress: { completed: number } };
-      state.settings.iterations = Math.min(state.settings.iterations, state.progress.completed + perSession);
+      // The session file may be behind the log (it is saved lazily): count from what the log committed.
+      const done = Math.max(state.progress.completed, out.before ?? 0);
+      state.settings.iterations = Math.min(state.settings.iterations, done + perSession);
       writeFileSync(file, stringify(state));
     }
     for (let i = 0; i < 20; i++) {
