@@ -1,11 +1,11 @@
 // Flags + environment + jupiter.config.yaml -> one resolved config (flags win, then env, then file, then presets).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
 import { InputError, UsageError } from './core/errors.js';
 import { BaseUrlError, checkBaseUrl, registerSecret } from './core/secrets.js';
-import { yamlErrorText } from './core/text.js';
+import { readTextFile } from './core/text-file.js';
+import { keyLine, parseYamlDoc } from './core/yaml-doc.js';
 import { priceFor } from './planners/cost.js';
 import { OBJECTIVES, type Objective } from './procedures/types.js';
 
@@ -136,26 +136,12 @@ export function shippedProceduresDir(): string {
 
 type FileConfig = Record<string, unknown>;
 
-function loadConfigFile(file: string): FileConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read config: ${(err as Error).message}`, { file });
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = yamlErrorText(doc.errors[0]!);
-    throw new InputError(`invalid YAML: ${e.message}`, { file, line: e.line });
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS() as unknown;
-  } catch (err) {
-    // e.g. an unresolved alias or an alias bomb: a bad file, not a crash.
-    throw new InputError(`invalid YAML: ${(err as Error).message}`, { file, line: 1 });
-  }
-  if (value === null || value === undefined) return {};
+/** The config file's settings, and the line each top-level key is written on (for file:line errors). */
+function loadConfigFile(file: string): { values: FileConfig; lineOf: (key: string) => number | undefined } {
+  const parsed = parseYamlDoc(readTextFile(file, 'config', 1024 * 1024), file, { invalid: (m) => `invalid YAML: ${m}`, unusable: (m) => `invalid YAML: ${m}` });
+  const { value } = parsed;
+  const lineOf = (key: string) => keyLine(parsed, key);
+  if (value === null || value === undefined) return { values: {}, lineOf };
   if (typeof value !== 'object' || Array.isArray(value)) throw new InputError('expected a mapping of settings', { file, line: 1 });
   const known = new Set([
     'goal',
@@ -191,11 +177,11 @@ function loadConfigFile(file: string): FileConfig {
     if (key === 'apiKey' || key === 'api_key')
       throw new InputError(`"${key}" does not belong in a file: set JUPITER_API_KEY (or the provider's key variable) in the environment`, {
         file,
-        line: lineOf(text, key),
+        line: lineOf(key),
       });
-    if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(text, key) });
+    if (!known.has(key)) throw new InputError(`unknown setting "${key}"`, { file, line: lineOf(key) });
   }
-  return value as FileConfig;
+  return { values: value as FileConfig, lineOf };
 }
 
 /**
@@ -211,12 +197,6 @@ function baseUrlsFrom(flags: FlagValues, env: NodeJS.ProcessEnv, file: FileConfi
   const raw = file.baseUrl ?? file.base_url;
   const fromFile = raw === undefined || raw === null ? [] : clean(Array.isArray(raw) ? raw : [raw]);
   return fromFile.length ? { urls: [...new Set(fromFile)], source: `baseUrl in ${configPath}` } : undefined;
-}
-
-function lineOf(text: string, key: string): number | undefined {
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const idx = text.split('\n').findIndex((l) => new RegExp(`^(["']?)${escaped}\\1\\s*:`).test(l));
-  return idx >= 0 ? idx + 1 : undefined;
 }
 
 function parseIntStrict(raw: unknown, what: string, min: number): number {
@@ -282,7 +262,8 @@ export interface ResolveOptions {
 export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }: ResolveOptions): ResolvedConfig {
   const configPath = flags.config ? path.resolve(cwd, flags.config) : path.join(cwd, CONFIG_FILE);
   if (flags.config && !existsSync(configPath)) throw new UsageError(`--config: ${configPath} does not exist`);
-  const file: FileConfig = existsSync(configPath) ? loadConfigFile(configPath) : {};
+  const loaded = existsSync(configPath) ? loadConfigFile(configPath) : { values: {}, lineOf: () => undefined };
+  const file: FileConfig = loaded.values;
   const fileRel = (v: unknown) => (typeof v === 'string' ? path.resolve(path.dirname(configPath), v) : undefined);
 
   const providerName = String(pick(flags.provider, env.JUPITER_PROVIDER, file.provider as string) ?? '').trim();
@@ -350,7 +331,7 @@ export function resolveConfig({ flags, env = process.env, cwd = process.cwd() }:
 
   const prices: Record<string, Price> = { ...DEFAULT_PRICES };
   if (file.prices !== undefined) {
-    const where = { file: configPath, line: lineOf(readFileSync(configPath, 'utf8'), 'prices') };
+    const where = { file: configPath, line: loaded.lineOf('prices') };
     if (typeof file.prices !== 'object' || file.prices === null || Array.isArray(file.prices))
       throw new InputError(
         'prices must be { input, output } for the configured model, or map model ids to { input, output, cachedInput } (USD per 1M tokens)',

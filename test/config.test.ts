@@ -234,6 +234,15 @@ describe('resolveConfig refusals', () => {
     expect(failure(() => resolve({}, {}, spaced)).message).toMatch(/jupiter\.config\.yaml:2: unknown setting "chekpoint"/);
   });
 
+  it('reads the config like every other file a person writes: a flow mapping key has its line, bad UTF-8 is named', () => {
+    // The key is on line 3 inside a flow mapping: the parsed document knows, a line-by-line regex did not.
+    const flow = dirWith('# settings\n{ model: m,\n  iteratons: 7 }\n');
+    expect(failure(() => resolve({}, {}, flow)).message).toMatch(/jupiter\.config\.yaml:3: unknown setting "iteratons"/);
+    const latin1 = dirWith('');
+    writeFileSync(path.join(latin1, 'jupiter.config.yaml'), Buffer.from([0x6d, 0x6f, 0x64, 0x65, 0x6c, 0x3a, 0x20, 0xe9, 0x0a]));
+    expect(failure(() => resolve({}, {}, latin1)).message).toMatch(/jupiter\.config\.yaml:1: config file is not valid UTF-8 text/);
+  });
+
   it('names file:line for invalid YAML', () => {
     const cwd = dirWith('iterations: 5\nmodel: [unclosed\nmemory: x\n');
     const err = failure(() => resolve({}, {}, cwd)) as InputError;

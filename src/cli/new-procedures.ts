@@ -12,7 +12,7 @@ import { checkSetText, renderSetYaml } from '../procedures/author/render.js';
 import { scaffoldSet, type ScaffoldAsk } from '../procedures/author/scaffold.js';
 import { writeNewFile, type ConfirmOverwrite } from '../procedures/author/write.js';
 import { loadProceduresWithIssues } from '../procedures/load.js';
-import { readTextFile } from '../procedures/pddl/import.js';
+import { readTextFile } from '../core/text-file.js';
 import type { LintIssue, ProcedureSet } from '../procedures/types.js';
 import { authoringDir } from './authoring.js';
 

@@ -1,9 +1,8 @@
 // Reads plans from YAML or JSON text and checks their shape, naming the file, line and field at fault.
-import { LineCounter, parseDocument } from 'yaml';
 import { InputError } from './errors.js';
 import type { z } from 'zod';
 import { AnswerPlanSchema, PlanSchema, type Plan } from './plan.js';
-import { yamlErrorText } from './text.js';
+import { parseYamlDoc } from './yaml-doc.js';
 
 /** Plans files are read whole: 1 MiB of text is thousands of steps. */
 const MAX_PLAN_CHARS = 1024 * 1024;
@@ -97,19 +96,7 @@ export function toPlan(value: unknown): Plan | string {
 export function parsePlanText(text: string, file: string): Plan {
   // A plan a person can read is far smaller; a bigger file is a mistake (or an attack), refused before parsing.
   if (text.length > MAX_PLAN_CHARS) throw new InputError(`a plan file is at most ${MAX_PLAN_CHARS} characters; this one has ${text.length}`, { file });
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = yamlErrorText(doc.errors[0]!);
-    throw new InputError(`not valid YAML or JSON: ${e.message}`, { file, line: e.line });
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS();
-  } catch (err) {
-    // e.g. an alias bomb ("Excessive alias count") or an unresolved alias: a bad file, not a crash.
-    throw new InputError(`not a usable plan: ${(err as Error).message}`, { file, line: 1 });
-  }
+  const { value, doc, lines } = parseYamlDoc(text, file, { invalid: (m) => `not valid YAML or JSON: ${m}`, unusable: (m) => `not a usable plan: ${m}` });
   if (value === null || value === undefined) throw new InputError('holds no plan (only blank lines or comments): expected title, summary and steps', { file });
   const plan = toPlan(value);
   if (typeof plan === 'string') {

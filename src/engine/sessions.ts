@@ -3,14 +3,14 @@ import { lstatSync, statSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { toYaml } from '../core/fast-yaml.js';
 import { InputError, JupiterError, LockedError, UsageError } from '../core/errors.js';
 import { appendDurable, writeFileAtomic } from '../core/fs/atomic.js';
 import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
-import { decodeUtf8, yamlErrorText } from '../core/text.js';
+import { decodeUtf8 } from '../core/text.js';
+import { parseYamlDoc } from '../core/yaml-doc.js';
 import { PROVIDERS } from '../config.js';
 import { emptyProgress } from './reconcile.js';
 
@@ -172,19 +172,10 @@ export class SessionStore {
     }
     const { text, badLine } = decodeUtf8(buf);
     if (badLine !== null) throw new InputError('session file is not valid UTF-8', { file, line: badLine });
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
-    if (doc.errors.length) {
-      const e = yamlErrorText(doc.errors[0]!);
-      throw new InputError(`session file is not valid YAML (${e.message}); it was not changed`, { file, line: e.line });
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS();
-    } catch (err) {
-      // e.g. an alias bomb or an unresolved alias: still a file fault, named as such.
-      throw new InputError(`not a usable session file: ${(err as Error).message.split('\n')[0]}; it was not changed`, { file });
-    }
+    const { value } = parseYamlDoc(text, file, {
+      invalid: (m) => `session file is not valid YAML (${m}); it was not changed`,
+      unusable: (m) => `not a usable session file: ${m}; it was not changed`,
+    });
     // The plan schema loads when a session file is read, not when the CLI starts (`sessions` lists from its journal).
     const { toPlan } = await import('../core/plan-io.js');
     const problem = checkState(value, id, toPlan);

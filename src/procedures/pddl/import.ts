@@ -1,42 +1,11 @@
 // Turns a PDDL domain and problem into a jupiter procedure set (YAML text and the loaded set), linted like any other.
-import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
-import { decodeUtf8 } from '../../core/text.js';
+import { readTextFile } from '../../core/text-file.js';
 import { lintSet } from '../lint.js';
 import { parseProcedureText } from '../load.js';
 import type { LintIssue, ProcedureSet } from '../types.js';
 import { groundProblem, type Grounding } from './ground.js';
 import { parseDomain, parseProblem, type PddlDomain, type PddlProblem } from './parse.js';
-
-const MAX_PDDL_BYTES = 2 * 1024 * 1024;
-
-/** A text file for reading (size-capped, UTF-8 checked); `what` names it in errors, e.g. "plan" or "PDDL domain". */
-export function readTextFile(file: string, what: string): string {
-  let buf: Buffer;
-  try {
-    const st = statSync(file);
-    // A FIFO or a device would block or never end: only regular files (links to them are fine: the file is the person's).
-    if (!st.isFile()) throw new InputError(`${what} is not a regular file${st.isDirectory() ? ' (a folder)' : st.isFIFO() ? ' (a named pipe)' : ''}`, { file });
-    if (st.size > MAX_PDDL_BYTES) throw new InputError(`${what} file is larger than ${MAX_PDDL_BYTES} bytes`, { file });
-    buf = readFileSync(file);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    // Words a person reads, not errno names.
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'a folder, not a file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (code ?? (err as Error).message);
-    throw new InputError(`cannot read ${what}: ${why}`, { file });
-  }
-  const { text, badLine } = decodeUtf8(buf);
-  if (badLine !== null) throw new InputError(`${what} file is not valid UTF-8 text`, { file, line: badLine });
-  return text;
-}
 
 function readPddl(domainFile: string, problemFile: string): { domain: PddlDomain; problem: PddlProblem } {
   const domain = parseDomain(readTextFile(domainFile, 'PDDL domain'), domainFile);
