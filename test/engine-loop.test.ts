@@ -13,13 +13,13 @@ import type {
   CheckpointDecision,
   EngineEvent,
   FailureDecision,
-  FeedbackReading,
   PatienceDecision,
   ReadingDecision,
   Reviewer,
   SessionSettings,
   SessionState,
 } from '../src/engine/types.js';
+import type { FeedbackReading } from '../src/feedback/types.js';
 import { Memory } from '../src/memory/store.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from '../src/planners/types.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';

@@ -6,16 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
 import { SessionStore } from '../src/engine/sessions.js';
-import type {
-  CheckpointContext,
-  CheckpointDecision,
-  EngineEvent,
-  FailureDecision,
-  FeedbackReading,
-  PatienceDecision,
-  ReadingDecision,
-  Reviewer,
-} from '../src/engine/types.js';
+import type { CheckpointContext, CheckpointDecision, EngineEvent, FailureDecision, PatienceDecision, ReadingDecision, Reviewer } from '../src/engine/types.js';
+import type { FeedbackReading } from '../src/feedback/types.js';
 import { RulesFeedbackReader } from '../src/feedback/read.js';
 import { withHumanRules } from '../src/feedback/target.js';
 import { Memory } from '../src/memory/store.js';

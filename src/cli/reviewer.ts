@@ -7,12 +7,12 @@ import type {
   CheckpointDecision,
   FailureContext,
   FailureDecision,
-  FeedbackReading,
   PatienceContext,
   PatienceDecision,
   ReadingDecision,
   Reviewer,
 } from '../engine/types.js';
+import type { FeedbackReading } from '../feedback/types.js';
 import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
 import { plural, progressLine, usageLine } from './format.js';

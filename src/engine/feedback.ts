@@ -1,7 +1,8 @@
 // A person's rejection: read into rules the validator checks, confirmed by the person when one is there, committed
 // to memory; what cannot be read stays prose for the planner and is never reported as addressed.
 import type { EngineDeps } from './loop.js';
-import type { FeedbackReading, SessionState } from './types.js';
+import type { FeedbackReading } from '../feedback/types.js';
+import type { SessionState } from './types.js';
 
 /** `of`: the champion at a checkpoint (it loses its place), or the failed plan at a failure prompt. */
 export async function handleRejection(

@@ -9,7 +9,8 @@ import { handleRejection } from './feedback.js';
 import { improvementsSince } from './champion.js';
 import { runIteration } from './iteration.js';
 import type { SessionStore } from './sessions.js';
-import type { EmitFn, FeedbackReader, Reviewer, SessionState } from './types.js';
+import type { FeedbackReader } from '../feedback/types.js';
+import type { EmitFn, Reviewer, SessionState } from './types.js';
 
 export interface EngineDeps {
   planner: Planner;

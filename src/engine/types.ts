@@ -3,7 +3,8 @@ import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import type { Outcome } from '../memory/types.js';
 import type { Champion } from '../planners/types.js';
 import type { Score } from '../procedures/quality.js';
-import type { Objective, Rule } from '../procedures/types.js';
+import type { FeedbackReading } from '../feedback/types.js';
+import type { Objective } from '../procedures/types.js';
 import type { Usage } from '../core/usage.js';
 
 export type SessionStatus =
@@ -97,19 +98,6 @@ export interface SessionState {
   pendingDecision?: { kind: 'checkpoint' | 'failure' | 'patience'; iteration: number };
 }
 
-/** A rejection reason read into rules the validator checks. */
-export interface FeedbackReading {
-  text: string;
-  /** Rules compiled from the text (origin `human`); empty when nothing could be compiled. */
-  constraints: Rule[];
-  /** One line per rule, for the person: "notify-stakeholders before deploy-staging". */
-  lines: string[];
-  /** Who read it: the deterministic reader or the configured model. */
-  by: 'rules' | 'model';
-  /** Set when a configured model could not read it and the deterministic reader did (why, in one line). */
-  fallback?: string;
-}
-
 export type ReadingDecision =
   | { kind: 'accept'; scope: 'session' | 'goal' } // the reading is right: enforce it
   | { kind: 'edit'; text: string } // read this text instead
@@ -172,11 +160,6 @@ export interface Reviewer {
   confirmReading(reading: FeedbackReading): Promise<ReadingDecision>;
   /** No improvement in `idle` iterations: go on, change the objectives, or stop. */
   patience(ctx: PatienceContext): Promise<PatienceDecision>;
-}
-
-/** Reads a rejection reason into rules (deterministically, or with the configured model). */
-export interface FeedbackReader {
-  read(text: string, target: import('../procedures/types.js').PlanTarget, signal: AbortSignal): Promise<FeedbackReading>;
 }
 
 export type EngineEvent =

@@ -2,7 +2,7 @@
 import type OpenAI from 'openai';
 import type { ResolvedConfig } from '../config.js';
 import { redactSecrets } from '../core/secrets.js';
-import type { FeedbackReader, FeedbackReading } from '../engine/types.js';
+import type { FeedbackReader, FeedbackReading } from './types.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { readFeedback, RulesFeedbackReader } from './read.js';
 import { HUMAN_RULE_KINDS, humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';

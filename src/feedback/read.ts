@@ -1,5 +1,5 @@
 // The deterministic feedback reader: a rejection reason becomes the rules it states, in kinds the validator checks.
-import type { FeedbackReader, FeedbackReading } from '../engine/types.js';
+import type { FeedbackReader, FeedbackReading } from './types.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { findMentions, markMentions, type ActionInfo } from './mentions.js';
 import { humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
