@@ -1,6 +1,8 @@
 // The plan model, defined once in zod (its TS type, the runtime check and the JSON schema sent to models), plus findings.
 import { z } from 'zod';
-import type { Severity } from '../procedures/types.js';
+
+/** How much a finding weighs: an error makes a plan invalid, a warning does not. */
+export type Severity = 'error' | 'warning';
 
 /**
  * Caps on a plan, so one runaway answer cannot fill the log, memory or a session file (a 5 MB summary once made a

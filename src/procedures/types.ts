@@ -1,6 +1,8 @@
 // The procedure model every plan is checked against (STRIPS-style actions plus rules).
 
-export type Severity = 'error' | 'warning';
+import type { Severity } from '../core/plan.js';
+
+export type { Severity };
 
 /** Where a thing was declared, for file:line messages. */
 export interface SourceRef {
