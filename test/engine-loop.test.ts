@@ -354,6 +354,15 @@ describe('a person in the loop', () => {
     ).toBe(true);
   });
 
+  it('approving at a checkpoint approves the champion, not the last (worse) proposal', async () => {
+    const { state, deps, memory } = await setup({ iterations: 2, checkpoint: 2, unattended: false });
+    const reviewer = new ScriptedReviewer({ checkpoint: () => ({ kind: 'approve' }) });
+    const result = await runSession(state, deps(new ScriptedPlanner((req) => plan(req.iteration === 1 ? CHEAP : DEAR)), reviewer));
+    expect(result.state.progress.humanApprovals).toBe(1);
+    const approval = (await memory.records()).find((r) => r.type === 'review' && r.review === 'human-approval')!;
+    expect(approval.planId).toBe(result.state.champion!.planId);
+  });
+
   it('an override of an invalid plan is logged with its reason and never becomes the champion', async () => {
     const { state, deps, memory } = await setup({ iterations: 2, unattended: false });
     const reviewer = new ScriptedReviewer({ failure: () => ({ kind: 'override', reason: 'the change window closes tonight' }) });

@@ -2,6 +2,7 @@
 // to memory; what cannot be read stays prose for the planner and is never reported as addressed.
 import type { EngineDeps } from './loop.js';
 import type { FeedbackReading } from '../feedback/types.js';
+import { reviewOf } from './session.js';
 import type { SessionState } from './types.js';
 
 /** `of`: the champion at a checkpoint (it loses its place), or the failed plan at a failure prompt. */
@@ -38,15 +39,8 @@ export async function handleRejection(
   }
   const text = reading.text;
   await memory.commitReview({
-    session: state.id,
-    iteration,
-    time: now().toISOString(),
-    goalText: state.goalText,
-    procedure: state.procedure,
-    goalId: state.goalId,
-    kind: 'rejection',
+    ...reviewOf(state, iteration, 'rejection', of === 'champion' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan, now()),
     reason: text,
-    plan: of === 'champion' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan,
     // Unconfirmed readings apply to this session only: a person has not said they hold for the goal.
     ...(enforced ? { constraints: reading.constraints, confirmed, scope: confirmed ? scope : 'session' } : {}),
   });

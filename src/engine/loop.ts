@@ -8,6 +8,7 @@ import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
 import { handleRejection } from './feedback.js';
 import { improvementsSince } from './champion.js';
 import { runIteration } from './iteration.js';
+import { reviewOf } from './session.js';
 import type { SessionStore } from './sessions.js';
 import type { FeedbackReader } from '../feedback/types.js';
 import type { EmitFn, Reviewer, SessionState } from './types.js';
@@ -79,16 +80,8 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
   };
 
   const review = async (kind: 'human-approval' | 'override', iteration: number, reason?: string) => {
-    const rev = {
-      session: state.id,
-      iteration,
-      time: now().toISOString(),
-      goalText: state.goalText,
-      procedure: state.procedure,
-      goalId: state.goalId,
-      kind,
-      plan: state.currentPlan,
-    };
+    // A person approves the champion; an override accepts the plan that just failed.
+    const rev = reviewOf(state, iteration, kind, kind === 'human-approval' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan, now());
     await memory.commitReview(reason ? { ...rev, reason } : rev);
     if (kind === 'override') state.progress.overridden++;
     else state.progress.humanApprovals++;
@@ -121,17 +114,8 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
         ? `champion from iteration ${state.champion.iteration} (${formatScore(state.champion.score, objectives())})`
         : 'no valid plan yet';
       const since = improvementsSince(state, lastCheckpoint).length;
-      await memory.commitReview({
-        session: state.id,
-        iteration,
-        time: now().toISOString(),
-        goalText: state.goalText,
-        procedure: state.procedure,
-        goalId: state.goalId,
-        kind: 'checkpoint',
-        reason: `${champion}; ${since} improvement${since === 1 ? '' : 's'} since the last checkpoint; ${p.failed + p.errors} failed iteration${p.failed + p.errors === 1 ? '' : 's'} so far`,
-        plan: state.champion?.plan ?? null,
-      });
+      const reason = `${champion}; ${since} improvement${since === 1 ? '' : 's'} since the last checkpoint; ${p.failed + p.errors} failed iteration${p.failed + p.errors === 1 ? '' : 's'} so far`;
+      await memory.commitReview({ ...reviewOf(state, iteration, 'checkpoint', state.champion?.plan ?? null, now()), reason });
       lastCheckpoint = iteration;
       return;
     }

@@ -1,4 +1,6 @@
 // Creates a new session's state from the resolved settings and the matched procedure goal.
+import type { Plan } from '../core/plan.js';
+import type { ReviewRecord } from '../memory/types.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { emptyProgress } from './reconcile.js';
 import type { SessionSettings, SessionState } from './types.js';
@@ -28,4 +30,9 @@ export function newSession(id: string, goalText: string, target: PlanTarget, set
     consecutiveFailures: 0,
     usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
   };
+}
+
+/** A person's decision (or an unattended checkpoint) about `plan` at `iteration`, as memory records it. */
+export function reviewOf(state: SessionState, iteration: number, kind: ReviewRecord['kind'], plan: Plan | null, time: Date): ReviewRecord {
+  return { session: state.id, iteration, time: time.toISOString(), goalText: state.goalText, procedure: state.procedure, goalId: state.goalId, kind, plan };
 }
