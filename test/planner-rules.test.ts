@@ -86,15 +86,15 @@ describe('the built-in planner honours every checked constraint', () => {
       return message;
     };
     expect(await fail(withHuman({ id: 'h-no-scan', kind: 'forbidden', action: 'security-scan' }))).toBe(
-      'no plan exists: rule "security-scan-required" (security-scan required) requires security-scan, but human rule "h-no-scan" (security-scan forbidden) forbids it',
+      'no plan exists: rule "security-scan-required" (always include security-scan) requires security-scan, but human rule "h-no-scan" (never use security-scan) forbids it',
     );
     // The scan must follow a forbidden step: dropping either rule makes a plan possible, and the line says so.
     expect(await fail(withHuman({ id: 'h-next', kind: 'immediately-after', action: 'security-scan', after: 'deploy-directly' }))).toBe(
-      'no plan exists: human rule "h-next" (security-scan right after deploy-directly) and rule "security-scan-required" (security-scan required) conflict with the other rules (dropping either makes a plan possible)',
+      'no plan exists: human rule "h-next" (security-scan right after deploy-directly) and rule "security-scan-required" (always include security-scan) conflict with the other rules (dropping either makes a plan possible)',
     );
     // Six steps are enough only by deploying directly, which is forbidden.
     expect(await fail(withHuman({ id: 'h-short', kind: 'max-steps', max: 6 }))).toBe(
-      'no plan exists: human rule "h-short" (at most 6 steps) and rule "no-direct-deploys" (deploy-directly forbidden) conflict with the other rules (dropping either makes a plan possible)',
+      'no plan exists: human rule "h-short" (at most 6 steps) and rule "no-direct-deploys" (never use deploy-directly) conflict with the other rules (dropping either makes a plan possible)',
     );
     expect(await fail(withHuman({ id: 'h-tiny', kind: 'max-steps', max: 2 }))).toBe(
       'no plan exists: human rule "h-tiny" (at most 2 steps) cannot be met together with the other rules (without it a plan reaches `deployed`, `production-verified`, `ticket-closed`)',
@@ -108,6 +108,6 @@ describe('the built-in planner honours every checked constraint', () => {
           { id: 'h-no-green', kind: 'forbidden', action: 'switch-to-green' },
         ),
       ),
-    ).toMatch(/^no plan exists: human rule "h-cfo-1" \(approve-release owned by cfo\) and human rule "h-cfo-2" \(deploy-production owned by CFO\) conflict/);
+    ).toMatch(/^no plan exists: human rule "h-cfo-1" \(approve-release done by cfo\) and human rule "h-cfo-2" \(deploy-production done by CFO\) conflict/);
   });
 });

@@ -1,32 +1,13 @@
 // Says in one line why no plan exists: the rule or fact that really conflicts, never a generic "no plan" when a
 // single rule (a person's, or a preference) is the cause.
+import { ruleLine } from '../../feedback/rule-text.js';
 import { relaxedReachable } from '../../procedures/lint.js';
 import type { PlanTarget, Rule } from '../../procedures/types.js';
 import type { Domain } from './domain.js';
 
-/** A rule in a few words: `human rule "r3" (notify-stakeholders right after open-change-ticket)`. */
+/** A rule in a few words, in the same words as memory/human_rules.md: `human rule "r3" (never use deploy-directly)`. */
 function describeRule(rule: Rule): string {
-  const what = (() => {
-    switch (rule.kind) {
-      case 'ordering':
-        return `${rule.before} before ${rule.after}`;
-      case 'immediately-after':
-        return `${rule.action} right after ${rule.after}`;
-      case 'required':
-        return `${rule.action} required`;
-      case 'forbidden':
-        return `${rule.action} forbidden`;
-      case 'segregation':
-        return `${rule.actions[0]} and ${rule.actions[1]} by different owners`;
-      case 'owner':
-        return `${rule.action} owned by ${rule.owner}`;
-      case 'max-steps':
-        return `at most ${rule.max} steps`;
-      case 'required-fields':
-        return `fields ${rule.fields.join(', ')}`;
-    }
-  })();
-  return `${rule.origin === 'human' ? 'human rule' : rule.severity === 'warning' ? 'warning rule' : 'rule'} "${rule.id}" (${what})`;
+  return `${rule.origin === 'human' ? 'human rule' : rule.severity === 'warning' ? 'warning rule' : 'rule'} "${rule.id}" (${ruleLine(rule)})`;
 }
 
 const forbidders = (rules: Rule[], action: string) => rules.filter((r) => r.kind === 'forbidden' && r.action === action);
