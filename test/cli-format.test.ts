@@ -6,24 +6,11 @@ import { eventLine, fitWidth, headerLines } from '../src/cli/event-lines.js';
 import { duration, plural, span } from '../src/cli/format.js';
 import { colorLevel } from '../src/cli/io.js';
 import { RunStats, statusText } from '../src/cli/run-stats.js';
+import { emptyProgress } from '../src/engine/reconcile.js';
 
 const plain = new Chalk({ level: 0 });
 const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
-const progress = {
-  completed: 5,
-  approved: 5,
-  improved: 1,
-  alternatives: 0,
-  repeats: 4,
-  firstTryValid: 5,
-  repairs: 0,
-  repaired: 0,
-  failed: 0,
-  rejected: 0,
-  overridden: 0,
-  errors: 0,
-  humanApprovals: 0,
-};
+const progress = { ...emptyProgress(), completed: 5, approved: 5, improved: 1, repeats: 4, firstTryValid: 5 };
 
 describe('words and numbers', () => {
   it('plurals: 1 iteration, 2 iterations, 1,000 rules', () => {

@@ -388,7 +388,7 @@ export class Memory {
    * Writes whatever the derived files lag (after picking up other processes' commits). Runs call it at
    * checkpoints and exit; between flushes a crash loses nothing: the next open replays the log past the watermark.
    */
-  async flush(): Promise<void> {
+  async flush(opts: { exit?: boolean } = {}): Promise<void> {
     await underWriteLock(
       this.lockFile,
       'memory write',
@@ -396,7 +396,7 @@ export class Memory {
         await this.sync(true);
         // Folds that missed other processes' commits catch up here, before they are written.
         for (const fold of FOLDS) await this.aggregate(fold);
-        await this.writeDerived();
+        await this.writeDerived(opts.exit ? { exit: true } : {});
       },
       { keep: true, ...this.waitOptions() },
     );
@@ -404,16 +404,7 @@ export class Memory {
 
   /** Flushes (human rules' watermark too) and lets go of the write lock (at exit). */
   async close(): Promise<void> {
-    await underWriteLock(
-      this.lockFile,
-      'memory write',
-      async () => {
-        await this.sync(true);
-        for (const fold of FOLDS) await this.aggregate(fold);
-        await this.writeDerived({ exit: true });
-      },
-      { keep: true, ...this.waitOptions() },
-    );
+    await this.flush({ exit: true });
     await releaseWriteLock(this.lockFile);
   }
 

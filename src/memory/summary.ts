@@ -4,7 +4,7 @@ import path from 'node:path';
 import { compareScores, type Score } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import type { LogRecord } from './record.js';
-import { spans, type SummaryState } from './summary-fold.js';
+import { spans, summaryFold, type SummaryState } from './summary-fold.js';
 import { isValidOutcome, type MemoryItem } from './types.js';
 
 /** One window of iterations: how often plans passed, passed at the first try, needed repairs, and which rules failed. */
@@ -286,8 +286,6 @@ export async function learningSummary(
   // A filter scopes the items too: those of the goals the records are about, and general ones.
   const items = filter.goal || filter.session ? allItems.filter((i) => !i.procedure || goals.has(itemScope(i))) : allItems;
   const its = records.filter((r) => r.type === 'iteration');
-  const reviews = records.filter((r) => r.type === 'review');
-  const approved = its.filter((r) => isValidOutcome(r.outcome)).length;
   const windows: SummaryWindow[] = [];
   // Windows of `window` iterations, widened so at most 20 bars are drawn.
   const w = Math.max(window, Math.ceil(its.length / 20));
@@ -305,14 +303,9 @@ export async function learningSummary(
       promptChars: avg((r) => r.promptChars ?? 0),
     });
   }
-  const usage: LearningSummary['usage'] = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
-  for (const r of its) {
-    usage.promptTokens += r.usage?.p ?? 0;
-    usage.completionTokens += r.usage?.c ?? 0;
-    usage.cachedTokens += r.usage?.k ?? 0;
-    usage.costUsd += r.cost ?? 0;
-    if (r.usage && r.cost === undefined) usage.costUnknown = true;
-  }
+  // The counts and usage the running fold keeps, over just these records: one definition of each total.
+  const totals = summaryFold.init();
+  for (const r of records) summaryFold.apply(totals, r);
   const ratios = its
     .filter((r) => r.est && r.usage?.p)
     .map((r) => r.usage!.p / r.est!)
@@ -320,15 +313,15 @@ export async function learningSummary(
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
   const out: LearningSummary = {
-    sessions: new Set(records.map((r) => r.session)).size,
-    iterations: its.length,
-    approved,
-    failed: its.filter((r) => r.outcome === 'failed').length,
-    errors: its.filter((r) => r.outcome === 'error').length,
-    humanApprovals: reviews.filter((r) => r.review === 'human-approval').length,
-    rejections: reviews.filter((r) => r.review === 'rejection').length,
-    overrides: reviews.filter((r) => r.review === 'override').length,
-    successRate: its.length ? approved / its.length : null,
+    sessions: Object.keys(totals.sessions).length,
+    iterations: totals.iterations,
+    approved: totals.approved,
+    failed: totals.failed,
+    errors: totals.errors,
+    humanApprovals: totals.humanApprovals,
+    rejections: totals.rejections,
+    overrides: totals.overrides,
+    successRate: totals.iterations ? totals.approved / totals.iterations : null,
     windows,
     window: w,
     filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
@@ -343,7 +336,7 @@ export async function learningSummary(
     },
     ...itemParts(items, size),
     context,
-    usage,
+    usage: { ...totals.usage },
     tokenEstimate,
   };
   return out;
