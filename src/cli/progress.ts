@@ -62,8 +62,6 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
   let phase = '';
   let context = '';
   let usage = '';
-  /** Some answer came with tokens but no price: totals say "cost unknown", not $0. */
-  let costUnknown = false;
   const line = (text: string) => {
     const safe = redactSecrets(text);
     if (live) live.print(safe);
@@ -95,8 +93,6 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
         if (!live) line(c.dim(`  ↻ iteration ${e.iteration}: repair ${e.attempt} (${e.errors} error${e.errors === 1 ? '' : 's'} to fix)`));
         return status(e.iteration, `repairing (${e.attempt})…`);
       case 'plan-proposed':
-        // No price known for the model (the planner leaves costUsd out): say so rather than print $0.
-        if (e.usage && e.costUsd === undefined) costUnknown = true;
         if (e.usage)
           usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens · ${e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}` : 'cost unknown'}`;
         return status(e.iteration, 'validating…');
@@ -108,9 +104,8 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
       }
       default: {
         if (e.type === 'finished') live?.stop();
-        // Totals of a run with an unpriced model read "cost unknown" (usageLine), not $0.
-        const shown = costUnknown && (e.type === 'checkpoint' || e.type === 'finished') ? { ...e, usage: { ...e.usage, costUnknown } } : e;
-        const text = eventLine(shown, { checkpoint }, c);
+        // Checkpoint and finished totals carry the session's costUnknown: usageLine says "cost unknown", not $0.
+        const text = eventLine(e, { checkpoint }, c);
         if (text !== null) line(text);
       }
     }
