@@ -280,6 +280,20 @@ describe('stopping honestly', () => {
     expect(result.exit).toBe('stopped');
   });
 
+  it('changing the objectives at the patience prompt keeps the champion: the same plan again is a repeat, a plan better under the new objectives an improvement', async () => {
+    const { state, events, deps } = await setup({ iterations: 5, patience: 2, unattended: false });
+    const reviewer = new ScriptedReviewer({ patience: () => ({ kind: 'objectives', objectives: ['steps', 'cost'] }) });
+    // A: cost 4, 4 steps (best on cost). B: cost 7, 3 steps (worse on cost, better on steps).
+    const A = ['notify', 'build', 'test-fast', 'deploy'];
+    const script = [A, A, A, A, DEAR];
+    const result = await runSession(state, deps(new ScriptedPlanner((req) => plan(script[req.iteration - 1]!)), reviewer));
+    expect(reviewer.asked).toEqual(['patience 3', 'checkpoint 5']);
+    expect(result.state.settings.objectives).toEqual(['steps', 'cost']);
+    // Iteration 4 repeats the champion (a repeat, not an improvement); B beats it under the new objectives.
+    expect(outcomes(events)).toEqual(['improved', 'repeat', 'repeat', 'repeat', 'improved']);
+    expect(result.state.champion?.iteration).toBe(5);
+  });
+
   it('a proved optimum ends the run at once, whatever the iteration ceiling', async () => {
     const { state, events, deps, memory } = await setup({ iterations: 1000 });
     const planner = new ScriptedPlanner((req) =>

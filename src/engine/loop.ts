@@ -177,8 +177,9 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped after ${idle} iterations without improvement` });
     if (decision.kind === 'objectives') {
       state.settings.objectives = decision.objectives;
-      // Under new objectives the old champion's rank no longer holds: the next valid plan is judged afresh.
-      state.champion = null;
+      // The champion stays the plan to beat, now measured by the new objectives: a later plan is "improved" only if
+      // it beats it under them (resetting it would call the next repeat an improvement). A proof under the old
+      // objectives proves nothing under the new ones.
       delete state.converged;
       emit({ type: 'decision', iteration, decision: `objectives: ${decision.objectives.join(', ')}` });
     } else emit({ type: 'decision', iteration, decision: 'continue' });
