@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/core/errors.js';
 import { loadProceduresCached } from '../src/procedures/load-cached.js';
 import { loadProcedures } from '../src/procedures/load.js';
+import type { ProcedureLibrary } from '../src/procedures/types.js';
 import { SHIPPED, tempDir } from './support/cli.js';
 
 const TINY = `id: tiny
@@ -29,6 +30,13 @@ function cacheIn(): string {
   return path.join(internal, 'procedures.json');
 }
 
+/** Loads through the cache as a run that starts does: the library, then the cache kept. */
+async function load(dir: string, cache: string): Promise<ProcedureLibrary> {
+  const { library, remember } = await loadProceduresCached(dir, cache);
+  await remember();
+  return library;
+}
+
 /** Rewrites the cached library's first set name, to tell a cache hit from a parse. */
 function tamper(cache: string): void {
   const data = JSON.parse(readFileSync(cache, 'utf8')) as { entries: { library: { sets: { name: string }[] } }[] };
@@ -40,9 +48,9 @@ describe('procedures through the cache', () => {
   it('gives exactly what the loader parses, the first time and from the cache', async () => {
     const cache = cacheIn();
     const fresh = loadProcedures(SHIPPED);
-    expect(await loadProceduresCached(SHIPPED, cache)).toStrictEqual(fresh);
+    expect(await load(SHIPPED, cache)).toStrictEqual(fresh);
     expect(existsSync(cache)).toBe(true);
-    expect(await loadProceduresCached(SHIPPED, cache)).toStrictEqual(fresh);
+    expect(await load(SHIPPED, cache)).toStrictEqual(fresh);
   });
 
   it('is read while the files are unchanged, and a changed file is parsed afresh (same size and time too)', async () => {
@@ -50,28 +58,28 @@ describe('procedures through the cache', () => {
     const dir = tempDir('jupiter-proc-');
     const file = path.join(dir, 'tiny.yaml');
     writeFileSync(file, TINY);
-    await loadProceduresCached(dir, cache);
+    await load(dir, cache);
     tamper(cache);
-    expect((await loadProceduresCached(dir, cache)).sets[0]!.name).toBe('from the cache');
+    expect((await load(dir, cache)).sets[0]!.name).toBe('from the cache');
     // An edit of the same length, with the file's old times put back: the bytes decide, not the signature.
     const { atime, mtime } = statSync(file);
     writeFileSync(file, TINY.replace('name: Tiny', 'name: Tidy'));
     utimesSync(file, atime, mtime);
-    expect((await loadProceduresCached(dir, cache)).sets[0]!.name).toBe('Tidy');
+    expect((await load(dir, cache)).sets[0]!.name).toBe('Tidy');
     // A new file in the folder is a different library too.
     writeFileSync(path.join(dir, 'more.yaml'), TINY.replace('id: tiny', 'id: more'));
-    expect((await loadProceduresCached(dir, cache)).sets.map((s) => s.id)).toEqual(['more', 'tiny']);
+    expect((await load(dir, cache)).sets.map((s) => s.id)).toEqual(['more', 'tiny']);
   });
 
   it('keeps one library per folder, so runs against two folders do not evict each other', async () => {
     const cache = cacheIn();
     const other = tempDir('jupiter-proc-');
     cpSync(SHIPPED, other, { recursive: true });
-    await loadProceduresCached(SHIPPED, cache);
-    await loadProceduresCached(other, cache);
+    await load(SHIPPED, cache);
+    await load(other, cache);
     tamper(cache);
-    expect((await loadProceduresCached(SHIPPED, cache)).sets[0]!.name).toBe('from the cache');
-    const fromOther = await loadProceduresCached(other, cache);
+    expect((await load(SHIPPED, cache)).sets[0]!.name).toBe('from the cache');
+    const fromOther = await load(other, cache);
     expect(fromOther.sets[0]!.name).toBe('from the cache');
     expect(fromOther.dir).toBe(other);
   });
@@ -83,15 +91,15 @@ describe('procedures through the cache', () => {
     await expect(loadProceduresCached(dir, cache)).rejects.toThrow(InputError);
     expect(existsSync(cache)).toBe(false);
     const nowhere = path.join(tempDir('jupiter-cache-'), 'memory', '.jupiter', 'procedures.json');
-    expect((await loadProceduresCached(SHIPPED, nowhere)).sets.length).toBeGreaterThan(0);
+    expect((await load(SHIPPED, nowhere)).sets.length).toBeGreaterThan(0);
     expect(existsSync(path.dirname(path.dirname(nowhere)))).toBe(false);
   });
 
   it('a damaged cache file is only slower', async () => {
     const cache = cacheIn();
     writeFileSync(cache, '{"entries": [{"key": 1}, null');
-    expect(await loadProceduresCached(SHIPPED, cache)).toStrictEqual(loadProcedures(SHIPPED));
+    expect(await load(SHIPPED, cache)).toStrictEqual(loadProcedures(SHIPPED));
     writeFileSync(cache, '{"entries": [null, {"key": "x", "library": 3}]}');
-    expect(await loadProceduresCached(SHIPPED, cache)).toStrictEqual(loadProcedures(SHIPPED));
+    expect(await load(SHIPPED, cache)).toStrictEqual(loadProcedures(SHIPPED));
   });
 });

@@ -67,21 +67,32 @@ function readEntries(file: string): Entry[] {
   }
 }
 
-/**
- * Loads the library in `dir` (as loadProcedures does: the first error throws) using `cacheFile`, which is written
- * only when its folder exists already (a run that stops on bad input leaves nothing behind).
- */
-export async function loadProceduresCached(dir: string, cacheFile: string): Promise<ProcedureLibrary> {
+/** A library, and how to keep it for the next run when it was parsed rather than read from the cache. */
+export interface CachedLibrary {
+  library: ProcedureLibrary;
+  /**
+   * Writes the cache (nothing when the library came from it, or its folder does not exist). Called once a run has
+   * started: a command that stops on bad input leaves the memory folder as it was.
+   */
+  remember(): Promise<void>;
+}
+
+/** Loads the library in `dir` as loadProcedures does (the first error throws), reading `cacheFile` when it matches. */
+export async function loadProceduresCached(dir: string, cacheFile: string): Promise<CachedLibrary> {
   const key = keyOf(dir);
   const entries = key ? readEntries(cacheFile) : [];
   const hit = entries.find((e) => e.key === key && e.library.dir === dir);
-  if (hit) return hit.library;
+  if (hit) return { library: hit.library, remember: async () => undefined };
   const { loadProcedures } = await import('./load.js');
   const library = loadProcedures(dir);
   // Kept only if the files did not change while they were read: the entry must describe what was parsed.
-  if (key && keyOf(dir) === key && existsSync(path.dirname(cacheFile))) {
-    const kept = [{ key, library }, ...entries.filter((e) => e.key !== key)].slice(0, KEEP);
-    await writeFileAtomic(cacheFile, JSON.stringify({ entries: kept }), { durable: false }).catch(() => undefined);
-  }
-  return library;
+  const unchanged = key !== undefined && keyOf(dir) === key;
+  return {
+    library,
+    remember: async () => {
+      if (!key || !unchanged || !existsSync(path.dirname(cacheFile))) return;
+      const kept = [{ key, library }, ...entries.filter((e) => e.key !== key)].slice(0, KEEP);
+      await writeFileAtomic(cacheFile, JSON.stringify({ entries: kept }), { durable: false }).catch(() => undefined);
+    },
+  };
 }

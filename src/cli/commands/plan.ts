@@ -49,7 +49,8 @@ export function registerPlan(program: Command, cli: Cli): void {
       // Loaded here, not at startup: `jupiter --help`, `summary` and friends stay fast.
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, config.unattended);
-      const library = await loadProceduresCached(config.proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
+      const procedures = await loadProceduresCached(config.proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
+      const library = procedures.library;
       let goal = config.goal?.trim();
       if (!goal && cli.io.stdin.isTTY && !config.unattended) {
         const { input } = await import('@inquirer/prompts');
@@ -84,6 +85,7 @@ export function registerPlan(program: Command, cli: Cli): void {
       const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
       (config.json ? cli.io.stderr : cli.io.stdout).write(chosen);
       const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
+      await procedures.remember();
       const now = new Date();
       const settings = {
         iterations: config.iterations,
