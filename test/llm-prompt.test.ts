@@ -161,6 +161,7 @@ describe('buildPrompt: stable prefix and fences', () => {
     for (const req of requests) expect(buildPrompt(req, memo)).toEqual(buildPrompt(req));
     expect(memo.yaml.get(GOOD)).toContain('title:');
     expect(memo.yaml.get(other)).toContain('Another plan');
+    expect(memo.system.get(requests[0]!.target)).toBe(buildPrompt(requests[0]!).system);
   });
 
   it('puts stable parts in order: instructions, output contract, procedures', () => {

@@ -164,6 +164,8 @@ function fence(tag: string, body: string): string {
  */
 export class PromptMemo {
   readonly yaml = new WeakMap<Plan, string>();
+  /** The system message per target (the same object for a whole run unless human rules join it). */
+  readonly system = new WeakMap<PlanTarget, string>();
 }
 
 function planYaml(plan: Plan, memo: PromptMemo | undefined): string {
@@ -266,5 +268,10 @@ function buildUserMessage(req: PlanRequest, memo: PromptMemo | undefined): strin
 
 /** The prompt for one request; a planner passes its `memo` so what recurs between prompts is rendered once. */
 export function buildPrompt(req: PlanRequest, memo?: PromptMemo): { system: string; user: string } {
-  return { system: buildSystemMessage(req.target), user: buildUserMessage(req, memo) };
+  let system = memo?.system.get(req.target);
+  if (system === undefined) {
+    system = buildSystemMessage(req.target);
+    memo?.system.set(req.target, system);
+  }
+  return { system, user: buildUserMessage(req, memo) };
 }

@@ -80,6 +80,7 @@ export class OpenAIPlanner implements Planner {
   private tokenParam: 'max_tokens' | 'max_completion_tokens' = 'max_tokens';
   private counter: Promise<TokenCounter> | undefined;
   private readonly memo = new PromptMemo();
+  private price: { value: Price | undefined } | undefined;
   /** The answer schema for the last action list: it changes only when the actions do (zod's conversion is costly). */
   private schema: { key: string; schema: Record<string, unknown> } | undefined;
   /** The last system prompt's token counts: it changes only when the rules do, and it is most of the prompt. */
@@ -149,7 +150,8 @@ export class OpenAIPlanner implements Planner {
       if ('error' in parsed) throw new PlannerError(parsed.kind, oneLine(`${this.name} gave an unusable plan twice: ${parsed.error}`));
     }
     const counter = await call.counter;
-    const price = priceFor(this.opts.model, this.opts.prices);
+    // The model and prices are fixed for the planner's life: looked up once.
+    const price = (this.price ??= { value: priceFor(this.opts.model, this.opts.prices) }).value;
     const { costUsd, priced } = costOf(call.usage, price);
     const tokens = this.promptTokens(prompt, counter);
     return {
