@@ -388,7 +388,7 @@ describe('the sessions listing reads only what changed', () => {
 });
 
 describe('session locks', () => {
-  it("a dead process's lock on a completed session is removed when another session is locked; a running one's stays", async () => {
+  it("a dead process's lock on a completed session is removed when another session is let go of; a running one's stays", async () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
@@ -417,15 +417,15 @@ describe('session locks', () => {
     wf(path.join(sessionsDir, 'done-1.lock'), dead);
     wf(path.join(sessionsDir, 'paused-1.lock'), dead);
     const lock = await store.lock('new-1');
+    await lock.release();
     expect(existsSync(path.join(sessionsDir, 'done-1.lock'))).toBe(false);
     // A resumable session's stale lock is taken over by its own resume, not removed behind its back.
     expect(existsSync(path.join(sessionsDir, 'paused-1.lock'))).toBe(true);
-    await lock.release();
   });
 });
 
 describe('sessions journal backfill', () => {
-  it('sessions saved before the journal existed get an entry when a writer locks a session; listing never writes', async () => {
+  it('sessions saved before the journal existed get an entry when a writer lets go of a session; listing never writes', async () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
