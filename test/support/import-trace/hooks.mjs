@@ -2,6 +2,6 @@
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(result.url);
-  if (m && /^(openai|ora|@inquirer\/prompts|zod)$/.test(m[1])) process.stderr.write(`jupiter-test-loaded ${m[1]}\n`);
+  if (m && /^(openai|ora|@inquirer\/prompts|zod|yaml)$/.test(m[1])) process.stderr.write(`jupiter-test-loaded ${m[1]}\n`);
   return result;
 }
