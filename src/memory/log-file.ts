@@ -73,8 +73,8 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     // The procedure and goal ids are in the record line; people read the goal as typed.
     lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '');
     if (!opts.continued) lines.push(run, `- **Goal:** ${one(r.goalText)}`);
-    // A valid plan's header says it all; failures, errors and human approvals get their line.
-    if (!isValidOutcome(r.outcome) || r.approvedBy === 'human' || r.outcome === 'approved')
+    // A valid plan's heading says it all, and a failure's findings say why; errors and human approvals get their line.
+    if ((!isValidOutcome(r.outcome) && r.outcome !== 'failed') || r.approvedBy === 'human' || r.outcome === 'approved')
       lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
     if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.yaml`);
     else if (r.steps) {
@@ -85,11 +85,12 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     if (findings.length) lines.push('- **Findings:**');
     for (const f of findings) lines.push(`  - ${f.sev} ${f.s ? `step ${f.s} ` : ''}${one(f.r)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
     if (r.addressed?.length) lines.push(`- **Addressed feedback:** ${r.addressed.map((a) => `"${one(a)}"`).join('; ')}`);
-    if (r.ctx) lines.push(`- **Context:** ${n(r.ctx.t)}/${n(r.ctx.b)} tokens · ${r.ctx.i}/${r.ctx.n} items`);
+    const context = r.ctx ? `${n(r.ctx.t)}/${n(r.ctx.b)} tokens of context · ${r.ctx.i}/${r.ctx.n} items` : '';
     if (r.usage)
       lines.push(
-        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}`,
+        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}${context ? ` · ${context}` : ''}`,
       );
+    else if (context) lines.push(`- **Context:** ${context}`);
   }
   lines.push('', `<!-- jupiter:entry ${JSON.stringify(onDisk(r, opts)).replace(/-->/g, '--\\u003e')} -->`, '', '');
   return lines.join('\n');
