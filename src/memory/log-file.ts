@@ -97,12 +97,17 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
 }
 
 /**
- * The record as the log stores it: without the steps of a plan an earlier record carried (named by planId), and
+ * The record as the log stores it: without the steps and title of a plan an earlier record carried (named by planId), and
  * without empty defaults (no findings, no prompt, no approver or the automatic one).
  */
 export function onDisk(r: LogRecord, opts: { carry?: boolean } = {}): LogRecord {
   const out: LogRecord = { ...r };
-  if (opts.carry === false && r.planId !== undefined) delete out.steps;
+  // Named by id, the plan's steps and title are in the record that carried it and in plans/<planId>.yaml (the
+  // section above still shows this proposal's title).
+  if (opts.carry === false && r.planId !== undefined) {
+    delete out.steps;
+    delete out.title;
+  }
   if (out.findings?.length === 0) delete out.findings;
   if (out.promptChars === 0) delete out.promptChars;
   // A valid plan is approved automatically unless the record says a person did.
