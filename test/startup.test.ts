@@ -1,14 +1,30 @@
 // Commands that never call a model must not load the model client (or the prompt and spinner libraries) at start-up.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { BIN, cleanEnv, ROOT, SHIPPED, tempDir } from './support/cli.js';
+import { fakeServers } from './support/fake-openai.js';
 
 const TRACE = path.join(ROOT, 'test', 'support', 'import-trace', 'register.mjs');
 
 function loaded(args: string[]): string[] {
   const r = spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], { cwd: tempDir(), env: cleanEnv(), encoding: 'utf8' });
   return [...new Set([...r.stderr.matchAll(/^jupiter-test-loaded (\S+)$/gm)].map((m) => m[1]!))].sort();
+}
+
+const { serve } = fakeServers();
+
+/** Like `loaded`, for a command that talks to a local server (a child run with spawnSync would block the server). */
+function loadedAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; loaded: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TRACE, BIN, ...args], { cwd: tempDir(), env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, loaded: [...new Set([...stderr.matchAll(/^jupiter-test-loaded (\S+)$/gm)].map((m) => m[1]!))].sort() }));
+  });
 }
 
 describe('start-up imports', () => {
@@ -27,4 +43,33 @@ describe('start-up imports', () => {
       expect(loaded(args)).toEqual([]);
     });
   }
+
+  it('an unattended model run loads the model client, not the built-in planner and its worker thread', async () => {
+    const plan = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
+    const server = await serve(() => ({ content: plan }));
+    const args = [
+      'plan',
+      'Deploy the orchestrator',
+      '-n',
+      '2',
+      '--unattended',
+      '--json',
+      '--provider',
+      'custom',
+      '--base-url',
+      server.url,
+      '--model',
+      'test-model',
+    ];
+    const run = await loadedAsync([...args, '--procedures', SHIPPED], { JUPITER_API_KEY: 'sk-test-0000' });
+    expect(run.code).toBe(0);
+    expect(run.loaded).toContain('openai');
+    expect(run.loaded).not.toContain('builtin-planner');
+  });
+
+  it('the trace sees the built-in planner when a run uses it', async () => {
+    const run = await loadedAsync(['plan', 'Deploy the orchestrator', '-n', '1', '--unattended', '--json', '--procedures', SHIPPED]);
+    expect(run.code).toBe(0);
+    expect(run.loaded).toContain('builtin-planner');
+  });
 });

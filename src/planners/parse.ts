@@ -68,8 +68,12 @@ export function parsePlanOutput(text: string): ParseResult {
   if (candidates.length === 0) return { kind: 'unparseable', error: 'no JSON object found in the answer' };
   let firstSchemaError: string | undefined;
   for (const json of candidates) {
-    const repaired = repairJson(json);
-    const parsed = tryParse(json) ?? (repaired === null ? null : tryParse(repaired));
+    // Repaired only when plain JSON fails: most answers parse as they are, and repairing copies the whole text.
+    let parsed = tryParse(json);
+    if (!parsed) {
+      const repaired = repairJson(json);
+      parsed = repaired === null ? null : tryParse(repaired);
+    }
     if (!parsed) continue;
     const checked = checkPlanShape(parsed.value, { answer: true });
     if (!('error' in checked)) {

@@ -79,6 +79,11 @@ export class OpenAIPlanner implements Planner {
   /** Switched to `max_completion_tokens` once a server refuses `max_tokens` (newer OpenAI models). */
   private tokenParam: 'max_tokens' | 'max_completion_tokens' = 'max_tokens';
   private counter: Promise<TokenCounter> | undefined;
+  /**
+   * The answer schema of the last action list asked for: built once per target, not per call (building it through
+   * zod costs ~0.2 MB of short-lived objects a call). One entry: a session plans for one target.
+   */
+  private schema: { key: string; value: Record<string, unknown> } | undefined;
 
   constructor(private readonly opts: OpenAIPlannerOptions) {
     this.name = opts.name ?? `openai:${opts.model}`;
@@ -102,7 +107,7 @@ export class OpenAIPlanner implements Planner {
       req,
       replica: this.pool.pick(req.candidate ?? 0),
       usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
-      schema: planAnswerJsonSchema(allowedActions(req.target)),
+      schema: this.answerSchema(allowedActions(req.target)),
       counter: this.tokenCounter(),
     };
 
@@ -124,7 +129,9 @@ export class OpenAIPlanner implements Planner {
     const counter = await call.counter;
     const price = priceFor(this.opts.model, this.opts.prices);
     const { costUsd, priced } = costOf(call.usage, price);
-    const counted = counter.count(prompt.system) + counter.count(prompt.user);
+    const estimate = countTokens(prompt.system) + countTokens(prompt.user);
+    // Without the model's tokenizer the count is the estimate: not counted twice.
+    const counted = counter === ESTIMATE ? estimate : counter.count(prompt.system) + counter.count(prompt.user);
     return {
       plan: parsed.plan,
       usage: call.usage,
@@ -132,11 +139,17 @@ export class OpenAIPlanner implements Planner {
       ...(priced ? { costUsd } : {}),
       mode,
       promptChars: prompt.system.length + prompt.user.length,
-      promptTokensEstimate: countTokens(prompt.system) + countTokens(prompt.user),
+      promptTokensEstimate: estimate,
       promptTokens: { count: counted, tokenizer: counter.name, exact: counter.exact },
       ...(parsed.reasoning ? { reasoning: parsed.reasoning } : {}),
       endpoint: this.pool.endpoint(call.replica).baseUrl,
     };
+  }
+
+  private answerSchema(actions: readonly string[]): Record<string, unknown> {
+    const key = actions.join('\n');
+    if (this.schema?.key !== key) this.schema = { key, value: planAnswerJsonSchema(actions) };
+    return this.schema.value;
   }
 
   /** One completion, stepping down structured-output modes the server rejects; remembers the one that worked. */
