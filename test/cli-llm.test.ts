@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { PROGRESS_STEP_TOKENS } from '../src/cli/progress.js';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from './support/cli.js';
 import { type Reply, fakeServers } from './support/fake-openai.js';
@@ -88,6 +89,8 @@ describe('LLM planning through the CLI', () => {
     const progress = events.filter((e) => e.type === 'planner-progress' && e.iteration === 1).map((e) => e.tokens as number);
     expect(progress.length).toBeGreaterThan(5);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+    // Every few dozen tokens, not per streamed chunk (two tokens each here): a long run's output stays small.
+    for (let i = 1; i < progress.length; i++) expect(progress[i]! - progress[i - 1]!).toBeGreaterThanOrEqual(PROGRESS_STEP_TOKENS);
     expect(events.find((e) => e.type === 'plan-proposed')).toMatchObject({
       mode: 'json_schema',
       usage: { promptTokens: 1234, completionTokens: 321, cachedTokens: 1000 },

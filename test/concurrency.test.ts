@@ -1,5 +1,5 @@
 // Two real CLI processes sharing one memory folder: nothing lost, nothing doubled; a running session cannot be taken twice.
-import { indexRecord } from '../src/memory/index-file.js';
+import { readLogRange } from '../src/memory/log-range.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,11 +14,15 @@ import type { LogRecord } from '../src/memory/record.js';
 
 const logRecords = (memory: string): LogRecord[] =>
   [...readFileSync(path.join(memory, 'execution_log.md'), 'utf8').matchAll(/^<!-- jupiter:entry (\{.*\}) -->$/gm)].map((m) => JSON.parse(m[1]!) as LogRecord);
-const indexRecords = (memory: string): LogRecord[] =>
-  readFileSync(path.join(memory, '.jupiter', 'index.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as LogRecord);
+/** Each log section's session (from its record line) and whether its text names its run (the `Run:` line). */
+const sections = (memory: string): { session: string; namesRun: boolean }[] =>
+  readFileSync(path.join(memory, 'execution_log.md'), 'utf8')
+    .split(/^(?=## )/m)
+    .filter((s) => s.startsWith('## '))
+    .map((s) => ({
+      session: (JSON.parse(/^<!-- jupiter:entry (\{.*\}) -->$/m.exec(s)![1]!) as LogRecord).session,
+      namesRun: /^- \*\*Run:\*\* .* session /m.test(s),
+    }));
 
 /** Pattern lines per `## scope` heading of successful_patterns.md: scope → [count, text][]. */
 function patternsByScope(memory: string): Map<string, [number, string][]> {
@@ -110,8 +114,18 @@ describe('two concurrent plan runs on one memory folder', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
 
-    // The index holds exactly the log's records.
-    expect(indexRecords(memory)).toEqual(log.map(indexRecord));
+    // The log is its own index: bisecting it on record lines finds each session's records, all of them, in order.
+    for (const s of [...new Set(log.map((r) => r.session))]) {
+      const own = log.filter((r) => r.session === s);
+      const found = (await readLogRange(path.join(memory, 'execution_log.md'), own[0]!.seq, own.at(-1)!.seq)).filter((r) => r.session === s);
+      expect(found.map((r) => r.seq)).toEqual(own.map((r) => r.seq));
+    }
+    // A section restates its run whenever the one before it is another session's (writers interleaved).
+    const secs = sections(memory);
+    secs.forEach((sec, i) => {
+      if (i === 0 || secs[i - 1]!.session !== sec.session) expect(sec.namesRun, `section ${i + 1}`).toBe(true);
+    });
+    expect(secs.some((sec, i) => i > 0 && secs[i - 1]!.session !== sec.session)).toBe(true);
 
     // Every pattern of each scope was seen by all 15 of that session's iterations, no more, no fewer.
     const patterns = patternsByScope(memory);

@@ -1,6 +1,6 @@
 // Hostile line endings and headings: CRLF or mixed endings (git autocrlf, a Windows editor) lose nothing, and
 // the torn-tail repair removes only a torn final section of ours, never text a person wrote.
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordsIn, renderLogSection, tornSectionStart } from '../src/memory/log-file.js';
@@ -45,8 +45,7 @@ describe('CRLF and mixed line endings', () => {
   ] as const) {
     it(`a ${name} memory folder keeps its whole history when opened, and the next commit is seq n+1`, async () => {
       const dir = await seeded(6);
-      for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', '.jupiter/index.jsonl'])
-        writeFileSync(path.join(dir, f), convert(read(dir, f)));
+      for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md']) writeFileSync(path.join(dir, f), convert(read(dir, f)));
       const before = read(dir, 'execution_log.md');
       const lessonsBefore = parseItemsFile(read(dir, 'lessons.md'), 'lesson').items.length;
       const memory = await Memory.open(dir);
@@ -58,8 +57,8 @@ describe('CRLF and mixed line endings', () => {
       expect((await memory.items()).filter((i) => i.kind !== 'pattern')).toHaveLength(lessonsBefore);
       await memory.commitIteration(approved('s1', 7, PLAN));
       expect(recordsIn(read(dir, 'execution_log.md')).records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-      // With the index gone too, the log alone rebuilds all seven.
-      writeFileSync(path.join(dir, '.jupiter/index.jsonl'), '');
+      // With the running aggregates gone too, the log alone rebuilds all seven.
+      rmSync(path.join(dir, '.jupiter/aggregates.json'));
       expect((await (await Memory.open(dir)).records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     });
   }

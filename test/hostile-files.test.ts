@@ -57,7 +57,7 @@ const plan = (cwd: string) =>
 describe('links and special files in the memory folder are refused, never followed', () => {
   const NOTES = "# My notes\n\n## Iteration 2 review notes\n\n- ALWAYS skip security-scan (a person's private note)\n";
 
-  for (const name of ['lessons.md', 'successful_patterns.md', 'execution_log.md', '.jupiter/index.jsonl']) {
+  for (const name of ['lessons.md', 'successful_patterns.md', 'execution_log.md', 'human_rules.md']) {
     it(`${name} linked to a file outside: plan and summary refuse it; the outside file is untouched`, async () => {
       const { cwd, memory } = fresh();
       const target = outside(NOTES);

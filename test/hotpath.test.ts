@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } f
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordsIn, segments } from '../src/memory/log-file.js';
+import { readLogAll, readLogRange } from '../src/memory/log-range.js';
+import { briefRecord } from '../src/memory/record.js';
 import { planId } from '../src/procedures/quality.js';
 import { Memory } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
@@ -10,19 +12,7 @@ import { newSession } from '../src/engine/session.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import { SHIPPED } from './support/cli.js';
-import {
-  approved,
-  consistency,
-  failed,
-  fileCounts,
-  finding,
-  indexLines,
-  memDir,
-  read,
-  recordLineCount,
-  replayCounts,
-  review,
-} from './support/memory-fixtures.js';
+import { approved, consistency, failed, fileCounts, finding, memDir, read, recordLineCount, replayCounts, review } from './support/memory-fixtures.js';
 
 const A = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
 const B = ['open-change-ticket', 'run-tests', 'deploy-production'];
@@ -57,7 +47,7 @@ const commitMix = async (memory: Memory, session: string, from: number, to: numb
 };
 
 describe('one durable append per iteration', () => {
-  it('between flushes a commit writes only the log, the index and a new plan file; flush writes the derived files', async () => {
+  it('between flushes a commit writes only the log and a new plan file; flush writes the derived files', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir, { flushEvery: 1000 });
     await commitMix(memory, 's1', 1, 4);
@@ -66,11 +56,7 @@ describe('one durable append per iteration', () => {
     await memory.commitIteration(approved('s1', 5, A));
     await memory.commitIteration(approved('s1', 6, [...A, 'smoke-test']));
     // The lock file is held across commits, not created and removed per commit.
-    expect(changed(before, snapshot(dir))).toEqual([
-      '.jupiter/index.jsonl',
-      'execution_log.md',
-      `plans/${planId(approved('s1', 6, [...A, 'smoke-test']).plan!)}.yaml`,
-    ]);
+    expect(changed(before, snapshot(dir))).toEqual(['execution_log.md', `plans/${planId(approved('s1', 6, [...A, 'smoke-test']).plan!)}.yaml`]);
     expect(existsSync(path.join(dir, '.jupiter', 'write.lock'))).toBe(true);
     // The markdown still says what it said at open; recall already knows the new items.
     expect(read(dir, 'successful_patterns.md')).not.toContain('smoke-test');
@@ -158,12 +144,11 @@ describe('plans stored once, referenced from the log', () => {
     expect(new Set(raw.map((r) => r.planId))).toEqual(new Set([planId(approved('s1', 1, A).plan!)]));
     expect(readdirSync(path.join(dir, 'plans'))).toEqual([`${planId(approved('s1', 1, A).plan!)}.yaml`]);
     expect(recordsIn(log).records.every((r) => r.steps?.length === A.length)).toBe(true);
-    // The log is the truth: without the plan file or the index, a fresh open still replays every record's steps.
+    // The log is the truth: without the plan file, a fresh open still replays every record's steps.
     rmSync(path.join(dir, 'plans'), { recursive: true });
-    rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
     rmSync(path.join(dir, 'successful_patterns.md'));
     const m3 = await Memory.open(dir);
-    expect(indexLines(dir)).toHaveLength(6);
+    expect((await m3.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
     expect((await m3.items()).find((i) => i.data.type === 'exemplar' && i.data.steps.includes('deploy-staging'))?.count).toBe(5);
     await m3.close();
@@ -184,10 +169,12 @@ describe('plans stored once, referenced from the log', () => {
 });
 
 describe('log segments', () => {
-  it('the log rotates into numbered segments; sequence, replay and index rebuild span them', async () => {
+  it('the log rotates into numbered segments; sequence, replay and reads by session span them', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir, { segmentBytes: 4096 });
-    await commitMix(memory, 's1', 1, 30);
+    await commitMix(memory, 's1', 1, 20);
+    await commitMix(memory, 's2', 1, 5);
+    await commitMix(memory, 's1', 21, 25);
     const segs = segments(path.join(dir, 'execution_log.md'));
     expect(segs.length).toBeGreaterThanOrEqual(2);
     expect(segs.map((s) => path.basename(s))).toEqual(segs.map((_, i) => `execution_log.${String(i + 1).padStart(4, '0')}.md`));
@@ -201,13 +188,15 @@ describe('log segments', () => {
     // Rebuild everything derived from the segments alone.
     const want = (await memory.items()).map((i) => `${i.id}:${i.count}`).sort();
     await memory.close();
-    rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
     rmSync(path.join(dir, 'successful_patterns.md'));
     rmSync(path.join(dir, 'lessons.md'));
     rmSync(path.join(dir, 'plans'), { recursive: true });
     const reopened = await Memory.open(dir, { segmentBytes: 4096 });
     expect(reopened.seq).toBe(30);
-    expect(indexLines(dir).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect((await reopened.records()).map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // One session's records, found in the segments that hold them, in order: s2's five lie between s1's.
+    expect((await reopened.records({ session: 's2' })).map((r) => r.iteration)).toEqual([1, 2, 3, 4, 5]);
+    expect((await reopened.records({ session: 's1' })).map((r) => r.iteration)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect((await reopened.items()).map((i) => `${i.id}:${i.count}`).sort()).toEqual(want);
     await reopened.close();
   });
@@ -218,7 +207,6 @@ describe('log segments', () => {
     await commitMix(memory, 's1', 1, 5);
     await memory.close();
     renameSync(path.join(dir, 'execution_log.md'), path.join(dir, 'execution_log.0001.md'));
-    rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
     const reopened = await Memory.open(dir);
     expect(reopened.seq).toBe(5);
     await reopened.commitIteration(approved('s1', 6, A));
@@ -226,8 +214,75 @@ describe('log segments', () => {
     expect(current.startsWith('# Execution log')).toBe(true);
     expect(recordLineCount(current)).toBe(1);
     expect(recordsIn(current).records[0]!.seq).toBe(6);
-    expect(indexLines(dir)).toHaveLength(6);
+    expect((await reopened.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     await reopened.close();
+  });
+});
+
+describe('the log is its own index', () => {
+  it("a session's records are found by bisecting a log of several segments, exactly those the whole log holds", async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir, { segmentBytes: 80 * 1024, flushEvery: 1000, durable: false });
+    // Five sessions in runs of 30, three rounds: 450 records, each session's spread over the whole log.
+    for (let round = 0; round < 3; round++) for (let k = 0; k < 5; k++) await commitMix(memory, `s${k}`, round * 30 + 1, round * 30 + 30);
+    await memory.close();
+    const log = path.join(dir, 'execution_log.md');
+    // Big enough segments that a range is bisected (not scanned) within each.
+    expect(segments(log).length).toBeGreaterThanOrEqual(2);
+    for (const f of segments(log)) expect(statSync(f).size).toBeGreaterThan(64 * 1024);
+    const all = readLogAll(log, briefRecord);
+    expect(all.map((r) => r.seq)).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    const reader = await Memory.open(dir, { create: false });
+    for (let k = 0; k < 5; k++)
+      expect((await reader.records({ session: `s${k}` })).map((r) => r.iteration)).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+    // Any stretch of the log, wherever it starts and ends (segment borders included).
+    for (const [from, to] of [
+      [1, 1],
+      [1, 450],
+      [37, 38],
+      [149, 301],
+      [220, 260],
+      [449, 450],
+      [451, 500],
+    ] as const)
+      expect((await readLogRange(log, from, to)).map((r) => r.seq)).toEqual(all.filter((r) => r.seq >= from && r.seq <= to).map((r) => r.seq));
+  });
+
+  it('an index left by an older version is removed when a writer opens the folder (the log holds every record)', async () => {
+    const dir = memDir();
+    const memory = await Memory.open(dir);
+    await commitMix(memory, 's1', 1, 3);
+    await memory.close();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(dir, '.jupiter', 'index.jsonl'), '{"seq":1}\n'.repeat(3));
+    const reader = await Memory.open(dir, { create: false });
+    expect((await reader.records()).map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(existsSync(path.join(dir, '.jupiter', 'index.jsonl'))).toBe(true);
+    const writer = await Memory.open(dir);
+    expect(existsSync(path.join(dir, '.jupiter', 'index.jsonl'))).toBe(false);
+    expect((await writer.records({ session: 's1' })).map((r) => r.seq)).toEqual([1, 2, 3]);
+    await writer.close();
+  });
+
+  it("a section names its run and goal when it starts a run's stretch of the log, and only then", async () => {
+    const dir = memDir();
+    const m1 = await Memory.open(dir);
+    await commitMix(m1, 's1', 1, 3);
+    await m1.commitReview(review('s1', 3, 'human-approval', undefined, A));
+    await commitMix(m1, 's1', 4, 5);
+    await m1.close();
+    // Another process (or a resume) appends next: its first section names its run again.
+    const m2 = await Memory.open(dir);
+    await commitMix(m2, 's1', 6, 7);
+    await m2.close();
+    const sections = read(dir, 'execution_log.md')
+      .split(/^(?=## )/m)
+      .filter((x) => x.startsWith('## '));
+    const namesRun = sections.map((x) => /^- \*\*Run:\*\* .* · session s1/m.test(x) && /^- \*\*Goal:\*\* /m.test(x));
+    // Iterations 1-3, the review, 4-5, then 6-7 from the second writer.
+    expect(namesRun).toEqual([true, false, false, true, true, false, true, false]);
+    // Every record still holds every field, whatever its section shows.
+    expect(recordsIn(read(dir, 'execution_log.md')).records.every((r) => r.session === 's1' && r.goalText && r.time)).toBe(true);
   });
 });
 
@@ -333,7 +388,7 @@ describe('the sessions listing reads only what changed', () => {
 });
 
 describe('session locks', () => {
-  it("a dead process's lock on a completed session is removed when another session is locked; a running one's stays", async () => {
+  it("a dead process's lock on a completed session is removed when another session is let go of; a running one's stays", async () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
@@ -362,15 +417,15 @@ describe('session locks', () => {
     wf(path.join(sessionsDir, 'done-1.lock'), dead);
     wf(path.join(sessionsDir, 'paused-1.lock'), dead);
     const lock = await store.lock('new-1');
+    await lock.release();
     expect(existsSync(path.join(sessionsDir, 'done-1.lock'))).toBe(false);
     // A resumable session's stale lock is taken over by its own resume, not removed behind its back.
     expect(existsSync(path.join(sessionsDir, 'paused-1.lock'))).toBe(true);
-    await lock.release();
   });
 });
 
 describe('sessions journal backfill', () => {
-  it('sessions saved before the journal existed get an entry when a writer locks a session; listing never writes', async () => {
+  it('sessions saved before the journal existed get an entry when a writer lets go of a session; listing never writes', async () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);

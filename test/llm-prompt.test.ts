@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planAnswerJsonSchema, type Plan } from '../src/core/plan.js';
 import type { MemoryItem } from '../src/memory/types.js';
-import { allowedActions, buildPrompt } from '../src/planners/prompt.js';
+import { allowedActions, buildPrompt, PromptMemo } from '../src/planners/prompt.js';
 import type { PlanRequest } from '../src/planners/types.js';
 import { failureState, validatePlan } from '../src/procedures/validate.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
@@ -148,6 +148,20 @@ describe('buildPrompt: stable prefix and fences', () => {
     expect(b.system).toBe(a.system);
     expect(c.system).toBe(a.system);
     expect(a.system).not.toContain('Deploy the orchestrator');
+  });
+
+  it("a planner's memo renders each plan once and never changes a prompt", () => {
+    const memo = new PromptMemo();
+    const other: Plan = { ...GOOD, title: 'Another plan', steps: GOOD.steps.slice(1) };
+    const requests = [
+      request({ champion, iteration: 4 }),
+      request({ champion, iteration: 5, currentPlan: other }),
+      request({ champion: { ...champion, plan: other }, iteration: 6, currentPlan: GOOD }),
+    ];
+    for (const req of requests) expect(buildPrompt(req, memo)).toEqual(buildPrompt(req));
+    expect(memo.yaml.get(GOOD)).toContain('title:');
+    expect(memo.yaml.get(other)).toContain('Another plan');
+    expect(memo.system.get(requests[0]!.target)).toBe(buildPrompt(requests[0]!).system);
   });
 
   it('puts stable parts in order: instructions, output contract, procedures', () => {

@@ -2,25 +2,12 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSy
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderLogSection, recordsIn } from '../src/memory/log-file.js';
-import { iterationToRecord, parseRecord, reviewToRecord } from '../src/memory/record.js';
+import { iterationToRecord, reviewToRecord } from '../src/memory/record.js';
+import { summaryFold } from '../src/memory/summary-fold.js';
 import { Memory } from '../src/memory/store.js';
-import { indexLine } from '../src/memory/index-file.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import type { MemoryItem } from '../src/memory/types.js';
-import {
-  approved,
-  consistency,
-  DEPLOY,
-  CHANGE,
-  failed,
-  finding,
-  indexLines,
-  memDir,
-  read,
-  recordLineCount,
-  review,
-  sectionCount,
-} from './support/memory-fixtures.js';
+import { approved, consistency, DEPLOY, CHANGE, failed, finding, memDir, read, recordLineCount, review, sectionCount } from './support/memory-fixtures.js';
 
 const PLAN = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];
 
@@ -40,8 +27,6 @@ function expectWhole(dir: string, n: number): void {
   expect(sectionCount(log)).toBe(n);
   expect(recordLineCount(log)).toBe(n);
   expect(recordsIn(log).records.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-  const idx = indexLines(dir).map((l) => parseRecord(l)?.seq);
-  expect(idx).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   const { want, got } = consistency(dir);
   expect(got).toEqual(want);
   expect(read(dir, 'successful_patterns.md')).toContain(`<!-- jupiter: through log entry ${n} -->`);
@@ -53,7 +38,7 @@ const usesCount = (items: MemoryItem[], a: string) =>
   items.find((i) => i.procedure === DEPLOY.procedure && i.data.type === 'exemplar' && i.data.steps.includes(a))?.count;
 
 describe('memory crash recovery', () => {
-  it('(a) a crash after the log append, before the index and markdown writes: replayed exactly once on open', async () => {
+  it('(a) a crash after the log append, before the markdown writes: replayed exactly once on open', async () => {
     const { dir, memory } = await seeded(5);
     const before = usesCount(await memory.items(), 'deploy-staging');
     const rec = iterationToRecord(approved('s1', 6, PLAN), memory.seq + 1);
@@ -70,17 +55,15 @@ describe('memory crash recovery', () => {
     expect(usesCount(parse(dir), 'deploy-staging')).toBe(before! + 2);
   });
 
-  it('(a2) a crash between the index append and the markdown writes, or between the two markdown writes', async () => {
+  it('(a2) a crash after the log append, seen by an instance opened before it, or between the two markdown writes', async () => {
     const { dir, memory } = await seeded(4);
     const rec = reviewToRecord(review('s1', 4, 'rejection', 'Run the database migration before the deploy', PLAN), 5);
     appendFileSync(path.join(dir, 'execution_log.md'), renderLogSection(rec));
-    appendFileSync(path.join(dir, '.jupiter', 'index.jsonl'), indexLine(rec));
     // the other commit got as far as patterns (it had nothing for lessons.md yet)
     const other = await Memory.open(dir);
     expectWhole(dir, 5);
     const rec6 = iterationToRecord(failed('s1', 5, ['deploy-production'], [finding('migration-first', 1, 'add run-migrations before step 1')]), 6);
     appendFileSync(path.join(dir, 'execution_log.md'), renderLogSection(rec6));
-    appendFileSync(path.join(dir, '.jupiter', 'index.jsonl'), indexLine(rec6));
     await memory.commitIteration(approved('s1', 6, PLAN));
     expectWhole(dir, 7);
     expect((await other.items()).filter((i) => i.text.includes('migration-first')).map((i) => i.count)).toEqual([1]);
@@ -133,30 +116,16 @@ describe('memory crash recovery', () => {
     expect(read(dir, 'execution_log.md')).toContain('The staging cluster was down on Monday.');
   });
 
-  it('(c) a torn index last line is dropped and rebuilt from the log', async () => {
-    const { dir } = await seeded(5);
-    const idx = path.join(dir, '.jupiter', 'index.jsonl');
-    const lines = indexLines(dir);
-    // the last line lost its tail (and its newline) in a crash
-    writeFileSync(idx, `${lines.slice(0, -1).join('\n')}\n${lines.at(-1)!.slice(0, 30)}`);
-    const memory = await Memory.open(dir);
-    expect(indexLines(dir)).toEqual(lines);
-    expect((await memory.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
-    await memory.commitIteration(approved('s1', 6, PLAN));
-    expectWhole(dir, 6);
-  });
-
-  it('(d) a deleted index is rebuilt on open, identical', async () => {
-    const { dir } = await seeded(8);
-    const original = read(dir, '.jupiter/index.jsonl');
-    rmSync(path.join(dir, '.jupiter', 'index.jsonl'));
-    const memory = await Memory.open(dir);
-    expect(read(dir, '.jupiter/index.jsonl')).toBe(original);
-    expect(await memory.records()).toHaveLength(8);
+  it('(d) a deleted .jupiter folder (aggregates, watermarks) is rebuilt on open from the log', async () => {
+    const { dir, memory } = await seeded(8);
+    const summary = await memory.aggregate(summaryFold);
+    await memory.close();
     rmSync(path.join(dir, '.jupiter'), { recursive: true });
-    await Memory.open(dir);
-    expect(read(dir, '.jupiter/index.jsonl')).toBe(original);
+    const reopened = await Memory.open(dir);
+    expect(await reopened.records()).toHaveLength(8);
+    expect(await reopened.aggregate(summaryFold)).toEqual(summary);
     expectWhole(dir, 8);
+    await reopened.close();
   });
 
   it('(e) a markdown file deleted while memory is closed is rebuilt from the log, identical', async () => {

@@ -4,15 +4,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SessionStore } from '../src/engine/sessions.js';
 import { BIN, cleanEnv, ROOT, SHIPPED, tempDir } from './support/cli.js';
 import { fakeServers } from './support/fake-openai.js';
 
 const TRACE = path.join(ROOT, 'test', 'support', 'import-trace', 'register.mjs');
 
-function loaded(args: string[]): string[] {
+function loaded(args: string[], expectCode?: number): string[] {
   const r = spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], { cwd: tempDir(), env: cleanEnv(), encoding: 'utf8' });
+  if (expectCode !== undefined) expect(r.status, r.stderr).toBe(expectCode);
   return [...new Set([...r.stderr.matchAll(/^jupiter-test-loaded (\S+)$/gm)].map((m) => m[1]!))].sort();
 }
+const heavy = (names: string[]) => names.filter((n) => n !== 'zod');
 
 const { serve } = fakeServers();
 
@@ -40,28 +43,34 @@ describe('start-up imports', () => {
     ['validate', path.join(ROOT, 'examples', 'deploy-plan.yaml')],
   ]) {
     it(`\`jupiter ${args[0]}\` loads none of openai, ora, @inquirer/prompts`, () => {
-      expect(loaded(args)).toEqual([]);
+      expect(heavy(loaded(args))).toEqual([]);
     });
   }
+
+  it('an unattended `plan` and `resume` load neither the prompt library nor (resume) the plan schema library', async () => {
+    const memory = tempDir();
+    const run = ['--unattended', '--json', '--memory', memory];
+    expect(loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0)).not.toContain('@inquirer/prompts');
+    // The session that run saved, made resumable for one more iteration.
+    const store = new SessionStore(path.join(memory, 'sessions'));
+    const [listed] = (await store.list()).sessions;
+    const state = await store.load(listed!.id);
+    Object.assign(state, { status: 'interrupted' });
+    state.settings.iterations = state.progress.completed + 1;
+    delete state.converged;
+    await store.save(state);
+    const resumed = loaded(['resume', state.id, ...run], 0);
+    expect(resumed).not.toContain('@inquirer/prompts');
+    expect(resumed).not.toContain('zod');
+  });
 
   it('an unattended model run loads the model client, not the built-in planner and its worker thread', async () => {
     const plan = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
     const server = await serve(() => ({ content: plan }));
-    const args = [
-      'plan',
-      'Deploy the orchestrator',
-      '-n',
-      '2',
-      '--unattended',
-      '--json',
-      '--provider',
-      'custom',
-      '--base-url',
-      server.url,
-      '--model',
-      'test-model',
-    ];
-    const run = await loadedAsync([...args, '--procedures', SHIPPED], { JUPITER_API_KEY: 'sk-test-0000' });
+    const model = ['--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
+    const run = await loadedAsync(['plan', 'Deploy the orchestrator', '-n', '2', '--unattended', '--json', '--procedures', SHIPPED, ...model], {
+      JUPITER_API_KEY: 'sk-test-0000',
+    });
     expect(run.code).toBe(0);
     expect(run.loaded).toContain('openai');
     expect(run.loaded).not.toContain('builtin-planner');

@@ -1,5 +1,4 @@
-// Crash-consistency invariants of a memory folder: the log, index, sessions, plans and derived files agree.
-import { indexRecord } from '../src/memory/index-file.js';
+// Crash-consistency invariants of a memory folder: the log, sessions, plans and derived files agree.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -9,7 +8,8 @@ import { isProcessAlive, TEMP_MARKER } from '../src/core/fs/atomic.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { compact, learn } from '../src/memory/learn.js';
 import { recordsIn, segments } from '../src/memory/log-file.js';
-import { parseRecord, type LogRecord } from '../src/memory/record.js';
+import { readLogRange } from '../src/memory/log-range.js';
+import type { LogRecord } from '../src/memory/record.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { FILES } from '../src/memory/store.js';
 import type { MemoryItem } from '../src/memory/types.js';
@@ -17,7 +17,7 @@ import type { MemoryItem } from '../src/memory/types.js';
 export interface CheckOptions {
   /**
    * The folder was just left by a killed process and not yet reopened: tolerate what recovery is designed to
-   * repair (a torn last log section, an index or derived file lagging the log, a session file one commit
+   * repair (a torn last log section, a derived file lagging the log, a session file one commit
    * behind, temp files and dead holders' locks). Default false: everything must be exact.
    */
   afterCrash?: boolean;
@@ -81,24 +81,18 @@ function checkSeqs(records: LogRecord[], problems: string[]): void {
   });
 }
 
-async function checkIndex(dir: string, records: LogRecord[], crash: boolean, problems: string[], seen: Set<string>): Promise<void> {
-  const text = (await readText(path.join(dir, FILES.internal, 'index.jsonl'))) ?? '';
-  const lines = text.split('\n');
-  const tail = lines.pop()!;
-  if (tail !== '' && !crash) problems.push('index.jsonl: unterminated last line');
-  const idx: LogRecord[] = [];
-  lines.forEach((l, i) => {
-    const rec = parseRecord(l);
-    if (rec) idx.push(rec);
-    else problems.push(`index.jsonl:${i + 1}: unreadable line`);
-  });
-  if (crash && (idx.length < records.length || tail !== '')) seen.add('index-behind');
-  if (idx.length > records.length || (!crash && idx.length !== records.length)) problems.push(`index.jsonl: ${idx.length} records, log has ${records.length}`);
-  for (let i = 0; i < Math.min(idx.length, records.length); i++) {
-    if (JSON.stringify(idx[i]) !== JSON.stringify(indexRecord(records[i]!))) {
-      problems.push(`index.jsonl:${i + 1}: differs from log record seq ${records[i]!.seq}`);
-      break;
-    }
+/** The log is its own index: bisecting it finds each session's records, exactly those the whole log holds. */
+async function checkRanges(dir: string, records: LogRecord[], problems: string[]): Promise<void> {
+  const spans = new Map<string, { first: number; last: number }>();
+  for (const r of records) {
+    const span = spans.get(r.session);
+    spans.set(r.session, { first: span?.first ?? r.seq, last: r.seq });
+  }
+  for (const [session, { first, last }] of spans) {
+    const found = (await readLogRange(path.join(dir, FILES.log), first, last)).filter((r) => r.session === session).map((r) => r.seq);
+    const expected = records.filter((r) => r.session === session).map((r) => r.seq);
+    if (JSON.stringify(found) !== JSON.stringify(expected))
+      problems.push(`execution_log.md: a range read of session ${session} finds ${found.length} records, the log holds ${expected.length}`);
   }
 }
 
@@ -237,7 +231,7 @@ export async function checkMemory(memoryDir: string, opts: CheckOptions = {}): P
   const records = recordsIn(logText).records;
   checkLogSections(logText, crash, problems, seen);
   checkSeqs(records, problems);
-  await checkIndex(dir, records, crash, problems, seen);
+  await checkRanges(dir, records, problems);
   await checkItems(dir, 'pattern', records, crash, problems, seen);
   await checkItems(dir, 'lesson', records, crash, problems, seen);
   const { sessions, iterations } = await checkSessions(dir, records, opts, problems, seen);

@@ -14,8 +14,21 @@ export interface Renderer {
   pause(): void;
 }
 
+/** Streamed tokens between two `planner-progress` events of one answer in --json output. */
+export const PROGRESS_STEP_TOKENS = 64;
+
 export function jsonRenderer(write: (line: string) => void, now: () => Date = () => new Date()): Renderer {
-  const r = ((event: EngineEvent) => write(redactSecrets(JSON.stringify({ time: now().toISOString(), ...event })))) as Renderer;
+  // A stream reports progress per chunk (a hundred or more per answer): a script needs it every few dozen tokens.
+  let shown: { iteration: number; tokens: number } | null = null;
+  const r = ((event: EngineEvent) => {
+    if (event.type === 'planner-progress') {
+      // A new answer (next iteration, or a repair's stream starting over) always shows its first progress.
+      const fresh = !shown || shown.iteration !== event.iteration || event.tokens < shown.tokens;
+      if (!fresh && event.tokens - shown!.tokens < PROGRESS_STEP_TOKENS) return;
+      shown = { iteration: event.iteration, tokens: event.tokens };
+    }
+    write(redactSecrets(JSON.stringify({ time: now().toISOString(), ...event })));
+  }) as Renderer;
   r.pause = () => undefined;
   return r;
 }
@@ -69,7 +82,8 @@ export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
   };
   const status = (iteration: number, text: string) => {
     phase = text;
-    live?.set(`Iteration ${iteration} · ${phase} · ${statusText(stats.snapshot())}`);
+    // Only a terminal shows a status line: elsewhere it is not worth composing (progress arrives per streamed chunk).
+    if (live) live.set(`Iteration ${iteration} · ${phase} · ${statusText(stats.snapshot())}`);
   };
   const r = ((e: EngineEvent) => {
     stats.observe(e);

@@ -1,6 +1,5 @@
 // The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
 import type { ChalkInstance } from 'chalk';
-import { confirm, input, select } from '@inquirer/prompts';
 import { stringify } from 'yaml';
 import type {
   CheckpointContext,
@@ -21,6 +20,9 @@ import { renderValidation } from './render-validation.js';
 import { scheduleLines } from './schedule-view.js';
 import { describeChange, formatScore } from '../procedures/quality.js';
 import type { PlanTarget } from '../procedures/types.js';
+
+/** The prompt library, loaded at the first question: unattended and --json runs never ask one, so never load it (~25 ms). */
+const prompts = () => import('@inquirer/prompts');
 
 /** Esc pressed in a text prompt: back to the menu it came from. */
 const BACK = Symbol('back');
@@ -86,7 +88,7 @@ export class PromptReviewer implements Reviewer {
     };
     this.opts.input.on('keypress', onKey);
     try {
-      const answer = await input(
+      const answer = await (await prompts()).input(
         { message, ...(preset ? { default: preset } : {}), validate: (v) => (v.trim() ? true : required) },
         { ...this.context, signal: this.opts.signal ? AbortSignal.any([backOut.signal, this.opts.signal]) : backOut.signal },
       );
@@ -140,7 +142,7 @@ export class PromptReviewer implements Reviewer {
     return this.guard(
       async () => {
         for (;;) {
-          const choice = await select({ message: 'What next?', choices }, this.context);
+          const choice = await (await prompts()).select({ message: 'What next?', choices }, this.context);
           if (choice === 'review') this.show(ctx.plan, true);
           else if (choice === 'summary') (await this.opts.summary()).forEach((l) => say(l));
           else if (choice === 'reject') {
@@ -180,7 +182,7 @@ export class PromptReviewer implements Reviewer {
                 ]),
             { name: 'Stop', value: 'stop' },
           ];
-          const choice = await select({ message: 'What next?', choices }, this.context);
+          const choice = await (await prompts()).select({ message: 'What next?', choices }, this.context);
           if (choice === 'review') this.show(ctx.plan, true);
           else if (choice === 'reject') {
             const reason = await this.reason();
@@ -191,7 +193,7 @@ export class PromptReviewer implements Reviewer {
             if (reason === BACK) continue;
             const errors = ctx.validation?.findings.filter((f) => f.severity === 'error').length ?? 0;
             if (
-              await confirm(
+              await (await prompts()).confirm(
                 {
                   message: `Accept this plan despite ${errors} error${errors === 1 ? '' : 's'}? It is logged as an override and never learned from.`,
                   default: false,
@@ -222,7 +224,7 @@ export class PromptReviewer implements Reviewer {
     for (const l of reading.lines) say(`   • ${safeText(l, true)}`);
     return this.guard(
       async () => {
-        const choice = await select(
+        const choice = await (await prompts()).select(
           {
             message: 'Enforce it?',
             choices: [
@@ -252,7 +254,7 @@ export class PromptReviewer implements Reviewer {
     say(chalk.cyan.bold(`No improvement in ${ctx.idle} iterations (iteration ${ctx.iteration}).`));
     return this.guard(
       async () => {
-        const choice = await select(
+        const choice = await (await prompts()).select(
           {
             message: 'What next?',
             choices: [
@@ -265,7 +267,10 @@ export class PromptReviewer implements Reviewer {
         );
         if (choice === 'objectives') {
           const all = ['makespan', 'cost', 'risk', 'steps'] as const;
-          const first = await select({ message: 'Most important objective:', choices: all.map((o) => ({ name: o, value: o })) }, this.context);
+          const first = await (await prompts()).select(
+            { message: 'Most important objective:', choices: all.map((o) => ({ name: o, value: o })) },
+            this.context,
+          );
           return { kind: 'objectives', objectives: [first, ...ctx.objectives.filter((o) => o !== first)] };
         }
         return { kind: choice as 'continue' | 'stop' };

@@ -11,6 +11,7 @@ import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lo
 import type { SessionState } from './types.js';
 import { decodeUtf8 } from '../core/text.js';
 import { parseYamlDoc } from '../core/yaml-doc.js';
+import { surelyPlan } from '../core/plan-shape.js';
 import { PROVIDERS } from '../config.js';
 import { emptyProgress } from './reconcile.js';
 
@@ -47,7 +48,7 @@ const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 const amount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 /** Checks every field a resume relies on; names the first one at fault (the file is never changed). */
-function checkState(v: unknown, id: string, toPlan: typeof import('../core/plan-io.js').toPlan): string | null {
+function checkState(v: unknown, id: string, toPlan: (plan: unknown) => unknown): string | null {
   if (!isObj(v)) return 'expected a mapping';
   if (v.version !== 1) return `unsupported version ${JSON.stringify(v.version)}`;
   // Sessions written before the typed goal had its own name kept it under `goal`.
@@ -176,8 +177,10 @@ export class SessionStore {
       invalid: (m) => `session file is not valid YAML (${m}); it was not changed`,
       unusable: (m) => `not a usable session file: ${m}; it was not changed`,
     });
-    // The plan schema loads when a session file is read, not when the CLI starts (`sessions` lists from its journal).
-    const { toPlan } = await import('../core/plan-io.js');
+    // The plan schema (zod) loads only for a plan the quick check cannot vouch for, to name its fault: a resume of a
+    // session jupiter saved never loads it.
+    const plan = isObj(value) ? value.currentPlan : undefined;
+    const toPlan = plan === undefined || plan === null || surelyPlan(plan) ? () => plan : (await import('../core/plan-io.js')).toPlan;
     const problem = checkState(value, id, toPlan);
     if (problem) throw new InputError(`not a usable session file: ${problem}; it was not changed`, { file });
     return value as SessionState;
@@ -300,7 +303,11 @@ export class SessionStore {
     return undefined;
   }
 
-  /** Holds the session for this process; a second process gets a clear message instead of a corrupted file. */
+  /**
+   * Holds the session for this process; a second process gets a clear message instead of a corrupted file. Letting
+   * go of it also tidies the folder (orphan locks, the listing journal): a stat per session, so it is done when the
+   * run is over rather than before its first iteration.
+   */
   async lock(id: string): Promise<Lock> {
     const lock = await acquireLock(this.lockFile(id), `session ${id}`, (h) => {
       const where = h.host === os.hostname() ? `process ${h.pid}` : `process ${h.pid} on ${h.host}, which cannot be checked from here`;
@@ -310,9 +317,19 @@ export class SessionStore {
       if (err instanceof LockedError || err instanceof JupiterError) throw err;
       throw new InputError(`cannot lock session: ${(err as Error).message}`, { file: this.file(id) });
     });
-    await this.removeOrphanLocks().catch(() => undefined);
-    await this.backfillJournal().catch(() => undefined);
-    return lock;
+    let tidied = false;
+    return {
+      file: lock.file,
+      release: async () => {
+        if (!tidied) {
+          tidied = true;
+          // Still holding the session: nothing else writes its file meanwhile.
+          await this.removeOrphanLocks().catch(() => undefined);
+          await this.backfillJournal().catch(() => undefined);
+        }
+        await lock.release();
+      },
+    };
   }
 
   lockFile(id: string): string {

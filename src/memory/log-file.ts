@@ -47,8 +47,10 @@ function outcomeText(r: LogRecord): string {
 /**
  * One log section. `carry: false` means an earlier record of this log already carries the plan's steps (and
  * plans/<planId>.yaml holds the plan): the section names the plan instead of repeating it, and so does the record.
+ * `continued` means the section right before it is an iteration of the same session: the run and goal lines,
+ * said there, are not repeated (the record line still holds every field).
  */
-export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): string {
+export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continued?: boolean } = {}): string {
   const carry = opts.carry ?? true;
   const byRef = !carry && r.planId !== undefined && r.steps !== undefined;
   const lines: string[] = [];
@@ -69,7 +71,8 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): 
     if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);
   } else {
     // The procedure and goal ids are in the record line; people read the goal as typed.
-    lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '', run, `- **Goal:** ${one(r.goalText)}`);
+    lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '');
+    if (!opts.continued) lines.push(run, `- **Goal:** ${one(r.goalText)}`);
     // A valid plan's header says it all; failures, errors and human approvals get their line.
     if (!isValidOutcome(r.outcome) || r.approvedBy === 'human' || r.outcome === 'approved')
       lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
@@ -94,7 +97,7 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean } = {}): 
 
 /**
  * The record as the log stores it: without the steps of a plan an earlier record carried (named by planId), and
- * without empty defaults (no findings, no prompt, no approver or the automatic one). The index line is made from this same form.
+ * without empty defaults (no findings, no prompt, no approver or the automatic one).
  */
 export function onDisk(r: LogRecord, opts: { carry?: boolean } = {}): LogRecord {
   const out: LogRecord = { ...r };
@@ -265,6 +268,20 @@ export async function logTail(
     }
   }
   return { records: hydrate(records, lookup), lastSeq, repaired: current.repaired };
+}
+
+/**
+ * The seq of the log's last record (0 for none), reading the current segment's tail, or the newest older segment's
+ * when a crash right after a rotation left the current one empty. `repair` truncates a torn tail of the current segment.
+ */
+export async function lastRecordSeq(file: string, repair: boolean): Promise<number> {
+  const current = await segmentTail(file, Number.MAX_SAFE_INTEGER, repair);
+  if (current.lastSeq) return current.lastSeq;
+  for (const older of segments(file).reverse()) {
+    const t = await segmentTail(older, Number.MAX_SAFE_INTEGER, false);
+    if (t.lastSeq) return t.lastSeq;
+  }
+  return 0;
 }
 
 /** Gives records that name their plan the steps of an earlier record in `records`, else of `lookup`. */

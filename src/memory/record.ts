@@ -1,4 +1,4 @@
-// The compact, replayable record of one log entry: the execution log's commit marker and the index line.
+// The compact, replayable record of one log entry: the execution log's commit marker, and its brief form for readers.
 import type { Finding, Plan } from '../core/plan.js';
 import { isValidOutcome, type IterationRecord, type LoggedOutcome, type ReviewRecord } from './types.js';
 
@@ -22,7 +22,7 @@ export interface LogRecord extends Judged, Read {
   outcome?: LoggedOutcome;
   approvedBy?: 'auto' | 'human' | null;
   findings?: { r: string; sev: 'error' | 'warning'; s?: number; a?: string; fix?: string }[];
-  /** In the index only: the rule ids a failed plan's errors were about (each once), instead of its findings. */
+  /** In the brief form only: the rule ids a failed plan's errors were about (each once), instead of its findings. */
   failing?: string[];
   /** Feedback this iteration addressed (logs before human rules existed; never written now). */
   addressed?: string[];
@@ -180,7 +180,7 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Parses one index/log record defensively; undefined when it is not a record. */
+/** Parses one log record defensively; undefined when it is not a record. */
 export function parseRecord(text: string): LogRecord | undefined {
   try {
     const v = JSON.parse(text) as unknown;
@@ -201,4 +201,45 @@ export function parseRecord(text: string): LogRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Fields summary and resume need; plans, findings and titles stay in the log (a record read for them is kept small). */
+const BRIEF_FIELDS = [
+  'seq',
+  'type',
+  'session',
+  'iteration',
+  'time',
+  'procedure',
+  'goalId',
+  'goalText',
+  'objectives',
+  'outcome',
+  'approvedBy',
+  'review',
+  'reason',
+  'error',
+  'usage',
+  'cost',
+  'ctx',
+  'promptChars',
+  'est',
+  'score',
+  'planId',
+  'repairs',
+  'converged',
+  'constraints',
+  'confirmed',
+  'scope',
+] as const;
+
+/** The brief form of a record that summary and resume read: its failing rules instead of its findings, no steps. */
+export function briefRecord(rec: LogRecord): LogRecord {
+  const out: Record<string, unknown> = {};
+  for (const k of BRIEF_FIELDS) if (rec[k] !== undefined) out[k] = rec[k];
+  // The summary counts failures by rule: the rule ids of a failed plan's errors, each once, not the findings.
+  const failing =
+    rec.failing ?? (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))].slice(0, 20) : undefined);
+  if (failing?.length) out.failing = failing;
+  return out as unknown as LogRecord;
 }

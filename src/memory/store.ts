@@ -1,7 +1,7 @@
 // The memory folder: commits iterations and reviews (log first, then derived files), recovers after crashes,
 // respects hand edits, and serves recall. The execution log's record lines are the single commit point: one
 // fsynced append per iteration; derived files follow when flushed, and the log's watermark replays what they lack.
-import { readFileSync, renameSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,14 +12,14 @@ import type { Rule } from '../procedures/types.js';
 import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
 import { Aggregates, sessionSpans, type Fold } from './aggregates.js';
 import { summaryFold } from './summary-fold.js';
-import { indexLine, indexRecord, indexTail, readIndex, readIndexRange } from './index-file.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { learn } from './learn.js';
-import { carriedSteps, hydrate, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
+import { carriedSteps, hydrate, lastRecordSeq, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
+import { readLogAll, readLogRange } from './log-range.js';
 import { planId } from '../procedures/quality.js';
 import { PlanStore } from './plan-store.js';
 import { recall, RecallCache } from './recall.js';
-import { iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
+import { briefRecord, iterationToRecord, reviewToRecord, type LogRecord } from './record.js';
 import type { IterationRecord, MemoryItem, RecallQuery, RecallResult, ReviewRecord } from './types.js';
 import type { WaitOptions } from '../core/fs/lock.js';
 import { releaseWriteLock, underWriteLock } from './write-lock.js';
@@ -190,9 +190,6 @@ export class Memory {
   get logFile(): string {
     return path.join(this.dir, FILES.log);
   }
-  get indexFile(): string {
-    return path.join(this.dir, FILES.internal, 'index.jsonl');
-  }
   get lockFile(): string {
     return path.join(this.dir, FILES.internal, 'write.lock');
   }
@@ -217,6 +214,8 @@ export class Memory {
           await removeStaleTemps(path.join(memory.dir, FILES.plans));
           const plans = await readdir(path.join(memory.dir, FILES.plans), { withFileTypes: true }).catch(() => []);
           for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
+          // Folders from before the log was its own index kept a copy of every record here: the log has them all.
+          rmSync(path.join(memory.dir, FILES.internal, 'index.jsonl'), { force: true });
           await memory.sync(true);
           for (const fold of FOLDS) await memory.aggregate(fold);
           // Persist what the replay repaired, so the next open does not replay it again.
@@ -259,18 +258,16 @@ export class Memory {
   }
 
   /**
-   * Brings this process's view up to date: the index catches up with the log, derived files catch up with
-   * the index (replaying what a crash or another process left unapplied). `write` persists repairs of torn tails.
+   * Brings this process's view up to date: the log's last record (repairing a torn tail when writing), and the
+   * derived files caught up with the log (replaying what a crash or another process left unapplied).
    */
   private async sync(write: boolean): Promise<void> {
-    const sizes = this.sizes();
-    // Fast path: nobody (no other process, no crash) touched the log or index since our last look.
-    if (!this.known || sizes.log !== this.known.log || sizes.index !== this.known.index) {
+    // Fast path: nobody (no other process, no crash) touched the log since our last look.
+    if (!this.known || this.logSize() !== this.known.log) {
       // Only a writer holding the lock repairs torn tails: a reader could be looking at an append still in progress.
-      const idx = await indexTail(this.indexFile, write);
-      const tail = await logTail(this.logFile, idx?.seq ?? 0, write, this.lookup);
-      if (write && tail.records.length) await appendDurable(this.indexFile, tail.records.map(indexLine).join(''));
-      this.seq = Math.max(idx?.seq ?? 0, tail.lastSeq);
+      this.seq = Math.max(this.seq, await lastRecordSeq(this.logFile, write));
+      // Someone else appended (or this is the first look): the next section of ours states its session again.
+      this.lastSection = null;
     }
     await this.patterns.refresh(this.seq);
     await this.lessons.refresh(this.seq);
@@ -288,16 +285,17 @@ export class Memory {
       }
       if (write && rulesChanged) await this.rulesFile.write();
     }
-    this.known = write ? this.sizes() : null;
+    this.known = write ? { log: this.logSize() } : null;
   }
 
-  /** Log and index sizes as last seen by this process (null: look again). */
-  private known: { log: number; index: number } | null = null;
+  /** The log's size as last seen by this process (null: look again). */
+  private known: { log: number } | null = null;
+  /** The session of the last section this process appended, while the log holds nothing after it. */
+  private lastSection: string | null = null;
 
-  private sizes(): { log: number; index: number } {
-    // statSync: two tiny calls, cheaper than two thread-pool round trips.
-    const size = (f: string) => statSync(f, { throwIfNoEntry: false })?.size ?? -1;
-    return { log: size(this.logFile), index: size(this.indexFile) };
+  private logSize(): number {
+    // statSync: one tiny call, cheaper than a thread-pool round trip.
+    return statSync(this.logFile, { throwIfNoEntry: false })?.size ?? -1;
   }
 
   /** Writes the derived files that lag what this process knows. Call holding the write lock. */
@@ -341,13 +339,15 @@ export class Memory {
           this.plans.put(id, plan);
           carry = !this.carried.has(id);
         }
-        let known = this.known ?? this.sizes();
-        if (known.log >= this.segmentBytes) {
+        let log = this.known?.log ?? this.logSize();
+        if (log >= this.segmentBytes) {
           // Rotation is one rename: a crash right after it leaves no current segment, and the next append starts one.
           renameSync(this.logFile, nextSegment(this.logFile));
-          known = { ...known, log: -1 };
+          log = -1;
         }
-        const section = (known.log > 0 ? '' : LOG_HEADER) + renderLogSection(rec, { carry });
+        // A section right after one of this session's own (in this segment) need not say again which run it belongs to.
+        const continued = log > 0 && this.lastSection === rec.session;
+        const section = (log > 0 ? '' : LOG_HEADER) + renderLogSection(rec, { carry, continued });
         const stored = onDisk(rec, { carry });
         // The log append is the commit point; everything after it can be replayed from the log.
         await appendDurable(this.logFile, section, { durable: this.durable });
@@ -356,10 +356,8 @@ export class Memory {
           this.carried.add(rec.planId);
           this.stepsById.set(rec.planId, rec.steps);
         }
-        // The index is rebuilt from the log when behind or torn: no fsync needed.
-        const line = indexLine(stored);
-        await appendDurable(this.indexFile, line, { durable: false });
-        this.known = { log: Math.max(known.log, 0) + Buffer.byteLength(section), index: Math.max(known.index, 0) + Buffer.byteLength(line) };
+        this.known = { log: Math.max(log, 0) + Buffer.byteLength(section) };
+        this.lastSection = rec.type === 'iteration' ? rec.session : null;
         this.patterns.apply(rec);
         this.lessons.apply(rec);
         // Folds see each record as the log stores it, whichever way it reaches them (commit or replay).
@@ -441,25 +439,16 @@ export class Memory {
   }
 
   /**
-   * Records from the index (each as the index projects it). `session`: only that session's, read from where its
-   * records are (found by bisecting the index), so resuming one session costs its records, not the history.
+   * Records from the log, each in its brief form. `session`: only that session's, read from where its records are
+   * (found by bisecting the log on its record lines), so resuming one session costs its records, not the history.
    */
   async records(filter: { session?: string } = {}): Promise<LogRecord[]> {
     if (filter.session !== undefined) {
       const span = (await this.aggregate(sessionSpans))[filter.session];
       if (!span) return [];
-      const own = (await readIndexRange(this.indexFile, span.first, span.last)).filter((r) => r.session === filter.session);
-      const last = own.at(-1)?.seq ?? span.first - 1;
-      // The index can lag the log (a crash before its append, or a reader's look mid-commit): the log has the rest.
-      if (last < span.last)
-        own.push(...(await this.tail(Math.max(last, span.first - 1))).filter((r) => r.session === filter.session && r.seq <= span.last).map(indexRecord));
-      return own;
+      return (await readLogRange(this.logFile, span.first, span.last)).filter((r) => r.session === filter.session).map(briefRecord);
     }
-    const { records } = await readIndex(this.indexFile);
-    // A read-only look at a folder whose index is behind (deleted, or a crash before its append): the log has the rest.
-    const last = records.at(-1)?.seq ?? 0;
-    if (last < this.seq) records.push(...(await logTail(this.logFile, last, false, this.lookup)).records.map(indexRecord));
-    return records;
+    return readLogAll(this.logFile, briefRecord);
   }
 
   skippedLines(): { file: string; line: number; text: string }[] {

@@ -85,7 +85,7 @@ export interface LearningSummary {
 }
 
 /**
- * Size of what memory holds: the markdown, the index and the session files, byte for byte; plan copies are only
+ * Size of what memory holds: the markdown, the running totals and the session files, byte for byte; plan copies are only
  * counted (one readdir per session, no stat per file), so the summary stays fast at 10,000 iterations.
  */
 function memorySize(dir: string): { bytes: number; files: number; planFiles: number } {

@@ -61,6 +61,11 @@ function tryParse(text: string): { value: unknown } | null {
   }
 }
 
+function tryParseRepaired(json: string): { value: unknown } | null {
+  const repaired = repairJson(json);
+  return repaired === null ? null : tryParse(repaired);
+}
+
 export function parsePlanOutput(text: string): ParseResult {
   if (text.length > PLAN_LIMITS.answerBytes)
     return { kind: 'schema', error: `the answer is longer than ${PLAN_LIMITS.answerBytes} characters: reply with one compact plan` };
@@ -68,12 +73,8 @@ export function parsePlanOutput(text: string): ParseResult {
   if (candidates.length === 0) return { kind: 'unparseable', error: 'no JSON object found in the answer' };
   let firstSchemaError: string | undefined;
   for (const json of candidates) {
-    // Repaired only when plain JSON fails: most answers parse as they are, and repairing copies the whole text.
-    let parsed = tryParse(json);
-    if (!parsed) {
-      const repaired = repairJson(json);
-      parsed = repaired === null ? null : tryParse(repaired);
-    }
+    // Repair only what JSON.parse refuses: most answers are JSON already.
+    const parsed = tryParse(json) ?? tryParseRepaired(json);
     if (!parsed) continue;
     const checked = checkPlanShape(parsed.value, { answer: true });
     if (!('error' in checked)) {

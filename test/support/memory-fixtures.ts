@@ -116,7 +116,6 @@ export function read(dir: string, name: string): string {
 
 export const sectionCount = (log: string) => log.split('\n').filter((l) => /^## (Iteration|Review of iteration) /.test(l)).length;
 export const recordLineCount = (log: string) => log.split('\n').filter((l) => /^<!-- jupiter:entry \{.*\} -->$/.test(l)).length;
-export const indexLines = (dir: string) => read(dir, '.jupiter/index.jsonl').split('\n').filter(Boolean);
 
 /** What a from-scratch replay of the log says, beside what the markdown files on disk say. */
 export function consistency(dir: string): { want: ReturnType<typeof replayCounts>; got: ReturnType<typeof replayCounts> } {

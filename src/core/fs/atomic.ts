@@ -57,18 +57,26 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
 }
 
 /**
- * Append `data` to `file` and fsync. One write call with O_APPEND: concurrent appenders
+ * Append `data` to `file` and make it durable. One write call with O_APPEND: concurrent appenders
  * never interleave within a record on local filesystems.
  */
 export async function appendDurable(file: string, data: string, opts: { durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true;
   try {
     const fd = openCreatingDir(file, 'append');
+    let created = false;
     try {
       fsSync.writeFileSync(fd, data);
-      if (opts.durable ?? true) fsSync.fsyncSync(fd);
+      if (durable) {
+        // fdatasync: the data and the size that makes it readable, without the timestamps fsync also flushes.
+        fsSync.fdatasyncSync(fd);
+        // The file's first bytes (a new log segment): its name in the folder must survive a power cut too.
+        created = fsSync.fstatSync(fd).size === Buffer.byteLength(data);
+      }
     } finally {
       fsSync.closeSync(fd);
     }
+    if (created) fsyncDir(path.dirname(file));
   } catch (err) {
     // A write cut short by a full disk leaves a torn tail, which the next start repairs.
     throw storageFault(err, file);

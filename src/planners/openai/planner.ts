@@ -8,7 +8,7 @@ import type { Usage } from '../../core/usage.js';
 import { countTokens, ESTIMATE, loadTokenCounter, type TokenCounter } from '../../memory/tokens.js';
 import { addUsage, costOf, priceFor } from '../cost.js';
 import { parsePlanOutput } from '../parse.js';
-import { allowedActions, buildPrompt } from '../prompt.js';
+import { allowedActions, buildPrompt, PromptMemo } from '../prompt.js';
 import { PlannerError } from '../types.js';
 import type { Planner, PlannerErrorKind, PlanRequest, PlanResponse } from '../types.js';
 import { type Fault, FaultError, withDeadline } from './errors.js';
@@ -79,11 +79,12 @@ export class OpenAIPlanner implements Planner {
   /** Switched to `max_completion_tokens` once a server refuses `max_tokens` (newer OpenAI models). */
   private tokenParam: 'max_tokens' | 'max_completion_tokens' = 'max_tokens';
   private counter: Promise<TokenCounter> | undefined;
-  /**
-   * The answer schema of the last action list asked for: built once per target, not per call (building it through
-   * zod costs ~0.2 MB of short-lived objects a call). One entry: a session plans for one target.
-   */
-  private schema: { key: string; value: Record<string, unknown> } | undefined;
+  private readonly memo = new PromptMemo();
+  private price: { value: Price | undefined } | undefined;
+  /** The answer schema for the last action list: it changes only when the actions do (zod's conversion is costly). */
+  private schema: { key: string; schema: Record<string, unknown> } | undefined;
+  /** The last system prompt's token counts: it changes only when the rules do, and it is most of the prompt. */
+  private systemTokens: { text: string; estimate: number; counted: number; by: TokenCounter } | undefined;
 
   constructor(private readonly opts: OpenAIPlannerOptions) {
     this.name = opts.name ?? `openai:${opts.model}`;
@@ -97,8 +98,30 @@ export class OpenAIPlanner implements Planner {
     return this.counter;
   }
 
+  private answerSchema(actions: readonly string[]): Record<string, unknown> {
+    const key = actions.join('\n');
+    if (this.schema?.key !== key) this.schema = { key, schema: planAnswerJsonSchema(actions) };
+    return this.schema.schema;
+  }
+
+  /** Tokens of the prompt by jupiter's estimate and by the model's counter (the same when there is no tokenizer). */
+  private promptTokens(prompt: { system: string; user: string }, counter: TokenCounter): { estimate: number; counted: number } {
+    const sys = this.systemTokens;
+    const system =
+      sys && sys.by === counter && sys.text === prompt.system
+        ? sys
+        : (this.systemTokens = { text: prompt.system, by: counter, ...this.count(prompt.system, counter) });
+    const user = this.count(prompt.user, counter);
+    return { estimate: system.estimate + user.estimate, counted: system.counted + user.counted };
+  }
+
+  private count(text: string, counter: TokenCounter): { estimate: number; counted: number } {
+    const estimate = countTokens(text);
+    return { estimate, counted: counter === ESTIMATE ? estimate : counter.count(text) };
+  }
+
   async propose(req: PlanRequest): Promise<PlanResponse> {
-    const prompt = buildPrompt(req);
+    const prompt = buildPrompt(req, this.memo);
     const messages: Message[] = [
       { role: 'system', content: prompt.system },
       { role: 'user', content: prompt.user },
@@ -127,11 +150,10 @@ export class OpenAIPlanner implements Planner {
       if ('error' in parsed) throw new PlannerError(parsed.kind, oneLine(`${this.name} gave an unusable plan twice: ${parsed.error}`));
     }
     const counter = await call.counter;
-    const price = priceFor(this.opts.model, this.opts.prices);
+    // The model and prices are fixed for the planner's life: looked up once.
+    const price = (this.price ??= { value: priceFor(this.opts.model, this.opts.prices) }).value;
     const { costUsd, priced } = costOf(call.usage, price);
-    const estimate = countTokens(prompt.system) + countTokens(prompt.user);
-    // Without the model's tokenizer the count is the estimate: not counted twice.
-    const counted = counter === ESTIMATE ? estimate : counter.count(prompt.system) + counter.count(prompt.user);
+    const tokens = this.promptTokens(prompt, counter);
     return {
       plan: parsed.plan,
       usage: call.usage,
@@ -139,17 +161,11 @@ export class OpenAIPlanner implements Planner {
       ...(priced ? { costUsd } : {}),
       mode,
       promptChars: prompt.system.length + prompt.user.length,
-      promptTokensEstimate: estimate,
-      promptTokens: { count: counted, tokenizer: counter.name, exact: counter.exact },
+      promptTokensEstimate: tokens.estimate,
+      promptTokens: { count: tokens.counted, tokenizer: counter.name, exact: counter.exact },
       ...(parsed.reasoning ? { reasoning: parsed.reasoning } : {}),
       endpoint: this.pool.endpoint(call.replica).baseUrl,
     };
-  }
-
-  private answerSchema(actions: readonly string[]): Record<string, unknown> {
-    const key = actions.join('\n');
-    if (this.schema?.key !== key) this.schema = { key, value: planAnswerJsonSchema(actions) };
-    return this.schema.value;
   }
 
   /** One completion, stepping down structured-output modes the server rejects; remembers the one that worked. */
