@@ -1,6 +1,6 @@
 // Commands that never call a model must not load the model client (or the prompt and spinner libraries) at start-up.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -51,6 +51,8 @@ describe('start-up imports', () => {
     const memory = tempDir();
     const run = ['--unattended', '--json', '--memory', memory];
     expect(loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0)).not.toContain('@inquirer/prompts');
+    // The run kept the parsed procedures for the next start.
+    expect(existsSync(path.join(memory, '.jupiter', 'procedures.json'))).toBe(true);
     // The session that run saved, made resumable for one more iteration.
     const store = new SessionStore(path.join(memory, 'sessions'));
     const [listed] = (await store.list()).sessions;
