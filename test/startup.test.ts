@@ -1,9 +1,12 @@
 // Commands that never call a model must not load the model client (or the prompt and spinner libraries) at start-up.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { SessionStore } from '../src/engine/sessions.js';
 import { BIN, cleanEnv, ROOT, SHIPPED, tempDir } from './support/cli.js';
+import { fakeServers } from './support/fake-openai.js';
 
 const TRACE = path.join(ROOT, 'test', 'support', 'import-trace', 'register.mjs');
 
@@ -13,6 +16,19 @@ function loaded(args: string[], expectCode?: number): string[] {
   return [...new Set([...r.stderr.matchAll(/^jupiter-test-loaded (\S+)$/gm)].map((m) => m[1]!))].sort();
 }
 const heavy = (names: string[]) => names.filter((n) => n !== 'zod');
+
+const { serve } = fakeServers();
+
+/** Like `loaded`, for a command that talks to a local server (a child run with spawnSync would block the server). */
+function loadedAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; loaded: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TRACE, BIN, ...args], { cwd: tempDir(), env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, loaded: [...new Set([...stderr.matchAll(/^jupiter-test-loaded (\S+)$/gm)].map((m) => m[1]!))].sort() }));
+  });
+}
 
 describe('start-up imports', () => {
   it('the trace sees the model client when a command does use it', () => {
@@ -35,6 +51,8 @@ describe('start-up imports', () => {
     const memory = tempDir();
     const run = ['--unattended', '--json', '--memory', memory];
     expect(loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0)).not.toContain('@inquirer/prompts');
+    // The run kept the parsed procedures for the next start.
+    expect(existsSync(path.join(memory, '.jupiter', 'procedures.json'))).toBe(true);
     // The session that run saved, made resumable for one more iteration.
     const store = new SessionStore(path.join(memory, 'sessions'));
     const [listed] = (await store.list()).sessions;
@@ -46,5 +64,23 @@ describe('start-up imports', () => {
     const resumed = loaded(['resume', state.id, ...run], 0);
     expect(resumed).not.toContain('@inquirer/prompts');
     expect(resumed).not.toContain('zod');
+  });
+
+  it('an unattended model run loads the model client, not the built-in planner and its worker thread', async () => {
+    const plan = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
+    const server = await serve(() => ({ content: plan }));
+    const model = ['--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
+    const run = await loadedAsync(['plan', 'Deploy the orchestrator', '-n', '2', '--unattended', '--json', '--procedures', SHIPPED, ...model], {
+      JUPITER_API_KEY: 'sk-test-0000',
+    });
+    expect(run.code).toBe(0);
+    expect(run.loaded).toContain('openai');
+    expect(run.loaded).not.toContain('builtin-planner');
+  });
+
+  it('the trace sees the built-in planner when a run uses it', async () => {
+    const run = await loadedAsync(['plan', 'Deploy the orchestrator', '-n', '1', '--unattended', '--json', '--procedures', SHIPPED]);
+    expect(run.code).toBe(0);
+    expect(run.loaded).toContain('builtin-planner');
   });
 });

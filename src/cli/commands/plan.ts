@@ -4,9 +4,9 @@ import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
-import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
+import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
-import { loadProcedures } from '../../procedures/load.js';
+import { loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
 import type { Cli } from '../io.js';
@@ -49,7 +49,8 @@ export function registerPlan(program: Command, cli: Cli): void {
       // Loaded here, not at startup: `jupiter --help`, `summary` and friends stay fast.
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, config.unattended);
-      const library = loadProcedures(config.proceduresDir);
+      const procedures = await loadProceduresCached(config.proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
+      const library = procedures.library;
       let goal = config.goal?.trim();
       if (!goal && cli.io.stdin.isTTY && !config.unattended) {
         const { input } = await import('@inquirer/prompts');
@@ -84,6 +85,7 @@ export function registerPlan(program: Command, cli: Cli): void {
       const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
       (config.json ? cli.io.stderr : cli.io.stdout).write(chosen);
       const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
+      await procedures.remember();
       const now = new Date();
       const settings = {
         iterations: config.iterations,
