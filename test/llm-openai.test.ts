@@ -357,6 +357,26 @@ describe('the answer schema sent to the server', () => {
     expect(format.json_schema.schema.properties.steps.items.properties.action.enum).toEqual(['build', 'test', 'publish']);
     expect(format.json_schema.schema.properties.reasoning).toMatchObject({ type: 'string' });
   });
+
+  it('follows the allowed actions from one call to the next (a rule added mid-session narrows the enum)', async () => {
+    const server = await serve([{ content: PLAN_JSON }, { content: PLAN_JSON }, { content: PLAN_JSON }]);
+    const p = planner(server);
+    const narrowed: PlanTarget = {
+      ...target,
+      set: { ...target.set, rules: [...target.set.rules, { id: 'no-test', kind: 'forbidden', severity: 'error', action: 'test' }] },
+    };
+    await p.propose(request());
+    await p.propose(planRequest(narrowed, { goalText: 'Release the library' }));
+    await p.propose(request());
+    type Format = { json_schema: { schema: { properties: { steps: { items: { properties: { action: { enum: string[] } } } } } } } };
+    const enumOf = (format: unknown) => (format as Format).json_schema.schema.properties.steps.items.properties.action.enum;
+    const enums = server.chatRequests().map((r) => enumOf(r.body.response_format));
+    expect(enums).toEqual([
+      ['build', 'test', 'publish'],
+      ['build', 'publish'],
+      ['build', 'test', 'publish'],
+    ]);
+  });
 });
 
 describe('tokens: exact for known models, an estimate that says so for others', () => {

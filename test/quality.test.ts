@@ -43,6 +43,22 @@ describe('objectives and scores', () => {
     expect(s).toEqual({ makespan: 90, cost: 150.5, risk: expect.closeTo(1 - 0.9 * 0.8, 12), steps: 2 });
   });
 
+  it('rounds cost and risk to a millionth: the same actions score the same in any order, with short numbers', () => {
+    const rs = [0.1, 0.2, 0.3, 0.05, 0.15, 0.07];
+    const t = target(rs.map((r, i) => ({ id: `a${i}`, cost: r * 10 + 0.1, risk: r / 3 })));
+    const plan = (order: number[]): Plan => ({ title: 't', summary: '', steps: order.map((i) => ({ action: `a${i}` })) });
+    const scores = [
+      [0, 1, 2, 3, 4, 5],
+      [2, 0, 5, 1, 3, 4],
+      [3, 5, 1, 0, 4, 2],
+    ].map((o) => scorePlan(plan(o), t));
+    // Unrounded, the second order's cost sums to 9.299999999999999 and the first's to 9.3.
+    expect(scores[1]).toEqual(scores[0]);
+    expect(scores[2]).toEqual(scores[0]);
+    expect(scores[0]!.cost).toBe(9.3);
+    expect(String(scores[0]!.risk).length).toBeLessThanOrEqual(8);
+  });
+
   it('compares lexicographically in objective order, ignoring rounding noise', () => {
     const a = score({ makespan: 100, cost: 500, steps: 9 });
     const b = score({ makespan: 100, cost: 400, steps: 12 });

@@ -1,10 +1,12 @@
 // Commands that never call a model must not load the model client (or the prompt and spinner libraries) at start-up.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { SessionStore } from '../src/engine/sessions.js';
 import { BIN, cleanEnv, ROOT, SHIPPED, tempDir } from './support/cli.js';
+import { fakeServers } from './support/fake-openai.js';
 
 const TRACE = path.join(ROOT, 'test', 'support', 'import-trace', 'register.mjs');
 
@@ -15,6 +17,19 @@ function loaded(args: string[], expectCode?: number): string[] {
 }
 /** The prompt, spinner and model libraries (the trace also reports the schema and YAML libraries). */
 const heavy = (names: string[]) => names.filter((n) => n !== 'zod' && n !== 'yaml');
+
+const { serve } = fakeServers();
+
+/** Like `loaded`, for a command that talks to a local server (a child run with spawnSync would block the server). */
+function loadedAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; loaded: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TRACE, BIN, ...args], { cwd: tempDir(), env: cleanEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, loaded: [...new Set([...stderr.matchAll(/^jupiter-test-loaded (\S+)$/gm)].map((m) => m[1]!))].sort() }));
+  });
+}
 
 describe('start-up imports', () => {
   it('the trace sees the model client when a command does use it', () => {
@@ -52,5 +67,23 @@ describe('start-up imports', () => {
     expect(resumed).not.toContain('zod');
     // Its session file, plan files and the procedures (cached by the plan) are read without the yaml package.
     expect(resumed).not.toContain('yaml');
+  });
+
+  it('an unattended model run loads the model client, not the built-in planner and its worker thread', async () => {
+    const plan = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
+    const server = await serve(() => ({ content: plan }));
+    const model = ['--provider', 'custom', '--base-url', server.url, '--model', 'test-model'];
+    const run = await loadedAsync(['plan', 'Deploy the orchestrator', '-n', '2', '--unattended', '--json', '--procedures', SHIPPED, ...model], {
+      JUPITER_API_KEY: 'sk-test-0000',
+    });
+    expect(run.code).toBe(0);
+    expect(run.loaded).toContain('openai');
+    expect(run.loaded).not.toContain('builtin-planner');
+  });
+
+  it('the trace sees the built-in planner when a run uses it', async () => {
+    const run = await loadedAsync(['plan', 'Deploy the orchestrator', '-n', '1', '--unattended', '--json', '--procedures', SHIPPED]);
+    expect(run.code).toBe(0);
+    expect(run.loaded).toContain('builtin-planner');
   });
 });

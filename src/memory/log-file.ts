@@ -73,8 +73,8 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     // The procedure and goal ids are in the record line; people read the goal as typed.
     lines.push(`## Iteration ${r.iteration} · ${r.outcome ?? 'unknown'}`, '');
     if (!opts.continued) lines.push(run, `- **Goal:** ${one(r.goalText)}`);
-    // A valid plan's header says it all; failures, errors and human approvals get their line.
-    if (!isValidOutcome(r.outcome) || r.approvedBy === 'human' || r.outcome === 'approved')
+    // A valid plan's heading says it all, and a failure's findings say why; errors and human approvals get their line.
+    if ((!isValidOutcome(r.outcome) && r.outcome !== 'failed') || r.approvedBy === 'human' || r.outcome === 'approved')
       lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
     if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.yaml`);
     else if (r.steps) {
@@ -85,23 +85,29 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     if (findings.length) lines.push('- **Findings:**');
     for (const f of findings) lines.push(`  - ${f.sev} ${f.s ? `step ${f.s} ` : ''}${one(f.r)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
     if (r.addressed?.length) lines.push(`- **Addressed feedback:** ${r.addressed.map((a) => `"${one(a)}"`).join('; ')}`);
-    if (r.ctx) lines.push(`- **Context:** ${n(r.ctx.t)}/${n(r.ctx.b)} tokens · ${r.ctx.i}/${r.ctx.n} items`);
+    const context = r.ctx ? `${n(r.ctx.t)}/${n(r.ctx.b)} tokens of context · ${r.ctx.i}/${r.ctx.n} items` : '';
     if (r.usage)
       lines.push(
-        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}`,
+        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}${context ? ` · ${context}` : ''}`,
       );
+    else if (context) lines.push(`- **Context:** ${context}`);
   }
   lines.push('', `<!-- jupiter:entry ${JSON.stringify(onDisk(r, opts)).replace(/-->/g, '--\\u003e')} -->`, '', '');
   return lines.join('\n');
 }
 
 /**
- * The record as the log stores it: without the steps of a plan an earlier record carried (named by planId), and
+ * The record as the log stores it: without the steps and title of a plan an earlier record carried (named by planId), and
  * without empty defaults (no findings, no prompt, no approver or the automatic one).
  */
 export function onDisk(r: LogRecord, opts: { carry?: boolean } = {}): LogRecord {
   const out: LogRecord = { ...r };
-  if (opts.carry === false && r.planId !== undefined) delete out.steps;
+  // Named by id, the plan's steps and title are in the record that carried it and in plans/<planId>.yaml (the
+  // section above still shows this proposal's title).
+  if (opts.carry === false && r.planId !== undefined) {
+    delete out.steps;
+    delete out.title;
+  }
   if (out.findings?.length === 0) delete out.findings;
   if (out.promptChars === 0) delete out.promptChars;
   // A valid plan is approved automatically unless the record says a person did.

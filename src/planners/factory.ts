@@ -1,9 +1,9 @@
-// Picks the planner for a resolved config; the OpenAI SDK is loaded only when a model is actually called.
+// Picks the planner for a resolved config; each planner's modules (the OpenAI SDK, the built-in search and its worker)
+// are loaded only on the path that uses them.
 import type { ResolvedConfig } from '../config.js';
 import { PROVIDERS } from '../config.js';
 import { UsageError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
-import { WorkerPlanner } from './worker.js';
 import type { Planner } from './types.js';
 
 /** Throws a usage error when the provider needs a key and none is set. */
@@ -23,7 +23,10 @@ function spreadOffset(text: string): number {
 
 export async function createPlanner(config: ResolvedConfig, opts: { modeCachePath?: string; session?: string } = {}): Promise<Planner> {
   // In a worker thread: a long search must never block Ctrl-C (the main thread answers signals meanwhile).
-  if (config.provider === 'builtin') return new WorkerPlanner();
+  if (config.provider === 'builtin') {
+    const { WorkerPlanner } = await import('./worker.js');
+    return new WorkerPlanner();
+  }
   requireKey(config);
   const urls = config.baseUrls.length ? config.baseUrls : config.baseUrl ? [config.baseUrl] : [];
   if (!urls.length || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);

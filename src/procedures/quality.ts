@@ -30,8 +30,12 @@ export function scorePlan(plan: Plan, target: PlanTarget): Score {
     cost += a?.cost ?? 0;
     safe *= 1 - (a?.risk ?? 0);
   }
-  return { makespan: schedulePlan(plan, target).makespan, cost, risk: 1 - safe, steps: plan.steps.length };
+  // Sums and products of decimals depend on the order of the steps (9.3 one way, 9.299999999999999 another): rounded
+  // to a millionth, the same actions score the same in any order, and every record keeps short numbers.
+  return { makespan: schedulePlan(plan, target).makespan, cost: round6(cost), risk: round6(1 - safe), steps: plan.steps.length };
 }
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Negative when `a` is better, positive when worse, 0 when equal under the objectives (compared in order). */
 export function compareScores(a: Score, b: Score, objectives: readonly Objective[]): number {
