@@ -50,6 +50,15 @@ describe('--json events', () => {
     expect(lines().map((e) => e.type)).toEqual(['warning', 'warning', 'finished']);
   });
 
+  it('a key in any event of a batch is redacted', () => {
+    const { writes, render } = capture();
+    render({ type: 'warning', message: 'first' });
+    render({ type: 'warning', message: 'server said: invalid key sk-abcdefghijklmnop1234' });
+    render.pause();
+    expect(writes.join('')).not.toContain('sk-abcdefghijklmnop1234');
+    expect(writes.join('')).toContain('[redacted]');
+  });
+
   it('streaming progress: the first of each answer, then one per PROGRESS_STEP_TOKENS tokens', () => {
     const { render, lines } = capture();
     for (let t = 1; t <= 200; t++) render({ type: 'planner-progress', iteration: 1, tokens: t });

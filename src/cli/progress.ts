@@ -27,7 +27,8 @@ export function jsonRenderer(write: (text: string) => void, now: () => Date = ()
   let pending: string[] = [];
   const flush = () => {
     if (!pending.length) return;
-    const text = `${pending.join('\n')}\n`;
+    // Redacted once per write: no secret or key shape spans a line break.
+    const text = redactSecrets(`${pending.join('\n')}\n`);
     pending = [];
     write(text);
   };
@@ -39,7 +40,7 @@ export function jsonRenderer(write: (text: string) => void, now: () => Date = ()
       shown = { iteration: event.iteration, tokens: event.tokens };
     }
     if (!pending.length) setImmediate(flush);
-    pending.push(redactSecrets(JSON.stringify({ time: now().toISOString(), ...event })));
+    pending.push(JSON.stringify({ time: now().toISOString(), ...event }));
     // The last event of a run, and anything a person or script must see before a prompt or an exit, goes out now.
     if (event.type === 'finished') flush();
   }) as Renderer;
