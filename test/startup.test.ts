@@ -15,7 +15,8 @@ function loaded(args: string[], expectCode?: number): string[] {
   if (expectCode !== undefined) expect(r.status, r.stderr).toBe(expectCode);
   return [...new Set([...r.stderr.matchAll(/^jupiter-test-loaded (\S+)$/gm)].map((m) => m[1]!))].sort();
 }
-const heavy = (names: string[]) => names.filter((n) => n !== 'zod');
+/** The prompt, spinner and model libraries (the trace also reports the schema and YAML libraries). */
+const heavy = (names: string[]) => names.filter((n) => n !== 'zod' && n !== 'yaml');
 
 const { serve } = fakeServers();
 
@@ -47,7 +48,7 @@ describe('start-up imports', () => {
     });
   }
 
-  it('an unattended `plan` and `resume` load neither the prompt library nor (resume) the plan schema library', async () => {
+  it('an unattended `plan` and `resume` load no prompt library; a resume of a saved session loads no schema or YAML library', async () => {
     const memory = tempDir();
     const run = ['--unattended', '--json', '--memory', memory];
     expect(loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0)).not.toContain('@inquirer/prompts');
@@ -64,6 +65,8 @@ describe('start-up imports', () => {
     const resumed = loaded(['resume', state.id, ...run], 0);
     expect(resumed).not.toContain('@inquirer/prompts');
     expect(resumed).not.toContain('zod');
+    // Its session file, plan files and the procedures (cached by the plan) are read without the yaml package.
+    expect(resumed).not.toContain('yaml');
   });
 
   it('an unattended model run loads the model client, not the built-in planner and its worker thread', async () => {

@@ -11,6 +11,7 @@ import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lo
 import type { SessionState } from './types.js';
 import { decodeUtf8 } from '../core/text.js';
 import { parseYamlDoc } from '../core/yaml-doc.js';
+import { readOwnYaml } from '../core/own-yaml.js';
 import { surelyPlan } from '../core/plan-shape.js';
 import { PROVIDERS } from '../config.js';
 import { emptyProgress } from './reconcile.js';
@@ -173,10 +174,14 @@ export class SessionStore {
     }
     const { text, badLine } = decodeUtf8(buf);
     if (badLine !== null) throw new InputError('session file is not valid UTF-8', { file, line: badLine });
-    const { value } = parseYamlDoc(text, file, {
-      invalid: (m) => `session file is not valid YAML (${m}); it was not changed`,
-      unusable: (m) => `not a usable session file: ${m}; it was not changed`,
-    });
+    // A file as jupiter saved it is read without the yaml package (its cold start is most of a resume's read);
+    // anything else (a person's edit in another style, a damaged file) goes to it, which names the fault.
+    const value =
+      readOwnYaml(text) ??
+      parseYamlDoc(text, file, {
+        invalid: (m) => `session file is not valid YAML (${m}); it was not changed`,
+        unusable: (m) => `not a usable session file: ${m}; it was not changed`,
+      }).value;
     // The plan schema (zod) loads only for a plan the quick check cannot vouch for, to name its fault: a resume of a
     // session jupiter saved never loads it.
     const plan = isObj(value) ? value.currentPlan : undefined;

@@ -4,12 +4,19 @@
 import { existsSync } from 'node:fs';
 import { readRegular } from '../core/fs/regular.js';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { readOwnYaml } from '../core/own-yaml.js';
+import { yaml } from '../core/yaml-lazy.js';
 import { toYaml } from '../core/fast-yaml.js';
 import { writeFileAtomicSync } from '../core/fs/atomic.js';
 import type { Plan } from '../core/plan.js';
 
 const PLAN_ID = /^[0-9a-f]{16}$/;
+
+/** A plan file's value: as jupiter wrote it without the yaml package, anything else (a person's edit) with it. */
+function readPlanFile(file: string): unknown {
+  const text = readRegular(file).toString('utf8');
+  return readOwnYaml(text) ?? yaml().parse(text);
+}
 
 export type CompactSteps = { a: string; o?: string }[];
 
@@ -52,7 +59,7 @@ export class PlanStore {
     const { toPlan } = await import('../core/plan-io.js');
     for (const f of this.files(id, legacy)) {
       try {
-        const plan = toPlan(parse(readRegular(f).toString('utf8')));
+        const plan = toPlan(readPlanFile(f));
         if (typeof plan !== 'string') return plan;
       } catch {
         // Missing or unreadable: try the next place.
@@ -65,7 +72,7 @@ export class PlanStore {
   steps(id: string): CompactSteps | undefined {
     for (const f of this.files(id)) {
       try {
-        const v = parse(readRegular(f).toString('utf8')) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
+        const v = readPlanFile(f) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
         if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
         return v.steps.map((s) =>
           s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) },

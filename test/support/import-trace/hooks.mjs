@@ -3,7 +3,7 @@
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(result.url);
-  if (m && /^(openai|ora|@inquirer\/prompts|zod)$/.test(m[1])) process.stderr.write(`jupiter-test-loaded ${m[1]}\n`);
+  if (m && /^(openai|ora|@inquirer\/prompts|zod|yaml)$/.test(m[1])) process.stderr.write(`jupiter-test-loaded ${m[1]}\n`);
   if (result.url.endsWith('/dist/planners/worker.js')) process.stderr.write('jupiter-test-loaded builtin-planner\n');
   return result;
 }
