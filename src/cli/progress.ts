@@ -17,9 +17,21 @@ export interface Renderer {
 /** Streamed tokens between two `planner-progress` events of one answer in --json output. */
 export const PROGRESS_STEP_TOKENS = 64;
 
-export function jsonRenderer(write: (line: string) => void, now: () => Date = () => new Date()): Renderer {
+/**
+ * NDJSON events. `write` gets whole lines; the lines of one turn of the event loop go out in one write (an
+ * iteration emits a dozen events: one write each was a system call each), at the latest when the turn ends.
+ */
+export function jsonRenderer(write: (text: string) => void, now: () => Date = () => new Date()): Renderer {
   // A stream reports progress per chunk (a hundred or more per answer): a script needs it every few dozen tokens.
   let shown: { iteration: number; tokens: number } | null = null;
+  let pending: string[] = [];
+  const flush = () => {
+    if (!pending.length) return;
+    // Redacted once per write: no secret or key shape spans a line break.
+    const text = redactSecrets(`${pending.join('\n')}\n`);
+    pending = [];
+    write(text);
+  };
   const r = ((event: EngineEvent) => {
     if (event.type === 'planner-progress') {
       // A new answer (next iteration, or a repair's stream starting over) always shows its first progress.
@@ -27,9 +39,12 @@ export function jsonRenderer(write: (line: string) => void, now: () => Date = ()
       if (!fresh && event.tokens - shown!.tokens < PROGRESS_STEP_TOKENS) return;
       shown = { iteration: event.iteration, tokens: event.tokens };
     }
-    write(redactSecrets(JSON.stringify({ time: now().toISOString(), ...event })));
+    if (!pending.length) setImmediate(flush);
+    pending.push(JSON.stringify({ time: now().toISOString(), ...event }));
+    // The last event of a run, and anything a person or script must see before a prompt or an exit, goes out now.
+    if (event.type === 'finished') flush();
   }) as Renderer;
-  r.pause = () => undefined;
+  r.pause = flush;
   return r;
 }
 

@@ -7,7 +7,7 @@ import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/erro
 import { catchUp } from '../engine/catch-up.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
-import type { EngineEvent, Reviewer, SessionState } from '../engine/types.js';
+import type { Reviewer, SessionState } from '../engine/types.js';
 import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { sessionSummary } from '../memory/summary.js';
@@ -87,7 +87,7 @@ function stopOnSignal(cli: Cli, controller: AbortController): { stoppedBy: () =>
 }
 
 function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Renderer {
-  if (config.json) return jsonRenderer((line) => cli.out(line));
+  if (config.json) return jsonRenderer((text) => void cli.io.stdout.write(text));
   return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended });
 }
 
@@ -148,12 +148,13 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   const lock = held ?? (await store.lock(state.id));
   const controller = new AbortController();
   const signals = stopOnSignal(cli, controller);
+  let render: Renderer | undefined;
   try {
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
-    const render = rendererFor(cli, config, state.settings.unattended);
+    render = rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
-    const emit = (e: EngineEvent) => render(e);
+    const emit = render;
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const skipped of memory.skippedLines())
       emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
@@ -179,6 +180,8 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });
   } finally {
+    // Whatever the renderer holds goes out before the closing lines, whichever way the run ended.
+    render?.pause();
     signals.release();
     try {
       await store.flush();

@@ -16,6 +16,7 @@ One section per iteration, newest last. jupiter only ever appends to this file; 
 each section is its machine-readable record (do not edit those lines).
 
 `;
+const OPENING = '<!-- jupiter:entry ';
 const MARKER = /^<!-- jupiter:entry (\{.*\}) -->$/;
 const TAIL_BYTES = 256 * 1024;
 
@@ -124,20 +125,23 @@ export type StepsLookup = (planId: string) => LogRecord['steps'] | undefined;
  */
 export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRecord[]; endOfLast: number } {
   const records: LogRecord[] = [];
-  let endOfLast = -1;
-  let pos = 0;
-  for (const line of text.split('\n')) {
+  // Where the last record line ends, in characters (+1 past its newline, even when the text ends without one).
+  let end = -1;
+  // Record lines are found by their opening, not by splitting every line: a 16 MB segment is read in one pass.
+  for (let i = text.indexOf(OPENING); i >= 0; i = text.indexOf(OPENING, i + OPENING.length)) {
+    if (i > 0 && text.charCodeAt(i - 1) !== 0x0a) continue;
+    const nl = text.indexOf('\n', i);
+    const lineEnd = nl < 0 ? text.length : nl;
     // CRLF (git autocrlf, a Windows editor) and mixed endings: the `\r` is not part of the record.
-    const m = MARKER.exec(line.endsWith('\r') ? line.slice(0, -1) : line);
-    pos += Buffer.byteLength(line) + 1;
+    const m = MARKER.exec(text.slice(i, text.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd));
     if (!m) continue;
     const rec = parseRecord(m[1]!);
     if (rec) {
       records.push(rec);
-      endOfLast = pos;
+      end = lineEnd;
     }
   }
-  return { records: hydrate(records, lookup), endOfLast };
+  return { records: hydrate(records, lookup), endOfLast: end < 0 ? -1 : Buffer.byteLength(text.slice(0, end)) + 1 };
 }
 
 /** The heading of a section jupiter writes (a person's "## Iteration 2 review notes" is not one: no ` · `). */

@@ -83,6 +83,8 @@ export async function readLogRange(file: string, fromSeq: number, toSeq: number,
   }
   const out: LogRecord[] = [];
   for (let i = 0; i < files.length; i++) {
+    // A segment without a record yet (the current one, just started) holds nothing of any range.
+    if (!Number.isFinite(firsts[i]!)) continue;
     if (firsts[i]! > toSeq) break;
     // The next segment starts at or before the range: nothing of the range is here.
     const next = firsts.slice(i + 1).find((s) => Number.isFinite(s));

@@ -342,10 +342,11 @@ export async function learningSummary(
   return out;
 }
 
-/** The summary a checkpoint shows: this session on this goal. */
+/** The summary a checkpoint shows: this session on this goal (its records only, found where they are in the log). */
 export async function sessionSummary(
-  memory: { dir: string; records(): Promise<LogRecord[]>; items(): Promise<MemoryItem[]> },
+  memory: { dir: string; records(filter: { session: string }): Promise<LogRecord[]>; items(): Promise<MemoryItem[]> },
   scope: { session: string; procedure: string; goalId: string },
 ): Promise<LearningSummary> {
-  return learningSummary(memory.dir, await memory.records(), await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}` });
+  const own = await memory.records({ session: scope.session });
+  return learningSummary(memory.dir, own, await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}` });
 }
