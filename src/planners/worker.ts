@@ -1,7 +1,6 @@
 // Runs the built-in planner's search in a worker thread, so a long search never blocks Ctrl-C, SIGTERM or SIGHUP:
 // the main thread stays free to answer a signal, and an abort terminates the worker mid-search.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { BuiltinPlanner } from './builtin.js';
 import { PlannerError, type PlannerErrorKind, type PlanRequest, type PlanResponse, type Planner } from './types.js';
 
 /** Tells this module, loaded as a worker's entry, to serve requests (and nothing else loaded by it to do so). */
@@ -94,19 +93,22 @@ export class WorkerPlanner implements Planner {
 
 /** The worker's side: one request at a time, answered with the plan or the planner's error as data. */
 function serve(port: NonNullable<typeof parentPort>): void {
-  const planner = new BuiltinPlanner();
+  // Loaded here, in the worker: the main thread imports this module only for WorkerPlanner and never searches itself.
+  const planner = import('./builtin.js').then(({ BuiltinPlanner }) => new BuiltinPlanner());
   // Never aborted from here: the main thread terminates the worker instead.
   const signal = new AbortController().signal;
   port.on('message', (req: WireRequest) => {
-    planner.propose({ ...req, signal }).then(
-      (response) => port.postMessage({ ok: true, response } satisfies WireReply),
-      (err: unknown) =>
-        port.postMessage({
-          ok: false,
-          kind: err instanceof PlannerError ? err.kind : null,
-          message: err instanceof Error ? err.message : String(err),
-        } satisfies WireReply),
-    );
+    planner
+      .then((p) => p.propose({ ...req, signal }))
+      .then(
+        (response) => port.postMessage({ ok: true, response } satisfies WireReply),
+        (err: unknown) =>
+          port.postMessage({
+            ok: false,
+            kind: err instanceof PlannerError ? err.kind : null,
+            message: err instanceof Error ? err.message : String(err),
+          } satisfies WireReply),
+      );
   });
 }
 

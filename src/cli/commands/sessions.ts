@@ -39,15 +39,18 @@ export function registerSessions(program: Command, cli: Cli): void {
         return;
       }
       if (!sessions.length && !unreadable.length) return void out(`No sessions in ${config.memoryDir} yet: start one with \`jupiter plan "<goal>"\`.`);
+      // One write for the whole listing: thousands of sessions are thousands of lines.
+      const lines: string[] = [];
       for (const s of sessions) {
         const colour = s.status === 'completed' ? chalk.green : s.status === 'running' ? chalk.cyan : chalk.yellow;
-        out(
+        lines.push(
           `${colour(s.status.padEnd(11))} ${s.id}  ${when(s.updatedAt)}  ${s.progress.completed}/${s.settings.iterations} · success ${successRate(s.progress)} · ${safeText(s.goalText, true)}`,
         );
         // The reason is worth a line only when it says more than the status column ("interrupted" twice says nothing).
-        if (s.haltReason && s.status !== 'completed' && s.haltReason !== s.status) out(chalk.dim(`            ${safeText(s.haltReason, true)}`));
+        if (s.haltReason && s.status !== 'completed' && s.haltReason !== s.status) lines.push(chalk.dim(`            ${safeText(s.haltReason, true)}`));
       }
-      for (const u of unreadable) out(chalk.red(`unreadable  ${u.file}: ${safeText(u.reason, true)}`));
+      for (const u of unreadable) lines.push(chalk.red(`unreadable  ${u.file}: ${safeText(u.reason, true)}`));
+      out(lines.join('\n'));
     }),
   );
 }
