@@ -51,7 +51,10 @@ describe('start-up imports', () => {
   it('an unattended `plan` and `resume` load no prompt library; a resume of a saved session loads no schema or YAML library', async () => {
     const memory = tempDir();
     const run = ['--unattended', '--json', '--memory', memory];
-    expect(loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0)).not.toContain('@inquirer/prompts');
+    const planned = loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0);
+    expect(planned).not.toContain('@inquirer/prompts');
+    // No terminal, no status line: the spinner library stays unloaded.
+    expect(planned).not.toContain('ora');
     // The run kept the parsed procedures for the next start.
     expect(existsSync(path.join(memory, '.jupiter', 'procedures.json'))).toBe(true);
     // The session that run saved, made resumable for one more iteration.
@@ -64,6 +67,7 @@ describe('start-up imports', () => {
     await store.save(state);
     const resumed = loaded(['resume', state.id, ...run], 0);
     expect(resumed).not.toContain('@inquirer/prompts');
+    expect(resumed).not.toContain('ora');
     expect(resumed).not.toContain('zod');
     // Its session file, plan files and the procedures (cached by the plan) are read without the yaml package.
     expect(resumed).not.toContain('yaml');

@@ -44,6 +44,8 @@ interface Timed {
   /** Spawn to the first `iteration-started` event (with --json), ms. */
   firstIterationMs?: number;
   rssMb: number;
+  /** User + system CPU seconds of the process (all its threads), from /usr/bin/time. */
+  cpuS: number;
   code: number | null;
   events: { type?: string; [k: string]: unknown }[];
   stderr: string;
@@ -51,7 +53,7 @@ interface Timed {
 
 /** Runs the real CLI as a child process; times it from outside and reads its peak RSS from /usr/bin/time. */
 function timed(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
-  const [cmd, argv] = TIME ? [TIME, ['-f', 'RSS=%M', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
+  const [cmd, argv] = TIME ? [TIME, ['-f', 'RSS=%M CPU=%U+%S', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let first: number | undefined;
@@ -79,13 +81,15 @@ function timed(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
     child.on('error', reject);
     child.on('close', (code) => {
       const rss = /RSS=(\d+)/.exec(err);
+      const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(err);
       resolve({
         wallMs: performance.now() - t0,
         ...(first !== undefined ? { firstIterationMs: first } : {}),
         rssMb: rss ? Number(rss[1]) / 1024 : NaN,
+        cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
         code,
         events,
-        stderr: err.replace(/RSS=\d+\n?/, ''),
+        stderr: err.replace(/RSS=\d+ CPU=\S+\n?/, ''),
       });
     });
   });
@@ -192,45 +196,62 @@ async function historyRows(size: number, dir: string, lastSession: string, reps:
   return rows;
 }
 
-/** A long unattended run on top of the history: wall per iteration (start-up included) and bytes on disk per iteration. */
-async function runRows(size: number, dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
+/**
+ * Long unattended runs on top of the history: wall and CPU per iteration (start-up included, median and p90 of `reps`
+ * runs) and bytes on disk per iteration.
+ */
+async function runRows(size: number, dir: string, target: PlanTarget, iterations: number, reps: number): Promise<Row[]> {
   const group = `${size.toLocaleString('en-US')} iterations of history`;
   // The built-in planner proves its optimum within a few iterations and ends the run there (the count is a
-  // ceiling): a long run needs a planner that keeps answering, so this one talks to the local fake model.
+  // ceiling): a long run needs a planner that keeps answering, so these talk to the local fake model. Each of its
+  // iterations also pays an HTTP round trip and a streamed answer the built-in path does not.
   const rows: Row[] = [];
   await withServer([planVariants(target)[0]!], 1, async (server) => {
-    const before = folderBytes(dir);
-    const r = await timed(
-      [
-        'plan',
-        GOAL,
-        '-n',
-        String(iterations),
-        '-c',
-        '0',
-        '--patience',
-        '0',
-        '--unattended',
-        '--json',
-        '--procedures',
-        SHIPPED,
-        '--memory',
-        dir,
-        ...modelArgs(server),
-      ],
-      MODEL_ENV,
+    const perIteration: number[] = [];
+    const cpu: number[] = [];
+    const disk: number[] = [];
+    let done = 0;
+    for (let i = 0; i < reps; i++) {
+      const before = folderBytes(dir);
+      const r = await timed(
+        [
+          'plan',
+          GOAL,
+          '-n',
+          String(iterations),
+          '-c',
+          '0',
+          '--patience',
+          '0',
+          '--unattended',
+          '--json',
+          '--procedures',
+          SHIPPED,
+          '--memory',
+          dir,
+          ...modelArgs(server),
+        ],
+        MODEL_ENV,
+      );
+      if (r.code !== 0) fail('long run', r);
+      done = r.events.filter((e) => e.type === 'iteration-finished').length;
+      perIteration.push(r.wallMs / done);
+      cpu.push((r.cpuS * 1000) / done);
+      disk.push((folderBytes(dir) - before) / done);
+    }
+    rows.push(
+      {
+        group,
+        metric: `${done}-iteration unattended run, wall per iteration (start-up included)`,
+        median: median(perIteration),
+        p90: quantile(perIteration, 0.9),
+        unit: 'ms',
+        target: 3,
+        note: `model path, local fake server (answer streamed in 16-character chunks); ${reps} runs`,
+      },
+      { group, metric: 'the same runs: CPU per iteration (user + system, all threads)', median: median(cpu), p90: quantile(cpu, 0.9), unit: 'ms' },
+      { group, metric: 'disk per iteration (folder growth / iterations)', median: median(disk), p90: quantile(disk, 0.9), unit: 'B', target: 1024 },
     );
-    if (r.code !== 0) fail('long run', r);
-    const done = r.events.filter((e) => e.type === 'iteration-finished').length;
-    rows.push({
-      group,
-      metric: `${done}-iteration unattended run, wall per iteration (start-up included)`,
-      median: r.wallMs / done,
-      unit: 'ms',
-      target: 3,
-      note: 'model path, local fake server, one answer',
-    });
-    rows.push({ group, metric: 'disk per iteration (folder growth / iterations)', median: (folderBytes(dir) - before) / done, unit: 'B', target: 1024 });
   });
   const b = await timed([
     'plan',
@@ -420,7 +441,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${size}: summary, sessions, plan and resume…\n`);
       rows.push(...(await historyRows(size, dir, lastSession, reps)));
       process.stderr.write(`bench: ${size}: a ${runIterations}-iteration run…\n`);
-      rows.push(...(await runRows(size, dir, target, runIterations)));
+      rows.push(...(await runRows(size, dir, target, runIterations, quick ? 1 : 3)));
       rmSync(path.dirname(dir), { recursive: true, force: true });
     }
     process.stderr.write('bench: prompts with a varied-answer model…\n');

@@ -1,11 +1,11 @@
 // Renders engine events: a live status line and the notable lines on a terminal, one plain line per iteration
 // otherwise, NDJSON with --json.
-import ora, { type Ora } from 'ora';
 import { redactSecrets } from '../core/secrets.js';
 import type { EngineEvent } from '../engine/types.js';
-import { contextText, eventLine, fitWidth, headerLines, iterationLine, notable, retryText } from './event-lines.js';
+import { contextText, eventLine, headerLines, iterationLine, notable, retryText } from './event-lines.js';
 import { duration } from './format.js';
 import type { Cli } from './io.js';
+import type { StatusLine } from './live-status.js';
 import { RunStats, statusText } from './run-stats.js';
 
 export interface Renderer {
@@ -48,33 +48,6 @@ export function jsonRenderer(write: (text: string) => void, now: () => Date = ()
   return r;
 }
 
-/** One line at the bottom of a terminal, redrawn in place; printed lines go above it. */
-interface StatusLine {
-  set(text: string): void;
-  print(line: string): void;
-  stop(): void;
-}
-
-function liveStatus(cli: Cli): StatusLine {
-  const spinner: Ora = ora({ stream: cli.io.stdout, isEnabled: true, discardStdin: false, hideCursor: false, color: cli.color.level > 0 ? 'cyan' : false });
-  return {
-    set(text) {
-      // Two columns for the spinner: a line that wraps would leave copies of itself behind on every redraw.
-      spinner.text = fitWidth(text, cli.columns - 3);
-      if (!spinner.isSpinning) spinner.start();
-    },
-    print(line) {
-      const spinning = spinner.isSpinning;
-      if (spinning) spinner.clear();
-      cli.io.stdout.write(`${line}\n`);
-      if (spinning) spinner.render();
-    },
-    stop() {
-      if (spinner.isSpinning) spinner.stop();
-    },
-  };
-}
-
 export interface HumanOptions {
   plannerLabel: string;
   unattended: boolean;
@@ -82,10 +55,10 @@ export interface HumanOptions {
   now?: () => number;
 }
 
-export function humanRenderer(cli: Cli, opts: HumanOptions): Renderer {
+/** `live`: the terminal's status line (live-status.ts, loaded only for a terminal), or null for a pipe or file. */
+export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | null = null): Renderer {
   const c = cli.color;
   const stats = new RunStats(opts.now ?? (() => performance.now()));
-  const live = cli.tty ? liveStatus(cli) : null;
   let checkpoint = 0;
   let phase = '';
   let context = '';

@@ -86,9 +86,10 @@ function stopOnSignal(cli: Cli, controller: AbortController): { stoppedBy: () =>
   };
 }
 
-function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Renderer {
+async function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Promise<Renderer> {
   if (config.json) return jsonRenderer((text) => void cli.io.stdout.write(text));
-  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended });
+  const live = cli.tty ? (await import('./live-status.js')).liveStatus(cli) : null;
+  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended }, live);
 }
 
 function reviewerFor(
@@ -152,7 +153,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   try {
     await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
-    render = rendererFor(cli, config, state.settings.unattended);
+    render = await rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
     const emit = render;
     // A hand edit that broke a line: say what was skipped; everything readable is used.

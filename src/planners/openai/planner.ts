@@ -15,6 +15,8 @@ import { type Fault, FaultError, withDeadline } from './errors.js';
 import { MODES, ModeMemory, type OutputMode, responseFormat } from './modes.js';
 import { type Endpoint, ReplicaPool } from './replicas.js';
 
+/** Streamed tokens between two progress reports. */
+const PROGRESS_TOKENS = 8;
 const DEFAULT_MAX_TOKENS = 4096;
 
 export interface OpenAIPlannerOptions {
@@ -254,6 +256,7 @@ export class OpenAIPlanner implements Planner {
       let text = '';
       let finished = false;
       let reported: Usage | undefined;
+      let shown = 0;
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content;
@@ -263,7 +266,12 @@ export class OpenAIPlanner implements Planner {
             stream.controller.abort();
             throw new FaultError({ kind: 'schema', retryable: false, reason: `the answer passed ${PLAN_LIMITS.answerBytes} characters and was cut off` });
           }
-          req.onProgress?.({ tokens: Math.round(text.length / 4) });
+          // Every few tokens, not every chunk (a server may send one token per chunk): nobody reads finer progress.
+          const tokens = Math.round(text.length / 4);
+          if (tokens - shown >= PROGRESS_TOKENS || shown === 0) {
+            shown = tokens;
+            req.onProgress?.({ tokens });
+          }
         }
         if (choice?.finish_reason) finished = true;
         if (chunk.usage) {
@@ -271,6 +279,8 @@ export class OpenAIPlanner implements Planner {
           reported = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0 };
         }
       }
+      // The last report is the whole answer.
+      if (text && Math.round(text.length / 4) !== shown) req.onProgress?.({ tokens: Math.round(text.length / 4) });
       if (!finished && !signal.aborted) throw new FaultError({ kind: 'network', retryable: true, reason: 'the answer stream ended before the model finished' });
       return { text, reported };
     });
