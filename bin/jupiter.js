@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Thin shim: loads the compiled CLI (which loads its heavy dependencies only when a command needs them) and sets the exit code.
+import { setFlagsFromString } from 'node:v8';
+
 let run;
 try {
   ({ run } = await import('../dist/cli/run.js'));
@@ -19,5 +21,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// A run keeps ~20 MB alive, yet with V8's defaults (made for short programs) its peak RSS reached 200 MB over 10,000
+// model iterations: the young generation grew to 32 MB and the old one to ~3x the live heap between full collections.
+// Called once a run is set up: from then on the young generation keeps the size start-up left it (8 MB measured) and
+// the old one is collected once it is 30% over what the last full collection kept. Measured on the 10,000-iteration
+// model run: peak RSS 120 MB, CPU ~3% more; set before start-up instead, they cost each launch ~60 ms while modules
+// load. V8 reads both flags whenever it sizes a space; a V8 that holds the growth factor at 2 or more ignores the first.
+function boundHeapForRun() {
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--heap-growing-percent=30');
+}
+
 // A second Ctrl-C forces the process down at once: whatever was committed is on disk already.
-process.exitCode = await run(process.argv.slice(2), { forceExit: (code) => process.exit(code) });
+process.exitCode = await run(process.argv.slice(2), { forceExit: (code) => process.exit(code), boundHeapForRun });

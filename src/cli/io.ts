@@ -21,6 +21,11 @@ export interface CliIo {
   signals: SignalSource;
   /** Ends the process at once (a second Ctrl-C). Only the bin shim passes process.exit; in-process callers leave it out. */
   forceExit?: (code: number) => void;
+  /**
+   * Sizes the process's heap for a long run, once it is set up (a run calls it; other commands do not). Only the bin
+   * shim passes it: V8's settings are the process's, not an in-process caller's.
+   */
+  boundHeapForRun?: () => void;
 }
 
 /** The context every command gets: injected io, line writers, colours that respect NO_COLOR and pipes. */

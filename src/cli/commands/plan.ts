@@ -105,6 +105,7 @@ export function registerPlan(program: Command, cli: Cli): void {
         ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
       };
       const state = newSession(newSessionId(goal, now), goal, target, settings, now);
+      cli.io.boundHeapForRun?.();
       return runFromCli(cli, { config, state, target, memory });
     }),
   );

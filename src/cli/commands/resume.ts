@@ -112,6 +112,7 @@ export function registerResume(program: Command, cli: Cli): void {
         const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
         handed = true;
         await procedures.remember();
+        cli.io.boundHeapForRun?.();
         return await runFromCli(cli, { config, state, target, memory, lock });
       } finally {
         if (!handed) await lock.release();
