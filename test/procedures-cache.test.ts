@@ -6,22 +6,7 @@ import { loadProceduresCached } from '../src/procedures/load-cached.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import type { ProcedureLibrary } from '../src/procedures/types.js';
 import { SHIPPED, tempDir } from './support/cli.js';
-
-const TINY = `id: tiny
-name: Tiny
-initial: [start]
-goals:
-  - id: finish
-    description: Finish the tiny job
-    keywords: [tiny]
-    facts: [done]
-actions:
-  - id: work
-    description: Do the work
-    requires: [start]
-    provides: [done]
-rules: []
-`;
+import { TINY_PROCEDURE as TINY } from './support/tiny-procedure.js';
 
 /** A memory folder's internal folder (existing, as after a first run) and the cache file in it. */
 function cacheIn(): string {

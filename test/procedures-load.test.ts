@@ -4,22 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadProcedures, loadProceduresWithIssues, parseDuration } from '../src/procedures/load.js';
 import { InputError } from '../src/core/errors.js';
 import { runCli, SHIPPED, tempDir } from './support/cli.js';
-
-const GOOD = `id: tiny
-name: Tiny
-initial: [start]
-goals:
-  - id: finish
-    description: Finish the tiny job
-    keywords: [tiny]
-    facts: [done]
-actions:
-  - id: work
-    description: Do the work
-    requires: [start]
-    provides: [done]
-rules: []
-`;
+import { TINY_PROCEDURE as GOOD } from './support/tiny-procedure.js';
 
 function dirWith(files: Record<string, string | Buffer>): string {
   const dir = tempDir('jupiter-proc-');

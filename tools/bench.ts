@@ -136,6 +136,26 @@ async function withServer<T>(answers: string[], seed: number, fn: (server: FakeO
   }
 }
 
+/** An unattended `plan` of `iterations` with --json events, never ending early for patience or failures. */
+const longRun = (iterations: number, dir: string, ...extra: string[]) => [
+  'plan',
+  GOAL,
+  '-n',
+  String(iterations),
+  '-c',
+  '0',
+  '--patience',
+  '0',
+  '--max-failures',
+  String(iterations),
+  '--unattended',
+  '--json',
+  '--procedures',
+  SHIPPED,
+  '--memory',
+  dir,
+  ...extra,
+];
 const modelArgs = (server: FakeOpenAI) => ['--provider', 'custom', '--base-url', server.url, '--model', 'bench-model'];
 const MODEL_ENV = { JUPITER_API_KEY: 'sk-bench-0000' };
 
@@ -213,26 +233,7 @@ async function runRows(size: number, dir: string, target: PlanTarget, iterations
     let done = 0;
     for (let i = 0; i < reps; i++) {
       const before = folderBytes(dir);
-      const r = await timed(
-        [
-          'plan',
-          GOAL,
-          '-n',
-          String(iterations),
-          '-c',
-          '0',
-          '--patience',
-          '0',
-          '--unattended',
-          '--json',
-          '--procedures',
-          SHIPPED,
-          '--memory',
-          dir,
-          ...modelArgs(server),
-        ],
-        MODEL_ENV,
-      );
+      const r = await timed(longRun(iterations, dir, ...modelArgs(server)), MODEL_ENV);
       if (r.code !== 0) fail('long run', r);
       done = r.events.filter((e) => e.type === 'iteration-finished').length;
       perIteration.push(r.wallMs / done);
@@ -253,22 +254,7 @@ async function runRows(size: number, dir: string, target: PlanTarget, iterations
       { group, metric: 'disk per iteration (folder growth / iterations)', median: median(disk), p90: quantile(disk, 0.9), unit: 'B', target: 1024 },
     );
   });
-  const b = await timed([
-    'plan',
-    GOAL,
-    '-n',
-    String(iterations),
-    '-c',
-    '0',
-    '--patience',
-    '0',
-    '--unattended',
-    '--json',
-    '--procedures',
-    SHIPPED,
-    '--memory',
-    dir,
-  ]);
+  const b = await timed(longRun(iterations, dir));
   if (b.code !== 0) fail('built-in run', b);
   const done = b.events.filter((e) => e.type === 'iteration-finished').length;
   rows.push({
@@ -284,28 +270,7 @@ async function runRows(size: number, dir: string, target: PlanTarget, iterations
 /** Peak RSS of a long model-path run with varied answers. */
 async function rssRows(dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
   return withServer(planVariants(target), 2, async (server) => {
-    const r = await timed(
-      [
-        'plan',
-        GOAL,
-        '-n',
-        String(iterations),
-        '-c',
-        '0',
-        '--patience',
-        '0',
-        '--max-failures',
-        String(iterations),
-        '--unattended',
-        '--json',
-        '--procedures',
-        SHIPPED,
-        '--memory',
-        dir,
-        ...modelArgs(server),
-      ],
-      MODEL_ENV,
-    );
+    const r = await timed(longRun(iterations, dir, ...modelArgs(server)), MODEL_ENV);
     if (r.code !== 0 && r.code !== 3) fail('rss run', r);
     const done = r.events.filter((e) => e.type === 'iteration-finished').length;
     return [{ group: 'model path', metric: `peak RSS of a ${done}-iteration run (varied answers)`, median: r.rssMb, unit: 'MB', target: 150 }];
@@ -321,28 +286,7 @@ function commonPrefix(a: string, b: string): number {
 /** What the prompts cost with a varied-answer model, against the original design pasting all memory (~400 characters learned per iteration). */
 async function promptRows(dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
   return withServer(planVariants(target), 3, async (server) => {
-    const r = await timed(
-      [
-        'plan',
-        GOAL,
-        '-n',
-        String(iterations),
-        '-c',
-        '0',
-        '--patience',
-        '0',
-        '--max-failures',
-        String(iterations),
-        '--unattended',
-        '--json',
-        '--procedures',
-        SHIPPED,
-        '--memory',
-        dir,
-        ...modelArgs(server),
-      ],
-      MODEL_ENV,
-    );
+    const r = await timed(longRun(iterations, dir, ...modelArgs(server)), MODEL_ENV);
     if (r.code !== 0 && r.code !== 3) fail('prompt run', r);
     const prompts = server
       .chatRequests()

@@ -86,10 +86,10 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     if (findings.length) lines.push('- **Findings:**');
     for (const f of findings) lines.push(`  - ${f.sev} ${f.s ? `step ${f.s} ` : ''}${one(f.r)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
     if (r.addressed?.length) lines.push(`- **Addressed feedback:** ${r.addressed.map((a) => `"${one(a)}"`).join('; ')}`);
-    const context = r.ctx ? `${n(r.ctx.t)}/${n(r.ctx.b)} tokens of context · ${r.ctx.i}/${r.ctx.n} items` : '';
+    const context = r.ctx ? `${n(r.ctx.t)}/${n(r.ctx.b)} tokens · ${r.ctx.i}/${r.ctx.n} items` : '';
     if (r.usage)
       lines.push(
-        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}${context ? ` · ${context}` : ''}`,
+        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}${context ? ` · context ${context}` : ''}`,
       );
     else if (context) lines.push(`- **Context:** ${context}`);
   }
