@@ -48,3 +48,15 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/**
+ * An integer with thousands separators, as `toLocaleString('en-US')` writes it (12,345), without its ICU lookup: the
+ * log writes several per iteration. Other numbers go to toLocaleString.
+ */
+export function thousands(x: number): string {
+  if (!Number.isSafeInteger(x)) return x.toLocaleString('en-US');
+  const digits = String(Math.abs(x));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return x < 0 ? `-${out}` : out;
+}

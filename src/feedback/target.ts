@@ -15,6 +15,7 @@ export function unusableReason(target: PlanTarget, rule: Rule): string | undefin
  * is not added twice (the procedure's own rule checks it). The target passed in is not changed.
  */
 export function withHumanRules(target: PlanTarget, rules: readonly Rule[]): PlanTarget {
+  if (!rules.length) return target;
   // A procedure's warning in the same form does not count: the person's rule makes it an error.
   const have = new Set(
     target.set.rules.flatMap((r) => {

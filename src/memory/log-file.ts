@@ -6,7 +6,7 @@ import { truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { appendDurable } from '../core/fs/atomic.js';
 import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
-import { safeText } from '../core/text.js';
+import { safeText, thousands } from '../core/text.js';
 import { parseRecord, type LogRecord } from './record.js';
 import { isValidOutcome } from './types.js';
 
@@ -21,7 +21,7 @@ const MARKER = /^<!-- jupiter:entry (\{.*\}) -->$/;
 const TAIL_BYTES = 256 * 1024;
 
 const one = (s: unknown) => safeText(s, true).replace(/-->/g, '-- >');
-const n = (x: number) => x.toLocaleString('en-US');
+const n = thousands;
 
 function outcomeText(r: LogRecord): string {
   const errors = (r.findings ?? []).filter((f) => f.sev === 'error').length;
