@@ -127,14 +127,25 @@ function planVariants(target: PlanTarget): string[] {
   return out.map((p) => JSON.stringify(p));
 }
 
-/** The local fake model; `chunkChars` is how its answers stream (16 characters per chunk unless told). */
-async function withServer<T>(answers: string[], seed: number, fn: (server: FakeOpenAI) => Promise<T>, chunkChars?: number): Promise<T> {
+/**
+ * The local fake model; `chunkChars` is how its answers stream (16 characters per chunk unless told). It keeps the
+ * requests only when a row reads them (`record`): it serves from the bench's own process.
+ */
+async function withServer<T>(
+  answers: string[],
+  seed: number,
+  fn: (server: FakeOpenAI) => Promise<T>,
+  opts: { chunkChars?: number; record?: boolean } = {},
+): Promise<T> {
   const r = rng(seed);
-  const server = await startFakeOpenAI(() => ({
-    content: answers[Math.floor(r() * answers.length)]!,
-    usage: { prompt_tokens: 2000, completion_tokens: 400, cached_tokens: 1500 },
-    ...(chunkChars ? { chunkChars } : {}),
-  }));
+  const server = await startFakeOpenAI(
+    () => ({
+      content: answers[Math.floor(r() * answers.length)]!,
+      usage: { prompt_tokens: 2000, completion_tokens: 400, cached_tokens: 1500 },
+      ...(opts.chunkChars ? { chunkChars: opts.chunkChars } : {}),
+    }),
+    { record: opts.record ?? false },
+  );
   try {
     return await fn(server);
   } finally {
@@ -276,7 +287,7 @@ async function runRows(size: number, dir: string, target: PlanTarget, iterations
           },
         );
       },
-      chunkChars,
+      { chunkChars },
     );
   }
   const b = await timed(longRun(iterations, dir));
@@ -310,37 +321,42 @@ function commonPrefix(a: string, b: string): number {
 
 /** What the prompts cost with a varied-answer model, against the original design pasting all memory (~400 characters learned per iteration). */
 async function promptRows(dir: string, target: PlanTarget, iterations: number): Promise<Row[]> {
-  return withServer(planVariants(target), 3, async (server) => {
-    const r = await timed(longRun(iterations, dir, ...modelArgs(server)), MODEL_ENV);
-    if (r.code !== 0 && r.code !== 3) fail('prompt run', r);
-    const prompts = server
-      .chatRequests()
-      .map((q) => (q.body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n'));
-    const shares = prompts.slice(1).map((p, i) => commonPrefix(prompts[i]!, p) / p.length);
-    const total = prompts.reduce((n, p) => n + p.length, 0);
-    // The original design: its fixed prompt plus everything learned so far, ~400 characters per past iteration.
-    const base = prompts[0]?.length ?? 0;
-    const pasteAll = prompts.reduce((n, _, i) => n + base + 400 * i, 0);
-    const group = `prompts over ${prompts.length} model calls (varied answers)`;
-    return [
-      {
-        group,
-        metric: 'unchanged prefix share of each prompt vs the previous one',
-        median: median(shares) * 100,
-        p90: quantile(shares, 0.1) * 100,
-        unit: '%',
-        note: 'p90 column: the 10th percentile (worst tenth)',
-      },
-      { group, metric: 'total prompt characters', median: total, unit: 'chars' },
-      {
-        group,
-        metric: 'paste-all (original design, +400 chars learned per iteration)',
-        median: pasteAll,
-        unit: 'chars',
-        note: `${(pasteAll / Math.max(1, total)).toFixed(1)}x jupiter's; its last prompt ${(base + 400 * (prompts.length - 1)).toLocaleString('en-US')} chars`,
-      },
-    ];
-  });
+  return withServer(
+    planVariants(target),
+    3,
+    async (server) => {
+      const r = await timed(longRun(iterations, dir, ...modelArgs(server)), MODEL_ENV);
+      if (r.code !== 0 && r.code !== 3) fail('prompt run', r);
+      const prompts = server
+        .chatRequests()
+        .map((q) => (q.body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n'));
+      const shares = prompts.slice(1).map((p, i) => commonPrefix(prompts[i]!, p) / p.length);
+      const total = prompts.reduce((n, p) => n + p.length, 0);
+      // The original design: its fixed prompt plus everything learned so far, ~400 characters per past iteration.
+      const base = prompts[0]?.length ?? 0;
+      const pasteAll = prompts.reduce((n, _, i) => n + base + 400 * i, 0);
+      const group = `prompts over ${prompts.length} model calls (varied answers)`;
+      return [
+        {
+          group,
+          metric: 'unchanged prefix share of each prompt vs the previous one',
+          median: median(shares) * 100,
+          p90: quantile(shares, 0.1) * 100,
+          unit: '%',
+          note: 'p90 column: the 10th percentile (worst tenth)',
+        },
+        { group, metric: 'total prompt characters', median: total, unit: 'chars' },
+        {
+          group,
+          metric: 'paste-all (original design, +400 chars learned per iteration)',
+          median: pasteAll,
+          unit: 'chars',
+          note: `${(pasteAll / Math.max(1, total)).toFixed(1)}x jupiter's; its last prompt ${(base + 400 * (prompts.length - 1)).toLocaleString('en-US')} chars`,
+        },
+      ];
+    },
+    { record: true },
+  );
 }
 
 function printTable(rows: Row[]): void {

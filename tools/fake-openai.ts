@@ -94,6 +94,8 @@ export interface FakeOpenAI {
 
 export interface FakeOptions {
   models?: string[];
+  /** false: keep no requests (a benchmark's thousands of ~16 KB bodies would weigh on the process that serves them). */
+  record?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -246,7 +248,7 @@ export async function startFakeOpenAI(script: Script, options: FakeOptions = {})
       }
     }
     const path = (req.url ?? '/').split('?')[0]!;
-    requests.push({ method: req.method ?? 'GET', path, headers: { ...req.headers }, body, time: Date.now() });
+    if (options.record !== false) requests.push({ method: req.method ?? 'GET', path, headers: { ...req.headers }, body, time: Date.now() });
     if (req.method === 'POST' && path === '/v1/chat/completions') return handleChat(res, body);
     if (req.method === 'GET' && path === '/v1/models') {
       const ids = options.models ?? ['fake-model'];
