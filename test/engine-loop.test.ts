@@ -64,7 +64,8 @@ class ScriptedPlanner implements Planner {
   readonly requests: PlanRequest[] = [];
   constructor(private readonly script: (req: PlanRequest) => PlanResponse | Plan) {}
   async propose(req: PlanRequest): Promise<PlanResponse> {
-    this.requests.push(req);
+    // As the request was: the engine's seen set grows after the iteration.
+    this.requests.push({ ...req, seen: new Set(req.seen) });
     const r = this.script(req);
     return 'steps' in r ? { plan: r, mode: 'text', usage: { promptTokens: 100, completionTokens: 20, cachedTokens: 0 }, costUsd: 0.001 } : r;
   }

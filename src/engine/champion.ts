@@ -7,6 +7,29 @@ import { compareScores, type Score } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import type { ScoreChange, SessionState } from './types.js';
 
+/**
+ * The plans a session has seen: its list (saved with the session, grown in place) and a set beside it, so a run of
+ * thousands of distinct plans looks one up in constant time instead of scanning or copying the list every iteration.
+ */
+export class SeenPlans {
+  private readonly set: Set<string>;
+  constructor(private readonly list: string[]) {
+    this.set = new Set(list);
+  }
+  has(id: string): boolean {
+    return this.set.has(id);
+  }
+  add(id: string): void {
+    if (this.set.has(id)) return;
+    this.set.add(id);
+    this.list.push(id);
+  }
+  /** The same plans as a set, for a planner's request (read-only). */
+  get ids(): ReadonlySet<string> {
+    return this.set;
+  }
+}
+
 /** How many alternatives a session keeps for the checkpoint view. */
 const KEEP_ALTERNATIVES = 3;
 
@@ -19,21 +42,21 @@ export interface Proposal {
 }
 
 /** What a valid or invalid proposal is worth against the champion and the plans seen so far. */
-export function judge(p: Proposal, state: Pick<SessionState, 'champion' | 'seen'>, objectives: Objective[]): Outcome {
+export function judge(p: Proposal, champion: Champion | null, seen: SeenPlans, objectives: Objective[]): Outcome {
   if (!p.valid || !p.score) return 'failed';
   // No champion (the first valid plan, or the champion was rejected): any valid plan takes the place.
-  if (!state.champion) return 'improved';
-  if (state.seen.includes(p.planId)) return 'repeat';
-  const c = compareScores(p.score, state.champion.score, objectives);
+  if (!champion) return 'improved';
+  if (seen.has(p.planId)) return 'repeat';
+  const c = compareScores(p.score, champion.score, objectives);
   return c < 0 ? 'improved' : c === 0 ? 'alternative' : 'worse';
 }
 
 /** Among K proposals, the one to record: the best valid plan not seen before, else the best valid, else the least broken. */
-export function pickBest<T extends Proposal & { errors: number }>(proposals: T[], seen: readonly string[], objectives: Objective[]): T | undefined {
+export function pickBest<T extends Proposal & { errors: number }>(proposals: T[], seen: SeenPlans, objectives: Objective[]): T | undefined {
   const ranked = [...proposals].sort((a, b) => {
     if (a.valid !== b.valid) return a.valid ? -1 : 1;
     if (!a.valid) return a.errors - b.errors;
-    const fresh = Number(seen.includes(a.planId)) - Number(seen.includes(b.planId));
+    const fresh = Number(seen.has(a.planId)) - Number(seen.has(b.planId));
     if (fresh !== 0) return fresh;
     return compareScores(a.score!, b.score!, objectives);
   });
@@ -41,7 +64,14 @@ export function pickBest<T extends Proposal & { errors: number }>(proposals: T[]
 }
 
 /** Applies an iteration's judgement to the session: champion, improvements, alternatives, seen plans. */
-export function applyJudgement(state: SessionState, iteration: number, p: Proposal, outcome: Outcome, objectives: Objective[]): ScoreChange | undefined {
+export function applyJudgement(
+  state: SessionState,
+  seen: SeenPlans,
+  iteration: number,
+  p: Proposal,
+  outcome: Outcome,
+  objectives: Objective[],
+): ScoreChange | undefined {
   let change: ScoreChange | undefined;
   if (outcome === 'improved' && p.score) {
     change = { iteration, before: state.champion?.score ?? null, after: p.score };
@@ -53,7 +83,7 @@ export function applyJudgement(state: SessionState, iteration: number, p: Propos
   } else if ((outcome === 'alternative' || outcome === 'worse') && p.score) {
     remember(state, { planId: p.planId, score: p.score, iteration }, objectives);
   }
-  if (!state.seen.includes(p.planId)) state.seen.push(p.planId);
+  seen.add(p.planId);
   return change;
 }
 

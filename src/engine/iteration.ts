@@ -8,7 +8,7 @@ import { compareScores, planId as planIdOf, scorePlan, type Score } from '../pro
 import type { Objective } from '../procedures/types.js';
 import { withHumanRules } from '../feedback/target.js';
 import { countFindings, failureState, validatePlan } from '../procedures/validate.js';
-import { applyJudgement, judge, pickBest } from './champion.js';
+import { applyJudgement, judge, pickBest, type SeenPlans } from './champion.js';
 import type { EngineDeps } from './loop.js';
 import type { ScoreChange, SessionState } from './types.js';
 
@@ -49,7 +49,14 @@ const addUsage = (a: Usage | undefined, b: Usage | undefined): Usage | undefined
         };
 const addCost = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : a + b);
 
-export async function runIteration(state: SessionState, deps: EngineDeps, iteration: number, objectives: Objective[]): Promise<IterationResult> {
+/** `seen`: the session's seen plans (state.seen and its set), kept by the loop for the whole run. */
+export async function runIteration(
+  state: SessionState,
+  deps: EngineDeps,
+  iteration: number,
+  objectives: Objective[],
+  seen: SeenPlans,
+): Promise<IterationResult> {
   const { planner, memory, emit, signal } = deps;
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
@@ -77,7 +84,7 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
     currentFindings: state.champion ? [] : findings,
     champion: state.champion,
     objectives,
-    seen: new Set(state.seen),
+    seen: seen.ids,
     recall: recalled,
     feedback: [...state.pendingFeedback],
     signal,
@@ -91,14 +98,14 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   if (signal.aborted || candidates.some((c) => c.error?.kind === 'aborted')) return { kind: 'aborted' };
 
   const proposals = candidates.filter((c): c is Candidate & { plan: Plan } => c.plan !== null);
-  const best = pickBest(proposals, state.seen, objectives);
+  const best = pickBest(proposals, seen, objectives);
   const chosen: Candidate = best ?? candidates[0]!;
   const usage = candidates.reduce<Usage | undefined>((u, c) => addUsage(u, c.usage), undefined);
   const costUsd = candidates.reduce<number | undefined>((u, c) => addCost(u, c.costUsd), undefined);
   const repairs = candidates.reduce((n, c) => n + c.repairs, 0);
-  const outcome: Outcome = chosen.plan ? judge(chosen as Candidate & { plan: Plan }, state, objectives) : 'error';
+  const outcome: Outcome = chosen.plan ? judge(chosen as Candidate & { plan: Plan }, state.champion, seen, objectives) : 'error';
   // Every proposal joins the seen list, so no later iteration offers it again as new.
-  for (const c of proposals) if (c !== chosen && !state.seen.includes(c.planId)) state.seen.push(c.planId);
+  for (const c of proposals) if (c !== chosen) seen.add(c.planId);
   const optimal = chosen.valid ? chosen.response?.optimal : undefined;
 
   const record: IterationRecord = {
@@ -130,7 +137,7 @@ export async function runIteration(state: SessionState, deps: EngineDeps, iterat
   // Judge before committing: the record says whether this plan is the new champion and whether the run converged.
   // What memory contrasts a valid plan with: the attempt a repair fixed in this iteration, else the last iteration's plan.
   const previous = chosen.valid && chosen.failedAttempt ? chosen.failedAttempt : { plan: state.currentPlan, findings };
-  const change = chosen.plan ? applyJudgement(state, iteration, chosen as Candidate & { plan: Plan }, outcome, objectives) : undefined;
+  const change = chosen.plan ? applyJudgement(state, seen, iteration, chosen as Candidate & { plan: Plan }, outcome, objectives) : undefined;
   // The planner says nothing beats this plan: then the champion, as good as it, is optimal too. A claim for a plan
   // the champion beats is disproved by the champion itself, and ignored.
   const converged =

@@ -6,7 +6,7 @@ import type { Planner } from '../planners/types.js';
 import { formatScore, objectivesOf } from '../procedures/quality.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
 import { handleRejection } from './feedback.js';
-import { improvementsSince } from './champion.js';
+import { improvementsSince, SeenPlans } from './champion.js';
 import { runIteration } from './iteration.js';
 import { reviewOf } from './session.js';
 import type { SessionStore } from './sessions.js';
@@ -55,6 +55,8 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
   const { iterations: total, checkpoint, unattended, maxCost, patience, maxFailures } = state.settings;
   const resumedFrom = state.progress.completed > 0 ? state.progress.completed : null;
   const objectives = (): Objective[] => state.settings.objectives ?? objectivesOf(deps.target);
+  // The list is the session's (saved with it); the set beside it answers "seen before?" in constant time.
+  const seen = new SeenPlans(state.seen);
   state.status = 'running';
   delete state.haltReason;
   await store.save(state);
@@ -210,7 +212,7 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
         }
       }
       emit({ type: 'iteration-started', iteration, total });
-      const result = await runIteration(state, deps, iteration, objectives());
+      const result = await runIteration(state, deps, iteration, objectives(), seen);
       if (result.kind === 'aborted') throw new Stop({ exit: 'interrupted', message: 'interrupted' });
       if (result.kind === 'planner-error') {
         if (FATAL.test(result.message)) throw new Stop({ exit: 'failed', message: result.message });

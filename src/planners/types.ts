@@ -40,7 +40,10 @@ export interface PlanRequest {
   champion: Champion | null;
   /** What "better" means, most important first. */
   objectives: Objective[];
-  /** Content addresses of the plans already proposed in this session: a challenger should be none of them. */
+  /**
+   * Content addresses of the plans already proposed in this session: a challenger should be none of them. The
+   * engine's own set, unchanged while the request is answered (it grows after the iteration): copy it to keep it.
+   */
   seen: ReadonlySet<string>;
   recall: RecallResult;
   /** Human feedback that could not be compiled into rules (prose: the planner should follow it; nothing checks it). */
