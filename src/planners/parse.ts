@@ -7,22 +7,26 @@ import { PLAN_LIMITS, type Plan } from '../core/plan.js';
 export type ParseResult = { plan: Plan; reasoning?: string } | { error: string; kind: 'unparseable' | 'schema' };
 
 /**
- * Candidate JSON texts, best first: the inside of a ```json fence, then from each `{` on
- * (prose around the object dropped; without a closing `}` the object was cut short and is kept).
+ * Candidate JSON texts, best first, each once: the inside of a ```json fence, then from each `{` on (prose around
+ * the object dropped; without a closing `}` the object was cut short and is kept). Made as they are asked for: an
+ * answer that is one JSON object is read from the first, without scanning for the others.
  */
-export function jsonCandidates(text: string): string[] {
+export function* jsonCandidates(text: string): Generator<string> {
   const s = text.replace(/^\uFEFF/, '');
-  const out: string[] = [];
-  const fenced = /```[a-zA-Z]*[^\S\n]*\n?([\s\S]*?)(?:```|$)/.exec(s);
-  const add = (t: string, at: number) => {
-    out.push(sliceObject(t, at));
+  const given = new Set<string>();
+  function* from(t: string, at: number): Generator<string> {
+    const whole = sliceObject(t, at);
+    if (!given.has(whole)) yield whole;
+    given.add(whole);
     // Fallback when quotes confused the balance scan (e.g. an apostrophe in smart-quoted text).
     const end = t.lastIndexOf('}');
-    if (end > at) out.push(t.slice(at, end + 1));
-  };
-  if (fenced && fenced[1]!.includes('{')) add(fenced[1]!, fenced[1]!.indexOf('{'));
-  for (let at = s.indexOf('{'), n = 0; at >= 0 && n < 5; at = s.indexOf('{', at + 1), n++) add(s, at);
-  return [...new Set(out)];
+    const wider = end > at ? t.slice(at, end + 1) : undefined;
+    if (wider !== undefined && !given.has(wider)) yield wider;
+    if (wider !== undefined) given.add(wider);
+  }
+  const fenced = /```[a-zA-Z]*[^\S\n]*\n?([\s\S]*?)(?:```|$)/.exec(s);
+  if (fenced && fenced[1]!.includes('{')) yield* from(fenced[1]!, fenced[1]!.indexOf('{'));
+  for (let at = s.indexOf('{'), n = 0; at >= 0 && n < 5; at = s.indexOf('{', at + 1), n++) yield* from(s, at);
 }
 
 /** From `start` to the `}` that balances it (string-aware), or to the end when the answer was cut short. */
@@ -69,10 +73,10 @@ function tryParseRepaired(json: string): { value: unknown } | null {
 export function parsePlanOutput(text: string): ParseResult {
   if (text.length > PLAN_LIMITS.answerBytes)
     return { kind: 'schema', error: `the answer is longer than ${PLAN_LIMITS.answerBytes} characters: reply with one compact plan` };
-  const candidates = jsonCandidates(text);
-  if (candidates.length === 0) return { kind: 'unparseable', error: 'no JSON object found in the answer' };
   let firstSchemaError: string | undefined;
-  for (const json of candidates) {
+  let any = false;
+  for (const json of jsonCandidates(text)) {
+    any = true;
     // Repair only what JSON.parse refuses: most answers are JSON already.
     const parsed = tryParse(json) ?? tryParseRepaired(json);
     if (!parsed) continue;
@@ -85,6 +89,7 @@ export function parsePlanOutput(text: string): ParseResult {
     }
     firstSchemaError ??= checked.error;
   }
+  if (!any) return { kind: 'unparseable', error: 'no JSON object found in the answer' };
   if (firstSchemaError !== undefined) return { kind: 'schema', error: firstSchemaError };
   return { kind: 'unparseable', error: 'the answer is not valid JSON, even after repair' };
 }
