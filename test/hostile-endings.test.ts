@@ -53,6 +53,8 @@ describe('CRLF and mixed line endings', () => {
       expect(read(dir, 'execution_log.md')).toBe(before);
       expect(memory.seq).toBe(6);
       expect((await memory.records()).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      // A session's records are found by bisecting the log on its record lines, whatever the line endings.
+      expect((await memory.records({ session: 's1' })).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(lessonsBefore).toBeGreaterThan(0);
       expect((await memory.items()).filter((i) => i.kind !== 'pattern')).toHaveLength(lessonsBefore);
       await memory.commitIteration(approved('s1', 7, PLAN));

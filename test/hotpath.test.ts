@@ -246,6 +246,15 @@ describe('the log is its own index', () => {
       [451, 500],
     ] as const)
       expect((await readLogRange(log, from, to)).map((r) => r.seq)).toEqual(all.filter((r) => r.seq >= from && r.seq <= to).map((r) => r.seq));
+    // The same with CRLF line endings (an editor or git autocrlf rewrote the segments).
+    const { writeFileSync } = await import('node:fs');
+    for (const f of [...segments(log), log]) writeFileSync(f, readFileSync(f, 'utf8').replace(/\n/g, '\r\n'));
+    for (const [from, to] of [
+      [37, 38],
+      [149, 301],
+      [449, 450],
+    ] as const)
+      expect((await readLogRange(log, from, to)).map((r) => r.seq)).toEqual(all.filter((r) => r.seq >= from && r.seq <= to).map((r) => r.seq));
   });
 
   it('an index left by an older version is removed when a writer opens the folder (the log holds every record)', async () => {
