@@ -10,8 +10,8 @@ import { summaryLines } from '../summary-view.js';
 import { safeText } from '../../core/text.js';
 import { UsageError } from '../../core/errors.js';
 
-/** Iterations an unfiltered summary reads record by record (about 100 ms of index); beyond, running totals. */
-const FULL_HISTORY = 20_000;
+/** Iterations an unfiltered summary reads record by record (about 100 ms of the log); beyond, running totals. */
+const FULL_HISTORY = 10_000;
 
 export function registerSummary(program: Command, cli: Cli): void {
   const { out } = cli;
@@ -35,7 +35,12 @@ export function registerSummary(program: Command, cli: Cli): void {
       const totals = await memory.aggregate(summaryFold);
       // The learning detail reads the records; past FULL_HISTORY iterations an unfiltered summary keeps to the running
       // totals (fast at any size) and says how to see the detail.
-      const records = filtered || totals.iterations <= FULL_HISTORY ? await memory.records() : null;
+      // One session's records are found where they are in the log; a goal's are spread over all of it.
+      const records = opts.session
+        ? await memory.records({ session: opts.session })
+        : filtered || totals.iterations <= FULL_HISTORY
+          ? await memory.records()
+          : null;
       // A filter that matches nothing is a typo, not an empty history: say which flag.
       if (opts.session && !records?.some((r) => r.session === opts.session))
         throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
