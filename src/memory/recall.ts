@@ -38,18 +38,20 @@ function bm25(docs: string[][], query: string[]): number[] {
   });
 }
 
-/** Action ids an item is about: its structured data, and for free text the ids of `known` it names. */
-function actionsOf(item: MemoryItem, known: ReadonlySet<string>): string[] {
+/**
+ * Action ids an item is about: its structured data, and for free text the ids of `known` it names (the text's words,
+ * kept in `cache` while the text is the same: a person's feedback is read every iteration).
+ */
+function actionsOf(item: MemoryItem, known: ReadonlySet<string>, cache?: RecallCache): string[] {
   const d = item.data;
   if (d.type === 'ordering') return [d.before, d.after];
   if (d.type === 'include' || d.type === 'avoid') return [d.action];
   if (d.type === 'fix') return d.before ? [d.action, d.before] : [d.action];
   if (d.type === 'exemplar') return d.steps;
-  return item.text
-    .toLowerCase()
-    .split(/[^a-z0-9._-]+/)
-    .filter((w) => known.has(w));
+  return (cache ? cache.words(item) : words(item.text)).filter((w) => known.has(w));
 }
+
+const words = (text: string) => text.toLowerCase().split(/[^a-z0-9._-]+/);
 
 /**
  * Recall runs every iteration over mostly unchanged items: per-item terms and costs, and the BM25 scores of the
@@ -59,6 +61,15 @@ export class RecallCache {
   private readonly terms = new WeakMap<MemoryItem, { key: string; value: string[] }>();
   private readonly costs = new WeakMap<MemoryItem, { key: string; value: number }>();
   private lastBm25: { key: string; scores: number[] } | null = null;
+  private readonly textWords = new WeakMap<MemoryItem, { key: string; value: string[] }>();
+
+  words(item: MemoryItem): string[] {
+    const hit = this.textWords.get(item);
+    if (hit?.key === item.text) return hit.value;
+    const value = words(item.text);
+    this.textWords.set(item, { key: item.text, value });
+    return value;
+  }
 
   itemTerms(item: MemoryItem): string[] {
     const key = `${item.procedure ?? ''}|${item.goalId ?? ''}|${item.text}`;
@@ -137,15 +148,15 @@ function rank(items: MemoryItem[], query: RecallQuery, currentSeq: number, cache
 }
 
 /** Items recall may offer: this goal's and general ones; another goal's only when it names actions of this procedure (never its exemplar). */
-export function inScope(items: MemoryItem[], query: RecallQuery): MemoryItem[] {
+export function inScope(items: MemoryItem[], query: RecallQuery, cache?: RecallCache): MemoryItem[] {
   const known = new Set<string>(query.actions ?? []);
   if (!query.actions) {
-    for (const i of items) if (i.procedure === query.procedure && i.goalId === query.goalId) for (const a of actionsOf(i, known)) known.add(a);
+    for (const i of items) if (i.procedure === query.procedure && i.goalId === query.goalId) for (const a of actionsOf(i, known, cache)) known.add(a);
   }
   return items.filter((i) => {
     if (!i.procedure || (i.procedure === query.procedure && i.goalId === query.goalId)) return true;
     if (i.data.type === 'exemplar') return false;
-    return actionsOf(i, known).some((a) => known.has(a));
+    return actionsOf(i, known, cache).some((a) => known.has(a));
   });
 }
 
@@ -155,7 +166,7 @@ export function inScope(items: MemoryItem[], query: RecallQuery): MemoryItem[] {
  * smaller ones can still fill it. The result lists `previous` items in their old order, new ones appended.
  */
 export function recall(items: MemoryItem[], query: RecallQuery, currentSeq: number, previous: readonly string[] = [], cache = new RecallCache()): RecallResult {
-  const offered = inScope(items, query);
+  const offered = inScope(items, query, cache);
   const mine = (i: MemoryItem) => i.kind === 'feedback' && i.session === query.session && i.procedure === query.procedure;
   const byId = new Map(offered.map((i) => [i.id, i]));
   const before = [...new Set(previous)].map((id) => byId.get(id)).filter((i): i is MemoryItem => i !== undefined);
