@@ -54,16 +54,28 @@ export interface SummaryFilter {
   window?: number;
 }
 
-export interface LearningSummary {
+/** The summary's counts, as the summary fold keeps them. */
+type Counts = Pick<SummaryState, 'iterations' | 'approved' | 'failed' | 'errors' | 'humanApprovals' | 'rejections' | 'overrides'> & {
   sessions: number;
-  iterations: number;
-  approved: number;
-  failed: number;
-  errors: number;
-  humanApprovals: number;
-  rejections: number;
-  overrides: number;
   successRate: number | null;
+};
+
+function countsOf(state: SummaryState): Counts {
+  const { iterations, approved, failed, errors, humanApprovals, rejections, overrides } = state;
+  return {
+    sessions: Object.keys(state.sessions).length,
+    iterations,
+    approved,
+    failed,
+    errors,
+    humanApprovals,
+    rejections,
+    overrides,
+    successRate: iterations ? approved / iterations : null,
+  };
+}
+
+export interface LearningSummary extends Counts {
   /** Success rate per window of `window` iterations, oldest first. */
   windows: SummaryWindow[];
   window: number;
@@ -246,15 +258,7 @@ function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], windo
   }));
   const ratios = [...state.ratios].sort((a, b) => a - b);
   return {
-    sessions: Object.keys(state.sessions).length,
-    iterations: n,
-    approved: state.approved,
-    failed: state.failed,
-    errors: state.errors,
-    humanApprovals: state.humanApprovals,
-    rejections: state.rejections,
-    overrides: state.overrides,
-    successRate: n ? state.approved / n : null,
+    ...countsOf(state),
     windows,
     window: w,
     filter: {},
@@ -313,15 +317,7 @@ export async function learningSummary(
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
   const out: LearningSummary = {
-    sessions: Object.keys(totals.sessions).length,
-    iterations: totals.iterations,
-    approved: totals.approved,
-    failed: totals.failed,
-    errors: totals.errors,
-    humanApprovals: totals.humanApprovals,
-    rejections: totals.rejections,
-    overrides: totals.overrides,
-    successRate: totals.iterations ? totals.approved / totals.iterations : null,
+    ...countsOf(totals),
     windows,
     window: w,
     filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
