@@ -9,6 +9,7 @@ import { planId } from '../src/procedures/quality.js';
 import { Memory } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { newSession } from '../src/engine/session.js';
+import type { SessionState } from '../src/engine/types.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import { SHIPPED } from './support/cli.js';
@@ -45,6 +46,24 @@ const commitMix = async (memory: Memory, session: string, from: number, to: numb
     else await memory.commitIteration(approved(session, i, i % 3 ? A : B));
   }
 };
+
+/** An unattended built-in session on the shipped deploy goal, as `plan` would start it. */
+function deploySession(id: string, goalText = 'Goal'): SessionState {
+  const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+  const settings = {
+    iterations: 50,
+    checkpoint: 10,
+    unattended: true,
+    provider: 'builtin',
+    contextBudget: 4000,
+    proceduresDir: SHIPPED,
+    patience: 0,
+    repairs: 0,
+    maxFailures: 1,
+    candidates: 1,
+  };
+  return newSession(id, goalText, target, settings, new Date());
+}
 
 describe('one durable append per iteration', () => {
   it('between flushes a commit writes only the log and a new plan file; flush writes the derived files', async () => {
@@ -299,25 +318,7 @@ describe('session saves follow the log', () => {
   it('non-durable saves reach the file every saveEvery calls and at flush; durable saves at once', async () => {
     const dir = memDir();
     const store = new SessionStore(path.join(dir, 'sessions'), { saveEvery: 4 });
-    const library = loadProcedures(SHIPPED);
-    const state = newSession(
-      's-1',
-      'Deploy the orchestrator',
-      findTarget(library, 'production-deployment/deploy-service'),
-      {
-        iterations: 50,
-        checkpoint: 10,
-        unattended: true,
-        provider: 'builtin',
-        contextBudget: 4000,
-        proceduresDir: SHIPPED,
-        patience: 0,
-        repairs: 0,
-        maxFailures: 1,
-        candidates: 1,
-      },
-      new Date(),
-    );
+    const state = deploySession('s-1', 'Deploy the orchestrator');
     await store.save(state);
     const onDisk = async () => (await store.load('s-1')).progress.completed;
     for (let i = 1; i <= 3; i++) {
@@ -346,26 +347,8 @@ describe('the sessions listing reads only what changed', () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
-    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
     const make = (id: string, completed: number) => {
-      const s = newSession(
-        id,
-        `Goal ${id}`,
-        target,
-        {
-          iterations: 50,
-          checkpoint: 10,
-          unattended: true,
-          provider: 'builtin',
-          contextBudget: 4000,
-          proceduresDir: SHIPPED,
-          patience: 0,
-          repairs: 0,
-          maxFailures: 1,
-          candidates: 1,
-        },
-        new Date(),
-      );
+      const s = deploySession(id, `Goal ${id}`);
       s.progress.completed = completed;
       return s;
     };
@@ -401,23 +384,10 @@ describe('session locks', () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
-    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
-    const settings = {
-      iterations: 5,
-      checkpoint: 0,
-      unattended: true,
-      provider: 'builtin',
-      contextBudget: 4000,
-      proceduresDir: SHIPPED,
-      patience: 0,
-      repairs: 0,
-      maxFailures: 1,
-      candidates: 1,
-    };
-    const done = newSession('done-1', 'Goal', target, settings, new Date());
+    const done = deploySession('done-1');
     done.status = 'completed';
     await store.save(done);
-    const paused = newSession('paused-1', 'Goal', target, settings, new Date());
+    const paused = deploySession('paused-1');
     paused.status = 'interrupted';
     await store.save(paused);
     const { writeFileSync: wf } = await import('node:fs');
@@ -438,20 +408,7 @@ describe('sessions journal backfill', () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
-    const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
-    const settings = {
-      iterations: 5,
-      checkpoint: 0,
-      unattended: true,
-      provider: 'builtin',
-      contextBudget: 4000,
-      proceduresDir: SHIPPED,
-      patience: 0,
-      repairs: 0,
-      maxFailures: 1,
-      candidates: 1,
-    };
-    for (let i = 0; i < 3; i++) await store.save(newSession(`old-${i}`, 'Goal', target, settings, new Date()));
+    for (let i = 0; i < 3; i++) await store.save(deploySession(`old-${i}`));
     rmSync(path.join(sessionsDir, '.index.jsonl'));
     expect((await store.list()).sessions).toHaveLength(3);
     expect(existsSync(path.join(sessionsDir, '.index.jsonl'))).toBe(false);
