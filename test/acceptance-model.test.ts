@@ -12,7 +12,7 @@ import { planId, scorePlan, compareScores, objectivesOf } from '../src/procedure
 import { findTarget } from '../src/procedures/target.js';
 import { validatePlan } from '../src/procedures/validate.js';
 import { runCli, SHIPPED, tempDir } from './support/cli.js';
-import { fakeServers, type Reply } from './support/fake-openai.js';
+import { fakeServers, modelFlags, type Reply } from './support/fake-openai.js';
 import { planRequest } from './support/planner-fixtures.js';
 import { spawnJson } from './support/spawn-events.js';
 
@@ -66,23 +66,7 @@ describe('an imperfect model, unattended, 100 iterations', () => {
     };
     const server = await serve(model);
     const cwd = tempDir('jupiter-accept-model-');
-    const args = [
-      'plan',
-      'Deploy the orchestrator',
-      '--provider',
-      'custom',
-      '--base-url',
-      server.url,
-      '--model',
-      'test-model',
-      '--unattended',
-      '-n',
-      '100',
-      '-c',
-      '25',
-      '--patience',
-      '0',
-    ];
+    const args = ['plan', 'Deploy the orchestrator', ...modelFlags(server.url), '--unattended', '-n', '100', '-c', '25', '--patience', '0'];
     const env = { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '5' };
 
     // Killed without warning after iteration 60 has been reported.

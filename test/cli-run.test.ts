@@ -3,26 +3,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT, runCli, SHIPPED, tempDir } from './support/cli.js';
-import { fakeServers } from './support/fake-openai.js';
+import { fakeServers, modelFlags } from './support/fake-openai.js';
 import { spawnJson } from './support/spawn-events.js';
 
 const { serve } = fakeServers();
 const VALID = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
 const KEYED = { JUPITER_API_KEY: 'sk-test-cli-run-0001' };
 /** A model that answers the same valid plan forever and never claims an optimum: a run lasts as long as asked. */
-const modelPlan = (url: string) => [
-  'plan',
-  'Deploy the orchestrator',
-  '--provider',
-  'custom',
-  '--base-url',
-  url,
-  '--model',
-  'test-model',
-  '--unattended',
-  '--patience',
-  '0',
-];
+const modelPlan = (url: string) => ['plan', 'Deploy the orchestrator', ...modelFlags(url), '--unattended', '--patience', '0'];
 
 const iterationNumbers = (dir: string) =>
   [...readFileSync(path.join(dir, 'memory', 'execution_log.md'), 'utf8').matchAll(/^## Iteration (\d+) /gm)].map((m) => Number(m[1]));

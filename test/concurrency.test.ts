@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runProcess as runCli, SHIPPED, tempDir } from './support/cli.js';
 import { spawnJson } from './support/spawn-events.js';
-import { startFakeOpenAI } from './support/fake-openai.js';
+import { modelFlags, startFakeOpenAI } from './support/fake-openai.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import { planFromActions, searchPlan } from '../src/planners/search.js';
@@ -59,23 +59,7 @@ describe('two concurrent plan runs on one memory folder', () => {
       chunkDelayMs: 4,
     }));
     // --patience 0: the model proposes the same plan every time, and the run must still do all 15 iterations.
-    const common = [
-      '-n',
-      '15',
-      '-c',
-      '0',
-      '--patience',
-      '0',
-      '--unattended',
-      '--procedures',
-      SHIPPED,
-      '--provider',
-      'custom',
-      '--base-url',
-      server.url,
-      '--model',
-      'test-model',
-    ];
+    const common = ['-n', '15', '-c', '0', '--patience', '0', '--unattended', '--procedures', SHIPPED, ...modelFlags(server.url)];
     const env = { JUPITER_API_KEY: 'sk-test-concurrency' };
     const [a, b] = await Promise.all([
       runCli(['plan', 'Deploy the orchestrator', ...common], { cwd, env }),
@@ -156,25 +140,7 @@ describe('two concurrent plan runs on one memory folder', () => {
       chunkDelayMs: 1,
     }));
     const run = spawnJson(
-      [
-        'plan',
-        'Deploy the orchestrator',
-        '-n',
-        '1000000',
-        '-c',
-        '0',
-        '--patience',
-        '0',
-        '--unattended',
-        '--procedures',
-        SHIPPED,
-        '--provider',
-        'custom',
-        '--base-url',
-        server.url,
-        '--model',
-        'test-model',
-      ],
+      ['plan', 'Deploy the orchestrator', '-n', '1000000', '-c', '0', '--patience', '0', '--unattended', '--procedures', SHIPPED, ...modelFlags(server.url)],
       { cwd, env: { JUPITER_API_KEY: 'sk-test-concurrency' } },
     );
     try {

@@ -4,33 +4,16 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, SHIPPED, tempDir } from './support/cli.js';
-import { fakeServers } from './support/fake-openai.js';
+import { fakeServers, modelFlags } from './support/fake-openai.js';
 
 const validJson = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
 const { serve } = fakeServers();
 
 const plan = (cwd: string, url: string, model: string, extra: string[] = []) =>
-  runCli(
-    [
-      'plan',
-      'Deploy the orchestrator',
-      '--provider',
-      'custom',
-      '--base-url',
-      url,
-      '--model',
-      model,
-      '--unattended',
-      '-n',
-      '1',
-      '-c',
-      '0',
-      '--procedures',
-      SHIPPED,
-      ...extra,
-    ],
-    { cwd, env: { JUPITER_API_KEY: 'sk-test-cli-cost-000000' } },
-  );
+  runCli(['plan', 'Deploy the orchestrator', ...modelFlags(url, model), '--unattended', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...extra], {
+    cwd,
+    env: { JUPITER_API_KEY: 'sk-test-cli-cost-000000' },
+  });
 
 describe('cost on screen', () => {
   it('a model with no known price shows "cost unknown"; a priced one shows dollars', async () => {

@@ -12,7 +12,7 @@ import { planFromActions, searchPlan } from '../src/planners/search.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
 import type { PlanTarget } from '../src/procedures/types.js';
-import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
+import { modelFlags, startFakeOpenAI, type FakeOpenAI } from './fake-openai.js';
 import { rng, synthesize } from './synthetic.js';
 
 const ROOT = repoRoot(import.meta.url);
@@ -173,7 +173,7 @@ const longRun = (iterations: number, dir: string, ...extra: string[]) => [
   dir,
   ...extra,
 ];
-const modelArgs = (server: FakeOpenAI) => ['--provider', 'custom', '--base-url', server.url, '--model', 'bench-model'];
+const modelArgs = (server: FakeOpenAI) => modelFlags(server.url, 'bench-model');
 const MODEL_ENV = { JUPITER_API_KEY: 'sk-bench-0000' };
 
 /** A resumable session one iteration short of its end, so `resume` runs one iteration and exits. */

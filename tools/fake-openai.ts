@@ -155,6 +155,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
+/** The flags that point a jupiter run at a server like this one (the key comes from JUPITER_API_KEY). */
+export function modelFlags(url: string, model = 'test-model'): string[] {
+  return ['--provider', 'custom', '--base-url', url, '--model', model];
+}
+
 export async function startFakeOpenAI(script: Script, options: FakeOptions = {}): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();

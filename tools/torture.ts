@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { FILES } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
-import { startFakeOpenAI, type ContentReply } from './fake-openai.js';
+import { modelFlags, startFakeOpenAI, type ContentReply } from './fake-openai.js';
 import { checkMemory, type CheckOptions } from './invariants.js';
 
 const ROOT = repoRoot(import.meta.url);
@@ -223,12 +223,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     return [
       'plan',
       goal,
-      '--provider',
-      'custom',
-      '--base-url',
-      server.url,
-      '--model',
-      'test-model',
+      ...modelFlags(server.url),
       '--unattended',
       '--patience',
       '0',
@@ -330,24 +325,7 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
   try {
     log(`torture: full disk: a run on a 320 KB tmpfs until it fills`);
     const run = await runOnce(
-      [
-        'plan',
-        'Deploy the orchestrator to a small disk',
-        '--provider',
-        'custom',
-        '--base-url',
-        baseUrl,
-        '--model',
-        'test-model',
-        '--unattended',
-        '--patience',
-        '0',
-        '-n',
-        '100000',
-        '-c',
-        '0',
-        ...common,
-      ],
+      ['plan', 'Deploy the orchestrator to a small disk', ...modelFlags(baseUrl), '--unattended', '--patience', '0', '-n', '100000', '-c', '0', ...common],
       dir,
       { kind: 'none' },
     );
