@@ -163,14 +163,14 @@ describe('buildPrompt: stable prefix and fences', () => {
     expect(memo.yaml.get(other)).toContain('Another plan');
     expect(memo.system.get(requests[0]!.target)).toBe(buildPrompt(requests[0]!).system);
     // Recalled items: a line is kept while what it shows is the same, and redrawn when its support changes.
-    const withMemory = request({ champion, iteration: 7, recall });
+    const items = recall.items.map((i) => ({ ...i }));
+    const withMemory = request({ champion, iteration: 7, recall: { ...recall, items } });
     expect(buildPrompt(withMemory, memo)).toEqual(buildPrompt(withMemory));
-    const lesson = recall.items[1]!;
+    const lesson = items[1]!;
     expect(memo.lines.get(lesson)?.line).toContain('×2');
     lesson.count = 7;
     expect(buildPrompt(withMemory, memo).user).toContain('×5+');
     expect(buildPrompt(withMemory, memo)).toEqual(buildPrompt(withMemory));
-    lesson.count = 2;
   });
 
   it('puts stable parts in order: instructions, output contract, procedures', () => {

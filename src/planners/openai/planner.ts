@@ -256,7 +256,8 @@ export class OpenAIPlanner implements Planner {
       let text = '';
       let finished = false;
       let reported: Usage | undefined;
-      let shown = 0;
+      // Tokens at the last report; -1 before the first.
+      let shown = -1;
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content;
@@ -268,7 +269,7 @@ export class OpenAIPlanner implements Planner {
           }
           // Every few tokens, not every chunk (a server may send one token per chunk): nobody reads finer progress.
           const tokens = Math.round(text.length / 4);
-          if (tokens - shown >= PROGRESS_TOKENS || shown === 0) {
+          if (shown < 0 || tokens - shown >= PROGRESS_TOKENS) {
             shown = tokens;
             req.onProgress?.({ tokens });
           }
