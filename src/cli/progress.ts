@@ -60,7 +60,6 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
   const c = cli.color;
   const stats = new RunStats(opts.now ?? (() => performance.now()));
   let checkpoint = 0;
-  let phase = '';
   let context = '';
   let usage = '';
   const line = (text: string) => {
@@ -69,9 +68,8 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
     else cli.out(safe);
   };
   const status = (iteration: number, text: string) => {
-    phase = text;
     // Only a terminal shows a status line: elsewhere it is not worth composing (progress arrives per streamed chunk).
-    if (live) live.set(`Iteration ${iteration} · ${phase} · ${statusText(stats.snapshot())}`);
+    if (live) live.set(`Iteration ${iteration} · ${text} · ${statusText(stats.snapshot())}`);
   };
   const r = ((e: EngineEvent) => {
     stats.observe(e);

@@ -3,7 +3,7 @@ import fsSync from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { storageFault } from './faults.js';
-import { openRegular, statRegular } from './regular.js';
+import { openRegularWithSize, statRegular } from './regular.js';
 
 /** Temp files carry this marker so a crash harness (or cleanup) can find leftovers. */
 export const TEMP_MARKER = '.jupiter-tmp-';
@@ -39,7 +39,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
   const tmp = path.join(dir, `${TEMP_MARKER}${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}`);
   let fd: number | undefined;
   try {
-    fd = openCreatingDir(tmp, 'create');
+    fd = openCreatingDir(tmp, 'create').fd;
     fsSync.writeFileSync(fd, data);
     if (durable) fsSync.fsyncSync(fd);
     fsSync.closeSync(fd);
@@ -63,20 +63,16 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
 export async function appendDurable(file: string, data: string, opts: { durable?: boolean } = {}): Promise<void> {
   const durable = opts.durable ?? true;
   try {
-    const fd = openCreatingDir(file, 'append');
-    let created = false;
+    const { fd, size } = openCreatingDir(file, 'append');
     try {
       fsSync.writeFileSync(fd, data);
-      if (durable) {
-        // fdatasync: the data and the size that makes it readable, without the timestamps fsync also flushes.
-        fsSync.fdatasyncSync(fd);
-        // The file's first bytes (a new log segment): its name in the folder must survive a power cut too.
-        created = fsSync.fstatSync(fd).size === Buffer.byteLength(data);
-      }
+      // fdatasync: the data and the size that makes it readable, without the timestamps fsync also flushes.
+      if (durable) fsSync.fdatasyncSync(fd);
     } finally {
       fsSync.closeSync(fd);
     }
-    if (created) fsyncDir(path.dirname(file));
+    // The file's first bytes (a new log segment): its name in the folder must survive a power cut too.
+    if (durable && size === 0) fsyncDir(path.dirname(file));
   } catch (err) {
     // A write cut short by a full disk leaves a torn tail, which the next start repairs.
     throw storageFault(err, file);
@@ -87,13 +83,13 @@ export async function appendDurable(file: string, data: string, opts: { durable?
  * Opens `file` (never through a link, never a special file), creating its folder only when missing (no mkdir on
  * the hot path of every iteration).
  */
-function openCreatingDir(file: string, how: 'append' | 'create'): number {
+function openCreatingDir(file: string, how: 'append' | 'create'): { fd: number; size: number } {
   try {
-    return openRegular(file, how);
+    return openRegularWithSize(file, how);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     fsSync.mkdirSync(path.dirname(file), { recursive: true });
-    return openRegular(file, how);
+    return openRegularWithSize(file, how);
   }
 }
 

@@ -33,7 +33,12 @@ function notRegular(file: string, what: string): InputError {
 }
 
 /** Opens `file` (sync) refusing links and special files; ENOENT and other errors are thrown as they come. */
-export function openRegular(file: string, how: keyof typeof FLAGS, mode = 0o644): number {
+function openRegular(file: string, how: keyof typeof FLAGS, mode = 0o644): number {
+  return openRegularWithSize(file, how, mode).fd;
+}
+
+/** openRegular, with the file's size as it was opened (the check that it is a regular file reads it anyway). */
+export function openRegularWithSize(file: string, how: keyof typeof FLAGS, mode = 0o644): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fsSync.openSync(file, FLAGS[how], mode);
@@ -48,7 +53,7 @@ export function openRegular(file: string, how: keyof typeof FLAGS, mode = 0o644)
     fsSync.closeSync(fd);
     throw notRegular(file, kindOf(st));
   }
-  return fd;
+  return { fd, size: st.size };
 }
 
 function lstatOrThrow(file: string, original: unknown): fsSync.Stats {
