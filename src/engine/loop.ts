@@ -49,6 +49,29 @@ const FATAL = /^(auth|config|budget):/;
 /** Faults of the endpoint rather than of the plans. */
 const UNREACHABLE = /^(network|rate-limit|server|timeout):/;
 
+/** The cost of an average iteration so far, when one more would pass the session's --max-cost; else null. */
+export function costCapReached(state: SessionState): number | null {
+  const { maxCost } = state.settings;
+  if (maxCost === undefined || state.progress.completed === 0) return null;
+  const perIteration = state.usage.costUsd / state.progress.completed;
+  return state.usage.costUsd + perIteration > maxCost ? perIteration : null;
+}
+
+/**
+ * A run that ends with no valid plan has not done its job, whatever ended it: `failed` (exit 1) when the planner never
+ * produced a plan at all, `halted` (exit 3, a person must look) when its plans kept failing validation.
+ */
+function noPlanEnd(state: SessionState, why: string): Omit<RunResult, 'state'> | null {
+  if (state.champion) return null;
+  const p = state.progress;
+  if (p.failed === 0 && p.overridden === 0)
+    return {
+      exit: 'failed',
+      message: `no valid plan: the planner never produced a usable plan (${p.errors} planner error${p.errors === 1 ? '' : 's'}); ${why}`,
+    };
+  return { exit: 'halted', message: `no valid plan: ${p.failed} plan${p.failed === 1 ? '' : 's'} failed validation; ${why}` };
+}
+
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
   const { planner, memory, store, reviewer, emit, signal } = deps;
   const now = deps.now ?? (() => new Date());
@@ -150,7 +173,8 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       if (state.consecutiveFailures >= maxFailures) {
         const why = `${state.consecutiveFailures} failed iteration${state.consecutiveFailures === 1 ? '' : 's'} in a row (--max-failures ${maxFailures}); last: ${message}`;
         // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3).
-        throw new Stop({ exit: UNREACHABLE.test(message) ? 'failed' : 'halted', message: why });
+        if (UNREACHABLE.test(message)) throw new Stop({ exit: 'failed', message: why });
+        throw new Stop(noPlanEnd(state, why) ?? { exit: 'halted', message: why });
       }
       return; // recorded as a lesson; the next iteration starts again from the champion
     }
@@ -172,7 +196,10 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
     const idle = iteration - state.idleSince;
     if (patience <= 0 || idle < patience || iteration >= total) return;
     emit({ type: 'patience', iteration, idle });
-    if (unattended) throw new Stop({ exit: 'patience', message: `no improvement in ${idle} iterations (--patience ${patience})` });
+    if (unattended) {
+      const why = `no improvement in ${idle} iterations (--patience ${patience})`;
+      throw new Stop(noPlanEnd(state, why) ?? { exit: 'patience', message: why });
+    }
     const decision = await ask('patience', iteration, () =>
       reviewer.patience({ session: state, iteration, idle, champion: state.champion, objectives: objectives() }),
     );
@@ -202,14 +229,12 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
       if (state.converged) throw new Stop({ exit: 'converged', message: `converged: ${state.converged.reason}` });
       const iteration = state.progress.completed + 1;
-      if (maxCost !== undefined && state.progress.completed > 0) {
-        const perIteration = state.usage.costUsd / state.progress.completed;
-        if (state.usage.costUsd + perIteration > maxCost) {
-          throw new Stop({
-            exit: 'halted',
-            message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
-          });
-        }
+      const perIteration = costCapReached(state);
+      if (perIteration !== null) {
+        throw new Stop({
+          exit: 'halted',
+          message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
+        });
       }
       emit({ type: 'iteration-started', iteration, total });
       const result = await runIteration(state, deps, iteration, objectives(), seen);
@@ -227,6 +252,8 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
       if (!state.converged) await onStall(iteration);
     }
     if (state.converged) return await finish('completed', 'converged', `converged: ${state.converged.reason}`);
+    const empty = noPlanEnd(state, `all ${total} iterations ran`);
+    if (empty) return await finish(empty.exit === 'failed' ? 'failed' : 'paused', empty.exit, empty.message);
     return await finish('completed', 'completed');
   } catch (err) {
     if (!(err instanceof Stop)) {

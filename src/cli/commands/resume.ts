@@ -70,6 +70,17 @@ export function registerResume(program: Command, cli: Cli): void {
         },
       });
       if (config.maxCost !== undefined) s.maxCost = config.maxCost;
+      if (
+        !(await (
+          await import('../cost-cap.js')
+        ).settleCostCap(cli, state, {
+          given: Boolean(opts.maxCost),
+          canAsk: Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json,
+        }))
+      ) {
+        cli.out(`The cost cap stays at $${s.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
+        return;
+      }
       // The improvement loop's settings may be changed on resume; what is not given stays as the session saved it.
       const loop = resolveConfig({
         flags: {
