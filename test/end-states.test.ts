@@ -53,7 +53,7 @@ describe('a run that ends with no valid plan', () => {
     expect(r.stdout).toContain('3 plans that failed validation (see lessons.md)');
     const early = await plan(tempDir(), server.url, ['-n', '10', '-c', '0', '--max-failures', '2']);
     expect(early.code, early.stderr).toBe(3);
-    expect(early.stderr).toMatch(/no valid plan: 2 plans failed validation; 2 failed iterations in a row/);
+    expect(early.stderr).toMatch(/halted for human review: 2 failed iterations in a row \(--max-failures 2\)/);
   });
 
   it('a run with a valid plan still exits 0', async () => {

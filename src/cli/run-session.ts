@@ -119,7 +119,7 @@ function reviewerFor(
 
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
 function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
-  const done = result.state.progress.completed >= result.state.settings.iterations;
+  const done = result.state.progress.completed >= result.state.settings.iterations && (result.exit === 'halted' || result.exit === 'failed');
   // A resume of a session whose iterations all ran would end the same way at once: say what would help instead.
   const hint = done
     ? result.exit === 'failed'

@@ -174,7 +174,9 @@ export async function runSession(state: SessionState, deps: EngineDeps): Promise
         const why = `${state.consecutiveFailures} failed iteration${state.consecutiveFailures === 1 ? '' : 's'} in a row (--max-failures ${maxFailures}); last: ${message}`;
         // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3).
         if (UNREACHABLE.test(message)) throw new Stop({ exit: 'failed', message: why });
-        throw new Stop(noPlanEnd(state, why) ?? { exit: 'halted', message: why });
+        // Plans that failed validation already halt for a person (exit 3); a planner that never answered usably is a failure.
+        const empty = noPlanEnd(state, why);
+        throw new Stop(empty?.exit === 'failed' ? empty : { exit: 'halted', message: why });
       }
       return; // recorded as a lesson; the next iteration starts again from the champion
     }
