@@ -45,13 +45,21 @@ export async function runIteration(run: RunState, deps: EngineDeps, iteration: n
   if (deps.signal.aborted || candidates.some((c) => c.error?.kind === 'aborted')) return { kind: 'aborted' };
   const o = judgeAll(run, candidates, objectives);
   const { chosen } = o;
-  const record = recordOf(run, deps, { iteration, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), objectives, rules, recall: request.recall }, o);
+  const record = recordOf(
+    run,
+    deps,
+    { iteration, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), objectives, rules, recall: request.recall },
+    o,
+  );
   const converged = convergence(run, o, iteration, objectives);
   if (converged) record.converged = converged;
   // What memory contrasts a valid plan with: the attempt a repair fixed in this iteration, else the last iteration's plan.
   const findings = run.state.currentValidation?.findings ?? [];
   const previous = chosen.valid && chosen.failedAttempt ? chosen.failedAttempt : { plan: run.state.currentPlan, findings };
-  const logged = await deps.memory.commitIteration(record, { ...(chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {}), previous });
+  const logged = await deps.memory.commitIteration(record, {
+    ...(chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {}),
+    previous,
+  });
   const change = fold(run, o, logged);
   await deps.store.save(run.state, { durable: false });
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;
@@ -186,7 +194,10 @@ function fold(run: RunState, o: Outcomes, logged: LogRecord): ScoreChange | unde
   return o.outcome === 'improved' ? run.state.improvements.at(-1) : undefined;
 }
 
-function emitFinished(deps: EngineDeps, x: { iteration: number; objectives: Objective[]; o: Outcomes; k: number; change: ScoreChange | undefined; errors: number; latencyMs: number }): void {
+function emitFinished(
+  deps: EngineDeps,
+  x: { iteration: number; objectives: Objective[]; o: Outcomes; k: number; change: ScoreChange | undefined; errors: number; latencyMs: number },
+): void {
   const { chosen, outcome, usage, costUsd, repairs } = x.o;
   // Why a failed iteration failed, in one line: the planner's fault, or the first error the validator found.
   const why =

@@ -189,7 +189,8 @@ class Loop {
       if (FATAL.has(kind)) return { exit: 'failed', message: text };
       return this.failure(iteration, { message: text, kind: 'planner-error', fault: kind });
     }
-    if (result.kind === 'invalid') return this.failure(iteration, { message: `plan failed validation: ${result.errors} error${s(result.errors)}`, kind: 'validation' });
+    if (result.kind === 'invalid')
+      return this.failure(iteration, { message: `plan failed validation: ${result.errors} error${s(result.errors)}`, kind: 'validation' });
     return undefined;
   }
 

@@ -47,7 +47,17 @@ interface ProposeDeps {
 }
 
 export async function propose(req: PlanRequest, maxRepairs: number, deps: ProposeDeps): Promise<Candidate> {
-  const out: Candidate = { plan: null, validation: null, planId: '', valid: false, errors: 0, repairs: 0, usage: undefined, costUsd: undefined, estimate: undefined };
+  const out: Candidate = {
+    plan: null,
+    validation: null,
+    planId: '',
+    valid: false,
+    errors: 0,
+    repairs: 0,
+    usage: undefined,
+    costUsd: undefined,
+    estimate: undefined,
+  };
   let request = req;
   for (;;) {
     let response: PlanResponse;

@@ -100,7 +100,10 @@ function normaliseValue(value: unknown): unknown {
  * descriptions are prose: rewording them does not make a different plan.
  */
 export function planId(plan: Plan): string {
-  return createHash('sha256').update(JSON.stringify(plan.steps.map(stepContent))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(plan.steps.map(stepContent)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** What makes a step this step (every field but the prose description, normalised): one definition for plan ids and identities. */

@@ -115,7 +115,13 @@ export const SessionSchema = z.object({
   pendingDecision: z.object({ kind: z.enum(['checkpoint', 'failure', 'patience']), iteration: z.number().int().min(1) }).optional(),
   /** What the last proposal came to, with its score and the champion's it was judged against (for the next prompt). */
   lastProposal: z
-    .object({ iteration: count, outcome: z.enum(OUTCOMES), score: ScoreSchema.optional(), championScore: ScoreSchema.optional(), planId: z.string().optional() })
+    .object({
+      iteration: count,
+      outcome: z.enum(OUTCOMES),
+      score: ScoreSchema.optional(),
+      championScore: ScoreSchema.optional(),
+      planId: z.string().optional(),
+    })
     .optional(),
   /** The last time a person rejected the champion: why, and which plan (for the next prompt). */
   rejectedChampion: z.object({ iteration: count, reason: z.string(), planId: z.string(), score: ScoreSchema }).optional(),
