@@ -18,7 +18,7 @@ export function runReport(state: SessionState, champion: Champion | null, object
   } else lines.push(chalk.yellow('No valid plan yet.'));
   const improved = `${plural(p.improved, 'improvement')}${state.lastImprovement ? ` (last at iteration ${state.lastImprovement})` : ''}`;
   lines.push(
-    `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
+    `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')}${p.rejectedBefore ? ` · ${p.rejectedBefore} rejected before` : ''} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
   );
   if (p.repairs)
     lines.push(
