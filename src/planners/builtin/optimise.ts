@@ -2,7 +2,8 @@
 // objectives), so the first plan it reaches is optimal and the next ones are the best alternatives.
 import { planFromActions } from '../search.js';
 import { planId, scorePlan, type Score } from '../../procedures/quality.js';
-import { resourceOf, ScheduleBuilder, ScheduleModel } from '../../procedures/schedule.js';
+import { People } from '../../procedures/people.js';
+import { ScheduleBuilder, ScheduleModel } from '../../procedures/schedule.js';
 import type { Objective, PlanTarget, Rule } from '../../procedures/types.js';
 import { validatePlan } from '../../procedures/validate.js';
 import { applicable, apply, compileDomain, relaxedBound, stateKey, type Domain, type Op } from './domain.js';
@@ -129,7 +130,8 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
   const useSched = objectives.includes('makespan');
   const countSteps = objectives.includes('steps') || Number.isFinite(domain.maxSteps);
   const limit = opts.maxExpansions ?? 60_000;
-  const resource = new Map(ops.map((o) => [o.id, resourceOf(o.owner, undefined, 0)]));
+  const people = new People(target.set);
+  const resource = new Map(ops.map((o) => [o.id, people.resource(people.identify(o.owner, o.id), 0)]));
 
   const bounds = (l: Label) => {
     const h = (holding: (f: number) => number, weight: (op: Op) => number) => {
