@@ -21,7 +21,9 @@ const example = (): Plan => parse(readFileSync(path.join(ROOT, 'examples', 'depl
 const at = (p: Plan, action: string) => p.steps.find((s) => s.action === action)!;
 const rulesHit = (p: Plan, t: PlanTarget = deploy) => validatePlan(p, t).findings.map((f) => f.rule);
 
-function withRules(target: PlanTarget, rules: Omit<Rule, 'severity'>[], roster?: { person: string; roles: string[] }[]): PlanTarget {
+type Bare<R> = R extends unknown ? Omit<R, 'severity' | 'origin'> : never;
+
+function withRules(target: PlanTarget, rules: Bare<Rule>[], roster?: { person: string; roles: string[] }[]): PlanTarget {
   const set = { ...target.set, rules: [...target.set.rules, ...rules.map((r) => ({ severity: 'error', origin: 'human', ...r }) as Rule)] };
   if (roster) set.roster = roster;
   return { set, goal: target.goal };
@@ -59,10 +61,14 @@ describe('segregation compares people, not owner strings', () => {
   });
 
   it('with a roster, a role held by one person is that person', () => {
-    const target = withRules(deploy, [], [
-      { person: 'Priya Nair', roles: ['release-manager', 'deployment-engineer'] },
-      { person: 'Tom Berg', roles: ['qa-engineer'] },
-    ]);
+    const target = withRules(
+      deploy,
+      [],
+      [
+        { person: 'Priya Nair', roles: ['release-manager', 'deployment-engineer'] },
+        { person: 'Tom Berg', roles: ['qa-engineer'] },
+      ],
+    );
     const plan = example();
     at(plan, 'approve-release').owner = 'release-manager';
     at(plan, 'deploy-production').owner = 'deployment-engineer';
@@ -171,7 +177,11 @@ describe('the built-in planner never invents owner text', () => {
   it('with a roster, gives segregated steps of one role to two different people on it', async () => {
     const target = withRules(
       deploy,
-      [{ id: 'h-owner', kind: 'owner', action: 'switch-to-green', owner: 'release-manager' }, { id: 'h-no-staged', kind: 'forbidden', action: 'deploy-production' }, { id: 'h-no-canary', kind: 'forbidden', action: 'canary-release' }],
+      [
+        { id: 'h-owner', kind: 'owner', action: 'switch-to-green', owner: 'release-manager' },
+        { id: 'h-no-staged', kind: 'forbidden', action: 'deploy-production' },
+        { id: 'h-no-canary', kind: 'forbidden', action: 'canary-release' },
+      ],
       [
         { person: 'Priya Nair', roles: ['release-manager'] },
         { person: 'Tom Berg', roles: ['release-manager', 'deployment-engineer'] },

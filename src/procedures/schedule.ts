@@ -169,6 +169,17 @@ export function schedulePlan(plan: Plan, target: PlanTarget): Schedule {
   return { steps, makespan: builder.makespan };
 }
 
+/**
+ * What a person sees of a plan's schedule: each step's action, who does it and when. Two plans with one key are one
+ * plan in a different order (a reordering that changes nothing), however their step lists differ.
+ */
+export function scheduleKey(plan: Plan, target: PlanTarget): string {
+  return schedulePlan(plan, target)
+    .steps.map((s) => `${s.action}/${s.owner}@${s.start}-${s.end}`)
+    .sort()
+    .join('|');
+}
+
 /** `2d 6h`, `1h 30m`, `45m`, `0m` (a day is 24 hours). */
 export function formatDuration(minutes: number): string {
   const total = Math.max(0, Math.round(minutes));

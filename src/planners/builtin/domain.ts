@@ -90,7 +90,11 @@ export function ownersFor(
   }
   // A later pair's choice may undo an earlier one: judge every pair on the final owners.
   const conflicts = segregated.filter((r) => owners.has(r.actions[0]) && owners.has(r.actions[1]) && same(...r.actions));
-  return { owners, conflicts: conflicts.map((rule) => ({ rule, fixed: [...(fixed.get(rule.actions[0]) ?? []), ...(fixed.get(rule.actions[1]) ?? [])] })), disagreements };
+  return {
+    owners,
+    conflicts: conflicts.map((rule) => ({ rule, fixed: [...(fixed.get(rule.actions[0]) ?? []), ...(fixed.get(rule.actions[1]) ?? [])] })),
+    disagreements,
+  };
 }
 
 export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {

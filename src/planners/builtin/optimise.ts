@@ -3,7 +3,7 @@
 import { planFromActions } from '../search.js';
 import { planId, scorePlan, type Score } from '../../procedures/quality.js';
 import { People } from '../../procedures/people.js';
-import { ScheduleBuilder, ScheduleModel } from '../../procedures/schedule.js';
+import { ScheduleBuilder, ScheduleModel, scheduleKey } from '../../procedures/schedule.js';
 import type { Objective, PlanTarget, Rule } from '../../procedures/types.js';
 import { validatePlan } from '../../procedures/validate.js';
 import { applicable, apply, compileDomain, relaxedBound, stateKey, type Domain, type Op } from './domain.js';
@@ -15,6 +15,8 @@ export interface OptimiseOptions {
   avoid?: string[];
   /** Plan ids not to return (already proposed in this session). */
   seen: ReadonlySet<string>;
+  /** Schedules (scheduleKey) not to return: those of plans a person rejected. */
+  rejected?: ReadonlySet<string>;
   maxExpansions?: number;
   /**
    * Also walk plans that pruning would skip (steps that add nothing the goal needs, partial plans another one beats):
@@ -216,7 +218,8 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
       else {
         const found: FoundPlan = { actions, planId: planId(plan), score: scorePlan(plan, target) };
         best ??= found;
-        if (!opts.seen.has(found.planId)) return { plan: found, best, proved: sound, expanded };
+        if (!opts.seen.has(found.planId) && !(opts.rejected?.size && opts.rejected.has(scheduleKey(plan, target))))
+          return { plan: found, best, proved: sound, expanded };
       }
     }
     if (++expanded > limit) return best ? { best, proved: sound, expanded } : { proved: false, expanded };
