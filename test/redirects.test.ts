@@ -52,9 +52,20 @@ const redirectTo =
 function selfSigned(): { key: Buffer; cert: Buffer } {
   const dir = tempDir('jupiter-tls-');
   const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1'].concat(['-days', '1', '-keyout', key, '-out', cert]), {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1'].concat([
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]),
+    {
+      stdio: 'ignore',
+    },
+  );
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
@@ -63,10 +74,7 @@ const withKey = { headers: { authorization: `Bearer ${KEY}` } };
 describe('redirects from a model server', () => {
   it('a plan run whose server redirects to another port never sends the key there', async () => {
     const elsewhere = await serve(() => ({ content: PLAN }));
-    const configured = await listen(
-      createServer(redirectTo((url) => `${new URL(elsewhere.url).origin}${url}`)),
-      'http',
-    );
+    const configured = await listen(createServer(redirectTo((url) => `${new URL(elsewhere.url).origin}${url}`)), 'http');
     const cwd = tempDir();
     const r = await runCli(['plan', 'Deploy the orchestrator', ...modelFlags(`${configured}/v1`), '--unattended', '--iterations', '1'], {
       cwd,
@@ -96,7 +104,10 @@ describe('redirects from a model server', () => {
     const seen: string[] = [];
     const plain = await listen(createServer(echo(seen)), 'http');
     const secure = await listen(
-      createHttpsServer(selfSigned(), redirectTo(() => `${plain}/v1/models`)),
+      createHttpsServer(
+        selfSigned(),
+        redirectTo(() => `${plain}/v1/models`),
+      ),
       'https',
     );
     const loop = await listen(createServer(redirectTo((url) => `${url}x`, 302)), 'http');

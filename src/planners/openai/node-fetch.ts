@@ -50,13 +50,7 @@ function responseOf(res: http.IncomingMessage, url: string): Response {
  */
 function nodeFetch(): Fetch {
   const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
-  const send = (
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: Buffer | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<Response> =>
+  const send = (url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<Response> =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(signal));
       const protocol = url.protocol as keyof typeof agents;
