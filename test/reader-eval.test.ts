@@ -29,7 +29,10 @@ function key(rule: Record<string, unknown>): string {
   if (typeof norm.owner === 'string') norm.owner = norm.owner.toLowerCase();
   return JSON.stringify(norm, Object.keys(norm).sort());
 }
-const reading = (c: Case) => readFeedback(c.say, targetOf(c.set)).constraints.map((r: Rule) => key(r as unknown as Record<string, unknown>)).sort();
+const reading = (c: Case) =>
+  readFeedback(c.say, targetOf(c.set))
+    .constraints.map((r: Rule) => key(r as unknown as Record<string, unknown>))
+    .sort();
 
 describe('the offline reader on the evaluation set', () => {
   const results = data.cases.map((c) => {

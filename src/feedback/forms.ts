@@ -15,9 +15,9 @@ export const NEG_RE = new RegExp(`\\b${NEG}\\b|\\bno\\b`, 'i');
 const STOP =
   '(?:and|or|before|after|not|but|if|when|because|since|so|then|first|only|instead|always|please|from|now|too|as|in|on|at|for|with|must|should|has|have|shall|needs?|will|may|can|is|are|be|to|who|the|this|that|every|each|going|forward|from|handle|do|own)';
 const OWNER = `([A-Za-z][\\w.&'-]*(?:\\s+(?!${STOP}\\b)[A-Za-z][\\w.&'-]*){0,3})`;
-export const NUM =
-  '(\\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)';
-export const NUMBERS = 'zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'.split(' ');
+const NUM = '(\\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)';
+export const NUMBERS =
+  'zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'.split(' ');
 
 const re = (source: string) => new RegExp(source, 'gi');
 export const ids = (list: string | undefined) => [...(list ?? '').matchAll(/«\^?([a-z0-9][^»]*)»/g)].map((m) => m[1]!);
@@ -94,11 +94,22 @@ export const SEGREGATION =
 export const SEGREGATION_NEGATED = /\b(?:the same (?:person|owner|people)|be the one|both|also)\b/i;
 
 const CLAUSE_START = '(?:^|,\\s*(?:and\\s+)?)\\s*';
-export const OWNERS: { re: RegExp; action: number; owner: number }[] = [
-  { re: re(`(?:name|make|assign|set|use)\\s+${ART}${OWNER}\\s+(?:as|to be)\\s+(?:the\\s+)?${LIST}(?:'s)?\\s+(?:owner|assignee)`), action: 2, owner: 1 },
-  { re: re(`(?:owner|assignee)\\s+(?:of|for)\\s+${ART}${LIST}\\s+(?:is|must be|should be|has to be|=|:)\\s*${ART}${OWNER}`), action: 1, owner: 2 },
-  { re: re(`${LIST}(?:'s)?\\s+(?:owner|assignee)\\s+(?:is|must be|should be|has to be|=|:)\\s*${ART}${OWNER}`), action: 1, owner: 2 },
-  { re: re(`(?:assign|give|hand)\\s+${ART}${LIST}\\s+to\\s+${ART}${OWNER}`), action: 1, owner: 2 },
+/** `explicit`: the words say outright who owns it ("name X as the owner of A"); other forms need a role or a name. */
+export const OWNERS: { re: RegExp; action: number; owner: number; explicit?: boolean }[] = [
+  {
+    re: re(`(?:name|make|assign|set|use)\\s+${ART}${OWNER}\\s+(?:as|to be)\\s+(?:the\\s+)?${LIST}(?:'s)?\\s+(?:owner|assignee)`),
+    action: 2,
+    owner: 1,
+    explicit: true,
+  },
+  {
+    re: re(`(?:owner|assignee)\\s+(?:of|for)\\s+${ART}${LIST}\\s+(?:is|must be|should be|has to be|=|:)\\s*${ART}${OWNER}`),
+    action: 1,
+    owner: 2,
+    explicit: true,
+  },
+  { re: re(`${LIST}(?:'s)?\\s+(?:owner|assignee)\\s+(?:is|must be|should be|has to be|=|:)\\s*${ART}${OWNER}`), action: 1, owner: 2, explicit: true },
+  { re: re(`(?:assign|give|hand)\\s+${ART}${LIST}\\s+to\\s+${ART}${OWNER}`), action: 1, owner: 2, explicit: true },
   { re: re(`\\b(?:let|have)\\s+${ART}${OWNER}\\s+(?:do|own|handle|run|perform|take care of)\\s+${ART}${LIST}`), action: 2, owner: 1 },
   { re: re(`${LIST}${W}\\s+by\\s+${ART}${OWNER}`), action: 1, owner: 2 },
   {

@@ -36,10 +36,13 @@ export function stem(word: string): string {
 
 /** Words that relate or join phrases: a phrase naming one action never spans them (and no action is named by them). */
 const BREAK = new Set(
-  'before after without until unless then first and or but by not never no nor than different same while once right immediately directly just followed follow follows prior ahead both also who whoever which when if because so as instead later too don\'t doesn\'t shouldn\'t mustn\'t cannot can\'t won\'t isn\'t aren\'t wasn\'t'.split(
+  "before after without until unless then first and or but by not never no nor than different same while once right immediately directly just followed follow follows prior ahead both also who whoever which when if because so as instead later too don't doesn't shouldn't mustn't cannot can't won't isn't aren't wasn't".split(
     ' ',
   ),
 );
+/** The words rules are said with ("skip", "include"): never an action's word, even when a description uses one. */
+const RULE_VERBS = new Set('skip remove drop omit delete avoid include add keep require need ensure forbid ban allow exclude bother'.split(' ').map(stem));
+const breaks = (t: { word: string; stem: string }) => BREAK.has(t.word) || RULE_VERBS.has(t.stem);
 /** Words a phrase may contain between the words that name an action ("the HR roster has to be extracted"). */
 const FILLER = new Set(
   'the a an of to for in on at with from is are be been being has have had should must shall will would can may always only its their our this that these those every each all any'.split(
@@ -71,8 +74,9 @@ interface Vocabulary {
 
 const contentStems = (text: string) =>
   tokenize(text)
+    .filter((t) => !breaks(t))
     .map((t) => t.stem)
-    .filter((s) => s.length > 1 && !BREAK.has(s) && !FILLER.has(s) && !GENERIC.has(s));
+    .filter((s) => s.length > 1 && !FILLER.has(s) && !GENERIC.has(s));
 
 function vocabularyOf(a: ActionInfo): Vocabulary {
   const id = contentStems(a.id.replace(/[-_.]/g, ' '));
@@ -127,7 +131,7 @@ function runsOf(text: string, tokens: Token[], used: boolean[]): [number, number
   let start = -1;
   tokens.forEach((t, k) => {
     const joined = k > 0 && start >= 0 && /^[\s-]*$/.test(text.slice(tokens[k - 1]!.end, t.start));
-    const open = !used[k] && !BREAK.has(t.word);
+    const open = !used[k] && !breaks(t);
     if (open && joined) return;
     if (start >= 0) runs.push([start, k - 1]);
     start = open ? k : -1;
@@ -157,8 +161,10 @@ export function findMentions(text: string, actions: ActionInfo[], forbidden: Rea
   const tokens = tokenize(text);
   const used = new Array<boolean>(tokens.length).fill(false);
   const found: Mention[] = [];
-  const claim = (action: string | undefined, verb = false) => (from: number, to: number) =>
-    found.push({ action, start: tokens[from]!.start, end: tokens[to]!.end, ...(verb ? { verb } : {}) });
+  const claim =
+    (action: string | undefined, verb = false) =>
+    (from: number, to: number) =>
+      found.push({ action, start: tokens[from]!.start, end: tokens[to]!.end, ...(verb ? { verb } : {}) });
   const word = (form: string) => new RegExp(`(?<![a-z0-9-])${escapeRegex(form).replace(/-/g, '[\\s-]')}(?![a-z0-9-])`, 'gi');
   for (const role of roles) claimMatches(text, tokens, used, word(role));
   const vocab = actions.map(vocabularyOf);
@@ -179,7 +185,11 @@ export function findMentions(text: string, actions: ActionInfo[], forbidden: Rea
     }
   }
   found.sort((x, y) => x.start - y.start);
-  return resolvePronouns(text, mergeRepeats(text, found), tokens.filter((t, k) => !used[k] && PRONOUN.test(t.word)));
+  return resolvePronouns(
+    text,
+    mergeRepeats(text, found),
+    tokens.filter((t, k) => !used[k] && PRONOUN.test(t.word)),
+  );
 }
 
 /** "approve the release" may be read as two spans of one action: one mention. */
@@ -187,7 +197,7 @@ function mergeRepeats(text: string, found: Mention[]): Mention[] {
   const merged: Mention[] = [];
   for (const m of found) {
     const last = merged.at(-1);
-    if (last && last.action && last.action === m.action && /^[\s-]*(?:(?:the|a|an|of|to|for)\s+)*$/i.test(text.slice(last.end, m.start))) last.end = m.end;
+    if (last?.action && last.action === m.action && /^[\s-]*(?:(?:the|a|an|of|to|for)\s+)*$/i.test(text.slice(last.end, m.start))) last.end = m.end;
     else merged.push({ ...m });
   }
   return merged;

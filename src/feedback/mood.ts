@@ -36,7 +36,8 @@ const PERMISSION = new RegExp(
   'i',
 );
 /** Telling what happened or what the plan has is not asking for anything (unless the next words call it wrong). */
-const REPORT = /\b(?:last time|previously|yesterday|in the past|used to|ran|went|happened)\b|^\s*(?:you|we|it|this plan|the plan)\s+(?:have|has|had|'ve)\b(?!\s+to\b)/i;
+const REPORT =
+  /\b(?:last time|previously|yesterday|in the past|used to|ran|went|happened)\b|^\s*(?:you|we|it|this plan|the plan)\s+(?:have|has|had|'ve)\b(?!\s+to\b)/i;
 
 export function moodOf(clause: Clause): Mood {
   if (clause.question) return 'question';

@@ -18,14 +18,14 @@ interface ReadOptions {
 const NOT_AN_OWNER =
   /^(?:me|us|him|her|them|it|i|we|you|they|he|she|myself|someone|somebody|anyone|anybody|everyone|everybody|nobody|people|person|different|another|other|others|same|hand|default|this|that|there|one|each|all|only|also|then|please)\b/i;
 
-/** A role the procedure knows, or a name as written (capitalised: "Priya", "the CFO"); anything else is no owner. */
-function ownerName(raw: string, roles: readonly string[]): string | undefined {
+/** A role the procedure knows, or a name as written (capitalised: "Priya", "the CFO", or any words an explicit form names). */
+function ownerName(raw: string, roles: readonly string[], explicit = false): string | undefined {
   const name = raw.trim().replace(/['’]s$/, '');
   if (!name || NOT_AN_OWNER.test(name)) return undefined;
   const role = roles.find((r) => r.toLowerCase() === name.toLowerCase().replace(/[\s_]+/g, '-'));
   if (role) return role;
   const capitalised = /^(?:[A-Z][\w.&'-]*)(?:\s+[A-Z][\w.&'-]*)*/.exec(name)?.[0];
-  return capitalised === name ? name : undefined;
+  return explicit || capitalised === name ? name : undefined;
 }
 
 /** ", and X is forbidden" starts a new statement about X: it is not the end of a list. */
@@ -83,7 +83,7 @@ function relationsOf(marked: string, roles: readonly string[]): Relational {
     for (const m of marked.matchAll(form.re)) {
       // "should not be done by the release manager" names who must not own it: no rule kind says that.
       if (!free(m) || NEG_RE.test(m[0].replace(/«[^»]+»/g, ''))) continue;
-      const owner = ownerName(m[form.owner]!, roles);
+      const owner = ownerName(m[form.owner]!, roles, form.explicit);
       if (!owner) continue;
       out.bodies.push(...ids(m[form.action]).map((action): RuleBody => ({ kind: 'owner', action, owner })));
       taken.push([m.index, m.index + m[0].length]);
@@ -93,7 +93,15 @@ function relationsOf(marked: string, roles: readonly string[]): Relational {
 }
 
 const namedBy = (r: RuleBody): string[] =>
-  r.kind === 'segregation' ? r.actions : r.kind === 'ordering' ? [r.before, r.after] : r.kind === 'max-steps' ? [] : 'after' in r ? [r.action, r.after] : [r.action];
+  r.kind === 'segregation'
+    ? r.actions
+    : r.kind === 'ordering'
+      ? [r.before, r.after]
+      : r.kind === 'max-steps'
+        ? []
+        : 'after' in r
+          ? [r.action, r.after]
+          : [r.action];
 
 function readMarked(marked: string, opts: ReadOptions): RuleBody[] {
   const steps = maxSteps(marked);
