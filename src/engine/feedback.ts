@@ -88,6 +88,8 @@ export async function handleRejection(
   });
   run.reducer.apply(logged);
   run.prune();
+  // The planner is asked for plans that differ from each rejected one in schedule (the built-in planner needs the plan).
+  if (plan) state.rejectedPlans = [...(state.rejectedPlans ?? []), plan];
   await deps.store.save(state);
   deps.emit({ type: 'feedback-read', iteration: x.iteration, reading: c.reading, confirmed: c.confirmed, enforced: c.enforced });
   deps.emit({ type: 'decision', iteration: x.iteration, decision: 'rejection', reason: text });

@@ -98,6 +98,7 @@ async function requestFor(run: RunState, deps: EngineDeps, iteration: number, ob
     objectives,
     seen: run.reducer.seenIds,
     recall: recalled,
+    rejected: state.rejectedPlans ?? [],
     feedback: [...state.pendingFeedback],
     ...(state.lastProposal ? { lastOutcome: { ...state.lastProposal } } : {}),
     ...(state.rejectedChampion ? { championRejected: { ...state.rejectedChampion } } : {}),

@@ -56,6 +56,8 @@ export interface PlanRequest {
    */
   seen: ReadonlySet<string>;
   recall: RecallResult;
+  /** Plans a person rejected in this session: a challenger must differ from each in schedule, not just in order. */
+  rejected?: readonly Plan[];
   /** Human feedback that could not be compiled into rules (prose: the planner should follow it; nothing checks it). */
   feedback: string[];
   /** What the previous proposal came to, judged against the champion it met (absent before the first). */

@@ -100,20 +100,15 @@ function normaliseValue(value: unknown): unknown {
  * descriptions are prose: rewording them does not make a different plan.
  */
 export function planId(plan: Plan): string {
-  return createHash('sha256')
-    .update(JSON.stringify(plan.steps.map(stepContent)))
-    .digest('hex')
-    .slice(0, 16);
-}
-
-/** What makes a step this step (every field but the prose description, normalised): one definition for plan ids and identities. */
-export function stepContent(step: Plan['steps'][number]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(step).sort()) {
-    if (key === 'description') continue;
-    const v = normaliseValue(step[key]);
-    if (v === undefined || v === null || v === '') continue;
-    out[key] = key === 'owner' && typeof v === 'string' ? v.toLowerCase() : v;
-  }
-  return out;
+  const steps = plan.steps.map((s) => {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(s).sort()) {
+      if (key === 'description') continue;
+      const v = normaliseValue(s[key]);
+      if (v === undefined || v === null || v === '') continue;
+      out[key] = key === 'owner' && typeof v === 'string' ? v.toLowerCase() : v;
+    }
+    return out;
+  });
+  return createHash('sha256').update(JSON.stringify(steps)).digest('hex').slice(0, 16);
 }

@@ -99,6 +99,8 @@ export const SessionSchema = z.object({
   seen: z.array(z.string()),
   /** Identities and plan ids of the plans a person rejected in this session: never champion or alternative again. */
   rejected: z.array(z.string()),
+  /** Plans a person rejected in this session: the planner is asked for plans that differ from them in schedule. */
+  rejectedPlans: z.array(PlanSchema).optional(),
   /** Iteration of the last improvement (0: none yet). */
   lastImprovement: count,
   /** Where the patience count starts: the last improvement, or the last time a person chose to go on. */
