@@ -1,4 +1,5 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
+import { redactSecrets } from '../core/secrets.js';
 import { lstatSync, statSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,8 +35,9 @@ export function checkSessionId(id: string): string {
 
 export function newSessionId(goal: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  // Redacted again here: whatever calls this, a key never becomes part of a file name.
   const slug =
-    goal
+    redactSecrets(goal)
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { redactGoal } from '../../core/secrets.js';
 import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
 import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
@@ -59,6 +60,9 @@ export function registerPlan(program: Command, cli: Cli): void {
       if (!goal)
         throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
       if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
+      const kept = redactGoal(goal);
+      if (kept.redacted) cli.err('jupiter: the goal held text shaped like a key; it is kept as [redacted] (keys belong in the environment)');
+      goal = kept.goal;
       // A weak, close or absent match is never taken silently: a person confirms it, an unattended run refuses (exit 2).
       const ask = config.unattended
         ? undefined
