@@ -2,7 +2,7 @@
 // Shared by the command and by `plan` when a goal matches no procedure; prompts come in through `io`.
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
 import { safeText } from '../core/text.js';
 import { requireKey } from '../planners/factory.js';

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_FILE, shippedProceduresDir } from '../../config.js';
+import { CONFIG_FILE } from '../../config/layers.js';
+import { shippedProceduresDir } from '../../config/resolve.js';
 import { Memory } from '../../memory/store.js';
 import type { Cli } from '../io.js';
 
