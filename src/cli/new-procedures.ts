@@ -3,7 +3,7 @@
 import { redactGoal } from '../core/secrets.js';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
 import { safeText } from '../core/text.js';
 import { requireKey } from '../planners/factory.js';
