@@ -1,5 +1,6 @@
 // Steps that bring a session file of an older version up to today's shape, each for one change in the format, run
 // before the schema checks it (a migration never validates, the schema never migrates).
+import { legacySettings } from '../config/settings.js';
 import { emptyProgress } from './session.js';
 
 type Obj = Record<string, unknown>;
@@ -7,8 +8,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** Progress counters every session file has had since the first release: a file missing one is damaged, not old. */
 const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);
-/** Settings added after the first release, with the values older sessions ran with in effect. */
-const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+/** Settings added after the first release, with the values older sessions ran with in effect (the settings table's). */
+const SETTING_DEFAULTS = legacySettings();
 
 /** Sessions written before the typed goal had its own name kept it under `goal`. */
 function goalText(v: Obj): void {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { PlanSchema, type ValidationResult } from '../core/plan.js';
 import type { Score } from '../procedures/quality.js';
-import { PROVIDERS } from '../config.js';
+import { PROVIDERS } from '../config/providers.js';
 
 const count = z.number().int().nonnegative();
 const amount = z.number().nonnegative().finite();
