@@ -1,5 +1,5 @@
 // Is the endpoint there? One model-list request, as `jupiter doctor` makes first; an unattended run asks it before iteration 1.
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { RuntimeFailure } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
 
@@ -12,7 +12,8 @@ export type Reach =
 export async function reachServer(config: ResolvedConfig, baseUrl: string, timeoutMs: number): Promise<Reach> {
   const sdk = await import('openai');
   const { classify, withDeadline } = await import('../planners/openai/errors.js');
-  const client = new sdk.default({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
+  const { modelFetch } = await import('../planners/openai/node-fetch.js');
+  const client = new sdk.default({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs, fetch: modelFetch() });
   const t0 = performance.now();
   const ms = () => Math.round(performance.now() - t0);
   try {
