@@ -189,7 +189,7 @@ describe('cost', () => {
     const result = await runSession(state, deps(planner));
     expect(result.state.usage).toMatchObject({ promptTokens: 20, costUsd: 0, costUnknown: true });
     const stale: SessionState = { ...result.state, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 } };
-    await catchUp(stale, memory, target);
+    await catchUp(stale, memory, target, 'sessions/s1.yaml');
     expect(stale.usage.costUnknown).toBe(true);
     // The learning summary says so too, instead of a $0.0000 that would read as free.
     const summary = await sessionSummary(memory, { session: 's1', procedure: 'ship', goalId: 'release' });
@@ -435,7 +435,7 @@ describe('kill and resume', () => {
     // A crash right after a commit: the session file still says iteration 1, the log says 3.
     const stale: SessionState = { ...saved, progress: { ...saved.progress, completed: 1 }, champion: null, seen: [] };
     const memory = await Memory.open(dir);
-    await catchUp(stale, memory, target);
+    await catchUp(stale, memory, target, 'sessions/s1.yaml');
     expect(stale.progress.completed).toBe(3);
     expect(stale.champion?.iteration).toBe(2);
     expect(stale.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
