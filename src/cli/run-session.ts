@@ -151,7 +151,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   const signals = stopOnSignal(cli, controller);
   let render: Renderer | undefined;
   try {
-    const caughtUp = await catchUp(state, memory, target, store.file(state.id));
+    const caughtUp = await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
@@ -176,7 +176,8 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       confirmReadings: !config.json,
     });
     render.pause();
-    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
+    if (!config.json)
+      for (const line of runReport(result.state, result.champion, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
     return closing(cli, result, state.id, config.json, signals.stoppedBy());
   } catch (err) {
     if (err instanceof JupiterError) throw err;

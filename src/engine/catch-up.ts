@@ -1,64 +1,93 @@
-// Brings a session file up to date with the log (the truth): a crash after a commit loses and repeats nothing,
-// and the champion a killed run had found is the champion of the resumed one.
-import { InputError } from '../core/errors.js';
+// Brings a session file up to date with the log (the truth): the session's records are folded again by the same
+// reducer the live run uses, so a crash after a commit loses and repeats nothing, and the champion a killed run had
+// found (or a person's rejection left standing) is the champion of the resumed one.
 import type { Memory } from '../memory/store.js';
-import { planId, scorePlan } from '../procedures/quality.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
-import { reconcile } from './reconcile.js';
-import type { SessionState } from './types.js';
+import { Reducer, type SessionFold } from '../state/reducer.js';
+import { emptyProgress, type SessionState } from '../state/session.js';
 
-/**
- * Catches `state` up with the log, then checks its champion (see trustChampion). Returns what a person should be
- * told (a champion the current rules refuse); `sessionFile` names the session file in an error.
- */
-export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget, sessionFile: string): Promise<string[]> {
-  await catchUpLog(state, memory, target);
-  return trustChampion(state, target, sessionFile);
+function emptyFold(): SessionFold {
+  return {
+    progress: emptyProgress(),
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+    seen: [],
+    rejected: [],
+    champion: null,
+    alternatives: [],
+    improvements: [],
+    lastImprovement: 0,
+    idleSince: 0,
+    consecutiveFailures: 0,
+    pendingFeedback: [],
+  };
+}
+
+/** The session's fold from its records alone. */
+export function foldRecords(records: Parameters<Reducer['apply']>[0][], session: string): SessionFold {
+  const reducer = new Reducer(emptyFold());
+  for (const r of records) if (r.session === session) reducer.apply(r);
+  return reducer.state;
 }
 
 /**
- * The champion is the plan its id is the hash of (else the session file was edited: an error naming it), and it
- * passes the current rules (else it is champion no more: the run finds another, and says so).
+ * Catches `state` up with the log, then checks the plans it stands on (see trustStanding). Returns what a person
+ * should be told.
  */
-function trustChampion(state: SessionState, target: PlanTarget, sessionFile: string): string[] {
-  const c = state.champion;
-  if (!c) return [];
-  if (planId(c.plan) !== c.planId)
-    throw new InputError(`its champion (iteration ${c.iteration}) does not match its plan id ${c.planId}: the plan was changed after jupiter wrote it`, {
-      file: sessionFile,
-    });
-  const v = validatePlan(c.plan, target);
-  if (v.valid) return [];
-  state.champion = null;
-  const why = v.findings.find((f) => f.severity === 'error')?.message ?? 'it fails validation';
-  return [`the champion of iteration ${c.iteration} fails the current rules (${why}): it is champion no more, and the run looks for another`];
+export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<string[]> {
+  await catchUpLog(state, memory, target);
+  return trustStanding(state, memory, target);
+}
+
+/**
+ * The champion and alternatives are re-read and re-validated: a plan file edited since it was written is an error
+ * naming it (the plan store checks each against its id), and a plan the current rules refuse stands no more (the
+ * best one that passes becomes champion), said in a warning.
+ */
+async function trustStanding(state: SessionState, memory: Memory, target: PlanTarget): Promise<string[]> {
+  const standing = [state.champion, ...state.alternatives].filter((r) => r !== null);
+  const kept: typeof standing = [];
+  const notes: string[] = [];
+  for (const ref of standing) {
+    const plan = await memory.planOf({ planId: ref.planId, session: state.id, iteration: ref.iteration });
+    const v = plan ? validatePlan(plan, target) : undefined;
+    if (!v || v.valid) kept.push(ref);
+    else {
+      const why = v.findings.find((f) => f.severity === 'error')?.message ?? 'it fails validation';
+      notes.push(
+        `the ${ref === state.champion ? 'champion' : 'alternative'} of iteration ${ref.iteration} fails the current rules (${why}): it stands no more`,
+      );
+    }
+  }
+  if (kept.length < standing.length) {
+    state.champion = kept[0] ?? null;
+    state.alternatives = kept.slice(1);
+  }
+  return notes;
 }
 
 async function catchUpLog(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
-  const r = reconcile(await memory.records({ session: state.id }), state.id);
-  if (r.lastIteration === 0 && state.progress.completed === 0) return;
-  const behind = r.lastIteration > state.progress.completed;
-  state.progress = { ...r.progress, rejected: r.progress.rejected, humanApprovals: r.progress.humanApprovals, overridden: r.progress.overridden };
-  state.usage = r.usage;
-  state.pendingFeedback = r.pendingFeedback;
-  state.seen = [...new Set([...state.seen, ...r.seen])];
+  const records = await memory.records({ session: state.id });
+  if (!records.length) return;
+  const fold = foldRecords(records, state.id);
+  const behind = fold.progress.completed > state.progress.completed;
+  const { converged, idleSince, seen, ...rest } = fold;
+  Object.assign(state, rest);
+  state.seen = [...new Set([...state.seen, ...seen])];
+  state.idleSince = Math.max(state.idleSince, idleSince);
+  // A convergence the file dropped (new objectives) stays dropped unless the log went on past the file.
+  if (behind) {
+    if (converged) state.converged = converged;
+    else delete state.converged;
+  } else if (!converged) delete state.converged;
+  if (!fold.lastProposal) delete state.lastProposal;
+  if (!fold.rejectedChampion) delete state.rejectedChampion;
   if (!behind) return;
-  // The session file missed the last commits: what the log says wins.
-  state.consecutiveFailures = r.consecutiveFailures;
-  state.lastImprovement = Math.max(state.lastImprovement, r.lastImprovement);
-  state.idleSince = Math.max(state.idleSince, r.lastImprovement);
-  if (r.last) {
-    const plan = await memory.planOf(r.last);
-    if (plan) {
-      state.currentPlan = plan;
-      state.currentValidation = validatePlan(plan, target);
-    }
-  }
-  const c = r.champion;
-  if (c?.planId && (state.champion?.iteration ?? 0) < c.iteration) {
-    // Plans are stored once per distinct plan (plans/<planId>.yaml); old folders kept one per iteration.
-    const plan = await memory.planOf({ planId: c.planId, session: state.id, iteration: c.iteration });
-    if (plan) state.champion = { plan, score: c.score ?? scorePlan(plan, target), planId: c.planId, iteration: c.iteration };
+  // The session file missed the last commits: the last iteration's plan is the current one.
+  const last = records.filter((r) => r.type === 'iteration').at(-1);
+  const plan = last ? await memory.planOf(last) : undefined;
+  if (plan) {
+    state.currentPlan = plan;
+    state.currentValidation = validatePlan(plan, target);
   }
 }
