@@ -111,7 +111,7 @@ describe('buildPrompt: the four forms', () => {
       request({ iteration: 4, repair: { plan: bad, findings, attempt: 1, failingStep: state.step, factsBefore: state.factsBefore, missing: state.missing } }),
     );
     expect(user).toMatchSnapshot();
-    expect(user).toContain('add approve-change after step 1 (run-tests), before step 2 (deploy)');
+    expect(user).toContain('add approve-change before step 2 (deploy)');
     expect(user).toContain('Step 2 (deploy) is the first step that cannot run.');
     expect(user).toContain('Facts that held just before it: code-ready, tests-passed.');
     expect(user).toContain('It lacked: change-approved.');

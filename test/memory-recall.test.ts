@@ -59,8 +59,12 @@ async function seeded(): Promise<{ dir: string; memory: Memory }> {
       [finding(`${steps[0]}-first`, 1, `add ${steps[0]} before step 1`), finding(`${steps[1]}-needed`, undefined, `add ${steps[1]}`)],
       scope,
     );
+    bad.insights = [
+      { rule: `${steps[0]}-first`, change: 'add', actions: [steps[0]!], before: steps[1]! },
+      { rule: `${steps[1]}-needed`, change: 'add', actions: [steps[1]!] },
+    ];
     await memory.commitIteration(bad);
-    await memory.commitIteration(approved(s, ++n, steps, scope), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    await memory.commitIteration(approved(s, ++n, steps, scope));
     await memory.commitIteration(
       failed(s, ++n, steps.slice(0, -1), [finding('goal', undefined, `add ${steps.at(-1)} (and what they need) at the end`)], scope),
     );

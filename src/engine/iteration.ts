@@ -7,6 +7,7 @@ import { PlannerError, type PlanRequest, type PlanResponse } from '../planners/t
 import { compareScores, planId as planIdOf, scorePlan, type Score } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import { withHumanRules } from '../feedback/target.js';
+import { checkInsights } from '../procedures/insight.js';
 import { countFindings, failureState, validatePlan } from '../procedures/validate.js';
 import { applyJudgement, judge, pickBest, type SeenPlans } from './champion.js';
 import type { EngineDeps } from './loop.js';
@@ -135,8 +136,11 @@ export async function runIteration(
   if (chosen.response?.promptTokensEstimate !== undefined) record.promptTokensEstimate = chosen.response.promptTokensEstimate;
 
   // Judge before committing: the record says whether this plan is the new champion and whether the run converged.
-  // What memory contrasts a valid plan with: the attempt a repair fixed in this iteration, else the last iteration's plan.
-  const previous = chosen.valid && chosen.failedAttempt ? chosen.failedAttempt : { plan: state.currentPlan, findings };
+  // What memory may learn from a failure (the final plan, or the attempt a repair fixed): the insights the validator
+  // confirms on it (a person's rules are left to human_rules.md), and its findings as lessons.
+  const failed = chosen.valid ? chosen.failedAttempt?.plan : (chosen.plan ?? undefined);
+  if (failed) Object.assign(record, checkInsights(failed, target, new Set(rules.map((r) => r.id))));
+  if (chosen.valid && chosen.failedAttempt) record.repaired = chosen.failedAttempt;
   const change = chosen.plan ? applyJudgement(state, seen, iteration, chosen as Candidate & { plan: Plan }, outcome, objectives) : undefined;
   // The planner says nothing beats this plan: then the champion, as good as it, is optimal too. A claim for a plan
   // the champion beats is disproved by the champion itself, and ignored.
@@ -145,7 +149,7 @@ export async function runIteration(
       ? `${optimal} — proved at iteration ${iteration}`
       : undefined;
   if (converged) record.converged = converged;
-  await memory.commitIteration(record, { ...(chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {}), previous });
+  await memory.commitIteration(record, chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {});
 
   // The session file follows the log (a crash between the two is reconciled from the log on resume).
   const p = state.progress;
