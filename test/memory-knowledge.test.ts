@@ -1,4 +1,7 @@
+import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
+import { summaryLines } from '../src/cli/summary-view.js';
+import { learningSummary } from '../src/memory/summary.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { Memory } from '../src/memory/store.js';
 import type { MemoryItem } from '../src/memory/types.js';
@@ -62,6 +65,10 @@ describe('insights: claims the validator confirmed on the failed plan they came 
     expect(await s.propose(['open-ticket', 'build', 'run-tests', 'approve-release', 'deploy-production', 'verify', 'close-ticket'])).toBe('failed');
     expect(insights(patterns(dir))).toEqual([]);
     expect((await memory.records()).map((r) => r.refuted)).toEqual([2]);
+    // The summary shows how many were refuted.
+    const summary = await learningSummary(memory.dir, await memory.records(), await memory.items(), { session: 's1' });
+    expect(summary.learning?.refutedInsights).toBe(2);
+    expect(summaryLines(summary, new Chalk({ level: 0 }))).toContain('Insights refuted by the validator (discarded): 2');
     // The lesson (what the validator said) is still written: it claims nothing about a fix.
     expect(lessons(dir).map((l) => l.text)).toContain('security-scan-required — add security-scan before run-tests');
   });
