@@ -224,6 +224,31 @@ describe('buildPrompt: stable prefix and fences', () => {
   });
 });
 
+describe("recalled best plans under today's rules", () => {
+  const exemplar = (steps: string[]): MemoryItem => ({
+    id: `p-${steps.join('-')}`,
+    kind: 'pattern',
+    text: `best plan so far: ${steps.join(' → ')}`,
+    data: { type: 'exemplar', steps },
+    count: 1,
+    human: 0,
+    lastSeen: '2025-01-01T00:00:00.000Z',
+  });
+  const fine = ['run-tests', 'approve-change', 'deploy', 'verify'];
+  const stale = ['run-tests', 'approve-change', 'deploy', 'approve-change', 'verify'];
+
+  it('a past best plan that a rule in force refuses is not shown; one that passes is', () => {
+    const items = [exemplar(fine), exemplar(stale)];
+    // Under the procedure alone both pass.
+    const before = buildPrompt(request({ recall: { ...recall, items } })).user;
+    expect(before).toContain(`best plan so far: ${stale.join(' → ')}`);
+    // A person's rule since: verify right after deploy. The stale plan breaks it; the prompt no longer offers it.
+    const after = buildPrompt(planRequest(ruled, { recall: { ...recall, items } })).user;
+    expect(after).not.toContain(`best plan so far: ${stale.join(' → ')}`);
+    expect(after).toContain(`best plan so far: ${fine.join(' → ')}`);
+  });
+});
+
 describe('the answer schema (response_format), from the one plan schema', () => {
   it('requires title, summary and steps, allows extra step fields, offers an optional reasoning field', () => {
     const schema = planAnswerJsonSchema(allowedActions(target)) as {

@@ -4,10 +4,10 @@ import { summaryLines } from '../src/cli/summary-view.js';
 import { learningSummary } from '../src/memory/summary.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { Memory } from '../src/memory/store.js';
-import type { MemoryItem } from '../src/memory/types.js';
+import type { MemoryItem, ReviewRecord } from '../src/memory/types.js';
 import type { Rule } from '../src/procedures/types.js';
 import { consistency, memDir, read } from './support/memory-fixtures.js';
-import { GOOD, GOOD_SCAN_FIRST, RELEASE, ScriptedSession } from './support/memory-sessions.js';
+import { GOOD, GOOD_SCAN_FIRST, plan, RELEASE, ScriptedSession } from './support/memory-sessions.js';
 
 const patterns = (dir: string) => parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern').items;
 const lessons = (dir: string) => parseItemsFile(read(dir, 'lessons.md'), 'lesson').items;
@@ -16,6 +16,21 @@ const texts = (items: MemoryItem[]) => items.map((i) => i.text).sort();
 
 const CANARY = ['open-ticket', 'build', 'run-tests', 'security-scan', 'approve-release', 'canary', 'verify', 'close-ticket'];
 const DIRECT = ['open-ticket', 'build', 'run-tests', 'approve-release', 'deploy-directly', 'verify', 'close-ticket'];
+
+/** A rejection review of `actions` in the scripted session (its goal, its last iteration). */
+function reviewOf(s: ScriptedSession, actions: string[]): ReviewRecord {
+  return {
+    session: s.id,
+    iteration: s.iteration,
+    time: new Date().toISOString(),
+    goalText: s.goalText,
+    procedure: s.target.set.id,
+    goalId: s.target.goal.id,
+    kind: 'rejection',
+    reason: 'Scan before the tests',
+    plan: plan(actions),
+  };
+}
 
 async function session(id = 's1') {
   const dir = memDir();
@@ -167,6 +182,35 @@ describe('what never becomes knowledge', () => {
   });
 });
 
+describe('the best plan memory shows is never a rejected one, nor one a rule confirmed since refuses', () => {
+  const exemplars = (dir: string) => patterns(dir).filter((i) => i.data.type === 'exemplar');
+
+  it('a rejection of the exemplar retires it; the next champion takes its place', async () => {
+    const { dir, s } = await session();
+    await s.propose(GOOD, { cost: 100 });
+    expect(exemplars(dir).map((i) => i.text)).toEqual([`best plan so far (cost 100 · steps 8): ${GOOD.join(' → ')}`]);
+    await s.review('rejection', GOOD, 'Not this plan');
+    expect(exemplars(dir)).toEqual([]);
+    // Rejecting another plan leaves the exemplar alone.
+    expect(await s.propose(CANARY, { cost: 120 })).toBe('worse');
+    expect(await s.propose(GOOD_SCAN_FIRST, { cost: 90 })).toBe('improved');
+    await s.review('rejection', CANARY, 'Not the canary one either');
+    expect(exemplars(dir).map((i) => i.data.type === 'exemplar' && i.data.steps)).toEqual([GOOD_SCAN_FIRST]);
+    expect(consistency(dir).got).toEqual(consistency(dir).want);
+  });
+
+  it('a goal-wide rule a person confirmed retires an exemplar that breaks it (a session-only one does not)', async () => {
+    const { dir, s, memory } = await session();
+    await s.propose(GOOD, { cost: 100 });
+    const scanFirst: Rule = { id: 'human-ordering-1', kind: 'ordering', before: 'security-scan', after: 'run-tests', severity: 'error', origin: 'human' };
+    // Session scope: other sessions are not bound by it, so memory keeps the plan (the prompt re-checks it).
+    await memory.commitReview({ ...reviewOf(s, CANARY), constraints: [scanFirst], confirmed: true, scope: 'session' });
+    expect(exemplars(dir)).toHaveLength(1);
+    await s.review('rejection', GOOD_SCAN_FIRST, 'Scan before the tests, always', [scanFirst]);
+    expect(exemplars(dir)).toEqual([]);
+  });
+});
+
 describe("a person's rejection retires only patterns of the action it forbids", () => {
   const seeded = async () => {
     const { dir, memory, s } = await session();
@@ -189,11 +233,14 @@ describe("a person's rejection retires only patterns of the action it forbids", 
       'Never deploy-production before security-scan',
       [{ id: 'human-ordering-2', kind: 'ordering', before: 'security-scan', after: 'deploy-production', severity: 'error', origin: 'human' }],
     ],
-  ] as [string, Rule[]][])('"%s" (read into an ordering rule) retires nothing', async (reason, constraints) => {
-    const { dir, s, all } = await seeded();
-    await s.review('rejection', GOOD, reason, constraints);
-    expect(texts(patterns(dir))).toEqual(texts(all));
-  });
+  ] as [string, Rule[]][])(
+    '"%s" (read into an ordering rule) retires no insight (the rejected plan stops being the best plan)',
+    async (reason, constraints) => {
+      const { dir, s, all } = await seeded();
+      await s.review('rejection', GOOD, reason, constraints);
+      expect(texts(insights(patterns(dir)))).toEqual(texts(insights(all)));
+    },
+  );
 
   it.each(['No deploy-production without approve-release first', 'Never deploy-production before security-scan'])(
     '"%s" (left as prose) retires nothing about approve-release or security-scan',

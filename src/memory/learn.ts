@@ -7,6 +7,8 @@ import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
 import { betterScore, exemplarText } from './score-text.js';
 import type { Insight } from '../procedures/insight.js';
+import type { Rule } from '../procedures/types.js';
+import { ruleErrors } from '../procedures/validate.js';
 import { isValidOutcome, type MemoryData, type MemoryItem, type MemoryKind } from './types.js';
 
 /** Lessons and insights seen once, never by a person, and untouched for this many log entries fade out. */
@@ -283,6 +285,7 @@ function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
     updateExemplar(items, rec, approval ? 1 : 0);
     if (!approval && isChampion(rec)) vote(items, rec);
   }
+  if (rec.type === 'review' && rec.review === 'rejection') retireExemplar(items, rec);
   // A person's rejection retires the patterns that recommend an action it forbids, in that goal only.
   const named = rec.type === 'review' && rec.review === 'rejection' ? forbiddenBy(rec) : [];
   if (named.length) {
@@ -291,6 +294,25 @@ function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
       if (named.some((a) => recommends(item, a))) items.delete(id);
     }
   }
+}
+
+const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', 'immediately-after', 'max-steps']);
+
+/**
+ * A rejection retires the goal's exemplar when it is the rejected plan, or when it breaks a rule the person confirmed
+ * for the whole goal: memory never shows a rejected plan, or one today's rules refuse, as the best plan.
+ */
+function retireExemplar(items: Map<string, MemoryItem>, rec: LogRecord): void {
+  const id = itemId('pattern', `${scopeKey(rec)}|exemplar`);
+  const held = items.get(id);
+  if (held?.data.type !== 'exemplar') return;
+  const steps = held.data.steps;
+  const rejected = (rec.steps ?? []).map((s) => s.a);
+  const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
+  // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
+  const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];
+  const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
+  if (same || (rules.length > 0 && ruleErrors(plan, rules).length > 0)) items.delete(id);
 }
 
 /** Applies one log record to a derived file's items (successful_patterns.md or lessons.md), then compacts them. */

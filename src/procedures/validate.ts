@@ -294,6 +294,22 @@ export function validateWithFixes(plan: Plan, target: PlanTarget): { result: Val
   return { result, fixes };
 }
 
+const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', 'immediately-after', 'max-steps']);
+
+/** Whether a plan's actions alone (owners and fields aside) fail under the target: a step that cannot run, or a rule on steps. */
+export function actionsFail(actions: string[], target: PlanTarget): boolean {
+  const kinds = new Map(target.set.rules.map((r) => [r.id, r.kind]));
+  const { findings } = validatePlan({ title: '', summary: '', steps: actions.map((action) => ({ action })) }, target);
+  return findings.some((f) => f.severity === 'error' && (['precondition', 'goal', 'unknown-action'].includes(f.rule) || STEP_KINDS.has(kinds.get(f.rule)!)));
+}
+
+/** The errors `rules` alone find in a plan (no simulation): whether a plan breaks rules a person set since it was kept. */
+export function ruleErrors(plan: Plan, rules: Rule[]): Finding[] {
+  const set: ProcedureSet = { id: '', name: '', description: '', file: '', initial: [], actions: [], rules, goals: [] };
+  const ctx: RuleContext = { set, states: [], fixes: new Map() };
+  return rules.flatMap((r) => checkRule(r, plan, ctx)).filter((f) => f.severity === 'error');
+}
+
 /**
  * Where a plan first breaks: the first step that is not an action or whose preconditions do not hold, the facts
  * that held just before it and those it lacked (what a repair request shows the model, PDDL-INSTRUCT style).
