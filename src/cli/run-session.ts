@@ -2,7 +2,7 @@
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
 import os from 'node:os';
 import path from 'node:path';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
 import type { Lock } from '../core/fs/lock.js';

@@ -1,4 +1,5 @@
 // Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
+import { redactSecrets } from '../core/secrets.js';
 import { lstatSync, statSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,13 +14,14 @@ import { decodeUtf8 } from '../core/text.js';
 import { parseYamlDoc } from '../core/yaml-doc.js';
 import { readOwnYaml } from '../core/own-yaml.js';
 import { surelyPlan } from '../core/plan-shape.js';
-import { PROVIDERS } from '../config.js';
+import { PROVIDERS } from '../config/providers.js';
+import { legacySettings } from '../config/settings.js';
 import { emptyProgress } from './reconcile.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
 /** Settings added after the first release, with the values older sessions ran with in effect. */
-const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
+const SETTING_DEFAULTS = legacySettings();
 /** Progress counters every session file has had since the first release. */
 const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);
 const PENDING = new Set(['checkpoint', 'failure', 'patience']);
@@ -34,8 +36,9 @@ export function checkSessionId(id: string): string {
 
 export function newSessionId(goal: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  // Redacted again here: whatever calls this, a key never becomes part of a file name.
   const slug =
-    goal
+    redactSecrets(goal)
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')
@@ -98,6 +101,8 @@ function checkState(v: unknown, id: string, toPlan: (plan: unknown) => unknown):
   if (!isObj(v.usage)) return '"usage" is missing';
   for (const k of ['promptTokens', 'completionTokens', 'cachedTokens', 'costUsd']) if (!amount(v.usage[k])) return `"usage.${k}" must be a number`;
   if (!Array.isArray(v.pendingFeedback) || !v.pendingFeedback.every((f) => typeof f === 'string')) return '"pendingFeedback" must be a list of text';
+  if (v.rejectedPlans !== undefined && (!Array.isArray(v.rejectedPlans) || v.rejectedPlans.some((p) => typeof toPlan(p) === 'string')))
+    return '"rejectedPlans" must be a list of plans';
   if (v.currentPlan !== null && v.currentPlan !== undefined) {
     const plan = toPlan(v.currentPlan);
     if (typeof plan === 'string') return `"currentPlan" is not a plan (${plan})`;

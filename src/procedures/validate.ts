@@ -1,8 +1,9 @@
 // The plan validator: simulates a plan step by step (STRIPS semantics, as VAL does), then checks every rule.
 import { editDistance } from '../core/text.js';
-import type { Finding, Plan, PlanStep, ValidationResult } from '../core/plan.js';
+import type { Finding, Plan, ValidationResult } from '../core/plan.js';
+import { People } from './people.js';
 import { bringIn, describeEdit, forbiddenIds, type PlanEdit, provide, replace, stepName } from './plan-edit.js';
-import type { PlanTarget, ProcedureSet, Rule } from './types.js';
+import type { PlanTarget, ProcedureSet, Rule, SegregationRule } from './types.js';
 
 function closest(set: ProcedureSet, id: string): string | undefined {
   let best: { id: string; d: number } | undefined;
@@ -16,7 +17,6 @@ function closest(set: ProcedureSet, id: string): string | undefined {
 }
 
 const filled = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
-const ownerOf = (s: PlanStep) => (filled(s.owner) ? String(s.owner).trim().toLowerCase() : undefined);
 const list = (facts: string[]) => facts.map((f) => `\`${f}\``).join(', ');
 
 /** Steps (0-based) whose action is `id`. */
@@ -142,6 +142,7 @@ function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: 
 
 interface RuleContext {
   set: ProcedureSet;
+  people: People;
   states: Set<string>[];
   fixes: Fixes;
 }
@@ -173,6 +174,37 @@ function requiredEdit(plan: Plan, ctx: RuleContext, id: string): PlanEdit | unde
   return undefined;
 }
 
+/**
+ * Steps of the two actions done by one person: the same person however spelled, or one role nobody told apart (no
+ * named people, no roster splitting it), which may well be one person.
+ */
+function segregation(rule: SegregationRule, plan: Plan, people: People, base: Pick<Finding, 'severity' | 'rule'>, why: string): Finding[] {
+  const [a, b] = rule.actions;
+  const out: Finding[] = [];
+  for (const i of stepsOf(plan, a)) {
+    for (const j of stepsOf(plan, b)) {
+      const [x, y] = [people.identify(plan.steps[i]!.owner, a), people.identify(plan.steps[j]!.owner, b)];
+      if (!people.mayBeSame(x, y)) continue;
+      const later = Math.max(i, j);
+      const pair = `steps ${i + 1} (${a}) and ${j + 1} (${b})`;
+      const named = x.person && y.person;
+      out.push({
+        ...base,
+        step: later + 1,
+        message: named
+          ? `${pair} are both done by ${ownerText(plan, i)}${ownerText(plan, i) === ownerText(plan, j) ? '' : ` and ${ownerText(plan, j)}, one person`}${why}`
+          : `${pair} may be done by one person: ${x.person ? ownerText(plan, i) : `role ${x.role}`} and ${y.person ? ownerText(plan, j) : `role ${y.role}`} are not told apart${why}`,
+        fix: named
+          ? `assign step ${later + 1} to someone other than ${ownerText(plan, i).slice(1, -1)}`
+          : `name two different people (owner: "Name (role)") or use different roles for steps ${i + 1} and ${j + 1}`,
+      });
+    }
+  }
+  return out;
+}
+
+const ownerText = (plan: Plan, i: number) => `"${String(plan.steps[i]!.owner ?? '').trim()}"`;
+
 function checkRule(rule: Rule, plan: Plan, ctx: RuleContext): Finding[] {
   const base = { severity: rule.severity, rule: rule.id };
   const why = rule.description ? ` (${rule.description})` : '';
@@ -200,26 +232,8 @@ function checkRule(rule: Rule, plan: Plan, ctx: RuleContext): Finding[] {
       return stepsOf(plan, rule.action).map((i) =>
         fixed(ctx, plan, { ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} is forbidden${why}` }, replace(ctx.set, ctx.states[i], plan, i), ''),
       );
-    case 'segregation': {
-      const [a, b] = rule.actions;
-      const out: Finding[] = [];
-      for (const i of stepsOf(plan, a)) {
-        for (const j of stepsOf(plan, b)) {
-          const owner = ownerOf(plan.steps[i]!);
-          if (owner !== undefined && owner === ownerOf(plan.steps[j]!)) {
-            const [later, other] = i > j ? [i, j] : [j, i];
-            const name = String(plan.steps[other]!.owner).trim();
-            out.push({
-              ...base,
-              step: later + 1,
-              message: `steps ${i + 1} (${a}) and ${j + 1} (${b}) have the same owner "${name}"${why}`,
-              fix: `assign step ${later + 1} to someone other than ${name}`,
-            });
-          }
-        }
-      }
-      return out;
-    }
+    case 'segregation':
+      return segregation(rule, plan, ctx.people, base, why);
     case 'immediately-after':
       return stepsOf(plan, rule.action)
         .filter((i) => i === 0 || plan.steps[i - 1]!.action !== rule.after)
@@ -230,9 +244,9 @@ function checkRule(rule: Rule, plan: Plan, ctx: RuleContext): Finding[] {
           fix: `move ${rule.action} to directly after a ${rule.after} step`,
         }));
     case 'owner': {
-      const want = rule.owner.trim().toLowerCase();
+      const wanted = ctx.people.identify(rule.owner, rule.action);
       return stepsOf(plan, rule.action)
-        .filter((i) => ownerOf(plan.steps[i]!) !== want)
+        .filter((i) => !ctx.people.satisfies(ctx.people.identify(plan.steps[i]!.owner, rule.action), wanted))
         .map((i) => ({
           ...base,
           step: i + 1,
@@ -280,7 +294,7 @@ export function validateWithFixes(plan: Plan, target: PlanTarget): { result: Val
     plan.steps.forEach((s, i) => (!rule.actions || rule.actions.includes(s.action)) && rule.fields.forEach((f) => covered.add(`${i + 1}:${f}`)));
   }
   const { state, states, stoppedAt } = simulate(plan, target, findings, covered, fixes);
-  const ctx: RuleContext = { set, states, fixes };
+  const ctx: RuleContext = { set, people: new People(set), states, fixes };
   for (const rule of set.rules) findings.push(...checkRule(rule, plan, ctx));
   findings.sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity));
   const result: ValidationResult = {
@@ -306,7 +320,7 @@ export function actionsFail(actions: string[], target: PlanTarget): boolean {
 /** The errors `rules` alone find in a plan (no simulation): whether a plan breaks rules a person set since it was kept. */
 export function ruleErrors(plan: Plan, rules: Rule[]): Finding[] {
   const set: ProcedureSet = { id: '', name: '', description: '', file: '', initial: [], actions: [], rules, goals: [] };
-  const ctx: RuleContext = { set, states: [], fixes: new Map() };
+  const ctx: RuleContext = { set, people: new People(set), states: [], fixes: new Map() };
   return rules.flatMap((r) => checkRule(r, plan, ctx)).filter((f) => f.severity === 'error');
 }
 
