@@ -83,9 +83,8 @@ describe('the learning summary shows learning (#10.9)', () => {
     const direct = 'no-direct-deploys: leave out deploy-directly (deploy-production instead)';
     expect(s.topInsights).toContainEqual({ text: direct, count: 1, against: 0, human: 0, scope: 'release/ship' });
     expect(s.topInsights.every((i) => i.scope === 'release/ship')).toBe(true);
-    expect(s.exemplars).toEqual([
-      { text: `best plan so far (cost 70 · steps 8): ${CANARY_SCAN_FIRST.join(' → ')}`, count: 1, human: 1, scope: 'release/ship' },
-    ]);
+    // The person approved CANARY_SCAN_FIRST, then rejected it: it is never the best plan again. s2's champion is.
+    expect(s.exemplars).toEqual([{ text: `best plan so far (cost 100 · steps 8): ${GOOD.join(' → ')}`, count: 1, human: 0, scope: 'release/ship' }]);
 
     const lines = summaryLines(s, new Chalk({ level: 0 })).join('\n');
     expect(lines).toContain('Scope: session s1');
