@@ -44,7 +44,7 @@ const SENTENCES: [string, string[]][] = [
   ['notify-stakeholders must come right after open-change-ticket', ['notify-stakeholders right after open-change-ticket']],
   ['No deploy-production without approve-release first', ['approve-release before deploy-production', 'always include approve-release']],
   ['Never deploy-production before security-scan', ['security-scan before deploy-production']],
-  ['Sign-off must be done by the CFO', ['approve-release done by CFO']],
+  ['The release approval must be done by the CFO', ['approve-release done by CFO']],
 ];
 
 describe('feedback in a run with the built-in planner', () => {

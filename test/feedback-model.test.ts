@@ -59,7 +59,10 @@ describe('model feedback reader', () => {
       ]),
     ]);
     const byModel = await reader.read('x', deploy, signal());
-    const byRules = await new RulesFeedbackReader().read('the approver and the deployer must be different people; Sign-off must be done by the CFO', deploy);
+    const byRules = await new RulesFeedbackReader().read(
+      'the approver and the production deployer must be different people; The release approval must be done by the CFO',
+      deploy,
+    );
     expect(byModel.constraints.map((r) => r.id).sort()).toEqual(byRules.constraints.map((r) => r.id).sort());
   });
 

@@ -21,6 +21,7 @@ const COMMANDS: [string, () => Promise<Register>][] = [
   ['sessions', async () => (await import('./commands/sessions.js')).registerSessions],
   ['summary', async () => (await import('./commands/summary.js')).registerSummary],
   ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+  ['export', async () => (await import('./commands/export.js')).registerExport],
   ['procedures', async () => (await import('./commands/procedures.js')).registerProcedures],
   ['init', async () => (await import('./commands/init.js')).registerInit],
   ['doctor', async () => (await import('./commands/doctor.js')).registerDoctor],

@@ -1,236 +1,215 @@
-// Finds the actions a person's sentence names: by id, by id with spaces, or by the stems of the id's and description's words.
+// Finds the actions a person's words name: by id, or by the stems of the words of an action's id and description.
+// A phrase that fits two actions equally well names neither: it is marked as unclear, and no rule is read over it.
 import type { ActionDef } from '../procedures/types.js';
+import { PRONOUN, resolvePronouns } from './pronouns.js';
 
 /** What the reader knows of an action: its id, and when a procedure set is at hand, its words and facts. */
-export type ActionInfo = Pick<ActionDef, 'id'> & Partial<Pick<ActionDef, 'description' | 'requires' | 'provides'>>;
+export type ActionInfo = Pick<ActionDef, 'id'> & Partial<Pick<ActionDef, 'description'>>;
 
-interface Mention {
-  action: string;
-  /** Character span in the clause. */
+export interface Mention {
+  /** The action named; undefined when the words fit several actions equally well. */
+  action: string | undefined;
+  /** Character span in the text. */
   start: number;
   end: number;
+  /** Named by its verb ("assess risk", not "the risk assessment"): it starts a new phrase, not an item of a list. */
+  verb?: boolean;
 }
 
-const SUFFIXES = ['ications', 'ication', 'ations', 'ation', 'ments', 'ment', 'ings', 'ing', 'ers', 'er', 'ied', 'ies', 'ed', 'es', 'al', 's'];
+const INFLECTIONS = ['ications', 'ication', 'ations', 'ation', 'ions', 'ion', 'ments', 'ment', 'ings', 'ing', 'ers', 'er', 'ied', 'ies', 'ed', 'es', 'al', 's'];
+/** Suffixes that make a noun of a verb: stripped again after an inflection ("approvals", "implementing"). */
+const DERIVATIONS = ['ication', 'ation', 'ion', 'ment', 'er', 'al'];
 
-/** Words that mean the same action verb in feedback ("sign-off" is an approval, "announce" a notification). */
-const ALIASES = new Map<string, string>([
-  ['sign', 'approv'],
-  ['signoff', 'approv'],
-  ['signof', 'approv'],
-  ['authoriz', 'approv'],
-  ['authoris', 'approv'],
-  ['announc', 'notif'],
-  ['inform', 'notif'],
-]);
+function strip(w: string, suffixes: readonly string[]): string {
+  // "assess" and "process" keep their last s.
+  const s = suffixes.find((x) => w.length - x.length >= 3 && w.endsWith(x) && !(x === 's' && /[su]s$/.test(w)));
+  return s ? w.slice(0, -s.length) : w;
+}
 
-/** A crude stem, so "notified", "notify" and "notification" meet, and "deployer" meets "deploy". */
+/** A light stem, so "notified", "notify" and "notification" meet, and "deployer" meets "deploy". */
 export function stem(word: string): string {
-  let w = word.toLowerCase().replace(/[^a-z0-9]/g, '');
-  // Twice, so "implementation" and "approvals" meet "implement" and "approve".
-  for (let pass = 0; pass < 2; pass++) {
-    const s = SUFFIXES.find((x) => w.length - x.length >= 3 && w.endsWith(x));
-    if (!s) break;
-    w = w.slice(0, -s.length);
-  }
+  let w = strip(strip(word.toLowerCase().replace(/[^a-z0-9]/g, ''), INFLECTIONS), DERIVATIONS);
   if (w.length > 3) w = w.replace(/[eyi]$/, '');
-  if (/([b-df-hj-np-tv-z])\1$/.test(w)) w = w.slice(0, -1);
-  return ALIASES.get(w) ?? w;
+  if (w.length > 3 && /([b-df-hj-np-tv-z])\1$/.test(w)) w = w.slice(0, -1);
+  return w;
 }
 
-/** Words that join or relate mentions: a multi-word name never spans them. */
-const RELATION = new Set([
-  'before',
-  'after',
-  'without',
-  'until',
-  'unless',
-  'then',
-  'first',
-  'and',
-  'or',
-  'but',
-  'by',
-  'not',
-  'never',
-  'no',
-  'than',
-  'different',
-  'same',
-  'while',
-  'once',
-  'right',
-  'immediately',
-  'directly',
-  'followed',
-  'prior',
-  'ahead',
-]);
-/** Too common to name an action on their own ("run", "check", "the plan"). */
-const GENERIC = new Set(
-  [
-    'run',
-    'do',
-    'make',
-    'check',
-    'get',
-    'set',
-    'go',
-    'come',
-    'use',
-    'add',
-    'remove',
-    'keep',
-    'skip',
-    'take',
-    'plan',
-    'step',
-    'open',
-    'close',
-    'done',
-    'new',
-    'all',
-    'the',
-    'must',
-    'should',
-    'be',
-    'is',
-    'are',
-    'it',
-    'off',
-    'file',
-    'list',
-  ].map(stem),
+/** Words that relate or join phrases: a phrase naming one action never spans them (and no action is named by them). */
+const BREAK = new Set(
+  "before after without until unless then first and or but by not never no nor than different same while once right immediately directly just followed follow follows prior ahead both also who whoever which when if because so as instead later too don't doesn't shouldn't mustn't cannot can't won't isn't aren't wasn't".split(
+    ' ',
+  ),
 );
+/** The words rules are said with ("skip", "include"): never an action's word, even when a description uses one. */
+const RULE_VERBS = new Set('skip remove drop omit delete avoid include add keep require need ensure forbid ban allow exclude bother'.split(' ').map(stem));
+const breaks = (t: { word: string; stem: string }) => BREAK.has(t.word) || RULE_VERBS.has(t.stem);
+/** Words a phrase may contain between the words that name an action ("the HR roster has to be extracted"). */
+const FILLER = new Set(
+  'the a an of to for in on at with from is are be been being has have had should must shall will would can may always only its their our this that these those every each all any'.split(
+    ' ',
+  ),
+);
+/** Too common to name an action. */
+const GENERIC = new Set(['plan', 'step', 'do', 'make', 'get', 'use', 'it', 'one', 'them', 'thing', 'new', 'per'].map(stem));
+const ARTICLE = /^(?:the|a|an|this|that|these|those|its|their|our|every|each|any)$/i;
 
 interface Token {
+  word: string;
   stem: string;
   start: number;
   end: number;
 }
 
-/** Words, with "sign-off" / "sign off" kept as one word. */
 function tokenize(text: string): Token[] {
-  return [...text.matchAll(/sign[\s-]?offs?\b|[a-z0-9]+/gi)].map((m) => ({ stem: stem(m[0]), start: m.index, end: m.index + m[0].length }));
+  return [...text.matchAll(/[a-z0-9]+(?:'[a-z]+)?/gi)].map((m) => ({ word: m[0].toLowerCase(), stem: stem(m[0]), start: m.index, end: m.index + m[0].length }));
+}
+
+/** An action's words with their weight: an id word counts more than a description word. */
+interface Vocabulary {
+  action: string;
+  head: string;
+  id: Set<string>;
+  description: Set<string>;
+}
+
+const contentStems = (text: string) =>
+  tokenize(text)
+    .filter((t) => !breaks(t))
+    .map((t) => t.stem)
+    .filter((s) => s.length > 1 && !FILLER.has(s) && !GENERIC.has(s));
+
+function vocabularyOf(a: ActionInfo): Vocabulary {
+  const id = contentStems(a.id.replace(/[-_.]/g, ' '));
+  return { action: a.id, head: id[0] ?? '', id: new Set(id), description: new Set(contentStems(a.description ?? '')) };
+}
+
+/** How well the tokens [from, to] name the action: every content word must be one of its words. */
+function spanScore(v: Vocabulary, tokens: Token[], from: number, to: number): number {
+  let score = 0;
+  for (let k = from; k <= to; k++) {
+    const t = tokens[k]!;
+    if (FILLER.has(t.word) && k > from && k < to) continue;
+    // An id's first word used as a verb ("approving", not "the approval") is the action itself.
+    const asVerb = usedAsVerb(v, tokens, k);
+    const w = v.id.has(t.stem) ? (asVerb ? 2.5 : 2) : v.description.has(t.stem) ? 1 : 0;
+    if (w === 0) return 0;
+    score += w;
+  }
+  return score;
+}
+
+const usedAsVerb = (v: Vocabulary, tokens: Token[], k: number) => tokens[k]!.stem === v.head && !(k > 0 && ARTICLE.test(tokens[k - 1]!.word));
+
+interface Best {
+  from: number;
+  to: number;
+  score: number;
+  actions: string[];
+}
+
+/** The best-scoring span in tokens[lo..hi], with every action that scores it (several: the words are unclear). */
+function bestSpan(vocab: Vocabulary[], tokens: Token[], lo: number, hi: number, forbidden: ReadonlySet<string>): Best | undefined {
+  let best: Best | undefined;
+  for (let from = lo; from <= hi; from++) {
+    for (let to = from; to <= hi && to < from + 8; to++) {
+      for (const v of vocab) {
+        const score = spanScore(v, tokens, from, to);
+        if (score === 0 || (best && score < best.score)) continue;
+        if (best && score === best.score && best.from === from && best.to === to) best.actions.push(v.action);
+        else if (!best || score > best.score) best = { from, to, score, actions: [v.action] };
+      }
+    }
+  }
+  // A procedure's forbidden action loses a tie to an allowed one ("approving" is not the self-approval).
+  if (best && best.actions.length > 1 && best.actions.some((a) => !forbidden.has(a))) best.actions = best.actions.filter((a) => !forbidden.has(a));
+  return best;
+}
+
+/** Runs of tokens a phrase can span: broken by punctuation, relation words and tokens already claimed. */
+function runsOf(text: string, tokens: Token[], used: boolean[]): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = -1;
+  tokens.forEach((t, k) => {
+    const joined = k > 0 && start >= 0 && /^[\s-]*$/.test(text.slice(tokens[k - 1]!.end, t.start));
+    const open = !used[k] && !breaks(t);
+    if (open && joined) return;
+    if (start >= 0) runs.push([start, k - 1]);
+    start = open ? k : -1;
+  });
+  if (start >= 0) runs.push([start, tokens.length - 1]);
+  return runs;
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Facts link two actions when one provides what the other requires. */
-function linked(a: ActionInfo, b: ActionInfo): boolean {
-  const provides = (x: ActionInfo, y: ActionInfo) => (x.provides ?? []).some((f) => (y.requires ?? []).includes(f));
-  return provides(a, b) || provides(b, a);
+/** Claims the tokens inside every match of `re` (ids, role names). */
+function claimMatches(text: string, tokens: Token[], used: boolean[], re: RegExp, onMatch?: (from: number, to: number) => void): void {
+  for (const m of text.matchAll(re)) {
+    const span = tokens.flatMap((t, k) => (t.start >= m.index && t.end <= m.index + m[0].length && !used[k] ? [k] : []));
+    if (!span.length) continue;
+    for (const k of span) used[k] = true;
+    onMatch?.(span[0]!, span.at(-1)!);
+  }
 }
 
 /**
- * Every action named in `clause`, in order. Exact ids win, then all of an id's words close together ("the staging
- * deploy"), then a single distinctive word ("the approver"); a word several actions share counts only when one of
- * them is allowed and linked by facts to another action the clause names ("the approver and the deployer").
+ * Every action named in `text`, in order: exact ids first (with hyphens or spaces), then the phrase that fits one
+ * action best by the words of its id and description; a phrase that fits several equally is an unclear mention.
+ * Role names ("the release manager") name an owner, never an action.
  */
-export function findMentions(clause: string, actions: ActionInfo[], forbidden: ReadonlySet<string> = new Set(), roles: readonly string[] = []): Mention[] {
-  const tokens = tokenize(clause);
+export function findMentions(text: string, actions: ActionInfo[], forbidden: ReadonlySet<string> = new Set(), roles: readonly string[] = []): Mention[] {
+  const tokens = tokenize(text);
   const used = new Array<boolean>(tokens.length).fill(false);
-  // "The release manager" names a role, not approve-release.
-  for (const role of roles) {
-    for (const m of clause.matchAll(new RegExp(`(?<![a-z0-9-])${escapeRegex(role).replace(/-/g, '[\\s-]')}(?![a-z0-9-])`, 'gi'))) {
-      tokens.forEach((t, k) => (used[k] ||= t.start >= m.index && t.end <= m.index + m[0].length));
-    }
-  }
   const found: Mention[] = [];
-  const claim = (action: string, from: number, to: number) => {
-    for (let k = from; k <= to; k++) used[k] = true;
-    found.push({ action, start: tokens[from]!.start, end: tokens[to]!.end });
-  };
-
-  // 1. Exact ids, or ids with spaces for hyphens, as whole words (longest first: "deploy-production-eu" before "deploy-production").
-  for (const a of [...actions].sort((x, y) => y.id.length - x.id.length)) {
-    for (const form of new Set([a.id, a.id.replace(/-/g, ' ')])) {
-      for (const m of clause.matchAll(new RegExp(`(?<![a-z0-9-])${escapeRegex(form)}(?![a-z0-9-])`, 'gi'))) {
-        const span = tokens
-          .map((t, k) => [t, k] as const)
-          .filter(([t]) => t.start >= m.index && t.end <= m.index + m[0].length)
-          .map(([, k]) => k);
-        if (span.length && span.every((k) => !used[k])) claim(a.id, span[0]!, span[span.length - 1]!);
-      }
+  const claim =
+    (action: string | undefined, verb = false) =>
+    (from: number, to: number) =>
+      found.push({ action, start: tokens[from]!.start, end: tokens[to]!.end, ...(verb ? { verb } : {}) });
+  const word = (form: string) => new RegExp(`(?<![a-z0-9-])${escapeRegex(form).replace(/-/g, '[\\s-]')}(?![a-z0-9-])`, 'gi');
+  for (const role of roles) claimMatches(text, tokens, used, word(role));
+  const vocab = actions.map(vocabularyOf);
+  for (const v of [...vocab].sort((x, y) => y.action.length - x.action.length)) {
+    // "assess risk" written as words is a verb phrase like any other; "assess-risk" is a name.
+    const asWords = (from: number, to: number) => !text.slice(tokens[from]!.start, tokens[to]!.end).includes('-') && usedAsVerb(v, tokens, from);
+    claimMatches(text, tokens, used, word(v.action), (from, to) => claim(v.action, asWords(from, to))(from, to));
+  }
+  for (let guard = 0; guard < tokens.length; guard++) {
+    const spans = runsOf(text, tokens, used)
+      .map(([lo, hi]) => bestSpan(vocab, tokens, lo, hi, forbidden))
+      .filter((b): b is Best => b !== undefined);
+    if (!spans.length) break;
+    for (const b of spans) {
+      for (let k = b.from; k <= b.to; k++) used[k] = true;
+      const only = b.actions.length === 1 ? vocab.find((v) => v.action === b.actions[0]) : undefined;
+      claim(only?.action, only !== undefined && usedAsVerb(only, tokens, b.from))(b.from, b.to);
     }
   }
-
-  // 2. All of an id's words near each other, in any order, the shortest windows first.
-  const windows: { action: string; from: number; to: number }[] = [];
-  for (const a of actions) {
-    const words = [
-      ...new Set(
-        a.id
-          .split(/[^a-z0-9]+/i)
-          .filter(Boolean)
-          .map(stem),
-      ),
-    ];
-    if (words.length < 2) continue;
-    for (let i = 0; i < tokens.length; i++) {
-      if (!words.includes(tokens[i]!.stem)) continue;
-      const seen = new Set<string>();
-      for (let j = i; j < tokens.length && j - i < words.length + 3; j++) {
-        const t = tokens[j]!;
-        if (used[j] || (RELATION.has(t.stem) && j > i)) break;
-        if (words.includes(t.stem)) seen.add(t.stem);
-        if (seen.size === words.length) {
-          windows.push({ action: a.id, from: i, to: j });
-          break;
-        }
-      }
-    }
-  }
-  windows.sort((x, y) => x.to - x.from - (y.to - y.from) || x.from - y.from);
-  for (const w of windows) {
-    let free = true;
-    for (let k = w.from; k <= w.to; k++) free &&= !used[k];
-    if (free) claim(w.action, w.from, w.to);
-  }
-
-  // 3. One distinctive word: an id word or the description's verb.
-  const keys = new Map<string, string[]>();
-  for (const a of actions) {
-    const words = a.id.split(/[^a-z0-9]+/i).filter(Boolean);
-    const verb = a.description?.trim().split(/\s+/)[0];
-    for (const w of new Set([...words, ...(verb ? [verb] : [])].map(stem))) {
-      if (w.length < 3 || GENERIC.has(w) || RELATION.has(w)) continue;
-      keys.set(w, [...(keys.get(w) ?? []), a.id]);
-    }
-  }
-  const byId = new Map(actions.map((a) => [a.id, a]));
-  const ambiguous: { k: number; candidates: string[] }[] = [];
-  tokens.forEach((t, k) => {
-    if (used[k]) return;
-    let candidates = keys.get(t.stem) ?? [];
-    if (candidates.length > 1 && candidates.some((c) => !forbidden.has(c))) candidates = candidates.filter((c) => !forbidden.has(c));
-    if (candidates.length === 1) claim(candidates[0]!, k, k);
-    else if (candidates.length > 1) ambiguous.push({ k, candidates });
-  });
-  for (const { k, candidates } of ambiguous) {
-    const named = found.map((m) => byId.get(m.action)).filter((a): a is ActionInfo => a !== undefined);
-    const fits = candidates.filter((c) => named.some((n) => n.id !== c && linked(byId.get(c)!, n)));
-    if (fits.length === 1) claim(fits[0]!, k, k);
-  }
-
   found.sort((x, y) => x.start - y.start);
-  // "approve the release" names one action twice: one mention.
+  return resolvePronouns(
+    text,
+    mergeRepeats(text, found),
+    tokens.filter((t, k) => !used[k] && PRONOUN.test(t.word)),
+  );
+}
+
+/** "approve the release" may be read as two spans of one action: one mention. */
+function mergeRepeats(text: string, found: Mention[]): Mention[] {
   const merged: Mention[] = [];
   for (const m of found) {
     const last = merged.at(-1);
-    if (last && last.action === m.action && /^[\s-]*(?:(?:the|a|an|of|to|for)\s+)*$/i.test(clause.slice(last.end, m.start))) last.end = m.end;
+    if (last?.action && last.action === m.action && /^[\s-]*(?:(?:the|a|an|of|to|for)\s+)*$/i.test(text.slice(last.end, m.start))) last.end = m.end;
     else merged.push({ ...m });
   }
   return merged;
 }
 
-/** The clause with every mention replaced by `«action-id»`, for the reader's patterns. */
-export function markMentions(clause: string, mentions: Mention[]): string {
+/** The text with every mention replaced by `«action-id»` (`«^action-id»` when named by its verb, `«?»` when unclear). */
+export function markMentions(text: string, mentions: Mention[]): string {
   let out = '';
   let pos = 0;
   for (const m of mentions) {
-    out += `${clause.slice(pos, m.start)}«${m.action}»`;
+    out += `${text.slice(pos, m.start)}«${m.verb ? '^' : ''}${m.action ?? '?'}»`;
     pos = m.end;
   }
-  return out + clause.slice(pos);
+  return out + text.slice(pos);
 }

@@ -1,0 +1,132 @@
+// `jupiter export [session]`: a session's champion (or one iteration's plan) as a runbook: Markdown, HTML, CSV or JSON.
+import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { writeFileAtomicSync } from '../../core/fs/atomic.js';
+import type { Plan } from '../../core/plan.js';
+import { safeText } from '../../core/text.js';
+import { SessionStore, checkSessionId } from '../../engine/sessions.js';
+import type { SessionState } from '../../engine/types.js';
+import { renderCsv } from '../../export/csv.js';
+import { renderHtml } from '../../export/html.js';
+import { renderMarkdown } from '../../export/markdown.js';
+import { buildRunbook, type Runbook } from '../../export/runbook.js';
+import { withHumanRules } from '../../feedback/target.js';
+import type { LogRecord } from '../../memory/record.js';
+import { FILES, Memory } from '../../memory/store.js';
+import { loadProcedures } from '../../procedures/load.js';
+import { objectivesOf, scorePlan } from '../../procedures/quality.js';
+import { findTarget } from '../../procedures/target.js';
+import { validatePlan } from '../../procedures/validate.js';
+import type { Cli } from '../io.js';
+import { configFrom, withConfig, withMemory } from '../options.js';
+import { VERSION } from '../run.js';
+
+const FORMATS = { md: renderMarkdown, html: renderHtml, csv: renderCsv, json: (b: Runbook) => `${JSON.stringify(b, null, 2)}\n` } as const;
+type Format = keyof typeof FORMATS;
+
+interface ExportFlags {
+  format: string;
+  output?: string;
+  iteration?: string;
+  memory?: string;
+  config?: string;
+}
+
+/** The named session, else the most recently saved one that has a champion. */
+async function sessionFor(store: SessionStore, id: string | undefined, memoryDir: string): Promise<SessionState> {
+  if (id) return store.load(checkSessionId(id));
+  for (const listing of (await store.list()).sessions) {
+    const state = await store.load(listing.id);
+    if (state.champion) return state;
+  }
+  throw new UsageError(`no session in ${memoryDir} has a valid plan to export yet: run \`jupiter plan "<goal>"\` first`);
+}
+
+/** The plan to export: the champion, or the plan iteration N proposed (named in the log). */
+async function chosenPlan(memory: Memory, state: SessionState, records: LogRecord[], iteration: number | undefined) {
+  if (iteration === undefined) {
+    if (!state.champion) throw new UsageError(`session ${state.id} has no valid plan yet (no champion): export --iteration N for another plan`);
+    return { plan: state.champion.plan, iteration: state.champion.iteration, source: 'champion' as const };
+  }
+  const rec = records.find((r) => r.type === 'iteration' && r.iteration === iteration);
+  if (!rec) throw new UsageError(`--iteration ${iteration}: session ${state.id} has no iteration ${iteration} (it has ${state.progress.completed})`);
+  const plan: Plan | undefined = await memory.planOf(rec);
+  if (!plan) throw new UsageError(`--iteration ${iteration}: that iteration produced no plan (${rec.outcome ?? 'error'})`);
+  return { plan, iteration, source: 'iteration' as const };
+}
+
+const reviewsOf = (records: LogRecord[]): Runbook['reviews'] =>
+  records.flatMap((r) =>
+    r.type === 'review' && r.review
+      ? [
+          {
+            iteration: r.iteration,
+            kind: r.review,
+            // The log keeps the decision, not a name: say which kind of someone made it.
+            who: r.review === 'checkpoint' ? 'nobody: an unattended checkpoint, recorded for review' : 'the person at the checkpoint prompt',
+            why: r.reason ?? '',
+            when: r.time,
+          },
+        ]
+      : [],
+  );
+
+async function runbookFor(cli: Cli, id: string | undefined, opts: ExportFlags, iteration: number | undefined): Promise<Runbook> {
+  const config = configFrom(cli, { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}) });
+  if (!existsSync(config.memoryDir)) throw new UsageError(`no memory in ${config.memoryDir}: run \`jupiter plan "<goal>"\` first`);
+  const state = await sessionFor(new SessionStore(path.join(config.memoryDir, FILES.sessions)), id, config.memoryDir);
+  const memory = await Memory.open(config.memoryDir, { create: false });
+  const records = await memory.records({ session: state.id });
+  const chosen = await chosenPlan(memory, state, records, iteration);
+  const target = findTarget(loadProcedures(state.settings.proceduresDir), `${state.procedure}/${state.goalId}`);
+  // The rules in force now, for this session and goal: the plan is re-validated against them, not trusted from the log.
+  const humanRules = await memory.humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
+  const checked = withHumanRules(target, humanRules);
+  const objectives = state.settings.objectives ?? objectivesOf(target);
+  return buildRunbook({
+    session: { id: state.id, goalText: state.goalText, status: state.status },
+    target,
+    checked,
+    humanRules,
+    procedureVersion: createHash('sha256').update(readFileSync(target.set.file)).digest('hex').slice(0, 12),
+    ...chosen,
+    objectives,
+    score: scorePlan(chosen.plan, checked),
+    validation: validatePlan(chosen.plan, checked),
+    reviews: reviewsOf(records),
+    jupiter: VERSION,
+    now: new Date(),
+  });
+}
+
+export function registerExport(program: Command, cli: Cli): void {
+  const cmd = program
+    .command('export')
+    .description("a session's champion (or --iteration N's plan) as a runbook: Markdown with a Mermaid gantt, HTML, CSV for tickets, or JSON")
+    .argument('[session]', 'session id (default: the most recent session with a valid plan)')
+    .option('--format <format>', 'md, html, csv or json', 'md')
+    .option('-o, --output <file>', 'write here instead of stdout')
+    .option('--iteration <n>', "export this iteration's plan instead of the champion");
+  withConfig(withMemory(cmd)).action(
+    cli.action(async (id: string | undefined, opts: ExportFlags) => {
+      if (!Object.hasOwn(FORMATS, opts.format)) throw new UsageError(`--format must be md, html, csv or json, got "${safeText(opts.format, true)}"`);
+      const iteration = opts.iteration === undefined ? undefined : Number(opts.iteration);
+      if (iteration !== undefined && !(Number.isInteger(iteration) && iteration >= 1))
+        throw new UsageError(`--iteration must be a whole number of at least 1, got "${safeText(opts.iteration, true)}"`);
+      const book = await runbookFor(cli, id, opts, iteration);
+      const text = FORMATS[opts.format as Format](book);
+      const v = book.validation;
+      if (opts.output === undefined) cli.io.stdout.write(text);
+      else {
+        writeFileAtomicSync(opts.output, text);
+        cli.out(`wrote ${safeText(opts.output, true)} (${opts.format}, ${book.steps.length} steps, ${v.valid ? 'valid' : 'INVALID'} under the rules in force)`);
+      }
+      if (v.valid) return ExitCode.ok;
+      cli.err(`jupiter: the exported plan is invalid under the rules in force (${v.errors} errors): ${v.findings[0] ?? ''}`);
+      return ExitCode.failure;
+    }),
+  );
+}

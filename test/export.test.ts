@@ -1,0 +1,184 @@
+// `jupiter export`: a shipped goal's champion as Markdown (Mermaid gantt), CSV (parsed back), JSON (schema-checked).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { renderCsv } from '../src/export/csv.js';
+import { renderMarkdown } from '../src/export/markdown.js';
+import { buildRunbook, type Runbook, RunbookSchema } from '../src/export/runbook.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { objectivesOf, scorePlan } from '../src/procedures/quality.js';
+import { schedulePlan } from '../src/procedures/schedule.js';
+import { findTarget } from '../src/procedures/target.js';
+import { validatePlan } from '../src/procedures/validate.js';
+import { SHIPPED, runCli, tempDir } from './support/cli.js';
+
+/** RFC 4180: fields split on commas, quoted fields may hold commas, doubled quotes and line breaks; rows end in CRLF. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    i++;
+    if (quoted) {
+      if (c === '"' && next === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && next === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else if (c === '"' || c === '\n' || c === '\r') throw new Error(`malformed CSV at character ${i - 1}`);
+    else field += c;
+  }
+  if (quoted) throw new Error('unterminated quoted field');
+  if (field !== '' || row.length) throw new Error('last row does not end in CRLF');
+  return rows;
+}
+
+/** The gantt block: its task lines as name, tags, id, start and duration. */
+function ganttTasks(markdown: string) {
+  const block = /```mermaid\n([\s\S]*?)\n```/.exec(markdown)?.[1];
+  if (!block) throw new Error('no mermaid block');
+  const lines = block.split('\n');
+  expect(lines[0]).toBe('gantt');
+  expect(lines).toContain('  dateFormat X');
+  return lines
+    .filter((l) => / :/.test(l))
+    .map((l) => {
+      const [name, meta] = l.trim().split(' :') as [string, string];
+      const parts = meta.split(', ');
+      const [id, start, duration] = parts.slice(-3) as [string, string, string];
+      return { name, tags: parts.slice(0, -3), id, start, duration };
+    });
+}
+
+const GOAL = 'production-deployment/deploy-service';
+let memory: string;
+const exported: Record<string, string> = {};
+
+beforeAll(async () => {
+  memory = tempDir('jupiter-export-');
+  const run = await runCli(['plan', '--procedure', GOAL, 'Deploy the orchestrator', '-n', '3', '-c', '0', '--unattended', '--memory', memory]);
+  expect(run.code, run.stderr).toBe(0);
+  for (const format of ['md', 'csv', 'json']) {
+    const out = path.join(memory, `runbook.${format}`);
+    const r = await runCli(['export', '--format', format, '-o', out, '--memory', memory]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`wrote .*runbook\\.${format} \\(${format}, \\d+ steps, valid`));
+    exported[format] = readFileSync(out, 'utf8');
+  }
+}, 120_000);
+
+describe('export of a shipped goal champion', () => {
+  it('JSON matches the documented schema and each step starts when the last step it depends on ends', () => {
+    const book = RunbookSchema.parse(JSON.parse(exported.json!));
+    expect(book.validation.valid).toBe(true);
+    expect(book.plan.source).toBe('champion');
+    expect(book.steps.length).toBeGreaterThan(5);
+    for (const s of book.steps) {
+      const after = Math.max(0, ...s.dependsOn.map((d) => book.steps[d - 1]!.end));
+      expect(s.dependsOn.every((d) => d < s.step)).toBe(true);
+      expect(s.start).toBe(after);
+    }
+    expect(Math.max(...book.steps.map((s) => s.end))).toBe(book.makespan);
+  });
+
+  it('Markdown holds a Mermaid gantt with one task per step, `after` dependencies, and the critical path as crit', () => {
+    const book = RunbookSchema.parse(JSON.parse(exported.json!));
+    const tasks = ganttTasks(exported.md!);
+    expect(tasks.map((t) => t.id)).toEqual(book.steps.map((s) => `s${s.step}`));
+    for (const [i, t] of tasks.entries()) {
+      const s = book.steps[i]!;
+      expect(t.start).toBe(s.dependsOn.length ? `after ${s.dependsOn.map((d) => `s${d}`).join(' ')}` : '0');
+      expect(t.duration).toBe(`${s.end - s.start}m`);
+      expect(t.tags.includes('crit')).toBe(s.critical);
+      expect(t.name).not.toMatch(/[:#;]/);
+    }
+    expect(tasks.some((t) => t.start.startsWith('after '))).toBe(true);
+    // The critical path runs unbroken from the start to the end.
+    const critical = book.steps.filter((s) => s.critical);
+    expect(critical.some((s) => s.start === 0) && critical.some((s) => s.end === book.makespan)).toBe(true);
+    expect(exported.md).toContain('## Rules it was checked against');
+    expect(exported.md).toMatch(/Re-validated at export by jupiter \S+ on .*\*\*valid\*\*/);
+    expect(exported.md!.match(/^ {2}- \[ \] evidence: /gm)).toHaveLength(book.steps.length);
+  });
+
+  it('CSV parses back (RFC 4180) to one row per step, with depends_on naming other rows', () => {
+    const book = RunbookSchema.parse(JSON.parse(exported.json!));
+    const [header, ...rows] = parseCsv(exported.csv!);
+    expect(header).toContain('depends_on');
+    expect(rows).toHaveLength(book.steps.length);
+    const col = (name: string) => header!.indexOf(name);
+    for (const [i, r] of rows.entries()) {
+      const s = book.steps[i]!;
+      expect(r[col('step')]).toBe(String(s.step));
+      expect(r[col('description')]).toBe(s.description);
+      expect(r[col('assignee')]).toBe(s.assignee);
+      const deps = r[col('depends_on')]!.split(' ').filter(Boolean).map(Number);
+      expect(deps).toEqual(s.dependsOn);
+      for (const d of deps) expect(rows.some((x) => x[col('step')] === String(d))).toBe(true);
+    }
+  });
+
+  it('--iteration N exports that plan; a missing iteration or format is one line, exit 2', async () => {
+    const one = await runCli(['export', '--iteration', '1', '--format', 'json', '--memory', memory]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(RunbookSchema.parse(JSON.parse(one.stdout)).plan).toMatchObject({ iteration: 1, source: 'iteration' });
+    const missing = await runCli(['export', '--iteration', '99', '--memory', memory]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^jupiter: --iteration 99: session \S+ has no iteration 99/);
+    const bad = await runCli(['export', '--format', 'pdf', '--memory', memory]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--format must be md, html, csv or json, got "pdf"/);
+  });
+});
+
+describe('exported text is sanitised like the terminal', () => {
+  it('control and bidi characters and keys never reach the runbook; CSV quoting survives commas, quotes and formulas', () => {
+    const target = findTarget(loadProcedures(SHIPPED), GOAL);
+    const fake = `sk-${'a1b2c3d4'.repeat(3)}`;
+    const plan = {
+      title: 'Deploy \u001b[31mnow\u202e',
+      summary: `Key ${fake} here`,
+      steps: target.set.actions.slice(0, 3).map((a, i) => ({
+        action: a.id,
+        description: i === 0 ? `=HYPERLINK("x"), "quoted", and\u200b more` : `step ${i}`,
+        owner: `Ann ${fake}`,
+      })),
+    };
+    const book: Runbook = buildRunbook({
+      session: { id: 's1', goalText: 'g\u0007', status: 'completed' },
+      target,
+      checked: target,
+      humanRules: [],
+      procedureVersion: '000000000000',
+      plan,
+      iteration: 1,
+      source: 'iteration',
+      objectives: objectivesOf(target),
+      score: scorePlan(plan, target),
+      validation: validatePlan(plan, target),
+      reviews: [{ iteration: 1, kind: 'rejection', who: 'p', why: `no \u202eway ${fake}`, when: '2026-01-01T00:00:00.000Z' }],
+      jupiter: 'test',
+      now: new Date(0),
+    });
+    const all = [JSON.stringify(book), renderMarkdown(book), renderCsv(book)].join('\n');
+    expect(all).not.toContain(fake);
+    expect(all).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u202a-\u202e\u200b]/);
+    expect(book.steps).toHaveLength(schedulePlan(plan, target).steps.length);
+    const rows = parseCsv(renderCsv(book));
+    expect(rows[1]![rows[0]!.indexOf('description')]).toBe(`'=HYPERLINK("x"), "quoted", and more`);
+  });
+});
