@@ -1,8 +1,9 @@
 // `procedures new` as a function: draft (with a model) or scaffold (by asking), lint, show, confirm, write.
 // Shared by the command and by `plan` when a goal matches no procedure; prompts come in through `io`.
+import { redactGoal } from '../core/secrets.js';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
 import { safeText } from '../core/text.js';
 import { requireKey } from '../planners/factory.js';
@@ -64,7 +65,9 @@ function withUniqueId(yaml: string, id: string, taken: Map<string, string>, file
 }
 
 async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewProceduresIO): Promise<{ yaml: string; attempts: number }> {
-  const { config, goal } = opts;
+  const { config } = opts;
+  // The goal is written into the drafted file and sent to the model: a key pasted into it goes to neither.
+  const { goal } = redactGoal(opts.goal);
   const sources = docs.length ? ` and ${docs.map((d) => path.basename(d.file)).join(', ')}` : '';
   if (config.provider === 'builtin') {
     if (docs.length)
@@ -83,7 +86,14 @@ async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewP
   if (!config.baseUrl || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
   const { default: OpenAI } = await import('openai');
   const { modelComplete } = await import('../procedures/author/model.js');
-  const client = new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl, maxRetries: config.maxRetries, timeout: config.timeoutMs });
+  const { modelFetch } = await import('../planners/openai/node-fetch.js');
+  const client = new OpenAI({
+    apiKey: config.apiKey ?? 'not-needed',
+    baseURL: config.baseUrl,
+    maxRetries: config.maxRetries,
+    timeout: config.timeoutMs,
+    fetch: modelFetch(),
+  });
   const complete = modelComplete({ client, model: config.model, baseUrl: config.baseUrl, keyVariable: config.apiKeyVariable ?? 'JUPITER_API_KEY' });
   io.out(`Drafting with ${config.model} from the goal${sources}…`);
   const result = await draftProcedureSet({

@@ -1,6 +1,10 @@
 // The plan model, defined once in zod (its TS type, the runtime check and the JSON schema sent to models), plus findings.
 import { z } from 'zod';
 
+/** What makes one valid plan better than another, compared in priority order. */
+export type Objective = 'makespan' | 'cost' | 'risk' | 'steps';
+export const OBJECTIVES = ['makespan', 'cost', 'risk', 'steps'] as const satisfies readonly Objective[];
+
 /** How much a finding weighs: an error makes a plan invalid, a warning does not. */
 export type Severity = 'error' | 'warning';
 
@@ -32,7 +36,7 @@ function stepSchema<A extends z.ZodType<string>>(action: A, capped: boolean) {
     .object({
       action: action.describe('Id of one of the listed actions (one action per step).'),
       description: field.optional().describe('What the step does, concretely.'),
-      owner: field.optional().describe('Role responsible for the step.'),
+      owner: field.optional().describe('Who does the step: a role, or a named person with their role, "Name (role)".'),
       evidence: field.optional().describe('What proves the step was done.'),
     })
     .catchall(z.unknown());

@@ -1,7 +1,7 @@
 // Picks the planner for a resolved config; each planner's modules (the OpenAI SDK, the built-in search and its worker)
 // are loaded only on the path that uses them.
-import type { ResolvedConfig } from '../config.js';
-import { PROVIDERS } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { PROVIDERS } from '../config/providers.js';
 import { UsageError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { Planner } from './types.js';
@@ -32,9 +32,9 @@ export async function createPlanner(config: ResolvedConfig, opts: { modeCachePat
   if (!urls.length || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
   const { default: OpenAI } = await import('openai');
   const { OpenAIPlanner } = await import('./openai/planner.js');
-  const { nodeFetch } = await import('./openai/node-fetch.js');
-  // A run makes thousands of calls: over node:http, not Node's fetch (see node-fetch.ts).
-  const fetch = nodeFetch();
+  const { modelFetch } = await import('./openai/node-fetch.js');
+  // A run makes thousands of calls: over node:http, not Node's fetch (see node-fetch.ts); redirects keep the key home.
+  const fetch = modelFetch();
   const endpoints = urls.map((baseUrl) => ({
     baseUrl,
     client: new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: config.timeoutMs, fetch }),

@@ -41,9 +41,10 @@ export function firstPlan(target: PlanTarget, opts: SatisficingOptions): { plan:
 
 /**
  * Plans better than `incumbent` (fewer steps first, then the objectives' score): weighted A* at each weight in
- * turn, each bounded by the shortest plan so far. Returns the best-scoring plan found that is not in `seen`.
+ * turn, each bounded by the shortest plan so far. Returns the best-scoring plan found that `isNew` accepts (not
+ * proposed before, not rejected).
  */
-export function improvePlan(target: PlanTarget, incumbent: string[], seen: ReadonlySet<string>, opts: SatisficingOptions): FoundPlan | undefined {
+export function improvePlan(target: PlanTarget, incumbent: string[], isNew: (plan: FoundPlan) => boolean, opts: SatisficingOptions): FoundPlan | undefined {
   const domain = compileDomain(target, { rules: opts.rules, avoid: opts.avoid });
   const found: FoundPlan[] = [];
   let bound = incumbent.length;
@@ -58,7 +59,7 @@ export function improvePlan(target: PlanTarget, incumbent: string[], seen: Reado
     found.push(plan);
     bound = Math.min(bound, r.actions.length);
   }
-  const fresh = found.filter((p) => !seen.has(p.planId));
+  const fresh = found.filter(isNew);
   fresh.sort((a, b) => compareScores(a.score, b.score, opts.objectives) || a.actions.length - b.actions.length);
   return fresh[0];
 }
