@@ -112,6 +112,8 @@ describe('jupiter procedures new with a model', () => {
     expect(r.code).toBe(1);
     expect(server.chatRequests()).toHaveLength(2);
     expect(r.stderr).toContain('the drafted set still has 2 lint error(s) after 2 attempt(s): not written');
+    // The draft shown is labelled as one that does not lint, before its first line.
+    expect(r.stdout).toMatch(/DRAFT WITH LINT ERRORS \(not written; the errors follow it\):\n# Drafted by/);
     expect(existsSync(path.join(procedures, 'marketing-campaign.yaml'))).toBe(false);
   });
 
@@ -127,6 +129,8 @@ describe('jupiter procedures new with a model', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('marketing-campaign.yaml exists: pass --force to replace it');
     expect(readFileSync(file, 'utf8')).toBe('# mine\n');
+    // The target was checked before the model was asked: nothing was drafted, nothing paid for.
+    expect(server.chatRequests()).toHaveLength(0);
   });
 });
 

@@ -1,4 +1,5 @@
 // `procedures new` as a function: draft (with a model) or scaffold (by asking), lint, show, confirm, write.
+import { existsSync } from 'node:fs';
 // Shared by the command and by `plan` when a goal matches no procedure; prompts come in through `io`.
 import { redactGoal } from '../core/secrets.js';
 import path from 'node:path';
@@ -114,6 +115,9 @@ async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewP
 export async function runNewProcedures(opts: NewProceduresOptions, io: NewProceduresIO): Promise<NewProceduresResult | undefined> {
   const docs = opts.from.map((file) => ({ file, text: readTextFile(file, 'source document') }));
   const dir = authoringDir(opts.config.proceduresDir, opts.config.cwd);
+  // A target that cannot be written is found before the model is paid to draft anything.
+  if (opts.output && !opts.force && !io.confirmOverwrite && existsSync(opts.output))
+    throw new UsageError(`-o ${safeText(opts.output, true)} exists: pass --force to replace it, or choose another file (nothing was drafted)`);
   const drafted = await draftText(opts, docs, io);
   const first = checkSetText(drafted.yaml, '(draft)');
   const draftId = first.set?.id ?? 'procedure';
@@ -122,7 +126,10 @@ export async function runNewProcedures(opts: NewProceduresOptions, io: NewProced
   const finalFile = opts.output ?? path.join(dir, `${unique.id}.yaml`);
   if (unique.id !== draftId) io.out(`A set "${draftId}" already exists in ${safeText(path.dirname(file), true)}: this one is "${unique.id}".`);
   const { set, issues } = checkSetText(unique.yaml, finalFile);
+  const failing = issues.some((i) => i.severity === 'error') || !set;
   io.out('');
+  // A draft that does not lint says so before it is shown, so nobody copies it as if it were usable.
+  if (failing) io.out('DRAFT WITH LINT ERRORS (not written; the errors follow it):');
   for (const line of unique.yaml.trimEnd().split('\n')) io.out(safeText(line, true));
   io.out('');
   for (const i of issues) io.out(safeText(issueLine(i), true));
