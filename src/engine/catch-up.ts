@@ -29,7 +29,7 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
   }
   const c = r.champion;
   if (c?.planId && (state.champion?.iteration ?? 0) < c.iteration) {
-    // Plans are stored once per distinct plan (plans/<planId>.yaml); old folders kept one per iteration.
+    // Plans are stored once per distinct plan (plans/<planId>.json, .yaml before JSON); old folders kept one per iteration.
     const plan = await memory.planOf({ planId: c.planId, session: state.id, iteration: c.iteration });
     if (plan) state.champion = { plan, score: c.score ?? scorePlan(plan, target), planId: c.planId, iteration: c.iteration };
   }

@@ -1,21 +1,20 @@
-// Plans stored once per distinct plan (memory/plans/<planId>.yaml, planId from procedures/quality.ts), referenced
-// from log records.
+// Plans stored once per distinct plan (memory/plans/<planId>.json, planId from procedures/quality.ts), referenced
+// from log records; folders from before JSON hold <planId>.yaml, still read.
 // The log stays the source of truth: the first record of a plan carries its steps, so a lost plan file is rebuilt.
 import { existsSync } from 'node:fs';
 import { readRegular } from '../core/fs/regular.js';
 import path from 'node:path';
-import { readOwnYaml } from '../core/own-yaml.js';
-import { yaml } from '../core/yaml-lazy.js';
-import { toYaml } from '../core/fast-yaml.js';
+import { parse } from 'yaml';
 import { writeFileAtomicSync } from '../core/fs/atomic.js';
 import type { Plan } from '../core/plan.js';
+import { toPlan } from '../core/plan-io.js';
 
 const PLAN_ID = /^[0-9a-f]{16}$/;
 
-/** A plan file's value: as jupiter wrote it without the yaml package, anything else (a person's edit) with it. */
+/** A plan file's value: JSON as jupiter writes it now, YAML as it wrote it before. */
 function readPlanFile(file: string): unknown {
   const text = readRegular(file).toString('utf8');
-  return readOwnYaml(text) ?? yaml().parse(text);
+  return file.endsWith('.json') ? JSON.parse(text) : parse(text);
 }
 
 export type CompactSteps = { a: string; o?: string }[];
@@ -27,6 +26,11 @@ export class PlanStore {
   constructor(readonly dir: string) {}
 
   file(id: string): string {
+    return path.join(this.dir, `${id}.json`);
+  }
+
+  /** Where a folder from before JSON keeps the plan. */
+  private yamlFile(id: string): string {
     return path.join(this.dir, `${id}.yaml`);
   }
 
@@ -37,7 +41,7 @@ export class PlanStore {
 
   has(id: string): boolean {
     if (this.stored.has(id)) return true;
-    if (!PLAN_ID.test(id) || !existsSync(this.file(id))) return false;
+    if (!PLAN_ID.test(id) || !(existsSync(this.file(id)) || existsSync(this.yamlFile(id)))) return false;
     this.stored.add(id);
     return true;
   }
@@ -48,15 +52,13 @@ export class PlanStore {
    */
   put(id: string, plan: Plan): boolean {
     if (this.has(id)) return false;
-    writeFileAtomicSync(this.file(id), toYaml(plan as unknown as Record<string, unknown>), { durable: false });
+    writeFileAtomicSync(this.file(id), `${JSON.stringify(plan, null, 2)}\n`, { durable: false });
     this.stored.add(id);
     return true;
   }
 
   /** The plan stored under `id` (or, for old logs, the per-iteration copy); undefined when neither reads. */
   async get(id: string | undefined, legacy?: { session: string; iteration: number }): Promise<Plan | undefined> {
-    // The plan schema (and its validator library) loads only when a whole plan is read back (resume).
-    const { toPlan } = await import('../core/plan-io.js');
     for (const f of this.files(id, legacy)) {
       try {
         const plan = toPlan(readPlanFile(f));
@@ -85,6 +87,6 @@ export class PlanStore {
   }
 
   private files(id: string | undefined, legacy?: { session: string; iteration: number }): string[] {
-    return [...(id && PLAN_ID.test(id) ? [this.file(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
+    return [...(id && PLAN_ID.test(id) ? [this.file(id), this.yamlFile(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
   }
 }
