@@ -175,7 +175,8 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       confirmReadings: !config.json,
     });
     render.pause();
-    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
+    if (!config.json)
+      for (const line of runReport(result.state, result.champion, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
     return closing(cli, result, state.id, config.json, signals.stoppedBy());
   } catch (err) {
     if (err instanceof JupiterError) throw err;

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { redactGoal } from '../../core/secrets.js';
 import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
 import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
@@ -30,6 +31,9 @@ export function registerPlan(program: Command, cli: Cli): void {
       // Parsed from the files people wrote, every run: nothing kept elsewhere stands in for their rules.
       const { loadProcedures } = await import('../../procedures/load.js');
       const library = loadProcedures(config.proceduresDir);
+      // People's rules are checked like the procedures: a typo or a contradiction stops the run before it starts.
+      const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
+      checkHumanRulesFile(config.memoryDir, library);
       let goal = config.goal?.trim();
       if (!goal && cli.io.stdin.isTTY && !config.unattended) {
         const { input } = await import('@inquirer/prompts');
@@ -38,6 +42,9 @@ export function registerPlan(program: Command, cli: Cli): void {
       if (!goal)
         throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
       if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
+      const kept = redactGoal(goal);
+      if (kept.redacted) cli.err('jupiter: the goal held text shaped like a key; it is kept as [redacted] (keys belong in the environment)');
+      goal = kept.goal;
       // A weak, close or absent match is never taken silently: a person confirms it, an unattended run refuses (exit 2).
       const ask = config.unattended
         ? undefined
