@@ -177,7 +177,7 @@ export class SessionStore implements Checkpointer {
   }
 
   /** The file a session is read from: its JSON file, else its YAML one. */
-  private readableFile(id: string): string {
+  readableFile(id: string): string {
     return existsSync(this.file(id)) || !existsSync(this.yamlFile(id)) ? this.file(id) : this.yamlFile(id);
   }
 
