@@ -8,6 +8,8 @@ import { parse } from 'yaml';
 import { writeFileAtomicSync } from '../core/fs/atomic.js';
 import type { Plan } from '../core/plan.js';
 import { toPlan } from '../core/plan-io.js';
+import { InputError } from '../core/errors.js';
+import { planId } from '../procedures/quality.js';
 
 const PLAN_ID = /^[0-9a-f]{16}$/;
 
@@ -60,14 +62,28 @@ export class PlanStore {
   /** The plan stored under `id` (or, for old logs, the per-iteration copy); undefined when neither reads. */
   async get(id: string | undefined, legacy?: { session: string; iteration: number }): Promise<Plan | undefined> {
     for (const f of this.files(id, legacy)) {
+      let plan: Plan | string;
       try {
-        const plan = toPlan(readPlanFile(f));
-        if (typeof plan !== 'string') return plan;
+        plan = toPlan(readPlanFile(f));
       } catch {
-        // Missing or unreadable: try the next place.
+        continue; // Missing or unreadable: try the next place.
       }
+      if (typeof plan === 'string') continue;
+      if (id && (f === this.file(id) || f === this.yamlFile(id))) this.verify(id, plan, f);
+      return plan;
     }
     return undefined;
+  }
+
+  /** A content-addressed plan file is the plan its name is the hash of; anything else was edited after it was written. */
+  private verify(id: string, plan: Pick<Plan, 'steps'>, file: string): void {
+    if (planId(plan as Plan) !== id)
+      throw new InputError(
+        `does not match its id ${id}: its steps were changed after jupiter wrote it (restore it; jupiter never plans on from an edited plan)`,
+        {
+          file,
+        },
+      );
   }
 
   /** Just the steps' actions and owners of the plan stored under `id`, for records that name it. */
@@ -76,11 +92,12 @@ export class PlanStore {
       try {
         const v = readPlanFile(f) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
         if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
+        if (f === this.file(id)) this.verify(id, v as Pick<Plan, 'steps'>, f);
         return v.steps.map((s) =>
           s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) },
         );
       } catch {
-        // Missing or unreadable.
+        // Missing, unreadable, or edited after it was written (verify): not trusted.
       }
     }
     return undefined;
