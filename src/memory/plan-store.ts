@@ -92,7 +92,7 @@ export class PlanStore {
       try {
         const v = readPlanFile(f) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
         if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
-        if (f === this.file(id)) this.verify(id, v as Pick<Plan, 'steps'>, f);
+        if (f === this.file(id) || f === this.yamlFile(id)) this.verify(id, v as Pick<Plan, 'steps'>, f);
         return v.steps.map((s) =>
           s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) },
         );
