@@ -113,7 +113,12 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const obfuscated of args.includes('--obfuscated') ? [false, true] : [false])
-      for (const d of domains) for (const size of SIZES[d]) rows.push(await measure(dir, d, size, obfuscated));
+      for (const d of domains)
+        for (const size of SIZES[d]) {
+          rows.push(await measure(dir, d, size, obfuscated));
+          // Progress on stderr, so a long run shows where it is without touching the table or the JSON line.
+          process.stderr.write(`${table(rows.slice(-1)).split('\n').pop()}\n`);
+        }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
