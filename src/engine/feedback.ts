@@ -33,6 +33,9 @@ export async function handleRejection(
       else {
         confirmed = true;
         scope = decision.scope;
+        // The person said it with the rule builder: their rule replaces the reading.
+        if (decision.reading) reading = decision.reading;
+        enforced = reading.constraints.length > 0;
       }
       break;
     }

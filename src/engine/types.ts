@@ -99,7 +99,7 @@ export interface SessionState {
 }
 
 export type ReadingDecision =
-  | { kind: 'accept'; scope: 'session' | 'goal' } // the reading is right: enforce it
+  | { kind: 'accept'; scope: 'session' | 'goal'; reading?: FeedbackReading } // enforce it (or the rule the person built instead)
   | { kind: 'edit'; text: string } // read this text instead
   | { kind: 'note' }; // keep it as prose (unchecked)
 

@@ -100,6 +100,26 @@ export function ruleLine(rule: Rule | RuleBody): string {
   }
 }
 
+/** The rule in plain words, for the person confirming it: "security-scan must come before run-tests". */
+export function ruleSentence(rule: RuleBody): string {
+  switch (rule.kind) {
+    case 'ordering':
+      return `${rule.before} must come before ${rule.after}`;
+    case 'immediately-after':
+      return `${rule.action} must be the very next step after ${rule.after}`;
+    case 'required':
+      return `every plan must include ${rule.action}`;
+    case 'forbidden':
+      return `no plan may include ${rule.action}`;
+    case 'segregation':
+      return `${rule.actions[0]} and ${rule.actions[1]} must be done by different people`;
+    case 'owner':
+      return `${rule.action} must be done by ${rule.owner}`;
+    case 'max-steps':
+      return `a plan may have at most ${rule.max} steps`;
+  }
+}
+
 const LINE_FORMS: { re: RegExp; body: (m: RegExpExecArray) => RuleBody | undefined }[] = [
   { re: new RegExp(`^(${ID}) right after (${ID})$`), body: (m) => ({ kind: 'immediately-after', action: m[1]!, after: m[2]! }) },
   { re: new RegExp(`^(${ID}) before (${ID})$`), body: (m) => ({ kind: 'ordering', before: m[1]!, after: m[2]! }) },
