@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classify } from '../src/planners/openai/errors.js';
-import { nodeFetch } from '../src/planners/openai/node-fetch.js';
+import { modelFetch } from '../src/planners/openai/node-fetch.js';
 import { fakeServers } from './support/fake-openai.js';
 
 const { serve } = fakeServers();
@@ -32,9 +32,9 @@ async function plain(handler: (req: IncomingMessage, res: ServerResponse) => voi
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ports };
 }
 
-const client = (baseURL: string) => new OpenAI({ apiKey: 'sk-test-0000', baseURL, maxRetries: 0, fetch: nodeFetch() });
+const client = (baseURL: string) => new OpenAI({ apiKey: 'sk-test-0000', baseURL, maxRetries: 0, fetch: modelFetch() });
 
-describe('nodeFetch under the OpenAI SDK', () => {
+describe('modelFetch (node:http) under the OpenAI SDK', () => {
   it('streams a chat answer, with the usage, over one kept-alive connection', async () => {
     const server = await serve(() => ({ content: 'a plan, streamed in pieces', usage: { prompt_tokens: 12, completion_tokens: 7 } }));
     const openai = client(server.url);
@@ -69,7 +69,7 @@ describe('nodeFetch under the OpenAI SDK', () => {
   it('reports a refused connection as fetch does: a TypeError whose cause names the socket error', async () => {
     const { origin } = await plain((_q, r) => r.end());
     await closers.splice(0)[0]!();
-    const err = (await nodeFetch()(`${origin}/v1/models`).catch((e: unknown) => e)) as TypeError & { cause?: { code?: string } };
+    const err = (await modelFetch()(`${origin}/v1/models`).catch((e: unknown) => e)) as TypeError & { cause?: { code?: string } };
     expect(err).toBeInstanceOf(TypeError);
     expect(err.cause?.code).toBe('ECONNREFUSED');
     expect(
@@ -92,7 +92,7 @@ describe('nodeFetch under the OpenAI SDK', () => {
       // ...and nothing more: the reader is waiting when the abort comes.
     });
     const controller = new AbortController();
-    const response = await nodeFetch()(origin, { signal: controller.signal });
+    const response = await modelFetch()(origin, { signal: controller.signal });
     const seen: string[] = [];
     const read = (async () => {
       for await (const chunk of response.body as unknown as AsyncIterable<Buffer>) {
@@ -102,7 +102,7 @@ describe('nodeFetch under the OpenAI SDK', () => {
     })();
     await expect(read).rejects.toMatchObject({ name: 'AbortError' });
     expect(seen).toEqual(['data: first\n\n']);
-    await expect(nodeFetch()(origin, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(modelFetch()(origin, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('follows a 307 with the same method and body, and sends bytes as well as text', async () => {
@@ -115,7 +115,7 @@ describe('nodeFetch under the OpenAI SDK', () => {
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => res.writeHead(200, { 'x-echo': req.method ?? '' }).end(body));
     });
-    const fetch = nodeFetch();
+    const fetch = modelFetch();
     const moved = await fetch(`${origin}/old`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
     expect([moved.status, moved.headers.get('x-echo'), await moved.text()]).toEqual([200, 'POST', '{"a":1}']);
     const bytes = await fetch(`${origin}/new`, { method: 'POST', body: new TextEncoder().encode('bytes') });

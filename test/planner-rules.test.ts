@@ -88,9 +88,9 @@ describe('the built-in planner honours every checked constraint', () => {
     expect(await fail(withHuman({ id: 'h-no-scan', kind: 'forbidden', action: 'security-scan' }))).toBe(
       'no plan exists: rule "security-scan-required" (always include security-scan) requires security-scan, but human rule "h-no-scan" (never use security-scan) forbids it',
     );
-    // The scan must follow a forbidden step: dropping either rule makes a plan possible, and the line says so.
+    // The scan (which the approval reviews) must follow a forbidden step: dropping either rule makes a plan possible.
     expect(await fail(withHuman({ id: 'h-next', kind: 'immediately-after', action: 'security-scan', after: 'deploy-directly' }))).toBe(
-      'no plan exists: human rule "h-next" (security-scan right after deploy-directly) and rule "security-scan-required" (always include security-scan) conflict with the other rules (dropping either makes a plan possible)',
+      'no plan exists: human rule "h-next" (security-scan right after deploy-directly) and rule "no-direct-deploys" (never use deploy-directly) conflict with the other rules (dropping either makes a plan possible)',
     );
     // Six steps are enough only by deploying directly, which is forbidden.
     expect(await fail(withHuman({ id: 'h-short', kind: 'max-steps', max: 6 }))).toBe(

@@ -48,15 +48,15 @@ describe('start-up imports', () => {
     });
   }
 
-  it('an unattended `plan` and `resume` load no prompt library; a resume of a saved session loads no schema or YAML library', async () => {
+  it('an unattended `plan` and `resume` load no prompt library; a resume of a saved session loads no schema library', async () => {
     const memory = tempDir();
     const run = ['--unattended', '--json', '--memory', memory];
     const planned = loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0);
     expect(planned).not.toContain('@inquirer/prompts');
     // No terminal, no status line: the spinner library stays unloaded.
     expect(planned).not.toContain('ora');
-    // The run kept the parsed procedures for the next start.
-    expect(existsSync(path.join(memory, '.jupiter', 'procedures.json'))).toBe(true);
+    // The procedures are parsed from their files at every start: nothing of them is kept beside the memory.
+    expect(existsSync(path.join(memory, '.jupiter', 'procedures.json'))).toBe(false);
     // The session that run saved, made resumable for one more iteration.
     const store = new SessionStore(path.join(memory, 'sessions'));
     const [listed] = (await store.list()).sessions;
@@ -69,8 +69,6 @@ describe('start-up imports', () => {
     expect(resumed).not.toContain('@inquirer/prompts');
     expect(resumed).not.toContain('ora');
     expect(resumed).not.toContain('zod');
-    // Its session file, plan files and the procedures (cached by the plan) are read without the yaml package.
-    expect(resumed).not.toContain('yaml');
   });
 
   it('an unattended model run loads the model client, not the built-in planner and its worker thread', async () => {

@@ -83,7 +83,14 @@ async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewP
   if (!config.baseUrl || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
   const { default: OpenAI } = await import('openai');
   const { modelComplete } = await import('../procedures/author/model.js');
-  const client = new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl, maxRetries: config.maxRetries, timeout: config.timeoutMs });
+  const { modelFetch } = await import('../planners/openai/node-fetch.js');
+  const client = new OpenAI({
+    apiKey: config.apiKey ?? 'not-needed',
+    baseURL: config.baseUrl,
+    maxRetries: config.maxRetries,
+    timeout: config.timeoutMs,
+    fetch: modelFetch(),
+  });
   const complete = modelComplete({ client, model: config.model, baseUrl: config.baseUrl, keyVariable: config.apiKeyVariable ?? 'JUPITER_API_KEY' });
   io.out(`Drafting with ${config.model} from the goal${sources}…`);
   const result = await draftProcedureSet({

@@ -32,7 +32,7 @@ function stepSchema<A extends z.ZodType<string>>(action: A, capped: boolean) {
     .object({
       action: action.describe('Id of one of the listed actions (one action per step).'),
       description: field.optional().describe('What the step does, concretely.'),
-      owner: field.optional().describe('Role responsible for the step.'),
+      owner: field.optional().describe('Who does the step: a role, or a named person with their role, "Name (role)".'),
       evidence: field.optional().describe('What proves the step was done.'),
     })
     .catchall(z.unknown());

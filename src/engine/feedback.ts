@@ -41,13 +41,15 @@ export async function handleRejection(
     }
   }
   const text = reading.text;
+  const plan = of === 'champion' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan;
   await memory.commitReview({
-    ...reviewOf(state, iteration, 'rejection', of === 'champion' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan, now()),
+    ...reviewOf(state, iteration, 'rejection', plan, now()),
     reason: text,
     // Unconfirmed readings apply to this session only: a person has not said they hold for the goal.
     ...(enforced ? { constraints: reading.constraints, confirmed, scope: confirmed ? scope : 'session' } : {}),
   });
   state.progress.rejected++;
+  if (plan) state.rejectedPlans = [...(state.rejectedPlans ?? []), plan];
   if (!enforced) state.pendingFeedback.push(text);
   if (of === 'champion') {
     // The rejected plan is no longer the plan to beat; whether a better one exists is an open question again.

@@ -86,6 +86,7 @@ export async function runIteration(
     objectives,
     seen: seen.ids,
     recall: recalled,
+    rejected: state.rejectedPlans ?? [],
     feedback: [...state.pendingFeedback],
     signal,
     onProgress: (p) => emit({ type: 'planner-progress', iteration, tokens: p.tokens }),

@@ -98,6 +98,8 @@ function checkState(v: unknown, id: string, toPlan: (plan: unknown) => unknown):
   if (!isObj(v.usage)) return '"usage" is missing';
   for (const k of ['promptTokens', 'completionTokens', 'cachedTokens', 'costUsd']) if (!amount(v.usage[k])) return `"usage.${k}" must be a number`;
   if (!Array.isArray(v.pendingFeedback) || !v.pendingFeedback.every((f) => typeof f === 'string')) return '"pendingFeedback" must be a list of text';
+  if (v.rejectedPlans !== undefined && (!Array.isArray(v.rejectedPlans) || v.rejectedPlans.some((p) => typeof toPlan(p) === 'string')))
+    return '"rejectedPlans" must be a list of plans';
   if (v.currentPlan !== null && v.currentPlan !== undefined) {
     const plan = toPlan(v.currentPlan);
     if (typeof plan === 'string') return `"currentPlan" is not a plan (${plan})`;

@@ -94,6 +94,8 @@ export interface SessionState {
   consecutiveFailures: number;
   /** Set when the planner proved the champion optimal: the run is over. */
   converged?: { iteration: number; reason: string };
+  /** Plans a person rejected in this session: the planner is asked for plans that differ from them in schedule. */
+  rejectedPlans?: Plan[];
   /** A decision the run was waiting for when it stopped: resume asks it again. */
   pendingDecision?: { kind: 'checkpoint' | 'failure' | 'patience'; iteration: number };
 }

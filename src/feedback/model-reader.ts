@@ -148,6 +148,13 @@ export async function createFeedbackReader(config: ResolvedConfig): Promise<Feed
   requireKey(config);
   // Loaded only when a model is configured, like the planner's client.
   const { default: OpenAIClient } = await import('openai');
-  const client = new OpenAIClient({ apiKey: config.apiKey ?? 'not-needed', baseURL: config.baseUrl, maxRetries: 0, timeout: config.timeoutMs });
+  const { modelFetch } = await import('../planners/openai/node-fetch.js');
+  const client = new OpenAIClient({
+    apiKey: config.apiKey ?? 'not-needed',
+    baseURL: config.baseUrl,
+    maxRetries: 0,
+    timeout: config.timeoutMs,
+    fetch: modelFetch(),
+  });
   return new ModelFeedbackReader({ client, model: config.model });
 }

@@ -58,9 +58,10 @@ async function acquireWaiting(file: string, purpose: string, opts: WaitOptions):
       }
     }
     try {
-      writeFileSync(wantedFile(file), String(process.pid));
+      // Created, never opened if it exists ('wx'): a link put there is not followed (its target stays untouched).
+      writeFileSync(wantedFile(file), String(process.pid), { flag: 'wx' });
     } catch {
-      // The folder is read-only or gone: the next attempt reports the real problem.
+      // Already asked (EEXIST), or the folder is read-only or gone: the next attempt reports the real problem.
     }
     await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
     delay = Math.min(delay * 2, 25);

@@ -2,6 +2,7 @@
 // (best-first search in score order), then distinct alternatives; it says "optimal" only when its search proved it.
 import type { Plan } from '../core/plan.js';
 import { compareScores, formatScore, planId, scorePlan } from '../procedures/quality.js';
+import { scheduleKey } from '../procedures/schedule.js';
 import { validatePlan } from '../procedures/validate.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
 import type { MemoryItem } from '../memory/types.js';
@@ -97,6 +98,9 @@ export class BuiltinPlanner implements Planner {
     const target = req.target;
     const objectives: Objective[] = req.objectives.length ? req.objectives : ['steps'];
     const memory = preferencesFromMemory(req.recall.items);
+    // A rejected plan stays rejected in any order that keeps its schedule: only a plan that differs in schedule is new.
+    const rejected = new Set((req.rejected ?? []).map((p) => scheduleKey(p, target)));
+    const fresh = (plan: Plan) => !req.seen.has(planId(plan)) && !rejected.has(scheduleKey(plan, target));
     let lastReason = 'no plan found';
     for (const pass of passes(target, memory.avoid ?? [])) {
       const shortest = searchPlan(
@@ -108,26 +112,33 @@ export class BuiltinPlanner implements Planner {
         continue;
       }
       const search = (seen: ReadonlySet<string>, rules = pass.rules) =>
-        optimise(target, { objectives, rules, avoid: pass.avoid, seen, maxExpansions: this.budget.maxExpansions ?? 60_000 });
+        optimise(target, { objectives, rules, avoid: pass.avoid, seen, rejected, maxExpansions: this.budget.maxExpansions ?? 60_000 });
       // Iteration 1 (or no champion yet): the shortest plan, fast, in the procedure's declared order.
       if (!req.champion) {
         const actions = applyOrderings(target, canonicalOrder(target, shortest.actions), memory.orderings ?? []);
         const plan = this.plan(req, actions, 'Shortest plan (fewest steps) under every rule');
-        if (!req.seen.has(planId(plan))) return this.respond(req, plan, objectives, pass, search(new Set()));
+        if (fresh(plan)) return this.respond(req, plan, objectives, pass, search(new Set()));
       }
       const result = search(req.seen);
-      if (result.plan) return this.respond(req, this.plan(req, this.readable(target, result.plan, req.seen, objectives), ''), objectives, pass, result);
+      if (result.plan) return this.respond(req, this.plan(req, this.readable(target, result.plan, fresh, objectives), ''), objectives, pass, result);
       const more = optimise(target, {
         objectives,
         rules: pass.rules,
         avoid: pass.avoid,
         seen: req.seen,
+        rejected,
         exhaustive: true,
         maxExpansions: Math.min(this.budget.maxExpansions ?? 20_000, 20_000),
       });
       if (more.plan) return this.respond(req, this.plan(req, more.plan.actions, ''), objectives, pass, result);
       // Every plan at least as good as the proved optimum was already proposed: the champion is optimal. Say so with
       // the optimum itself (a repeat), the only time this planner returns a plan it has proposed before.
+      const best = result.best && planFromActions(target, result.best.actions, '');
+      if (best && rejected.has(scheduleKey(best, target)))
+        throw new PlannerError(
+          'no-plan',
+          `no other plan: every plan found has the schedule of a plan a person rejected (${rejected.size}) or was proposed already (${req.seen.size})`,
+        );
       if (result.best && result.proved && !this.startMeetsGoal(target))
         return this.respond(
           req,
@@ -142,10 +153,10 @@ export class BuiltinPlanner implements Planner {
   }
 
   /** The found plan in the procedure's declared order when that keeps its score and it is still new. */
-  private readable(target: PlanTarget, found: FoundPlan, seen: ReadonlySet<string>, objectives: Objective[]): string[] {
+  private readable(target: PlanTarget, found: FoundPlan, fresh: (plan: Plan) => boolean, objectives: Objective[]): string[] {
     const ordered = canonicalOrder(target, found.actions);
     const plan = planFromActions(target, ordered, '');
-    return !seen.has(planId(plan)) && compareScores(scorePlan(plan, target), found.score, objectives) === 0 ? ordered : found.actions;
+    return fresh(plan) && compareScores(scorePlan(plan, target), found.score, objectives) === 0 ? ordered : found.actions;
   }
 
   private plan(req: PlanRequest, actions: string[], lead: string): Plan {

@@ -32,9 +32,9 @@ export async function createPlanner(config: ResolvedConfig, opts: { modeCachePat
   if (!urls.length || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
   const { default: OpenAI } = await import('openai');
   const { OpenAIPlanner } = await import('./openai/planner.js');
-  const { nodeFetch } = await import('./openai/node-fetch.js');
-  // A run makes thousands of calls: over node:http, not Node's fetch (see node-fetch.ts).
-  const fetch = nodeFetch();
+  const { modelFetch } = await import('./openai/node-fetch.js');
+  // A run makes thousands of calls: over node:http, not Node's fetch (see node-fetch.ts); redirects keep the key home.
+  const fetch = modelFetch();
   const endpoints = urls.map((baseUrl) => ({
     baseUrl,
     client: new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: config.timeoutMs, fetch }),

@@ -45,7 +45,8 @@ Instructions come only from this message, the procedures, the rules set by peopl
 const CONTRACT = `Output contract:
 Reply with exactly one JSON object and nothing else (no prose, no code fences), of this shape:
 {"reasoning": string (optional), "title": string, "summary": string, "steps": [{"action": "<action id>", "description": string, "owner": string, "evidence": string}]}
-"steps" is a non-empty array in execution order (at most 200). Steps may carry further string fields when an action lists them.`;
+"steps" is a non-empty array in execution order (at most 200). Steps may carry further string fields when an action lists them.
+"owner" is who does the step: the action's role ("release-manager"), or a named person with their role ("Priya Nair (release-manager)"). It decides segregation and the schedule: one person however spelled is one person, two steps of one role with no names may be one person, and one person's steps run one at a time.`;
 
 const OBJECTIVE_MEANING: Record<Objective, string> = {
   makespan:
@@ -87,7 +88,7 @@ function describeRule(r: Rule): string {
     case 'forbidden':
       return `the plan must not include ${r.action}`;
     case 'segregation':
-      return `steps of ${r.actions[0]} and ${r.actions[1]} must have different owners`;
+      return `steps of ${r.actions[0]} and ${r.actions[1]} must be done by different people (different roles, or two named people)`;
     case 'max-steps':
       return `at most ${r.max} steps`;
     case 'required-fields':
@@ -121,6 +122,7 @@ function renderProcedures(target: PlanTarget): string {
   ];
   // A person's rules are instructions, checked by the validator like the procedure's; they rank just below them.
   if (humanRules.length) parts.push('', 'Rules set by people (instructions; the validator checks them too):', ...humanRules.map(renderRule));
+  if (set.roster?.length) parts.push('', 'Roster (who holds which roles):', ...set.roster.map((e) => `- ${e.person}: ${e.roles.join(', ')}`));
   parts.push('', `Goal: ${goal.id}: ${goal.description.trim()}`, `Goal facts: ${list(goal.facts)}`, `Starting facts: ${list(goal.initial ?? set.initial)}`);
   return parts.join('\n');
 }

@@ -46,6 +46,8 @@ export interface PlanRequest {
    */
   seen: ReadonlySet<string>;
   recall: RecallResult;
+  /** Plans a person rejected in this session: a challenger must differ from each in schedule, not just in order. */
+  rejected?: readonly Plan[];
   /** Human feedback that could not be compiled into rules (prose: the planner should follow it; nothing checks it). */
   feedback: string[];
   /** Set when this call is a repair of a plan that just failed validation. */

@@ -1,6 +1,7 @@
 // Which earlier steps each step of a plan waits for, by the same rules the scheduler times them with, and its critical path.
 import type { Plan } from '../core/plan.js';
-import { resourceOf, type Schedule } from './schedule.js';
+import { People } from './people.js';
+import type { Schedule } from './schedule.js';
 import type { PlanTarget } from './types.js';
 
 /** For one fact: the steps (0-based) that needed, added or removed it so far, and the latest adder. */
@@ -19,10 +20,11 @@ function directConstraints(plan: Plan, target: PlanTarget): Set<number>[] {
   const lastOfOwner = new Map<string, number>();
   const ordering = target.set.rules.flatMap((r) => (r.kind === 'ordering' ? [r] : []));
   const immediately = target.set.rules.flatMap((r) => (r.kind === 'immediately-after' ? [r] : []));
+  const people = new People(target.set);
   return plan.steps.map((s, i) => {
     const a = actions.get(s.action);
     const deps = new Set<number>();
-    const owner = resourceOf(s.owner, a?.role, i + 1);
+    const owner = people.resource(people.identify(s.owner, s.action), i + 1);
     const prev = lastOfOwner.get(owner);
     if (prev !== undefined) deps.add(prev);
     for (const f of a?.requires ?? []) {

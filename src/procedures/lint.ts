@@ -1,4 +1,5 @@
-// Cross-checks loaded procedure sets: duplicate ids, facts nothing provides, rules naming unknown actions.
+// Cross-checks loaded procedure sets: duplicate ids, facts nothing provides, rules naming unknown actions, the roster.
+import { normalName } from './people.js';
 import type { LintIssue, ProcedureLibrary, ProcedureSet, Rule, SourceRef } from './types.js';
 
 function issue(src: SourceRef | undefined, fallback: string, message: string, severity: LintIssue['severity'] = 'error'): LintIssue {
@@ -54,8 +55,26 @@ export function relaxedReachable(set: ProcedureSet, initial: string[], excluded:
   return facts;
 }
 
-export function lintSet(set: ProcedureSet): LintIssue[] {
+/** A roster names each person once, apart from every role, and holds roles some action has. */
+function lintRoster(set: ProcedureSet): LintIssue[] {
   const out: LintIssue[] = [];
+  const roles = new Set(set.actions.flatMap((a) => (a.role ? [normalName(a.role)] : [])));
+  const seen = new Map<string, number>();
+  for (const entry of set.roster ?? []) {
+    const name = normalName(entry.person);
+    const first = seen.get(name);
+    if (first !== undefined) out.push(issue(entry.source, set.file, `roster names "${entry.person}" twice (first on line ${first})`));
+    else seen.set(name, entry.source?.line ?? 1);
+    if (roles.has(name)) out.push(issue(entry.source, set.file, `roster person "${entry.person}" has the name of a role: a person and a role must differ`));
+    for (const role of entry.roles)
+      if (!roles.has(normalName(role)))
+        out.push(issue(entry.source, set.file, `roster gives "${entry.person}" the role "${role}", which no action has`, 'warning'));
+  }
+  return out;
+}
+
+export function lintSet(set: ProcedureSet): LintIssue[] {
+  const out: LintIssue[] = lintRoster(set);
   const file = set.file;
   out.push(...duplicates(set.actions, 'action', file), ...duplicates(set.goals, 'goal', file), ...duplicates(set.rules, 'rule', file));
   if (set.goals.length === 0) out.push(issue(undefined, file, `procedure "${set.id}" declares no goals`));

@@ -13,6 +13,7 @@ import {
   type ProcedureLibrary,
   type ProcedureSet,
   type Objective,
+  type RosterEntry,
   type Rule,
   type Severity,
 } from './types.js';
@@ -299,6 +300,24 @@ function readRule(r: FileReader, node: Node): Rule | undefined {
   }
 }
 
+/** One roster entry: a person and the roles they hold. */
+function readRosterEntry(r: FileReader, node: Node): RosterEntry | undefined {
+  if (!isMap(node)) {
+    r.error(node, 'each roster entry must be a mapping with person and roles');
+    return undefined;
+  }
+  const person = str(r, node, 'person', 'roster entry');
+  const where = `roster entry "${person ?? '?'}"`;
+  checkKeys(r, node, ['person', 'roles'], where);
+  const roles = strList(r, node, 'roles', where);
+  if (person === undefined) return undefined;
+  if (roles.length === 0) {
+    r.error(node, `${where}: "roles" must list at least one role`);
+    return undefined;
+  }
+  return { person, roles, source: { file: r.file, line: r.line(node) } };
+}
+
 function seq(r: FileReader, map: YAMLMap, key: string, required: boolean): Node[] {
   const node = get(map, key);
   if (node === undefined || (isScalar(node) && node.value === null)) {
@@ -330,7 +349,7 @@ export function parseProcedureText(text: string, file: string): { set: Procedure
       r.error(root, 'a procedure file must be a mapping with id, name, initial, goals, actions and rules');
       throw new Abort();
     }
-    checkKeys(r, root, ['id', 'name', 'description', 'initial', 'goals', 'actions', 'rules'], 'procedure');
+    checkKeys(r, root, ['id', 'name', 'description', 'initial', 'goals', 'actions', 'rules', 'roster'], 'procedure');
     const id = str(r, root, 'id', 'procedure');
     if (!checkId(r, root, id, 'procedure')) throw new Abort();
     const set: ProcedureSet = {
@@ -349,6 +368,10 @@ export function parseProcedureText(text: string, file: string): { set: Procedure
         .map((n) => readRule(r, n))
         .filter((x): x is Rule => x !== undefined),
     };
+    const roster = seq(r, root, 'roster', false)
+      .map((n) => readRosterEntry(r, n))
+      .filter((x): x is RosterEntry => x !== undefined);
+    if (roster.length) set.roster = roster;
     return { set, issues: r.issues };
   } catch (err) {
     if (err instanceof Abort) return { set: undefined, issues: r.issues };

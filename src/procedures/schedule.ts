@@ -1,5 +1,6 @@
-// Every valid plan is a schedule: a partial order (causal links, threats, ordering rules) with one step at a time per owner.
+// Every valid plan is a schedule: a partial order (causal links, threats, ordering rules) with one step at a time per person.
 import type { Plan } from '../core/plan.js';
+import { People } from './people.js';
 import type { PlanTarget } from './types.js';
 
 export interface ScheduledStep {
@@ -157,21 +158,26 @@ export class ScheduleBuilder {
   }
 }
 
-/** The resource a step occupies: its owner, else its action's role, else the step alone. */
-export function resourceOf(owner: unknown, role: string | undefined, step: number): string {
-  const text = typeof owner === 'string' || typeof owner === 'number' ? String(owner).trim().toLowerCase() : '';
-  return text || role?.toLowerCase() || `\u0000step ${step}`;
-}
-
 export function schedulePlan(plan: Plan, target: PlanTarget): Schedule {
   const model = new ScheduleModel(target);
-  const roles = new Map(target.set.actions.map((a) => [a.id, a.role]));
+  const people = new People(target.set);
   const builder = new ScheduleBuilder(model);
   const steps = plan.steps.map((s, i): ScheduledStep => {
-    const owner = resourceOf(s.owner, roles.get(s.action), i + 1);
+    const owner = people.resource(people.identify(s.owner, s.action), i + 1);
     return { step: i + 1, action: s.action, owner, ...builder.append(s.action, owner) };
   });
   return { steps, makespan: builder.makespan };
+}
+
+/**
+ * What a person sees of a plan's schedule: each step's action, who does it and when. Two plans with one key are one
+ * plan in a different order (a reordering that changes nothing), however their step lists differ.
+ */
+export function scheduleKey(plan: Plan, target: PlanTarget): string {
+  return schedulePlan(plan, target)
+    .steps.map((s) => `${s.action}/${s.owner}@${s.start}-${s.end}`)
+    .sort()
+    .join('|');
 }
 
 /** `2d 6h`, `1h 30m`, `45m`, `0m` (a day is 24 hours). */

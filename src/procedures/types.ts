@@ -118,6 +118,13 @@ export interface GoalDef {
   source?: SourceRef;
 }
 
+/** One person on a procedure set's roster and the roles they hold. */
+export interface RosterEntry {
+  person: string;
+  roles: string[];
+  source?: SourceRef;
+}
+
 export interface ProcedureSet {
   id: string;
   name: string;
@@ -127,6 +134,8 @@ export interface ProcedureSet {
   goals: GoalDef[];
   actions: ActionDef[];
   rules: Rule[];
+  /** Who holds which roles; without one, two steps of one role may be one person. */
+  roster?: RosterEntry[];
 }
 
 export interface ProcedureLibrary {

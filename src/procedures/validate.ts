@@ -1,7 +1,8 @@
 // The plan validator: simulates a plan step by step (STRIPS semantics, as VAL does), then checks every rule.
 import { editDistance } from '../core/text.js';
-import type { Finding, Plan, PlanStep, ValidationResult } from '../core/plan.js';
-import type { ActionDef, PlanTarget, ProcedureSet, Rule } from './types.js';
+import type { Finding, Plan, ValidationResult } from '../core/plan.js';
+import { People } from './people.js';
+import type { ActionDef, PlanTarget, ProcedureSet, Rule, SegregationRule } from './types.js';
 
 /** Actions that add `fact`, allowed ones first. */
 function providersOf(set: ProcedureSet, fact: string): ActionDef[] {
@@ -21,7 +22,6 @@ function closest(set: ProcedureSet, id: string): string | undefined {
 }
 
 const filled = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
-const ownerOf = (s: PlanStep) => (filled(s.owner) ? String(s.owner).trim().toLowerCase() : undefined);
 const list = (facts: string[]) => facts.map((f) => `\`${f}\``).join(', ');
 
 /** A step as a fix hint names it: `step 3 (build-artifact)`. */
@@ -128,7 +128,38 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
   return { state };
 }
 
-function checkRule(rule: Rule, plan: Plan): Finding[] {
+/**
+ * Steps of the two actions done by one person: the same person however spelled, or one role nobody told apart (no
+ * named people, no roster splitting it), which may well be one person.
+ */
+function segregation(rule: SegregationRule, plan: Plan, people: People, base: Pick<Finding, 'severity' | 'rule'>, why: string): Finding[] {
+  const [a, b] = rule.actions;
+  const out: Finding[] = [];
+  for (const i of stepsOf(plan, a)) {
+    for (const j of stepsOf(plan, b)) {
+      const [x, y] = [people.identify(plan.steps[i]!.owner, a), people.identify(plan.steps[j]!.owner, b)];
+      if (!people.mayBeSame(x, y)) continue;
+      const later = Math.max(i, j);
+      const pair = `steps ${i + 1} (${a}) and ${j + 1} (${b})`;
+      const named = x.person && y.person;
+      out.push({
+        ...base,
+        step: later + 1,
+        message: named
+          ? `${pair} are both done by ${ownerText(plan, i)}${ownerText(plan, i) === ownerText(plan, j) ? '' : ` and ${ownerText(plan, j)}, one person`}${why}`
+          : `${pair} may be done by one person: ${x.person ? ownerText(plan, i) : `role ${x.role}`} and ${y.person ? ownerText(plan, j) : `role ${y.role}`} are not told apart${why}`,
+        fix: named
+          ? `assign step ${later + 1} to someone other than ${ownerText(plan, i).slice(1, -1)}`
+          : `name two different people (owner: "Name (role)") or use different roles for steps ${i + 1} and ${j + 1}`,
+      });
+    }
+  }
+  return out;
+}
+
+const ownerText = (plan: Plan, i: number) => `"${String(plan.steps[i]!.owner ?? '').trim()}"`;
+
+function checkRule(rule: Rule, plan: Plan, people: People): Finding[] {
   const base = { severity: rule.severity, rule: rule.id };
   const why = rule.description ? ` (${rule.description})` : '';
   switch (rule.kind) {
@@ -153,26 +184,8 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
         message: `step ${i + 1}: ${rule.action} is forbidden${why}`,
         fix: `remove step ${i + 1}`,
       }));
-    case 'segregation': {
-      const [a, b] = rule.actions;
-      const out: Finding[] = [];
-      for (const i of stepsOf(plan, a)) {
-        for (const j of stepsOf(plan, b)) {
-          const owner = ownerOf(plan.steps[i]!);
-          if (owner !== undefined && owner === ownerOf(plan.steps[j]!)) {
-            const [later, other] = i > j ? [i, j] : [j, i];
-            const name = String(plan.steps[other]!.owner).trim();
-            out.push({
-              ...base,
-              step: later + 1,
-              message: `steps ${i + 1} (${a}) and ${j + 1} (${b}) have the same owner "${name}"${why}`,
-              fix: `assign step ${later + 1} to someone other than ${name}`,
-            });
-          }
-        }
-      }
-      return out;
-    }
+    case 'segregation':
+      return segregation(rule, plan, people, base, why);
     case 'immediately-after':
       return stepsOf(plan, rule.action)
         .filter((i) => i === 0 || plan.steps[i - 1]!.action !== rule.after)
@@ -183,9 +196,9 @@ function checkRule(rule: Rule, plan: Plan): Finding[] {
           fix: `move ${rule.action} to directly after a ${rule.after} step`,
         }));
     case 'owner': {
-      const want = rule.owner.trim().toLowerCase();
+      const wanted = people.identify(rule.owner, rule.action);
       return stepsOf(plan, rule.action)
-        .filter((i) => ownerOf(plan.steps[i]!) !== want)
+        .filter((i) => !people.satisfies(people.identify(plan.steps[i]!.owner, rule.action), wanted))
         .map((i) => ({
           ...base,
           step: i + 1,
@@ -221,7 +234,8 @@ export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
   const findings: Finding[] = [];
   // No "empty plan" finding: as in STRIPS and VAL, no steps is valid exactly when the start already meets the goal.
   // A field both the action and a required-fields rule ask for is reported once, under the rule.
-  const ruleFindings = set.rules.flatMap((rule) => checkRule(rule, plan));
+  const people = new People(set);
+  const ruleFindings = set.rules.flatMap((rule) => checkRule(rule, plan, people));
   const covered = new Set<string>();
   for (const rule of set.rules) {
     if (rule.kind !== 'required-fields') continue;

@@ -134,7 +134,8 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
   const sdk = await import('openai');
   const { classify, serverText, withDeadline, FaultError } = await import('../../planners/openai/errors.js');
   const errors: Errors = { classify, serverText, withDeadline, FaultError };
-  const client = new sdk.default({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs });
+  const { modelFetch } = await import('../../planners/openai/node-fetch.js');
+  const client = new sdk.default({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs, fetch: modelFetch() });
 
   let ids: string[] | null = null;
   let t0 = performance.now();

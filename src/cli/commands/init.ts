@@ -1,9 +1,11 @@
 // `jupiter init`: scaffolds jupiter.config.yaml, memory/ and procedures/ (a copy of the shipped sets) in this folder.
 import type { Command } from 'commander';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CONFIG_FILE, shippedProceduresDir } from '../../config.js';
+import { InputError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { Memory } from '../../memory/store.js';
 import type { Cli } from '../io.js';
 
@@ -34,7 +36,8 @@ export function registerInit(program: Command, cli: Cli): void {
         const configFile = path.join(cwd, CONFIG_FILE);
         if (existsSync(configFile) && !opts.force) out(`kept      ${CONFIG_FILE} (exists; --force to overwrite)`);
         else {
-          await writeFile(configFile, CONFIG);
+          // Atomic, and never through a link put in its place.
+          await writeFileAtomic(configFile, CONFIG);
           out(`created   ${CONFIG_FILE}`);
         }
         const procDir = path.join(cwd, 'procedures');
@@ -43,7 +46,11 @@ export function registerInit(program: Command, cli: Cli): void {
           const dest = path.join(procDir, f);
           if (existsSync(dest)) out(`kept      procedures/${f}`);
           else {
-            await copyFile(path.join(shippedProceduresDir(), f), dest);
+            // Exclusive: a dangling link at dest (existsSync says no) is refused, not followed.
+            await copyFile(path.join(shippedProceduresDir(), f), dest, constants.COPYFILE_EXCL).catch((err: unknown) => {
+              if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+              throw new InputError('is a link to a file that does not exist; jupiter writes no file through a link (remove it)', { file: dest });
+            });
             out(`created   procedures/${f}`);
           }
         }

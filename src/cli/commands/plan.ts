@@ -4,9 +4,8 @@ import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
-import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
+import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
-import { loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config.js';
 import type { Cli } from '../io.js';
@@ -49,8 +48,9 @@ export function registerPlan(program: Command, cli: Cli): void {
       // Loaded here, not at startup: `jupiter --help`, `summary` and friends stay fast.
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, config.unattended);
-      const procedures = await loadProceduresCached(config.proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
-      const library = procedures.library;
+      // Parsed from the files people wrote, every run: nothing kept elsewhere stands in for their rules.
+      const { loadProcedures } = await import('../../procedures/load.js');
+      const library = loadProcedures(config.proceduresDir);
       let goal = config.goal?.trim();
       if (!goal && cli.io.stdin.isTTY && !config.unattended) {
         const { input } = await import('@inquirer/prompts');
@@ -85,7 +85,6 @@ export function registerPlan(program: Command, cli: Cli): void {
       const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
       (config.json ? cli.io.stderr : cli.io.stdout).write(chosen);
       const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
-      await procedures.remember();
       const now = new Date();
       const settings = {
         iterations: config.iterations,

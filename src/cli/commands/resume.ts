@@ -5,7 +5,6 @@ import { resolveConfig } from '../../config.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
-import { loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
 import type { Cli } from '../io.js';
@@ -89,10 +88,11 @@ export function registerResume(program: Command, cli: Cli): void {
       if (loop.objectives && opts.objectives) s.objectives = loop.objectives;
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, s.unattended);
-      const procedures = await loadProceduresCached(s.proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
+      const { loadProcedures } = await import('../../procedures/load.js');
+      const library = loadProcedures(s.proceduresDir);
       let target: PlanTarget;
       try {
-        target = findTarget(procedures.library, `${state.procedure}/${state.goalId}`);
+        target = findTarget(library, `${state.procedure}/${state.goalId}`);
       } catch (err) {
         // The procedure and goal come from the session file, not from a flag: say so.
         if (!(err instanceof UsageError)) throw err;
@@ -111,7 +111,6 @@ export function registerResume(program: Command, cli: Cli): void {
         if (!opts.json) cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
         const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
         handed = true;
-        await procedures.remember();
         cli.io.boundHeapForRun?.();
         return await runFromCli(cli, { config, state, target, memory, lock });
       } finally {

@@ -72,7 +72,7 @@ export async function acquireLock(file: string, purpose: string, describe?: (inf
     const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.new`;
     try {
       // Synchronous: a lock is taken for every commit, and three tiny calls beat three thread-pool round trips.
-      fsSync.writeFileSync(temp, JSON.stringify(info), { mode: 0o644 });
+      fsSync.writeFileSync(temp, JSON.stringify(info), { mode: 0o644, flag: 'wx' });
       fsSync.linkSync(temp, file);
       if (!prepared.has(file)) {
         prepared.add(file);

@@ -1,7 +1,8 @@
 // The procedure compiled for the built-in planner's searches: numbered facts, operators with every rule turned into
 // bookkeeping (done-flags for ordering and required actions, the last step for immediately-after, mutexes where
-// segregated actions cannot get different owners), and the owner each action's steps get.
-import type { PlanTarget, Rule } from '../../procedures/types.js';
+// segregated actions cannot fall to different people), and the owner each action's steps get.
+import { normalName, People } from '../../procedures/people.js';
+import type { PlanTarget, Rule, SegregationRule } from '../../procedures/types.js';
 
 export interface Op {
   id: string;
@@ -46,39 +47,54 @@ export interface DomainOptions {
   require?: string[];
 }
 
-const norm = (s: string) => s.trim().toLowerCase();
+/**
+ * What a step of `id` may be owned by: an owner rule's person, else each roster holder of the role (the rule's, else
+ * the action's) as "Name (role)", else that role.
+ */
+function choicesFor(target: PlanTarget, people: People, fixed: Map<string, Rule[]>, id: string): string[] {
+  const fixedTo = fixed.get(id)?.[0];
+  if (fixedTo?.kind === 'owner' && people.identify(fixedTo.owner, id).person) return [fixedTo.owner];
+  const role = fixedTo?.kind === 'owner' ? fixedTo.owner : target.set.actions.find((a) => a.id === id)?.role;
+  if (!role) return [`${id} owner`];
+  const holders = people.holdersOf(role);
+  return holders.length ? holders.map((p) => `${p} (${role})`) : [role];
+}
 
 /**
- * The owner each action's steps get: an owner rule's owner, else the action's role, else "<action> owner"; where a
- * segregation rule pairs two actions with the same owner, the one no owner rule fixes becomes "<owner> (independent
- * of <other>)". Pairs whose owners are both fixed and equal are returned as conflicts.
+ * The owner each action's steps get, never invented: an owner rule's owner, else the action's role, or a roster
+ * person holding it, chosen so segregated actions fall to different people where the roster allows. Segregated
+ * pairs that still may be one person are returned as conflicts (the search keeps them out of one plan).
  */
 export function ownersFor(
   target: PlanTarget,
   rules: Rule[],
 ): { owners: Map<string, string>; conflicts: { rule: Rule; fixed: Rule[] }[]; disagreements: Map<string, Rule[]> } {
-  const owners = new Map<string, string>();
+  const people = new People(target.set);
   const fixed = new Map<string, Rule[]>();
-  for (const a of target.set.actions) owners.set(a.id, a.role ?? `${a.id} owner`);
-  for (const r of rules) {
-    if (r.kind !== 'owner') continue;
-    owners.set(r.action, r.owner);
-    fixed.set(r.action, [...(fixed.get(r.action) ?? []), r]);
-  }
+  for (const r of rules) if (r.kind === 'owner') fixed.set(r.action, [...(fixed.get(r.action) ?? []), r]);
   const disagreements = new Map<string, Rule[]>();
-  for (const [action, rs] of fixed) if (new Set(rs.map((r) => r.kind === 'owner' && norm(r.owner))).size > 1) disagreements.set(action, rs);
-  const conflicts: { rule: Rule; fixed: Rule[] }[] = [];
-  for (const r of rules) {
-    if (r.kind !== 'segregation') continue;
-    const [a, b] = r.actions;
-    const oa = owners.get(a);
-    const ob = owners.get(b);
-    if (oa === undefined || ob === undefined || norm(oa) !== norm(ob)) continue;
-    if (!fixed.has(b)) owners.set(b, `${ob} (independent of ${a})`);
-    else if (!fixed.has(a)) owners.set(a, `${oa} (independent of ${b})`);
-    else conflicts.push({ rule: r, fixed: [...(fixed.get(a) ?? []), ...(fixed.get(b) ?? [])] });
+  for (const [action, rs] of fixed) if (new Set(rs.map((r) => r.kind === 'owner' && normalName(r.owner))).size > 1) disagreements.set(action, rs);
+  const choices = new Map(target.set.actions.map((a) => [a.id, choicesFor(target, people, fixed, a.id)]));
+  const owners = new Map([...choices].map(([id, c]) => [id, c[0]!]));
+  const same = (a: string, b: string) => people.mayBeSame(people.identify(owners.get(a), a), people.identify(owners.get(b), b));
+  const segregated = rules.filter((r): r is SegregationRule => r.kind === 'segregation');
+  for (const { actions } of segregated) {
+    const [a, b] = actions;
+    // Try the other holders of b's role first, then of a's.
+    for (const id of [b, a]) {
+      for (const c of choices.get(id) ?? []) {
+        if (!same(a, b)) break;
+        owners.set(id, c);
+      }
+    }
   }
-  return { owners, conflicts, disagreements };
+  // A later pair's choice may undo an earlier one: judge every pair on the final owners.
+  const conflicts = segregated.filter((r) => owners.has(r.actions[0]) && owners.has(r.actions[1]) && same(...r.actions));
+  return {
+    owners,
+    conflicts: conflicts.map((rule) => ({ rule, fixed: [...(fixed.get(rule.actions[0]) ?? []), ...(fixed.get(rule.actions[1]) ?? [])] })),
+    disagreements,
+  };
 }
 
 export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {

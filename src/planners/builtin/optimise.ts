@@ -2,7 +2,8 @@
 // objectives), so the first plan it reaches is optimal and the next ones are the best alternatives.
 import { planFromActions } from '../search.js';
 import { planId, scorePlan, type Score } from '../../procedures/quality.js';
-import { resourceOf, ScheduleBuilder, ScheduleModel } from '../../procedures/schedule.js';
+import { People } from '../../procedures/people.js';
+import { ScheduleBuilder, ScheduleModel, scheduleKey } from '../../procedures/schedule.js';
 import type { Objective, PlanTarget, Rule } from '../../procedures/types.js';
 import { validatePlan } from '../../procedures/validate.js';
 import { applicable, apply, compileDomain, relaxedBound, stateKey, type Domain, type Op } from './domain.js';
@@ -14,6 +15,8 @@ export interface OptimiseOptions {
   avoid?: string[];
   /** Plan ids not to return (already proposed in this session). */
   seen: ReadonlySet<string>;
+  /** Schedules (scheduleKey) not to return: those of plans a person rejected. */
+  rejected?: ReadonlySet<string>;
   maxExpansions?: number;
   /**
    * Also walk plans that pruning would skip (steps that add nothing the goal needs, partial plans another one beats):
@@ -129,7 +132,8 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
   const useSched = objectives.includes('makespan');
   const countSteps = objectives.includes('steps') || Number.isFinite(domain.maxSteps);
   const limit = opts.maxExpansions ?? 60_000;
-  const resource = new Map(ops.map((o) => [o.id, resourceOf(o.owner, undefined, 0)]));
+  const people = new People(target.set);
+  const resource = new Map(ops.map((o) => [o.id, people.resource(people.identify(o.owner, o.id), 0)]));
 
   const bounds = (l: Label) => {
     const h = (holding: (f: number) => number, weight: (op: Op) => number) => {
@@ -214,7 +218,8 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
       else {
         const found: FoundPlan = { actions, planId: planId(plan), score: scorePlan(plan, target) };
         best ??= found;
-        if (!opts.seen.has(found.planId)) return { plan: found, best, proved: sound, expanded };
+        if (!opts.seen.has(found.planId) && !(opts.rejected?.size && opts.rejected.has(scheduleKey(plan, target))))
+          return { plan: found, best, proved: sound, expanded };
       }
     }
     if (++expanded > limit) return best ? { best, proved: sound, expanded } : { proved: false, expanded };

@@ -4,7 +4,7 @@ import { lintSet } from '../lint.js';
 import { parseProcedureText } from '../load.js';
 import type { LintIssue, ProcedureSet } from '../types.js';
 
-const TOP = ['id', 'name', 'description', 'initial', 'goals', 'actions', 'rules'];
+const TOP = ['id', 'name', 'description', 'initial', 'goals', 'actions', 'rules', 'roster'];
 const ITEM = ['id', 'kind', 'description', 'keywords', 'requires', 'provides', 'removes', 'facts', 'initial', 'objectives'];
 
 /** Known keys first in the order people expect; unknown keys kept (lint names them, so a repair can drop them). */
