@@ -19,6 +19,8 @@ describe('checkRuleLine', () => {
       'approve-release and deploy-production by different people',
       'deploy-production done by Sam Lee',
       'at most 12 steps',
+      'deploy-staging, verify-staging must fill evidence',
+      'every step must fill owner',
     ].map((line) => {
       const check = checkRuleLine(line, actions);
       if (!('body' in check)) throw new Error(check.error);
@@ -32,6 +34,8 @@ describe('checkRuleLine', () => {
       'approve-release and deploy-production must be done by different people',
       'deploy-production must be done by Sam Lee',
       'a plan may have at most 12 steps',
+      'deploy-staging, verify-staging must fill in evidence',
+      'every step must fill in owner',
     ]);
   });
 

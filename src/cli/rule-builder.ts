@@ -24,6 +24,7 @@ const FORMS: { name: string; value: Form }[] = [
   { name: 'A and B by different people', value: 'segregation' },
   { name: 'A done by an owner (a role or a person)', value: 'owner' },
   { name: 'At most N steps', value: 'max-steps' },
+  { name: 'Steps must fill in a field (e.g. evidence)', value: 'required-fields' },
   { name: '‹ Back', value: 'back' },
 ];
 
@@ -80,8 +81,19 @@ export class RuleBuilder {
     return (checkRuleLine(line, this.actions) as { body: RuleBody }).body;
   }
 
+  private async fields(): Promise<RuleBody> {
+    const p = await prompts();
+    const all = [...new Set(this.actions.flatMap((a) => a.fields))];
+    const field = await p.select({ message: 'Which field?', choices: all.map((f) => ({ name: f, value: f })) }, this.ctx);
+    const every = '\u0000every step';
+    const source = (term: string | undefined) => [{ name: 'every step', value: every }, ...matching(this.actions, term)];
+    const action = await p.search({ message: `Which steps must fill in ${field}? Type to filter:`, source, pageSize: 8 }, this.ctx);
+    return { kind: 'required-fields', fields: [field], ...(action === every ? {} : { actions: [action] }) };
+  }
+
   private async fromForm(form: Exclude<Form, 'line' | 'back'>): Promise<RuleBody> {
     const p = await prompts();
+    if (form === 'required-fields') return this.fields();
     if (form === 'max-steps') {
       const max = await p.number({ message: 'At most how many steps?', min: 1, max: 1000, required: true }, this.ctx);
       return { kind: 'max-steps', max: max ?? 1 };

@@ -34,7 +34,7 @@ const INTRO = `Rules read from people's feedback. From the next iteration on, th
 error. One line per rule: the rule · where it applies (goal <procedure>/<goal>, or session <id>) · confirmed or
 unconfirmed · the person's words. Delete a line to drop the rule, edit it to change it, or add one. The rule forms:
 \`a before b\`, \`a right after b\`, \`always include a\`, \`never use a\`, \`a and b by different people\`,
-\`a done by <owner>\`, \`at most N steps\` (a, b: action ids).`;
+\`a done by <owner>\`, \`at most N steps\`, \`a, b must fill <field>\`, \`every step must fill <field>\` (a, b: action ids).`;
 
 const WATERMARK = /^<!-- jupiter: through log entry (\d+) -->$/;
 const HEADING = /^##\s+([^/\s]+)\s*\/\s*(\S+)\s*$/;
