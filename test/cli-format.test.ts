@@ -6,7 +6,7 @@ import { eventLine, fitWidth, headerLines } from '../src/cli/event-lines.js';
 import { duration, plural, span } from '../src/cli/format.js';
 import { colorLevel } from '../src/cli/io.js';
 import { RunStats, statusText } from '../src/cli/run-stats.js';
-import { emptyProgress } from '../src/engine/reconcile.js';
+import { emptyProgress } from '../src/state/session.js';
 
 const plain = new Chalk({ level: 0 });
 const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };

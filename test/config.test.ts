@@ -2,8 +2,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, PROVIDERS, resolveConfig, shippedProceduresDir } from '../src/config.js';
-import type { FlagValues } from '../src/config.js';
+import type { FlagValues } from '../src/config/layers.js';
+import { PROVIDERS } from '../src/config/providers.js';
+import { resolveConfig, shippedProceduresDir } from '../src/config/resolve.js';
+import { SETTINGS } from '../src/config/settings.js';
 import { InputError, UsageError } from '../src/core/errors.js';
 import { tempDir } from './support/cli.js';
 
@@ -42,10 +44,10 @@ describe('resolveConfig defaults', () => {
     const c = resolve({}, {}, cwd);
     expect(c).toMatchObject({ provider: 'builtin', baseUrl: undefined, model: undefined, apiKey: undefined, configFile: null });
     expect(c).toMatchObject({
-      iterations: DEFAULTS.iterations,
-      checkpoint: DEFAULTS.checkpoint,
-      contextBudget: DEFAULTS.contextBudget,
-      timeoutMs: DEFAULTS.timeoutMs,
+      iterations: SETTINGS.iterations.default,
+      checkpoint: SETTINGS.checkpoint.default,
+      contextBudget: SETTINGS.contextBudget.default,
+      timeoutMs: SETTINGS.timeoutMs.default,
     });
     expect(c.memoryDir).toBe(path.join(cwd, 'memory'));
     expect(c.proceduresDir).toBe(shippedProceduresDir());
@@ -257,13 +259,13 @@ describe('resolveConfig refusals', () => {
   });
 
   it('treats an empty config file as no settings', () => {
-    expect(resolve({}, {}, dirWith('')).iterations).toBe(DEFAULTS.iterations);
+    expect(resolve({}, {}, dirWith('')).iterations).toBe(SETTINGS.iterations.default);
   });
 });
 
 describe('retry backoff', () => {
   it('defaults to 500 ms; the config file sets it, JUPITER_BACKOFF_MS overrides it, nonsense is refused', () => {
-    expect(resolve().backoffMs).toBe(DEFAULTS.backoffMs);
+    expect(resolve().backoffMs).toBe(SETTINGS.backoffMs.default);
     expect(resolve({}, {}, dirWith('backoffMs: 250\n')).backoffMs).toBe(250);
     expect(resolve({}, { JUPITER_BACKOFF_MS: '20' }, dirWith('backoffMs: 250\n')).backoffMs).toBe(20);
     expect(failure(() => resolve({}, { JUPITER_BACKOFF_MS: 'soon' }))).toBeInstanceOf(UsageError);

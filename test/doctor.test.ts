@@ -1,6 +1,7 @@
 // `jupiter doctor` through the real built CLI (run `npx tsc -p tsconfig.json` first) against a real local OpenAI-compatible server.
 import { afterEach, describe, expect, it } from 'vitest';
-import { PROVIDERS, resolveConfig } from '../src/config.js';
+import { PROVIDERS } from '../src/config/providers.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import { UsageError } from '../src/core/errors.js';
 import { createPlanner, describePlanner } from '../src/planners/factory.js';
 import { runCli, tempDir } from './support/cli.js';

@@ -23,6 +23,7 @@ import type { FeedbackReading } from '../src/feedback/types.js';
 import { Memory } from '../src/memory/store.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from '../src/planners/types.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
+import { planId } from '../src/procedures/quality.js';
 import { Chalk } from 'chalk';
 import { sessionSummary } from '../src/memory/summary.js';
 import { summaryLines } from '../src/cli/summary-view.js';
@@ -150,13 +151,15 @@ describe('champion and challenger', () => {
     const result = await runSession(state, deps(planner));
     expect(result.exit).toBe('completed');
     expect(outcomes(events)).toEqual(['improved', 'improved', 'repeat', 'alternative', 'worse', 'failed', 'repeat']);
-    expect(result.state.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
+    expect(result.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
     expect(result.state.champion?.iteration).toBe(2);
     expect(result.state.champion?.score.cost).toBe(3);
     expect(result.state.progress).toMatchObject({ completed: 7, approved: 6, improved: 2, alternatives: 1, repeats: 2, failed: 1 });
     // The second request is asked to beat the first champion and told what was seen.
     expect(planner.requests[1]!.champion?.score.cost).toBe(7);
-    expect(planner.requests[1]!.seen.size).toBe(1);
+    // Seen: the first plan's content address and its identity (same steps, same schedule).
+    expect(planner.requests[1]!.seen.has(planId(plan(DEAR)))).toBe(true);
+    expect(planner.requests[1]!.seen.size).toBe(2);
     expect(planner.requests[6]!.currentPlan?.steps.map((s) => s.action)).toEqual(CHEAP);
     const change = events.find((e) => e.type === 'iteration-finished' && e.iteration === 2);
     expect(change).toMatchObject({ change: { before: { cost: 7 }, after: { cost: 3 } } });
@@ -174,8 +177,8 @@ describe('champion and challenger', () => {
     const planner = new ScriptedPlanner((req) => plan(byCandidate[req.candidate ?? 0]!));
     const result = await runSession(state, deps(planner));
     expect(planner.requests.map((r) => r.candidate)).toEqual([0, 1, 2]);
-    expect(result.state.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
-    expect(result.state.seen).toHaveLength(3);
+    expect(result.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
+    for (const p of byCandidate) expect(result.state.seen).toContain(planId(plan(p)));
     expect(events.find((e) => e.type === 'iteration-finished')).toMatchObject({ outcome: 'improved', candidates: 3 });
     // Usage of every candidate is counted.
     expect(result.state.usage.promptTokens).toBe(300);
@@ -233,7 +236,7 @@ describe('unattended runs', () => {
     expect(result.message).toMatch(/3 failed iterations in a row \(--max-failures 3\)/);
     expect(result.state.progress.completed).toBe(11);
     expect(result.state.status).toBe('paused');
-    expect(result.state.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
+    expect(result.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
     // The request after a failure carries the champion, not the broken plan.
     expect(planner.requests[3]!.currentPlan?.steps.map((s) => s.action)).toEqual(DEAR);
     expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.type === 'checkpoint' && e.awaited)).toEqual([false, false]);
@@ -430,7 +433,8 @@ describe('kill and resume', () => {
     const first = await runSession(a.state, { ...a.deps(planner), signal: controller.signal });
     expect(first.exit).toBe('interrupted');
     const saved = await a.store.load('s1');
-    expect(saved.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
+    expect(saved.champion?.planId).toBe(first.champion?.planId);
+    expect(first.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
 
     // A crash right after a commit: the session file still says iteration 1, the log says 3.
     const stale: SessionState = { ...saved, progress: { ...saved.progress, completed: 1 }, champion: null, seen: [] };
@@ -438,8 +442,9 @@ describe('kill and resume', () => {
     await catchUp(stale, memory, target);
     expect(stale.progress.completed).toBe(3);
     expect(stale.champion?.iteration).toBe(2);
-    expect(stale.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
-    expect(stale.seen).toHaveLength(3);
+    expect(stale.champion?.planId).toBe(first.champion?.planId);
+    for (const p of [DEAR, CHEAP]) expect(stale.seen).toContain(planId(plan(p)));
+    expect(stale.seen).toContain(planId(plan(DEAR, '-x')));
 
     const resumed = await runSession(saved, a.deps(new ScriptedPlanner(() => plan(CHEAP))));
     expect(resumed.exit).toBe('completed');

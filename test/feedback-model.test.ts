@@ -1,6 +1,6 @@
 // The model feedback reader through the real openai client against the local chat-completions server.
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import { createFeedbackReader, ModelFeedbackReader } from '../src/feedback/model-reader.js';
 import { RulesFeedbackReader } from '../src/feedback/read.js';
 import { loadProcedures } from '../src/procedures/load.js';

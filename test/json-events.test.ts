@@ -2,7 +2,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { jsonRenderer, PROGRESS_STEP_TOKENS } from '../src/cli/progress.js';
-import { emptyProgress } from '../src/engine/reconcile.js';
+import { emptyProgress } from '../src/state/session.js';
 
 const at = () => new Date('2026-01-01T00:00:00Z');
 

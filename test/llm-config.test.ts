@@ -2,10 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, resolveConfig } from '../src/config.js';
-import type { FlagValues } from '../src/config.js';
+import type { FlagValues } from '../src/config/layers.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { SETTINGS } from '../src/config/settings.js';
 import { InputError, UsageError } from '../src/core/errors.js';
-import { costOf, priceFor } from '../src/planners/cost.js';
+import { priceFor } from '../src/config/prices.js';
+import { costOf } from '../src/planners/cost.js';
 import { describePlanner } from '../src/planners/factory.js';
 import { tokenizerFor } from '../src/memory/tokens.js';
 import { tempDir } from './support/cli.js';
@@ -100,12 +102,12 @@ describe('several base URLs: replicas of one model', () => {
 
 describe('max_tokens', () => {
   it('defaults to 4096; JUPITER_MAX_TOKENS or maxTokens in the file set it; nonsense is refused naming its source', () => {
-    expect(resolve().maxTokens).toBe(DEFAULTS.maxTokens);
-    expect(DEFAULTS.maxTokens).toBe(4096);
+    expect(resolve().maxTokens).toBe(SETTINGS.maxTokens.default);
+    expect(SETTINGS.maxTokens.default).toBe(4096);
     expect(resolve({}, { JUPITER_MAX_TOKENS: '2048' }).maxTokens).toBe(2048);
     expect(resolve({}, {}, dirWith('maxTokens: 1000\n')).maxTokens).toBe(1000);
     expect(failure(() => resolve({}, { JUPITER_MAX_TOKENS: 'lots' })).message).toMatch(/^JUPITER_MAX_TOKENS must be a whole number/);
-    expect(failure(() => resolve({}, {}, dirWith('maxTokens: 2\n'))).message).toMatch(/^maxTokens in .*jupiter\.config\.yaml must be at least 16/);
+    expect(failure(() => resolve({}, {}, dirWith('maxTokens: 2\n'))).message).toMatch(/jupiter\.config\.yaml:1: maxTokens must be at least 16, got 2$/);
   });
 });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { planRequest } from './support/planner-fixtures.js';
 import { countTokens } from '../src/memory/tokens.js';
-import { DEFAULT_PRICES } from '../src/config.js';
+import { DEFAULT_PRICES } from '../src/config/prices.js';
 import { OpenAIPlanner } from '../src/planners/openai/planner.js';
 import type { OpenAIPlannerOptions } from '../src/planners/openai/planner.js';
 import { PlannerError } from '../src/planners/types.js';

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import { runNewProcedures, type NewProceduresIO } from '../src/cli/new-procedures.js';
 import { readDraftAnswer } from '../src/procedures/author/draft.js';
 import { draftMessages } from '../src/procedures/author/draft-prompt.js';

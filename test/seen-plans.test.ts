@@ -1,18 +1,32 @@
-// The session's seen plans: the saved list grows in place, once per plan, and lookups are by set.
+// The session's seen plans, kept by the reducer: the saved list grows in place, once per plan, and lookups are by set.
 import { describe, expect, it } from 'vitest';
-import { SeenPlans } from '../src/engine/champion.js';
+import { Reducer } from '../src/state/reducer.js';
+import { emptyProgress } from '../src/state/session.js';
 
-describe('SeenPlans', () => {
+describe('seen plans', () => {
   it('adds each plan id once to the session list it was made from, and answers from the set', () => {
     const list = ['a', 'b'];
-    const seen = new SeenPlans(list);
-    expect(seen.has('a')).toBe(true);
-    expect(seen.has('c')).toBe(false);
-    seen.add('c');
-    seen.add('a');
-    seen.add('c');
+    const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
+    const reducer = new Reducer({
+      progress: emptyProgress(),
+      usage,
+      seen: list,
+      rejected: [],
+      champion: null,
+      alternatives: [],
+      improvements: [],
+      lastImprovement: 0,
+      idleSince: 0,
+      consecutiveFailures: 0,
+      pendingFeedback: [],
+    });
+    expect(reducer.has('a')).toBe(true);
+    expect(reducer.has('c')).toBe(false);
+    reducer.see('c');
+    reducer.see('a');
+    reducer.see('c');
     // The list is the session's own (saved with it): it grew in place, without duplicates.
     expect(list).toEqual(['a', 'b', 'c']);
-    expect([...seen.ids]).toEqual(['a', 'b', 'c']);
+    expect([...reducer.seenIds]).toEqual(['a', 'b', 'c']);
   });
 });

@@ -66,7 +66,9 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
 
     await until(/Checkpoint · iteration 6\/6 \(final\)[\s\S]*What next\?/);
     expect(occurrences(/What next\?/)).toBeGreaterThanOrEqual(3);
-    tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter'); // Stop
+    // The model answered the rejected plan again: it is no champion, so there is nothing to approve.
+    expect(occurrences(/Approve this plan and finish/)).toBe(0);
+    tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Enter'); // Stop
 
     const final = await until(/EXIT=\d+/);
     // NO_COLOR in a real terminal: no colour codes on screen (capture -e keeps them when there are any).
@@ -88,6 +90,10 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
     const log = readFileSync(path.join(memory, 'execution_log.md'), 'utf8');
     expect(log.match(/^## Iteration \d+/gm)).toHaveLength(6);
     expect(log).toContain('## Review of iteration 4 · rejected');
+    // The same plan again after the rejection is never approved nor champion again.
+    expect(log).toContain('## Iteration 5 · rejected-before');
+    expect(log).toContain('## Iteration 6 · rejected-before');
+    expect(final).toContain('No plan stands: you rejected the champion at iteration 4');
     // Nothing checks this reason (no rule kind reads it), so no iteration may claim to have addressed it.
     expect(log).not.toMatch(/Addressed feedback:.*Name the on-call SRE/);
   });

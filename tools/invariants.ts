@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { reconcile } from '../src/engine/reconcile.js';
+import { foldRecords } from '../src/engine/catch-up.js';
 import type { Progress, SessionState } from '../src/engine/types.js';
 import { isProcessAlive, TEMP_MARKER } from '../src/core/fs/atomic.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
@@ -156,7 +156,7 @@ async function checkSessions(
     nums.forEach((n, i) => {
       if (n !== i + 1) problems.push(`session ${id}: log iteration #${i + 1} is iteration ${n} (duplicate or gap)`);
     });
-    const full = reconcile(records, id).progress;
+    const full = foldRecords(records, id).progress;
     // The session file is saved at checkpoints and exit (the log is the commit point): a kill leaves it at some
     // earlier point of the log, which resume catches up from. Never ahead of the log, never off it.
     const same = (p: Progress) => COUNTERS.every((k) => state.progress[k] === p[k]);
@@ -165,7 +165,7 @@ async function checkSessions(
       !same(full) &&
       mine.some((r) =>
         same(
-          reconcile(
+          foldRecords(
             records.filter((x) => x.seq < r.seq),
             id,
           ).progress,

@@ -3,7 +3,7 @@
 // real runs write. Only the log's fsync is skipped (durable: false), so 100,000 commits take a minute, not an hour.
 import path from 'node:path';
 import { newSession } from '../src/engine/session.js';
-import { reconcile } from '../src/engine/reconcile.js';
+import { foldRecords } from '../src/engine/catch-up.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import type { LogRecord } from '../src/memory/record.js';
 import { FILES, Memory } from '../src/memory/store.js';
@@ -91,7 +91,7 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
       },
       new Date(t0),
     );
-    const rec = reconcile(records, id);
+    const rec = foldRecords(records, id);
     Object.assign(state, { progress: rec.progress, status: 'completed', usage: rec.usage });
     await store.save(state, { durable: false });
     // Only this session's records are needed for its counts.

@@ -1,6 +1,6 @@
 // Where `procedures new` and `procedures import` put a new set, and how they ask before replacing a file.
 import path from 'node:path';
-import { shippedProceduresDir } from '../config.js';
+import { shippedProceduresDir } from '../config/resolve.js';
 import type { ConfirmOverwrite } from '../procedures/author/write.js';
 import type { Cli } from './io.js';
 

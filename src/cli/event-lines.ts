@@ -47,7 +47,7 @@ export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: Ch
 
 /** Whether an iteration's outcome deserves its own line on a live terminal (the rest only move the status line). */
 export function notable(e: Event<'iteration-finished'>): boolean {
-  return e.outcome === 'improved' || e.outcome === 'failed' || e.outcome === 'error';
+  return e.outcome === 'improved' || e.outcome === 'rejected-before' || e.outcome === 'failed' || e.outcome === 'error';
 }
 
 export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, tail = ''): string {
@@ -69,6 +69,9 @@ export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, 
       break;
     case 'repeat':
       text = `${c.dim('·')} ${head}: valid, a plan already proposed${repairs}`;
+      break;
+    case 'rejected-before':
+      text = `${c.yellow('✖')} ${head}: valid, but you rejected this plan before (same steps, same schedule): not approved${repairs}`;
       break;
     case 'failed':
       text = `${c.red('✖')} ${head}: failed validation · ${plural(e.errors, 'error')}${repairs}${e.error ? ` · ${safeText(e.error, true)}` : ''}`;

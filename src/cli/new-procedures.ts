@@ -1,8 +1,9 @@
 // `procedures new` as a function: draft (with a model) or scaffold (by asking), lint, show, confirm, write.
 // Shared by the command and by `plan` when a goal matches no procedure; prompts come in through `io`.
+import { redactGoal } from '../core/secrets.js';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { RuntimeFailure, UsageError } from '../core/errors.js';
 import { safeText } from '../core/text.js';
 import { requireKey } from '../planners/factory.js';
@@ -64,7 +65,9 @@ function withUniqueId(yaml: string, id: string, taken: Map<string, string>, file
 }
 
 async function draftText(opts: NewProceduresOptions, docs: SourceDoc[], io: NewProceduresIO): Promise<{ yaml: string; attempts: number }> {
-  const { config, goal } = opts;
+  const { config } = opts;
+  // The goal is written into the drafted file and sent to the model: a key pasted into it goes to neither.
+  const { goal } = redactGoal(opts.goal);
   const sources = docs.length ? ` and ${docs.map((d) => path.basename(d.file)).join(', ')}` : '';
   if (config.provider === 'builtin') {
     if (docs.length)

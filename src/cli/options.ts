@@ -1,27 +1,40 @@
-// Options shared by several commands, and turning commander's values into a resolved config.
+// Commander options made from the settings table, and turning commander's values into a resolved config.
 import type { Command } from 'commander';
-import { type FlagValues, type ResolvedConfig, resolveConfig } from '../config.js';
+import type { FlagValues } from '../config/layers.js';
+import { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
+import { SETTINGS, type Setting, type SettingName, settingNames } from '../config/settings.js';
 import type { Cli } from './io.js';
 
-export function withMemory(cmd: Command): Command {
-  return cmd.option('--memory <dir>', 'memory folder (default ./memory)');
-}
-export function withProcedures(cmd: Command): Command {
-  return cmd.option('--procedures <dir>', 'procedures folder (default ./procedures, else the shipped ones)');
-}
-export function withJson(cmd: Command): Command {
-  return cmd.option('--json', 'machine-readable JSON output');
-}
-export function withConfig(cmd: Command): Command {
-  return cmd.option('--config <file>', 'config file (default ./jupiter.config.yaml)');
-}
-
-/** Flags + this run's environment and folder + the config file -> one resolved config. */
-export function configFrom(cli: Cli, opts: FlagValues): ResolvedConfig {
-  return resolveConfig({ flags: opts, env: cli.io.env, cwd: cli.io.cwd });
-}
-
 /** Collects a repeatable flag such as `--base-url` (several replicas of one model). */
-export function collectUrls(value: string, previous: string[] | undefined): string[] {
+function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** Adds each named setting's flag, with its help and (unless `saved`: resume's values are the session's) its default. */
+export function withSettings(cmd: Command, names: readonly SettingName[], opts: { saved?: boolean } = {}): Command {
+  for (const name of names) {
+    const row: Setting = SETTINGS[name];
+    if (!row.flag) continue;
+    const shown = !(opts.saved && row.resume === 'change');
+    const fallback = !shown ? undefined : (row.defaultText ?? (row.kind === 'switch' || row.default === undefined ? undefined : String(row.default)));
+    const help = fallback === undefined ? row.help : `${row.help} (default ${fallback})`;
+    if (row.kind === 'urls') cmd.option(row.flag, help, collect);
+    else cmd.option(row.flag, help);
+  }
+  return cmd;
+}
+
+/** Every setting with a flag: what starting a session takes. */
+export const RUN_FLAGS = settingNames.filter((n) => (SETTINGS[n] as Setting).flag !== undefined);
+/** What resume takes: the settings it may change, and those resolved afresh. */
+export const RESUME_FLAGS = RUN_FLAGS.filter((n) => SETTINGS[n].resume === 'change' || SETTINGS[n].resume === 'now');
+
+export const withMemory = (cmd: Command): Command => withSettings(cmd, ['memoryDir']);
+export const withProcedures = (cmd: Command): Command => withSettings(cmd, ['proceduresDir']);
+export const withJson = (cmd: Command): Command => withSettings(cmd, ['json']);
+export const withConfig = (cmd: Command): Command => withSettings(cmd, ['config']);
+
+/** Flags (a command's options, settings among them) + this run's environment and folder + the config file -> one resolved config. */
+export function configFrom(cli: Cli, opts: object): ResolvedConfig {
+  return resolveConfig({ flags: opts as FlagValues, env: cli.io.env, cwd: cli.io.cwd });
 }

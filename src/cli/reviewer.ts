@@ -320,6 +320,9 @@ export class PromptReviewer implements Reviewer {
 function championLines(ctx: CheckpointContext, chalk: ChalkInstance): string[] {
   const lines: string[] = [];
   const o = ctx.objectives;
+  const rejected = ctx.session.rejectedChampion;
+  if (!ctx.champion && rejected)
+    return [chalk.yellow(`No plan stands: you rejected the champion at iteration ${rejected.iteration}, and no other valid plan has been proposed since.`)];
   if (!ctx.champion) return [chalk.yellow('No valid plan yet.')];
   lines.push(`${chalk.bold('Best plan so far')} (iteration ${ctx.champion.iteration}): ${formatScore(ctx.champion.score, o)}`);
   if (ctx.session.converged) lines.push(chalk.green(`Converged: ${safeText(ctx.session.converged.reason, true)}`));

@@ -1,23 +1,24 @@
 // The morning review on one screen: the champion and its score, what failed, what a person still has to look at.
 import type { ChalkInstance } from 'chalk';
 import type { SessionState } from '../engine/types.js';
+import type { Champion } from '../planners/types.js';
 import { formatScore } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import { safeText } from '../core/text.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function runReport(state: SessionState, objectives: readonly Objective[], chalk: ChalkInstance): string[] {
+export function runReport(state: SessionState, champion: Champion | null, objectives: readonly Objective[], chalk: ChalkInstance): string[] {
   const p = state.progress;
   const lines: string[] = [''];
-  if (state.champion) {
-    const c = state.champion;
+  if (champion) {
+    const c = champion;
     lines.push(`${chalk.bold('Champion')} (iteration ${c.iteration}, ${plural(c.plan.steps.length, 'step')}): ${formatScore(c.score, objectives)}`);
     lines.push(chalk.dim(`  ${c.plan.steps.map((s) => safeText(s.action, true)).join(' → ')}`));
   } else lines.push(chalk.yellow('No valid plan yet.'));
   const improved = `${plural(p.improved, 'improvement')}${state.lastImprovement ? ` (last at iteration ${state.lastImprovement})` : ''}`;
   lines.push(
-    `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
+    `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')}${p.rejectedBefore ? ` · ${p.rejectedBefore} rejected before` : ''} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
   );
   if (p.repairs)
     lines.push(

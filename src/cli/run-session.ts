@@ -2,7 +2,7 @@
 // and maps how the run ended to an exit code. Shared by `plan` and `resume`.
 import os from 'node:os';
 import path from 'node:path';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
 import type { Lock } from '../core/fs/lock.js';
@@ -176,7 +176,8 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       confirmReadings: !config.json,
     });
     render.pause();
-    if (!config.json) for (const line of runReport(result.state, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
+    if (!config.json)
+      for (const line of runReport(result.state, result.champion, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
     return closing(cli, result, state.id, config.json, signals.stoppedBy());
   } catch (err) {
     if (err instanceof JupiterError) throw err;

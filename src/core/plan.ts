@@ -1,6 +1,10 @@
 // The plan model, defined once in zod (its TS type, the runtime check and the JSON schema sent to models), plus findings.
 import { z } from 'zod';
 
+/** What makes one valid plan better than another, compared in priority order. */
+export type Objective = 'makespan' | 'cost' | 'risk' | 'steps';
+export const OBJECTIVES = ['makespan', 'cost', 'risk', 'steps'] as const satisfies readonly Objective[];
+
 /** How much a finding weighs: an error makes a plan invalid, a warning does not. */
 export type Severity = 'error' | 'warning';
 

@@ -34,7 +34,26 @@ export function redactSecrets(text: string): string {
   for (const v of secretValues()) out = out.split(v).join('[redacted]');
   out = out.replace(/\b(sk|fw|pk)-[A-Za-z0-9_-]{12,}\b/g, '[redacted]');
   out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi, '$1[redacted]');
-  return out;
+  return out.replace(TOKEN, (word) => (looksLikeKey(word) ? '[redacted]' : word));
+}
+
+/** A run of 32 or more characters a key or token is written with (hex, base64, base64url). */
+const TOKEN = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
+
+/**
+ * A long hex string with a digit, or a long word mixing upper case, lower case and digits with few separators: keys
+ * and tokens look like that, words and ids joined by hyphens (`deploy-service-with-rollback-2024`) do not.
+ */
+function looksLikeKey(word: string): boolean {
+  if (/^[0-9a-f]+$/i.test(word)) return /\d/.test(word);
+  const separators = (word.match(/[-_/]/g) ?? []).length;
+  return /[A-Z]/.test(word) && /[a-z]/.test(word) && /\d/.test(word) && separators <= word.length / 16;
+}
+
+/** The goal as jupiter keeps it: a key pasted into it is redacted before it names a session or reaches a file. */
+export function redactGoal(goal: string): { goal: string; redacted: boolean } {
+  const kept = redactSecrets(goal);
+  return { goal: kept, redacted: kept !== goal };
 }
 
 /** Query parameters that carry credentials by their name. */

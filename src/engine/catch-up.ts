@@ -1,36 +1,57 @@
-// Brings a session file up to date with the log (the truth): a crash after a commit loses and repeats nothing,
-// and the champion a killed run had found is the champion of the resumed one.
+// Brings a session file up to date with the log (the truth): the session's records are folded again by the same
+// reducer the live run uses, so a crash after a commit loses and repeats nothing, and the champion a killed run had
+// found (or a person's rejection left standing) is the champion of the resumed one.
 import type { Memory } from '../memory/store.js';
-import { scorePlan } from '../procedures/quality.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
-import { reconcile } from './reconcile.js';
-import type { SessionState } from './types.js';
+import { Reducer, type SessionFold } from '../state/reducer.js';
+import { emptyProgress, type SessionState } from '../state/session.js';
+
+function emptyFold(): SessionFold {
+  return {
+    progress: emptyProgress(),
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+    seen: [],
+    rejected: [],
+    champion: null,
+    alternatives: [],
+    improvements: [],
+    lastImprovement: 0,
+    idleSince: 0,
+    consecutiveFailures: 0,
+    pendingFeedback: [],
+  };
+}
+
+/** The session's fold from its records alone. */
+export function foldRecords(records: Parameters<Reducer['apply']>[0][], session: string): SessionFold {
+  const reducer = new Reducer(emptyFold());
+  for (const r of records) if (r.session === session) reducer.apply(r);
+  return reducer.state;
+}
 
 export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
-  const r = reconcile(await memory.records({ session: state.id }), state.id);
-  if (r.lastIteration === 0 && state.progress.completed === 0) return;
-  const behind = r.lastIteration > state.progress.completed;
-  state.progress = { ...r.progress, rejected: r.progress.rejected, humanApprovals: r.progress.humanApprovals, overridden: r.progress.overridden };
-  state.usage = r.usage;
-  state.pendingFeedback = r.pendingFeedback;
-  state.seen = [...new Set([...state.seen, ...r.seen])];
+  const records = await memory.records({ session: state.id });
+  if (!records.length) return;
+  const fold = foldRecords(records, state.id);
+  const behind = fold.progress.completed > state.progress.completed;
+  const { converged, idleSince, seen, ...rest } = fold;
+  Object.assign(state, rest);
+  state.seen = [...new Set([...state.seen, ...seen])];
+  state.idleSince = Math.max(state.idleSince, idleSince);
+  // A convergence the file dropped (new objectives) stays dropped unless the log went on past the file.
+  if (behind) {
+    if (converged) state.converged = converged;
+    else delete state.converged;
+  } else if (!converged) delete state.converged;
+  if (!fold.lastProposal) delete state.lastProposal;
+  if (!fold.rejectedChampion) delete state.rejectedChampion;
   if (!behind) return;
-  // The session file missed the last commits: what the log says wins.
-  state.consecutiveFailures = r.consecutiveFailures;
-  state.lastImprovement = Math.max(state.lastImprovement, r.lastImprovement);
-  state.idleSince = Math.max(state.idleSince, r.lastImprovement);
-  if (r.last) {
-    const plan = await memory.planOf(r.last);
-    if (plan) {
-      state.currentPlan = plan;
-      state.currentValidation = validatePlan(plan, target);
-    }
-  }
-  const c = r.champion;
-  if (c?.planId && (state.champion?.iteration ?? 0) < c.iteration) {
-    // Plans are stored once per distinct plan (plans/<planId>.yaml); old folders kept one per iteration.
-    const plan = await memory.planOf({ planId: c.planId, session: state.id, iteration: c.iteration });
-    if (plan) state.champion = { plan, score: c.score ?? scorePlan(plan, target), planId: c.planId, iteration: c.iteration };
+  // The session file missed the last commits: the last iteration's plan is the current one.
+  const last = records.filter((r) => r.type === 'iteration').at(-1);
+  const plan = last ? await memory.planOf(last) : undefined;
+  if (plan) {
+    state.currentPlan = plan;
+    state.currentValidation = validatePlan(plan, target);
   }
 }

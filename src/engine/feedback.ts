@@ -1,63 +1,99 @@
 // A person's rejection: read into rules the validator checks, confirmed by the person when one is there, committed
-// to memory; what cannot be read stays prose for the planner and is never reported as addressed.
-import type { EngineDeps } from './loop.js';
+// to memory with the plans that still stand under the rules in force; what cannot be read stays prose for the
+// planner and is never reported as addressed. The reducer folds the committed record into the session.
+import type { Plan } from '../core/plan.js';
+import { withHumanRules } from '../feedback/target.js';
 import type { FeedbackReading } from '../feedback/types.js';
+import type { StandingPlan } from '../memory/types.js';
+import { compareScores, scorePlan } from '../procedures/quality.js';
+import type { Objective, Rule } from '../procedures/types.js';
+import { validatePlan } from '../procedures/validate.js';
+import { planKey } from '../state/identity.js';
+import type { EngineDeps } from './deps.js';
+import type { RunState } from './run-state.js';
 import { reviewOf } from './session.js';
-import type { SessionState } from './types.js';
+
+interface Confirmed {
+  reading: FeedbackReading;
+  confirmed: boolean;
+  enforced: boolean;
+  scope: 'session' | 'goal';
+}
+
+/** The reason as read, and what the person made of the reading (unattended and --json runs cannot confirm). */
+async function confirmReading(run: RunState, deps: EngineDeps, reason: string): Promise<Confirmed> {
+  const read = async (text: string): Promise<FeedbackReading> =>
+    deps.feedbackReader ? deps.feedbackReader.read(text, deps.target, deps.signal) : { text, constraints: [], lines: [], by: 'rules' };
+  const out: Confirmed = { reading: await read(reason), confirmed: false, enforced: false, scope: 'session' };
+  out.enforced = out.reading.constraints.length > 0;
+  if (run.state.settings.unattended || deps.confirmReadings === false) return out;
+  for (;;) {
+    const decision = await deps.reviewer.confirmReading(out.reading);
+    if (decision.kind === 'edit') {
+      out.reading = await read(decision.text);
+      out.enforced = out.reading.constraints.length > 0;
+      continue;
+    }
+    if (decision.kind === 'note') out.enforced = false;
+    else {
+      out.confirmed = true;
+      out.scope = decision.scope;
+      // The person said it with the rule builder: their rule replaces the reading.
+      if (decision.reading) out.reading = decision.reading;
+      out.enforced = out.reading.constraints.length > 0;
+    }
+    return out;
+  }
+}
+
+/**
+ * The champion and alternatives that still stand: not the rejected plan, valid under the rules in force (the new
+ * ones included), re-scored, best first.
+ */
+async function standing(run: RunState, deps: EngineDeps, rejected: string[], rules: Rule[], objectives: Objective[]): Promise<StandingPlan[]> {
+  const { state } = run;
+  const target = withHumanRules(deps.target, rules);
+  const out: StandingPlan[] = [];
+  for (const ref of [state.champion, ...state.alternatives]) {
+    if (!ref || rejected.includes(ref.planId) || (ref.key !== undefined && rejected.includes(ref.key))) continue;
+    const plan = await run.planOf(ref);
+    if (!plan || !validatePlan(plan, target).valid) continue;
+    out.push({ planId: ref.planId, key: planKey(plan, target), score: scorePlan(plan, target), iteration: ref.iteration });
+  }
+  return out.sort((a, b) => compareScores(a.score, b.score, objectives) || a.iteration - b.iteration);
+}
 
 /** `of`: the champion at a checkpoint (it loses its place), or the failed plan at a failure prompt. */
 export async function handleRejection(
-  state: SessionState,
+  run: RunState,
   deps: EngineDeps,
-  iteration: number,
-  reason: string,
-  of: 'champion' | 'failed',
-  now: () => Date,
+  x: { iteration: number; reason: string; of: 'champion' | 'failed'; objectives: Objective[]; now: Date },
 ): Promise<void> {
-  const { reviewer, memory, store, emit, signal } = deps;
-  const read = async (text: string): Promise<FeedbackReading> =>
-    deps.feedbackReader ? deps.feedbackReader.read(text, deps.target, signal) : { text, constraints: [], lines: [], by: 'rules' };
-  let reading = await read(reason);
-  let confirmed = false;
-  let enforced = reading.constraints.length > 0;
-  let scope: 'session' | 'goal' = 'session';
-  if (!state.settings.unattended && deps.confirmReadings !== false) {
-    for (;;) {
-      const decision = await reviewer.confirmReading(reading);
-      if (decision.kind === 'edit') {
-        reading = await read(decision.text);
-        enforced = reading.constraints.length > 0;
-        continue;
-      }
-      if (decision.kind === 'note') enforced = false;
-      else {
-        confirmed = true;
-        scope = decision.scope;
-        // The person said it with the rule builder: their rule replaces the reading.
-        if (decision.reading) reading = decision.reading;
-        enforced = reading.constraints.length > 0;
-      }
-      break;
-    }
+  const { state } = run;
+  const c = await confirmReading(run, deps, x.reason);
+  const champion = x.of === 'champion' ? await run.champion() : null;
+  const plan: Plan | null = champion?.plan ?? state.currentPlan;
+  const key = champion ? (state.champion?.key ?? planKey(champion.plan, deps.target)) : undefined;
+  const rejected = [champion?.planId, key].filter((id): id is string => id !== undefined);
+  let stands: StandingPlan[] | undefined;
+  if (champion || c.enforced) {
+    const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
+    stands = await standing(run, deps, rejected, c.enforced ? [...rules, ...c.reading.constraints] : rules, x.objectives);
   }
-  const text = reading.text;
-  const plan = of === 'champion' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan;
-  await memory.commitReview({
-    ...reviewOf(state, iteration, 'rejection', plan, now()),
+  const text = c.reading.text;
+  const logged = await deps.memory.commitReview({
+    ...reviewOf(state, x.iteration, 'rejection', plan, x.now),
     reason: text,
     // Unconfirmed readings apply to this session only: a person has not said they hold for the goal.
-    ...(enforced ? { constraints: reading.constraints, confirmed, scope: confirmed ? scope : 'session' } : {}),
+    ...(c.enforced ? { constraints: c.reading.constraints, confirmed: c.confirmed, scope: c.confirmed ? c.scope : 'session' } : {}),
+    ...(key ? { planKey: key } : {}),
+    ...(stands ? { standing: stands } : {}),
   });
-  state.progress.rejected++;
+  run.reducer.apply(logged);
+  run.prune();
+  // The planner is asked for plans that differ from each rejected one in schedule (the built-in planner needs the plan).
   if (plan) state.rejectedPlans = [...(state.rejectedPlans ?? []), plan];
-  if (!enforced) state.pendingFeedback.push(text);
-  if (of === 'champion') {
-    // The rejected plan is no longer the plan to beat; whether a better one exists is an open question again.
-    state.champion = null;
-    delete state.converged;
-    state.idleSince = iteration;
-  }
-  await store.save(state);
-  emit({ type: 'feedback-read', iteration, reading, confirmed, enforced });
-  emit({ type: 'decision', iteration, decision: 'rejection', reason: text });
+  await deps.store.save(state);
+  deps.emit({ type: 'feedback-read', iteration: x.iteration, reading: c.reading, confirmed: c.confirmed, enforced: c.enforced });
+  deps.emit({ type: 'decision', iteration: x.iteration, decision: 'rejection', reason: text });
 }

@@ -1,243 +1,332 @@
 // The improvement loop: runs iterations until the plan is proved optimal, patience runs out, a person stops it or
 // the iteration ceiling is reached; halts for a person at checkpoints, on failures and when progress stalls.
-// Plain async code: it emits events and asks an injected Reviewer, never the terminal.
-import type { Memory } from '../memory/store.js';
-import type { Planner } from '../planners/types.js';
+// Plain async code: it emits events and asks an injected Reviewer, never the terminal. Each step returns how the run
+// goes on (undefined) or ends (a Halt): no control flow by exception.
+import type { Champion, PlannerErrorKind } from '../planners/types.js';
 import { formatScore, objectivesOf } from '../procedures/quality.js';
-import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
+import type { Objective } from '../procedures/types.js';
+import type { SessionState, SessionStatus } from '../state/session.js';
+import { improvementsSince } from './champion.js';
+import type { EngineDeps } from './deps.js';
 import { handleRejection } from './feedback.js';
-import { improvementsSince, SeenPlans } from './champion.js';
-import { runIteration } from './iteration.js';
+import { type IterationResult, runIteration } from './iteration.js';
+import { RunState } from './run-state.js';
 import { reviewOf } from './session.js';
-import type { SessionStore } from './sessions.js';
-import type { FeedbackReader } from '../feedback/types.js';
-import type { EmitFn, Reviewer, SessionState } from './types.js';
+import type { CheckpointDecision, FailureDecision, PatienceDecision } from './types.js';
 
-export interface EngineDeps {
-  planner: Planner;
-  target: PlanTarget;
-  memory: Memory;
-  store: SessionStore;
-  reviewer: Reviewer;
-  emit: EmitFn;
-  signal: AbortSignal;
-  now?: () => Date;
-  /** Reads a rejection reason into rules; without one, every reason stays prose (unchecked). */
-  feedbackReader?: FeedbackReader;
-  /** The human rules (compiled feedback kept in memory) in scope for this session. */
-  humanRules?: (scope: { procedure: string; goalId: string; session: string }) => Promise<Rule[]>;
-  /** False when no person can confirm a reading (--json): readings are kept, marked unconfirmed. */
-  confirmReadings?: boolean;
-}
+export type { EngineDeps } from './deps.js';
 
 export type RunExit = 'completed' | 'converged' | 'patience' | 'stopped' | 'halted' | 'interrupted' | 'failed';
 
 export interface RunResult {
   state: SessionState;
+  /** The champion with its plan, as the run ended. */
+  champion: Champion | null;
   exit: RunExit;
   message?: string;
 }
 
-class Stop extends Error {
-  constructor(readonly result: Omit<RunResult, 'state'>) {
-    super(result.exit);
-  }
+/** How a run ends: its exit and the reason shown to the person. */
+interface Halt {
+  exit: RunExit;
+  message?: string;
 }
 
 /** Planner faults no number of further iterations will fix: stop and say so (state saved). */
-const FATAL = /^(auth|config|budget):/;
+const FATAL: ReadonlySet<PlannerErrorKind> = new Set(['auth', 'config', 'budget']);
 /** Faults of the endpoint rather than of the plans. */
-const UNREACHABLE = /^(network|rate-limit|server|timeout):/;
+const UNREACHABLE: ReadonlySet<PlannerErrorKind> = new Set(['network', 'rate-limit', 'server', 'timeout']);
+const STATUS: Record<RunExit, SessionStatus> = {
+  completed: 'completed',
+  converged: 'completed',
+  patience: 'completed',
+  stopped: 'stopped',
+  halted: 'paused',
+  interrupted: 'interrupted',
+  failed: 'failed',
+};
+const INTERRUPTED: Halt = { exit: 'interrupted', message: 'interrupted' };
+const s = (n: number) => (n === 1 ? '' : 's');
 
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
-  const { planner, memory, store, reviewer, emit, signal } = deps;
-  const now = deps.now ?? (() => new Date());
-  const { iterations: total, checkpoint, unattended, maxCost, patience, maxFailures } = state.settings;
-  const resumedFrom = state.progress.completed > 0 ? state.progress.completed : null;
-  const objectives = (): Objective[] => state.settings.objectives ?? objectivesOf(deps.target);
-  // The list is the session's (saved with it); the set beside it answers "seen before?" in constant time.
-  const seen = new SeenPlans(state.seen);
-  state.status = 'running';
-  delete state.haltReason;
-  await store.save(state);
-  emit({
-    type: 'session-started',
-    session: state.id,
-    goalText: state.goalText,
-    procedure: state.procedure,
-    goalId: state.goalId,
-    planner: planner.name,
-    iterations: total,
-    checkpoint,
-    resumedFrom,
-  });
+  return new Loop(new RunState(state, deps.memory), deps).run();
+}
 
-  const finish = async (status: SessionState['status'], exit: RunExit, message?: string): Promise<RunResult> => {
+/** A failure the run stopped at: a plan that failed validation, or a planner fault (by its kind). */
+interface Failure {
+  message: string;
+  kind: 'validation' | 'planner-error';
+  fault?: PlannerErrorKind;
+}
+
+class Loop {
+  private readonly state: SessionState;
+  private readonly now: () => Date;
+  private lastCheckpoint: number;
+
+  constructor(
+    private readonly run_: RunState,
+    private readonly deps: EngineDeps,
+  ) {
+    this.state = run_.state;
+    this.now = deps.now ?? (() => new Date());
+    const { completed } = this.state.progress;
+    this.lastCheckpoint = Math.max(0, completed - (completed % Math.max(this.state.settings.checkpoint, 1)));
+  }
+
+  private get objectives(): Objective[] {
+    return this.state.settings.objectives ?? objectivesOf(this.deps.target);
+  }
+
+  async run(): Promise<RunResult> {
+    await this.start();
+    try {
+      const halt = (await this.askPending()) ?? (await this.iterate());
+      return await this.finish(halt);
+    } catch (err) {
+      this.state.status = 'failed';
+      this.state.haltReason = err instanceof Error ? err.message : String(err);
+      await this.deps.store.save(this.state).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async start(): Promise<void> {
+    const { state, deps } = this;
+    const resumedFrom = state.progress.completed > 0 ? state.progress.completed : null;
+    state.status = 'running';
+    delete state.haltReason;
+    await deps.store.save(state);
+    const { iterations, checkpoint } = state.settings;
+    deps.emit({
+      type: 'session-started',
+      session: state.id,
+      goalText: state.goalText,
+      procedure: state.procedure,
+      goalId: state.goalId,
+      planner: deps.planner.name,
+      iterations,
+      checkpoint,
+      resumedFrom,
+    });
+  }
+
+  private async finish(halt: Halt): Promise<RunResult> {
+    const { state, deps } = this;
+    const status = STATUS[halt.exit];
     state.status = status;
-    if (message && exit !== 'completed') state.haltReason = message;
-    await memory.flush();
-    await store.save(state);
-    emit({ type: 'finished', session: state.id, status, progress: { ...state.progress }, usage: { ...state.usage } });
-    return message ? { state, exit, message } : { state, exit };
-  };
+    if (halt.message && halt.exit !== 'completed') state.haltReason = halt.message;
+    await deps.memory.flush();
+    await deps.store.save(state);
+    deps.emit({ type: 'finished', session: state.id, status, progress: { ...state.progress }, usage: { ...state.usage } });
+    const champion = await this.run_.champion();
+    return halt.message ? { state, champion, exit: halt.exit, message: halt.message } : { state, champion, exit: halt.exit };
+  }
 
-  const review = async (kind: 'human-approval' | 'override', iteration: number, reason?: string) => {
-    // A person approves the champion; an override accepts the plan that just failed.
-    const rev = reviewOf(state, iteration, kind, kind === 'human-approval' ? (state.champion?.plan ?? state.currentPlan) : state.currentPlan, now());
-    await memory.commitReview(reason ? { ...rev, reason } : rev);
-    if (kind === 'override') state.progress.overridden++;
-    else state.progress.humanApprovals++;
-    await store.save(state);
-    emit(reason ? { type: 'decision', iteration, decision: kind, reason } : { type: 'decision', iteration, decision: kind });
-  };
-  const reject = (iteration: number, reason: string, of: 'champion' | 'failed') => handleRejection(state, deps, iteration, reason, of, now);
+  /** A question the last run was waiting on when it was killed is asked again before anything else. */
+  private async askPending(): Promise<Halt | undefined> {
+    const { state } = this;
+    const pending = state.pendingDecision;
+    let halt: Halt | undefined;
+    if (pending && !state.settings.unattended) {
+      if (pending.kind === 'checkpoint') halt = await this.checkpoint(pending.iteration, pending.iteration >= state.settings.iterations);
+      else if (pending.kind === 'patience') halt = await this.stall(pending.iteration);
+      else {
+        const message = state.currentValidation?.valid === false ? 'plan failed validation' : 'the planner failed';
+        halt = await this.failure(pending.iteration, { message, kind: 'validation' });
+      }
+    }
+    delete state.pendingDecision;
+    return halt;
+  }
+
+  private async iterate(): Promise<Halt> {
+    const { state } = this;
+    while (state.progress.completed < state.settings.iterations) {
+      const halt = this.beforeIteration() ?? (await this.iteration(state.progress.completed + 1));
+      if (halt) return halt;
+    }
+    return state.converged ? { exit: 'converged', message: `converged: ${state.converged.reason}` } : { exit: 'completed' };
+  }
+
+  /** Whether the next iteration may start: not interrupted, not converged, within the cost budget. */
+  private beforeIteration(): Halt | undefined {
+    const { state } = this;
+    if (this.deps.signal.aborted) return INTERRUPTED;
+    if (state.converged) return { exit: 'converged', message: `converged: ${state.converged.reason}` };
+    const { maxCost } = state.settings;
+    if (maxCost === undefined || state.progress.completed === 0) return undefined;
+    const perIteration = state.usage.costUsd / state.progress.completed;
+    if (state.usage.costUsd + perIteration <= maxCost) return undefined;
+    return {
+      exit: 'halted',
+      message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
+    };
+  }
+
+  /** The named steps of one iteration: propose, validate, repair, judge, learn (runIteration); then failure, checkpoint, stall. */
+  private async iteration(iteration: number): Promise<Halt | undefined> {
+    const { state, deps } = this;
+    deps.emit({ type: 'iteration-started', iteration, total: state.settings.iterations });
+    const result = await runIteration(this.run_, deps, iteration, this.objectives);
+    const halt = await this.afterResult(iteration, result);
+    if (halt) return halt;
+    if (result.kind === 'valid' && result.optimal) deps.emit({ type: 'converged', iteration, reason: result.optimal });
+    const final = state.progress.completed >= state.settings.iterations || Boolean(state.converged);
+    const { checkpoint } = state.settings;
+    if ((checkpoint > 0 && iteration % checkpoint === 0) || final) {
+      const stop = await this.checkpoint(iteration, final);
+      if (stop) return stop;
+    }
+    return state.converged ? undefined : this.stall(iteration);
+  }
+
+  private async afterResult(iteration: number, result: IterationResult): Promise<Halt | undefined> {
+    if (result.kind === 'aborted') return INTERRUPTED;
+    if (result.kind === 'planner-error') {
+      const { kind, message } = result.error;
+      const text = `${kind}: ${message}`;
+      if (FATAL.has(kind)) return { exit: 'failed', message: text };
+      return this.failure(iteration, { message: text, kind: 'planner-error', fault: kind });
+    }
+    if (result.kind === 'invalid')
+      return this.failure(iteration, { message: `plan failed validation: ${result.errors} error${s(result.errors)}`, kind: 'validation' });
+    return undefined;
+  }
 
   /** Asks a person, with the question saved first: a kill while the prompt waits asks it again on resume. */
-  const ask = async <T>(kind: 'checkpoint' | 'failure' | 'patience', iteration: number, question: () => Promise<T>): Promise<T> => {
-    state.pendingDecision = { kind, iteration };
-    await store.save(state);
+  private async ask<T>(kind: 'checkpoint' | 'failure' | 'patience', iteration: number, question: () => Promise<T>): Promise<T | undefined> {
+    this.state.pendingDecision = { kind, iteration };
+    await this.deps.store.save(this.state);
     const answer = await question();
-    if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
-    delete state.pendingDecision;
+    if (this.deps.signal.aborted) return undefined;
+    delete this.state.pendingDecision;
     return answer;
-  };
+  }
 
-  let lastCheckpoint = Math.max(0, state.progress.completed - (state.progress.completed % Math.max(checkpoint, 1)));
-
-  const atCheckpoint = async (iteration: number, final: boolean) => {
-    emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !unattended });
+  private async checkpoint(iteration: number, final: boolean): Promise<Halt | undefined> {
+    const { state, deps } = this;
+    deps.emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !state.settings.unattended });
     // What is written lazily between checkpoints (derived markdown, deferred session saves) is written now.
-    await memory.flush();
-    await store.save(state);
-    if (unattended) {
-      // Recorded in the log, so the morning review can see where the run stood at each checkpoint.
-      const p = state.progress;
-      const champion = state.champion
-        ? `champion from iteration ${state.champion.iteration} (${formatScore(state.champion.score, objectives())})`
-        : 'no valid plan yet';
-      const since = improvementsSince(state, lastCheckpoint).length;
-      const reason = `${champion}; ${since} improvement${since === 1 ? '' : 's'} since the last checkpoint; ${p.failed + p.errors} failed iteration${p.failed + p.errors === 1 ? '' : 's'} so far`;
-      await memory.commitReview({ ...reviewOf(state, iteration, 'checkpoint', state.champion?.plan ?? null, now()), reason });
-      lastCheckpoint = iteration;
-      return;
-    }
+    await deps.memory.flush();
+    await deps.store.save(state);
+    if (state.settings.unattended) return this.recordCheckpoint(iteration);
+    const champion = await this.run_.champion();
     const ctx = {
       session: state,
       iteration,
-      plan: state.champion?.plan ?? state.currentPlan,
-      validation: state.champion ? null : state.currentValidation,
+      plan: champion?.plan ?? state.currentPlan,
+      validation: champion ? null : state.currentValidation,
       final,
-      champion: state.champion,
-      objectives: objectives(),
-      improvements: improvementsSince(state, lastCheckpoint),
+      champion,
+      objectives: this.objectives,
+      improvements: improvementsSince(state, this.lastCheckpoint),
       alternatives: [...state.alternatives],
     };
-    const decision = await ask('checkpoint', iteration, () => reviewer.checkpoint(ctx));
-    lastCheckpoint = iteration;
-    if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at the checkpoint after iteration ${iteration}` });
-    if (decision.kind === 'approve') {
-      if (!state.champion) emit({ type: 'warning', message: 'no valid plan to approve yet: nothing recorded' });
-      else await review('human-approval', iteration);
-    } else if (decision.kind === 'reject') {
-      await reject(iteration, decision.reason, 'champion');
-      if (final) state.haltReason = `the final plan was rejected: ${decision.reason}`;
-    } else emit({ type: 'decision', iteration, decision: 'continue' });
-  };
+    const decision = await this.ask('checkpoint', iteration, () => deps.reviewer.checkpoint(ctx));
+    this.lastCheckpoint = iteration;
+    return decision ? this.decide(iteration, final, decision) : INTERRUPTED;
+  }
 
-  const onFailure = async (iteration: number, message: string, kind: 'validation' | 'planner-error') => {
-    emit({ type: 'paused', iteration, reason: kind, message });
-    if (unattended) {
-      if (state.consecutiveFailures >= maxFailures) {
-        const why = `${state.consecutiveFailures} failed iteration${state.consecutiveFailures === 1 ? '' : 's'} in a row (--max-failures ${maxFailures}); last: ${message}`;
-        // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3).
-        throw new Stop({ exit: UNREACHABLE.test(message) ? 'failed' : 'halted', message: why });
-      }
-      return; // recorded as a lesson; the next iteration starts again from the champion
-    }
+  /** Unattended: recorded in the log, so the morning review can see where the run stood at each checkpoint. */
+  private async recordCheckpoint(iteration: number): Promise<undefined> {
+    const { state } = this;
+    const p = state.progress;
+    const c = state.champion;
+    const champion = c ? `champion from iteration ${c.iteration} (${formatScore(c.score, this.objectives)})` : 'no valid plan yet';
+    const since = improvementsSince(state, this.lastCheckpoint).length;
+    const failed = p.failed + p.errors;
+    const reason = `${champion}; ${since} improvement${s(since)} since the last checkpoint; ${failed} failed iteration${s(failed)} so far`;
+    const plan = (await this.run_.champion())?.plan ?? null;
+    this.run_.reducer.apply(await this.deps.memory.commitReview({ ...reviewOf(state, iteration, 'checkpoint', plan, this.now()), reason }));
+    this.lastCheckpoint = iteration;
+    return undefined;
+  }
+
+  private async decide(iteration: number, final: boolean, decision: CheckpointDecision): Promise<Halt | undefined> {
+    const { state, deps } = this;
+    if (decision.kind === 'stop') return { exit: 'stopped', message: `stopped at the checkpoint after iteration ${iteration}` };
+    if (decision.kind === 'approve') {
+      if (!state.champion) deps.emit({ type: 'warning', message: 'no valid plan to approve yet: nothing recorded' });
+      else await this.review('human-approval', iteration);
+    } else if (decision.kind === 'reject') {
+      await this.reject(iteration, decision.reason, 'champion');
+      if (final) state.haltReason = `the final plan was rejected: ${decision.reason}`;
+    } else deps.emit({ type: 'decision', iteration, decision: 'continue' });
+    return undefined;
+  }
+
+  private reject(iteration: number, reason: string, of: 'champion' | 'failed'): Promise<void> {
+    return handleRejection(this.run_, this.deps, { iteration, reason, of, objectives: this.objectives, now: this.now() });
+  }
+
+  /** A person approves the champion; an override accepts the plan that just failed. */
+  private async review(kind: 'human-approval' | 'override', iteration: number, reason?: string): Promise<void> {
+    const { state, deps } = this;
+    const plan = kind === 'human-approval' ? ((await this.run_.champion())?.plan ?? state.currentPlan) : state.currentPlan;
+    const rev = reviewOf(state, iteration, kind, plan, this.now());
+    this.run_.reducer.apply(await deps.memory.commitReview(reason ? { ...rev, reason } : rev));
+    await deps.store.save(state);
+    deps.emit(reason ? { type: 'decision', iteration, decision: kind, reason } : { type: 'decision', iteration, decision: kind });
+  }
+
+  private async failure(iteration: number, f: Failure): Promise<Halt | undefined> {
+    const { state, deps } = this;
+    deps.emit({ type: 'paused', iteration, reason: f.kind, message: f.message });
+    if (state.settings.unattended) return this.unattendedFailure(f);
     const ctx = {
       session: state,
       iteration,
       plan: state.currentPlan,
       validation: state.currentValidation,
-      ...(kind === 'planner-error' ? { error: message } : {}),
+      ...(f.kind === 'planner-error' ? { error: f.message } : {}),
     };
-    const decision = await ask('failure', iteration, () => reviewer.failure(ctx));
-    if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped at iteration ${iteration}` });
-    if (decision.kind === 'reject') await reject(iteration, decision.reason, 'failed');
-    else if (decision.kind === 'override' && kind === 'validation') await review('override', iteration, decision.reason);
-    else emit({ type: 'decision', iteration, decision: 'retry' });
-  };
+    const decision: FailureDecision | undefined = await this.ask('failure', iteration, () => deps.reviewer.failure(ctx));
+    if (!decision) return INTERRUPTED;
+    if (decision.kind === 'stop') return { exit: 'stopped', message: `stopped at iteration ${iteration}` };
+    if (decision.kind === 'reject') await this.reject(iteration, decision.reason, 'failed');
+    else if (decision.kind === 'override' && f.kind === 'validation') await this.review('override', iteration, decision.reason);
+    else deps.emit({ type: 'decision', iteration, decision: 'retry' });
+    return undefined;
+  }
 
-  const onStall = async (iteration: number) => {
+  /** Recorded as a lesson; the next iteration starts again from the champion, unless too many failed in a row. */
+  private unattendedFailure(f: Failure): Halt | undefined {
+    const { consecutiveFailures: n, settings } = this.state;
+    if (n < settings.maxFailures) return undefined;
+    const why = `${n} failed iteration${s(n)} in a row (--max-failures ${settings.maxFailures}); last: ${f.message}`;
+    // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3).
+    return { exit: f.fault && UNREACHABLE.has(f.fault) ? 'failed' : 'halted', message: why };
+  }
+
+  private async stall(iteration: number): Promise<Halt | undefined> {
+    const { state, deps } = this;
+    const { patience, iterations, unattended } = state.settings;
     const idle = iteration - state.idleSince;
-    if (patience <= 0 || idle < patience || iteration >= total) return;
-    emit({ type: 'patience', iteration, idle });
-    if (unattended) throw new Stop({ exit: 'patience', message: `no improvement in ${idle} iterations (--patience ${patience})` });
-    const decision = await ask('patience', iteration, () =>
-      reviewer.patience({ session: state, iteration, idle, champion: state.champion, objectives: objectives() }),
+    if (patience <= 0 || idle < patience || iteration >= iterations) return undefined;
+    deps.emit({ type: 'patience', iteration, idle });
+    if (unattended) return { exit: 'patience', message: `no improvement in ${idle} iterations (--patience ${patience})` };
+    const champion = await this.run_.champion();
+    const decision = await this.ask('patience', iteration, () =>
+      deps.reviewer.patience({ session: state, iteration, idle, champion, objectives: this.objectives }),
     );
-    if (decision.kind === 'stop') throw new Stop({ exit: 'stopped', message: `stopped after ${idle} iterations without improvement` });
+    if (!decision) return INTERRUPTED;
+    if (decision.kind === 'stop') return { exit: 'stopped', message: `stopped after ${idle} iterations without improvement` };
+    this.goOn(iteration, decision);
+    state.idleSince = iteration;
+    await deps.store.save(state);
+    return undefined;
+  }
+
+  private goOn(iteration: number, decision: Exclude<PatienceDecision, { kind: 'stop' }>): void {
+    const { state, deps } = this;
     if (decision.kind === 'objectives') {
       state.settings.objectives = decision.objectives;
       // The champion stays the plan to beat, now measured by the new objectives: a later plan is "improved" only if
       // it beats it under them (resetting it would call the next repeat an improvement). A proof under the old
       // objectives proves nothing under the new ones.
       delete state.converged;
-      emit({ type: 'decision', iteration, decision: `objectives: ${decision.objectives.join(', ')}` });
-    } else emit({ type: 'decision', iteration, decision: 'continue' });
-    state.idleSince = iteration;
-    await store.save(state);
-  };
-
-  try {
-    // A question the last run was waiting on when it was killed is asked again before anything else.
-    const pending = state.pendingDecision;
-    if (pending && !unattended) {
-      if (pending.kind === 'checkpoint') await atCheckpoint(pending.iteration, pending.iteration >= total);
-      else if (pending.kind === 'patience') await onStall(pending.iteration);
-      else await onFailure(pending.iteration, state.currentValidation?.valid === false ? 'plan failed validation' : 'the planner failed', 'validation');
-    }
-    delete state.pendingDecision;
-    while (state.progress.completed < total) {
-      if (signal.aborted) throw new Stop({ exit: 'interrupted', message: 'interrupted' });
-      if (state.converged) throw new Stop({ exit: 'converged', message: `converged: ${state.converged.reason}` });
-      const iteration = state.progress.completed + 1;
-      if (maxCost !== undefined && state.progress.completed > 0) {
-        const perIteration = state.usage.costUsd / state.progress.completed;
-        if (state.usage.costUsd + perIteration > maxCost) {
-          throw new Stop({
-            exit: 'halted',
-            message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
-          });
-        }
-      }
-      emit({ type: 'iteration-started', iteration, total });
-      const result = await runIteration(state, deps, iteration, objectives(), seen);
-      if (result.kind === 'aborted') throw new Stop({ exit: 'interrupted', message: 'interrupted' });
-      if (result.kind === 'planner-error') {
-        if (FATAL.test(result.message)) throw new Stop({ exit: 'failed', message: result.message });
-        await onFailure(iteration, result.message, 'planner-error');
-      } else if (result.kind === 'invalid') {
-        await onFailure(iteration, `plan failed validation: ${result.errors} error${result.errors === 1 ? '' : 's'}`, 'validation');
-      }
-      if (result.kind === 'valid' && result.optimal) emit({ type: 'converged', iteration, reason: result.optimal });
-
-      const final = state.progress.completed >= total || Boolean(state.converged);
-      if ((checkpoint > 0 && iteration % checkpoint === 0) || final) await atCheckpoint(iteration, final);
-      if (!state.converged) await onStall(iteration);
-    }
-    if (state.converged) return await finish('completed', 'converged', `converged: ${state.converged.reason}`);
-    return await finish('completed', 'completed');
-  } catch (err) {
-    if (!(err instanceof Stop)) {
-      state.status = 'failed';
-      state.haltReason = err instanceof Error ? err.message : String(err);
-      await store.save(state).catch(() => undefined);
-      throw err;
-    }
-    const { exit } = err.result;
-    const status =
-      exit === 'interrupted' ? 'interrupted' : exit === 'stopped' ? 'stopped' : exit === 'failed' ? 'failed' : exit === 'halted' ? 'paused' : 'completed';
-    return finish(status, exit, err.result.message);
+      deps.emit({ type: 'decision', iteration, decision: `objectives: ${decision.objectives.join(', ')}` });
+    } else deps.emit({ type: 'decision', iteration, decision: 'continue' });
   }
 }

@@ -2,8 +2,7 @@
 import type { Plan } from '../core/plan.js';
 import type { ReviewRecord } from '../memory/types.js';
 import type { PlanTarget } from '../procedures/types.js';
-import { emptyProgress } from './reconcile.js';
-import type { SessionSettings, SessionState } from './types.js';
+import { emptyProgress, type SessionSettings, type SessionState } from '../state/session.js';
 
 export function newSession(id: string, goalText: string, target: PlanTarget, settings: SessionSettings, now: Date): SessionState {
   const time = now.toISOString();
@@ -23,6 +22,7 @@ export function newSession(id: string, goalText: string, target: PlanTarget, set
     pendingFeedback: [],
     champion: null,
     seen: [],
+    rejected: [],
     lastImprovement: 0,
     idleSince: 0,
     improvements: [],

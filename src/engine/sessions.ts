@@ -12,17 +12,11 @@ import type { SessionState } from './types.js';
 import { decodeUtf8 } from '../core/text.js';
 import { parseYamlDoc } from '../core/yaml-doc.js';
 import { readOwnYaml } from '../core/own-yaml.js';
-import { surelyPlan } from '../core/plan-shape.js';
-import { PROVIDERS } from '../config.js';
-import { emptyProgress } from './reconcile.js';
+import type { Checkpointer } from '../state/checkpointer.js';
+import { readSession } from '../state/session-file.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
-/** Settings added after the first release, with the values older sessions ran with in effect. */
-const SETTING_DEFAULTS = { patience: 0, repairs: 0, maxFailures: 1, candidates: 1 };
-/** Progress counters every session file has had since the first release. */
-const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);
-const PENDING = new Set(['checkpoint', 'failure', 'patience']);
 const RESUMABLE = new Set(['running', 'paused', 'interrupted', 'failed', 'stopped']);
 
 /** Session ids are file names inside the memory folder: nothing that could climb out of it. */
@@ -43,71 +37,7 @@ export function newSessionId(goal: string, now: Date): string {
   return `${stamp}-${slug}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-const amount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-
-/** Checks every field a resume relies on; names the first one at fault (the file is never changed). */
-function checkState(v: unknown, id: string, toPlan: (plan: unknown) => unknown): string | null {
-  if (!isObj(v)) return 'expected a mapping';
-  if (v.version !== 1) return `unsupported version ${JSON.stringify(v.version)}`;
-  // Sessions written before the typed goal had its own name kept it under `goal`.
-  if (v.goalText === undefined && typeof v.goal === 'string') {
-    v.goalText = v.goal;
-    delete v.goal;
-  }
-  for (const k of ['id', 'goalText', 'procedure', 'goalId', 'status', 'createdAt']) if (typeof v[k] !== 'string') return `"${k}" is missing or not text`;
-  if (v.id !== id) return `it holds session "${String(v.id)}", not "${id}"`;
-  if (!RESUMABLE.has(v.status as string) && v.status !== 'completed') return `unknown status "${String(v.status)}"`;
-  if (!isObj(v.settings)) return '"settings" is missing';
-  const s = v.settings;
-  if (!Number.isInteger(s.iterations) || (s.iterations as number) < 1) return '"settings.iterations" must be a whole number of at least 1';
-  if (!count(s.checkpoint)) return '"settings.checkpoint" must be a whole number';
-  if ((s.checkpoint as number) > (s.iterations as number)) return '"settings.checkpoint" is larger than "settings.iterations"';
-  if (typeof s.proceduresDir !== 'string') return '"settings.proceduresDir" must be text';
-  if (typeof s.provider !== 'string' || !Object.hasOwn(PROVIDERS, s.provider)) return '"settings.provider" is not a known provider';
-  if (typeof s.unattended !== 'boolean') return '"settings.unattended" must be true or false';
-  if (!Number.isInteger(s.contextBudget) || (s.contextBudget as number) < 100) return '"settings.contextBudget" must be a whole number of at least 100';
-  if (s.maxCost !== undefined && !(amount(s.maxCost) && (s.maxCost as number) > 0)) return '"settings.maxCost" must be a positive number';
-  for (const k of ['model', 'baseUrl']) if (s[k] !== undefined && (typeof s[k] !== 'string' || s[k] === '')) return `"settings.${k}" must be text`;
-  if (typeof s.baseUrl === 'string' && !URL.canParse(s.baseUrl)) return '"settings.baseUrl" is not a URL';
-  if (s.baseUrls !== undefined && (!Array.isArray(s.baseUrls) || !s.baseUrls.every((u) => typeof u === 'string' && URL.canParse(u))))
-    return '"settings.baseUrls" must be a list of URLs';
-  if (!isObj(v.progress)) return '"progress" is missing';
-  // Sessions from before champions and repairs: the new counters start at zero, the new settings at their defaults.
-  // Only the counters that are new: a file missing one every session has always had is damaged, not old.
-  for (const [k, zero] of Object.entries(emptyProgress())) if (!ORIGINAL_COUNTERS.has(k)) v.progress[k] ??= zero;
-  for (const [k, d] of Object.entries(SETTING_DEFAULTS)) s[k] ??= d;
-  v.champion ??= null;
-  v.seen ??= [];
-  v.lastImprovement ??= 0;
-  v.idleSince ??= v.lastImprovement;
-  v.improvements ??= [];
-  v.alternatives ??= [];
-  v.consecutiveFailures ??= 0;
-  for (const k of Object.keys(emptyProgress())) if (!count(v.progress[k])) return `"progress.${k}" must be a whole number`;
-  for (const k of Object.keys(SETTING_DEFAULTS)) if (!count(s[k])) return `"settings.${k}" must be a whole number`;
-  if (!Array.isArray(v.seen) || !v.seen.every((x) => typeof x === 'string')) return '"seen" must be a list of plan ids';
-  // The question a killed run was waiting on is asked again on resume: it must be one the engine can ask.
-  if (v.pendingDecision !== undefined) {
-    const d = v.pendingDecision;
-    if (!isObj(d) || !PENDING.has(d.kind as string) || !Number.isInteger(d.iteration) || (d.iteration as number) < 1)
-      return '"pendingDecision" must be a checkpoint, failure or patience question with its iteration';
-  }
-  if (!isObj(v.usage)) return '"usage" is missing';
-  for (const k of ['promptTokens', 'completionTokens', 'cachedTokens', 'costUsd']) if (!amount(v.usage[k])) return `"usage.${k}" must be a number`;
-  if (!Array.isArray(v.pendingFeedback) || !v.pendingFeedback.every((f) => typeof f === 'string')) return '"pendingFeedback" must be a list of text';
-  if (v.rejectedPlans !== undefined && (!Array.isArray(v.rejectedPlans) || v.rejectedPlans.some((p) => typeof toPlan(p) === 'string')))
-    return '"rejectedPlans" must be a list of plans';
-  if (v.currentPlan !== null && v.currentPlan !== undefined) {
-    const plan = toPlan(v.currentPlan);
-    if (typeof plan === 'string') return `"currentPlan" is not a plan (${plan})`;
-  }
-  return null;
-}
-
-export class SessionStore {
+export class SessionStore implements Checkpointer {
   /** Sessions whose latest non-durable save is not on disk yet (written at the next flush or durable save). */
   private readonly pending = new Map<string, SessionState>();
   private deferred = 0;
@@ -184,13 +114,12 @@ export class SessionStore {
         invalid: (m) => `session file is not valid YAML (${m}); it was not changed`,
         unusable: (m) => `not a usable session file: ${m}; it was not changed`,
       }).value;
-    // The plan schema (zod) loads only for a plan the quick check cannot vouch for, to name its fault: a resume of a
-    // session jupiter saved never loads it.
-    const plan = isObj(value) ? value.currentPlan : undefined;
-    const toPlan = plan === undefined || plan === null || surelyPlan(plan) ? () => plan : (await import('../core/plan-io.js')).toPlan;
-    const problem = checkState(value, id, toPlan);
-    if (problem) throw new InputError(`not a usable session file: ${problem}; it was not changed`, { file });
-    return value as SessionState;
+    const read = readSession(value, id);
+    if ('problem' in read) {
+      const line = await lineOf(text, read.problem.path);
+      throw new InputError(`not a usable session file: ${read.problem.message}; it was not changed`, line ? { file, line } : { file });
+    }
+    return read.state;
   }
 
   /**
@@ -363,6 +292,18 @@ export class SessionStore {
       await rm(`${base}.lock`, { force: true });
     }
   }
+}
+
+/** The line of the value at `at` in a session file's text (read again by the yaml package: only for a fault). */
+async function lineOf(text: string, at: (string | number)[]): Promise<number | undefined> {
+  const { LineCounter, parseDocument } = await import('yaml');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  for (let n = at.length; n > 0; n--) {
+    const node = doc.getIn(at.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return lines.linePos(node.range[0]).line;
+  }
+  return undefined;
 }
 
 /** What `jupiter sessions` shows of a session (kept in the listing cache). */

@@ -6,99 +6,9 @@ import type { Score } from '../procedures/quality.js';
 import type { FeedbackReading } from '../feedback/types.js';
 import type { Objective } from '../procedures/types.js';
 import type { Usage } from '../core/usage.js';
+import type { PlanRef, Progress, ScoreChange, SessionState, SessionStatus } from '../state/session.js';
 
-export type SessionStatus =
-  | 'running' // a process is working on it (or crashed while doing so: resumable)
-  | 'paused' // waiting for a person (unattended halt, exit 3): resumable
-  | 'interrupted' // Ctrl-C: resumable
-  | 'failed' // runtime failure: resumable
-  | 'stopped' // a person chose stop: resumable
-  | 'completed'; // all iterations done
-
-export interface SessionSettings {
-  iterations: number;
-  checkpoint: number;
-  unattended: boolean;
-  provider: string;
-  model?: string;
-  baseUrl?: string;
-  /** Every replica given (--base-url more than once); `baseUrl` is the first. */
-  baseUrls?: string[];
-  contextBudget: number;
-  maxCost?: number;
-  proceduresDir: string;
-  /** Iterations without improvement before the run asks (or, unattended, ends); 0 = never. */
-  patience: number;
-  /** Repair rounds a model gets to fix its own invalid plan inside one iteration. */
-  repairs: number;
-  /** Consecutive failed iterations that end an unattended run (exit 3). */
-  maxFailures: number;
-  /** Proposals asked for concurrently per iteration; the best valid one is kept. */
-  candidates: number;
-  /** Objectives chosen for this session (default: the goal's). */
-  objectives?: Objective[];
-}
-
-export interface Progress {
-  completed: number;
-  /** Valid iterations (improved + alternative + worse + repeat). */
-  approved: number;
-  improved: number;
-  alternatives: number;
-  repeats: number;
-  /** Iterations whose first proposal was valid (no repair needed). */
-  firstTryValid: number;
-  /** Repair rounds used, and iterations a repair turned valid. */
-  repairs: number;
-  repaired: number;
-  failed: number;
-  rejected: number;
-  overridden: number;
-  errors: number;
-  humanApprovals: number;
-}
-
-export interface SessionState {
-  version: 1;
-  id: string;
-  /** The person's goal, as typed. */
-  goalText: string;
-  procedure: string;
-  goalId: string;
-  status: SessionStatus;
-  createdAt: string;
-  updatedAt: string;
-  settings: SessionSettings;
-  progress: Progress;
-  currentPlan: Plan | null;
-  currentValidation: ValidationResult | null;
-  /** Human feedback that could not be compiled into rules: shown to the planner as prose, never checked. */
-  pendingFeedback: string[];
-  /** `costUnknown`: some call used a model with no known price, so `costUsd` is a lower bound, not the total. */
-  usage: Usage & { costUsd: number; costUnknown?: boolean };
-  /** Why the run last halted, when it did. */
-  haltReason?: string;
-  /** Best valid plan so far (survives kill and resume: rebuilt from the log when the file is behind). */
-  champion: Champion | null;
-  /** Content addresses of every plan proposed in this session. */
-  seen: string[];
-  /** Iteration of the last improvement (0: none yet). */
-  lastImprovement: number;
-  /** Where the patience count starts: the last improvement, or the last time a person chose to go on. */
-  idleSince: number;
-  /** Every improvement of the champion in this session, oldest first. */
-  improvements: ScoreChange[];
-  /** Best distinct valid plans that are not the champion, best first (a few). */
-  alternatives: { planId: string; score: Score; iteration: number }[];
-  /** Failed iterations in a row (reset by a valid one). */
-  consecutiveFailures: number;
-  /** Set when the planner proved the champion optimal: the run is over. */
-  converged?: { iteration: number; reason: string };
-  /** Plans a person rejected in this session: the planner is asked for plans that differ from them in schedule. */
-  rejectedPlans?: Plan[];
-  /** A decision the run was waiting for when it stopped: resume asks it again. */
-  pendingDecision?: { kind: 'checkpoint' | 'failure' | 'patience'; iteration: number };
-}
+export type { Progress, SessionSettings, SessionState, SessionStatus, ScoreChange } from '../state/session.js';
 
 export type ReadingDecision =
   | { kind: 'accept'; scope: 'session' | 'goal'; reading?: FeedbackReading } // enforce it (or the rule the person built instead)
@@ -126,14 +36,7 @@ export interface CheckpointContext {
   /** Improvements since the previous checkpoint, oldest first. */
   improvements: ScoreChange[];
   /** Best distinct valid plans other than the champion, best first. */
-  alternatives: { planId: string; score: Score; iteration: number }[];
-}
-
-/** A champion replaced by a better plan. */
-export interface ScoreChange {
-  iteration: number;
-  before: Score | null;
-  after: Score;
+  alternatives: PlanRef[];
 }
 
 export interface FailureContext {

@@ -1,6 +1,6 @@
 // Reads a rejection reason with the configured model (structured output, action ids as an enum), else by rules.
 import type OpenAI from 'openai';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { FeedbackReader, FeedbackReading } from './types.js';
 import type { PlanTarget } from '../procedures/types.js';

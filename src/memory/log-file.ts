@@ -36,6 +36,8 @@ function outcomeText(r: LogRecord): string {
       return 'valid, worse than the champion';
     case 'repeat':
       return 'valid, a plan already seen in this session';
+    case 'rejected-before':
+      return 'valid, but a person rejected this plan (or one with the same steps and schedule) before: not approved';
     case 'failed':
       return `failed validation (${errors} error${errors === 1 ? '' : 's'})`;
     case 'error':

@@ -3,8 +3,8 @@ import type { Finding, Plan } from '../core/plan.js';
 import { isValidOutcome, type IterationRecord, type LoggedOutcome, type ReviewRecord } from './types.js';
 
 /** An iteration's quality, repairs, rules and convergence, and a rejection's rules, as the engine committed them. */
-type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged'>;
-type Read = Pick<ReviewRecord, 'constraints' | 'confirmed' | 'scope'>;
+type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'planKey' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged'>;
+type Read = Pick<ReviewRecord, 'constraints' | 'confirmed' | 'scope' | 'standing'>;
 
 export interface LogRecord extends Judged, Read {
   /** Position in the memory folder's log (1, 2, ...): the watermark every derived file refers to. */
@@ -92,6 +92,7 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   if (rec.score) out.score = rec.score;
   if (rec.objectives) out.objectives = rec.objectives;
   if (rec.planId) out.planId = rec.planId;
+  if (rec.planKey) out.planKey = rec.planKey;
   if (rec.repairs) out.repairs = rec.repairs;
   if (rec.checkedRules?.length) out.checkedRules = rec.checkedRules;
   if (rec.unchecked?.length) out.unchecked = rec.unchecked;
@@ -171,6 +172,8 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
   if (rev.constraints?.length) out.constraints = rev.constraints;
   if (rev.confirmed !== undefined) out.confirmed = rev.confirmed;
   if (rev.scope) out.scope = rev.scope;
+  if (rev.planKey) out.planKey = rev.planKey;
+  if (rev.standing) out.standing = rev.standing;
   if (rev.plan) {
     out.title = rev.plan.title;
     out.steps = rev.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
@@ -226,6 +229,8 @@ const BRIEF_FIELDS = [
   'est',
   'score',
   'planId',
+  'planKey',
+  'standing',
   'repairs',
   'converged',
   'constraints',

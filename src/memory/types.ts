@@ -71,10 +71,12 @@ export interface RecallResult {
  * What an iteration came to, judged against the session's champion (its best valid plan so far):
  * `improved` valid and strictly better (the new champion; the first valid plan is one too), `alternative` valid,
  * as good, and a plan not seen before, `worse` valid but worse, `repeat` a plan already seen in this session,
+ * `rejected-before` valid, but a plan a person rejected in this session (the same plan, or the same steps with the
+ * same schedule): never approved, never champion, never learned from as a success,
  * `failed` invalid (after any repairs), `error` the planner produced no plan. A person's rejection or override
  * is a separate review record. Logs written before champions existed say `approved` for a valid plan.
  */
-export type Outcome = 'improved' | 'alternative' | 'worse' | 'repeat' | 'failed' | 'error';
+export type Outcome = 'improved' | 'alternative' | 'worse' | 'repeat' | 'rejected-before' | 'failed' | 'error';
 export type LoggedOutcome = Outcome | 'approved';
 const VALID: ReadonlySet<string> = new Set(['improved', 'alternative', 'worse', 'repeat', 'approved']);
 /** Whether the iteration's plan passed validation. */
@@ -101,6 +103,8 @@ export interface IterationRecord {
   objectives?: Objective[];
   /** Content address of the plan (same plan, same id), for repeats and plan storage. */
   planId?: string;
+  /** Identity of a valid plan: the same steps with the same schedule (state/identity.ts), for repeats and rejections. */
+  planKey?: string;
   /** Repair rounds the planner was given after its plan failed validation (0: valid or never repaired). */
   repairs?: number;
   /** Ids of human rules (compiled feedback) the validator checked this plan against; all held when it is valid. */
@@ -115,6 +119,14 @@ export interface IterationRecord {
   context?: { tokens: number; budget: number; items: number; total: number };
   /** jupiter's estimate of the prompt's tokens (compare with usage.promptTokens). */
   promptTokensEstimate?: number;
+}
+
+/** A valid plan a session still holds after a rejection, re-checked against the rules in force and re-scored. */
+export interface StandingPlan {
+  planId: string;
+  key?: string;
+  score: Score;
+  iteration: number;
 }
 
 /** A person's decision at a checkpoint or pause, committed to memory. */
@@ -137,4 +149,11 @@ export interface ReviewRecord {
   /** Where the rules apply: this session only, or every session on this goal. */
   scope?: 'session' | 'goal';
   plan: Plan | null;
+  /** The rejected plan's identity (same steps, same schedule). */
+  planKey?: string;
+  /**
+   * After a rejection of the champion or a new rule: the champion and alternatives that still pass the rules in force,
+   * re-scored, best first (the first is the champion from here on). Absent: nothing was re-checked.
+   */
+  standing?: StandingPlan[];
 }

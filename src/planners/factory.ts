@@ -1,7 +1,7 @@
 // Picks the planner for a resolved config; each planner's modules (the OpenAI SDK, the built-in search and its worker)
 // are loaded only on the path that uses them.
-import type { ResolvedConfig } from '../config.js';
-import { PROVIDERS } from '../config.js';
+import type { ResolvedConfig } from '../config/resolve.js';
+import { PROVIDERS } from '../config/providers.js';
 import { UsageError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { Planner } from './types.js';

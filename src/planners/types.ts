@@ -15,6 +15,16 @@ export interface Champion {
   iteration: number;
 }
 
+/** The previous iteration's outcome (improved, alternative, worse, repeat, rejected-before, failed, error) and scores. */
+export interface LastOutcome {
+  iteration: number;
+  outcome: string;
+  score?: Score;
+  /** The champion's score the proposal was judged against. */
+  championScore?: Score;
+  planId?: string;
+}
+
 /** A plan that failed validation, sent back to the planner to fix within the same iteration. */
 export interface RepairRequest {
   plan: Plan;
@@ -50,6 +60,10 @@ export interface PlanRequest {
   rejected?: readonly Plan[];
   /** Human feedback that could not be compiled into rules (prose: the planner should follow it; nothing checks it). */
   feedback: string[];
+  /** What the previous proposal came to, judged against the champion it met (absent before the first). */
+  lastOutcome?: LastOutcome;
+  /** A person rejected the champion (the last time): why, and the rejected plan's score. */
+  championRejected?: { iteration: number; reason: string; planId: string; score: Score };
   /** Set when this call is a repair of a plan that just failed validation. */
   repair?: RepairRequest;
   /** Which of K concurrent candidates this call is (0-based; absent when K = 1). */

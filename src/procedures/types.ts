@@ -1,8 +1,9 @@
 // The procedure model every plan is checked against (STRIPS-style actions plus rules).
 
-import type { Severity } from '../core/plan.js';
+import type { Objective, Severity } from '../core/plan.js';
 
 export type { Severity };
+export { OBJECTIVES, type Objective } from '../core/plan.js';
 
 /** Where a thing was declared, for file:line messages. */
 export interface SourceRef {
@@ -31,10 +32,6 @@ export interface ActionDef {
   risk?: number;
   source?: SourceRef;
 }
-
-/** What makes one valid plan better than another, compared in priority order. */
-export type Objective = 'makespan' | 'cost' | 'risk' | 'steps';
-export const OBJECTIVES: readonly Objective[] = ['makespan', 'cost', 'risk', 'steps'];
 
 interface RuleBase {
   id: string;

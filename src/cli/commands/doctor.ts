@@ -1,13 +1,13 @@
 // `jupiter doctor`: checks the configured endpoint (key, server, model, structured output); exit 0 usable, 1 not, 2 bad config.
 import type { Command } from 'commander';
 import type OpenAI from 'openai';
-import { PROVIDERS } from '../../config.js';
-import type { ResolvedConfig } from '../../config.js';
+import { PROVIDERS } from '../../config/providers.js';
+import type { ResolvedConfig } from '../../config/resolve.js';
 import { ExitCode, RuntimeFailure } from '../../core/errors.js';
 import { describePlanner, requireKey } from '../../planners/factory.js';
 import { redactSecrets } from '../../core/secrets.js';
 import type { Cli } from '../io.js';
-import { collectUrls, configFrom, withConfig, withJson } from '../options.js';
+import { configFrom, withSettings } from '../options.js';
 
 type Errors = Pick<typeof import('../../planners/openai/errors.js'), 'classify' | 'serverText' | 'withDeadline' | 'FaultError'>;
 type Mode = 'json_schema' | 'json_object' | 'text';
@@ -98,7 +98,7 @@ function available(ids: string[], errors: Errors): string {
 /** How tokens and cost will be counted for this model: exact or estimated, priced or unknown (said, not hidden). */
 async function addCounting(config: ResolvedConfig, model: string, add: (name: string, status: Status, detail: string) => void): Promise<void> {
   const { tokenizerFor } = await import('../../memory/tokens.js');
-  const { priceFor } = await import('../../planners/cost.js');
+  const { priceFor } = await import('../../config/prices.js');
   const tokenizer = tokenizerFor(model);
   add(
     'token counts',
@@ -211,13 +211,8 @@ function render(report: Report): string[] {
 }
 
 export function registerDoctor(program: Command, cli: Cli): void {
-  const cmd = program
-    .command('doctor')
-    .description('check the configured model endpoint: key, server, model, structured output')
-    .option('--provider <name>', `provider preset (${Object.keys(PROVIDERS).join(', ')})`)
-    .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (repeat for replicas: each is checked)', collectUrls)
-    .option('--model <id>', 'model id');
-  withJson(withConfig(cmd)).action(
+  const cmd = program.command('doctor').description('check the configured model endpoint: key, server, model, structured output');
+  withSettings(cmd, ['provider', 'baseUrls', 'model', 'config', 'json']).action(
     cli.action(async (opts: { provider?: string; baseUrl?: string[]; model?: string; config?: string; json?: boolean }) => {
       const config = configFrom(cli, opts);
       let report: Report;

@@ -49,7 +49,11 @@ async function sessionFor(store: SessionStore, id: string | undefined, memoryDir
 async function chosenPlan(memory: Memory, state: SessionState, records: LogRecord[], iteration: number | undefined) {
   if (iteration === undefined) {
     if (!state.champion) throw new UsageError(`session ${state.id} has no valid plan yet (no champion): export --iteration N for another plan`);
-    return { plan: state.champion.plan, iteration: state.champion.iteration, source: 'champion' as const };
+    // The session names its champion; the plan is in the plan store.
+    const { planId, iteration: at } = state.champion;
+    const plan = await memory.planOf({ planId, session: state.id, iteration: at });
+    if (!plan) throw new UsageError(`session ${state.id}: the champion's plan (plans/${planId}.yaml) is missing: export --iteration N for another plan`);
+    return { plan, iteration: at, source: 'champion' as const };
   }
   const rec = records.find((r) => r.type === 'iteration' && r.iteration === iteration);
   if (!rec) throw new UsageError(`--iteration ${iteration}: session ${state.id} has no iteration ${iteration} (it has ${state.progress.completed})`);

@@ -1,9 +1,9 @@
 // `jupiter procedures new [goal] [--from DOC...]`: drafts a procedure set with a model (or builds one by asking), then writes it once confirmed.
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import type { FlagValues } from '../../config.js';
+import type { FlagValues } from '../../config/layers.js';
 import type { Cli } from '../io.js';
-import { configFrom, withConfig, withProcedures } from '../options.js';
+import { configFrom, withSettings } from '../options.js';
 import { terminalIO } from '../new-procedures-io.js';
 
 type NewFlags = FlagValues & { from?: string[]; output?: string; force?: boolean; yes?: boolean; maxRepairs?: string };
@@ -17,12 +17,8 @@ export function registerProceduresNew(group: Command, cli: Cli): void {
     .option('-o, --output <file>', 'where to write the set (default: <procedures folder>/<set id>.yaml)')
     .option('--force', 'replace the output file if it exists')
     .option('-y, --yes', 'write without asking (the draft is still shown)')
-    .option('--max-repairs <n>', 'rounds the model gets to fix lint errors in its draft (default 2)')
-    .option('--provider <name>', 'builtin | openai | fireworks | vllm | ollama | lmstudio | llamacpp | custom')
-    .option('--base-url <url>', 'OpenAI-compatible endpoint')
-    .option('--model <id>', 'model id')
-    .option('--timeout <ms>', 'per-request timeout for the model endpoint');
-  withProcedures(withConfig(cmd)).action(
+    .option('--max-repairs <n>', 'rounds the model gets to fix lint errors in its draft (default 2)');
+  withSettings(cmd, ['provider', 'baseUrls', 'model', 'timeoutMs', 'proceduresDir', 'config']).action(
     cli.action(async (goalArg: string | undefined, opts: NewFlags) => {
       const config = configFrom(cli, opts);
       const maxRepairs = opts.maxRepairs === undefined ? undefined : Number(opts.maxRepairs);

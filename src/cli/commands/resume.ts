@@ -1,95 +1,41 @@
 // `jupiter resume [session]`: continues the latest unfinished (or the named) session from its last completed iteration.
 import type { Command } from 'commander';
 import path from 'node:path';
-import { resolveConfig } from '../../config.js';
+import { type FlagValues, readLayers } from '../../config/layers.js';
+import { memoryDirOf, resolveLayers, sessionSettings } from '../../config/resolve.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
 import type { Cli } from '../io.js';
-import { withConfig, withJson, withMemory } from '../options.js';
-import { withRunOptions } from './plan.js';
+import { RESUME_FLAGS, withSettings } from '../options.js';
 import { lockWaitNotice } from '../lock-notice.js';
-
-interface ResumeFlags {
-  memory?: string;
-  json?: boolean;
-  unattended?: boolean;
-  maxCost?: string;
-  timeout?: string;
-  config?: string;
-  patience?: string;
-  repairs?: string;
-  maxFailures?: string;
-  candidates?: string;
-  objectives?: string;
-}
 
 export function registerResume(program: Command, cli: Cli): void {
   const cmd = program
     .command('resume')
     .description('resume the latest (or the named) unfinished session')
     .argument('[session]', 'session id (see `jupiter sessions`)');
-  withJson(withConfig(withMemory(withRunOptions(cmd)))).action(
-    cli.action(async (id: string | undefined, opts: ResumeFlags) => {
-      // Only the memory folder is wanted here: a session runs with its own saved settings, so the config file's
-      // iterations and checkpoint must not be judged (or refused) against each other now.
-      const base = resolveConfig({
-        env: cli.io.env,
-        cwd: cli.io.cwd,
-        flags: { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}), iterations: '1', checkpoint: '0' },
-      });
+  withSettings(cmd, RESUME_FLAGS, { saved: true }).action(
+    cli.action(async (id: string | undefined, opts: FlagValues) => {
+      const layers = readLayers({ flags: opts, env: cli.io.env, cwd: cli.io.cwd });
+      const memoryDir = memoryDirOf(layers);
       if (id) checkSessionId(id);
-      const store = new SessionStore(path.join(base.memoryDir, FILES.sessions));
+      const store = new SessionStore(path.join(memoryDir, FILES.sessions));
       const state = id ? await store.load(id) : await store.latestResumable();
-      if (!state) throw new UsageError(`no unfinished session in ${base.memoryDir}: start one with \`jupiter plan\``);
+      if (!state) throw new UsageError(`no unfinished session in ${memoryDir}: start one with \`jupiter plan\``);
       if (!isResumable(state))
         throw new UsageError(`session ${state.id} is already ${state.status} (${state.progress.completed}/${state.settings.iterations} iterations)`);
-      const s = state.settings;
-      if (opts.unattended) s.unattended = true;
-      const config = resolveConfig({
-        env: cli.io.env,
-        cwd: cli.io.cwd,
-        flags: {
-          provider: s.provider,
-          iterations: String(s.iterations),
-          checkpoint: String(s.checkpoint),
-          contextBudget: String(s.contextBudget),
-          procedures: s.proceduresDir,
-          // Every replica the session was started with, not only the first.
-          ...(s.baseUrls?.length ? { baseUrl: s.baseUrls } : s.baseUrl ? { baseUrl: s.baseUrl } : {}),
-          ...(s.model ? { model: s.model } : {}),
-          ...(opts.maxCost ? { maxCost: opts.maxCost } : s.maxCost !== undefined ? { maxCost: String(s.maxCost) } : {}),
-          ...(opts.timeout ? { timeout: opts.timeout } : {}),
-          ...(opts.memory ? { memory: opts.memory } : {}),
-          ...(opts.config ? { config: opts.config } : {}),
-          unattended: s.unattended,
-          json: Boolean(opts.json),
-        },
-      });
-      if (config.maxCost !== undefined) s.maxCost = config.maxCost;
-      // The improvement loop's settings may be changed on resume; what is not given stays as the session saved it.
-      const loop = resolveConfig({
-        flags: {
-          iterations: '1',
-          checkpoint: '0',
-          ...(opts.patience ? { patience: opts.patience } : {}),
-          ...(opts.repairs ? { repairs: opts.repairs } : {}),
-          ...(opts.maxFailures ? { maxFailures: opts.maxFailures } : {}),
-          ...(opts.candidates ? { candidates: opts.candidates } : {}),
-          ...(opts.objectives ? { objectives: opts.objectives } : {}),
-        },
-      });
-      if (opts.patience) s.patience = loop.patience;
-      if (opts.repairs) s.repairs = loop.repairs;
-      if (opts.maxFailures) s.maxFailures = loop.maxFailures;
-      if (opts.candidates) s.candidates = loop.candidates;
-      if (loop.objectives && opts.objectives) s.objectives = loop.objectives;
+      // The session runs with its saved settings; the flags resume takes replace the ones it may change.
+      const config = resolveLayers({ ...layers, saved: state.settings as unknown as Record<string, unknown> });
+      const s = Object.assign(state.settings, sessionSettings(config));
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, s.unattended);
       const { loadProcedures } = await import('../../procedures/load.js');
       const library = loadProcedures(s.proceduresDir);
+      const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
+      checkHumanRulesFile(config.memoryDir, library);
       let target: PlanTarget;
       try {
         target = findTarget(library, `${state.procedure}/${state.goalId}`);

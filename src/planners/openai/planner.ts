@@ -1,12 +1,12 @@
 // Planner backed by OpenAI-compatible chat-completions endpoints: streaming under a wall-clock deadline, capped
 // answers, retries, structured-output fallback, and several replicas for concurrent candidates.
 import type OpenAI from 'openai';
-import type { Price } from '../../config.js';
+import { type Price, priceFor } from '../../config/prices.js';
 import { PLAN_LIMITS, planAnswerJsonSchema } from '../../core/plan.js';
 import { redactSecrets } from '../../core/secrets.js';
 import type { Usage } from '../../core/usage.js';
 import { countTokens, ESTIMATE, loadTokenCounter, type TokenCounter } from '../../memory/tokens.js';
-import { addUsage, costOf, priceFor } from '../cost.js';
+import { addUsage, costOf } from '../cost.js';
 import { parsePlanOutput } from '../parse.js';
 import { allowedActions, buildPrompt, PromptMemo } from '../prompt.js';
 import { PlannerError } from '../types.js';

@@ -1,0 +1,47 @@
+// What one run holds besides the session file: the reducer over its records and the plans of the champion and
+// alternatives in hand (the session names them by id; their content is in the plan store).
+import type { Plan } from '../core/plan.js';
+import type { Memory } from '../memory/store.js';
+import type { Champion } from '../planners/types.js';
+import { Reducer } from '../state/reducer.js';
+import type { PlanRef, SessionState } from '../state/session.js';
+
+export class RunState {
+  readonly reducer: Reducer;
+  private readonly plans = new Map<string, Plan>();
+
+  constructor(
+    readonly state: SessionState,
+    private readonly memory: Pick<Memory, 'planOf'>,
+  ) {
+    this.reducer = new Reducer(state);
+  }
+
+  /** Keeps a plan the next record may make champion or alternative. */
+  hold(planId: string, plan: Plan): void {
+    this.plans.set(planId, plan);
+  }
+
+  /** Lets go of plans the session no longer names (a run of thousands of plans keeps a handful). */
+  prune(): void {
+    const named = new Set([this.state.champion, ...this.state.alternatives].filter((r) => r !== null).map((r) => r.planId));
+    for (const id of this.plans.keys()) if (!named.has(id)) this.plans.delete(id);
+  }
+
+  /** The plan a reference names: in hand, else from the plan store (null when the store lost it). */
+  async planOf(ref: PlanRef): Promise<Plan | null> {
+    let plan = this.plans.get(ref.planId);
+    if (!plan) {
+      plan = await this.memory.planOf({ planId: ref.planId, session: this.state.id, iteration: ref.iteration });
+      if (plan) this.plans.set(ref.planId, plan);
+    }
+    return plan ?? null;
+  }
+
+  /** The champion with its plan, for planners and reviewers. */
+  async champion(): Promise<Champion | null> {
+    const c = this.state.champion;
+    const plan = c ? await this.planOf(c) : null;
+    return c && plan ? { plan, score: c.score, planId: c.planId, iteration: c.iteration } : null;
+  }
+}
