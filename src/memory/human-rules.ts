@@ -114,7 +114,12 @@ function ruleFromLog(v: unknown, quote: string | undefined): Rule | undefined {
     ((r.kind === 'required' || r.kind === 'forbidden') && ok(r.action)) ||
     (r.kind === 'segregation' && Array.isArray(r.actions) && r.actions.length === 2 && r.actions.every(ok)) ||
     (r.kind === 'owner' && ok(r.action) && typeof r.owner === 'string' && r.owner.trim() !== '' && !/[\n·]/.test(r.owner)) ||
-    (r.kind === 'max-steps' && Number.isInteger(r.max) && r.max >= 1);
+    (r.kind === 'max-steps' && Number.isInteger(r.max) && r.max >= 1) ||
+    (r.kind === 'required-fields' &&
+      Array.isArray(r.fields) &&
+      r.fields.length > 0 &&
+      r.fields.every(ok) &&
+      (r.actions === undefined || (Array.isArray(r.actions) && r.actions.length > 0 && r.actions.every(ok))));
   const body = shaped ? ruleBody(r) : undefined;
   return body ? humanRule(body, quote) : undefined;
 }
