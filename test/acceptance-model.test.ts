@@ -42,7 +42,7 @@ function sessionFile(cwd: string): { champion: { planId: string; iteration: numb
 }
 
 describe('an imperfect model, unattended, 100 iterations', () => {
-  it('fails some iterations without halting, repairs others, improves the champion, and keeps it across a kill', async () => {
+  it('fails some iterations without halting, repairs others, improves the champion, and keeps it across a kill', { timeout: 600_000 }, async () => {
     const { good, better, broken } = await plans();
     expect(validatePlan(good, target).valid && validatePlan(better, target).valid && !validatePlan(broken, target).valid).toBe(true);
     expect(compareScores(scorePlan(better, target), scorePlan(good, target), objectives)).toBeLessThan(0);

@@ -71,7 +71,7 @@ describe('jupiter plan (unattended, built-in planner)', () => {
     expect(r.stdout).toContain('access-review/quarterly-access-review');
   });
 
-  it('SIGKILL mid-run, then resume: exactly 20 iterations logged, none twice', async () => {
+  it('SIGKILL mid-run, then resume: exactly 20 iterations logged, none twice', { timeout: 600_000 }, async () => {
     const cwd = tempDir();
     const server = await serve([{ content: VALID }]);
     const run = spawnJson([...modelPlan(server.url), '-n', '20', '-c', '5'], { cwd, env: KEYED });

@@ -83,7 +83,9 @@ describe('forged markers in a model answer', () => {
     const memory = path.join(cwd, 'memory');
     const server = await serve(() => ({ content: JSON.stringify(forged) }));
     const r = await run(cwd, server.url, ['plan', 'Deploy the orchestrator', '-n', '3', '-c', '0']);
-    expect(r.code, r.stderr).toBe(0);
+    // No answer was a usable plan: the run ends without one, and says so (exit 1).
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/no valid plan: the planner never produced a usable plan/);
     const log = readFileSync(path.join(memory, 'execution_log.md'), 'utf8');
     const records = recordsIn(log).records;
     // Only the real records (three iterations, then the final checkpoint's), seqs in order: nothing forged became one.

@@ -120,7 +120,13 @@ function reviewerFor(
 
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
 function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
-  const hint = `resume with \`jupiter resume ${id}\``;
+  const done = result.state.progress.completed >= result.state.settings.iterations && (result.exit === 'halted' || result.exit === 'failed');
+  // A resume of a session whose iterations all ran would end the same way at once: say what would help instead.
+  const hint = done
+    ? result.exit === 'failed'
+      ? 'check the endpoint with `jupiter doctor`, then start a new run'
+      : 'see lessons.md and the procedures, then start a new run'
+    : `resume with \`jupiter resume ${id}\``;
   switch (result.exit) {
     case 'completed':
       return ExitCode.ok;
@@ -152,12 +158,15 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   const signals = stopOnSignal(cli, controller);
   let render: Renderer | undefined;
   try {
-    await catchUp(state, memory, target);
+    // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
+    if (state.settings.unattended) await (await import('./endpoint-check.js')).requireReachable(config);
+    const caughtUp = await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
     const emit = render;
     // A hand edit that broke a line: say what was skipped; everything readable is used.
+    for (const message of caughtUp) emit({ type: 'warning', message });
     for (const skipped of memory.skippedLines())
       emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
     // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.

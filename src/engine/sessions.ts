@@ -221,7 +221,18 @@ export class SessionStore implements Checkpointer {
       }
     }
     sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
-    return { sessions, unreadable };
+    return { sessions: await Promise.all(sessions.map((s) => this.asListed(s))), unreadable };
+  }
+
+  /**
+   * A `running` session whose process is gone (killed with -9, a crash, a power cut) is shown as `interrupted`: its
+   * lock has no live holder. Only shown so: the file keeps what was saved until a resume takes the session over.
+   */
+  private async asListed(s: SessionListing): Promise<SessionListing> {
+    if (s.status !== 'running') return s;
+    const holder = await readLockInfo(this.lockFile(s.id)).catch(() => null);
+    if (holder !== 'gone' && staleReason(holder) === null) return s;
+    return { ...s, status: 'interrupted', haltReason: 'the process running it ended without saving (killed or crashed): resume it' };
   }
 
   /** The most recently saved unfinished session, reading files newest first and stopping at the first match. */

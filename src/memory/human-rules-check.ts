@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import { readTextFile } from '../core/text-file.js';
 import { editDistance } from '../core/text.js';
 import { actionsOf, ruleLine } from '../feedback/rule-text.js';
-import type { LintIssue, ProcedureLibrary } from '../procedures/types.js';
+import type { LintIssue, ProcedureLibrary, Rule } from '../procedures/types.js';
 import { contradicts, type HumanRuleEntry, parseHumanRules, together } from './human-rules.js';
 import { FILES } from './store.js';
 
@@ -67,6 +67,19 @@ export function lintHumanRules(text: string, file: string, library: ProcedureLib
 export function lintHumanRulesFile(memoryDir: string, library: ProcedureLibrary): LintIssue[] {
   const file = path.join(memoryDir, FILES.humanRules);
   return existsSync(file) ? lintHumanRules(readTextFile(file, 'human rules'), file, library) : [];
+}
+
+/**
+ * The confirmed rules a person gave for this goal, from the memory folder's human_rules.md (checked first, like a
+ * run's start): what `validate` applies by default.
+ */
+export function confirmedGoalRules(memoryDir: string, library: ProcedureLibrary, goal: { procedure: string; goalId: string }): { rules: Rule[]; file: string } {
+  const file = path.join(memoryDir, FILES.humanRules);
+  if (!existsSync(file)) return { rules: [], file };
+  checkHumanRulesFile(memoryDir, library);
+  const { entries } = parseHumanRules(readTextFile(file, 'human rules'));
+  const mine = entries.filter((e) => e.confirmed && e.scope.kind === 'goal' && e.scope.procedure === goal.procedure && e.scope.goalId === goal.goalId);
+  return { rules: [...new Map(mine.map((e) => [e.rule.id, e.rule])).values()], file };
 }
 
 /** Before a run starts: the memory folder's human_rules.md, when there is one, must lint clean (exit 2 otherwise). */

@@ -30,6 +30,12 @@ export function registerResume(program: Command, cli: Cli): void {
       // The session runs with its saved settings; the flags resume takes replace the ones it may change.
       const config = resolveLayers({ ...layers, saved: state.settings as unknown as Record<string, unknown> });
       const s = Object.assign(state.settings, sessionSettings(config));
+      const { settleCostCap } = await import('../cost-cap.js');
+      const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
+      if (!(await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk }))) {
+        cli.out(`The cost cap stays at $${s.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
+        return;
+      }
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, s.unattended);
       const { loadProcedures } = await import('../../procedures/load.js');
