@@ -1,6 +1,6 @@
 // The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
 import type { ChalkInstance } from 'chalk';
-import { yaml } from '../core/yaml-lazy.js';
+import { stringify } from 'yaml';
 import type {
   CheckpointContext,
   CheckpointDecision,
@@ -43,7 +43,7 @@ function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan
   say(`  ${chalk.bold(safeText(plan.title, true))} (${plural(plan.steps.length, 'step')})`);
   if (full) {
     if (plan.summary) say(`  ${safeText(plan.summary, true)}`);
-    for (const line of safeText(yaml().stringify(plan.steps)).split('\n')) say(`    ${line}`);
+    for (const line of safeText(stringify(plan.steps)).split('\n')) say(`    ${line}`);
     // Start and end of every step, as the validator's schedule has them.
     if (target) for (const line of scheduleLines(plan, target)) say(`  ${line}`);
   } else {
