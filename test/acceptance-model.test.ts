@@ -37,7 +37,7 @@ async function plans(): Promise<{ good: Plan; better: Plan; broken: Plan }> {
 
 function sessionFile(cwd: string): { champion: { planId: string; iteration: number } | null; progress: Record<string, number>; status: string } {
   const dir = path.join(cwd, 'memory', 'sessions');
-  const file = readdirSync(dir).find((f) => f.endsWith('.yaml'))!;
+  const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
   return parse(readFileSync(path.join(dir, file), 'utf8'));
 }
 

@@ -66,7 +66,7 @@ describe('LLM planning through the CLI', () => {
     expect(s.usage).toMatchObject({ promptTokens: sum(0), completionTokens: sum(1), cachedTokens: sum(2) });
     // The key was sent to the server and written nowhere.
     expect(chat[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
-    for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', `sessions/${s.id}.yaml`])
+    for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', `sessions/${s.id}.json`])
       expect(readFileSync(path.join(cwd, 'memory', f), 'utf8')).not.toContain(KEY);
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });

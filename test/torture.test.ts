@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../tools/fake-openai.js';
 import { checkMemory } from '../tools/invariants.js';
@@ -60,7 +60,7 @@ describe('checkMemory', () => {
     cpSync(pristine, dir, { recursive: true });
     return dir;
   };
-  const sessionFile = (dir: string) => path.join(dir, 'sessions', readdirSync(path.join(dir, 'sessions')).find((n) => n.endsWith('.yaml'))!);
+  const sessionFile = (dir: string) => path.join(dir, 'sessions', readdirSync(path.join(dir, 'sessions')).find((n) => n.endsWith('.json'))!);
 
   it('passes a folder left by a real run', async () => {
     const r = await checkMemory(copy(), { requireCompleted: true });
@@ -85,7 +85,7 @@ describe('checkMemory', () => {
     const state = parse(readFileSync(file, 'utf8')) as { progress: { approved: number; failed: number } };
     state.progress.approved -= 1;
     state.progress.failed += 1;
-    writeFileSync(file, stringify(state));
+    writeFileSync(file, JSON.stringify(state));
     const r = await checkMemory(dir);
     expect(r.ok).toBe(false);
     expect(r.problems.join('\n')).toMatch(/file says completed 4, approved 3, failed 1, errors 0; log says completed 4, approved 4, failed 0, errors 0/);

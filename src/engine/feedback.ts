@@ -38,6 +38,9 @@ async function confirmReading(run: RunState, deps: EngineDeps, reason: string): 
     else {
       out.confirmed = true;
       out.scope = decision.scope;
+      // The person said it with the rule builder: their rule replaces the reading.
+      if (decision.reading) out.reading = decision.reading;
+      out.enforced = out.reading.constraints.length > 0;
     }
     return out;
   }

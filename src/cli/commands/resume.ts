@@ -50,7 +50,7 @@ export function registerResume(program: Command, cli: Cli): void {
         if (!(err instanceof UsageError)) throw err;
         throw new InputError(
           `session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`,
-          { file: store.file(state.id) },
+          { file: store.readableFile(state.id) },
         );
       }
       // Flags and the procedure are checked (nothing touched yet); now hold the session before saying anything, so a
