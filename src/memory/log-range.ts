@@ -2,11 +2,11 @@
 // segments hold a range, and bisecting a segment on its record lines finds where the range starts, so one
 // session's records cost a few reads of the log, not the history. The log is the only store of records.
 import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
-import { recordsIn, segments, type StepsLookup } from './log-file.js';
+import { firstLineEnd, recordsIn, segments, type StepsLookup } from './log-file.js';
 import { parseRecord, type LogRecord } from './record.js';
 
 const MARK = Buffer.from('<!-- jupiter:entry ');
-const LINE = /^<!-- jupiter:entry (\{.*\}) -->\r?$/;
+const LINE = /^<!-- jupiter:entry (\{.*\}) -->$/;
 /** Below this many bytes a range is scanned rather than bisected further. */
 const SCAN_BYTES = 64 * 1024;
 /** Read size when scanning a range. */
@@ -15,7 +15,8 @@ const CHUNK_BYTES = 1024 * 1024;
 /** Where a record line starting in `buf` at or after `from` begins (a line start), or -1. */
 function markAt(buf: Buffer, from: number, atFileStart: boolean): number {
   for (let j = buf.indexOf(MARK, from); j >= 0; j = buf.indexOf(MARK, j + 1)) {
-    if (j === 0 ? atFileStart : buf[j - 1] === 0x0a) return j;
+    // Any line ending (LF, CR, CRLF) starts a line.
+    if (j === 0 ? atFileStart : buf[j - 1] === 0x0a || buf[j - 1] === 0x0d) return j;
   }
   return -1;
 }
@@ -27,9 +28,9 @@ function markAt(buf: Buffer, from: number, atFileStart: boolean): number {
 async function recordAfter(file: string, pos: number, size: number): Promise<{ seq: number; end: number } | undefined> {
   for (let len = 8192; ; len *= 4) {
     const buf = readRegularRange(file, pos, Math.min(len, size - pos));
-    const start = pos === 0 ? 0 : buf.indexOf(0x0a) + 1;
+    const start = pos === 0 ? 0 : firstLineEnd(buf) + 1;
     const at = start > 0 || pos === 0 ? markAt(buf, start, pos === 0) : -1;
-    const nl = at >= 0 ? buf.indexOf(0x0a, at) : -1;
+    const nl = at >= 0 ? firstLineEnd(buf, at) : -1;
     if (nl >= 0) {
       const m = LINE.exec(buf.subarray(at, nl).toString('utf8'));
       const rec = m ? parseRecord(m[1]!) : undefined;
@@ -59,7 +60,7 @@ async function segmentRange(file: string, fromSeq: number, toSeq: number, lookup
     const buf = Buffer.concat([rest, readRegularRange(file, pos, Math.min(CHUNK_BYTES, size - pos))]);
     pos += buf.length - rest.length;
     // Whole lines only: the cut line waits for the next chunk.
-    const cut = pos < size ? buf.lastIndexOf(0x0a) + 1 : buf.length;
+    const cut = pos < size ? Math.max(buf.lastIndexOf(0x0a), buf.lastIndexOf(0x0d)) + 1 : buf.length;
     rest = buf.subarray(cut);
     for (const rec of recordsIn(buf.subarray(0, cut).toString('utf8'), lookup).records) {
       if (rec.seq < fromSeq) continue;
