@@ -37,12 +37,12 @@ async function plans(): Promise<{ good: Plan; better: Plan; broken: Plan }> {
 
 function sessionFile(cwd: string): { champion: { planId: string; iteration: number } | null; progress: Record<string, number>; status: string } {
   const dir = path.join(cwd, 'memory', 'sessions');
-  const file = readdirSync(dir).find((f) => f.endsWith('.yaml'))!;
+  const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
   return parse(readFileSync(path.join(dir, file), 'utf8'));
 }
 
 describe('an imperfect model, unattended, 100 iterations', () => {
-  it('fails some iterations without halting, repairs others, improves the champion, and keeps it across a kill', async () => {
+  it('fails some iterations without halting, repairs others, improves the champion, and keeps it across a kill', { timeout: 600_000 }, async () => {
     const { good, better, broken } = await plans();
     expect(validatePlan(good, target).valid && validatePlan(better, target).valid && !validatePlan(broken, target).valid).toBe(true);
     expect(compareScores(scorePlan(better, target), scorePlan(good, target), objectives)).toBeLessThan(0);

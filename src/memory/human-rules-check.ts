@@ -9,7 +9,8 @@ import type { LintIssue, ProcedureLibrary, Rule } from '../procedures/types.js';
 import { contradicts, type HumanRuleEntry, parseHumanRules, together } from './human-rules.js';
 import { FILES } from './store.js';
 
-const FORMS = '`a before b`, `a right after b`, `always include a`, `never use a`, `a and b by different people`, `a done by <owner>`, `at most N steps`';
+const FORMS =
+  '`a before b`, `a right after b`, `always include a`, `never use a`, `a and b by different people`, `a done by <owner>`, `at most N steps`, `a, b must fill <field>`, `every step must fill <field>`';
 
 /** A rule as the person reads it in the file: its line and their words. */
 function quoted(e: Pick<HumanRuleEntry, 'rule' | 'quote'>): string {

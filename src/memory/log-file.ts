@@ -50,7 +50,7 @@ function outcomeText(r: LogRecord): string {
 
 /**
  * One log section. `carry: false` means an earlier record of this log already carries the plan's steps (and
- * plans/<planId>.yaml holds the plan): the section names the plan instead of repeating it, and so does the record.
+ * plans/<planId>.json holds the plan): the section names the plan instead of repeating it, and so does the record.
  * `continued` means the section right before it is an iteration of the same session: the run and goal lines,
  * said there, are not repeated (the record line still holds every field).
  */
@@ -71,7 +71,7 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
             ? 'unattended checkpoint (recorded, not awaited)'
             : 'rejected';
     lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', run, goal);
-    if (r.title) lines.push(`- **Plan:** ${one(r.title)}${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
+    if (r.title) lines.push(`- **Plan:** ${one(r.title)}${r.planId ? ` · plans/${r.planId}.json` : ''}`);
     if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);
   } else {
     // The procedure and goal ids are in the record line; people read the goal as typed.
@@ -80,9 +80,9 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     // A valid plan's heading says it all, and a failure's findings say why; errors and human approvals get their line.
     if ((!isValidOutcome(r.outcome) && r.outcome !== 'failed') || r.approvedBy === 'human' || r.outcome === 'approved')
       lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
-    if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.yaml`);
+    if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.json`);
     else if (r.steps) {
-      lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps.length} steps${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
+      lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps.length} steps${r.planId ? ` · plans/${r.planId}.json` : ''}`);
       r.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${one(s.a)}${s.o ? ` — ${one(s.o)}` : ''}`));
     }
     const findings = r.findings ?? [];
@@ -106,7 +106,7 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
  */
 export function onDisk(r: LogRecord, opts: { carry?: boolean } = {}): LogRecord {
   const out: LogRecord = { ...r };
-  // Named by id, the plan's steps and title are in the record that carried it and in plans/<planId>.yaml (the
+  // Named by id, the plan's steps and title are in the record that carried it and in plans/<planId>.json (the
   // section above still shows this proposal's title).
   if (opts.carry === false && r.planId !== undefined) {
     delete out.steps;
@@ -305,6 +305,11 @@ export async function logTail(
     }
   }
   return { records: hydrate(records, lookup), lastSeq, repaired: current.repaired };
+}
+
+/** The seq of the last record of one segment (0 for none). */
+export async function segmentLastSeq(file: string): Promise<number> {
+  return (await segmentTail(file, Number.MAX_SAFE_INTEGER, false)).lastSeq;
 }
 
 /**
