@@ -44,16 +44,16 @@ describe('memory commit', () => {
     const logged = recordsIn(log).records;
     const ids = new Set(recs.map((r) => planId(r.plan!)));
     expect(ids.size).toBe(3);
-    expect(readdirSync(path.join(dir, 'plans')).sort()).toEqual([...ids].map((id) => `${id}.yaml`).sort());
+    expect(readdirSync(path.join(dir, 'plans')).sort()).toEqual([...ids].map((id) => `${id}.json`).sort());
     recs.forEach((r, i) => {
       expect(logged[i]!.planId).toBe(planId(r.plan!));
-      expect((parse(read(dir, `plans/${planId(r.plan!)}.yaml`)) as Plan).steps).toEqual(r.plan!.steps);
+      expect((parse(read(dir, `plans/${planId(r.plan!)}.json`)) as Plan).steps).toEqual(r.plan!.steps);
       // Steps come back on read whether the record carried them or named an earlier record's plan.
       expect(logged[i]!.steps?.map((s) => s.a)).toEqual(r.plan!.steps.map((s) => s.action));
     });
     // Only the first record of each plan carries its steps; later ones name it.
     expect(log.match(/"steps":/g)).toHaveLength(3);
-    expect(log).toContain(`plans/${planId(recs[0]!.plan!)}.yaml`);
+    expect(log).toContain(`plans/${planId(recs[0]!.plan!)}.json`);
 
     const patterns = parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern');
     const deploy = patterns.items.filter((i) => i.procedure === DEPLOY.procedure && i.goalId === DEPLOY.goalId);
@@ -87,16 +87,24 @@ describe('memory commit', () => {
     expect(got).toEqual(want);
   });
 
-  it('records the fix that turned a failing plan into a passing one', async () => {
+  it('records the insight the validator confirmed on a failing plan, and nothing from the valid plan after it', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
     const bad = failed('s1', 1, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]);
+    bad.insights = [{ rule: 'tests-before-deploy', change: 'add', actions: ['run-tests'], before: 'deploy-production' }];
+    bad.refuted = 2;
     await memory.commitIteration(bad);
-    await memory.commitIteration(approved('s1', 2, ['run-tests', 'deploy-production']), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    await memory.commitIteration(approved('s1', 2, ['run-tests', 'deploy-production']));
     const items = await memory.items();
-    const fix = items.filter((i) => i.kind === 'pattern' && i.data.type === 'fix');
-    expect(fix).toHaveLength(1);
-    expect(fix[0]!.text).toBe('adding run-tests before deploy-production fixed tests-before-deploy');
+    const fix = items.filter((i) => i.kind === 'pattern' && i.data.type !== 'exemplar');
+    expect(fix.map((i) => [i.text, i.count, i.data])).toEqual([
+      [
+        'tests-before-deploy: put run-tests before deploy-production',
+        1,
+        { type: 'ordering', before: 'run-tests', after: 'deploy-production', rule: 'tests-before-deploy' },
+      ],
+    ]);
+    expect((await memory.records()).map((r) => r.refuted)).toEqual([2, undefined]);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
 

@@ -168,7 +168,7 @@ describe('the same verdict as PDDL and as YAML', () => {
             rule: 'precondition',
             step: 1,
             message: 'step 1: put-down.c needs `(holding c)`, which does not hold at that point',
-            fix: 'put-down.c needs `(holding c)`: add unstack.c.a before step 1 (put-down.c)',
+            fix: 'put-down.c needs `(holding c)`: move step 2 (unstack.c.a) before step 1 (put-down.c)',
           },
         ]);
       },
@@ -184,7 +184,7 @@ describe('the same verdict as PDDL and as YAML', () => {
             severity: 'error',
             rule: 'goal',
             message: 'the plan ends without reaching `(pkg-at p1 depot)`',
-            fix: 'add unload.p1.t1.depot (and what they need) at the end, after step 7 (drive.t1.market.depot)',
+            fix: 'add unload.p1.t1.depot at the end, after step 7 (drive.t1.market.depot)',
           },
         ]),
     },

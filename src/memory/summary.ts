@@ -31,6 +31,8 @@ export interface LearningDetail {
   /** Distinct plans proposed (content addresses), and valid iterations that repeated a plan already seen. */
   distinctPlans: number;
   repeats: number;
+  /** Candidate insights the validator refuted on the failure they came from (discarded, never in memory). */
+  refutedInsights: number;
   /** Champion score over iterations, per goal (most iterations first). */
   champions: ChampionTrack[];
   /** Runs that ended because the planner proved no better plan exists. */
@@ -327,6 +329,7 @@ export async function learningSummary(
       repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
       distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
       repeats: its.filter((r) => r.outcome === 'repeat').length,
+      refutedInsights: its.reduce((n, r) => n + (r.refuted ?? 0), 0),
       champions: championTracks(its),
       converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
     },
