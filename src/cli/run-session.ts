@@ -107,6 +107,7 @@ function reviewerFor(
     // SIGTERM or SIGHUP while a prompt waits: the prompt gives up, the question stays pending for the resume.
     signal: controller.signal,
     target,
+    notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
     summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
     input: cli.io.stdin,

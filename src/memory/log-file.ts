@@ -307,6 +307,11 @@ export async function logTail(
   return { records: hydrate(records, lookup), lastSeq, repaired: current.repaired };
 }
 
+/** The seq of the last record of one segment (0 for none). */
+export async function segmentLastSeq(file: string): Promise<number> {
+  return (await segmentTail(file, Number.MAX_SAFE_INTEGER, false)).lastSeq;
+}
+
 /**
  * The seq of the log's last record (0 for none), reading the current segment's tail, or the newest older segment's
  * when a crash right after a rotation left the current one empty. `repair` truncates a torn tail of the current segment.

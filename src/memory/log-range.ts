@@ -2,7 +2,8 @@
 // segments hold a range, and bisecting a segment on its record lines finds where the range starts, so one
 // session's records cost a few reads of the log, not the history. The log is the only store of records.
 import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
-import { firstLineEnd, recordsIn, segments, type StepsLookup } from './log-file.js';
+import path from 'node:path';
+import { firstLineEnd, recordsIn, segmentLastSeq, segments, type StepsLookup } from './log-file.js';
 import { parseRecord, type LogRecord } from './record.js';
 
 const MARK = Buffer.from('<!-- jupiter:entry ');
@@ -100,6 +101,8 @@ export async function readLogRange(file: string, fromSeq: number, toSeq: number,
 /** Every record of every segment, oldest first, each passed through `project` as it is read (so a segment's text is let go before the next). */
 export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, lookup?: StepsLookup): T[] {
   const out: T[] = [];
+  // An overlapping segment (a copy) never counts a record twice: only records after the last one read are kept.
+  let last = 0;
   for (const f of [...segments(file), file]) {
     let text: string;
     try {
@@ -108,7 +111,34 @@ export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, look
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    for (const rec of recordsIn(text, lookup).records) out.push(project(rec));
+    for (const rec of recordsIn(text, lookup).records) {
+      if (rec.seq <= last) continue;
+      last = rec.seq;
+      out.push(project(rec));
+    }
   }
   return out;
+}
+
+/**
+ * Where the log's segments do not follow each other (each segment's first seq must be the previous one's last + 1):
+ * a segment deleted or cut short leaves a gap, a copied one an overlap. One sentence per break, naming the segments.
+ */
+export async function segmentBreaks(file: string): Promise<string[]> {
+  const breaks: string[] = [];
+  let prev: { name: string; last: number } | undefined;
+  for (const f of [...segments(file), file]) {
+    const size = statRegular(f)?.size ?? 0;
+    const first = size ? (await recordAfter(f, 0, size))?.seq : undefined;
+    if (first === undefined || first < 0) continue;
+    const name = path.basename(f);
+    if (prev && first !== prev.last + 1)
+      breaks.push(
+        first > prev.last + 1
+          ? `${prev.name} ends at seq ${prev.last} but ${name} starts at seq ${first}: records ${prev.last + 1}-${first - 1} are missing`
+          : `${name} starts at seq ${first}, not after ${prev.name}'s last (${prev.last}): the segments overlap`,
+      );
+    prev = { name, last: Math.max(prev?.last ?? 0, await segmentLastSeq(f)) };
+  }
+  return breaks;
 }
