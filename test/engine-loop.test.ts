@@ -219,9 +219,10 @@ describe('self-correction', () => {
       [2, 2],
     ]);
     expect(result.state.usage.promptTokens).toBe(500);
-    // Memory learns the fix from the failed attempt and the repaired plan of the same iteration.
+    // Memory learns from the failed attempt a repair fixed: the fix the validator confirmed on it, and the lesson.
     const learned = readFileSync(path.join(deps(planner).memory.dir, 'successful_patterns.md'), 'utf8');
-    expect(learned).toMatch(/test-fast.*fixed precondition/);
+    expect(learned).toMatch(/needs `tested`: put test-fast before it/);
+    expect(readFileSync(path.join(deps(planner).memory.dir, 'lessons.md'), 'utf8')).toMatch(/precondition — .*needs `tested`/);
   });
 });
 

@@ -111,7 +111,7 @@ describe('buildPrompt: the four forms', () => {
       request({ iteration: 4, repair: { plan: bad, findings, attempt: 1, failingStep: state.step, factsBefore: state.factsBefore, missing: state.missing } }),
     );
     expect(user).toMatchSnapshot();
-    expect(user).toContain('add approve-change after step 1 (run-tests), before step 2 (deploy)');
+    expect(user).toContain('add approve-change before step 2 (deploy)');
     expect(user).toContain('Step 2 (deploy) is the first step that cannot run.');
     expect(user).toContain('Facts that held just before it: code-ready, tests-passed.');
     expect(user).toContain('It lacked: change-approved.');
@@ -221,6 +221,31 @@ describe('buildPrompt: stable prefix and fences', () => {
     expect(withChampion.match(/<\/champion>/g)).toHaveLength(1);
     const repair = buildPrompt(request({ repair: { plan: evilPlan, findings: [], attempt: 2 } })).user;
     expect(repair.match(/<\/failed_plan>/g)).toHaveLength(1);
+  });
+});
+
+describe("recalled best plans under today's rules", () => {
+  const exemplar = (steps: string[]): MemoryItem => ({
+    id: `p-${steps.join('-')}`,
+    kind: 'pattern',
+    text: `best plan so far: ${steps.join(' → ')}`,
+    data: { type: 'exemplar', steps },
+    count: 1,
+    human: 0,
+    lastSeen: '2025-01-01T00:00:00.000Z',
+  });
+  const fine = ['run-tests', 'approve-change', 'deploy', 'verify'];
+  const stale = ['run-tests', 'approve-change', 'deploy', 'approve-change', 'verify'];
+
+  it('a past best plan that a rule in force refuses is not shown; one that passes is', () => {
+    const items = [exemplar(fine), exemplar(stale)];
+    // Under the procedure alone both pass.
+    const before = buildPrompt(request({ recall: { ...recall, items } })).user;
+    expect(before).toContain(`best plan so far: ${stale.join(' → ')}`);
+    // A person's rule since: verify right after deploy. The stale plan breaks it; the prompt no longer offers it.
+    const after = buildPrompt(planRequest(ruled, { recall: { ...recall, items } })).user;
+    expect(after).not.toContain(`best plan so far: ${stale.join(' → ')}`);
+    expect(after).toContain(`best plan so far: ${fine.join(' → ')}`);
   });
 });
 

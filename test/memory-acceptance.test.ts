@@ -56,7 +56,14 @@ describe('memory holds knowledge, not restatements (#11 acceptance)', () => {
       const rule = 'rule' in i.data ? i.data.rule : undefined;
       expect(rule, i.text).toBeDefined();
       expect(RULES).toContain(rule);
-      expect(i.text).toMatch(new RegExp(`^(adding|removing|[a-z-]+ before) .* fixed ${rule}$`));
+      // each is a claim the validator confirmed, said in one of the forms insights take
+      const form =
+        rule === 'precondition'
+          ? /^[a-z-]+ needs `[a-z-]+`: put [a-z, -]+ before it$/
+          : rule === 'goal'
+            ? /^the goal needs `[a-z-]+`: end with [a-z, -]+$/
+            : new RegExp(`^${rule}: (put [a-z, -]+ before [a-z-]+|include [a-z, -]+|leave out [a-z-]+( \\([a-z, -]+ instead\\))?)$`);
+      expect(i.text).toMatch(form);
       // not a restatement: no "uses X", no plan shape, no adjacent pair
       expect(i.text).not.toMatch(/Approved plan|then /);
     }
@@ -74,7 +81,7 @@ describe('memory holds knowledge, not restatements (#11 acceptance)', () => {
     expect(all).not.toMatch(/Zed|Quinlan/);
     expect(all).not.toMatch(/500|Internal Server Error|http:|gpu-box/);
     expect(exemplars[0]!.text).not.toContain('deploy-directly');
-    for (const i of insights) if (i.text.includes('deploy-directly')) expect(i.text).toMatch(/^removing deploy-directly fixed /);
+    for (const i of insights) if (i.text.includes('deploy-directly')) expect(i.text).toMatch(/^no-direct-deploys: leave out deploy-directly/);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
 });

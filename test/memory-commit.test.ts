@@ -87,16 +87,24 @@ describe('memory commit', () => {
     expect(got).toEqual(want);
   });
 
-  it('records the fix that turned a failing plan into a passing one', async () => {
+  it('records the insight the validator confirmed on a failing plan, and nothing from the valid plan after it', async () => {
     const dir = memDir();
     const memory = await Memory.open(dir);
     const bad = failed('s1', 1, ['deploy-production'], [finding('tests-before-deploy', 1, 'add run-tests before step 1')]);
+    bad.insights = [{ rule: 'tests-before-deploy', change: 'add', actions: ['run-tests'], before: 'deploy-production' }];
+    bad.refuted = 2;
     await memory.commitIteration(bad);
-    await memory.commitIteration(approved('s1', 2, ['run-tests', 'deploy-production']), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    await memory.commitIteration(approved('s1', 2, ['run-tests', 'deploy-production']));
     const items = await memory.items();
-    const fix = items.filter((i) => i.kind === 'pattern' && i.data.type === 'fix');
-    expect(fix).toHaveLength(1);
-    expect(fix[0]!.text).toBe('adding run-tests before deploy-production fixed tests-before-deploy');
+    const fix = items.filter((i) => i.kind === 'pattern' && i.data.type !== 'exemplar');
+    expect(fix.map((i) => [i.text, i.count, i.data])).toEqual([
+      [
+        'tests-before-deploy: put run-tests before deploy-production',
+        1,
+        { type: 'ordering', before: 'run-tests', after: 'deploy-production', rule: 'tests-before-deploy' },
+      ],
+    ]);
+    expect((await memory.records()).map((r) => r.refuted)).toEqual([2, undefined]);
     expect(consistency(dir).got).toEqual(consistency(dir).want);
   });
 

@@ -59,12 +59,16 @@ async function seeded(): Promise<{ dir: string; memory: Memory }> {
       [finding(`${steps[0]}-first`, 1, `add ${steps[0]} before step 1`), finding(`${steps[1]}-needed`, undefined, `add ${steps[1]}`)],
       scope,
     );
+    bad.insights = [
+      { rule: `${steps[0]}-first`, change: 'add', actions: [steps[0]!], before: steps[1]! },
+      { rule: `${steps[1]}-needed`, change: 'add', actions: [steps[1]!] },
+    ];
     await memory.commitIteration(bad);
-    await memory.commitIteration(approved(s, ++n, steps, scope), { previous: { plan: bad.plan, findings: bad.validation!.findings } });
+    await memory.commitIteration(approved(s, ++n, steps, scope));
     await memory.commitIteration(
       failed(s, ++n, steps.slice(0, -1), [finding('goal', undefined, `add ${steps.at(-1)} (and what they need) at the end`)], scope),
     );
-    await memory.commitReview(review(s, n, 'rejection', `The ${scope.goalId} plan needs a named owner for every step`, steps, scope));
+    await memory.commitReview(review(s, n, 'rejection', `The ${scope.goalId} plan needs a named owner for every step`, steps.slice(0, -1), scope));
   }
   // Another goal of the deploy procedure: one lesson about an action the deploy goal uses, one about one it never names.
   await memory.commitIteration(failed('sess-hotfix', ++n, ['deploy-production'], [finding('tests-first', 1, 'add run-tests before step 1')], HOTFIX));
@@ -275,7 +279,7 @@ describe('memory recall is stable within a session', () => {
     const first = (await memory.recall(q)).items.map((i) => i.id);
     // new knowledge arrives: a lesson and a person's feedback
     await memory.commitIteration(failed('stable', 1, ['deploy-production', 'smoke-test'], [finding('smoke-after-deploy', 2, 'add smoke-test before step 1')]));
-    await memory.commitReview(review('stable', 1, 'rejection', 'Smoke-test staging before production, always', DEPLOY_PLAN));
+    await memory.commitReview(review('stable', 1, 'rejection', 'Smoke-test staging before production, always', ['deploy-production', 'smoke-test']));
     const second = (await memory.recall(q)).items.map((i) => i.id);
     expect(second.slice(0, first.length)).toEqual(first);
     expect(second.length).toBe(first.length + 2);

@@ -56,9 +56,7 @@ describe('VAL semantics', () => {
     expect(validatePlan(plan(), target('already-there'))).toEqual({ valid: true, procedure: 'tiny', goal: 'already-there', findings: [], finalFacts: ['a'] });
     const r = validatePlan(plan(), target('reach-c'));
     expect(r.valid).toBe(false);
-    expect(r.findings).toEqual([
-      { severity: 'error', rule: 'goal', message: 'the plan ends without reaching `c`', fix: 'add q (and what they need) at the end' },
-    ]);
+    expect(r.findings).toEqual([{ severity: 'error', rule: 'goal', message: 'the plan ends without reaching `c`', fix: 'add p, then add q, at the end' }]);
     expect(r.stoppedAt).toBeUndefined();
   });
 
@@ -76,7 +74,7 @@ describe('VAL semantics', () => {
         rule: 'precondition',
         step: 1,
         message: 'step 1: q needs `b`, which does not hold at that point',
-        fix: 'q needs `b`: add p before step 1 (q)',
+        fix: 'q needs `b`: move step 2 (p) before step 1 (q)',
       },
     ]);
     expect(r.stoppedAt).toBe(1);

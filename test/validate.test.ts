@@ -21,14 +21,14 @@ const BROKEN: { name: string; rule: string; step: number | undefined; fix: RegEx
     name: 'precondition (staging before tests)',
     rule: 'precondition',
     step: 2,
-    fix: /deploy-staging needs `tested`: add run-tests (after step 1 \([a-z-]+\), )?before step 2 \(deploy-staging\)/,
+    fix: /deploy-staging needs `tested`: move step 3 \(run-tests\) before step 2 \(deploy-staging\)/,
     mutate: (p) => p.steps.splice(1, 0, p.steps.splice(idx(p, 'deploy-staging'), 1)[0]!),
   },
   {
     name: 'ordering (notify after deploy)',
     rule: 'stakeholders-before-production',
     step: 9,
-    fix: /add notify-stakeholders before step 9/,
+    fix: /move step 12 \(notify-stakeholders\) before step 9 \(deploy-production\)/,
     mutate: (p) => p.steps.push(p.steps.splice(idx(p, 'notify-stakeholders'), 1)[0]!),
   },
   {
@@ -44,7 +44,7 @@ const BROKEN: { name: string; rule: string; step: number | undefined; fix: RegEx
     name: 'forbidden (deploy-directly)',
     rule: 'no-direct-deploys',
     step: 13,
-    fix: /remove step 13/,
+    fix: /remove step 13 \(deploy-directly\)/,
     mutate: (p) => void p.steps.push({ action: 'deploy-directly', owner: 'Tom Berg' }),
   },
   {

@@ -151,12 +151,13 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   const signals = stopOnSignal(cli, controller);
   let render: Renderer | undefined;
   try {
-    await catchUp(state, memory, target);
+    const caughtUp = await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
     const emit = render;
     // A hand edit that broke a line: say what was skipped; everything readable is used.
+    for (const message of caughtUp) emit({ type: 'warning', message });
     for (const skipped of memory.skippedLines())
       emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
     // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.

@@ -57,6 +57,7 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
     out.push(
       `Improvements ${n(l.improvements)} (strict) · first-try valid ${n(l.firstTryValid)} · repairs ${n(l.repairs)} · distinct plans ${n(l.distinctPlans)}`,
     );
+    if (l.refutedInsights) out.push(`Insights refuted by the validator (discarded): ${n(l.refutedInsights)}`);
     for (const c of l.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));
   } else
     out.push(

@@ -7,7 +7,43 @@ import { validatePlan } from '../procedures/validate.js';
 import { foldRecords } from '../state/reducer.js';
 import type { SessionState } from '../state/session.js';
 
-export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
+/**
+ * Catches `state` up with the log, then checks the plans it stands on (see trustStanding). Returns what a person
+ * should be told.
+ */
+export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<string[]> {
+  await catchUpLog(state, memory, target);
+  return trustStanding(state, memory, target);
+}
+
+/**
+ * The champion and alternatives are re-read and re-validated: a plan file edited since it was written is an error
+ * naming it (the plan store checks each against its id), and a plan the current rules refuse stands no more (the
+ * best one that passes becomes champion), said in a warning.
+ */
+async function trustStanding(state: SessionState, memory: Memory, target: PlanTarget): Promise<string[]> {
+  const standing = [state.champion, ...state.alternatives].filter((r) => r !== null);
+  const kept: typeof standing = [];
+  const notes: string[] = [];
+  for (const ref of standing) {
+    const plan = await memory.planOf({ planId: ref.planId, session: state.id, iteration: ref.iteration });
+    const v = plan ? validatePlan(plan, target) : undefined;
+    if (!v || v.valid) kept.push(ref);
+    else {
+      const why = v.findings.find((f) => f.severity === 'error')?.message ?? 'it fails validation';
+      notes.push(
+        `the ${ref === state.champion ? 'champion' : 'alternative'} of iteration ${ref.iteration} fails the current rules (${why}): it stands no more`,
+      );
+    }
+  }
+  if (kept.length < standing.length) {
+    state.champion = kept[0] ?? null;
+    state.alternatives = kept.slice(1);
+  }
+  return notes;
+}
+
+async function catchUpLog(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
   const records = await memory.records({ session: state.id });
   if (!records.length) return;
   const fold = foldRecords(records, state.id);

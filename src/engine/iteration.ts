@@ -9,6 +9,7 @@ import type { PlannerError, PlanRequest } from '../planners/types.js';
 import { compareScores } from '../procedures/quality.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
 import { withHumanRules } from '../feedback/target.js';
+import { checkInsights } from '../procedures/insight.js';
 import { countFindings } from '../procedures/validate.js';
 import type { ScoreChange } from '../state/session.js';
 import { pickBest } from './champion.js';
@@ -53,13 +54,8 @@ export async function runIteration(run: RunState, deps: EngineDeps, iteration: n
   );
   const converged = convergence(run, o, iteration, objectives);
   if (converged) record.converged = converged;
-  // What memory contrasts a valid plan with: the attempt a repair fixed in this iteration, else the last iteration's plan.
-  const findings = run.state.currentValidation?.findings ?? [];
-  const previous = chosen.valid && chosen.failedAttempt ? chosen.failedAttempt : { plan: run.state.currentPlan, findings };
-  const logged = await deps.memory.commitIteration(record, {
-    ...(chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {}),
-    previous,
-  });
+  learnable(record, chosen, request.target, rules);
+  const logged = await deps.memory.commitIteration(record, chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {});
   const change = fold(run, o, logged);
   await deps.store.save(run.state, { durable: false });
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;
@@ -163,6 +159,16 @@ function recordOf(run: RunState, deps: EngineDeps, x: RecordContext, o: Outcomes
   if (o.costUsd !== undefined) record.costUsd = o.costUsd;
   if (o.estimate !== undefined) record.promptTokensEstimate = o.estimate;
   return record;
+}
+
+/**
+ * What memory may learn from a failure (the final plan, or the attempt a repair fixed): the insights the validator
+ * confirms on it (a person's rules are left to human_rules.md), the count it refuted, and its findings as lessons.
+ */
+function learnable(record: IterationRecord, chosen: Candidate, target: PlanTarget, rules: Rule[]): void {
+  const failed = chosen.valid ? chosen.failedAttempt?.plan : (chosen.plan ?? undefined);
+  if (failed) Object.assign(record, checkInsights(failed, target, new Set(rules.map((r) => r.id))));
+  if (chosen.valid && chosen.failedAttempt) record.repaired = chosen.failedAttempt;
 }
 
 /**

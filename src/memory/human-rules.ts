@@ -20,6 +20,8 @@ export interface HumanRuleEntry {
   confirmed: boolean;
   /** The person's words the rule was read from. */
   quote?: string;
+  /** The line of human_rules.md it was read from (1-based), when it was read from the file. */
+  line?: number;
 }
 
 export interface HumanRulesQuery {
@@ -77,7 +79,7 @@ export function parseHumanRules(text: string): { entries: HumanRuleEntry[]; wate
         .join(SEP)
         .trim()
         .replace(/^"([\s\S]*)"$/, '$1') || undefined;
-    entries.push({ rule: humanRule(body, quote), scope, confirmed, ...(quote ? { quote } : {}), ...(heading ? heading : {}) });
+    entries.push({ rule: humanRule(body, quote), scope, confirmed, line: i + 1, ...(quote ? { quote } : {}), ...(heading ? heading : {}) });
   });
   return { entries, watermark, skipped };
 }
@@ -115,6 +117,31 @@ function ruleFromLog(v: unknown, quote: string | undefined): Rule | undefined {
     (r.kind === 'max-steps' && Number.isInteger(r.max) && r.max >= 1);
   const body = shaped ? ruleBody(r) : undefined;
   return body ? humanRule(body, quote) : undefined;
+}
+
+/** Two rules no plan can both obey when it uses their actions: always X / never X, X before Y / Y before X. */
+export function contradicts(a: Rule, b: Rule): boolean {
+  if (a.kind === 'required' && b.kind === 'forbidden') return a.action === b.action;
+  if (a.kind === 'forbidden' && b.kind === 'required') return a.action === b.action;
+  if (a.kind === 'ordering' && b.kind === 'ordering') return a.before === b.after && a.after === b.before;
+  return false;
+}
+
+/** Whether rules of these two scopes apply to one run: the same goal or session, or a session's rule beside its goal's. */
+export function together(a: HumanRuleEntry, b: HumanRuleEntry): boolean {
+  const goalOf = (e: HumanRuleEntry) =>
+    e.scope.kind === 'goal' ? `${e.scope.procedure}/${e.scope.goalId}` : e.procedure ? `${e.procedure}/${e.goalId}` : undefined;
+  if (a.scope.kind === 'session' && b.scope.kind === 'session') return a.scope.session === b.scope.session;
+  return goalOf(a) !== undefined && goalOf(a) === goalOf(b);
+}
+
+/**
+ * The rules already kept that `rule` would contradict in `scope` (filed under `procedure`/`goalId`): what a reviewer
+ * shows a person before a reading is confirmed, and what keeps a contradicting rule out of the file.
+ */
+export function conflictsFor(entries: Iterable<HumanRuleEntry>, rule: Rule, scope: RuleScope, goal?: { procedure: string; goalId: string }): HumanRuleEntry[] {
+  const candidate: HumanRuleEntry = { rule, scope, confirmed: true, ...(goal ?? {}) };
+  return [...entries].filter((e) => contradicts(e.rule, rule) && together(e, candidate));
 }
 
 /** The markdown file and what it holds, kept in step with the log and with a person's edits. */
@@ -185,6 +212,11 @@ export class HumanRulesFile {
       const old = this.entries.get(key);
       // A later confirmation of the same rule confirms it; a later unconfirmed reading does not unconfirm it.
       if (old && (old.confirmed || !entry.confirmed)) continue;
+      // The file never holds two rules that contradict: a confirmed reading replaces the rule it contradicts (the
+      // person's latest word, shown to them with conflictsFor before they confirmed); an unconfirmed one yields.
+      const clashing = conflictsFor(this.entries.values(), rule, scope, { procedure: rec.procedure, goalId: rec.goalId });
+      if (clashing.length && !entry.confirmed) continue;
+      for (const e of clashing) this.entries.delete(keyOf(e));
       this.entries.set(key, entry);
       changed = true;
     }

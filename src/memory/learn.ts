@@ -6,6 +6,9 @@ import { actionIntents } from '../feedback/intents.js';
 import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
 import { betterScore, exemplarText } from './score-text.js';
+import type { Insight } from '../procedures/insight.js';
+import type { Rule } from '../procedures/types.js';
+import { ruleErrors } from '../procedures/validate.js';
 import { isValidOutcome, type MemoryData, type MemoryItem, type MemoryKind } from './types.js';
 
 /** Lessons and insights seen once, never by a person, and untouched for this many log entries fade out. */
@@ -71,11 +74,12 @@ function withoutOwners(text: string, owners: Set<string>): string {
   return out;
 }
 
-function lessonsOf(rec: LogRecord): Observation[] {
+/** Lessons from a plan's error findings: the failed plan's, or the failed attempt a repair then fixed. */
+function lessonsOf(rec: LogRecord, findings: NonNullable<LogRecord['findings']>): Observation[] {
   const out: Observation[] = [];
   const scope = scopeKey(rec);
   const owners = new Set((rec.steps ?? []).map((s) => s.o?.trim()).filter((o): o is string => !!o));
-  for (const f of rec.findings ?? []) {
+  for (const f of findings) {
     if (out.length >= LESSONS_PER_RECORD) break;
     if (f.sev !== 'error') continue;
     if (f.r === 'unknown-action' && f.a !== undefined) {
@@ -97,36 +101,40 @@ function lessonsOf(rec: LogRecord): Observation[] {
     const add = /^(?:.*: )?add ([a-z0-9._-]+)/i.exec(fix)?.[1];
     const data: MemoryData =
       /^remove\b/.test(fix) && f.a ? { type: 'avoid', action: f.a, rule: f.r } : add ? { type: 'fix', rule: f.r, action: add } : { type: 'note' };
-    out.push({ kind: 'lesson', key: `${scope}|${f.r}|${f.a ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });
+    // One lesson per distinct claim in a record: two findings saying the same count as one event.
+    if (!out.some((o) => o.text === text))
+      out.push({ kind: 'lesson', key: `${scope}|${f.r}|${f.a ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });
   }
   return out;
 }
 
-/** Insights by contrast: each change that removed a failing rule's finding, naming the rule. */
+/** An insight as memory keeps it: one line, and its meaning (an ordering, a step to include, a step to leave out). */
+function insightItem(i: Insight): { text: string; data: MemoryData } {
+  const steps = i.actions.join(', ');
+  const last = i.actions[i.actions.length - 1]!;
+  if (i.change === 'remove') {
+    const instead = i.instead?.length ? ` (${i.instead.join(', ')} instead)` : '';
+    return { text: `${i.rule}: leave out ${last}${instead}`, data: { type: 'avoid', action: last, rule: i.rule } };
+  }
+  if (i.before === undefined) {
+    const text = i.rule === 'goal' ? `the goal needs ${facts(i.fact)}: end with ${steps}` : `${i.rule}: include ${steps}`;
+    return { text, data: { type: 'fix', rule: i.rule, action: last } };
+  }
+  const text = i.rule === 'precondition' ? `${i.before} needs ${facts(i.fact)}: put ${steps} before it` : `${i.rule}: put ${steps} before ${i.before}`;
+  return { text, data: { type: 'ordering', before: last, after: i.before, rule: i.rule } };
+}
+const facts = (f: string | undefined) =>
+  (f ?? '')
+    .split(',')
+    .map((x) => `\`${x}\``)
+    .join(', ');
+
+/** Insights the validator confirmed on the record's failed attempts: adding a step and moving it up are one claim. */
 function insightsOf(rec: LogRecord): Observation[] {
   const scope = scopeKey(rec);
-  return (rec.contrast ?? []).map((c) => {
-    const key = `${scope}|insight|${c.change}|${c.rule}|${c.action}|${c.before ?? ''}`;
-    if (c.change === 'removed')
-      return {
-        kind: 'pattern',
-        key,
-        text: `removing ${c.action} fixed ${c.rule}`,
-        data: { type: 'avoid', action: c.action, rule: c.rule },
-        human: 0,
-        counts: true,
-      };
-    if (c.change === 'moved')
-      return {
-        kind: 'pattern',
-        key,
-        text: `${c.action} before ${c.before} fixed ${c.rule}`,
-        data: { type: 'ordering', before: c.action, after: c.before ?? '', rule: c.rule },
-        human: 0,
-        counts: true,
-      };
-    const data: MemoryData = c.before ? { type: 'fix', rule: c.rule, action: c.action, before: c.before } : { type: 'fix', rule: c.rule, action: c.action };
-    return { kind: 'pattern', key, text: `adding ${c.action}${c.before ? ` before ${c.before}` : ''} fixed ${c.rule}`, data, human: 0, counts: true };
+  return (rec.insights ?? []).map((i) => {
+    const { text, data } = insightItem(i);
+    return { kind: 'pattern', key: `${scope}|insight|${normalise(text)}`, text, data, human: 0, counts: true };
   });
 }
 
@@ -139,8 +147,8 @@ function observe(rec: LogRecord): Observation[] {
     return reason ? [{ kind: 'feedback', key: `${scopeKey(rec)}|${normalise(reason)}`, text: reason, data: { type: 'note' }, human: 1, counts: true }] : [];
   }
   // Planner and server faults (outcome `error`) are never lessons.
-  if (isValidOutcome(rec.outcome)) return insightsOf(rec);
-  if (rec.outcome === 'failed') return lessonsOf(rec);
+  if (rec.outcome === 'failed') return [...insightsOf(rec), ...lessonsOf(rec, rec.findings ?? [])];
+  if (isValidOutcome(rec.outcome)) return [...insightsOf(rec), ...lessonsOf(rec, rec.repaired ?? [])];
   return [];
 }
 
@@ -205,23 +213,24 @@ function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: n
   });
 }
 
-/** Later plans vote on the goal's insights: a distinct valid plan that satisfies one votes up, a champion that contradicts it votes down. */
-function vote(items: Map<string, MemoryItem>, rec: LogRecord, human: number): void {
+/**
+ * A champion votes against the goal's insights it contradicts (support counts the failures an insight was confirmed
+ * on, never the plans that happen to contain it); at zero net support an insight retires. An insight to leave out a
+ * step the champion holds is false on its face: it goes at once, so none can name removing a champion's step.
+ */
+function vote(items: Map<string, MemoryItem>, rec: LogRecord): void {
   const actions = (rec.steps ?? []).map((s) => s.a);
   const fresh = new Set(insightsOf(rec).map((o) => itemId(o.kind, o.key)));
   for (const [id, item] of items) {
     if (!isInsight(item) || item.procedure !== rec.procedure || item.goalId !== rec.goalId || fresh.has(id)) continue;
-    const v = verdict(item.data, actions);
-    if (v > 0) {
-      if (human) item.human += human;
-      else item.count += 1;
-      touch(item, rec);
-    } else if (v < 0 && !human && isChampion(rec)) {
-      item.contra = (item.contra ?? 0) + 1;
-      touch(item, rec);
-      // At zero net support it retires.
-      if (net(item) <= 0) items.delete(id);
+    if (item.data.type === 'avoid' && actions.includes(item.data.action)) {
+      items.delete(id);
+      continue;
     }
+    if (verdict(item.data, actions) >= 0) continue;
+    item.contra = (item.contra ?? 0) + 1;
+    touch(item, rec);
+    if (net(item) <= 0) items.delete(id);
   }
 }
 
@@ -272,9 +281,11 @@ function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
   const approval = rec.type === 'review' && rec.review === 'human-approval';
   // A repeat is the same evidence again: it neither replaces nor votes.
   if ((rec.type === 'iteration' && isValidOutcome(rec.outcome) && rec.outcome !== 'repeat') || approval) {
+    // A person who approves a plan reviewed that plan (the exemplar), not the insights it happens to satisfy.
     updateExemplar(items, rec, approval ? 1 : 0);
-    vote(items, rec, approval ? 1 : 0);
+    if (!approval && isChampion(rec)) vote(items, rec);
   }
+  if (rec.type === 'review' && rec.review === 'rejection') retireExemplar(items, rec);
   // A person's rejection retires the patterns that recommend an action it forbids, in that goal only.
   const named = rec.type === 'review' && rec.review === 'rejection' ? forbiddenBy(rec) : [];
   if (named.length) {
@@ -283,6 +294,25 @@ function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
       if (named.some((a) => recommends(item, a))) items.delete(id);
     }
   }
+}
+
+const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', 'immediately-after', 'max-steps']);
+
+/**
+ * A rejection retires the goal's exemplar when it is the rejected plan, or when it breaks a rule the person confirmed
+ * for the whole goal: memory never shows a rejected plan, or one today's rules refuse, as the best plan.
+ */
+function retireExemplar(items: Map<string, MemoryItem>, rec: LogRecord): void {
+  const id = itemId('pattern', `${scopeKey(rec)}|exemplar`);
+  const held = items.get(id);
+  if (held?.data.type !== 'exemplar') return;
+  const steps = held.data.steps;
+  const rejected = (rec.steps ?? []).map((s) => s.a);
+  const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
+  // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
+  const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];
+  const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
+  if (same || (rules.length > 0 && ruleErrors(plan, rules).length > 0)) items.delete(id);
 }
 
 /** Applies one log record to a derived file's items (successful_patterns.md or lessons.md), then compacts them. */

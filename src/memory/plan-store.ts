@@ -9,6 +9,8 @@ import { yaml } from '../core/yaml-lazy.js';
 import { toYaml } from '../core/fast-yaml.js';
 import { writeFileAtomicSync } from '../core/fs/atomic.js';
 import type { Plan } from '../core/plan.js';
+import { InputError } from '../core/errors.js';
+import { planId } from '../procedures/quality.js';
 
 const PLAN_ID = /^[0-9a-f]{16}$/;
 
@@ -58,14 +60,28 @@ export class PlanStore {
     // The plan schema (and its validator library) loads only when a whole plan is read back (resume).
     const { toPlan } = await import('../core/plan-io.js');
     for (const f of this.files(id, legacy)) {
+      let plan: Plan | string;
       try {
-        const plan = toPlan(readPlanFile(f));
-        if (typeof plan !== 'string') return plan;
+        plan = toPlan(readPlanFile(f));
       } catch {
-        // Missing or unreadable: try the next place.
+        continue; // Missing or unreadable: try the next place.
       }
+      if (typeof plan === 'string') continue;
+      if (f === this.file(id ?? '')) this.verify(id!, plan, f);
+      return plan;
     }
     return undefined;
+  }
+
+  /** A content-addressed plan file is the plan its name is the hash of; anything else was edited after it was written. */
+  private verify(id: string, plan: Pick<Plan, 'steps'>, file: string): void {
+    if (planId(plan as Plan) !== id)
+      throw new InputError(
+        `does not match its id ${id}: its steps were changed after jupiter wrote it (restore it; jupiter never plans on from an edited plan)`,
+        {
+          file,
+        },
+      );
   }
 
   /** Just the steps' actions and owners of the plan stored under `id`, for records that name it. */
@@ -74,11 +90,12 @@ export class PlanStore {
       try {
         const v = readPlanFile(f) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
         if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
+        if (f === this.file(id)) this.verify(id, v as Pick<Plan, 'steps'>, f);
         return v.steps.map((s) =>
           s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) },
         );
       } catch {
-        // Missing or unreadable.
+        // Missing, unreadable, or edited after it was written (verify): not trusted.
       }
     }
     return undefined;

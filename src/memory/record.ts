@@ -1,6 +1,7 @@
 // The compact, replayable record of one log entry: the execution log's commit marker, and its brief form for readers.
 import type { Finding, Plan } from '../core/plan.js';
-import { isValidOutcome, type IterationRecord, type LoggedOutcome, type ReviewRecord } from './types.js';
+import type { Insight } from '../procedures/insight.js';
+import type { IterationRecord, LoggedOutcome, ReviewRecord } from './types.js';
 
 /** An iteration's quality, repairs, rules and convergence, and a rejection's rules, as the engine committed them. */
 type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'planKey' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged'>;
@@ -38,23 +39,15 @@ export interface LogRecord extends Judged, Read {
   promptChars?: number;
   /** jupiter's token estimate of that prompt, to check against `usage.p`. */
   est?: number;
-  /** Logs of older versions: what a passing plan added after a failing one (superseded by `contrast`). */
-  fixed?: { rules: string[]; added: string[] };
-  /** This valid plan followed a failing one in the same session: which change removed which failing rule. */
-  contrast?: Contrast[];
-}
-
-/**
- * One change between a failed plan and the valid plan after it, and the rule whose finding it removed:
- * `removed` the offending step (a forbidden or unknown action), `added` a step the fix named (a missing
- * precondition, a required step, a goal fact), `moved` a step the fix named ahead of the offending one (an ordering).
- * `before` is the step the changed one now precedes.
- */
-export interface Contrast {
-  rule: string;
-  change: 'added' | 'removed' | 'moved';
-  action: string;
-  before?: string;
+  /**
+   * Insights the validator confirmed on this iteration's failed attempts (logs of older versions carried `contrast`,
+   * diffs between a failed plan and the next valid one, unchecked: never learned from now).
+   */
+  insights?: Insight[];
+  /** Candidate insights the validator refuted on them: discarded, counted. */
+  refuted?: number;
+  /** Findings of the failed attempt a repair then fixed: lessons learn from repaired failures too. */
+  repaired?: LogRecord['findings'];
 }
 
 function compactFindings(plan: Plan | null, findings: Finding[]): LogRecord['findings'] {
@@ -70,7 +63,7 @@ function compactFindings(plan: Plan | null, findings: Finding[]): LogRecord['fin
   });
 }
 
-export function iterationToRecord(rec: IterationRecord, seq: number, promptChars?: number, previous?: { plan: Plan | null; findings: Finding[] }): LogRecord {
+export function iterationToRecord(rec: IterationRecord, seq: number, promptChars?: number): LogRecord {
   const out: LogRecord = {
     seq,
     type: 'iteration',
@@ -103,57 +96,10 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   if (rec.context) out.ctx = { t: rec.context.tokens, b: rec.context.budget, i: rec.context.items, n: rec.context.total };
   if (promptChars !== undefined) out.promptChars = promptChars;
   if (rec.promptTokensEstimate !== undefined) out.est = rec.promptTokensEstimate;
-  const failedBefore = previous?.findings.some((f) => f.severity === 'error');
-  if (isValidOutcome(rec.outcome) && failedBefore && previous?.plan && rec.plan) {
-    const contrast = contrastOf(previous.plan, previous.findings, rec.plan);
-    if (contrast.length) out.contrast = contrast;
-  }
+  if (rec.insights?.length) out.insights = rec.insights;
+  if (rec.refuted) out.refuted = rec.refuted;
+  if (rec.repaired) out.repaired = compactFindings(rec.repaired.plan, rec.repaired.findings);
   return out;
-}
-
-/** Actions a fix text names as steps to add: "add run-tests before step 4", "x needs `f`: add y before step 2", "add a, b (and what they need) at the end". */
-function namedInFix(fix: string | undefined): string[] {
-  const m = /(?:^|:\s)add ([a-z0-9._-]+(?:, [a-z0-9._-]+)*)/i.exec(fix ?? '');
-  return m ? m[1]!.split(', ') : [];
-}
-
-/** Where each error finding of the failed plan went: the change in the valid plan that removed it (none when no step change explains it). */
-function contrastOf(failed: Plan, findings: Finding[], valid: Plan): Contrast[] {
-  const before = failed.steps.map((s) => s.action);
-  const after = valid.steps.map((s) => s.action);
-  const had = new Set(before);
-  const has = new Set(after);
-  const out = new Map<string, Contrast>();
-  const push = (c: Contrast) => out.set(`${c.rule}|${c.change}|${c.action}|${c.before ?? ''}`, c);
-  for (const f of findings) {
-    // An unknown action is a lesson (its nearest valid action), not a pattern: its name is model text.
-    if (f.severity !== 'error' || f.rule === 'unknown-action') continue;
-    const offending = f.step !== undefined ? before[f.step - 1] : undefined;
-    if (offending !== undefined && !has.has(offending)) {
-      push({ rule: f.rule, change: 'removed', action: offending });
-      continue;
-    }
-    const named = namedInFix(f.fix);
-    const anchor = offending !== undefined && has.has(offending) ? offending : undefined;
-    const added = named.filter((a) => has.has(a) && !had.has(a));
-    if (added.length) {
-      for (const a of added)
-        push(
-          anchor && after.indexOf(a) < after.indexOf(anchor)
-            ? { rule: f.rule, change: 'added', action: a, before: anchor }
-            : { rule: f.rule, change: 'added', action: a },
-        );
-      continue;
-    }
-    // A named step that was already there but after the offending one, and now comes first: the move fixed it.
-    if (anchor && f.step !== undefined) {
-      for (const a of named) {
-        const was = before.indexOf(a);
-        if (was >= f.step - 1 && has.has(a) && after.indexOf(a) < after.indexOf(anchor)) push({ rule: f.rule, change: 'moved', action: a, before: anchor });
-      }
-    }
-  }
-  return [...out.values()];
 }
 
 export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
@@ -232,6 +178,7 @@ const BRIEF_FIELDS = [
   'planKey',
   'standing',
   'repairs',
+  'refuted',
   'converged',
   'constraints',
   'confirmed',

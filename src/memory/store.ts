@@ -7,7 +7,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/atomic.js';
 import { readRegular, statRegular } from '../core/fs/regular.js';
-import type { Finding, Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
 import type { Rule } from '../procedures/types.js';
 import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
 import { Aggregates, sessionSpans, type Fold } from './aggregates.js';
@@ -371,11 +371,8 @@ export class Memory {
     );
   }
 
-  async commitIteration(
-    rec: IterationRecord,
-    extras: { promptChars?: number; previous?: { plan: Plan | null; findings: Finding[] } } = {},
-  ): Promise<LogRecord> {
-    return this.commit((seq) => iterationToRecord(rec, seq, extras.promptChars, extras.previous), rec.plan);
+  async commitIteration(rec: IterationRecord, extras: { promptChars?: number } = {}): Promise<LogRecord> {
+    return this.commit((seq) => iterationToRecord(rec, seq, extras.promptChars), rec.plan);
   }
 
   async commitReview(rev: ReviewRecord): Promise<LogRecord> {

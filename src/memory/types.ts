@@ -1,5 +1,6 @@
 // Shapes shared by the memory store, recall and the engine.
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
+import type { Insight } from '../procedures/insight.js';
 import type { Objective, Rule } from '../procedures/types.js';
 import type { Score } from '../procedures/quality.js';
 import type { Usage } from '../core/usage.js';
@@ -111,6 +112,11 @@ export interface IterationRecord {
   checkedRules?: string[];
   /** Feedback that could not be compiled into a rule: shown to the planner, never checked, never "addressed". */
   unchecked?: string[];
+  /** Insights the validator confirmed on this iteration's failed attempts, and how many candidates it refuted. */
+  insights?: Insight[];
+  refuted?: number;
+  /** The failed attempt a repair then fixed (lessons learn from it). */
+  repaired?: { plan: Plan; findings: Finding[] };
   /** The run converged here: no better plan exists under the objectives and feedback (the planner proved it). */
   converged?: string;
   error?: string;

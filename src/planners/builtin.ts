@@ -6,7 +6,8 @@ import { scheduleKey } from '../procedures/schedule.js';
 import { validatePlan } from '../procedures/validate.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
 import type { MemoryItem } from '../memory/types.js';
-import { optimise, type FoundPlan } from './builtin/optimise.js';
+import { optimise, type FoundPlan, type OptimiseResult } from './builtin/optimise.js';
+import { firstPlan, improvePlan } from './builtin/satisficing.js';
 import { planFromActions, searchPlan, type SearchPreferences } from './search.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from './types.js';
 
@@ -88,6 +89,20 @@ function passes(target: PlanTarget, avoid: string[]): Pass[] {
   return out;
 }
 
+/**
+ * Effort of the exact search, in operator visits: on the shipped procedures (tens of actions) far beyond what their
+ * proofs need, so they are planned and proved exactly; on large imported problems (thousands of ground actions) a
+ * fraction of a second, after which the satisficing search takes over.
+ */
+const EXACT_WORK = 3_000_000;
+/** Effort of the greedy search for a first plan, in operator visits (about a microsecond each). */
+const SATISFICING_WORK = 50_000_000;
+/** Effort of one iteration's improvement searches together, in operator visits. */
+const IMPROVE_WORK = 10_000_000;
+/** Effort of each score-order search (the optimum and its proof), in operator visits; see EXACT_WORK. */
+const OPTIMISE_WORK = 20_000_000;
+const UNPROVED: OptimiseResult = { proved: false, expanded: 0 };
+
 export class BuiltinPlanner implements Planner {
   readonly name = 'builtin';
 
@@ -105,14 +120,20 @@ export class BuiltinPlanner implements Planner {
     for (const pass of passes(target, memory.avoid ?? [])) {
       const shortest = searchPlan(
         { set: { ...target.set, rules: pass.rules }, goal: target.goal },
-        { prefer: memory.prefer ?? [], avoid: pass.avoid, maxExpansions: this.budget.maxExpansions ?? 200_000 },
+        { prefer: memory.prefer ?? [], avoid: pass.avoid, maxExpansions: this.budget.maxExpansions ?? 200_000, maxWork: EXACT_WORK },
       );
+      if (!shortest.found && shortest.outOfBudget) {
+        const large = this.satisficing(req, objectives, pass, fresh);
+        if (large) return large;
+        lastReason = shortest.reason;
+        continue;
+      }
       if (!shortest.found) {
         lastReason = shortest.reason;
         continue;
       }
       const search = (seen: ReadonlySet<string>, rules = pass.rules) =>
-        optimise(target, { objectives, rules, avoid: pass.avoid, seen, rejected, maxExpansions: this.budget.maxExpansions ?? 60_000 });
+        optimise(target, { objectives, rules, avoid: pass.avoid, seen, rejected, maxExpansions: this.budget.maxExpansions ?? 60_000, maxWork: OPTIMISE_WORK });
       // Iteration 1 (or no champion yet): the shortest plan, fast, in the procedure's declared order.
       if (!req.champion) {
         const actions = applyOrderings(target, canonicalOrder(target, shortest.actions), memory.orderings ?? []);
@@ -129,6 +150,7 @@ export class BuiltinPlanner implements Planner {
         rejected,
         exhaustive: true,
         maxExpansions: Math.min(this.budget.maxExpansions ?? 20_000, 20_000),
+        maxWork: OPTIMISE_WORK,
       });
       if (more.plan) return this.respond(req, this.plan(req, more.plan.actions, ''), objectives, pass, result);
       // Every plan at least as good as the proved optimum was already proposed: the champion is optimal. Say so with
@@ -152,6 +174,38 @@ export class BuiltinPlanner implements Planner {
     throw new PlannerError('no-plan', lastReason);
   }
 
+  /**
+   * The answer on a problem the exact search could not finish within its budget: a first plan by greedy best-first
+   * search, later ones by weighted A* improving on the champion. Nothing proved, so never called optimal.
+   */
+  private satisficing(req: PlanRequest, objectives: Objective[], pass: Pass, fresh: (plan: Plan) => boolean): PlanResponse | undefined {
+    const target = req.target;
+    const isNew = (found: FoundPlan) => fresh(planFromActions(target, found.actions, ''));
+    const opts = { rules: pass.rules, avoid: pass.avoid, objectives, maxWork: SATISFICING_WORK, improveWork: IMPROVE_WORK };
+    const first = firstPlan(target, opts);
+    if (!('plan' in first)) {
+      if (first.exhausted) return undefined;
+      throw new PlannerError('budget', `no plan found: the exact search and the greedy search both ran out of budget (${first.reason})`);
+    }
+    const lead = 'First plan by greedy best-first search (FF heuristic, preferred operators); not proved shortest';
+    if (!req.champion && isNew(first.plan)) return this.respond(req, this.plan(req, first.plan.actions, lead), objectives, pass, UNPROVED);
+    const incumbent = req.champion?.plan.steps.map((s) => s.action) ?? first.plan.actions;
+    const better = improvePlan(target, incumbent, isNew, opts);
+    if (better)
+      return this.respond(
+        req,
+        this.plan(req, better.actions, 'Plan by weighted A* (FF heuristic), bounded by the best so far; not proved optimal'),
+        objectives,
+        pass,
+        UNPROVED,
+      );
+    if (isNew(first.plan)) return this.respond(req, this.plan(req, first.plan.actions, lead), objectives, pass, UNPROVED);
+    throw new PlannerError(
+      'budget',
+      `no plan beyond the ${req.seen.size} already proposed or rejected: weighted A* found none shorter than ${incumbent.length} steps`,
+    );
+  }
+
   /** The found plan in the procedure's declared order when that keeps its score and it is still new. */
   private readable(target: PlanTarget, found: FoundPlan, fresh: (plan: Plan) => boolean, objectives: Objective[]): string[] {
     const ordered = canonicalOrder(target, found.actions);
@@ -164,7 +218,7 @@ export class BuiltinPlanner implements Planner {
     return { ...planFromActions(req.target, actions, lead), title: req.goalText.trim().slice(0, 200) || req.target.goal.description };
   }
 
-  private respond(req: PlanRequest, plan: Plan, objectives: Objective[], pass: Pass, proof: ReturnType<typeof optimise>): PlanResponse {
+  private respond(req: PlanRequest, plan: Plan, objectives: Objective[], pass: Pass, proof: OptimiseResult): PlanResponse {
     const target = req.target;
     const score = scorePlan(plan, target);
     const valid = validatePlan(plan, target).valid;

@@ -18,9 +18,13 @@ export interface SearchPreferences {
   strict?: boolean;
   /** Search effort bound. */
   maxExpansions?: number;
+  /** Effort bound in operator visits (see relaxedBound): large domains stop sooner. */
+  maxWork?: number;
 }
 
-export type SearchResult = { found: true; actions: string[]; expanded: number } | { found: false; reason: string; expanded: number };
+export type SearchResult =
+  | { found: true; actions: string[]; expanded: number }
+  | { found: false; reason: string; expanded: number /** The budget ran out: a plan may still exist. */; outOfBudget?: true };
 
 class MinHeap<T> {
   private items: { key: number; seq: number; value: T }[] = [];
@@ -70,10 +74,10 @@ function rulesFor(target: PlanTarget, prefs: SearchPreferences): Rule[] {
 }
 
 /** h_max with unit steps: the most steps any single goal fact still needs (admissible, so A* stays optimal). */
-function hmax(domain: Domain, state: Uint8Array): number {
+function hmax(domain: Domain, state: Uint8Array, meter?: { work: number }): number {
   const start = new Float64Array(domain.nFacts).fill(Infinity);
   for (let f = 0; f < domain.nFacts; f++) if (state[f]) start[f] = 0;
-  return relaxedBound(domain, domain.ops, start, () => 1);
+  return relaxedBound(domain, domain.ops, start, () => 1, meter);
 }
 
 /** Finds a shortest (then most preferred) action sequence reaching the goal under the rules. */
@@ -96,6 +100,8 @@ function searchWith(target: PlanTarget, rules: Rule[], prefs: SearchPreferences,
   const open = new MinHeap<NodeT>();
   open.push(hmax(domain, start), { state: start, g: 0, depth: 0, parent: null, op: undefined });
   let expanded = 0;
+  const meter = { work: 0 };
+  const maxWork = prefs.maxWork ?? Infinity;
   // The empty plan is its own node: a proposal needs at least one step even when the goal already holds.
   while (open.size > 0) {
     const node = open.pop()!;
@@ -105,7 +111,8 @@ function searchWith(target: PlanTarget, rules: Rule[], prefs: SearchPreferences,
       return { found: true, actions: actions.reverse(), expanded };
     }
     if (node.depth > 0 && (best.get(stateKey(domain, node.state, node.op)) ?? Infinity) < node.g - 1e-9) continue;
-    if (++expanded > limit) return { found: false, reason: `no plan found within ${limit} search steps`, expanded };
+    if (++expanded > limit || meter.work > maxWork)
+      return { found: false, reason: `no plan found within ${Math.min(limit, expanded)} search steps`, expanded, outOfBudget: true };
     if (node.depth >= domain.maxSteps) continue;
     for (const op of domain.ops) {
       if (!applicable(op, node.state, node.op)) continue;
@@ -113,7 +120,7 @@ function searchWith(target: PlanTarget, rules: Rule[], prefs: SearchPreferences,
       const g = node.g + stepCost(op.id);
       const k = stateKey(domain, next, op.id);
       if ((best.get(k) ?? Infinity) <= g + 1e-9) continue;
-      const h = hmax(domain, next);
+      const h = hmax(domain, next, meter);
       if (h === Infinity || node.depth + 1 + h > domain.maxSteps) continue;
       best.set(k, g);
       open.push(g + h, { state: next, g, depth: node.depth + 1, parent: node, op: op.id });
@@ -123,7 +130,7 @@ function searchWith(target: PlanTarget, rules: Rule[], prefs: SearchPreferences,
   // Each check is one more exhaustive search, bounded so a large set cannot stall the answer.
   const solvable = (rs: Rule[]) => {
     const r = searchWith(target, rs, { ...prefs, maxExpansions: Math.min(limit, 20_000) }, false);
-    return r.found ? true : r.reason.startsWith('no plan found within') ? undefined : false;
+    return r.found ? true : r.outOfBudget ? undefined : false;
   };
   return { found: false, reason: explainNoPlan(target, rules, solvable), expanded };
 }

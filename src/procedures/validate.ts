@@ -2,13 +2,8 @@
 import { editDistance } from '../core/text.js';
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import { People } from './people.js';
-import type { ActionDef, PlanTarget, ProcedureSet, Rule, SegregationRule } from './types.js';
-
-/** Actions that add `fact`, allowed ones first. */
-function providersOf(set: ProcedureSet, fact: string): ActionDef[] {
-  const forbidden = new Set(set.rules.filter((r) => r.kind === 'forbidden').map((r) => (r as { action: string }).action));
-  return set.actions.filter((a) => a.provides.includes(fact)).sort((a, b) => Number(forbidden.has(a.id)) - Number(forbidden.has(b.id)));
-}
+import { bringIn, describeEdit, forbiddenIds, type PlanEdit, provide, replace, stepName } from './plan-edit.js';
+import type { PlanTarget, ProcedureSet, Rule, SegregationRule } from './types.js';
 
 function closest(set: ProcedureSet, id: string): string | undefined {
   let best: { id: string; d: number } | undefined;
@@ -24,25 +19,6 @@ function closest(set: ProcedureSet, id: string): string | undefined {
 const filled = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
 const list = (facts: string[]) => facts.map((f) => `\`${f}\``).join(', ');
 
-/** A step as a fix hint names it: `step 3 (build-artifact)`. */
-const stepName = (plan: Plan, i: number) => `step ${i + 1} (${plan.steps[i]?.action ?? '?'})`;
-
-/** Actions a plan may use: forbidden ones are never suggested in a fix. */
-function forbiddenIds(set: ProcedureSet): Set<string> {
-  return new Set(set.rules.flatMap((r) => (r.kind === 'forbidden' && r.severity === 'error' ? [r.action] : [])));
-}
-
-/**
- * Where to add `provider` so step `at` (0-based) can run: after the last earlier step that provides something the
- * provider needs, before step `at`. E.g. "add security-scan after step 3 (build-artifact), before step 8 (approve-release)".
- */
-function placeBefore(plan: Plan, set: ProcedureSet, provider: ActionDef, at: number): string {
-  const actions = new Map(set.actions.map((a) => [a.id, a]));
-  let after = -1;
-  for (let j = at - 1; j >= 0 && after < 0; j--) if (actions.get(plan.steps[j]!.action)?.provides.some((f) => provider.requires.includes(f))) after = j;
-  return `add ${provider.id}${after >= 0 ? ` after ${stepName(plan, after)},` : ''} before ${stepName(plan, at)}`;
-}
-
 /** Steps (0-based) whose action is `id`. */
 function stepsOf(plan: Plan, id: string): number[] {
   const out: number[] = [];
@@ -52,8 +28,43 @@ function stepsOf(plan: Plan, id: string): number[] {
 
 interface Simulation {
   state: Set<string>;
+  /** Facts holding before each step the plan reached (and, when it ran to the end, after the last at index length). */
+  states: Set<string>[];
   /** 1-based step at which the plan failed to execute (VAL stops there), when it did. */
   stoppedAt?: number;
+}
+
+/** What a fix edits, beside its text (what insights apply to check what they claim), and the fact it is about. */
+export interface FixEdit {
+  edit?: PlanEdit;
+  fact?: string;
+}
+type Fixes = Map<Finding, FixEdit>;
+
+/** A precondition's fix: bring in a provider that can run there (moved up when the plan has it later). */
+function preconditionFix(plan: Plan, set: ProcedureSet, state: Set<string>, i: number, fact: string): { fix: string; edit?: PlanEdit } {
+  const name = plan.steps[i]!.action;
+  const edit = provide(plan, set, state, i, fact);
+  if (edit) return { fix: `${name} needs \`${fact}\`: ${describeEdit(plan, edit)}`, edit };
+  const forbidden = forbiddenIds(set);
+  const providers = set.actions.filter((a) => a.provides.includes(fact) && !forbidden.has(a.id)).map((a) => a.id);
+  return {
+    fix: providers.length
+      ? `${name} needs \`${fact}\`: ${providers.join(' or ')} provides it, but needs more first than one step can give`
+      : `nothing provides \`${fact}\``,
+  };
+}
+
+/** The goal's fix: bring in, at the end, a provider of each fact it lacks. */
+function goalFix(plan: Plan, set: ProcedureSet, state: Set<string>, unmet: string[]): { fix: string; edit?: PlanEdit } {
+  const put: (string | number)[] = [];
+  for (const f of unmet) {
+    const edit = provide(plan, set, state, plan.steps.length, f);
+    if (!edit || 'remove' in edit) return { fix: `reach ${list(unmet)}: no step that can run at the end provides ${list([f])}` };
+    for (const a of edit.put) if (!put.includes(a)) put.push(a);
+  }
+  const edit: PlanEdit = { put, at: plan.steps.length };
+  return { fix: describeEdit(plan, edit), edit };
 }
 
 /**
@@ -61,11 +72,13 @@ interface Simulation {
  * execution; its effects and every later step's are never applied, so no later precondition or the goal is judged
  * from a state the plan never reaches. Checks that need no state (action names, fields) still cover every step.
  */
-function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: string[], findings: Finding[], covered: Set<string>): Simulation {
+function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: Set<string>, fixes: Fixes): Simulation {
+  const { set, goal } = target;
   const actions = new Map(set.actions.map((a) => [a.id, a]));
   const forbidden = forbiddenIds(set);
   const allowed = set.actions.map((a) => a.id).filter((id) => !forbidden.has(id));
-  const state = new Set(initial);
+  const state = new Set(goal.initial ?? set.initial);
+  const states: Set<string>[] = [];
   let stoppedAt: number | undefined;
   plan.steps.forEach((step, i) => {
     const n = i + 1;
@@ -93,16 +106,19 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
         });
     }
     if (stoppedAt !== undefined) return;
+    states.push(new Set(state));
     const missing = action.requires.filter((f) => !state.has(f));
     for (const fact of missing) {
-      const provider = providersOf(set, fact)[0];
-      findings.push({
+      const { fix, edit } = preconditionFix(plan, set, state, i, fact);
+      const finding: Finding = {
         severity: 'error',
         rule: 'precondition',
         step: n,
         message: `step ${n}: ${action.id} needs \`${fact}\`, which does not hold at that point`,
-        fix: provider ? `${action.id} needs \`${fact}\`: ${placeBefore(plan, set, provider, i)}` : `nothing provides \`${fact}\``,
-      });
+        fix,
+      };
+      findings.push(finding);
+      fixes.set(finding, edit ? { edit, fact } : { fact });
     }
     if (missing.length > 0) {
       stoppedAt = n;
@@ -112,20 +128,50 @@ function simulate(plan: Plan, set: ProcedureSet, initial: string[], goalFacts: s
     for (const f of action.removes) state.delete(f);
     for (const f of action.provides) state.add(f);
   });
-  if (stoppedAt !== undefined) return { state, stoppedAt };
-  const unmet = goalFacts.filter((f) => !state.has(f));
+  if (stoppedAt !== undefined) return { state, states, stoppedAt };
+  states.push(new Set(state));
+  const unmet = goal.facts.filter((f) => !state.has(f));
   if (unmet.length > 0) {
-    const adds = [...new Set(unmet.map((f) => providersOf(set, f)[0]?.id).filter((x): x is string => !!x))];
-    findings.push({
-      severity: 'error',
-      rule: 'goal',
-      message: `the plan ends without reaching ${list(unmet)}`,
-      fix: adds.length
-        ? `add ${adds.join(', ')} (and what they need) at the end${plan.steps.length ? `, after ${stepName(plan, plan.steps.length - 1)}` : ''}`
-        : `no action provides ${list(unmet)}`,
-    });
+    const { fix, edit } = goalFix(plan, set, state, unmet);
+    const finding: Finding = { severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix };
+    findings.push(finding);
+    fixes.set(finding, edit ? { edit, fact: unmet.join(',') } : { fact: unmet.join(',') });
   }
-  return { state };
+  return { state, states };
+}
+
+interface RuleContext {
+  set: ProcedureSet;
+  people: People;
+  states: Set<string>[];
+  fixes: Fixes;
+}
+
+/** A finding whose fix is an edit (its text said from the edit), else the text given. */
+function fixed(ctx: RuleContext, plan: Plan, finding: Finding, edit: PlanEdit | undefined, otherwise: string): Finding {
+  finding.fix = edit ? describeEdit(plan, edit) : otherwise;
+  if (edit) ctx.fixes.set(finding, { edit });
+  return finding;
+}
+
+/** Step `i` runs before any `before` step: move the first one up (or bring it in), else move step `i` after it. */
+function orderingEdit(plan: Plan, ctx: RuleContext, before: string, i: number): PlanEdit | undefined {
+  const up = bringIn(plan, ctx.set, ctx.states[i], i, before);
+  if (up) return up;
+  const j = plan.steps.findIndex((s) => s.action === before);
+  const action = ctx.set.actions.find((a) => a.id === plan.steps[i]!.action);
+  const after = ctx.states[j + 1];
+  return j > i && action && after && action.requires.every((f) => after.has(f)) ? { put: [i], at: j + 1 } : undefined;
+}
+
+/** Where a required step goes: the first point it can run, after every step an ordering rule puts before it. */
+function requiredEdit(plan: Plan, ctx: RuleContext, id: string): PlanEdit | undefined {
+  const action = ctx.set.actions.find((a) => a.id === id);
+  if (!action) return undefined;
+  let from = 0;
+  for (const r of ctx.set.rules) if (r.kind === 'ordering' && r.after === id) from = Math.max(from, plan.steps.findIndex((s) => s.action === r.before) + 1);
+  for (let k = from; k < ctx.states.length; k++) if (action.requires.every((f) => ctx.states[k]!.has(f))) return { put: [id], at: k };
+  return undefined;
 }
 
 /**
@@ -159,7 +205,7 @@ function segregation(rule: SegregationRule, plan: Plan, people: People, base: Pi
 
 const ownerText = (plan: Plan, i: number) => `"${String(plan.steps[i]!.owner ?? '').trim()}"`;
 
-function checkRule(rule: Rule, plan: Plan, people: People): Finding[] {
+function checkRule(rule: Rule, plan: Plan, ctx: RuleContext): Finding[] {
   const base = { severity: rule.severity, rule: rule.id };
   const why = rule.description ? ` (${rule.description})` : '';
   switch (rule.kind) {
@@ -168,24 +214,26 @@ function checkRule(rule: Rule, plan: Plan, people: People): Finding[] {
       const firstBefore = befores.length ? befores[0]! : Infinity;
       return stepsOf(plan, rule.after)
         .filter((i) => i < firstBefore)
-        .map((i) => ({
-          ...base,
-          step: i + 1,
-          message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}`,
-          fix: `add ${rule.before} before ${stepName(plan, i)}`,
-        }));
+        .map((i) =>
+          fixed(
+            ctx,
+            plan,
+            { ...base, step: i + 1, message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}` },
+            orderingEdit(plan, ctx, rule.before, i),
+            `add ${rule.before} before ${stepName(plan, i)}`,
+          ),
+        );
     }
     case 'required':
-      return stepsOf(plan, rule.action).length ? [] : [{ ...base, message: `the plan has no ${rule.action} step${why}`, fix: `add ${rule.action}` }];
+      return stepsOf(plan, rule.action).length
+        ? []
+        : [fixed(ctx, plan, { ...base, message: `the plan has no ${rule.action} step${why}` }, requiredEdit(plan, ctx, rule.action), `add ${rule.action}`)];
     case 'forbidden':
-      return stepsOf(plan, rule.action).map((i) => ({
-        ...base,
-        step: i + 1,
-        message: `step ${i + 1}: ${rule.action} is forbidden${why}`,
-        fix: `remove step ${i + 1}`,
-      }));
+      return stepsOf(plan, rule.action).map((i) =>
+        fixed(ctx, plan, { ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} is forbidden${why}` }, replace(ctx.set, ctx.states[i], plan, i), ''),
+      );
     case 'segregation':
-      return segregation(rule, plan, people, base, why);
+      return segregation(rule, plan, ctx.people, base, why);
     case 'immediately-after':
       return stepsOf(plan, rule.action)
         .filter((i) => i === 0 || plan.steps[i - 1]!.action !== rule.after)
@@ -196,9 +244,9 @@ function checkRule(rule: Rule, plan: Plan, people: People): Finding[] {
           fix: `move ${rule.action} to directly after a ${rule.after} step`,
         }));
     case 'owner': {
-      const wanted = people.identify(rule.owner, rule.action);
+      const wanted = ctx.people.identify(rule.owner, rule.action);
       return stepsOf(plan, rule.action)
-        .filter((i) => !people.satisfies(people.identify(plan.steps[i]!.owner, rule.action), wanted))
+        .filter((i) => !ctx.people.satisfies(ctx.people.identify(plan.steps[i]!.owner, rule.action), wanted))
         .map((i) => ({
           ...base,
           step: i + 1,
@@ -230,29 +278,50 @@ function checkRule(rule: Rule, plan: Plan, people: People): Finding[] {
 
 /** Every finding, not just the first; `valid` when no finding is an error. */
 export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
-  const { set, goal } = target;
+  return validateWithFixes(plan, target).result;
+}
+
+/** validatePlan, and the edit behind each finding's fix where it has one (see plan-edit.ts). */
+export function validateWithFixes(plan: Plan, target: PlanTarget): { result: ValidationResult; fixes: Map<Finding, FixEdit> } {
+  const { set } = target;
   const findings: Finding[] = [];
+  const fixes: Fixes = new Map();
   // No "empty plan" finding: as in STRIPS and VAL, no steps is valid exactly when the start already meets the goal.
   // A field both the action and a required-fields rule ask for is reported once, under the rule.
-  const people = new People(set);
-  const ruleFindings = set.rules.flatMap((rule) => checkRule(rule, plan, people));
   const covered = new Set<string>();
   for (const rule of set.rules) {
     if (rule.kind !== 'required-fields') continue;
     plan.steps.forEach((s, i) => (!rule.actions || rule.actions.includes(s.action)) && rule.fields.forEach((f) => covered.add(`${i + 1}:${f}`)));
   }
-  const { state, stoppedAt } = simulate(plan, set, goal.initial ?? set.initial, goal.facts, findings, covered);
-  findings.push(...ruleFindings);
+  const { state, states, stoppedAt } = simulate(plan, target, findings, covered, fixes);
+  const ctx: RuleContext = { set, people: new People(set), states, fixes };
+  for (const rule of set.rules) findings.push(...checkRule(rule, plan, ctx));
   findings.sort((a, b) => (a.step ?? Infinity) - (b.step ?? Infinity));
   const result: ValidationResult = {
     valid: !findings.some((f) => f.severity === 'error'),
     procedure: set.id,
-    goal: goal.id,
+    goal: target.goal.id,
     findings,
     finalFacts: [...state].sort(),
   };
   if (stoppedAt !== undefined) result.stoppedAt = stoppedAt;
-  return result;
+  return { result, fixes };
+}
+
+const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', 'immediately-after', 'max-steps']);
+
+/** Whether a plan's actions alone (owners and fields aside) fail under the target: a step that cannot run, or a rule on steps. */
+export function actionsFail(actions: string[], target: PlanTarget): boolean {
+  const kinds = new Map(target.set.rules.map((r) => [r.id, r.kind]));
+  const { findings } = validatePlan({ title: '', summary: '', steps: actions.map((action) => ({ action })) }, target);
+  return findings.some((f) => f.severity === 'error' && (['precondition', 'goal', 'unknown-action'].includes(f.rule) || STEP_KINDS.has(kinds.get(f.rule)!)));
+}
+
+/** The errors `rules` alone find in a plan (no simulation): whether a plan breaks rules a person set since it was kept. */
+export function ruleErrors(plan: Plan, rules: Rule[]): Finding[] {
+  const set: ProcedureSet = { id: '', name: '', description: '', file: '', initial: [], actions: [], rules, goals: [] };
+  const ctx: RuleContext = { set, people: new People(set), states: [], fixes: new Map() };
+  return rules.flatMap((r) => checkRule(r, plan, ctx)).filter((f) => f.severity === 'error');
 }
 
 /**

@@ -54,6 +54,7 @@ export function historyOf(records: LogRecord[]): History {
     if (r.type === 'review') {
       if (r.review !== 'rejection') continue;
       goal.mark = true;
+      goal.held.set(r.session, reducer.state.champion?.score ?? null);
       for (const id of [r.planId, r.planKey]) if (id) goal.rejected.add(id);
       continue;
     }

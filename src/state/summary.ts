@@ -34,6 +34,8 @@ export interface LearningDetail {
   repeats: number;
   /** Valid plans a person had rejected before (never approved). */
   rejectedBefore: number;
+  /** Candidate insights the validator refuted on the failure they came from (discarded, never in memory). */
+  refutedInsights: number;
   /** Champion score over iterations, per goal (most iterations first). */
   champions: ChampionTrack[];
   /** Runs that ended because the planner proved no better plan exists. */
@@ -325,6 +327,7 @@ export async function learningSummary(
       distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
       repeats: history.repeats,
       rejectedBefore: history.rejectedBefore,
+      refutedInsights: its.reduce((n, r) => n + (r.refuted ?? 0), 0),
       champions: championTracks(history),
       converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
     },

@@ -5,6 +5,7 @@ import type { Memory } from '../../src/memory/store.js';
 import type { IterationRecord, Outcome, ReviewRecord } from '../../src/memory/types.js';
 import { compareScores, planId, type Score } from '../../src/procedures/quality.js';
 import type { ActionDef, Objective, PlanTarget, Rule } from '../../src/procedures/types.js';
+import { checkInsights } from '../../src/procedures/insight.js';
 import { validatePlan } from '../../src/procedures/validate.js';
 
 const action = (id: string, requires: string[], provides: string[]): ActionDef => ({
@@ -66,7 +67,6 @@ export class ScriptedSession {
   iteration = 0;
   champion: { score: Score; planId: string } | null = null;
   readonly seen = new Set<string>();
-  private lastFailed: { plan: Plan; findings: import('../../src/core/plan.js').Finding[] } | null = null;
   readonly outcomes: Outcome[] = [];
 
   constructor(
@@ -91,7 +91,11 @@ export class ScriptedSession {
   }
 
   /** Proposes a plan: validated, judged against the champion, committed. */
-  async propose(actions: string[], opts: { owners?: Record<string, string>; cost?: number; repairs?: number; converged?: string } = {}): Promise<Outcome> {
+  /** `repairedFrom`: the failed attempt a repair turned into this plan (memory learns its insights and lessons). */
+  async propose(
+    actions: string[],
+    opts: { owners?: Record<string, string>; cost?: number; repairs?: number; converged?: string; repairedFrom?: string[] } = {},
+  ): Promise<Outcome> {
     const p = plan(actions, opts.owners);
     const validation = validatePlan(p, this.target);
     const id = planId(p);
@@ -109,9 +113,12 @@ export class ScriptedSession {
     }
     if (opts.repairs) rec.repairs = opts.repairs;
     if (opts.converged) rec.converged = opts.converged;
+    // As the engine does: what the validator confirms on the failure is learned, the rest counted as refuted.
+    const failed = validation.valid ? (opts.repairedFrom ? plan(opts.repairedFrom, opts.owners) : undefined) : p;
+    if (failed) Object.assign(rec, checkInsights(failed, this.target));
+    if (validation.valid && failed) rec.repaired = { plan: failed, findings: validatePlan(failed, this.target).findings };
     if (outcome === 'improved') this.champion = { score, planId: id };
-    await this.memory.commitIteration(rec, this.lastFailed ? { previous: this.lastFailed } : {});
-    this.lastFailed = validation.valid ? null : { plan: p, findings: validation.findings };
+    await this.memory.commitIteration(rec);
     this.outcomes.push(outcome);
     return outcome;
   }

@@ -31,6 +31,9 @@ export function registerPlan(program: Command, cli: Cli): void {
       // Parsed from the files people wrote, every run: nothing kept elsewhere stands in for their rules.
       const { loadProcedures } = await import('../../procedures/load.js');
       const library = loadProcedures(config.proceduresDir);
+      // People's rules are checked like the procedures: a typo or a contradiction stops the run before it starts.
+      const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
+      checkHumanRulesFile(config.memoryDir, library);
       let goal = config.goal?.trim();
       if (!goal && cli.io.stdin.isTTY && !config.unattended) {
         const { input } = await import('@inquirer/prompts');

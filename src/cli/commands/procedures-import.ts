@@ -51,7 +51,7 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
       const { set, grounding } = result;
       const goal = set.goals[0]!;
       out(
-        `${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas, goal ${set.id}/${goal.id} (${goal.facts.length} facts)`,
+        `${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas (grounded in ${grounding.cpuSeconds.toFixed(2)} s CPU), goal ${set.id}/${goal.id} (${goal.facts.length} facts)`,
       );
       for (const w of result.issues) out(`${safeText(w.file, true)}:${w.line}: ${chalk.yellow('warning')}: ${safeText(w.message, true)}`);
       out(`Plan with: jupiter plan --procedure ${set.id}/${goal.id} --procedures ${safeText(path.dirname(file), true)} "…"`);

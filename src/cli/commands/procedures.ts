@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { loadProceduresWithIssues } from '../../procedures/load.js';
+import { lintHumanRulesFile } from '../../memory/human-rules-check.js';
 import { safeText } from '../../core/text.js';
 import type { Cli } from '../io.js';
-import { configFrom, withConfig, withJson, withProcedures } from '../options.js';
+import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
 import { registerProceduresImport } from './procedures-import.js';
 import { registerProceduresNew } from './procedures-new.js';
 
@@ -16,10 +17,13 @@ export function registerProcedures(program: Command, cli: Cli): void {
   registerProceduresNew(group, cli);
   registerProceduresImport(group, cli);
   group.commands.forEach((c) => c.exitOverride());
-  withJson(withProcedures(withConfig(cmd))).action(
-    cli.action((opts: { json?: boolean; procedures?: string; config?: string }) => {
+  withJson(withMemory(withProcedures(withConfig(cmd)))).action(
+    cli.action((opts: { json?: boolean; procedures?: string; config?: string; memory?: string }) => {
       const config = configFrom(cli, opts);
-      const { library, issues } = loadProceduresWithIssues(config.proceduresDir);
+      const loaded = loadProceduresWithIssues(config.proceduresDir);
+      const { library } = loaded;
+      // memory/human_rules.md is linted with the procedures its rules name.
+      const issues = [...loaded.issues, ...lintHumanRulesFile(config.memoryDir, library)];
       const errors = issues.filter((i) => i.severity === 'error').length;
       if (opts.json) {
         out(

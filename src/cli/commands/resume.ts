@@ -34,6 +34,8 @@ export function registerResume(program: Command, cli: Cli): void {
       requireTerminalOrUnattended(cli, s.unattended);
       const { loadProcedures } = await import('../../procedures/load.js');
       const library = loadProcedures(s.proceduresDir);
+      const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
+      checkHumanRulesFile(config.memoryDir, library);
       let target: PlanTarget;
       try {
         target = findTarget(library, `${state.procedure}/${state.goalId}`);

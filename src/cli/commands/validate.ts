@@ -7,6 +7,8 @@ import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import { parsePlanText } from '../../core/plan-io.js';
 import { toYaml } from '../../core/fast-yaml.js';
 import { loadProcedures } from '../../procedures/load.js';
+import { confirmedGoalRules } from '../../memory/human-rules-check.js';
+import { withHumanRules } from '../../feedback/target.js';
 import { importPddl } from '../../procedures/pddl/import.js';
 import { readTextFile } from '../../core/text-file.js';
 import { formatPddlPlan, looksLikePddlPlan, parsePddlPlan } from '../../procedures/pddl/plan-format.js';
@@ -17,12 +19,15 @@ import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
 import type { Plan, ValidationResult } from '../../core/plan.js';
 import { safeText } from '../../core/text.js';
 import type { Cli } from '../io.js';
-import { configFrom, withConfig, withJson, withProcedures } from '../options.js';
+import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
 import { scheduleLines } from '../schedule-view.js';
 
 interface ValidateFlags {
   procedure?: string;
+  /** commander's `--no-human-rules`: false when given. */
+  humanRules?: boolean;
+  memory?: string;
   pddl?: string[];
   format?: string;
   output?: string;
@@ -66,6 +71,13 @@ function pddlTarget(files: string[], plan: Plan): PlanTarget {
   return { set, goal: set.goals[0]! };
 }
 
+/** Says whether people's rules were checked too, and how many: a verdict never hides what it left out. */
+function humanRulesNote(applied: number, left: boolean, file: string): string {
+  if (left) return "human rules: left out (--no-human-rules): the goal's confirmed rules were not checked";
+  if (applied === 0) return 'human rules: none confirmed for this goal';
+  return `human rules: applied ${applied} confirmed rule${applied === 1 ? '' : 's'} for this goal from ${safeText(file, true)} (--no-human-rules leaves them out)`;
+}
+
 function verdictNote(result: ValidationResult): string {
   const { errors, warnings } = countFindings(result);
   return `${result.valid ? 'valid' : 'invalid'} against ${result.procedure}/${result.goal} (${errors} errors, ${warnings} warnings; jupiter validate)`;
@@ -80,15 +92,24 @@ export function registerValidate(program: Command, cli: Cli): void {
     .option('--procedure <set[/goal]>', 'procedure set and goal to check against (default: from the plan, else matched from its title)')
     .option('--pddl <files...>', 'check against this PDDL domain and problem instead of the procedures (VAL semantics)')
     .option('--format <form>', 'also write the plan as pddl (VAL plan file) or yaml')
-    .option('-o, --output <file>', 'with --format: write the converted plan here instead of stdout');
-  withJson(withProcedures(withConfig(cmd))).action(
+    .option('-o, --output <file>', 'with --format: write the converted plan here instead of stdout')
+    .option('--no-human-rules', "leave out the confirmed human rules of the plan's goal (memory/human_rules.md), applied by default");
+  withJson(withMemory(withProcedures(withConfig(cmd)))).action(
     cli.action((file: string, opts: ValidateFlags) => {
       if (opts.format !== undefined && opts.format !== 'pddl' && opts.format !== 'yaml')
         throw new UsageError(`--format must be pddl or yaml, got "${opts.format}"`);
       if (opts.output !== undefined && opts.format === undefined) throw new UsageError('-o/--output needs --format pddl or --format yaml');
       const config = configFrom(cli, opts);
       const { plan } = readAnyPlan(file);
-      const target = opts.pddl ? pddlTarget(opts.pddl, plan) : targetFor(loadProcedures(config.proceduresDir), plan, opts.procedure);
+      const library = opts.pddl ? undefined : loadProcedures(config.proceduresDir);
+      const base = library ? targetFor(library, plan, opts.procedure) : pddlTarget(opts.pddl!, plan);
+      // A person's confirmed rules for this goal count as much as the procedure's, unless asked to leave them out.
+      const human =
+        library && opts.humanRules !== false
+          ? confirmedGoalRules(config.memoryDir, library, { procedure: base.set.id, goalId: base.goal.id })
+          : { rules: [], file: '' };
+      const target = withHumanRules(base, human.rules);
+      const applied = target.set.rules.length - base.set.rules.length;
       const result = validatePlan(plan, target);
       const code = result.valid ? ExitCode.ok : ExitCode.failure;
       if (opts.format) {
@@ -103,9 +124,10 @@ export function registerValidate(program: Command, cli: Cli): void {
         }
         writeFileAtomicSync(opts.output, converted);
       }
-      if (opts.json) out(JSON.stringify({ file, ...result, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
+      if (opts.json) out(JSON.stringify({ file, ...result, humanRules: applied, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
       else {
         out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
+        if (library) out(humanRulesNote(applied, opts.humanRules === false, human.file));
         renderValidation(result, cli.color).forEach((l) => out(l));
         if (result.valid) scheduleLines(plan, target).forEach((l) => out(l));
         if (opts.pddl) valMessages(result, plan).forEach((l) => out(`  VAL: ${l}`));

@@ -183,11 +183,13 @@ export function stateKey(domain: Domain, state: Uint8Array, last: string | undef
  * h_max over an additive weight: for every fact, the cheapest way to reach it when delete effects, mutexes and
  * immediately-after are ignored, taking the costliest precondition; the goal's value is its costliest fact.
  * Admissible, so best-first searches stay optimal. `start` gives each fact's starting value (Infinity: unreached).
+ * `meter` counts the operator visits (the effort budgets of the searches).
  */
-export function relaxedBound(domain: Domain, ops: Op[], start: Float64Array, weight: (op: Op) => number): number {
+export function relaxedBound(domain: Domain, ops: Op[], start: Float64Array, weight: (op: Op) => number, meter?: { work: number }): number {
   const v = start;
   for (let changed = true; changed; ) {
     changed = false;
+    if (meter) meter.work += ops.length;
     for (const op of ops) {
       let c = 0;
       for (const p of op.pre) if (v[p]! > c) c = v[p]!;

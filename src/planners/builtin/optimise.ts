@@ -18,6 +18,8 @@ export interface OptimiseOptions {
   /** Schedules (scheduleKey) not to return: those of plans a person rejected. */
   rejected?: ReadonlySet<string>;
   maxExpansions?: number;
+  /** Effort bound in operator visits (see relaxedBound): large domains stop sooner. */
+  maxWork?: number;
   /**
    * Also walk plans that pruning would skip (steps that add nothing the goal needs, partial plans another one beats):
    * for distinct alternatives once the pruned search has no unseen plan left. Slower; never needed for the optimum.
@@ -132,6 +134,8 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
   const useSched = objectives.includes('makespan');
   const countSteps = objectives.includes('steps') || Number.isFinite(domain.maxSteps);
   const limit = opts.maxExpansions ?? 60_000;
+  const maxWork = opts.maxWork ?? Infinity;
+  const meter = { work: 0 };
   const people = new People(target.set);
   const resource = new Map(ops.map((o) => [o.id, people.resource(people.identify(o.owner, o.id), 0)]));
 
@@ -139,7 +143,7 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
     const h = (holding: (f: number) => number, weight: (op: Op) => number) => {
       const start = new Float64Array(domain.nFacts);
       for (let f = 0; f < domain.nFacts; f++) start[f] = l.state[f] ? holding(f) : Infinity;
-      return relaxedBound(domain, ops, start, weight);
+      return relaxedBound(domain, ops, start, weight, meter);
     };
     const steps = countSteps
       ? h(
@@ -222,7 +226,7 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
           return { plan: found, best, proved: sound, expanded };
       }
     }
-    if (++expanded > limit) return best ? { best, proved: sound, expanded } : { proved: false, expanded };
+    if (++expanded > limit || meter.work > maxWork) return best ? { best, proved: sound, expanded } : { proved: false, expanded };
     if (node.steps >= domain.maxSteps) continue;
     for (const op of ops) {
       if (!applicable(op, node.state, node.last)) continue;

@@ -1,6 +1,7 @@
 // Grounds a PDDL domain and problem into STRIPS actions over named facts, keeping only actions reachable from the start.
 import { InputError } from '../../core/errors.js';
 import type { PddlAction, PddlAtom, PddlDomain, PddlLiteral, PddlProblem, Typed } from './parse.js';
+import { reachBindings } from './reach.js';
 
 /** A ground action in jupiter's terms; facts are written the PDDL way: `(at truck1 depot)`, `(not (clear a))`. */
 export interface GroundAction {
@@ -20,7 +21,14 @@ export interface Grounding {
   goal: string[];
   /** Schemas of the domain, for the record. */
   schemas: number;
+  /** CPU seconds the grounding took (this thread). */
+  cpuSeconds: number;
 }
+
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** Grounding stops here rather than exhaust memory on a problem far beyond hand-made procedures. */
 const MAX_GROUND_ACTIONS = 100_000;
@@ -42,13 +50,16 @@ class Universe {
     this.objects = [...byName.values()];
     for (const o of this.objects) this.typeOf.set(o.name, o.type);
   }
+  private readonly byType = new Map<string, string[]>();
   isA(object: string, type: string): boolean {
     if (type === 'object') return this.typeOf.has(object);
     for (let t = this.typeOf.get(object); t !== undefined; t = t === 'object' ? undefined : this.domain.types.get(t)) if (t === type) return true;
     return false;
   }
   ofType(type: string): string[] {
-    return this.objects.filter((o) => this.isA(o.name, type)).map((o) => o.name);
+    let list = this.byType.get(type);
+    if (!list) this.byType.set(type, (list = this.objects.filter((o) => this.isA(o.name, type)).map((o) => o.name)));
+    return list;
   }
 }
 
@@ -98,39 +109,6 @@ function makeAction(ctx: Context, action: PddlAction, b: Binding): GroundAction 
   };
 }
 
-/** Every binding of `action` whose positive fluent preconditions are in `reached` (a join), plus free parameters by type. */
-function* bindings(ctx: Context, action: PddlAction, reached: Map<string, string[][]>): Generator<Binding> {
-  const positives = action.pre.filter((l) => l.positive && l.atom.pred !== '=');
-  const free = action.params.filter((p) => !positives.some((l) => l.atom.args.includes(p.name)));
-  function* join(i: number, b: Binding): Generator<Binding> {
-    if (i === positives.length) {
-      yield* enumerate(0, b);
-      return;
-    }
-    const atom = positives[i]!.atom;
-    for (const tuple of reached.get(atom.pred) ?? []) {
-      const next = new Map(b);
-      let ok = true;
-      atom.args.forEach((a, k) => {
-        const v = tuple[k]!;
-        if (!a.startsWith('?')) ok &&= a === v;
-        else if (next.has(a)) ok &&= next.get(a) === v;
-        else next.set(a, v);
-      });
-      if (ok) yield* join(i + 1, next);
-    }
-  }
-  function* enumerate(i: number, b: Binding): Generator<Binding> {
-    if (i === free.length) {
-      yield b;
-      return;
-    }
-    const p = free[i]!;
-    for (const o of ctx.universe.ofType(p.type)) yield* enumerate(i + 1, new Map(b).set(p.name, o));
-  }
-  yield* join(0, new Map());
-}
-
 function context(domain: PddlDomain, problem: PddlProblem): Context {
   const fluent = new Set(domain.actions.flatMap((a) => [...a.add, ...a.del].map((x) => x.pred)));
   return { domain, universe: new Universe(domain, problem), fluent, init: new Set(problem.init.map((a) => factKey(a.pred, a.args))) };
@@ -170,40 +148,29 @@ function goalFacts(ctx: Context, goal: PddlLiteral[], negated: Set<string>, file
  * (ignoring deletes). `named` actions (from a plan being validated) are added even when pruned, if they fit the domain.
  */
 export function groundProblem(domain: PddlDomain, problem: PddlProblem, named: { name: string; args: string[] }[] = []): Grounding {
+  const started = cpuSeconds();
   const ctx = context(domain, problem);
-  const reached = new Map<string, string[][]>();
-  const reachedKeys = new Set<string>();
-  const addFact = (pred: string, args: string[]) => {
-    const key = factKey(pred, args);
-    if (reachedKeys.has(key)) return false;
-    reachedKeys.add(key);
-    const tuples = reached.get(pred);
-    if (tuples) tuples.push(args);
-    else reached.set(pred, [args]);
-    return true;
-  };
-  for (const a of problem.init) addFact(a.pred, a.args);
   const actions = new Map<string, GroundAction>();
-  for (let grew = true; grew; ) {
-    grew = false;
-    const added: [string, string[]][] = [];
-    for (const schema of domain.actions) {
-      for (const b of bindings(ctx, schema, reached)) {
-        const id = groundId(
-          schema.name,
-          schema.params.map((p) => b.get(p.name)!),
-        );
-        if (actions.has(id) || staticCheck(ctx, schema, b) !== undefined) continue;
-        const g = makeAction(ctx, schema, b);
-        if (g.provides.length === 0 && g.removes.length === 0) continue; // changes nothing: no plan needs it
-        actions.set(id, g);
-        if (actions.size > MAX_GROUND_ACTIONS)
-          throw new InputError(`grounding exceeds ${MAX_GROUND_ACTIONS} actions: the problem is too large for procedures`, { file: problem.file, line: 1 });
-        for (const a of schema.add) added.push([a.pred, bindAtom(b, a)]);
-      }
-    }
-    for (const [pred, args] of added) if (addFact(pred, args)) grew = true;
-  }
+  const none: { pred: string; args: string[] }[] = [];
+  const universe = ctx.universe;
+  const input = {
+    actions: domain.actions,
+    objectsOf: (t: string) => universe.ofType(t),
+    isA: (o: string, t: string) => universe.isA(o, t),
+    init: problem.init,
+  };
+  reachBindings(input, (schema, values) => {
+    const id = groundId(schema.name, values);
+    if (actions.has(id)) return none;
+    const b: Binding = new Map(schema.params.map((p, i) => [p.name, values[i]!]));
+    if (staticCheck(ctx, schema, b) !== undefined) return none;
+    const g = makeAction(ctx, schema, b);
+    if (g.provides.length === 0 && g.removes.length === 0) return none; // changes nothing: no plan needs it
+    actions.set(id, g);
+    if (actions.size > MAX_GROUND_ACTIONS)
+      throw new InputError(`grounding exceeds ${MAX_GROUND_ACTIONS} actions: the problem is too large for procedures`, { file: problem.file, line: 1 });
+    return schema.add.map((a) => ({ pred: a.pred, args: bindAtom(b, a) }));
+  });
   for (const n of named) {
     const id = groundId(n.name, n.args);
     const g = actions.has(id) ? undefined : groundNamed(ctx, n.name, n.args);
@@ -213,7 +180,7 @@ export function groundProblem(domain: PddlDomain, problem: PddlProblem, named: {
   const negated = new Set(list.flatMap((a) => a.requires.filter((f) => f.startsWith('(not ')).map((f) => f.slice(5, -1))));
   const goal = goalFacts(ctx, problem.goal, negated, problem.file);
   const initial = [...problem.init.filter((a) => ctx.fluent.has(a.pred)).map((a) => factKey(a.pred, a.args)), ...compileNegations(list, ctx.init, negated)];
-  return { actions: list, initial: [...new Set(initial)], goal, schemas: domain.actions.length };
+  return { actions: list, initial: [...new Set(initial)], goal, schemas: domain.actions.length, cpuSeconds: cpuSeconds() - started };
 }
 
 /**

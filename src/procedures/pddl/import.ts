@@ -68,5 +68,6 @@ export function importPddl(domainFile: string, problemFile: string, file: string
   const yaml = renderProcedureYaml(domain, problem, grounding);
   const parsed = parseProcedureText(yaml, file);
   if (!parsed.set) throw new InputError(`could not convert: ${parsed.issues[0]?.message ?? 'unknown reason'}`, { file: problemFile });
-  return { set: parsed.set, yaml, issues: [...parsed.issues, ...lintSet(parsed.set)], domain, problem, grounding };
+  const read: LintIssue[] = [...domain.warnings, ...problem.warnings].map((w) => ({ severity: 'warning', ...w }));
+  return { set: parsed.set, yaml, issues: [...read, ...parsed.issues, ...lintSet(parsed.set)], domain, problem, grounding };
 }

@@ -1,4 +1,5 @@
 // Reads a STRIPS PDDL domain and problem (:typing, :negative-preconditions, :equality); anything beyond is refused by name and line.
+// Like VAL and Fast Downward, a construct used without its :requirements flag is read anyway, with a warning.
 import { InputError } from '../../core/errors.js';
 import { atomText, isForm, parseSExps, typedList, type List, type SExp } from './sexp.js';
 
@@ -27,10 +28,17 @@ export interface PddlAction {
   del: PddlAtom[];
   line: number;
 }
+/** Something read although the file does not declare it (a missing requirement flag). */
+export interface PddlWarning {
+  file: string;
+  line: number;
+  message: string;
+}
 export interface PddlDomain {
   name: string;
   file: string;
   requirements: Set<string>;
+  warnings: PddlWarning[];
   /** Each declared type and its parent (`object` is the root). */
   types: Map<string, string>;
   constants: Typed[];
@@ -40,6 +48,7 @@ export interface PddlDomain {
 export interface PddlProblem {
   name: string;
   file: string;
+  warnings: PddlWarning[];
   domain: string;
   objects: Typed[];
   init: PddlAtom[];
@@ -65,9 +74,16 @@ const BEYOND: Record<string, string> = {
 };
 
 class Reader {
+  readonly warnings: PddlWarning[] = [];
   constructor(readonly file: string) {}
   fail(line: number, message: string): never {
     throw new InputError(message, { file: this.file, line });
+  }
+  /** Reads on without `requirement` undeclared, warning once per file (and treating it as declared from then on). */
+  assume(requirements: Set<string>, requirement: string, line: number, what: string): void {
+    if (requirements.has(requirement)) return;
+    requirements.add(requirement);
+    this.warnings.push({ file: this.file, line, message: `${what} without the requirement ${requirement}: read as if declared (as VAL and Fast Downward do)` });
   }
   list(e: SExp | undefined, what: string, line: number): List {
     if (e?.kind !== 'list') this.fail(e?.line ?? line, `expected ${what}`);
@@ -103,7 +119,7 @@ function readAtom(r: Reader, e: SExp, predicates: Map<string, number> | undefine
     return a.text;
   });
   if (pred === '=') {
-    if (!requirements.has(':equality')) r.fail(list.line, '"=" needs the requirement :equality (add it to :requirements)');
+    r.assume(requirements, ':equality', list.line, '"=" used');
     if (args.length !== 2) r.fail(list.line, '"=" compares exactly two terms');
   } else if (predicates) {
     const arity = predicates.get(pred);
@@ -126,8 +142,7 @@ function readConjunction(r: Reader, e: SExp, predicates: Map<string, number>, re
     const inner = list.items[1];
     if (list.items.length !== 2 || inner?.kind !== 'list') r.fail(list.line, '"not" takes exactly one atom');
     const atom = readAtom(r, inner, predicates, requirements);
-    if (atom.pred !== '=' && !requirements.has(':negative-preconditions'))
-      r.fail(list.line, 'a negated condition needs the requirement :negative-preconditions (add it to :requirements)');
+    if (atom.pred !== '=') r.assume(requirements, ':negative-preconditions', list.line, 'a negated condition');
     out.push({ atom, positive: false });
     return out;
   }
@@ -193,7 +208,7 @@ function readAction(r: Reader, list: List, domain: PddlDomain): PddlAction {
 }
 
 function readTypes(r: Reader, section: List, domain: PddlDomain): void {
-  if (!domain.requirements.has(':typing')) r.fail(section.line, ':types needs the requirement :typing (add it to :requirements)');
+  r.assume(domain.requirements, ':typing', section.line, ':types declared');
   for (const t of typedList(section.items.slice(1), r.file)) {
     if (t.name === 'object') continue;
     domain.types.set(t.name, t.type);
@@ -229,6 +244,7 @@ export function parseDomain(text: string, file: string): PddlDomain {
     name,
     file,
     requirements: new Set([':strips']),
+    warnings: r.warnings,
     types: new Map([['object', 'object']]),
     constants: [],
     predicates: new Map(),
@@ -265,7 +281,7 @@ export function parseDomain(text: string, file: string): PddlDomain {
 export function parseProblem(text: string, file: string, domain: PddlDomain): PddlProblem {
   const r: Reader = new Reader(file);
   const { name, sections } = definition(r, text, 'problem');
-  const problem: PddlProblem = { name, file, domain: '', objects: [], init: [], goal: [] };
+  const problem: PddlProblem = { name, file, warnings: r.warnings, domain: '', objects: [], init: [], goal: [] };
   const requirements = new Set(domain.requirements);
   for (const s of sections) if (atomText(s.items[0]) === ':requirements') checkRequirements(r, s, requirements);
   for (const s of sections) {

@@ -9,8 +9,10 @@ export interface PddlStep {
   line: number;
 }
 
-// Planners print `0: (a b)`, `0.001: (a b) [1]` or just `(a b)`; all three are read.
-const STEP = /^\s*(?:\d+(?:\.\d+)?\s*:\s*)?\(\s*([^()\s]+)((?:\s+[^()\s]+)*)\s*\)\s*(?:\[\s*\d+(?:\.\d+)?\s*\])?\s*$/;
+// Planners print `0: (a b)`, `0.001: (a b) [1]` or just `(a b)`, in any case, and VAL reads several on one line.
+const ONE = String.raw`(?:\d+(?:\.\d+)?\s*:\s*)?\(\s*([^()\s]+)((?:\s+[^()\s]+)*)\s*\)\s*(?:\[\s*\d+(?:\.\d+)?\s*\])?\s*`;
+const STEP = new RegExp(String.raw`^\s*(?:${ONE})+$`);
+const EACH = new RegExp(ONE, 'g');
 
 /** Whether a file looks like a PDDL plan rather than YAML or JSON: its first meaningful line is a step. */
 export function looksLikePddlPlan(text: string): boolean {
@@ -29,7 +31,8 @@ function parsePddlSteps(text: string, file: string): PddlStep[] {
     if (!line.trim()) return;
     const m = STEP.exec(line);
     if (!m) throw new InputError(`not a plan step: expected "(action arg1 arg2 ...)", got "${line.trim().slice(0, 60)}"`, { file, line: i + 1 });
-    steps.push({ name: m[1]!.toLowerCase(), args: m[2]!.trim() ? m[2]!.trim().toLowerCase().split(/\s+/) : [], line: i + 1 });
+    for (const one of line.matchAll(EACH))
+      steps.push({ name: one[1]!.toLowerCase(), args: one[2]!.trim() ? one[2]!.trim().toLowerCase().split(/\s+/) : [], line: i + 1 });
   });
   return steps;
 }

@@ -1,0 +1,136 @@
+// The built-in planner on generated PDDL too large for its exact search: the greedy first plan and the weighted-A*
+// improvements are valid by jupiter's validator and by an independent simulation of the PDDL written here (no
+// grounding, no procedure set), rules still bind, obfuscated domains plan, and nothing unproved is called optimal.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../src/core/plan.js';
+import { BuiltinPlanner } from '../src/planners/builtin.js';
+import { PlannerError } from '../src/planners/types.js';
+import { importPddl } from '../src/procedures/pddl/import.js';
+import { planId, scorePlan } from '../src/procedures/quality.js';
+import type { PlanTarget, Rule } from '../src/procedures/types.js';
+import { validatePlan } from '../src/procedures/validate.js';
+import { GENERATORS, obfuscate, type PddlInstance } from '../tools/pddl-gen.js';
+import { request } from './support/plan-request.js';
+import { tempDir } from './support/cli.js';
+
+/** The PDDL text as nested arrays of lowercase words: a reader of its own, so the simulation shares nothing with jupiter's. */
+type Tree = string | Tree[];
+function read(text: string): Tree[] {
+  const words =
+    text
+      .replace(/;[^\n]*/g, '')
+      .toLowerCase()
+      .match(/[()]|[^\s()]+/g) ?? [];
+  const stack: Tree[][] = [[]];
+  for (const w of words) {
+    if (w === '(') stack.push([]);
+    else if (w === ')') {
+      const done = stack.pop()!;
+      stack[stack.length - 1]!.push(done);
+    } else stack[stack.length - 1]!.push(w);
+  }
+  return stack[0]!;
+}
+const section = (def: Tree[], key: string) => def.filter((s): s is Tree[] => Array.isArray(s) && s[0] === key);
+const atoms = (t: Tree): { positive: boolean; atom: string[] }[] => {
+  if (!Array.isArray(t) || t.length === 0) return [];
+  if (t[0] === 'and') return t.slice(1).flatMap(atoms);
+  if (t[0] === 'not') return atoms(t[1]!).map((a) => ({ ...a, positive: false }));
+  return [{ positive: true, atom: t as string[] }];
+};
+
+/** Runs the plan's steps on the PDDL itself: every precondition must hold, and the goal at the end. */
+function simulate(instance: PddlInstance, plan: Plan): string | undefined {
+  const domain = read(instance.domain)[0] as Tree[];
+  const problem = read(instance.problem)[0] as Tree[];
+  const state = new Set(
+    section(problem, ':init')[0]!
+      .slice(1)
+      .map((a) => (a as string[]).join(' ')),
+  );
+  const schemas = new Map(section(domain, ':action').map((a) => [a[1] as string, a]));
+  for (const [i, step] of plan.steps.entries()) {
+    const [name, ...args] = step.action.split('.');
+    const schema = schemas.get(name!);
+    if (!schema) return `step ${i + 1}: no action ${name}`;
+    const key = (k: string) => schema[schema.indexOf(k) + 1]!;
+    const params = (key(':parameters') as string[]).filter((p) => p.startsWith('?'));
+    const bind = (atom: string[]) => atom.map((x) => (x.startsWith('?') ? args[params.indexOf(x)]! : x)).join(' ');
+    for (const { positive, atom } of atoms(key(':precondition')))
+      if (state.has(bind(atom)) !== positive) return `step ${i + 1} (${step.action}): ${positive ? '' : 'not '}(${bind(atom)}) does not hold`;
+    const effects = atoms(key(':effect'));
+    for (const { atom } of effects.filter((e) => !e.positive)) state.delete(bind(atom));
+    for (const { atom } of effects.filter((e) => e.positive)) state.add(bind(atom));
+  }
+  const goal = atoms(section(problem, ':goal')[0]![1]!);
+  const missing = goal.find(({ positive, atom }) => state.has(atom.join(' ')) !== positive);
+  return missing ? `goal (${missing.atom.join(' ')}) not reached` : undefined;
+}
+
+function imported(instance: PddlInstance): PlanTarget {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'domain.pddl'), instance.domain);
+  writeFileSync(path.join(dir, 'problem.pddl'), instance.problem);
+  const { set, issues } = importPddl(path.join(dir, 'domain.pddl'), path.join(dir, 'problem.pddl'), path.join(dir, 'set.yaml'));
+  expect(issues.filter((i) => i.severity === 'error')).toEqual([]);
+  return { set, goal: set.goals[0]! };
+}
+
+const CASES: [string, PddlInstance][] = [
+  ['logistics, 30 objects', GENERATORS.logistics(30, 1)],
+  ['depots, 20 objects', GENERATORS.depots(20, 1)],
+  ['obfuscated logistics, 30 objects', obfuscate(GENERATORS.logistics(30, 2), 2)],
+  ['obfuscated depots, 20 objects', obfuscate(GENERATORS.depots(20, 2), 2)],
+];
+
+describe('the built-in planner on problems beyond its exact search', () => {
+  for (const [name, instance] of CASES) {
+    it(`${name}: a first plan, valid by the validator and by simulating the PDDL, not called optimal`, async () => {
+      const target = imported(instance);
+      const r = await new BuiltinPlanner().propose(request(target, 1, null, new Set()));
+      expect(validatePlan(r.plan, target).findings).toEqual([]);
+      expect(simulate(instance, r.plan)).toBeUndefined();
+      expect(r.optimal).toBeUndefined();
+      expect(r.plan.summary).toMatch(/^First plan by greedy best-first search/);
+    });
+  }
+
+  it('improves on the champion with a shorter valid plan, or says it found none', async () => {
+    const instance = GENERATORS.logistics(20, 1);
+    const target = imported(instance);
+    const planner = new BuiltinPlanner();
+    const first = await planner.propose(request(target, 1, null, new Set()));
+    const champion = { plan: first.plan, score: scorePlan(first.plan, target), planId: planId(first.plan), iteration: 1 };
+    const next = await planner.propose(request(target, 2, champion, new Set([champion.planId]))).catch((e: unknown) => e);
+    if (next instanceof PlannerError) expect(next.kind).toBe('budget');
+    else {
+      const plan = (next as { plan: Plan }).plan;
+      expect(validatePlan(plan, target).findings).toEqual([]);
+      expect(simulate(instance, plan)).toBeUndefined();
+      expect(plan.steps.length).toBeLessThan(first.plan.steps.length);
+    }
+  });
+
+  it('obeys rules on a large problem: a flight the first plan used, forbidden, is never used, and the plan stays valid', async () => {
+    const instance = GENERATORS.logistics(30, 1);
+    const target = imported(instance);
+    const first = await new BuiltinPlanner().propose(request(target, 1, null, new Set()));
+    // Another plane can always fly the same route, so a plan without this step exists.
+    const banned = first.plan.steps.find((s) => s.action.startsWith('fly-airplane.'))!.action;
+    const rule: Rule = { id: 'h-no-first', kind: 'forbidden', action: banned, severity: 'error', origin: 'human' };
+    const ruled = { set: { ...target.set, rules: [rule] }, goal: target.goal };
+    const r = await new BuiltinPlanner().propose(request(ruled, 1, null, new Set()));
+    expect(r.plan.steps.map((s) => s.action)).not.toContain(banned);
+    expect(validatePlan(r.plan, ruled).findings).toEqual([]);
+    expect(simulate(instance, r.plan)).toBeUndefined();
+  });
+
+  it('the simulation is a real check: a plan missing a step fails it', async () => {
+    const instance = GENERATORS.logistics(30, 1);
+    const target = imported(instance);
+    const r = await new BuiltinPlanner().propose(request(target, 1, null, new Set()));
+    expect(simulate(instance, { ...r.plan, steps: r.plan.steps.slice(1) })).toMatch(/does not hold|not reached/);
+  });
+});

@@ -1,0 +1,123 @@
+// `npm run bench:planner [-- --json] [-- --obfuscated]`: the built-in planner on generated PDDL (logistics, depots,
+// blocksworld of growing size, tools/pddl-gen.ts): imported as `procedures import` does, planned as the first iteration
+// of `plan --provider builtin`, every plan checked by the validator. Prints domain, size, ground actions, solved, plan
+// length and median CPU (grounding and first plan) per size; `--json` prints one JSON line instead.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BuiltinPlanner } from '../src/planners/builtin.js';
+import type { PlanRequest } from '../src/planners/types.js';
+import { importPddl } from '../src/procedures/pddl/import.js';
+import { objectivesOf } from '../src/procedures/quality.js';
+import { validatePlan } from '../src/procedures/validate.js';
+import { GENERATORS, obfuscate, type GeneratorName, type PddlInstance } from './pddl-gen.js';
+
+const SIZES: Record<GeneratorName, number[]> = {
+  logistics: [10, 20, 30, 40],
+  depots: [10, 20, 30, 36],
+  blocksworld: [6, 10, 15, 20],
+};
+const SEEDS = [1, 2, 3];
+
+interface Row {
+  domain: string;
+  size: number;
+  objects: number;
+  groundActions: number;
+  solved: number;
+  instances: number;
+  planLength: number | null;
+  groundCpuS: number;
+  firstPlanCpuS: number | null;
+  maxFirstPlanCpuS: number | null;
+}
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]! : NaN);
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function runOne(dir: string, inst: PddlInstance, name: string) {
+  const domainFile = path.join(dir, `${name}-domain.pddl`);
+  const problemFile = path.join(dir, `${name}.pddl`);
+  writeFileSync(domainFile, inst.domain);
+  writeFileSync(problemFile, inst.problem);
+  const t0 = cpu();
+  const imported = importPddl(domainFile, problemFile, path.join(dir, `${name}.yaml`));
+  const groundCpuS = cpu() - t0;
+  const target = { set: imported.set, goal: imported.set.goals[0]! };
+  const req: PlanRequest = {
+    goalText: target.goal.description,
+    target,
+    iteration: 1,
+    currentPlan: null,
+    currentFindings: [],
+    champion: null,
+    objectives: objectivesOf(target),
+    seen: new Set(),
+    recall: { items: [], tokens: 0, budget: 0, total: 0 },
+    feedback: [],
+    signal: new AbortController().signal,
+  };
+  const t1 = cpu();
+  const answer = await new BuiltinPlanner().propose(req).catch(() => undefined);
+  const planCpuS = cpu() - t1;
+  const valid = answer !== undefined && validatePlan(answer.plan, target).valid;
+  return { groundActions: imported.set.actions.length, groundCpuS, planCpuS, valid, length: valid ? answer.plan.steps.length : null };
+}
+
+async function measure(dir: string, domain: GeneratorName, size: number, obfuscated: boolean): Promise<Row> {
+  const runs = [];
+  for (const seed of SEEDS) {
+    const plain = GENERATORS[domain](size, seed);
+    const inst = obfuscated ? obfuscate(plain, seed) : plain;
+    runs.push({ inst, r: await runOne(dir, inst, `${domain}-${size}-${seed}`) });
+  }
+  const solved = runs.filter((x) => x.r.valid);
+  const planCpu = solved.map((x) => x.r.planCpuS);
+  return {
+    domain: obfuscated ? `${domain} (obfuscated)` : domain,
+    size,
+    objects: median(runs.map((x) => x.inst.objects)),
+    groundActions: median(runs.map((x) => x.r.groundActions)),
+    solved: solved.length,
+    instances: runs.length,
+    planLength: solved.length ? median(solved.map((x) => x.r.length!)) : null,
+    groundCpuS: median(runs.map((x) => x.r.groundCpuS)),
+    firstPlanCpuS: planCpu.length ? median(planCpu) : null,
+    maxFirstPlanCpuS: planCpu.length ? Math.max(...planCpu) : null,
+  };
+}
+
+function table(rows: Row[]): string {
+  const head = ['domain', 'objects', 'ground actions', 'solved', 'plan length', 'ground CPU s', 'first plan CPU s (median / max)'];
+  const fmt = (x: number | null, d = 2) => (x === null ? '-' : x.toFixed(d));
+  const body = rows.map((r) => [
+    r.domain,
+    String(r.objects),
+    String(r.groundActions),
+    `${r.solved}/${r.instances}`,
+    r.planLength === null ? '-' : String(r.planLength),
+    fmt(r.groundCpuS),
+    `${fmt(r.firstPlanCpuS)} / ${fmt(r.maxFirstPlanCpuS)}`,
+  ]);
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const only = args.filter((a) => !a.startsWith('--')) as GeneratorName[];
+  const domains = only.length ? only : (Object.keys(SIZES) as GeneratorName[]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-bench-planner-'));
+  const rows: Row[] = [];
+  try {
+    for (const obfuscated of args.includes('--obfuscated') ? [false, true] : [false])
+      for (const d of domains) for (const size of SIZES[d]) rows.push(await measure(dir, d, size, obfuscated));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(args.includes('--json') ? `${JSON.stringify({ rows })}\n` : `${table(rows)}\n`);
+}
+
+await main();
