@@ -265,6 +265,39 @@ function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], windo
   };
 }
 
+/** Recalled context per iteration, averaged over at most 20 buckets. */
+function contextOf(its: LogRecord[]): LearningSummary['context'] {
+  const bucket = Math.max(1, Math.ceil(its.length / 20));
+  const context: LearningSummary['context'] = [];
+  for (let i = 0; i < its.length; i += bucket) {
+    const slice = its.slice(i, i + bucket);
+    const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
+    context.push({
+      from: i + 1,
+      to: i + slice.length,
+      tokens: avg((r) => r.ctx?.t ?? 0),
+      budget: avg((r) => r.ctx?.b ?? 0),
+      promptChars: avg((r) => r.promptChars ?? 0),
+    });
+  }
+  return context;
+}
+
+/** What shows the iterations improving, as the reducer reads the records. */
+function learningOf(its: LogRecord[], history: History): LearningDetail {
+  return {
+    improvements: history.improvements,
+    firstTryValid: history.firstTryValid,
+    repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
+    distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
+    repeats: history.repeats,
+    rejectedBefore: history.rejectedBefore,
+    refutedInsights: its.reduce((n, r) => n + (r.refuted ?? 0), 0),
+    champions: championTracks(history),
+    converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
+  };
+}
+
 /**
  * The summary from the log's records (filters, and the learning detail), or from the summary fold's running totals
  * (memory.aggregate(summaryFold)): the same counts without reading the history, but no learning detail.
@@ -289,19 +322,7 @@ export async function learningSummary(
   // Windows of `window` iterations, widened so at most 20 bars are drawn.
   const w = Math.max(window, Math.ceil(its.length / 20));
   for (let i = 0; i < its.length; i += w) windows.push(windowOf(its.slice(i, i + w), i + 1));
-  const bucket = Math.max(1, Math.ceil(its.length / 20));
-  const context: LearningSummary['context'] = [];
-  for (let i = 0; i < its.length; i += bucket) {
-    const slice = its.slice(i, i + bucket);
-    const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
-    context.push({
-      from: i + 1,
-      to: i + slice.length,
-      tokens: avg((r) => r.ctx?.t ?? 0),
-      budget: avg((r) => r.ctx?.b ?? 0),
-      promptChars: avg((r) => r.promptChars ?? 0),
-    });
-  }
+  const context = contextOf(its);
   // The counts and usage the running fold keeps, over just these records: one definition of each total.
   const totals = summaryFold.init();
   for (const r of records) summaryFold.apply(totals, r);
@@ -320,17 +341,7 @@ export async function learningSummary(
     windows,
     window: w,
     filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
-    learning: {
-      improvements: history.improvements,
-      firstTryValid: history.firstTryValid,
-      repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
-      distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
-      repeats: history.repeats,
-      rejectedBefore: history.rejectedBefore,
-      refutedInsights: its.reduce((n, r) => n + (r.refuted ?? 0), 0),
-      champions: championTracks(history),
-      converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
-    },
+    learning: learningOf(its, history),
     ...itemParts(standing, size),
     context,
     usage: { ...totals.usage },
