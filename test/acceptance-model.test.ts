@@ -11,6 +11,8 @@ import { loadProcedures } from '../src/procedures/load.js';
 import { planId, scorePlan, compareScores, objectivesOf } from '../src/procedures/quality.js';
 import { findTarget } from '../src/procedures/target.js';
 import { validatePlan } from '../src/procedures/validate.js';
+import { checkInsights } from '../src/procedures/insight.js';
+import { parseItemsFile } from '../src/memory/items-file.js';
 import { runCli, SHIPPED, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags, type Reply } from './support/fake-openai.js';
 import { planRequest } from './support/planner-fixtures.js';
@@ -37,12 +39,12 @@ async function plans(): Promise<{ good: Plan; better: Plan; broken: Plan }> {
 
 function sessionFile(cwd: string): { champion: { planId: string; iteration: number } | null; progress: Record<string, number>; status: string } {
   const dir = path.join(cwd, 'memory', 'sessions');
-  const file = readdirSync(dir).find((f) => f.endsWith('.yaml'))!;
+  const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
   return parse(readFileSync(path.join(dir, file), 'utf8'));
 }
 
 describe('an imperfect model, unattended, 100 iterations', () => {
-  it('fails some iterations without halting, repairs others, improves the champion, and keeps it across a kill', async () => {
+  it('fails some iterations without halting, repairs others, improves the champion, and keeps it across a kill', { timeout: 600_000 }, async () => {
     const { good, better, broken } = await plans();
     expect(validatePlan(good, target).valid && validatePlan(better, target).valid && !validatePlan(broken, target).valid).toBe(true);
     expect(compareScores(scorePlan(better, target), scorePlan(good, target), objectives)).toBeLessThan(0);
@@ -93,5 +95,27 @@ describe('an imperfect model, unattended, 100 iterations', () => {
     const log = readFileSync(path.join(cwd, 'memory', 'execution_log.md'), 'utf8');
     expect((log.match(/^## Iteration \d+ /gm) ?? []).length).toBe(100);
     expect(resumed.stdout).toMatch(/Champion \(iteration \d+, \d+ steps\)/);
+
+    // Memory keeps only insights the validator confirms (issue 21). The run's only failed plan is `broken`; repairs
+    // switched it to other plans, and the champion changed twice. Every insight kept is one the validator confirms
+    // on that failure (its fix applied, the finding gone, nothing new broken), and none says to leave out a step of
+    // the final champion.
+    const kept = parseItemsFile(readFileSync(path.join(cwd, 'memory', 'successful_patterns.md'), 'utf8'), 'pattern').items.filter(
+      (i) => i.data.type !== 'exemplar',
+    );
+    expect(kept.length).toBeGreaterThan(0);
+    const confirmed = checkInsights(broken, target).insights;
+    for (const item of kept) {
+      const d = item.data;
+      const ok = confirmed.some((c) =>
+        d.type === 'ordering'
+          ? c.rule === d.rule && c.actions.at(-1) === d.before && c.before === d.after
+          : d.type === 'fix'
+            ? c.rule === d.rule && c.actions.at(-1) === d.action && c.before === undefined
+            : d.type === 'avoid' && c.change === 'remove' && c.actions[0] === d.action,
+      );
+      expect(ok, item.text).toBe(true);
+      if (d.type === 'avoid') expect(better.steps.map((x) => x.action)).not.toContain(d.action);
+    }
   });
 });

@@ -22,7 +22,7 @@ const noPerson: Reviewer = {
 };
 
 describe('offline improvement on the shipped goals', () => {
-  it.each(goals)('%s: valid at once, never worse, improves, no repeats, and a 1000-iteration run stops when converged', async (id) => {
+  it.each(goals)('%s: valid at once, never worse, improves, no repeats, and a 1000-iteration run stops when converged', { timeout: 600_000 }, async (id) => {
     const target = findTarget(library, id);
     const objectives = objectivesOf(target);
     const dir = tempDir('jupiter-accept-');

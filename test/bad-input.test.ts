@@ -45,13 +45,14 @@ beforeAll(async () => {
   BASE = tempDir('jupiter-bad-base-');
   const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd: BASE });
   expect(r.code, r.stderr).toBe(0);
-  const names = readdirSync(path.join(BASE, 'memory', 'sessions')).filter((n) => n.endsWith('.yaml'));
+  const names = readdirSync(path.join(BASE, 'memory', 'sessions')).filter((n) => n.endsWith('.json'));
   expect(names).toHaveLength(1);
   SESSION = names[0]!.slice(0, -5);
 }, 60_000);
 
+/** The session the base run saved, as a session file from before JSON held it (the corpus below is of such files). */
 function goodSessionText(): string {
-  return readFileSync(path.join(BASE, 'memory', 'sessions', `${SESSION}.yaml`), 'utf8');
+  return stringify(JSON.parse(readFileSync(path.join(BASE, 'memory', 'sessions', `${SESSION}.json`), 'utf8')));
 }
 
 /** A "billion laughs" YAML document: nine levels of nine-fold aliases, then `tail`. */
@@ -383,8 +384,8 @@ describe('nonsense flags', () => {
 
   it('resume with a nonsense flag exits 2 naming it, memory untouched', async () => {
     const { cwd, memory } = fresh();
-    const file = path.join(memory, 'sessions', `${SESSION}.yaml`);
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/^status: completed$/m, 'status: paused'));
+    const file = path.join(memory, 'sessions', `${SESSION}.json`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"status": "completed"', '"status": "paused"'));
     const before = snapshot(memory);
     const r = await runCli(['resume', SESSION, '--unattended', '--max-cost', '-1'], { cwd });
     expect(oneLineError(r)).toMatch(/--max-cost/);
@@ -476,6 +477,7 @@ describe('session ids', () => {
       writeFileSync(path.join(root, 'evil.yaml'), planted);
       writeFileSync(path.join(cwd, 'evil.yaml'), planted);
       writeFileSync(path.join(cwd, 'memory', 'evil.yaml'), planted);
+      for (const dir of [root, cwd, path.join(cwd, 'memory')]) writeFileSync(path.join(dir, 'evil.json'), JSON.stringify(parse(planted)));
       const before = snapshot(root);
       const r = await runCli(['resume', id, '--unattended'], { cwd });
       if (id === '') {

@@ -66,7 +66,7 @@ describe('LLM planning through the CLI', () => {
     expect(s.usage).toMatchObject({ promptTokens: sum(0), completionTokens: sum(1), cachedTokens: sum(2) });
     // The key was sent to the server and written nowhere.
     expect(chat[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
-    for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', `sessions/${s.id}.yaml`])
+    for (const f of ['execution_log.md', 'lessons.md', 'successful_patterns.md', `sessions/${s.id}.json`])
       expect(readFileSync(path.join(cwd, 'memory', f), 'utf8')).not.toContain(KEY);
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
@@ -189,24 +189,25 @@ describe('LLM planning through the CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('invalid JSON twice: a failed iteration with the reason, retried once with the error shown, then a halt (exit 3)', async () => {
+  it('invalid JSON twice: a failed iteration with the reason, retried once with the error shown, then exit 1 (the planner never produced a plan)', async () => {
     const server = await serve([{ content: 'I think you should {deploy it' }]);
     const cwd = tempDir();
     const r = await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-failures', '1']);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no valid plan: the planner never produced a usable plan \(1 planner error\); 1 failed iteration in a row/);
     const chat = server.chatRequests();
     expect(chat).toHaveLength(2);
     expect(JSON.stringify(chat[1]!.body.messages)).toMatch(/could not be used/);
     // jsonrepair makes an object of the prose; it is not a plan.
     expect(logText(cwd)).toMatch(/planner error: schema: .*steps is missing/);
-    expect(await sessionJson(cwd)).toMatchObject({ status: 'paused', progress: { completed: 1, errors: 1 } });
+    expect(await sessionJson(cwd)).toMatchObject({ status: 'failed', progress: { completed: 1, errors: 1 } });
   });
 
-  it('JSON that misses the schema is retried once with the error, then halts (exit 3)', async () => {
+  it('JSON that misses the schema is retried once with the error, then ends with exit 1 (no plan ever)', async () => {
     const server = await serve([{ content: JSON.stringify({ title: 'x', summary: 'y' }) }]);
     const cwd = tempDir();
     const r = await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-failures', '1']);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(1);
     expect(server.chatRequests()).toHaveLength(2);
     expect(logText(cwd)).toMatch(/planner error: schema/);
   });

@@ -149,8 +149,8 @@ describe('two concurrent plan runs on one memory folder', () => {
       expect(list.sessions).toHaveLength(1);
       const id = list.sessions[0]!.id;
       expect(list.sessions[0]!.status).toBe('running');
-      const before = readFileSync(path.join(cwd, 'memory', 'sessions', `${id}.yaml`), 'utf8');
-      expect(before).toMatch(/^status: running$/m);
+      const before = readFileSync(path.join(cwd, 'memory', 'sessions', `${id}.json`), 'utf8');
+      expect(JSON.parse(before)).toMatchObject({ status: 'running' });
 
       const second = await runCli(['resume', id, '--unattended'], { cwd });
       expect(second.code, second.stderr).toBe(2);

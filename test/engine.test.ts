@@ -85,7 +85,7 @@ const signal = new AbortController().signal;
 const logSections = (dir: string) => readFileSync(path.join(dir, 'execution_log.md'), 'utf8').match(/^## Iteration \d+/gm) ?? [];
 
 describe('engine', () => {
-  it('50 iterations with checkpoint 10 halt exactly at 10, 20, 30, 40, 50', async () => {
+  it('50 iterations with checkpoint 10 halt exactly at 10, 20, 30, 40, 50', { timeout: 600_000 }, async () => {
     const { dir, memory, store, state, emit, events } = await setup();
     const reviewer = new ScriptedReviewer();
     const planner = new RecordingPlanner();

@@ -179,6 +179,8 @@ describe('rule lines', () => {
     { kind: 'segregation', actions: ['approve-release', 'deploy-production'] },
     { kind: 'owner', action: 'approve-release', owner: 'Chief Financial Officer' },
     { kind: 'max-steps', max: 8 },
+    { kind: 'required-fields', fields: ['evidence'], actions: ['deploy-staging', 'verify-staging'] },
+    { kind: 'required-fields', fields: ['owner'] },
   ];
   it('every kind reads back from its own line', () => {
     for (const body of all) expect(parseRuleLine(ruleLine(body))).toEqual(body);

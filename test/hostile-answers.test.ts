@@ -41,7 +41,7 @@ describe('a huge model answer', () => {
     const all = sizes(memory);
     const total = Object.values(all).reduce((a, b) => a + b, 0);
     expect(total, JSON.stringify(all)).toBeLessThan(512 * 1024);
-    const sessionFile = Object.keys(all).find((f) => f.startsWith('sessions/') && f.endsWith('.yaml') && !path.basename(f).startsWith('.'))!;
+    const sessionFile = Object.keys(all).find((f) => f.startsWith('sessions/') && f.endsWith('.json') && !path.basename(f).startsWith('.'))!;
     expect(all[sessionFile]!).toBeLessThan(128 * 1024);
     // The refusal is a recorded iteration with a reason a person can read, not a silent drop.
     const records = recordsIn(readFileSync(path.join(memory, 'execution_log.md'), 'utf8')).records.filter((r) => r.type === 'iteration');
@@ -49,14 +49,14 @@ describe('a huge model answer', () => {
     expect(records[1]!.outcome).toBe('error');
     expect(records[1]!.error).toMatch(/the answer passed \d+ characters and was cut off/);
     // And the session resumes (a longer run on the same session).
-    const id = path.basename(sessionFile, '.yaml');
+    const id = path.basename(sessionFile, '.json');
     const file = path.join(memory, sessionFile);
     const { writeFileSync } = await import('node:fs');
     writeFileSync(
       file,
       readFileSync(file, 'utf8')
-        .replace('status: completed', 'status: interrupted')
-        .replace(/iterations: 3\b/, 'iterations: 4'),
+        .replace('"status": "completed"', '"status": "interrupted"')
+        .replace(/"iterations": 3\b/, '"iterations": 4'),
     );
     const resumed = await runCli(['resume', id, '--unattended'], { cwd, env });
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -83,7 +83,9 @@ describe('forged markers in a model answer', () => {
     const memory = path.join(cwd, 'memory');
     const server = await serve(() => ({ content: JSON.stringify(forged) }));
     const r = await run(cwd, server.url, ['plan', 'Deploy the orchestrator', '-n', '3', '-c', '0']);
-    expect(r.code, r.stderr).toBe(0);
+    // No answer was a usable plan: the run ends without one, and says so (exit 1).
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/no valid plan: the planner never produced a usable plan/);
     const log = readFileSync(path.join(memory, 'execution_log.md'), 'utf8');
     const records = recordsIn(log).records;
     // Only the real records (three iterations, then the final checkpoint's), seqs in order: nothing forged became one.

@@ -135,14 +135,17 @@ describe('a whole CRLF checkout through the CLI', () => {
     // Stop the session part-way (as a crash would leave it), then convert every text file to CRLF.
     const sessions = path.join(cwd, 'memory', 'sessions');
     const id = readdirSync(sessions)
-      .find((n) => n.endsWith('.yaml'))!
+      .find((n) => n.endsWith('.json'))!
       .slice(0, -5);
     const procedures = path.join(cwd, 'procedures');
     const copy = (from: string, to: string) => writeFileSync(to, crlf(readFileSync(from, 'utf8')));
     mkdirSync(procedures, { recursive: true });
     for (const n of readdirSync(SHIPPED)) if (/\.ya?ml$/.test(n)) copy(path.join(SHIPPED, n), path.join(procedures, n));
-    const sessionFile = path.join(sessions, `${id}.yaml`);
-    writeFileSync(sessionFile, readFileSync(sessionFile, 'utf8').replace('status: completed', 'status: interrupted').replace('iterations: 4', 'iterations: 6'));
+    const sessionFile = path.join(sessions, `${id}.json`);
+    writeFileSync(
+      sessionFile,
+      readFileSync(sessionFile, 'utf8').replace('"status": "completed"', '"status": "interrupted"').replace('"iterations": 4', '"iterations": 6'),
+    );
     for (const f of filesUnder(path.join(cwd, 'memory'))) if (/\.(md|yaml|jsonl)$/.test(f)) copy(f, f);
     const logBefore = readFileSync(path.join(cwd, 'memory', 'execution_log.md'), 'utf8');
     expect(logBefore).toContain('\r\n');

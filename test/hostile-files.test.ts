@@ -19,7 +19,7 @@ beforeAll(async () => {
   const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd: BASE });
   expect(r.code, r.stderr).toBe(0);
   SESSION = readdirSync(path.join(BASE, 'memory', 'sessions'))
-    .find((n) => n.endsWith('.yaml'))!
+    .find((n) => n.endsWith('.json'))!
     .slice(0, -5);
 }, 60_000);
 
@@ -81,24 +81,24 @@ describe('links and special files in the memory folder are refused, never follow
   it('a FIFO and a /dev/zero link in sessions/: `sessions` lists them as unreadable, `resume` finds the real one, neither hangs', async () => {
     const { cwd, memory } = fresh();
     const sessions = path.join(memory, 'sessions');
-    const state = path.join(sessions, `${SESSION}.yaml`);
+    const state = path.join(sessions, `${SESSION}.json`);
     writeFileSync(
       state,
       readFileSync(state, 'utf8')
-        .replace('status: completed', 'status: interrupted')
-        .replace(/iterations: 2\b/, 'iterations: 3'),
+        .replace('"status": "completed"', '"status": "interrupted"')
+        .replace(/"iterations": 2\b/, '"iterations": 3'),
     );
-    replaceWith(path.join(sessions, 'a-fifo.yaml'), 'fifo');
-    replaceWith(path.join(sessions, 'zero.yaml'), 'zero');
+    replaceWith(path.join(sessions, 'a-fifo.json'), 'fifo');
+    replaceWith(path.join(sessions, 'zero.json'), 'zero');
     const list = await runCli(['sessions'], { cwd, timeoutMs: 30_000 });
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain(SESSION);
-    expect(list.stdout).toMatch(/^unreadable +\S+a-fifo\.yaml: is a named pipe \(FIFO\); /m);
-    expect(list.stdout).toMatch(/^unreadable +\S+zero\.yaml: is a symbolic link; /m);
+    expect(list.stdout).toMatch(/^unreadable +\S+a-fifo\.json: is a named pipe \(FIFO\); /m);
+    expect(list.stdout).toMatch(/^unreadable +\S+zero\.json: is a symbolic link; /m);
     const named = await runCli(['resume', 'zero', '--unattended'], { cwd, timeoutMs: 30_000 });
-    refused(named, path.join(sessions, 'zero.yaml'), /a symbolic link/);
+    refused(named, path.join(sessions, 'zero.json'), /a symbolic link/);
     const fifo = await runCli(['resume', 'a-fifo', '--unattended'], { cwd, timeoutMs: 30_000 });
-    refused(fifo, path.join(sessions, 'a-fifo.yaml'), /a named pipe \(FIFO\)/);
+    refused(fifo, path.join(sessions, 'a-fifo.json'), /a named pipe \(FIFO\)/);
     const latest = await runCli(['resume', '--unattended'], { cwd, timeoutMs: 30_000 });
     expect(latest.code, latest.stderr).toBe(0);
     expect(latest.stdout).toContain('resuming after iteration 2');
@@ -106,10 +106,10 @@ describe('links and special files in the memory folder are refused, never follow
 
   it('a session file linked outside is refused, and never overwritten through the link', async () => {
     const { cwd, memory } = fresh();
-    const state = path.join(memory, 'sessions', `${SESSION}.yaml`);
+    const state = path.join(memory, 'sessions', `${SESSION}.json`);
     const text = readFileSync(state, 'utf8')
-      .replace('status: completed', 'status: interrupted')
-      .replace(/iterations: 2\b/, 'iterations: 3');
+      .replace('"status": "completed"', '"status": "interrupted"')
+      .replace(/"iterations": 2\b/, '"iterations": 3');
     const target = outside(text);
     replaceWith(state, 'link', target);
     refused(await runCli(['resume', SESSION, '--unattended'], { cwd }), state, /a symbolic link/);
@@ -118,12 +118,12 @@ describe('links and special files in the memory folder are refused, never follow
 
   it('a session lock that is a FIFO or a link is an error naming it, not a hang', async () => {
     const { cwd, memory } = fresh();
-    const state = path.join(memory, 'sessions', `${SESSION}.yaml`);
+    const state = path.join(memory, 'sessions', `${SESSION}.json`);
     writeFileSync(
       state,
       readFileSync(state, 'utf8')
-        .replace('status: completed', 'status: interrupted')
-        .replace(/iterations: 2\b/, 'iterations: 3'),
+        .replace('"status": "completed"', '"status": "interrupted"')
+        .replace(/"iterations": 2\b/, '"iterations": 3'),
     );
     const lock = path.join(memory, 'sessions', `${SESSION}.lock`);
     replaceWith(lock, 'fifo');

@@ -44,7 +44,7 @@ beforeAll(async () => {
   const r = await runCli(['plan', 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--procedures', SHIPPED], { cwd: BASE });
   expect(r.code, r.stderr).toBe(0);
   SESSION = readdirSync(path.join(BASE, 'memory', 'sessions'))
-    .find((n) => n.endsWith('.yaml'))!
+    .find((n) => n.endsWith('.json'))!
     .slice(0, -5);
 }, 60_000);
 
@@ -52,12 +52,12 @@ beforeAll(async () => {
 function lockedCopy(holder: Record<string, unknown>): { cwd: string; lock: string } {
   const cwd = tempDir('jupiter-locks-');
   cpSync(BASE, cwd, { recursive: true });
-  const file = path.join(cwd, 'memory', 'sessions', `${SESSION}.yaml`);
+  const file = path.join(cwd, 'memory', 'sessions', `${SESSION}.json`);
   writeFileSync(
     file,
     readFileSync(file, 'utf8')
-      .replace('status: completed', 'status: interrupted')
-      .replace(/iterations: 2\b/, 'iterations: 3'),
+      .replace('"status": "completed"', '"status": "interrupted"')
+      .replace(/"iterations": 2\b/, '"iterations": 3'),
   );
   const lock = path.join(cwd, 'memory', 'sessions', `${SESSION}.lock`);
   writeFileSync(lock, JSON.stringify({ host: os.hostname(), since: '2025-01-01T00:00:00.000Z', purpose: `session ${SESSION}`, ...holder }));
@@ -69,7 +69,7 @@ async function resumesAndCompletes(cwd: string): Promise<void> {
   const r = await runCli(['resume', SESSION, '--unattended'], { cwd });
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).not.toMatch(/already running/);
-  const state = parse(readFileSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.yaml`), 'utf8')) as { status: string; updatedAt: string };
+  const state = parse(readFileSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.json`), 'utf8')) as { status: string; updatedAt: string };
   expect(state.status).toBe('completed');
   expect(state.updatedAt > '2025-01-02').toBe(true);
   expect(existsSync(path.join(cwd, 'memory', 'sessions', `${SESSION}.lock`))).toBe(false);

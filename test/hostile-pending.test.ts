@@ -48,9 +48,9 @@ function terminal(name: string, command: string) {
 function sessionOf(memory: string): { id: string; file: string; lock: string; state: () => Record<string, unknown> } {
   const dir = path.join(memory, 'sessions');
   const id = readdirSync(dir)
-    .find((n) => n.endsWith('.yaml') && !n.startsWith('.'))!
+    .find((n) => n.endsWith('.json') && !n.startsWith('.'))!
     .slice(0, -5);
-  const file = path.join(dir, `${id}.yaml`);
+  const file = path.join(dir, `${id}.json`);
   return { id, file, lock: path.join(dir, `${id}.lock`), state: () => parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
 }
 

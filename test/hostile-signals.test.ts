@@ -139,7 +139,7 @@ describe('signals stop a run mid-search: saved, unlocked, exit 128 + signal', ()
       const sessions = path.join(cwd, 'memory', 'sessions');
       const files = readdirSync(sessions);
       expect(files.filter((n) => n.endsWith('.lock'))).toEqual([]);
-      const yaml = files.find((n) => n.endsWith('.yaml'))!;
+      const yaml = files.find((n) => n.endsWith('.json'))!;
       expect(parse(readFileSync(path.join(sessions, yaml), 'utf8'))).toMatchObject({ status: 'interrupted', progress: { completed: 0 } });
       // Interrupted mid-search: no iteration was committed.
       const log = path.join(cwd, 'memory', 'execution_log.md');

@@ -75,7 +75,7 @@ describe('one durable append per iteration', () => {
     await memory.commitIteration(approved('s1', 5, A));
     await memory.commitIteration(approved('s1', 6, [...A, 'smoke-test']));
     // The lock file is held across commits, not created and removed per commit.
-    expect(changed(before, snapshot(dir))).toEqual(['execution_log.md', `plans/${planId(approved('s1', 6, [...A, 'smoke-test']).plan!)}.yaml`]);
+    expect(changed(before, snapshot(dir))).toEqual(['execution_log.md', `plans/${planId(approved('s1', 6, [...A, 'smoke-test']).plan!)}.json`]);
     expect(existsSync(path.join(dir, '.jupiter', 'write.lock'))).toBe(true);
     // The markdown still says what it said at open; recall already knows the new items.
     expect(read(dir, 'successful_patterns.md')).not.toContain('smoke-test');
@@ -161,7 +161,7 @@ describe('plans stored once, referenced from the log', () => {
     expect(raw.slice(0, 4).map((r) => r.steps !== undefined)).toEqual([true, false, false, false]);
     expect(raw.filter((r) => r.steps !== undefined).length).toBeLessThanOrEqual(2);
     expect(new Set(raw.map((r) => r.planId))).toEqual(new Set([planId(approved('s1', 1, A).plan!)]));
-    expect(readdirSync(path.join(dir, 'plans'))).toEqual([`${planId(approved('s1', 1, A).plan!)}.yaml`]);
+    expect(readdirSync(path.join(dir, 'plans'))).toEqual([`${planId(approved('s1', 1, A).plan!)}.json`]);
     expect(recordsIn(log).records.every((r) => r.steps?.length === A.length)).toBe(true);
     // The log is the truth: without the plan file, a fresh open still replays every record's steps.
     rmSync(path.join(dir, 'plans'), { recursive: true });
@@ -342,8 +342,8 @@ describe('session saves follow the log', () => {
   });
 });
 
-describe('the sessions listing reads only what changed', () => {
-  it('lists a session from the journal while its file is as saved, and re-reads an edited, added or broken file; never writes', async () => {
+describe('the sessions listing', () => {
+  it("lists JSON sessions and YAML ones saved before JSON, reads a person's edit, reports a broken file; never writes", async () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
@@ -353,29 +353,25 @@ describe('the sessions listing reads only what changed', () => {
       return s;
     };
     for (let i = 0; i < 5; i++) await store.save(make(`s-${i}`, i));
-    const journal = path.join(sessionsDir, '.index.jsonl');
-    const { appendFileSync, readFileSync: rf, writeFileSync: wf } = await import('node:fs');
-    expect(rf(journal, 'utf8').trim().split('\n')).toHaveLength(5);
+    const { readFileSync: rf, writeFileSync: wf } = await import('node:fs');
+    const { stringify } = await import('yaml');
+    // s-4 as a YAML file from before JSON: listed, and its next save replaces it with the JSON file.
+    wf(path.join(sessionsDir, 's-4.yaml'), stringify(JSON.parse(rf(path.join(sessionsDir, 's-4.json'), 'utf8'))));
+    rmSync(path.join(sessionsDir, 's-4.json'));
     const before = snapshot(dir);
-    const first = await store.list();
-    expect(first.sessions.map((s) => s.progress.completed).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect((await store.list()).sessions.map((s) => s.progress.completed).sort()).toEqual([0, 1, 2, 3, 4]);
     expect(changed(before, snapshot(dir))).toEqual([]);
-    // Entries come from the journal while the file matches: a doctored last entry is what the listing shows.
-    const last = JSON.parse(rf(journal, 'utf8').trim().split('\n')[1]!) as { id: string; listing: { goalText: string } };
-    last.listing.goalText = 'from the journal';
-    appendFileSync(journal, `${JSON.stringify(last)}\n`);
-    expect((await store.list()).sessions.find((s) => s.id === last.id)?.goalText).toBe('from the journal');
-    // A person's edit (different size or time) is read from the file; a removed file disappears; a broken one is reported.
-    wf(path.join(sessionsDir, `${last.id}.yaml`), rf(path.join(sessionsDir, `${last.id}.yaml`), 'utf8').replace('goalText: Goal', 'goalText: Edited goal'));
-    rmSync(path.join(sessionsDir, 's-2.yaml'));
-    wf(path.join(sessionsDir, 's-3.yaml'), 'version: [');
+    const edited = JSON.parse(rf(path.join(sessionsDir, 's-1.json'), 'utf8')) as { goalText: string };
+    wf(path.join(sessionsDir, 's-1.json'), JSON.stringify({ ...edited, goalText: 'Edited goal' }));
+    rmSync(path.join(sessionsDir, 's-2.json'));
+    wf(path.join(sessionsDir, 's-3.json'), '{"version": 1,\n "id": [}');
     const after = await store.list();
-    expect(after.sessions.find((s) => s.id === last.id)?.goalText).toBe(`Edited goal ${last.id}`);
+    expect(after.sessions.find((s) => s.id === 's-1')?.goalText).toBe('Edited goal');
     expect(after.sessions.map((s) => s.id).sort()).toEqual(['s-0', 's-1', 's-4']);
-    expect(after.unreadable.map((u) => path.basename(u.file))).toEqual(['s-3.yaml']);
-    // A garbled journal is only slower.
-    wf(journal, '{garbled\n');
-    expect((await store.list()).sessions.map((s) => s.id).sort()).toEqual(['s-0', 's-1', 's-4']);
+    expect(after.unreadable.map((u) => [path.basename(u.file), u.reason])).toEqual([['s-3.json', expect.stringMatching(/^session file is not valid JSON/)]]);
+    await expect(store.load('s-3')).rejects.toThrow(`${path.join(sessionsDir, 's-3.json')}:2: session file is not valid JSON`);
+    await store.save(await store.load('s-4'));
+    expect(readdirSync(sessionsDir).filter((n) => n.startsWith('s-4'))).toEqual(['s-4.json']);
   });
 });
 
@@ -403,24 +399,18 @@ describe('session locks', () => {
   });
 });
 
-describe('sessions journal backfill', () => {
-  it('sessions saved before the journal existed get an entry when a writer lets go of a session; listing never writes', async () => {
+describe('the sessions journal of older folders', () => {
+  it('is removed when a writer lets go of a session (listing reads the session files themselves)', async () => {
     const dir = memDir();
     const sessionsDir = path.join(dir, 'sessions');
     const store = new SessionStore(sessionsDir);
     for (let i = 0; i < 3; i++) await store.save(deploySession(`old-${i}`));
-    rmSync(path.join(sessionsDir, '.index.jsonl'));
+    const { writeFileSync: wf } = await import('node:fs');
+    wf(path.join(sessionsDir, '.index.jsonl'), '{"id":"old-0","sig":"1:1","listing":{"id":"old-0"}}\n');
     expect((await store.list()).sessions).toHaveLength(3);
-    expect(existsSync(path.join(sessionsDir, '.index.jsonl'))).toBe(false);
+    expect(existsSync(path.join(sessionsDir, '.index.jsonl'))).toBe(true);
     const lock = await store.lock('new-1');
     await lock.release();
-    const { readFileSync: rf } = await import('node:fs');
-    expect(
-      rf(path.join(sessionsDir, '.index.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as { id: string }).id)
-        .sort(),
-    ).toEqual(['old-0', 'old-1', 'old-2']);
+    expect(existsSync(path.join(sessionsDir, '.index.jsonl'))).toBe(false);
   });
 });

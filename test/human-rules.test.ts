@@ -67,6 +67,15 @@ function iteration(session: string, n: number): IterationRecord {
 }
 
 describe('human rules in memory', () => {
+  it('a required-fields rule (reader or rule builder) is kept too, and read back by another process', async () => {
+    const dir = dirOf();
+    const memory = await Memory.open(dir);
+    await memory.commitReview(rejection('s1', 2, 'Attach evidence to the staging deployment', { scope: 'session' }));
+    expect(ruleLines(dir)).toEqual(['- deploy-staging must fill evidence · session s1 · confirmed · "Attach evidence to the staging deployment"']);
+    const served = await (await Memory.open(dir)).humanRules({ ...GOAL, session: 's1' });
+    expect(served).toMatchObject([{ kind: 'required-fields', fields: ['evidence'], actions: ['deploy-staging'], origin: 'human' }]);
+  });
+
   it('a rejection read into rules is kept in human_rules.md, one readable line per rule, and served by scope', async () => {
     const dir = dirOf();
     const memory = await Memory.open(dir);

@@ -224,6 +224,65 @@ describe('buildPrompt: stable prefix and fences', () => {
   });
 });
 
+describe("the loop's signals in the prompt", () => {
+  /** The mini set with durations: the schedule has times and a critical path. */
+  const timed: PlanTarget = {
+    set: { ...miniDeploySet, actions: miniDeploySet.actions.map((a, i) => ({ ...a, duration: [30, 60, 45, 15][i] ?? 10 })) },
+    goal: miniDeployTarget.goal,
+  };
+  const objectives: PlanRequest['objectives'] = ['makespan', 'steps'];
+  const score = (makespan: number, steps = 4) => ({ makespan, cost: 0, risk: 0, steps });
+  const champ = { plan: GOOD, score: score(150), planId: 'abc123', iteration: 3 };
+  const at = (over: Partial<PlanRequest>) =>
+    buildPrompt(planRequest(timed, { iteration: 9, champion: champ, currentPlan: GOOD, objectives, recall, ...over })).user;
+
+  it('after a worse answer: it says so, with both scores and what it lost on; the champion as a schedule with its critical path', () => {
+    const user = at({ lastOutcome: { iteration: 8, outcome: 'worse', score: score(210, 5), championScore: score(150) } });
+    expect(user).toMatchSnapshot();
+    expect(user).toContain(
+      "Your last proposal (iteration 8) was valid but WORSE than the champion: makespan 3h 30m · steps 5 against the champion's makespan 2h 30m · steps 4; it lost on makespan: 3h 30m against 2h 30m.",
+    );
+    // every step with its start and end; the critical path named (the steps run one after another here)
+    expect(user).toContain('1. run-tests · owner dev · 0m–30m *');
+    expect(user).toContain('4. verify · 2h 15m–2h 30m *');
+    expect(user).toContain('critical path: steps 1 → 2 → 3 → 4 (makespan 2h 30m)');
+    // prose that does not change the score stays out
+    expect(user).not.toContain('evidence');
+    expect(user).not.toContain('Test, approve, deploy, verify.');
+  });
+
+  it('two consecutive prompts, after a worse and after a repeat answer, differ in the outcome block', () => {
+    const worse = at({ iteration: 9, lastOutcome: { iteration: 8, outcome: 'worse', score: score(210, 5), championScore: score(150) } });
+    const repeat = at({ iteration: 10, lastOutcome: { iteration: 9, outcome: 'repeat', score: score(150), championScore: score(150) } });
+    const block = (u: string) => u.split('\n').filter((l) => l.startsWith('Your last proposal'));
+    expect(block(worse)).toHaveLength(1);
+    expect(block(repeat)).toEqual([
+      'Your last proposal (iteration 9) REPEATED a plan already proposed in this session (the same steps with the same schedule), makespan 2h 30m · steps 4: no progress. Change which steps run, who owns them or their order, so that the schedule differs.',
+    ]);
+    expect(block(repeat)).not.toEqual(block(worse));
+    // What comes before the champion (goal, objectives, memory, feedback) is the same prefix.
+    expect(repeat.slice(0, repeat.indexOf('The champion:'))).toBe(worse.slice(0, worse.indexOf('The champion:')));
+  });
+
+  it('a warning on the champion is shown; a rejected champion is named with the reason', () => {
+    const more = [1, 2, 3].map((n) => ({ action: 'verify', evidence: `check ${n}` }));
+    const long: Plan = { ...GOOD, steps: [...GOOD.steps, ...more] };
+    const warned = { ...score(180, 7), warnings: 1 };
+    const user = at({
+      champion: { ...champ, plan: long, score: warned },
+      championRejected: { iteration: 5, reason: 'It skips the\nchange board', planId: 'old', score: score(120, 3) },
+      lastOutcome: { iteration: 8, outcome: 'alternative', score: warned, championScore: warned },
+    });
+    expect(user).toContain('Warnings on the champion (valid, but a plan without them is better):');
+    expect(user).toMatch(/- \[warning\] short: the plan has 7 steps; at most 6 are allowed; fix: remove 1 step\(s\)/);
+    expect(user).toContain('(iteration 3; 1 warning · makespan 3h · steps 7)');
+    expect(user).toContain(
+      'A person rejected the champion of iteration 5 (makespan 2h · steps 3) because: "It skips the change board". It is no longer the champion; never propose it, or the same steps with the same schedule, again.',
+    );
+    expect(user).toContain('Your last proposal (iteration 8) was a valid ALTERNATIVE, exactly as good as the champion (1 warning · makespan 3h · steps 7)');
+  });
+});
+
 describe("recalled best plans under today's rules", () => {
   const exemplar = (steps: string[]): MemoryItem => ({
     id: `p-${steps.join('-')}`,

@@ -44,16 +44,16 @@ describe('memory commit', () => {
     const logged = recordsIn(log).records;
     const ids = new Set(recs.map((r) => planId(r.plan!)));
     expect(ids.size).toBe(3);
-    expect(readdirSync(path.join(dir, 'plans')).sort()).toEqual([...ids].map((id) => `${id}.yaml`).sort());
+    expect(readdirSync(path.join(dir, 'plans')).sort()).toEqual([...ids].map((id) => `${id}.json`).sort());
     recs.forEach((r, i) => {
       expect(logged[i]!.planId).toBe(planId(r.plan!));
-      expect((parse(read(dir, `plans/${planId(r.plan!)}.yaml`)) as Plan).steps).toEqual(r.plan!.steps);
+      expect((parse(read(dir, `plans/${planId(r.plan!)}.json`)) as Plan).steps).toEqual(r.plan!.steps);
       // Steps come back on read whether the record carried them or named an earlier record's plan.
       expect(logged[i]!.steps?.map((s) => s.a)).toEqual(r.plan!.steps.map((s) => s.action));
     });
     // Only the first record of each plan carries its steps; later ones name it.
     expect(log.match(/"steps":/g)).toHaveLength(3);
-    expect(log).toContain(`plans/${planId(recs[0]!.plan!)}.yaml`);
+    expect(log).toContain(`plans/${planId(recs[0]!.plan!)}.json`);
 
     const patterns = parseItemsFile(read(dir, 'successful_patterns.md'), 'pattern');
     const deploy = patterns.items.filter((i) => i.procedure === DEPLOY.procedure && i.goalId === DEPLOY.goalId);

@@ -90,6 +90,14 @@ describe('a memory folder from before JSON state', () => {
     expect(after.progress.improved).toBe(2);
     const log = readFileSync(path.join(cwd, 'memory', 'execution_log.md'), 'utf8');
     expect((log.match(/^## Iteration \d+ /gm) ?? []).length).toBe(8);
+    // Saved again as JSON (the YAML file it was read from is gone); the finished session's file is left as it was,
+    // and the listing journal of that time is gone.
+    const sessions = readdirSync(path.join(cwd, 'memory', 'sessions')).sort();
+    expect(sessions).toEqual([`${FINISHED}.yaml`, `${PAUSED}.json`]);
+    expect(JSON.parse(readFileSync(path.join(cwd, 'memory', 'sessions', `${PAUSED}.json`), 'utf8'))).toMatchObject({ id: PAUSED, status: 'completed' });
+    // The better plan is the finished session's champion: stored before JSON, it is not stored again.
+    expect(readdirSync(path.join(cwd, 'memory', 'plans')).sort()).toEqual(readdirSync(path.join(FIXTURE, 'plans')).sort());
+    expect(readdirSync(path.join(FIXTURE, 'plans'))).toContain(`${planId(better)}.yaml`);
     const summary = JSON.parse((await runCli(['summary', '--json', '--session', PAUSED], { cwd })).stdout) as {
       iterations: number;
       usage: { promptTokens: number };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/core/plan.js';
-import { compareScores, describeChange, objectivesOf, planId, scorePlan, type Score } from '../src/procedures/quality.js';
+import { compareScores, describeChange, objectivesOf, planId, scorePlan, type Score, withWarnings } from '../src/procedures/quality.js';
+import { validatePlan } from '../src/procedures/validate.js';
 import type { ActionDef, PlanTarget, ProcedureSet } from '../src/procedures/types.js';
 
 function target(actions: Partial<ActionDef>[], objectives?: PlanTarget['goal']['objectives']): PlanTarget {
@@ -67,6 +68,32 @@ describe('objectives and scores', () => {
     expect(compareScores(a, b, ['makespan'])).toBe(0);
     expect(compareScores(score({ risk: 0.3 }), score({ risk: 0.3 + 1e-12 }), ['risk'])).toBe(0);
     expect(compareScores(score({ risk: 0.3 }), score({ risk: 0.3 + 1e-6 }), ['risk'])).toBeLessThan(0);
+  });
+
+  it('a plan that breaks a warning rule is never better than one that does not, however it scores', () => {
+    const target: PlanTarget = {
+      set: {
+        id: 'w',
+        name: 'w',
+        description: '',
+        file: 'w.yaml',
+        initial: [],
+        actions: [{ id: 'a', description: 'a', requires: [], provides: ['x'], removes: [], fields: [], duration: 10 }],
+        rules: [{ id: 'one-step', kind: 'max-steps', max: 1, severity: 'warning' }],
+        goals: [],
+      },
+      goal: { id: 'g', description: 'g', keywords: [], facts: ['x'] },
+    };
+    const short: Plan = { title: 't', summary: 's', steps: [{ action: 'a' }] };
+    const long: Plan = { ...short, steps: [{ action: 'a' }, { action: 'a' }] };
+    const clean = withWarnings(scorePlan(short, target), validatePlan(short, target));
+    const warned = withWarnings(scorePlan(long, target), validatePlan(long, target));
+    expect(clean.warnings).toBeUndefined();
+    expect(warned.warnings).toBe(1);
+    // Even with every objective in its favour, the plan with a warning loses.
+    const faster = { ...warned, makespan: 1, steps: 1 };
+    expect(compareScores(faster, clean, ['makespan', 'steps'])).toBeGreaterThan(0);
+    expect(compareScores(clean, faster, ['makespan', 'steps'])).toBeLessThan(0);
   });
 
   it('describes the first objective that changed', () => {

@@ -38,16 +38,12 @@ describe('replicas across a resume', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     const dir = path.join(cwd, 'memory', 'sessions');
-    const file = path.join(dir, readdirSync(dir).find((n) => n.endsWith('.yaml'))!);
+    const file = path.join(dir, readdirSync(dir).find((n) => n.endsWith('.json'))!);
     const saved = parse(readFileSync(file, 'utf8')) as { settings: { baseUrl: string; baseUrls: string[] } };
     expect(saved.settings.baseUrls).toEqual([a.url, b.url]);
     // Two more iterations, each asking for two candidates: both replicas answer after the resume too.
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8')
-        .replace(/^status: completed$/m, 'status: interrupted')
-        .replace(/^ {2}iterations: 1$/m, '  iterations: 3'),
-    );
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { status: string; settings: { iterations: number } };
+    writeFileSync(file, JSON.stringify({ ...state, status: 'interrupted', settings: { ...state.settings, iterations: 3 } }));
     const before = [a.chatRequests().length, b.chatRequests().length];
     const resumed = await runCli(['resume', '--unattended'], { cwd, env });
     expect(resumed.code, resumed.stderr).toBe(0);

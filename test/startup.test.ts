@@ -48,7 +48,7 @@ describe('start-up imports', () => {
     });
   }
 
-  it('an unattended `plan` and `resume` load no prompt library; a resume of a saved session loads no prompt library either', async () => {
+  it('an unattended `plan` and `resume` load no prompt or spinner library', async () => {
     const memory = tempDir();
     const run = ['--unattended', '--json', '--memory', memory];
     const planned = loaded(['plan', 'Deploy the orchestrator', '-n', '1', '-c', '0', '--procedures', SHIPPED, ...run], 0);
@@ -68,7 +68,6 @@ describe('start-up imports', () => {
     const resumed = loaded(['resume', state.id, ...run], 0);
     expect(resumed).not.toContain('@inquirer/prompts');
     expect(resumed).not.toContain('ora');
-    // The session is checked by its schema (zod, the one definition of a session), so a resume loads zod.
   });
 
   it('an unattended model run loads the model client, not the built-in planner and its worker thread', async () => {

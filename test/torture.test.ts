@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../tools/fake-openai.js';
 import { checkMemory } from '../tools/invariants.js';
@@ -11,11 +11,13 @@ import { runTorture } from '../tools/torture.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
 
 describe('torture: SIGKILL, SIGTERM and SIGHUP at random moments, then a full disk', () => {
-  it('survives a dozen kills of each kind with every invariant holding, and a disk that fills under a run', { timeout: 300_000 }, async () => {
+  // The short version (five kills: the rotation's SIGKILL, SIGTERM, SIGKILL, SIGHUP, SIGKILL); `npm run torture` runs
+  // the long one (--kills N). Its limit is for a loaded machine: the test checks invariants, never speed.
+  it('survives kills of each kind with every invariant holding, and a disk that fills under a run', { timeout: 600_000 }, async () => {
     const lines: string[] = [];
-    const r = await runTorture({ kills: 12, iterations: 8, seed: 20240611, log: (l) => lines.push(l) });
+    const r = await runTorture({ kills: 5, iterations: 8, seed: 20240611, log: (l) => lines.push(l) });
     expect(r.problems, lines.join('\n')).toEqual([]);
-    expect(r.kills).toBeGreaterThanOrEqual(12);
+    expect(r.kills).toBeGreaterThanOrEqual(5);
     expect(r.sessions).toBeGreaterThanOrEqual(1);
     expect(r.iterations).toBe(r.sessions * 8);
     // Every kind of kill happened, and jupiter itself answered some SIGTERM/SIGHUP (exit 143/129, strict check).
@@ -58,7 +60,7 @@ describe('checkMemory', () => {
     cpSync(pristine, dir, { recursive: true });
     return dir;
   };
-  const sessionFile = (dir: string) => path.join(dir, 'sessions', readdirSync(path.join(dir, 'sessions')).find((n) => n.endsWith('.yaml'))!);
+  const sessionFile = (dir: string) => path.join(dir, 'sessions', readdirSync(path.join(dir, 'sessions')).find((n) => n.endsWith('.json'))!);
 
   it('passes a folder left by a real run', async () => {
     const r = await checkMemory(copy(), { requireCompleted: true });
@@ -83,7 +85,7 @@ describe('checkMemory', () => {
     const state = parse(readFileSync(file, 'utf8')) as { progress: { approved: number; failed: number } };
     state.progress.approved -= 1;
     state.progress.failed += 1;
-    writeFileSync(file, stringify(state));
+    writeFileSync(file, JSON.stringify(state));
     const r = await checkMemory(dir);
     expect(r.ok).toBe(false);
     expect(r.problems.join('\n')).toMatch(/file says completed 4, approved 3, failed 1, errors 0; log says completed 4, approved 4, failed 0, errors 0/);

@@ -137,8 +137,9 @@ async function checkSessions(
   const sessionsDir = path.join(dir, FILES.sessions);
   const store = new SessionStore(sessionsDir);
   const ids = (await readdir(sessionsDir).catch(() => [] as string[]))
-    .filter((n) => n.endsWith('.yaml') && !n.startsWith(TEMP_MARKER))
-    .map((n) => n.slice(0, -5));
+    .filter((n) => (n.endsWith('.json') || n.endsWith('.yaml')) && !n.startsWith(TEMP_MARKER))
+    .map((n) => n.slice(0, -5))
+    .filter((id, i, all) => all.indexOf(id) === i);
   const logged = new Set(records.map((r) => r.session));
   for (const id of logged) if (!ids.includes(id)) problems.push(`session ${id}: in the log but has no session file`);
   let iterations = 0;
@@ -180,8 +181,10 @@ async function checkSessions(
       problems.push(`session ${id}: ${state.status} with ${nums.length}/${state.settings.iterations} iterations`);
     for (const r of mine) {
       if (!r.steps) continue;
-      // Plans are stored once per distinct plan (plans/<planId>.yaml); logs from before kept one per iteration.
-      const planText = await readText(r.planId ? path.join(dir, FILES.plans, `${r.planId}.yaml`) : path.join(dir, FILES.plans, id, `${r.iteration}.yaml`));
+      // Plans are stored once per distinct plan (plans/<planId>.json; .yaml before JSON); logs from before kept one per iteration.
+      const planText = r.planId
+        ? ((await readText(path.join(dir, FILES.plans, `${r.planId}.json`))) ?? (await readText(path.join(dir, FILES.plans, `${r.planId}.yaml`))))
+        : await readText(path.join(dir, FILES.plans, id, `${r.iteration}.yaml`));
       let actions: unknown;
       try {
         actions = (parse(planText ?? '') as { steps?: { action?: string }[] } | null)?.steps?.map((s) => s.action);
@@ -189,7 +192,7 @@ async function checkSessions(
         actions = undefined;
       }
       if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.a)))
-        problems.push(`${r.planId ? `plans/${r.planId}.yaml` : `plans/${id}/${r.iteration}.yaml`}: missing or differs from the logged plan`);
+        problems.push(`${r.planId ? `plans/${r.planId}.json` : `plans/${id}/${r.iteration}.yaml`}: missing or differs from the logged plan`);
     }
   }
   return { sessions: ids.length, iterations };

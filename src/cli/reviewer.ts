@@ -1,6 +1,6 @@
 // The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
 import type { ChalkInstance } from 'chalk';
-import { yaml } from '../core/yaml-lazy.js';
+import { stringify } from 'yaml';
 import type {
   CheckpointContext,
   CheckpointDecision,
@@ -11,6 +11,7 @@ import type {
   ReadingDecision,
   Reviewer,
 } from '../engine/types.js';
+import { actionsOf, humanRule, parseRuleLine, ruleBody, ruleLine, ruleSentence } from '../feedback/rule-text.js';
 import type { FeedbackReading } from '../feedback/types.js';
 import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
@@ -19,10 +20,17 @@ import type { InStream, OutStream } from './io.js';
 import { renderValidation } from './render-validation.js';
 import { scheduleLines } from './schedule-view.js';
 import { describeChange, formatScore } from '../procedures/quality.js';
-import type { PlanTarget } from '../procedures/types.js';
+import type { PlanTarget, Rule } from '../procedures/types.js';
+import { RuleBuilder } from './rule-builder.js';
 
 /** The prompt library, loaded at the first question: unattended and --json runs never ask one, so never load it (~25 ms). */
 const prompts = () => import('@inquirer/prompts');
+
+/** The default (one Enter) is this session only: a rule for every later session on the goal is an explicit choice. */
+const READ_CHOICES = [
+  { name: 'Yes, for this session only', value: 'session' as const },
+  { name: 'Yes, for every session on this goal', value: 'goal' as const },
+];
 
 /** Esc pressed in a text prompt: back to the menu it came from. */
 const BACK = Symbol('back');
@@ -35,7 +43,7 @@ function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan
   say(`  ${chalk.bold(safeText(plan.title, true))} (${plural(plan.steps.length, 'step')})`);
   if (full) {
     if (plan.summary) say(`  ${safeText(plan.summary, true)}`);
-    for (const line of safeText(yaml().stringify(plan.steps)).split('\n')) say(`    ${line}`);
+    for (const line of safeText(stringify(plan.steps)).split('\n')) say(`    ${line}`);
     // Start and end of every step, as the validator's schedule has them.
     if (target) for (const line of scheduleLines(plan, target)) say(`  ${line}`);
   } else {
@@ -54,8 +62,10 @@ export interface PromptReviewerOptions {
   onInterrupt: () => void;
   /** Aborted by SIGTERM or SIGHUP: a prompt waiting for keys gives up, so the run can save and exit. */
   signal?: AbortSignal;
-  /** The procedure and goal plans are checked against: the full plan view shows its schedule. */
+  /** The procedure and goal plans are checked against: the full plan view shows its schedule; the rule builder its actions. */
   target?: PlanTarget;
+  /** Whether the planner reads notes (a model does; the built-in planner cannot). */
+  notesFollowed?: boolean;
   /** Keys come from here (the terminal). */
   input: InStream;
   /** Where prompts and views go: the terminal; stderr when stdout carries --json events or is a pipe. */
@@ -213,38 +223,64 @@ export class PromptReviewer implements Reviewer {
     this.opts.beforePrompt();
     const { say, chalk } = this;
     if (reading.constraints.length === 0) {
+      say(chalk.yellow(`  I could not read "${safeText(reading.text, true)}" as a rule the validator can check.`));
       say(
-        chalk.yellow(
-          `  I could not read "${safeText(reading.text, true)}" as a rule the validator can check: it is kept as a note for the planner (unchecked).`,
-        ),
+        this.opts.notesFollowed
+          ? '  As a note the planner reads it, but nothing checks that a plan follows it.'
+          : '  The built-in planner cannot follow notes: as a note it changes nothing. Say it as a rule to make it stick.',
       );
-      return { kind: 'note' };
+    } else {
+      say(`  I read this as:`);
+      for (const rule of reading.constraints) this.sayRule(rule);
     }
-    say(`  I read this as:`);
-    for (const l of reading.lines) say(`   • ${safeText(l, true)}`);
+    const choices = [
+      ...(reading.constraints.length ? READ_CHOICES : [{ name: 'Keep it as a note (not checked)', value: 'note' as const }]),
+      ...(this.opts.target ? [{ name: 'Say it as a rule myself (rule builder)', value: 'build' as const }] : []),
+      { name: 'Reword it and read it again', value: 'edit' as const },
+      ...(reading.constraints.length ? [{ name: 'Keep it as a note (not checked)', value: 'note' as const }] : []),
+    ];
     return this.guard(
       async () => {
-        const choice = await (await prompts()).select(
-          {
-            message: 'Enforce it?',
-            choices: [
-              { name: 'Yes, for every session on this goal', value: 'goal' },
-              { name: 'Yes, for this session only', value: 'session' },
-              { name: 'Edit the wording and read it again', value: 'edit' },
-              { name: 'Keep it as a note (not checked)', value: 'note' },
-            ],
-          },
-          this.context,
-        );
-        if (choice === 'edit') {
-          const text = await this.text('Reworded feedback (Esc keeps it as a note):', 'Please give the feedback', reading.text);
-          return text === BACK ? { kind: 'note' } : { kind: 'edit', text };
+        for (;;) {
+          const choice = await (await prompts()).select({ message: reading.constraints.length ? 'Enforce it?' : 'What now?', choices }, this.context);
+          if (choice === 'edit') {
+            const text = await this.text('Reworded feedback (Esc keeps it as a note):', 'Please give the feedback', reading.text);
+            return text === BACK ? { kind: 'note' } : { kind: 'edit', text };
+          }
+          if (choice === 'build') {
+            const built = await this.buildRule(reading.text);
+            if (built) return built;
+            continue;
+          }
+          if (choice === 'note') return { kind: 'note' };
+          return { kind: 'accept', scope: choice };
         }
-        if (choice === 'note') return { kind: 'note' };
-        return { kind: 'accept', scope: choice as 'goal' | 'session' };
       },
       { kind: 'note' } as ReadingDecision,
     );
+  }
+
+  /** A rule in plain words, with what each action it names does. */
+  private sayRule(rule: Rule): void {
+    const body = ruleBody(rule);
+    this.say(`   • ${safeText(body ? ruleSentence(body) : ruleLine(rule), true)}`);
+    for (const id of actionsOf(rule)) {
+      const about = this.opts.target?.set.actions.find((a) => a.id === id)?.description;
+      if (about) this.say(this.chalk.dim(`       ${id}: ${safeText(about.length > 90 ? `${about.slice(0, 87)}...` : about, true)}`));
+    }
+  }
+
+  /** The builder, then the scope (this session unless the person picks the goal); undefined when they went back. */
+  private async buildRule(text: string): Promise<ReadingDecision | undefined> {
+    const target = this.opts.target!;
+    const line = await new RuleBuilder(target.set.actions, this.context, this.chalk).build();
+    const body = line ? parseRuleLine(line) : undefined;
+    if (!line || !body) return undefined;
+    const rule = humanRule(body, text);
+    this.say('  Your rule:');
+    this.sayRule(rule);
+    const scope = await (await prompts()).select({ message: 'Enforce it?', choices: READ_CHOICES.slice(0, 2) }, this.context);
+    return { kind: 'accept', scope, reading: { text, constraints: [rule], lines: [line], by: 'person' } };
   }
 
   async patience(ctx: PatienceContext): Promise<PatienceDecision> {

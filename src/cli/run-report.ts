@@ -26,7 +26,9 @@ export function runReport(state: SessionState, champion: Champion | null, object
     );
   if (state.converged) lines.push(chalk.green(`Converged: ${state.converged.reason}`));
   const needs: string[] = [];
-  if (p.failed + p.errors > 0) needs.push(`${plural(p.failed + p.errors, 'failed iteration')} (see lessons.md)`);
+  // Each kind of failure where it can be looked into: a plan's findings went to lessons.md, a planner error did not.
+  if (p.failed > 0) needs.push(`${plural(p.failed, 'plan')} that failed validation (see lessons.md)`);
+  if (p.errors > 0) needs.push(`${plural(p.errors, 'planner error')} (check the endpoint with \`jupiter doctor\`)`);
   if (p.overridden) needs.push(`${plural(p.overridden, 'override')} of the validator to confirm`);
   if (state.pendingFeedback.length) needs.push(`${plural(state.pendingFeedback.length, 'piece')} of feedback kept as prose (unchecked)`);
   if (needs.length) lines.push(chalk.yellow(`Needs a person: ${needs.join('; ')}`));

@@ -108,6 +108,7 @@ function reviewerFor(
     // SIGTERM or SIGHUP while a prompt waits: the prompt gives up, the question stays pending for the resume.
     signal: controller.signal,
     target,
+    notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
     summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
     input: cli.io.stdin,
@@ -119,7 +120,13 @@ function reviewerFor(
 
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
 function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
-  const hint = `resume with \`jupiter resume ${id}\``;
+  const done = result.state.progress.completed >= result.state.settings.iterations && (result.exit === 'halted' || result.exit === 'failed');
+  // A resume of a session whose iterations all ran would end the same way at once: say what would help instead.
+  const hint = done
+    ? result.exit === 'failed'
+      ? 'check the endpoint with `jupiter doctor`, then start a new run'
+      : 'see lessons.md and the procedures, then start a new run'
+    : `resume with \`jupiter resume ${id}\``;
   switch (result.exit) {
     case 'completed':
       return ExitCode.ok;
@@ -151,6 +158,8 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   const signals = stopOnSignal(cli, controller);
   let render: Renderer | undefined;
   try {
+    // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
+    if (state.settings.unattended) await (await import('./endpoint-check.js')).requireReachable(config);
     const caughtUp = await catchUp(state, memory, target);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);

@@ -3,14 +3,14 @@ import { InputError } from './errors.js';
 import type { z } from 'zod';
 import { AnswerPlanSchema, PlanSchema, type Plan } from './plan.js';
 import { parseYamlDoc } from './yaml-doc.js';
+import { isObj } from './value.js';
 
 /** Plans files are read whole: 1 MiB of text is thousands of steps. */
 const MAX_PLAN_CHARS = 1024 * 1024;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Leniency people and models need before the strict schema: a `{plan: …}` wrapper, nulls, numbers as text, stray blanks. */
 function normalise(value: Record<string, unknown>, summaryOptional: boolean): Record<string, unknown> {
-  const v = !('steps' in value) && isObject(value.plan) ? value.plan : value;
+  const v = !('steps' in value) && isObj(value.plan) ? value.plan : value;
   const out: Record<string, unknown> = {};
   for (const k of ['title', 'summary', 'procedure', 'goal', 'steps']) if (v[k] !== undefined && v[k] !== null) out[k] = v[k];
   if (typeof out.title === 'string') out.title = out.title.trim();
@@ -18,7 +18,7 @@ function normalise(value: Record<string, unknown>, summaryOptional: boolean): Re
   if (summaryOptional && out.summary === undefined) out.summary = '';
   if (Array.isArray(out.steps)) {
     out.steps = out.steps.map((s: unknown) => {
-      if (!isObject(s)) return s;
+      if (!isObj(s)) return s;
       const step: Record<string, unknown> = { ...s };
       if (typeof step.action === 'string') step.action = step.action.trim();
       if (step.action === '' || step.action === null) delete step.action;
@@ -38,7 +38,7 @@ function pathText(path: readonly PropertyKey[]): string {
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   let v = value;
-  for (const p of path) v = isObject(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  for (const p of path) v = isObj(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[p] : undefined;
   return v;
 }
 
@@ -73,7 +73,7 @@ export function checkPlanShape(
   value: unknown,
   opts: { summaryOptional?: boolean; emptyAllowed?: boolean; answer?: boolean } = {},
 ): { plan: Plan } | { error: string } {
-  if (!isObject(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
+  if (!isObj(value)) return { error: `expected a plan: an object with title, summary and steps, got ${Array.isArray(value) ? 'a list' : typeof value}` };
   const input = normalise(value, opts.summaryOptional ?? false);
   // A model's answer is held to PLAN_LIMITS; plans from files and sessions are not.
   const parsed = (opts.answer ? AnswerPlanSchema : PlanSchema).safeParse(input);

@@ -5,7 +5,7 @@ import type { Plan } from '../core/plan.js';
 import { withHumanRules } from '../feedback/target.js';
 import type { FeedbackReading } from '../feedback/types.js';
 import type { StandingPlan } from '../memory/types.js';
-import { compareScores, scorePlan } from '../procedures/quality.js';
+import { compareScores, scorePlan, withWarnings } from '../procedures/quality.js';
 import type { Objective, Rule } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
 import { planKey } from '../state/identity.js';
@@ -38,6 +38,9 @@ async function confirmReading(run: RunState, deps: EngineDeps, reason: string): 
     else {
       out.confirmed = true;
       out.scope = decision.scope;
+      // The person said it with the rule builder: their rule replaces the reading.
+      if (decision.reading) out.reading = decision.reading;
+      out.enforced = out.reading.constraints.length > 0;
     }
     return out;
   }
@@ -54,8 +57,9 @@ async function standing(run: RunState, deps: EngineDeps, rejected: string[], rul
   for (const ref of [state.champion, ...state.alternatives]) {
     if (!ref || rejected.includes(ref.planId) || (ref.key !== undefined && rejected.includes(ref.key))) continue;
     const plan = await run.planOf(ref);
-    if (!plan || !validatePlan(plan, target).valid) continue;
-    out.push({ planId: ref.planId, key: planKey(plan, target), score: scorePlan(plan, target), iteration: ref.iteration });
+    const validation = plan && validatePlan(plan, target);
+    if (!plan || !validation?.valid) continue;
+    out.push({ planId: ref.planId, key: planKey(plan, target), score: withWarnings(scorePlan(plan, target), validation), iteration: ref.iteration });
   }
   return out.sort((a, b) => compareScores(a.score, b.score, objectives) || a.iteration - b.iteration);
 }

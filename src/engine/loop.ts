@@ -48,6 +48,26 @@ const STATUS: Record<RunExit, SessionStatus> = {
 const INTERRUPTED: Halt = { exit: 'interrupted', message: 'interrupted' };
 const s = (n: number) => (n === 1 ? '' : 's');
 
+/** The cost of an average iteration so far, when one more would pass the session's --max-cost; else null. */
+export function costCapReached(state: SessionState): number | null {
+  const { maxCost } = state.settings;
+  if (maxCost === undefined || state.progress.completed === 0) return null;
+  const perIteration = state.usage.costUsd / state.progress.completed;
+  return state.usage.costUsd + perIteration > maxCost ? perIteration : null;
+}
+
+/**
+ * A run that ends with no valid plan has not done its job, whatever ended it: `failed` (exit 1) when the planner never
+ * produced a plan at all, `halted` (exit 3, a person must look) when its plans kept failing validation.
+ */
+function noPlanEnd(state: SessionState, why: string): Halt | null {
+  if (state.champion) return null;
+  const p = state.progress;
+  if (p.failed === 0 && p.overridden === 0)
+    return { exit: 'failed', message: `no valid plan: the planner never produced a usable plan (${p.errors} planner error${s(p.errors)}); ${why}` };
+  return { exit: 'halted', message: `no valid plan: ${p.failed} plan${s(p.failed)} failed validation; ${why}` };
+}
+
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
   return new Loop(new RunState(state, deps.memory), deps).run();
 }
@@ -146,7 +166,8 @@ class Loop {
       const halt = this.beforeIteration() ?? (await this.iteration(state.progress.completed + 1));
       if (halt) return halt;
     }
-    return state.converged ? { exit: 'converged', message: `converged: ${state.converged.reason}` } : { exit: 'completed' };
+    if (state.converged) return { exit: 'converged', message: `converged: ${state.converged.reason}` };
+    return noPlanEnd(state, `all ${state.settings.iterations} iterations ran`) ?? { exit: 'completed' };
   }
 
   /** Whether the next iteration may start: not interrupted, not converged, within the cost budget. */
@@ -154,13 +175,11 @@ class Loop {
     const { state } = this;
     if (this.deps.signal.aborted) return INTERRUPTED;
     if (state.converged) return { exit: 'converged', message: `converged: ${state.converged.reason}` };
-    const { maxCost } = state.settings;
-    if (maxCost === undefined || state.progress.completed === 0) return undefined;
-    const perIteration = state.usage.costUsd / state.progress.completed;
-    if (state.usage.costUsd + perIteration <= maxCost) return undefined;
+    const perIteration = costCapReached(state);
+    if (perIteration === null) return undefined;
     return {
       exit: 'halted',
-      message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
+      message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${state.settings.maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
     };
   }
 
@@ -295,8 +314,11 @@ class Loop {
     const { consecutiveFailures: n, settings } = this.state;
     if (n < settings.maxFailures) return undefined;
     const why = `${n} failed iteration${s(n)} in a row (--max-failures ${settings.maxFailures}); last: ${f.message}`;
-    // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3).
-    return { exit: f.fault && UNREACHABLE.has(f.fault) ? 'failed' : 'halted', message: why };
+    // An endpoint that keeps failing is a runtime fault (exit 1); plans that keep failing need a person (exit 3); a
+    // planner that never answered with a plan at all is a failure too.
+    if (f.fault && UNREACHABLE.has(f.fault)) return { exit: 'failed', message: why };
+    const empty = noPlanEnd(this.state, why);
+    return empty?.exit === 'failed' ? empty : { exit: 'halted', message: why };
   }
 
   private async stall(iteration: number): Promise<Halt | undefined> {
@@ -305,7 +327,10 @@ class Loop {
     const idle = iteration - state.idleSince;
     if (patience <= 0 || idle < patience || iteration >= iterations) return undefined;
     deps.emit({ type: 'patience', iteration, idle });
-    if (unattended) return { exit: 'patience', message: `no improvement in ${idle} iterations (--patience ${patience})` };
+    if (unattended) {
+      const why = `no improvement in ${idle} iterations (--patience ${patience})`;
+      return noPlanEnd(state, why) ?? { exit: 'patience', message: why };
+    }
     const champion = await this.run_.champion();
     const decision = await this.ask('patience', iteration, () =>
       deps.reviewer.patience({ session: state, iteration, idle, champion, objectives: this.objectives }),

@@ -3,7 +3,7 @@
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import type { Usage } from '../core/usage.js';
 import { PlannerError, type PlanRequest, type PlanResponse } from '../planners/types.js';
-import { planId as planIdOf, scorePlan, type Score } from '../procedures/quality.js';
+import { planId as planIdOf, scorePlan, withWarnings, type Score } from '../procedures/quality.js';
 import { countFindings, failureState, validatePlan } from '../procedures/validate.js';
 import { planKey } from '../state/identity.js';
 import type { EmitFn } from './types.js';
@@ -97,7 +97,7 @@ function check(out: Candidate, response: PlanResponse, req: PlanRequest, deps: P
   deps.emit({ type: 'validated', iteration, valid: validation.valid, errors, warnings, findings: validation.findings });
   Object.assign(out, { plan, validation, planId: planIdOf(plan), valid: validation.valid, errors });
   if (validation.valid) {
-    out.score = scorePlan(plan, req.target);
+    out.score = withWarnings(scorePlan(plan, req.target), validation);
     out.key = planKey(plan, req.target);
   }
   return validation;

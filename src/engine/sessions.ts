@@ -1,19 +1,19 @@
-// Session files (memory/sessions/<id>.yaml): saved atomically after every iteration, locked by one process at a time.
-import { lstatSync, statSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+// Session files (memory/sessions/<id>.json; <id>.yaml before JSON, still read): saved atomically after every
+// iteration, locked by one process at a time.
+import { existsSync, statSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { toYaml } from '../core/fast-yaml.js';
 import { InputError, JupiterError, LockedError, UsageError } from '../core/errors.js';
-import { appendDurable, writeFileAtomic } from '../core/fs/atomic.js';
+import { writeFileAtomic } from '../core/fs/atomic.js';
 import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
 import { decodeUtf8 } from '../core/text.js';
+import { LineCounter, parseDocument } from 'yaml';
 import { parseYamlDoc } from '../core/yaml-doc.js';
-import { readOwnYaml } from '../core/own-yaml.js';
-import type { Checkpointer } from '../state/checkpointer.js';
 import { readSession } from '../state/session-file.js';
+import type { Checkpointer } from '../state/checkpointer.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 const MAX_SESSION_BYTES = 4 * 1024 * 1024;
@@ -35,6 +35,17 @@ export function newSessionId(goal: string, now: Date): string {
       .replace(/^-|-$/g, '')
       .slice(0, 40) || 'session';
   return `${stamp}-${slug}-${Math.random().toString(16).slice(2, 6)}`;
+}
+
+/** A session file's JSON value; a fault names its line (found by the YAML parser, which reads JSON too). */
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const say = `session file is not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`;
+    parseYamlDoc(text, file, { invalid: () => `${say}; it was not changed`, unusable: () => `${say}; it was not changed` });
+    throw new InputError(`${say}; it was not changed`, { file });
+  }
 }
 
 export class SessionStore implements Checkpointer {
@@ -60,7 +71,18 @@ export class SessionStore implements Checkpointer {
   }
 
   file(id: string): string {
+    return path.join(this.dir, `${checkSessionId(id)}.json`);
+  }
+
+  /** Where a session saved before JSON is (read until its next save writes the JSON file and removes it). */
+  yamlFile(id: string): string {
     return path.join(this.dir, `${checkSessionId(id)}.yaml`);
+  }
+
+  /** Writes the session as JSON; the YAML file it was read from, if any, goes once the JSON one is in place. */
+  private async write(state: SessionState, opts: { durable?: boolean }): Promise<void> {
+    await writeFileAtomic(this.file(state.id), `${JSON.stringify(state, null, 2)}\n`, opts);
+    if (existsSync(this.yamlFile(state.id))) await rm(this.yamlFile(state.id), { force: true });
   }
 
   /**
@@ -76,8 +98,7 @@ export class SessionStore implements Checkpointer {
     this.deferred = 0;
     this.pending.delete(state.id);
     this.lastWrite = Date.now();
-    await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), opts);
-    await this.note(state);
+    await this.write(state, opts);
   }
 
   /** Writes the saves that were deferred (at checkpoints and exit). */
@@ -87,13 +108,13 @@ export class SessionStore implements Checkpointer {
     this.deferred = 0;
     this.lastWrite = Date.now();
     for (const state of states) {
-      await writeFileAtomic(this.file(state.id), toYaml(state as unknown as Record<string, unknown>), { durable: false });
-      await this.note(state);
+      await this.write(state, { durable: false });
     }
   }
 
-  async load(id: string): Promise<SessionState> {
-    const file = this.file(id);
+  /** The session file's text: the JSON file, else the YAML one of a session saved before JSON. */
+  private readText(id: string): { file: string; text: string } {
+    const file = this.readableFile(id);
     let buf: Buffer;
     try {
       // Links and special files (a FIFO, a link to /dev/zero) are refused, never followed or read forever.
@@ -106,135 +127,78 @@ export class SessionStore implements Checkpointer {
     }
     const { text, badLine } = decodeUtf8(buf);
     if (badLine !== null) throw new InputError('session file is not valid UTF-8', { file, line: badLine });
-    // A file as jupiter saved it is read without the yaml package (its cold start is most of a resume's read);
-    // anything else (a person's edit in another style, a damaged file) goes to it, which names the fault.
-    const value =
-      readOwnYaml(text) ??
-      parseYamlDoc(text, file, {
-        invalid: (m) => `session file is not valid YAML (${m}); it was not changed`,
-        unusable: (m) => `not a usable session file: ${m}; it was not changed`,
-      }).value;
+    return { file, text };
+  }
+
+  async load(id: string): Promise<SessionState> {
+    const { file, text } = this.readText(id);
+    const value = file.endsWith('.json')
+      ? parseJson(text, file)
+      : parseYamlDoc(text, file, {
+          invalid: (m) => `session file is not valid YAML (${m}); it was not changed`,
+          unusable: (m) => `not a usable session file: ${m}; it was not changed`,
+        }).value;
     const read = readSession(value, id);
     if ('problem' in read) {
-      const line = await lineOf(text, read.problem.path);
+      const line = lineOf(text, read.problem.path);
       throw new InputError(`not a usable session file: ${read.problem.message}; it was not changed`, line ? { file, line } : { file });
     }
     return read.state;
   }
 
-  /**
-   * The listing journal: each save appends what `sessions` shows of the session with the file's size and time it
-   * was written with; an entry is used only while the file still has them (a person's edit is read afresh).
-   */
-  private get indexFile(): string {
-    return path.join(this.dir, '.index.jsonl');
-  }
-
-  private async note(state: SessionState): Promise<void> {
-    const st = statSync(this.file(state.id), { throwIfNoEntry: false });
-    if (!st) return;
-    const line = `${JSON.stringify({ id: state.id, sig: `${st.mtimeMs}:${st.size}`, listing: listingOf(state) })}\n`;
-    try {
-      await appendDurable(this.indexFile, line, { durable: false });
-      // Old entries pile up (one per save): past 2 MB keep the last of each session. A racing append lost here
-      // only costs the next listing one file read.
-      if (statSync(this.indexFile).size > 2 * 1024 * 1024)
-        await writeFileAtomic(this.indexFile, [...this.journal().values()].map((e) => `${JSON.stringify(e)}\n`).join(''), { durable: false });
-    } catch {
-      // A cache: a listing without it reads the files.
-    }
-  }
-
-  private journal(): Map<string, { id: string; sig: string; listing: SessionListing }> {
-    const out = new Map<string, { id: string; sig: string; listing: SessionListing }>();
-    let text = '';
-    try {
-      // Never through a link, never from a FIFO: anything odd reads as no cache.
-      text = readRegular(this.indexFile).toString('utf8');
-    } catch {
-      return out;
-    }
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        const e = JSON.parse(line) as { id?: unknown; sig?: unknown; listing?: SessionListing };
-        if (typeof e.id === 'string' && typeof e.sig === 'string' && e.listing?.id === e.id)
-          out.set(e.id, e as { id: string; sig: string; listing: SessionListing });
-      } catch {
-        // A torn or edited line: that session's file is read instead.
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Sessions saved before the journal existed (or whose entry a compaction lost) get one, by a writer: `sessions`
-   * itself never writes. Once per folder in practice; afterwards a read of the journal and a stat per session.
-   */
-  private async backfillJournal(): Promise<void> {
-    const journal = this.journal();
-    for (const name of await readdir(this.dir)) {
-      if (!name.endsWith('.yaml') || name.startsWith('.')) continue;
-      const id = name.slice(0, -5);
-      const st = statSync(path.join(this.dir, name), { throwIfNoEntry: false });
-      if (!st || journal.get(id)?.sig === `${st.mtimeMs}:${st.size}`) continue;
-      const state = await this.load(id).catch(() => undefined);
-      // Noted only if the file did not change while it was read (a running session's save in between).
-      const after = statSync(path.join(this.dir, name), { throwIfNoEntry: false });
-      if (state && after && after.mtimeMs === st.mtimeMs && after.size === st.size) await this.note(state);
-    }
-  }
-
-  /**
-   * Every readable session, newest first, as `jupiter sessions` lists it; unreadable files are reported, not fatal.
-   * A session whose file is as its last save left it is listed from the journal (a stat, not a YAML parse), so
-   * thousands of sessions list in milliseconds. Never writes.
-   */
-  async list(): Promise<{ sessions: SessionListing[]; unreadable: { file: string; reason: string }[] }> {
+  /** Session ids in the folder, from JSON files and from YAML ones saved before JSON (each id once). */
+  private async ids(): Promise<string[]> {
     let names: string[];
     try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml') && !n.startsWith('.'));
+      names = await readdir(this.dir);
     } catch {
-      return { sessions: [], unreadable: [] };
+      return [];
     }
-    const journal = this.journal();
+    const ids = names.filter((n) => !n.startsWith('.') && (n.endsWith('.json') || n.endsWith('.yaml'))).map((n) => n.slice(0, -5));
+    return [...new Set(ids)];
+  }
+
+  /** Every readable session, newest first, as `jupiter sessions` lists it; unreadable files are reported, not fatal. */
+  async list(): Promise<{ sessions: SessionListing[]; unreadable: { file: string; reason: string }[] }> {
     const sessions: SessionListing[] = [];
     const unreadable: { file: string; reason: string }[] = [];
-    for (const name of names) {
-      const id = name.slice(0, -5);
-      // lstat: a file replaced by a link has a signature of its own, so it is read (and refused), not served from cache.
-      // The name comes from readdir (no separators to normalise): a plain join is a fifth of path.join's cost here.
-      const st = lstatSync(`${this.dir}${path.sep}${name}`, { throwIfNoEntry: false });
-      if (!st) continue;
-      const hit = journal.get(id);
-      if (hit?.sig === `${st.mtimeMs}:${st.size}`) {
-        sessions.push(hit.listing);
-        continue;
-      }
+    for (const id of await this.ids()) {
       try {
         sessions.push(listingOf(await this.load(id)));
       } catch (err) {
-        const file = path.join(this.dir, name);
+        const file = this.readableFile(id);
         const message = (err as Error).message;
         // The reason without the file name the error already starts with (the caller shows the file).
         unreadable.push({ file, reason: message.startsWith(`${file}:`) ? message.slice(message.indexOf(': ', file.length) + 2) : message });
       }
     }
     sessions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
-    return { sessions, unreadable };
+    return { sessions: await Promise.all(sessions.map((s) => this.asListed(s))), unreadable };
+  }
+
+  /**
+   * A `running` session whose process is gone (killed with -9, a crash, a power cut) is shown as `interrupted`: its
+   * lock has no live holder. Only shown so: the file keeps what was saved until a resume takes the session over.
+   */
+  private async asListed(s: SessionListing): Promise<SessionListing> {
+    if (s.status !== 'running') return s;
+    const holder = await readLockInfo(this.lockFile(s.id)).catch(() => null);
+    if (holder !== 'gone' && staleReason(holder) === null) return s;
+    return { ...s, status: 'interrupted', haltReason: 'the process running it ended without saving (killed or crashed): resume it' };
+  }
+
+  /** The file a session is read from: its JSON file, else its YAML one. */
+  readableFile(id: string): string {
+    return existsSync(this.file(id)) || !existsSync(this.yamlFile(id)) ? this.file(id) : this.yamlFile(id);
   }
 
   /** The most recently saved unfinished session, reading files newest first and stopping at the first match. */
   async latestResumable(): Promise<SessionState | undefined> {
-    let names: string[];
-    try {
-      names = (await readdir(this.dir)).filter((n) => n.endsWith('.yaml'));
-    } catch {
-      return undefined;
-    }
-    const byAge = names.map((n) => ({ n, t: statSync(path.join(this.dir, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => b.t - a.t);
-    for (const { n } of byAge) {
-      const state = await this.load(n.slice(0, -5)).catch(() => undefined);
+    const byAge = (await this.ids())
+      .map((id) => ({ id, t: statSync(this.readableFile(id), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+      .sort((a, b) => b.t - a.t);
+    for (const { id } of byAge) {
+      const state = await this.load(id).catch(() => undefined);
       if (state && RESUMABLE.has(state.status)) return state;
     }
     return undefined;
@@ -242,8 +206,8 @@ export class SessionStore implements Checkpointer {
 
   /**
    * Holds the session for this process; a second process gets a clear message instead of a corrupted file. Letting
-   * go of it also tidies the folder (orphan locks, the listing journal): a stat per session, so it is done when the
-   * run is over rather than before its first iteration.
+   * go of it also removes orphan locks: a look per lock, so it is done when the run is over rather than before its
+   * first iteration.
    */
   async lock(id: string): Promise<Lock> {
     const lock = await acquireLock(this.lockFile(id), `session ${id}`, (h) => {
@@ -262,7 +226,8 @@ export class SessionStore implements Checkpointer {
           tidied = true;
           // Still holding the session: nothing else writes its file meanwhile.
           await this.removeOrphanLocks().catch(() => undefined);
-          await this.backfillJournal().catch(() => undefined);
+          // The listing journal of older versions: nothing reads it now.
+          await rm(path.join(this.dir, '.index.jsonl'), { force: true }).catch(() => undefined);
         }
         await lock.release();
       },
@@ -275,7 +240,7 @@ export class SessionStore implements Checkpointer {
 
   /**
    * A `plan` killed after locking its new session but before first saving it leaves `<id>.lock` with no
-   * `<id>.yaml`, and one killed between completing its session and releasing it leaves a lock on a completed
+   * `<id>.json`, and one killed between completing its session and releasing it leaves a lock on a completed
    * session: nothing resumes those, so nothing would ever take the lock over. Remove such locks once their holder
    * is gone.
    */
@@ -284,9 +249,12 @@ export class SessionStore implements Checkpointer {
       if (!name.endsWith('.lock')) continue;
       const base = path.join(this.dir, name.slice(0, -5));
       // A completed session is never locked again (resume refuses it): a dead holder's lock on it is debris too,
-      // left by a process killed between its final save and its release.
-      const yaml = await readFile(`${base}.yaml`, 'utf8').catch(() => undefined);
-      if (yaml !== undefined && !/^status: completed$/m.test(yaml)) continue;
+      // left by a process killed between its final save and its release. A session file that does not read is kept.
+      const status = await this.load(name.slice(0, -5)).then(
+        (state) => state.status,
+        (err: unknown) => (err instanceof UsageError ? 'none' : 'unreadable'),
+      );
+      if (status !== 'none' && status !== 'completed') continue;
       const holder = await readLockInfo(`${base}.lock`);
       if (holder === 'gone' || staleReason(holder) === null) continue;
       await rm(`${base}.lock`, { force: true });
@@ -294,9 +262,8 @@ export class SessionStore implements Checkpointer {
   }
 }
 
-/** The line of the value at `at` in a session file's text (read again by the yaml package: only for a fault). */
-async function lineOf(text: string, at: (string | number)[]): Promise<number | undefined> {
-  const { LineCounter, parseDocument } = await import('yaml');
+/** The line of the value at `at` in a session file's text (JSON or YAML: the yaml package reads both). */
+function lineOf(text: string, at: (string | number)[]): number | undefined {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   for (let n = at.length; n > 0; n--) {
@@ -306,7 +273,7 @@ async function lineOf(text: string, at: (string | number)[]): Promise<number | u
   return undefined;
 }
 
-/** What `jupiter sessions` shows of a session (kept in the listing cache). */
+/** What `jupiter sessions` shows of a session. */
 export type SessionListing = Pick<
   SessionState,
   'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'progress' | 'usage' | 'haltReason'

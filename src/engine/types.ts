@@ -11,7 +11,7 @@ import type { PlanRef, Progress, ScoreChange, SessionState, SessionStatus } from
 export type { Progress, SessionSettings, SessionState, SessionStatus, ScoreChange } from '../state/session.js';
 
 export type ReadingDecision =
-  | { kind: 'accept'; scope: 'session' | 'goal' } // the reading is right: enforce it
+  | { kind: 'accept'; scope: 'session' | 'goal'; reading?: FeedbackReading } // enforce it (or the rule the person built instead)
   | { kind: 'edit'; text: string } // read this text instead
   | { kind: 'note' }; // keep it as prose (unchecked)
 

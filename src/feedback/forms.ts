@@ -147,6 +147,24 @@ export const REQUIRED = [
     `${LIST}\\s+(?:must|should|has to|have to|needs? to|shall)\\s+(?:always\\s+)?(?:be\\s+)?(?:included|present|in the plan|part of (?:the|every) plan|there|done|run|performed|happen)\\s*$`,
   ),
 ];
+/** A field every step (or the listed actions' steps) must fill; `field` and `actions` are group numbers. */
+export const FIELD_FORMS: { re: RegExp; field: number; actions?: number }[] = [
+  {
+    re: re(
+      `\\b(?:every|each|all)\\s+steps?\\s+(?:needs?|requires?|must (?:have|fill(?: in)?|name|record)|should (?:have|name|record))\\s+(?:an?\\s+|the\\s+|its\\s+|their\\s+)?(\\w+)\\s*$`,
+    ),
+    field: 1,
+  },
+  { re: re(`\\b(?:attach|add|record|give|fill in|provide|link)\\s+(?:the\\s+|an?\\s+)?(\\w+)\\s+(?:to|for|on)\\s+${ART}${LIST}\\s*$`), field: 1, actions: 2 },
+  {
+    re: re(
+      `^\\s*(\\w+)\\s+(?:must|should|has to|needs to)\\s+be\\s+(?:recorded|attached|given|filled(?: in)?|provided|named|linked)\\s+(?:for|on|to|with)\\s+${ART}${LIST}\\s*$`,
+    ),
+    field: 1,
+    actions: 2,
+  },
+  { re: re(`${LIST}\\s+(?:must|should|needs? to)\\s+(?:have|record|name|carry|link)\\s+(?:an?\\s+|the\\s+|its\\s+)?(\\w+)\\s*$`), field: 2, actions: 1 },
+];
 export const MAX_STEPS: { re: RegExp; less: number }[] = [
   {
     re: re(

@@ -41,7 +41,9 @@ const BREAK = new Set(
   ),
 );
 /** The words rules are said with ("skip", "include"): never an action's word, even when a description uses one. */
-const RULE_VERBS = new Set('skip remove drop omit delete avoid include add keep require need ensure forbid ban allow exclude bother'.split(' ').map(stem));
+const RULE_VERBS = new Set(
+  'skip remove drop omit delete avoid include add keep require need ensure forbid ban allow exclude bother record attach'.split(' ').map(stem),
+);
 const breaks = (t: { word: string; stem: string }) => BREAK.has(t.word) || RULE_VERBS.has(t.stem);
 /** Words a phrase may contain between the words that name an action ("the HR roster has to be extracted"). */
 const FILLER = new Set(
@@ -108,10 +110,12 @@ interface Best {
 }
 
 /** The best-scoring span in tokens[lo..hi], with every action that scores it (several: the words are unclear). */
-function bestSpan(vocab: Vocabulary[], tokens: Token[], lo: number, hi: number, forbidden: ReadonlySet<string>): Best | undefined {
+function bestSpan(vocab: Vocabulary[], tokens: Token[], lo: number, hi: number, forbidden: ReadonlySet<string>, fields: ReadonlySet<string>): Best | undefined {
   let best: Best | undefined;
   for (let from = lo; from <= hi; from++) {
     for (let to = from; to <= hi && to < from + 8; to++) {
+      // "evidence" alone is the step field, not file-evidence ("file the evidence" is the action).
+      if (tokens.slice(from, to + 1).every((t) => fields.has(t.stem))) continue;
       for (const v of vocab) {
         const score = spanScore(v, tokens, from, to);
         if (score === 0 || (best && score < best.score)) continue;
@@ -157,7 +161,14 @@ function claimMatches(text: string, tokens: Token[], used: boolean[], re: RegExp
  * action best by the words of its id and description; a phrase that fits several equally is an unclear mention.
  * Role names ("the release manager") name an owner, never an action.
  */
-export function findMentions(text: string, actions: ActionInfo[], forbidden: ReadonlySet<string> = new Set(), roles: readonly string[] = []): Mention[] {
+export function findMentions(
+  text: string,
+  actions: ActionInfo[],
+  forbidden: ReadonlySet<string> = new Set(),
+  roles: readonly string[] = [],
+  fields: readonly string[] = [],
+): Mention[] {
+  const fieldStems = new Set(fields.map(stem));
   const tokens = tokenize(text);
   const used = new Array<boolean>(tokens.length).fill(false);
   const found: Mention[] = [];
@@ -175,7 +186,7 @@ export function findMentions(text: string, actions: ActionInfo[], forbidden: Rea
   }
   for (let guard = 0; guard < tokens.length; guard++) {
     const spans = runsOf(text, tokens, used)
-      .map(([lo, hi]) => bestSpan(vocab, tokens, lo, hi, forbidden))
+      .map(([lo, hi]) => bestSpan(vocab, tokens, lo, hi, forbidden, fieldStems))
       .filter((b): b is Best => b !== undefined);
     if (!spans.length) break;
     for (const b of spans) {

@@ -3,16 +3,18 @@
 // actions names none; what is not read stays prose for the person to confirm or build by hand.
 import type { FeedbackReader, FeedbackReading } from './types.js';
 import type { PlanTarget } from '../procedures/types.js';
-import { FORBIDDEN, ids, MAX_STEPS, NEG_RE, NUMBERS, OWNERS, RELATIONS, REQUIRED, SEGREGATION, SEGREGATION_NEGATED } from './forms.js';
+import { FIELD_FORMS, FORBIDDEN, ids, MAX_STEPS, NEG_RE, NUMBERS, OWNERS, RELATIONS, REQUIRED, SEGREGATION, SEGREGATION_NEGATED } from './forms.js';
 import { findMentions, markMentions, type ActionInfo } from './mentions.js';
 import { clausesOf, judgedWrong, moodOf } from './mood.js';
-import { humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
+import { actionsOf, humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
 
 interface ReadOptions {
   /** Actions the procedure forbids: a word several actions share prefers the allowed ones. */
   forbidden?: ReadonlySet<string>;
   /** Owner roles the procedure knows: "the release manager" becomes `release-manager`. */
   roles?: readonly string[];
+  /** The fields the set's steps fill ("owner", "evidence"): words about steps, not about an action. */
+  fields?: readonly string[];
 }
 
 const NOT_AN_OWNER =
@@ -92,19 +94,23 @@ function relationsOf(marked: string, roles: readonly string[]): Relational {
   return out;
 }
 
-const namedBy = (r: RuleBody): string[] =>
-  r.kind === 'segregation'
-    ? r.actions
-    : r.kind === 'ordering'
-      ? [r.before, r.after]
-      : r.kind === 'max-steps'
-        ? []
-        : 'after' in r
-          ? [r.action, r.after]
-          : [r.action];
+const namedBy = actionsOf;
+
+/** "Every step needs an owner", "attach evidence to the staging deployment": fields the set's steps have. */
+function requiredFields(marked: string, fields: readonly string[]): RuleBody[] {
+  return FIELD_FORMS.flatMap((form) =>
+    [...marked.matchAll(form.re)].flatMap((m): RuleBody[] => {
+      const field = m[form.field]!.toLowerCase().replace(/s$/, '');
+      if (!fields.includes(field) || NEG_RE.test(m[0].replace(/«[^»]+»/g, ''))) return [];
+      const actions = form.actions ? ids(m[form.actions]) : [];
+      if (form.actions && !actions.length) return [];
+      return [{ kind: 'required-fields', fields: [field], ...(actions.length ? { actions } : {}) }];
+    }),
+  );
+}
 
 function readMarked(marked: string, opts: ReadOptions): RuleBody[] {
-  const steps = maxSteps(marked);
+  const steps = [...maxSteps(marked), ...requiredFields(marked, opts.fields ?? [])];
   if (ids(marked).length === 0) return steps;
   const rel = relationsOf(marked, opts.roles ?? []);
   const required = new Set(REQUIRED.flatMap((r) => [...marked.matchAll(r)].flatMap((m) => ids(m[1]))));
@@ -150,7 +156,7 @@ export function readRuleBodies(text: string, actions: ActionInfo[], opts: ReadOp
   // The marks are ours: a person's « » must not pass for a mention of an action.
   const clean = text.slice(0, MAX_READ).replace(/[’‘]/g, "'").replace(/[«»]/g, '"');
   // `never use "deploy-directly"`: quotes and backticks around an id are not words between the verb and the action.
-  const marked = markMentions(clean, findMentions(clean, actions, opts.forbidden, opts.roles)).replace(/(["'`])(«[^»]+»)\1/g, '$2');
+  const marked = markMentions(clean, findMentions(clean, actions, opts.forbidden, opts.roles, opts.fields)).replace(/(["'`])(«[^»]+»)\1/g, '$2');
   const seen = new Set<string>();
   return readClauses(marked, opts).filter((body) => {
     const id = humanRuleId(body);
@@ -164,7 +170,8 @@ export function readRuleBodies(text: string, actions: ActionInfo[], opts: ReadOp
 export function readFeedback(text: string, target: PlanTarget): FeedbackReading {
   const forbidden = new Set(target.set.rules.flatMap((r) => (r.kind === 'forbidden' && r.origin !== 'human' ? [r.action] : [])));
   const roles = [...new Set(target.set.actions.flatMap((a) => (a.role ? [a.role] : [])))];
-  const constraints = readRuleBodies(text, target.set.actions, { forbidden, roles }).map((body) => humanRule(body, text));
+  const fields = [...new Set(target.set.actions.flatMap((a) => a.fields))];
+  const constraints = readRuleBodies(text, target.set.actions, { forbidden, roles, fields }).map((body) => humanRule(body, text));
   return { text, constraints, lines: constraints.map(ruleLine), by: 'rules' };
 }
 

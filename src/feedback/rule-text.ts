@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Rule } from '../procedures/types.js';
 
-/** The rule kinds feedback can be read into (required-fields is for procedure authors, not for a sentence). */
+/** The rule kinds a model reads feedback into (the offline reader and the rule builder also know required-fields). */
 type HumanRuleKind = 'ordering' | 'immediately-after' | 'required' | 'forbidden' | 'segregation' | 'owner' | 'max-steps';
 export const HUMAN_RULE_KINDS: readonly HumanRuleKind[] = ['ordering', 'immediately-after', 'required', 'forbidden', 'segregation', 'owner', 'max-steps'];
 
@@ -14,7 +14,8 @@ export type RuleBody =
   | { kind: 'forbidden'; action: string }
   | { kind: 'segregation'; actions: [string, string] }
   | { kind: 'owner'; action: string; owner: string }
-  | { kind: 'max-steps'; max: number };
+  | { kind: 'max-steps'; max: number }
+  | { kind: 'required-fields'; fields: string[]; actions?: string[] };
 
 const ID = '[a-z0-9][a-z0-9._-]*';
 
@@ -34,6 +35,8 @@ function contentKey(body: RuleBody): string {
       return `${body.action}|${body.owner.trim().toLowerCase()}`;
     case 'max-steps':
       return String(body.max);
+    case 'required-fields':
+      return `${[...body.fields].sort().join(',')}|${body.actions ? [...body.actions].sort().join(',') : '*'}`;
   }
 }
 
@@ -73,6 +76,8 @@ export function ruleBody(rule: Rule): RuleBody | undefined {
       return { kind: rule.kind, action: rule.action, owner: rule.owner };
     case 'max-steps':
       return { kind: rule.kind, max: rule.max };
+    case 'required-fields':
+      return { kind: rule.kind, fields: [...rule.fields], ...(rule.actions ? { actions: [...rule.actions] } : {}) };
     default:
       return undefined;
   }
@@ -100,6 +105,28 @@ export function ruleLine(rule: Rule | RuleBody): string {
   }
 }
 
+/** The rule in plain words, for the person confirming it: "security-scan must come before run-tests". */
+export function ruleSentence(rule: RuleBody): string {
+  switch (rule.kind) {
+    case 'ordering':
+      return `${rule.before} must come before ${rule.after}`;
+    case 'immediately-after':
+      return `${rule.action} must be the very next step after ${rule.after}`;
+    case 'required':
+      return `every plan must include ${rule.action}`;
+    case 'forbidden':
+      return `no plan may include ${rule.action}`;
+    case 'segregation':
+      return `${rule.actions[0]} and ${rule.actions[1]} must be done by different people`;
+    case 'owner':
+      return `${rule.action} must be done by ${rule.owner}`;
+    case 'max-steps':
+      return `a plan may have at most ${rule.max} steps`;
+    case 'required-fields':
+      return `${rule.actions?.join(', ') ?? 'every step'} must fill in ${rule.fields.join(' and ')}`;
+  }
+}
+
 const LINE_FORMS: { re: RegExp; body: (m: RegExpExecArray) => RuleBody | undefined }[] = [
   { re: new RegExp(`^(${ID}) right after (${ID})$`), body: (m) => ({ kind: 'immediately-after', action: m[1]!, after: m[2]! }) },
   { re: new RegExp(`^(${ID}) before (${ID})$`), body: (m) => ({ kind: 'ordering', before: m[1]!, after: m[2]! }) },
@@ -108,6 +135,10 @@ const LINE_FORMS: { re: RegExp; body: (m: RegExpExecArray) => RuleBody | undefin
   { re: new RegExp(`^(${ID}) and (${ID}) by different people$`), body: (m) => (m[1] === m[2] ? undefined : { kind: 'segregation', actions: [m[1]!, m[2]!] }) },
   { re: new RegExp(`^(${ID}) done by (\\S.*)$`), body: (m) => ({ kind: 'owner', action: m[1]!, owner: m[2]!.trim() }) },
   { re: /^at most (\d{1,6}) steps?$/, body: (m) => (Number(m[1]) >= 1 ? { kind: 'max-steps', max: Number(m[1]) } : undefined) },
+  {
+    re: new RegExp(`^(every step|${ID}(?:, ${ID})*) must fill ([a-z][a-z0-9_-]*(?:, [a-z][a-z0-9_-]*)*)$`),
+    body: (m) => ({ kind: 'required-fields', fields: m[2]!.split(', '), ...(m[1] === 'every step' ? {} : { actions: m[1]!.split(', ') }) }),
+  },
 ];
 
 /** Reads a canonical rule line (as ruleLine writes it, or a person types it); undefined when it is not one. */

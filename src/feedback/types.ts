@@ -8,8 +8,8 @@ export interface FeedbackReading {
   constraints: Rule[];
   /** One line per rule, for the person: "notify-stakeholders before deploy-staging". */
   lines: string[];
-  /** Who read it: the deterministic reader or the configured model. */
-  by: 'rules' | 'model';
+  /** Who read it: the deterministic reader, the configured model, or the person (with the rule builder). */
+  by: 'rules' | 'model' | 'person';
   /** Set when a configured model could not read it and the deterministic reader did (why, in one line). */
   fallback?: string;
 }

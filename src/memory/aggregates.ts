@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import type { LogRecord } from './record.js';
+import { isObj } from '../core/value.js';
 
 /**
  * A fold over log records: the state after every record, kept up to date with each commit. `apply` gets each record
@@ -43,7 +44,7 @@ export class Aggregates {
     if (this.stored) return this.stored;
     try {
       const v = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
-      this.stored = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, Stored>) : {};
+      this.stored = isObj(v) ? (v as Record<string, Stored>) : {};
     } catch {
       // Missing or unreadable: every fold is rebuilt from the log (it is only a cache of it).
       this.stored = {};

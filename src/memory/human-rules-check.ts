@@ -1,16 +1,16 @@
 // memory/human_rules.md checked like code: a line that is not a rule, a rule naming an action its procedure lacks, or
 // two rules that contradict each other is an error naming file:line and quoting the person's words.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.js';
-import { readTextFile } from '../core/text-file.js';
-import { editDistance } from '../core/text.js';
+import { readRegular, statRegular } from '../core/fs/regular.js';
+import { decodeUtf8, editDistance } from '../core/text.js';
 import { actionsOf, ruleLine } from '../feedback/rule-text.js';
 import type { LintIssue, ProcedureLibrary, Rule } from '../procedures/types.js';
 import { contradicts, type HumanRuleEntry, parseHumanRules, together } from './human-rules.js';
 import { FILES } from './store.js';
 
-const FORMS = '`a before b`, `a right after b`, `always include a`, `never use a`, `a and b by different people`, `a done by <owner>`, `at most N steps`';
+const FORMS =
+  '`a before b`, `a right after b`, `always include a`, `never use a`, `a and b by different people`, `a done by <owner>`, `at most N steps`, `a, b must fill <field>`, `every step must fill <field>`';
 
 /** A rule as the person reads it in the file: its line and their words. */
 function quoted(e: Pick<HumanRuleEntry, 'rule' | 'quote'>): string {
@@ -62,10 +62,19 @@ export function lintHumanRules(text: string, file: string, library: ProcedureLib
   return out.sort((a, b) => a.line - b.line);
 }
 
+/** The file's text, undefined when there is none; a link or special file is refused, never followed (memory's rule). */
+function rulesText(file: string): string | undefined {
+  if (!statRegular(file)) return undefined;
+  const { text, badLine } = decodeUtf8(readRegular(file));
+  if (badLine !== null) throw new InputError('human rules file is not valid UTF-8 text', { file, line: badLine });
+  return text;
+}
+
 /** The issues of the memory folder's human_rules.md (none when there is no such file). */
 export function lintHumanRulesFile(memoryDir: string, library: ProcedureLibrary): LintIssue[] {
   const file = path.join(memoryDir, FILES.humanRules);
-  return existsSync(file) ? lintHumanRules(readTextFile(file, 'human rules'), file, library) : [];
+  const text = rulesText(file);
+  return text === undefined ? [] : lintHumanRules(text, file, library);
 }
 
 /**
@@ -74,9 +83,10 @@ export function lintHumanRulesFile(memoryDir: string, library: ProcedureLibrary)
  */
 export function confirmedGoalRules(memoryDir: string, library: ProcedureLibrary, goal: { procedure: string; goalId: string }): { rules: Rule[]; file: string } {
   const file = path.join(memoryDir, FILES.humanRules);
-  if (!existsSync(file)) return { rules: [], file };
+  const text = rulesText(file);
+  if (text === undefined) return { rules: [], file };
   checkHumanRulesFile(memoryDir, library);
-  const { entries } = parseHumanRules(readTextFile(file, 'human rules'));
+  const { entries } = parseHumanRules(text);
   const mine = entries.filter((e) => e.confirmed && e.scope.kind === 'goal' && e.scope.procedure === goal.procedure && e.scope.goalId === goal.goalId);
   return { rules: [...new Map(mine.map((e) => [e.rule.id, e.rule])).values()], file };
 }

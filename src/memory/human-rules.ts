@@ -36,7 +36,7 @@ const INTRO = `Rules read from people's feedback. From the next iteration on, th
 error. One line per rule: the rule · where it applies (goal <procedure>/<goal>, or session <id>) · confirmed or
 unconfirmed · the person's words. Delete a line to drop the rule, edit it to change it, or add one. The rule forms:
 \`a before b\`, \`a right after b\`, \`always include a\`, \`never use a\`, \`a and b by different people\`,
-\`a done by <owner>\`, \`at most N steps\` (a, b: action ids).`;
+\`a done by <owner>\`, \`at most N steps\`, \`a, b must fill <field>\`, \`every step must fill <field>\` (a, b: action ids).`;
 
 const WATERMARK = /^<!-- jupiter: through log entry (\d+) -->$/;
 const HEADING = /^##\s+([^/\s]+)\s*\/\s*(\S+)\s*$/;
@@ -114,7 +114,12 @@ function ruleFromLog(v: unknown, quote: string | undefined): Rule | undefined {
     ((r.kind === 'required' || r.kind === 'forbidden') && ok(r.action)) ||
     (r.kind === 'segregation' && Array.isArray(r.actions) && r.actions.length === 2 && r.actions.every(ok)) ||
     (r.kind === 'owner' && ok(r.action) && typeof r.owner === 'string' && r.owner.trim() !== '' && !/[\n·]/.test(r.owner)) ||
-    (r.kind === 'max-steps' && Number.isInteger(r.max) && r.max >= 1);
+    (r.kind === 'max-steps' && Number.isInteger(r.max) && r.max >= 1) ||
+    (r.kind === 'required-fields' &&
+      Array.isArray(r.fields) &&
+      r.fields.length > 0 &&
+      r.fields.every(ok) &&
+      (r.actions === undefined || (Array.isArray(r.actions) && r.actions.length > 0 && r.actions.every(ok))));
   const body = shaped ? ruleBody(r) : undefined;
   return body ? humanRule(body, quote) : undefined;
 }

@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError } from '../core/errors.js';
 import { appendDurable } from '../core/fs/atomic.js';
 import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
 import { safeText, thousands } from '../core/text.js';
@@ -49,7 +50,7 @@ function outcomeText(r: LogRecord): string {
 
 /**
  * One log section. `carry: false` means an earlier record of this log already carries the plan's steps (and
- * plans/<planId>.yaml holds the plan): the section names the plan instead of repeating it, and so does the record.
+ * plans/<planId>.json holds the plan): the section names the plan instead of repeating it, and so does the record.
  * `continued` means the section right before it is an iteration of the same session: the run and goal lines,
  * said there, are not repeated (the record line still holds every field).
  */
@@ -70,7 +71,7 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
             ? 'unattended checkpoint (recorded, not awaited)'
             : 'rejected';
     lines.push(`## Review of iteration ${r.iteration} · ${what}`, '', run, goal);
-    if (r.title) lines.push(`- **Plan:** ${one(r.title)}${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
+    if (r.title) lines.push(`- **Plan:** ${one(r.title)}${r.planId ? ` · plans/${r.planId}.json` : ''}`);
     if (r.reason) lines.push(`- **Reason:** ${one(r.reason)}`);
   } else {
     // The procedure and goal ids are in the record line; people read the goal as typed.
@@ -79,9 +80,9 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     // A valid plan's heading says it all, and a failure's findings say why; errors and human approvals get their line.
     if ((!isValidOutcome(r.outcome) && r.outcome !== 'failed') || r.approvedBy === 'human' || r.outcome === 'approved')
       lines.push(`- **Outcome:** ${outcomeText(r)}${r.approvedBy === 'human' ? ' · approved by a person' : ''}`);
-    if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.yaml`);
+    if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.json`);
     else if (r.steps) {
-      lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps.length} steps${r.planId ? ` · plans/${r.planId}.yaml` : ''}`);
+      lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps.length} steps${r.planId ? ` · plans/${r.planId}.json` : ''}`);
       r.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${one(s.a)}${s.o ? ` — ${one(s.o)}` : ''}`));
     }
     const findings = r.findings ?? [];
@@ -105,7 +106,7 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
  */
 export function onDisk(r: LogRecord, opts: { carry?: boolean } = {}): LogRecord {
   const out: LogRecord = { ...r };
-  // Named by id, the plan's steps and title are in the record that carried it and in plans/<planId>.yaml (the
+  // Named by id, the plan's steps and title are in the record that carried it and in plans/<planId>.json (the
   // section above still shows this proposal's title).
   if (opts.carry === false && r.planId !== undefined) {
     delete out.steps;
@@ -131,11 +132,11 @@ export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRec
   let end = -1;
   // Record lines are found by their opening, not by splitting every line: a 16 MB segment is read in one pass.
   for (let i = text.indexOf(OPENING); i >= 0; i = text.indexOf(OPENING, i + OPENING.length)) {
-    if (i > 0 && text.charCodeAt(i - 1) !== 0x0a) continue;
-    const nl = text.indexOf('\n', i);
-    const lineEnd = nl < 0 ? text.length : nl;
-    // CRLF (git autocrlf, a Windows editor) and mixed endings: the `\r` is not part of the record.
-    const m = MARKER.exec(text.slice(i, text.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd));
+    if (i > 0 && !isLineEnd(text.charCodeAt(i - 1))) continue;
+    // Any line ending reads the same (LF, CRLF, CR alone, CRCRLF from a `sed 's/$/\r\r/'`): a record line holds no
+    // raw CR or LF (its JSON escapes them), so it ends at the first of either.
+    const lineEnd = lineEndAt(text, i);
+    const m = MARKER.exec(text.slice(i, lineEnd));
     if (!m) continue;
     const rec = parseRecord(m[1]!);
     if (rec) {
@@ -143,7 +144,24 @@ export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRec
       end = lineEnd;
     }
   }
-  return { records: hydrate(records, lookup), endOfLast: end < 0 ? -1 : Buffer.byteLength(text.slice(0, end)) + 1 };
+  // Past the last record line's ending (one past the text when it ends there, unterminated).
+  const endOfLast = end < 0 ? -1 : end >= text.length ? Buffer.byteLength(text) + 1 : Buffer.byteLength(text.slice(0, pastLineEnd(text, end)));
+  return { records: hydrate(records, lookup), endOfLast };
+}
+
+const isLineEnd = (c: number) => c === 0x0a || c === 0x0d;
+
+/** Where the line starting at `from` ends: its first CR or LF, or the text's end. */
+function lineEndAt(text: string, from: number): number {
+  for (let j = from; j < text.length; j++) if (isLineEnd(text.charCodeAt(j))) return j;
+  return text.length;
+}
+
+/** Past the line ending at `at` (CRs, then one LF). */
+function pastLineEnd(text: string, at: number): number {
+  let j = at;
+  while (text.charCodeAt(j) === 0x0d) j++;
+  return text.charCodeAt(j) === 0x0a ? j + 1 : j;
 }
 
 /** The heading of a section jupiter writes (a person's "## Iteration 2 review notes" is not one: no ` · `). */
@@ -216,6 +234,13 @@ interface SegmentTail {
   repaired: boolean;
 }
 
+/** The first CR or LF of `buf` (-1 for none). */
+export function firstLineEnd(buf: Buffer, from = 0): number {
+  const lf = buf.indexOf(0x0a, from);
+  const cr = buf.indexOf(0x0d, from);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}
+
 /** Records after `afterSeq` in one segment, reading its tail backwards in doubling chunks. */
 async function segmentTail(file: string, afterSeq: number, repair: boolean): Promise<SegmentTail> {
   // A link or special file is refused (an error naming it), never followed or read until it ends.
@@ -225,7 +250,7 @@ async function segmentTail(file: string, afterSeq: number, repair: boolean): Pro
   let start = Math.max(0, size - chunk);
   for (;;) {
     const buf = readRegularRange(file, start, size - start);
-    const offset = start > 0 ? buf.indexOf(0x0a) + 1 : 0;
+    const offset = start > 0 ? firstLineEnd(buf) + 1 : 0;
     const text = buf.subarray(offset).toString('utf8');
     const { records, endOfLast } = recordsIn(text);
     if (start > 0 && (records.length === 0 || records[0]!.seq > afterSeq + 1)) {
@@ -282,6 +307,11 @@ export async function logTail(
   return { records: hydrate(records, lookup), lastSeq, repaired: current.repaired };
 }
 
+/** The seq of the last record of one segment (0 for none). */
+export async function segmentLastSeq(file: string): Promise<number> {
+  return (await segmentTail(file, Number.MAX_SAFE_INTEGER, false)).lastSeq;
+}
+
 /**
  * The seq of the log's last record (0 for none), reading the current segment's tail, or the newest older segment's
  * when a crash right after a rotation left the current one empty. `repair` truncates a torn tail of the current segment.
@@ -293,7 +323,23 @@ export async function lastRecordSeq(file: string, repair: boolean): Promise<numb
     const t = await segmentTail(older, Number.MAX_SAFE_INTEGER, false);
     if (t.lastSeq) return t.lastSeq;
   }
+  refuseUnreadable(file);
   return 0;
+}
+
+/**
+ * A log that holds record lines of which none reads was damaged (edited, re-encoded): numbering records from 1
+ * again would write duplicates of what it holds. Stops with an error naming the file instead.
+ */
+function refuseUnreadable(file: string): void {
+  for (const f of [...segments(file), file]) {
+    if (!statRegular(f)?.size) continue;
+    if (readRegular(f).includes(OPENING))
+      throw new InputError(
+        'holds record lines, but none of them can be read: jupiter will not number records from 1 again over them (restore the file from a backup, or move it away to start a new log)',
+        { file: f },
+      );
+  }
 }
 
 /** Gives records that name their plan the steps of an earlier record in `records`, else of `lookup`. */

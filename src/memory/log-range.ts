@@ -2,11 +2,12 @@
 // segments hold a range, and bisecting a segment on its record lines finds where the range starts, so one
 // session's records cost a few reads of the log, not the history. The log is the only store of records.
 import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
-import { recordsIn, segments, type StepsLookup } from './log-file.js';
+import path from 'node:path';
+import { firstLineEnd, recordsIn, segmentLastSeq, segments, type StepsLookup } from './log-file.js';
 import { parseRecord, type LogRecord } from './record.js';
 
 const MARK = Buffer.from('<!-- jupiter:entry ');
-const LINE = /^<!-- jupiter:entry (\{.*\}) -->\r?$/;
+const LINE = /^<!-- jupiter:entry (\{.*\}) -->$/;
 /** Below this many bytes a range is scanned rather than bisected further. */
 const SCAN_BYTES = 64 * 1024;
 /** Read size when scanning a range. */
@@ -15,7 +16,8 @@ const CHUNK_BYTES = 1024 * 1024;
 /** Where a record line starting in `buf` at or after `from` begins (a line start), or -1. */
 function markAt(buf: Buffer, from: number, atFileStart: boolean): number {
   for (let j = buf.indexOf(MARK, from); j >= 0; j = buf.indexOf(MARK, j + 1)) {
-    if (j === 0 ? atFileStart : buf[j - 1] === 0x0a) return j;
+    // Any line ending (LF, CR, CRLF) starts a line.
+    if (j === 0 ? atFileStart : buf[j - 1] === 0x0a || buf[j - 1] === 0x0d) return j;
   }
   return -1;
 }
@@ -27,9 +29,9 @@ function markAt(buf: Buffer, from: number, atFileStart: boolean): number {
 async function recordAfter(file: string, pos: number, size: number): Promise<{ seq: number; end: number } | undefined> {
   for (let len = 8192; ; len *= 4) {
     const buf = readRegularRange(file, pos, Math.min(len, size - pos));
-    const start = pos === 0 ? 0 : buf.indexOf(0x0a) + 1;
+    const start = pos === 0 ? 0 : firstLineEnd(buf) + 1;
     const at = start > 0 || pos === 0 ? markAt(buf, start, pos === 0) : -1;
-    const nl = at >= 0 ? buf.indexOf(0x0a, at) : -1;
+    const nl = at >= 0 ? firstLineEnd(buf, at) : -1;
     if (nl >= 0) {
       const m = LINE.exec(buf.subarray(at, nl).toString('utf8'));
       const rec = m ? parseRecord(m[1]!) : undefined;
@@ -59,7 +61,7 @@ async function segmentRange(file: string, fromSeq: number, toSeq: number, lookup
     const buf = Buffer.concat([rest, readRegularRange(file, pos, Math.min(CHUNK_BYTES, size - pos))]);
     pos += buf.length - rest.length;
     // Whole lines only: the cut line waits for the next chunk.
-    const cut = pos < size ? buf.lastIndexOf(0x0a) + 1 : buf.length;
+    const cut = pos < size ? Math.max(buf.lastIndexOf(0x0a), buf.lastIndexOf(0x0d)) + 1 : buf.length;
     rest = buf.subarray(cut);
     for (const rec of recordsIn(buf.subarray(0, cut).toString('utf8'), lookup).records) {
       if (rec.seq < fromSeq) continue;
@@ -99,6 +101,8 @@ export async function readLogRange(file: string, fromSeq: number, toSeq: number,
 /** Every record of every segment, oldest first, each passed through `project` as it is read (so a segment's text is let go before the next). */
 export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, lookup?: StepsLookup): T[] {
   const out: T[] = [];
+  // An overlapping segment (a copy) never counts a record twice: only records after the last one read are kept.
+  let last = 0;
   for (const f of [...segments(file), file]) {
     let text: string;
     try {
@@ -107,7 +111,34 @@ export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, look
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    for (const rec of recordsIn(text, lookup).records) out.push(project(rec));
+    for (const rec of recordsIn(text, lookup).records) {
+      if (rec.seq <= last) continue;
+      last = rec.seq;
+      out.push(project(rec));
+    }
   }
   return out;
+}
+
+/**
+ * Where the log's segments do not follow each other (each segment's first seq must be the previous one's last + 1):
+ * a segment deleted or cut short leaves a gap, a copied one an overlap. One sentence per break, naming the segments.
+ */
+export async function segmentBreaks(file: string): Promise<string[]> {
+  const breaks: string[] = [];
+  let prev: { name: string; last: number } | undefined;
+  for (const f of [...segments(file), file]) {
+    const size = statRegular(f)?.size ?? 0;
+    const first = size ? (await recordAfter(f, 0, size))?.seq : undefined;
+    if (first === undefined || first < 0) continue;
+    const name = path.basename(f);
+    if (prev && first !== prev.last + 1)
+      breaks.push(
+        first > prev.last + 1
+          ? `${prev.name} ends at seq ${prev.last} but ${name} starts at seq ${first}: records ${prev.last + 1}-${first - 1} are missing`
+          : `${name} starts at seq ${first}, not after ${prev.name}'s last (${prev.last}): the segments overlap`,
+      );
+    prev = { name, last: Math.max(prev?.last ?? 0, await segmentLastSeq(f)) };
+  }
+  return breaks;
 }

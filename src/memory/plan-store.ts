@@ -1,23 +1,22 @@
-// Plans stored once per distinct plan (memory/plans/<planId>.yaml, planId from procedures/quality.ts), referenced
-// from log records.
+// Plans stored once per distinct plan (memory/plans/<planId>.json, planId from procedures/quality.ts), referenced
+// from log records; folders from before JSON hold <planId>.yaml, still read.
 // The log stays the source of truth: the first record of a plan carries its steps, so a lost plan file is rebuilt.
 import { existsSync } from 'node:fs';
 import { readRegular } from '../core/fs/regular.js';
 import path from 'node:path';
-import { readOwnYaml } from '../core/own-yaml.js';
-import { yaml } from '../core/yaml-lazy.js';
-import { toYaml } from '../core/fast-yaml.js';
+import { parse } from 'yaml';
 import { writeFileAtomicSync } from '../core/fs/atomic.js';
 import type { Plan } from '../core/plan.js';
+import { toPlan } from '../core/plan-io.js';
 import { InputError } from '../core/errors.js';
 import { planId } from '../procedures/quality.js';
 
 const PLAN_ID = /^[0-9a-f]{16}$/;
 
-/** A plan file's value: as jupiter wrote it without the yaml package, anything else (a person's edit) with it. */
+/** A plan file's value: JSON as jupiter writes it now, YAML as it wrote it before. */
 function readPlanFile(file: string): unknown {
   const text = readRegular(file).toString('utf8');
-  return readOwnYaml(text) ?? yaml().parse(text);
+  return file.endsWith('.json') ? JSON.parse(text) : parse(text);
 }
 
 export type CompactSteps = { a: string; o?: string }[];
@@ -29,6 +28,11 @@ export class PlanStore {
   constructor(readonly dir: string) {}
 
   file(id: string): string {
+    return path.join(this.dir, `${id}.json`);
+  }
+
+  /** Where a folder from before JSON keeps the plan. */
+  private yamlFile(id: string): string {
     return path.join(this.dir, `${id}.yaml`);
   }
 
@@ -39,7 +43,7 @@ export class PlanStore {
 
   has(id: string): boolean {
     if (this.stored.has(id)) return true;
-    if (!PLAN_ID.test(id) || !existsSync(this.file(id))) return false;
+    if (!PLAN_ID.test(id) || !(existsSync(this.file(id)) || existsSync(this.yamlFile(id)))) return false;
     this.stored.add(id);
     return true;
   }
@@ -50,15 +54,13 @@ export class PlanStore {
    */
   put(id: string, plan: Plan): boolean {
     if (this.has(id)) return false;
-    writeFileAtomicSync(this.file(id), toYaml(plan as unknown as Record<string, unknown>), { durable: false });
+    writeFileAtomicSync(this.file(id), `${JSON.stringify(plan, null, 2)}\n`, { durable: false });
     this.stored.add(id);
     return true;
   }
 
   /** The plan stored under `id` (or, for old logs, the per-iteration copy); undefined when neither reads. */
   async get(id: string | undefined, legacy?: { session: string; iteration: number }): Promise<Plan | undefined> {
-    // The plan schema (and its validator library) loads only when a whole plan is read back (resume).
-    const { toPlan } = await import('../core/plan-io.js');
     for (const f of this.files(id, legacy)) {
       let plan: Plan | string;
       try {
@@ -67,7 +69,7 @@ export class PlanStore {
         continue; // Missing or unreadable: try the next place.
       }
       if (typeof plan === 'string') continue;
-      if (f === this.file(id ?? '')) this.verify(id!, plan, f);
+      if (id && (f === this.file(id) || f === this.yamlFile(id))) this.verify(id, plan, f);
       return plan;
     }
     return undefined;
@@ -90,7 +92,7 @@ export class PlanStore {
       try {
         const v = readPlanFile(f) as { steps?: { action?: unknown; owner?: unknown }[] } | null;
         if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
-        if (f === this.file(id)) this.verify(id, v as Pick<Plan, 'steps'>, f);
+        if (f === this.file(id) || f === this.yamlFile(id)) this.verify(id, v as Pick<Plan, 'steps'>, f);
         return v.steps.map((s) =>
           s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) },
         );
@@ -102,6 +104,6 @@ export class PlanStore {
   }
 
   private files(id: string | undefined, legacy?: { session: string; iteration: number }): string[] {
-    return [...(id && PLAN_ID.test(id) ? [this.file(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
+    return [...(id && PLAN_ID.test(id) ? [this.file(id), this.yamlFile(id)] : []), ...(legacy ? [this.legacyFile(legacy.session, legacy.iteration)] : [])];
   }
 }

@@ -2,6 +2,7 @@
 import type { Finding, Plan } from '../core/plan.js';
 import type { Insight } from '../procedures/insight.js';
 import type { IterationRecord, LoggedOutcome, ReviewRecord } from './types.js';
+import { isObj } from '../core/value.js';
 
 /** An iteration's quality, repairs, rules and convergence, and a rejection's rules, as the engine committed them. */
 type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'planKey' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged'>;
@@ -126,8 +127,6 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
   }
   return out;
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses one log record defensively; undefined when it is not a record. */
 export function parseRecord(text: string): LogRecord | undefined {

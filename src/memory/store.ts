@@ -15,7 +15,8 @@ import { summaryFold } from './summary-fold.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { learn } from './learn.js';
 import { carriedSteps, hydrate, lastRecordSeq, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
-import { readLogAll, readLogRange } from './log-range.js';
+import { readLogAll, readLogRange, segmentBreaks } from './log-range.js';
+import { InputError } from '../core/errors.js';
 import { planId } from '../procedures/quality.js';
 import { PlanStore } from './plan-store.js';
 import { recall, RecallCache } from './recall.js';
@@ -216,6 +217,7 @@ export class Memory {
           for (const d of plans) if (d.isDirectory()) await removeStaleTemps(path.join(memory.dir, FILES.plans, d.name));
           // Folders from before the log was its own index kept a copy of every record here: the log has them all.
           rmSync(path.join(memory.dir, FILES.internal, 'index.jsonl'), { force: true });
+          await memory.refuseBrokenLog();
           await memory.sync(true);
           for (const fold of FOLDS) await memory.aggregate(fold);
           // Persist what the replay repaired, so the next open does not replay it again.
@@ -226,9 +228,23 @@ export class Memory {
         { keep: false, ...memory.waitOptions() },
       );
     } else {
+      memory.logBreaks = await segmentBreaks(memory.logFile);
       await memory.sync(false);
     }
     return memory;
+  }
+
+  /** Where the log's segments do not follow each other, as a reader found them (summary says what it skipped). */
+  logBreaks: string[] = [];
+
+  /** A writer never appends to a log with a segment missing, cut short or doubled: the next seq would be a guess. */
+  private async refuseBrokenLog(): Promise<void> {
+    const breaks = await segmentBreaks(this.logFile);
+    if (breaks.length)
+      throw new InputError(
+        `the log's segments do not follow each other (${breaks.join('; ')}); nothing was run or written: restore the segments from a backup`,
+        { file: this.logFile },
+      );
   }
 
   /** Steps of a plan named by id: from a record read earlier, else from its plan file. */

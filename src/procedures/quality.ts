@@ -1,6 +1,6 @@
 // Plan quality: a valid plan's score under the goal's objectives (makespan from its schedule, cost, risk, steps).
 import { createHash } from 'node:crypto';
-import type { Plan } from '../core/plan.js';
+import type { Plan, ValidationResult } from '../core/plan.js';
 import { formatDuration, schedulePlan } from './schedule.js';
 import type { Objective, PlanTarget } from './types.js';
 
@@ -10,6 +10,14 @@ export interface Score {
   cost: number;
   risk: number;
   steps: number;
+  /** Warning findings of the valid plan (absent: none). Fewer comes first, before every objective. */
+  warnings?: number;
+}
+
+/** A valid plan's score with its warnings counted: a plan that breaks a warning rule is never better than one that does not. */
+export function withWarnings(score: Score, validation: ValidationResult): Score {
+  const warnings = validation.findings.filter((f) => f.severity === 'warning').length;
+  return warnings ? { ...score, warnings } : score;
 }
 
 /** Differences smaller than this are rounding, not a better plan. */
@@ -39,6 +47,8 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Negative when `a` is better, positive when worse, 0 when equal under the objectives (compared in order). */
 export function compareScores(a: Score, b: Score, objectives: readonly Objective[]): number {
+  const warned = (a.warnings ?? 0) - (b.warnings ?? 0);
+  if (warned) return warned;
   for (const o of objectives) {
     const d = a[o] - b[o];
     if (Math.abs(d) >= EPSILON) return d;
@@ -61,7 +71,8 @@ export function formatObjective(objective: Objective, value: number): string {
 
 /** A score in objective order: `makespan 2d 6h · cost 1450 · steps 11`. */
 export function formatScore(score: Score, objectives: readonly Objective[]): string {
-  return objectives.map((o) => `${o} ${formatObjective(o, score[o])}`).join(' · ');
+  const warned = score.warnings ? [`${score.warnings} warning${score.warnings === 1 ? '' : 's'}`] : [];
+  return [...warned, ...objectives.map((o) => `${o} ${formatObjective(o, score[o])}`)].join(' · ');
 }
 
 /**

@@ -2,9 +2,9 @@
 // before the schema checks it (a migration never validates, the schema never migrates).
 import { legacySettings } from '../config/settings.js';
 import { emptyProgress } from './session.js';
+import { isObj } from '../core/value.js';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Progress counters every session file has had since the first release: a file missing one is damaged, not old. */
 const ORIGINAL_COUNTERS = new Set(['completed', 'approved', 'failed', 'rejected', 'overridden', 'errors', 'humanApprovals']);

@@ -7,6 +7,7 @@ import { ExitCode, RuntimeFailure } from '../../core/errors.js';
 import { describePlanner, requireKey } from '../../planners/factory.js';
 import { redactSecrets } from '../../core/secrets.js';
 import type { Cli } from '../io.js';
+import { reachServer } from '../endpoint-check.js';
 import { configFrom, withSettings } from '../options.js';
 
 type Errors = Pick<typeof import('../../planners/openai/errors.js'), 'classify' | 'serverText' | 'withDeadline' | 'FaultError'>;
@@ -137,29 +138,20 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
   const { modelFetch } = await import('../../planners/openai/node-fetch.js');
   const client = new sdk.default({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: timeoutMs, fetch: modelFetch() });
 
-  let ids: string[] | null = null;
-  let t0 = performance.now();
-  try {
-    const page = await errors.withDeadline(timeoutMs, undefined, (signal) => client.models.list({ signal, timeout: timeoutMs, maxRetries: 0 }));
-    ids = page.data.map((m) => String(m.id));
-    add('server reachable', 'ok', `${baseUrl} answered in ${Math.round(performance.now() - t0)} ms`, Math.round(performance.now() - t0));
-  } catch (err) {
-    const f = explain(errors, err, timeoutMs);
-    const ms = Math.round(performance.now() - t0);
-    if (f.kind === 'unreachable' || f.kind === 'timeout' || f.kind === 'auth') {
-      add('server reachable', 'fail', `${baseUrl}: ${f.text}`, ms);
-      report.hint =
-        f.kind === 'auth'
-          ? authHint
-          : f.kind === 'timeout'
-            ? `no answer from ${baseUrl} within ${timeoutMs} ms: check the server, or set --base-url / JUPITER_BASE_URL`
-            : unreachableHint;
-      skipRest('model listed', 'structured output');
-      return report;
-    }
-    // The server answered, it just has no usable model list (some local servers).
-    add('server reachable', 'ok', `${baseUrl} answered in ${ms} ms, but listing models failed (${f.text})`, ms);
+  const reach = await reachServer(config, baseUrl, timeoutMs);
+  if (!reach.ok) {
+    add('server reachable', 'fail', `${baseUrl}: ${reach.text}`, reach.ms);
+    report.hint =
+      reach.kind === 'auth'
+        ? authHint
+        : reach.kind === 'timeout'
+          ? `no answer from ${baseUrl} within ${timeoutMs} ms: check the server, or set --base-url / JUPITER_BASE_URL`
+          : unreachableHint;
+    skipRest('model listed', 'structured output');
+    return report;
   }
+  const ids = reach.ids;
+  add('server reachable', 'ok', `${baseUrl} answered in ${reach.ms} ms${reach.listError ? `, but listing models failed (${reach.listError})` : ''}`, reach.ms);
 
   const listed = ids === null ? null : ids.includes(model);
   if (ids === null) add('model listed', 'skip', `cannot tell whether ${model} is served`);
@@ -168,7 +160,7 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
 
   const rejected: Mode[] = [];
   for (const mode of MODES) {
-    t0 = performance.now();
+    const t0 = performance.now();
     try {
       await tinyRequest(errors, client, model, mode, timeoutMs);
       const ms = Math.round(performance.now() - t0);

@@ -30,6 +30,12 @@ export function registerResume(program: Command, cli: Cli): void {
       // The session runs with its saved settings; the flags resume takes replace the ones it may change.
       const config = resolveLayers({ ...layers, saved: state.settings as unknown as Record<string, unknown> });
       const s = Object.assign(state.settings, sessionSettings(config));
+      const { settleCostCap } = await import('../cost-cap.js');
+      const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
+      if (!(await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk }))) {
+        cli.out(`The cost cap stays at $${s.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
+        return;
+      }
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, s.unattended);
       const { loadProcedures } = await import('../../procedures/load.js');
@@ -44,7 +50,7 @@ export function registerResume(program: Command, cli: Cli): void {
         if (!(err instanceof UsageError)) throw err;
         throw new InputError(
           `session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`,
-          { file: store.file(state.id) },
+          { file: store.readableFile(state.id) },
         );
       }
       // Flags and the procedure are checked (nothing touched yet); now hold the session before saying anything, so a

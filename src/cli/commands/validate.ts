@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ExitCode, InputError, UsageError } from '../../core/errors.js';
 import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import { parsePlanText } from '../../core/plan-io.js';
-import { toYaml } from '../../core/fast-yaml.js';
+import { stringify } from 'yaml';
 import { loadProcedures } from '../../procedures/load.js';
 import { confirmedGoalRules } from '../../memory/human-rules-check.js';
 import { withHumanRules } from '../../feedback/target.js';
@@ -116,7 +116,7 @@ export function registerValidate(program: Command, cli: Cli): void {
         const converted =
           opts.format === 'pddl'
             ? formatPddlPlan(plan, [verdictNote(result)])
-            : toYaml({ title: plan.title, summary: plan.summary, procedure: result.procedure, goal: result.goal, steps: plan.steps });
+            : stringify({ title: plan.title, summary: plan.summary, procedure: result.procedure, goal: result.goal, steps: plan.steps });
         if (opts.output === undefined) {
           // stdout is the converted plan alone, so it can be piped to VAL or a file.
           cli.io.stdout.write(converted);

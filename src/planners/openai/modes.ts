@@ -2,6 +2,7 @@
 import { readRegular } from '../../core/fs/regular.js';
 import type OpenAI from 'openai';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
+import { isObj } from '../../core/value.js';
 
 export type OutputMode = 'json_schema' | 'json_object' | 'text';
 export const MODES: readonly OutputMode[] = ['json_schema', 'json_object', 'text'];
@@ -48,7 +49,7 @@ export class ModeMemory {
     try {
       // Never through a link, never from a FIFO (a hang): anything odd reads as no cache.
       const value = JSON.parse(readRegular(this.file).toString('utf8')) as unknown;
-      return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, OutputMode>) : {};
+      return isObj(value) ? (value as Record<string, OutputMode>) : {};
     } catch {
       return {};
     }

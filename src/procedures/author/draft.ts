@@ -3,6 +3,7 @@ import { jsonCandidates, repairJson } from '../../planners/parse.js';
 import type { LintIssue, ProcedureSet } from '../types.js';
 import { draftMessages, repairMessage, type SourceDoc } from './draft-prompt.js';
 import { checkSetText, renderSetYaml } from './render.js';
+import { isObj } from '../../core/value.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -44,12 +45,10 @@ export function readDraftAnswer(text: string): Record<string, unknown> | string 
       if (attempt === null) continue;
       try {
         const value = JSON.parse(attempt) as unknown;
-        if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        if (isObj(value)) {
           const v = value as Record<string, unknown>;
           // Some models wrap the answer: {"procedure": {...}} or {"set": {...}}.
-          const inner = !('actions' in v)
-            ? Object.values(v).find((x) => typeof x === 'object' && x !== null && !Array.isArray(x) && 'actions' in x)
-            : undefined;
+          const inner = !('actions' in v) ? Object.values(v).find((x) => isObj(x) && 'actions' in x) : undefined;
           return (inner as Record<string, unknown> | undefined) ?? v;
         }
       } catch {

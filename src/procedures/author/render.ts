@@ -3,6 +3,7 @@ import { Document, isScalar, visit } from 'yaml';
 import { lintSet } from '../lint.js';
 import { parseProcedureText } from '../load.js';
 import type { LintIssue, ProcedureSet } from '../types.js';
+import { isObj } from '../../core/value.js';
 
 const TOP = ['id', 'name', 'description', 'initial', 'goals', 'actions', 'rules', 'roster'];
 const ITEM = ['id', 'kind', 'description', 'keywords', 'requires', 'provides', 'removes', 'facts', 'initial', 'objectives'];
@@ -15,13 +16,11 @@ function ordered(value: Record<string, unknown>, keys: string[]): Record<string,
   return out;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function renderSetYaml(draft: Record<string, unknown>, header: string[] = []): string {
   const top = ordered(draft, TOP);
   for (const key of ['goals', 'actions', 'rules']) {
     const list = top[key];
-    if (Array.isArray(list)) top[key] = list.map((item) => (isRecord(item) ? ordered(item, ITEM) : item));
+    if (Array.isArray(list)) top[key] = list.map((item) => (isObj(item) ? ordered(item, ITEM) : item));
   }
   const doc = new Document(top);
   // Lists of facts on one line: a set reads as actions, not as a wall of dashes.

@@ -1,0 +1,143 @@
+// Honest end states: no valid plan is never exit 0, a killed run is `interrupted`, a cost cap is raised on resume,
+// and an unattended run checks its endpoint before iteration 1.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli, tempDir } from './support/cli.js';
+import { fakeServers, modelFlags, type Reply } from './support/fake-openai.js';
+import { spawnJson } from './support/spawn-events.js';
+
+const VALID = parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as { steps: { action: string }[] };
+const validJson = JSON.stringify(VALID);
+const invalidJson = JSON.stringify({ ...VALID, steps: VALID.steps.filter((s) => s.action !== 'run-tests') });
+const KEY = 'sk-test-end-states-key-0042';
+const env = { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '5' };
+const { serve } = fakeServers();
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+/** The terminal's text once `pattern` shows on it: re-read as soon as the event loop is free, not on a timer. */
+async function untilScreen(term: string, pattern: RegExp): Promise<string> {
+  for (;;) {
+    const text = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', term, '-S', '-200'], { encoding: 'utf8' });
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const plan = (cwd: string, url: string, extra: string[]) =>
+  runCli(['plan', 'Deploy the orchestrator', ...modelFlags(url), '--unattended', '--repairs', '0', ...extra], { cwd, env });
+const sessions = async (cwd: string) =>
+  (JSON.parse((await runCli(['sessions', '--json'], { cwd })).stdout) as { sessions: { id: string; status: string; haltReason: string | null }[] }).sessions;
+
+describe('a run that ends with no valid plan', () => {
+  it('exits 1 when the planner never produced a usable plan, whatever --max-failures says; no "see lessons.md"', async () => {
+    const server = await serve([{ content: 'I cannot help with that.' }]);
+    const cwd = tempDir();
+    const r = await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-failures', '5']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^jupiter: no valid plan: the planner never produced a usable plan \(3 planner errors\)/m);
+    expect(r.stdout).not.toContain('see lessons.md');
+    expect(r.stdout).toContain('3 planner errors (check the endpoint with `jupiter doctor`)');
+    expect((await sessions(cwd))[0]!.status).toBe('failed');
+  });
+
+  it('exits 3 when its plans kept failing validation, also when --max-failures ends it first', async () => {
+    const server = await serve([{ content: invalidJson }]);
+    const cwd = tempDir();
+    const r = await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-failures', '5']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/no valid plan: 3 plans failed validation; all 3 iterations ran/);
+    expect(r.stdout).toContain('3 plans that failed validation (see lessons.md)');
+    const early = await plan(tempDir(), server.url, ['-n', '10', '-c', '0', '--max-failures', '2']);
+    expect(early.code, early.stderr).toBe(3);
+    expect(early.stderr).toMatch(/halted for human review: 2 failed iterations in a row \(--max-failures 2\)/);
+  });
+
+  it('a run with a valid plan still exits 0', async () => {
+    const server = await serve([{ content: validJson }]);
+    const r = await plan(tempDir(), server.url, ['-n', '2', '-c', '0']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('a session killed with -9', () => {
+  it('is listed as interrupted (its lock has no live holder), not running', async () => {
+    const server = await serve([{ hang: true }]);
+    const cwd = tempDir();
+    const child = spawnJson(['plan', 'Deploy the orchestrator', ...modelFlags(server.url), '--unattended', '-n', '3', '-c', '0'], { cwd, env });
+    await child.waitFor((e) => e.type === 'iteration-started');
+    // While it runs, it is running.
+    expect((await sessions(cwd))[0]!.status).toBe('running');
+    child.child.kill('SIGKILL');
+    await child.exited;
+    const [s] = await sessions(cwd);
+    expect(s!.status).toBe('interrupted');
+    expect(s!.haltReason).toMatch(/ended without saving/);
+    expect((await runCli(['sessions'], { cwd })).stdout).toMatch(/^interrupted /m);
+  });
+});
+
+describe('a session halted at --max-cost', () => {
+  const priced = (cwd: string) => writeFileSync(path.join(cwd, 'jupiter.config.yaml'), 'prices:\n  test-model: { input: 1, output: 2, cachedInput: 0.5 }\n');
+  const costly: Reply = { content: validJson, usage: { prompt_tokens: 2_000_000, completion_tokens: 500_000, cached_tokens: 1_000_000 } };
+
+  it('resume without a terminal says how to raise the cap (exit 2, nothing run); with a higher cap it goes on', async () => {
+    const server = await serve([costly]);
+    const cwd = tempDir();
+    priced(cwd);
+    expect((await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-cost', '6'])).code).toBe(3);
+    const id = (await sessions(cwd))[0]!.id;
+    const requests = server.chatRequests().length;
+    const again = await runCli(['resume', id, '--unattended'], { cwd, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`^jupiter: session ${id} stopped at its cost cap \\(\\$5\\.0000 spent of its --max-cost \\$6.*--max-cost 12\``));
+    expect(server.chatRequests()).toHaveLength(requests);
+    const raised = await runCli(['resume', id, '--unattended', '--max-cost', '20'], { cwd, env });
+    expect(raised.code, raised.stderr).toBe(0);
+    expect(server.chatRequests().length).toBe(requests + 2);
+  });
+
+  it.skipIf(!hasTmux)('resume at a terminal (tmux) asks for a new cap and runs with it', async () => {
+    const server = await serve([costly]);
+    const cwd = tempDir();
+    priced(cwd);
+    expect((await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-cost', '6'])).code).toBe(3);
+    const id = (await sessions(cwd))[0]!.id;
+    const term = `jupiter-cap-${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+    const cmd = `cd ${cwd} && NO_COLOR=1 JUPITER_API_KEY=${KEY} ${process.execPath} ${BIN} resume ${id}; echo "EXIT=$?"`;
+    tmux('new-session', '-d', '-s', term, '-x', '120', '-y', '40', 'bash', '--norc', '--noprofile');
+    try {
+      tmux('send-keys', '-t', term, '-l', cmd);
+      tmux('send-keys', '-t', term, 'Enter');
+      const asked = await untilScreen(term, /max-cost in USD/);
+      expect(asked).toMatch(/reached its cost cap \(\$5\.0000 spent of its --max-cost \$6/);
+      tmux('send-keys', '-t', term, '-l', '9');
+      tmux('send-keys', '-t', term, 'Enter');
+      expect(await untilScreen(term, /EXIT=\d+/)).toMatch(/EXIT=0/);
+      expect(server.chatRequests()).toHaveLength(3);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', term]);
+    }
+  });
+});
+
+describe('an unattended run checks its endpoint before iteration 1', () => {
+  it('an endpoint nobody listens on fails at once with one line (exit 1), before any iteration', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const cwd = tempDir();
+    const r = await plan(cwd, `http://127.0.0.1:${port}/v1`, ['-n', '3', '-c', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^jupiter: endpoint check failed before iteration 1: http:\/\/127\.0\.0\.1:\d+\/v1: connection failed/);
+    expect(r.stdout).not.toMatch(/Iteration 1/);
+  });
+});

@@ -1,0 +1,63 @@
+// At a terminal, with the built-in planner: after a person rejects the champion, the next plan differs from it in
+// schedule (not the same steps reordered), read off the screen and scheduled like any plan.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../src/core/plan.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { scheduleKey } from '../src/procedures/schedule.js';
+import { findTarget } from '../src/procedures/target.js';
+import { BIN, SHIPPED, tempDir } from './support/cli.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const session = `jupiter-reject-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-400');
+const deploy = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+
+/** Polls the screen until `pattern` shows; fails with the screen once the command has ended without it. */
+async function until(pattern: RegExp): Promise<string> {
+  for (;;) {
+    const text = screen();
+    if (pattern.test(text)) return text;
+    if (/EXIT=\d+/.test(text)) throw new Error(`the command ended before ${pattern} showed; screen:\n${text}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The plan a checkpoint shows for `iteration`: its numbered "action — owner" lines. */
+function shownPlan(text: string, iteration: number): Plan {
+  const block = text.split(/Checkpoint · iteration /).find((b) => b.startsWith(`${iteration}/`));
+  const steps = [...(block ?? '').matchAll(/^\s+\d+\. (\S+) — (.+)$/gm)].map((m) => ({ action: m[1]!, owner: m[2]!.trim() }));
+  return { title: 'shown', summary: '', steps };
+}
+
+describe.skipIf(!hasTmux)('a rejection sticks for the built-in planner, at a terminal', () => {
+  afterAll(() => void spawnSync('tmux', ['kill-session', '-t', session]));
+
+  it('the plan after a rejection differs in schedule from the rejected one', async () => {
+    const cwd = tempDir('jupiter-reject-');
+    const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 4 -c 1 --patience 0 --procedures ${SHIPPED}; echo "EXIT=$?"`;
+    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '60', 'bash', '--norc', '--noprofile');
+    tmux('set-option', '-t', session, 'history-limit', '5000');
+    tmux('send-keys', '-t', session, '-l', cmd);
+    tmux('send-keys', '-t', session, 'Enter');
+
+    await until(/Checkpoint · iteration 1\/4[\s\S]*What next\?/);
+    tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Enter'); // Reject with a reason
+    await until(/Reason for rejecting \(Esc to go back\)/);
+    // A reason that states no rule: only the rejection itself can make the next plan differ.
+    tmux('send-keys', '-t', session, '-l', 'I do not like this one');
+    tmux('send-keys', '-t', session, 'Enter');
+
+    const text = await until(/Checkpoint · iteration 2\/4[\s\S]*What next\?/);
+    const rejected = shownPlan(text, 1);
+    const next = shownPlan(text, 2);
+    expect(rejected.steps.length).toBeGreaterThan(0);
+    expect(next.steps.length).toBeGreaterThan(0);
+    expect(scheduleKey(next, deploy)).not.toBe(scheduleKey(rejected, deploy));
+    expect(text).toContain('You rejected the plan of iteration 1: "I do not like this one"');
+    tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter'); // Stop
+    const final = await until(/EXIT=\d+/);
+    expect(final).toMatch(/EXIT=0/);
+  });
+});
