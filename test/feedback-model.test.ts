@@ -1,7 +1,8 @@
 // The model feedback reader through the real openai client against the local chat-completions server.
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/resolve.js';
-import { createFeedbackReader, ModelFeedbackReader } from '../src/feedback/model-reader.js';
+import { ModelFeedbackReader } from '../src/feedback/model-reader.js';
+import { createFeedbackReader } from '../src/planners/factory.js';
 import { RulesFeedbackReader } from '../src/feedback/read.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toPlan } from '../src/core/plan-io.js';
-import { parsePlanOutput, repairJson } from '../src/planners/parse.js';
+import { repairJson } from '../src/core/json-text.js';
+import { parsePlanOutput } from '../src/planners/parse.js';
 
 const plan = {
   title: 'Ship v2',

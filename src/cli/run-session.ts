@@ -11,7 +11,7 @@ import type { Reviewer, SessionState } from '../engine/types.js';
 import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
 import { sessionSummary } from '../state/summary.js';
-import { createPlanner, describePlanner } from '../planners/factory.js';
+import { createFeedbackReader, createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
@@ -21,7 +21,6 @@ import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 import { runReport } from './run-report.js';
-import { createFeedbackReader } from '../feedback/model-reader.js';
 import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */

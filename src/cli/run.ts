@@ -7,7 +7,7 @@ import { faultText } from '../core/fs/faults.js';
 import path from 'node:path';
 import { type Cli, type CliIo, makeCli, processIo } from './io.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 type Register = (program: Command, cli: Cli) => void;
 

@@ -1,10 +1,9 @@
 // Reads a rejection reason with the configured model (structured output, action ids as an enum), else by rules.
 import type OpenAI from 'openai';
-import type { ResolvedConfig } from '../config/resolve.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { FeedbackReader, FeedbackReading } from './types.js';
 import type { PlanTarget } from '../procedures/types.js';
-import { readFeedback, RulesFeedbackReader } from './read.js';
+import { readFeedback } from './read.js';
 import { HUMAN_RULE_KINDS, humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
 
 /** The JSON schema of a reading: every action field is an enum of the set's ids, so guided decoding cannot invent one. */
@@ -139,22 +138,4 @@ export class ModelFeedbackReader implements FeedbackReader {
       return { ...readFeedback(text, target), fallback: `the model could not read it (${why}); read by rules` };
     }
   }
-}
-
-/** The reader for a resolved config: the model's when one is configured, else the deterministic one. */
-export async function createFeedbackReader(config: ResolvedConfig): Promise<FeedbackReader> {
-  if (config.provider === 'builtin' || !config.baseUrl || !config.model) return new RulesFeedbackReader();
-  const { requireKey } = await import('../planners/factory.js');
-  requireKey(config);
-  // Loaded only when a model is configured, like the planner's client.
-  const { default: OpenAIClient } = await import('openai');
-  const { modelFetch } = await import('../planners/openai/node-fetch.js');
-  const client = new OpenAIClient({
-    apiKey: config.apiKey ?? 'not-needed',
-    baseURL: config.baseUrl,
-    maxRetries: 0,
-    timeout: config.timeoutMs,
-    fetch: modelFetch(),
-  });
-  return new ModelFeedbackReader({ client, model: config.model });
 }

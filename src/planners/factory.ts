@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { PROVIDERS } from '../config/providers.js';
 import { UsageError } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
+import type { FeedbackReader } from '../feedback/types.js';
 import type { Planner } from './types.js';
 
 /** Throws a usage error when the provider needs a key and none is set. */
@@ -30,15 +31,8 @@ export async function createPlanner(config: ResolvedConfig, opts: { modeCachePat
   requireKey(config);
   const urls = config.baseUrls.length ? config.baseUrls : config.baseUrl ? [config.baseUrl] : [];
   if (!urls.length || !config.model) throw new UsageError(`--provider ${config.provider} needs --base-url and --model`);
-  const { default: OpenAI } = await import('openai');
   const { OpenAIPlanner } = await import('./openai/planner.js');
-  const { modelFetch } = await import('./openai/node-fetch.js');
-  // A run makes thousands of calls: over node:http, not Node's fetch (see node-fetch.ts); redirects keep the key home.
-  const fetch = modelFetch();
-  const endpoints = urls.map((baseUrl) => ({
-    baseUrl,
-    client: new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: config.timeoutMs, fetch }),
-  }));
+  const endpoints = await Promise.all(urls.map(async (baseUrl) => ({ baseUrl, client: await modelClient(config, baseUrl) })));
   return new OpenAIPlanner({
     endpoints,
     model: config.model,
@@ -60,4 +54,24 @@ export function describePlanner(config: ResolvedConfig): string {
   const urls = config.baseUrls.length ? config.baseUrls : config.baseUrl ? [config.baseUrl] : [];
   const at = urls.length > 1 ? `${urls.join(', ')} (${urls.length} replicas)` : (urls[0] ?? '(no base URL)');
   return redactSecrets(`${config.provider} · ${config.model ?? '(no model)'} at ${at}`);
+}
+
+/**
+ * The OpenAI client for one endpoint of a resolved config (the key checked first); loaded only when a model is
+ * configured. A run makes thousands of calls: over node:http, not Node's fetch (see node-fetch.ts); redirects keep
+ * the key home.
+ */
+async function modelClient(config: ResolvedConfig, baseUrl: string): Promise<import('openai').default> {
+  requireKey(config);
+  const { default: OpenAI } = await import('openai');
+  const { modelFetch } = await import('./openai/node-fetch.js');
+  return new OpenAI({ apiKey: config.apiKey ?? 'not-needed', baseURL: baseUrl, maxRetries: 0, timeout: config.timeoutMs, fetch: modelFetch() });
+}
+
+/** The feedback reader for a resolved config: the model's when one is configured, else the deterministic one. */
+export async function createFeedbackReader(config: ResolvedConfig): Promise<FeedbackReader> {
+  const { ModelFeedbackReader } = await import('../feedback/model-reader.js');
+  const { RulesFeedbackReader } = await import('../feedback/read.js');
+  if (config.provider === 'builtin' || !config.baseUrl || !config.model) return new RulesFeedbackReader();
+  return new ModelFeedbackReader({ client: await modelClient(config, config.baseUrl), model: config.model });
 }

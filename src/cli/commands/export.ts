@@ -22,7 +22,7 @@ import { findTarget } from '../../procedures/target.js';
 import { validatePlan } from '../../procedures/validate.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withMemory } from '../options.js';
-import { VERSION } from '../run.js';
+import { VERSION } from '../version.js';
 
 const FORMATS = { md: renderMarkdown, html: renderHtml, csv: renderCsv, json: (b: Runbook) => `${JSON.stringify(b, null, 2)}\n` } as const;
 type Format = keyof typeof FORMATS;

@@ -1,5 +1,5 @@
 // Drafts a procedure set with a model: ask, turn the answer into YAML, lint it, and send the errors back for a bounded number of repairs.
-import { jsonCandidates, repairJson } from '../../planners/parse.js';
+import { jsonCandidates, repairJson } from '../../core/json-text.js';
 import type { LintIssue, ProcedureSet } from '../types.js';
 import { draftMessages, repairMessage, type SourceDoc } from './draft-prompt.js';
 import { checkSetText, renderSetYaml } from './render.js';
