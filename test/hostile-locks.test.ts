@@ -148,8 +148,13 @@ describe('jupiter unlock', () => {
     const r = await runCli(['unlock'], { cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`unlocked ${SESSION}: was held by process ${2 ** 22 + 3} .*\\(process gone\\)`));
-    expect(r.stdout).toMatch(new RegExp(`kept     memory: held by process ${live.pid} .*\`jupiter unlock memory --force\``));
+    expect(r.stdout).toMatch(new RegExp(`kept     memory: held by process ${live.pid} .*\\(running on this host as PID ${live.pid}: stop it first`));
     expect(existsSync(lock)).toBe(false);
+    expect(existsSync(write)).toBe(true);
+    // --force never breaks a holder alive on this host (issue 23: a second run then duplicated iterations).
+    const forced = await runCli(['unlock', 'memory', '--force'], { cwd });
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toContain(`running on this host as PID ${live.pid}: stop it first`);
     expect(existsSync(write)).toBe(true);
     const unknown = await runCli(['unlock', 'no-such-session'], { cwd });
     expect(unknown.code).toBe(2);

@@ -63,13 +63,18 @@ function generalFix(fix: string): string {
     .replace(/\bthe change ticket\b/, 'the ticket');
 }
 
-/** Owners are people's names or roles of one plan: a general lesson says "its owner" instead. */
-function withoutOwners(text: string, owners: Set<string>): string {
+/**
+ * Owners are people's names or roles of one plan: a general lesson says "its owner" instead. Only owners the text
+ * contains get a pattern (a plan of 110 steps with long owners built 110 RegExps per finding: quadratic).
+ */
+function withoutOwners(text: string, owners: [owner: string, lower: string][]): string {
   let out = text;
-  for (const o of owners) {
-    if (o.length < 2) continue;
+  let lower = text.toLowerCase();
+  for (const [o, low] of owners) {
+    if (o.length < 2 || o.length > out.length || !lower.includes(low)) continue;
     const escaped = o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_-])${escaped}(?=$|[^\\p{L}\\p{N}_-])`, 'giu'), '$1its current owner');
+    lower = out.toLowerCase();
   }
   return out;
 }
@@ -78,7 +83,8 @@ function withoutOwners(text: string, owners: Set<string>): string {
 function lessonsOf(rec: LogRecord, findings: NonNullable<LogRecord['findings']>): Observation[] {
   const out: Observation[] = [];
   const scope = scopeKey(rec);
-  const owners = new Set((rec.steps ?? []).map((s) => s.o?.trim()).filter((o): o is string => !!o));
+  const named = new Set((rec.steps ?? []).map((s) => s.o?.trim()).filter((o): o is string => !!o));
+  const owners = [...named].map((o): [string, string] => [o, o.toLowerCase()]);
   for (const f of findings) {
     if (out.length >= LESSONS_PER_RECORD) break;
     if (f.sev !== 'error') continue;

@@ -1,5 +1,6 @@
 // `jupiter unlock [name]`: shows the locks in a memory folder and breaks those whose holder is gone (or, with
 // --force, one a person knows is dead: a holder on another host, which jupiter cannot check from here).
+import os from 'node:os';
 import type { Command } from 'commander';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -43,6 +44,13 @@ export function registerUnlock(program: Command, cli: Cli): void {
         if (holder === 'gone') continue;
         const who = holder ? describeHolder(holder) : 'an unreadable holder';
         const reason = staleReason(holder);
+        // Alive on this very host (its PID runs with the start time it recorded): --force never applies, whatever it says.
+        if (reason === null && holder && holder.host === os.hostname()) {
+          const stop = `running on this host as PID ${holder.pid}: stop it first (--force breaks only a lock whose holder is on another host)`;
+          if (name !== undefined) throw new UsageError(`${lockName} is held by ${safeText(who, true)}, ${stop}`);
+          out(`kept     ${lockName}: held by ${safeText(who, true)} (${stop})`);
+          continue;
+        }
         if (reason === null && !(opts.force && name !== undefined)) {
           const how = name === undefined ? `\`jupiter unlock ${lockName} --force\`` : 'pass --force';
           if (name !== undefined)
