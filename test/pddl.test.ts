@@ -12,6 +12,7 @@ import { formatPddlPlan, looksLikePddlPlan, parsePddlPlan } from '../src/procedu
 import { valMessages } from '../src/procedures/pddl/val-report.js';
 import { findTarget } from '../src/procedures/target.js';
 import { validatePlan } from '../src/procedures/validate.js';
+import { GENERATORS, obfuscate } from '../tools/pddl-gen.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'pddl');
@@ -119,6 +120,26 @@ describe('VAL plan files', () => {
     expect(() => parsePddlPlan('(pick-up a)\npick-up b\n', 'p.plan', 'p')).toThrow(
       'p.plan:2: not a plan step: expected "(action arg1 arg2 ...)", got "pick-up b"',
     );
+    // VAL reads several steps on one line, timestamps and durations included; a stray word among them is refused.
+    const oneLine = '0.000: (PICK-UP A) [1] 1.000: (STACK A B) [1] (put-down c)\n';
+    expect(parsePddlPlan(oneLine, 'p.plan', 'p').steps.map((s) => s.action)).toEqual(['pick-up.a', 'stack.a.b', 'put-down.c']);
+    expect(() => parsePddlPlan('(pick-up a) oops (stack a b)\n', 'p.plan', 'p')).toThrow('p.plan:1: not a plan step');
+  });
+
+  it('imports an obfuscated-style domain (types without :typing, meaningless names) with a warning naming the line', () => {
+    const dir = tempDir();
+    const instance = obfuscate(GENERATORS.logistics(12, 1), 1);
+    writeFileSync(path.join(dir, 'd.pddl'), instance.domain);
+    writeFileSync(path.join(dir, 'p.pddl'), instance.problem);
+    expect(instance.domain).not.toMatch(/:typing|truck|package/);
+    const { set, issues } = importPddl(path.join(dir, 'd.pddl'), path.join(dir, 'p.pddl'), path.join(dir, 'set.yaml'));
+    expect(issues).toContainEqual({
+      severity: 'warning',
+      file: path.join(dir, 'd.pddl'),
+      line: 3,
+      message: ':types declared without the requirement :typing: read as if declared (as VAL and Fast Downward do)',
+    });
+    expect(set.actions.length).toBeGreaterThan(0);
   });
 
   it('writes a plan back in the same form', () => {

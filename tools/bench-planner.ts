@@ -1,7 +1,8 @@
-// `npm run bench:planner [-- --json] [-- --obfuscated]`: the built-in planner on generated PDDL (logistics, depots,
+// `npm run bench:planner [-- --json] [-- --obfuscated] [-- logistics depots]` (--obfuscated: the same instances renamed): the built-in planner on generated PDDL (logistics, depots,
 // blocksworld of growing size, tools/pddl-gen.ts): imported as `procedures import` does, planned as the first iteration
 // of `plan --provider builtin`, every plan checked by the validator. Prints domain, size, ground actions, solved, plan
-// length and median CPU (grounding and first plan) per size; `--json` prints one JSON line instead.
+// length and median CPU per size (grounding alone / the whole import with its YAML and lint; the first plan, median
+// and worst of the seeds); `--json` prints one JSON line instead. Arguments name domains to run (default all).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,7 @@ interface Row {
   instances: number;
   planLength: number | null;
   groundCpuS: number;
+  importCpuS: number;
   firstPlanCpuS: number | null;
   maxFirstPlanCpuS: number | null;
 }
@@ -45,7 +47,8 @@ async function runOne(dir: string, inst: PddlInstance, name: string) {
   writeFileSync(problemFile, inst.problem);
   const t0 = cpu();
   const imported = importPddl(domainFile, problemFile, path.join(dir, `${name}.yaml`));
-  const groundCpuS = cpu() - t0;
+  const importCpuS = cpu() - t0;
+  const groundCpuS = imported.grounding.cpuSeconds;
   const target = { set: imported.set, goal: imported.set.goals[0]! };
   const req: PlanRequest = {
     goalText: target.goal.description,
@@ -64,7 +67,7 @@ async function runOne(dir: string, inst: PddlInstance, name: string) {
   const answer = await new BuiltinPlanner().propose(req).catch(() => undefined);
   const planCpuS = cpu() - t1;
   const valid = answer !== undefined && validatePlan(answer.plan, target).valid;
-  return { groundActions: imported.set.actions.length, groundCpuS, planCpuS, valid, length: valid ? answer.plan.steps.length : null };
+  return { groundActions: imported.set.actions.length, groundCpuS, importCpuS, planCpuS, valid, length: valid ? answer.plan.steps.length : null };
 }
 
 async function measure(dir: string, domain: GeneratorName, size: number, obfuscated: boolean): Promise<Row> {
@@ -85,13 +88,14 @@ async function measure(dir: string, domain: GeneratorName, size: number, obfusca
     instances: runs.length,
     planLength: solved.length ? median(solved.map((x) => x.r.length!)) : null,
     groundCpuS: median(runs.map((x) => x.r.groundCpuS)),
+    importCpuS: median(runs.map((x) => x.r.importCpuS)),
     firstPlanCpuS: planCpu.length ? median(planCpu) : null,
     maxFirstPlanCpuS: planCpu.length ? Math.max(...planCpu) : null,
   };
 }
 
 function table(rows: Row[]): string {
-  const head = ['domain', 'objects', 'ground actions', 'solved', 'plan length', 'ground CPU s', 'first plan CPU s (median / max)'];
+  const head = ['domain', 'objects', 'ground actions', 'solved', 'plan length', 'ground / import CPU s', 'first plan CPU s (median / max)'];
   const fmt = (x: number | null, d = 2) => (x === null ? '-' : x.toFixed(d));
   const body = rows.map((r) => [
     r.domain,
@@ -99,7 +103,7 @@ function table(rows: Row[]): string {
     String(r.groundActions),
     `${r.solved}/${r.instances}`,
     r.planLength === null ? '-' : String(r.planLength),
-    fmt(r.groundCpuS),
+    `${fmt(r.groundCpuS)} / ${fmt(r.importCpuS)}`,
     `${fmt(r.firstPlanCpuS)} / ${fmt(r.maxFirstPlanCpuS)}`,
   ]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
@@ -112,8 +116,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-bench-planner-'));
   const rows: Row[] = [];
   try {
-    for (const obfuscated of args.includes('--obfuscated') ? [false, true] : [false])
-      for (const d of domains) for (const size of SIZES[d]) rows.push(await measure(dir, d, size, obfuscated));
+    for (const obfuscated of args.includes('--obfuscated') ? [true] : [false])
+      for (const d of domains)
+        for (const size of SIZES[d]) {
+          rows.push(await measure(dir, d, size, obfuscated));
+          // Progress on stderr, so a long run shows where it is without touching the table or the JSON line.
+          process.stderr.write(`${table(rows.slice(-1)).split('\n').pop()}\n`);
+        }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

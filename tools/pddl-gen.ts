@@ -197,7 +197,7 @@ const KEEP = new Set(['define', 'domain', 'problem', 'and', 'not', 'object', '-'
 
 /**
  * The same instance with meaningless names: every predicate, action, type, domain, problem and object is renamed
- * consistently (variables and keywords stay), and `:typing` is dropped from the requirements while `:types` stays.
+ * consistently (variables too; keywords stay), and `:typing` is dropped from the requirements while `:types` stays.
  */
 export function obfuscate(instance: PddlInstance, seed: number): PddlInstance {
   const r = rng(seed);
@@ -213,6 +213,6 @@ export function obfuscate(instance: PddlInstance, seed: number): PddlInstance {
   const rename = (text: string) =>
     text
       .replace(/\s*:typing/g, '')
-      .replace(/[A-Za-z][A-Za-z0-9_-]*|[:?][A-Za-z][A-Za-z0-9_-]*/g, (w) => (w.startsWith(':') || w.startsWith('?') || KEEP.has(w) ? w : alias(w)));
+      .replace(/[:?]?[A-Za-z][A-Za-z0-9_-]*/g, (w) => (w.startsWith(':') || KEEP.has(w) ? w : w.startsWith('?') ? `?${alias(w.slice(1))}` : alias(w)));
   return { domain: rename(instance.domain), problem: rename(instance.problem), objects: instance.objects };
 }

@@ -39,39 +39,45 @@ export interface FFResult {
   preferred: number[];
 }
 
-/** Builds the relaxed planning graph from `state`: each reached fact's layer and first achiever (-1: held now). */
+/**
+ * h_add costs from `state` by a generalised Dijkstra over integer costs (a bucket per cost): each reached fact's
+ * cost and its best supporter (the operator reaching it cheapest; -1: held now), and each operator's cost (0: all
+ * preconditions hold now). Undefined when some goal fact is unreachable.
+ */
 function explore(index: RelaxedIndex, state: Uint8Array): { layer: Int32Array; achiever: Int32Array; opLayer: Int32Array } | undefined {
   const { ops, consumers, nFacts, goal } = index;
   const layer = new Int32Array(nFacts).fill(-1);
   const achiever = new Int32Array(nFacts).fill(-1);
   const opLayer = new Int32Array(ops.length).fill(-1);
   const waiting = index.preCount.slice();
-  let frontier: number[] = [];
-  for (let f = 0; f < nFacts; f++) {
-    if (!state[f]) continue;
-    layer[f] = 0;
-    frontier.push(f);
-  }
-  let goalsLeft = goal.filter((g) => layer[g] !== 0).length;
-  let ready = [...index.free];
-  for (const f of frontier) for (const o of consumers[f]!) if (--waiting[o]! === 0) ready.push(o);
-  for (let l = 0; goalsLeft > 0; l++) {
-    if (ready.length === 0) return undefined;
-    frontier = [];
-    for (const o of ready) {
-      opLayer[o] = l;
-      for (const a of ops[o]!.add) {
-        if (layer[a] !== -1) continue;
-        layer[a] = l + 1;
-        achiever[a] = o;
-        frontier.push(a);
+  const opCost = new Int32Array(ops.length);
+  const done = new Uint8Array(nFacts);
+  const buckets: number[][] = [[]];
+  const offer = (f: number, c: number, by: number) => {
+    if (layer[f] !== -1 && layer[f]! <= c) return;
+    layer[f] = c;
+    achiever[f] = by;
+    (buckets[c] ??= []).push(f);
+  };
+  const fire = (o: number) => {
+    opLayer[o] = opCost[o]!;
+    for (const a of ops[o]!.add) offer(a, opCost[o]! + 1, o);
+  };
+  for (let f = 0; f < nFacts; f++) if (state[f]) offer(f, 0, -1);
+  for (const o of index.free) fire(o);
+  let goalsLeft = goal.length;
+  for (let c = 0; c < buckets.length && goalsLeft > 0; c++) {
+    for (const f of buckets[c] ?? []) {
+      if (done[f] || layer[f] !== c) continue;
+      done[f] = 1;
+      if (goal.includes(f)) goalsLeft--;
+      for (const o of consumers[f]!) {
+        opCost[o] = opCost[o]! + c;
+        if (--waiting[o]! === 0) fire(o);
       }
     }
-    for (const g of goal) if (layer[g] === l + 1) goalsLeft--;
-    ready = [];
-    for (const f of frontier) for (const o of consumers[f]!) if (--waiting[o]! === 0) ready.push(o);
   }
-  return { layer, achiever, opLayer };
+  return goalsLeft > 0 ? undefined : { layer, achiever, opLayer };
 }
 
 /** h_FF of `state` with its helpful actions. */
