@@ -25,7 +25,7 @@ import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from 
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
 import { planId } from '../src/procedures/quality.js';
 import { Chalk } from 'chalk';
-import { sessionSummary } from '../src/memory/summary.js';
+import { sessionSummary } from '../src/state/summary.js';
 import { summaryLines } from '../src/cli/summary-view.js';
 import { tempDir } from './support/cli.js';
 

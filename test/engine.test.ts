@@ -202,7 +202,7 @@ describe('feedback intent', () => {
 
 describe('learning summary', () => {
   it('counts what the run did: iterations, failures, human approvals and rejections, success per window, feedback', async () => {
-    const { learningSummary } = await import('../src/memory/summary.js');
+    const { learningSummary } = await import('../src/state/summary.js');
     const { memory, store, state, emit } = await setup({ iterations: 12, checkpoint: 4 });
     const reviewer = new ScriptedReviewer(
       (i) => (i === 4 ? { kind: 'approve' } : i === 8 ? { kind: 'reject', reason: 'Name the on-call SRE as deploy-production owner' } : { kind: 'continue' }),

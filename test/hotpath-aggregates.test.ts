@@ -6,7 +6,7 @@ import { sessionSpans } from '../src/memory/aggregates.js';
 import type { LogRecord } from '../src/memory/record.js';
 import { Memory } from '../src/memory/store.js';
 import { summaryFold } from '../src/memory/summary-fold.js';
-import { learningSummary } from '../src/memory/summary.js';
+import { learningSummary } from '../src/state/summary.js';
 import { approved, failed, finding, memDir, review } from './support/memory-fixtures.js';
 
 const A = ['open-change-ticket', 'run-tests', 'deploy-staging', 'deploy-production'];

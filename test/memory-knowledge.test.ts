@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { summaryLines } from '../src/cli/summary-view.js';
-import { learningSummary } from '../src/memory/summary.js';
+import { learningSummary } from '../src/state/summary.js';
 import { parseItemsFile } from '../src/memory/items-file.js';
 import { Memory } from '../src/memory/store.js';
 import type { MemoryItem, ReviewRecord } from '../src/memory/types.js';

@@ -2,7 +2,6 @@
 // error naming the file, and a champion the current rules refuse is champion no more (issue 23, item 4).
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/core/plan.js';
 import { SessionStore } from '../src/engine/sessions.js';
@@ -33,8 +32,10 @@ describe('the champion on resume', () => {
     const { cwd, store, state } = await session();
     const id = state.champion!.planId;
     await store.save(state);
-    const file = path.join(cwd, 'memory', 'plans', `${id}.yaml`);
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/owner: .*/g, 'owner: Mallory'));
+    const file = path.join(cwd, 'memory', 'plans', `${id}.json`);
+    const edited = JSON.parse(readFileSync(file, 'utf8')) as Plan;
+    for (const step of edited.steps) step.owner = 'Mallory';
+    writeFileSync(file, JSON.stringify(edited));
     const r = await resume(cwd, state.id);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}: does not match its id ${id}`);
@@ -47,7 +48,7 @@ describe('the champion on resume', () => {
     cpSync(SHIPPED, procedures, { recursive: true });
     const { cwd, store, state } = await session(procedures);
     await store.save(state);
-    const plan = parse(readFileSync(path.join(cwd, 'memory', 'plans', `${state.champion!.planId}.yaml`), 'utf8')) as Plan;
+    const plan = JSON.parse(readFileSync(path.join(cwd, 'memory', 'plans', `${state.champion!.planId}.json`), 'utf8')) as Plan;
     const forbidden = plan.steps[0]!.action;
     const file = path.join(procedures, 'production-deployment.yaml');
     writeFileSync(
@@ -63,7 +64,7 @@ describe('the champion on resume', () => {
     const target = findTarget(loadProcedures(procedures), `${state.procedure}/${state.goalId}`);
     expect(after?.planId).not.toBe(state.champion!.planId);
     if (after) {
-      const kept = parse(readFileSync(path.join(cwd, 'memory', 'plans', `${after.planId}.yaml`), 'utf8')) as Plan;
+      const kept = JSON.parse(readFileSync(path.join(cwd, 'memory', 'plans', `${after.planId}.json`), 'utf8')) as Plan;
       expect(validatePlan(kept, target).valid).toBe(true);
     }
   });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../src/memory/record.js';
 import type { Score } from '../src/procedures/quality.js';
 import { MemoryCheckpointer } from '../src/state/checkpointer.js';
-import { foldRecords } from '../src/engine/catch-up.js';
+import { foldRecords } from '../src/state/reducer.js';
+import { historyOf } from '../src/state/history.js';
 import { readSession } from '../src/state/session-file.js';
 import { newSession } from '../src/engine/session.js';
 import type { PlanTarget } from '../src/procedures/types.js';
@@ -102,5 +103,19 @@ describe('the reducer', () => {
     // p5 broke a rule confirmed with the rejection: it left the list.
     expect(fold.champion).toMatchObject({ planId: 'p8', score: score(9) });
     expect(fold.alternatives).toEqual([]);
+  });
+
+  it("the summary's history follows the champion as the session held it: a rejection is a step up, marked", () => {
+    const h = historyOf([it_(1, 'p8', 8), it_(2, 'p5', 5), it_(3, 'p3', 3), reject(3, 'p3'), it_(4, 'p6', 6), it_(5, 'p4', 4)]);
+    const g = h.goals.get('ship/release')!;
+    expect(g.points.map((p) => [p.score?.cost, p.rejected])).toEqual([
+      [8, false],
+      [5, false],
+      [3, false],
+      [5, true],
+      [4, false],
+    ]);
+    expect(h.improvements).toBe(4);
+    expect(g.rejected.has('p3')).toBe(true);
   });
 });

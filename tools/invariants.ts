@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { foldRecords } from '../src/engine/catch-up.js';
+import { foldRecords } from '../src/state/reducer.js';
 import type { Progress, SessionState } from '../src/engine/types.js';
 import { isProcessAlive, TEMP_MARKER } from '../src/core/fs/atomic.js';
 import { parseItemsFile } from '../src/memory/items-file.js';

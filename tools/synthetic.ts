@@ -3,7 +3,7 @@
 // real runs write. Only the log's fsync is skipped (durable: false), so 100,000 commits take a minute, not an hour.
 import path from 'node:path';
 import { newSession } from '../src/engine/session.js';
-import { foldRecords } from '../src/engine/catch-up.js';
+import { foldRecords } from '../src/state/reducer.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import type { LogRecord } from '../src/memory/record.js';
 import { FILES, Memory } from '../src/memory/store.js';

@@ -10,7 +10,7 @@ import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
 import { type Memory, FILES, RUN_FLUSH_EVERY } from '../memory/store.js';
 import { SessionStore } from '../engine/sessions.js';
-import { sessionSummary } from '../memory/summary.js';
+import { sessionSummary } from '../state/summary.js';
 import { createFeedbackReader, createPlanner, describePlanner } from '../planners/factory.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';

@@ -1,7 +1,7 @@
 // Draws the learning summary for a terminal: the champion's score over iterations, success, first-try validity,
 // repairs and failures per window, insights with their votes, context size over time.
 import type { ChalkInstance } from 'chalk';
-import type { ChampionTrack, LearningSummary, SummaryWindow } from '../memory/summary.js';
+import type { ChampionTrack, LearningSummary, SummaryWindow } from '../state/summary.js';
 import { formatScore } from '../procedures/quality.js';
 import { safeText } from '../core/text.js';
 import { plural, span } from './format.js';
@@ -32,7 +32,10 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
   const first = c.objectives[0];
   if (first && c.points.length) {
     const max = Math.max(...c.points.map((p) => p.score[first]), 1e-9);
-    for (const p of c.points) out.push(`  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}`);
+    for (const p of c.points)
+      out.push(
+        `  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}${p.rejected ? chalk.red(' ✖ champion rejected') : ''}`,
+      );
   }
   const last = c.last
     ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${plural(c.last.since, 'iteration')} ago` : ', the latest iteration'}`
@@ -47,12 +50,12 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
   out.push('');
   out.push(
-    `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,
+    `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · repeats ${n(s.repeats)}${s.rejectedBefore ? ` · rejected before ${n(s.rejectedBefore)}` : ''} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,
   );
   const l = s.learning;
   if (l) {
     out.push(
-      `Improvements ${n(l.improvements)} · first-try valid ${n(l.firstTryValid)} · repairs ${n(l.repairs)} · distinct plans ${n(l.distinctPlans)} · repeats ${n(l.repeats)}`,
+      `Improvements ${n(l.improvements)} (strict) · first-try valid ${n(l.firstTryValid)} · repairs ${n(l.repairs)} · distinct plans ${n(l.distinctPlans)}`,
     );
     if (l.refutedInsights) out.push(`Insights refuted by the validator (discarded): ${n(l.refutedInsights)}`);
     for (const c of l.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));

@@ -8,7 +8,7 @@ import { BaseUrlError, checkBaseUrl, registerSecret } from '../core/secrets.js';
 import { CONFIG_FILE, type Layers, type Origin, type ReadOptions, rawOf, readLayers, settingValue } from './layers.js';
 import { priceFor, pricesFrom } from './prices.js';
 import { type ProviderPreset, PROVIDERS, presetOf } from './providers.js';
-import { SAVED_SETTINGS, type SessionSettings, type SettingValues } from './settings.js';
+import { SAVED_SETTINGS, type SessionSettings, type SettingName, type SettingValues, settingNames } from './settings.js';
 
 export interface ResolvedConfig extends Omit<SettingValues, 'config'> {
   cwd: string;
@@ -91,6 +91,21 @@ function proceduresDirOf(layers: Layers): string {
   return existsSync(local) ? local : shippedProceduresDir();
 }
 
+/** Settings the rules below join to others; every other one is read as its row says. */
+const JOINED: ReadonlySet<SettingName> = new Set<SettingName>([
+  'iterations',
+  'checkpoint',
+  'memoryDir',
+  'proceduresDir',
+  'maxCost',
+  'provider',
+  'baseUrls',
+  'model',
+  'prices',
+  'config',
+]);
+type JoinedName = 'iterations' | 'checkpoint' | 'memoryDir' | 'proceduresDir' | 'maxCost' | 'provider' | 'baseUrls' | 'model' | 'prices';
+
 /** Every setting from the layers, checked together. */
 export function resolveLayers(layers: Layers): ResolvedConfig {
   const { provider, preset, baseUrls } = endpoints(layers);
@@ -103,32 +118,22 @@ export function resolveLayers(layers: Layers): ResolvedConfig {
     throw new UsageError(
       `--max-cost: no price is known for model ${model ?? '(none)'}, so cost cannot be tracked: set prices: { input, output } (USD per 1M tokens) in ${CONFIG_FILE}, or drop --max-cost`,
     );
+  // Every setting as its row says; then those the rules above join (a new row needs nothing here).
+  const plain = Object.fromEntries(settingNames.filter((n) => !JOINED.has(n)).map((n) => [n, settingValue(layers, n as Exclude<SettingName, 'prices'>)]));
   return {
+    ...(plain as Omit<ResolvedConfig, JoinedName | 'cwd' | 'configFile' | 'baseUrl' | 'apiKey' | 'apiKeyVariable'>),
     cwd: layers.cwd,
     configFile: layers.configExists ? layers.configPath : null,
-    goal: settingValue(layers, 'goal'),
     ...iterationsAndCheckpoint(layers),
-    unattended: settingValue(layers, 'unattended'),
-    json: settingValue(layers, 'json'),
     memoryDir: memoryDirOf(layers),
     proceduresDir: proceduresDirOf(layers),
-    contextBudget: settingValue(layers, 'contextBudget'),
     maxCost,
     provider,
     baseUrl: baseUrls[0],
     baseUrls,
     model,
-    maxTokens: settingValue(layers, 'maxTokens'),
     ...apiKeyOf(layers.env, preset),
-    timeoutMs: settingValue(layers, 'timeoutMs'),
-    maxRetries: settingValue(layers, 'maxRetries'),
-    backoffMs: settingValue(layers, 'backoffMs'),
     prices,
-    patience: settingValue(layers, 'patience'),
-    repairs: settingValue(layers, 'repairs'),
-    maxFailures: settingValue(layers, 'maxFailures'),
-    candidates: settingValue(layers, 'candidates'),
-    objectives: settingValue(layers, 'objectives'),
   };
 }
 

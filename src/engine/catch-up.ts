@@ -4,31 +4,8 @@
 import type { Memory } from '../memory/store.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
-import { Reducer, type SessionFold } from '../state/reducer.js';
-import { emptyProgress, type SessionState } from '../state/session.js';
-
-function emptyFold(): SessionFold {
-  return {
-    progress: emptyProgress(),
-    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
-    seen: [],
-    rejected: [],
-    champion: null,
-    alternatives: [],
-    improvements: [],
-    lastImprovement: 0,
-    idleSince: 0,
-    consecutiveFailures: 0,
-    pendingFeedback: [],
-  };
-}
-
-/** The session's fold from its records alone. */
-export function foldRecords(records: Parameters<Reducer['apply']>[0][], session: string): SessionFold {
-  const reducer = new Reducer(emptyFold());
-  for (const r of records) if (r.session === session) reducer.apply(r);
-  return reducer.state;
-}
+import { foldRecords } from '../state/reducer.js';
+import type { SessionState } from '../state/session.js';
 
 /**
  * Catches `state` up with the log, then checks the plans it stands on (see trustStanding). Returns what a person

@@ -16,11 +16,17 @@ export interface SummaryBucket {
 export interface SummaryState {
   sessions: Record<string, 1>;
   iterations: number;
+  /** Valid iterations approved automatically: a plan not seen before in its session (repeats are counted apart). */
   approved: number;
+  /** Valid iterations that repeated a plan of their session, and valid plans a person had rejected before. */
+  repeats: number;
+  rejectedBefore: number;
   failed: number;
   errors: number;
   humanApprovals: number;
   rejections: number;
+  /** Plans a person rejected, per goal (`procedure/goal`): never shown as a goal's best. */
+  rejectedPlans: Record<string, string[]>;
   overrides: number;
   /** `costUnknown`: some call had no known price, so `costUsd` is a lower bound. */
   usage: { promptTokens: number; completionTokens: number; cachedTokens: number; costUsd: number; costUnknown?: boolean };
@@ -38,15 +44,18 @@ const RATIOS = 1001;
 
 export const summaryFold: Fold<SummaryState> = {
   name: 'summary',
-  version: 1,
+  version: 2,
   init: () => ({
     sessions: {},
     iterations: 0,
     approved: 0,
+    repeats: 0,
+    rejectedBefore: 0,
     failed: 0,
     errors: 0,
     humanApprovals: 0,
     rejections: 0,
+    rejectedPlans: {},
     overrides: 0,
     usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
     bucketSize: 1,
@@ -61,13 +70,17 @@ function foldRecord(s: SummaryState, r: LogRecord): void {
   s.sessions[r.session] = 1;
   if (r.type === 'review') {
     if (r.review === 'human-approval') s.humanApprovals++;
-    else if (r.review === 'rejection') s.rejections++;
-    else if (r.review === 'override') s.overrides++;
+    else if (r.review === 'rejection') {
+      s.rejections++;
+      if (r.planId) (s.rejectedPlans[`${r.procedure}/${r.goalId}`] ??= []).push(r.planId);
+    } else if (r.review === 'override') s.overrides++;
     return;
   }
-  const ok = isValidOutcome(r.outcome);
+  const ok = isValidOutcome(r.outcome) || r.outcome === 'rejected-before';
   s.iterations++;
-  if (ok) s.approved++;
+  if (r.outcome === 'repeat') s.repeats++;
+  else if (r.outcome === 'rejected-before') s.rejectedBefore++;
+  else if (ok) s.approved++;
   else if (r.outcome === 'failed') s.failed++;
   else if (r.outcome === 'error') s.errors++;
   s.usage.promptTokens += r.usage?.p ?? 0;
@@ -75,7 +88,8 @@ function foldRecord(s: SummaryState, r: LogRecord): void {
   s.usage.cachedTokens += r.usage?.k ?? 0;
   s.usage.costUsd += r.cost ?? 0;
   if (r.usage && r.cost === undefined) s.usage.costUnknown = true;
-  if (r.est && r.usage?.p) {
+  // Only single calls compare the tokenizer with the server: an iteration with repair rounds made several.
+  if (r.est && r.usage?.p && !r.repairs) {
     s.ratios.push(r.usage.p / r.est);
     if (s.ratios.length > RATIOS) s.ratios.shift();
     s.ratioCount++;

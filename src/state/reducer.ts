@@ -5,7 +5,7 @@ import type { LogRecord } from '../memory/record.js';
 import type { LoggedOutcome, Outcome, StandingPlan } from '../memory/types.js';
 import { compareScores, type Score } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
-import type { PlanRef, SessionState } from './session.js';
+import { emptyProgress, type PlanRef, type SessionState } from './session.js';
 
 /** The part of a session the reducer owns (the rest is settings, status and the plans in hand). */
 export type SessionFold = Pick<
@@ -211,3 +211,26 @@ function refOf(r: LogRecord, score: Score): PlanRef {
 
 /** The same plan: the same identity, or (records from before identities) the same content address. */
 const same = (a: PlanRef, b: PlanRef) => a.planId === b.planId || (a.key !== undefined && a.key === b.key);
+
+export function emptyFold(): SessionFold {
+  return {
+    progress: emptyProgress(),
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+    seen: [],
+    rejected: [],
+    champion: null,
+    alternatives: [],
+    improvements: [],
+    lastImprovement: 0,
+    idleSince: 0,
+    consecutiveFailures: 0,
+    pendingFeedback: [],
+  };
+}
+
+/** A session's fold from its records alone (resume's catch-up, the invariants tool). */
+export function foldRecords(records: LogRecord[], session: string): SessionFold {
+  const reducer = new Reducer(emptyFold());
+  for (const r of records) if (r.session === session) reducer.apply(r);
+  return reducer.state;
+}

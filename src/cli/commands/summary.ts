@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { Memory } from '../../memory/store.js';
-import { learningSummary } from '../../memory/summary.js';
+import { learningSummary } from '../../state/summary.js';
 import type { Cli } from '../io.js';
 import { summaryFold } from '../../memory/summary-fold.js';
 import { configFrom, withConfig, withJson, withMemory } from '../options.js';

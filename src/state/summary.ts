@@ -1,11 +1,12 @@
 // The learning summary, computed from structured records and consolidated items (never from counting markers).
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { compareScores, type Score } from '../procedures/quality.js';
+import type { Score } from '../procedures/quality.js';
+import { type History, historyOf } from './history.js';
 import type { Objective } from '../procedures/types.js';
-import type { LogRecord } from './record.js';
-import { spans, summaryFold, type SummaryState } from './summary-fold.js';
-import { isValidOutcome, type MemoryItem } from './types.js';
+import type { LogRecord } from '../memory/record.js';
+import { spans, summaryFold, type SummaryState } from '../memory/summary-fold.js';
+import { isValidOutcome, type MemoryItem } from '../memory/types.js';
 
 /** One window of iterations: how often plans passed, passed at the first try, needed repairs, and which rules failed. */
 export interface SummaryWindow {
@@ -31,6 +32,8 @@ export interface LearningDetail {
   /** Distinct plans proposed (content addresses), and valid iterations that repeated a plan already seen. */
   distinctPlans: number;
   repeats: number;
+  /** Valid plans a person had rejected before (never approved). */
+  rejectedBefore: number;
   /** Candidate insights the validator refuted on the failure they came from (discarded, never in memory). */
   refutedInsights: number;
   /** Champion score over iterations, per goal (most iterations first). */
@@ -43,7 +46,8 @@ export interface LearningDetail {
 export interface ChampionTrack {
   scope: string;
   objectives: Objective[];
-  points: { from: number; to: number; score: Score }[];
+  /** `rejected`: a person rejected the champion in this bucket (the champion stepped up to the best plan standing). */
+  points: { from: number; to: number; score: Score; rejected?: boolean }[];
   improvements: number;
   /** The last improvement: its session and iteration, and how many of this goal's iterations ran since. */
   last: { session: string; iteration: number; time: string; since: number } | null;
@@ -57,23 +61,29 @@ export interface SummaryFilter {
 }
 
 /** The summary's counts, as the summary fold keeps them. */
-type Counts = Pick<SummaryState, 'iterations' | 'approved' | 'failed' | 'errors' | 'humanApprovals' | 'rejections' | 'overrides'> & {
+type Counts = Pick<
+  SummaryState,
+  'iterations' | 'approved' | 'repeats' | 'rejectedBefore' | 'failed' | 'errors' | 'humanApprovals' | 'rejections' | 'overrides'
+> & {
   sessions: number;
   successRate: number | null;
 };
 
 function countsOf(state: SummaryState): Counts {
-  const { iterations, approved, failed, errors, humanApprovals, rejections, overrides } = state;
+  const { iterations, approved, repeats, rejectedBefore, failed, errors, humanApprovals, rejections, overrides } = state;
   return {
     sessions: Object.keys(state.sessions).length,
     iterations,
     approved,
+    repeats,
+    rejectedBefore,
     failed,
     errors,
     humanApprovals,
     rejections,
     overrides,
-    successRate: iterations ? approved / iterations : null,
+    // Success: the plan passed validation (approved, a repeat, or one a person had rejected before).
+    successRate: iterations ? (approved + repeats + rejectedBefore) / iterations : null,
   };
 }
 
@@ -146,7 +156,7 @@ function goalFilter(records: LogRecord[], goal: string): (r: LogRecord) => boole
 }
 
 function windowOf(slice: LogRecord[], from: number): SummaryWindow {
-  const ok = slice.filter((r) => isValidOutcome(r.outcome));
+  const ok = slice.filter((r) => isValidOutcome(r.outcome) || r.outcome === 'rejected-before');
   const failures: Record<string, number> = {};
   for (const r of slice) {
     if (r.outcome !== 'failed') continue;
@@ -166,48 +176,28 @@ function windowOf(slice: LogRecord[], from: number): SummaryWindow {
   };
 }
 
-/** Each goal's champion over its iterations: the running best of its champions' scores, in at most 20 buckets. */
-function championTracks(its: LogRecord[]): ChampionTrack[] {
-  const byGoal = new Map<string, LogRecord[]>();
-  for (const r of its) {
-    const list = byGoal.get(scopeOfRecord(r));
-    if (list) list.push(r);
-    else byGoal.set(scopeOfRecord(r), [r]);
-  }
+/** Each goal's champion over its iterations as its sessions held it, in at most 20 buckets; a rejection marks its bucket. */
+function championTracks(history: History): ChampionTrack[] {
   const tracks: ChampionTrack[] = [];
-  for (const [scope, list] of byGoal) {
-    let best: { score: Score; objectives: Objective[] } | undefined;
-    let improvements = 0;
-    let last: ChampionTrack['last'] = null;
-    const running: (Score | undefined)[] = [];
-    for (let i = 0; i < list.length; i++) {
-      const r = list[i]!;
-      if (r.outcome === 'improved') {
-        improvements++;
-        last = { session: r.session, iteration: r.iteration, time: r.time, since: list.length - 1 - i };
-      }
-      // The goal's best across sessions: a session's first champion counts only where it beats the best so far.
-      const champion = r.outcome === 'improved' || r.outcome === 'approved';
-      if (champion && r.score) {
-        const objectives: Objective[] = r.objectives?.length ? r.objectives : ['steps'];
-        if (!best || best.objectives.join() !== objectives.join() || compareScores(r.score, best.score, objectives) < 0) best = { score: r.score, objectives };
-      }
-      running.push(best?.score);
-    }
-    if (!best) {
-      if (improvements) tracks.push({ scope, objectives: [], points: [], improvements, last });
-      continue;
-    }
-    const bucket = Math.max(1, Math.ceil(list.length / 20));
+  for (const [scope, g] of history.goals) {
+    const n = g.points.length;
+    const last = g.last ? { session: g.last.session, iteration: g.last.iteration, time: g.last.time, since: n - 1 - g.last.index } : null;
+    const bucket = Math.max(1, Math.ceil(n / 20));
     const points: ChampionTrack['points'] = [];
-    for (let i = 0; i < list.length; i += bucket) {
-      const end = Math.min(list.length, i + bucket);
-      const score = running[end - 1];
-      if (score) points.push({ from: i + 1, to: end, score });
+    for (let i = 0; i < n; i += bucket) {
+      const slice = g.points.slice(i, i + bucket);
+      const score = slice.at(-1)?.score;
+      const rejected = slice.some((p) => p.rejected);
+      if (score) points.push(rejected ? { from: i + 1, to: i + slice.length, score, rejected } : { from: i + 1, to: i + slice.length, score });
     }
-    tracks.push({ scope, objectives: best.objectives, points, improvements, last });
+    if (points.length || g.improvements) tracks.push({ scope, objectives: points.length ? g.objectives : [], points, improvements: g.improvements, last });
   }
   return tracks.sort((x, y) => y.points.length - x.points.length || y.improvements - x.improvements);
+}
+
+/** Items without the exemplars of plans a person rejected on their goal. */
+function withoutRejected(items: MemoryItem[], rejected: (scope: string) => ReadonlySet<string> | undefined): MemoryItem[] {
+  return items.filter((i) => !(i.data.type === 'exemplar' && i.data.planId && rejected(itemScope(i))?.has(i.data.planId)));
 }
 
 const itemScope = (i: MemoryItem) => (i.procedure ? `${i.procedure}/${i.goalId ?? ''}` : 'general');
@@ -265,10 +255,46 @@ function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], windo
     window: w,
     filter: {},
     learning: null,
-    ...itemParts(items, memorySize(dir)),
+    ...itemParts(
+      withoutRejected(items, (scope) => new Set(state.rejectedPlans[scope])),
+      memorySize(dir),
+    ),
     context,
     usage: { ...state.usage },
     tokenEstimate: ratios.length ? { samples: state.ratioCount, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null,
+  };
+}
+
+/** Recalled context per iteration, averaged over at most 20 buckets. */
+function contextOf(its: LogRecord[]): LearningSummary['context'] {
+  const bucket = Math.max(1, Math.ceil(its.length / 20));
+  const context: LearningSummary['context'] = [];
+  for (let i = 0; i < its.length; i += bucket) {
+    const slice = its.slice(i, i + bucket);
+    const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
+    context.push({
+      from: i + 1,
+      to: i + slice.length,
+      tokens: avg((r) => r.ctx?.t ?? 0),
+      budget: avg((r) => r.ctx?.b ?? 0),
+      promptChars: avg((r) => r.promptChars ?? 0),
+    });
+  }
+  return context;
+}
+
+/** What shows the iterations improving, as the reducer reads the records. */
+function learningOf(its: LogRecord[], history: History): LearningDetail {
+  return {
+    improvements: history.improvements,
+    firstTryValid: history.firstTryValid,
+    repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
+    distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
+    repeats: history.repeats,
+    rejectedBefore: history.rejectedBefore,
+    refutedInsights: its.reduce((n, r) => n + (r.refuted ?? 0), 0),
+    champions: championTracks(history),
+    converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
   };
 }
 
@@ -296,44 +322,27 @@ export async function learningSummary(
   // Windows of `window` iterations, widened so at most 20 bars are drawn.
   const w = Math.max(window, Math.ceil(its.length / 20));
   for (let i = 0; i < its.length; i += w) windows.push(windowOf(its.slice(i, i + w), i + 1));
-  const bucket = Math.max(1, Math.ceil(its.length / 20));
-  const context: LearningSummary['context'] = [];
-  for (let i = 0; i < its.length; i += bucket) {
-    const slice = its.slice(i, i + bucket);
-    const avg = (f: (r: LogRecord) => number) => Math.round(slice.reduce((s, r) => s + f(r), 0) / slice.length);
-    context.push({
-      from: i + 1,
-      to: i + slice.length,
-      tokens: avg((r) => r.ctx?.t ?? 0),
-      budget: avg((r) => r.ctx?.b ?? 0),
-      promptChars: avg((r) => r.promptChars ?? 0),
-    });
-  }
+  const context = contextOf(its);
   // The counts and usage the running fold keeps, over just these records: one definition of each total.
   const totals = summaryFold.init();
   for (const r of records) summaryFold.apply(totals, r);
+  // Only single calls compare the tokenizer with the server: an iteration with repair rounds made several.
   const ratios = its
-    .filter((r) => r.est && r.usage?.p)
+    .filter((r) => r.est && r.usage?.p && !r.repairs)
     .map((r) => r.usage!.p / r.est!)
     .sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
+  const history = historyOf(records);
+  // A plan a person rejected is never shown as a goal's best, whatever memory's exemplar says.
+  const standing = withoutRejected(items, (scope) => history.goals.get(scope)?.rejected);
   const out: LearningSummary = {
     ...countsOf(totals),
     windows,
     window: w,
     filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
-    learning: {
-      improvements: its.filter((r) => r.outcome === 'improved').length,
-      firstTryValid: its.filter((r) => isValidOutcome(r.outcome) && !r.repairs).length,
-      repairs: its.reduce((n, r) => n + (r.repairs ?? 0), 0),
-      distinctPlans: new Set(its.map((r) => r.planId).filter((id): id is string => id !== undefined)).size,
-      repeats: its.filter((r) => r.outcome === 'repeat').length,
-      refutedInsights: its.reduce((n, r) => n + (r.refuted ?? 0), 0),
-      champions: championTracks(its),
-      converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
-    },
-    ...itemParts(items, size),
+    learning: learningOf(its, history),
+    ...itemParts(standing, size),
     context,
     usage: { ...totals.usage },
     tokenEstimate,

@@ -1,0 +1,73 @@
+// What the sessions did, as the reducer reads their records (the rule the live run and resume use): strict
+// improvements, repeats apart from approvals, and each goal's champion as its session held it, a rejection marked
+// where it fell (the champion then steps up to the best plan still standing).
+import type { LogRecord } from '../memory/record.js';
+import { compareScores, type Score } from '../procedures/quality.js';
+import type { Objective } from '../procedures/types.js';
+import { emptyFold, Reducer } from './reducer.js';
+
+/** The goal's best champion held after one of its iterations (null: none), and whether a rejection came just before. */
+export interface HistoryPoint {
+  score: Score | null;
+  rejected: boolean;
+}
+
+export interface GoalHistory {
+  objectives: Objective[];
+  /** One point per iteration of the goal, in log order. */
+  points: HistoryPoint[];
+  improvements: number;
+  /** The last strict improvement: where, and its index among the goal's iterations. */
+  last: { session: string; iteration: number; time: string; index: number } | null;
+  /** Plans a person rejected on this goal (ids and identities). */
+  rejected: Set<string>;
+}
+
+export interface History {
+  improvements: number;
+  firstTryValid: number;
+  repeats: number;
+  rejectedBefore: number;
+  goals: Map<string, GoalHistory>;
+}
+
+const scopeOf = (r: LogRecord) => `${r.procedure}/${r.goalId}`;
+
+/** The goal's best plan standing: the best of the champions its sessions hold (a rejected one holds no place). */
+function bestHeld(held: Map<string, Score | null>, objectives: Objective[]): Score | null {
+  let best: Score | null = null;
+  for (const score of held.values()) if (score && (!best || compareScores(score, best, objectives.length ? objectives : ['steps']) < 0)) best = score;
+  return best;
+}
+
+export function historyOf(records: LogRecord[]): History {
+  const sessions = new Map<string, Reducer>();
+  const goals = new Map<string, GoalHistory & { mark: boolean; held: Map<string, Score | null> }>();
+  for (const r of records) {
+    let reducer = sessions.get(r.session);
+    if (!reducer) sessions.set(r.session, (reducer = new Reducer(emptyFold())));
+    let goal = goals.get(scopeOf(r));
+    if (!goal) goals.set(scopeOf(r), (goal = { objectives: [], points: [], improvements: 0, last: null, rejected: new Set(), mark: false, held: new Map() }));
+    const improved = reducer.state.progress.improved;
+    const completed = reducer.state.progress.completed;
+    reducer.apply(r);
+    if (r.type === 'review') {
+      if (r.review !== 'rejection') continue;
+      goal.mark = true;
+      goal.held.set(r.session, reducer.state.champion?.score ?? null);
+      for (const id of [r.planId, r.planKey]) if (id) goal.rejected.add(id);
+      continue;
+    }
+    if (reducer.state.progress.completed === completed) continue; // an iteration counted before
+    if (r.objectives?.length) goal.objectives = r.objectives;
+    goal.held.set(r.session, reducer.state.champion?.score ?? null);
+    goal.points.push({ score: bestHeld(goal.held, goal.objectives), rejected: goal.mark });
+    goal.mark = false;
+    if (reducer.state.progress.improved > improved) {
+      goal.improvements++;
+      goal.last = { session: r.session, iteration: r.iteration, time: r.time, index: goal.points.length - 1 };
+    }
+  }
+  const sum = (k: 'improved' | 'firstTryValid' | 'repeats' | 'rejectedBefore') => [...sessions.values()].reduce((n, x) => n + x.state.progress[k], 0);
+  return { improvements: sum('improved'), firstTryValid: sum('firstTryValid'), repeats: sum('repeats'), rejectedBefore: sum('rejectedBefore'), goals };
+}
