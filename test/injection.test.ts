@@ -115,7 +115,7 @@ describe('hostile model output through the CLI', () => {
     }
     // The plan as saved still fails `validate`, and validate prints it without escapes.
     const planDir = path.join(cwd, 'memory', 'plans');
-    const planFile = path.join(planDir, readdirSync(planDir).find((n) => n.endsWith('.yaml'))!);
+    const planFile = path.join(planDir, readdirSync(planDir).find((n) => n.endsWith('.json'))!);
     const v = await runCli(['validate', planFile, '--procedures', SHIPPED, '--procedure', 'production-deployment/deploy-service'], { cwd });
     expect(v.code, v.stderr).toBe(1);
     expect(v.stdout).toMatch(/✖ invalid/);
