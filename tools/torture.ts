@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { FILES } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { modelFlags, startFakeOpenAI, type ContentReply } from './fake-openai.js';
@@ -351,7 +351,7 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
       // The session file may be behind the log (it is saved lazily): count from what the log committed.
       const done = Math.max(state.progress.completed, out.before ?? 0);
       state.settings.iterations = Math.min(state.settings.iterations, done + perSession);
-      writeFileSync(file, stringify(state));
+      writeFileSync(file, JSON.stringify(state, null, 2));
     }
     for (let i = 0; i < 20; i++) {
       const open = (await store.list()).sessions.filter((s) => s.status !== 'completed');
