@@ -171,13 +171,13 @@ describe('hostile model output through the CLI', () => {
     }
     const open = user.indexOf('\n<champion>\n');
     const close = user.indexOf('\n</champion>\n');
-    let at = user.indexOf(IGNORE);
-    expect(at).toBeGreaterThan(-1);
-    while (at !== -1) {
-      expect(at).toBeGreaterThan(open);
-      expect(at).toBeLessThan(close);
-      at = user.indexOf(IGNORE, at + 1);
-    }
+    expect(open).toBeGreaterThan(-1);
+    expect(close).toBeGreaterThan(open);
+    // The champion block is its schedule: the model's steps sit inside the fence, and its prose (title, summary,
+    // descriptions, where the injected text is) does not affect the score, so it is left out of the prompt entirely.
+    const champion = user.slice(open, close);
+    for (const step of VALID.steps) expect(champion).toContain(step.action);
+    expect(user).not.toContain(IGNORE);
   });
 
   it('a plan file with hostile text: validate judges the steps and prints no escapes', async () => {

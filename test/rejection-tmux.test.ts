@@ -48,6 +48,9 @@ describe.skipIf(!hasTmux)('a rejection sticks for the built-in planner, at a ter
     // A reason that states no rule: only the rejection itself can make the next plan differ.
     tmux('send-keys', '-t', session, '-l', 'I do not like this one');
     tmux('send-keys', '-t', session, 'Enter');
+    // Not a rule: the built-in planner says it cannot follow notes and asks what to do with it; keep it as a note.
+    await until(/cannot follow notes[\s\S]*What now\?/);
+    tmux('send-keys', '-t', session, 'Enter');
 
     const text = await until(/Checkpoint · iteration 2\/4[\s\S]*What next\?/);
     const rejected = shownPlan(text, 1);
