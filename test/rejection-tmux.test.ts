@@ -1,28 +1,18 @@
 // At a terminal, with the built-in planner: after a person rejects the champion, the next plan differs from it in
 // schedule (not the same steps reordered), read off the screen and scheduled like any plan.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../src/core/plan.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { scheduleKey } from '../src/procedures/schedule.js';
 import { findTarget } from '../src/procedures/target.js';
 import { BIN, SHIPPED, tempDir } from './support/cli.js';
+import { tmux, tmuxScreen } from './support/tmux.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-reject-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-400');
+const { until } = tmuxScreen(session, 400);
 const deploy = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
-
-/** Polls the screen until `pattern` shows; fails with the screen once the command has ended without it. */
-async function until(pattern: RegExp): Promise<string> {
-  for (;;) {
-    const text = screen();
-    if (pattern.test(text)) return text;
-    if (/EXIT=\d+/.test(text)) throw new Error(`the command ended before ${pattern} showed; screen:\n${text}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The plan a checkpoint shows for `iteration`: its numbered "action — owner" lines. */
 function shownPlan(text: string, iteration: number): Plan {

@@ -1,27 +1,17 @@
 // The rule builder at a real terminal (tmux): a reason the reader cannot read, with the built-in planner (which
 // cannot follow notes), is said as a rule in a few keys; the rule is kept for this session and the next plans obey it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, SHIPPED, tempDir } from './support/cli.js';
+import { tmux, tmuxScreen } from './support/tmux.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-builder-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-300');
+const { until } = tmuxScreen(session, 300);
 const keys = (...k: string[]) => void tmux('send-keys', '-t', session, ...k);
 const type = (text: string) => void tmux('send-keys', '-t', session, '-l', text);
-
-/** Polls the screen until `pattern` shows; fails with the screen as soon as the command has ended without it. */
-async function until(pattern: RegExp): Promise<string> {
-  for (;;) {
-    const text = screen();
-    if (pattern.test(text)) return text;
-    if (/EXIT=\d+/.test(text)) throw new Error(`the command ended before ${pattern} showed; screen:\n${text}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!hasTmux)('the rule builder in a real terminal', () => {
   afterAll(() => void spawnSync('tmux', ['kill-session', '-t', session]));

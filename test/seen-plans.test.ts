@@ -1,25 +1,12 @@
 // The session's seen plans, kept by the reducer: the saved list grows in place, once per plan, and lookups are by set.
 import { describe, expect, it } from 'vitest';
-import { Reducer } from '../src/state/reducer.js';
-import { emptyProgress } from '../src/state/session.js';
+import { emptyFold, Reducer } from '../src/state/reducer.js';
 
 describe('seen plans', () => {
   it('adds each plan id once to the session list it was made from, and answers from the set', () => {
     const list = ['a', 'b'];
     const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
-    const reducer = new Reducer({
-      progress: emptyProgress(),
-      usage,
-      seen: list,
-      rejected: [],
-      champion: null,
-      alternatives: [],
-      improvements: [],
-      lastImprovement: 0,
-      idleSince: 0,
-      consecutiveFailures: 0,
-      pendingFeedback: [],
-    });
+    const reducer = new Reducer({ ...emptyFold(), usage, seen: list });
     expect(reducer.has('a')).toBe(true);
     expect(reducer.has('c')).toBe(false);
     reducer.see('c');

@@ -1,10 +1,11 @@
 // End to end as a person would: the real CLI in a real terminal (tmux), checkpoint prompts answered by keystroke.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, SHIPPED, tempDir } from './support/cli.js';
+import { tmux, tmuxScreen } from './support/tmux.js';
 import { fakeServers, type Reply } from './support/fake-openai.js';
 
 const { serve } = fakeServers();
@@ -16,21 +17,7 @@ const SAME_PLAN: Reply = {
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-e2e-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-200');
-
-/**
- * Polls the screen until `pattern` shows; fails with the screen as soon as the command has ended without it (an
- * event, not a deadline). A short pause between captures leaves the two cores to the CLI.
- */
-async function until(pattern: RegExp): Promise<string> {
-  for (;;) {
-    const text = screen();
-    if (pattern.test(text)) return text;
-    if (/EXIT=\d+/.test(text)) throw new Error(`the command ended before ${pattern} showed; screen:\n${text}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const { screen, until } = tmuxScreen(session, 200);
 
 /** Counts how many times `pattern` occurs on screen, for prompts that repeat. */
 const occurrences = (pattern: RegExp) => (screen().match(new RegExp(pattern.source, 'g')) ?? []).length;

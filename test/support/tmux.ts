@@ -1,0 +1,22 @@
+// Drives a real terminal for end-to-end tests: a tmux session, its screen, and a wait for what shows on it.
+import { execFileSync } from 'node:child_process';
+
+export const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+
+/** The screen of `session` (with `history` lines of scrollback), and a wait for a pattern on it. */
+export function tmuxScreen(session: string, history: number) {
+  const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', `-${history}`);
+  /**
+   * Polls the screen until `pattern` shows; fails with the screen as soon as the command has ended without it (an
+   * event, not a deadline). A short pause between captures leaves the two cores to the CLI.
+   */
+  async function until(pattern: RegExp): Promise<string> {
+    for (;;) {
+      const text = screen();
+      if (pattern.test(text)) return text;
+      if (/EXIT=\d+/.test(text)) throw new Error(`the command ended before ${pattern} showed; screen:\n${text}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  return { screen, until };
+}
