@@ -78,7 +78,9 @@ async function requestFor(run: RunState, deps: EngineDeps, iteration: number, ob
     budgetTokens: state.settings.contextBudget,
     actions: deps.target.set.actions.map((a) => a.id),
   });
-  deps.emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
+  // Recall says what it leaves out: memory keeps every line a person wrote, a prompt carries a capped share.
+  const leftOut = (recalled.kinds ?? []).filter((k) => k.recalled < k.offered);
+  deps.emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total, leftOut });
   const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
   // The human rules join the procedure's rules: the validator and the planners see one rule list.
   const target: PlanTarget = withHumanRules(deps.target, rules);
