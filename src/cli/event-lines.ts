@@ -51,8 +51,8 @@ const QUIET: Record<string, { mark: (c: ChalkInstance) => string; words: string;
 
 /** Whether an iteration's outcome deserves its own line on a live terminal (the rest only move the status line). */
 export function notable(e: Event<'iteration-finished'>): boolean {
-  // A repaired plan is worth its line even when it came to a repeat: the repair is news.
-  return e.repairs > 0 || !(e.outcome in QUIET);
+  // A repaired plan, or one with a claim checked, is worth its line even when it came to a repeat: that is news.
+  return e.repairs > 0 || e.claim !== undefined || !(e.outcome in QUIET);
 }
 
 export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, tail = ''): string {
@@ -81,7 +81,9 @@ export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, 
     default:
       text = `${c.red('✖')} ${head}: the planner failed${e.error ? `: ${safeText(e.error, true)}` : ''}`;
   }
-  return `${text}${tail ? c.dim(tail) : ''}`;
+  // A model's claim that the plan is optimal is shown only with what checking it came to.
+  const claim = e.claim ? ` · its claim to be optimal: ${e.claim.verdict === 'holds' ? c.green(e.claim.text) : e.claim.text}` : '';
+  return `${text}${claim}${tail ? c.dim(tail) : ''}`;
 }
 
 /** Iterations in a row with the same quiet outcome, as one counter line: `· Iterations 2–5: valid, a plan already proposed (4 repeats)`. */
