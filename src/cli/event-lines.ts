@@ -47,7 +47,7 @@ export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: Ch
 
 /** Whether an iteration's outcome deserves its own line on a live terminal (the rest only move the status line). */
 export function notable(e: Event<'iteration-finished'>): boolean {
-  return e.outcome === 'improved' || e.outcome === 'rejected-before' || e.outcome === 'failed' || e.outcome === 'error';
+  return e.outcome === 'improved' || e.outcome === 'rejected-before' || e.outcome === 'failed' || e.outcome === 'error' || e.claim !== undefined;
 }
 
 export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, tail = ''): string {
@@ -79,7 +79,9 @@ export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, 
     default:
       text = `${c.red('✖')} ${head}: the planner failed${e.error ? `: ${safeText(e.error, true)}` : ''}`;
   }
-  return `${text}${tail ? c.dim(tail) : ''}`;
+  // A model's claim that the plan is optimal is shown only with what checking it came to.
+  const claim = e.claim ? ` · its claim to be optimal: ${e.claim.verdict === 'holds' ? c.green(e.claim.text) : e.claim.text}` : '';
+  return `${text}${claim}${tail ? c.dim(tail) : ''}`;
 }
 
 /** What a person decided, in words (not the engine's kind names). */
