@@ -4,7 +4,7 @@
 import type { Plan } from '../core/plan.js';
 import type { Usage } from '../core/usage.js';
 import type { LogRecord } from '../memory/record.js';
-import type { IterationRecord, Outcome, RecallResult } from '../memory/types.js';
+import type { IterationRecord, OptimalClaim, Outcome, RecallResult } from '../memory/types.js';
 import type { PlannerError, PlanRequest } from '../planners/types.js';
 import { compareScores } from '../procedures/quality.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
@@ -52,14 +52,16 @@ export async function runIteration(run: RunState, deps: EngineDeps, iteration: n
     { iteration, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), objectives, rules, recall: request.recall },
     o,
   );
-  const converged = convergence(run, o, iteration, objectives);
+  const claim = claimOf(run, o, request.target, objectives);
+  if (claim) record.claim = claim;
+  const converged = convergence(run, o, iteration, objectives, claim);
   if (converged) record.converged = converged;
   learnable(record, chosen, request.target, rules);
   const logged = await deps.memory.commitIteration(record, chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {});
   const change = fold(run, o, logged);
   await deps.store.save(run.state, { durable: false });
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;
-  emitFinished(deps, { iteration, objectives, o, k, change, errors, latencyMs: now().getTime() - startedAt.getTime() });
+  emitFinished(deps, { iteration, objectives, o, k, change, errors, latencyMs: now().getTime() - startedAt.getTime(), claim });
   if (chosen.error && !chosen.plan) return { kind: 'planner-error', error: chosen.error };
   if (!chosen.valid) return { kind: 'invalid', errors };
   return { kind: 'valid', outcome: o.outcome, ...(converged ? { optimal: converged } : {}), ...(change ? { change } : {}) };
@@ -175,12 +177,21 @@ function learnable(record: IterationRecord, chosen: Candidate, target: PlanTarge
  * The planner says nothing beats this plan: then the champion, as good as it, is optimal too. A claim for a plan the
  * champion beats is disproved by the champion itself, and ignored.
  */
-function convergence(run: RunState, o: Outcomes, iteration: number, objectives: Objective[]): string | undefined {
-  const optimal = o.chosen.valid ? o.chosen.response?.optimal : undefined;
+function convergence(run: RunState, o: Outcomes, iteration: number, objectives: Objective[], claim?: OptimalClaim): string | undefined {
+  const proved = claim?.verdict === 'holds' ? `optimal for ${objectives.join(', ')} (the model's claim, ${claim.text})` : undefined;
+  const optimal = o.chosen.valid ? (o.chosen.response?.optimal ?? proved) : undefined;
   const score = o.chosen.score;
   const champion = o.outcome === 'improved' ? score : run.state.champion?.score;
   if (!optimal || !score || !champion || compareScores(champion, score, objectives) !== 0) return undefined;
   return `${optimal} — proved at iteration ${iteration}`;
+}
+
+/** A model's claim that its valid plan is optimal, checked against the champion it met, the lower bound and the search. */
+function claimOf(run: RunState, o: Outcomes, target: PlanTarget, objectives: Objective[]): OptimalClaim | undefined {
+  const { chosen } = o;
+  if (!chosen.valid || !chosen.score || !chosen.response?.claimsOptimal) return undefined;
+  const champion = run.state.champion;
+  return run.claims.check(chosen.score, target, objectives, champion && { score: champion.score, iteration: champion.iteration });
 }
 
 /** Folds the committed record into the session (the reducer), then notes the other candidates as seen. */
@@ -203,7 +214,16 @@ function fold(run: RunState, o: Outcomes, logged: LogRecord): ScoreChange | unde
 
 function emitFinished(
   deps: EngineDeps,
-  x: { iteration: number; objectives: Objective[]; o: Outcomes; k: number; change: ScoreChange | undefined; errors: number; latencyMs: number },
+  x: {
+    iteration: number;
+    objectives: Objective[];
+    o: Outcomes;
+    k: number;
+    change: ScoreChange | undefined;
+    errors: number;
+    latencyMs: number;
+    claim: OptimalClaim | undefined;
+  },
 ): void {
   const { chosen, outcome, usage, costUsd, repairs } = x.o;
   // Why a failed iteration failed, in one line: the planner's fault, or the first error the validator found.
@@ -225,6 +245,7 @@ function emitFinished(
     ...(chosen.score ? { score: chosen.score } : {}),
     ...(x.change ? { change: x.change } : {}),
     ...(why ? { error: why } : {}),
+    ...(x.claim ? { claim: x.claim } : {}),
     ...(usage ? { usage } : {}),
     ...(costUsd !== undefined ? { costUsd } : {}),
   });

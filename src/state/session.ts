@@ -123,6 +123,10 @@ export const SessionSchema = z.object({
       score: ScoreSchema.optional(),
       championScore: ScoreSchema.optional(),
       planId: z.string().optional(),
+      /** The model claimed that plan optimal: what checking the claim came to. */
+      claim: z
+        .object({ verdict: z.enum(['holds', 'refuted', 'unchecked']), by: z.enum(['bound', 'search', 'champion']).optional(), text: z.string() })
+        .optional(),
     })
     .optional(),
   /** A fork (`resume --from N --fork`): the session it branched from, and the last of that session's iterations it took. */
