@@ -102,6 +102,9 @@ export const SessionSchema = z.object({
         .optional(),
     })
     .optional(),
+  /** A fork (`resume --from N --fork`): the session it branched from, and the last of that session's iterations it took. */
+  parent: z.string().optional(),
+  forkPoint: count.optional(),
   /** The last time a person rejected the champion: why, and which plan (for the next prompt). */
   rejectedChampion: z.object({ iteration: count, reason: z.string(), planId: z.string(), score: ScoreSchema }).optional(),
 });
