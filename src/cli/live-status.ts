@@ -11,12 +11,20 @@ export interface StatusLine {
   stop(): void;
 }
 
+/**
+ * The widest status text that ora counts as one row. ora clears as many rows as it counts, and it counts the text
+ * plus four columns (`--text--`), not the two its frame uses: a text two columns shorter than the screen counted as
+ * two rows, and each redraw erased the printed line above the status line (the first lines of a run at 80 columns).
+ */
+const statusWidth = (columns: number) => Math.max(1, columns - 4);
+
 export function liveStatus(cli: Cli): StatusLine {
   const spinner: Ora = ora({ stream: cli.io.stdout, isEnabled: true, discardStdin: false, hideCursor: false, color: cli.color.level > 0 ? 'cyan' : false });
   return {
     set(text) {
-      // Two columns for the spinner: a line that wraps would leave copies of itself behind on every redraw.
-      spinner.text = fitWidth(text, cli.columns - 3);
+      // The terminal's width now (it may have been resized): a status line that wraps would be cleared short.
+      const columns = cli.io.stdout.columns && cli.io.stdout.columns > 0 ? cli.io.stdout.columns : cli.columns;
+      spinner.text = fitWidth(text, statusWidth(columns));
       if (!spinner.isSpinning) spinner.start();
     },
     print(line) {

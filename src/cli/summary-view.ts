@@ -1,7 +1,7 @@
 // Draws the learning summary for a terminal: the champion's score over iterations, success, first-try validity,
 // repairs and failures per window, insights with their votes, context size over time.
 import type { ChalkInstance } from 'chalk';
-import type { ChampionTrack, LearningSummary, SummaryWindow } from '../state/summary.js';
+import type { ChampionTrack, LearningDetail, LearningSummary, SummaryWindow } from '../state/summary.js';
 import { formatScore } from '../procedures/quality.js';
 import { safeText } from '../core/text.js';
 import { plural, span } from './format.js';
@@ -44,6 +44,14 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
   return out;
 }
 
+/** The model's claims that its plan was optimal: how many held, were refuted or stayed unchecked, and the last few. */
+function claimLines(claims: LearningDetail['claims']): string[] {
+  if (!claims.length) return [];
+  const count = (v: string) => claims.filter((c) => c.verdict === v).length;
+  const head = `Claims of an optimal plan checked: ${n(claims.length)} · hold ${n(count('holds'))} · refuted ${n(count('refuted'))} · unchecked ${n(count('unchecked'))}`;
+  return [head, ...claims.slice(-3).map((c) => `  iteration ${c.iteration} of ${t(c.session)}: ${t(c.text)}`)];
+}
+
 export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [chalk.bold('Learning summary')];
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
@@ -59,6 +67,7 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
     );
     if (l.refutedInsights) out.push(`Insights refuted by the validator (discarded): ${n(l.refutedInsights)}`);
     for (const c of l.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));
+    out.push(...claimLines(l.claims));
   } else
     out.push(
       chalk.dim(

@@ -1,6 +1,6 @@
 // Engine contracts: session state on disk, typed events out, reviewer decisions in.
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
-import type { Outcome } from '../memory/types.js';
+import type { OptimalClaim, Outcome, RecallKindCount } from '../memory/types.js';
 import type { Champion } from '../planners/types.js';
 import type { Score } from '../procedures/quality.js';
 import type { FeedbackReading } from '../feedback/types.js';
@@ -80,7 +80,7 @@ export type EngineEvent =
       resumedFrom: number | null;
     }
   | { type: 'iteration-started'; iteration: number; total: number }
-  | { type: 'recalled'; iteration: number; tokens: number; budget: number; items: number; total: number }
+  | { type: 'recalled'; iteration: number; tokens: number; budget: number; items: number; total: number; leftOut: RecallKindCount[] }
   | { type: 'planner-progress'; iteration: number; tokens: number }
   | { type: 'retry'; iteration: number; attempt: number; reason: string; delayMs: number }
   | { type: 'plan-proposed'; iteration: number; plan: Plan; mode: string; usage?: Usage; costUsd?: number }
@@ -102,6 +102,8 @@ export type EngineEvent =
       candidates: number;
       latencyMs: number;
       error?: string;
+      /** The model claimed its plan optimal: what checking the claim came to. */
+      claim?: OptimalClaim;
     }
   | { type: 'feedback-read'; iteration: number; reading: FeedbackReading; confirmed: boolean; enforced: boolean }
   | { type: 'converged'; iteration: number; reason: string }

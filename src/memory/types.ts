@@ -66,6 +66,14 @@ export interface RecallResult {
   budget: number;
   /** Items available before selection. */
   total: number;
+  /** Per kind, how many the prompt carries of those in scope: recall says when it leaves some out. */
+  kinds?: RecallKindCount[];
+}
+
+export interface RecallKindCount {
+  kind: MemoryKind;
+  recalled: number;
+  offered: number;
 }
 
 /**
@@ -119,12 +127,21 @@ export interface IterationRecord {
   repaired?: { plan: Plan; findings: Finding[] };
   /** The run converged here: no better plan exists under the objectives and feedback (the planner proved it). */
   converged?: string;
+  /** The model claimed its plan optimal: what checking the claim came to (planners/claim.ts). */
+  claim?: OptimalClaim;
   error?: string;
   usage?: Usage;
   costUsd?: number;
   context?: { tokens: number; budget: number; items: number; total: number };
   /** jupiter's estimate of the prompt's tokens (compare with usage.promptTokens). */
   promptTokensEstimate?: number;
+}
+
+/** A model's claim that its plan is optimal, as checked: it holds (proved), is refuted (a better plan), or is unchecked. */
+export interface OptimalClaim {
+  verdict: 'holds' | 'refuted' | 'unchecked';
+  by?: 'bound' | 'search' | 'champion';
+  text: string;
 }
 
 /** A valid plan a session still holds after a rejection, re-checked against the rules in force and re-scored. */

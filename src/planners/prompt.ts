@@ -49,6 +49,7 @@ const CONTRACT = `Output contract:
 Reply with exactly one JSON object and nothing else (no prose, no code fences), of this shape:
 {"reasoning": string (optional), "title": string, "summary": string, "steps": [{"action": "<action id>", "description": string, "owner": string, "evidence": string}]}
 "steps" is a non-empty array in execution order (at most 200). Steps may carry further string fields when an action lists them.
+You may add "optimal": true after "steps" when you are sure no valid plan beats yours under the objectives. jupiter checks the claim (a lower bound from the procedures, or an exhaustive search) and tells you whether it held.
 "owner" is who does the step: the action's role ("release-manager"), or a named person with their role ("Priya Nair (release-manager)"). It decides segregation and the schedule: one person however spelled is one person, two steps of one role with no names may be one person, and one person's steps run one at a time.`;
 
 const OBJECTIVE_MEANING: Record<Objective, string> = {

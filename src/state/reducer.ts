@@ -122,6 +122,7 @@ export class Reducer {
       if (r.score) s.lastProposal.score = r.score;
       if (before) s.lastProposal.championScore = before;
       if (r.planId !== undefined) s.lastProposal.planId = r.planId;
+      if (r.claim) s.lastProposal.claim = { ...r.claim };
     }
   }
 

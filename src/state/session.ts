@@ -123,6 +123,10 @@ export const SessionSchema = z.object({
       score: ScoreSchema.optional(),
       championScore: ScoreSchema.optional(),
       planId: z.string().optional(),
+      /** The model claimed that plan optimal: what checking the claim came to. */
+      claim: z
+        .object({ verdict: z.enum(['holds', 'refuted', 'unchecked']), by: z.enum(['bound', 'search', 'champion']).optional(), text: z.string() })
+        .optional(),
     })
     .optional(),
   /** The last time a person rejected the champion: why, and which plan (for the next prompt). */

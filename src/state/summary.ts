@@ -6,7 +6,7 @@ import { type History, historyOf } from './history.js';
 import type { Objective } from '../procedures/types.js';
 import type { LogRecord } from '../memory/record.js';
 import { spans, summaryFold, type SummaryState } from '../memory/summary-fold.js';
-import { isValidOutcome, type MemoryItem } from '../memory/types.js';
+import { isValidOutcome, type MemoryItem, type OptimalClaim } from '../memory/types.js';
 
 /** One window of iterations: how often plans passed, passed at the first try, needed repairs, and which rules failed. */
 export interface SummaryWindow {
@@ -40,6 +40,8 @@ export interface LearningDetail {
   champions: ChampionTrack[];
   /** Runs that ended because the planner proved no better plan exists. */
   converged: { session: string; iteration: number; reason: string }[];
+  /** A model's claims that its plan is optimal, each with what checking it came to (holds, refuted, unchecked). */
+  claims: { session: string; iteration: number; verdict: OptimalClaim['verdict']; text: string }[];
 }
 
 /** A goal's champion over iterations: the best score reached so far, per bucket of iterations. */
@@ -295,6 +297,7 @@ function learningOf(its: LogRecord[], history: History): LearningDetail {
     refutedInsights: its.reduce((n, r) => n + (r.refuted ?? 0), 0),
     champions: championTracks(history),
     converged: its.filter((r) => r.converged).map((r) => ({ session: r.session, iteration: r.iteration, reason: r.converged! })),
+    claims: its.filter((r) => r.claim).map((r) => ({ session: r.session, iteration: r.iteration, verdict: r.claim!.verdict, text: r.claim!.text })),
   };
 }
 
