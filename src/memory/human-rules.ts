@@ -136,6 +136,15 @@ export function conflictsFor(entries: Iterable<HumanRuleEntry>, rule: Rule, scop
   return [...entries].filter((e) => contradicts(e.rule, rule) && together(e, candidate));
 }
 
+/** A kept rule a new reading contradicts, as a person is shown it: the rule's line, their words, and where it is kept. */
+export interface RuleConflict {
+  rule: string;
+  quote?: string;
+  file: string;
+  /** 1-based line in the file (absent when the file was deleted and the rule lives only in the log). */
+  line?: number;
+}
+
 /** The markdown file and what it holds, kept in step with the log and with a person's edits. */
 export class HumanRulesFile {
   entries = new Map<string, HumanRuleEntry>();
@@ -205,7 +214,8 @@ export class HumanRulesFile {
       // A later confirmation of the same rule confirms it; a later unconfirmed reading does not unconfirm it.
       if (old && (old.confirmed || !entry.confirmed)) continue;
       // The file never holds two rules that contradict: a confirmed reading replaces the rule it contradicts (the
-      // person's latest word, shown to them with conflictsFor before they confirmed); an unconfirmed one yields.
+      // person's latest word: the reviewer showed them the kept rule, with `conflicts`, and they chose to replace it);
+      // an unconfirmed one yields.
       const clashing = conflictsFor(this.entries.values(), rule, scope, { procedure: rec.procedure, goalId: rec.goalId });
       if (clashing.length && !entry.confirmed) continue;
       for (const e of clashing) this.entries.delete(keyOf(e));
@@ -228,6 +238,21 @@ export class HumanRulesFile {
   /** The file on disk is through an earlier log entry than `seq` (it is rewritten only when a rule changes). */
   behindOnDisk(seq: number): boolean {
     return this.written < seq;
+  }
+
+  /**
+   * The kept rules `rules` would contradict in `scope` (filed under `goal`), each with its line in the file as it is on
+   * disk: what a person sees before confirming a reading that would replace them.
+   */
+  conflicts(rules: readonly Rule[], scope: RuleScope, goal: { procedure: string; goalId: string }): RuleConflict[] {
+    this.refresh();
+    const onDisk = new Map(parseHumanRules(readFileSafe(this.file) ?? '').entries.map((e) => [keyOf(e), e.line]));
+    const clashing = new Map<string, HumanRuleEntry>();
+    for (const rule of rules) for (const e of conflictsFor(this.entries.values(), rule, scope, goal)) clashing.set(keyOf(e), e);
+    return [...clashing.entries()].map(([key, e]) => {
+      const line = e.line ?? onDisk.get(key);
+      return { rule: ruleLine(e.rule), file: this.file, ...(e.quote ? { quote: e.quote } : {}), ...(line !== undefined ? { line } : {}) };
+    });
   }
 
   /** Rules in scope: the goal's, and the session's own; each rule once. */
