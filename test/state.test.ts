@@ -8,24 +8,14 @@ import { foldRecords } from '../src/state/reducer.js';
 import { historyOf } from '../src/state/history.js';
 import { readSession } from '../src/state/session-file.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import type { PlanTarget } from '../src/procedures/types.js';
 
 const target = {
   set: { id: 'ship', name: 'Ship', description: '', file: 'ship.yaml', initial: [], goals: [], actions: [], rules: [] },
   goal: { id: 'release', description: '', keywords: [], facts: [] },
 } as unknown as PlanTarget;
-const settings = {
-  iterations: 5,
-  checkpoint: 0,
-  unattended: true,
-  provider: 'builtin',
-  contextBudget: 1000,
-  proceduresDir: 'p',
-  patience: 0,
-  repairs: 0,
-  maxFailures: 1,
-  candidates: 1,
-};
+const settings = defaultSessionSettings('p', { iterations: 5, checkpoint: 0, unattended: true, contextBudget: 1000, patience: 0, repairs: 0, maxFailures: 1 });
 const score = (cost: number): Score => ({ makespan: 0, cost, risk: 0, steps: 3 });
 let seq = 0;
 const base = (iteration: number) => ({
@@ -74,6 +64,13 @@ describe('the session schema', () => {
     // A file that already counts worse plans apart is left as it is.
     const current = readSession({ ...old, progress: { ...progress, approved: 3, worse: 2 } }, 's');
     expect('state' in current && current.state.progress).toMatchObject({ approved: 3, worse: 2 });
+  });
+
+  it('reads the one base URL of a session from before replicas as its list of replicas', () => {
+    const old: Record<string, unknown> = JSON.parse(JSON.stringify(newSession('s', 'g', target, settings, new Date(0))));
+    old.settings = { ...settings, provider: 'custom', baseUrl: 'http://gpu:8000/v1' };
+    const read = readSession(old, 's');
+    expect('state' in read && read.state.settings).toEqual({ ...settings, provider: 'custom', baseUrls: ['http://gpu:8000/v1'] });
   });
 
   it('the in-memory checkpointer keeps a copy, checked on load like a file', async () => {

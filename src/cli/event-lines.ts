@@ -17,8 +17,12 @@ export function fitWidth(text: string, columns: number): string {
 
 const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
 
+const KIND_NAMES = { pattern: 'patterns', lesson: 'lessons', feedback: 'lessons from people' } as const;
+
+/** The prompt's memory: tokens of budget, items of all, and each kind recall left some of out ("recalled 100 of 150 lessons"). */
 export function contextText(e: Event<'recalled'>): string {
-  return `context ${k(e.tokens)}/${k(e.budget)} tokens · ${e.items} of ${plural(e.total, 'item')}`;
+  const left = e.leftOut.map((l) => ` · recalled ${l.recalled} of ${l.offered} ${KIND_NAMES[l.kind]}`).join('');
+  return `context ${k(e.tokens)}/${k(e.budget)} tokens · ${e.items} of ${plural(e.total, 'item')}${left}`;
 }
 
 /** How a score changed on the first objective that differs (`▲ makespan 3d 4h → 2d 6h`), or the first score. */

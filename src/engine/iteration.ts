@@ -8,7 +8,7 @@ import type { IterationRecord, OptimalClaim, Outcome, RecallResult } from '../me
 import type { PlannerError, PlanRequest } from '../planners/types.js';
 import { compareScores } from '../procedures/quality.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
-import { withHumanRules } from '../feedback/target.js';
+import { unusableReason, withHumanRules } from '../feedback/target.js';
 import { checkInsights } from '../procedures/insight.js';
 import { countFindings } from '../procedures/validate.js';
 import type { ScoreChange } from '../state/session.js';
@@ -37,7 +37,7 @@ interface Outcomes {
 export async function runIteration(run: RunState, deps: EngineDeps, iteration: number, objectives: Objective[]): Promise<IterationResult> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
-  const { request, rules } = await requestFor(run, deps, iteration, objectives);
+  const { request, rules, checked } = await requestFor(run, deps, iteration, objectives);
   const k = Math.max(1, run.state.settings.candidates);
   const deps1 = { planner: deps.planner, emit: deps.emit, signal: deps.signal };
   const candidates = await Promise.all(
@@ -49,7 +49,7 @@ export async function runIteration(run: RunState, deps: EngineDeps, iteration: n
   const record = recordOf(
     run,
     deps,
-    { iteration, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), objectives, rules, recall: request.recall },
+    { iteration, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), objectives, checkedRules: checked, recall: request.recall },
     o,
   );
   const claim = claimOf(run, o, request.target, objectives);
@@ -68,7 +68,12 @@ export async function runIteration(run: RunState, deps: EngineDeps, iteration: n
 }
 
 /** The request every candidate starts from: recalled memory, the human rules joined to the procedure's, the loop's signals. */
-async function requestFor(run: RunState, deps: EngineDeps, iteration: number, objectives: Objective[]): Promise<{ request: PlanRequest; rules: Rule[] }> {
+async function requestFor(
+  run: RunState,
+  deps: EngineDeps,
+  iteration: number,
+  objectives: Objective[],
+): Promise<{ request: PlanRequest; rules: Rule[]; checked: Rule[] }> {
   const { state } = run;
   const findings = state.currentValidation?.findings ?? [];
   const recalled = await deps.memory.recall({
@@ -80,10 +85,14 @@ async function requestFor(run: RunState, deps: EngineDeps, iteration: number, ob
     budgetTokens: state.settings.contextBudget,
     actions: deps.target.set.actions.map((a) => a.id),
   });
-  deps.emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
+  // Recall says what it leaves out: memory keeps every line a person wrote, a prompt carries a capped share.
+  const leftOut = (recalled.kinds ?? []).filter((k) => k.recalled < k.offered);
+  deps.emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total, leftOut });
   const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
   // The human rules join the procedure's rules: the validator and the planners see one rule list.
   const target: PlanTarget = withHumanRules(deps.target, rules);
+  // Only rules the validator can check are recorded as checked: one naming an action the set lacks is never enforced.
+  const checked = rules.filter((r) => !unusableReason(deps.target, r));
   const champion = await run.champion();
   const request: PlanRequest = {
     goalText: state.goalText,
@@ -104,7 +113,7 @@ async function requestFor(run: RunState, deps: EngineDeps, iteration: number, ob
     onProgress: (p) => deps.emit({ type: 'planner-progress', iteration, tokens: p.tokens }),
     onRetry: (p) => deps.emit({ type: 'retry', iteration, ...p }),
   };
-  return { request, rules };
+  return { request, rules, checked };
 }
 
 function judgeAll(run: RunState, candidates: Candidate[], objectives: Objective[]): Outcomes {
@@ -126,7 +135,8 @@ interface RecordContext {
   startedAt: string;
   finishedAt: string;
   objectives: Objective[];
-  rules: Rule[];
+  /** The human rules the validator enforced on this iteration's plans. */
+  checkedRules: Rule[];
   recall: RecallResult;
 }
 
@@ -154,7 +164,7 @@ function recordOf(run: RunState, deps: EngineDeps, x: RecordContext, o: Outcomes
   if (chosen.plan) record.planId = chosen.planId;
   if (chosen.key) record.planKey = chosen.key;
   if (o.repairs) record.repairs = o.repairs;
-  if (x.rules.length) record.checkedRules = x.rules.map((r) => r.id);
+  if (x.checkedRules.length) record.checkedRules = x.checkedRules.map((r) => r.id);
   if (state.pendingFeedback.length) record.unchecked = [...state.pendingFeedback];
   if (chosen.error) record.error = `${chosen.error.kind}: ${chosen.error.message}`;
   if (o.usage) record.usage = o.usage;

@@ -13,7 +13,10 @@ import { isValidOutcome, type MemoryData, type MemoryItem, type MemoryKind } fro
 
 /** Lessons and insights seen once, never by a person, and untouched for this many log entries fade out. */
 export const STALE_AFTER = 1000;
-/** Most items kept per goal and kind (lowest support dropped first), so no answer can grow the files without bound. */
+/**
+ * Most items jupiter learned that it keeps per goal and kind (lowest support dropped first), so no answer can grow the
+ * files without bound. A person's items are never dropped and never count toward it: recall caps what a prompt carries.
+ */
 export const CAP: Record<MemoryKind, number> = { pattern: 40, lesson: 40, feedback: 100 };
 /** Most lessons one failed plan contributes (a model that invents 5,000 actions teaches no more than this). */
 const LESSONS_PER_RECORD = 12;
@@ -364,8 +367,8 @@ function isRestatement(item: MemoryItem): boolean {
 
 /**
  * Drops faded items (seen once, never by a person, not seen for STALE_AFTER log entries) and restatements, and
- * holds each goal and kind to its cap: what the current record taught stays, then a person's items, then the best
- * supported (then the most recent).
+ * holds what jupiter learned for each goal and kind to its cap: what the current record taught stays, then the best
+ * supported (then the most recent). A person's items (a hand-added line, a rejection's reason) are always kept.
  */
 export function compact(items: Map<string, MemoryItem>, currentSeq: number): number {
   let dropped = 0;
@@ -377,7 +380,7 @@ export function compact(items: Map<string, MemoryItem>, currentSeq: number): num
       dropped++;
       continue;
     }
-    if (item.data.type === 'exemplar') continue;
+    if (item.data.type === 'exemplar' || item.human > 0) continue;
     const key = `${item.kind}|${item.procedure ?? ''}|${item.goalId ?? ''}`;
     const group = groups.get(key);
     if (group) group.push(item);
@@ -386,9 +389,9 @@ export function compact(items: Map<string, MemoryItem>, currentSeq: number): num
   for (const [key, group] of groups) {
     const cap = CAP[key.slice(0, key.indexOf('|')) as MemoryKind];
     if (group.length <= cap) continue;
-    // What this record just taught stays (or nothing new could ever enter a full goal); then a person's, then support.
+    // What this record just taught stays (or nothing new could ever enter a full goal); then support.
     const fresh = (i: MemoryItem) => Number(i.seq === currentSeq);
-    group.sort((a, b) => fresh(b) - fresh(a) || b.human - a.human || net(b) - net(a) || (b.seq ?? Infinity) - (a.seq ?? Infinity));
+    group.sort((a, b) => fresh(b) - fresh(a) || net(b) - net(a) || (b.seq ?? Infinity) - (a.seq ?? Infinity));
     for (const item of group.slice(cap)) {
       items.delete(item.id);
       dropped++;

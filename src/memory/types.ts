@@ -66,6 +66,14 @@ export interface RecallResult {
   budget: number;
   /** Items available before selection. */
   total: number;
+  /** Per kind, how many the prompt carries of those in scope: recall says when it leaves some out. */
+  kinds?: RecallKindCount[];
+}
+
+export interface RecallKindCount {
+  kind: MemoryKind;
+  recalled: number;
+  offered: number;
 }
 
 /**
