@@ -6,6 +6,7 @@ import { memoryDirOf, resolveLayers, sessionSettings } from '../../config/resolv
 import { InputError, UsageError } from '../../core/errors.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
+import { loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
 import type { Cli } from '../io.js';
@@ -38,8 +39,8 @@ export function registerResume(program: Command, cli: Cli): void {
       }
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, s.unattended);
-      const { loadProcedures } = await import('../../procedures/load.js');
-      const library = loadProcedures(s.proceduresDir);
+      const procedures = await loadProceduresCached(s.proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
+      const library = procedures.library;
       const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
       checkHumanRulesFile(config.memoryDir, library);
       let target: PlanTarget;
@@ -63,6 +64,7 @@ export function registerResume(program: Command, cli: Cli): void {
         if (!opts.json) cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
         const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
         handed = true;
+        await procedures.remember();
         cli.io.boundHeapForRun?.();
         return await runFromCli(cli, { config, state, target, memory, lock });
       } finally {
