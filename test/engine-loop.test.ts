@@ -7,6 +7,7 @@ import type { Plan } from '../src/core/plan.js';
 import { catchUp } from '../src/engine/catch-up.js';
 import { runSession, type EngineDeps } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import type {
   CheckpointContext,
@@ -110,19 +111,7 @@ async function setup(settings: Partial<SessionSettings> = {}, dir = tempDir('jup
     's1',
     'Release the build',
     target,
-    {
-      iterations: 20,
-      checkpoint: 0,
-      unattended: true,
-      provider: 'builtin',
-      contextBudget: 4000,
-      proceduresDir: '',
-      patience: 0,
-      repairs: 0,
-      maxFailures: 5,
-      candidates: 1,
-      ...settings,
-    },
+    defaultSessionSettings('', { checkpoint: 0, unattended: true, patience: 0, repairs: 0, ...settings }),
     new Date('2026-11-25T10:00:00Z'),
   );
   const events: EngineEvent[] = [];

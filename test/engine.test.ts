@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import type { CheckpointDecision, EngineEvent, FailureDecision, PatienceDecision, ReadingDecision, Reviewer, SessionSettings } from '../src/engine/types.js';
 import { Memory } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
@@ -62,19 +63,7 @@ async function setup(settings: Partial<SessionSettings> = {}) {
     's1',
     'Deploy the orchestrator',
     target,
-    {
-      iterations: 50,
-      checkpoint: 10,
-      unattended: false,
-      provider: 'builtin',
-      contextBudget: 4000,
-      proceduresDir: SHIPPED,
-      patience: 0,
-      repairs: 2,
-      maxFailures: 5,
-      candidates: 1,
-      ...settings,
-    },
+    defaultSessionSettings(SHIPPED, { iterations: 50, patience: 0, ...settings }),
     new Date('2026-11-25T10:00:00Z'),
   );
   const events: EngineEvent[] = [];

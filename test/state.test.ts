@@ -8,24 +8,14 @@ import { foldRecords } from '../src/state/reducer.js';
 import { historyOf } from '../src/state/history.js';
 import { readSession } from '../src/state/session-file.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import type { PlanTarget } from '../src/procedures/types.js';
 
 const target = {
   set: { id: 'ship', name: 'Ship', description: '', file: 'ship.yaml', initial: [], goals: [], actions: [], rules: [] },
   goal: { id: 'release', description: '', keywords: [], facts: [] },
 } as unknown as PlanTarget;
-const settings = {
-  iterations: 5,
-  checkpoint: 0,
-  unattended: true,
-  provider: 'builtin',
-  contextBudget: 1000,
-  proceduresDir: 'p',
-  patience: 0,
-  repairs: 0,
-  maxFailures: 1,
-  candidates: 1,
-};
+const settings = defaultSessionSettings('p', { iterations: 5, checkpoint: 0, unattended: true, contextBudget: 1000, patience: 0, repairs: 0, maxFailures: 1 });
 const score = (cost: number): Score => ({ makespan: 0, cost, risk: 0, steps: 3 });
 let seq = 0;
 const base = (iteration: number) => ({
@@ -61,6 +51,13 @@ describe('the session schema', () => {
     expect('problem' in bad && bad.problem).toMatchObject({ path: ['settings', 'iterations'] });
     expect('problem' in bad && bad.problem.message).toMatch(/^"settings\.iterations" /);
     expect(readSession(old, 'other')).toMatchObject({ problem: { message: 'it holds session "s", not "other"' } });
+  });
+
+  it('reads the one base URL of a session from before replicas as its list of replicas', () => {
+    const old: Record<string, unknown> = JSON.parse(JSON.stringify(newSession('s', 'g', target, settings, new Date(0))));
+    old.settings = { ...settings, provider: 'custom', baseUrl: 'http://gpu:8000/v1' };
+    const read = readSession(old, 's');
+    expect('state' in read && read.state.settings).toEqual({ ...settings, provider: 'custom', baseUrls: ['http://gpu:8000/v1'] });
   });
 
   it('the in-memory checkpointer keeps a copy, checked on load like a file', async () => {

@@ -38,7 +38,15 @@ function championByReference(v: Obj): void {
   v.rejected ??= [];
 }
 
-const STEPS = [goalText, championsAndRepairs, championByReference];
+/** Sessions from before replicas saved one `baseUrl`: it is the one replica of `baseUrls`. */
+function baseUrlsList(v: Obj): void {
+  const s = v.settings;
+  if (!isObj(s) || s.baseUrl === undefined) return;
+  if (s.baseUrls === undefined && typeof s.baseUrl === 'string') s.baseUrls = [s.baseUrl];
+  delete s.baseUrl;
+}
+
+const STEPS = [goalText, championsAndRepairs, championByReference, baseUrlsList];
 
 /** The session value brought up to today's shape (in place); anything not a mapping is left for the schema to refuse. */
 export function migrateSession(value: unknown): unknown {

@@ -229,9 +229,12 @@ export function emptyFold(): SessionFold {
   };
 }
 
-/** A session's fold from its records alone (resume's catch-up, the invariants tool). */
-export function foldRecords(records: LogRecord[], session: string): SessionFold {
+/**
+ * A session's fold from its records alone (the invariants tool); without `session`, of every record in the order
+ * given (a fork's line: its ancestors' records up to where it branched, then its own; see state/lineage.ts).
+ */
+export function foldRecords(records: LogRecord[], session?: string): SessionFold {
   const reducer = new Reducer(emptyFold());
-  for (const r of records) if (r.session === session) reducer.apply(r);
+  for (const r of records) if (session === undefined || r.session === session) reducer.apply(r);
   return reducer.state;
 }
