@@ -4,6 +4,7 @@
 import type { Plan } from '../core/plan.js';
 import { withHumanRules } from '../feedback/target.js';
 import type { FeedbackReading } from '../feedback/types.js';
+import type { RuleScope } from '../memory/human-rules.js';
 import type { StandingPlan } from '../memory/types.js';
 import { compareScores, scorePlan, withWarnings } from '../procedures/quality.js';
 import type { Objective, Rule } from '../procedures/types.js';
@@ -41,9 +42,23 @@ async function confirmReading(run: RunState, deps: EngineDeps, reason: string): 
       // The person said it with the rule builder: their rule replaces the reading.
       if (decision.reading) out.reading = decision.reading;
       out.enforced = out.reading.constraints.length > 0;
+      if (out.enforced && !(await replacesKept(run, deps, out))) {
+        out.enforced = false;
+        out.confirmed = false;
+      }
     }
     return out;
   }
+}
+
+/** A reading that contradicts a rule a person kept replaces it only when the person, shown that rule, says so. */
+async function replacesKept(run: RunState, deps: EngineDeps, c: Confirmed): Promise<boolean> {
+  const { state } = run;
+  const goal = { procedure: state.procedure, goalId: state.goalId };
+  const scope: RuleScope = c.scope === 'goal' ? { kind: 'goal', ...goal } : { kind: 'session', session: state.id };
+  const conflicts = deps.memory.ruleConflicts(c.reading.constraints, scope, goal);
+  if (!conflicts.length || !deps.reviewer.replaceRules) return true;
+  return deps.reviewer.replaceRules(conflicts, c.reading);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Engine contracts: session state on disk, typed events out, reviewer decisions in.
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import type { OptimalClaim, Outcome, RecallKindCount } from '../memory/types.js';
+import type { RuleConflict } from '../memory/human-rules.js';
 import type { Champion } from '../planners/types.js';
 import type { Score } from '../procedures/quality.js';
 import type { FeedbackReading } from '../feedback/types.js';
@@ -63,6 +64,11 @@ export interface Reviewer {
   failure(ctx: FailureContext): Promise<FailureDecision>;
   /** How a rejection was read: enforce it, reword it, or keep it as a note. */
   confirmReading(reading: FeedbackReading): Promise<ReadingDecision>;
+  /**
+   * A confirmed reading contradicts rules a person kept: shown them (their words, file:line), true to replace them,
+   * false to keep them (the new words stay a note). A reviewer without it keeps the person's latest word.
+   */
+  replaceRules?(conflicts: RuleConflict[], reading: FeedbackReading): Promise<boolean>;
   /** No improvement in `idle` iterations: go on, change the objectives, or stop. */
   patience(ctx: PatienceContext): Promise<PatienceDecision>;
 }
