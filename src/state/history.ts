@@ -68,6 +68,11 @@ export function historyOf(records: LogRecord[]): History {
       goal.last = { session: r.session, iteration: r.iteration, time: r.time, index: goal.points.length - 1 };
     }
   }
+  // A rejection after the goal's last iteration: its last point shows the champion the rejection left standing, marked.
+  for (const goal of goals.values()) {
+    const last = goal.points.at(-1);
+    if (goal.mark && last) goal.points[goal.points.length - 1] = { score: bestHeld(goal.held, goal.objectives), rejected: true };
+  }
   const sum = (k: 'improved' | 'firstTryValid' | 'repeats' | 'rejectedBefore') => [...sessions.values()].reduce((n, x) => n + x.state.progress[k], 0);
   return { improvements: sum('improved'), firstTryValid: sum('firstTryValid'), repeats: sum('repeats'), rejectedBefore: sum('rejectedBefore'), goals };
 }
