@@ -10,7 +10,7 @@ import { emptyProgress } from '../src/state/session.js';
 
 const plain = new Chalk({ level: 0 });
 const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
-const progress = { ...emptyProgress(), completed: 5, approved: 5, improved: 1, repeats: 4, firstTryValid: 5 };
+const progress = { ...emptyProgress(), completed: 5, approved: 1, improved: 1, repeats: 4, firstTryValid: 5 };
 
 describe('words and numbers', () => {
   it('plurals: 1 iteration, 2 iterations, 1,000 rules', () => {

@@ -46,7 +46,18 @@ describe('the learning summary shows learning (#10.9)', () => {
   it('proves its numbers from a scripted sequence of records: champion over time, improvements, first try, repairs, failures by rule, plans, convergence', async () => {
     const { memory } = await history();
     const s = await learningSummary(memory.dir, await memory.records(), await memory.items(), { session: 's1', window: 4 });
-    expect(s).toMatchObject({ sessions: 1, iterations: 8, approved: 4, repeats: 1, failed: 2, errors: 1, humanApprovals: 1, rejections: 1, overrides: 0 });
+    expect(s).toMatchObject({
+      sessions: 1,
+      iterations: 8,
+      approved: 4,
+      worse: 0,
+      repeats: 1,
+      failed: 2,
+      errors: 1,
+      humanApprovals: 1,
+      rejections: 1,
+      overrides: 0,
+    });
     expect(s.learning).toMatchObject({ improvements: 3, firstTryValid: 3, repairs: 3, distinctPlans: 6, repeats: 1 });
     expect(s.filter).toEqual({ session: 's1' });
     expect(s.windows).toEqual([
@@ -54,14 +65,14 @@ describe('the learning summary shows learning (#10.9)', () => {
         from: 1,
         to: 4,
         rate: 0.75,
-        approved: 3,
+        valid: 3,
         total: 4,
         firstTry: 2,
         repairs: 1,
         repaired: 1,
         failures: { 'scan-before-approval': 1, 'no-direct-deploys': 1, 'security-scan-required': 1 },
       },
-      { from: 5, to: 8, rate: 0.5, approved: 2, total: 4, firstTry: 1, repairs: 2, repaired: 1, failures: { precondition: 1 } },
+      { from: 5, to: 8, rate: 0.5, valid: 2, total: 4, firstTry: 1, repairs: 2, repaired: 1, failures: { precondition: 1 } },
     ]);
     expect(s.learning!.converged).toEqual([{ session: 's1', iteration: 8, reason: 'optimal for cost, steps' }]);
     // The champion over iterations: nothing until iteration 2, then 100, 80 from iteration 6, 70 at iteration 8 until
@@ -90,7 +101,7 @@ describe('the learning summary shows learning (#10.9)', () => {
 
     const lines = summaryLines(s, new Chalk({ level: 0 })).join('\n');
     expect(lines).toContain('Scope: session s1');
-    expect(lines).toContain('Iterations 8 in 1 session · approved 4 · repeats 1 · failed 2');
+    expect(lines).toContain('Iterations 8 in 1 session · approved 4 · worse 0 · repeats 1 · failed 2');
     expect(lines).toContain('Improvements 3 (strict) · first-try valid 3 · repairs 3 · distinct plans 6');
     expect(lines).toContain('Converged at iteration 8 of s1: optimal for cost, steps');
     expect(lines).toContain('Champion score over iterations: release/ship');

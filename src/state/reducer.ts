@@ -133,13 +133,15 @@ export class Reducer {
       p.rejectedBefore++;
       return;
     }
-    p.approved++;
     const ref = r.score && r.planId !== undefined ? refOf(r, r.score) : undefined;
+    // Approved: the plan took a place (champion or alternative). A worse plan or a repeat is counted as what it is.
+    if (outcome === 'improved' || outcome === 'alternative' || outcome === 'approved') p.approved++;
     if (outcome === 'improved') {
       p.improved++;
       if (ref) this.crown(ref, objectivesOf(r));
     } else if (outcome === 'alternative' || outcome === 'worse') {
       if (outcome === 'alternative') p.alternatives++;
+      else p.worse++;
       if (ref) this.remember(ref, objectivesOf(r));
     } else if (outcome === 'repeat') p.repeats++;
   }

@@ -13,7 +13,8 @@ export interface SummaryWindow {
   from: number;
   to: number;
   rate: number;
-  approved: number;
+  /** Iterations whose plan passed validation (the rate's numerator; not the approved count). */
+  valid: number;
   total: number;
   /** Valid without a repair round (absent when the summary comes from the running totals, not the records). */
   firstTry?: number;
@@ -65,18 +66,19 @@ export interface SummaryFilter {
 /** The summary's counts, as the summary fold keeps them. */
 type Counts = Pick<
   SummaryState,
-  'iterations' | 'approved' | 'repeats' | 'rejectedBefore' | 'failed' | 'errors' | 'humanApprovals' | 'rejections' | 'overrides'
+  'iterations' | 'approved' | 'worse' | 'repeats' | 'rejectedBefore' | 'failed' | 'errors' | 'humanApprovals' | 'rejections' | 'overrides'
 > & {
   sessions: number;
   successRate: number | null;
 };
 
 function countsOf(state: SummaryState): Counts {
-  const { iterations, approved, repeats, rejectedBefore, failed, errors, humanApprovals, rejections, overrides } = state;
+  const { iterations, approved, worse, repeats, rejectedBefore, failed, errors, humanApprovals, rejections, overrides } = state;
   return {
     sessions: Object.keys(state.sessions).length,
     iterations,
     approved,
+    worse,
     repeats,
     rejectedBefore,
     failed,
@@ -84,8 +86,8 @@ function countsOf(state: SummaryState): Counts {
     humanApprovals,
     rejections,
     overrides,
-    // Success: the plan passed validation (approved, a repeat, or one a person had rejected before).
-    successRate: iterations ? (approved + repeats + rejectedBefore) / iterations : null,
+    // Success: the plan passed validation (approved, worse, a repeat, or one a person had rejected before).
+    successRate: iterations ? (approved + worse + repeats + rejectedBefore) / iterations : null,
   };
 }
 
@@ -169,7 +171,7 @@ function windowOf(slice: LogRecord[], from: number): SummaryWindow {
     from,
     to: from + slice.length - 1,
     rate: ok.length / slice.length,
-    approved: ok.length,
+    valid: ok.length,
     total: slice.length,
     firstTry: ok.filter((r) => !r.repairs).length,
     repairs: slice.reduce((n, r) => n + (r.repairs ?? 0), 0),
@@ -242,7 +244,7 @@ function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], windo
   // Windows of `window` iterations, widened so at most 20 bars are drawn (a whole number of the fold's buckets).
   const width = Math.max(window, Math.ceil(n / 20));
   const w = state.bucketSize * Math.ceil(width / state.bucketSize);
-  const windows: SummaryWindow[] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, approved: sum.ok, total: sum.n }));
+  const windows: SummaryWindow[] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, valid: sum.ok, total: sum.n }));
   const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({
     from,
     to,
