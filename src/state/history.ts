@@ -87,6 +87,11 @@ export function historyOf(records: LogRecord[], forks: Forks = new Map()): Histo
       goal.last = { session: r.session, iteration: r.iteration, time: r.time, index: goal.points.length - 1 };
     }
   }
+  // A rejection after the goal's last iteration: its last point shows the champion the rejection left standing, marked.
+  for (const goal of goals.values()) {
+    const last = goal.points.at(-1);
+    if (goal.mark && last) goal.points[goal.points.length - 1] = { score: bestHeld(goal.held, goal.objectives), rejected: true };
+  }
   const sum = (k: Counted) => [...sessions].reduce((n, [id, x]) => n + x.state.progress[k] - (start.get(id)?.[k] ?? 0), 0);
   return { improvements: sum('improved'), firstTryValid: sum('firstTryValid'), repeats: sum('repeats'), rejectedBefore: sum('rejectedBefore'), goals };
 }
