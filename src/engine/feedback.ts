@@ -76,9 +76,13 @@ async function standing(run: RunState, deps: EngineDeps, rejected: string[], rul
     const plan = await run.planOf(ref);
     const validation = plan && validatePlan(plan, target);
     if (!plan || !validation?.valid) continue;
-    out.push({ planId: ref.planId, key: planKey(plan, target), score: withWarnings(scorePlan(plan, target), validation), iteration: ref.iteration });
+    const steps = plan.steps.map((s) => s.action);
+    out.push({ planId: ref.planId, key: planKey(plan, target), score: withWarnings(scorePlan(plan, target), validation), iteration: ref.iteration, steps });
   }
-  return out.sort((a, b) => compareScores(a.score, b.score, objectives) || a.iteration - b.iteration);
+  out.sort((a, b) => compareScores(a.score, b.score, objectives) || a.iteration - b.iteration);
+  // Only the new champion's steps are kept (memory's best plan for the goal); the others are named by id.
+  for (const p of out.slice(1)) delete p.steps;
+  return out;
 }
 
 /** The plan a decision was about: the champion, else the proposal of `proposed` (null: there was no plan). */
@@ -113,7 +117,7 @@ export async function handleRejection(
     // Unconfirmed readings apply to this session only: a person has not said they hold for the goal.
     ...(c.enforced ? { constraints: c.reading.constraints, confirmed: c.confirmed, scope: c.confirmed ? c.scope : 'session' } : {}),
     ...(key ? { planKey: key } : {}),
-    ...(stands ? { standing: stands } : {}),
+    ...(stands ? { standing: stands, objectives: x.objectives } : {}),
   });
   run.reducer.apply(logged);
   run.prune();

@@ -202,9 +202,11 @@ export class Reducer {
   /** The plans that still stand, best first: the first is the champion, the next few the alternatives. */
   private restand(standing: StandingPlan[]): void {
     const s = this.state;
-    const keep = standing.filter((x) => !this.isRejected(x));
-    s.champion = keep[0] ? { ...keep[0] } : null;
-    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES).map((x) => ({ ...x }));
+    const keep = standing
+      .filter((x) => !this.isRejected(x))
+      .map(({ planId, key, score, iteration }): PlanRef => (key ? { planId, key, score, iteration } : { planId, score, iteration }));
+    s.champion = keep[0] ?? null;
+    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES);
   }
 }
 
