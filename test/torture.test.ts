@@ -88,7 +88,7 @@ describe('checkMemory', () => {
     writeFileSync(file, JSON.stringify(state));
     const r = await checkMemory(dir);
     expect(r.ok).toBe(false);
-    expect(r.problems.join('\n')).toMatch(/file says completed 4, approved 3, failed 1, errors 0; log says completed 4, approved 4, failed 0, errors 0/);
+    expect(r.problems.join('\n')).toMatch(/file says completed 4, approved 0, failed 1, errors 0; log says completed 4, approved 1, failed 0, errors 0/);
   });
 
   it('detects a leftover temp file (tolerated only right after a crash)', async () => {
