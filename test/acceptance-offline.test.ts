@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import type { EngineEvent, Reviewer } from '../src/engine/types.js';
 import { Memory } from '../src/memory/store.js';
@@ -32,18 +33,7 @@ describe('offline improvement on the shipped goals', () => {
       's1',
       target.goal.description,
       target,
-      {
-        iterations: 1000,
-        checkpoint: 100,
-        unattended: true,
-        provider: 'builtin',
-        contextBudget: 4000,
-        proceduresDir: SHIPPED,
-        patience: 0,
-        repairs: 2,
-        maxFailures: 5,
-        candidates: 1,
-      },
+      defaultSessionSettings(SHIPPED, { iterations: 1000, checkpoint: 100, unattended: true, patience: 0 }),
       new Date(),
     );
     const events: EngineEvent[] = [];

@@ -7,6 +7,7 @@ import type { Plan } from '../src/core/plan.js';
 import { catchUp } from '../src/engine/catch-up.js';
 import { runSession, type EngineDeps } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import type {
   CheckpointContext,
@@ -20,6 +21,7 @@ import type {
   SessionState,
 } from '../src/engine/types.js';
 import type { FeedbackReading } from '../src/feedback/types.js';
+import { recordsIn } from '../src/memory/log-file.js';
 import { Memory } from '../src/memory/store.js';
 import { PlannerError, type PlanRequest, type PlanResponse, type Planner } from '../src/planners/types.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
@@ -109,19 +111,7 @@ async function setup(settings: Partial<SessionSettings> = {}, dir = tempDir('jup
     's1',
     'Release the build',
     target,
-    {
-      iterations: 20,
-      checkpoint: 0,
-      unattended: true,
-      provider: 'builtin',
-      contextBudget: 4000,
-      proceduresDir: '',
-      patience: 0,
-      repairs: 0,
-      maxFailures: 5,
-      candidates: 1,
-      ...settings,
-    },
+    defaultSessionSettings('', { checkpoint: 0, unattended: true, patience: 0, repairs: 0, ...settings }),
     new Date('2026-11-25T10:00:00Z'),
   );
   const events: EngineEvent[] = [];
@@ -154,7 +144,7 @@ describe('champion and challenger', () => {
     expect(result.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
     expect(result.state.champion?.iteration).toBe(2);
     expect(result.state.champion?.score.cost).toBe(3);
-    expect(result.state.progress).toMatchObject({ completed: 7, approved: 6, improved: 2, alternatives: 1, repeats: 2, failed: 1 });
+    expect(result.state.progress).toMatchObject({ completed: 7, approved: 3, improved: 2, alternatives: 1, worse: 1, repeats: 2, failed: 1 });
     // The second request is asked to beat the first champion and told what was seen.
     expect(planner.requests[1]!.champion?.score.cost).toBe(7);
     // Seen: the first plan's content address and its identity (same steps, same schedule).
@@ -211,8 +201,9 @@ describe('self-correction', () => {
     expect(repair.factsBefore).toEqual(['artifact', 'code']);
     expect(repair.missing).toEqual(['tested']);
     expect(repair.findings.some((f) => f.rule === 'precondition')).toBe(true);
-    // Iteration 1 fixed in one round, iteration 2 in two: both valid, none valid at the first try.
-    expect(result.state.progress).toMatchObject({ completed: 2, approved: 2, repairs: 3, repaired: 2, firstTryValid: 0, failed: 0 });
+    // Iteration 1 fixed in one round, iteration 2 in two: both valid, none valid at the first try; the second is the
+    // same plan again, so only the first is approved.
+    expect(result.state.progress).toMatchObject({ completed: 2, approved: 1, repeats: 1, repairs: 3, repaired: 2, firstTryValid: 0, failed: 0 });
     expect(events.filter((e) => e.type === 'repair').map((e) => e.type === 'repair' && [e.iteration, e.attempt])).toEqual([
       [1, 1],
       [2, 1],
@@ -354,6 +345,20 @@ describe('a person in the loop', () => {
     expect(result.state.champion).toBeNull();
     expect(result.state.pendingFeedback).toEqual([]);
     expect(events.find((e) => e.type === 'feedback-read')).toMatchObject({ confirmed: true, enforced: true });
+  });
+
+  it('a human rule naming an action the procedure lacks is never listed as checked; the ones enforced are', async () => {
+    const { state, deps, dir } = await setup({ iterations: 2 });
+    const known: Rule = { id: 'human-forbid-test-full', kind: 'forbidden', severity: 'error', action: 'test-full', origin: 'human' };
+    const unknown: Rule = { id: 'human-forbidden-launch-rockets', kind: 'forbidden', severity: 'error', action: 'launch-rockets', origin: 'human' };
+    const planner = new ScriptedPlanner(() => plan(CHEAP));
+    await runSession(state, deps(planner, new ScriptedReviewer(), { humanRules: async () => [known, unknown] }));
+    const iterations = recordsIn(readFileSync(path.join(dir, 'execution_log.md'), 'utf8')).records.filter((r) => r.type === 'iteration');
+    expect(iterations).toHaveLength(2);
+    for (const r of iterations) expect(r.checkedRules).toEqual(['human-forbid-test-full']);
+    // The one enforced really is: the validator saw it, and not the other.
+    expect(planner.requests[0]!.target.set.rules.map((r) => r.id)).toContain('human-forbid-test-full');
+    expect(planner.requests[0]!.target.set.rules.map((r) => r.id)).not.toContain('human-forbidden-launch-rockets');
   });
 
   it('feedback that cannot be read stays prose for the planner, marked unchecked in the log', async () => {

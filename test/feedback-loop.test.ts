@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSession } from '../src/engine/loop.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import type { CheckpointContext, CheckpointDecision, EngineEvent, FailureDecision, PatienceDecision, ReadingDecision, Reviewer } from '../src/engine/types.js';
 import type { FeedbackReading } from '../src/feedback/types.js';
@@ -57,18 +58,7 @@ describe('feedback in a run with the built-in planner', () => {
         's1',
         'Deploy the orchestrator',
         deploy,
-        {
-          iterations: 3,
-          checkpoint: 1,
-          unattended: false,
-          provider: 'builtin',
-          contextBudget: 4000,
-          proceduresDir: SHIPPED,
-          patience: 0,
-          repairs: 0,
-          maxFailures: 3,
-          candidates: 1,
-        },
+        defaultSessionSettings(SHIPPED, { iterations: 3, checkpoint: 1, patience: 0, repairs: 0, maxFailures: 3 }),
         new Date('2026-11-25T10:00:00Z'),
       );
       const events: EngineEvent[] = [];

@@ -9,6 +9,7 @@ import { planId } from '../src/procedures/quality.js';
 import { Memory } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import type { SessionState } from '../src/engine/types.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
@@ -50,18 +51,7 @@ const commitMix = async (memory: Memory, session: string, from: number, to: numb
 /** An unattended built-in session on the shipped deploy goal, as `plan` would start it. */
 function deploySession(id: string, goalText = 'Goal'): SessionState {
   const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
-  const settings = {
-    iterations: 50,
-    checkpoint: 10,
-    unattended: true,
-    provider: 'builtin',
-    contextBudget: 4000,
-    proceduresDir: SHIPPED,
-    patience: 0,
-    repairs: 0,
-    maxFailures: 1,
-    candidates: 1,
-  };
+  const settings = defaultSessionSettings(SHIPPED, { iterations: 50, unattended: true, patience: 0, repairs: 0, maxFailures: 1 });
   return newSession(id, goalText, target, settings, new Date());
 }
 

@@ -22,7 +22,7 @@ describe('--json events', () => {
   it('the events of one turn go out in one write of whole lines, when the turn ends', async () => {
     const { writes, render, lines } = capture();
     render({ type: 'iteration-started', iteration: 1, total: 5 });
-    render({ type: 'recalled', iteration: 1, tokens: 10, budget: 100, items: 1, total: 2 });
+    render({ type: 'recalled', iteration: 1, tokens: 10, budget: 100, items: 1, total: 2, leftOut: [] });
     expect(writes).toEqual([]);
     await nextTurn();
     expect(writes).toHaveLength(1);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLayers } from '../src/config/layers.js';
 import { resolveConfig, resolveLayers, sessionSettings } from '../src/config/resolve.js';
+import { defaultSessionSettings, optionalWhenSaved, SettingsSchema } from '../src/config/settings-schema.js';
 import { SAVED_SETTINGS, SETTINGS, type Setting, type SettingName, settingNames } from '../src/config/settings.js';
 import { settingsTable, withTable } from '../tools/settings-doc.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
@@ -47,15 +48,15 @@ describe('the table of settings', () => {
     expect(() => resolveConfig({ flags: {}, env: {}, cwd: unattended })).toThrow(/jupiter\.config\.yaml:1: unattended must be true or false, got "sometimes"/);
   });
 
-  it('`plan` offers every flag of the table; `resume` those it may change and those read afresh', async () => {
+  it('`plan` offers every flag of the table but where to branch; `resume` those it may change, those read afresh and where to branch', async () => {
     const flags = (help: string) => [...help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
     const long = (n: SettingName) => (SETTINGS[n] as Setting).flag?.match(/--[a-z-]+/)?.[0];
     const plan = flags((await runCli(['plan', '--help'])).stdout);
     const resume = flags((await runCli(['resume', '--help'])).stdout);
     for (const [name, row] of rows) {
       if (!row.flag) continue;
-      expect(plan, name).toContain(long(name));
-      expect(resume.includes(long(name)!), name).toBe(row.resume === 'change' || row.resume === 'now');
+      expect(plan.includes(long(name)!), name).toBe(row.resume !== 'branch');
+      expect(resume.includes(long(name)!), name).toBe(row.resume === 'change' || row.resume === 'now' || row.resume === 'branch');
     }
   });
 });
@@ -94,5 +95,35 @@ describe('a resumed session and its settings', () => {
     const legacy = Object.fromEntries(rows.filter(([, r]) => r.legacy !== undefined).map(([n, r]) => [n, r.legacy]));
     const config = resolveLayers({ ...readLayers({ flags: {}, env: {}, cwd: tempDir() }), saved: { ...legacy, ...old } });
     expect(config).toMatchObject({ baseUrls: ['http://gpu:8000/v1'], patience: 0, repairs: 0, maxFailures: 1, candidates: 1, proceduresDir: '/p' });
+  });
+});
+
+describe('the session file schema, made from the table', () => {
+  const saved = rows.filter(([name]) => SAVED_SETTINGS.includes(name));
+  const good = defaultSessionSettings('/p');
+
+  it('holds exactly the saved rows, each with its default where the row has one', () => {
+    expect(SettingsSchema.parse(good)).toEqual(good);
+    for (const [name, row] of saved) expect(good[name as keyof typeof good], name).toBe(row.default ?? (name === 'proceduresDir' ? '/p' : undefined));
+    // A key no row saves is not kept.
+    expect(SettingsSchema.parse({ ...good, colour: 'blue' })).not.toHaveProperty('colour');
+  });
+
+  it('refuses a value of the wrong kind in any saved row, naming the row', () => {
+    for (const [name, row] of saved) {
+      const bad = ['text', 'folder', 'file'].includes(row.kind) ? 42 : 'x';
+      const r = SettingsSchema.safeParse({ ...good, [name]: bad });
+      expect(r.success, name).toBe(false);
+      expect(r.error?.issues[0]?.path, name).toEqual([name]);
+    }
+  });
+
+  it('requires the rows that always have a value, and bounds whole numbers as the rows do', () => {
+    for (const [name, row] of saved) {
+      const { [name as keyof typeof good]: _, ...without } = good;
+      expect(SettingsSchema.safeParse(without).success, name).toBe(optionalWhenSaved(row));
+      if (row.kind === 'whole' && row.min !== undefined) expect(SettingsSchema.safeParse({ ...good, [name]: row.min - 1 }).success, name).toBe(false);
+      if (row.kind === 'whole' && row.max !== undefined) expect(SettingsSchema.safeParse({ ...good, [name]: row.max + 1 }).success, name).toBe(false);
+    }
   });
 });

@@ -22,7 +22,7 @@ export function settingsTable(): string {
   for (const name of settingNames) {
     const row: Setting = SETTINGS[name];
     const flag = row.flag?.replace(/\|/g, '\\|');
-    const what = `${row.help}${row.resume === 'change' ? '; `resume` may change it' : ''}`.replace(/\|/g, '\\|');
+    const what = `${row.help}${row.resume === 'change' ? '; `resume` may change it' : row.resume === 'branch' ? ' (`resume` only)' : ''}`.replace(/\|/g, '\\|');
     lines.push(`| ${name} | ${code(flag)} | ${code(row.env)} | ${row.keys.map((k) => code(k)).join(', ')} | ${defaultText(row)} | ${what} |`);
   }
   return lines.join('\n');

@@ -3,6 +3,7 @@
 // real runs write. Only the log's fsync is skipped (durable: false), so 100,000 commits take a minute, not an hour.
 import path from 'node:path';
 import { newSession } from '../src/engine/session.js';
+import { defaultSessionSettings } from '../src/config/settings-schema.js';
 import { foldRecords } from '../src/state/reducer.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import type { LogRecord } from '../src/memory/record.js';
@@ -77,18 +78,7 @@ export async function synthesize(dir: string, library: ProcedureLibrary, iterati
       id,
       g[1],
       target,
-      {
-        iterations: 50,
-        checkpoint: 10,
-        unattended: true,
-        provider: 'builtin',
-        contextBudget: 4000,
-        proceduresDir: library.dir,
-        patience: 0,
-        repairs: 0,
-        maxFailures: 5,
-        candidates: 1,
-      },
+      defaultSessionSettings(library.dir, { iterations: 50, unattended: true, patience: 0, repairs: 0 }),
       new Date(t0),
     );
     const rec = foldRecords(records, id);

@@ -17,8 +17,12 @@ export function fitWidth(text: string, columns: number): string {
 
 const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
 
+const KIND_NAMES = { pattern: 'patterns', lesson: 'lessons', feedback: 'lessons from people' } as const;
+
+/** The prompt's memory: tokens of budget, items of all, and each kind recall left some of out ("recalled 100 of 150 lessons"). */
 export function contextText(e: Event<'recalled'>): string {
-  return `context ${k(e.tokens)}/${k(e.budget)} tokens · ${e.items} of ${plural(e.total, 'item')}`;
+  const left = e.leftOut.map((l) => ` · recalled ${l.recalled} of ${l.offered} ${KIND_NAMES[l.kind]}`).join('');
+  return `context ${k(e.tokens)}/${k(e.budget)} tokens · ${e.items} of ${plural(e.total, 'item')}${left}`;
 }
 
 /** How a score changed on the first objective that differs (`▲ makespan 3d 4h → 2d 6h`), or the first score. */
@@ -30,30 +34,36 @@ function changeText(change: ScoreChange, objectives: readonly Objective[]): stri
 export interface HeaderOptions {
   plannerLabel: string;
   unattended: boolean;
-  columns: number;
 }
 
-/** Three short lines instead of one that wraps: goal and target, session id, planner and settings. */
+/** Three short lines: goal and target, session id, planner and settings. A long one wraps; nothing is cut. */
 export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: ChalkInstance): string[] {
   const checkpoints = e.checkpoint ? `checkpoint every ${plural(e.checkpoint, 'iteration')}` : o.unattended ? 'no checkpoints' : 'one review at the end';
-  const target = ` → ${e.procedure}/${e.goalId}`;
-  const goal = fitWidth(safeText(e.goalText, true), Math.max(10, o.columns - 'jupiter · '.length - target.length));
   return [
-    `${c.bold('jupiter')} · ${goal}${target}`,
-    c.dim(fitWidth(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`, o.columns)),
-    c.dim(fitWidth(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`, o.columns)),
+    `${c.bold('jupiter')} · ${safeText(e.goalText, true)} → ${e.procedure}/${e.goalId}`,
+    c.dim(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`),
+    c.dim(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`),
   ];
 }
 
+/** The words for a valid outcome that is not an improvement (the outcomes a terminal folds into one line). */
+const QUIET: Record<string, { mark: (c: ChalkInstance) => string; words: string; many: string }> = {
+  alternative: { mark: (c) => c.green('='), words: 'valid, as good as the best so far', many: 'alternatives' },
+  worse: { mark: (c) => c.green('✔'), words: 'valid, not better than the best so far', many: 'not better' },
+  repeat: { mark: (c) => c.dim('·'), words: 'valid, a plan already proposed', many: 'repeats' },
+};
+
 /** Whether an iteration's outcome deserves its own line on a live terminal (the rest only move the status line). */
 export function notable(e: Event<'iteration-finished'>): boolean {
-  return e.outcome === 'improved' || e.outcome === 'rejected-before' || e.outcome === 'failed' || e.outcome === 'error';
+  // A repaired plan, or one with a claim checked, is worth its line even when it came to a repeat: that is news.
+  return e.repairs > 0 || e.claim !== undefined || !(e.outcome in QUIET);
 }
 
 export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, tail = ''): string {
   const repairs = e.repairs ? ` after ${plural(e.repairs, 'repair')}` : '';
   const candidates = e.candidates > 1 ? ` (best of ${e.candidates})` : '';
   const head = `Iteration ${e.iteration}`;
+  const quiet = QUIET[e.outcome];
   let text: string;
   switch (e.outcome) {
     case 'improved': {
@@ -62,13 +72,9 @@ export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, 
       break;
     }
     case 'alternative':
-      text = `${c.green('=')} ${head}: valid, as good as the best so far${repairs}${candidates}`;
-      break;
     case 'worse':
-      text = `${c.green('✔')} ${head}: valid, not better than the best so far${repairs}${candidates}`;
-      break;
     case 'repeat':
-      text = `${c.dim('·')} ${head}: valid, a plan already proposed${repairs}`;
+      text = `${quiet!.mark(c)} ${head}: ${quiet!.words}${repairs}${e.outcome === 'repeat' ? '' : candidates}`;
       break;
     case 'rejected-before':
       text = `${c.yellow('✖')} ${head}: valid, but you rejected this plan before (same steps, same schedule): not approved${repairs}`;
@@ -79,7 +85,27 @@ export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, 
     default:
       text = `${c.red('✖')} ${head}: the planner failed${e.error ? `: ${safeText(e.error, true)}` : ''}`;
   }
-  return `${text}${tail ? c.dim(tail) : ''}`;
+  // A model's claim that the plan is optimal is shown only with what checking it came to.
+  const claim = e.claim ? ` · its claim to be optimal: ${e.claim.verdict === 'holds' ? c.green(e.claim.text) : e.claim.text}` : '';
+  return `${text}${claim}${tail ? c.dim(tail) : ''}`;
+}
+
+/** Iterations in a row with the same quiet outcome, as one counter line: `· Iterations 2–5: valid, a plan already proposed (4 repeats)`. */
+export function foldedLine(first: Event<'iteration-finished'>, last: Event<'iteration-finished'>, c: ChalkInstance, tail: string): string {
+  const quiet = QUIET[last.outcome];
+  if (first === last || !quiet) return iterationLine(last, c, tail);
+  const count = last.iteration - first.iteration + 1;
+  // No tail: one iteration's context and tokens would read as the whole span's.
+  return `${quiet.mark(c)} Iterations ${first.iteration}–${last.iteration}: ${quiet.words} (${count} ${quiet.many})`;
+}
+
+/** The plan a decision was about: `the champion of iteration 3`, `the plan of iteration 6`. */
+function reviewedText(e: Event<'decision'>): string {
+  const p = e.plan;
+  if (!p) return `the plan of iteration ${e.iteration}`;
+  // A decision at a later checkpoint says when it was taken too: the champion may be many iterations old.
+  const at = p.iteration === e.iteration ? '' : ` (at iteration ${e.iteration})`;
+  return `${p.kind === 'champion' ? 'the champion' : 'the plan'} of iteration ${p.iteration}${at}`;
 }
 
 /** What a person decided, in words (not the engine's kind names). */
@@ -89,11 +115,13 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
     case 'continue':
       return c.dim(`  → continuing after iteration ${e.iteration}`);
     case 'human-approval':
-      return `${c.green('✔')} You approved the plan of iteration ${e.iteration}`;
+      return `${c.green('✔')} You approved ${reviewedText(e)}`;
     case 'rejection':
-      return `${c.yellow('✖')} You rejected the plan of iteration ${e.iteration}${reason}`;
+      // No plan to reject (none proposed yet): the reason is feedback for the next plan.
+      if (!e.plan && e.reason !== undefined) return `${c.yellow('✖')} Your feedback at iteration ${e.iteration}${reason}`;
+      return `${c.yellow('✖')} You rejected ${reviewedText(e)}${reason}`;
     case 'override':
-      return `${c.yellow('!')} You accepted the invalid plan of iteration ${e.iteration} (an override, never learned from)${reason}`;
+      return `${c.yellow('!')} You accepted the invalid plan of iteration ${e.plan?.iteration ?? e.iteration} (an override, never learned from)${reason}`;
     case 'retry':
       return c.dim(`  ↻ retrying iteration ${e.iteration + 1}`);
     default:

@@ -24,10 +24,11 @@ export function withSettings(cmd: Command, names: readonly SettingName[], opts: 
   return cmd;
 }
 
-/** Every setting with a flag: what starting a session takes. */
-export const RUN_FLAGS = settingNames.filter((n) => (SETTINGS[n] as Setting).flag !== undefined);
-/** What resume takes: the settings it may change, and those resolved afresh. */
-export const RESUME_FLAGS = RUN_FLAGS.filter((n) => SETTINGS[n].resume === 'change' || SETTINGS[n].resume === 'now');
+const FLAGGED = settingNames.filter((n) => (SETTINGS[n] as Setting).flag !== undefined);
+/** Every setting with a flag but those that branch a session: what starting a session takes. */
+export const RUN_FLAGS = FLAGGED.filter((n) => SETTINGS[n].resume !== 'branch');
+/** What resume takes: the settings it may change, those resolved afresh, and where to branch. */
+export const RESUME_FLAGS = FLAGGED.filter((n) => SETTINGS[n].resume === 'change' || SETTINGS[n].resume === 'now' || SETTINGS[n].resume === 'branch');
 
 export const withMemory = (cmd: Command): Command => withSettings(cmd, ['memoryDir']);
 export const withProcedures = (cmd: Command): Command => withSettings(cmd, ['proceduresDir']);

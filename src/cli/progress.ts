@@ -2,7 +2,7 @@
 // otherwise, NDJSON with --json.
 import { redactSecrets } from '../core/secrets.js';
 import type { EngineEvent } from '../engine/types.js';
-import { contextText, eventLine, headerLines, iterationLine, notable, retryText } from './event-lines.js';
+import { contextText, eventLine, foldedLine, headerLines, iterationLine, notable, retryText } from './event-lines.js';
 import { duration } from './format.js';
 import type { Cli } from './io.js';
 import type { StatusLine } from './live-status.js';
@@ -55,6 +55,8 @@ export interface HumanOptions {
   now?: () => number;
 }
 
+type IterationFinished = Extract<EngineEvent, { type: 'iteration-finished' }>;
+
 /** `live`: the terminal's status line (live-status.ts, loaded only for a terminal), or null for a pipe or file. */
 export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | null = null): Renderer {
   const c = cli.color;
@@ -62,21 +64,40 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
   let checkpoint = 0;
   let context = '';
   let usage = '';
-  const line = (text: string) => {
+  // On a terminal, quiet outcomes in a row (repeats, alternatives, plans no better) wait here for one counter line.
+  let fold: { first: IterationFinished; last: IterationFinished; tail: string } | null = null;
+  const write = (text: string) => {
     const safe = redactSecrets(text);
     if (live) live.print(safe);
     else cli.out(safe);
   };
+  const flushFold = () => {
+    if (!fold) return;
+    const { first, last, tail } = fold;
+    fold = null;
+    write(foldedLine(first, last, c, tail));
+  };
+  const line = (text: string) => {
+    flushFold();
+    write(text);
+  };
   const status = (iteration: number, text: string) => {
     // Only a terminal shows a status line: elsewhere it is not worth composing (progress arrives per streamed chunk).
     if (live) live.set(`Iteration ${iteration} · ${text} · ${statusText(stats.snapshot())}`);
+  };
+  const quiet = (e: IterationFinished, tail: string) => {
+    if (fold && fold.last.outcome === e.outcome && fold.last.iteration === e.iteration - 1) fold = { ...fold, last: e, tail };
+    else {
+      flushFold();
+      fold = { first: e, last: e, tail };
+    }
   };
   const r = ((e: EngineEvent) => {
     stats.observe(e);
     switch (e.type) {
       case 'session-started':
         checkpoint = e.checkpoint;
-        for (const l of headerLines(e, { plannerLabel: opts.plannerLabel, unattended: opts.unattended, columns: cli.columns }, c)) line(l);
+        for (const l of headerLines(e, { plannerLabel: opts.plannerLabel, unattended: opts.unattended }, c)) line(l);
         return;
       case 'iteration-started':
         usage = '';
@@ -97,19 +118,26 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
           usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens · ${e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}` : 'cost unknown'}`;
         return status(e.iteration, 'validating…');
       case 'iteration-finished': {
-        const tail = ` · ${context}${usage}`;
+        const tail = `${context ? ` · ${context}` : ''}${usage}`;
         if (!live) line(iterationLine(e, c, `${e.latencyMs > 0 ? ` · ${duration(e.latencyMs)}` : ''}${tail}`));
         else if (notable(e)) line(iterationLine(e, c, tail));
+        else quiet(e, tail);
         return status(e.iteration, e.outcome);
       }
       default: {
-        if (e.type === 'finished') live?.stop();
+        if (e.type === 'finished') {
+          flushFold();
+          live?.stop();
+        }
         // Checkpoint and finished totals carry the session's costUnknown: usageLine says "cost unknown", not $0.
         const text = eventLine(e, { checkpoint }, c);
         if (text !== null) line(text);
       }
     }
   }) as Renderer;
-  r.pause = () => live?.stop();
+  r.pause = () => {
+    flushFold();
+    live?.stop();
+  };
   return r;
 }

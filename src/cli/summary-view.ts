@@ -1,7 +1,7 @@
 // Draws the learning summary for a terminal: the champion's score over iterations, success, first-try validity,
 // repairs and failures per window, insights with their votes, context size over time.
 import type { ChalkInstance } from 'chalk';
-import type { ChampionTrack, LearningSummary, SummaryWindow } from '../state/summary.js';
+import type { ChampionTrack, LearningDetail, LearningSummary, SummaryWindow } from '../state/summary.js';
 import { formatScore } from '../procedures/quality.js';
 import { safeText } from '../core/text.js';
 import { plural, span } from './format.js';
@@ -14,7 +14,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 const t = (x: string) => safeText(x, true);
 
 function windowLine(w: SummaryWindow, chalk: ChalkInstance): string {
-  const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`;
+  const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.valid}/${w.total})`;
   if (w.firstTry === undefined) return head;
   const fails = Object.entries(w.failures ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const failText = fails.length
@@ -44,13 +44,28 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
   return out;
 }
 
+/** The model's claims that its plan was optimal: how many held, were refuted or stayed unchecked, and the last few. */
+function claimLines(claims: LearningDetail['claims']): string[] {
+  if (!claims.length) return [];
+  const count = (v: string) => claims.filter((c) => c.verdict === v).length;
+  const head = `Claims of an optimal plan checked: ${n(claims.length)} · hold ${n(count('holds'))} · refuted ${n(count('refuted'))} · unchecked ${n(count('unchecked'))}`;
+  return [head, ...claims.slice(-3).map((c) => `  iteration ${c.iteration} of ${t(c.session)}: ${t(c.text)}`)];
+}
+
 export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [chalk.bold('Learning summary')];
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
+  const b = s.filter.branch;
+  if (b)
+    out.push(
+      b.forkPoint
+        ? `Forked from ${t(b.parent)} at iteration ${b.forkPoint}: ${b.forkPoint > 1 ? `iterations ${span(1, b.forkPoint)} below are` : 'iteration 1 below is'} ${t(b.parent)}'s, the rest this fork's.`
+        : `Forked from ${t(b.parent)} at iteration 0 (before its first): every iteration below is this fork's.`,
+    );
   out.push('');
   out.push(
-    `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · repeats ${n(s.repeats)}${s.rejectedBefore ? ` · rejected before ${n(s.rejectedBefore)}` : ''} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,
+    `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · worse ${n(s.worse)} · repeats ${n(s.repeats)}${s.rejectedBefore ? ` · rejected before ${n(s.rejectedBefore)}` : ''} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,
   );
   const l = s.learning;
   if (l) {
@@ -59,6 +74,7 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
     );
     if (l.refutedInsights) out.push(`Insights refuted by the validator (discarded): ${n(l.refutedInsights)}`);
     for (const c of l.converged) out.push(chalk.green(`Converged at iteration ${c.iteration} of ${t(c.session)}: ${t(c.reason)}`));
+    out.push(...claimLines(l.claims));
   } else
     out.push(
       chalk.dim(

@@ -9,9 +9,10 @@ export type Kind = 'whole' | 'amount' | 'text' | 'switch' | 'urls' | 'list' | 'f
 
 /**
  * How `resume` treats a setting: `saved` in the session and kept; `change`: saved, and a flag given to resume replaces
- * it; `now`: not saved, resolved afresh on every command; `start`: only for starting a session.
+ * it; `now`: not saved, resolved afresh on every command; `start`: only for starting a session; `branch`: only for
+ * `resume`, where it branches a session (`--from N --fork`), not saved.
  */
-export type OnResume = 'saved' | 'change' | 'now' | 'start';
+export type OnResume = 'saved' | 'change' | 'now' | 'start' | 'branch';
 
 export interface Setting {
   kind: Kind;
@@ -166,6 +167,22 @@ export const SETTINGS = {
     keys: ['objectives'],
     flag: '--objectives <list>',
     resume: 'change',
+  },
+  from: {
+    kind: 'whole',
+    help: 'with --fork: branch the session after this iteration (0 = before the first)',
+    min: 0,
+    keys: [],
+    flag: '--from <n>',
+    resume: 'branch',
+  },
+  fork: {
+    kind: 'switch',
+    help: 'resume as a new session (a fork) from the iteration --from names; the original is left as it is',
+    default: false,
+    keys: [],
+    flag: '--fork',
+    resume: 'branch',
   },
   memoryDir: {
     kind: 'folder',

@@ -68,7 +68,7 @@ export type PlanStep = Plan['steps'][number];
 /**
  * The JSON schema of a model's answer (`response_format`): the plan, with `action` an enum of `actions` (forbidden
  * ones already left out by the caller) and an optional `reasoning` field first, where a model can track the state
- * step by step before it commits to steps (PDDL-INSTRUCT style). The answer is checked with AnswerPlanSchema afterwards.
+ * step by step before it commits to steps (PDDL-INSTRUCT style), and an optional `optimal` claim last (checked, never taken on trust). The answer is checked with AnswerPlanSchema afterwards.
  */
 export function planAnswerJsonSchema(actions: readonly string[]): Record<string, unknown> {
   const ids = [...new Set(actions)];
@@ -81,7 +81,13 @@ export function planAnswerJsonSchema(actions: readonly string[]): Record<string,
         .optional()
         .describe('Optional, before the plan: step by step, which facts hold before each step, which the step needs and what it adds or removes.'),
     })
-    .extend(planSchema(action, { minSteps: 1, capped: true }).shape);
+    .extend(planSchema(action, { minSteps: 1, capped: true }).shape)
+    .extend({
+      optimal: z
+        .boolean()
+        .optional()
+        .describe('Optional: true only when you are sure no valid plan beats this one under the objectives. jupiter checks the claim.'),
+    });
   const { $schema: _drop, ...schema } = z.toJSONSchema(answer, { target: 'draft-7' }) as Record<string, unknown>;
   return schema;
 }

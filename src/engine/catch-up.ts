@@ -4,15 +4,18 @@
 import type { Memory } from '../memory/store.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
+import type { ForkPoint } from '../state/lineage.js';
 import { foldRecords } from '../state/reducer.js';
+import { recordsOfLine } from './fork.js';
 import type { SessionState } from '../state/session.js';
 
 /**
  * Catches `state` up with the log, then checks the plans it stands on (see trustStanding). Returns what a person
- * should be told.
+ * should be told. `forks`: the fork points of the session and its ancestors (engine/fork.ts forksAbove): a fork's
+ * state is its ancestors' records through where it branched, then its own.
  */
-export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget): Promise<string[]> {
-  await catchUpLog(state, memory, target);
+export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget, forks: ReadonlyMap<string, ForkPoint> = new Map()): Promise<string[]> {
+  await catchUpLog(state, memory, target, forks);
   return trustStanding(state, memory, target);
 }
 
@@ -37,16 +40,18 @@ async function trustStanding(state: SessionState, memory: Memory, target: PlanTa
     }
   }
   if (kept.length < standing.length) {
+    // A proof of optimality was about the plans the old rules allowed: with the champion gone, it is void.
+    if (state.champion && kept[0] !== state.champion) delete state.converged;
     state.champion = kept[0] ?? null;
     state.alternatives = kept.slice(1);
   }
   return notes;
 }
 
-async function catchUpLog(state: SessionState, memory: Memory, target: PlanTarget): Promise<void> {
-  const records = await memory.records({ session: state.id });
+async function catchUpLog(state: SessionState, memory: Memory, target: PlanTarget, forks: ReadonlyMap<string, ForkPoint>): Promise<void> {
+  const records = await recordsOfLine(state, memory, forks);
   if (!records.length) return;
-  const fold = foldRecords(records, state.id);
+  const fold = foldRecords(records);
   const behind = fold.progress.completed > state.progress.completed;
   const { converged, idleSince, seen, ...rest } = fold;
   Object.assign(state, rest);

@@ -4,11 +4,11 @@
 import type { Plan } from '../core/plan.js';
 import type { Usage } from '../core/usage.js';
 import type { LogRecord } from '../memory/record.js';
-import type { IterationRecord, Outcome, RecallResult } from '../memory/types.js';
+import type { IterationRecord, OptimalClaim, Outcome, RecallResult } from '../memory/types.js';
 import type { PlannerError, PlanRequest } from '../planners/types.js';
 import { compareScores } from '../procedures/quality.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
-import { withHumanRules } from '../feedback/target.js';
+import { unusableReason, withHumanRules } from '../feedback/target.js';
 import { checkInsights } from '../procedures/insight.js';
 import { countFindings } from '../procedures/validate.js';
 import type { ScoreChange } from '../state/session.js';
@@ -37,7 +37,7 @@ interface Outcomes {
 export async function runIteration(run: RunState, deps: EngineDeps, iteration: number, objectives: Objective[]): Promise<IterationResult> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
-  const { request, rules } = await requestFor(run, deps, iteration, objectives);
+  const { request, rules, checked } = await requestFor(run, deps, iteration, objectives);
   const k = Math.max(1, run.state.settings.candidates);
   const deps1 = { planner: deps.planner, emit: deps.emit, signal: deps.signal };
   const candidates = await Promise.all(
@@ -49,24 +49,31 @@ export async function runIteration(run: RunState, deps: EngineDeps, iteration: n
   const record = recordOf(
     run,
     deps,
-    { iteration, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), objectives, rules, recall: request.recall },
+    { iteration, startedAt: startedAt.toISOString(), finishedAt: now().toISOString(), objectives, checkedRules: checked, recall: request.recall },
     o,
   );
-  const converged = convergence(run, o, iteration, objectives);
+  const claim = claimOf(run, o, request.target, objectives);
+  if (claim) record.claim = claim;
+  const converged = convergence(run, o, iteration, objectives, claim);
   if (converged) record.converged = converged;
   learnable(record, chosen, request.target, rules);
   const logged = await deps.memory.commitIteration(record, chosen.response?.promptChars !== undefined ? { promptChars: chosen.response.promptChars } : {});
   const change = fold(run, o, logged);
   await deps.store.save(run.state, { durable: false });
   const errors = chosen.validation ? countFindings(chosen.validation).errors : 0;
-  emitFinished(deps, { iteration, objectives, o, k, change, errors, latencyMs: now().getTime() - startedAt.getTime() });
+  emitFinished(deps, { iteration, objectives, o, k, change, errors, latencyMs: now().getTime() - startedAt.getTime(), claim });
   if (chosen.error && !chosen.plan) return { kind: 'planner-error', error: chosen.error };
   if (!chosen.valid) return { kind: 'invalid', errors };
   return { kind: 'valid', outcome: o.outcome, ...(converged ? { optimal: converged } : {}), ...(change ? { change } : {}) };
 }
 
 /** The request every candidate starts from: recalled memory, the human rules joined to the procedure's, the loop's signals. */
-async function requestFor(run: RunState, deps: EngineDeps, iteration: number, objectives: Objective[]): Promise<{ request: PlanRequest; rules: Rule[] }> {
+async function requestFor(
+  run: RunState,
+  deps: EngineDeps,
+  iteration: number,
+  objectives: Objective[],
+): Promise<{ request: PlanRequest; rules: Rule[]; checked: Rule[] }> {
   const { state } = run;
   const findings = state.currentValidation?.findings ?? [];
   const recalled = await deps.memory.recall({
@@ -78,10 +85,14 @@ async function requestFor(run: RunState, deps: EngineDeps, iteration: number, ob
     budgetTokens: state.settings.contextBudget,
     actions: deps.target.set.actions.map((a) => a.id),
   });
-  deps.emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total });
+  // Recall says what it leaves out: memory keeps every line a person wrote, a prompt carries a capped share.
+  const leftOut = (recalled.kinds ?? []).filter((k) => k.recalled < k.offered);
+  deps.emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total, leftOut });
   const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
   // The human rules join the procedure's rules: the validator and the planners see one rule list.
   const target: PlanTarget = withHumanRules(deps.target, rules);
+  // Only rules the validator can check are recorded as checked: one naming an action the set lacks is never enforced.
+  const checked = rules.filter((r) => !unusableReason(deps.target, r));
   const champion = await run.champion();
   const request: PlanRequest = {
     goalText: state.goalText,
@@ -102,7 +113,7 @@ async function requestFor(run: RunState, deps: EngineDeps, iteration: number, ob
     onProgress: (p) => deps.emit({ type: 'planner-progress', iteration, tokens: p.tokens }),
     onRetry: (p) => deps.emit({ type: 'retry', iteration, ...p }),
   };
-  return { request, rules };
+  return { request, rules, checked };
 }
 
 function judgeAll(run: RunState, candidates: Candidate[], objectives: Objective[]): Outcomes {
@@ -124,7 +135,8 @@ interface RecordContext {
   startedAt: string;
   finishedAt: string;
   objectives: Objective[];
-  rules: Rule[];
+  /** The human rules the validator enforced on this iteration's plans. */
+  checkedRules: Rule[];
   recall: RecallResult;
 }
 
@@ -152,7 +164,7 @@ function recordOf(run: RunState, deps: EngineDeps, x: RecordContext, o: Outcomes
   if (chosen.plan) record.planId = chosen.planId;
   if (chosen.key) record.planKey = chosen.key;
   if (o.repairs) record.repairs = o.repairs;
-  if (x.rules.length) record.checkedRules = x.rules.map((r) => r.id);
+  if (x.checkedRules.length) record.checkedRules = x.checkedRules.map((r) => r.id);
   if (state.pendingFeedback.length) record.unchecked = [...state.pendingFeedback];
   if (chosen.error) record.error = `${chosen.error.kind}: ${chosen.error.message}`;
   if (o.usage) record.usage = o.usage;
@@ -175,12 +187,21 @@ function learnable(record: IterationRecord, chosen: Candidate, target: PlanTarge
  * The planner says nothing beats this plan: then the champion, as good as it, is optimal too. A claim for a plan the
  * champion beats is disproved by the champion itself, and ignored.
  */
-function convergence(run: RunState, o: Outcomes, iteration: number, objectives: Objective[]): string | undefined {
-  const optimal = o.chosen.valid ? o.chosen.response?.optimal : undefined;
+function convergence(run: RunState, o: Outcomes, iteration: number, objectives: Objective[], claim?: OptimalClaim): string | undefined {
+  const proved = claim?.verdict === 'holds' ? `optimal for ${objectives.join(', ')} (the model's claim, ${claim.text})` : undefined;
+  const optimal = o.chosen.valid ? (o.chosen.response?.optimal ?? proved) : undefined;
   const score = o.chosen.score;
   const champion = o.outcome === 'improved' ? score : run.state.champion?.score;
   if (!optimal || !score || !champion || compareScores(champion, score, objectives) !== 0) return undefined;
   return `${optimal} — proved at iteration ${iteration}`;
+}
+
+/** A model's claim that its valid plan is optimal, checked against the champion it met, the lower bound and the search. */
+function claimOf(run: RunState, o: Outcomes, target: PlanTarget, objectives: Objective[]): OptimalClaim | undefined {
+  const { chosen } = o;
+  if (!chosen.valid || !chosen.score || !chosen.response?.claimsOptimal) return undefined;
+  const champion = run.state.champion;
+  return run.claims.check(chosen.score, target, objectives, champion && { score: champion.score, iteration: champion.iteration });
 }
 
 /** Folds the committed record into the session (the reducer), then notes the other candidates as seen. */
@@ -203,7 +224,16 @@ function fold(run: RunState, o: Outcomes, logged: LogRecord): ScoreChange | unde
 
 function emitFinished(
   deps: EngineDeps,
-  x: { iteration: number; objectives: Objective[]; o: Outcomes; k: number; change: ScoreChange | undefined; errors: number; latencyMs: number },
+  x: {
+    iteration: number;
+    objectives: Objective[];
+    o: Outcomes;
+    k: number;
+    change: ScoreChange | undefined;
+    errors: number;
+    latencyMs: number;
+    claim: OptimalClaim | undefined;
+  },
 ): void {
   const { chosen, outcome, usage, costUsd, repairs } = x.o;
   // Why a failed iteration failed, in one line: the planner's fault, or the first error the validator found.
@@ -225,6 +255,7 @@ function emitFinished(
     ...(chosen.score ? { score: chosen.score } : {}),
     ...(x.change ? { change: x.change } : {}),
     ...(why ? { error: why } : {}),
+    ...(x.claim ? { claim: x.claim } : {}),
     ...(usage ? { usage } : {}),
     ...(costUsd !== undefined ? { costUsd } : {}),
   });

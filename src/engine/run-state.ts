@@ -2,12 +2,15 @@
 // alternatives in hand (the session names them by id; their content is in the plan store).
 import type { Plan } from '../core/plan.js';
 import type { Memory } from '../memory/store.js';
+import { ClaimChecker } from '../planners/claim.js';
 import type { Champion } from '../planners/types.js';
 import { Reducer } from '../state/reducer.js';
 import type { PlanRef, SessionState } from '../state/session.js';
 
 export class RunState {
   readonly reducer: Reducer;
+  /** Checks a model's claims that its plan is optimal (one proof search per rule set for the run). */
+  readonly claims = new ClaimChecker();
   private readonly plans = new Map<string, Plan>();
 
   constructor(

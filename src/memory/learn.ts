@@ -13,7 +13,10 @@ import { isValidOutcome, type MemoryData, type MemoryItem, type MemoryKind } fro
 
 /** Lessons and insights seen once, never by a person, and untouched for this many log entries fade out. */
 export const STALE_AFTER = 1000;
-/** Most items kept per goal and kind (lowest support dropped first), so no answer can grow the files without bound. */
+/**
+ * Most items jupiter learned that it keeps per goal and kind (lowest support dropped first), so no answer can grow the
+ * files without bound. A person's items are never dropped and never count toward it: recall caps what a prompt carries.
+ */
 export const CAP: Record<MemoryKind, number> = { pattern: 40, lesson: 40, feedback: 100 };
 /** Most lessons one failed plan contributes (a model that invents 5,000 actions teaches no more than this). */
 const LESSONS_PER_RECORD = 12;
@@ -200,14 +203,19 @@ function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: n
   // Only a champion (a valid plan better than the session's best) replaces it; a person's approval alone does not.
   if (human || !isChampion(rec)) return;
   if (held?.data.type === 'exemplar' && betterScore(held.data, rec) !== 'new') return;
-  const data: MemoryData = { type: 'exemplar', steps, session: rec.session, iteration: rec.iteration };
+  const data: Extract<MemoryData, { type: 'exemplar' }> = { type: 'exemplar', steps, session: rec.session, iteration: rec.iteration };
   if (rec.score) data.score = rec.score;
   if (rec.objectives) data.objectives = rec.objectives;
   if (rec.planId) data.planId = rec.planId;
-  items.set(id, {
+  items.set(id, exemplarItem(id, rec, data));
+}
+
+/** The goal's exemplar item, learned at `rec`. */
+function exemplarItem(id: string, rec: LogRecord, data: Extract<MemoryData, { type: 'exemplar' }>): MemoryItem {
+  return {
     id,
     kind: 'pattern',
-    text: exemplarText(steps, rec.score, rec.objectives),
+    text: exemplarText(data.steps, data.score, data.objectives),
     data,
     procedure: rec.procedure,
     goalId: rec.goalId,
@@ -216,7 +224,7 @@ function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: n
     lastSeen: rec.time,
     session: rec.session,
     seq: rec.seq,
-  });
+  };
 }
 
 /**
@@ -311,14 +319,32 @@ const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', '
 function retireExemplar(items: Map<string, MemoryItem>, rec: LogRecord): void {
   const id = itemId('pattern', `${scopeKey(rec)}|exemplar`);
   const held = items.get(id);
-  if (held?.data.type !== 'exemplar') return;
-  const steps = held.data.steps;
-  const rejected = (rec.steps ?? []).map((s) => s.a);
-  const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
-  // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
-  const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];
-  const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
-  if (same || (rules.length > 0 && ruleErrors(plan, rules).length > 0)) items.delete(id);
+  if (held?.data.type === 'exemplar') {
+    const steps = held.data.steps;
+    const rejected = (rec.steps ?? []).map((s) => s.a);
+    const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
+    // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
+    const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];
+    const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
+    if (same || (rules.length > 0 && ruleErrors(plan, rules).length > 0)) items.delete(id);
+  }
+  if (!items.has(id)) standExemplar(items, id, rec);
+}
+
+/** With the goal's best plan retired, the session's standing champion (the reducer's, re-checked) takes its place. */
+function standExemplar(items: Map<string, MemoryItem>, id: string, rec: LogRecord): void {
+  const best = rec.standing?.[0];
+  if (!best?.steps?.length) return;
+  const data: Extract<MemoryData, { type: 'exemplar' }> = {
+    type: 'exemplar',
+    steps: best.steps,
+    score: best.score,
+    planId: best.planId,
+    session: rec.session,
+    iteration: best.iteration,
+  };
+  if (rec.objectives) data.objectives = rec.objectives;
+  items.set(id, exemplarItem(id, rec, data));
 }
 
 /** Applies one log record to a derived file's items (successful_patterns.md or lessons.md), then compacts them. */
@@ -364,8 +390,8 @@ function isRestatement(item: MemoryItem): boolean {
 
 /**
  * Drops faded items (seen once, never by a person, not seen for STALE_AFTER log entries) and restatements, and
- * holds each goal and kind to its cap: what the current record taught stays, then a person's items, then the best
- * supported (then the most recent).
+ * holds what jupiter learned for each goal and kind to its cap: what the current record taught stays, then the best
+ * supported (then the most recent). A person's items (a hand-added line, a rejection's reason) are always kept.
  */
 export function compact(items: Map<string, MemoryItem>, currentSeq: number): number {
   let dropped = 0;
@@ -377,7 +403,7 @@ export function compact(items: Map<string, MemoryItem>, currentSeq: number): num
       dropped++;
       continue;
     }
-    if (item.data.type === 'exemplar') continue;
+    if (item.data.type === 'exemplar' || item.human > 0) continue;
     const key = `${item.kind}|${item.procedure ?? ''}|${item.goalId ?? ''}`;
     const group = groups.get(key);
     if (group) group.push(item);
@@ -386,9 +412,9 @@ export function compact(items: Map<string, MemoryItem>, currentSeq: number): num
   for (const [key, group] of groups) {
     const cap = CAP[key.slice(0, key.indexOf('|')) as MemoryKind];
     if (group.length <= cap) continue;
-    // What this record just taught stays (or nothing new could ever enter a full goal); then a person's, then support.
+    // What this record just taught stays (or nothing new could ever enter a full goal); then support.
     const fresh = (i: MemoryItem) => Number(i.seq === currentSeq);
-    group.sort((a, b) => fresh(b) - fresh(a) || b.human - a.human || net(b) - net(a) || (b.seq ?? Infinity) - (a.seq ?? Infinity));
+    group.sort((a, b) => fresh(b) - fresh(a) || net(b) - net(a) || (b.seq ?? Infinity) - (a.seq ?? Infinity));
     for (const item of group.slice(cap)) {
       items.delete(item.id);
       dropped++;

@@ -3,12 +3,15 @@
 // recalled set keeps its order and new items are appended, so prompts share long prefixes).
 import { renderRecalledLine, renderSupportEntry } from './render.js';
 import { countTokens } from './tokens.js';
-import type { MemoryItem, RecallQuery, RecallResult } from './types.js';
+import type { MemoryItem, MemoryKind, RecallQuery, RecallResult } from './types.js';
 
 const K1 = 1.2;
 const B = 0.75;
 /** Recency half-life, in log entries. */
 const HALF_LIFE = 300;
+/** Most items of each kind one prompt carries, however many memory keeps (a person's lines are all kept). */
+export const RECALL_CAP: Record<MemoryKind, number> = { pattern: 40, lesson: 40, feedback: 100 };
+const KINDS: MemoryKind[] = ['pattern', 'lesson', 'feedback'];
 
 function terms(text: string): string[] {
   return text
@@ -172,17 +175,20 @@ export function recall(items: MemoryItem[], query: RecallQuery, currentSeq: numb
   const before = [...new Set(previous)].map((id) => byId.get(id)).filter((i): i is MemoryItem => i !== undefined);
   const ranked = rank(offered, query, currentSeq, cache).map((r) => r.item);
   const chosen = new Set<MemoryItem>();
+  const perKind: Record<MemoryKind, number> = { pattern: 0, lesson: 0, feedback: 0 };
   let tokens = 0;
   for (const item of [...offered.filter(mine), ...before, ...ranked]) {
-    if (chosen.has(item)) continue;
+    if (chosen.has(item) || perKind[item.kind] >= RECALL_CAP[item.kind]) continue;
     const cost = cache.cost(item);
     if (tokens + cost > query.budgetTokens) continue;
     chosen.add(item);
+    perKind[item.kind]++;
     tokens += cost;
   }
   const kept = before.filter((i) => chosen.has(i));
   const keptIds = new Set(kept);
   // New items in selection order: the session's feedback, then by rank.
   const appended = [...chosen].filter((i) => !keptIds.has(i));
-  return { items: [...kept, ...appended], tokens, budget: query.budgetTokens, total: items.length };
+  const kinds = KINDS.map((kind) => ({ kind, recalled: perKind[kind], offered: offered.filter((i) => i.kind === kind).length }));
+  return { items: [...kept, ...appended], tokens, budget: query.budgetTokens, total: items.length, kinds };
 }

@@ -5,7 +5,7 @@ import type { IterationRecord, LoggedOutcome, ReviewRecord } from './types.js';
 import { isObj } from '../core/value.js';
 
 /** An iteration's quality, repairs, rules and convergence, and a rejection's rules, as the engine committed them. */
-type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'planKey' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged'>;
+type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'planKey' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged' | 'claim'>;
 type Read = Pick<ReviewRecord, 'constraints' | 'confirmed' | 'scope' | 'standing'>;
 
 export interface LogRecord extends Judged, Read {
@@ -91,6 +91,7 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   if (rec.checkedRules?.length) out.checkedRules = rec.checkedRules;
   if (rec.unchecked?.length) out.unchecked = rec.unchecked;
   if (rec.converged) out.converged = rec.converged;
+  if (rec.claim) out.claim = rec.claim;
   if (rec.error) out.error = rec.error;
   if (rec.usage) out.usage = { p: rec.usage.promptTokens, c: rec.usage.completionTokens, k: rec.usage.cachedTokens };
   if (rec.costUsd !== undefined) out.cost = rec.costUsd;
@@ -121,6 +122,7 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
   if (rev.scope) out.scope = rev.scope;
   if (rev.planKey) out.planKey = rev.planKey;
   if (rev.standing) out.standing = rev.standing;
+  if (rev.objectives) out.objectives = rev.objectives;
   if (rev.plan) {
     out.title = rev.plan.title;
     out.steps = rev.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
@@ -179,6 +181,7 @@ const BRIEF_FIELDS = [
   'repairs',
   'refuted',
   'converged',
+  'claim',
   'constraints',
   'confirmed',
   'scope',

@@ -66,6 +66,14 @@ export interface RecallResult {
   budget: number;
   /** Items available before selection. */
   total: number;
+  /** Per kind, how many the prompt carries of those in scope: recall says when it leaves some out. */
+  kinds?: RecallKindCount[];
+}
+
+export interface RecallKindCount {
+  kind: MemoryKind;
+  recalled: number;
+  offered: number;
 }
 
 /**
@@ -119,6 +127,8 @@ export interface IterationRecord {
   repaired?: { plan: Plan; findings: Finding[] };
   /** The run converged here: no better plan exists under the objectives and feedback (the planner proved it). */
   converged?: string;
+  /** The model claimed its plan optimal: what checking the claim came to (planners/claim.ts). */
+  claim?: OptimalClaim;
   error?: string;
   usage?: Usage;
   costUsd?: number;
@@ -127,12 +137,21 @@ export interface IterationRecord {
   promptTokensEstimate?: number;
 }
 
+/** A model's claim that its plan is optimal, as checked: it holds (proved), is refuted (a better plan), or is unchecked. */
+export interface OptimalClaim {
+  verdict: 'holds' | 'refuted' | 'unchecked';
+  by?: 'bound' | 'search' | 'champion';
+  text: string;
+}
+
 /** A valid plan a session still holds after a rejection, re-checked against the rules in force and re-scored. */
 export interface StandingPlan {
   planId: string;
   key?: string;
   score: Score;
   iteration: number;
+  /** The plan's actions, on the first (the champion from here on): memory's best plan for the goal after the rejection. */
+  steps?: string[];
 }
 
 /** A person's decision at a checkpoint or pause, committed to memory. */
@@ -157,6 +176,8 @@ export interface ReviewRecord {
   plan: Plan | null;
   /** The rejected plan's identity (same steps, same schedule). */
   planKey?: string;
+  /** The objectives the standing plans were scored under. */
+  objectives?: Objective[];
   /**
    * After a rejection of the champion or a new rule: the champion and alternatives that still pass the rules in force,
    * re-scored, best first (the first is the champion from here on). Absent: nothing was re-checked.

@@ -6,6 +6,7 @@ import { neutraliseFences, oneLine, renderMemoryItem } from '../memory/render.js
 import type { MemoryItem, MemoryKind } from '../memory/types.js';
 import { formatObjective } from '../procedures/quality.js';
 import { formatDuration } from '../procedures/schedule.js';
+import { kindOf } from '../procedures/rules/index.js';
 import { actionsFail } from '../procedures/validate.js';
 import type { ActionDef, Objective, PlanTarget, Rule } from '../procedures/types.js';
 import { championBlock, outcomeLine, rejectionLine } from './signals.js';
@@ -48,6 +49,7 @@ const CONTRACT = `Output contract:
 Reply with exactly one JSON object and nothing else (no prose, no code fences), of this shape:
 {"reasoning": string (optional), "title": string, "summary": string, "steps": [{"action": "<action id>", "description": string, "owner": string, "evidence": string}]}
 "steps" is a non-empty array in execution order (at most 200). Steps may carry further string fields when an action lists them.
+You may add "optimal": true after "steps" when you are sure no valid plan beats yours under the objectives. jupiter checks the claim (a lower bound from the procedures, or an exhaustive search) and tells you whether it held.
 "owner" is who does the step: the action's role ("release-manager"), or a named person with their role ("Priya Nair (release-manager)"). It decides segregation and the schedule: one person however spelled is one person, two steps of one role with no names may be one person, and one person's steps run one at a time.`;
 
 const OBJECTIVE_MEANING: Record<Objective, string> = {
@@ -81,30 +83,9 @@ function renderAction(a: ActionDef, forbidden: Rule | undefined): string {
   return lines.join('\n');
 }
 
-function describeRule(r: Rule): string {
-  switch (r.kind) {
-    case 'ordering':
-      return `${r.before} must come before ${r.after} (when ${r.after} occurs)`;
-    case 'required':
-      return `the plan must include ${r.action}`;
-    case 'forbidden':
-      return `the plan must not include ${r.action}`;
-    case 'segregation':
-      return `steps of ${r.actions[0]} and ${r.actions[1]} must be done by different people (different roles, or two named people)`;
-    case 'max-steps':
-      return `at most ${r.max} steps`;
-    case 'required-fields':
-      return `steps${r.actions ? ` of ${r.actions.join(', ')}` : ''} must fill ${r.fields.join(', ')}`;
-    case 'immediately-after':
-      return `${r.action} must come right after ${r.after} (the very next step)`;
-    case 'owner':
-      return `steps of ${r.action} must be owned by ${r.owner}`;
-  }
-}
-
 function renderRule(r: Rule): string {
   const why = r.description ? ` (${oneLine(r.description)})` : '';
-  return `- [${r.severity}] ${r.id}: ${describeRule(r)}${why}`;
+  return `- [${r.severity}] ${r.id}: ${kindOf(r).forModel(r)}${why}`;
 }
 
 function renderProcedures(target: PlanTarget): string {

@@ -43,8 +43,14 @@ function differsOn(a: Score, b: Score, objectives: Objective[]): string | undefi
   return undefined;
 }
 
-/** What the model's last proposal came to, with both scores; one line, different for each outcome. */
+/** What the model's last proposal came to, with both scores, and what checking its claim to be optimal came to. */
 export function outcomeLine(last: LastOutcome, objectives: Objective[]): string {
+  const line = outcomeOnly(last, objectives);
+  return last.claim ? `${line} You claimed it optimal; checked, the claim ${last.claim.text}.` : line;
+}
+
+/** One line, different for each outcome. */
+function outcomeOnly(last: LastOutcome, objectives: Objective[]): string {
   const o = shown(objectives);
   const head = `Your last proposal (iteration ${last.iteration})`;
   const mine = last.score ? formatScore(last.score, o) : undefined;

@@ -3,7 +3,7 @@ import type { Finding, Plan } from '../core/plan.js';
 import type { Score } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import type { PlanTarget } from '../procedures/types.js';
-import type { RecallResult } from '../memory/types.js';
+import type { OptimalClaim, RecallResult } from '../memory/types.js';
 import type { Usage } from '../core/usage.js';
 
 /** The session's best valid plan so far: the plan a challenger must beat. */
@@ -23,6 +23,8 @@ export interface LastOutcome {
   /** The champion's score the proposal was judged against. */
   championScore?: Score;
   planId?: string;
+  /** The model claimed that plan optimal: what checking the claim came to. */
+  claim?: OptimalClaim;
 }
 
 /** A plan that failed validation, sent back to the planner to fix within the same iteration. */
@@ -96,6 +98,8 @@ export interface PlanResponse {
    * search): the reason, e.g. "optimal for makespan, cost". Only a planner that checked it may say so.
    */
   optimal?: string;
+  /** The model says no valid plan beats this one: a claim, never taken on trust (the engine checks it, planners/claim.ts). */
+  claimsOptimal?: boolean;
 }
 
 export type PlannerErrorKind =

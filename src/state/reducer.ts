@@ -122,6 +122,7 @@ export class Reducer {
       if (r.score) s.lastProposal.score = r.score;
       if (before) s.lastProposal.championScore = before;
       if (r.planId !== undefined) s.lastProposal.planId = r.planId;
+      if (r.claim) s.lastProposal.claim = { ...r.claim };
     }
   }
 
@@ -132,13 +133,15 @@ export class Reducer {
       p.rejectedBefore++;
       return;
     }
-    p.approved++;
     const ref = r.score && r.planId !== undefined ? refOf(r, r.score) : undefined;
+    // Approved: the plan took a place (champion or alternative). A worse plan or a repeat is counted as what it is.
+    if (outcome === 'improved' || outcome === 'alternative' || outcome === 'approved') p.approved++;
     if (outcome === 'improved') {
       p.improved++;
       if (ref) this.crown(ref, objectivesOf(r));
     } else if (outcome === 'alternative' || outcome === 'worse') {
       if (outcome === 'alternative') p.alternatives++;
+      else p.worse++;
       if (ref) this.remember(ref, objectivesOf(r));
     } else if (outcome === 'repeat') p.repeats++;
   }
@@ -199,9 +202,11 @@ export class Reducer {
   /** The plans that still stand, best first: the first is the champion, the next few the alternatives. */
   private restand(standing: StandingPlan[]): void {
     const s = this.state;
-    const keep = standing.filter((x) => !this.isRejected(x));
-    s.champion = keep[0] ? { ...keep[0] } : null;
-    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES).map((x) => ({ ...x }));
+    const keep = standing
+      .filter((x) => !this.isRejected(x))
+      .map(({ planId, key, score, iteration }): PlanRef => (key ? { planId, key, score, iteration } : { planId, score, iteration }));
+    s.champion = keep[0] ?? null;
+    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES);
   }
 }
 
@@ -228,9 +233,12 @@ export function emptyFold(): SessionFold {
   };
 }
 
-/** A session's fold from its records alone (resume's catch-up, the invariants tool). */
-export function foldRecords(records: LogRecord[], session: string): SessionFold {
+/**
+ * A session's fold from its records alone (the invariants tool); without `session`, of every record in the order
+ * given (a fork's line: its ancestors' records up to where it branched, then its own; see state/lineage.ts).
+ */
+export function foldRecords(records: LogRecord[], session?: string): SessionFold {
   const reducer = new Reducer(emptyFold());
-  for (const r of records) if (r.session === session) reducer.apply(r);
+  for (const r of records) if (session === undefined || r.session === session) reducer.apply(r);
   return reducer.state;
 }

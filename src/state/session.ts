@@ -3,48 +3,23 @@
 import { z } from 'zod';
 import { PlanSchema, type ValidationResult } from '../core/plan.js';
 import type { Score } from '../procedures/quality.js';
-import { PROVIDERS } from '../config/providers.js';
+import { SettingsSchema } from '../config/settings-schema.js';
 
 const count = z.number().int().nonnegative();
 const amount = z.number().nonnegative().finite();
-const objective = z.enum(['makespan', 'cost', 'risk', 'steps']);
 const isScore = (v: unknown): v is Score =>
   typeof v === 'object' && v !== null && ['makespan', 'cost', 'risk', 'steps'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number');
 const ScoreSchema = z.custom<Score>(isScore, 'must be a score (makespan, cost, risk, steps)');
 
-export const SettingsSchema = z
-  .object({
-    iterations: z.number().int().min(1),
-    checkpoint: count,
-    unattended: z.boolean(),
-    provider: z.string().refine((p) => Object.hasOwn(PROVIDERS, p), 'is not a known provider'),
-    model: z.string().min(1).optional(),
-    baseUrl: z.url().optional(),
-    /** Every replica given (--base-url more than once); `baseUrl` is the first. */
-    baseUrls: z.array(z.url()).optional(),
-    contextBudget: z.number().int().min(100),
-    maxCost: z.number().positive().finite().optional(),
-    proceduresDir: z.string(),
-    /** Iterations without improvement before the run asks (or, unattended, ends); 0 = never. */
-    patience: count,
-    /** Repair rounds a model gets to fix its own invalid plan inside one iteration. */
-    repairs: count,
-    /** Consecutive failed iterations that end an unattended run (exit 3). */
-    maxFailures: count,
-    /** Proposals asked for concurrently per iteration; the best valid one is kept. */
-    candidates: count,
-    /** Objectives chosen for this session (default: the goal's). */
-    objectives: z.array(objective).optional(),
-  })
-  .refine((s) => s.checkpoint <= s.iterations, { message: 'is larger than "settings.iterations"', path: ['checkpoint'] });
-
 export const ProgressSchema = z.object({
   completed: count,
-  /** Valid iterations auto-approved (improved + alternative + worse + repeat). */
+  /** Valid plans that became champion or alternative (improved + alternatives); worse plans and repeats are not. */
   approved: count,
   /** Strict improvements of the champion (the first valid plan is one). */
   improved: count,
   alternatives: count,
+  /** Valid new plans no better than the champion, and valid plans already proposed in the session. */
+  worse: count,
   repeats: count,
   /** Valid plans a person had rejected before (same plan, or the same steps with the same schedule): never approved. */
   rejectedBefore: count,
@@ -123,8 +98,15 @@ export const SessionSchema = z.object({
       score: ScoreSchema.optional(),
       championScore: ScoreSchema.optional(),
       planId: z.string().optional(),
+      /** The model claimed that plan optimal: what checking the claim came to. */
+      claim: z
+        .object({ verdict: z.enum(['holds', 'refuted', 'unchecked']), by: z.enum(['bound', 'search', 'champion']).optional(), text: z.string() })
+        .optional(),
     })
     .optional(),
+  /** A fork (`resume --from N --fork`): the session it branched from, and the last of that session's iterations it took. */
+  parent: z.string().optional(),
+  forkPoint: count.optional(),
   /** The last time a person rejected the champion: why, and which plan (for the next prompt). */
   rejectedChampion: z.object({ iteration: count, reason: z.string(), planId: z.string(), score: ScoreSchema }).optional(),
 });
@@ -142,6 +124,7 @@ export function emptyProgress(): Progress {
     approved: 0,
     improved: 0,
     alternatives: 0,
+    worse: 0,
     repeats: 0,
     rejectedBefore: 0,
     firstTryValid: 0,

@@ -1,13 +1,17 @@
-// `jupiter resume [session]`: continues the latest unfinished (or the named) session from its last completed iteration.
+// `jupiter resume [session]`: continues the latest unfinished (or the named) session from its last completed iteration,
+// or (`--from N --fork`) branches a new session from the named one's state after iteration N.
 import type { Command } from 'commander';
 import path from 'node:path';
 import { type FlagValues, readLayers } from '../../config/layers.js';
-import { memoryDirOf, resolveLayers, sessionSettings } from '../../config/resolve.js';
+import { memoryDirOf, type ResolvedConfig, resolveLayers, sessionSettings } from '../../config/resolve.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
+import { type CachedLibrary, loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
+import type { SessionSettings, SessionState } from '../../state/session.js';
+import { forkLine, makeFork, wantsFork } from '../fork.js';
 import type { Cli } from '../io.js';
 import { RESUME_FLAGS, withSettings } from '../options.js';
 import { lockWaitNotice } from '../lock-notice.js';
@@ -21,48 +25,46 @@ export function registerResume(program: Command, cli: Cli): void {
     cli.action(async (id: string | undefined, opts: FlagValues) => {
       const layers = readLayers({ flags: opts, env: cli.io.env, cwd: cli.io.cwd });
       const memoryDir = memoryDirOf(layers);
+      const fork = wantsFork(opts, id);
       if (id) checkSessionId(id);
       const store = new SessionStore(path.join(memoryDir, FILES.sessions));
-      const state = id ? await store.load(id) : await store.latestResumable();
-      if (!state) throw new UsageError(`no unfinished session in ${memoryDir}: start one with \`jupiter plan\``);
-      if (!isResumable(state))
-        throw new UsageError(`session ${state.id} is already ${state.status} (${state.progress.completed}/${state.settings.iterations} iterations)`);
+      const found = id ? await store.load(id) : await store.latestResumable();
+      if (!found) throw new UsageError(`no unfinished session in ${memoryDir}: start one with \`jupiter plan\``);
+      // A fork may branch any session, finished or not: the original is only read.
+      if (!fork && !isResumable(found))
+        throw new UsageError(`session ${found.id} is already ${found.status} (${found.progress.completed}/${found.settings.iterations} iterations)`);
       // The session runs with its saved settings; the flags resume takes replace the ones it may change.
-      const config = resolveLayers({ ...layers, saved: state.settings as unknown as Record<string, unknown> });
-      const s = Object.assign(state.settings, sessionSettings(config));
-      const { settleCostCap } = await import('../cost-cap.js');
-      const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
-      if (!(await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk }))) {
-        cli.out(`The cost cap stays at $${s.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
-        return;
-      }
+      const config = resolveLayers({ ...layers, saved: found.settings as unknown as Record<string, unknown> });
+      const settings = { ...found.settings, ...sessionSettings(config) };
+      const capSettled = async (state: SessionState) => {
+        const { settleCostCap } = await import('../cost-cap.js');
+        const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
+        if (await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk })) return true;
+        cli.out(`The cost cap stays at $${state.settings.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
+        return false;
+      };
+      if (!fork && !(await capSettled(Object.assign(found, { settings })))) return;
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
-      requireTerminalOrUnattended(cli, s.unattended);
-      const { loadProcedures } = await import('../../procedures/load.js');
-      const library = loadProcedures(s.proceduresDir);
-      const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
-      checkHumanRulesFile(config.memoryDir, library);
-      let target: PlanTarget;
-      try {
-        target = findTarget(library, `${state.procedure}/${state.goalId}`);
-      } catch (err) {
-        // The procedure and goal come from the session file, not from a flag: say so.
-        if (!(err instanceof UsageError)) throw err;
-        throw new InputError(
-          `session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${s.proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`,
-          { file: store.readableFile(state.id) },
-        );
-      }
+      requireTerminalOrUnattended(cli, settings.unattended);
+      const { target, remember } = await targetOf(config, found, store);
+      // A fork's cost so far is its line's: the cap is settled once it is made.
+      const state = fork ? await forkOf(store, config, target, found, settings) : found;
+      if (fork && !(await capSettled(state))) return;
       // Flags and the procedure are checked (nothing touched yet); now hold the session before saying anything, so a
       // session another process is running is refused before "Resuming…" is printed. The lock is ours to release
       // until the run takes it over.
       const lock = await store.lock(state.id);
       let handed = false;
       try {
-        // Say at once what is being resumed: opening memory and the planner takes a moment on big folders.
-        if (!opts.json) cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
+        if (fork) {
+          await store.save(state);
+          if (!opts.json) cli.out(forkLine(state, target));
+        } else if (!opts.json)
+          // Say at once what is being resumed: opening memory and the planner takes a moment on big folders.
+          cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
         const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
         handed = true;
+        await remember();
         cli.io.boundHeapForRun?.();
         return await runFromCli(cli, { config, state, target, memory, lock });
       } finally {
@@ -70,4 +72,33 @@ export function registerResume(program: Command, cli: Cli): void {
       }
     }),
   );
+}
+
+/** The fork of `parent` after iteration --from, made from memory read as it is (nothing written until it is saved). */
+async function forkOf(store: SessionStore, config: ResolvedConfig, target: PlanTarget, parent: SessionState, settings: SessionSettings): Promise<SessionState> {
+  // Read-only, as `summary` reads it: the run opens memory for writing once the fork is saved and locked.
+  const memory = await Memory.open(config.memoryDir, { create: false });
+  return makeFork({ store, memory, target }, parent, config.from ?? 0, settings);
+}
+
+/** The procedure goal the session plans against, after the procedures and human_rules.md are checked. */
+async function targetOf(
+  config: ResolvedConfig,
+  state: SessionState,
+  store: SessionStore,
+): Promise<{ target: PlanTarget; remember: CachedLibrary['remember'] }> {
+  const proceduresDir = state.settings.proceduresDir;
+  const { library, remember } = await loadProceduresCached(proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
+  const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
+  checkHumanRulesFile(config.memoryDir, library);
+  try {
+    return { target: findTarget(library, `${state.procedure}/${state.goalId}`), remember };
+  } catch (err) {
+    // The procedure and goal come from the session file, not from a flag: say so.
+    if (!(err instanceof UsageError)) throw err;
+    throw new InputError(
+      `session ${state.id} plans against ${state.procedure}/${state.goalId}, which ${proceduresDir} does not define (${err.message.replace(/^--procedure: /, '')}); it was not changed`,
+      { file: store.readableFile(state.id) },
+    );
+  }
 }

@@ -166,6 +166,7 @@ export class OpenAIPlanner implements Planner {
       promptTokensEstimate: tokens.estimate,
       promptTokens: { count: tokens.counted, tokenizer: counter.name, exact: counter.exact },
       ...(parsed.reasoning ? { reasoning: parsed.reasoning } : {}),
+      ...(parsed.claimsOptimal ? { claimsOptimal: true } : {}),
       endpoint: this.pool.endpoint(call.replica).baseUrl,
     };
   }

@@ -1,0 +1,143 @@
+// Branching a session (`resume <session> --from N --fork`, after LangGraph's time travel): a new session whose state
+// is the original's after iteration N, made by folding the original's records 1..N through the one reducer. The
+// original is only read: its session file and records stay as they are.
+import { UsageError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
+import type { LogRecord } from '../memory/record.js';
+import type { Memory } from '../memory/store.js';
+import type { PlanTarget } from '../procedures/types.js';
+import { validatePlan } from '../procedures/validate.js';
+import { type ForkPoint, lineageOf, lineageRecords } from '../state/lineage.js';
+import { foldRecords } from '../state/reducer.js';
+import { emptyProgress, type SessionSettings, type SessionState } from '../state/session.js';
+
+type LoadSession = (id: string) => Promise<SessionState>;
+
+/**
+ * The fork points of `state` and of its ancestors, read from their session files. A parent whose file is gone ends
+ * the walk there (its records in the log still count); a damaged one is an error naming it.
+ */
+export async function forksAbove(state: SessionState, load: LoadSession): Promise<Map<string, ForkPoint>> {
+  const forks = new Map<string, ForkPoint>();
+  for (let s: SessionState | undefined = state; s?.parent !== undefined && s.forkPoint !== undefined && !forks.has(s.id); ) {
+    forks.set(s.id, { parent: s.parent, forkPoint: s.forkPoint });
+    s = await load(s.parent).catch((err: unknown) => {
+      if (err instanceof UsageError) return undefined;
+      throw err;
+    });
+  }
+  return forks;
+}
+
+/** A session's records with its ancestors' before them, as its state is folded (see state/lineage.ts). */
+export async function recordsOfLine(state: SessionState, memory: Pick<Memory, 'records'>, forks: ReadonlyMap<string, ForkPoint>): Promise<LogRecord[]> {
+  const line = lineageOf(state.id, forks);
+  const bySession = new Map<string, LogRecord[]>();
+  for (const link of line) bySession.set(link.session, await memory.records({ session: link.session }));
+  return lineageRecords(line, (id) => bySession.get(id) ?? [], state.parent !== undefined ? state.settings.objectives : undefined);
+}
+
+export interface ForkRequest {
+  parent: SessionState;
+  /** The last of the parent's iterations the fork takes (0: none, a fresh start with the same settings). */
+  at: number;
+  id: string;
+  now: Date;
+  /** The fork's settings: the parent's, with what resume's flags change (new --objectives re-judge the line's plans). */
+  settings: SessionSettings;
+}
+
+/** The last iteration `parent` ran, as its records (the truth) or its file say. */
+function lastIteration(parent: SessionState, records: LogRecord[]): number {
+  const own = records.filter((r) => r.session === parent.id && r.type === 'iteration').map((r) => r.iteration);
+  return Math.max(parent.progress.completed, parent.forkPoint ?? 0, ...own);
+}
+
+/** The new session (not saved): the parent's goal and settings, and its state after iteration `at`. */
+export async function forkSession(memory: Pick<Memory, 'records' | 'planOf'>, load: LoadSession, target: PlanTarget, req: ForkRequest): Promise<SessionState> {
+  const { parent, at } = req;
+  const forks = await forksAbove(parent, load);
+  const last = lastIteration(parent, await recordsOfLine(parent, memory, forks));
+  if (at > last)
+    throw new UsageError(`--from ${at}: session ${parent.id} ran ${last} iteration${last === 1 ? '' : 's'}: fork from an iteration between 0 and ${last}`);
+  const time = req.now.toISOString();
+  const settings = structuredClone(req.settings);
+  const fork: SessionState = {
+    ...emptyFork(parent),
+    id: req.id,
+    createdAt: time,
+    updatedAt: time,
+    settings,
+    parent: parent.id,
+    forkPoint: at,
+  };
+  forks.set(fork.id, { parent: parent.id, forkPoint: at });
+  const records = await recordsOfLine(fork, memory, forks);
+  Object.assign(fork, foldRecords(records));
+  await planInHand(fork, records, memory, target);
+  return fork;
+}
+
+/** A session with the parent's goal and nothing done yet (the fold fills in what the line did). */
+function emptyFork(parent: SessionState): SessionState {
+  return {
+    version: 1,
+    id: parent.id,
+    goalText: parent.goalText,
+    procedure: parent.procedure,
+    goalId: parent.goalId,
+    status: 'paused',
+    createdAt: parent.createdAt,
+    updatedAt: parent.updatedAt,
+    settings: parent.settings,
+    progress: emptyProgress(),
+    currentPlan: null,
+    currentValidation: null,
+    pendingFeedback: [],
+    champion: null,
+    seen: [],
+    rejected: [],
+    lastImprovement: 0,
+    idleSince: 0,
+    improvements: [],
+    alternatives: [],
+    consecutiveFailures: 0,
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+  };
+}
+
+/** The plan of the fork point's iteration as the current one, and the plans a person had rejected by then. */
+async function planInHand(fork: SessionState, records: LogRecord[], memory: Pick<Memory, 'planOf'>, target: PlanTarget): Promise<void> {
+  const last = records.filter((r) => r.type === 'iteration').at(-1);
+  const plan = last ? await memory.planOf(last) : undefined;
+  if (plan) {
+    fork.currentPlan = plan;
+    fork.currentValidation = validatePlan(plan, target);
+  }
+  const rejected: Plan[] = [];
+  for (const r of records) {
+    if (r.type !== 'review' || r.review !== 'rejection' || r.planId === undefined) continue;
+    const p = await memory.planOf(r);
+    if (p) rejected.push(p);
+  }
+  if (rejected.length) fork.rejectedPlans = rejected;
+}
+
+/**
+ * The fork points of the sessions in `records` that may be forks (their first iteration is not 1: a fork from 0 starts
+ * from nothing) and of their ancestors, for the summary. A session file that does not read is left out, not fatal.
+ */
+export async function forksAmong(records: LogRecord[], load: LoadSession): Promise<Map<string, ForkPoint>> {
+  const first = new Map<string, number>();
+  for (const r of records) if (r.type === 'iteration' && !first.has(r.session)) first.set(r.session, r.iteration);
+  const forks = new Map<string, ForkPoint>();
+  for (const [id, iteration] of first) {
+    if (iteration <= 1 || forks.has(id)) continue;
+    const above = await load(id).then(
+      (state) => forksAbove(state, load),
+      () => new Map<string, ForkPoint>(),
+    );
+    for (const [k, v] of above) forks.set(k, v);
+  }
+  return forks;
+}

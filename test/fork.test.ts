@@ -1,0 +1,220 @@
+// Branch and replay (`resume <session> --from N --fork`): a new session whose state is the original's after iteration
+// N, the original left byte for byte as it was; `sessions` shows the tree and `summary` of a fork where it branched.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { SessionState } from '../src/state/session.js';
+import { ROOT, runCli, tempDir } from './support/cli.js';
+import { fakeServers, modelFlags } from './support/fake-openai.js';
+
+const GOAL = 'production-deployment/deploy-service';
+const env = { JUPITER_API_KEY: 'sk-test-fork-key-0042', JUPITER_BACKOFF_MS: '5' };
+const { serve } = fakeServers();
+
+/** Two valid plans of the goal, as the built-in planner found them: `slow` (cheaper) first, then `fast` (quicker, dearer). */
+let slow: string;
+let fast: string;
+
+beforeAll(async () => {
+  const memory = tempDir('jupiter-fork-plans-');
+  const r = await runCli(['plan', '--procedure', GOAL, 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--memory', memory]);
+  expect(r.code, r.stderr).toBe(0);
+  const [state] = sessionStates(memory);
+  const first = state!.improvements[0]!.after;
+  const plans = readdirSync(path.join(memory, 'plans')).map((f) => readFileSync(path.join(memory, 'plans', f), 'utf8'));
+  expect(plans).toHaveLength(2);
+  const byMakespan = plans.map((p) => ({ p, steps: (JSON.parse(p) as { steps: unknown[] }).steps.length }));
+  // The first champion is the slower plan; the second beats it on makespan and costs more.
+  expect(state!.champion!.score.makespan).toBeLessThan(first.makespan);
+  expect(state!.champion!.score.cost).toBeGreaterThan(first.cost);
+  const secondSteps = state!.champion!.score.steps;
+  slow = byMakespan.find((x) => x.steps !== secondSteps)!.p;
+  fast = byMakespan.find((x) => x.steps === secondSteps)!.p;
+});
+
+function sessionStates(memory: string): SessionState[] {
+  const dir = path.join(memory, 'sessions');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as SessionState);
+}
+
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** Every file the original session owns (its session file) and every plan file, by hash; and the log's text. */
+function snapshot(memory: string, id: string) {
+  const plans = path.join(memory, 'plans');
+  return {
+    session: sha(path.join(memory, 'sessions', `${id}.json`)),
+    plans: Object.fromEntries(readdirSync(plans).map((f) => [f, sha(path.join(plans, f))])),
+    log: readFileSync(path.join(memory, 'execution_log.md'), 'utf8'),
+  };
+}
+
+/** The log's records of one session, as written (the machine-readable comment closing each section). */
+const recordsIn = (log: string, id: string) =>
+  [...log.matchAll(/<!-- jupiter:entry (.*) -->/g)]
+    .map((m) => JSON.parse(m[1]!) as { type: string; session: string; iteration: number; outcome?: string; planId?: string })
+    .filter((r) => r.session === id);
+
+/**
+ * An original session of six iterations: the slow plan three times, then the fast one three times. The same server
+ * (the session keeps its endpoint) answers its forks with `later`.
+ */
+async function original(memory: string, later: () => string = () => fast) {
+  const server = await serve((req) => ({ content: req.index < 3 ? slow : req.index < 6 ? fast : later() }));
+  const r = await runCli(
+    [
+      'plan',
+      '--procedure',
+      GOAL,
+      'Deploy the orchestrator',
+      ...modelFlags(server.url),
+      '-n',
+      '6',
+      '-c',
+      '0',
+      '--unattended',
+      '--repairs',
+      '0',
+      '--memory',
+      memory,
+    ],
+    { env },
+  );
+  expect(r.code, r.stderr).toBe(0);
+  const [state] = sessionStates(memory);
+  expect(state!.status).toBe('completed');
+  expect(state!.champion!.iteration).toBe(4);
+  return { state: state! };
+}
+
+describe('resume --from N --fork', () => {
+  it("starts a new session from the original's champion as of N, and leaves every file of the original as it was", async () => {
+    const memory = tempDir('jupiter-fork-');
+    // The fork's planner proposes the slow plan again: a repeat of a plan the original had seen by iteration 3.
+    const { state: parent } = await original(memory, () => slow);
+    const before = snapshot(memory, parent.id);
+    const r = await runCli(['resume', parent.id, '--from', '3', '--fork', '--unattended', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
+    expect(r.stdout).toContain(`Forked session ${fork.id} from ${parent.id} after iteration 3, starting from the champion of iteration 1`);
+    expect(fork).toMatchObject({ parent: parent.id, forkPoint: 3, status: 'completed', goalText: parent.goalText });
+    // The champion as of iteration 3 (the slow plan of iteration 1), not the original's final one (iteration 4).
+    expect(fork.champion!.iteration).toBe(1);
+    expect(fork.champion!.planId).toBe(recordsIn(before.log, parent.id)[0]!.planId);
+    expect(fork.champion!.planId).not.toBe(parent.champion!.planId);
+    expect(fork.improvements.map((i) => i.iteration)).toEqual([1]);
+    const own = recordsIn(readFileSync(path.join(memory, 'execution_log.md'), 'utf8'), fork.id);
+    expect(own.filter((x) => x.type === 'iteration').map((x) => [x.iteration, x.outcome])).toEqual([4, 5, 6].map((i) => [i, 'repeat']));
+    // The original: its session file and every plan file byte for byte; the log only grew after its records.
+    const after = snapshot(memory, parent.id);
+    expect(after.session).toBe(before.session);
+    for (const [file, hash] of Object.entries(before.plans)) expect(after.plans[file], file).toBe(hash);
+    expect(after.log.startsWith(before.log)).toBe(true);
+    expect(recordsIn(after.log, parent.id)).toEqual(recordsIn(before.log, parent.id));
+  });
+
+  it('re-judges the line under the objectives the fork is given', async () => {
+    const memory = tempDir('jupiter-fork-objectives-');
+    const { state: parent } = await original(memory);
+    const r = await runCli(['resume', parent.id, '--from', '6', '--fork', '--objectives', 'cost,makespan', '--unattended', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
+    // Under cost the slow plan of iteration 1 is the better one; the fast plan of iteration 4 stays as an alternative.
+    expect(fork.settings.objectives).toEqual(['cost', 'makespan']);
+    expect(fork.champion!.iteration).toBe(1);
+    expect(fork.alternatives.map((a) => a.iteration)).toEqual([4]);
+    expect(parent.settings.objectives).toBeUndefined();
+    expect(sessionStates(memory).find((s) => s.id === parent.id)!.champion!.iteration).toBe(4);
+  });
+
+  it("judges a fork's plans against the champion it branched with, in the run and in the summary", async () => {
+    const memory = tempDir('jupiter-fork-judged-');
+    // From iteration 5 the champion is the fast plan; the fork's planner offers a slower plan not seen before: worse,
+    // where a fork judged from nothing would call it an improvement.
+    const example = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
+    const { state: parent } = await original(memory, () => example);
+    const r = await runCli(['resume', parent.id, '--from', '5', '--fork', '--unattended', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
+    expect(fork.champion!.iteration).toBe(4);
+    expect(fork.lastProposal).toMatchObject({ iteration: 6, outcome: 'worse' });
+    const all = JSON.parse((await runCli(['summary', '--json', '--memory', memory])).stdout) as { learning: { improvements: number } };
+    // The parent's two (iterations 1 and 4); the fork's sixth iteration improved nothing.
+    expect(all.learning.improvements).toBe(2);
+  });
+
+  it('`sessions` shows the tree and `summary --session` of a fork where it branched', async () => {
+    const memory = tempDir('jupiter-fork-tree-');
+    const { state: parent } = await original(memory, () => slow);
+    const first = await runCli(['resume', parent.id, '--from', '3', '--fork', '--unattended', '--memory', memory], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const fork = sessionStates(memory).find((s) => s.parent === parent.id)!;
+    const second = await runCli(['resume', fork.id, '--from', '5', '--fork', '--unattended', '--memory', memory], { env });
+    expect(second.code, second.stderr).toBe(0);
+    const grandchild = sessionStates(memory).find((s) => s.parent === fork.id)!;
+    expect(grandchild.forkPoint).toBe(5);
+
+    const listed = await runCli(['sessions', '--memory', memory]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^completed +${parent.id} .* 6/6 · success`));
+    expect(lines[1]).toMatch(new RegExp(`^└ completed +${fork.id} .* 6/6 · forked after iteration 3 · success`));
+    expect(lines[2]).toMatch(new RegExp(`^  └ completed +${grandchild.id} .* 6/6 · forked after iteration 5 · success`));
+    const json = JSON.parse((await runCli(['sessions', '--json', '--memory', memory])).stdout) as {
+      sessions: { id: string; parent: string | null; forkPoint: number | null }[];
+    };
+    expect(json.sessions.map((s) => [s.id, s.parent, s.forkPoint]).sort()).toEqual(
+      [
+        [parent.id, null, null],
+        [fork.id, parent.id, 3],
+        [grandchild.id, fork.id, 5],
+      ].sort(),
+    );
+
+    const summary = await runCli(['summary', '--session', fork.id, '--memory', memory]);
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(summary.stdout).toContain(`Forked from ${parent.id} at iteration 3: iterations 1–3 below are ${parent.id}'s, the rest this fork's.`);
+    // Six iterations: the parent's three (the slow plan, then two repeats) and the fork's three (repeats); the one
+    // improvement, the first plan, is the parent's.
+    expect(summary.stdout).toMatch(/^Iterations 6 in 2 sessions · approved 1 · repeats 5 /m);
+    expect(summary.stdout).toMatch(/^Improvements 1 \(strict\)/m);
+    expect(summary.stdout).toContain(`1 improvement · the last at iteration 1 of ${parent.id}`);
+    const data = JSON.parse((await runCli(['summary', '--session', grandchild.id, '--json', '--memory', memory])).stdout) as {
+      iterations: number;
+      filter: { branch?: { parent: string; forkPoint: number } };
+    };
+    expect(data.filter.branch).toEqual({ parent: fork.id, forkPoint: 5 });
+    // The parent's three, the fork's 4 and 5, and the grandchild's sixth.
+    expect(data.iterations).toBe(6);
+  });
+
+  it('refuses, in one line with exit 2, what cannot be forked', async () => {
+    const memory = tempDir('jupiter-fork-errors-');
+    const { state: parent } = await original(memory);
+    const before = snapshot(memory, parent.id);
+    const cases: [string[], RegExp][] = [
+      [
+        [parent.id, '--from', '7', '--fork'],
+        new RegExp(`^jupiter: --from 7: session ${parent.id} ran 6 iterations: fork from an iteration between 0 and 6\\n$`),
+      ],
+      [[parent.id, '--from', '-1', '--fork'], /^jupiter: --from must be zero or more, got -1\n$/],
+      [[parent.id, '--from', '2'], /^jupiter: --from needs --fork: going back to an iteration makes a new session and leaves the original as it is\n$/],
+      [[parent.id, '--fork'], /^jupiter: --fork needs --from <n>: /],
+      [['--from', '2', '--fork'], /^jupiter: --fork needs the session to branch: /],
+      [['no-such-session', '--from', '2', '--fork'], /^jupiter: no session "no-such-session" in .*: see `jupiter sessions`\n$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['resume', ...args, '--unattended', '--memory', memory], { env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    expect(sessionStates(memory).map((s) => s.id)).toEqual([parent.id]);
+    expect(snapshot(memory, parent.id)).toEqual(before);
+  });
+});
