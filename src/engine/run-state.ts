@@ -1,6 +1,7 @@
 // What one run holds besides the session file: the reducer over its records and the plans of the champion and
 // alternatives in hand (the session names them by id; their content is in the plan store).
 import type { Plan } from '../core/plan.js';
+import type { RejectedPlan } from '../memory/rejections.js';
 import type { Memory } from '../memory/store.js';
 import { ClaimChecker } from '../planners/claim.js';
 import type { Champion } from '../planners/types.js';
@@ -13,11 +14,24 @@ export class RunState {
   readonly claims = new ClaimChecker();
   private readonly plans = new Map<string, Plan>();
 
+  /** Plans of the goal a person rejected in other sessions, loaded once for the planners. */
+  private elsewherePlans: Promise<Plan[]> | undefined;
+
+  /** `rejected`: the plans a person rejected on this goal, in any session (memory.goalRejections): never champion here. */
   constructor(
     readonly state: SessionState,
     private readonly memory: Pick<Memory, 'planOf'>,
+    private readonly rejected: readonly RejectedPlan[] = [],
   ) {
-    this.reducer = new Reducer(state);
+    this.reducer = new Reducer(state, new Set(rejected.flatMap((p) => (p.key ? [p.planId, p.key] : [p.planId]))));
+  }
+
+  /** The plans a person rejected on this goal in earlier sessions (a planner must differ from each in schedule). */
+  rejectedElsewhere(): Promise<Plan[]> {
+    this.elsewherePlans ??= Promise.all(
+      this.rejected.filter((p) => p.session !== this.state.id).map((p) => this.memory.planOf({ planId: p.planId, session: p.session, iteration: p.iteration })),
+    ).then((plans) => plans.filter((p): p is Plan => p !== undefined && p !== null));
+    return this.elsewherePlans;
   }
 
   /** Keeps a plan the next record may make champion or alternative. */
