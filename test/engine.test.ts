@@ -199,7 +199,7 @@ describe('feedback intent', () => {
 describe('learning summary', () => {
   it('counts what the run did: iterations, failures, human approvals and rejections, success per window, feedback', async () => {
     const { learningSummary } = await import('../src/state/summary.js');
-    const { memory, store, state, emit } = await setup({ iterations: 12, checkpoint: 4 });
+    const { memory, store, state, emit, events } = await setup({ iterations: 12, checkpoint: 4 });
     const reviewer = new ScriptedReviewer(
       (i) => (i === 4 ? { kind: 'approve' } : i === 8 ? { kind: 'reject', reason: 'Name the on-call SRE as deploy-production owner' } : { kind: 'continue' }),
       () => ({ kind: 'retry' }),
@@ -211,6 +211,14 @@ describe('learning summary', () => {
     const placed = (await memory.records()).filter((r) => r.type === 'iteration' && (r.outcome === 'improved' || r.outcome === 'alternative'));
     expect(s.approved).toBe(placed.length);
     expect(s.approved + s.worse + s.repeats + s.rejectedBefore).toBe(9);
+    // Each decision names the plan it was about: the champion, as the iteration that proposed it.
+    const records = await memory.records();
+    const proposedAt = (planId: string | undefined) => records.find((r) => r.type === 'iteration' && r.planId === planId)?.iteration;
+    for (const kind of ['human-approval', 'rejection']) {
+      const decision = events.find((e) => e.type === 'decision' && e.decision === kind);
+      const review = records.find((r) => r.type === 'review' && r.review === kind);
+      expect(decision?.type === 'decision' && decision.plan).toEqual({ kind: 'champion', iteration: proposedAt(review?.planId) });
+    }
     expect(s.successRate).toBeCloseTo(9 / 12);
     expect(s.windows.map((w) => [w.from, w.to, w.valid])).toEqual([
       [1, 4, 3],

@@ -56,6 +56,13 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
   const out: string[] = [chalk.bold('Learning summary')];
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
+  const b = s.filter.branch;
+  if (b)
+    out.push(
+      b.forkPoint
+        ? `Forked from ${t(b.parent)} at iteration ${b.forkPoint}: ${b.forkPoint > 1 ? `iterations ${span(1, b.forkPoint)} below are` : 'iteration 1 below is'} ${t(b.parent)}'s, the rest this fork's.`
+        : `Forked from ${t(b.parent)} at iteration 0 (before its first): every iteration below is this fork's.`,
+    );
   out.push('');
   out.push(
     `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · worse ${n(s.worse)} · repeats ${n(s.repeats)}${s.rejectedBefore ? ` · rejected before ${n(s.rejectedBefore)}` : ''} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,

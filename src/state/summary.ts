@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Score } from '../procedures/quality.js';
 import { type History, historyOf } from './history.js';
+import { type ForkPoint, type Forks, lineageOf, lineageRecords } from './lineage.js';
 import type { Objective } from '../procedures/types.js';
 import type { LogRecord } from '../memory/record.js';
 import { spans, summaryFold, type SummaryState } from '../memory/summary-fold.js';
@@ -61,6 +62,8 @@ export interface SummaryFilter {
   session?: string;
   goal?: string;
   window?: number;
+  /** Fork points of the sessions that are forks: a fork's summary takes in its line (its parent's records through the fork). */
+  forks?: Forks;
 }
 
 /** The summary's counts, as the summary fold keeps them. */
@@ -95,8 +98,8 @@ export interface LearningSummary extends Counts {
   /** Success rate per window of `window` iterations, oldest first. */
   windows: SummaryWindow[];
   window: number;
-  /** What the summary covers (absent: everything in memory). */
-  filter: { session?: string; goal?: string };
+  /** What the summary covers (absent: everything in memory); `branch`: the session is a fork, and where it branched. */
+  filter: { session?: string; goal?: string; branch?: ForkPoint };
   learning: LearningDetail | null;
   /** The goals' exemplars and the insights with the most net support, with their votes. */
   exemplars: { text: string; count: number; human: number; scope: string }[];
@@ -318,7 +321,10 @@ export async function learningSummary(
   const allRecords = source;
   const window = filter.window ?? 10;
   const onGoal = filter.goal ? goalFilter(allRecords, filter.goal) : () => true;
-  const records = allRecords.filter((r) => (!filter.session || r.session === filter.session) && onGoal(r));
+  const forks = filter.forks ?? new Map<string, ForkPoint>();
+  // One session's records; a fork's line: the history before the fork point stays its parent's (by its records).
+  const inScope = filter.session ? lineageRecords(lineageOf(filter.session, forks), () => allRecords) : allRecords;
+  const records = inScope.filter(onGoal);
   const goals = new Set(records.map(scopeOfRecord));
   // A filter scopes the items too: those of the goals the records are about, and general ones.
   const items = filter.goal || filter.session ? allItems.filter((i) => !i.procedure || goals.has(itemScope(i))) : allItems;
@@ -338,14 +344,14 @@ export async function learningSummary(
     .sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
-  const history = historyOf(records);
+  const history = historyOf(records, forks);
   // A plan a person rejected is never shown as a goal's best, whatever memory's exemplar says.
   const standing = withoutRejected(items, (scope) => history.goals.get(scope)?.rejected);
   const out: LearningSummary = {
     ...countsOf(totals),
     windows,
     window: w,
-    filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
+    filter: filterOf(filter, forks),
     learning: learningOf(its, history),
     ...itemParts(standing, size),
     context,
@@ -353,6 +359,11 @@ export async function learningSummary(
     tokenEstimate,
   };
   return out;
+}
+
+function filterOf(filter: SummaryFilter, forks: Forks): LearningSummary['filter'] {
+  const branch = filter.session ? forks.get(filter.session) : undefined;
+  return { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}), ...(branch ? { branch } : {}) };
 }
 
 /** The summary a checkpoint shows: this session on this goal (its records only, found where they are in the log). */
