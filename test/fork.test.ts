@@ -181,7 +181,7 @@ describe('resume --from N --fork', () => {
     expect(summary.stdout).toContain(`Forked from ${parent.id} at iteration 3: iterations 1–3 below are ${parent.id}'s, the rest this fork's.`);
     // Six iterations: the parent's three (the slow plan, then two repeats) and the fork's three (repeats); the one
     // improvement, the first plan, is the parent's.
-    expect(summary.stdout).toMatch(/^Iterations 6 in 2 sessions · approved 1 · repeats 5 /m);
+    expect(summary.stdout).toMatch(/^Iterations 6 in 2 sessions · approved 1 · worse 0 · repeats 5 /m);
     expect(summary.stdout).toMatch(/^Improvements 1 \(strict\)/m);
     expect(summary.stdout).toContain(`1 improvement · the last at iteration 1 of ${parent.id}`);
     const data = JSON.parse((await runCli(['summary', '--session', grandchild.id, '--json', '--memory', memory])).stdout) as {
