@@ -1,9 +1,11 @@
 // What one run holds besides the session file: the reducer over its records and the plans of the champion and
 // alternatives in hand (the session names them by id; their content is in the plan store).
 import type { Plan } from '../core/plan.js';
+import { withHumanRules } from '../feedback/target.js';
 import type { Memory } from '../memory/store.js';
 import { ClaimChecker } from '../planners/claim.js';
 import type { Champion } from '../planners/types.js';
+import type { PlanTarget, Rule } from '../procedures/types.js';
 import { Reducer } from '../state/reducer.js';
 import type { PlanRef, SessionState } from '../state/session.js';
 
@@ -12,6 +14,7 @@ export class RunState {
   /** Checks a model's claims that its plan is optimal (one proof search per rule set for the run). */
   readonly claims = new ClaimChecker();
   private readonly plans = new Map<string, Plan>();
+  private joined: { base: PlanTarget; rules: readonly Rule[]; target: PlanTarget } | undefined;
 
   constructor(
     readonly state: SessionState,
@@ -20,9 +23,12 @@ export class RunState {
     this.reducer = new Reducer(state);
   }
 
-  /** Keeps a plan the next record may make champion or alternative. */
+  /**
+   * Keeps a plan the next record may make champion or alternative. A plan already in hand under that id stays: the
+   * store keeps an id's first content too, and an unchanged object lets a planner reuse what it made from it.
+   */
   hold(planId: string, plan: Plan): void {
-    this.plans.set(planId, plan);
+    if (!this.plans.has(planId)) this.plans.set(planId, plan);
   }
 
   /** Lets go of plans the session no longer names (a run of thousands of plans keeps a handful). */
@@ -39,6 +45,18 @@ export class RunState {
       if (plan) this.plans.set(ref.planId, plan);
     }
     return plan ?? null;
+  }
+
+  /**
+   * The target with the human rules in force joined: the same object while the rules are the same ones (the rules
+   * file hands out the same rule objects until it changes), so what a planner keeps per target is reused.
+   */
+  targetWith(base: PlanTarget, rules: readonly Rule[]): PlanTarget {
+    const j = this.joined;
+    if (j && j.base === base && j.rules.length === rules.length && j.rules.every((r, i) => r === rules[i])) return j.target;
+    const target = withHumanRules(base, rules);
+    this.joined = { base, rules: [...rules], target };
+    return target;
   }
 
   /** The champion with its plan, for planners and reviewers. */
