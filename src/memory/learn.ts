@@ -109,7 +109,11 @@ function lessonsOf(rec: LogRecord, findings: NonNullable<LogRecord['findings']>)
     const text = `${f.action ? `${f.action}: ` : ''}${f.rule}${fix ? ` — ${fix}` : ''}`;
     const add = /^(?:.*: )?add ([a-z0-9._-]+)/i.exec(fix)?.[1];
     const data: MemoryData =
-      /^remove\b/.test(fix) && f.action ? { type: 'avoid', action: f.action, rule: f.rule } : add ? { type: 'fix', rule: f.rule, action: add } : { type: 'note' };
+      /^remove\b/.test(fix) && f.action
+        ? { type: 'avoid', action: f.action, rule: f.rule }
+        : add
+          ? { type: 'fix', rule: f.rule, action: add }
+          : { type: 'note' };
     // One lesson per distinct claim in a record: two findings saying the same count as one event.
     if (!out.some((o) => o.text === text))
       out.push({ kind: 'lesson', key: `${scope}|${f.rule}|${f.action ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });

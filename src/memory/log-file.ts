@@ -137,11 +137,7 @@ export function lineAt(file: string, offset: number): number {
  * line that does not read (edited, damaged) is skipped and told to `bad` with its index in `text`; a line cut short
  * by a crash is not a record line (it has no closing `-->`): the torn tail is repaired, not reported.
  */
-export function recordsIn(
-  text: string,
-  lookup?: StepsLookup,
-  bad?: (index: number, problem: string) => void,
-): { records: LogRecord[]; endOfLast: number } {
+export function recordsIn(text: string, lookup?: StepsLookup, bad?: (index: number, problem: string) => void): { records: LogRecord[]; endOfLast: number } {
   const records: LogRecord[] = [];
   // Where the last record line ends, in characters (+1 past its newline, even when the text ends without one).
   let end = -1;

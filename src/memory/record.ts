@@ -147,7 +147,8 @@ export function briefRecord(rec: LogRecord): LogRecord {
   for (const k of BRIEF_FIELDS) if (rec[k] !== undefined) out[k] = rec[k];
   // The summary counts failures by rule: the rule ids of a failed plan's errors, each once, not the findings.
   const failing =
-    rec.failing ?? (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.severity === 'error').map((f) => f.rule))].slice(0, 20) : undefined);
+    rec.failing ??
+    (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.severity === 'error').map((f) => f.rule))].slice(0, 20) : undefined);
   if (failing?.length) out.failing = failing;
   return out as unknown as LogRecord;
 }

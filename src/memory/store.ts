@@ -492,7 +492,8 @@ export class Memory {
     let out: LogRecord[] = [];
     if (filter.session !== undefined) {
       const span = (await this.aggregate(sessionSpans))[filter.session];
-      if (span) out = (await readLogRange(this.logFile, span.first, span.last, undefined, this.onBad)).filter((r) => r.session === filter.session).map(briefRecord);
+      if (span)
+        out = (await readLogRange(this.logFile, span.first, span.last, undefined, this.onBad)).filter((r) => r.session === filter.session).map(briefRecord);
     } else out = readLogAll(this.logFile, briefRecord, undefined, this.onBad);
     if (this.strict) this.refuseBadLines();
     return out;
