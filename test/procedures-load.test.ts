@@ -56,7 +56,7 @@ describe('loading procedures', () => {
   it('reports an unknown rule kind on the line of its kind', () => {
     const e = firstError(GOOD.replace('rules: []', 'rules:\n  - id: r1\n    kind: sometimes\n    action: work'));
     expect(e.message).toBe(
-      'rule "r1": unknown rule kind "sometimes" (expected ordering, required, forbidden, segregation, max-steps, required-fields, immediately-after, owner)',
+      'rule "r1": unknown rule kind "sometimes" (expected ordering, immediately-after, required, forbidden, segregation, owner, max-steps, required-fields)',
     );
     expect(e.line).toBe(16);
   });

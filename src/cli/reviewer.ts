@@ -1,4 +1,5 @@
 // The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
+import path from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { stringify } from 'yaml';
 import type {
@@ -13,6 +14,7 @@ import type {
 } from '../engine/types.js';
 import { actionsOf, humanRule, parseRuleLine, ruleBody, ruleLine, ruleSentence } from '../feedback/rule-text.js';
 import type { FeedbackReading } from '../feedback/types.js';
+import type { RuleConflict } from '../memory/human-rules.js';
 import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
 import { plural, progressLine, usageLine } from './format.js';
@@ -258,6 +260,37 @@ export class PromptReviewer implements Reviewer {
       },
       { kind: 'note' } as ReadingDecision,
     );
+  }
+
+  async replaceRules(conflicts: RuleConflict[], reading: FeedbackReading): Promise<boolean> {
+    this.opts.beforePrompt();
+    const { say, chalk } = this;
+    say(chalk.yellow(`  This contradicts ${conflicts.length === 1 ? 'a rule' : `${conflicts.length} rules`} you kept:`));
+    for (const c of conflicts) {
+      const where = `${path.relative(process.cwd(), c.file) || c.file}${c.line !== undefined ? `:${c.line}` : ''}`;
+      say(`   • ${safeText(c.rule, true)}${c.quote ? ` (your words: "${safeText(c.quote, true)}")` : ''}`);
+      say(chalk.dim(`       ${safeText(where, true)}`));
+    }
+    const choice = await this.guard(
+      () =>
+        prompts().then((p) =>
+          p.select(
+            {
+              message: `Replace ${conflicts.length === 1 ? 'it' : 'them'} with the new rule?`,
+              choices: [
+                { name: `Yes: replace ${conflicts.length === 1 ? 'the kept rule' : 'the kept rules'}`, value: 'replace' as const },
+                {
+                  name: `No: keep ${conflicts.length === 1 ? 'it' : 'them'}, and keep "${safeText(reading.text, true).slice(0, 60)}" as a note`,
+                  value: 'keep' as const,
+                },
+              ],
+            },
+            this.context,
+          ),
+        ),
+      'keep' as const,
+    );
+    return choice === 'replace';
   }
 
   /** A rule in plain words, with what each action it names does. */

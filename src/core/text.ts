@@ -60,3 +60,15 @@ export function thousands(x: number): string {
   for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
   return x < 0 ? `-${out}` : out;
 }
+
+/** `items` joined by commas into lines of at most `width` characters, the last followed by `end`. */
+export function commaLines(items: string[], end: string, width: number): string {
+  const lines = [''];
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? ',' : end}`;
+    const last = lines[lines.length - 1]!;
+    if (last && last.length + 1 + piece.length > width) lines.push(piece);
+    else lines[lines.length - 1] = last ? `${last} ${piece}` : piece;
+  }
+  return lines.join('\n');
+}

@@ -40,6 +40,8 @@ async function trustStanding(state: SessionState, memory: Memory, target: PlanTa
     }
   }
   if (kept.length < standing.length) {
+    // A proof of optimality was about the plans the old rules allowed: with the champion gone, it is void.
+    if (state.champion && kept[0] !== state.champion) delete state.converged;
     state.champion = kept[0] ?? null;
     state.alternatives = kept.slice(1);
   }

@@ -122,3 +122,22 @@ async function planInHand(fork: SessionState, records: LogRecord[], memory: Pick
   }
   if (rejected.length) fork.rejectedPlans = rejected;
 }
+
+/**
+ * The fork points of the sessions in `records` that may be forks (their first iteration is not 1: a fork from 0 starts
+ * from nothing) and of their ancestors, for the summary. A session file that does not read is left out, not fatal.
+ */
+export async function forksAmong(records: LogRecord[], load: LoadSession): Promise<Map<string, ForkPoint>> {
+  const first = new Map<string, number>();
+  for (const r of records) if (r.type === 'iteration' && !first.has(r.session)) first.set(r.session, r.iteration);
+  const forks = new Map<string, ForkPoint>();
+  for (const [id, iteration] of first) {
+    if (iteration <= 1 || forks.has(id)) continue;
+    const above = await load(id).then(
+      (state) => forksAbove(state, load),
+      () => new Map<string, ForkPoint>(),
+    );
+    for (const [k, v] of above) forks.set(k, v);
+  }
+  return forks;
+}

@@ -8,7 +8,7 @@ import type { Objective } from '../procedures/types.js';
 import type { SessionState, SessionStatus } from '../state/session.js';
 import { improvementsSince } from './champion.js';
 import type { EngineDeps } from './deps.js';
-import { handleRejection } from './feedback.js';
+import { handleRejection, reviewedPlan } from './feedback.js';
 import { type IterationResult, runIteration } from './iteration.js';
 import { RunState } from './run-state.js';
 import { reviewOf } from './session.js';
@@ -282,11 +282,13 @@ class Loop {
   /** A person approves the champion; an override accepts the plan that just failed. */
   private async review(kind: 'human-approval' | 'override', iteration: number, reason?: string): Promise<void> {
     const { state, deps } = this;
-    const plan = kind === 'human-approval' ? ((await this.run_.champion())?.plan ?? state.currentPlan) : state.currentPlan;
+    const champion = kind === 'human-approval' ? await this.run_.champion() : null;
+    const plan = champion?.plan ?? state.currentPlan;
+    const reviewed = reviewedPlan(champion, plan ? (state.lastProposal?.iteration ?? iteration) : null);
     const rev = reviewOf(state, iteration, kind, plan, this.now());
     this.run_.reducer.apply(await deps.memory.commitReview(reason ? { ...rev, reason } : rev));
     await deps.store.save(state);
-    deps.emit(reason ? { type: 'decision', iteration, decision: kind, reason } : { type: 'decision', iteration, decision: kind });
+    deps.emit({ type: 'decision', iteration, decision: kind, ...(reason ? { reason } : {}), ...(reviewed ? { plan: reviewed } : {}) });
   }
 
   private async failure(iteration: number, f: Failure): Promise<Halt | undefined> {

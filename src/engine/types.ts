@@ -1,6 +1,7 @@
 // Engine contracts: session state on disk, typed events out, reviewer decisions in.
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import type { OptimalClaim, Outcome, RecallKindCount } from '../memory/types.js';
+import type { RuleConflict } from '../memory/human-rules.js';
 import type { Champion } from '../planners/types.js';
 import type { Score } from '../procedures/quality.js';
 import type { FeedbackReading } from '../feedback/types.js';
@@ -63,8 +64,19 @@ export interface Reviewer {
   failure(ctx: FailureContext): Promise<FailureDecision>;
   /** How a rejection was read: enforce it, reword it, or keep it as a note. */
   confirmReading(reading: FeedbackReading): Promise<ReadingDecision>;
+  /**
+   * A confirmed reading contradicts rules a person kept: shown them (their words, file:line), true to replace them,
+   * false to keep them (the new words stay a note). A reviewer without it keeps the person's latest word.
+   */
+  replaceRules?(conflicts: RuleConflict[], reading: FeedbackReading): Promise<boolean>;
   /** No improvement in `idle` iterations: go on, change the objectives, or stop. */
   patience(ctx: PatienceContext): Promise<PatienceDecision>;
+}
+
+/** The plan a person's decision was about: the champion (proposed at `iteration`), or the proposal of `iteration`. */
+export interface ReviewedPlan {
+  kind: 'champion' | 'proposal';
+  iteration: number;
 }
 
 export type EngineEvent =
@@ -109,7 +121,7 @@ export type EngineEvent =
   | { type: 'converged'; iteration: number; reason: string }
   | { type: 'patience'; iteration: number; idle: number }
   | { type: 'checkpoint'; iteration: number; progress: Progress; usage: Usage & { costUsd: number }; awaited: boolean }
-  | { type: 'decision'; iteration: number; decision: string; reason?: string }
+  | { type: 'decision'; iteration: number; decision: string; reason?: string; plan?: ReviewedPlan }
   | { type: 'warning'; message: string }
   | { type: 'finished'; session: string; status: SessionStatus; progress: Progress; usage: Usage & { costUsd: number } };
 

@@ -4,11 +4,20 @@ import { redactSecrets } from '../core/secrets.js';
 import type { FeedbackReader, FeedbackReading } from './types.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { readFeedback } from './read.js';
-import { HUMAN_RULE_KINDS, humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
+import { humanRule, humanRuleId, ruleLine, type RuleBody } from './rule-text.js';
+import { ruleKinds } from '../procedures/rules/index.js';
+
+/** The kinds a model reads feedback into (the offline reader and the rule builder also know required-fields). */
+const readable = () => ruleKinds().flatMap((k) => (k.reading ? [{ kind: k.kind, reading: k.reading }] : []));
+
+const FIELD_SCHEMA = { text: { type: 'string' }, count: { type: 'integer', minimum: 1 } } as const;
 
 /** The JSON schema of a reading: every action field is an enum of the set's ids, so guided decoding cannot invent one. */
 function readingSchema(target: PlanTarget): Record<string, unknown> {
   const action = { type: 'string', enum: target.set.actions.map((a) => a.id) };
+  const fields = Object.fromEntries(
+    readable().flatMap(({ reading }) => Object.entries(reading.fields).map(([name, type]) => [name, type === 'action' ? action : FIELD_SCHEMA[type]])),
+  );
   return {
     type: 'object',
     additionalProperties: false,
@@ -20,30 +29,18 @@ function readingSchema(target: PlanTarget): Record<string, unknown> {
           type: 'object',
           additionalProperties: false,
           required: ['kind'],
-          properties: {
-            kind: { type: 'string', enum: [...HUMAN_RULE_KINDS] },
-            action,
-            before: action,
-            after: action,
-            other: action,
-            owner: { type: 'string' },
-            max: { type: 'integer', minimum: 1 },
-          },
+          properties: { kind: { type: 'string', enum: readable().map((k) => k.kind) }, ...fields },
         },
       },
     },
   };
 }
 
-const SYSTEM = `You read a person's feedback on a plan into rules that a validator checks. Reply with JSON only.
+const system = () => `You read a person's feedback on a plan into rules that a validator checks. Reply with JSON only.
 Kinds and their fields:
-- ordering: "before" must come before any "after" step ("no X without Y first" and "never X before Y" mean before=Y, after=X)
-- immediately-after: "action" must come as the very next step after "after"
-- required: "action" must be in the plan ("never skip X" means required X)
-- forbidden: "action" must not be in the plan (only when the person asks to remove or avoid that action itself)
-- segregation: "action" and "other" must be done by different people
-- owner: "action" must be owned by "owner" (a role or a person, as the person wrote it)
-- max-steps: the plan has at most "max" steps
+${readable()
+  .map((k) => k.reading.instruction)
+  .join('\n')}
 Use only the action ids listed. Read only what the feedback states; when it states no such rule, reply {"constraints": []}.`;
 
 function userMessage(text: string, target: PlanTarget): string {
@@ -52,39 +49,13 @@ function userMessage(text: string, target: PlanTarget): string {
 }
 
 type Raw = Record<string, unknown>;
-const str = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 
 /** One item of the model's answer as a rule body, or undefined when it is not a well-formed rule over known actions. */
 function toBody(x: Raw, known: ReadonlySet<string>): RuleBody | undefined {
-  const id = (v: unknown) => (str(v) && known.has(v) ? v : undefined);
-  switch (x.kind) {
-    case 'ordering': {
-      const [before, after] = [id(x.before), id(x.after)];
-      return before && after && before !== after ? { kind: 'ordering', before, after } : undefined;
-    }
-    case 'immediately-after': {
-      const [action, after] = [id(x.action), id(x.after)];
-      return action && after && action !== after ? { kind: 'immediately-after', action, after } : undefined;
-    }
-    case 'required':
-    case 'forbidden': {
-      const action = id(x.action);
-      return action ? { kind: x.kind, action } : undefined;
-    }
-    case 'segregation': {
-      const [a, b] = [id(x.action), id(x.other)];
-      return a && b && a !== b ? { kind: 'segregation', actions: [a, b] } : undefined;
-    }
-    case 'owner': {
-      const action = id(x.action);
-      const owner = str(x.owner) ? x.owner.replace(/\s+/g, ' ').trim().slice(0, 80) : undefined;
-      return action && owner ? { kind: 'owner', action, owner } : undefined;
-    }
-    case 'max-steps':
-      return typeof x.max === 'number' && Number.isInteger(x.max) && x.max >= 1 ? { kind: 'max-steps', max: x.max } : undefined;
-    default:
-      return undefined;
-  }
+  const action = (v: unknown) => (typeof v === 'string' && v.trim() !== '' && known.has(v) ? v : undefined);
+  return readable()
+    .find((k) => k.kind === x.kind)
+    ?.reading.body(x, action) as RuleBody | undefined;
 }
 
 /** The rules in a model's answer; throws when the answer is not a reading at all. */
@@ -118,7 +89,7 @@ export class ModelFeedbackReader implements FeedbackReader {
           model: this.opts.model,
           temperature: 0,
           messages: [
-            { role: 'system', content: SYSTEM },
+            { role: 'system', content: system() },
             { role: 'user', content: userMessage(text, target) },
           ],
           response_format: { type: 'json_schema', json_schema: { name: 'feedback_reading', strict: false, schema: readingSchema(target) } },

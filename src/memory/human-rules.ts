@@ -2,10 +2,12 @@
 // review records in the execution log (the source of truth) behind a watermark, so a person's edits and deletions stick.
 import { statSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
+import { commaLines } from '../core/text.js';
 import { readRegular, statRegular } from '../core/fs/regular.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
-import { humanRule, parseRuleLine, ruleBody, ruleLine } from '../feedback/rule-text.js';
-import type { Rule } from '../procedures/types.js';
+import { humanRule, parseRuleLine, ruleLine } from '../feedback/rule-text.js';
+import { kindOf, RULE_KINDS, ruleKinds } from '../procedures/rules/index.js';
+import type { Rule, RuleBody, RuleKind } from '../procedures/types.js';
 import type { LogRecord } from './record.js';
 
 export type RuleScope = { kind: 'goal'; procedure: string; goalId: string } | { kind: 'session'; session: string };
@@ -35,8 +37,11 @@ export interface HumanRulesQuery {
 const INTRO = `Rules read from people's feedback. From the next iteration on, the validator checks every rule in scope as an
 error. One line per rule: the rule · where it applies (goal <procedure>/<goal>, or session <id>) · confirmed or
 unconfirmed · the person's words. Delete a line to drop the rule, edit it to change it, or add one. The rule forms:
-\`a before b\`, \`a right after b\`, \`always include a\`, \`never use a\`, \`a and b by different people\`,
-\`a done by <owner>\`, \`at most N steps\`, \`a, b must fill <field>\`, \`every step must fill <field>\` (a, b: action ids).`;
+${commaLines(
+  ruleKinds().flatMap((k) => k.forms.map((f) => `\`${f}\``)),
+  ' (a, b: action ids).',
+  118,
+)}`;
 
 const WATERMARK = /^<!-- jupiter: through log entry (\d+) -->$/;
 const HEADING = /^##\s+([^/\s]+)\s*\/\s*(\S+)\s*$/;
@@ -103,34 +108,16 @@ function renderHumanRules(entries: HumanRuleEntry[], watermark: number): string 
   return lines.join('\n');
 }
 
-/** A rule as the log holds it, checked field by field (the log is JSON a person could have touched). */
+/** A rule as the log holds it, checked field by field against its kind's schema (the log is JSON a person could have touched). */
 function ruleFromLog(v: unknown, quote: string | undefined): Rule | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const r = v as Rule;
-  const ok = (x: unknown) => typeof x === 'string' && /^[a-z0-9][a-z0-9._-]*$/.test(x);
-  const shaped =
-    (r.kind === 'ordering' && ok(r.before) && ok(r.after)) ||
-    (r.kind === 'immediately-after' && ok(r.action) && ok(r.after)) ||
-    ((r.kind === 'required' || r.kind === 'forbidden') && ok(r.action)) ||
-    (r.kind === 'segregation' && Array.isArray(r.actions) && r.actions.length === 2 && r.actions.every(ok)) ||
-    (r.kind === 'owner' && ok(r.action) && typeof r.owner === 'string' && r.owner.trim() !== '' && !/[\n·]/.test(r.owner)) ||
-    (r.kind === 'max-steps' && Number.isInteger(r.max) && r.max >= 1) ||
-    (r.kind === 'required-fields' &&
-      Array.isArray(r.fields) &&
-      r.fields.length > 0 &&
-      r.fields.every(ok) &&
-      (r.actions === undefined || (Array.isArray(r.actions) && r.actions.length > 0 && r.actions.every(ok))));
-  const body = shaped ? ruleBody(r) : undefined;
-  return body ? humanRule(body, quote) : undefined;
+  const kind = (v as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== 'string' || !(RULE_KINDS as readonly string[]).includes(kind)) return undefined;
+  const read = kindOf({ kind: kind as RuleKind }).schema.safeParse(v);
+  return read.success ? humanRule(read.data as RuleBody, quote) : undefined;
 }
 
 /** Two rules no plan can both obey when it uses their actions: always X / never X, X before Y / Y before X. */
-export function contradicts(a: Rule, b: Rule): boolean {
-  if (a.kind === 'required' && b.kind === 'forbidden') return a.action === b.action;
-  if (a.kind === 'forbidden' && b.kind === 'required') return a.action === b.action;
-  if (a.kind === 'ordering' && b.kind === 'ordering') return a.before === b.after && a.after === b.before;
-  return false;
-}
+export const contradicts = (a: Rule, b: Rule): boolean => kindOf(a).contradicts?.(a, b) ?? false;
 
 /** Whether rules of these two scopes apply to one run: the same goal or session, or a session's rule beside its goal's. */
 export function together(a: HumanRuleEntry, b: HumanRuleEntry): boolean {
@@ -147,6 +134,15 @@ export function together(a: HumanRuleEntry, b: HumanRuleEntry): boolean {
 export function conflictsFor(entries: Iterable<HumanRuleEntry>, rule: Rule, scope: RuleScope, goal?: { procedure: string; goalId: string }): HumanRuleEntry[] {
   const candidate: HumanRuleEntry = { rule, scope, confirmed: true, ...(goal ?? {}) };
   return [...entries].filter((e) => contradicts(e.rule, rule) && together(e, candidate));
+}
+
+/** A kept rule a new reading contradicts, as a person is shown it: the rule's line, their words, and where it is kept. */
+export interface RuleConflict {
+  rule: string;
+  quote?: string;
+  file: string;
+  /** 1-based line in the file (absent when the file was deleted and the rule lives only in the log). */
+  line?: number;
 }
 
 /** The markdown file and what it holds, kept in step with the log and with a person's edits. */
@@ -218,7 +214,8 @@ export class HumanRulesFile {
       // A later confirmation of the same rule confirms it; a later unconfirmed reading does not unconfirm it.
       if (old && (old.confirmed || !entry.confirmed)) continue;
       // The file never holds two rules that contradict: a confirmed reading replaces the rule it contradicts (the
-      // person's latest word, shown to them with conflictsFor before they confirmed); an unconfirmed one yields.
+      // person's latest word: the reviewer showed them the kept rule, with `conflicts`, and they chose to replace it);
+      // an unconfirmed one yields.
       const clashing = conflictsFor(this.entries.values(), rule, scope, { procedure: rec.procedure, goalId: rec.goalId });
       if (clashing.length && !entry.confirmed) continue;
       for (const e of clashing) this.entries.delete(keyOf(e));
@@ -241,6 +238,21 @@ export class HumanRulesFile {
   /** The file on disk is through an earlier log entry than `seq` (it is rewritten only when a rule changes). */
   behindOnDisk(seq: number): boolean {
     return this.written < seq;
+  }
+
+  /**
+   * The kept rules `rules` would contradict in `scope` (filed under `goal`), each with its line in the file as it is on
+   * disk: what a person sees before confirming a reading that would replace them.
+   */
+  conflicts(rules: readonly Rule[], scope: RuleScope, goal: { procedure: string; goalId: string }): RuleConflict[] {
+    this.refresh();
+    const onDisk = new Map(parseHumanRules(readFileSafe(this.file) ?? '').entries.map((e) => [keyOf(e), e.line]));
+    const clashing = new Map<string, HumanRuleEntry>();
+    for (const rule of rules) for (const e of conflictsFor(this.entries.values(), rule, scope, goal)) clashing.set(keyOf(e), e);
+    return [...clashing.entries()].map(([key, e]) => {
+      const line = e.line ?? onDisk.get(key);
+      return { rule: ruleLine(e.rule), file: this.file, ...(e.quote ? { quote: e.quote } : {}), ...(line !== undefined ? { line } : {}) };
+    });
   }
 
   /** Rules in scope: the goal's, and the session's own; each rule once. */

@@ -39,6 +39,8 @@ const CommonFields = {
   planId: z.string().optional(),
   /** The plan's identity: the same steps with the same schedule. */
   planKey: z.string().optional(),
+  /** What "better" meant: an iteration's score, or a review's standing plans, were scored under these. */
+  objectives: z.array(z.enum(OBJECTIVES)).optional(),
 };
 
 export const IterationEntrySchema = z.object({
@@ -63,7 +65,6 @@ export const IterationEntrySchema = z.object({
   /** jupiter's token estimate of that prompt, to check against `usage.promptTokens`. */
   promptTokensEstimate: amount.optional(),
   score: ScoreSchema.optional(),
-  objectives: z.array(z.enum(OBJECTIVES)).optional(),
   repairs: count.optional(),
   checkedRules: z.array(z.string()).optional(),
   unchecked: z.array(z.string()).optional(),
@@ -77,7 +78,14 @@ export const IterationEntrySchema = z.object({
   repaired: z.array(FindingSchema).optional(),
 });
 
-const StandingSchema = z.object({ planId: z.string(), key: z.string().optional(), score: ScoreSchema, iteration: count });
+const StandingSchema = z.object({
+  planId: z.string(),
+  key: z.string().optional(),
+  score: ScoreSchema,
+  iteration: count,
+  /** The plan's actions, on the first (the champion from here on). */
+  steps: z.array(z.string()).optional(),
+});
 
 export const ReviewEntrySchema = z.object({
   ...CommonFields,

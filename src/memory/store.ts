@@ -9,7 +9,7 @@ import { appendDurable, removeStaleTemps, writeFileAtomic } from '../core/fs/ato
 import { readRegular, statRegular } from '../core/fs/regular.js';
 import type { Plan } from '../core/plan.js';
 import type { Rule } from '../procedures/types.js';
-import { HumanRulesFile, type HumanRulesQuery } from './human-rules.js';
+import { HumanRulesFile, type HumanRulesQuery, type RuleConflict, type RuleScope } from './human-rules.js';
 import { Aggregates, sessionSpans, type Fold } from './aggregates.js';
 import { summaryFold } from './summary-fold.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
@@ -468,6 +468,11 @@ export class Memory {
   async humanRules(query: HumanRulesQuery): Promise<Rule[]> {
     this.rulesFile.refresh();
     return this.rulesFile.rules(query);
+  }
+
+  /** Kept human rules the given ones would contradict in `scope`, with their file:line (see HumanRulesFile.conflicts). */
+  ruleConflicts(rules: readonly Rule[], scope: RuleScope, goal: { procedure: string; goalId: string }): RuleConflict[] {
+    return this.rulesFile.conflicts(rules, scope, goal);
   }
 
   private readonly recallCache = new RecallCache();

@@ -150,6 +150,8 @@ export interface StandingPlan {
   key?: string;
   score: Score;
   iteration: number;
+  /** The plan's actions, on the first (the champion from here on): memory's best plan for the goal after the rejection. */
+  steps?: string[];
 }
 
 /** A person's decision at a checkpoint or pause, committed to memory. */
@@ -174,6 +176,8 @@ export interface ReviewRecord {
   plan: Plan | null;
   /** The rejected plan's identity (same steps, same schedule). */
   planKey?: string;
+  /** The objectives the standing plans were scored under. */
+  objectives?: Objective[];
   /**
    * After a rejection of the champion or a new rule: the champion and alternatives that still pass the rules in force,
    * re-scored, best first (the first is the champion from here on). Absent: nothing was re-checked.

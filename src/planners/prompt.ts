@@ -6,6 +6,7 @@ import { neutraliseFences, oneLine, renderMemoryItem } from '../memory/render.js
 import type { MemoryItem, MemoryKind } from '../memory/types.js';
 import { formatObjective } from '../procedures/quality.js';
 import { formatDuration } from '../procedures/schedule.js';
+import { kindOf } from '../procedures/rules/index.js';
 import { actionsFail } from '../procedures/validate.js';
 import type { ActionDef, Objective, PlanTarget, Rule } from '../procedures/types.js';
 import { championBlock, outcomeLine, rejectionLine } from './signals.js';
@@ -82,30 +83,9 @@ function renderAction(a: ActionDef, forbidden: Rule | undefined): string {
   return lines.join('\n');
 }
 
-function describeRule(r: Rule): string {
-  switch (r.kind) {
-    case 'ordering':
-      return `${r.before} must come before ${r.after} (when ${r.after} occurs)`;
-    case 'required':
-      return `the plan must include ${r.action}`;
-    case 'forbidden':
-      return `the plan must not include ${r.action}`;
-    case 'segregation':
-      return `steps of ${r.actions[0]} and ${r.actions[1]} must be done by different people (different roles, or two named people)`;
-    case 'max-steps':
-      return `at most ${r.max} steps`;
-    case 'required-fields':
-      return `steps${r.actions ? ` of ${r.actions.join(', ')}` : ''} must fill ${r.fields.join(', ')}`;
-    case 'immediately-after':
-      return `${r.action} must come right after ${r.after} (the very next step)`;
-    case 'owner':
-      return `steps of ${r.action} must be owned by ${r.owner}`;
-  }
-}
-
 function renderRule(r: Rule): string {
   const why = r.description ? ` (${oneLine(r.description)})` : '';
-  return `- [${r.severity}] ${r.id}: ${describeRule(r)}${why}`;
+  return `- [${r.severity}] ${r.id}: ${kindOf(r).forModel(r)}${why}`;
 }
 
 function renderProcedures(target: PlanTarget): string {

@@ -3,8 +3,10 @@
 // plan: with the fix applied, the finding is gone and no new error appears.
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import { applyEdit, forbiddenIds, type PlanEdit } from './plan-edit.js';
+import { kindOf } from './rules/index.js';
 import type { PlanTarget, Rule } from './types.js';
-import { type FixEdit, validateWithFixes } from './validate.js';
+import type { FixEdit } from './rules/kind.js';
+import { validateWithFixes } from './validate.js';
 
 /**
  * `add` the steps `actions` (in order) before `before` (absent: anywhere they can run, or at the end for the goal),
@@ -21,9 +23,6 @@ export interface Insight {
   instead?: string[];
 }
 
-/** Rule kinds an insight may be about: claims on which steps a plan has and in what order (not owners or fields). */
-const STEP_RULES = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', 'immediately-after', 'max-steps']);
-
 /** A finding's identity across an edit: its rule, the step it is about (by its index before the edit), and the fact. */
 const keyOf = (f: Finding, origin: number[], fact: string | undefined) => `${f.rule}|${f.step === undefined ? '' : origin[f.step - 1]}|${fact ?? ''}`;
 
@@ -39,12 +38,16 @@ function claim(plan: Plan, f: Finding, edit: PlanEdit, fact: string | undefined)
   return { rule: f.rule, change, actions: edit.put.map(name), ...before, ...withFact };
 }
 
-/** Errors the plan was judged on: every rule's, and preconditions only up to the step where it stopped (then the goal). */
-function judged(result: ValidationResult, fixes: Map<Finding, FixEdit>, origin: number[], ruleKind: Map<string, Rule['kind']>): Map<string, Finding> {
+/**
+ * Errors the plan was judged on: every rule's, and preconditions only up to the step where it stopped (then the goal).
+ * An insight is a claim on which steps a plan has and in what order: rules about owners or fields teach none.
+ */
+function judged(result: ValidationResult, fixes: Map<Finding, FixEdit>, origin: number[], rules: Map<string, Rule>): Map<string, Finding> {
   const out = new Map<string, Finding>();
   for (const f of result.findings) {
     if (f.severity !== 'error') continue;
-    if (f.rule !== 'precondition' && f.rule !== 'goal' && !STEP_RULES.has(ruleKind.get(f.rule)!)) continue;
+    const rule = rules.get(f.rule);
+    if (f.rule !== 'precondition' && f.rule !== 'goal' && !(rule && kindOf(rule).aboutSteps)) continue;
     out.set(keyOf(f, origin, fixes.get(f)?.fact), f);
   }
   return out;
@@ -68,11 +71,11 @@ function confirms(
   fix: FixEdit,
   before: Map<string, Finding>,
   stoppedAt: number | undefined,
-  kinds: Map<string, Rule['kind']>,
+  rules: Map<string, Rule>,
 ): boolean {
   const edited = applyEdit(plan, fix.edit!);
   const { result, fixes } = validateWithFixes(edited.plan, target);
-  const after = judged(result, fixes, edited.origin, kinds);
+  const after = judged(result, fixes, edited.origin, rules);
   const identity = plan.steps.map((_, i) => i);
   if (after.has(keyOf(f, identity, fix.fact))) return false;
   for (const [key, g] of after) if (isNew(key, g, before, edited.origin, stoppedAt)) return false;
@@ -85,9 +88,9 @@ function confirms(
  */
 export function checkInsights(plan: Plan, target: PlanTarget, skip: ReadonlySet<string> = new Set()): { insights: Insight[]; refuted: number } {
   const { result, fixes } = validateWithFixes(plan, target);
-  const kinds = new Map(target.set.rules.map((r) => [r.id, r.kind]));
+  const rules = new Map(target.set.rules.map((r) => [r.id, r]));
   const identity = plan.steps.map((_, i) => i);
-  const before = judged(result, fixes, identity, kinds);
+  const before = judged(result, fixes, identity, rules);
   const forbidden = forbiddenIds(target.set);
   const insights: Insight[] = [];
   const seen = new Set<string>();
@@ -96,13 +99,13 @@ export function checkInsights(plan: Plan, target: PlanTarget, skip: ReadonlySet<
     const fix = fixes.get(f);
     // How to make a forbidden step runnable is no knowledge: its one insight is to leave it out.
     const about = f.step === undefined ? undefined : plan.steps[f.step - 1]?.action;
-    const aboutForbidden = about !== undefined && forbidden.has(about) && kinds.get(f.rule) !== 'forbidden';
+    const aboutForbidden = about !== undefined && forbidden.has(about) && rules.get(f.rule)?.kind !== 'forbidden';
     if (!fix?.edit || skip.has(f.rule) || aboutForbidden) continue;
     const insight = claim(plan, f, fix.edit, fix.fact);
     const id = JSON.stringify(insight);
     if (seen.has(id)) continue;
     seen.add(id);
-    if (confirms(plan, target, f, fix, before, result.stoppedAt, kinds)) insights.push(insight);
+    if (confirms(plan, target, f, fix, before, result.stoppedAt, rules)) insights.push(insight);
     else refuted++;
   }
   return { insights, refuted };

@@ -1,6 +1,7 @@
 // Cross-checks loaded procedure sets: duplicate ids, facts nothing provides, rules naming unknown actions, the roster.
 import { normalName } from './people.js';
-import type { LintIssue, ProcedureLibrary, ProcedureSet, Rule, SourceRef } from './types.js';
+import { kindOf, planDemands } from './rules/index.js';
+import type { LintIssue, ProcedureLibrary, ProcedureSet, SourceRef } from './types.js';
 
 function issue(src: SourceRef | undefined, fallback: string, message: string, severity: LintIssue['severity'] = 'error'): LintIssue {
   return { severity, file: src?.file ?? fallback, line: src?.line ?? 1, message };
@@ -15,25 +16,6 @@ function duplicates<T extends { id: string; source?: SourceRef }>(items: T[], wh
     else seen.set(item.id, item);
   }
   return out;
-}
-
-function ruleActions(rule: Rule): string[] {
-  switch (rule.kind) {
-    case 'ordering':
-      return [rule.before, rule.after];
-    case 'required':
-    case 'forbidden':
-    case 'owner':
-      return [rule.action];
-    case 'immediately-after':
-      return [rule.after, rule.action];
-    case 'segregation':
-      return [...rule.actions];
-    case 'required-fields':
-      return rule.actions ?? [];
-    case 'max-steps':
-      return [];
-  }
 }
 
 /** Facts reachable from `initial` ignoring delete effects and rules (a relaxed plan graph). */
@@ -85,20 +67,15 @@ export function lintSet(set: ProcedureSet): LintIssue[] {
       if (!provided.has(f)) out.push(issue(a.source, file, `action "${a.id}" requires fact "${f}" that no action provides and no starting state holds`));
     }
   }
-  const forbidden = new Set<string>();
   for (const rule of set.rules) {
-    for (const id of ruleActions(rule)) {
+    const kind = kindOf(rule);
+    for (const id of kind.actions(rule)) {
       if (!actionIds.has(id)) out.push(issue(rule.source, file, `rule "${rule.id}" names unknown action "${id}"`));
     }
-    if (rule.kind === 'forbidden') forbidden.add(rule.action);
-    if (rule.kind === 'ordering' && rule.before === rule.after) out.push(issue(rule.source, file, `rule "${rule.id}" orders "${rule.before}" before itself`));
-    if (rule.kind === 'segregation' && rule.actions[0] === rule.actions[1])
-      out.push(issue(rule.source, file, `rule "${rule.id}" segregates "${rule.actions[0]}" from itself`));
+    const conflict = kind.lint?.(rule, set);
+    if (conflict) out.push(issue(rule.source, file, conflict));
   }
-  for (const rule of set.rules) {
-    if (rule.kind === 'required' && forbidden.has(rule.action))
-      out.push(issue(rule.source, file, `rule "${rule.id}" requires "${rule.action}", which another rule forbids`));
-  }
+  const forbidden = new Set(planDemands(set.rules).forbid);
   for (const goal of set.goals) {
     const start = goal.initial ?? set.initial;
     for (const f of goal.facts) {

@@ -6,7 +6,6 @@ import { InputError } from '../core/errors.js';
 import { lintLibrary } from './lint.js';
 import {
   OBJECTIVES,
-  RULE_KINDS,
   type ActionDef,
   type GoalDef,
   type LintIssue,
@@ -15,8 +14,11 @@ import {
   type Objective,
   type RosterEntry,
   type Rule,
+  type RuleKind,
   type Severity,
 } from './types.js';
+import { kindOf, RULE_KINDS } from './rules/index.js';
+import type { RuleFields } from './rules/kind.js';
 import { decodeUtf8, yamlErrorText } from '../core/text.js';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -215,16 +217,31 @@ function readGoal(r: FileReader, node: Node): GoalDef | undefined {
   return goal;
 }
 
-const RULE_FIELDS: Record<string, string[]> = {
-  ordering: ['before', 'after'],
-  required: ['action'],
-  forbidden: ['action'],
-  segregation: ['actions'],
-  'max-steps': ['max'],
-  'required-fields': ['fields', 'actions'],
-  'immediately-after': ['action', 'after'],
-  owner: ['action', 'owner'],
-};
+/** A rule mapping's keys as a kind's reader asks for them (see rules/kind.ts), errors said as `rule "<id>": ...`. */
+function ruleFields(r: FileReader, node: YAMLMap, where: string): RuleFields {
+  return {
+    text: (key) => str(r, node, key, where),
+    list: (key) => strList(r, node, key, where),
+    has: (key) => get(node, key) !== undefined,
+    number: (key) => {
+      const value = get(node, key);
+      return isScalar(value) ? Number(value.value) : NaN;
+    },
+    fail: (message, key) => {
+      r.error((key === undefined ? undefined : get(node, key)) ?? node, `${where}: ${message}`);
+      return undefined;
+    },
+  };
+}
+
+/** The kind a rule names, reported when it names none or an unknown one. */
+function ruleKindOf(r: FileReader, node: YAMLMap, where: string): RuleKind | undefined {
+  const kind = str(r, node, 'kind', where);
+  if (kind === undefined) return undefined;
+  if ((RULE_KINDS as readonly string[]).includes(kind)) return kind as RuleKind;
+  r.error(get(node, 'kind'), `${where}: unknown rule kind "${kind}" (expected ${RULE_KINDS.join(', ')})`);
+  return undefined;
+}
 
 function readRule(r: FileReader, node: Node): Rule | undefined {
   if (!isMap(node)) {
@@ -233,13 +250,10 @@ function readRule(r: FileReader, node: Node): Rule | undefined {
   }
   const id = str(r, node, 'id', 'rule');
   const where = `rule "${id ?? '?'}"`;
-  const kind = str(r, node, 'kind', where);
+  const kind = ruleKindOf(r, node, where);
   if (kind === undefined) return undefined;
-  if (!(RULE_KINDS as readonly string[]).includes(kind)) {
-    r.error(get(node, 'kind'), `${where}: unknown rule kind "${kind}" (expected ${RULE_KINDS.join(', ')})`);
-    return undefined;
-  }
-  checkKeys(r, node, ['id', 'kind', 'severity', 'description', ...RULE_FIELDS[kind]!], where);
+  const def = kindOf({ kind });
+  checkKeys(r, node, ['id', 'kind', 'severity', 'description', ...def.keys], where);
   if (!checkId(r, node, id, 'rule')) return undefined;
   const sevText = str(r, node, 'severity', where, false) ?? 'error';
   if (sevText !== 'error' && sevText !== 'warning') r.error(get(node, 'severity'), `${where}: severity must be "error" or "warning", got "${sevText}"`);
@@ -250,54 +264,8 @@ function readRule(r: FileReader, node: Node): Rule | undefined {
     source: { file: r.file, line: r.line(node) },
   };
   if (base.description === undefined) delete base.description;
-  switch (kind) {
-    case 'ordering': {
-      const before = str(r, node, 'before', where);
-      const after = str(r, node, 'after', where);
-      return before && after ? { ...base, kind, before, after } : undefined;
-    }
-    case 'required':
-    case 'forbidden': {
-      const action = str(r, node, 'action', where);
-      return action ? { ...base, kind, action } : undefined;
-    }
-    case 'immediately-after': {
-      const action = str(r, node, 'action', where);
-      const after = str(r, node, 'after', where);
-      return action && after ? { ...base, kind, action, after } : undefined;
-    }
-    case 'owner': {
-      const action = str(r, node, 'action', where);
-      const owner = str(r, node, 'owner', where);
-      return action && owner ? { ...base, kind, action, owner } : undefined;
-    }
-    case 'segregation': {
-      const actions = strList(r, node, 'actions', where);
-      if (actions.length !== 2) {
-        r.error(node, `${where}: "actions" must name exactly two actions`);
-        return undefined;
-      }
-      return { ...base, kind, actions: [actions[0]!, actions[1]!] };
-    }
-    case 'max-steps': {
-      const maxNode = get(node, 'max');
-      const max = isScalar(maxNode) ? Number(maxNode.value) : NaN;
-      if (!Number.isInteger(max) || max < 1) {
-        r.error(maxNode ?? node, `${where}: "max" must be a whole number of at least 1`);
-        return undefined;
-      }
-      return { ...base, kind, max };
-    }
-    default: {
-      const fields = strList(r, node, 'fields', where);
-      if (fields.length === 0) {
-        r.error(node, `${where}: "fields" must list at least one field`);
-        return undefined;
-      }
-      const actions = get(node, 'actions') === undefined ? undefined : strList(r, node, 'actions', where);
-      return actions ? { ...base, kind: 'required-fields', fields, actions } : { ...base, kind: 'required-fields', fields };
-    }
-  }
+  const content = def.read(ruleFields(r, node, where));
+  return content ? ({ ...base, kind, ...content } as Rule) : undefined;
 }
 
 /** One roster entry: a person and the roles they hold. */

@@ -1,6 +1,7 @@
 // The procedure model every plan is checked against (STRIPS-style actions plus rules).
 
 import type { Objective, Severity } from '../core/plan.js';
+import type { Rule } from './rules/index.js';
 
 export type { Severity };
 export { OBJECTIVES, type Objective } from '../core/plan.js';
@@ -33,72 +34,7 @@ export interface ActionDef {
   source?: SourceRef;
 }
 
-interface RuleBase {
-  id: string;
-  severity: Severity;
-  description?: string;
-  source?: SourceRef;
-  /** `human`: compiled from a person's feedback (kept in memory, not in the procedure files). */
-  origin?: 'procedure' | 'human';
-}
-/** `before` must occur before any occurrence of `after` (when `after` occurs). */
-export interface OrderingRule extends RuleBase {
-  kind: 'ordering';
-  before: string;
-  after: string;
-}
-/** The plan must contain this action. */
-export interface RequiredRule extends RuleBase {
-  kind: 'required';
-  action: string;
-}
-/** The plan must not contain this action. */
-export interface ForbiddenRule extends RuleBase {
-  kind: 'forbidden';
-  action: string;
-}
-/** Steps of these two actions must have different owners. */
-export interface SegregationRule extends RuleBase {
-  kind: 'segregation';
-  actions: [string, string];
-}
-/** The plan has at most `max` steps. */
-export interface MaxStepsRule extends RuleBase {
-  kind: 'max-steps';
-  max: number;
-}
-/** Steps (of `actions`, or of every action when absent) must fill these fields. */
-export interface RequiredFieldsRule extends RuleBase {
-  kind: 'required-fields';
-  fields: string[];
-  actions?: string[];
-}
-
-/** A step of `action` must come right after a step of `after` (as the very next step). */
-export interface ImmediatelyAfterRule extends RuleBase {
-  kind: 'immediately-after';
-  action: string;
-  after: string;
-}
-/** Steps of `action` must be owned by `owner` (a role or a named person). */
-export interface OwnerRule extends RuleBase {
-  kind: 'owner';
-  action: string;
-  owner: string;
-}
-
-export type Rule = OrderingRule | RequiredRule | ForbiddenRule | SegregationRule | MaxStepsRule | RequiredFieldsRule | ImmediatelyAfterRule | OwnerRule;
-export type RuleKind = Rule['kind'];
-export const RULE_KINDS: readonly RuleKind[] = [
-  'ordering',
-  'required',
-  'forbidden',
-  'segregation',
-  'max-steps',
-  'required-fields',
-  'immediately-after',
-  'owner',
-];
+export type { Rule, RuleBody, RuleKind } from './rules/index.js';
 
 /** A named goal that free-text goals are matched to. */
 export interface GoalDef {

@@ -2,8 +2,10 @@
 import { editDistance } from '../core/text.js';
 import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import { People } from './people.js';
-import { bringIn, describeEdit, forbiddenIds, type PlanEdit, provide, replace, stepName } from './plan-edit.js';
-import type { PlanTarget, ProcedureSet, Rule, SegregationRule } from './types.js';
+import { describeEdit, forbiddenIds, type PlanEdit, provide } from './plan-edit.js';
+import { kindOf } from './rules/index.js';
+import { filled, type FixEdit, type RuleContext } from './rules/kind.js';
+import type { PlanTarget, ProcedureSet, Rule } from './types.js';
 
 function closest(set: ProcedureSet, id: string): string | undefined {
   let best: { id: string; d: number } | undefined;
@@ -16,15 +18,7 @@ function closest(set: ProcedureSet, id: string): string | undefined {
   return best && best.d <= Math.max(3, Math.floor(id.length / 3)) ? best.id : undefined;
 }
 
-const filled = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
 const list = (facts: string[]) => facts.map((f) => `\`${f}\``).join(', ');
-
-/** Steps (0-based) whose action is `id`. */
-function stepsOf(plan: Plan, id: string): number[] {
-  const out: number[] = [];
-  plan.steps.forEach((s, i) => s.action === id && out.push(i));
-  return out;
-}
 
 interface Simulation {
   state: Set<string>;
@@ -33,13 +27,6 @@ interface Simulation {
   /** 1-based step at which the plan failed to execute (VAL stops there), when it did. */
   stoppedAt?: number;
 }
-
-/** What a fix edits, beside its text (what insights apply to check what they claim), and the fact it is about. */
-export interface FixEdit {
-  edit?: PlanEdit;
-  fact?: string;
-}
-type Fixes = Map<Finding, FixEdit>;
 
 /** A precondition's fix: bring in a provider that can run there (moved up when the plan has it later). */
 function preconditionFix(plan: Plan, set: ProcedureSet, state: Set<string>, i: number, fact: string): { fix: string; edit?: PlanEdit } {
@@ -72,7 +59,7 @@ function goalFix(plan: Plan, set: ProcedureSet, state: Set<string>, unmet: strin
  * execution; its effects and every later step's are never applied, so no later precondition or the goal is judged
  * from a state the plan never reaches. Checks that need no state (action names, fields) still cover every step.
  */
-function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: Set<string>, fixes: Fixes): Simulation {
+function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: Set<string>, fixes: Map<Finding, FixEdit>): Simulation {
   const { set, goal } = target;
   const actions = new Map(set.actions.map((a) => [a.id, a]));
   const forbidden = forbiddenIds(set);
@@ -140,141 +127,8 @@ function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: 
   return { state, states };
 }
 
-interface RuleContext {
-  set: ProcedureSet;
-  people: People;
-  states: Set<string>[];
-  fixes: Fixes;
-}
-
-/** A finding whose fix is an edit (its text said from the edit), else the text given. */
-function fixed(ctx: RuleContext, plan: Plan, finding: Finding, edit: PlanEdit | undefined, otherwise: string): Finding {
-  finding.fix = edit ? describeEdit(plan, edit) : otherwise;
-  if (edit) ctx.fixes.set(finding, { edit });
-  return finding;
-}
-
-/** Step `i` runs before any `before` step: move the first one up (or bring it in), else move step `i` after it. */
-function orderingEdit(plan: Plan, ctx: RuleContext, before: string, i: number): PlanEdit | undefined {
-  const up = bringIn(plan, ctx.set, ctx.states[i], i, before);
-  if (up) return up;
-  const j = plan.steps.findIndex((s) => s.action === before);
-  const action = ctx.set.actions.find((a) => a.id === plan.steps[i]!.action);
-  const after = ctx.states[j + 1];
-  return j > i && action && after && action.requires.every((f) => after.has(f)) ? { put: [i], at: j + 1 } : undefined;
-}
-
-/** Where a required step goes: the first point it can run, after every step an ordering rule puts before it. */
-function requiredEdit(plan: Plan, ctx: RuleContext, id: string): PlanEdit | undefined {
-  const action = ctx.set.actions.find((a) => a.id === id);
-  if (!action) return undefined;
-  let from = 0;
-  for (const r of ctx.set.rules) if (r.kind === 'ordering' && r.after === id) from = Math.max(from, plan.steps.findIndex((s) => s.action === r.before) + 1);
-  for (let k = from; k < ctx.states.length; k++) if (action.requires.every((f) => ctx.states[k]!.has(f))) return { put: [id], at: k };
-  return undefined;
-}
-
-/**
- * Steps of the two actions done by one person: the same person however spelled, or one role nobody told apart (no
- * named people, no roster splitting it), which may well be one person.
- */
-function segregation(rule: SegregationRule, plan: Plan, people: People, base: Pick<Finding, 'severity' | 'rule'>, why: string): Finding[] {
-  const [a, b] = rule.actions;
-  const out: Finding[] = [];
-  for (const i of stepsOf(plan, a)) {
-    for (const j of stepsOf(plan, b)) {
-      const [x, y] = [people.identify(plan.steps[i]!.owner, a), people.identify(plan.steps[j]!.owner, b)];
-      if (!people.mayBeSame(x, y)) continue;
-      const later = Math.max(i, j);
-      const pair = `steps ${i + 1} (${a}) and ${j + 1} (${b})`;
-      const named = x.person && y.person;
-      out.push({
-        ...base,
-        step: later + 1,
-        message: named
-          ? `${pair} are both done by ${ownerText(plan, i)}${ownerText(plan, i) === ownerText(plan, j) ? '' : ` and ${ownerText(plan, j)}, one person`}${why}`
-          : `${pair} may be done by one person: ${x.person ? ownerText(plan, i) : `role ${x.role}`} and ${y.person ? ownerText(plan, j) : `role ${y.role}`} are not told apart${why}`,
-        fix: named
-          ? `assign step ${later + 1} to someone other than ${ownerText(plan, i).slice(1, -1)}`
-          : `name two different people (owner: "Name (role)") or use different roles for steps ${i + 1} and ${j + 1}`,
-      });
-    }
-  }
-  return out;
-}
-
-const ownerText = (plan: Plan, i: number) => `"${String(plan.steps[i]!.owner ?? '').trim()}"`;
-
-function checkRule(rule: Rule, plan: Plan, ctx: RuleContext): Finding[] {
-  const base = { severity: rule.severity, rule: rule.id };
-  const why = rule.description ? ` (${rule.description})` : '';
-  switch (rule.kind) {
-    case 'ordering': {
-      const befores = stepsOf(plan, rule.before);
-      const firstBefore = befores.length ? befores[0]! : Infinity;
-      return stepsOf(plan, rule.after)
-        .filter((i) => i < firstBefore)
-        .map((i) =>
-          fixed(
-            ctx,
-            plan,
-            { ...base, step: i + 1, message: `step ${i + 1}: ${rule.after} comes before any ${rule.before}${why}` },
-            orderingEdit(plan, ctx, rule.before, i),
-            `add ${rule.before} before ${stepName(plan, i)}`,
-          ),
-        );
-    }
-    case 'required':
-      return stepsOf(plan, rule.action).length
-        ? []
-        : [fixed(ctx, plan, { ...base, message: `the plan has no ${rule.action} step${why}` }, requiredEdit(plan, ctx, rule.action), `add ${rule.action}`)];
-    case 'forbidden':
-      return stepsOf(plan, rule.action).map((i) =>
-        fixed(ctx, plan, { ...base, step: i + 1, message: `step ${i + 1}: ${rule.action} is forbidden${why}` }, replace(ctx.set, ctx.states[i], plan, i), ''),
-      );
-    case 'segregation':
-      return segregation(rule, plan, ctx.people, base, why);
-    case 'immediately-after':
-      return stepsOf(plan, rule.action)
-        .filter((i) => i === 0 || plan.steps[i - 1]!.action !== rule.after)
-        .map((i) => ({
-          ...base,
-          step: i + 1,
-          message: `step ${i + 1}: ${rule.action} does not come right after ${rule.after}${why}`,
-          fix: `move ${rule.action} to directly after a ${rule.after} step`,
-        }));
-    case 'owner': {
-      const wanted = ctx.people.identify(rule.owner, rule.action);
-      return stepsOf(plan, rule.action)
-        .filter((i) => !ctx.people.satisfies(ctx.people.identify(plan.steps[i]!.owner, rule.action), wanted))
-        .map((i) => ({
-          ...base,
-          step: i + 1,
-          message: `step ${i + 1}: ${rule.action} must be owned by ${rule.owner}${why}`,
-          fix: `set owner of step ${i + 1} to ${rule.owner}`,
-        }));
-    }
-    case 'max-steps':
-      return plan.steps.length > rule.max
-        ? [
-            {
-              ...base,
-              message: `the plan has ${plan.steps.length} steps; at most ${rule.max} are allowed${why}`,
-              fix: `remove ${plan.steps.length - rule.max} step(s)`,
-            },
-          ]
-        : [];
-    case 'required-fields': {
-      const out: Finding[] = [];
-      plan.steps.forEach((s, i) => {
-        if (rule.actions && !rule.actions.includes(s.action)) return;
-        for (const f of rule.fields)
-          if (!filled(s[f])) out.push({ ...base, step: i + 1, message: `step ${i + 1}: ${s.action} has no ${f}${why}`, fix: `set ${f} on step ${i + 1}` });
-      });
-      return out;
-    }
-  }
-}
+/** The findings of one rule on a plan, by its kind. */
+const checkRule = (rule: Rule, plan: Plan, ctx: RuleContext): Finding[] => kindOf(rule).check(rule, plan, ctx);
 
 /** Every finding, not just the first; `valid` when no finding is an error. */
 export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
@@ -285,14 +139,10 @@ export function validatePlan(plan: Plan, target: PlanTarget): ValidationResult {
 export function validateWithFixes(plan: Plan, target: PlanTarget): { result: ValidationResult; fixes: Map<Finding, FixEdit> } {
   const { set } = target;
   const findings: Finding[] = [];
-  const fixes: Fixes = new Map();
+  const fixes: Map<Finding, FixEdit> = new Map();
   // No "empty plan" finding: as in STRIPS and VAL, no steps is valid exactly when the start already meets the goal.
   // A field both the action and a required-fields rule ask for is reported once, under the rule.
-  const covered = new Set<string>();
-  for (const rule of set.rules) {
-    if (rule.kind !== 'required-fields') continue;
-    plan.steps.forEach((s, i) => (!rule.actions || rule.actions.includes(s.action)) && rule.fields.forEach((f) => covered.add(`${i + 1}:${f}`)));
-  }
+  const covered = new Set(set.rules.flatMap((rule) => kindOf(rule).covers?.(rule, plan) ?? []));
   const { state, states, stoppedAt } = simulate(plan, target, findings, covered, fixes);
   const ctx: RuleContext = { set, people: new People(set), states, fixes };
   for (const rule of set.rules) findings.push(...checkRule(rule, plan, ctx));
@@ -308,13 +158,11 @@ export function validateWithFixes(plan: Plan, target: PlanTarget): { result: Val
   return { result, fixes };
 }
 
-const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', 'immediately-after', 'max-steps']);
-
 /** Whether a plan's actions alone (owners and fields aside) fail under the target: a step that cannot run, or a rule on steps. */
 export function actionsFail(actions: string[], target: PlanTarget): boolean {
-  const kinds = new Map(target.set.rules.map((r) => [r.id, r.kind]));
+  const aboutSteps = new Set(target.set.rules.flatMap((r) => (kindOf(r).aboutSteps ? [r.id] : [])));
   const { findings } = validatePlan({ title: '', summary: '', steps: actions.map((action) => ({ action })) }, target);
-  return findings.some((f) => f.severity === 'error' && (['precondition', 'goal', 'unknown-action'].includes(f.rule) || STEP_KINDS.has(kinds.get(f.rule)!)));
+  return findings.some((f) => f.severity === 'error' && (['precondition', 'goal', 'unknown-action'].includes(f.rule) || aboutSteps.has(f.rule)));
 }
 
 /** The errors `rules` alone find in a plan (no simulation): whether a plan breaks rules a person set since it was kept. */

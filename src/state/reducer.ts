@@ -133,13 +133,15 @@ export class Reducer {
       p.rejectedBefore++;
       return;
     }
-    p.approved++;
     const ref = r.score && r.planId !== undefined ? refOf(r, r.score) : undefined;
+    // Approved: the plan took a place (champion or alternative). A worse plan or a repeat is counted as what it is.
+    if (outcome === 'improved' || outcome === 'alternative' || outcome === 'approved') p.approved++;
     if (outcome === 'improved') {
       p.improved++;
       if (ref) this.crown(ref, objectivesOf(r));
     } else if (outcome === 'alternative' || outcome === 'worse') {
       if (outcome === 'alternative') p.alternatives++;
+      else p.worse++;
       if (ref) this.remember(ref, objectivesOf(r));
     } else if (outcome === 'repeat') p.repeats++;
   }
@@ -200,9 +202,11 @@ export class Reducer {
   /** The plans that still stand, best first: the first is the champion, the next few the alternatives. */
   private restand(standing: StandingPlan[]): void {
     const s = this.state;
-    const keep = standing.filter((x) => !this.isRejected(x));
-    s.champion = keep[0] ? { ...keep[0] } : null;
-    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES).map((x) => ({ ...x }));
+    const keep = standing
+      .filter((x) => !this.isRejected(x))
+      .map(({ planId, key, score, iteration }): PlanRef => (key ? { planId, key, score, iteration } : { planId, score, iteration }));
+    s.champion = keep[0] ?? null;
+    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES);
   }
 }
 

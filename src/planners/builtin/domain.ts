@@ -2,7 +2,9 @@
 // bookkeeping (done-flags for ordering and required actions, the last step for immediately-after, mutexes where
 // segregated actions cannot fall to different people), and the owner each action's steps get.
 import { normalName, People } from '../../procedures/people.js';
-import type { PlanTarget, Rule, SegregationRule } from '../../procedures/types.js';
+import { planDemands } from '../../procedures/rules/index.js';
+import type { PlanDemands } from '../../procedures/rules/kind.js';
+import type { PlanTarget, Rule } from '../../procedures/types.js';
 
 export interface Op {
   id: string;
@@ -38,6 +40,9 @@ export interface Domain {
   unusable: Map<string, string>;
 }
 
+/** An owner rule's demand: steps of `action` go to `owner`. */
+type Owned = PlanDemands<Rule>['owners'][number];
+
 export interface DomainOptions {
   /** Rules to obey (the planner leaves out warning rules when relaxing). */
   rules: Rule[];
@@ -51,10 +56,10 @@ export interface DomainOptions {
  * What a step of `id` may be owned by: an owner rule's person, else each roster holder of the role (the rule's, else
  * the action's) as "Name (role)", else that role.
  */
-function choicesFor(target: PlanTarget, people: People, fixed: Map<string, Rule[]>, id: string): string[] {
+function choicesFor(target: PlanTarget, people: People, fixed: Map<string, Owned[]>, id: string): string[] {
   const fixedTo = fixed.get(id)?.[0];
-  if (fixedTo?.kind === 'owner' && people.identify(fixedTo.owner, id).person) return [fixedTo.owner];
-  const role = fixedTo?.kind === 'owner' ? fixedTo.owner : target.set.actions.find((a) => a.id === id)?.role;
+  if (fixedTo && people.identify(fixedTo.owner, id).person) return [fixedTo.owner];
+  const role = fixedTo ? fixedTo.owner : target.set.actions.find((a) => a.id === id)?.role;
   if (!role) return [`${id} owner`];
   const holders = people.holdersOf(role);
   return holders.length ? holders.map((p) => `${p} (${role})`) : [role];
@@ -68,16 +73,22 @@ function choicesFor(target: PlanTarget, people: People, fixed: Map<string, Rule[
 export function ownersFor(
   target: PlanTarget,
   rules: Rule[],
-): { owners: Map<string, string>; conflicts: { rule: Rule; fixed: Rule[] }[]; disagreements: Map<string, Rule[]> } {
+): { owners: Map<string, string>; conflicts: { rule: Rule; actions: [string, string]; fixed: Rule[] }[]; disagreements: Map<string, Rule[]> } {
   const people = new People(target.set);
-  const fixed = new Map<string, Rule[]>();
-  for (const r of rules) if (r.kind === 'owner') fixed.set(r.action, [...(fixed.get(r.action) ?? []), r]);
+  const demands = planDemands(rules);
+  const fixed = new Map<string, Owned[]>();
+  for (const o of demands.owners) fixed.set(o.action, [...(fixed.get(o.action) ?? []), o]);
   const disagreements = new Map<string, Rule[]>();
-  for (const [action, rs] of fixed) if (new Set(rs.map((r) => r.kind === 'owner' && normalName(r.owner))).size > 1) disagreements.set(action, rs);
+  for (const [action, os] of fixed)
+    if (new Set(os.map((o) => normalName(o.owner))).size > 1)
+      disagreements.set(
+        action,
+        os.map((o) => o.rule),
+      );
   const choices = new Map(target.set.actions.map((a) => [a.id, choicesFor(target, people, fixed, a.id)]));
   const owners = new Map([...choices].map(([id, c]) => [id, c[0]!]));
   const same = (a: string, b: string) => people.mayBeSame(people.identify(owners.get(a), a), people.identify(owners.get(b), b));
-  const segregated = rules.filter((r): r is SegregationRule => r.kind === 'segregation');
+  const segregated = demands.apart;
   for (const { actions } of segregated) {
     const [a, b] = actions;
     // Try the other holders of b's role first, then of a's.
@@ -89,20 +100,17 @@ export function ownersFor(
     }
   }
   // A later pair's choice may undo an earlier one: judge every pair on the final owners.
-  const conflicts = segregated.filter((r) => owners.has(r.actions[0]) && owners.has(r.actions[1]) && same(...r.actions));
+  const conflicts = segregated.filter(({ actions: [a, b] }) => owners.has(a) && owners.has(b) && same(a, b));
+  const fixedBy = (action: string) => (fixed.get(action) ?? []).map((o) => o.rule);
   return {
     owners,
-    conflicts: conflicts.map((rule) => ({ rule, fixed: [...(fixed.get(rule.actions[0]) ?? []), ...(fixed.get(rule.actions[1]) ?? [])] })),
+    conflicts: conflicts.map(({ rule, actions: [a, b] }) => ({ rule, actions: [a, b], fixed: [...fixedBy(a), ...fixedBy(b)] })),
     disagreements,
   };
 }
 
-export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {
-  const { set, goal } = target;
-  const rules = opts.rules;
-  const banned = new Set([...rules.flatMap((r) => (r.kind === 'forbidden' ? [r.action] : [])), ...(opts.avoid ?? [])]);
-  const mustDo = new Set([...rules.flatMap((r) => (r.kind === 'required' ? [r.action] : [])), ...(opts.require ?? [])]);
-  const { owners, conflicts, disagreements } = ownersFor(target, rules);
+/** Facts numbered as they are first named; done-flags (an action was done) are facts whose name starts with NUL. */
+function factTable() {
   const ids = new Map<string, number>();
   const fact = (f: string): number => {
     const known = ids.get(f);
@@ -110,34 +118,54 @@ export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {
     ids.set(f, ids.size);
     return ids.size - 1;
   };
-  const done = (a: string) => fact(`\u0000done:${a}`);
-  const tracked = new Set<string>(mustDo);
-  for (const r of rules) if (r.kind === 'ordering') tracked.add(r.before);
-  const mutexOf = new Map<string, string[]>();
-  for (const { rule } of conflicts) {
-    if (rule.kind !== 'segregation') continue;
-    const [a, b] = rule.actions;
-    mutexOf.set(a, [...(mutexOf.get(a) ?? []), b]);
-    mutexOf.set(b, [...(mutexOf.get(b) ?? []), a]);
-    tracked.add(a).add(b);
-  }
+  return { ids, fact, done: (a: string) => fact(`\u0000done:${a}`) };
+}
+
+/** Immediately-after demands by action (the actions each must follow), and why an action that must follow two can never run. */
+function rightAfterOf(demands: PlanDemands<Rule>, disagreements: Map<string, Rule[]>) {
   const unusable = new Map<string, string>();
   for (const [action, rs] of disagreements) unusable.set(action, `owner rules ${rs.map((r) => r.id).join(' and ')} give ${action} different owners`);
   const lastMatters = new Set<string>();
   const afterOf = new Map<string, string[]>();
-  for (const r of rules) {
-    if (r.kind !== 'immediately-after') continue;
-    lastMatters.add(r.after);
-    afterOf.set(r.action, [...new Set([...(afterOf.get(r.action) ?? []), r.after])]);
+  for (const [action, after] of demands.rightAfter) {
+    lastMatters.add(after);
+    afterOf.set(action, [...new Set([...(afterOf.get(action) ?? []), after])]);
   }
   for (const [action, afters] of afterOf)
     if (afters.length > 1) unusable.set(action, `immediately-after rules want ${action} right after both ${afters.join(' and ')}`);
+  return { afterOf, lastMatters, unusable };
+}
+
+/** Segregated actions that may still fall to one person exclude each other; their done-flags are tracked. */
+function mutexesOf(conflicts: { actions: [string, string] }[], tracked: Set<string>): Map<string, string[]> {
+  const mutexOf = new Map<string, string[]>();
+  for (const {
+    actions: [a, b],
+  } of conflicts) {
+    mutexOf.set(a, [...(mutexOf.get(a) ?? []), b]);
+    mutexOf.set(b, [...(mutexOf.get(b) ?? []), a]);
+    tracked.add(a).add(b);
+  }
+  return mutexOf;
+}
+
+export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {
+  const { set, goal } = target;
+  const demands = planDemands(opts.rules);
+  const banned = new Set([...demands.forbid, ...(opts.avoid ?? [])]);
+  const mustDo = new Set([...demands.require, ...(opts.require ?? [])]);
+  const { owners, conflicts, disagreements } = ownersFor(target, opts.rules);
+  const { ids, fact, done } = factTable();
+  const tracked = new Set<string>(mustDo);
+  for (const [before] of demands.order) tracked.add(before);
+  const mutexOf = mutexesOf(conflicts, tracked);
+  const { afterOf, lastMatters, unusable } = rightAfterOf(demands, disagreements);
   const ops: Op[] = [];
   for (const a of set.actions) {
     if (banned.has(a.id) || unusable.has(a.id)) continue;
     const pre = a.requires.map(fact);
     const add = a.provides.map(fact);
-    for (const r of rules) if (r.kind === 'ordering' && r.after === a.id) pre.push(done(r.before));
+    for (const [before, after] of demands.order) if (after === a.id) pre.push(done(before));
     if (tracked.has(a.id)) add.push(done(a.id));
     const risk = Math.min(a.risk ?? 0, 1 - 1e-12);
     ops.push({
@@ -155,7 +183,7 @@ export function compileDomain(target: PlanTarget, opts: DomainOptions): Domain {
   }
   const init = (goal.initial ?? set.initial).map(fact);
   const goalFacts = [...new Set([...goal.facts.map(fact), ...[...mustDo].map(done)])];
-  const maxSteps = Math.min(Infinity, ...rules.flatMap((r) => (r.kind === 'max-steps' ? [r.max] : [])));
+  const maxSteps = Math.min(Infinity, ...demands.maxSteps);
   return { ops, init, goal: goalFacts, maxSteps, banned, mustDo, nFacts: ids.size, factNames: [...ids.keys()], lastMatters, unusable };
 }
 

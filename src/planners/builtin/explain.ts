@@ -2,6 +2,7 @@
 // single rule (a person's, or a preference) is the cause.
 import { ruleLine } from '../../feedback/rule-text.js';
 import { relaxedReachable } from '../../procedures/lint.js';
+import { kindOf, planDemands } from '../../procedures/rules/index.js';
 import type { PlanTarget, Rule } from '../../procedures/types.js';
 import type { Domain } from './domain.js';
 
@@ -57,15 +58,15 @@ export function explainStatic(target: PlanTarget, domain: Domain, rules: Rule[])
   return undefined;
 }
 
-/** Rule kinds whose removal can make a plan possible (required-fields never can: the planner fills fields). */
-const CONSTRAINING = new Set<Rule['kind']>(['ordering', 'immediately-after', 'required', 'forbidden', 'segregation', 'owner', 'max-steps']);
+/** Whether removing the rule can make a plan possible: only rules that demand something of the search (never fields: the planner fills them). */
+const constraining = (rule: Rule) => kindOf(rule).demands !== undefined;
 
 /**
  * After an exhaustive search found nothing: tries the problem without each rule in turn (human rules first) and
  * names the rules whose removal makes a plan possible. `solvable` answers true, false or undefined (gave up).
  */
 export function explainNoPlan(target: PlanTarget, rules: Rule[], solvable: (rules: Rule[]) => boolean | undefined): string {
-  const order = [...rules].filter((r) => CONSTRAINING.has(r.kind)).sort((a, b) => Number(b.origin === 'human') - Number(a.origin === 'human'));
+  const order = [...rules].filter(constraining).sort((a, b) => Number(b.origin === 'human') - Number(a.origin === 'human'));
   const culprits: Rule[] = [];
   for (const rule of order) {
     if (solvable(rules.filter((r) => r !== rule)) === true) culprits.push(rule);
@@ -76,7 +77,7 @@ export function explainNoPlan(target: PlanTarget, rules: Rule[], solvable: (rule
     return `no plan exists: ${describeRule(culprits[0]!)} cannot be met together with the other rules (without it a plan reaches ${facts})`;
   if (culprits.length > 1)
     return `no plan exists: ${culprits.map(describeRule).join(' and ')} conflict with the other rules (dropping either makes a plan possible)`;
-  const max = Math.min(Infinity, ...rules.flatMap((r) => (r.kind === 'max-steps' ? [r.max] : [])));
+  const max = Math.min(Infinity, ...planDemands(rules).maxSteps);
   const bound = Number.isFinite(max) ? ` in at most ${max} steps` : '';
   return `no plan exists: no sequence of allowed actions reaches ${facts}${bound} while obeying the rules together (no single rule is the cause)`;
 }

@@ -7,6 +7,7 @@ import { ScheduleBuilder, ScheduleModel, scheduleKey } from '../../procedures/sc
 import type { Objective, PlanTarget, Rule } from '../../procedures/types.js';
 import { validatePlan } from '../../procedures/validate.js';
 import { applicable, apply, compileDomain, relaxedBound, stateKey, type Domain, type Op } from './domain.js';
+import { Heap } from './heap.js';
 
 export interface OptimiseOptions {
   objectives: readonly Objective[];
@@ -89,41 +90,6 @@ function less(a: number[], b: number[]): boolean {
   return false;
 }
 
-class Heap {
-  private items: Label[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(x: Label): void {
-    const a = this.items;
-    a.push(x);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (!less(a[i]!.key, a[p]!.key)) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): Label | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        let m = i;
-        if (l < a.length && less(a[l]!.key, a[m]!.key)) m = l;
-        if (l + 1 < a.length && less(a[l + 1]!.key, a[m]!.key)) m = l + 1;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 /** Best-first search in score order; pure and synchronous, bounded by `maxExpansions`. */
 export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseResult {
   const domain = compileDomain(target, { rules: opts.rules, avoid: opts.avoid ?? [] });
@@ -203,7 +169,7 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
   const rootBounds = bounds(root);
   if ([rootBounds.steps, rootBounds.makespan, rootBounds.cost, rootBounds.risk].some((x) => x === Infinity)) return { proved: false, expanded: 0 };
   root.key = keyOf(root, rootBounds);
-  const open = new Heap();
+  const open = new Heap<Label>((x, y) => less(x.key, y.key));
   open.push(root);
   const labels = new Map<string, Label[]>();
   let expanded = 0;

@@ -1,5 +1,6 @@
 // The messages that ask a model to draft a procedure set from a goal and the organisation's own documents.
-import { RULE_KINDS } from '../types.js';
+import { commaLines } from '../../core/text.js';
+import { RULE_KINDS, ruleKinds } from '../rules/index.js';
 
 /** A source document (an SOP, policy or runbook), as read from disk. */
 export interface SourceDoc {
@@ -35,8 +36,11 @@ const DRAFT_CONTRACT = `Reply with one JSON object and nothing else:
   "rules": [{ "id": "rule-id", "kind": "ordering", "before": "action-id", "after": "action-id", "description": "why" }]
 }
 Exactly one goal. "duration" like 30m, 4h, 2d; "risk" low, medium or high; "fields" a step must fill (owner, evidence).
-Rule kinds and their fields: ordering (before, after), required (action), forbidden (action), segregation (actions: [a, b]),
-max-steps (max), required-fields (fields, actions), immediately-after (action, after), owner (action, owner).
+Rule kinds and their fields: ${commaLines(
+  ruleKinds().map((k) => `${k.kind} (${k.draftFields})`),
+  '.',
+  120,
+)}
 Only these kinds exist: ${RULE_KINDS.join(', ')}.`;
 
 const FENCE = /<(\s*\/?\s*)(document|goal)(?=[\s>/])/gi;
