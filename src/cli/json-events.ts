@@ -36,6 +36,8 @@ export const JsonEventSchema = z.discriminatedUnion('type', [
     iterations: iteration,
     checkpoint: count,
     resumedFrom: count.nullable(),
+    /** The human rules in force for this run (human_rules.md lines), as they stood at its start. */
+    humanRules: z.array(z.string()),
   }),
   event('iteration-started', { iteration, total: iteration }),
   event('recalled', {
@@ -112,6 +114,7 @@ const FIELDS: { [T in EngineEvent['type']]: (e: Extract<EngineEvent, { type: T }
     iterations: e.iterations,
     checkpoint: e.checkpoint,
     resumedFrom: e.resumedFrom,
+    humanRules: e.humanRules,
   }),
   'iteration-started': (e) => ({ iteration: e.iteration, total: e.total }),
   recalled: (e) => ({
