@@ -5,6 +5,7 @@
 // them (done-flags, mutexes, immediately-after, max-steps), and `applicable` checks them on every step.
 import { applicable, apply, type Domain } from './domain.js';
 import { ffEstimate, RelaxedIndex } from './ff.js';
+import { MinHeap } from './heap.js';
 
 export interface LazyOptions {
   /** Weight on the estimate: Infinity for greedy best-first (order by estimate alone), w for f = g + w·h. */
@@ -31,44 +32,8 @@ interface Entry {
   op: number;
 }
 
-/** A binary heap of entries, smallest key first, then lowest tie (first queued). */
-class Queue {
-  private items: Entry[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(e: Entry): void {
-    const a = this.items;
-    a.push(e);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (!Queue.less(a[i]!, a[p]!)) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): Entry | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        let m = i;
-        if (l < a.length && Queue.less(a[l]!, a[m]!)) m = l;
-        if (l + 1 < a.length && Queue.less(a[l + 1]!, a[m]!)) m = l + 1;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-  private static less(x: Entry, y: Entry): boolean {
-    return x.key < y.key || (x.key === y.key && x.tie < y.tie);
-  }
-}
+/** Smallest key first, then lowest tie (first queued). */
+const before = (x: Entry, y: Entry): boolean => x.key < y.key || (x.key === y.key && x.tie < y.tie);
 
 /** A state's identity: its facts packed eight to a character, and its last step where an immediately-after rule cares. */
 function keyOf(domain: Domain, state: Uint8Array, last: string | undefined): string {
@@ -93,7 +58,7 @@ export function lazySearch(domain: Domain, opts: LazyOptions): LazyResult {
   const isGoal = (s: Uint8Array) => domain.goal.every((f) => s[f]);
   const key = (g: number, h: number) => (opts.weight === Infinity ? h : g + opts.weight * h);
   const closed = new Set<string>();
-  const queues = [new Queue(), new Queue()];
+  const queues = [new MinHeap(before), new MinHeap(before)];
   const priority = [0, 0];
   let work = 0;
   let tie = 0;
