@@ -10,7 +10,7 @@ import { emptyProgress } from '../src/state/session.js';
 
 const plain = new Chalk({ level: 0 });
 const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
-const progress = { ...emptyProgress(), completed: 5, approved: 5, improved: 1, repeats: 4, firstTryValid: 5 };
+const progress = { ...emptyProgress(), completed: 5, approved: 1, improved: 1, repeats: 4, firstTryValid: 5 };
 
 describe('words and numbers', () => {
   it('plurals: 1 iteration, 2 iterations, 1,000 rules', () => {
@@ -55,6 +55,7 @@ describe('the header', () => {
       iterations: 1000,
       checkpoint: 25,
       resumedFrom: 400,
+      humanRules: [],
     };
     const label = `custom · ${'m'.repeat(80)} at http://127.0.0.1:8000/v1`;
     const lines = headerLines(e, { plannerLabel: label, unattended: false }, plain);
@@ -80,12 +81,21 @@ describe('event lines', () => {
     expect(eventLine(checkpoint(3), { checkpoint: 5 }, plain)).toBeNull();
   });
 
-  it('decisions in words, not kind names', () => {
-    const line = eventLine({ type: 'decision', iteration: 4, decision: 'human-approval' }, { checkpoint: 0 }, plain);
-    expect(line).toBe('✔ You approved the plan of iteration 4');
-    expect(eventLine({ type: 'decision', iteration: 4, decision: 'rejection', reason: 'Name the SRE' }, { checkpoint: 0 }, plain)).toBe(
-      '✖ You rejected the plan of iteration 4: "Name the SRE"',
+  it('decisions in words, naming the plan reviewed', () => {
+    const say = (e: Omit<Extract<EngineEvent, { type: 'decision' }>, 'type'>) => eventLine({ type: 'decision', ...e }, { checkpoint: 0 }, plain);
+    const champion3 = { kind: 'champion' as const, iteration: 3 };
+    expect(say({ iteration: 3, decision: 'human-approval', plan: champion3 })).toBe('✔ You approved the champion of iteration 3');
+    expect(say({ iteration: 5, decision: 'rejection', reason: 'Name the SRE', plan: champion3 })).toBe(
+      '✖ You rejected the champion of iteration 3 (at iteration 5): "Name the SRE"',
     );
+    expect(say({ iteration: 6, decision: 'rejection', reason: 'Build first', plan: { kind: 'proposal', iteration: 6 } })).toBe(
+      '✖ You rejected the plan of iteration 6: "Build first"',
+    );
+    expect(say({ iteration: 6, decision: 'override', reason: 'ok', plan: { kind: 'proposal', iteration: 6 } })).toBe(
+      '! You accepted the invalid plan of iteration 6 (an override, never learned from): "ok"',
+    );
+    // Nothing proposed yet: the reason is feedback for the next plan, not the rejection of one.
+    expect(say({ iteration: 2, decision: 'rejection', reason: 'Name the SRE' })).toBe('✖ Your feedback at iteration 2: "Name the SRE"');
   });
 
   it('a pause is said once, by the prompt or the closing line, not also as an event line', () => {
@@ -113,6 +123,7 @@ describe('the status line', () => {
       iterations: 10,
       checkpoint: 0,
       resumedFrom: null,
+      humanRules: [],
     });
     for (let i = 1; i <= 2; i++) {
       stats.observe({ type: 'iteration-started', iteration: i, total: 10 });
@@ -150,6 +161,7 @@ describe('the status line', () => {
       iterations: 3,
       checkpoint: 0,
       resumedFrom: null,
+      humanRules: [],
     });
     stats.observe({
       type: 'iteration-finished',

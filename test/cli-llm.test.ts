@@ -52,7 +52,7 @@ describe('LLM planning through the CLI', () => {
     expect(sections(cwd)).toHaveLength(20);
     // Usage and cost so far at each checkpoint: iterations 1-5 reported 5,070 + 1,510 tokens, 3,050 cached.
     expect(r.stdout).toContain(
-      '◆ Checkpoint after iteration 5: 5 completed · 5 approved · 0 failed · 0 rejected · 0 errors · success 100% · 6,580 tokens (3,050 cached) · cost unknown',
+      '◆ Checkpoint after iteration 5: 5 completed · 1 approved · 4 repeats · 0 failed · 0 rejected · 0 errors · success 100% · 6,580 tokens (3,050 cached) · cost unknown',
     );
     const chat = server.chatRequests();
     expect(chat).toHaveLength(20);

@@ -144,7 +144,7 @@ describe('champion and challenger', () => {
     expect(result.champion?.plan.steps.map((s) => s.action)).toEqual(CHEAP);
     expect(result.state.champion?.iteration).toBe(2);
     expect(result.state.champion?.score.cost).toBe(3);
-    expect(result.state.progress).toMatchObject({ completed: 7, approved: 6, improved: 2, alternatives: 1, repeats: 2, failed: 1 });
+    expect(result.state.progress).toMatchObject({ completed: 7, approved: 3, improved: 2, alternatives: 1, worse: 1, repeats: 2, failed: 1 });
     // The second request is asked to beat the first champion and told what was seen.
     expect(planner.requests[1]!.champion?.score.cost).toBe(7);
     // Seen: the first plan's content address and its identity (same steps, same schedule).
@@ -201,8 +201,9 @@ describe('self-correction', () => {
     expect(repair.factsBefore).toEqual(['artifact', 'code']);
     expect(repair.missing).toEqual(['tested']);
     expect(repair.findings.some((f) => f.rule === 'precondition')).toBe(true);
-    // Iteration 1 fixed in one round, iteration 2 in two: both valid, none valid at the first try.
-    expect(result.state.progress).toMatchObject({ completed: 2, approved: 2, repairs: 3, repaired: 2, firstTryValid: 0, failed: 0 });
+    // Iteration 1 fixed in one round, iteration 2 in two: both valid, none valid at the first try; the second is the
+    // same plan again, so only the first is approved.
+    expect(result.state.progress).toMatchObject({ completed: 2, approved: 1, repeats: 1, repairs: 3, repaired: 2, firstTryValid: 0, failed: 0 });
     expect(events.filter((e) => e.type === 'repair').map((e) => e.type === 'repair' && [e.iteration, e.attempt])).toEqual([
       [1, 1],
       [2, 1],

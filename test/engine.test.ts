@@ -82,7 +82,11 @@ describe('engine', () => {
     expect(result.exit).toBe('completed');
     expect(reviewer.checkpoints).toEqual([10, 20, 30, 40, 50]);
     expect(reviewer.failures).toEqual([]);
-    expect(result.state.progress).toMatchObject({ completed: 50, approved: 50, failed: 0 });
+    const p = result.state.progress;
+    expect(p).toMatchObject({ completed: 50, failed: 0 });
+    // Approved: the plans that took a place; the other valid iterations are counted as what they were.
+    expect(p.approved).toBe(p.improved + p.alternatives);
+    expect(p.approved + p.worse + p.repeats).toBe(50);
     expect(logSections(dir)).toHaveLength(50);
     expect(events.filter((e) => e.type === 'checkpoint').map((e) => e.type === 'checkpoint' && e.iteration)).toEqual([10, 20, 30, 40, 50]);
     const saved = await store.load('s1');
@@ -136,7 +140,10 @@ describe('engine', () => {
     expect(planner.requests.find((r) => r.iteration === 3)!.feedback).toEqual(['never skip run-tests']);
     // After a failure the next iteration starts again from the champion (the last valid plan).
     expect(validatePlan(planner.requests.find((r) => r.iteration === 3)!.currentPlan!, target).valid).toBe(true);
-    expect(result.state.progress).toMatchObject({ completed: 8, approved: 4, failed: 4, rejected: 1, overridden: 1 });
+    const p = result.state.progress;
+    expect(p).toMatchObject({ completed: 8, failed: 4, rejected: 1, overridden: 1 });
+    expect(p.approved).toBe(p.improved + p.alternatives);
+    expect(p.approved + p.worse + p.repeats).toBe(4);
     expect(result.exit).toBe('stopped');
     const log = readFileSync(path.join(dir, 'execution_log.md'), 'utf8');
     expect(log).toContain('## Review of iteration 6 · approved despite findings (override)');
@@ -192,16 +199,28 @@ describe('feedback intent', () => {
 describe('learning summary', () => {
   it('counts what the run did: iterations, failures, human approvals and rejections, success per window, feedback', async () => {
     const { learningSummary } = await import('../src/state/summary.js');
-    const { memory, store, state, emit } = await setup({ iterations: 12, checkpoint: 4 });
+    const { memory, store, state, emit, events } = await setup({ iterations: 12, checkpoint: 4 });
     const reviewer = new ScriptedReviewer(
       (i) => (i === 4 ? { kind: 'approve' } : i === 8 ? { kind: 'reject', reason: 'Name the on-call SRE as deploy-production owner' } : { kind: 'continue' }),
       () => ({ kind: 'retry' }),
     );
     await runSession(state, { planner: new RecordingPlanner(new Set([3, 10, 11])), target, memory, store, reviewer, emit, signal });
     const s = await learningSummary(memory.dir, await memory.records(), await memory.items(), 4);
-    expect(s).toMatchObject({ sessions: 1, iterations: 12, approved: 9, failed: 3, errors: 0, humanApprovals: 1, rejections: 1, overrides: 0 });
+    expect(s).toMatchObject({ sessions: 1, iterations: 12, failed: 3, errors: 0, humanApprovals: 1, rejections: 1, overrides: 0 });
+    // Approved counts the iterations whose plan took a place (as the log records them); the other valid ones apart.
+    const placed = (await memory.records()).filter((r) => r.type === 'iteration' && (r.outcome === 'improved' || r.outcome === 'alternative'));
+    expect(s.approved).toBe(placed.length);
+    expect(s.approved + s.worse + s.repeats + s.rejectedBefore).toBe(9);
+    // Each decision names the plan it was about: the champion, as the iteration that proposed it.
+    const records = await memory.records();
+    const proposedAt = (planId: string | undefined) => records.find((r) => r.type === 'iteration' && r.planId === planId)?.iteration;
+    for (const kind of ['human-approval', 'rejection']) {
+      const decision = events.find((e) => e.type === 'decision' && e.decision === kind);
+      const review = records.find((r) => r.type === 'review' && r.review === kind);
+      expect(decision?.type === 'decision' && decision.plan).toEqual({ kind: 'champion', iteration: proposedAt(review?.planId) });
+    }
     expect(s.successRate).toBeCloseTo(9 / 12);
-    expect(s.windows.map((w) => [w.from, w.to, w.approved])).toEqual([
+    expect(s.windows.map((w) => [w.from, w.to, w.valid])).toEqual([
       [1, 4, 3],
       [5, 8, 4],
       [9, 12, 2],

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { SessionState } from '../src/state/session.js';
-import { runCli, tempDir } from './support/cli.js';
+import { ROOT, runCli, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags } from './support/fake-openai.js';
 
 const GOAL = 'production-deployment/deploy-service';
@@ -128,6 +129,68 @@ describe('resume --from N --fork', () => {
     expect(fork.alternatives.map((a) => a.iteration)).toEqual([4]);
     expect(parent.settings.objectives).toBeUndefined();
     expect(sessionStates(memory).find((s) => s.id === parent.id)!.champion!.iteration).toBe(4);
+  });
+
+  it("judges a fork's plans against the champion it branched with, in the run and in the summary", async () => {
+    const memory = tempDir('jupiter-fork-judged-');
+    // From iteration 5 the champion is the fast plan; the fork's planner offers a slower plan not seen before: worse,
+    // where a fork judged from nothing would call it an improvement.
+    const example = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
+    const { state: parent } = await original(memory, () => example);
+    const r = await runCli(['resume', parent.id, '--from', '5', '--fork', '--unattended', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
+    expect(fork.champion!.iteration).toBe(4);
+    expect(fork.lastProposal).toMatchObject({ iteration: 6, outcome: 'worse' });
+    const all = JSON.parse((await runCli(['summary', '--json', '--memory', memory])).stdout) as { learning: { improvements: number } };
+    // The parent's two (iterations 1 and 4); the fork's sixth iteration improved nothing.
+    expect(all.learning.improvements).toBe(2);
+  });
+
+  it('`sessions` shows the tree and `summary --session` of a fork where it branched', async () => {
+    const memory = tempDir('jupiter-fork-tree-');
+    const { state: parent } = await original(memory, () => slow);
+    const first = await runCli(['resume', parent.id, '--from', '3', '--fork', '--unattended', '--memory', memory], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const fork = sessionStates(memory).find((s) => s.parent === parent.id)!;
+    const second = await runCli(['resume', fork.id, '--from', '5', '--fork', '--unattended', '--memory', memory], { env });
+    expect(second.code, second.stderr).toBe(0);
+    const grandchild = sessionStates(memory).find((s) => s.parent === fork.id)!;
+    expect(grandchild.forkPoint).toBe(5);
+
+    const listed = await runCli(['sessions', '--memory', memory]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^completed +${parent.id} .* 6/6 · success`));
+    expect(lines[1]).toMatch(new RegExp(`^└ completed +${fork.id} .* 6/6 · forked after iteration 3 · success`));
+    expect(lines[2]).toMatch(new RegExp(`^  └ completed +${grandchild.id} .* 6/6 · forked after iteration 5 · success`));
+    const json = JSON.parse((await runCli(['sessions', '--json', '--memory', memory])).stdout) as {
+      sessions: { id: string; parent: string | null; forkPoint: number | null }[];
+    };
+    expect(json.sessions.map((s) => [s.id, s.parent, s.forkPoint]).sort()).toEqual(
+      [
+        [parent.id, null, null],
+        [fork.id, parent.id, 3],
+        [grandchild.id, fork.id, 5],
+      ].sort(),
+    );
+
+    const summary = await runCli(['summary', '--session', fork.id, '--memory', memory]);
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(summary.stdout).toContain(`Forked from ${parent.id} at iteration 3: iterations 1–3 below are ${parent.id}'s, the rest this fork's.`);
+    // Six iterations: the parent's three (the slow plan, then two repeats) and the fork's three (repeats); the one
+    // improvement, the first plan, is the parent's.
+    expect(summary.stdout).toMatch(/^Iterations 6 in 2 sessions · approved 1 · worse 0 · repeats 5 /m);
+    expect(summary.stdout).toMatch(/^Improvements 1 \(strict\)/m);
+    expect(summary.stdout).toContain(`1 improvement · the last at iteration 1 of ${parent.id}`);
+    const data = JSON.parse((await runCli(['summary', '--session', grandchild.id, '--json', '--memory', memory])).stdout) as {
+      iterations: number;
+      filter: { branch?: { parent: string; forkPoint: number } };
+    };
+    expect(data.filter.branch).toEqual({ parent: fork.id, forkPoint: 5 });
+    // The parent's three, the fork's 4 and 5, and the grandchild's sixth.
+    expect(data.iterations).toBe(6);
   });
 
   it('refuses, in one line with exit 2, what cannot be forked', async () => {

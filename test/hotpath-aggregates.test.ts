@@ -35,7 +35,7 @@ const numbers = (s: Awaited<ReturnType<typeof learningSummary>>) => ({
   latestLessons: undefined,
   latestFeedback: undefined,
   learning: undefined,
-  windows: s.windows.map(({ from, to, rate, approved, total }) => ({ from, to, rate, approved, total })),
+  windows: s.windows.map(({ from, to, rate, valid, total }) => ({ from, to, rate, valid, total })),
 });
 
 describe('aggregates', () => {
@@ -99,7 +99,7 @@ describe('aggregates', () => {
     expect(state.buckets.length).toBeLessThanOrEqual(161);
     const s = await learningSummary(memDir(), state, []);
     expect(s.windows.length).toBeLessThanOrEqual(20);
-    for (const w of s.windows) expect(w.approved).toBe(outcomes.slice(w.from - 1, w.to).filter(Boolean).length);
+    for (const w of s.windows) expect(w.valid).toBe(outcomes.slice(w.from - 1, w.to).filter(Boolean).length);
     expect(s.windows.at(-1)!.to).toBe(1234);
     for (const c of s.context) expect(c.tokens).toBe(Math.round((c.from + c.to) / 2));
   });

@@ -35,6 +35,7 @@ const DAMAGE: [string, (segs: string[]) => void, RegExp][] = [
     (segs) => rmSync(segs[1]!),
     /execution_log\.0001\.md ends at seq \d+ but execution_log\.0003\.md starts at seq \d+: records \d+-\d+ are missing/,
   ],
+  ['the first segment deleted', (segs) => rmSync(segs[0]!), /execution_log\.0002\.md is the oldest segment but starts at seq \d+: records 1-\d+ are missing/],
   [
     'a middle segment cut short',
     (segs) => {

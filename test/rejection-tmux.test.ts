@@ -48,7 +48,7 @@ describe.skipIf(!hasTmux)('a rejection sticks for the built-in planner, at a ter
     expect(rejected.steps.length).toBeGreaterThan(0);
     expect(next.steps.length).toBeGreaterThan(0);
     expect(scheduleKey(next, deploy)).not.toBe(scheduleKey(rejected, deploy));
-    expect(text).toContain('You rejected the plan of iteration 1: "I do not like this one"');
+    expect(text).toContain('You rejected the champion of iteration 1: "I do not like this one"');
     tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter'); // Stop
     const final = await until(/EXIT=\d+/);
     expect(final).toMatch(/EXIT=0/);

@@ -55,8 +55,8 @@ describe('start-up imports', () => {
     expect(planned).not.toContain('@inquirer/prompts');
     // No terminal, no status line: the spinner library stays unloaded.
     expect(planned).not.toContain('ora');
-    // The procedures are parsed from their files at every start: nothing of them is kept beside the memory.
-    expect(existsSync(path.join(memory, '.jupiter', 'procedures.json'))).toBe(false);
+    // The parsed procedures are kept beside the memory, bound to the files' bytes (test/procedures-trust.test.ts).
+    expect(existsSync(path.join(memory, '.jupiter', 'procedures.json'))).toBe(true);
     // The session that run saved, made resumable for one more iteration.
     const store = new SessionStore(path.join(memory, 'sessions'));
     const [listed] = (await store.list()).sessions;

@@ -53,6 +53,19 @@ describe('the session schema', () => {
     expect(readSession(old, 'other')).toMatchObject({ problem: { message: 'it holds session "s", not "other"' } });
   });
 
+  it('a file from before worse plans were counted apart: approved becomes the plans that took a place', () => {
+    const old: Record<string, unknown> = JSON.parse(JSON.stringify(newSession('s', 'g', target, settings, new Date(0))));
+    // The old count: 2 improvements, 1 alternative, 1 repeat and (the rest) 2 worse plans, all "approved".
+    const progress = old.progress as Record<string, number>;
+    Object.assign(progress, { completed: 7, approved: 6, improved: 2, alternatives: 1, repeats: 1, failed: 1 });
+    delete progress.worse;
+    const read = readSession(old, 's');
+    expect('state' in read && read.state.progress).toMatchObject({ completed: 7, approved: 3, worse: 2, repeats: 1, failed: 1 });
+    // A file that already counts worse plans apart is left as it is.
+    const current = readSession({ ...old, progress: { ...progress, approved: 3, worse: 2 } }, 's');
+    expect('state' in current && current.state.progress).toMatchObject({ approved: 3, worse: 2 });
+  });
+
   it('reads the one base URL of a session from before replicas as its list of replicas', () => {
     const old: Record<string, unknown> = JSON.parse(JSON.stringify(newSession('s', 'g', target, settings, new Date(0))));
     old.settings = { ...settings, provider: 'custom', baseUrl: 'http://gpu:8000/v1' };
@@ -86,7 +99,7 @@ describe('the reducer', () => {
       ],
       's',
     );
-    expect(fold.progress).toMatchObject({ completed: 6, improved: 3, approved: 4, rejectedBefore: 1, failed: 1, rejected: 1 });
+    expect(fold.progress).toMatchObject({ completed: 6, improved: 3, approved: 3, worse: 1, rejectedBefore: 1, failed: 1, rejected: 1 });
     expect(fold.champion).toMatchObject({ planId: 'p5', iteration: 2 });
     expect(fold.alternatives.map((a) => a.planId)).toEqual(['p6', 'p8']);
     expect(fold.rejectedChampion).toMatchObject({ planId: 'p3', iteration: 3, reason: 'no' });

@@ -46,7 +46,18 @@ describe('the learning summary shows learning (#10.9)', () => {
   it('proves its numbers from a scripted sequence of records: champion over time, improvements, first try, repairs, failures by rule, plans, convergence', async () => {
     const { memory } = await history();
     const s = await learningSummary(memory.dir, await memory.records(), await memory.items(), { session: 's1', window: 4 });
-    expect(s).toMatchObject({ sessions: 1, iterations: 8, approved: 4, repeats: 1, failed: 2, errors: 1, humanApprovals: 1, rejections: 1, overrides: 0 });
+    expect(s).toMatchObject({
+      sessions: 1,
+      iterations: 8,
+      approved: 4,
+      worse: 0,
+      repeats: 1,
+      failed: 2,
+      errors: 1,
+      humanApprovals: 1,
+      rejections: 1,
+      overrides: 0,
+    });
     expect(s.learning).toMatchObject({ improvements: 3, firstTryValid: 3, repairs: 3, distinctPlans: 6, repeats: 1 });
     expect(s.filter).toEqual({ session: 's1' });
     expect(s.windows).toEqual([
@@ -54,17 +65,18 @@ describe('the learning summary shows learning (#10.9)', () => {
         from: 1,
         to: 4,
         rate: 0.75,
-        approved: 3,
+        valid: 3,
         total: 4,
         firstTry: 2,
         repairs: 1,
         repaired: 1,
         failures: { 'scan-before-approval': 1, 'no-direct-deploys': 1, 'security-scan-required': 1 },
       },
-      { from: 5, to: 8, rate: 0.5, approved: 2, total: 4, firstTry: 1, repairs: 2, repaired: 1, failures: { precondition: 1 } },
+      { from: 5, to: 8, rate: 0.5, valid: 2, total: 4, firstTry: 1, repairs: 2, repaired: 1, failures: { precondition: 1 } },
     ]);
     expect(s.learning!.converged).toEqual([{ session: 's1', iteration: 8, reason: 'optimal for cost, steps' }]);
-    // The champion over iterations: nothing until iteration 2, then 100, 80 from iteration 6, 70 at iteration 8.
+    // The champion over iterations: nothing until iteration 2, then 100, 80 from iteration 6, 70 at iteration 8 until
+    // the person rejected it at its checkpoint: the champion stepped back up to 80, marked.
     expect(s.learning!.champions).toHaveLength(1);
     const [c] = s.learning!.champions;
     expect(c).toMatchObject({ scope: 'release/ship', objectives: ['cost', 'steps'], improvements: 3, last: { session: 's1', iteration: 8, since: 0 } });
@@ -75,8 +87,9 @@ describe('the learning summary shows learning (#10.9)', () => {
       [5, 100],
       [6, 80],
       [7, 80],
-      [8, 70],
+      [8, 80],
     ]);
+    expect(c!.points.map((p) => p.rejected ?? false)).toEqual([false, false, false, false, false, false, true]);
     // Insights, each confirmed by the validator on the failure it came from: support counts those failures (DIRECT once
     // on this goal), not the later plans that hold them, and the person who approved a plan reviewed no insight.
     // Only the session's goal's insights are shown.
@@ -88,11 +101,11 @@ describe('the learning summary shows learning (#10.9)', () => {
 
     const lines = summaryLines(s, new Chalk({ level: 0 })).join('\n');
     expect(lines).toContain('Scope: session s1');
-    expect(lines).toContain('Iterations 8 in 1 session · approved 4 · repeats 1 · failed 2');
+    expect(lines).toContain('Iterations 8 in 1 session · approved 4 · worse 0 · repeats 1 · failed 2');
     expect(lines).toContain('Improvements 3 (strict) · first-try valid 3 · repairs 3 · distinct plans 6');
     expect(lines).toContain('Converged at iteration 8 of s1: optimal for cost, steps');
     expect(lines).toContain('Champion score over iterations: release/ship');
-    expect(lines).toMatch(/ {11}8 █+·* cost 70 · steps 8/);
+    expect(lines).toMatch(/ {11}8 █+·* cost 80 · steps \d+ ✖ champion rejected/);
     expect(lines).toContain('3 improvements · the last at iteration 8 of s1, the latest iteration');
     expect(lines).toMatch(
       /1–4 .* 75% \(3\/4\) · first try 2 · 1 repair, 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/,

@@ -70,7 +70,7 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
     expect(final).toContain('No improvement since the last checkpoint.');
     // A live terminal: the status line is redrawn in place, never left behind as a line per iteration.
     expect(final).not.toMatch(/Iteration \d+ · (recalling|proposing|validating)…/);
-    expect(final).toContain('You rejected the plan of iteration 4: "Name the on-call SRE in the deploy step"');
+    expect(final).toContain('You rejected the champion of iteration 1 (at iteration 4): "Name the on-call SRE in the deploy step"');
 
     const memory = path.join(cwd, 'memory');
     expect(readFileSync(path.join(memory, 'lessons.md'), 'utf8')).toMatch(/- ×1 · human · Name the on-call SRE in the deploy step/);

@@ -29,6 +29,8 @@ export interface TortureOptions {
   log?: (line: string) => void;
   /** Run the full-disk phase (needs root to mount a small tmpfs; reported as skipped otherwise). Default true. */
   fullDisk?: boolean;
+  /** Size of that tmpfs in KB (default 320: about 300 iterations before it fills; smaller fills sooner). */
+  diskKb?: number;
 }
 
 export interface FullDiskResult {
@@ -291,7 +293,7 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
     }
     if (!result.problems.length) await check('final', { requireCompleted: true });
     if (!result.problems.length && opts.fullDisk !== false) {
-      result.fullDisk = await fullDiskPhase(server.url, perSession, result.problems, log);
+      result.fullDisk = await fullDiskPhase(server.url, { perSession, kb: opts.diskKb ?? 320 }, result.problems, log);
     }
   } finally {
     await server.close();
@@ -305,9 +307,14 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
  * one line naming the folder, exit 1), a resume while still full (the same), then space comes back and every
  * session is resumed to its end: nothing committed is lost, nothing is repeated, every invariant holds.
  */
-async function fullDiskPhase(baseUrl: string, perSession: number, problems: string[], log: (line: string) => void): Promise<FullDiskResult> {
+async function fullDiskPhase(
+  baseUrl: string,
+  { perSession, kb }: { perSession: number; kb: number },
+  problems: string[],
+  log: (line: string) => void,
+): Promise<FullDiskResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-full-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=320k', 'tmpfs', dir], { encoding: 'utf8' });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir], { encoding: 'utf8' });
   if (mounted.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     return { skipped: `cannot mount a small tmpfs (${(mounted.stderr || mounted.error?.message || 'mount failed').trim()}); run as root to include it` };
@@ -323,7 +330,7 @@ async function fullDiskPhase(baseUrl: string, perSession: number, problems: stri
   };
   const FULL = /^jupiter: cannot write in \S+: no space left on the device \(ENOSPC\)/m;
   try {
-    log(`torture: full disk: a run on a 320 KB tmpfs until it fills`);
+    log(`torture: full disk: a run on a ${kb} KB tmpfs until it fills`);
     const run = await runOnce(
       ['plan', 'Deploy the orchestrator to a small disk', ...modelFlags(baseUrl), '--unattended', '--patience', '0', '-n', '100000', '-c', '0', ...common],
       dir,
@@ -386,8 +393,9 @@ async function main(argv: string[]): Promise<number> {
     return n;
   };
   const opts: TortureOptions = {};
-  const [kills, iterations, seed, memory] = [num('--kills'), num('--iterations', 1), num('--seed'), flag(argv, '--memory')];
+  const [kills, iterations, seed, memory, diskKb] = [num('--kills'), num('--iterations', 1), num('--seed'), flag(argv, '--memory'), num('--disk-kb', 64)];
   if (kills !== undefined) opts.kills = kills;
+  if (diskKb !== undefined) opts.diskKb = diskKb;
   if (iterations !== undefined) opts.iterations = iterations;
   if (seed !== undefined) opts.seed = seed;
   if (memory !== undefined) opts.memory = memory;

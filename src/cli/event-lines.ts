@@ -43,6 +43,8 @@ export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: Ch
     `${c.bold('jupiter')} · ${safeText(e.goalText, true)} → ${e.procedure}/${e.goalId}`,
     c.dim(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`),
     c.dim(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`),
+    ...(e.humanRules.length ? [`Rules in force from human_rules.md (${e.humanRules.length}):`] : []),
+    ...e.humanRules.map((r) => `  • ${safeText(r, true)}`),
   ];
 }
 
@@ -99,6 +101,15 @@ export function foldedLine(first: Event<'iteration-finished'>, last: Event<'iter
   return `${quiet.mark(c)} Iterations ${first.iteration}–${last.iteration}: ${quiet.words} (${count} ${quiet.many})`;
 }
 
+/** The plan a decision was about: `the champion of iteration 3`, `the plan of iteration 6`. */
+function reviewedText(e: Event<'decision'>): string {
+  const p = e.plan;
+  if (!p) return `the plan of iteration ${e.iteration}`;
+  // A decision at a later checkpoint says when it was taken too: the champion may be many iterations old.
+  const at = p.iteration === e.iteration ? '' : ` (at iteration ${e.iteration})`;
+  return `${p.kind === 'champion' ? 'the champion' : 'the plan'} of iteration ${p.iteration}${at}`;
+}
+
 /** What a person decided, in words (not the engine's kind names). */
 function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
   const reason = e.reason ? `: "${safeText(e.reason, true)}"` : '';
@@ -106,11 +117,13 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
     case 'continue':
       return c.dim(`  → continuing after iteration ${e.iteration}`);
     case 'human-approval':
-      return `${c.green('✔')} You approved the plan of iteration ${e.iteration}`;
+      return `${c.green('✔')} You approved ${reviewedText(e)}`;
     case 'rejection':
-      return `${c.yellow('✖')} You rejected the plan of iteration ${e.iteration}${reason}`;
+      // No plan to reject (none proposed yet): the reason is feedback for the next plan.
+      if (!e.plan && e.reason !== undefined) return `${c.yellow('✖')} Your feedback at iteration ${e.iteration}${reason}`;
+      return `${c.yellow('✖')} You rejected ${reviewedText(e)}${reason}`;
     case 'override':
-      return `${c.yellow('!')} You accepted the invalid plan of iteration ${e.iteration} (an override, never learned from)${reason}`;
+      return `${c.yellow('!')} You accepted the invalid plan of iteration ${e.plan?.iteration ?? e.iteration} (an override, never learned from)${reason}`;
     case 'retry':
       return c.dim(`  ↻ retrying iteration ${e.iteration + 1}`);
     default:

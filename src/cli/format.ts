@@ -30,12 +30,22 @@ export function when(iso: string): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** Iterations whose plan passed validation (approved, worse, a repeat, or one a person had rejected before). */
 export function successRate(p: Progress): string {
-  return p.completed ? `${Math.round((100 * p.approved) / p.completed)}%` : '–';
+  return p.completed ? `${Math.round((100 * (p.completed - p.failed - p.errors)) / p.completed)}%` : '–';
 }
 
+/** Approved counts the plans that took a place (champion or alternative); worse plans and repeats show apart when there are any. */
 export function progressLine(p: Progress): string {
-  return `${p.completed} completed · ${p.approved} approved · ${p.failed} failed · ${p.rejected} rejected · ${p.errors} errors · success ${successRate(p)}`;
+  const quiet = [
+    p.worse ? `${p.worse} worse` : '',
+    p.repeats ? `${plural(p.repeats, 'repeat')}` : '',
+    p.rejectedBefore ? `${p.rejectedBefore} rejected before` : '',
+  ]
+    .filter(Boolean)
+    .map((x) => ` · ${x}`)
+    .join('');
+  return `${p.completed} completed · ${p.approved} approved${quiet} · ${p.failed} failed · ${p.rejected} rejected · ${p.errors} errors · success ${successRate(p)}`;
 }
 
 /** Tokens and cost so far, when a model was used. */

@@ -64,6 +64,15 @@ export function colorLevel(env: NodeJS.ProcessEnv, stream: OutStream): 0 | 1 | 2
   return 1;
 }
 
+/** Widest a terminal is believed to be: a pty that reports 0 (or garbage) columns is taken as 80 wide. */
+const MAX_COLUMNS = 10_000;
+
+/** A terminal's width now: its reported columns when that is a sane positive number, else 80. */
+export function terminalColumns(stream: OutStream): number {
+  const c = stream.columns;
+  return typeof c === 'number' && Number.isFinite(c) && c >= 1 && c <= MAX_COLUMNS ? Math.floor(c) : 80;
+}
+
 export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signals: process };
 }
@@ -86,7 +95,7 @@ export function makeCli(io: CliIo): Cli {
     err: (line = '') => void io.stderr.write(`${line}\n`),
     color: new Chalk({ level: colorLevel(io.env, io.stdout) }),
     tty,
-    columns: !tty ? Number.POSITIVE_INFINITY : io.stdout.columns && io.stdout.columns > 0 ? io.stdout.columns : 80,
+    columns: !tty ? Number.POSITIVE_INFINITY : terminalColumns(io.stdout),
     promptOutput: io.stdout.isTTY || !io.stderr.isTTY ? io.stdout : io.stderr,
   };
 }

@@ -2,7 +2,7 @@
 // or --json never load the spinner.
 import ora, { type Ora } from 'ora';
 import { fitWidth } from './event-lines.js';
-import type { Cli } from './io.js';
+import { type Cli, type OutStream, terminalColumns } from './io.js';
 
 /** One line at the bottom of a terminal, redrawn in place; printed lines go above it. */
 export interface StatusLine {
@@ -18,13 +18,32 @@ export interface StatusLine {
  */
 const statusWidth = (columns: number) => Math.max(1, columns - 4);
 
+/**
+ * The stream as ora sees it, its width clamped: ora divides by `columns` to count the rows it clears, and a terminal
+ * reporting 0 (`script -qfc …`) made that Infinity, an endless loop of cursor moves that starved signal handling.
+ */
+function clampedStream(stream: OutStream): OutStream {
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === 'columns') return terminalColumns(target);
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 export function liveStatus(cli: Cli): StatusLine {
-  const spinner: Ora = ora({ stream: cli.io.stdout, isEnabled: true, discardStdin: false, hideCursor: false, color: cli.color.level > 0 ? 'cyan' : false });
+  const spinner: Ora = ora({
+    stream: clampedStream(cli.io.stdout),
+    isEnabled: true,
+    discardStdin: false,
+    hideCursor: false,
+    color: cli.color.level > 0 ? 'cyan' : false,
+  });
   return {
     set(text) {
       // The terminal's width now (it may have been resized): a status line that wraps would be cleared short.
-      const columns = cli.io.stdout.columns && cli.io.stdout.columns > 0 ? cli.io.stdout.columns : cli.columns;
-      spinner.text = fitWidth(text, statusWidth(columns));
+      spinner.text = fitWidth(text, statusWidth(terminalColumns(cli.io.stdout)));
       if (!spinner.isSpinning) spinner.start();
     },
     print(line) {

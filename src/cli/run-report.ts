@@ -18,11 +18,11 @@ export function runReport(state: SessionState, champion: Champion | null, object
   } else lines.push(chalk.yellow('No valid plan yet.'));
   const improved = `${plural(p.improved, 'improvement')}${state.lastImprovement ? ` (last at iteration ${state.lastImprovement})` : ''}`;
   lines.push(
-    `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${plural(p.repeats, 'repeat')}${p.rejectedBefore ? ` · ${p.rejectedBefore} rejected before` : ''} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
+    `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${p.worse} worse · ${plural(p.repeats, 'repeat')}${p.rejectedBefore ? ` · ${p.rejectedBefore} rejected before` : ''} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
   );
   if (p.repairs)
     lines.push(
-      `Repairs: ${plural(p.repairs, 'round')}, ${p.repaired} turned an invalid plan valid; ${p.firstTryValid} of ${p.approved} valid plans were valid at the first try`,
+      `Repairs: ${plural(p.repairs, 'round')}, ${p.repaired} turned an invalid plan valid; ${p.firstTryValid} of ${p.firstTryValid + p.repaired} valid plans were valid at the first try`,
     );
   if (state.converged) lines.push(chalk.green(`Converged: ${state.converged.reason}`));
   const needs: string[] = [];

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
-import { forksAbove } from '../engine/fork.js';
+import { withHumanRules } from '../feedback/target.js';
+import { forksAbove, rulesInForce } from '../engine/fork.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
@@ -161,7 +162,11 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
     if (state.settings.unattended) await (await import('./endpoint-check.js')).requireReachable(config);
     const forks = await forksAbove(state, (id) => store.load(id));
-    const caughtUp = await catchUp(state, memory, target, forks);
+    // The champion is re-checked under the rules in force, a person's hand edits to human_rules.md included.
+    // A fork keeps the session rules its line had made by the point where it branched.
+    const humanRules = await rulesInForce(memory, state, forks);
+    const rules = await humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
+    const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
@@ -181,7 +186,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       emit,
       signal: controller.signal,
       feedbackReader,
-      humanRules: (scope) => memory.humanRules(scope),
+      humanRules,
       // With --json nobody sees a reading to confirm it: it is kept, unconfirmed, for this session only.
       confirmReadings: !config.json,
     });

@@ -14,7 +14,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 const t = (x: string) => safeText(x, true);
 
 function windowLine(w: SummaryWindow, chalk: ChalkInstance): string {
-  const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.approved}/${w.total})`;
+  const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.valid}/${w.total})`;
   if (w.firstTry === undefined) return head;
   const fails = Object.entries(w.failures ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const failText = fails.length
@@ -57,9 +57,16 @@ function countLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [chalk.bold('Learning summary')];
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
+  const b = s.filter.branch;
+  if (b)
+    out.push(
+      b.forkPoint
+        ? `Forked from ${t(b.parent)} at iteration ${b.forkPoint}: ${b.forkPoint > 1 ? `iterations ${span(1, b.forkPoint)} below are` : 'iteration 1 below is'} ${t(b.parent)}'s, the rest this fork's.`
+        : `Forked from ${t(b.parent)} at iteration 0 (before its first): every iteration below is this fork's.`,
+    );
   out.push('');
   out.push(
-    `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · repeats ${n(s.repeats)}${s.rejectedBefore ? ` · rejected before ${n(s.rejectedBefore)}` : ''} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,
+    `Iterations ${n(s.iterations)} in ${plural(s.sessions, 'session')} · approved ${n(s.approved)} · worse ${n(s.worse)} · repeats ${n(s.repeats)}${s.rejectedBefore ? ` · rejected before ${n(s.rejectedBefore)}` : ''} · failed ${n(s.failed)} · errors ${n(s.errors)} · success ${pct(s.successRate)}`,
   );
   const l = s.learning;
   if (l) {

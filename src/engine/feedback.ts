@@ -8,10 +8,12 @@ import type { RuleScope } from '../memory/human-rules.js';
 import type { StandingPlan } from '../memory/types.js';
 import { compareScores, scorePlan, withWarnings } from '../procedures/quality.js';
 import type { Objective, Rule } from '../procedures/types.js';
+import type { Champion } from '../planners/types.js';
 import { validatePlan } from '../procedures/validate.js';
 import { planKey } from '../state/identity.js';
 import type { EngineDeps } from './deps.js';
 import type { RunState } from './run-state.js';
+import type { ReviewedPlan } from './types.js';
 import { reviewOf } from './session.js';
 
 interface Confirmed {
@@ -74,9 +76,19 @@ async function standing(run: RunState, deps: EngineDeps, rejected: string[], rul
     const plan = await run.planOf(ref);
     const validation = plan && validatePlan(plan, target);
     if (!plan || !validation?.valid) continue;
-    out.push({ planId: ref.planId, key: planKey(plan, target), score: withWarnings(scorePlan(plan, target), validation), iteration: ref.iteration });
+    const steps = plan.steps.map((s) => s.action);
+    out.push({ planId: ref.planId, key: planKey(plan, target), score: withWarnings(scorePlan(plan, target), validation), iteration: ref.iteration, steps });
   }
-  return out.sort((a, b) => compareScores(a.score, b.score, objectives) || a.iteration - b.iteration);
+  out.sort((a, b) => compareScores(a.score, b.score, objectives) || a.iteration - b.iteration);
+  // Only the new champion's steps are kept (memory's best plan for the goal); the others are named by id.
+  for (const p of out.slice(1)) delete p.steps;
+  return out;
+}
+
+/** The plan a decision was about: the champion, else the proposal of `proposed` (null: there was no plan). */
+export function reviewedPlan(champion: Champion | null, proposed: number | null): ReviewedPlan | undefined {
+  if (champion) return { kind: 'champion', iteration: champion.iteration };
+  return proposed === null ? undefined : { kind: 'proposal', iteration: proposed };
 }
 
 /** `of`: the champion at a checkpoint (it loses its place), or the failed plan at a failure prompt. */
@@ -89,6 +101,8 @@ export async function handleRejection(
   const c = await confirmReading(run, deps, x.reason);
   const champion = x.of === 'champion' ? await run.champion() : null;
   const plan: Plan | null = champion?.plan ?? state.currentPlan;
+  // Named before the rejection moves the champion: "you rejected the champion of iteration 3".
+  const reviewed = reviewedPlan(champion, plan ? (state.lastProposal?.iteration ?? x.iteration) : null);
   const key = champion ? (state.champion?.key ?? planKey(champion.plan, deps.target)) : undefined;
   const rejected = [champion?.planId, key].filter((id): id is string => id !== undefined);
   let stands: StandingPlan[] | undefined;
@@ -103,7 +117,7 @@ export async function handleRejection(
     // Unconfirmed readings apply to this session only: a person has not said they hold for the goal.
     ...(c.enforced ? { constraints: c.reading.constraints, confirmed: c.confirmed, scope: c.confirmed ? c.scope : 'session' } : {}),
     ...(key ? { planKey: key } : {}),
-    ...(stands ? { standing: stands } : {}),
+    ...(stands ? { standing: stands, objectives: x.objectives } : {}),
   });
   run.reducer.apply(logged);
   run.prune();
@@ -111,5 +125,5 @@ export async function handleRejection(
   if (plan) state.rejectedPlans = [...(state.rejectedPlans ?? []), plan];
   await deps.store.save(state);
   deps.emit({ type: 'feedback-read', iteration: x.iteration, reading: c.reading, confirmed: c.confirmed, enforced: c.enforced });
-  deps.emit({ type: 'decision', iteration: x.iteration, decision: 'rejection', reason: text });
+  deps.emit({ type: 'decision', iteration: x.iteration, decision: 'rejection', reason: text, ...(reviewed ? { plan: reviewed } : {}) });
 }

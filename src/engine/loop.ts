@@ -3,12 +3,13 @@
 // Plain async code: it emits events and asks an injected Reviewer, never the terminal. Each step returns how the run
 // goes on (undefined) or ends (a Halt): no control flow by exception.
 import type { Champion, PlannerErrorKind } from '../planners/types.js';
+import { ruleLine } from '../feedback/rule-text.js';
 import { formatScore, objectivesOf } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import type { SessionState, SessionStatus } from '../state/session.js';
 import { improvementsSince } from './champion.js';
 import type { EngineDeps } from './deps.js';
-import { handleRejection } from './feedback.js';
+import { handleRejection, reviewedPlan } from './feedback.js';
 import { type IterationResult, runIteration } from './iteration.js';
 import { RunState } from './run-state.js';
 import { reviewOf } from './session.js';
@@ -69,7 +70,9 @@ function noPlanEnd(state: SessionState, why: string): Halt | null {
 }
 
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
-  return new Loop(new RunState(state, deps.memory), deps).run();
+  // A plan a person rejected on this goal in any session is never champion here (unless they approved it since).
+  const rejected = await deps.memory.goalRejections({ procedure: state.procedure, goalId: state.goalId });
+  return new Loop(new RunState(state, deps.memory, rejected), deps).run();
 }
 
 /** A failure the run stopped at: a plan that failed validation, or a planner fault (by its kind). */
@@ -118,6 +121,8 @@ class Loop {
     delete state.haltReason;
     await deps.store.save(state);
     const { iterations, checkpoint } = state.settings;
+    // The rules a person set (human_rules.md) that hold for this run, as the file has them: said before iteration 1.
+    const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
     deps.emit({
       type: 'session-started',
       session: state.id,
@@ -128,6 +133,7 @@ class Loop {
       iterations,
       checkpoint,
       resumedFrom,
+      humanRules: rules.map(ruleLine),
     });
   }
 
@@ -282,11 +288,13 @@ class Loop {
   /** A person approves the champion; an override accepts the plan that just failed. */
   private async review(kind: 'human-approval' | 'override', iteration: number, reason?: string): Promise<void> {
     const { state, deps } = this;
-    const plan = kind === 'human-approval' ? ((await this.run_.champion())?.plan ?? state.currentPlan) : state.currentPlan;
+    const champion = kind === 'human-approval' ? await this.run_.champion() : null;
+    const plan = champion?.plan ?? state.currentPlan;
+    const reviewed = reviewedPlan(champion, plan ? (state.lastProposal?.iteration ?? iteration) : null);
     const rev = reviewOf(state, iteration, kind, plan, this.now());
     this.run_.reducer.apply(await deps.memory.commitReview(reason ? { ...rev, reason } : rev));
     await deps.store.save(state);
-    deps.emit(reason ? { type: 'decision', iteration, decision: kind, reason } : { type: 'decision', iteration, decision: kind });
+    deps.emit({ type: 'decision', iteration, decision: kind, ...(reason ? { reason } : {}), ...(reviewed ? { plan: reviewed } : {}) });
   }
 
   private async failure(iteration: number, f: Failure): Promise<Halt | undefined> {

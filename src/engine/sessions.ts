@@ -276,7 +276,7 @@ function lineOf(text: string, at: (string | number)[]): number | undefined {
 /** What `jupiter sessions` shows of a session. */
 export type SessionListing = Pick<
   SessionState,
-  'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'progress' | 'usage' | 'haltReason'
+  'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'progress' | 'usage' | 'haltReason' | 'parent' | 'forkPoint'
 > & { settings: { iterations: number } };
 
 function listingOf(s: SessionState): SessionListing {
@@ -293,6 +293,7 @@ function listingOf(s: SessionState): SessionListing {
     usage: s.usage,
   };
   if (s.haltReason !== undefined) out.haltReason = s.haltReason;
+  if (s.parent !== undefined && s.forkPoint !== undefined) Object.assign(out, { parent: s.parent, forkPoint: s.forkPoint });
   return out;
 }
 

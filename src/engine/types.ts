@@ -73,6 +73,12 @@ export interface Reviewer {
   patience(ctx: PatienceContext): Promise<PatienceDecision>;
 }
 
+/** The plan a person's decision was about: the champion (proposed at `iteration`), or the proposal of `iteration`. */
+export interface ReviewedPlan {
+  kind: 'champion' | 'proposal';
+  iteration: number;
+}
+
 export type EngineEvent =
   | {
       type: 'session-started';
@@ -84,6 +90,8 @@ export type EngineEvent =
       iterations: number;
       checkpoint: number;
       resumedFrom: number | null;
+      /** The human rules in force for this run (human_rules.md lines), as they stood at its start. */
+      humanRules: string[];
     }
   | { type: 'iteration-started'; iteration: number; total: number }
   | { type: 'recalled'; iteration: number; tokens: number; budget: number; items: number; total: number; leftOut: RecallKindCount[] }
@@ -115,7 +123,7 @@ export type EngineEvent =
   | { type: 'converged'; iteration: number; reason: string }
   | { type: 'patience'; iteration: number; idle: number }
   | { type: 'checkpoint'; iteration: number; progress: Progress; usage: Usage & { costUsd: number }; awaited: boolean }
-  | { type: 'decision'; iteration: number; decision: string; reason?: string }
+  | { type: 'decision'; iteration: number; decision: string; reason?: string; plan?: ReviewedPlan }
   | { type: 'warning'; message: string }
   | { type: 'finished'; session: string; status: SessionStatus; progress: Progress; usage: Usage & { costUsd: number } };
 

@@ -203,14 +203,19 @@ function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: n
   // Only a champion (a valid plan better than the session's best) replaces it; a person's approval alone does not.
   if (human || !isChampion(rec)) return;
   if (held?.data.type === 'exemplar' && betterScore(held.data, rec) !== 'new') return;
-  const data: MemoryData = { type: 'exemplar', steps, session: rec.session, iteration: rec.iteration };
+  const data: Extract<MemoryData, { type: 'exemplar' }> = { type: 'exemplar', steps, session: rec.session, iteration: rec.iteration };
   if (rec.score) data.score = rec.score;
   if (rec.objectives) data.objectives = rec.objectives;
   if (rec.planId) data.planId = rec.planId;
-  items.set(id, {
+  items.set(id, exemplarItem(id, rec, data));
+}
+
+/** The goal's exemplar item, learned at `rec`. */
+function exemplarItem(id: string, rec: LogRecord, data: Extract<MemoryData, { type: 'exemplar' }>): MemoryItem {
+  return {
     id,
     kind: 'pattern',
-    text: exemplarText(steps, rec.score, rec.objectives),
+    text: exemplarText(data.steps, data.score, data.objectives),
     data,
     procedure: rec.procedure,
     goalId: rec.goalId,
@@ -219,7 +224,7 @@ function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: n
     lastSeen: rec.time,
     session: rec.session,
     seq: rec.seq,
-  });
+  };
 }
 
 /**
@@ -314,14 +319,32 @@ const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', '
 function retireExemplar(items: Map<string, MemoryItem>, rec: LogRecord): void {
   const id = itemId('pattern', `${scopeKey(rec)}|exemplar`);
   const held = items.get(id);
-  if (held?.data.type !== 'exemplar') return;
-  const steps = held.data.steps;
-  const rejected = (rec.steps ?? []).map((s) => s.a);
-  const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
-  // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
-  const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];
-  const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
-  if (same || (rules.length > 0 && ruleErrors(plan, rules).length > 0)) items.delete(id);
+  if (held?.data.type === 'exemplar') {
+    const steps = held.data.steps;
+    const rejected = (rec.steps ?? []).map((s) => s.a);
+    const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
+    // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
+    const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];
+    const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
+    if (same || (rules.length > 0 && ruleErrors(plan, rules).length > 0)) items.delete(id);
+  }
+  if (!items.has(id)) standExemplar(items, id, rec);
+}
+
+/** With the goal's best plan retired, the session's standing champion (the reducer's, re-checked) takes its place. */
+function standExemplar(items: Map<string, MemoryItem>, id: string, rec: LogRecord): void {
+  const best = rec.standing?.[0];
+  if (!best?.steps?.length) return;
+  const data: Extract<MemoryData, { type: 'exemplar' }> = {
+    type: 'exemplar',
+    steps: best.steps,
+    score: best.score,
+    planId: best.planId,
+    session: rec.session,
+    iteration: best.iteration,
+  };
+  if (rec.objectives) data.objectives = rec.objectives;
+  items.set(id, exemplarItem(id, rec, data));
 }
 
 /** Applies one log record to a derived file's items (successful_patterns.md or lessons.md), then compacts them. */

@@ -121,8 +121,9 @@ export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, look
 }
 
 /**
- * Where the log's segments do not follow each other (each segment's first seq must be the previous one's last + 1):
- * a segment deleted or cut short leaves a gap, a copied one an overlap. One sentence per break, naming the segments.
+ * Where the log's segments do not follow each other (the oldest starts at seq 1, each next one's first seq is the
+ * previous one's last + 1): a segment deleted or cut short leaves a gap, a copied one an overlap. One sentence per
+ * break, naming the segments.
  */
 export async function segmentBreaks(file: string): Promise<string[]> {
   const breaks: string[] = [];
@@ -132,6 +133,9 @@ export async function segmentBreaks(file: string): Promise<string[]> {
     const first = size ? (await recordAfter(f, 0, size))?.seq : undefined;
     if (first === undefined || first < 0) continue;
     const name = path.basename(f);
+    // The log's first record is seq 1: a log whose oldest segment starts later lost its first segment(s).
+    if (!prev && first !== 1)
+      breaks.push(`${name} is the oldest segment but starts at seq ${first}: records 1-${first - 1} are missing (an older segment was deleted)`);
     if (prev && first !== prev.last + 1)
       breaks.push(
         first > prev.last + 1

@@ -122,6 +122,7 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
   if (rev.scope) out.scope = rev.scope;
   if (rev.planKey) out.planKey = rev.planKey;
   if (rev.standing) out.standing = rev.standing;
+  if (rev.objectives) out.objectives = rev.objectives;
   if (rev.plan) {
     out.title = rev.plan.title;
     out.steps = rev.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));

@@ -16,8 +16,10 @@ export interface SummaryBucket {
 export interface SummaryState {
   sessions: Record<string, 1>;
   iterations: number;
-  /** Valid iterations approved automatically: a plan not seen before in its session (repeats are counted apart). */
+  /** Valid plans that took a place: champion or alternative (logged `improved`, `alternative`, or `approved` by old logs). */
   approved: number;
+  /** Valid new plans no better than the champion (counted apart: never approved). */
+  worse: number;
   /** Valid iterations that repeated a plan of their session, and valid plans a person had rejected before. */
   repeats: number;
   rejectedBefore: number;
@@ -44,11 +46,12 @@ const RATIOS = 1001;
 
 export const summaryFold: Fold<SummaryState> = {
   name: 'summary',
-  version: 2,
+  version: 3,
   init: () => ({
     sessions: {},
     iterations: 0,
     approved: 0,
+    worse: 0,
     repeats: 0,
     rejectedBefore: 0,
     failed: 0,
@@ -80,6 +83,7 @@ function foldRecord(s: SummaryState, r: LogRecord): void {
   s.iterations++;
   if (r.outcome === 'repeat') s.repeats++;
   else if (r.outcome === 'rejected-before') s.rejectedBefore++;
+  else if (r.outcome === 'worse') s.worse++;
   else if (ok) s.approved++;
   else if (r.outcome === 'failed') s.failed++;
   else if (r.outcome === 'error') s.errors++;

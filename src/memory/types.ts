@@ -80,7 +80,7 @@ export interface RecallKindCount {
  * What an iteration came to, judged against the session's champion (its best valid plan so far):
  * `improved` valid and strictly better (the new champion; the first valid plan is one too), `alternative` valid,
  * as good, and a plan not seen before, `worse` valid but worse, `repeat` a plan already seen in this session,
- * `rejected-before` valid, but a plan a person rejected in this session (the same plan, or the same steps with the
+ * `rejected-before` valid, but a plan a person rejected on this goal, in any session (the same plan, or the same steps with the
  * same schedule): never approved, never champion, never learned from as a success,
  * `failed` invalid (after any repairs), `error` the planner produced no plan. A person's rejection or override
  * is a separate review record. Logs written before champions existed say `approved` for a valid plan.
@@ -150,6 +150,8 @@ export interface StandingPlan {
   key?: string;
   score: Score;
   iteration: number;
+  /** The plan's actions, on the first (the champion from here on): memory's best plan for the goal after the rejection. */
+  steps?: string[];
 }
 
 /** A person's decision at a checkpoint or pause, committed to memory. */
@@ -174,6 +176,8 @@ export interface ReviewRecord {
   plan: Plan | null;
   /** The rejected plan's identity (same steps, same schedule). */
   planKey?: string;
+  /** The objectives the standing plans were scored under. */
+  objectives?: Objective[];
   /**
    * After a rejection of the champion or a new rule: the champion and alternatives that still pass the rules in force,
    * re-scored, best first (the first is the champion from here on). Absent: nothing was re-checked.

@@ -4,6 +4,7 @@ import type { Plan, PlanStep } from '../core/plan.js';
 import type { PlanTarget, Rule } from '../procedures/types.js';
 import { applicable, apply, compileDomain, ownersFor, relaxedBound, stateKey, type Domain } from './builtin/domain.js';
 import { explainNoPlan, explainStatic } from './builtin/explain.js';
+import { Heap } from './builtin/heap.js';
 
 export interface SearchPreferences {
   /** Actions to favour when plans of equal length exist (e.g. patterns from approved plans). */
@@ -26,48 +27,14 @@ export type SearchResult =
   | { found: true; actions: string[]; expanded: number }
   | { found: false; reason: string; expanded: number /** The budget ran out: a plan may still exist. */; outOfBudget?: true };
 
-class MinHeap<T> {
-  private items: { key: number; seq: number; value: T }[] = [];
-  private seq = 0;
-  get size(): number {
-    return this.items.length;
-  }
-  push(key: number, value: T): void {
-    const a = this.items;
-    a.push({ key, seq: this.seq++, value });
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.less(a[p]!, a[i]!)) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top.value;
-  }
-  private less(x: { key: number; seq: number }, y: { key: number; seq: number }): boolean {
-    return x.key < y.key - 1e-9 || (Math.abs(x.key - y.key) <= 1e-9 && x.seq < y.seq);
-  }
+interface Keyed<T> {
+  key: number;
+  seq: number;
+  value: T;
 }
+
+/** Smallest key first (within a hair), then first queued. */
+const byKey = <T>(x: Keyed<T>, y: Keyed<T>) => x.key < y.key - 1e-9 || (Math.abs(x.key - y.key) <= 1e-9 && x.seq < y.seq);
 
 function rulesFor(target: PlanTarget, prefs: SearchPreferences): Rule[] {
   return target.set.rules.filter((r) => (prefs.strict ?? true) || r.severity === 'error');
@@ -97,14 +64,16 @@ function searchWith(target: PlanTarget, rules: Rule[], prefs: SearchPreferences,
   for (const f of domain.init) start[f] = 1;
   type NodeT = { state: Uint8Array; g: number; depth: number; parent: NodeT | null; op: string | undefined };
   const best = new Map<string, number>();
-  const open = new MinHeap<NodeT>();
-  open.push(hmax(domain, start), { state: start, g: 0, depth: 0, parent: null, op: undefined });
+  const open = new Heap<Keyed<NodeT>>(byKey);
+  let seq = 0;
+  const push = (key: number, value: NodeT) => open.push({ key, seq: seq++, value });
+  push(hmax(domain, start), { state: start, g: 0, depth: 0, parent: null, op: undefined });
   let expanded = 0;
   const meter = { work: 0 };
   const maxWork = prefs.maxWork ?? Infinity;
   // The empty plan is its own node: a proposal needs at least one step even when the goal already holds.
   while (open.size > 0) {
-    const node = open.pop()!;
+    const node = open.pop()!.value;
     if (node.depth > 0 && domain.goal.every((f) => node.state[f])) {
       const actions: string[] = [];
       for (let n: NodeT | null = node; n?.op; n = n.parent) actions.push(n.op);
@@ -123,7 +92,7 @@ function searchWith(target: PlanTarget, rules: Rule[], prefs: SearchPreferences,
       const h = hmax(domain, next, meter);
       if (h === Infinity || node.depth + 1 + h > domain.maxSteps) continue;
       best.set(k, g);
-      open.push(g + h, { state: next, g, depth: node.depth + 1, parent: node, op: op.id });
+      push(g + h, { state: next, g, depth: node.depth + 1, parent: node, op: op.id });
     }
   }
   if (!explain) return { found: false, reason: 'no plan exists', expanded };

@@ -4,7 +4,8 @@
 import type { LogRecord } from '../memory/record.js';
 import { compareScores, type Score } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
-import { emptyFold, Reducer } from './reducer.js';
+import { type Forks, lineageOf, lineageRecords } from './lineage.js';
+import { emptyFold, foldRecords, Reducer, type SessionFold } from './reducer.js';
 
 /** The goal's best champion held after one of its iterations (null: none), and whether a rejection came just before. */
 export interface HistoryPoint {
@@ -40,12 +41,30 @@ function bestHeld(held: Map<string, Score | null>, objectives: Objective[]): Sco
   return best;
 }
 
-export function historyOf(records: LogRecord[]): History {
+/**
+ * Where a session's reducer starts: empty, or for a fork its line's state where it branched (its ancestors' records
+ * in `records`, read under the objectives of the fork's first record), so a fork counts only what it did itself.
+ */
+function startOf(r: LogRecord, records: LogRecord[], forks: Forks): SessionFold {
+  if (!forks.has(r.session)) return emptyFold();
+  const line = lineageOf(r.session, forks).slice(0, -1);
+  return foldRecords(lineageRecords(line, () => records, r.type === 'iteration' ? r.objectives : undefined));
+}
+
+type Counted = 'improved' | 'firstTryValid' | 'repeats' | 'rejectedBefore';
+
+/** `forks`: the fork points of the sessions among `records` that are forks (none: every session starts empty). */
+export function historyOf(records: LogRecord[], forks: Forks = new Map()): History {
   const sessions = new Map<string, Reducer>();
+  /** What each fork's reducer started from (its line's counts are its ancestors', not its own). */
+  const start = new Map<string, Pick<SessionFold['progress'], Counted>>();
   const goals = new Map<string, GoalHistory & { mark: boolean; held: Map<string, Score | null> }>();
   for (const r of records) {
     let reducer = sessions.get(r.session);
-    if (!reducer) sessions.set(r.session, (reducer = new Reducer(emptyFold())));
+    if (!reducer) {
+      sessions.set(r.session, (reducer = new Reducer(startOf(r, records, forks))));
+      start.set(r.session, { ...reducer.state.progress });
+    }
     let goal = goals.get(scopeOf(r));
     if (!goal) goals.set(scopeOf(r), (goal = { objectives: [], points: [], improvements: 0, last: null, rejected: new Set(), mark: false, held: new Map() }));
     const improved = reducer.state.progress.improved;
@@ -68,6 +87,11 @@ export function historyOf(records: LogRecord[]): History {
       goal.last = { session: r.session, iteration: r.iteration, time: r.time, index: goal.points.length - 1 };
     }
   }
-  const sum = (k: 'improved' | 'firstTryValid' | 'repeats' | 'rejectedBefore') => [...sessions.values()].reduce((n, x) => n + x.state.progress[k], 0);
+  // A rejection after the goal's last iteration: its last point shows the champion the rejection left standing, marked.
+  for (const goal of goals.values()) {
+    const last = goal.points.at(-1);
+    if (goal.mark && last) goal.points[goal.points.length - 1] = { score: bestHeld(goal.held, goal.objectives), rejected: true };
+  }
+  const sum = (k: Counted) => [...sessions].reduce((n, [id, x]) => n + x.state.progress[k] - (start.get(id)?.[k] ?? 0), 0);
   return { improvements: sum('improved'), firstTryValid: sum('firstTryValid'), repeats: sum('repeats'), rejectedBefore: sum('rejectedBefore'), goals };
 }

@@ -38,6 +38,18 @@ function championByReference(v: Obj): void {
   v.rejected ??= [];
 }
 
+/**
+ * Sessions from before worse plans were counted apart counted every valid new plan and every repeat as approved:
+ * approved is now the plans that took a place (improved + alternatives), and the rest of the old count is worse.
+ */
+function worseApart(v: Obj): void {
+  const p = v.progress;
+  if (!isObj(p) || p.worse !== undefined || typeof p.improved !== 'number' || typeof p.approved !== 'number') return;
+  const placed = p.improved + (typeof p.alternatives === 'number' ? p.alternatives : 0);
+  p.worse = Math.max(0, p.approved - placed - (typeof p.repeats === 'number' ? p.repeats : 0));
+  p.approved = placed;
+}
+
 /** Sessions from before replicas saved one `baseUrl`: it is the one replica of `baseUrls`. */
 function baseUrlsList(v: Obj): void {
   const s = v.settings;
@@ -46,7 +58,7 @@ function baseUrlsList(v: Obj): void {
   delete s.baseUrl;
 }
 
-const STEPS = [goalText, championsAndRepairs, championByReference, baseUrlsList];
+const STEPS = [goalText, worseApart, championsAndRepairs, championByReference, baseUrlsList];
 
 /** The session value brought up to today's shape (in place); anything not a mapping is left for the schema to refuse. */
 export function migrateSession(value: unknown): unknown {

@@ -42,7 +42,11 @@ export class Reducer {
   /** `state.seen` as a set (the list is saved with the session; the set answers "seen before?" in constant time). */
   private readonly seenSet: Set<string>;
 
-  constructor(readonly state: SessionFold) {
+  /** `elsewhere`: ids and identities of plans a person rejected on this goal in other sessions (and never approved). */
+  constructor(
+    readonly state: SessionFold,
+    private readonly elsewhere: ReadonlySet<string> = new Set(),
+  ) {
     this.seenSet = new Set(state.seen);
   }
 
@@ -69,7 +73,8 @@ export class Reducer {
 
   isRejected(p: { planId: string; key?: string | undefined }): boolean {
     const r = this.state.rejected;
-    return r.includes(p.planId) || (p.key !== undefined && r.includes(p.key));
+    const e = this.elsewhere;
+    return r.includes(p.planId) || e.has(p.planId) || (p.key !== undefined && (r.includes(p.key) || e.has(p.key)));
   }
 
   /** What a proposal is worth against the champion, the plans seen and the plans a person rejected. */
@@ -133,13 +138,15 @@ export class Reducer {
       p.rejectedBefore++;
       return;
     }
-    p.approved++;
     const ref = r.score && r.planId !== undefined ? refOf(r, r.score) : undefined;
+    // Approved: the plan took a place (champion or alternative). A worse plan or a repeat is counted as what it is.
+    if (outcome === 'improved' || outcome === 'alternative' || outcome === 'approved') p.approved++;
     if (outcome === 'improved') {
       p.improved++;
       if (ref) this.crown(ref, objectivesOf(r));
     } else if (outcome === 'alternative' || outcome === 'worse') {
       if (outcome === 'alternative') p.alternatives++;
+      else p.worse++;
       if (ref) this.remember(ref, objectivesOf(r));
     } else if (outcome === 'repeat') p.repeats++;
   }
@@ -200,9 +207,11 @@ export class Reducer {
   /** The plans that still stand, best first: the first is the champion, the next few the alternatives. */
   private restand(standing: StandingPlan[]): void {
     const s = this.state;
-    const keep = standing.filter((x) => !this.isRejected(x));
-    s.champion = keep[0] ? { ...keep[0] } : null;
-    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES).map((x) => ({ ...x }));
+    const keep = standing
+      .filter((x) => !this.isRejected(x))
+      .map(({ planId, key, score, iteration }): PlanRef => (key ? { planId, key, score, iteration } : { planId, score, iteration }));
+    s.champion = keep[0] ?? null;
+    s.alternatives = keep.slice(1, 1 + KEEP_ALTERNATIVES);
   }
 }
 

@@ -13,11 +13,13 @@ const ScoreSchema = z.custom<Score>(isScore, 'must be a score (makespan, cost, r
 
 export const ProgressSchema = z.object({
   completed: count,
-  /** Valid iterations auto-approved (improved + alternative + worse + repeat). */
+  /** Valid plans that became champion or alternative (improved + alternatives); worse plans and repeats are not. */
   approved: count,
   /** Strict improvements of the champion (the first valid plan is one). */
   improved: count,
   alternatives: count,
+  /** Valid new plans no better than the champion, and valid plans already proposed in the session. */
+  worse: count,
   repeats: count,
   /** Valid plans a person had rejected before (same plan, or the same steps with the same schedule): never approved. */
   rejectedBefore: count,
@@ -122,6 +124,7 @@ export function emptyProgress(): Progress {
     approved: 0,
     improved: 0,
     alternatives: 0,
+    worse: 0,
     repeats: 0,
     rejectedBefore: 0,
     firstTryValid: 0,

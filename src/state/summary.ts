@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Score } from '../procedures/quality.js';
 import { type History, historyOf } from './history.js';
+import { type ForkPoint, type Forks, lineageOf, lineageRecords } from './lineage.js';
 import type { Objective } from '../procedures/types.js';
 import type { LogRecord } from '../memory/record.js';
 import { spans, summaryFold, type SummaryState } from '../memory/summary-fold.js';
@@ -13,7 +14,8 @@ export interface SummaryWindow {
   from: number;
   to: number;
   rate: number;
-  approved: number;
+  /** Iterations whose plan passed validation (the rate's numerator; not the approved count). */
+  valid: number;
   total: number;
   /** Valid without a repair round (absent when the summary comes from the running totals, not the records). */
   firstTry?: number;
@@ -60,23 +62,26 @@ export interface SummaryFilter {
   session?: string;
   goal?: string;
   window?: number;
+  /** Fork points of the sessions that are forks: a fork's summary takes in its line (its parent's records through the fork). */
+  forks?: Forks;
 }
 
 /** The summary's counts, as the summary fold keeps them. */
 type Counts = Pick<
   SummaryState,
-  'iterations' | 'approved' | 'repeats' | 'rejectedBefore' | 'failed' | 'errors' | 'humanApprovals' | 'rejections' | 'overrides'
+  'iterations' | 'approved' | 'worse' | 'repeats' | 'rejectedBefore' | 'failed' | 'errors' | 'humanApprovals' | 'rejections' | 'overrides'
 > & {
   sessions: number;
   successRate: number | null;
 };
 
 function countsOf(state: SummaryState): Counts {
-  const { iterations, approved, repeats, rejectedBefore, failed, errors, humanApprovals, rejections, overrides } = state;
+  const { iterations, approved, worse, repeats, rejectedBefore, failed, errors, humanApprovals, rejections, overrides } = state;
   return {
     sessions: Object.keys(state.sessions).length,
     iterations,
     approved,
+    worse,
     repeats,
     rejectedBefore,
     failed,
@@ -84,8 +89,8 @@ function countsOf(state: SummaryState): Counts {
     humanApprovals,
     rejections,
     overrides,
-    // Success: the plan passed validation (approved, a repeat, or one a person had rejected before).
-    successRate: iterations ? (approved + repeats + rejectedBefore) / iterations : null,
+    // Success: the plan passed validation (approved, worse, a repeat, or one a person had rejected before).
+    successRate: iterations ? (approved + worse + repeats + rejectedBefore) / iterations : null,
   };
 }
 
@@ -93,8 +98,8 @@ export interface LearningSummary extends Counts {
   /** Success rate per window of `window` iterations, oldest first. */
   windows: SummaryWindow[];
   window: number;
-  /** What the summary covers (absent: everything in memory). */
-  filter: { session?: string; goal?: string };
+  /** What the summary covers (absent: everything in memory); `branch`: the session is a fork, and where it branched. */
+  filter: { session?: string; goal?: string; branch?: ForkPoint };
   learning: LearningDetail | null;
   /** The goals' exemplars and the insights with the most net support, with their votes. */
   exemplars: { text: string; count: number; human: number; scope: string }[];
@@ -169,7 +174,7 @@ function windowOf(slice: LogRecord[], from: number): SummaryWindow {
     from,
     to: from + slice.length - 1,
     rate: ok.length / slice.length,
-    approved: ok.length,
+    valid: ok.length,
     total: slice.length,
     firstTry: ok.filter((r) => !r.repairs).length,
     repairs: slice.reduce((n, r) => n + (r.repairs ?? 0), 0),
@@ -242,7 +247,7 @@ function fromTotals(dir: string, state: SummaryState, items: MemoryItem[], windo
   // Windows of `window` iterations, widened so at most 20 bars are drawn (a whole number of the fold's buckets).
   const width = Math.max(window, Math.ceil(n / 20));
   const w = state.bucketSize * Math.ceil(width / state.bucketSize);
-  const windows: SummaryWindow[] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, approved: sum.ok, total: sum.n }));
+  const windows: SummaryWindow[] = spans(state, w).map(({ from, to, sum }) => ({ from, to, rate: sum.ok / sum.n, valid: sum.ok, total: sum.n }));
   const context: LearningSummary['context'] = spans(state, Math.max(1, Math.ceil(n / 20))).map(({ from, to, sum }) => ({
     from,
     to,
@@ -316,7 +321,10 @@ export async function learningSummary(
   const allRecords = source;
   const window = filter.window ?? 10;
   const onGoal = filter.goal ? goalFilter(allRecords, filter.goal) : () => true;
-  const records = allRecords.filter((r) => (!filter.session || r.session === filter.session) && onGoal(r));
+  const forks = filter.forks ?? new Map<string, ForkPoint>();
+  // One session's records; a fork's line: the history before the fork point stays its parent's (by its records).
+  const inScope = filter.session ? lineageRecords(lineageOf(filter.session, forks), () => allRecords) : allRecords;
+  const records = inScope.filter(onGoal);
   const goals = new Set(records.map(scopeOfRecord));
   // A filter scopes the items too: those of the goals the records are about, and general ones.
   const items = filter.goal || filter.session ? allItems.filter((i) => !i.procedure || goals.has(itemScope(i))) : allItems;
@@ -336,14 +344,14 @@ export async function learningSummary(
     .sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
-  const history = historyOf(records);
+  const history = historyOf(records, forks);
   // A plan a person rejected is never shown as a goal's best, whatever memory's exemplar says.
   const standing = withoutRejected(items, (scope) => history.goals.get(scope)?.rejected);
   const out: LearningSummary = {
     ...countsOf(totals),
     windows,
     window: w,
-    filter: { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}) },
+    filter: filterOf(filter, forks),
     learning: learningOf(its, history),
     ...itemParts(standing, size),
     context,
@@ -351,6 +359,11 @@ export async function learningSummary(
     tokenEstimate,
   };
   return out;
+}
+
+function filterOf(filter: SummaryFilter, forks: Forks): LearningSummary['filter'] {
+  const branch = filter.session ? forks.get(filter.session) : undefined;
+  return { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}), ...(branch ? { branch } : {}) };
 }
 
 /** The summary a checkpoint shows: this session on this goal (its records only, found where they are in the log). */

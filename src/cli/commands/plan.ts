@@ -5,8 +5,9 @@ import { UsageError } from '../../core/errors.js';
 import { redactGoal } from '../../core/secrets.js';
 import { safeText } from '../../core/text.js';
 import { newSession } from '../../engine/session.js';
-import { Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
+import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { newSessionId } from '../../engine/sessions.js';
+import { loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config/layers.js';
 import { type ResolvedConfig, sessionSettings } from '../../config/resolve.js';
@@ -42,9 +43,9 @@ export function registerPlan(program: Command, cli: Cli): void {
       // Loaded here, not at startup: `jupiter --help`, `summary` and friends stay fast.
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, config.unattended);
-      // Parsed from the files people wrote, every run: nothing kept elsewhere stands in for their rules.
-      const { loadProcedures } = await import('../../procedures/load.js');
-      const library = loadProcedures(config.proceduresDir);
+      // From the files people wrote: a parse kept in the memory folder is used only while it is bound to their bytes.
+      const procedures = await loadProceduresCached(config.proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
+      const library = procedures.library;
       // People's rules are checked like the procedures: a typo or a contradiction stops the run before it starts.
       const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
       checkHumanRulesFile(config.memoryDir, library);
@@ -75,6 +76,7 @@ export function registerPlan(program: Command, cli: Cli): void {
       const chosen = `procedure goal: ${targetName(target)} — ${safeText(target.goal.description, true)} (${resolved.reason})\n`;
       (config.json ? cli.io.stderr : cli.io.stdout).write(chosen);
       const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
+      if (proceduresDir === path.resolve(config.proceduresDir)) await procedures.remember();
       const now = new Date();
       const settings = { ...sessionSettings(config), proceduresDir };
       const state = newSession(newSessionId(goal, now), goal, target, settings, now);

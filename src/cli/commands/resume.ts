@@ -7,6 +7,7 @@ import { memoryDirOf, type ResolvedConfig, resolveLayers, sessionSettings } from
 import { InputError, UsageError } from '../../core/errors.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
+import { type CachedLibrary, loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
 import type { SessionSettings, SessionState } from '../../state/session.js';
@@ -45,7 +46,7 @@ export function registerResume(program: Command, cli: Cli): void {
       if (!fork && !(await capSettled(Object.assign(found, { settings })))) return;
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, settings.unattended);
-      const target = await targetOf(config, found, store);
+      const { target, remember } = await targetOf(config, found, store);
       // A fork's cost so far is its line's: the cap is settled once it is made.
       const state = fork ? await forkOf(store, config, target, found, settings) : found;
       if (fork && !(await capSettled(state))) return;
@@ -63,6 +64,7 @@ export function registerResume(program: Command, cli: Cli): void {
           cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
         const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
         handed = true;
+        await remember();
         cli.io.boundHeapForRun?.();
         return await runFromCli(cli, { config, state, target, memory, lock });
       } finally {
@@ -80,14 +82,17 @@ async function forkOf(store: SessionStore, config: ResolvedConfig, target: PlanT
 }
 
 /** The procedure goal the session plans against, after the procedures and human_rules.md are checked. */
-async function targetOf(config: ResolvedConfig, state: SessionState, store: SessionStore): Promise<PlanTarget> {
-  const { loadProcedures } = await import('../../procedures/load.js');
+async function targetOf(
+  config: ResolvedConfig,
+  state: SessionState,
+  store: SessionStore,
+): Promise<{ target: PlanTarget; remember: CachedLibrary['remember'] }> {
   const proceduresDir = state.settings.proceduresDir;
-  const library = loadProcedures(proceduresDir);
+  const { library, remember } = await loadProceduresCached(proceduresDir, path.join(config.memoryDir, FILES.internal, 'procedures.json'));
   const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
   checkHumanRulesFile(config.memoryDir, library);
   try {
-    return findTarget(library, `${state.procedure}/${state.goalId}`);
+    return { target: findTarget(library, `${state.procedure}/${state.goalId}`), remember };
   } catch (err) {
     // The procedure and goal come from the session file, not from a flag: say so.
     if (!(err instanceof UsageError)) throw err;

@@ -4,7 +4,10 @@
 // Not admissible: the satisficing search uses it to find a first plan fast; proofs stay with h_max (domain.ts).
 import type { Domain, Op } from './domain.js';
 
-/** Fact-to-operator indexes built once per domain, so each evaluation touches only what the state reaches. */
+/**
+ * Fact-to-operator indexes built once per domain, so each evaluation touches only what the state reaches, and the
+ * evaluation's working arrays (reused: one search evaluates thousands of states, one at a time).
+ */
 export class RelaxedIndex {
   /** Operators having each fact as a precondition. */
   readonly consumers: number[][];
@@ -14,12 +17,21 @@ export class RelaxedIndex {
   readonly preCount: Int32Array;
   readonly ops: readonly Op[];
   readonly goal: readonly number[];
+  readonly isGoal: Uint8Array;
   readonly nFacts: number;
+  /** Per fact: h_add cost (-1: unreached), best supporter (-1: held now), settled; per operator: cost, missing preconditions. */
+  readonly layer: Int32Array;
+  readonly achiever: Int32Array;
+  readonly done: Uint8Array;
+  readonly opCost: Int32Array;
+  readonly waiting: Int32Array;
 
   constructor(domain: Domain, ops: readonly Op[] = domain.ops) {
     this.ops = ops;
     this.goal = domain.goal;
     this.nFacts = domain.nFacts;
+    this.isGoal = new Uint8Array(domain.nFacts);
+    for (const g of domain.goal) this.isGoal[g] = 1;
     this.consumers = Array.from({ length: domain.nFacts }, () => []);
     this.free = [];
     this.preCount = new Int32Array(ops.length);
@@ -29,6 +41,11 @@ export class RelaxedIndex {
       if (pre.length === 0) this.free.push(i);
       for (const p of pre) this.consumers[p]!.push(i);
     });
+    this.layer = new Int32Array(domain.nFacts);
+    this.achiever = new Int32Array(domain.nFacts);
+    this.done = new Uint8Array(domain.nFacts);
+    this.opCost = new Int32Array(ops.length);
+    this.waiting = new Int32Array(ops.length);
   }
 }
 
@@ -37,21 +54,23 @@ export interface FFResult {
   h: number;
   /** Operators (indexes into the index's ops) of the relaxed plan that are applicable in the state. */
   preferred: number[];
+  /** Operators whose preconditions all hold in the state (mutexes and immediately-after not checked); none at a dead end. */
+  enabled: number[];
 }
 
 /**
- * h_add costs from `state` by a generalised Dijkstra over integer costs (a bucket per cost): each reached fact's
- * cost and its best supporter (the operator reaching it cheapest; -1: held now), and each operator's cost (0: all
- * preconditions hold now). Undefined when some goal fact is unreachable.
+ * h_add costs from `state` by a generalised Dijkstra over integer costs (a bucket per cost), into the index's arrays:
+ * each reached fact's cost and its best supporter (the operator reaching it cheapest; -1: held now), and each
+ * operator's cost. Returns the operators enabled now (cost 0), or undefined when some goal fact is unreachable.
  */
-function explore(index: RelaxedIndex, state: Uint8Array): { layer: Int32Array; achiever: Int32Array; opLayer: Int32Array } | undefined {
-  const { ops, consumers, nFacts, goal } = index;
-  const layer = new Int32Array(nFacts).fill(-1);
-  const achiever = new Int32Array(nFacts).fill(-1);
-  const opLayer = new Int32Array(ops.length).fill(-1);
-  const waiting = index.preCount.slice();
-  const opCost = new Int32Array(ops.length);
-  const done = new Uint8Array(nFacts);
+function explore(index: RelaxedIndex, state: Uint8Array): number[] | undefined {
+  const { ops, consumers, nFacts, goal, isGoal, layer, achiever, done, opCost, waiting } = index;
+  layer.fill(-1);
+  achiever.fill(-1);
+  done.fill(0);
+  opCost.fill(0);
+  waiting.set(index.preCount);
+  const enabled: number[] = [];
   const buckets: number[][] = [[]];
   const offer = (f: number, c: number, by: number) => {
     if (layer[f] !== -1 && layer[f]! <= c) return;
@@ -60,31 +79,32 @@ function explore(index: RelaxedIndex, state: Uint8Array): { layer: Int32Array; a
     (buckets[c] ??= []).push(f);
   };
   const fire = (o: number) => {
-    opLayer[o] = opCost[o]!;
+    if (opCost[o] === 0) enabled.push(o);
     for (const a of ops[o]!.add) offer(a, opCost[o]! + 1, o);
   };
   for (let f = 0; f < nFacts; f++) if (state[f]) offer(f, 0, -1);
   for (const o of index.free) fire(o);
   let goalsLeft = goal.length;
-  for (let c = 0; c < buckets.length && goalsLeft > 0; c++) {
+  // Cost 0 (the facts held now) is always settled whole, so `enabled` is complete even when the goal holds.
+  for (let c = 0; c < buckets.length && (goalsLeft > 0 || c === 0); c++) {
     for (const f of buckets[c] ?? []) {
       if (done[f] || layer[f] !== c) continue;
       done[f] = 1;
-      if (goal.includes(f)) goalsLeft--;
+      if (isGoal[f]) goalsLeft--;
       for (const o of consumers[f]!) {
         opCost[o] = opCost[o]! + c;
         if (--waiting[o]! === 0) fire(o);
       }
     }
   }
-  return goalsLeft > 0 ? undefined : { layer, achiever, opLayer };
+  return goalsLeft > 0 ? undefined : enabled;
 }
 
-/** h_FF of `state` with its helpful actions. */
+/** h_FF of `state` with its helpful actions and the operators enabled in it. */
 export function ffEstimate(index: RelaxedIndex, state: Uint8Array): FFResult {
-  const graph = explore(index, state);
-  if (!graph) return { h: Infinity, preferred: [] };
-  const { layer, achiever, opLayer } = graph;
+  const enabled = explore(index, state);
+  if (!enabled) return { h: Infinity, preferred: [], enabled: [] };
+  const { layer, achiever, opCost } = index;
   const chosen = new Uint8Array(index.ops.length);
   const marked = new Uint8Array(index.nFacts);
   const preferred: number[] = [];
@@ -98,8 +118,8 @@ export function ffEstimate(index: RelaxedIndex, state: Uint8Array): FFResult {
     if (chosen[o]) continue;
     chosen[o] = 1;
     h++;
-    if (opLayer[o] === 0) preferred.push(o);
+    if (opCost[o] === 0) preferred.push(o);
     for (const p of index.ops[o]!.pre) if (layer[p]! > 0 && !marked[p]) stack.push(p);
   }
-  return { h, preferred };
+  return { h, preferred, enabled };
 }

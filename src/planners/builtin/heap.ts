@@ -1,12 +1,14 @@
-// A binary min-heap under a given order: the open lists of the built-in planner's searches.
+// The one priority queue of the built-in planner's searches: a binary heap ordered by the caller's `less`.
 
-export class MinHeap<T> {
-  private items: T[] = [];
-  /** `less(a, b)`: a comes out before b. */
-  constructor(private readonly less: (a: T, b: T) => boolean) {}
+export class Heap<T> {
+  private readonly items: T[] = [];
+
+  constructor(private readonly less: (x: T, y: T) => boolean) {}
+
   get size(): number {
     return this.items.length;
   }
+
   push(x: T): void {
     const a = this.items;
     a.push(x);
@@ -17,6 +19,8 @@ export class MinHeap<T> {
       i = p;
     }
   }
+
+  /** The least item, removed; undefined when empty. */
   pop(): T | undefined {
     const a = this.items;
     const top = a[0];

@@ -1,11 +1,14 @@
-// The built-in planner's satisficing search, after the structure of Fast Downward's lazy search: greedy best-first
-// (or weighted A*) with the FF heuristic, lazy evaluation (a successor is queued under its parent's estimate and
-// evaluated only when taken from the queue) and preferred operators (a second queue of the parent's helpful actions,
-// alternated with the first and boosted whenever the search makes progress). Rules stay obeyed: the domain compiles
-// them (done-flags, mutexes, immediately-after, max-steps), and `applicable` checks them on every step.
+// The built-in planner's satisficing search, after the structure of Fast Downward's lazy search as LAMA runs it:
+// greedy best-first (or weighted A*) with two heuristics, FF and the landmark count, lazy evaluation (a successor is
+// queued under its parent's estimates and evaluated only when taken from a queue) and preferred operators (the FF
+// relaxed plan's helpful actions and the achievers of the next landmarks). Four queues, an open list per heuristic and
+// one of preferred successors per heuristic, are taken from in turn; the preferred ones are boosted whenever either
+// estimate reaches a new best. Rules stay obeyed: the domain compiles them (done-flags, mutexes, immediately-after,
+// max-steps), and `applicable` checks them on every step.
 import { applicable, apply, type Domain } from './domain.js';
 import { ffEstimate, RelaxedIndex } from './ff.js';
-import { MinHeap } from './heap.js';
+import { Heap } from './heap.js';
+import { acceptedIn, findLandmarks, landmarkCount, type Landmarks } from './landmarks.js';
 
 export interface LazyOptions {
   /** Weight on the estimate: Infinity for greedy best-first (order by estimate alone), w for f = g + w·h. */
@@ -23,17 +26,17 @@ interface Node {
   g: number;
   parent: Node | null;
   op: number;
+  /** Landmarks reached on the path to this node (see acceptedIn). */
+  accepted?: Uint8Array;
 }
 
 interface Entry {
-  key: number;
+  /** One key per heuristic. */
+  keys: number[];
   tie: number;
   parent: Node;
   op: number;
 }
-
-/** Smallest key first, then lowest tie (first queued). */
-const before = (x: Entry, y: Entry): boolean => x.key < y.key || (x.key === y.key && x.tie < y.tie);
 
 /** A state's identity: its facts packed eight to a character, and its last step where an immediately-after rule cares. */
 function keyOf(domain: Domain, state: Uint8Array, last: string | undefined): string {
@@ -46,24 +49,69 @@ function keyOf(domain: Domain, state: Uint8Array, last: string | undefined): str
   return `${String.fromCharCode(...bytes)}|${last !== undefined && domain.lastMatters.has(last) ? last : ''}`;
 }
 
-/** Boost the preferred queue gets (in pops) each time the best estimate so far improves, as Fast Downward does. */
+/** Boost the preferred queues get (in pops) each time a best estimate so far improves, as Fast Downward does. */
 const BOOST = 1000;
+
+/**
+ * The estimates of a node (FF, then the landmark count), the union of their preferred operators, the operators whose
+ * preconditions hold in it (in the domain's order), and its landmarks.
+ */
+function evaluate(index: RelaxedIndex, lm: Landmarks, node: Node): { h: number[]; preferred: Set<number>; enabled: number[] } {
+  const ff = ffEstimate(index, node.state);
+  node.accepted = acceptedIn(lm, node.parent?.accepted, node.state);
+  const count = landmarkCount(lm, node.accepted, node.state);
+  return { h: [ff.h, count.h], preferred: new Set([...ff.preferred, ...count.preferred]), enabled: ff.enabled.sort((a, b) => a - b) };
+}
+
+/** Four queues taken from in turn: per heuristic all successors (even numbers) and the preferred ones (odd numbers). */
+class Queues {
+  private readonly queues: Heap<Entry>[];
+  private readonly priority: number[];
+
+  constructor(heuristics: number) {
+    this.queues = Array.from({ length: 2 * heuristics }, (_, q) => {
+      const k = q >> 1;
+      return new Heap<Entry>((x, y) => x.keys[k]! < y.keys[k]! || (x.keys[k] === y.keys[k] && x.tie < y.tie));
+    });
+    this.priority = this.queues.map(() => 0);
+  }
+
+  push(entry: Entry, preferred: boolean): void {
+    this.queues.forEach((q, i) => {
+      if (i % 2 === 0 || preferred) q.push(entry);
+    });
+  }
+
+  boost(): void {
+    for (let i = 1; i < this.priority.length; i += 2) this.priority[i]! -= BOOST;
+  }
+
+  /** The next entry from the non-empty queue with the lowest priority counter (the preferred ones while boosted). */
+  pop(): Entry | undefined {
+    let best = -1;
+    this.queues.forEach((q, i) => {
+      if (q.size > 0 && (best < 0 || this.priority[i]! < this.priority[best]!)) best = i;
+    });
+    if (best < 0) return undefined;
+    this.priority[best]!++;
+    return this.queues[best]!.pop();
+  }
+}
 
 /** Lazy best-first search from the domain's start to its goal; deterministic, bounded by `maxWork`. */
 export function lazySearch(domain: Domain, opts: LazyOptions): LazyResult {
   const index = new RelaxedIndex(domain);
+  const lm = findLandmarks(domain, index);
   const ops = domain.ops;
   const start = new Uint8Array(domain.nFacts);
   for (const f of domain.init) start[f] = 1;
   const isGoal = (s: Uint8Array) => domain.goal.every((f) => s[f]);
   const key = (g: number, h: number) => (opts.weight === Infinity ? h : g + opts.weight * h);
   const closed = new Set<string>();
-  const queues = [new MinHeap(before), new MinHeap(before)];
-  const priority = [0, 0];
+  const queues = new Queues(2);
   let work = 0;
   let tie = 0;
-  let bestH = Infinity;
-  const root: Node = { state: start, g: 0, parent: null, op: -1 };
+  const bestH = [Infinity, Infinity];
   const expand = (node: Node): LazyResult | undefined => {
     // The empty plan is no proposal: a plan has at least one step even when the goal already holds.
     if (node.g > 0 && isGoal(node.state)) return opts.bound !== undefined && node.g >= opts.bound ? undefined : { found: true, actions: pathOf(node), work };
@@ -73,31 +121,23 @@ export function lazySearch(domain: Domain, opts: LazyOptions): LazyResult {
     if (closed.has(k)) return undefined;
     closed.add(k);
     work += ops.length;
-    const { h, preferred } = ffEstimate(index, node.state);
-    if (h === Infinity || node.g + Math.max(h, 1) > domain.maxSteps) return undefined;
-    if (h < bestH) {
-      bestH = h;
-      priority[1]! -= BOOST;
+    const { h, preferred, enabled } = evaluate(index, lm, node);
+    if (h[0] === Infinity || node.g + Math.max(h[0]!, 1) > domain.maxSteps) return undefined;
+    if (h.some((x, i) => x < bestH[i]!)) {
+      h.forEach((x, i) => (bestH[i] = Math.min(bestH[i]!, x)));
+      queues.boost();
     }
-    const helpful = new Set(preferred);
-    for (let o = 0; o < ops.length; o++) {
+    for (const o of enabled) {
       if (!applicable(ops[o]!, node.state, last)) continue;
-      const entry = { key: key(node.g + 1, h), tie: tie++, parent: node, op: o };
-      queues[0]!.push(entry);
-      if (helpful.has(o)) queues[1]!.push(entry);
+      queues.push({ keys: h.map((x) => key(node.g + 1, x)), tie: tie++, parent: node, op: o }, preferred.has(o));
     }
     return undefined;
   };
-  const first = expand(root);
+  const first = expand({ state: start, g: 0, parent: null, op: -1 });
   if (first) return first;
-  while (queues[0]!.size > 0 || queues[1]!.size > 0) {
+  for (let e = queues.pop(); e; e = queues.pop()) {
     if (work > opts.maxWork) return { found: false, exhausted: false, work };
-    // Alternate: take from the queue with the lowest priority counter (the preferred one while boosted).
-    const which = queues[1]!.size > 0 && (priority[1]! <= priority[0]! || queues[0]!.size === 0) ? 1 : 0;
-    priority[which]!++;
-    const e = queues[which]!.pop()!;
-    const state = apply(ops[e.op]!, e.parent.state);
-    const done = expand({ state, g: e.parent.g + 1, parent: e.parent, op: e.op });
+    const done = expand({ state: apply(ops[e.op]!, e.parent.state), g: e.parent.g + 1, parent: e.parent, op: e.op });
     if (done) return done;
   }
   return { found: false, exhausted: true, work };

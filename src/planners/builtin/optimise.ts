@@ -7,7 +7,7 @@ import { ScheduleBuilder, ScheduleModel, scheduleKey } from '../../procedures/sc
 import type { Objective, PlanTarget, Rule } from '../../procedures/types.js';
 import { validatePlan } from '../../procedures/validate.js';
 import { applicable, apply, compileDomain, relaxedBound, stateKey, type Domain, type Op } from './domain.js';
-import { MinHeap } from './heap.js';
+import { Heap } from './heap.js';
 
 export interface OptimiseOptions {
   objectives: readonly Objective[];
@@ -202,7 +202,7 @@ function planAt(s: Search, node: Label): { found: FoundPlan; fresh: boolean } | 
 }
 
 /** Queues each step that can follow `node` unless its bounds exceed a limit or (pruned search) a label as good holds its state. */
-function expand(s: Search, node: Label, open: MinHeap<Label>, labels: Map<string, Label[]>): void {
+function expand(s: Search, node: Label, open: Heap<Label>, labels: Map<string, Label[]>): void {
   const { domain } = s;
   for (const op of s.ops) {
     if (!applicable(op, node.state, node.last)) continue;
@@ -234,7 +234,7 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
   const rootBounds = bounds(s, root);
   if ([rootBounds.steps, rootBounds.makespan, rootBounds.cost, rootBounds.risk].some((x) => x === Infinity)) return { proved: false, expanded: 0 };
   root.key = keyOf(s, root, rootBounds);
-  const open = new MinHeap<Label>((a, b) => less(a.key, b.key));
+  const open = new Heap<Label>((a, b) => less(a.key, b.key));
   open.push(root);
   const labels = new Map<string, Label[]>();
   let expanded = 0;

@@ -1,0 +1,149 @@
+// After a person rejects the champion, memory's best plan for the goal is the plan still standing (the reducer's
+// champion, re-checked), not nothing: successful_patterns.md, `summary`, and the next session's prompt show it. On
+// resume, the champion is re-checked under human_rules.md as a person left it.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSession } from '../src/engine/loop.js';
+import { newSession } from '../src/engine/session.js';
+import { SessionStore } from '../src/engine/sessions.js';
+import type { CheckpointContext, CheckpointDecision, FailureDecision, PatienceDecision, ReadingDecision, Reviewer, SessionState } from '../src/engine/types.js';
+import { RulesFeedbackReader } from '../src/feedback/read.js';
+import { Memory } from '../src/memory/store.js';
+import { BuiltinPlanner } from '../src/planners/builtin.js';
+import { buildPrompt } from '../src/planners/prompt.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { objectivesOf } from '../src/procedures/quality.js';
+import { findTarget } from '../src/procedures/target.js';
+import { runCli, SHIPPED, tempDir } from './support/cli.js';
+
+const deploy = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+const SCOPE = { procedure: 'production-deployment', goalId: 'deploy-service' };
+
+/** At the checkpoint of `at`: reject with `reason` (kept as a note), or stop; otherwise continue. */
+class Person implements Reviewer {
+  constructor(
+    private readonly at: number,
+    private readonly decision: CheckpointDecision,
+  ) {}
+  async checkpoint(ctx: CheckpointContext): Promise<CheckpointDecision> {
+    return ctx.iteration === this.at ? this.decision : { kind: 'continue' };
+  }
+  async failure(): Promise<FailureDecision> {
+    return { kind: 'stop' };
+  }
+  async confirmReading(): Promise<ReadingDecision> {
+    return { kind: 'note' };
+  }
+  async patience(): Promise<PatienceDecision> {
+    return { kind: 'stop' };
+  }
+}
+
+async function run(dir: string, id: string, iterations: number, checkpoint: number, reviewer: Reviewer): Promise<SessionState> {
+  const memory = await Memory.open(dir);
+  const settings = {
+    iterations,
+    checkpoint,
+    unattended: false,
+    provider: 'builtin',
+    contextBudget: 4000,
+    proceduresDir: SHIPPED,
+    patience: 0,
+    repairs: 0,
+    maxFailures: 3,
+    candidates: 1,
+  };
+  const state = newSession(id, 'Deploy the orchestrator', deploy, settings, new Date('2026-11-25T10:00:00Z'));
+  const result = await runSession(state, {
+    planner: new BuiltinPlanner(),
+    target: deploy,
+    memory,
+    store: new SessionStore(path.join(dir, 'sessions')),
+    reviewer,
+    emit: () => {},
+    signal: new AbortController().signal,
+    feedbackReader: new RulesFeedbackReader(),
+    humanRules: (q) => memory.humanRules(q),
+  });
+  await memory.close();
+  return result.state;
+}
+
+const exemplarLine = (text: string) => text.split('\n').find((l) => l.includes('best plan so far'));
+
+describe('memory after a rejection', () => {
+  it('shows the standing champion as the best plan: successful_patterns.md, summary and the next prompt', async () => {
+    const cwd = tempDir('jupiter-standing-');
+    const dir = path.join(cwd, 'memory');
+    const state = await run(dir, 's1', 2, 2, new Person(2, { kind: 'reject', reason: 'I do not trust this plan' }));
+    // The optimum of iteration 2 was rejected: iteration 1's plan stands.
+    expect(state.progress.rejected).toBe(1);
+    expect(state.champion?.iteration).toBe(1);
+    const memory = await Memory.open(dir);
+    const standing = await memory.planOf({ planId: state.champion!.planId, session: 's1', iteration: 1 });
+    const steps = standing!.steps.map((s) => s.action).join(' → ');
+
+    const patterns = readFileSync(path.join(dir, 'successful_patterns.md'), 'utf8');
+    expect(exemplarLine(patterns)).toContain(`: ${steps}`);
+    const exemplar = (await memory.items()).find((i) => i.data.type === 'exemplar');
+    expect(exemplar?.data).toMatchObject({ planId: state.champion!.planId, iteration: 1, score: state.champion!.score });
+
+    // The next session's prompt recalls it as the best plan.
+    const recall = await memory.recall({
+      goalText: 'Deploy the orchestrator',
+      ...SCOPE,
+      findings: [],
+      session: 's2',
+      budgetTokens: 4000,
+      actions: deploy.set.actions.map((a) => a.id),
+    });
+    const { user } = buildPrompt({
+      goalText: 'Deploy the orchestrator',
+      target: deploy,
+      iteration: 1,
+      currentPlan: null,
+      currentFindings: [],
+      champion: null,
+      objectives: objectivesOf(deploy),
+      seen: new Set(),
+      recall,
+      feedback: [],
+      signal: new AbortController().signal,
+    });
+    expect(exemplarLine(user)).toContain(`: ${steps}`);
+    await memory.close();
+
+    const summary = await runCli(['summary', '--goal', 'production-deployment/deploy-service'], { cwd });
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(exemplarLine(summary.stdout)).toContain(steps);
+    expect(summary.stdout).toContain('✖ champion rejected');
+  });
+
+  it('on resume, a rule a person wrote into human_rules.md that breaks the champion unseats it', async () => {
+    const cwd = tempDir('jupiter-standing-');
+    const dir = path.join(cwd, 'memory');
+    const stopped = await run(dir, 's1', 3, 1, new Person(1, { kind: 'stop' }));
+    expect(stopped.champion?.iteration).toBe(1);
+    const memory = await Memory.open(dir);
+    const champion = await memory.planOf({ planId: stopped.champion!.planId, session: 's1', iteration: 1 });
+    await memory.close();
+    const actions = champion!.steps.map((s) => s.action);
+    const banned = actions.includes('deploy-staging') ? 'deploy-staging' : 'provision-green';
+    expect(actions).toContain(banned);
+    writeFileSync(
+      path.join(dir, 'human_rules.md'),
+      `# Human rules\n\n## production-deployment / deploy-service\n\n- never use ${banned} · goal production-deployment/deploy-service · confirmed · "we stopped doing that"\n`,
+    );
+
+    const resumed = await runCli(['resume', 's1', '--unattended'], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout + resumed.stderr).toMatch(/the champion of iteration 1 fails the current rules \(.*\): it stands no more/);
+    const session = JSON.parse(readFileSync(path.join(dir, 'sessions', 's1.json'), 'utf8')) as SessionState;
+    expect(session.champion?.iteration).toBeGreaterThan(1);
+    const after = await Memory.open(dir);
+    const now = await after.planOf({ planId: session.champion!.planId, session: 's1', iteration: session.champion!.iteration });
+    await after.close();
+    expect(now!.steps.map((s) => s.action)).not.toContain(banned);
+  });
+});
