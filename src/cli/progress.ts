@@ -1,5 +1,6 @@
 // Renders engine events: a live status line and the notable lines on a terminal, one plain line per iteration
 // otherwise, NDJSON with --json.
+import { terminalJson } from '../core/text.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { EngineEvent } from '../engine/types.js';
 import { contextText, eventLine, foldedLine, headerLines, iterationLine, notable, retryText } from './event-lines.js';
@@ -40,7 +41,7 @@ export function jsonRenderer(write: (text: string) => void, now: () => Date = ()
       shown = { iteration: event.iteration, tokens: event.tokens };
     }
     if (!pending.length) setImmediate(flush);
-    pending.push(JSON.stringify({ time: now().toISOString(), ...event }));
+    pending.push(terminalJson({ time: now().toISOString(), ...event }));
     // The last event of a run, and anything a person or script must see before a prompt or an exit, goes out now.
     if (event.type === 'finished') flush();
   }) as Renderer;

@@ -11,6 +11,7 @@ import type { Plan } from '../core/plan.js';
 import type { Rule } from '../procedures/types.js';
 import { HumanRulesFile, type HumanRulesQuery, type RuleConflict, type RuleScope } from './human-rules.js';
 import { Aggregates, sessionSpans, type Fold } from './aggregates.js';
+import { type RejectedPlan, rejectionsFold } from './rejections.js';
 import { summaryFold } from './summary-fold.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { learn } from './learn.js';
@@ -140,7 +141,7 @@ export interface MemoryOptions {
 }
 
 /** Folds a writer keeps current and persists at flush, so readers (summary, sessions, resume) start from them. */
-const FOLDS: readonly Fold<unknown>[] = [sessionSpans, summaryFold];
+const FOLDS: readonly Fold<unknown>[] = [sessionSpans, summaryFold, rejectionsFold];
 
 /** Commits between derived-file writes in a CLI run (which also flushes at checkpoints and exit). */
 export const RUN_FLUSH_EVERY = 256;
@@ -446,9 +447,17 @@ export class Memory {
   /** What each session recalled last, in order: the next recall keeps that order and appends (stable prompt prefixes). */
   private readonly recalled = new Map<string, string[]>();
 
+  /** Plans a person rejected on this goal, in any session, and has not approved since. */
+  async goalRejections(goal: { procedure: string; goalId: string }): Promise<RejectedPlan[]> {
+    return (await this.aggregate(rejectionsFold))[`${goal.procedure}/${goal.goalId}`] ?? [];
+  }
+
   async recall(query: RecallQuery): Promise<RecallResult> {
     const key = `${query.session}|${query.procedure}|${query.goalId}`;
-    const result = recall(await this.items(), query, this.seq, this.recalled.get(key), this.recallCache);
+    // A goal's best plan that a person rejected (in any session) is never recalled as its best.
+    const rejected = new Set((await this.goalRejections(query)).flatMap((p) => [p.planId, p.key ?? '']));
+    const items = (await this.items()).filter((i) => !(i.data.type === 'exemplar' && i.data.planId && rejected.has(i.data.planId)));
+    const result = recall(items, query, this.seq, this.recalled.get(key), this.recallCache);
     this.recalled.set(
       key,
       result.items.map((i) => i.id),

@@ -1,4 +1,5 @@
 // `jupiter doctor`: checks the configured endpoint (key, server, model, structured output); exit 0 usable, 1 not, 2 bad config.
+import { terminalJson } from '../../core/text.js';
 import type { Command } from 'commander';
 import type OpenAI from 'openai';
 import { PROVIDERS } from '../../config/providers.js';
@@ -236,7 +237,7 @@ export function registerDoctor(program: Command, cli: Cli): void {
             : { ...reports[0]!, usable: reports.every((r) => r.usable), hint: reports.find((r) => !r.usable)?.hint ?? null, replicas: reports };
       }
       if (opts.json) {
-        cli.out(redactSecrets(JSON.stringify(report)));
+        cli.out(redactSecrets(terminalJson(report)));
         return report.usable ? ExitCode.ok : ExitCode.failure;
       }
       for (const r of report.replicas ?? [report]) for (const l of render(r)) cli.out(redactSecrets(l));
