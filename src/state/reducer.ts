@@ -154,9 +154,9 @@ export class Reducer {
   private spend(r: LogRecord): void {
     const u = this.state.usage;
     if (r.usage) {
-      u.promptTokens += r.usage.p;
-      u.completionTokens += r.usage.c;
-      u.cachedTokens += r.usage.k;
+      u.promptTokens += r.usage.promptTokens;
+      u.completionTokens += r.usage.completionTokens;
+      u.cachedTokens += r.usage.cachedTokens;
     }
     u.costUsd += r.cost ?? 0;
     // Tokens spent with no price to put on them: the total cost is unknown from here on, and says so.
