@@ -55,6 +55,7 @@ describe('the header', () => {
       iterations: 1000,
       checkpoint: 25,
       resumedFrom: 400,
+      humanRules: [],
     };
     const label = `custom · ${'m'.repeat(80)} at http://127.0.0.1:8000/v1`;
     const lines = headerLines(e, { plannerLabel: label, unattended: false }, plain);
@@ -122,6 +123,7 @@ describe('the status line', () => {
       iterations: 10,
       checkpoint: 0,
       resumedFrom: null,
+      humanRules: [],
     });
     for (let i = 1; i <= 2; i++) {
       stats.observe({ type: 'iteration-started', iteration: i, total: 10 });
@@ -159,6 +161,7 @@ describe('the status line', () => {
       iterations: 3,
       checkpoint: 0,
       resumedFrom: null,
+      humanRules: [],
     });
     stats.observe({
       type: 'iteration-finished',

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { jsonRenderer } from '../src/cli/progress.js';
 import { safeText } from '../src/core/text.js';
 import { runCli, tempDir } from './support/cli.js';
 
@@ -34,5 +35,30 @@ describe('through the CLI', () => {
     const out = r.stdout + r.stderr;
     expect(out).toContain('Deploy lanigiro eht the orchestrator');
     for (const c of INVISIBLE) expect(out.includes(c), JSON.stringify(c)).toBe(false);
+  });
+
+  it('`--json` writes bidi, C1 and invisible characters as \\u escapes: the same strings, nothing hidden on screen', async () => {
+    const dir = tempDir('jupiter-bidi-json-');
+    const file = path.join(dir, 'plan.yaml');
+    const action = 'open\u202eegnahc\u009b2J\u0085ticket\u2028\u{e0041}';
+    writeFileSync(file, stringify({ title: 't', summary: 'x', procedure: 'production-deployment', steps: [{ action, owner: 'release-manager' }] }));
+    const r = await runCli(['validate', file, '--json']);
+    for (const c of [...INVISIBLE, '\u009b', '\u0085', '\u2028']) expect(r.stdout.includes(c), JSON.stringify(c)).toBe(false);
+    expect(r.stdout).toContain('\\u202e');
+    expect(r.stdout).toContain('\\u009b');
+    // The same value: the unknown action's finding quotes the name exactly.
+    const parsed = JSON.parse(r.stdout) as { findings: { rule: string; message: string }[] };
+    expect(parsed.findings.find((f) => f.rule === 'unknown-action')?.message).toContain(`"${action}"`);
+  });
+
+  it("a run's NDJSON events escape them too", () => {
+    const lines: string[] = [];
+    const render = jsonRenderer((t) => lines.push(t));
+    const plan = { title: 'A\u202eB\u009bC', summary: 's', steps: [{ action: 'x\u200by' }] };
+    render({ type: 'plan-proposed', iteration: 1, plan, mode: 'json' });
+    render.pause?.();
+    const text = lines.join('');
+    expect(text).not.toMatch(/[\u202e\u009b\u200b]/);
+    expect((JSON.parse(text) as { plan: typeof plan }).plan).toEqual(plan);
   });
 });

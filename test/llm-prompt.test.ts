@@ -150,6 +150,21 @@ describe('buildPrompt: stable prefix and fences', () => {
     expect(a.system).not.toContain('Deploy the orchestrator');
   });
 
+  it('a repair prompt and the next iteration keep the prefix through the champion block; what changes comes after it', () => {
+    const failed: Plan = { ...GOOD, title: 'Short', steps: GOOD.steps.slice(1) };
+    const first = buildPrompt(request({ champion, iteration: 8, recall, lastOutcome: { iteration: 7, outcome: 'repeat' } })).user;
+    const repair = buildPrompt(request({ champion, iteration: 8, recall, repair: { plan: failed, findings: [], attempt: 1 } })).user;
+    const next = buildPrompt(request({ champion, iteration: 9, recall, lastOutcome: { iteration: 8, outcome: 'failed' } })).user;
+    const end = first.indexOf('</champion>') + '</champion>'.length;
+    expect(end).toBeGreaterThan(first.length / 2);
+    const prefix = first.slice(0, end);
+    expect(repair.startsWith(prefix)).toBe(true);
+    expect(next.startsWith(prefix)).toBe(true);
+    // The signals (the last outcome) and the ask come last.
+    expect(next.slice(end)).toMatch(/^\n\nYour last proposal \(iteration 8\) FAILED validation[^\n]*\n\nIteration 9: /);
+    expect(repair.slice(end)).toMatch(/^\n\nRepair round 1: /);
+  });
+
   it("a planner's memo renders each plan once and never changes a prompt", () => {
     const memo = new PromptMemo();
     const other: Plan = { ...GOOD, title: 'Another plan', steps: GOOD.steps.slice(1) };

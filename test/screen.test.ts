@@ -1,6 +1,6 @@
 // The screen a person reads at 80 columns: nothing printed is erased or cut, and every iteration has a line.
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'yaml';
@@ -70,6 +70,44 @@ describe('the screen at 80 columns', () => {
     // Nothing cut to the width, and the status line is gone from the screen at the end.
     expect(screen).not.toContain('…\n');
     expect(screen).not.toMatch(/Iteration \d+ · (recalling|proposing|validating|repeat)/);
+  });
+});
+
+describe('the start of a session', () => {
+  it('lists the human rules in force for its goal from human_rules.md, and none of another goal or session', async () => {
+    const cwd = tempDir('jupiter-rules-');
+    const memory = path.join(cwd, 'memory');
+    mkdirSync(memory);
+    const goal = 'goal production-deployment/deploy-service';
+    const lines = [
+      '# Human rules',
+      '',
+      `- never use notify-stakeholders · ${goal} · confirmed · "no announcements"`,
+      `- run-tests before security-scan · ${goal} · confirmed · "tests first"`,
+      '- never use run-tests · session 20260101-000000-other-0000 · confirmed · "another session"',
+      '',
+    ];
+    writeFileSync(path.join(memory, 'human_rules.md'), lines.join('\n'));
+    const args = ['plan', 'Deploy the orchestrator', '-n', '1', '--unattended', '--procedures', SHIPPED];
+    const { code, screen, errors } = await onTerminal(args, 80, cwd);
+    expect(errors).toBe('');
+    expect(code).toBe(0);
+    const shown = screen.split('\n');
+    const at = shown.indexOf('Rules in force from human_rules.md (2):');
+    expect(at).toBeGreaterThan(shown.findIndex((l) => l.startsWith('planner: ')));
+    expect(shown.slice(at + 1, at + 3)).toEqual(['  • never use notify-stakeholders', '  • run-tests before security-scan']);
+    expect(screen).not.toContain('never use run-tests');
+    expect(shown.findIndex((l) => l.startsWith('▲ Iteration 1'))).toBeGreaterThan(at + 2);
+  });
+
+  it('says nothing about rules when human_rules.md holds none', async () => {
+    const { code, screen } = await onTerminal(
+      ['plan', 'Deploy the orchestrator', '-n', '1', '--unattended', '--procedures', SHIPPED],
+      80,
+      tempDir('jupiter-rules-'),
+    );
+    expect(code).toBe(0);
+    expect(screen).not.toContain('Rules in force');
   });
 });
 

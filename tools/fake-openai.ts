@@ -56,7 +56,12 @@ export interface RejectFormatReply {
   then: Reply;
 }
 
-export type Reply = ContentReply | StatusReply | HangReply | CutReply | RejectFormatReply | StallReply | EndlessReply;
+/** A stream of these `data:` payloads as they are (a hostile or broken server), then `[DONE]`. */
+export interface RawEventsReply {
+  rawEvents: string[];
+}
+
+export type Reply = ContentReply | StatusReply | HangReply | CutReply | RejectFormatReply | StallReply | EndlessReply | RawEventsReply;
 
 export interface ScriptRequest {
   body: ChatBody;
@@ -227,6 +232,12 @@ export async function startFakeOpenAI(script: Script, options: FakeOptions = {})
       return; // left open; close() destroys the socket
     }
     if ('endless' in reply) return endlessStream(res, body, reply.endless);
+    if ('rawEvents' in reply) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      for (const data of reply.rawEvents) res.write(`data: ${data}\n\n`);
+      res.end('data: [DONE]\n\n');
+      return;
+    }
     if ('delayMs' in reply && reply.delayMs) await sleep(reply.delayMs);
     if ('status' in reply) {
       sendJson(res, reply.status, reply.body ?? { error: { message: `fake error ${reply.status}`, type: 'server_error', code: null } }, reply.headers);

@@ -43,6 +43,8 @@ export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: Ch
     `${c.bold('jupiter')} · ${safeText(e.goalText, true)} → ${e.procedure}/${e.goalId}`,
     c.dim(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`),
     c.dim(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`),
+    ...(e.humanRules.length ? [`Rules in force from human_rules.md (${e.humanRules.length}):`] : []),
+    ...e.humanRules.map((r) => `  • ${safeText(r, true)}`),
   ];
 }
 

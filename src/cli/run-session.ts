@@ -6,7 +6,8 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
 import { withHumanRules } from '../feedback/target.js';
-import { forksAbove } from '../engine/fork.js';
+import { forksAbove, rulesInForce } from '../engine/fork.js';
+import type { ForkPoint } from '../state/lineage.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
@@ -101,6 +102,7 @@ function reviewerFor(
   memory: Memory,
   render: Renderer,
   controller: AbortController,
+  forks: ReadonlyMap<string, ForkPoint>,
 ): Reviewer {
   if (state.settings.unattended) return unattendedReviewer;
   return new PromptReviewer({
@@ -111,7 +113,7 @@ function reviewerFor(
     target,
     notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
-    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
+    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color),
     input: cli.io.stdin,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,
@@ -163,11 +165,13 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     if (state.settings.unattended) await (await import('./endpoint-check.js')).requireReachable(config);
     const forks = await forksAbove(state, (id) => store.load(id));
     // The champion is re-checked under the rules in force, a person's hand edits to human_rules.md included.
-    const rules = await memory.humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
+    // A fork keeps the session rules its line had made by the point where it branched.
+    const humanRules = await rulesInForce(memory, state, forks);
+    const rules = await humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
-    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
+    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks);
     const emit = render;
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const message of caughtUp) emit({ type: 'warning', message });
@@ -184,7 +188,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       emit,
       signal: controller.signal,
       feedbackReader,
-      humanRules: (scope) => memory.humanRules(scope),
+      humanRules,
       // With --json nobody sees a reading to confirm it: it is kept, unconfirmed, for this session only.
       confirmReadings: !config.json,
     });

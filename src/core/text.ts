@@ -22,6 +22,22 @@ export function safeText(text: unknown, singleLine = false): string {
   return singleLine ? s.replace(/\s*[\r\n\t]+\s*/g, ' ') : s;
 }
 
+/** Characters JSON.stringify leaves raw that a terminal acts on or hides: DEL and C1 controls (U+009B is CSI), and the invisible ones. */
+const JSON_UNSAFE = new RegExp(`[\\u007f-\\u009f]|${SEPARATOR.source}|${INVISIBLE.source}`, 'g');
+const escapeUnits = (c: string) =>
+  c
+    .split('')
+    .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .join('');
+
+/**
+ * JSON for a terminal or a pipe a person may view: the same value as JSON.stringify, with bidi, invisible and C1
+ * characters written as \uXXXX escapes (they only ever occur inside strings), so `--json` output shows no hidden text.
+ */
+export function terminalJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(JSON_UNSAFE, escapeUnits);
+}
+
 /** Decodes bytes as UTF-8; `badLine` is the 1-based line of the first invalid byte sequence, if any. */
 export function decodeUtf8(buf: Uint8Array): { text: string; badLine: number | null } {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);

@@ -8,7 +8,7 @@ import type { IterationRecord, OptimalClaim, Outcome, RecallResult } from '../me
 import type { PlannerError, PlanRequest } from '../planners/types.js';
 import { compareScores } from '../procedures/quality.js';
 import type { Objective, PlanTarget, Rule } from '../procedures/types.js';
-import { unusableReason, withHumanRules } from '../feedback/target.js';
+import { unusableReason } from '../feedback/target.js';
 import { checkInsights } from '../procedures/insight.js';
 import { countFindings } from '../procedures/validate.js';
 import type { ScoreChange } from '../state/session.js';
@@ -90,7 +90,7 @@ async function requestFor(
   deps.emit({ type: 'recalled', iteration, tokens: recalled.tokens, budget: recalled.budget, items: recalled.items.length, total: recalled.total, leftOut });
   const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
   // The human rules join the procedure's rules: the validator and the planners see one rule list.
-  const target: PlanTarget = withHumanRules(deps.target, rules);
+  const target: PlanTarget = run.targetWith(deps.target, rules);
   // Only rules the validator can check are recorded as checked: one naming an action the set lacks is never enforced.
   const checked = rules.filter((r) => !unusableReason(deps.target, r));
   const champion = await run.champion();
@@ -105,7 +105,7 @@ async function requestFor(
     objectives,
     seen: run.reducer.seenIds,
     recall: recalled,
-    rejected: state.rejectedPlans ?? [],
+    rejected: [...(state.rejectedPlans ?? []), ...(await run.rejectedElsewhere())],
     feedback: [...state.pendingFeedback],
     ...(state.lastProposal ? { lastOutcome: { ...state.lastProposal } } : {}),
     ...(state.rejectedChampion ? { championRejected: { ...state.rejectedChampion } } : {}),

@@ -3,6 +3,7 @@
 // Plain async code: it emits events and asks an injected Reviewer, never the terminal. Each step returns how the run
 // goes on (undefined) or ends (a Halt): no control flow by exception.
 import type { Champion, PlannerErrorKind } from '../planners/types.js';
+import { ruleLine } from '../feedback/rule-text.js';
 import { formatScore, objectivesOf } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
 import type { SessionState, SessionStatus } from '../state/session.js';
@@ -69,7 +70,9 @@ function noPlanEnd(state: SessionState, why: string): Halt | null {
 }
 
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
-  return new Loop(new RunState(state, deps.memory), deps).run();
+  // A plan a person rejected on this goal in any session is never champion here (unless they approved it since).
+  const rejected = await deps.memory.goalRejections({ procedure: state.procedure, goalId: state.goalId });
+  return new Loop(new RunState(state, deps.memory, rejected), deps).run();
 }
 
 /** A failure the run stopped at: a plan that failed validation, or a planner fault (by its kind). */
@@ -118,6 +121,8 @@ class Loop {
     delete state.haltReason;
     await deps.store.save(state);
     const { iterations, checkpoint } = state.settings;
+    // The rules a person set (human_rules.md) that hold for this run, as the file has them: said before iteration 1.
+    const rules = (await deps.humanRules?.({ procedure: state.procedure, goalId: state.goalId, session: state.id })) ?? [];
     deps.emit({
       type: 'session-started',
       session: state.id,
@@ -128,6 +133,7 @@ class Loop {
       iterations,
       checkpoint,
       resumedFrom,
+      humanRules: rules.map(ruleLine),
     });
   }
 

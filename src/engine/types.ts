@@ -90,6 +90,8 @@ export type EngineEvent =
       iterations: number;
       checkpoint: number;
       resumedFrom: number | null;
+      /** The human rules in force for this run (human_rules.md lines), as they stood at its start. */
+      humanRules: string[];
     }
   | { type: 'iteration-started'; iteration: number; total: number }
   | { type: 'recalled'; iteration: number; tokens: number; budget: number; items: number; total: number; leftOut: RecallKindCount[] }

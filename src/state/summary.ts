@@ -167,7 +167,7 @@ function windowOf(slice: LogRecord[], from: number): SummaryWindow {
   const failures: Record<string, number> = {};
   for (const r of slice) {
     if (r.outcome !== 'failed') continue;
-    const rules = r.failing ?? [...new Set((r.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))];
+    const rules = r.failing ?? [...new Set((r.findings ?? []).filter((f) => f.severity === 'error').map((f) => f.rule))];
     for (const rule of rules) failures[rule] = (failures[rule] ?? 0) + 1;
   }
   return {
@@ -282,8 +282,8 @@ function contextOf(its: LogRecord[]): LearningSummary['context'] {
     context.push({
       from: i + 1,
       to: i + slice.length,
-      tokens: avg((r) => r.ctx?.t ?? 0),
-      budget: avg((r) => r.ctx?.b ?? 0),
+      tokens: avg((r) => r.context?.tokens ?? 0),
+      budget: avg((r) => r.context?.budget ?? 0),
       promptChars: avg((r) => r.promptChars ?? 0),
     });
   }
@@ -339,8 +339,8 @@ export async function learningSummary(
   for (const r of records) summaryFold.apply(totals, r);
   // Only single calls compare the tokenizer with the server: an iteration with repair rounds made several.
   const ratios = its
-    .filter((r) => r.est && r.usage?.p && !r.repairs)
-    .map((r) => r.usage!.p / r.est!)
+    .filter((r) => r.promptTokensEstimate && r.usage?.promptTokens && !r.repairs)
+    .map((r) => r.usage!.promptTokens / r.promptTokensEstimate!)
     .sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
@@ -366,11 +366,13 @@ function filterOf(filter: SummaryFilter, forks: Forks): LearningSummary['filter'
   return { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}), ...(branch ? { branch } : {}) };
 }
 
-/** The summary a checkpoint shows: this session on this goal (its records only, found where they are in the log). */
+/** The summary a checkpoint shows: this session on this goal (its records, a fork's line's, found where they are in the log). */
 export async function sessionSummary(
   memory: { dir: string; records(filter: { session: string }): Promise<LogRecord[]>; items(): Promise<MemoryItem[]> },
-  scope: { session: string; procedure: string; goalId: string },
+  scope: { session: string; procedure: string; goalId: string; forks?: Forks },
 ): Promise<LearningSummary> {
-  const own = await memory.records({ session: scope.session });
-  return learningSummary(memory.dir, own, await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}` });
+  const forks = scope.forks ?? new Map<string, ForkPoint>();
+  const records: LogRecord[] = [];
+  for (const link of lineageOf(scope.session, forks)) records.push(...(await memory.records({ session: link.session })));
+  return learningSummary(memory.dir, records, await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}`, forks });
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import type { Plan } from '../../core/plan.js';
-import { safeText } from '../../core/text.js';
+import { safeText, terminalJson } from '../../core/text.js';
 import { SessionStore, checkSessionId } from '../../engine/sessions.js';
 import type { SessionState } from '../../engine/types.js';
 import { renderCsv } from '../../export/csv.js';
@@ -24,7 +24,7 @@ import type { Cli } from '../io.js';
 import { configFrom, withConfig, withMemory } from '../options.js';
 import { VERSION } from '../version.js';
 
-const FORMATS = { md: renderMarkdown, html: renderHtml, csv: renderCsv, json: (b: Runbook) => `${JSON.stringify(b, null, 2)}\n` } as const;
+const FORMATS = { md: renderMarkdown, html: renderHtml, csv: renderCsv, json: (b: Runbook) => `${terminalJson(b, 2)}\n` } as const;
 type Format = keyof typeof FORMATS;
 
 interface ExportFlags {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { loadProceduresWithIssues } from '../../procedures/load.js';
 import { lintHumanRulesFile } from '../../memory/human-rules-check.js';
-import { safeText } from '../../core/text.js';
+import { safeText, terminalJson } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
 import { registerProceduresImport } from './procedures-import.js';
@@ -27,7 +27,7 @@ export function registerProcedures(program: Command, cli: Cli): void {
       const errors = issues.filter((i) => i.severity === 'error').length;
       if (opts.json) {
         out(
-          JSON.stringify({
+          terminalJson({
             dir: library.dir,
             sets: library.sets.map((s) => ({
               id: s.id,

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { FILES } from '../../memory/store.js';
 import { type SessionListing, SessionStore } from '../../engine/sessions.js';
-import { safeText } from '../../core/text.js';
+import { safeText, terminalJson } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory } from '../options.js';
 import { successRate, when } from '../format.js';
@@ -19,7 +19,7 @@ export function registerSessions(program: Command, cli: Cli): void {
       const { sessions, unreadable } = await store.list();
       if (opts.json) {
         out(
-          JSON.stringify({
+          terminalJson({
             sessions: sessions.map((s) => ({
               id: s.id,
               goal: s.goalText,

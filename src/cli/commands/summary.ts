@@ -12,7 +12,7 @@ import type { Cli } from '../io.js';
 import { summaryFold } from '../../memory/summary-fold.js';
 import { configFrom, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
-import { safeText } from '../../core/text.js';
+import { safeText, terminalJson } from '../../core/text.js';
 import { UsageError } from '../../core/errors.js';
 
 /** Iterations an unfiltered summary reads record by record (about 100 ms of the log); beyond, running totals. */
@@ -31,7 +31,7 @@ export function registerSummary(program: Command, cli: Cli): void {
     cli.action(async (opts: { memory?: string; json?: boolean; config?: string; session?: string; goal?: string }) => {
       const config = configFrom(cli, opts);
       if (!existsSync(config.memoryDir)) {
-        if (opts.json) return void out(JSON.stringify({ memory: config.memoryDir, iterations: 0 }));
+        if (opts.json) return void out(terminalJson({ memory: config.memoryDir, iterations: 0 }));
         return void out(`No memory in ${config.memoryDir} yet: run \`jupiter plan "<goal>"\` first.`);
       }
       // Read-only: summary never writes, so it is safe beside a running session.
@@ -50,7 +50,7 @@ export function registerSummary(program: Command, cli: Cli): void {
       });
       if (opts.goal && summary.iterations === 0 && summary.sessions === 0)
         throw new UsageError(`--goal ${safeText(opts.goal, true)}: no session in ${config.memoryDir} worked on that goal`);
-      if (opts.json) out(JSON.stringify(summary));
+      if (opts.json) out(terminalJson(summary));
       else for (const l of summaryLines(summary, cli.color)) out(l);
       for (const b of memory.logBreaks) cli.err(`jupiter: ${b}: the summary counts each record once and skips what is missing`);
       for (const s of memory.skippedLines()) cli.err(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}`);

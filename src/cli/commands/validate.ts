@@ -17,7 +17,7 @@ import { findTarget, rankGoals, strongMatch, targetName } from '../../procedures
 import { countFindings, validatePlan } from '../../procedures/validate.js';
 import type { PlanTarget, ProcedureLibrary } from '../../procedures/types.js';
 import type { Plan, ValidationResult } from '../../core/plan.js';
-import { safeText } from '../../core/text.js';
+import { safeText, terminalJson } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
 import { renderValidation } from '../render-validation.js';
@@ -124,7 +124,7 @@ export function registerValidate(program: Command, cli: Cli): void {
         }
         writeFileAtomicSync(opts.output, converted);
       }
-      if (opts.json) out(JSON.stringify({ file, ...result, humanRules: applied, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
+      if (opts.json) out(terminalJson({ file, ...result, humanRules: applied, ...(opts.pddl ? { val: valMessages(result, plan) } : {}) }));
       else {
         out(`${safeText(file, true)}: ${safeText(plan.title, true)} (${plan.steps.length} steps)`);
         if (library) out(humanRulesNote(applied, opts.humanRules === false, human.file));

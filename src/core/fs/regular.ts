@@ -64,10 +64,14 @@ function lstatOrThrow(file: string, original: unknown): fsSync.Stats {
   }
 }
 
-/** The whole of a regular file (links and special files refused; ENOENT thrown as is). */
-export function readRegular(file: string): Buffer {
-  const fd = openRegular(file, 'read');
+/**
+ * The whole of a regular file (links and special files refused; ENOENT thrown as is). Past `maxBytes` it is not read
+ * at all: a cache grown huge (by hand or by an attack) is rebuilt, never parsed at the cost of seconds and gigabytes.
+ */
+export function readRegular(file: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
+  const { fd, size } = openRegularWithSize(file, 'read');
   try {
+    if (size > maxBytes) throw new InputError(`is ${size} bytes, more than the ${maxBytes} it may be; not read`, { file });
     return fsSync.readFileSync(fd);
   } finally {
     fsSync.closeSync(fd);

@@ -48,7 +48,8 @@ export class ModeMemory {
     if (!this.file) return {};
     try {
       // Never through a link, never from a FIFO (a hang): anything odd reads as no cache.
-      const value = JSON.parse(readRegular(this.file).toString('utf8')) as unknown;
+      // A few bytes per endpoint: anything near a megabyte is not ours, and is replaced rather than parsed.
+      const value = JSON.parse(readRegular(this.file, 1024 * 1024).toString('utf8')) as unknown;
       return isObj(value) ? (value as Record<string, OutputMode>) : {};
     } catch {
       return {};

@@ -259,7 +259,8 @@ export class OpenAIPlanner implements Planner {
       let reported: Usage | undefined;
       // Tokens at the last report; -1 before the first.
       let shown = -1;
-      for await (const chunk of stream) {
+      for await (const raw of stream) {
+        const chunk = checkChunk(raw);
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content;
         if (delta) {
@@ -311,6 +312,29 @@ export class OpenAIPlanner implements Planner {
     const kind: PlannerErrorKind = fault.kind === 'format' || fault.kind === 'max-tokens-param' ? 'config' : fault.kind;
     return new PlannerError(kind, oneLine(`${baseUrl}: ${detail}`), { cause: fault.cause });
   }
+}
+
+const NOT_A_CHUNK = 'the server sent a stream chunk that is not a chat completion chunk';
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A streamed chunk as the SDK parsed it, checked before use: a server may send any JSON (an array nested a million
+ * deep once surfaced as `Cannot read properties of undefined (reading '0')`). Only the fields read are checked.
+ */
+function checkChunk(chunk: OpenAI.Chat.ChatCompletionChunk): OpenAI.Chat.ChatCompletionChunk {
+  const c = chunk as unknown;
+  const choice = isRecord(c) && Array.isArray(c.choices) ? (c.choices as unknown[])[0] : null;
+  const delta = isRecord(choice) ? choice.delta : undefined;
+  const ok =
+    isRecord(c) &&
+    Array.isArray(c.choices) &&
+    (choice === undefined || (isRecord(choice) && (delta === undefined || delta === null || isRecord(delta)))) &&
+    (!isRecord(delta) || delta.content === undefined || delta.content === null || typeof delta.content === 'string') &&
+    (c.usage === undefined ||
+      c.usage === null ||
+      (isRecord(c.usage) && typeof c.usage.prompt_tokens === 'number' && typeof c.usage.completion_tokens === 'number'));
+  if (!ok) throw new FaultError({ kind: 'server', retryable: false, reason: NOT_A_CHUNK });
+  return chunk;
 }
 
 /** withRetries moved the call to another replica. */
