@@ -63,8 +63,8 @@ describe('memory folders from before full-word log records', () => {
     expect(read.map((x) => x.seq)).toEqual(raw.map((x) => x.seq));
     const carrier = raw.find((x) => x.steps && x.findings?.length)!;
     const same = read.find((x) => x.seq === carrier.seq)!;
-    expect(same.steps!.map((st) => st.a)).toEqual(carrier.steps!.map((st) => st.a));
-    expect(same.findings!.map((f) => [f.r, f.sev])).toEqual(carrier.findings!.map((f) => [f.r, f.sev]));
+    expect(same.steps!.map((st) => st.action)).toEqual(carrier.steps!.map((st) => st.a));
+    expect(same.findings!.map((f) => [f.rule, f.severity])).toEqual(carrier.findings!.map((f) => [f.r, f.sev]));
   });
 
   it('take a new run that goes on numbering the log', async () => {

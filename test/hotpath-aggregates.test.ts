@@ -3,7 +3,6 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sessionSpans } from '../src/memory/aggregates.js';
-import type { LogRecord } from '../src/memory/record.js';
 import { Memory } from '../src/memory/store.js';
 import { summaryFold } from '../src/memory/summary-fold.js';
 import { learningSummary } from '../src/state/summary.js';
@@ -57,7 +56,7 @@ describe('aggregates', () => {
     const fromFold = await learningSummary(dir, await reader.aggregate(summaryFold), items);
     expect(numbers(fromFold)).toEqual(numbers(fromRecords));
     expect(fromFold).toMatchObject({ sessions: 3, iterations: 35, rejections: 3 });
-    expect(fromFold.tokenEstimate?.samples).toBe(all.filter((r) => r.type === 'iteration' && r.est).length);
+    expect(fromFold.tokenEstimate?.samples).toBe(all.filter((r) => r.type === 'iteration' && r.promptTokensEstimate).length);
   });
 
   it('a reader needs only the tail: with every older segment gone, the fold still counts the whole history', async () => {
@@ -93,8 +92,8 @@ describe('aggregates', () => {
         goalId: 'g',
         goalText: 'x',
         outcome: ok ? 'improved' : 'failed',
-        ctx: { t: i, b: 4000, i: 1, n: 1 },
-      } as LogRecord);
+        context: { tokens: i, budget: 4000, items: 1, total: 1 },
+      });
     }
     expect(state.buckets.length).toBeLessThanOrEqual(161);
     const s = await learningSummary(memDir(), state, []);

@@ -24,12 +24,12 @@ afterEach(() => {
 
 function bigFailure(): LogRecord {
   const owner = (i: number) => `Owner ${i} ${'of a very long team name '.repeat(76)}`.slice(0, 1900);
-  const steps = Array.from({ length: 110 }, (_, i) => ({ a: `step-${i}`, o: owner(i) }));
+  const steps = Array.from({ length: 110 }, (_, i) => ({ action: `step-${i}`, owner: owner(i) }));
   // Twelve error findings; only the first fix names an owner (step 3's), as a validator's fix text does.
   const findings = Array.from({ length: 12 }, (_, i) => ({
-    r: `rule-${i}`,
-    sev: 'error' as const,
-    a: `step-${i}`,
+    rule: `rule-${i}`,
+    severity: 'error' as const,
+    action: `step-${i}`,
     fix: i === 0 ? `move step-0 away from ${owner(3)}` : `add check-${i} before step ${i + 1}`,
   }));
   return {

@@ -49,7 +49,7 @@ describe('memory commit', () => {
       expect(logged[i]!.planId).toBe(planId(r.plan!));
       expect((parse(read(dir, `plans/${planId(r.plan!)}.json`)) as Plan).steps).toEqual(r.plan!.steps);
       // Steps come back on read whether the record carried them or named an earlier record's plan.
-      expect(logged[i]!.steps?.map((s) => s.a)).toEqual(r.plan!.steps.map((s) => s.action));
+      expect(logged[i]!.steps?.map((s) => s.action)).toEqual(r.plan!.steps.map((s) => s.action));
     });
     // Only the first record of each plan carries its steps; later ones name it.
     expect(log.match(/"steps":/g)).toHaveLength(3);

@@ -26,16 +26,16 @@ const base = (iteration: number) => ({
   procedure: 'ship',
   goalId: 'release',
   goalText: 'g',
-  objectives: ['cost' as const],
 });
 const it_ = (iteration: number, planId: string, cost: number | null, outcome: LogRecord['outcome'] = 'improved'): LogRecord => ({
   ...base(iteration),
   type: 'iteration',
+  objectives: ['cost'],
   outcome: cost === null ? 'failed' : outcome,
   planId,
   ...(cost === null ? {} : { score: score(cost) }),
 });
-const reject = (iteration: number, planId: string): LogRecord => ({ ...base(iteration), type: 'review', review: 'rejection', reason: 'no', planId });
+const reject = (iteration: number, planId: string) => ({ ...base(iteration), type: 'review' as const, review: 'rejection' as const, reason: 'no', planId });
 
 describe('the session schema', () => {
   it('migrates an old file in its own steps, then names the first field at fault', () => {

@@ -191,7 +191,7 @@ async function checkSessions(
       } catch {
         actions = undefined;
       }
-      if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.a)))
+      if (JSON.stringify(actions) !== JSON.stringify(r.steps.map((s) => s.action)))
         problems.push(`${r.planId ? `plans/${r.planId}.json` : `plans/${id}/${r.iteration}.yaml`}: missing or differs from the logged plan`);
     }
   }

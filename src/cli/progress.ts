@@ -5,6 +5,7 @@ import { redactSecrets } from '../core/secrets.js';
 import type { EngineEvent } from '../engine/types.js';
 import { contextText, eventLine, foldedLine, headerLines, iterationLine, notable, retryText } from './event-lines.js';
 import { duration } from './format.js';
+import { toJsonEvent } from './json-events.js';
 import type { Cli } from './io.js';
 import type { StatusLine } from './live-status.js';
 import { RunStats, statusText } from './run-stats.js';
@@ -19,7 +20,7 @@ export interface Renderer {
 export const PROGRESS_STEP_TOKENS = 64;
 
 /**
- * NDJSON events. `write` gets whole lines; the lines of one turn of the event loop go out in one write (an
+ * NDJSON events, the public schema of json-events.ts (never the engine's own events). `write` gets whole lines; the lines of one turn of the event loop go out in one write (an
  * iteration emits a dozen events: one write each was a system call each), at the latest when the turn ends.
  */
 export function jsonRenderer(write: (text: string) => void, now: () => Date = () => new Date()): Renderer {
@@ -41,7 +42,7 @@ export function jsonRenderer(write: (text: string) => void, now: () => Date = ()
       shown = { iteration: event.iteration, tokens: event.tokens };
     }
     if (!pending.length) setImmediate(flush);
-    pending.push(terminalJson({ time: now().toISOString(), ...event }));
+    pending.push(terminalJson(toJsonEvent(event, now().toISOString())));
     // The last event of a run, and anything a person or script must see before a prompt or an exit, goes out now.
     if (event.type === 'finished') flush();
   }) as Renderer;

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
 import { withHumanRules } from '../feedback/target.js';
-import { forksAbove } from '../engine/fork.js';
+import { forksAbove, rulesInForce } from '../engine/fork.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
@@ -163,7 +163,9 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     if (state.settings.unattended) await (await import('./endpoint-check.js')).requireReachable(config);
     const forks = await forksAbove(state, (id) => store.load(id));
     // The champion is re-checked under the rules in force, a person's hand edits to human_rules.md included.
-    const rules = await memory.humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
+    // A fork keeps the session rules its line had made by the point where it branched.
+    const humanRules = await rulesInForce(memory, state, forks);
+    const rules = await humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
@@ -184,7 +186,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       emit,
       signal: controller.signal,
       feedbackReader,
-      humanRules: (scope) => memory.humanRules(scope),
+      humanRules,
       // With --json nobody sees a reading to confirm it: it is kept, unconfirmed, for this session only.
       confirmReadings: !config.json,
     });

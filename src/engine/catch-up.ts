@@ -1,6 +1,7 @@
 // Brings a session file up to date with the log (the truth): the session's records are folded again by the same
 // reducer the live run uses, so a crash after a commit loses and repeats nothing, and the champion a killed run had
 // found (or a person's rejection left standing) is the champion of the resumed one.
+import type { RejectedPlan } from '../memory/rejections.js';
 import type { Memory } from '../memory/store.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
@@ -10,13 +11,15 @@ import { recordsOfLine } from './fork.js';
 import type { SessionState } from '../state/session.js';
 
 /**
- * Catches `state` up with the log, then checks the plans it stands on (see trustStanding). Returns what a person
+ * Catches `state` up with the log, then checks the plans it stands on (see trustStanding), and drops any a person
+ * rejected on this goal in another session since. Returns what a person
  * should be told. `forks`: the fork points of the session and its ancestors (engine/fork.ts forksAbove): a fork's
  * state is its ancestors' records through where it branched, then its own.
  */
 export async function catchUp(state: SessionState, memory: Memory, target: PlanTarget, forks: ReadonlyMap<string, ForkPoint> = new Map()): Promise<string[]> {
   await catchUpLog(state, memory, target, forks);
-  return trustStanding(state, memory, target);
+  const rejected = (await memory.goalRejections(state)).filter((p) => p.session !== state.id);
+  return trustStanding(state, memory, target, rejected);
 }
 
 /**
@@ -24,11 +27,18 @@ export async function catchUp(state: SessionState, memory: Memory, target: PlanT
  * naming it (the plan store checks each against its id), and a plan the current rules refuse stands no more (the
  * best one that passes becomes champion), said in a warning.
  */
-async function trustStanding(state: SessionState, memory: Memory, target: PlanTarget): Promise<string[]> {
+async function trustStanding(state: SessionState, memory: Memory, target: PlanTarget, rejected: readonly RejectedPlan[]): Promise<string[]> {
   const standing = [state.champion, ...state.alternatives].filter((r) => r !== null);
   const kept: typeof standing = [];
   const notes: string[] = [];
   for (const ref of standing) {
+    const by = rejected.find((p) => p.planId === ref.planId || (ref.key !== undefined && p.key === ref.key));
+    if (by) {
+      notes.push(
+        `the ${ref === state.champion ? 'champion' : 'alternative'} of iteration ${ref.iteration} is a plan a person rejected in session ${by.session}: it stands no more`,
+      );
+      continue;
+    }
     const plan = await memory.planOf({ planId: ref.planId, session: state.id, iteration: ref.iteration });
     const v = plan ? validatePlan(plan, target) : undefined;
     if (!v || v.valid) kept.push(ref);

@@ -5,7 +5,8 @@ import { UsageError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { LogRecord } from '../memory/record.js';
 import type { Memory } from '../memory/store.js';
-import type { PlanTarget } from '../procedures/types.js';
+import { humanRuleId } from '../feedback/rule-text.js';
+import type { PlanTarget, Rule, RuleBody } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
 import { type ForkPoint, lineageOf, lineageRecords } from '../state/lineage.js';
 import { foldRecords } from '../state/reducer.js';
@@ -140,4 +141,47 @@ export async function forksAmong(records: LogRecord[], load: LoadSession): Promi
     for (const [k, v] of above) forks.set(k, v);
   }
   return forks;
+}
+
+type RulesQuery = { procedure: string; goalId: string; session: string };
+type RulesOf = (scope: RulesQuery) => Promise<Rule[]>;
+
+/** The ids of the rules a session's rejections made by iteration `through` for the session alone (not its goal). */
+function sessionRuleIds(records: LogRecord[], session: string, through: number): Set<string> {
+  const ids = new Set<string>();
+  for (const r of records) {
+    if (r.session !== session || r.iteration > through || r.review !== 'rejection' || r.scope === 'goal') continue;
+    for (const body of r.constraints ?? []) {
+      try {
+        ids.add(humanRuleId(body as RuleBody));
+      } catch {
+        // A constraint of a kind this version does not know: human_rules.md never kept it either.
+      }
+    }
+  }
+  return ids;
+}
+
+/**
+ * The human rules in force for a session: its goal's and its own (human_rules.md as a person left it), and for a fork
+ * the rules its ancestors had given their sessions by the point where its line branched (a later one is not inherited).
+ */
+export async function rulesInForce(
+  memory: Pick<Memory, 'records' | 'humanRules'>,
+  state: SessionState,
+  forks: ReadonlyMap<string, ForkPoint>,
+): Promise<RulesOf> {
+  const own: RulesOf = (scope) => memory.humanRules(scope);
+  if (!forks.has(state.id)) return own;
+  const records = await recordsOfLine(state, memory, forks);
+  const inherited = lineageOf(state.id, forks)
+    .filter((l) => l.through !== null)
+    .map((l) => ({ session: l.session, ids: sessionRuleIds(records, l.session, l.through!) }))
+    .filter((x) => x.ids.size > 0);
+  return async (scope) => {
+    const rules = new Map((await own(scope)).map((r) => [r.id, r]));
+    for (const { session, ids } of inherited)
+      for (const r of await memory.humanRules({ ...scope, session })) if (ids.has(r.id) && !rules.has(r.id)) rules.set(r.id, r);
+    return [...rules.values()];
+  };
 }

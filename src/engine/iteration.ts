@@ -105,7 +105,7 @@ async function requestFor(
     objectives,
     seen: run.reducer.seenIds,
     recall: recalled,
-    rejected: state.rejectedPlans ?? [],
+    rejected: [...(state.rejectedPlans ?? []), ...(await run.rejectedElsewhere())],
     feedback: [...state.pendingFeedback],
     ...(state.lastProposal ? { lastOutcome: { ...state.lastProposal } } : {}),
     ...(state.rejectedChampion ? { championRejected: { ...state.rejectedChampion } } : {}),

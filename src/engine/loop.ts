@@ -70,7 +70,9 @@ function noPlanEnd(state: SessionState, why: string): Halt | null {
 }
 
 export async function runSession(state: SessionState, deps: EngineDeps): Promise<RunResult> {
-  return new Loop(new RunState(state, deps.memory), deps).run();
+  // A plan a person rejected on this goal in any session is never champion here (unless they approved it since).
+  const rejected = await deps.memory.goalRejections({ procedure: state.procedure, goalId: state.goalId });
+  return new Loop(new RunState(state, deps.memory, rejected), deps).run();
 }
 
 /** A failure the run stopped at: a plan that failed validation, or a planner fault (by its kind). */

@@ -2,6 +2,7 @@
 // alternatives in hand (the session names them by id; their content is in the plan store).
 import type { Plan } from '../core/plan.js';
 import { withHumanRules } from '../feedback/target.js';
+import type { RejectedPlan } from '../memory/rejections.js';
 import type { Memory } from '../memory/store.js';
 import { ClaimChecker } from '../planners/claim.js';
 import type { Champion } from '../planners/types.js';
@@ -16,11 +17,24 @@ export class RunState {
   private readonly plans = new Map<string, Plan>();
   private joined: { base: PlanTarget; rules: readonly Rule[]; target: PlanTarget } | undefined;
 
+  /** Plans of the goal a person rejected in other sessions, loaded once for the planners. */
+  private elsewherePlans: Promise<Plan[]> | undefined;
+
+  /** `rejected`: the plans a person rejected on this goal, in any session (memory.goalRejections): never champion here. */
   constructor(
     readonly state: SessionState,
     private readonly memory: Pick<Memory, 'planOf'>,
+    private readonly rejected: readonly RejectedPlan[] = [],
   ) {
-    this.reducer = new Reducer(state);
+    this.reducer = new Reducer(state, new Set(rejected.flatMap((p) => (p.key ? [p.planId, p.key] : [p.planId]))));
+  }
+
+  /** The plans a person rejected on this goal in earlier sessions (a planner must differ from each in schedule). */
+  rejectedElsewhere(): Promise<Plan[]> {
+    this.elsewherePlans ??= Promise.all(
+      this.rejected.filter((p) => p.session !== this.state.id).map((p) => this.memory.planOf({ planId: p.planId, session: p.session, iteration: p.iteration })),
+    ).then((plans) => plans.filter((p): p is Plan => p !== undefined && p !== null));
+    return this.elsewherePlans;
   }
 
   /**

@@ -6,6 +6,7 @@ import { readRegular, statRegular } from '../core/fs/regular.js';
 import { decodeUtf8, editDistance } from '../core/text.js';
 import { actionsOf, ruleLine } from '../feedback/rule-text.js';
 import type { LintIssue, ProcedureLibrary, Rule } from '../procedures/types.js';
+import { kindOf } from '../procedures/rules/index.js';
 import { contradicts, type HumanRuleEntry, parseHumanRules, together } from './human-rules.js';
 import { FILES } from './store.js';
 
@@ -48,9 +49,10 @@ export function lintHumanRules(text: string, file: string, library: ProcedureLib
     line: s.line,
     message: `"${s.text.replace(/^[-*]\s*/, '')}" is not a rule line (rule · goal <procedure>/<goal> or session <id> · confirmed · "words"; rule forms: ${FORMS})`,
   }));
-  entries.forEach((e, i) => {
+  const earlierOf = earlierIndex();
+  for (const e of entries) {
     out.push(...unknownActions(library, e, file));
-    for (const earlier of entries.slice(0, i))
+    for (const earlier of earlierOf(e))
       if (contradicts(earlier.rule, e.rule) && together(earlier, e))
         out.push({
           severity: 'error',
@@ -58,8 +60,32 @@ export function lintHumanRules(text: string, file: string, library: ProcedureLib
           line: e.line ?? 1,
           message: `${quoted(e)} contradicts line ${earlier.line ?? '?'}, ${quoted(earlier)}: delete or edit one`,
         });
-  });
+  }
   return out.sort((a, b) => a.line - b.line);
+}
+
+/**
+ * The entries before each one (call in file order) that could contradict it. `contradicts(earlier, e)` asks the
+ * earlier rule's kind, and two rules contradict only through an action they both name (every kind's `contradicts`
+ * compares actions): so only earlier rules of a kind that can contradict are kept, indexed by action (rules naming
+ * none are compared with each other). Near-linear for a 10,000-line file, where comparing every pair took 30 s.
+ */
+function earlierIndex(): (e: HumanRuleEntry) => HumanRuleEntry[] {
+  const byAction = new Map<string, HumanRuleEntry[]>();
+  const actionless: HumanRuleEntry[] = [];
+  return (e) => {
+    const actions = [...new Set(actionsOf(e.rule))];
+    const found = new Set<HumanRuleEntry>(actions.length ? actions.flatMap((a) => byAction.get(a) ?? []) : actionless);
+    if (kindOf(e.rule).contradicts) {
+      if (!actions.length) actionless.push(e);
+      for (const a of actions) {
+        const list = byAction.get(a);
+        if (list) list.push(e);
+        else byAction.set(a, [e]);
+      }
+    }
+    return [...found].sort((x, y) => (x.line ?? 0) - (y.line ?? 0));
+  };
 }
 
 /** The file's text, undefined when there is none; a link or special file is refused, never followed (memory's rule). */

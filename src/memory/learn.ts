@@ -86,33 +86,37 @@ function withoutOwners(text: string, owners: [owner: string, lower: string][]): 
 function lessonsOf(rec: LogRecord, findings: NonNullable<LogRecord['findings']>): Observation[] {
   const out: Observation[] = [];
   const scope = scopeKey(rec);
-  const named = new Set((rec.steps ?? []).map((s) => s.o?.trim()).filter((o): o is string => !!o));
+  const named = new Set((rec.steps ?? []).map((s) => s.owner?.trim()).filter((o): o is string => !!o));
   const owners = [...named].map((o): [string, string] => [o, o.toLowerCase()]);
   for (const f of findings) {
     if (out.length >= LESSONS_PER_RECORD) break;
-    if (f.sev !== 'error') continue;
-    if (f.r === 'unknown-action' && f.a !== undefined) {
+    if (f.severity !== 'error') continue;
+    if (f.rule === 'unknown-action' && f.action !== undefined) {
       // The name is model text: quoted short, and the lesson names one valid action, never the whole menu.
-      const near = nearestAction(f.a, f.fix);
-      const text = `unknown-action: "${quote(f.a)}" is not an action here${near ? `; the nearest valid action is ${near}` : ''}`;
+      const near = nearestAction(f.action, f.fix);
+      const text = `unknown-action: "${quote(f.action)}" is not an action here${near ? `; the nearest valid action is ${near}` : ''}`;
       out.push({
         kind: 'lesson',
-        key: `${scope}|unknown-action|${normalise(quote(f.a))}`,
+        key: `${scope}|unknown-action|${normalise(quote(f.action))}`,
         text,
-        data: { type: 'avoid', action: f.a.slice(0, 200) },
+        data: { type: 'avoid', action: f.action.slice(0, 200) },
         human: 0,
         counts: true,
       });
       continue;
     }
     const fix = f.fix ? withoutOwners(generalFix(f.fix), owners) : '';
-    const text = `${f.a ? `${f.a}: ` : ''}${f.r}${fix ? ` — ${fix}` : ''}`;
+    const text = `${f.action ? `${f.action}: ` : ''}${f.rule}${fix ? ` — ${fix}` : ''}`;
     const add = /^(?:.*: )?add ([a-z0-9._-]+)/i.exec(fix)?.[1];
     const data: MemoryData =
-      /^remove\b/.test(fix) && f.a ? { type: 'avoid', action: f.a, rule: f.r } : add ? { type: 'fix', rule: f.r, action: add } : { type: 'note' };
+      /^remove\b/.test(fix) && f.action
+        ? { type: 'avoid', action: f.action, rule: f.rule }
+        : add
+          ? { type: 'fix', rule: f.rule, action: add }
+          : { type: 'note' };
     // One lesson per distinct claim in a record: two findings saying the same count as one event.
     if (!out.some((o) => o.text === text))
-      out.push({ kind: 'lesson', key: `${scope}|${f.r}|${f.a ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });
+      out.push({ kind: 'lesson', key: `${scope}|${f.rule}|${f.action ?? ''}|${normalise(fix)}`, text, data, human: 0, counts: true });
   }
   return out;
 }
@@ -189,7 +193,7 @@ function touch(item: MemoryItem, rec: LogRecord): void {
 
 /** The goal's exemplar: replaced by a new champion unless the one held is at least as good under the same objectives. */
 function updateExemplar(items: Map<string, MemoryItem>, rec: LogRecord, human: number): void {
-  const steps = (rec.steps ?? []).map((s) => s.a);
+  const steps = (rec.steps ?? []).map((s) => s.action);
   if (!steps.length) return;
   const id = itemId('pattern', `${scopeKey(rec)}|exemplar`);
   const held = items.get(id);
@@ -233,7 +237,7 @@ function exemplarItem(id: string, rec: LogRecord, data: Extract<MemoryData, { ty
  * step the champion holds is false on its face: it goes at once, so none can name removing a champion's step.
  */
 function vote(items: Map<string, MemoryItem>, rec: LogRecord): void {
-  const actions = (rec.steps ?? []).map((s) => s.a);
+  const actions = (rec.steps ?? []).map((s) => s.action);
   const fresh = new Set(insightsOf(rec).map((o) => itemId(o.kind, o.key)));
   for (const [id, item] of items) {
     if (!isInsight(item) || item.procedure !== rec.procedure || item.goalId !== rec.goalId || fresh.has(id)) continue;
@@ -251,7 +255,7 @@ function vote(items: Map<string, MemoryItem>, rec: LogRecord): void {
 /** Actions a person's rejection forbids: its compiled forbidden rules, else what the reader takes the reason to avoid. */
 function forbiddenBy(rec: LogRecord): string[] {
   if (rec.constraints?.length) return rec.constraints.filter((r) => r.kind === 'forbidden').map((r) => (r as { action: string }).action);
-  return rec.reason ? actionIntents(rec.reason, [...new Set((rec.steps ?? []).map((s) => s.a))]).avoid : [];
+  return rec.reason ? actionIntents(rec.reason, [...new Set((rec.steps ?? []).map((s) => s.action))]).avoid : [];
 }
 
 /** Whether a pattern recommends doing `a` (an exemplar holding it, adding it, or placing it). */
@@ -321,7 +325,7 @@ function retireExemplar(items: Map<string, MemoryItem>, rec: LogRecord): void {
   const held = items.get(id);
   if (held?.data.type === 'exemplar') {
     const steps = held.data.steps;
-    const rejected = (rec.steps ?? []).map((s) => s.a);
+    const rejected = (rec.steps ?? []).map((s) => s.action);
     const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
     // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
     const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];

@@ -25,7 +25,7 @@ const one = (s: unknown) => safeText(s, true).replace(/-->/g, '-- >');
 const n = thousands;
 
 function outcomeText(r: LogRecord): string {
-  const errors = (r.findings ?? []).filter((f) => f.sev === 'error').length;
+  const errors = (r.findings ?? []).filter((f) => f.severity === 'error').length;
   switch (r.outcome) {
     case 'approved':
       return r.approvedBy === 'human' ? 'approved by a person' : 'approved automatically (valid)';
@@ -83,16 +83,16 @@ export function renderLogSection(r: LogRecord, opts: { carry?: boolean; continue
     if (byRef) lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps!.length} steps · plans/${r.planId}.json`);
     else if (r.steps) {
       lines.push(`- **Plan:** ${one(r.title ?? '')} · ${r.steps.length} steps${r.planId ? ` · plans/${r.planId}.json` : ''}`);
-      r.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${one(s.a)}${s.o ? ` — ${one(s.o)}` : ''}`));
+      r.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${one(s.action)}${s.owner ? ` — ${one(s.owner)}` : ''}`));
     }
     const findings = r.findings ?? [];
     if (findings.length) lines.push('- **Findings:**');
-    for (const f of findings) lines.push(`  - ${f.sev} ${f.s ? `step ${f.s} ` : ''}${one(f.r)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
+    for (const f of findings) lines.push(`  - ${f.severity} ${f.step ? `step ${f.step} ` : ''}${one(f.rule)}${f.fix ? ` (fix: ${one(f.fix)})` : ''}`);
     if (r.addressed?.length) lines.push(`- **Addressed feedback:** ${r.addressed.map((a) => `"${one(a)}"`).join('; ')}`);
-    const context = r.ctx ? `${n(r.ctx.t)}/${n(r.ctx.b)} tokens · ${r.ctx.i}/${r.ctx.n} items` : '';
+    const context = r.context ? `${n(r.context.tokens)}/${n(r.context.budget)} tokens · ${r.context.items}/${r.context.total} items` : '';
     if (r.usage)
       lines.push(
-        `- **Usage:** ${n(r.usage.p)} prompt + ${n(r.usage.c)} completion tokens (${n(r.usage.k)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}${context ? ` · context ${context}` : ''}`,
+        `- **Usage:** ${n(r.usage.promptTokens)} prompt + ${n(r.usage.completionTokens)} completion tokens (${n(r.usage.cachedTokens)} cached)${r.cost !== undefined ? ` · $${r.cost.toFixed(4)}` : ''}${context ? ` · context ${context}` : ''}`,
       );
     else if (context) lines.push(`- **Context:** ${context}`);
   }
@@ -122,11 +122,22 @@ export function onDisk(r: LogRecord, opts: { carry?: boolean } = {}): LogRecord 
 /** Steps of a plan by its id, for records that name a plan an earlier record carried. */
 export type StepsLookup = (planId: string) => LogRecord['steps'] | undefined;
 
+/** Told of each record line that does not read: its file, where it starts (bytes into the file) and why. */
+export type BadLineSink = (file: string, offset: number, problem: string) => void;
+
+/** The line number of byte `offset` of `file` (1-based; any line ending counts once). Only for messages: it reads the file up to there. */
+export function lineAt(file: string, offset: number): number {
+  const text = readRegularRange(file, 0, offset).toString('latin1');
+  return text.split(/\r\n|\r|\n/).length;
+}
+
 /**
  * Records in `text` (a whole log or a tail), in order; the end offset of the last complete record. A record that
- * names its plan by id gets the steps back from an earlier record in `text`, else from `lookup`.
+ * names its plan by id gets the steps back from an earlier record in `text`, else from `lookup`. A complete record
+ * line that does not read (edited, damaged) is skipped and told to `bad` with its index in `text`; a line cut short
+ * by a crash is not a record line (it has no closing `-->`): the torn tail is repaired, not reported.
  */
-export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRecord[]; endOfLast: number } {
+export function recordsIn(text: string, lookup?: StepsLookup, bad?: (index: number, problem: string) => void): { records: LogRecord[]; endOfLast: number } {
   const records: LogRecord[] = [];
   // Where the last record line ends, in characters (+1 past its newline, even when the text ends without one).
   let end = -1;
@@ -138,11 +149,11 @@ export function recordsIn(text: string, lookup?: StepsLookup): { records: LogRec
     const lineEnd = lineEndAt(text, i);
     const m = MARKER.exec(text.slice(i, lineEnd));
     if (!m) continue;
-    const rec = parseRecord(m[1]!);
-    if (rec) {
-      records.push(rec);
+    const read = parseRecord(m[1]!);
+    if ('record' in read) {
+      records.push(read.record);
       end = lineEnd;
-    }
+    } else bad?.(i, read.problem);
   }
   // Past the last record line's ending (one past the text when it ends there, unterminated).
   const endOfLast = end < 0 ? -1 : end >= text.length ? Buffer.byteLength(text) + 1 : Buffer.byteLength(text.slice(0, pastLineEnd(text, end)));
@@ -242,7 +253,7 @@ export function firstLineEnd(buf: Buffer, from = 0): number {
 }
 
 /** Records after `afterSeq` in one segment, reading its tail backwards in doubling chunks. */
-async function segmentTail(file: string, afterSeq: number, repair: boolean): Promise<SegmentTail> {
+async function segmentTail(file: string, afterSeq: number, repair: boolean, onBad?: BadLineSink): Promise<SegmentTail> {
   // A link or special file is refused (an error naming it), never followed or read until it ends.
   const size = statRegular(file)?.size;
   if (size === undefined) return { records: [], lastSeq: 0, reachesBack: false, repaired: false };
@@ -252,7 +263,8 @@ async function segmentTail(file: string, afterSeq: number, repair: boolean): Pro
     const buf = readRegularRange(file, start, size - start);
     const offset = start > 0 ? firstLineEnd(buf) + 1 : 0;
     const text = buf.subarray(offset).toString('utf8');
-    const { records, endOfLast } = recordsIn(text);
+    const at = start + offset;
+    const { records, endOfLast } = recordsIn(text, undefined, onBad && ((i, problem) => onBad(file, at + Buffer.byteLength(text.slice(0, i)), problem)));
     if (start > 0 && (records.length === 0 || records[0]!.seq > afterSeq + 1)) {
       chunk *= 4;
       start = Math.max(0, size - chunk);
@@ -292,13 +304,14 @@ export async function logTail(
   afterSeq: number,
   repair = true,
   lookup?: StepsLookup,
+  onBad?: BadLineSink,
 ): Promise<{ records: LogRecord[]; lastSeq: number; repaired: boolean }> {
-  const current = await segmentTail(file, afterSeq, repair);
+  const current = await segmentTail(file, afterSeq, repair, onBad);
   let records = current.records;
   let lastSeq = current.lastSeq;
   if (!current.reachesBack) {
     for (const older of segments(file).reverse()) {
-      const t = await segmentTail(older, afterSeq, false);
+      const t = await segmentTail(older, afterSeq, false, onBad);
       lastSeq ||= t.lastSeq;
       records = [...t.records, ...records];
       if (t.reachesBack || (t.lastSeq > 0 && t.lastSeq <= afterSeq)) break;
@@ -316,8 +329,8 @@ export async function segmentLastSeq(file: string): Promise<number> {
  * The seq of the log's last record (0 for none), reading the current segment's tail, or the newest older segment's
  * when a crash right after a rotation left the current one empty. `repair` truncates a torn tail of the current segment.
  */
-export async function lastRecordSeq(file: string, repair: boolean): Promise<number> {
-  const current = await segmentTail(file, Number.MAX_SAFE_INTEGER, repair);
+export async function lastRecordSeq(file: string, repair: boolean, onBad?: BadLineSink): Promise<number> {
+  const current = await segmentTail(file, Number.MAX_SAFE_INTEGER, repair, onBad);
   if (current.lastSeq) return current.lastSeq;
   for (const older of segments(file).reverse()) {
     const t = await segmentTail(older, Number.MAX_SAFE_INTEGER, false);

@@ -3,7 +3,7 @@
 // session's records cost a few reads of the log, not the history. The log is the only store of records.
 import { readRegular, readRegularRange, statRegular } from '../core/fs/regular.js';
 import path from 'node:path';
-import { firstLineEnd, recordsIn, segmentLastSeq, segments, type StepsLookup } from './log-file.js';
+import { type BadLineSink, firstLineEnd, recordsIn, segmentLastSeq, segments, type StepsLookup } from './log-file.js';
 import { parseRecord, type LogRecord } from './record.js';
 
 const MARK = Buffer.from('<!-- jupiter:entry ');
@@ -34,15 +34,21 @@ async function recordAfter(file: string, pos: number, size: number): Promise<{ s
     const nl = at >= 0 ? firstLineEnd(buf, at) : -1;
     if (nl >= 0) {
       const m = LINE.exec(buf.subarray(at, nl).toString('utf8'));
-      const rec = m ? parseRecord(m[1]!) : undefined;
-      return { seq: rec ? rec.seq : -1, end: pos + nl + 1 };
+      const read = m ? parseRecord(m[1]!) : undefined;
+      return { seq: read && 'record' in read ? read.record.seq : -1, end: pos + nl + 1 };
     }
     if (pos + buf.length >= size) return undefined;
   }
 }
 
 /** Records of one segment with `fromSeq <= seq <= toSeq`, bisecting to the range's start; `done` once past `toSeq`. */
-async function segmentRange(file: string, fromSeq: number, toSeq: number, lookup?: StepsLookup): Promise<{ records: LogRecord[]; done: boolean }> {
+async function segmentRange(
+  file: string,
+  fromSeq: number,
+  toSeq: number,
+  lookup?: StepsLookup,
+  onBad?: BadLineSink,
+): Promise<{ records: LogRecord[]; done: boolean }> {
   const size = statRegular(file)?.size;
   if (size === undefined) return { records: [], done: false };
   let lo = 0;
@@ -63,7 +69,9 @@ async function segmentRange(file: string, fromSeq: number, toSeq: number, lookup
     // Whole lines only: the cut line waits for the next chunk.
     const cut = pos < size ? Math.max(buf.lastIndexOf(0x0a), buf.lastIndexOf(0x0d)) + 1 : buf.length;
     rest = buf.subarray(cut);
-    for (const rec of recordsIn(buf.subarray(0, cut).toString('utf8'), lookup).records) {
+    const at = pos - buf.length;
+    const text = buf.subarray(0, cut).toString('utf8');
+    for (const rec of recordsIn(text, lookup, onBad && ((i, problem) => onBad(file, at + Buffer.byteLength(text.slice(0, i)), problem))).records) {
       if (rec.seq < fromSeq) continue;
       if (rec.seq > toSeq) return { records: out, done: true };
       out.push(rec);
@@ -76,7 +84,7 @@ async function segmentRange(file: string, fromSeq: number, toSeq: number, lookup
  * Records with `fromSeq <= seq <= toSeq` across the log's segments, in order. A segment holds the records from its
  * first one up to the next segment's first, so only the segments overlapping the range are read.
  */
-export async function readLogRange(file: string, fromSeq: number, toSeq: number, lookup?: StepsLookup): Promise<LogRecord[]> {
+export async function readLogRange(file: string, fromSeq: number, toSeq: number, lookup?: StepsLookup, onBad?: BadLineSink): Promise<LogRecord[]> {
   const files = [...segments(file), file];
   const firsts: number[] = [];
   for (const f of files) {
@@ -91,7 +99,7 @@ export async function readLogRange(file: string, fromSeq: number, toSeq: number,
     // The next segment starts at or before the range: nothing of the range is here.
     const next = firsts.slice(i + 1).find((s) => Number.isFinite(s));
     if (next !== undefined && next <= fromSeq) continue;
-    const part = await segmentRange(files[i]!, fromSeq, toSeq, lookup);
+    const part = await segmentRange(files[i]!, fromSeq, toSeq, lookup, onBad);
     out.push(...part.records);
     if (part.done) break;
   }
@@ -99,7 +107,7 @@ export async function readLogRange(file: string, fromSeq: number, toSeq: number,
 }
 
 /** Every record of every segment, oldest first, each passed through `project` as it is read (so a segment's text is let go before the next). */
-export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, lookup?: StepsLookup): T[] {
+export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, lookup?: StepsLookup, onBad?: BadLineSink): T[] {
   const out: T[] = [];
   // An overlapping segment (a copy) never counts a record twice: only records after the last one read are kept.
   let last = 0;
@@ -111,7 +119,8 @@ export function readLogAll<T>(file: string, project: (rec: LogRecord) => T, look
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    for (const rec of recordsIn(text, lookup).records) {
+    const sink = onBad && ((i: number, problem: string) => onBad(f, Buffer.byteLength(text.slice(0, i)), problem));
+    for (const rec of recordsIn(text, lookup, sink).records) {
       if (rec.seq <= last) continue;
       last = rec.seq;
       out.push(project(rec));

@@ -1,6 +1,7 @@
 // Plans stored once per distinct plan (memory/plans/<planId>.json, planId from procedures/quality.ts), referenced
 // from log records; folders from before JSON hold <planId>.yaml, still read.
 // The log stays the source of truth: the first record of a plan carries its steps, so a lost plan file is rebuilt.
+import type { LogStep } from './record-schema.js';
 import { existsSync } from 'node:fs';
 import { readRegular } from '../core/fs/regular.js';
 import path from 'node:path';
@@ -19,7 +20,7 @@ function readPlanFile(file: string): unknown {
   return file.endsWith('.json') ? JSON.parse(text) : parse(text);
 }
 
-export type CompactSteps = { a: string; o?: string }[];
+export type CompactSteps = LogStep[];
 
 export class PlanStore {
   /** Plan ids known to have a file (checked once each; files are never removed by jupiter). */
@@ -94,7 +95,7 @@ export class PlanStore {
         if (!Array.isArray(v?.steps) || !v.steps.every((s) => typeof s?.action === 'string')) continue;
         if (f === this.file(id) || f === this.yamlFile(id)) this.verify(id, v as Pick<Plan, 'steps'>, f);
         return v.steps.map((s) =>
-          s.owner !== undefined && s.owner !== null && s.owner !== '' ? { a: String(s.action), o: String(s.owner) } : { a: String(s.action) },
+          s.owner !== undefined && s.owner !== null && s.owner !== '' ? { action: String(s.action), owner: String(s.owner) } : { action: String(s.action) },
         );
       } catch {
         // Missing, unreadable, or edited after it was written (verify): not trusted.

@@ -1,71 +1,30 @@
 // The compact, replayable record of one log entry: the execution log's commit marker, and its brief form for readers.
 import type { Finding, Plan } from '../core/plan.js';
-import type { Insight } from '../procedures/insight.js';
-import type { IterationRecord, LoggedOutcome, ReviewRecord } from './types.js';
-import { isObj } from '../core/value.js';
+import type { z } from 'zod';
+import type { IterationRecord, ReviewRecord } from './types.js';
+import { type IterationEntry, type LogFinding, type LogRecord, LogRecordSchema, type LogStep, type ReviewEntry } from './record-schema.js';
+import { migrateRecord } from './record-migrate.js';
 
-/** An iteration's quality, repairs, rules and convergence, and a rejection's rules, as the engine committed them. */
-type Judged = Pick<IterationRecord, 'score' | 'objectives' | 'planId' | 'planKey' | 'repairs' | 'checkedRules' | 'unchecked' | 'converged' | 'claim'>;
-type Read = Pick<ReviewRecord, 'constraints' | 'confirmed' | 'scope' | 'standing'>;
+export type { LogRecord } from './record-schema.js';
 
-export interface LogRecord extends Judged, Read {
-  /** Position in the memory folder's log (1, 2, ...): the watermark every derived file refers to. */
-  seq: number;
-  type: 'iteration' | 'review';
-  session: string;
-  iteration: number;
-  time: string;
-  procedure: string;
-  goalId: string;
-  goalText: string;
-  title?: string;
-  /** Plan steps as action and owner. */
-  steps?: { a: string; o?: string }[];
-  outcome?: LoggedOutcome;
-  approvedBy?: 'auto' | 'human' | null;
-  findings?: { r: string; sev: 'error' | 'warning'; s?: number; a?: string; fix?: string }[];
-  /** In the brief form only: the rule ids a failed plan's errors were about (each once), instead of its findings. */
-  failing?: string[];
-  /** Feedback this iteration addressed (logs before human rules existed; never written now). */
-  addressed?: string[];
-  /** Review kind and reason. */
-  review?: ReviewRecord['kind'];
-  reason?: string;
-  planner?: string;
-  error?: string;
-  usage?: { p: number; c: number; k: number };
-  cost?: number;
-  ctx?: { t: number; b: number; i: number; n: number };
-  /** Characters of the prompt sent, for the context-size chart. */
-  promptChars?: number;
-  /** jupiter's token estimate of that prompt, to check against `usage.p`. */
-  est?: number;
-  /**
-   * Insights the validator confirmed on this iteration's failed attempts (logs of older versions carried `contrast`,
-   * diffs between a failed plan and the next valid one, unchecked: never learned from now).
-   */
-  insights?: Insight[];
-  /** Candidate insights the validator refuted on them: discarded, counted. */
-  refuted?: number;
-  /** Findings of the failed attempt a repair then fixed: lessons learn from repaired failures too. */
-  repaired?: LogRecord['findings'];
-}
-
-function compactFindings(plan: Plan | null, findings: Finding[]): LogRecord['findings'] {
+function compactFindings(plan: Plan | null, findings: Finding[]): LogFinding[] {
   return findings.map((f) => {
-    const out: NonNullable<LogRecord['findings']>[number] = { r: f.rule, sev: f.severity };
+    const out: LogFinding = { rule: f.rule, severity: f.severity };
     if (f.step !== undefined) {
-      out.s = f.step;
+      out.step = f.step;
       const action = plan?.steps[f.step - 1]?.action;
-      if (action) out.a = action;
+      if (action) out.action = action;
     }
     if (f.fix) out.fix = f.fix;
     return out;
   });
 }
 
+/** A plan's steps as the log keeps them. */
+const logSteps = (plan: Plan): LogStep[] => plan.steps.map((s) => (s.owner ? { action: s.action, owner: String(s.owner) } : { action: s.action }));
+
 export function iterationToRecord(rec: IterationRecord, seq: number, promptChars?: number): LogRecord {
-  const out: LogRecord = {
+  const out: IterationEntry = {
     seq,
     type: 'iteration',
     session: rec.session,
@@ -80,7 +39,7 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   };
   if (rec.plan) {
     out.title = rec.plan.title;
-    out.steps = rec.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
+    out.steps = logSteps(rec.plan);
   }
   if (rec.validation) out.findings = compactFindings(rec.plan, rec.validation.findings);
   if (rec.score) out.score = rec.score;
@@ -93,11 +52,11 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
   if (rec.converged) out.converged = rec.converged;
   if (rec.claim) out.claim = rec.claim;
   if (rec.error) out.error = rec.error;
-  if (rec.usage) out.usage = { p: rec.usage.promptTokens, c: rec.usage.completionTokens, k: rec.usage.cachedTokens };
+  if (rec.usage) out.usage = { promptTokens: rec.usage.promptTokens, completionTokens: rec.usage.completionTokens, cachedTokens: rec.usage.cachedTokens };
   if (rec.costUsd !== undefined) out.cost = rec.costUsd;
-  if (rec.context) out.ctx = { t: rec.context.tokens, b: rec.context.budget, i: rec.context.items, n: rec.context.total };
+  if (rec.context) out.context = { tokens: rec.context.tokens, budget: rec.context.budget, items: rec.context.items, total: rec.context.total };
   if (promptChars !== undefined) out.promptChars = promptChars;
-  if (rec.promptTokensEstimate !== undefined) out.est = rec.promptTokensEstimate;
+  if (rec.promptTokensEstimate !== undefined) out.promptTokensEstimate = rec.promptTokensEstimate;
   if (rec.insights?.length) out.insights = rec.insights;
   if (rec.refuted) out.refuted = rec.refuted;
   if (rec.repaired) out.repaired = compactFindings(rec.repaired.plan, rec.repaired.findings);
@@ -105,7 +64,7 @@ export function iterationToRecord(rec: IterationRecord, seq: number, promptChars
 }
 
 export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
-  const out: LogRecord = {
+  const out: ReviewEntry = {
     seq,
     type: 'review',
     session: rev.session,
@@ -125,32 +84,28 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
   if (rev.objectives) out.objectives = rev.objectives;
   if (rev.plan) {
     out.title = rev.plan.title;
-    out.steps = rev.plan.steps.map((s) => (s.owner ? { a: s.action, o: String(s.owner) } : { a: s.action }));
+    out.steps = logSteps(rev.plan);
   }
   return out;
 }
 
-/** Parses one log record defensively; undefined when it is not a record. */
-export function parseRecord(text: string): LogRecord | undefined {
+/** The first fault of a record as a person reads it: `"usage.promptTokens" expected number`. */
+function describe(issue: z.core.$ZodIssue): string {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol').join('.');
+  const field = path ? `"${path}" ` : '';
+  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined ? `${field}is missing` : `${field}${issue.message}`;
+}
+
+/** One log record line's JSON, brought up to today's keys and checked: the record, or why it is not one. */
+export function parseRecord(text: string): { record: LogRecord } | { problem: string } {
+  let value: unknown;
   try {
-    const v = JSON.parse(text) as unknown;
-    if (
-      !isObj(v) ||
-      typeof v.seq !== 'number' ||
-      (v.type !== 'iteration' && v.type !== 'review') ||
-      typeof v.session !== 'string' ||
-      typeof v.iteration !== 'number'
-    )
-      return undefined;
-    // Records written before the goal id had its own name kept it under `goal`.
-    if (v.goalId === undefined && typeof v.goal === 'string') {
-      v.goalId = v.goal;
-      delete v.goal;
-    }
-    return v as unknown as LogRecord;
+    value = JSON.parse(text);
   } catch {
-    return undefined;
+    return { problem: 'not valid JSON' };
   }
+  const r = LogRecordSchema.safeParse(migrateRecord(value));
+  return r.success ? { record: r.data } : { problem: describe(r.error.issues[0]!) };
 }
 
 /** Fields summary and resume need; plans, findings and titles stay in the log (a record read for them is kept small). */
@@ -171,9 +126,9 @@ const BRIEF_FIELDS = [
   'error',
   'usage',
   'cost',
-  'ctx',
+  'context',
   'promptChars',
-  'est',
+  'promptTokensEstimate',
   'score',
   'planId',
   'planKey',
@@ -193,7 +148,8 @@ export function briefRecord(rec: LogRecord): LogRecord {
   for (const k of BRIEF_FIELDS) if (rec[k] !== undefined) out[k] = rec[k];
   // The summary counts failures by rule: the rule ids of a failed plan's errors, each once, not the findings.
   const failing =
-    rec.failing ?? (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))].slice(0, 20) : undefined);
+    rec.failing ??
+    (rec.outcome === 'failed' ? [...new Set((rec.findings ?? []).filter((f) => f.severity === 'error').map((f) => f.rule))].slice(0, 20) : undefined);
   if (failing?.length) out.failing = failing;
   return out as unknown as LogRecord;
 }

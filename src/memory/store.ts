@@ -11,10 +11,23 @@ import type { Plan } from '../core/plan.js';
 import type { Rule } from '../procedures/types.js';
 import { HumanRulesFile, type HumanRulesQuery, type RuleConflict, type RuleScope } from './human-rules.js';
 import { Aggregates, sessionSpans, type Fold } from './aggregates.js';
+import { type RejectedPlan, rejectionsFold } from './rejections.js';
 import { summaryFold } from './summary-fold.js';
 import { parseItemsFile, renderItemsFile } from './items-file.js';
 import { learn } from './learn.js';
-import { carriedSteps, hydrate, lastRecordSeq, LOG_HEADER, logTail, nextSegment, onDisk, renderLogSection, type StepsLookup } from './log-file.js';
+import {
+  type BadLineSink,
+  carriedSteps,
+  hydrate,
+  lastRecordSeq,
+  lineAt,
+  LOG_HEADER,
+  logTail,
+  nextSegment,
+  onDisk,
+  renderLogSection,
+  type StepsLookup,
+} from './log-file.js';
 import { readLogAll, readLogRange, segmentBreaks } from './log-range.js';
 import { InputError } from '../core/errors.js';
 import { planId } from '../procedures/quality.js';
@@ -140,7 +153,7 @@ export interface MemoryOptions {
 }
 
 /** Folds a writer keeps current and persists at flush, so readers (summary, sessions, resume) start from them. */
-const FOLDS: readonly Fold<unknown>[] = [sessionSpans, summaryFold];
+const FOLDS: readonly Fold<unknown>[] = [sessionSpans, summaryFold, rejectionsFold];
 
 /** Commits between derived-file writes in a CLI run (which also flushes at checkpoints and exit). */
 export const RUN_FLUSH_EVERY = 256;
@@ -163,6 +176,11 @@ export class Memory {
   /** Steps by plan id, for records that name their plan. */
   private readonly stepsById = new Map<string, NonNullable<LogRecord['steps']>>();
   private readonly lookup: StepsLookup = (id) => this.stepsOf(id);
+  /** Record lines read that do not read (by file and offset): a reader skips and reports them, a writer stops. */
+  private readonly badLines = new Map<string, { file: string; offset: number; problem: string }>();
+  private readonly onBad: BadLineSink = (file, offset, problem) => void this.badLines.set(`${file}\0${offset}`, { file, offset, problem });
+  /** Opened to write (plan, resume): a record line that does not read stops it, before anything is run. */
+  private readonly strict: boolean;
   readonly rulesFile: HumanRulesFile;
   /** Running folds over the log (summary, session spans), persisted with their watermarks at flush. */
   readonly aggregates: Aggregates;
@@ -183,6 +201,7 @@ export class Memory {
     this.flushEvery = Math.max(1, opts.flushEvery ?? 1);
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
     this.durable = opts.durable ?? true;
+    this.strict = opts.create !== false;
     this.onLockWait = opts.onLockWait;
     this.aggregates = new Aggregates(path.join(dir, FILES.internal, 'aggregates.json'));
     this.rulesFile = new HumanRulesFile(path.join(dir, FILES.humanRules), path.join(dir, FILES.internal, 'human_rules.watermark'));
@@ -219,6 +238,7 @@ export class Memory {
           rmSync(path.join(memory.dir, FILES.internal, 'index.jsonl'), { force: true });
           await memory.refuseBrokenLog();
           await memory.sync(true);
+          memory.refuseBadLines();
           for (const fold of FOLDS) await memory.aggregate(fold);
           // Persist what the replay repaired, so the next open does not replay it again.
           await memory.writeDerived();
@@ -245,6 +265,20 @@ export class Memory {
         `the log's segments do not follow each other (${breaks.join('; ')}); nothing was run or written: restore the segments from a backup`,
         { file: this.logFile },
       );
+  }
+
+  /**
+   * A writer never runs over a record it cannot read: the record is knowledge (an iteration, a person's review) the
+   * session and the derived files would silently lose. One line naming the file and line of the first one.
+   */
+  private refuseBadLines(): void {
+    const first = this.badLines.values().next().value;
+    if (!first) return;
+    const more = this.badLines.size > 1 ? ` (and ${this.badLines.size - 1} more)` : '';
+    throw new InputError(
+      `a record line cannot be read: ${first.problem}${more}; nothing was run: restore the line from a backup, or delete its section from the log`,
+      { file: first.file, line: lineAt(first.file, first.offset) },
+    );
   }
 
   /** Steps of a plan named by id: from a record read earlier, else from its plan file. */
@@ -281,7 +315,7 @@ export class Memory {
     // Fast path: nobody (no other process, no crash) touched the log since our last look.
     if (!this.known || this.logSize() !== this.known.log) {
       // Only a writer holding the lock repairs torn tails: a reader could be looking at an append still in progress.
-      this.seq = Math.max(this.seq, await lastRecordSeq(this.logFile, write));
+      this.seq = Math.max(this.seq, await lastRecordSeq(this.logFile, write, this.onBad));
       // Someone else appended (or this is the first look): the next section of ours states its session again.
       this.lastSection = null;
     }
@@ -290,7 +324,7 @@ export class Memory {
     this.rulesFile.refresh();
     const from = Math.min(this.patterns.watermark, this.lessons.watermark, this.rulesFile.watermark);
     if (from < this.seq) {
-      const behind = await logTail(this.logFile, from, false, this.lookup);
+      const behind = await logTail(this.logFile, from, false, this.lookup, this.onBad);
       await this.recoverSteps(behind.records);
       this.learnCarried(behind.records);
       let rulesChanged = false;
@@ -327,7 +361,7 @@ export class Memory {
 
   /** Records after `afterSeq` from the log, steps included. */
   private readonly tail = async (afterSeq: number): Promise<LogRecord[]> => {
-    const t = await logTail(this.logFile, afterSeq, false, this.lookup);
+    const t = await logTail(this.logFile, afterSeq, false, this.lookup, this.onBad);
     await this.recoverSteps(t.records);
     return t.records;
   };
@@ -446,9 +480,17 @@ export class Memory {
   /** What each session recalled last, in order: the next recall keeps that order and appends (stable prompt prefixes). */
   private readonly recalled = new Map<string, string[]>();
 
+  /** Plans a person rejected on this goal, in any session, and has not approved since. */
+  async goalRejections(goal: { procedure: string; goalId: string }): Promise<RejectedPlan[]> {
+    return (await this.aggregate(rejectionsFold))[`${goal.procedure}/${goal.goalId}`] ?? [];
+  }
+
   async recall(query: RecallQuery): Promise<RecallResult> {
     const key = `${query.session}|${query.procedure}|${query.goalId}`;
-    const result = recall(await this.items(), query, this.seq, this.recalled.get(key), this.recallCache);
+    // A goal's best plan that a person rejected (in any session) is never recalled as its best.
+    const rejected = new Set((await this.goalRejections(query)).flatMap((p) => [p.planId, p.key ?? '']));
+    const items = (await this.items()).filter((i) => !(i.data.type === 'exemplar' && i.data.planId && rejected.has(i.data.planId)));
+    const result = recall(items, query, this.seq, this.recalled.get(key), this.recallCache);
     this.recalled.set(
       key,
       result.items.map((i) => i.id),
@@ -461,16 +503,19 @@ export class Memory {
    * (found by bisecting the log on its record lines), so resuming one session costs its records, not the history.
    */
   async records(filter: { session?: string } = {}): Promise<LogRecord[]> {
+    let out: LogRecord[] = [];
     if (filter.session !== undefined) {
       const span = (await this.aggregate(sessionSpans))[filter.session];
-      if (!span) return [];
-      return (await readLogRange(this.logFile, span.first, span.last)).filter((r) => r.session === filter.session).map(briefRecord);
-    }
-    return readLogAll(this.logFile, briefRecord);
+      if (span)
+        out = (await readLogRange(this.logFile, span.first, span.last, undefined, this.onBad)).filter((r) => r.session === filter.session).map(briefRecord);
+    } else out = readLogAll(this.logFile, briefRecord, undefined, this.onBad);
+    if (this.strict) this.refuseBadLines();
+    return out;
   }
 
   skippedLines(): { file: string; line: number; text: string }[] {
     return [
+      ...[...this.badLines.values()].map((b) => ({ file: b.file, line: lineAt(b.file, b.offset), text: `log record (${b.problem})` })),
       ...this.patterns.skipped.map((s) => ({ file: this.patterns.file, ...s })),
       ...this.lessons.skipped.map((s) => ({ file: this.lessons.file, ...s })),
       ...this.rulesFile.skipped.map((s) => ({ file: this.rulesFile.file, ...s })),

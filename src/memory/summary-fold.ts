@@ -87,14 +87,14 @@ function foldRecord(s: SummaryState, r: LogRecord): void {
   else if (ok) s.approved++;
   else if (r.outcome === 'failed') s.failed++;
   else if (r.outcome === 'error') s.errors++;
-  s.usage.promptTokens += r.usage?.p ?? 0;
-  s.usage.completionTokens += r.usage?.c ?? 0;
-  s.usage.cachedTokens += r.usage?.k ?? 0;
+  s.usage.promptTokens += r.usage?.promptTokens ?? 0;
+  s.usage.completionTokens += r.usage?.completionTokens ?? 0;
+  s.usage.cachedTokens += r.usage?.cachedTokens ?? 0;
   s.usage.costUsd += r.cost ?? 0;
   if (r.usage && r.cost === undefined) s.usage.costUnknown = true;
   // Only single calls compare the tokenizer with the server: an iteration with repair rounds made several.
-  if (r.est && r.usage?.p && !r.repairs) {
-    s.ratios.push(r.usage.p / r.est);
+  if (r.promptTokensEstimate && r.usage?.promptTokens && !r.repairs) {
+    s.ratios.push(r.usage.promptTokens / r.promptTokensEstimate);
     if (s.ratios.length > RATIOS) s.ratios.shift();
     s.ratioCount++;
   }
@@ -102,8 +102,8 @@ function foldRecord(s: SummaryState, r: LogRecord): void {
   if (!last || last.n >= s.bucketSize) s.buckets.push((last = { n: 0, ok: 0, t: 0, b: 0, pc: 0 }));
   last.n++;
   last.ok += ok ? 1 : 0;
-  last.t += r.ctx?.t ?? 0;
-  last.b += r.ctx?.b ?? 0;
+  last.t += r.context?.tokens ?? 0;
+  last.b += r.context?.budget ?? 0;
   last.pc += r.promptChars ?? 0;
   if (s.buckets.length > MAX_BUCKETS && s.buckets.every((b) => b.n === s.bucketSize)) {
     const merged: SummaryBucket[] = [];

@@ -80,7 +80,7 @@ export interface RecallKindCount {
  * What an iteration came to, judged against the session's champion (its best valid plan so far):
  * `improved` valid and strictly better (the new champion; the first valid plan is one too), `alternative` valid,
  * as good, and a plan not seen before, `worse` valid but worse, `repeat` a plan already seen in this session,
- * `rejected-before` valid, but a plan a person rejected in this session (the same plan, or the same steps with the
+ * `rejected-before` valid, but a plan a person rejected on this goal, in any session (the same plan, or the same steps with the
  * same schedule): never approved, never champion, never learned from as a success,
  * `failed` invalid (after any repairs), `error` the planner produced no plan. A person's rejection or override
  * is a separate review record. Logs written before champions existed say `approved` for a valid plan.

@@ -88,6 +88,32 @@ function renderRule(r: Rule): string {
   return `- [${r.severity}] ${r.id}: ${kindOf(r).forModel(r)}${why}`;
 }
 
+/**
+ * Most rules set by people one prompt lists, and most characters they take: a 10,000-line human_rules.md once made
+ * every prompt 1.17 M characters. The rest are named by count; the validator checks every one whatever is listed.
+ */
+const HUMAN_RULES_LISTED = 200;
+const HUMAN_RULES_CHARS = 24_000;
+const RULE_LINE_CHARS = 400;
+
+function renderHumanRules(rules: Rule[]): string[] {
+  const out: string[] = [];
+  let chars = 0;
+  for (const r of rules) {
+    const full = renderRule(r);
+    const line = full.length > RULE_LINE_CHARS ? `${full.slice(0, RULE_LINE_CHARS - 1)}…` : full;
+    if (out.length >= HUMAN_RULES_LISTED || chars + line.length > HUMAN_RULES_CHARS) break;
+    out.push(line);
+    chars += line.length + 1;
+  }
+  const left = rules.length - out.length;
+  if (left > 0)
+    out.push(
+      `(${left} more of the ${rules.length} rules set by people are not listed here, to keep this prompt small; the validator checks all ${rules.length}, and a plan that breaks one fails with its finding)`,
+    );
+  return out;
+}
+
 function renderProcedures(target: PlanTarget): string {
   const { set, goal } = target;
   const forbidden = forbiddenBy(target);
@@ -104,7 +130,7 @@ function renderProcedures(target: PlanTarget): string {
     ...(procedureRules.length ? procedureRules.map(renderRule) : ['(none)']),
   ];
   // A person's rules are instructions, checked by the validator like the procedure's; they rank just below them.
-  if (humanRules.length) parts.push('', 'Rules set by people (instructions; the validator checks them too):', ...humanRules.map(renderRule));
+  if (humanRules.length) parts.push('', 'Rules set by people (instructions; the validator checks them too):', ...renderHumanRules(humanRules));
   if (set.roster?.length) parts.push('', 'Roster (who holds which roles):', ...set.roster.map((e) => `- ${e.person}: ${e.roles.join(', ')}`));
   parts.push('', `Goal: ${goal.id}: ${goal.description.trim()}`, `Goal facts: ${list(goal.facts)}`, `Starting facts: ${list(goal.initial ?? set.initial)}`);
   return parts.join('\n');

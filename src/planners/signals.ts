@@ -67,7 +67,7 @@ function outcomeOnly(last: LastOutcome, objectives: Objective[]): string {
     case 'improved':
       return `${head} IMPROVED on the champion and is the champion now: ${mine ?? '?'}${theirs ? `, against ${theirs} before` : ''}.`;
     case 'rejected-before':
-      return `${head} is a plan a person REJECTED in this session${mine ? ` (${mine})` : ''}: it can never be the champion. Propose a different plan.`;
+      return `${head} is a plan a person REJECTED on this goal${mine ? ` (${mine})` : ''}: it can never be the champion. Propose a different plan.`;
     case 'failed':
       return `${head} FAILED validation (after any repairs): follow the fixes the validator gives.`;
     default:

@@ -58,7 +58,7 @@ export interface PlanRequest {
    */
   seen: ReadonlySet<string>;
   recall: RecallResult;
-  /** Plans a person rejected in this session: a challenger must differ from each in schedule, not just in order. */
+  /** Plans a person rejected on this goal (this session or an earlier one): a challenger must differ from each in schedule. */
   rejected?: readonly Plan[];
   /** Human feedback that could not be compiled into rules (prose: the planner should follow it; nothing checks it). */
   feedback: string[];

@@ -42,7 +42,11 @@ export class Reducer {
   /** `state.seen` as a set (the list is saved with the session; the set answers "seen before?" in constant time). */
   private readonly seenSet: Set<string>;
 
-  constructor(readonly state: SessionFold) {
+  /** `elsewhere`: ids and identities of plans a person rejected on this goal in other sessions (and never approved). */
+  constructor(
+    readonly state: SessionFold,
+    private readonly elsewhere: ReadonlySet<string> = new Set(),
+  ) {
     this.seenSet = new Set(state.seen);
   }
 
@@ -69,7 +73,8 @@ export class Reducer {
 
   isRejected(p: { planId: string; key?: string | undefined }): boolean {
     const r = this.state.rejected;
-    return r.includes(p.planId) || (p.key !== undefined && r.includes(p.key));
+    const e = this.elsewhere;
+    return r.includes(p.planId) || e.has(p.planId) || (p.key !== undefined && (r.includes(p.key) || e.has(p.key)));
   }
 
   /** What a proposal is worth against the champion, the plans seen and the plans a person rejected. */
@@ -149,9 +154,9 @@ export class Reducer {
   private spend(r: LogRecord): void {
     const u = this.state.usage;
     if (r.usage) {
-      u.promptTokens += r.usage.p;
-      u.completionTokens += r.usage.c;
-      u.cachedTokens += r.usage.k;
+      u.promptTokens += r.usage.promptTokens;
+      u.completionTokens += r.usage.completionTokens;
+      u.cachedTokens += r.usage.cachedTokens;
     }
     u.costUsd += r.cost ?? 0;
     // Tokens spent with no price to put on them: the total cost is unknown from here on, and says so.

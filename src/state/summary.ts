@@ -173,7 +173,7 @@ function windowOf(slice: LogRecord[], from: number): SummaryWindow {
   const failures: Record<string, number> = {};
   for (const r of slice) {
     if (r.outcome !== 'failed') continue;
-    const rules = r.failing ?? [...new Set((r.findings ?? []).filter((f) => f.sev === 'error').map((f) => f.r))];
+    const rules = r.failing ?? [...new Set((r.findings ?? []).filter((f) => f.severity === 'error').map((f) => f.rule))];
     for (const rule of rules) failures[rule] = (failures[rule] ?? 0) + 1;
   }
   return {
@@ -288,8 +288,8 @@ function contextOf(its: LogRecord[]): LearningSummary['context'] {
     context.push({
       from: i + 1,
       to: i + slice.length,
-      tokens: avg((r) => r.ctx?.t ?? 0),
-      budget: avg((r) => r.ctx?.b ?? 0),
+      tokens: avg((r) => r.context?.tokens ?? 0),
+      budget: avg((r) => r.context?.budget ?? 0),
       promptChars: avg((r) => r.promptChars ?? 0),
     });
   }
@@ -345,8 +345,8 @@ export async function learningSummary(
   for (const r of records) summaryFold.apply(totals, r);
   // Only single calls compare the tokenizer with the server: an iteration with repair rounds made several.
   const ratios = its
-    .filter((r) => r.est && r.usage?.p && !r.repairs)
-    .map((r) => r.usage!.p / r.est!)
+    .filter((r) => r.promptTokensEstimate && r.usage?.promptTokens && !r.repairs)
+    .map((r) => r.usage!.promptTokens / r.promptTokensEstimate!)
     .sort((a, b) => a - b);
   const tokenEstimate = ratios.length ? { samples: ratios.length, medianRatio: ratios[Math.floor(ratios.length / 2)]! } : null;
   const size = memorySize(dir);
