@@ -7,6 +7,7 @@ import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/erro
 import { catchUp } from '../engine/catch-up.js';
 import { withHumanRules } from '../feedback/target.js';
 import { forksAbove, rulesInForce } from '../engine/fork.js';
+import type { ForkPoint } from '../state/lineage.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
@@ -101,6 +102,7 @@ function reviewerFor(
   memory: Memory,
   render: Renderer,
   controller: AbortController,
+  forks: ReadonlyMap<string, ForkPoint>,
 ): Reviewer {
   if (state.settings.unattended) return unattendedReviewer;
   return new PromptReviewer({
@@ -111,7 +113,7 @@ function reviewerFor(
     target,
     notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
-    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId }), cli.color),
+    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color),
     input: cli.io.stdin,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,
@@ -169,7 +171,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
-    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller);
+    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks);
     const emit = render;
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const message of caughtUp) emit({ type: 'warning', message });

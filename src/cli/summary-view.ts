@@ -81,7 +81,8 @@ function claimLines(claims: LearningDetail['claims']): string[] {
   return [head, ...claims.slice(-3).map((c) => `  iteration ${c.iteration} of ${t(c.session)}: ${t(c.text)}`)];
 }
 
-export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
+/** The counts: iterations, learning, reviews, model usage. */
+function countLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [chalk.bold('Learning summary')];
   const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? goalScope(s.filter.goal, s.filter.resolved ?? []) : '']
     .filter(Boolean)
@@ -124,6 +125,13 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
         `Prompt size: the server counted ${s.tokenEstimate.medianRatio.toFixed(2)}× the tokens jupiter estimated (median of ${plural(s.tokenEstimate.samples, 'prompt')}): for this model the context budget is an estimate`,
       ),
     );
+  return out;
+}
+
+/** The charts: champions, windows of iterations, prompt context. */
+function chartLines(s: LearningSummary, chalk: ChalkInstance): string[] {
+  const out: string[] = [];
+  const l = s.learning;
   for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c, chalk));
   if (s.windows.length) {
     out.push(
@@ -140,6 +148,12 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
         `  ${span(c.from, c.to).padStart(11)} ${chalk.cyan(bar(c.tokens / max))} ${n(c.tokens)}/${n(c.budget)}${c.promptChars ? chalk.dim(` · prompt ${n(c.promptChars)} chars`) : ''}`,
       );
   }
+  return out;
+}
+
+/** What memory holds: best plans, insights, lessons, feedback, its size. */
+function memoryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
+  const out: string[] = [];
   out.push('', chalk.bold('Best plan per goal'));
   if (!s.exemplars.length) out.push(chalk.dim('  none yet'));
   for (const e of s.exemplars) out.push(`  ×${e.count}${e.human ? chalk.magenta(` human ×${e.human}`) : ''} ${t(e.text)} ${chalk.dim(`(${t(e.scope)})`)}`);
@@ -155,4 +169,8 @@ export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[]
     `Memory: ${plural(s.memory.items, 'item')} (${plural(s.memory.patterns, 'pattern')}, ${plural(s.memory.lessons, 'lesson')}, ${s.memory.feedback} feedback) · ${(s.memory.bytes / 1024).toFixed(1)} KiB in ${plural(s.memory.files, 'file')} · ${n(s.memory.planFiles)} plan file${s.memory.planFiles === 1 ? '' : 's'}`,
   );
   return out;
+}
+
+export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
+  return [...countLines(s, chalk), ...chartLines(s, chalk), ...memoryLines(s, chalk)];
 }

@@ -127,11 +127,58 @@ function checkMeta(v: unknown): Meta {
   return meta;
 }
 
+type Scope = { procedure?: string; goal?: string };
+
+/** One item line under `scope`, or why it was skipped (a broken line, or metadata kept as a plain line). */
+function parseItemLine(line: string, lineNo: number, scope: Scope, defaultKind: MemoryKind, skipped: ItemsFile['skipped']): MemoryItem | undefined {
+  const { body: marked, meta: metaText } = splitMeta(line);
+  const m = MARKS.exec(marked.trimEnd());
+  const body = m?.[5]?.trim();
+  if (!m || !body) {
+    skipped.push({ line: lineNo, text: line.slice(0, 80) });
+    return undefined;
+  }
+  let meta: Meta = {};
+  if (metaText) {
+    try {
+      meta = checkMeta(JSON.parse(metaText));
+    } catch {
+      skipped.push({ line: lineNo, text: `unreadable metadata kept as a plain line: ${line.slice(0, 60)}` });
+    }
+  }
+  // A line a person added has no metadata: it is their lesson, weighted as human feedback.
+  const kind: MemoryKind = meta.k ?? (defaultKind === 'pattern' ? 'pattern' : 'feedback');
+  const itemText = itemTextOf(body, meta.t);
+  const item: MemoryItem = {
+    id: meta.id ?? itemId(kind, `${scope.procedure ?? ''}|${scope.goal ?? ''}|${normalise(itemText)}`),
+    kind,
+    text: itemText,
+    data: meta.d ?? { type: 'note' },
+    count: m[1] ? Number(m[1]) : 1,
+    human: m[4] ? Number(m[4]) : m[3] || !meta.id ? 1 : 0,
+    lastSeen: meta.seen ?? '',
+  };
+  if (m[2] && Number(m[2]) > 0) item.contra = Number(m[2]);
+  if (scope.procedure) item.procedure = scope.procedure;
+  if (scope.goal) item.goalId = scope.goal;
+  if (meta.s) item.session = meta.s;
+  if (meta.seq !== undefined) item.seq = meta.seq;
+  return item;
+}
+
+/** The scope a `## procedure / goal` heading sets (General: none). */
+function headingScope(line: string, scope: Scope): Scope {
+  const sc = SCOPE.exec(line);
+  if (!sc) return scope;
+  const [procedure, goal] = sc[1]!.split('/').map((x) => x.trim());
+  return procedure && procedure.toLowerCase() !== 'general' ? { procedure, ...(goal ? { goal } : {}) } : {};
+}
+
 export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile {
   const items: MemoryItem[] = [];
   const skipped: ItemsFile['skipped'] = [];
   let watermark = 0;
-  let scope: { procedure?: string; goal?: string } = {};
+  let scope: Scope = {};
   // One pass over the lines, no copies per item: linear in the file's size.
   let lineNo = 0;
   for (const raw of text.split('\n')) {
@@ -143,48 +190,13 @@ export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile
       continue;
     }
     if (line.startsWith('#')) {
-      const sc = SCOPE.exec(line);
-      if (sc) {
-        const [procedure, goal] = sc[1]!.split('/').map((x) => x.trim());
-        scope = procedure && procedure.toLowerCase() !== 'general' ? { procedure, ...(goal ? { goal } : {}) } : {};
-      }
+      scope = headingScope(line, scope);
       continue;
     }
     // `- ` is trimmed to `-`: an empty bullet is still a broken item line, reported below.
     if (!/^[-*](\s|$)/.test(line)) continue;
-    const { body: marked, meta: metaText } = splitMeta(line);
-    const m = MARKS.exec(marked.trimEnd());
-    const body = m?.[5]?.trim();
-    if (!m || !body) {
-      skipped.push({ line: lineNo, text: line.slice(0, 80) });
-      continue;
-    }
-    let meta: Meta = {};
-    if (metaText) {
-      try {
-        meta = checkMeta(JSON.parse(metaText));
-      } catch {
-        skipped.push({ line: lineNo, text: `unreadable metadata kept as a plain line: ${line.slice(0, 60)}` });
-      }
-    }
-    // A line a person added has no metadata: it is their lesson, weighted as human feedback.
-    const kind: MemoryKind = meta.k ?? (defaultKind === 'pattern' ? 'pattern' : 'feedback');
-    const itemText = itemTextOf(body, meta.t);
-    const item: MemoryItem = {
-      id: meta.id ?? itemId(kind, `${scope.procedure ?? ''}|${scope.goal ?? ''}|${normalise(itemText)}`),
-      kind,
-      text: itemText,
-      data: meta.d ?? { type: 'note' },
-      count: m[1] ? Number(m[1]) : 1,
-      human: m[4] ? Number(m[4]) : m[3] || !meta.id ? 1 : 0,
-      lastSeen: meta.seen ?? '',
-    };
-    if (m[2] && Number(m[2]) > 0) item.contra = Number(m[2]);
-    if (scope.procedure) item.procedure = scope.procedure;
-    if (scope.goal) item.goalId = scope.goal;
-    if (meta.s) item.session = meta.s;
-    if (meta.seq !== undefined) item.seq = meta.seq;
-    items.push(item);
+    const item = parseItemLine(line, lineNo, scope, defaultKind, skipped);
+    if (item) items.push(item);
   }
   return { items, watermark, skipped };
 }

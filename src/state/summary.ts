@@ -384,11 +384,13 @@ function resolvedGoals(records: LogRecord[]): ResolvedGoal[] {
   return [...goals].map(([goal, typed]) => ({ goal, typed: [...typed] }));
 }
 
-/** The summary a checkpoint shows: this session on this goal (its records only, found where they are in the log). */
+/** The summary a checkpoint shows: this session on this goal (its records, a fork's line's, found where they are in the log). */
 export async function sessionSummary(
   memory: { dir: string; records(filter: { session: string }): Promise<LogRecord[]>; items(): Promise<MemoryItem[]> },
-  scope: { session: string; procedure: string; goalId: string },
+  scope: { session: string; procedure: string; goalId: string; forks?: Forks },
 ): Promise<LearningSummary> {
-  const own = await memory.records({ session: scope.session });
-  return learningSummary(memory.dir, own, await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}` });
+  const forks = scope.forks ?? new Map<string, ForkPoint>();
+  const records: LogRecord[] = [];
+  for (const link of lineageOf(scope.session, forks)) records.push(...(await memory.records({ session: link.session })));
+  return learningSummary(memory.dir, records, await memory.items(), { session: scope.session, goal: `${scope.procedure}/${scope.goalId}`, forks });
 }
