@@ -20,7 +20,7 @@ import { plural, progressLine, usageLine } from './format.js';
 import type { InStream, OutStream } from './io.js';
 import { renderValidation } from './render-validation.js';
 import { scheduleLines } from './schedule-view.js';
-import { describeChange, formatScore } from '../procedures/quality.js';
+import { describeChange, formatScore, OBJECTIVE_MEANING } from '../procedures/quality.js';
 import type { PlanTarget, Rule } from '../procedures/types.js';
 import { RuleBuilder } from './rule-builder.js';
 import { yaml } from '../core/yaml-doc.js';
@@ -337,7 +337,7 @@ export class PromptReviewer implements Reviewer {
         if (choice === 'objectives') {
           const all = ['makespan', 'cost', 'risk', 'steps'] as const;
           const first = await (await prompts()).select(
-            { message: 'Most important objective:', choices: all.map((o) => ({ name: o, value: o })) },
+            { message: 'Most important objective:', choices: all.map((o) => ({ name: `${o}: ${OBJECTIVE_MEANING[o]}`, value: o })) },
             this.context,
           );
           return { kind: 'objectives', objectives: [first, ...ctx.objectives.filter((o) => o !== first)] };
