@@ -59,6 +59,44 @@ export interface HumanOptions {
 
 type IterationFinished = Extract<EngineEvent, { type: 'iteration-finished' }>;
 
+/** The lines a person reads, redacted; on a terminal, quiet outcomes in a row (repeats, alternatives, plans no better) fold into one counter line. */
+class FoldedLines {
+  private fold: { first: IterationFinished; last: IterationFinished; tail: string } | null = null;
+  constructor(
+    private readonly cli: Cli,
+    private readonly live: StatusLine | null,
+  ) {}
+
+  private write(text: string): void {
+    const safe = redactSecrets(text);
+    if (this.live) this.live.print(safe);
+    else this.cli.out(safe);
+  }
+
+  /** Prints the folded counter line, if quiet outcomes are waiting. */
+  flush(): void {
+    if (!this.fold) return;
+    const { first, last, tail } = this.fold;
+    this.fold = null;
+    this.write(foldedLine(first, last, this.cli.color, tail));
+  }
+
+  line(text: string): void {
+    this.flush();
+    this.write(text);
+  }
+
+  /** A quiet outcome: joins the fold when it continues it (same outcome, next iteration), else starts a new one. */
+  quiet(e: IterationFinished, tail: string): void {
+    const fold = this.fold;
+    if (fold && fold.last.outcome === e.outcome && fold.last.iteration === e.iteration - 1) this.fold = { ...fold, last: e, tail };
+    else {
+      this.flush();
+      this.fold = { first: e, last: e, tail };
+    }
+  }
+}
+
 /** `live`: the terminal's status line (live-status.ts, loaded only for a terminal), or null for a pipe or file. */
 export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | null = null): Renderer {
   const c = cli.color;
@@ -66,40 +104,17 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
   let checkpoint = 0;
   let context = '';
   let usage = '';
-  // On a terminal, quiet outcomes in a row (repeats, alternatives, plans no better) wait here for one counter line.
-  let fold: { first: IterationFinished; last: IterationFinished; tail: string } | null = null;
-  const write = (text: string) => {
-    const safe = redactSecrets(text);
-    if (live) live.print(safe);
-    else cli.out(safe);
-  };
-  const flushFold = () => {
-    if (!fold) return;
-    const { first, last, tail } = fold;
-    fold = null;
-    write(foldedLine(first, last, c, tail));
-  };
-  const line = (text: string) => {
-    flushFold();
-    write(text);
-  };
+  const out = new FoldedLines(cli, live);
   const status = (iteration: number, text: string) => {
     // Only a terminal shows a status line: elsewhere it is not worth composing (progress arrives per streamed chunk).
     if (live) live.set(`Iteration ${iteration} · ${text} · ${statusText(stats.snapshot())}`);
-  };
-  const quiet = (e: IterationFinished, tail: string) => {
-    if (fold && fold.last.outcome === e.outcome && fold.last.iteration === e.iteration - 1) fold = { ...fold, last: e, tail };
-    else {
-      flushFold();
-      fold = { first: e, last: e, tail };
-    }
   };
   const r = ((e: EngineEvent) => {
     stats.observe(e);
     switch (e.type) {
       case 'session-started':
         checkpoint = e.checkpoint;
-        for (const l of headerLines(e, { plannerLabel: opts.plannerLabel, unattended: opts.unattended }, c)) line(l);
+        for (const l of headerLines(e, { plannerLabel: opts.plannerLabel, unattended: opts.unattended }, c)) out.line(l);
         return;
       case 'iteration-started':
         usage = '';
@@ -110,10 +125,10 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
       case 'planner-progress':
         return status(e.iteration, `proposing… ${e.tokens} tokens`);
       case 'retry':
-        if (!live) line(c.yellow(`  ↻ iteration ${e.iteration}: ${retryText(e)}`));
+        if (!live) out.line(c.yellow(`  ↻ iteration ${e.iteration}: ${retryText(e)}`));
         return status(e.iteration, retryText(e));
       case 'repair':
-        if (!live) line(c.dim(`  ↻ iteration ${e.iteration}: repair ${e.attempt} (${e.errors} error${e.errors === 1 ? '' : 's'} to fix)`));
+        if (!live) out.line(c.dim(`  ↻ iteration ${e.iteration}: repair ${e.attempt} (${e.errors} error${e.errors === 1 ? '' : 's'} to fix)`));
         return status(e.iteration, `repairing (${e.attempt})…`);
       case 'plan-proposed':
         if (e.usage)
@@ -121,24 +136,24 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
         return status(e.iteration, 'validating…');
       case 'iteration-finished': {
         const tail = `${context ? ` · ${context}` : ''}${usage}`;
-        if (!live) line(iterationLine(e, c, `${e.latencyMs > 0 ? ` · ${duration(e.latencyMs)}` : ''}${tail}`));
-        else if (notable(e)) line(iterationLine(e, c, tail));
-        else quiet(e, tail);
+        if (!live) out.line(iterationLine(e, c, `${e.latencyMs > 0 ? ` · ${duration(e.latencyMs)}` : ''}${tail}`));
+        else if (notable(e)) out.line(iterationLine(e, c, tail));
+        else out.quiet(e, tail);
         return status(e.iteration, e.outcome);
       }
       default: {
         if (e.type === 'finished') {
-          flushFold();
+          out.flush();
           live?.stop();
         }
         // Checkpoint and finished totals carry the session's costUnknown: usageLine says "cost unknown", not $0.
         const text = eventLine(e, { checkpoint }, c);
-        if (text !== null) line(text);
+        if (text !== null) out.line(text);
       }
     }
   }) as Renderer;
   r.pause = () => {
-    flushFold();
+    out.flush();
     live?.stop();
   };
   return r;

@@ -20,6 +20,13 @@ export function runReport(state: SessionState, champion: Champion | null, object
   lines.push(
     `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${p.worse} worse · ${plural(p.repeats, 'repeat')}${p.rejectedBefore ? ` · ${p.rejectedBefore} rejected before` : ''} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
   );
+  // A fork's counts are its line's: say which iterations were its parent's.
+  if (state.parent !== undefined && state.forkPoint)
+    lines.push(
+      chalk.dim(
+        `  (${state.forkPoint > 1 ? `iterations 1–${state.forkPoint} were` : 'iteration 1 was'} ${safeText(state.parent, true)}'s: this session is its fork)`,
+      ),
+    );
   if (p.repairs)
     lines.push(
       `Repairs: ${plural(p.repairs, 'round')}, ${p.repaired} turned an invalid plan valid; ${p.firstTryValid} of ${p.firstTryValid + p.repaired} valid plans were valid at the first try`,

@@ -10,7 +10,8 @@ import type { PlanTarget, Rule, RuleBody } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
 import { type ForkPoint, lineageOf, lineageRecords } from '../state/lineage.js';
 import { foldRecords } from '../state/reducer.js';
-import { emptyProgress, type SessionSettings, type SessionState } from '../state/session.js';
+import type { SessionSettings, SessionState } from '../state/session.js';
+import { blankSession } from './session.js';
 
 type LoadSession = (id: string) => Promise<SessionState>;
 
@@ -81,30 +82,8 @@ export async function forkSession(memory: Pick<Memory, 'records' | 'planOf'>, lo
 
 /** A session with the parent's goal and nothing done yet (the fold fills in what the line did). */
 function emptyFork(parent: SessionState): SessionState {
-  return {
-    version: 1,
-    id: parent.id,
-    goalText: parent.goalText,
-    procedure: parent.procedure,
-    goalId: parent.goalId,
-    status: 'paused',
-    createdAt: parent.createdAt,
-    updatedAt: parent.updatedAt,
-    settings: parent.settings,
-    progress: emptyProgress(),
-    currentPlan: null,
-    currentValidation: null,
-    pendingFeedback: [],
-    champion: null,
-    seen: [],
-    rejected: [],
-    lastImprovement: 0,
-    idleSince: 0,
-    improvements: [],
-    alternatives: [],
-    consecutiveFailures: 0,
-    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
-  };
+  const { id, goalText, procedure, goalId, createdAt, updatedAt, settings } = parent;
+  return blankSession({ id, goalText, procedure, goalId, status: 'paused', createdAt, updatedAt, settings });
 }
 
 /** The plan of the fork point's iteration as the current one, and the plans a person had rejected by then. */

@@ -4,18 +4,14 @@ import type { ReviewRecord } from '../memory/types.js';
 import type { PlanTarget } from '../procedures/types.js';
 import { emptyProgress, type SessionSettings, type SessionState } from '../state/session.js';
 
-export function newSession(id: string, goalText: string, target: PlanTarget, settings: SessionSettings, now: Date): SessionState {
-  const time = now.toISOString();
+/** What a session is before it has done anything: its goal, its settings, its status and times. */
+type SessionHead = Pick<SessionState, 'id' | 'goalText' | 'procedure' | 'goalId' | 'status' | 'createdAt' | 'updatedAt' | 'settings'>;
+
+/** A session that has done nothing yet (a new one, or a fork before the fold fills in what its line did). */
+export function blankSession(head: SessionHead): SessionState {
   return {
     version: 1,
-    id,
-    goalText,
-    procedure: target.set.id,
-    goalId: target.goal.id,
-    status: 'running',
-    createdAt: time,
-    updatedAt: time,
-    settings,
+    ...head,
     progress: emptyProgress(),
     currentPlan: null,
     currentValidation: null,
@@ -30,6 +26,11 @@ export function newSession(id: string, goalText: string, target: PlanTarget, set
     consecutiveFailures: 0,
     usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
   };
+}
+
+export function newSession(id: string, goalText: string, target: PlanTarget, settings: SessionSettings, now: Date): SessionState {
+  const time = now.toISOString();
+  return blankSession({ id, goalText, procedure: target.set.id, goalId: target.goal.id, status: 'running', createdAt: time, updatedAt: time, settings });
 }
 
 /** A person's decision (or an unattended checkpoint) about `plan` at `iteration`, as memory records it. */

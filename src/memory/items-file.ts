@@ -14,24 +14,27 @@ export interface ItemsFile {
 }
 
 const WATERMARK = /^<!-- jupiter: through log entry (\d+) -->$/;
-// The visible marks a person reads and may edit: support ×N, votes against, human confirmations. Item text is
-// written escaped (no literal ×, · or <), so text a model wrote can never read as a mark or a comment.
+// The visible marks a person reads and may edit: support ×N, votes against, human confirmations. Item text is written
+// as it reads (no HTML entities): a `<` shows as `‹` so it can never open a comment, and a text that could read as a
+// mark follows every mark written out; the exact text rides in the line's metadata when the visible one differs.
 const MARKS = /^[-*]\s+(?:×(\d+)\s*·\s*)?(?:against\s*×(\d+)\s*·\s*)?(?:(human)(?:\s*×(\d+))?\s*·\s*)?(.*)$/s;
 const SCOPE = /^##\s+(.+?)\s*$/;
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '×': '&#215;', '·': '&#183;' };
+/** Files written before this version escaped these characters as HTML entities: read back as the characters. */
 const UNESCAPES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&#215;': '×', '&#183;': '·' };
 
-/** Item text as written to markdown: one line, with the characters that carry machine meaning escaped. */
+/** Item text as a person reads it in markdown: one line, `<` shown as `‹` (no comment or tag can open), nothing else changed. */
 export function escapeItemText(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[&<×·]/g, (c) => ESCAPES[c]!);
+  return text.replace(/\s+/g, ' ').trim().replace(/</g, '‹');
 }
 
 function unescapeItemText(text: string): string {
   return text.replace(/&(?:amp|lt|#215|#183);/g, (e) => UNESCAPES[e]!);
+}
+
+/** The text a line stands for: the exact one in its metadata unless a person edited the visible text. */
+function itemTextOf(body: string, exact: string | undefined): string {
+  return exact !== undefined && escapeItemText(exact) === body ? exact : unescapeItemText(body);
 }
 
 /** JSON with no `<` or `>`, so it can never close (or open) the comment it sits in. */
@@ -67,6 +70,8 @@ interface Meta {
   seen?: string;
   s?: string;
   seq?: number;
+  /** The exact item text, when the visible text differs from it (a `<`, or what reads as an old entity). */
+  t?: string;
 }
 
 const KINDS = new Set<unknown>(['pattern', 'lesson', 'feedback']);
@@ -114,18 +119,66 @@ function checkMeta(v: unknown): Meta {
     (m.d === undefined || d !== undefined) &&
     (m.seen === undefined || str(m.seen)) &&
     (m.s === undefined || str(m.s)) &&
-    (m.seq === undefined || (typeof m.seq === 'number' && Number.isFinite(m.seq)));
+    (m.seq === undefined || (typeof m.seq === 'number' && Number.isFinite(m.seq))) &&
+    (m.t === undefined || str(m.t));
   if (!ok) throw new Error('unexpected metadata');
   const meta = { ...m } as Meta;
   if (d) meta.d = d;
   return meta;
 }
 
+type Scope = { procedure?: string; goal?: string };
+
+/** One item line under `scope`, or why it was skipped (a broken line, or metadata kept as a plain line). */
+function parseItemLine(line: string, lineNo: number, scope: Scope, defaultKind: MemoryKind, skipped: ItemsFile['skipped']): MemoryItem | undefined {
+  const { body: marked, meta: metaText } = splitMeta(line);
+  const m = MARKS.exec(marked.trimEnd());
+  const body = m?.[5]?.trim();
+  if (!m || !body) {
+    skipped.push({ line: lineNo, text: line.slice(0, 80) });
+    return undefined;
+  }
+  let meta: Meta = {};
+  if (metaText) {
+    try {
+      meta = checkMeta(JSON.parse(metaText));
+    } catch {
+      skipped.push({ line: lineNo, text: `unreadable metadata kept as a plain line: ${line.slice(0, 60)}` });
+    }
+  }
+  // A line a person added has no metadata: it is their lesson, weighted as human feedback.
+  const kind: MemoryKind = meta.k ?? (defaultKind === 'pattern' ? 'pattern' : 'feedback');
+  const itemText = itemTextOf(body, meta.t);
+  const item: MemoryItem = {
+    id: meta.id ?? itemId(kind, `${scope.procedure ?? ''}|${scope.goal ?? ''}|${normalise(itemText)}`),
+    kind,
+    text: itemText,
+    data: meta.d ?? { type: 'note' },
+    count: m[1] ? Number(m[1]) : 1,
+    human: m[4] ? Number(m[4]) : m[3] || !meta.id ? 1 : 0,
+    lastSeen: meta.seen ?? '',
+  };
+  if (m[2] && Number(m[2]) > 0) item.contra = Number(m[2]);
+  if (scope.procedure) item.procedure = scope.procedure;
+  if (scope.goal) item.goalId = scope.goal;
+  if (meta.s) item.session = meta.s;
+  if (meta.seq !== undefined) item.seq = meta.seq;
+  return item;
+}
+
+/** The scope a `## procedure / goal` heading sets (General: none). */
+function headingScope(line: string, scope: Scope): Scope {
+  const sc = SCOPE.exec(line);
+  if (!sc) return scope;
+  const [procedure, goal] = sc[1]!.split('/').map((x) => x.trim());
+  return procedure && procedure.toLowerCase() !== 'general' ? { procedure, ...(goal ? { goal } : {}) } : {};
+}
+
 export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile {
   const items: MemoryItem[] = [];
   const skipped: ItemsFile['skipped'] = [];
   let watermark = 0;
-  let scope: { procedure?: string; goal?: string } = {};
+  let scope: Scope = {};
   // One pass over the lines, no copies per item: linear in the file's size.
   let lineNo = 0;
   for (const raw of text.split('\n')) {
@@ -137,48 +190,13 @@ export function parseItemsFile(text: string, defaultKind: MemoryKind): ItemsFile
       continue;
     }
     if (line.startsWith('#')) {
-      const sc = SCOPE.exec(line);
-      if (sc) {
-        const [procedure, goal] = sc[1]!.split('/').map((x) => x.trim());
-        scope = procedure && procedure.toLowerCase() !== 'general' ? { procedure, ...(goal ? { goal } : {}) } : {};
-      }
+      scope = headingScope(line, scope);
       continue;
     }
     // `- ` is trimmed to `-`: an empty bullet is still a broken item line, reported below.
     if (!/^[-*](\s|$)/.test(line)) continue;
-    const { body: marked, meta: metaText } = splitMeta(line);
-    const m = MARKS.exec(marked.trimEnd());
-    const body = m?.[5]?.trim();
-    if (!m || !body) {
-      skipped.push({ line: lineNo, text: line.slice(0, 80) });
-      continue;
-    }
-    let meta: Meta = {};
-    if (metaText) {
-      try {
-        meta = checkMeta(JSON.parse(metaText));
-      } catch {
-        skipped.push({ line: lineNo, text: `unreadable metadata kept as a plain line: ${line.slice(0, 60)}` });
-      }
-    }
-    // A line a person added has no metadata: it is their lesson, weighted as human feedback.
-    const kind: MemoryKind = meta.k ?? (defaultKind === 'pattern' ? 'pattern' : 'feedback');
-    const itemText = unescapeItemText(body);
-    const item: MemoryItem = {
-      id: meta.id ?? itemId(kind, `${scope.procedure ?? ''}|${scope.goal ?? ''}|${normalise(itemText)}`),
-      kind,
-      text: itemText,
-      data: meta.d ?? { type: 'note' },
-      count: m[1] ? Number(m[1]) : 1,
-      human: m[4] ? Number(m[4]) : m[3] || !meta.id ? 1 : 0,
-      lastSeen: meta.seen ?? '',
-    };
-    if (m[2] && Number(m[2]) > 0) item.contra = Number(m[2]);
-    if (scope.procedure) item.procedure = scope.procedure;
-    if (scope.goal) item.goalId = scope.goal;
-    if (meta.s) item.session = meta.s;
-    if (meta.seq !== undefined) item.seq = meta.seq;
-    items.push(item);
+    const item = parseItemLine(line, lineNo, scope, defaultKind, skipped);
+    if (item) items.push(item);
   }
   return { items, watermark, skipped };
 }
@@ -187,9 +205,20 @@ function itemLine(item: MemoryItem): string {
   const meta: Meta = { id: item.id, k: item.kind, d: item.data, seen: item.lastSeen };
   if (item.session) meta.s = item.session;
   if (item.seq !== undefined) meta.seq = item.seq;
+  const text = escapeItemText(item.text);
+  // One line of text, as it is read back; kept exactly in the metadata when the visible text would read otherwise.
+  const exact = item.text.replace(/\s+/g, ' ').trim();
+  if (unescapeItemText(text) !== exact) meta.t = exact;
+  return `${marksFor(item, text)}${text} <!-- ${commentJson(meta)} -->`;
+}
+
+/** The marks before an item's text; every one written out (`against ×0 · human ×0`) when the text could read as one. */
+function marksFor(item: MemoryItem, text: string): string {
   const against = item.contra ? `against ×${item.contra} · ` : '';
   const human = item.human > 0 ? `human${item.human > 1 ? ` ×${item.human}` : ''} · ` : '';
-  return `- ×${item.count} · ${against}${human}${escapeItemText(item.text)} <!-- ${commentJson(meta)} -->`;
+  const short = `- ×${item.count} · ${against}${human}`;
+  if (MARKS.exec(`${short}${text}`)?.[5]?.trim() === text) return short;
+  return `- ×${item.count} · against ×${item.contra ?? 0} · human ×${item.human} · `;
 }
 
 const order = (a: MemoryItem, b: MemoryItem) =>

@@ -142,36 +142,45 @@ export class BuiltinPlanner implements Planner {
       }
       const result = search(req.seen);
       if (result.plan) return this.respond(req, this.plan(req, this.readable(target, result.plan, fresh, objectives), ''), objectives, pass, result);
-      const more = optimise(target, {
-        objectives,
-        rules: pass.rules,
-        avoid: pass.avoid,
-        seen: req.seen,
-        rejected,
-        exhaustive: true,
-        maxExpansions: Math.min(this.budget.maxExpansions ?? 20_000, 20_000),
-        maxWork: OPTIMISE_WORK,
-      });
-      if (more.plan) return this.respond(req, this.plan(req, more.plan.actions, ''), objectives, pass, result);
-      // Every plan at least as good as the proved optimum was already proposed: the champion is optimal. Say so with
-      // the optimum itself (a repeat), the only time this planner returns a plan it has proposed before.
-      const best = result.best && planFromActions(target, result.best.actions, '');
-      if (best && rejected.has(scheduleKey(best, target)))
-        throw new PlannerError(
-          'no-plan',
-          `no other plan: every plan found has the schedule of a plan a person rejected (${rejected.size}) or was proposed already (${req.seen.size})`,
-        );
-      if (result.best && result.proved && !this.startMeetsGoal(target))
-        return this.respond(
-          req,
-          this.plan(req, result.best.actions, 'The proved optimum again: every plan as good has been proposed already'),
-          objectives,
-          pass,
-          result,
-        );
-      throw new PlannerError('budget', `no plan beyond the ${req.seen.size} already proposed within ${this.budget.maxExpansions ?? 60_000} search steps`);
+      return this.beyondSeen(req, objectives, pass, result, rejected);
     }
     throw new PlannerError('no-plan', lastReason);
+  }
+
+  /**
+   * When the optimiser found no unseen plan as good as the optimum: an unseen alternative by exhaustive search, else the
+   * proved optimum again (every plan as good was proposed already), else why there is none.
+   */
+  private beyondSeen(req: PlanRequest, objectives: Objective[], pass: Pass, result: OptimiseResult, rejected: ReadonlySet<string>): PlanResponse {
+    const target = req.target;
+    const more = optimise(target, {
+      objectives,
+      rules: pass.rules,
+      avoid: pass.avoid,
+      seen: req.seen,
+      rejected,
+      exhaustive: true,
+      maxExpansions: Math.min(this.budget.maxExpansions ?? 20_000, 20_000),
+      maxWork: OPTIMISE_WORK,
+    });
+    if (more.plan) return this.respond(req, this.plan(req, more.plan.actions, ''), objectives, pass, result);
+    // Every plan at least as good as the proved optimum was already proposed: the champion is optimal. Say so with
+    // the optimum itself (a repeat), the only time this planner returns a plan it has proposed before.
+    const best = result.best && planFromActions(target, result.best.actions, '');
+    if (best && rejected.has(scheduleKey(best, target)))
+      throw new PlannerError(
+        'no-plan',
+        `no other plan: every plan found has the schedule of a plan a person rejected (${rejected.size}) or was proposed already (${req.seen.size})`,
+      );
+    if (result.best && result.proved && !this.startMeetsGoal(target))
+      return this.respond(
+        req,
+        this.plan(req, result.best.actions, 'The proved optimum again: every plan as good has been proposed already'),
+        objectives,
+        pass,
+        result,
+      );
+    throw new PlannerError('budget', `no plan beyond the ${req.seen.size} already proposed within ${this.budget.maxExpansions ?? 60_000} search steps`);
   }
 
   /**

@@ -1,6 +1,7 @@
 // Which earlier steps each step of a plan waits for, by the same rules the scheduler times them with, and its critical path.
 import type { Plan } from '../core/plan.js';
 import { People } from './people.js';
+import { planDemands } from './rules/index.js';
 import type { Schedule } from './schedule.js';
 import type { PlanTarget } from './types.js';
 
@@ -18,8 +19,7 @@ function directConstraints(plan: Plan, target: PlanTarget): Set<number>[] {
   const facts = new Map<string, FactSteps>();
   const factOf = (f: string) => facts.get(f) ?? facts.set(f, { users: [], adders: [], deleters: [] }).get(f)!;
   const lastOfOwner = new Map<string, number>();
-  const ordering = target.set.rules.flatMap((r) => (r.kind === 'ordering' ? [r] : []));
-  const immediately = target.set.rules.flatMap((r) => (r.kind === 'immediately-after' ? [r] : []));
+  const { order, rightAfter } = planDemands(target.set.rules);
   const people = new People(target.set);
   return plan.steps.map((s, i) => {
     const a = actions.get(s.action);
@@ -34,12 +34,12 @@ function directConstraints(plan: Plan, target: PlanTarget): Set<number>[] {
     }
     for (const f of a?.provides ?? []) for (const d of factOf(f).deleters) deps.add(d);
     for (const f of a?.removes ?? []) for (const d of [...factOf(f).users, ...factOf(f).adders]) deps.add(d);
-    for (const r of ordering) {
-      if (r.after !== s.action) continue;
-      const first = plan.steps.findIndex((x, j) => j < i && x.action === r.before);
+    for (const [before, after] of order) {
+      if (after !== s.action) continue;
+      const first = plan.steps.findIndex((x, j) => j < i && x.action === before);
       if (first >= 0) deps.add(first);
     }
-    if (i > 0 && immediately.some((r) => r.action === s.action && r.after === plan.steps[i - 1]!.action)) deps.add(i - 1);
+    if (i > 0 && rightAfter.some(([action, after]) => action === s.action && after === plan.steps[i - 1]!.action)) deps.add(i - 1);
     for (const f of a?.requires ?? []) factOf(f).users.push(i);
     for (const f of a?.removes ?? []) factOf(f).deleters.push(i);
     for (const f of a?.provides ?? []) {

@@ -99,23 +99,44 @@ function checkId(r: FileReader, node: YAMLMap, id: string | undefined, where: st
   return true;
 }
 
-function readAction(r: FileReader, node: Node): ActionDef | undefined {
-  if (!isMap(node)) {
-    r.error(node, 'each action must be a mapping');
+/** An entry of a list (an action, a goal, a rule): a mapping, named by its id in messages (`action "deploy"`). */
+function entryOf(r: FileReader, item: Node, what: string): { node: YAMLMap; id: string | undefined; where: string } | undefined {
+  if (!isMap(item)) {
+    r.error(item, `each ${what} must be a mapping`);
     return undefined;
   }
-  const id = str(r, node, 'id', 'action');
-  const where = `action "${id ?? '?'}"`;
-  checkKeys(r, node, ['id', 'description', 'requires', 'provides', 'removes', 'fields', 'role', 'duration', 'cost', 'risk'], where);
-  if (!checkId(r, node, id, 'action')) return undefined;
+  const id = str(r, item, 'id', what);
+  return { node: item, id, where: `${what} "${id ?? '?'}"` };
+}
+
+/** The entry's keys checked against `allowed`, then its id: the id when it is a valid one. */
+function checkedId(r: FileReader, entry: { node: YAMLMap; id: string | undefined; where: string }, allowed: string[], what: string): string | undefined {
+  checkKeys(r, entry.node, allowed, entry.where);
+  return checkId(r, entry.node, entry.id, what) ? entry.id : undefined;
+}
+
+/** An action's or goal's opening: a valid id and its description (said from the id when there is none). */
+function describedEntry(r: FileReader, item: Node, what: string, allowed: string[]) {
+  const entry = entryOf(r, item, what);
+  const id = entry && checkedId(r, entry, allowed, what);
+  if (!entry || id === undefined) return undefined;
+  const { node, where } = entry;
+  const description = str(r, node, 'description', where, false) ?? describeId(id);
+  return { node, where, id, description, source: { file: r.file, line: r.line(node) }, list: (key: string) => strList(r, node, key, where) };
+}
+
+function readAction(r: FileReader, item: Node): ActionDef | undefined {
+  const entry = describedEntry(r, item, 'action', ['id', 'description', 'requires', 'provides', 'removes', 'fields', 'role', 'duration', 'cost', 'risk']);
+  if (!entry) return undefined;
+  const { node, where, id, description, source, list } = entry;
   const action: ActionDef = {
     id,
-    description: str(r, node, 'description', where, false) ?? describeId(id),
-    requires: strList(r, node, 'requires', where),
-    provides: strList(r, node, 'provides', where),
-    removes: strList(r, node, 'removes', where),
-    fields: strList(r, node, 'fields', where),
-    source: { file: r.file, line: r.line(node) },
+    description,
+    requires: list('requires'),
+    provides: list('provides'),
+    removes: list('removes'),
+    fields: list('fields'),
+    source,
   };
   const role = str(r, node, 'role', where, false);
   if (role) action.role = role;
@@ -192,22 +213,11 @@ function readObjectives(r: FileReader, node: YAMLMap, where: string): Objective[
   return out;
 }
 
-function readGoal(r: FileReader, node: Node): GoalDef | undefined {
-  if (!isMap(node)) {
-    r.error(node, 'each goal must be a mapping');
-    return undefined;
-  }
-  const id = str(r, node, 'id', 'goal');
-  const where = `goal "${id ?? '?'}"`;
-  checkKeys(r, node, ['id', 'description', 'keywords', 'facts', 'initial', 'objectives'], where);
-  if (!checkId(r, node, id, 'goal')) return undefined;
-  const goal: GoalDef = {
-    id,
-    description: str(r, node, 'description', where, false) ?? describeId(id),
-    keywords: strList(r, node, 'keywords', where),
-    facts: strList(r, node, 'facts', where),
-    source: { file: r.file, line: r.line(node) },
-  };
+function readGoal(r: FileReader, item: Node): GoalDef | undefined {
+  const entry = describedEntry(r, item, 'goal', ['id', 'description', 'keywords', 'facts', 'initial', 'objectives']);
+  if (!entry) return undefined;
+  const { node, where, id, description, source, list } = entry;
+  const goal: GoalDef = { id, description, keywords: list('keywords'), facts: list('facts'), source };
   if (goal.facts.length === 0) r.error(node, `${where}: "facts" must list at least one goal fact`);
   if (get(node, 'initial') !== undefined) goal.initial = strList(r, node, 'initial', where);
   if (get(node, 'objectives') !== undefined) {
@@ -243,18 +253,14 @@ function ruleKindOf(r: FileReader, node: YAMLMap, where: string): RuleKind | und
   return undefined;
 }
 
-function readRule(r: FileReader, node: Node): Rule | undefined {
-  if (!isMap(node)) {
-    r.error(node, 'each rule must be a mapping');
-    return undefined;
-  }
-  const id = str(r, node, 'id', 'rule');
-  const where = `rule "${id ?? '?'}"`;
-  const kind = ruleKindOf(r, node, where);
-  if (kind === undefined) return undefined;
+function readRule(r: FileReader, item: Node): Rule | undefined {
+  const entry = entryOf(r, item, 'rule');
+  const kind = entry && ruleKindOf(r, entry.node, entry.where);
+  if (!entry || kind === undefined) return undefined;
   const def = kindOf({ kind });
-  checkKeys(r, node, ['id', 'kind', 'severity', 'description', ...def.keys], where);
-  if (!checkId(r, node, id, 'rule')) return undefined;
+  const id = checkedId(r, entry, ['id', 'kind', 'severity', 'description', ...def.keys], 'rule');
+  if (id === undefined) return undefined;
+  const { node, where } = entry;
   const sevText = str(r, node, 'severity', where, false) ?? 'error';
   if (sevText !== 'error' && sevText !== 'warning') r.error(get(node, 'severity'), `${where}: severity must be "error" or "warning", got "${sevText}"`);
   const base = {

@@ -1,6 +1,7 @@
 // Every valid plan is a schedule: a partial order (causal links, threats, ordering rules) with one step at a time per person.
 import type { Plan } from '../core/plan.js';
 import { People } from './people.js';
+import { planDemands } from './rules/index.js';
 import type { PlanTarget } from './types.js';
 
 export interface ScheduledStep {
@@ -49,15 +50,13 @@ export class ScheduleModel {
     for (const a of target.set.actions) {
       this.actions.set(a.id, { pre: a.requires.map(fact), add: a.provides.map(fact), del: a.removes.map(fact), duration: a.duration ?? 0 });
     }
-    for (const r of target.set.rules) {
-      if (r.kind === 'ordering') {
-        const i = this.ordering.push({ before: r.before, after: r.after }) - 1;
-        this.afterOf.set(r.after, [...(this.afterOf.get(r.after) ?? []), i]);
-        this.beforeOf.set(r.before, [...(this.beforeOf.get(r.before) ?? []), i]);
-      } else if (r.kind === 'immediately-after') {
-        this.immediately.set(r.action, new Set([...(this.immediately.get(r.action) ?? []), r.after]));
-      }
+    const { order, rightAfter } = planDemands(target.set.rules);
+    for (const [before, after] of order) {
+      const i = this.ordering.push({ before, after }) - 1;
+      this.afterOf.set(after, [...(this.afterOf.get(after) ?? []), i]);
+      this.beforeOf.set(before, [...(this.beforeOf.get(before) ?? []), i]);
     }
+    for (const [action, after] of rightAfter) this.immediately.set(action, new Set([...(this.immediately.get(action) ?? []), after]));
   }
 }
 

@@ -5,7 +5,7 @@ import { People } from './people.js';
 import { describeEdit, forbiddenIds, type PlanEdit, provide } from './plan-edit.js';
 import { kindOf } from './rules/index.js';
 import { filled, type FixEdit, type RuleContext } from './rules/kind.js';
-import type { PlanTarget, ProcedureSet, Rule } from './types.js';
+import type { ActionDef, PlanTarget, ProcedureSet, Rule } from './types.js';
 
 function closest(set: ProcedureSet, id: string): string | undefined {
   let best: { id: string; d: number } | undefined;
@@ -54,6 +54,61 @@ function goalFix(plan: Plan, set: ProcedureSet, state: Set<string>, unmet: strin
   return { fix: describeEdit(plan, edit), edit };
 }
 
+/** A step naming no action of the set: what it may have meant, else the allowed actions. */
+function unknownAction(set: ProcedureSet, name: string, n: number): Finding {
+  const guess = closest(set, name);
+  const forbidden = forbiddenIds(set);
+  const allowed = set.actions.map((a) => a.id).filter((id) => !forbidden.has(id));
+  return {
+    severity: 'error',
+    rule: 'unknown-action',
+    step: n,
+    message: `step ${n}: "${name}" is not an action of ${set.id}`,
+    fix: guess ? `did you mean "${guess}"?` : `use one of: ${allowed.join(', ')}`,
+  };
+}
+
+/** Fields the step's action lists and the step leaves empty (those a rule reports itself are left to it). */
+function missingFields(step: Plan['steps'][number], action: ActionDef, n: number, covered: Set<string>): Finding[] {
+  return action.fields
+    .filter((field) => !filled(step[field]) && !covered.has(`${n}:${field}`))
+    .map((field) => ({
+      severity: 'error',
+      rule: 'missing-field',
+      step: n,
+      message: `step ${n}: ${action.id} must fill "${field}"`,
+      fix: `set ${field} on step ${n}`,
+    }));
+}
+
+/** Preconditions of step `i` (of `action`) that do not hold in `state`, each a finding with its fix. */
+function unmetPreconditions(plan: Plan, set: ProcedureSet, action: ActionDef, state: Set<string>, i: number, fixes: Map<Finding, FixEdit>): Finding[] {
+  return action.requires
+    .filter((f) => !state.has(f))
+    .map((fact) => {
+      const { fix, edit } = preconditionFix(plan, set, state, i, fact);
+      const finding: Finding = {
+        severity: 'error',
+        rule: 'precondition',
+        step: i + 1,
+        message: `step ${i + 1}: ${action.id} needs \`${fact}\`, which does not hold at that point`,
+        fix,
+      };
+      fixes.set(finding, edit ? { edit, fact } : { fact });
+      return finding;
+    });
+}
+
+/** The goal facts the final state lacks, as one finding with its fix. */
+function unmetGoal(plan: Plan, target: PlanTarget, state: Set<string>, fixes: Map<Finding, FixEdit>): Finding[] {
+  const unmet = target.goal.facts.filter((f) => !state.has(f));
+  if (unmet.length === 0) return [];
+  const { fix, edit } = goalFix(plan, target.set, state, unmet);
+  const finding: Finding = { severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix };
+  fixes.set(finding, edit ? { edit, fact: unmet.join(',') } : { fact: unmet.join(',') });
+  return [finding];
+}
+
 /**
  * Applies steps in order, as VAL does: the first step that cannot run (unknown action or unmet precondition) ends
  * execution; its effects and every later step's are never applied, so no later precondition or the goal is judged
@@ -62,8 +117,6 @@ function goalFix(plan: Plan, set: ProcedureSet, state: Set<string>, unmet: strin
 function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: Set<string>, fixes: Map<Finding, FixEdit>): Simulation {
   const { set, goal } = target;
   const actions = new Map(set.actions.map((a) => [a.id, a]));
-  const forbidden = forbiddenIds(set);
-  const allowed = set.actions.map((a) => a.id).filter((id) => !forbidden.has(id));
   const state = new Set(goal.initial ?? set.initial);
   const states: Set<string>[] = [];
   let stoppedAt: number | undefined;
@@ -71,42 +124,15 @@ function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: 
     const n = i + 1;
     const action = actions.get(step.action);
     if (!action) {
-      const guess = closest(set, step.action);
-      findings.push({
-        severity: 'error',
-        rule: 'unknown-action',
-        step: n,
-        message: `step ${n}: "${step.action}" is not an action of ${set.id}`,
-        fix: guess ? `did you mean "${guess}"?` : `use one of: ${allowed.join(', ')}`,
-      });
+      findings.push(unknownAction(set, step.action, n));
       stoppedAt ??= n;
       return;
     }
-    for (const field of action.fields) {
-      if (!filled(step[field]) && !covered.has(`${n}:${field}`))
-        findings.push({
-          severity: 'error',
-          rule: 'missing-field',
-          step: n,
-          message: `step ${n}: ${action.id} must fill "${field}"`,
-          fix: `set ${field} on step ${n}`,
-        });
-    }
+    findings.push(...missingFields(step, action, n, covered));
     if (stoppedAt !== undefined) return;
     states.push(new Set(state));
-    const missing = action.requires.filter((f) => !state.has(f));
-    for (const fact of missing) {
-      const { fix, edit } = preconditionFix(plan, set, state, i, fact);
-      const finding: Finding = {
-        severity: 'error',
-        rule: 'precondition',
-        step: n,
-        message: `step ${n}: ${action.id} needs \`${fact}\`, which does not hold at that point`,
-        fix,
-      };
-      findings.push(finding);
-      fixes.set(finding, edit ? { edit, fact } : { fact });
-    }
+    const missing = unmetPreconditions(plan, set, action, state, i, fixes);
+    findings.push(...missing);
     if (missing.length > 0) {
       stoppedAt = n;
       return;
@@ -117,13 +143,7 @@ function simulate(plan: Plan, target: PlanTarget, findings: Finding[], covered: 
   });
   if (stoppedAt !== undefined) return { state, states, stoppedAt };
   states.push(new Set(state));
-  const unmet = goal.facts.filter((f) => !state.has(f));
-  if (unmet.length > 0) {
-    const { fix, edit } = goalFix(plan, set, state, unmet);
-    const finding: Finding = { severity: 'error', rule: 'goal', message: `the plan ends without reaching ${list(unmet)}`, fix };
-    findings.push(finding);
-    fixes.set(finding, edit ? { edit, fact: unmet.join(',') } : { fact: unmet.join(',') });
-  }
+  findings.push(...unmetGoal(plan, target, state, fixes));
   return { state, states };
 }
 

@@ -159,11 +159,42 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
   else if (listed) add('model listed', 'ok', `${model} listed`);
   else add('model listed', 'warn', `${model} not listed: ${available(ids, errors)}`);
 
+  return tryModes(config, report, add, errors, { client, model, listed, ids }, { baseUrl, timeoutMs, authHint, unreachableHint });
+}
+
+/** The hint after a tiny request failed for a reason other than an output mode the server rejects. */
+function requestHint(f: { kind: string; text: string }, model: string, listed: boolean | null, ids: string[] | null, errors: Errors, why: RequestWhy): string {
+  const { baseUrl, timeoutMs } = why;
+  if (f.kind === 'auth') return why.authHint;
+  if (f.kind === 'unreachable') return why.unreachableHint;
+  if (f.kind === 'timeout') return `no answer from ${baseUrl} within ${timeoutMs} ms: check that ${model} is loaded, or set --model / JUPITER_MODEL`;
+  if (f.kind === 'format') return `${baseUrl} rejected every output mode (${f.text})`;
+  if (listed === false) return `model ${model} is not served at ${baseUrl}: set --model / JUPITER_MODEL (${available(ids ?? [], errors)})`;
+  return `${baseUrl} rejected a tiny chat request (${f.text}): check --model / JUPITER_MODEL and the server's log`;
+}
+
+interface RequestWhy {
+  baseUrl: string;
+  timeoutMs: number;
+  authHint: string;
+  unreachableHint: string;
+}
+
+/** Tries each output mode with a tiny request until one works (then latency and token counting are checked too). */
+async function tryModes(
+  config: ResolvedConfig,
+  report: Report,
+  add: (name: string, status: Status, detail: string, ms?: number) => void,
+  errors: Errors,
+  target: { client: OpenAI; model: string; listed: boolean | null; ids: string[] | null },
+  why: RequestWhy,
+): Promise<Report> {
+  const { client, model } = target;
   const rejected: Mode[] = [];
   for (const mode of MODES) {
     const t0 = performance.now();
     try {
-      await tinyRequest(errors, client, model, mode, timeoutMs);
+      await tinyRequest(errors, client, model, mode, why.timeoutMs);
       const ms = Math.round(performance.now() - t0);
       add('structured output', 'ok', `${mode} works${rejected.length ? ` (${rejected.join(', ')} rejected)` : ''}`);
       add('latency', 'ok', `tiny request answered in ${ms} ms`, ms);
@@ -172,24 +203,13 @@ async function diagnose(config: ResolvedConfig, baseUrl: string, model: string):
       report.mode = mode;
       return report;
     } catch (err) {
-      const f = explain(errors, err, timeoutMs);
+      const f = explain(errors, err, why.timeoutMs);
       if (f.kind === 'format' && mode !== 'text') {
         rejected.push(mode);
         continue;
       }
       add('structured output', 'fail', `a tiny ${mode} request failed: ${f.text}`);
-      report.hint =
-        f.kind === 'auth'
-          ? authHint
-          : f.kind === 'unreachable'
-            ? unreachableHint
-            : f.kind === 'timeout'
-              ? `no answer from ${baseUrl} within ${timeoutMs} ms: check that ${model} is loaded, or set --model / JUPITER_MODEL`
-              : f.kind === 'format'
-                ? `${baseUrl} rejected every output mode (${f.text})`
-                : listed === false
-                  ? `model ${model} is not served at ${baseUrl}: set --model / JUPITER_MODEL (${available(ids ?? [], errors)})`
-                  : `${baseUrl} rejected a tiny chat request (${f.text}): check --model / JUPITER_MODEL and the server's log`;
+      report.hint = requestHint(f, model, target.listed, target.ids, errors, why);
       return report;
     }
   }

@@ -10,12 +10,26 @@ import { newSessionId } from '../../engine/sessions.js';
 import { loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget, resolveTarget, targetName } from '../../procedures/target.js';
 import type { FlagValues } from '../../config/layers.js';
-import { sessionSettings } from '../../config/resolve.js';
+import { type ResolvedConfig, sessionSettings } from '../../config/resolve.js';
 import type { Cli } from '../io.js';
 import { configFrom, RUN_FLAGS, withSettings } from '../options.js';
 import { lockWaitNotice } from '../lock-notice.js';
 
 type PlanFlags = FlagValues & { procedure?: string };
+
+/** The goal to plan: given, else asked for at a terminal; refused when absent or too long, a key in it redacted. */
+async function goalOf(cli: Cli, config: ResolvedConfig): Promise<string> {
+  let goal = config.goal?.trim();
+  if (!goal && cli.io.stdin.isTTY && !config.unattended) {
+    const { input } = await import('@inquirer/prompts');
+    goal = (await input({ message: 'What should jupiter plan?' }, { input: cli.io.stdin, output: cli.promptOutput })).trim();
+  }
+  if (!goal) throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
+  if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
+  const kept = redactGoal(goal);
+  if (kept.redacted) cli.err('jupiter: the goal held text shaped like a key; it is kept as [redacted] (keys belong in the environment)');
+  return kept.goal;
+}
 
 export function registerPlan(program: Command, cli: Cli): void {
   const cmd = program
@@ -35,17 +49,7 @@ export function registerPlan(program: Command, cli: Cli): void {
       // People's rules are checked like the procedures: a typo or a contradiction stops the run before it starts.
       const { checkHumanRulesFile } = await import('../../memory/human-rules-check.js');
       checkHumanRulesFile(config.memoryDir, library);
-      let goal = config.goal?.trim();
-      if (!goal && cli.io.stdin.isTTY && !config.unattended) {
-        const { input } = await import('@inquirer/prompts');
-        goal = (await input({ message: 'What should jupiter plan?' }, { input: cli.io.stdin, output: cli.promptOutput })).trim();
-      }
-      if (!goal)
-        throw new UsageError('no goal: pass it as an argument (jupiter plan "Deploy the orchestrator"), with --goal, or as goal: in jupiter.config.yaml');
-      if (goal.length > 2000) throw new UsageError('the goal is longer than 2000 characters: state it in a sentence');
-      const kept = redactGoal(goal);
-      if (kept.redacted) cli.err('jupiter: the goal held text shaped like a key; it is kept as [redacted] (keys belong in the environment)');
-      goal = kept.goal;
+      const goal = await goalOf(cli, config);
       // A weak, close or absent match is never taken silently: a person confirms it, an unattended run refuses (exit 2).
       const ask = config.unattended
         ? undefined

@@ -90,86 +90,151 @@ function less(a: number[], b: number[]): boolean {
   return false;
 }
 
-/** Best-first search in score order; pure and synchronous, bounded by `maxExpansions`. */
-export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseResult {
+/** Admissible bounds on what the rest of a plan adds, per objective (0 where the objective is not asked for). */
+interface Bounds {
+  steps: number;
+  makespan: number;
+  cost: number;
+  risk: number;
+}
+
+/** One search's fixed parts: the compiled domain, the operators it tries, the schedule model, what it counts. */
+interface Search {
+  target: PlanTarget;
+  opts: OptimiseOptions;
+  domain: Domain;
+  ops: Op[];
+  model: ScheduleModel;
+  /** The schedule's fact number of each domain fact. */
+  toSched: (number | undefined)[];
+  useSched: boolean;
+  countSteps: boolean;
+  meter: { work: number };
+  /** Each operator's owner, as the schedule's resource. */
+  resource: Map<string, string>;
+}
+
+function setUp(target: PlanTarget, opts: OptimiseOptions): Search {
   const domain = compileDomain(target, { rules: opts.rules, avoid: opts.avoid ?? [] });
   const ops = opts.exhaustive ? domain.ops : relevantOps(domain);
   const model = new ScheduleModel(target);
-  const toSched = domain.factNames.map((n) => model.facts.get(n));
-  const objectives = opts.objectives;
-  const useSched = objectives.includes('makespan');
-  const countSteps = objectives.includes('steps') || Number.isFinite(domain.maxSteps);
-  const limit = opts.maxExpansions ?? 60_000;
-  const maxWork = opts.maxWork ?? Infinity;
-  const meter = { work: 0 };
   const people = new People(target.set);
-  const resource = new Map(ops.map((o) => [o.id, people.resource(people.identify(o.owner, o.id), 0)]));
+  return {
+    target,
+    opts,
+    domain,
+    ops,
+    model,
+    toSched: domain.factNames.map((n) => model.facts.get(n)),
+    useSched: opts.objectives.includes('makespan'),
+    countSteps: opts.objectives.includes('steps') || Number.isFinite(domain.maxSteps),
+    meter: { work: 0 },
+    resource: new Map(ops.map((o) => [o.id, people.resource(people.identify(o.owner, o.id), 0)])),
+  };
+}
 
-  const bounds = (l: Label) => {
-    const h = (holding: (f: number) => number, weight: (op: Op) => number) => {
-      const start = new Float64Array(domain.nFacts);
-      for (let f = 0; f < domain.nFacts; f++) start[f] = l.state[f] ? holding(f) : Infinity;
-      return relaxedBound(domain, ops, start, weight, meter);
-    };
-    const steps = countSteps
-      ? h(
-          () => 0,
-          () => 1,
-        )
-      : 0;
-    const makespan = useSched
-      ? Math.max(
-          l.sched.makespan,
-          h(
-            (f) => (toSched[f] === undefined ? 0 : l.sched.addedAt(toSched[f])),
-            (o) => o.duration,
-          ),
-        )
-      : 0;
-    const cost = objectives.includes('cost')
-      ? h(
-          () => 0,
-          (o) => o.cost,
-        )
-      : 0;
-    const risk = objectives.includes('risk')
-      ? h(
-          () => 0,
-          (o) => o.riskWeight,
-        )
-      : 0;
-    return { steps, makespan, cost, risk };
+/** h_max bounds from a label's state: each fact held counts from `holding` (its time for makespan, else 0). */
+function bounds(s: Search, l: Label): Bounds {
+  const { domain, opts } = s;
+  const h = (holding: (f: number) => number, weight: (op: Op) => number) => {
+    const start = new Float64Array(domain.nFacts);
+    for (let f = 0; f < domain.nFacts; f++) start[f] = l.state[f] ? holding(f) : Infinity;
+    return relaxedBound(domain, s.ops, start, weight, s.meter);
   };
-  const isGoal = (l: Label) => l.steps > 0 && domain.goal.every((g) => l.state[g]);
-  const keyOf = (l: Label, b: { steps: number; makespan: number; cost: number; risk: number }) => {
-    const value: Record<Objective, number> = { makespan: b.makespan, cost: l.cost + b.cost, risk: l.riskWeight + b.risk, steps: l.steps + b.steps };
-    // Score order first; among equals, finished plans first, then fewer steps.
-    return [...objectives.map((o) => value[o]), isGoal(l) ? 0 : 1, l.steps];
-  };
-  const dominates = (a: Label, b: Label) =>
+  const zero = () => 0;
+  const steps = s.countSteps ? h(zero, () => 1) : 0;
+  const sched = (f: number) => (s.toSched[f] === undefined ? 0 : l.sched.addedAt(s.toSched[f]));
+  const makespan = s.useSched
+    ? Math.max(
+        l.sched.makespan,
+        h(sched, (o) => o.duration),
+      )
+    : 0;
+  const cost = opts.objectives.includes('cost') ? h(zero, (o) => o.cost) : 0;
+  const risk = opts.objectives.includes('risk') ? h(zero, (o) => o.riskWeight) : 0;
+  return { steps, makespan, cost, risk };
+}
+
+const isGoal = (s: Search, l: Label) => l.steps > 0 && s.domain.goal.every((g) => l.state[g]);
+
+/** A label's place in the open list: score order first; among equals, finished plans first, then fewer steps. */
+function keyOf(s: Search, l: Label, b: Bounds): number[] {
+  const value: Record<Objective, number> = { makespan: b.makespan, cost: l.cost + b.cost, risk: l.riskWeight + b.risk, steps: l.steps + b.steps };
+  return [...s.opts.objectives.map((o) => value[o]), isGoal(s, l) ? 0 : 1, l.steps];
+}
+
+/** `a` is at least as good as `b` on every objective counted, so no plan through `b` beats the best through `a`. */
+function dominates(s: Search, a: Label, b: Label): boolean {
+  const objectives = s.opts.objectives;
+  return (
     (!objectives.includes('cost') || a.cost <= b.cost + 1e-9) &&
     (!objectives.includes('risk') || a.riskWeight <= b.riskWeight + 1e-12) &&
-    (!countSteps || a.steps <= b.steps) &&
-    (!useSched || a.sched.dominates(b.sched));
+    (!s.countSteps || a.steps <= b.steps) &&
+    (!s.useSched || a.sched.dominates(b.sched))
+  );
+}
 
-  const start = new Uint8Array(domain.nFacts);
-  for (const f of domain.init) start[f] = 1;
-  const root: Label = {
-    state: start,
-    last: undefined,
-    sched: new ScheduleBuilder(model),
-    cost: 0,
-    riskWeight: 0,
-    steps: 0,
-    parent: null,
-    op: undefined,
+function label(state: Uint8Array, sched: ScheduleBuilder, from: Label | null, op: Op | undefined): Label {
+  return {
+    state,
+    last: op?.id,
+    sched,
+    cost: (from?.cost ?? 0) + (op?.cost ?? 0),
+    riskWeight: (from?.riskWeight ?? 0) + (op?.riskWeight ?? 0),
+    steps: from ? from.steps + 1 : 0,
+    parent: from,
+    op: op?.id,
     key: [],
     dead: false,
   };
-  const rootBounds = bounds(root);
+}
+
+/** The plan a goal label ends, checked by the validator (undefined: it rejects it, and nothing is proved). */
+function planAt(s: Search, node: Label): { found: FoundPlan; fresh: boolean } | undefined {
+  const actions: string[] = [];
+  for (let n: Label | null = node; n?.op; n = n.parent) actions.push(n.op);
+  actions.reverse();
+  const { target, opts } = s;
+  const plan = planFromActions(target, actions, '');
+  if (!validatePlan(plan, target).valid) return undefined;
+  const found: FoundPlan = { actions, planId: planId(plan), score: scorePlan(plan, target) };
+  return { found, fresh: !opts.seen.has(found.planId) && !(opts.rejected?.size && opts.rejected.has(scheduleKey(plan, target))) };
+}
+
+/** Queues each step that can follow `node` unless its bounds exceed a limit or (pruned search) a label as good holds its state. */
+function expand(s: Search, node: Label, open: Heap<Label>, labels: Map<string, Label[]>): void {
+  const { domain } = s;
+  for (const op of s.ops) {
+    if (!applicable(op, node.state, node.last)) continue;
+    const sched = node.sched.clone();
+    sched.append(op.id, s.resource.get(op.id)!);
+    const child = label(apply(op, node.state), sched, node, op);
+    const b = bounds(s, child);
+    if (b.steps === Infinity || b.makespan === Infinity || b.cost === Infinity || b.risk === Infinity || child.steps + b.steps > domain.maxSteps) continue;
+    if (!s.opts.exhaustive) {
+      const k = stateKey(domain, child.state, child.last);
+      const same = labels.get(k) ?? [];
+      if (same.some((l) => !l.dead && dominates(s, l, child))) continue;
+      for (const l of same) if (!l.dead && dominates(s, child, l)) l.dead = true;
+      labels.set(k, [...same.filter((l) => !l.dead), child]);
+    }
+    child.key = keyOf(s, child, b);
+    open.push(child);
+  }
+}
+
+/** Best-first search in score order; pure and synchronous, bounded by `maxExpansions`. */
+export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseResult {
+  const s = setUp(target, opts);
+  const limit = opts.maxExpansions ?? 60_000;
+  const maxWork = opts.maxWork ?? Infinity;
+  const start = new Uint8Array(s.domain.nFacts);
+  for (const f of s.domain.init) start[f] = 1;
+  const root = label(start, new ScheduleBuilder(s.model), null, undefined);
+  const rootBounds = bounds(s, root);
   if ([rootBounds.steps, rootBounds.makespan, rootBounds.cost, rootBounds.risk].some((x) => x === Infinity)) return { proved: false, expanded: 0 };
-  root.key = keyOf(root, rootBounds);
-  const open = new Heap<Label>((x, y) => less(x.key, y.key));
+  root.key = keyOf(s, root, rootBounds);
+  const open = new Heap<Label>((a, b) => less(a.key, b.key));
   open.push(root);
   const labels = new Map<string, Label[]>();
   let expanded = 0;
@@ -178,53 +243,17 @@ export function optimise(target: PlanTarget, opts: OptimiseOptions): OptimiseRes
   while (open.size > 0) {
     const node = open.pop()!;
     if (node.dead) continue;
-    if (isGoal(node)) {
-      const actions: string[] = [];
-      for (let n: Label | null = node; n?.op; n = n.parent) actions.push(n.op);
-      actions.reverse();
-      const plan = planFromActions(target, actions, '');
+    if (isGoal(s, node)) {
       // The validator has the last word: a plan it rejects means the search and the rules disagree, so nothing is proved.
-      if (!validatePlan(plan, target).valid) sound = false;
+      const at = planAt(s, node);
+      if (!at) sound = false;
       else {
-        const found: FoundPlan = { actions, planId: planId(plan), score: scorePlan(plan, target) };
-        best ??= found;
-        if (!opts.seen.has(found.planId) && !(opts.rejected?.size && opts.rejected.has(scheduleKey(plan, target))))
-          return { plan: found, best, proved: sound, expanded };
+        best ??= at.found;
+        if (at.fresh) return { plan: at.found, best, proved: sound, expanded };
       }
     }
-    if (++expanded > limit || meter.work > maxWork) return best ? { best, proved: sound, expanded } : { proved: false, expanded };
-    if (node.steps >= domain.maxSteps) continue;
-    for (const op of ops) {
-      if (!applicable(op, node.state, node.last)) continue;
-      const sched = node.sched.clone();
-      sched.append(op.id, resource.get(op.id)!);
-      const child: Label = {
-        state: apply(op, node.state),
-        last: op.id,
-        sched,
-        cost: node.cost + op.cost,
-        riskWeight: node.riskWeight + op.riskWeight,
-        steps: node.steps + 1,
-        parent: node,
-        op: op.id,
-        key: [],
-        dead: false,
-      };
-      const b = bounds(child);
-      if (b.steps === Infinity || b.makespan === Infinity || b.cost === Infinity || b.risk === Infinity || child.steps + b.steps > domain.maxSteps) continue;
-      const k = stateKey(domain, child.state, child.last);
-      if (opts.exhaustive) {
-        child.key = keyOf(child, b);
-        open.push(child);
-        continue;
-      }
-      const same = labels.get(k) ?? [];
-      if (same.some((l) => !l.dead && dominates(l, child))) continue;
-      for (const l of same) if (!l.dead && dominates(child, l)) l.dead = true;
-      labels.set(k, [...same.filter((l) => !l.dead), child]);
-      child.key = keyOf(child, b);
-      open.push(child);
-    }
+    if (++expanded > limit || s.meter.work > maxWork) return best ? { best, proved: sound, expanded } : { proved: false, expanded };
+    if (node.steps < s.domain.maxSteps) expand(s, node, open, labels);
   }
   return best ? { best, proved: sound, expanded } : { proved: sound, expanded };
 }

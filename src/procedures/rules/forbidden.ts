@@ -1,7 +1,7 @@
 // Forbidden: the plan must not contain a step of this action.
 import { z } from 'zod';
 import { replace } from '../plan-edit.js';
-import { actionId, findingBase, fixed, ID, type RuleBase, type RuleKindDef, stepsOf } from './kind.js';
+import { actionId, actionKeys, findingBase, fixed, ID, type RuleBase, type RuleKindDef, stepsOf } from './kind.js';
 
 export interface ForbiddenRule extends RuleBase {
   kind: 'forbidden';
@@ -11,28 +11,13 @@ export interface ForbiddenRule extends RuleBase {
 export const forbidden: RuleKindDef<ForbiddenRule> = {
   kind: 'forbidden',
   schema: z.object({ kind: z.literal('forbidden'), action: actionId }),
-  keys: ['action'],
-  draftFields: 'action',
-  read(f) {
-    const action = f.text('action');
-    return action ? { action } : undefined;
-  },
-  identity: (b) => b.action,
-  actions: (b) => [b.action],
+  ...actionKeys('forbidden', ['action'], '- forbidden: "action" must not be in the plan (only when the person asks to remove or avoid that action itself)'),
   contradicts: (r, o) => o.kind === 'required' && o.action === r.action,
   line: (b) => `never use ${b.action}`,
   lineForm: { re: new RegExp(`^never use (${ID})$`), body: (m) => ({ kind: 'forbidden', action: m[1]! }) },
   forms: ['never use a'],
   sentence: (b) => `no plan may include ${b.action}`,
   forModel: (r) => `the plan must not include ${r.action}`,
-  reading: {
-    instruction: '- forbidden: "action" must not be in the plan (only when the person asks to remove or avoid that action itself)',
-    fields: { action: 'action' },
-    body: (x, id) => {
-      const action = id(x.action);
-      return action ? { kind: 'forbidden', action } : undefined;
-    },
-  },
   check(rule, plan, ctx) {
     const { base, why } = findingBase(rule);
     return stepsOf(plan, rule.action).map((i) =>

@@ -1,6 +1,6 @@
 // Immediately-after: a step of `action` must come right after a step of `after` (as the very next step).
 import { z } from 'zod';
-import { actionId, findingBase, ID, type RuleBase, type RuleKindDef, stepsOf } from './kind.js';
+import { actionId, actionKeys, findingBase, ID, type RuleBase, type RuleKindDef, stepsOf } from './kind.js';
 
 export interface ImmediatelyAfterRule extends RuleBase {
   kind: 'immediately-after';
@@ -11,28 +11,12 @@ export interface ImmediatelyAfterRule extends RuleBase {
 export const immediatelyAfter: RuleKindDef<ImmediatelyAfterRule> = {
   kind: 'immediately-after',
   schema: z.object({ kind: z.literal('immediately-after'), action: actionId, after: actionId }),
-  keys: ['action', 'after'],
-  draftFields: 'action, after',
-  read(f) {
-    const action = f.text('action');
-    const after = f.text('after');
-    return action && after ? { action, after } : undefined;
-  },
-  identity: (b) => `${b.action}|${b.after}`,
-  actions: (b) => [b.action, b.after],
+  ...actionKeys('immediately-after', ['action', 'after'], '- immediately-after: "action" must come as the very next step after "after"'),
   line: (b) => `${b.action} right after ${b.after}`,
   lineForm: { re: new RegExp(`^(${ID}) right after (${ID})$`), body: (m) => ({ kind: 'immediately-after', action: m[1]!, after: m[2]! }) },
   forms: ['a right after b'],
   sentence: (b) => `${b.action} must be the very next step after ${b.after}`,
   forModel: (r) => `${r.action} must come right after ${r.after} (the very next step)`,
-  reading: {
-    instruction: '- immediately-after: "action" must come as the very next step after "after"',
-    fields: { action: 'action', after: 'action' },
-    body: (x, id) => {
-      const [action, after] = [id(x.action), id(x.after)];
-      return action && after && action !== after ? { kind: 'immediately-after', action, after } : undefined;
-    },
-  },
   check(rule, plan) {
     const { base, why } = findingBase(rule);
     return stepsOf(plan, rule.action)

@@ -139,3 +139,34 @@ export function fixed(ctx: RuleContext, plan: Plan, finding: Finding, edit: Plan
   if (edit) ctx.fixes.set(finding, { edit });
   return finding;
 }
+
+/** The content of a kind made of action ids under `keys`: each key, an action id. */
+type ActionsUnder<K extends string> = { [P in K]: string };
+
+/**
+ * The hooks of a kind whose content is one or more distinct action ids under `keys` (required: `action`; ordering:
+ * `before`, `after`): reading them from a file or a model's answer, the rule's identity and the actions it names.
+ */
+export function actionKeys<Kind extends string, const K extends string>(kind: Kind, keys: readonly K[], instruction: string) {
+  type Body = { kind: Kind } & ActionsUnder<K>;
+  const values = (b: ActionsUnder<K>) => keys.map((k) => b[k]);
+  const content = (vs: (string | undefined)[]) => Object.fromEntries(keys.map((k, i) => [k, vs[i]])) as ActionsUnder<K>;
+  return {
+    keys,
+    draftFields: keys.join(', '),
+    read(f: RuleFields): ActionsUnder<K> | undefined {
+      const vs = keys.map((k) => f.text(k));
+      return vs.every((v) => v) ? content(vs) : undefined;
+    },
+    identity: (b: ActionsUnder<K>) => values(b).join('|'),
+    actions: values,
+    reading: {
+      instruction,
+      fields: Object.fromEntries(keys.map((k) => [k, 'action' as const])),
+      body(x: Record<string, unknown>, id: (v: unknown) => string | undefined): Body | undefined {
+        const vs = keys.map((k) => id(x[k]));
+        return vs.every((v) => v) && new Set(vs).size === vs.length ? ({ kind, ...content(vs) } as Body) : undefined;
+      },
+    },
+  };
+}

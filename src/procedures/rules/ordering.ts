@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Plan } from '../../core/plan.js';
 import { bringIn, type PlanEdit, stepName } from '../plan-edit.js';
-import { actionId, findingBase, ID, fixed, type RuleBase, type RuleContext, type RuleKindDef, stepsOf } from './kind.js';
+import { actionId, actionKeys, findingBase, ID, fixed, type RuleBase, type RuleContext, type RuleKindDef, stepsOf } from './kind.js';
 
 export interface OrderingRule extends RuleBase {
   kind: 'ordering';
@@ -20,18 +20,12 @@ function orderingEdit(plan: Plan, ctx: RuleContext, before: string, i: number): 
   return j > i && action && after && action.requires.every((f) => after.has(f)) ? { put: [i], at: j + 1 } : undefined;
 }
 
+const ORDERING_READING = '- ordering: "before" must come before any "after" step ("no X without Y first" and "never X before Y" mean before=Y, after=X)';
+
 export const ordering: RuleKindDef<OrderingRule> = {
   kind: 'ordering',
   schema: z.object({ kind: z.literal('ordering'), before: actionId, after: actionId }),
-  keys: ['before', 'after'],
-  draftFields: 'before, after',
-  read(f) {
-    const before = f.text('before');
-    const after = f.text('after');
-    return before && after ? { before, after } : undefined;
-  },
-  identity: (b) => `${b.before}|${b.after}`,
-  actions: (b) => [b.before, b.after],
+  ...actionKeys('ordering', ['before', 'after'], ORDERING_READING),
   lint: (r) => (r.before === r.after ? `rule "${r.id}" orders "${r.before}" before itself` : undefined),
   contradicts: (r, o) => o.kind === 'ordering' && r.before === o.after && r.after === o.before,
   line: (b) => `${b.before} before ${b.after}`,
@@ -39,14 +33,6 @@ export const ordering: RuleKindDef<OrderingRule> = {
   forms: ['a before b'],
   sentence: (b) => `${b.before} must come before ${b.after}`,
   forModel: (r) => `${r.before} must come before ${r.after} (when ${r.after} occurs)`,
-  reading: {
-    instruction: `- ordering: "before" must come before any "after" step ("no X without Y first" and "never X before Y" mean before=Y, after=X)`,
-    fields: { before: 'action', after: 'action' },
-    body: (x, id) => {
-      const [before, after] = [id(x.before), id(x.after)];
-      return before && after && before !== after ? { kind: 'ordering', before, after } : undefined;
-    },
-  },
   check(rule, plan, ctx) {
     const { base, why } = findingBase(rule);
     const befores = stepsOf(plan, rule.before);

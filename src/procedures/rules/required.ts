@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Plan } from '../../core/plan.js';
 import type { PlanEdit } from '../plan-edit.js';
-import { actionId, findingBase, fixed, ID, type RuleBase, type RuleContext, type RuleKindDef, stepsOf } from './kind.js';
+import { actionId, actionKeys, findingBase, fixed, ID, type RuleBase, type RuleContext, type RuleKindDef, stepsOf } from './kind.js';
 
 export interface RequiredRule extends RuleBase {
   kind: 'required';
@@ -22,14 +22,7 @@ function requiredEdit(plan: Plan, ctx: RuleContext, id: string): PlanEdit | unde
 export const required: RuleKindDef<RequiredRule> = {
   kind: 'required',
   schema: z.object({ kind: z.literal('required'), action: actionId }),
-  keys: ['action'],
-  draftFields: 'action',
-  read(f) {
-    const action = f.text('action');
-    return action ? { action } : undefined;
-  },
-  identity: (b) => b.action,
-  actions: (b) => [b.action],
+  ...actionKeys('required', ['action'], '- required: "action" must be in the plan ("never skip X" means required X)'),
   lint: (r, set) =>
     set.rules.some((o) => o.kind === 'forbidden' && o.action === r.action) ? `rule "${r.id}" requires "${r.action}", which another rule forbids` : undefined,
   contradicts: (r, o) => o.kind === 'forbidden' && o.action === r.action,
@@ -38,14 +31,6 @@ export const required: RuleKindDef<RequiredRule> = {
   forms: ['always include a'],
   sentence: (b) => `every plan must include ${b.action}`,
   forModel: (r) => `the plan must include ${r.action}`,
-  reading: {
-    instruction: '- required: "action" must be in the plan ("never skip X" means required X)',
-    fields: { action: 'action' },
-    body: (x, id) => {
-      const action = id(x.action);
-      return action ? { kind: 'required', action } : undefined;
-    },
-  },
   check(rule, plan, ctx) {
     const { base, why } = findingBase(rule);
     if (stepsOf(plan, rule.action).length) return [];
