@@ -66,7 +66,8 @@ export interface RunOptions {
 function stopOnSignal(
   cli: Cli,
   controller: AbortController,
-): { stoppedBy: () => StopSignal | undefined; stop: (signal: StopSignal) => void; release: () => void } {
+  interactive: boolean,
+): { stoppedBy: () => StopSignal | undefined; input: InStream; release: () => void } {
   let stoppedBy: StopSignal | undefined;
   const stop = (signal: StopSignal) => {
     // A hang-up may leave the terminal gone: the process must not touch it on its way out (see CliIo.terminalGone).
@@ -87,11 +88,14 @@ function stopOnSignal(
     cli.io.signals.on(signal, onSignal);
     return { signal, onSignal };
   });
+  // A terminal that goes away at a prompt (EIO, the end of stdin) is a hang-up: stop as SIGHUP does, once.
+  const terminal = interactive ? guardTerminal(cli, () => stop('SIGHUP')) : undefined;
   return {
     stoppedBy: () => stoppedBy,
-    stop,
+    input: terminal?.input ?? cli.io.stdin,
     release: () => {
       for (const { signal, onSignal } of listeners) cli.io.signals.off(signal, onSignal);
+      terminal?.release();
     },
   };
 }
@@ -167,9 +171,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = held ?? (await store.lock(state.id));
   const controller = new AbortController();
-  const signals = stopOnSignal(cli, controller);
-  // A terminal that goes away at a prompt (EIO, the end of stdin) is a hang-up: stop as SIGHUP does, once.
-  const terminal = state.settings.unattended ? undefined : guardTerminal(cli, () => signals.stop('SIGHUP'));
+  const signals = stopOnSignal(cli, controller, !state.settings.unattended);
   let render: Renderer | undefined;
   try {
     // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
@@ -182,7 +184,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
-    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks, terminal?.input ?? cli.io.stdin);
+    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks, signals.input);
     const emit = render;
     // A hand edit that broke a line: say what was skipped; everything readable is used.
     for (const message of caughtUp) emit({ type: 'warning', message });
@@ -214,7 +216,6 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     // Whatever the renderer holds goes out before the closing lines, whichever way the run ended.
     render?.pause();
     signals.release();
-    terminal?.release();
     try {
       await store.flush();
     } finally {
