@@ -101,6 +101,8 @@ describe('resume --from N --fork', () => {
     expect(r.code, r.stderr).toBe(0);
     const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
     expect(r.stdout).toContain(`Forked session ${fork.id} from ${parent.id} after iteration 3, starting from the champion of iteration 1`);
+    // The closing counts are the line's, and say which iterations were the parent's.
+    expect(r.stdout).toContain(`(iterations 1–3 were ${parent.id}'s: this session is its fork)`);
     expect(fork).toMatchObject({ parent: parent.id, forkPoint: 3, status: 'completed', goalText: parent.goalText });
     // The champion as of iteration 3 (the slow plan of iteration 1), not the original's final one (iteration 4).
     expect(fork.champion!.iteration).toBe(1);
