@@ -130,6 +130,13 @@ function reviewerFor(
   });
 }
 
+/** A hand edit that broke a line: say what was skipped; everything readable is used. */
+function warnSkipped(emit: Renderer, caughtUp: string[], memory: Memory): void {
+  for (const message of caughtUp) emit({ type: 'warning', message });
+  for (const skipped of memory.skippedLines())
+    emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+}
+
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
 function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
   const done = result.state.progress.completed >= result.state.settings.iterations && (result.exit === 'halted' || result.exit === 'failed');
@@ -184,10 +191,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     render = await rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks, terminal?.input ?? cli.io.stdin);
     const emit = render;
-    // A hand edit that broke a line: say what was skipped; everything readable is used.
-    for (const message of caughtUp) emit({ type: 'warning', message });
-    for (const skipped of memory.skippedLines())
-      emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+    warnSkipped(emit, caughtUp, memory);
     // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.
     const feedbackReader = await createFeedbackReader(config);
     const result = await runSession(state, {
