@@ -169,6 +169,13 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
   }
 }
 
+/** What catching up found, and the lines a hand edit broke: said as warnings (everything readable is used). */
+function warnSkipped(emit: Renderer, caughtUp: string[], memory: RunOptions['memory']): void {
+  for (const message of caughtUp) emit({ type: 'warning', message });
+  for (const skipped of memory.skippedLines())
+    emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+}
+
 export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
