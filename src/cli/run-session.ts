@@ -130,13 +130,6 @@ function reviewerFor(
   });
 }
 
-/** A hand edit that broke a line: say what was skipped; everything readable is used. */
-function warnSkipped(emit: Renderer, caughtUp: string[], memory: Memory): void {
-  for (const message of caughtUp) emit({ type: 'warning', message });
-  for (const skipped of memory.skippedLines())
-    emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
-}
-
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
 function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
   const done = result.state.progress.completed >= result.state.settings.iterations && (result.exit === 'halted' || result.exit === 'failed');
