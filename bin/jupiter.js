@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Thin shim: loads the compiled CLI (which loads its heavy dependencies only when a command needs them) and sets the exit code.
+import { closeSync, fstatSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
 let run;
@@ -33,5 +34,31 @@ function boundHeapForRun() {
   setFlagsFromString('--heap-growing-percent=100');
 }
 
+// A terminal that hung up cannot have its modes restored: Node's exit tries, fails an assertion on EIO and dies by
+// SIGSEGV. Closing the descriptors that pointed at it makes Node skip them, so the exit code (129) is what a shell sees.
+let terminalGone = false;
+function letGoOfTerminal() {
+  for (const fd of [0, 1, 2]) {
+    try {
+      // A character device (the terminal, gone or not): isatty() says no once it has hung up. Pipes and files stay
+      // open, so output still queued for them is written.
+      if (fstatSync(fd).isCharacterDevice()) closeSync(fd);
+    } catch {
+      // Already closed: nothing to restore there either.
+    }
+  }
+}
+
 // A second Ctrl-C forces the process down at once: whatever was committed is on disk already.
-process.exitCode = await run(process.argv.slice(2), { forceExit: (code) => process.exit(code), boundHeapForRun });
+const code = await run(process.argv.slice(2), {
+  forceExit: (code) => {
+    if (terminalGone) letGoOfTerminal();
+    process.exit(code);
+  },
+  boundHeapForRun,
+  terminalGone: () => {
+    terminalGone = true;
+  },
+});
+if (terminalGone) letGoOfTerminal();
+process.exitCode = code;

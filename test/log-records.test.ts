@@ -82,7 +82,12 @@ describe('log records', () => {
   });
 
   it('that do not fit their schema say which field', () => {
-    expect(parseRecord('{"seq":1,"type":"iteration","session":"s","iteration":"two"}')).toEqual({ problem: expect.stringMatching(/^"iteration" /) });
+    expect(parseRecord('{"seq":1,"type":"iteration","session":"s","iteration":"two"}')).toEqual({
+      problem: '"iteration" Invalid input: expected number, received string',
+    });
+    expect(parseRecord('{"seq":1,"type":"iteration","session":"s","iteration":2,"time":"t","procedure":"p","goalId":"g"}')).toEqual({
+      problem: '"goalText" is missing',
+    });
     expect(parseRecord('{"seq":1,"type":"review","session":"s","iteration":1,"time":"t","procedure":"p","goalId":"g","goalText":"G"}')).toEqual({
       problem: '"review" is missing',
     });
@@ -98,13 +103,13 @@ describe('log records', () => {
     const summary = await runCli(['summary', '--json'], { cwd });
     expect(summary.code).toBe(0);
     expect((JSON.parse(summary.stdout) as { iterations: number }).iterations).toBe(all - 1);
-    expect(summary.stderr).toContain(`${log}:${lineNo}: skipped an unreadable line: log record ("iteration" `);
+    expect(summary.stderr).toContain(`${log}:${lineNo}: skipped an unreadable line: log record ("iteration" Invalid input: expected number, received string)`);
 
     const before = readFileSync(log, 'utf8');
     const r = await runCli(['plan', 'Deploy the orchestrator', '--unattended', '-n', '1'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain(`${log}:${lineNo}: a record line cannot be read: "iteration" `);
+    expect(r.stderr).toContain(`${log}:${lineNo}: a record line cannot be read: "iteration" Invalid input: expected number, received string;`);
     expect(readFileSync(log, 'utf8')).toBe(before);
   });
 

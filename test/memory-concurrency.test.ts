@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordsIn } from '../src/memory/log-file.js';
-import { compileMemory, runWriter } from './support/memory-child.js';
+import { builtSources, runWriter } from './support/memory-child.js';
 import { Memory } from '../src/memory/store.js';
 import { approved, CHANGE, consistency, DEPLOY, failed, finding, memDir, read, recordLineCount, review, sectionCount } from './support/memory-fixtures.js';
 
@@ -81,12 +81,9 @@ describe('memory concurrency', () => {
 });
 
 describe('memory concurrency across processes', () => {
-  // Compiling src/memory and starting three node processes is CPU work that a loaded 2-core machine does slowly:
-  // it gets a limit to match (the test checks what was written, never how fast).
-  let js: string;
-  beforeAll(() => {
-    js = compileMemory();
-  }, 300_000);
+  // Three node processes on the compiled memory layer: CPU work a loaded 2-core machine does slowly, so the test gets a
+  // limit to match (it checks what was written, never how fast).
+  const js = builtSources();
 
   it('three writer processes on one folder: every commit once, seq 1..N, counts equal the replay', { timeout: 300_000 }, async () => {
     const dir = memDir();

@@ -81,6 +81,7 @@ function imported(instance: PddlInstance): PlanTarget {
 const CASES: [string, PddlInstance][] = [
   ['logistics, 30 objects', GENERATORS.logistics(30, 1)],
   ['depots, 20 objects', GENERATORS.depots(20, 1)],
+  ['depots, 30 objects', GENERATORS.depots(30, 2)],
   ['obfuscated logistics, 30 objects', obfuscate(GENERATORS.logistics(30, 2), 2)],
   ['obfuscated depots, 20 objects', obfuscate(GENERATORS.depots(20, 2), 2)],
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/core/plan.js';
-import { compareScores, describeChange, objectivesOf, planId, scorePlan, type Score, withWarnings } from '../src/procedures/quality.js';
+import { compareScores, describeChange, formatScore, objectivesOf, planId, scorePlan, type Score, withWarnings } from '../src/procedures/quality.js';
 import { validatePlan } from '../src/procedures/validate.js';
 import type { ActionDef, PlanTarget, ProcedureSet } from '../src/procedures/types.js';
 
@@ -104,6 +104,11 @@ describe('objectives and scores', () => {
     expect(describeChange(before, score({ ...before }), o)).toBe('=');
     expect(describeChange(score({ risk: 0.2 }), score({ risk: 0.1 }), ['risk'])).toBe('▲ risk 20.0% → 10.0%');
     expect(describeChange(null, before, o)).toBe('makespan 3d 4h');
+  });
+
+  it('a score that shows risk says what risk is', () => {
+    expect(formatScore(score({ risk: 0.04, steps: 9 }), ['risk', 'steps'])).toBe('risk 4.0% (chance that some step goes wrong) · steps 9');
+    expect(formatScore(score({ cost: 900, steps: 9 }), ['cost', 'steps'])).toBe('cost 900 · steps 9');
   });
 });
 

@@ -11,11 +11,26 @@ import { humanRenderer } from '../src/cli/progress.js';
 import type { StatusLine } from '../src/cli/live-status.js';
 import { makeCli } from '../src/cli/io.js';
 import type { EngineEvent } from '../src/engine/types.js';
+import { runReport } from '../src/cli/run-report.js';
+import { newSession } from '../src/engine/session.js';
+import type { PlanTarget } from '../src/procedures/types.js';
 import { cleanEnv, ROOT, SHIPPED, tempDir } from './support/cli.js';
 import { fakeServers, type Reply } from './support/fake-openai.js';
 import { Terminal } from './support/terminal.js';
 
 const { serve } = fakeServers();
+const SETTINGS = {
+  iterations: 10,
+  checkpoint: 0,
+  unattended: true,
+  provider: 'builtin',
+  contextBudget: 1000,
+  proceduresDir: 'p',
+  patience: 0,
+  repairs: 2,
+  maxFailures: 1,
+  candidates: 1,
+};
 const PLAN = readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8');
 const SAME_PLAN: Reply = { content: JSON.stringify(parse(PLAN)), usage: { prompt_tokens: 100, completion_tokens: 50 } };
 
@@ -172,5 +187,64 @@ describe('iteration lines on a live terminal', () => {
       '= Iteration 14: valid, as good as the best so far',
     ]);
     expect(text).not.toContain('Iteration 15');
+  });
+});
+
+describe('no message twice in a row', () => {
+  it('a line that comes again is said once, then counted when something else is said (or before a prompt)', () => {
+    const printed: string[] = [];
+    const cli = makeCli({
+      stdout: new Terminal(80),
+      stderr: new Terminal(80),
+      stdin: Readable.from(['']),
+      env: cleanEnv(),
+      cwd: ROOT,
+      signals: new EventEmitter(),
+    });
+    const render = humanRenderer({ ...cli, color: new Chalk({ level: 0 }) }, { plannerLabel: 'test', unattended: true }, recordingStatus(printed));
+    const warn = (message: string): EngineEvent => ({ type: 'warning', message });
+    render(warn('the endpoint is slow'));
+    render(warn('the endpoint is slow'));
+    render(warn('the endpoint is slow'));
+    render(finished(1, 'failed'));
+    render(warn('the endpoint is slow'));
+    render(warn('the endpoint is slow'));
+    render.pause();
+    expect(printed.map((l) => l.replace(/ · context.*$/, ''))).toEqual([
+      '! the endpoint is slow',
+      '  (the line above, 2 more times)',
+      '✖ Iteration 1: failed validation · 1 error',
+      '! the endpoint is slow',
+      '  (the line above, 1 more time)',
+    ]);
+    for (let i = 1; i < printed.length; i++) expect(printed[i]).not.toBe(printed[i - 1]);
+  });
+});
+
+describe('what the end of a run and an iteration line say', () => {
+  it('an iteration line counts all its calls (repairs included), not its last', () => {
+    const printed: string[] = [];
+    const cli = makeCli({
+      stdout: new Terminal(80),
+      stderr: new Terminal(80),
+      stdin: Readable.from(['']),
+      env: cleanEnv(),
+      cwd: ROOT,
+      signals: new EventEmitter(),
+    });
+    const render = humanRenderer({ ...cli, color: new Chalk({ level: 0 }) }, { plannerLabel: 'test', unattended: true }, recordingStatus(printed));
+    const usage = (n: number) => ({ promptTokens: n, completionTokens: n / 2, cachedTokens: 0 });
+    render({ type: 'plan-proposed', iteration: 1, plan: { title: 't', summary: '', steps: [] }, mode: 'json_schema', usage: usage(100) });
+    render({ ...(finished(1, 'failed', 2) as Extract<EngineEvent, { type: 'iteration-finished' }>), usage: usage(300) });
+    expect(printed).toEqual(['✖ Iteration 1: failed validation · 1 error after 2 repairs · 450 tokens · cost unknown']);
+  });
+
+  it('a run whose champion a person rejected does not say "No valid plan yet"', () => {
+    const state = newSession('s', 'Deploy', { set: { id: 'p' }, goal: { id: 'g' } } as unknown as PlanTarget, SETTINGS, new Date(0));
+    state.progress = { ...state.progress, completed: 10, approved: 1, improved: 1, repeats: 9 };
+    state.rejectedChampion = { iteration: 10, reason: 'no', planId: 'a', score: { makespan: 1, cost: 1, risk: 0, steps: 1 } };
+    const lines = runReport(state, null, ['steps'], new Chalk({ level: 0 }));
+    expect(lines).toContain('No plan stands: you rejected the champion at iteration 10, and no other valid plan stands.');
+    expect(lines.join('\n')).not.toContain('No valid plan yet');
   });
 });

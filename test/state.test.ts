@@ -50,6 +50,11 @@ describe('the session schema', () => {
     const bad = readSession({ ...old, settings: { ...settings, iterations: 0 } }, 's');
     expect('problem' in bad && bad.problem).toMatchObject({ path: ['settings', 'iterations'] });
     expect('problem' in bad && bad.problem.message).toMatch(/^"settings\.iterations" /);
+    // A field of the wrong type is not "missing"; an absent one is.
+    const wrong = readSession({ ...old, settings: { ...settings, iterations: 'many' } }, 's');
+    expect('problem' in wrong && wrong.problem.message).toBe('"settings.iterations" Invalid input: expected number, received string');
+    const { goalText: _, ...without } = JSON.parse(JSON.stringify(newSession('s', 'g', target, settings, new Date(0)))) as Record<string, unknown>;
+    expect(readSession(without, 's')).toMatchObject({ problem: { message: '"goalText" is missing' } });
     expect(readSession(old, 'other')).toMatchObject({ problem: { message: 'it holds session "s", not "other"' } });
   });
 

@@ -5,7 +5,7 @@ import { Memory } from '../src/memory/store.js';
 import { learningSummary, sessionSummary } from '../src/state/summary.js';
 import { summaryFold } from '../src/memory/summary-fold.js';
 import type { PlanTarget } from '../src/procedures/types.js';
-import { runCli } from './support/cli.js';
+import { runCli, SHIPPED, tempDir } from './support/cli.js';
 import { memDir } from './support/memory-fixtures.js';
 import { GOOD, GOOD_SCAN_FIRST, RELEASE, ScriptedSession } from './support/memory-sessions.js';
 
@@ -110,7 +110,11 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(lines).toMatch(
       /1–4 .* 75% \(3\/4\) · first try 2 · 1 repair, 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/,
     );
-    expect(lines).toContain(`×1 ${direct} (release/ship)`);
+    // The insights table shows the columns its header names, each vote in its column.
+    const table = lines.split('\n');
+    const head = table.indexOf('Top insights (for: confirmations · against: refutations · human: approvals)');
+    expect(table[head + 1]).toBe('  for against human  insight');
+    expect(table).toContain(`    1       0     0  ${direct} (release/ship)`);
   });
 
   it('filters by goal (procedure/goal, goal id or the goal as typed) and by session; the checkpoint view is this session on this goal', async () => {
@@ -153,5 +157,22 @@ describe('the learning summary shows learning (#10.9)', () => {
     const badGoal = await runCli(['summary', '--memory', dir, '--goal', 'birthday cake']);
     expect(badGoal.code).toBe(2);
     expect(badGoal.stderr).toMatch(/--goal birthday cake: no session/);
+  });
+});
+
+describe('summary --goal', () => {
+  it('prints the goal the words resolved to: procedure/goal and the goal as typed', async () => {
+    const cwd = tempDir('jupiter-summary-goal-');
+    expect((await runCli(['plan', 'Deploy the orchestrator', '-n', '1', '--unattended', '--procedures', SHIPPED], { cwd })).code).toBe(0);
+    const byWords = await runCli(['summary', '--goal', 'orchestrator'], { cwd });
+    expect(byWords.code, byWords.stderr).toBe(0);
+    expect(byWords.stdout.split('\n')[1]).toBe('Scope: goal "orchestrator" → production-deployment/deploy-service ("Deploy the orchestrator")');
+    const byId = await runCli(['summary', '--goal', 'deploy-service'], { cwd });
+    expect(byId.stdout.split('\n')[1]).toBe('Scope: goal "deploy-service" → production-deployment/deploy-service ("Deploy the orchestrator")');
+    // Named exactly: nothing more to resolve.
+    const exact = await runCli(['summary', '--goal', 'production-deployment/deploy-service'], { cwd });
+    expect(exact.stdout.split('\n')[1]).toBe('Scope: goal production-deployment/deploy-service');
+    const json = JSON.parse((await runCli(['summary', '--goal', 'orchestrator', '--json'], { cwd })).stdout) as { filter: unknown };
+    expect(json.filter).toEqual({ goal: 'orchestrator', resolved: [{ goal: 'production-deployment/deploy-service', typed: ['Deploy the orchestrator'] }] });
   });
 });

@@ -15,7 +15,7 @@ import { GENERATORS, obfuscate, type GeneratorName, type PddlInstance } from './
 
 const SIZES: Record<GeneratorName, number[]> = {
   logistics: [10, 20, 30, 40],
-  depots: [10, 20, 30, 36],
+  depots: [10, 20, 30, 40],
   blocksworld: [6, 10, 15, 20],
 };
 const SEEDS = [1, 2, 3];

@@ -11,6 +11,7 @@ import { FILES } from '../src/memory/store.js';
 import { SessionStore } from '../src/engine/sessions.js';
 import { modelFlags, startFakeOpenAI, type ContentReply } from './fake-openai.js';
 import { checkMemory, type CheckOptions } from './invariants.js';
+import { damagePhase, type DamageResult } from './damage.js';
 
 const ROOT = repoRoot(import.meta.url);
 const BIN = path.join(ROOT, 'bin', 'jupiter.js');
@@ -31,6 +32,8 @@ export interface TortureOptions {
   fullDisk?: boolean;
   /** Size of that tmpfs in KB (default 320: about 300 iterations before it fills; smaller fills sooner). */
   diskKb?: number;
+  /** Run the damage phase (segments deleted, cut short, copied; line endings rewritten). Default true. */
+  damage?: boolean;
 }
 
 export interface FullDiskResult {
@@ -57,6 +60,8 @@ export interface TortureResult {
   graceful: number;
   /** The full-disk phase: what happened, or why it did not run. */
   fullDisk?: FullDiskResult;
+  /** The damage phase: what each damage led to. */
+  damage?: DamageResult;
   problems: string[];
   wallMs: number;
   memory: string;
@@ -292,6 +297,11 @@ export async function runTorture(opts: TortureOptions = {}): Promise<TortureResu
       else if (r.code !== 0) result.problems.push(unexpected(args, r));
     }
     if (!result.problems.length) await check('final', { requireCompleted: true });
+    if (!result.problems.length && opts.damage !== false) {
+      const killedAfter = (args: string[], at: string, n?: number) =>
+        runOnce(args, at, n ? { kind: 'event', name: 'iteration-finished', nth: n, delayMs: 0, signal: 'SIGKILL' } : { kind: 'none' });
+      result.damage = await damagePhase(server.url, killedAfter, result.problems, log);
+    }
     if (!result.problems.length && opts.fullDisk !== false) {
       result.fullDisk = await fullDiskPhase(server.url, { perSession, kb: opts.diskKb ?? 320 }, result.problems, log);
     }
@@ -400,6 +410,7 @@ async function main(argv: string[]): Promise<number> {
   if (seed !== undefined) opts.seed = seed;
   if (memory !== undefined) opts.memory = memory;
   if (argv.includes('--no-full-disk')) opts.fullDisk = false;
+  if (argv.includes('--no-damage')) opts.damage = false;
   const r = await runTorture(opts);
   const secs = (r.wallMs / 1000).toFixed(1);
   const landed =
@@ -417,6 +428,12 @@ async function main(argv: string[]): Promise<number> {
       d.skipped
         ? `torture: full-disk phase skipped: ${d.skipped}`
         : `torture: full disk: ${d.before ?? '?'} iterations before ENOSPC ("${d.message ?? ''}"), ${d.after ?? '?'} after space came back`,
+    );
+  if (r.damage)
+    console.log(
+      `torture: damage: ${Object.entries(r.damage.cases)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ')}`,
     );
   if (r.problems.length) {
     console.log(`torture: invariants FAILED after ${r.kills} kills (seed ${r.seed}, memory ${r.memory}):`);

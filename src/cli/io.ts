@@ -26,6 +26,11 @@ export interface CliIo {
    * shim passes it: V8's settings are the process's, not an in-process caller's.
    */
   boundHeapForRun?: () => void;
+  /**
+   * The terminal hung up (SIGHUP, EIO, the end of stdin): the bin shim then exits without restoring the terminal's
+   * modes, which on a terminal that is gone fails an assertion in Node and dies by SIGSEGV instead of exiting 129.
+   */
+  terminalGone?: () => void;
 }
 
 /** The context every command gets: injected io, line writers, colours that respect NO_COLOR and pipes. */

@@ -67,14 +67,41 @@ class FoldedLines {
     private readonly live: StatusLine | null,
   ) {}
 
-  private write(text: string): void {
+  /** The last line printed, and how many times it came again since (said once, as a count, never twice in a row). */
+  private last: string | null = null;
+  private again = 0;
+
+  private emit(text: string): void {
     const safe = redactSecrets(text);
     if (this.live) this.live.print(safe);
     else this.cli.out(safe);
   }
 
-  /** Prints the folded counter line, if quiet outcomes are waiting. */
+  private write(text: string): void {
+    if (text === this.last) {
+      this.again++;
+      return;
+    }
+    this.sayAgain();
+    this.last = text;
+    this.emit(text);
+  }
+
+  private sayAgain(): void {
+    if (!this.again) return;
+    const n = this.again;
+    this.again = 0;
+    this.last = null;
+    this.emit(this.cli.color.dim(`  (the line above, ${n} more time${n === 1 ? '' : 's'})`));
+  }
+
+  /** Prints the folded counter line, if quiet outcomes are waiting, and the count of a line that came again. */
   flush(): void {
+    this.flushFold();
+    this.sayAgain();
+  }
+
+  private flushFold(): void {
     if (!this.fold) return;
     const { first, last, tail } = this.fold;
     this.fold = null;
@@ -82,7 +109,7 @@ class FoldedLines {
   }
 
   line(text: string): void {
-    this.flush();
+    this.flushFold();
     this.write(text);
   }
 
@@ -91,10 +118,15 @@ class FoldedLines {
     const fold = this.fold;
     if (fold && fold.last.outcome === e.outcome && fold.last.iteration === e.iteration - 1) this.fold = { ...fold, last: e, tail };
     else {
-      this.flush();
+      this.flushFold();
       this.fold = { first: e, last: e, tail };
     }
   }
+}
+
+/** ` · 1,234 tokens · $0.0012` (or `cost unknown` for a model with no price). */
+function spentText(u: { promptTokens: number; completionTokens: number }, costUsd: number | undefined): string {
+  return ` · ${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens · ${costUsd !== undefined ? `$${costUsd.toFixed(4)}` : 'cost unknown'}`;
 }
 
 /** `live`: the terminal's status line (live-status.ts, loaded only for a terminal), or null for a pipe or file. */
@@ -131,11 +163,11 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
         if (!live) out.line(c.dim(`  ↻ iteration ${e.iteration}: repair ${e.attempt} (${e.errors} error${e.errors === 1 ? '' : 's'} to fix)`));
         return status(e.iteration, `repairing (${e.attempt})…`);
       case 'plan-proposed':
-        if (e.usage)
-          usage = ` · ${(e.usage.promptTokens + e.usage.completionTokens).toLocaleString('en-US')} tokens · ${e.costUsd !== undefined ? `$${e.costUsd.toFixed(4)}` : 'cost unknown'}`;
+        if (e.usage) usage = spentText(e.usage, e.costUsd);
         return status(e.iteration, 'validating…');
       case 'iteration-finished': {
-        const tail = `${context ? ` · ${context}` : ''}${usage}`;
+        // The iteration's own total (repair rounds included), not its last call's.
+        const tail = `${context ? ` · ${context}` : ''}${e.usage ? spentText(e.usage, e.costUsd) : usage}`;
         if (!live) out.line(iterationLine(e, c, `${e.latencyMs > 0 ? ` · ${duration(e.latencyMs)}` : ''}${tail}`));
         else if (notable(e)) out.line(iterationLine(e, c, tail));
         else out.quiet(e, tail);

@@ -1,7 +1,6 @@
 // The person at the keyboard: checkpoint and failure prompts with @inquirer/prompts (the engine's Reviewer).
 import path from 'node:path';
 import type { ChalkInstance } from 'chalk';
-import { stringify } from 'yaml';
 import type {
   CheckpointContext,
   CheckpointDecision,
@@ -21,9 +20,10 @@ import { plural, progressLine, usageLine } from './format.js';
 import type { InStream, OutStream } from './io.js';
 import { renderValidation } from './render-validation.js';
 import { scheduleLines } from './schedule-view.js';
-import { describeChange, formatScore } from '../procedures/quality.js';
+import { describeChange, formatScore, OBJECTIVE_MEANING } from '../procedures/quality.js';
 import type { PlanTarget, Rule } from '../procedures/types.js';
 import { RuleBuilder } from './rule-builder.js';
+import { yaml } from '../core/yaml-doc.js';
 
 /** The prompt library, loaded at the first question: unattended and --json runs never ask one, so never load it (~25 ms). */
 const prompts = () => import('@inquirer/prompts');
@@ -45,7 +45,7 @@ function showPlan(say: (line?: string) => void, chalk: ChalkInstance, plan: Plan
   say(`  ${chalk.bold(safeText(plan.title, true))} (${plural(plan.steps.length, 'step')})`);
   if (full) {
     if (plan.summary) say(`  ${safeText(plan.summary, true)}`);
-    for (const line of safeText(stringify(plan.steps)).split('\n')) say(`    ${line}`);
+    for (const line of safeText(yaml().stringify(plan.steps)).split('\n')) say(`    ${line}`);
     // Start and end of every step, as the validator's schedule has them.
     if (target) for (const line of scheduleLines(plan, target)) say(`  ${line}`);
   } else {
@@ -337,7 +337,7 @@ export class PromptReviewer implements Reviewer {
         if (choice === 'objectives') {
           const all = ['makespan', 'cost', 'risk', 'steps'] as const;
           const first = await (await prompts()).select(
-            { message: 'Most important objective:', choices: all.map((o) => ({ name: o, value: o })) },
+            { message: 'Most important objective:', choices: all.map((o) => ({ name: `${o}: ${OBJECTIVE_MEANING[o]}`, value: o })) },
             this.context,
           );
           return { kind: 'objectives', objectives: [first, ...ctx.objectives.filter((o) => o !== first)] };

@@ -15,14 +15,21 @@ export function runReport(state: SessionState, champion: Champion | null, object
     const c = champion;
     lines.push(`${chalk.bold('Champion')} (iteration ${c.iteration}, ${plural(c.plan.steps.length, 'step')}): ${formatScore(c.score, objectives)}`);
     lines.push(chalk.dim(`  ${c.plan.steps.map((s) => safeText(s.action, true)).join(' → ')}`));
-  } else lines.push(chalk.yellow('No valid plan yet.'));
+  } else if (state.rejectedChampion)
+    // Valid plans there were: a person rejected the one that stood, and none other stands.
+    lines.push(chalk.yellow(`No plan stands: you rejected the champion at iteration ${state.rejectedChampion.iteration}, and no other valid plan stands.`));
+  else lines.push(chalk.yellow('No valid plan yet.'));
   const improved = `${plural(p.improved, 'improvement')}${state.lastImprovement ? ` (last at iteration ${state.lastImprovement})` : ''}`;
   lines.push(
     `${plural(p.completed, 'iteration')} · ${improved} · ${plural(p.alternatives, 'alternative')} · ${p.worse} worse · ${plural(p.repeats, 'repeat')}${p.rejectedBefore ? ` · ${p.rejectedBefore} rejected before` : ''} · ${p.failed} failed · ${plural(p.errors, 'planner error')}`,
   );
   // A fork's counts are its line's: say which iterations were its parent's.
   if (state.parent !== undefined && state.forkPoint)
-    lines.push(chalk.dim(`  (${state.forkPoint > 1 ? `iterations 1–${state.forkPoint} were` : 'iteration 1 was'} ${safeText(state.parent, true)}'s: this session is its fork)`));
+    lines.push(
+      chalk.dim(
+        `  (${state.forkPoint > 1 ? `iterations 1–${state.forkPoint} were` : 'iteration 1 was'} ${safeText(state.parent, true)}'s: this session is its fork)`,
+      ),
+    );
   if (p.repairs)
     lines.push(
       `Repairs: ${plural(p.repairs, 'round')}, ${p.repaired} turned an invalid plan valid; ${p.firstTryValid} of ${p.firstTryValid + p.repaired} valid plans were valid at the first try`,

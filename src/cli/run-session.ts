@@ -19,11 +19,12 @@ import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
 import { plural } from './format.js';
-import type { Cli, StopSignal } from './io.js';
+import type { Cli, InStream, StopSignal } from './io.js';
 import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 import { runReport } from './run-report.js';
+import { guardTerminal } from './terminal-guard.js';
 import { objectivesOf } from '../procedures/quality.js';
 
 /** Never called: an unattended run records checkpoints and halts on failures without asking. */
@@ -62,26 +63,33 @@ export interface RunOptions {
  * 128 + the signal's number (130, 143, 129), as shells report a process a signal ended. A second signal forces
  * the process down (when the caller allows it): whatever was committed is on disk already (the log is the commit point).
  */
-function stopOnSignal(cli: Cli, controller: AbortController): { stoppedBy: () => StopSignal | undefined; release: () => void } {
+function stopOnSignal(
+  cli: Cli,
+  controller: AbortController,
+): { stoppedBy: () => StopSignal | undefined; stop: (signal: StopSignal) => void; release: () => void } {
   let stoppedBy: StopSignal | undefined;
-  const listeners = STOP_SIGNALS.map((signal) => {
-    const onSignal = () => {
-      if (stoppedBy) {
-        if (cli.io.forceExit) {
-          cli.err('\nForced stop.');
-          cli.io.forceExit(signalExitCode(signal));
-        }
-        return;
+  const stop = (signal: StopSignal) => {
+    // A hang-up may leave the terminal gone: the process must not touch it on its way out (see CliIo.terminalGone).
+    if (signal === 'SIGHUP') cli.io.terminalGone?.();
+    if (stoppedBy) {
+      if (cli.io.forceExit) {
+        cli.err('\nForced stop.');
+        cli.io.forceExit(signalExitCode(signal));
       }
-      stoppedBy = signal;
-      cli.err(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)`);
-      controller.abort();
-    };
+      return;
+    }
+    stoppedBy = signal;
+    cli.err(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)`);
+    controller.abort();
+  };
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const onSignal = () => stop(signal);
     cli.io.signals.on(signal, onSignal);
     return { signal, onSignal };
   });
   return {
     stoppedBy: () => stoppedBy,
+    stop,
     release: () => {
       for (const { signal, onSignal } of listeners) cli.io.signals.off(signal, onSignal);
     },
@@ -103,6 +111,7 @@ function reviewerFor(
   render: Renderer,
   controller: AbortController,
   forks: ReadonlyMap<string, ForkPoint>,
+  input: InStream,
 ): Reviewer {
   if (state.settings.unattended) return unattendedReviewer;
   return new PromptReviewer({
@@ -114,7 +123,7 @@ function reviewerFor(
     notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
     summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color),
-    input: cli.io.stdin,
+    input,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,
     color: cli.color,
@@ -153,12 +162,21 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
   }
 }
 
+/** What catching up found, and the lines a hand edit broke: said as warnings (everything readable is used). */
+function warnSkipped(emit: Renderer, caughtUp: string[], memory: RunOptions['memory']): void {
+  for (const message of caughtUp) emit({ type: 'warning', message });
+  for (const skipped of memory.skippedLines())
+    emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+}
+
 export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = held ?? (await store.lock(state.id));
   const controller = new AbortController();
   const signals = stopOnSignal(cli, controller);
+  // A terminal that goes away at a prompt (EIO, the end of stdin) is a hang-up: stop as SIGHUP does, once.
+  const terminal = state.settings.unattended ? undefined : guardTerminal(cli, () => signals.stop('SIGHUP'));
   let render: Renderer | undefined;
   try {
     // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
@@ -171,12 +189,9 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
     render = await rendererFor(cli, config, state.settings.unattended);
-    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks);
+    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks, terminal?.input ?? cli.io.stdin);
     const emit = render;
-    // A hand edit that broke a line: say what was skipped; everything readable is used.
-    for (const message of caughtUp) emit({ type: 'warning', message });
-    for (const skipped of memory.skippedLines())
-      emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+    warnSkipped(emit, caughtUp, memory);
     // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.
     const feedbackReader = await createFeedbackReader(config);
     const result = await runSession(state, {
@@ -203,6 +218,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     // Whatever the renderer holds goes out before the closing lines, whichever way the run ended.
     render?.pause();
     signals.release();
+    terminal?.release();
     try {
       await store.flush();
     } finally {

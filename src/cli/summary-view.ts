@@ -1,7 +1,7 @@
 // Draws the learning summary for a terminal: the champion's score over iterations, success, first-try validity,
 // repairs and failures per window, insights with their votes, context size over time.
 import type { ChalkInstance } from 'chalk';
-import type { ChampionTrack, LearningDetail, LearningSummary, SummaryWindow } from '../state/summary.js';
+import type { ChampionTrack, LearningDetail, LearningSummary, ResolvedGoal, SummaryWindow } from '../state/summary.js';
 import { formatScore } from '../procedures/quality.js';
 import { safeText } from '../core/text.js';
 import { plural, span } from './format.js';
@@ -25,6 +25,35 @@ function windowLine(w: SummaryWindow, chalk: ChalkInstance): string {
     : '';
   const repairs = w.repairs ? ` · ${plural(w.repairs, 'repair')}, ${w.repaired} fixed` : '';
   return `${head} · first try ${w.firstTry}${repairs}${failText}`;
+}
+
+/** `goal "deploy" → production-deployment/deploy-service ("Deploy the orchestrator")`: what the words matched. */
+function goalScope(asTyped: string, resolved: ResolvedGoal[]): string {
+  if (resolved.length === 1 && resolved[0]!.goal === asTyped) return `goal ${t(asTyped)}`;
+  const goals = resolved.map(
+    (g) =>
+      `${t(g.goal)}${
+        g.typed.length
+          ? ` (${g.typed
+              .slice(0, 3)
+              .map((x) => `"${t(x)}"`)
+              .join(', ')}${g.typed.length > 3 ? ', …' : ''})`
+          : ''
+      }`,
+  );
+  return `goal "${t(asTyped)}" → ${goals.join('; ')}`;
+}
+
+/** The insights with the most net support, as a table whose columns are the ones its header names. */
+function insightLines(insights: LearningSummary['topInsights'], chalk: ChalkInstance): string[] {
+  const head = chalk.bold('Top insights (for: confirmations · against: refutations · human: approvals)');
+  if (!insights.length) return [head, chalk.dim('  none yet')];
+  const out = [head, chalk.dim('  for against human  insight')];
+  for (const i of insights)
+    out.push(
+      `  ${String(i.count).padStart(3)} ${(i.against ? chalk.red : (x: string) => x)(String(i.against).padStart(7))} ${String(i.human).padStart(5)}  ${t(i.text)} ${chalk.dim(`(${t(i.scope)})`)}`,
+    );
+  return out;
 }
 
 function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
@@ -55,7 +84,9 @@ function claimLines(claims: LearningDetail['claims']): string[] {
 /** The counts: iterations, learning, reviews, model usage. */
 function countLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [chalk.bold('Learning summary')];
-  const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? `goal ${t(s.filter.goal)}` : ''].filter(Boolean).join(' · ');
+  const scope = [s.filter.session ? `session ${t(s.filter.session)}` : '', s.filter.goal ? goalScope(s.filter.goal, s.filter.resolved ?? []) : '']
+    .filter(Boolean)
+    .join(' · ');
   if (scope) out.push(chalk.dim(`Scope: ${scope}`));
   const b = s.filter.branch;
   if (b)
@@ -126,12 +157,7 @@ function memoryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   out.push('', chalk.bold('Best plan per goal'));
   if (!s.exemplars.length) out.push(chalk.dim('  none yet'));
   for (const e of s.exemplars) out.push(`  ×${e.count}${e.human ? chalk.magenta(` human ×${e.human}`) : ''} ${t(e.text)} ${chalk.dim(`(${t(e.scope)})`)}`);
-  out.push('', chalk.bold('Top insights (votes: ×for, against, human confirmations)'));
-  if (!s.topInsights.length) out.push(chalk.dim('  none yet'));
-  for (const i of s.topInsights)
-    out.push(
-      `  ×${i.count}${i.against ? chalk.red(` against ×${i.against}`) : ''}${i.human ? chalk.magenta(` human ×${i.human}`) : ''} ${t(i.text)} ${chalk.dim(`(${t(i.scope)})`)}`,
-    );
+  out.push('', ...insightLines(s.topInsights, chalk));
   out.push('', chalk.bold('Latest lessons'));
   if (!s.latestLessons.length) out.push(chalk.dim('  none yet'));
   for (const l of s.latestLessons) out.push(`  ×${l.count} ${t(l.text)} ${chalk.dim(`(${t(l.scope)})`)}`);

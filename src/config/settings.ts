@@ -160,7 +160,7 @@ export const SETTINGS = {
   },
   objectives: {
     kind: 'list',
-    help: 'what "better" means, most important first, comma-separated: makespan, cost, risk, steps',
+    help: 'what "better" means, most important first, comma-separated: makespan, cost, risk (chance that some step goes wrong), steps',
     defaultText: "the goal's",
     choices: OBJECTIVES,
     env: 'JUPITER_OBJECTIVES',

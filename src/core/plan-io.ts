@@ -3,7 +3,7 @@ import { InputError } from './errors.js';
 import type { z } from 'zod';
 import { AnswerPlanSchema, PlanSchema, type Plan } from './plan.js';
 import { parseYamlDoc } from './yaml-doc.js';
-import { isObj } from './value.js';
+import { isObj, valueAt } from './value.js';
 
 /** Plans files are read whole: 1 MiB of text is thousands of steps. */
 const MAX_PLAN_CHARS = 1024 * 1024;
@@ -34,12 +34,6 @@ function normalise(value: Record<string, unknown>, summaryOptional: boolean): Re
 
 function pathText(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const p of path) v = isObj(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[p] : undefined;
-  return v;
 }
 
 /** One zod issue as the short sentence a person (or the model, in its corrective turn) can act on. */

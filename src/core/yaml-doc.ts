@@ -1,8 +1,16 @@
 // One way to parse a YAML (or JSON) document a person wrote: the first error with its line, alias bombs and
 // unresolved aliases reported as faults of the file (never a crash), and the line of any top-level key.
-import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { InputError } from './errors.js';
 import { yamlErrorText } from './text.js';
+
+/**
+ * The yaml package (its Node entry is CommonJS, so this is the instance `import 'yaml'` gets), loaded when a YAML text
+ * is first read or written: a run that reads only JSON (sessions, plans, the kept procedures) starts without it.
+ */
+export const yaml = (): typeof Yaml => createRequire(import.meta.url)('yaml') as typeof Yaml;
 
 export interface YamlDoc {
   value: unknown;
@@ -17,6 +25,7 @@ export interface YamlMessages {
 }
 
 export function parseYamlDoc(text: string, file: string, say: YamlMessages): YamlDoc {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -33,6 +42,7 @@ export function parseYamlDoc(text: string, file: string, say: YamlMessages): Yam
 
 /** The line a top-level key is written on (undefined when the document is not a mapping or lacks the key). */
 export function keyLine({ doc, lines }: YamlDoc, key: string): number | undefined {
+  const { isMap, isScalar } = yaml();
   const root = doc.contents;
   if (!isMap(root)) return undefined;
   const pair = root.items.find((p) => isScalar(p.key) && p.key.value === key);

@@ -10,8 +10,7 @@ import { readRegular, statRegular } from '../core/fs/regular.js';
 import { acquireLock, readLockInfo, staleReason, type Lock } from '../core/fs/lock.js';
 import type { SessionState } from './types.js';
 import { decodeUtf8 } from '../core/text.js';
-import { LineCounter, parseDocument } from 'yaml';
-import { parseYamlDoc } from '../core/yaml-doc.js';
+import { parseYamlDoc, yaml } from '../core/yaml-doc.js';
 import { readSession } from '../state/session-file.js';
 import type { Checkpointer } from '../state/checkpointer.js';
 
@@ -264,6 +263,7 @@ export class SessionStore implements Checkpointer {
 
 /** The line of the value at `at` in a session file's text (JSON or YAML: the yaml package reads both). */
 function lineOf(text: string, at: (string | number)[]): number | undefined {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   for (let n = at.length; n > 0; n--) {

@@ -14,24 +14,27 @@ export interface ItemsFile {
 }
 
 const WATERMARK = /^<!-- jupiter: through log entry (\d+) -->$/;
-// The visible marks a person reads and may edit: support ×N, votes against, human confirmations. Item text is
-// written escaped (no literal ×, · or <), so text a model wrote can never read as a mark or a comment.
+// The visible marks a person reads and may edit: support ×N, votes against, human confirmations. Item text is written
+// as it reads (no HTML entities): a `<` shows as `‹` so it can never open a comment, and a text that could read as a
+// mark follows every mark written out; the exact text rides in the line's metadata when the visible one differs.
 const MARKS = /^[-*]\s+(?:×(\d+)\s*·\s*)?(?:against\s*×(\d+)\s*·\s*)?(?:(human)(?:\s*×(\d+))?\s*·\s*)?(.*)$/s;
 const SCOPE = /^##\s+(.+?)\s*$/;
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '×': '&#215;', '·': '&#183;' };
+/** Files written before this version escaped these characters as HTML entities: read back as the characters. */
 const UNESCAPES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&#215;': '×', '&#183;': '·' };
 
-/** Item text as written to markdown: one line, with the characters that carry machine meaning escaped. */
+/** Item text as a person reads it in markdown: one line, `<` shown as `‹` (no comment or tag can open), nothing else changed. */
 export function escapeItemText(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[&<×·]/g, (c) => ESCAPES[c]!);
+  return text.replace(/\s+/g, ' ').trim().replace(/</g, '‹');
 }
 
 function unescapeItemText(text: string): string {
   return text.replace(/&(?:amp|lt|#215|#183);/g, (e) => UNESCAPES[e]!);
+}
+
+/** The text a line stands for: the exact one in its metadata unless a person edited the visible text. */
+function itemTextOf(body: string, exact: string | undefined): string {
+  return exact !== undefined && escapeItemText(exact) === body ? exact : unescapeItemText(body);
 }
 
 /** JSON with no `<` or `>`, so it can never close (or open) the comment it sits in. */
@@ -67,6 +70,8 @@ interface Meta {
   seen?: string;
   s?: string;
   seq?: number;
+  /** The exact item text, when the visible text differs from it (a `<`, or what reads as an old entity). */
+  t?: string;
 }
 
 const KINDS = new Set<unknown>(['pattern', 'lesson', 'feedback']);
@@ -114,7 +119,8 @@ function checkMeta(v: unknown): Meta {
     (m.d === undefined || d !== undefined) &&
     (m.seen === undefined || str(m.seen)) &&
     (m.s === undefined || str(m.s)) &&
-    (m.seq === undefined || (typeof m.seq === 'number' && Number.isFinite(m.seq)));
+    (m.seq === undefined || (typeof m.seq === 'number' && Number.isFinite(m.seq))) &&
+    (m.t === undefined || str(m.t));
   if (!ok) throw new Error('unexpected metadata');
   const meta = { ...m } as Meta;
   if (d) meta.d = d;
@@ -142,7 +148,7 @@ function parseItemLine(line: string, lineNo: number, scope: Scope, defaultKind: 
   }
   // A line a person added has no metadata: it is their lesson, weighted as human feedback.
   const kind: MemoryKind = meta.k ?? (defaultKind === 'pattern' ? 'pattern' : 'feedback');
-  const itemText = unescapeItemText(body);
+  const itemText = itemTextOf(body, meta.t);
   const item: MemoryItem = {
     id: meta.id ?? itemId(kind, `${scope.procedure ?? ''}|${scope.goal ?? ''}|${normalise(itemText)}`),
     kind,
@@ -199,9 +205,20 @@ function itemLine(item: MemoryItem): string {
   const meta: Meta = { id: item.id, k: item.kind, d: item.data, seen: item.lastSeen };
   if (item.session) meta.s = item.session;
   if (item.seq !== undefined) meta.seq = item.seq;
+  const text = escapeItemText(item.text);
+  // One line of text, as it is read back; kept exactly in the metadata when the visible text would read otherwise.
+  const exact = item.text.replace(/\s+/g, ' ').trim();
+  if (unescapeItemText(text) !== exact) meta.t = exact;
+  return `${marksFor(item, text)}${text} <!-- ${commentJson(meta)} -->`;
+}
+
+/** The marks before an item's text; every one written out (`against ×0 · human ×0`) when the text could read as one. */
+function marksFor(item: MemoryItem, text: string): string {
   const against = item.contra ? `against ×${item.contra} · ` : '';
   const human = item.human > 0 ? `human${item.human > 1 ? ` ×${item.human}` : ''} · ` : '';
-  return `- ×${item.count} · ${against}${human}${escapeItemText(item.text)} <!-- ${commentJson(meta)} -->`;
+  const short = `- ×${item.count} · ${against}${human}`;
+  if (MARKS.exec(`${short}${text}`)?.[5]?.trim() === text) return short;
+  return `- ×${item.count} · against ×${item.contra ?? 0} · human ×${item.human} · `;
 }
 
 const order = (a: MemoryItem, b: MemoryItem) =>

@@ -5,10 +5,10 @@ import type { LogStep } from './record-schema.js';
 import { existsSync } from 'node:fs';
 import { readRegular } from '../core/fs/regular.js';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { writeFileAtomicSync } from '../core/fs/atomic.js';
 import type { Plan } from '../core/plan.js';
 import { toPlan } from '../core/plan-io.js';
+import { yaml } from '../core/yaml-doc.js';
 import { InputError } from '../core/errors.js';
 import { planId } from '../procedures/quality.js';
 
@@ -17,7 +17,7 @@ const PLAN_ID = /^[0-9a-f]{16}$/;
 /** A plan file's value: JSON as jupiter writes it now, YAML as it wrote it before. */
 function readPlanFile(file: string): unknown {
   const text = readRegular(file).toString('utf8');
-  return file.endsWith('.json') ? JSON.parse(text) : parse(text);
+  return file.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
 }
 
 export type CompactSteps = LogStep[];

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { IterationRecord, ReviewRecord } from './types.js';
 import { type IterationEntry, type LogFinding, type LogRecord, LogRecordSchema, type LogStep, type ReviewEntry } from './record-schema.js';
 import { migrateRecord } from './record-migrate.js';
+import { valueAt } from '../core/value.js';
 
 export type { LogRecord } from './record-schema.js';
 
@@ -89,11 +90,11 @@ export function reviewToRecord(rev: ReviewRecord, seq: number): LogRecord {
   return out;
 }
 
-/** The first fault of a record as a person reads it: `"usage.promptTokens" expected number`. */
-function describe(issue: z.core.$ZodIssue): string {
+/** The first fault of a record as a person reads it: `"usage.promptTokens" expected number, received string`. */
+function describe(issue: z.core.$ZodIssue, value: unknown): string {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol').join('.');
   const field = path ? `"${path}" ` : '';
-  return (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined ? `${field}is missing` : `${field}${issue.message}`;
+  return valueAt(value, issue.path) === undefined && path ? `${field}is missing` : `${field}${issue.message}`;
 }
 
 /** One log record line's JSON, brought up to today's keys and checked: the record, or why it is not one. */
@@ -104,8 +105,9 @@ export function parseRecord(text: string): { record: LogRecord } | { problem: st
   } catch {
     return { problem: 'not valid JSON' };
   }
-  const r = LogRecordSchema.safeParse(migrateRecord(value));
-  return r.success ? { record: r.data } : { problem: describe(r.error.issues[0]!) };
+  const migrated = migrateRecord(value);
+  const r = LogRecordSchema.safeParse(migrated);
+  return r.success ? { record: r.data } : { problem: describe(r.error.issues[0]!, migrated) };
 }
 
 /** Fields summary and resume need; plans, findings and titles stay in the log (a record read for them is kept small). */

@@ -69,10 +69,19 @@ export function formatObjective(objective: Objective, value: number): string {
   }
 }
 
-/** A score in objective order: `makespan 2d 6h · cost 1450 · steps 11`. */
+/** What an objective measures, where a bare name would not say (a percentage called "risk" reads as anything). */
+export const OBJECTIVE_MEANING: Readonly<Record<Objective, string>> = {
+  makespan: 'time from the first step to the last (the critical path)',
+  cost: "sum of the steps' costs",
+  risk: 'chance that some step goes wrong',
+  steps: 'number of steps',
+};
+
+/** A score in objective order: `makespan 2d 6h · cost 1450 · steps 11`; risk says what it is (`risk 4.0%, chance that some step goes wrong`). */
 export function formatScore(score: Score, objectives: readonly Objective[]): string {
   const warned = score.warnings ? [`${score.warnings} warning${score.warnings === 1 ? '' : 's'}`] : [];
-  return [...warned, ...objectives.map((o) => `${o} ${formatObjective(o, score[o])}`)].join(' · ');
+  const shown = (o: Objective) => `${o} ${formatObjective(o, score[o])}${o === 'risk' ? ` (${OBJECTIVE_MEANING.risk})` : ''}`;
+  return [...warned, ...objectives.map(shown)].join(' · ');
 }
 
 /**

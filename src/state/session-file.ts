@@ -2,6 +2,7 @@
 // when the text is at hand, its line.
 import type { z } from 'zod';
 import { migrateSession } from './migrate.js';
+import { valueAt } from '../core/value.js';
 import { type SessionState, SessionSchema } from './session.js';
 
 export interface SessionProblem {
@@ -11,10 +12,10 @@ export interface SessionProblem {
 }
 
 /** The first fault as a person reads it: `"settings.iterations" must be ...`. */
-function describe(issue: z.core.$ZodIssue): SessionProblem {
+function describe(issue: z.core.$ZodIssue, value: unknown): SessionProblem {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const field = path.length ? `"${path.join('.')}" ` : '';
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? `${field}is missing` : `${field}${issue.message}`;
+  const message = path.length && valueAt(value, issue.path) === undefined ? `${field}is missing` : `${field}${issue.message}`;
   return { message, path };
 }
 
@@ -22,7 +23,7 @@ function describe(issue: z.core.$ZodIssue): SessionProblem {
 export function readSession(value: unknown, id: string): { state: SessionState } | { problem: SessionProblem } {
   const v = migrateSession(value);
   const r = SessionSchema.safeParse(v);
-  if (!r.success) return { problem: describe(r.error.issues[0]!) };
+  if (!r.success) return { problem: describe(r.error.issues[0]!, v) };
   if (r.data.id !== id) return { problem: { message: `it holds session "${r.data.id}", not "${id}"`, path: ['id'] } };
   return { state: r.data };
 }

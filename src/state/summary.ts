@@ -94,12 +94,18 @@ function countsOf(state: SummaryState): Counts {
   };
 }
 
+/** A goal a `--goal` filter matched: `procedure/goal`, and the goals as people typed them for it. */
+export interface ResolvedGoal {
+  goal: string;
+  typed: string[];
+}
+
 export interface LearningSummary extends Counts {
   /** Success rate per window of `window` iterations, oldest first. */
   windows: SummaryWindow[];
   window: number;
   /** What the summary covers (absent: everything in memory); `branch`: the session is a fork, and where it branched. */
-  filter: { session?: string; goal?: string; branch?: ForkPoint };
+  filter: { session?: string; goal?: string; branch?: ForkPoint; resolved?: ResolvedGoal[] };
   learning: LearningDetail | null;
   /** The goals' exemplars and the insights with the most net support, with their votes. */
   exemplars: { text: string; count: number; human: number; scope: string }[];
@@ -351,7 +357,7 @@ export async function learningSummary(
     ...countsOf(totals),
     windows,
     window: w,
-    filter: filterOf(filter, forks),
+    filter: filterOf(filter, forks, records),
     learning: learningOf(its, history),
     ...itemParts(standing, size),
     context,
@@ -361,9 +367,21 @@ export async function learningSummary(
   return out;
 }
 
-function filterOf(filter: SummaryFilter, forks: Forks): LearningSummary['filter'] {
+function filterOf(filter: SummaryFilter, forks: Forks, records: LogRecord[]): LearningSummary['filter'] {
   const branch = filter.session ? forks.get(filter.session) : undefined;
-  return { ...(filter.session ? { session: filter.session } : {}), ...(filter.goal ? { goal: filter.goal } : {}), ...(branch ? { branch } : {}) };
+  const goal = filter.goal ? { goal: filter.goal, resolved: resolvedGoals(records) } : {};
+  return { ...(filter.session ? { session: filter.session } : {}), ...goal, ...(branch ? { branch } : {}) };
+}
+
+/** The goals the records are about, each with the texts typed for it (first seen first). */
+function resolvedGoals(records: LogRecord[]): ResolvedGoal[] {
+  const goals = new Map<string, Set<string>>();
+  for (const r of records) {
+    const typed = goals.get(scopeOfRecord(r)) ?? new Set<string>();
+    if (r.goalText) typed.add(r.goalText);
+    goals.set(scopeOfRecord(r), typed);
+  }
+  return [...goals].map(([goal, typed]) => ({ goal, typed: [...typed] }));
 }
 
 /** The summary a checkpoint shows: this session on this goal (its records, a fork's line's, found where they are in the log). */

@@ -20,7 +20,9 @@ export function registerProceduresNew(group: Command, cli: Cli): void {
     .option('--max-repairs <n>', 'rounds the model gets to fix lint errors in its draft (default 2)');
   withSettings(cmd, ['provider', 'baseUrls', 'model', 'timeoutMs', 'proceduresDir', 'config']).action(
     cli.action(async (goalArg: string | undefined, opts: NewFlags) => {
-      const config = configFrom(cli, opts);
+      // --from here names documents, not the settings table's --from <n> (resume --fork): only the settings are resolved.
+      const { from: _docs, output: _output, force: _force, yes: _yes, maxRepairs: _repairs, ...settings } = opts;
+      const config = configFrom(cli, settings);
       const maxRepairs = opts.maxRepairs === undefined ? undefined : Number(opts.maxRepairs);
       if (maxRepairs !== undefined && (!Number.isInteger(maxRepairs) || maxRepairs < 0 || maxRepairs > 10))
         throw new UsageError(`--max-repairs must be a whole number from 0 to 10, got "${opts.maxRepairs}"`);

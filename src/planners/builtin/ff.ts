@@ -19,12 +19,19 @@ export class RelaxedIndex {
   readonly goal: readonly number[];
   readonly isGoal: Uint8Array;
   readonly nFacts: number;
+  /** `consumers` and each operator's add effects flattened (fact f's consumers at consumerAt[f] .. consumerAt[f + 1]). */
+  readonly consumerAt: Int32Array;
+  readonly consumerOps: Int32Array;
+  readonly addAt: Int32Array;
+  readonly addFacts: Int32Array;
   /** Per fact: h_add cost (-1: unreached), best supporter (-1: held now), settled; per operator: cost, missing preconditions. */
   readonly layer: Int32Array;
   readonly achiever: Int32Array;
   readonly done: Uint8Array;
   readonly opCost: Int32Array;
   readonly waiting: Int32Array;
+  /** Facts by cost, the Dijkstra's buckets (emptied at each evaluation). */
+  readonly buckets: number[][] = [];
 
   constructor(domain: Domain, ops: readonly Op[] = domain.ops) {
     this.ops = ops;
@@ -41,12 +48,21 @@ export class RelaxedIndex {
       if (pre.length === 0) this.free.push(i);
       for (const p of pre) this.consumers[p]!.push(i);
     });
+    [this.consumerAt, this.consumerOps] = flatten(this.consumers);
+    [this.addAt, this.addFacts] = flatten(ops.map((op) => op.add));
     this.layer = new Int32Array(domain.nFacts);
     this.achiever = new Int32Array(domain.nFacts);
     this.done = new Uint8Array(domain.nFacts);
     this.opCost = new Int32Array(ops.length);
     this.waiting = new Int32Array(ops.length);
   }
+}
+
+/** Lists as one array and each list's start (the last start is the total length). */
+function flatten(lists: readonly (readonly number[])[]): [Int32Array, Int32Array] {
+  const at = new Int32Array(lists.length + 1);
+  lists.forEach((l, i) => (at[i + 1] = at[i]! + l.length));
+  return [at, Int32Array.from(lists.flat())];
 }
 
 export interface FFResult {
@@ -62,37 +78,50 @@ export interface FFResult {
  * h_add costs from `state` by a generalised Dijkstra over integer costs (a bucket per cost), into the index's arrays:
  * each reached fact's cost and its best supporter (the operator reaching it cheapest; -1: held now), and each
  * operator's cost. Returns the operators enabled now (cost 0), or undefined when some goal fact is unreachable.
+ * Written as plain loops over flat arrays: it is most of the satisficing search's time.
  */
 function explore(index: RelaxedIndex, state: Uint8Array): number[] | undefined {
-  const { ops, consumers, nFacts, goal, isGoal, layer, achiever, done, opCost, waiting } = index;
+  const { consumerAt, consumerOps, addAt, addFacts, nFacts, isGoal, layer, achiever, done, opCost, waiting, buckets } = index;
   layer.fill(-1);
-  achiever.fill(-1);
   done.fill(0);
   opCost.fill(0);
   waiting.set(index.preCount);
+  for (const b of buckets) if (b) b.length = 0;
   const enabled: number[] = [];
-  const buckets: number[][] = [[]];
-  const offer = (f: number, c: number, by: number) => {
-    if (layer[f] !== -1 && layer[f]! <= c) return;
-    layer[f] = c;
-    achiever[f] = by;
-    (buckets[c] ??= []).push(f);
-  };
+  let top = 0;
   const fire = (o: number) => {
-    if (opCost[o] === 0) enabled.push(o);
-    for (const a of ops[o]!.add) offer(a, opCost[o]! + 1, o);
+    const c = opCost[o]! + 1;
+    if (c === 1) enabled.push(o);
+    for (let k = addAt[o]!; k < addAt[o + 1]!; k++) {
+      const a = addFacts[k]!;
+      if (layer[a] !== -1 && layer[a]! <= c) continue;
+      layer[a] = c;
+      achiever[a] = o;
+      (buckets[c] ??= []).push(a);
+      if (c > top) top = c;
+    }
   };
-  for (let f = 0; f < nFacts; f++) if (state[f]) offer(f, 0, -1);
+  const start = (buckets[0] ??= []);
+  for (let f = 0; f < nFacts; f++) {
+    if (!state[f]) continue;
+    layer[f] = 0;
+    achiever[f] = -1;
+    start.push(f);
+  }
   for (const o of index.free) fire(o);
-  let goalsLeft = goal.length;
+  let goalsLeft = index.goal.length;
   // Cost 0 (the facts held now) is always settled whole, so `enabled` is complete even when the goal holds.
-  for (let c = 0; c < buckets.length && (goalsLeft > 0 || c === 0); c++) {
-    for (const f of buckets[c] ?? []) {
+  for (let c = 0; c <= top && (goalsLeft > 0 || c === 0); c++) {
+    const bucket = buckets[c];
+    if (!bucket) continue;
+    for (let i = 0; i < bucket.length; i++) {
+      const f = bucket[i]!;
       if (done[f] || layer[f] !== c) continue;
       done[f] = 1;
       if (isGoal[f]) goalsLeft--;
-      for (const o of consumers[f]!) {
-        opCost[o] = opCost[o]! + c;
+      for (let k = consumerAt[f]!; k < consumerAt[f + 1]!; k++) {
+        const o = consumerOps[k]!;
+        opCost[o]! += c;
         if (--waiting[o]! === 0) fire(o);
       }
     }

@@ -209,18 +209,12 @@ export function acceptedIn(lm: Landmarks, parent: Uint8Array | undefined, state:
   return accepted;
 }
 
-/**
- * The landmark count of a state (landmarks not reached plus reached ones needed again) and its preferred operators:
- * the achievers of missing landmarks whose predecessors are all reached (the search keeps the applicable ones).
- */
-export function landmarkCount(lm: Landmarks, accepted: Uint8Array, state: Uint8Array): { h: number; preferred: number[] } {
+/** The landmark count of a state: landmarks not reached, plus reached ones needed again. */
+export function landmarkCount(lm: Landmarks, accepted: Uint8Array, state: Uint8Array): number {
   let h = 0;
-  const preferred: number[] = [];
   lm.facts.forEach((f, i) => {
-    if (!accepted[i]) {
-      h++;
-      if (lm.before[i]!.every((l) => accepted[l])) preferred.push(...lm.achievers[i]!);
-    } else if (!state[f] && (lm.goal[i] || lm.neededBy[i]!.some((m) => !accepted[m]))) h++;
+    if (!accepted[i]) h++;
+    else if (!state[f] && (lm.goal[i] || lm.neededBy[i]!.some((m) => !accepted[m]))) h++;
   });
-  return { h, preferred };
+  return h;
 }

@@ -31,8 +31,9 @@ interface Node {
 }
 
 interface Entry {
-  /** One key per heuristic. */
-  keys: number[];
+  /** The key under each heuristic (FF, the landmark count). */
+  ff: number;
+  lm: number;
   tie: number;
   parent: Node;
   op: number;
@@ -56,11 +57,10 @@ const BOOST = 1000;
  * The estimates of a node (FF, then the landmark count), the union of their preferred operators, the operators whose
  * preconditions hold in it (in the domain's order), and its landmarks.
  */
-function evaluate(index: RelaxedIndex, lm: Landmarks, node: Node): { h: number[]; preferred: Set<number>; enabled: number[] } {
+function evaluate(index: RelaxedIndex, lm: Landmarks, node: Node): { h: [number, number]; preferred: number[]; enabled: number[] } {
   const ff = ffEstimate(index, node.state);
   node.accepted = acceptedIn(lm, node.parent?.accepted, node.state);
-  const count = landmarkCount(lm, node.accepted, node.state);
-  return { h: [ff.h, count.h], preferred: new Set([...ff.preferred, ...count.preferred]), enabled: ff.enabled.sort((a, b) => a - b) };
+  return { h: [ff.h, landmarkCount(lm, node.accepted, node.state)], preferred: ff.preferred, enabled: ff.enabled.sort((a, b) => a - b) };
 }
 
 /** Four queues taken from in turn: per heuristic all successors (even numbers) and the preferred ones (odd numbers). */
@@ -68,11 +68,10 @@ class Queues {
   private readonly queues: Heap<Entry>[];
   private readonly priority: number[];
 
-  constructor(heuristics: number) {
-    this.queues = Array.from({ length: 2 * heuristics }, (_, q) => {
-      const k = q >> 1;
-      return new Heap<Entry>((x, y) => x.keys[k]! < y.keys[k]! || (x.keys[k] === y.keys[k] && x.tie < y.tie));
-    });
+  constructor() {
+    const byFF = (x: Entry, y: Entry) => x.ff < y.ff || (x.ff === y.ff && x.tie < y.tie);
+    const byLM = (x: Entry, y: Entry) => x.lm < y.lm || (x.lm === y.lm && x.tie < y.tie);
+    this.queues = [byFF, byFF, byLM, byLM].map((less) => new Heap<Entry>(less));
     this.priority = this.queues.map(() => 0);
   }
 
@@ -108,7 +107,9 @@ export function lazySearch(domain: Domain, opts: LazyOptions): LazyResult {
   const isGoal = (s: Uint8Array) => domain.goal.every((f) => s[f]);
   const key = (g: number, h: number) => (opts.weight === Infinity ? h : g + opts.weight * h);
   const closed = new Set<string>();
-  const queues = new Queues(2);
+  const queues = new Queues();
+  /** Operators preferred in the node being expanded (marked, then cleared). */
+  const helpful = new Uint8Array(ops.length);
   let work = 0;
   let tie = 0;
   const bestH = [Infinity, Infinity];
@@ -127,10 +128,12 @@ export function lazySearch(domain: Domain, opts: LazyOptions): LazyResult {
       h.forEach((x, i) => (bestH[i] = Math.min(bestH[i]!, x)));
       queues.boost();
     }
+    for (const o of preferred) helpful[o] = 1;
     for (const o of enabled) {
       if (!applicable(ops[o]!, node.state, last)) continue;
-      queues.push({ keys: h.map((x) => key(node.g + 1, x)), tie: tie++, parent: node, op: o }, preferred.has(o));
+      queues.push({ ff: key(node.g + 1, h[0]), lm: key(node.g + 1, h[1]), tie: tie++, parent: node, op: o }, helpful[o] === 1);
     }
+    for (const o of preferred) helpful[o] = 0;
     return undefined;
   };
   const first = expand({ state: start, g: 0, parent: null, op: -1 });
