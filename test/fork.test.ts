@@ -119,6 +119,24 @@ describe('resume --from N --fork', () => {
     expect(recordsIn(after.log, parent.id)).toEqual(recordsIn(before.log, parent.id));
   });
 
+  it("resumes a halted fork from its own state: the line's champion, its own iterations counted once", async () => {
+    const memory = tempDir('jupiter-fork-resume-');
+    let answer = 'I cannot help with that.';
+    const { state: parent } = await original(memory, () => answer);
+    // The fork's planner answers nothing usable: one failure in a row ends the unattended run (exit 3, resumable).
+    const halted = await runCli(['resume', parent.id, '--from', '3', '--fork', '--unattended', '--max-failures', '1', '--memory', memory], { env });
+    expect(halted.code, halted.stderr).toBe(3);
+    const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
+    expect(fork).toMatchObject({ status: 'paused', progress: { completed: 4, errors: 1 } });
+    answer = slow;
+    const resumed = await runCli(['resume', fork.id, '--unattended', '--memory', memory], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const done = sessionStates(memory).find((s) => s.id === fork.id)!;
+    // Its line's champion (the original's iteration 1); iterations 5 and 6 repeat it; the error stays counted once.
+    expect(done.champion!.iteration).toBe(1);
+    expect(done.progress).toMatchObject({ completed: 6, improved: 1, repeats: 4, errors: 1 });
+  });
+
   it('re-judges the line under the objectives the fork is given', async () => {
     const memory = tempDir('jupiter-fork-objectives-');
     const { state: parent } = await original(memory);

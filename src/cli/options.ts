@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { FlagValues } from '../config/layers.js';
 import { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
-import { SETTINGS, type Setting, type SettingName, settingNames } from '../config/settings.js';
+import { flagKey, SETTINGS, type Setting, type SettingName, settingNames } from '../config/settings.js';
 import type { Cli } from './io.js';
 
 /** Collects a repeatable flag such as `--base-url` (several replicas of one model). */
@@ -30,6 +30,8 @@ export const RUN_FLAGS = FLAGGED.filter((n) => SETTINGS[n].resume !== 'branch');
 /** What resume takes: the settings it may change, those resolved afresh, and where to branch. */
 export const RESUME_FLAGS = FLAGGED.filter((n) => SETTINGS[n].resume === 'change' || SETTINGS[n].resume === 'now' || SETTINGS[n].resume === 'branch');
 
+const BRANCH_KEYS = new Set(FLAGGED.filter((n) => SETTINGS[n].resume === 'branch').map((n) => flagKey(SETTINGS[n])));
+
 export const withMemory = (cmd: Command): Command => withSettings(cmd, ['memoryDir']);
 export const withProcedures = (cmd: Command): Command => withSettings(cmd, ['proceduresDir']);
 export const withJson = (cmd: Command): Command => withSettings(cmd, ['json']);
@@ -37,5 +39,8 @@ export const withConfig = (cmd: Command): Command => withSettings(cmd, ['config'
 
 /** Flags (a command's options, settings among them) + this run's environment and folder + the config file -> one resolved config. */
 export function configFrom(cli: Cli, opts: object): ResolvedConfig {
-  return resolveConfig({ flags: opts as FlagValues, env: cli.io.env, cwd: cli.io.cwd });
+  // Where to branch is resume's alone (it reads its layers itself): another command's flag of that name is its own
+  // (`procedures new --from DOC`).
+  const flags = Object.fromEntries(Object.entries(opts).filter(([k]) => !BRANCH_KEYS.has(k)));
+  return resolveConfig({ flags: flags as FlagValues, env: cli.io.env, cwd: cli.io.cwd });
 }

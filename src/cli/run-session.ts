@@ -166,6 +166,13 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
   }
 }
 
+/** What catching up found, and the lines a hand edit broke: said as warnings (everything readable is used). */
+function warnSkipped(emit: Renderer, caughtUp: string[], memory: RunOptions['memory']): void {
+  for (const message of caughtUp) emit({ type: 'warning', message });
+  for (const skipped of memory.skippedLines())
+    emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+}
+
 export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
@@ -186,10 +193,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     render = await rendererFor(cli, config, state.settings.unattended);
     const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks, signals.input);
     const emit = render;
-    // A hand edit that broke a line: say what was skipped; everything readable is used.
-    for (const message of caughtUp) emit({ type: 'warning', message });
-    for (const skipped of memory.skippedLines())
-      emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
+    warnSkipped(emit, caughtUp, memory);
     // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.
     const feedbackReader = await createFeedbackReader(config);
     const result = await runSession(state, {

@@ -7,6 +7,7 @@ import { itemId, normalise } from './items-file.js';
 import type { LogRecord } from './record.js';
 import { betterScore, exemplarText } from './score-text.js';
 import type { Insight } from '../procedures/insight.js';
+import { kindOf, RULE_KINDS } from '../procedures/rules/index.js';
 import type { Rule } from '../procedures/types.js';
 import { ruleErrors } from '../procedures/validate.js';
 import { isValidOutcome, type MemoryData, type MemoryItem, type MemoryKind } from './types.js';
@@ -314,7 +315,8 @@ function reconsider(items: Map<string, MemoryItem>, rec: LogRecord): void {
   }
 }
 
-const STEP_KINDS = new Set<Rule['kind']>(['ordering', 'required', 'forbidden', 'immediately-after', 'max-steps']);
+/** Rules about which steps a plan has and in what order (a kind this version does not know is none). */
+const aboutSteps = (r: Rule) => (RULE_KINDS as readonly string[]).includes(r.kind) && kindOf(r).aboutSteps;
 
 /**
  * A rejection retires the goal's exemplar when it is the rejected plan, or when it breaks a rule the person confirmed
@@ -328,7 +330,7 @@ function retireExemplar(items: Map<string, MemoryItem>, rec: LogRecord): void {
     const rejected = (rec.steps ?? []).map((s) => s.action);
     const same = rejected.length === steps.length && rejected.every((a, i) => a === steps[i]);
     // Only rules about which steps and in what order: the exemplar keeps its actions, not their owners or fields.
-    const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter((r) => STEP_KINDS.has(r.kind)) : [];
+    const rules = rec.confirmed && rec.scope === 'goal' ? (rec.constraints ?? []).filter(aboutSteps) : [];
     const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
     if (same || (rules.length > 0 && ruleErrors(plan, rules).length > 0)) items.delete(id);
   }

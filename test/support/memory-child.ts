@@ -23,7 +23,7 @@ const memory = await Memory.open(dir);
 for (let k = 1; k <= Number(count); k++) {
   const steps = ['open-change-ticket', 'run-tests', k % 2 ? 'deploy-staging' : 'smoke-test', 'deploy-production'];
   const plan = { title: 'p' + k, summary: 's', steps: steps.map((action) => ({ action })) };
-  const base = { session, iteration: k, startedAt: new Date(0).toISOString(), finishedAt: new Date(k * 1000).toISOString(), goal: 'Deploy the payments service', procedure: 'production-deployment', goalId: 'deploy-service', planner: 'builtin', plan };
+  const base = { session, iteration: k, startedAt: new Date(0).toISOString(), finishedAt: new Date(k * 1000).toISOString(), goalText: 'Deploy the payments service', procedure: 'production-deployment', goalId: 'deploy-service', planner: 'builtin', plan };
   if (k % 3 === 0) await memory.commitIteration({ ...base, outcome: 'failed', approvedBy: null, validation: { valid: false, procedure: 'production-deployment', goal: 'deploy-service', finalFacts: [], findings: [{ severity: 'error', rule: 'tests-before-deploy', step: 1, message: 'm', fix: 'add run-tests before step 1' }] } });
   else await memory.commitIteration({ ...base, outcome: 'approved', approvedBy: 'auto', validation: { valid: true, procedure: 'production-deployment', goal: 'deploy-service', finalFacts: [], findings: [] } });
 }
