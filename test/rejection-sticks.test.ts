@@ -1,15 +1,16 @@
-// A plan a person rejected for a goal never comes back as champion in a later session of that goal: a model that
-// proposes it again (through the real openai client) gets `rejected-before`, the built-in planner plans around it,
-// recall never offers it as the best plan, and a resumed session that held it lets it go. Only a person's explicit
-// approval of that plan lifts the rejection.
-import path from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { catchUp } from '../src/engine/catch-up.js';
-import { runSession } from '../src/engine/loop.js';
-import { newSession } from '../src/engine/session.js';
-import { SessionStore } from '../src/engine/sessions.js';
-import type { CheckpointContext, CheckpointDecision, FailureDecision, PatienceDecision, ReadingDecision, Reviewer, SessionState } from '../src/engine/types.js';
+import type {
+  CheckpointContext,
+  CheckpointDecision,
+  EngineEvent,
+  FailureDecision,
+  PatienceDecision,
+  ReadingDecision,
+  Reviewer,
+  SessionState,
+} from '../src/engine/types.js';
 import { DEFAULT_PRICES } from '../src/config/prices.js';
 import type { Plan } from '../src/core/plan.js';
 import type { LogRecord } from '../src/memory/record.js';
@@ -18,13 +19,11 @@ import { Memory } from '../src/memory/store.js';
 import { BuiltinPlanner } from '../src/planners/builtin.js';
 import { OpenAIPlanner } from '../src/planners/openai/planner.js';
 import type { Planner } from '../src/planners/types.js';
-import { loadProcedures } from '../src/procedures/load.js';
 import { scheduleKey } from '../src/procedures/schedule.js';
-import { findTarget } from '../src/procedures/target.js';
-import { SHIPPED, tempDir } from './support/cli.js';
+import { tempDir } from './support/cli.js';
+import { deploy, runDeploySession } from './support/deploy-session.js';
 import { fakeServers } from './support/fake-openai.js';
 
-const deploy = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
 const GOAL = { procedure: 'production-deployment', goalId: 'deploy-service' };
 const { serve } = fakeServers();
 
@@ -46,31 +45,10 @@ class Person implements Reviewer {
 }
 
 async function run(dir: string, id: string, planner: Planner, opts: { iterations: number; checkpoint: number; reviewer: Reviewer; state?: SessionState }) {
-  const memory = await Memory.open(dir);
-  const settings = {
-    iterations: opts.iterations,
-    checkpoint: opts.checkpoint,
-    unattended: false,
-    provider: 'builtin',
-    contextBudget: 4000,
-    proceduresDir: SHIPPED,
-    patience: 0,
-    repairs: 0,
-    maxFailures: 5,
-    candidates: 1,
-  };
-  const state = opts.state ?? newSession(id, 'Deploy the orchestrator', deploy, settings, new Date('2026-11-25T10:00:00Z'));
   const outcomes: string[] = [];
-  const result = await runSession(state, {
-    planner,
-    target: deploy,
-    memory,
-    store: new SessionStore(path.join(dir, 'sessions')),
-    reviewer: opts.reviewer,
-    emit: (e) => void (e.type === 'iteration-finished' && outcomes.push(e.outcome)),
-    signal: new AbortController().signal,
-  });
-  return { state: result.state, outcomes, memory };
+  const emit = (e: EngineEvent) => void (e.type === 'iteration-finished' && outcomes.push(e.outcome));
+  const { state, memory } = await runDeploySession(dir, id, { ...opts, planner, maxFailures: 5, emit });
+  return { state, outcomes, memory };
 }
 
 async function rejectFirstPlan(dir: string): Promise<Plan> {

@@ -3,20 +3,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSession } from '../src/engine/loop.js';
-import { newSession } from '../src/engine/session.js';
-import { SessionStore } from '../src/engine/sessions.js';
 import type { CheckpointContext, CheckpointDecision, FailureDecision, PatienceDecision, ReadingDecision, Reviewer } from '../src/engine/types.js';
-import { RulesFeedbackReader } from '../src/feedback/read.js';
 import type { FeedbackReading } from '../src/feedback/types.js';
 import type { RuleConflict } from '../src/memory/human-rules.js';
-import { Memory } from '../src/memory/store.js';
-import { BuiltinPlanner } from '../src/planners/builtin.js';
-import { loadProcedures } from '../src/procedures/load.js';
-import { findTarget } from '../src/procedures/target.js';
-import { SHIPPED, tempDir } from './support/cli.js';
-
-const deploy = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+import { tempDir } from './support/cli.js';
+import { runDeploySession } from './support/deploy-session.js';
 
 /** Rejects at the first checkpoint with `reason` and confirms the reading for the goal; answers a conflict with `replace`. */
 class Rejecter implements Reviewer {
@@ -47,31 +38,7 @@ class Rejecter implements Reviewer {
 }
 
 async function rejectIn(dir: string, session: string, reviewer: Rejecter): Promise<void> {
-  const memory = await Memory.open(dir);
-  const settings = {
-    iterations: 2,
-    checkpoint: 1,
-    unattended: false,
-    provider: 'builtin',
-    contextBudget: 4000,
-    proceduresDir: SHIPPED,
-    patience: 0,
-    repairs: 0,
-    maxFailures: 3,
-    candidates: 1,
-  };
-  const state = newSession(session, 'Deploy the orchestrator', deploy, settings, new Date('2026-11-25T10:00:00Z'));
-  await runSession(state, {
-    planner: new BuiltinPlanner(),
-    target: deploy,
-    memory,
-    store: new SessionStore(path.join(dir, 'sessions')),
-    reviewer,
-    emit: () => {},
-    signal: new AbortController().signal,
-    feedbackReader: new RulesFeedbackReader(),
-    humanRules: (q) => memory.humanRules(q),
-  });
+  const { memory } = await runDeploySession(dir, session, { iterations: 2, checkpoint: 1, reviewer });
   await memory.close();
 }
 

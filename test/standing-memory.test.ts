@@ -4,20 +4,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSession } from '../src/engine/loop.js';
-import { newSession } from '../src/engine/session.js';
-import { SessionStore } from '../src/engine/sessions.js';
 import type { CheckpointContext, CheckpointDecision, FailureDecision, PatienceDecision, ReadingDecision, Reviewer, SessionState } from '../src/engine/types.js';
-import { RulesFeedbackReader } from '../src/feedback/read.js';
 import { Memory } from '../src/memory/store.js';
-import { BuiltinPlanner } from '../src/planners/builtin.js';
 import { buildPrompt } from '../src/planners/prompt.js';
-import { loadProcedures } from '../src/procedures/load.js';
 import { objectivesOf } from '../src/procedures/quality.js';
-import { findTarget } from '../src/procedures/target.js';
-import { runCli, SHIPPED, tempDir } from './support/cli.js';
+import { runCli, tempDir } from './support/cli.js';
+import { deploy, runDeploySession } from './support/deploy-session.js';
 
-const deploy = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
 const SCOPE = { procedure: 'production-deployment', goalId: 'deploy-service' };
 
 /** At the checkpoint of `at`: reject with `reason` (kept as a note), or stop; otherwise continue. */
@@ -41,33 +34,9 @@ class Person implements Reviewer {
 }
 
 async function run(dir: string, id: string, iterations: number, checkpoint: number, reviewer: Reviewer): Promise<SessionState> {
-  const memory = await Memory.open(dir);
-  const settings = {
-    iterations,
-    checkpoint,
-    unattended: false,
-    provider: 'builtin',
-    contextBudget: 4000,
-    proceduresDir: SHIPPED,
-    patience: 0,
-    repairs: 0,
-    maxFailures: 3,
-    candidates: 1,
-  };
-  const state = newSession(id, 'Deploy the orchestrator', deploy, settings, new Date('2026-11-25T10:00:00Z'));
-  const result = await runSession(state, {
-    planner: new BuiltinPlanner(),
-    target: deploy,
-    memory,
-    store: new SessionStore(path.join(dir, 'sessions')),
-    reviewer,
-    emit: () => {},
-    signal: new AbortController().signal,
-    feedbackReader: new RulesFeedbackReader(),
-    humanRules: (q) => memory.humanRules(q),
-  });
+  const { state, memory } = await runDeploySession(dir, id, { iterations, checkpoint, reviewer });
   await memory.close();
-  return result.state;
+  return state;
 }
 
 const exemplarLine = (text: string) => text.split('\n').find((l) => l.includes('best plan so far'));
