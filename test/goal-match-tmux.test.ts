@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from './support/cli.js';
+import { typeInNewTerminal } from './support/tmux.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-goal-${process.pid}`;
@@ -36,10 +37,7 @@ describe.skipIf(!hasTmux)('a goal no procedure matches, at a terminal', () => {
   it('"Project Jupiter": one question, drafting offered first, the scaffold writes a set, the run uses it', { timeout: 300_000 }, async () => {
     const cwd = tempDir('jupiter-tmux-goal-');
     const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Project Jupiter" -n 2 -c 0; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '60', 'bash', '--norc', '--noprofile');
-    tmux('set-option', '-t', session, 'history-limit', '5000');
-    tmux('send-keys', '-t', session, '-l', cmd);
-    tmux('send-keys', '-t', session, 'Enter');
+    typeInNewTerminal(session, 200, 60, cmd);
 
     const question = await until(/No procedure goal matches "Project Jupiter"\. What now\?/);
     expect(question).toMatch(/❯ Draft new procedures for this goal \(jupiter procedures new\)/);

@@ -7,7 +7,7 @@ import { loadProcedures } from '../src/procedures/load.js';
 import { scheduleKey } from '../src/procedures/schedule.js';
 import { findTarget } from '../src/procedures/target.js';
 import { BIN, SHIPPED, tempDir } from './support/cli.js';
-import { tmux, tmuxScreen } from './support/tmux.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-reject-${process.pid}`;
@@ -27,10 +27,7 @@ describe.skipIf(!hasTmux)('a rejection sticks for the built-in planner, at a ter
   it('the plan after a rejection differs in schedule from the rejected one', async () => {
     const cwd = tempDir('jupiter-reject-');
     const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 4 -c 1 --patience 0 --procedures ${SHIPPED}; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '60', 'bash', '--norc', '--noprofile');
-    tmux('set-option', '-t', session, 'history-limit', '5000');
-    tmux('send-keys', '-t', session, '-l', cmd);
-    tmux('send-keys', '-t', session, 'Enter');
+    typeInNewTerminal(session, 160, 60, cmd);
 
     await until(/Checkpoint · iteration 1\/4[\s\S]*What next\?/);
     tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Enter'); // Reject with a reason

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, SHIPPED, tempDir } from './support/cli.js';
-import { tmux, tmuxScreen } from './support/tmux.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-builder-${process.pid}`;
@@ -19,10 +19,7 @@ describe.skipIf(!hasTmux)('the rule builder in a real terminal', () => {
   it('an unreadable reason becomes "security-scan before run-tests" by typing the line, checked as it is typed', async () => {
     const cwd = tempDir('jupiter-tmux-builder-');
     const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 4 -c 2 --patience 0 --procedures ${SHIPPED}; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '50', 'bash', '--norc', '--noprofile');
-    tmux('set-option', '-t', session, 'history-limit', '5000');
-    type(cmd);
-    keys('Enter');
+    typeInNewTerminal(session, 160, 50, cmd);
 
     await until(/Checkpoint · iteration 2\/4[\s\S]*What next\?/);
     // The built-in planner proves its plan optimal at once: the checkpoint is final (Finish, Approve, Review, Reject).

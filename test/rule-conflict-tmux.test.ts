@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, SHIPPED, tempDir } from './support/cli.js';
-import { tmux, tmuxScreen } from './support/tmux.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-conflict-${process.pid}`;
@@ -28,10 +28,7 @@ describe.skipIf(!hasTmux)('a contradicting reading at a real terminal', () => {
     mkdirSync(path.join(cwd, 'memory'));
     writeFileSync(path.join(cwd, 'memory', 'human_rules.md'), KEPT);
     const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 4 -c 2 --patience 0 --procedures ${SHIPPED}; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '50', 'bash', '--norc', '--noprofile');
-    tmux('set-option', '-t', session, 'history-limit', '5000');
-    type(cmd);
-    keys('Enter');
+    typeInNewTerminal(session, 160, 50, cmd);
 
     await until(/Checkpoint · iteration 2\/4 \(final\)[\s\S]*What next\?/);
     // The built-in planner proves its plan optimal at once: the checkpoint is final (Finish, Approve, Review, Reject).

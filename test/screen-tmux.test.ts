@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, SHIPPED, tempDir } from './support/cli.js';
-import { tmux, tmuxScreen } from './support/tmux.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 import { fakeServers, type Reply } from './support/fake-openai.js';
 
 const { serve } = fakeServers();
@@ -26,10 +26,7 @@ describe.skipIf(!hasTmux)('a run at 80 columns', () => {
     const server = await serve(() => SAME_PLAN);
     const model = `--provider custom --base-url ${server.url} --model test-model --patience 0`;
     const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 10 -c 5 ${model} --procedures ${SHIPPED}; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'bash', '--norc', '--noprofile');
-    tmux('set-option', '-t', session, 'history-limit', '5000');
-    tmux('send-keys', '-t', session, '-l', cmd);
-    tmux('send-keys', '-t', session, 'Enter');
+    typeInNewTerminal(session, 80, 24, cmd);
 
     const shown = await until(/Checkpoint · iteration 5\/10[\s\S]*What next\?/);
     const lines = shown.split('\n').map((l) => l.trimEnd());

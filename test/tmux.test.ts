@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, SHIPPED, tempDir } from './support/cli.js';
-import { tmux, tmuxScreen } from './support/tmux.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 import { fakeServers, type Reply } from './support/fake-openai.js';
 
 const { serve } = fakeServers();
@@ -30,10 +30,7 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
     const server = await serve(() => SAME_PLAN);
     const model = `--provider custom --base-url ${server.url} --model test-model --patience 0`;
     const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 6 -c 2 ${model} --procedures ${SHIPPED}; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '50', 'bash', '--norc', '--noprofile');
-    tmux('set-option', '-t', session, 'history-limit', '5000');
-    tmux('send-keys', '-t', session, '-l', cmd);
-    tmux('send-keys', '-t', session, 'Enter');
+    typeInNewTerminal(session, 160, 50, cmd);
 
     await until(/Checkpoint · iteration 2\/6[\s\S]*What next\?/);
     tmux('send-keys', '-t', session, 'Enter'); // Continue autonomously

@@ -20,3 +20,11 @@ export function tmuxScreen(session: string, history: number) {
   }
   return { screen, until };
 }
+
+/** Opens tmux session `session` at `cols`×`rows` (5,000 lines of scrollback) on a plain bash and types `cmd` into it. */
+export function typeInNewTerminal(session: string, cols: number, rows: number, cmd: string): void {
+  tmux('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows), 'bash', '--norc', '--noprofile');
+  tmux('set-option', '-t', session, 'history-limit', '5000');
+  tmux('send-keys', '-t', session, '-l', cmd);
+  tmux('send-keys', '-t', session, 'Enter');
+}
