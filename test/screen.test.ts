@@ -142,18 +142,23 @@ const finished = (iteration: number, outcome: Extract<EngineEvent, { type: 'iter
   latencyMs: 0,
 });
 
+/** The run's renderer on an 80-column terminal, unattended, without colour; the lines it prints go to `printed`. */
+function renderAt80(printed: string[]) {
+  const cli = makeCli({
+    stdout: new Terminal(80),
+    stderr: new Terminal(80),
+    stdin: Readable.from(['']),
+    env: cleanEnv(),
+    cwd: ROOT,
+    signals: new EventEmitter(),
+  });
+  return humanRenderer({ ...cli, color: new Chalk({ level: 0 }) }, { plannerLabel: 'test', unattended: true }, recordingStatus(printed));
+}
+
 describe('iteration lines on a live terminal', () => {
   it('every outcome shows: quiet ones in a row fold into one counter line, the rest have their own', () => {
     const printed: string[] = [];
-    const cli = makeCli({
-      stdout: new Terminal(80),
-      stderr: new Terminal(80),
-      stdin: Readable.from(['']),
-      env: cleanEnv(),
-      cwd: ROOT,
-      signals: new EventEmitter(),
-    });
-    const render = humanRenderer({ ...cli, color: new Chalk({ level: 0 }) }, { plannerLabel: 'test', unattended: true }, recordingStatus(printed));
+    const render = renderAt80(printed);
     const outcomes = [
       'improved',
       'repeat',
@@ -193,15 +198,7 @@ describe('iteration lines on a live terminal', () => {
 describe('no message twice in a row', () => {
   it('a line that comes again is said once, then counted when something else is said (or before a prompt)', () => {
     const printed: string[] = [];
-    const cli = makeCli({
-      stdout: new Terminal(80),
-      stderr: new Terminal(80),
-      stdin: Readable.from(['']),
-      env: cleanEnv(),
-      cwd: ROOT,
-      signals: new EventEmitter(),
-    });
-    const render = humanRenderer({ ...cli, color: new Chalk({ level: 0 }) }, { plannerLabel: 'test', unattended: true }, recordingStatus(printed));
+    const render = renderAt80(printed);
     const warn = (message: string): EngineEvent => ({ type: 'warning', message });
     render(warn('the endpoint is slow'));
     render(warn('the endpoint is slow'));
@@ -224,15 +221,7 @@ describe('no message twice in a row', () => {
 describe('what the end of a run and an iteration line say', () => {
   it('an iteration line counts all its calls (repairs included), not its last', () => {
     const printed: string[] = [];
-    const cli = makeCli({
-      stdout: new Terminal(80),
-      stderr: new Terminal(80),
-      stdin: Readable.from(['']),
-      env: cleanEnv(),
-      cwd: ROOT,
-      signals: new EventEmitter(),
-    });
-    const render = humanRenderer({ ...cli, color: new Chalk({ level: 0 }) }, { plannerLabel: 'test', unattended: true }, recordingStatus(printed));
+    const render = renderAt80(printed);
     const usage = (n: number) => ({ promptTokens: n, completionTokens: n / 2, cachedTokens: 0 });
     render({ type: 'plan-proposed', iteration: 1, plan: { title: 't', summary: '', steps: [] }, mode: 'json_schema', usage: usage(100) });
     render({ ...(finished(1, 'failed', 2) as Extract<EngineEvent, { type: 'iteration-finished' }>), usage: usage(300) });
