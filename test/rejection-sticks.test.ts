@@ -1,16 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { catchUp } from '../src/engine/catch-up.js';
-import type {
-  CheckpointContext,
-  CheckpointDecision,
-  EngineEvent,
-  FailureDecision,
-  PatienceDecision,
-  ReadingDecision,
-  Reviewer,
-  SessionState,
-} from '../src/engine/types.js';
+import type { EngineEvent, Reviewer, SessionState } from '../src/engine/types.js';
 import { DEFAULT_PRICES } from '../src/config/prices.js';
 import type { Plan } from '../src/core/plan.js';
 import type { LogRecord } from '../src/memory/record.js';
@@ -21,26 +12,16 @@ import { OpenAIPlanner } from '../src/planners/openai/planner.js';
 import type { Planner } from '../src/planners/types.js';
 import { scheduleKey } from '../src/procedures/schedule.js';
 import { tempDir } from './support/cli.js';
-import { deploy, runDeploySession } from './support/deploy-session.js';
+import { deploy, runDeploySession, ScriptedReviewer } from './support/deploy-session.js';
 import { fakeServers } from './support/fake-openai.js';
 
 const GOAL = { procedure: 'production-deployment', goalId: 'deploy-service' };
 const { serve } = fakeServers();
 
 /** Rejects the champion at the checkpoint of `at` (the reason kept as a note); stops at any other checkpoint. */
-class Person implements Reviewer {
-  constructor(private readonly at: number) {}
-  async checkpoint(ctx: CheckpointContext): Promise<CheckpointDecision> {
-    return ctx.iteration === this.at ? { kind: 'reject', reason: 'I do not want this plan' } : { kind: 'stop' };
-  }
-  async failure(): Promise<FailureDecision> {
-    return { kind: 'stop' };
-  }
-  async confirmReading(): Promise<ReadingDecision> {
-    return { kind: 'note' };
-  }
-  async patience(): Promise<PatienceDecision> {
-    return { kind: 'stop' };
+class Person extends ScriptedReviewer {
+  constructor(at: number) {
+    super((ctx) => (ctx.iteration === at ? { kind: 'reject', reason: 'I do not want this plan' } : { kind: 'stop' }));
   }
 }
 

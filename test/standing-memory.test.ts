@@ -4,32 +4,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CheckpointContext, CheckpointDecision, FailureDecision, PatienceDecision, ReadingDecision, Reviewer, SessionState } from '../src/engine/types.js';
+import type { CheckpointDecision, Reviewer, SessionState } from '../src/engine/types.js';
 import { Memory } from '../src/memory/store.js';
 import { buildPrompt } from '../src/planners/prompt.js';
 import { objectivesOf } from '../src/procedures/quality.js';
 import { runCli, tempDir } from './support/cli.js';
-import { deploy, runDeploySession } from './support/deploy-session.js';
+import { deploy, runDeploySession, ScriptedReviewer } from './support/deploy-session.js';
 
 const SCOPE = { procedure: 'production-deployment', goalId: 'deploy-service' };
 
 /** At the checkpoint of `at`: reject with `reason` (kept as a note), or stop; otherwise continue. */
-class Person implements Reviewer {
-  constructor(
-    private readonly at: number,
-    private readonly decision: CheckpointDecision,
-  ) {}
-  async checkpoint(ctx: CheckpointContext): Promise<CheckpointDecision> {
-    return ctx.iteration === this.at ? this.decision : { kind: 'continue' };
-  }
-  async failure(): Promise<FailureDecision> {
-    return { kind: 'stop' };
-  }
-  async confirmReading(): Promise<ReadingDecision> {
-    return { kind: 'note' };
-  }
-  async patience(): Promise<PatienceDecision> {
-    return { kind: 'stop' };
+class Person extends ScriptedReviewer {
+  constructor(at: number, decision: CheckpointDecision) {
+    super((ctx) => (ctx.iteration === at ? decision : { kind: 'continue' }));
   }
 }
 

@@ -5,7 +5,16 @@ import { defaultSessionSettings } from '../../src/config/settings-schema.js';
 import { runSession } from '../../src/engine/loop.js';
 import { newSession } from '../../src/engine/session.js';
 import { SessionStore } from '../../src/engine/sessions.js';
-import type { EngineEvent, Reviewer, SessionState } from '../../src/engine/types.js';
+import type {
+  CheckpointContext,
+  CheckpointDecision,
+  EngineEvent,
+  FailureDecision,
+  PatienceDecision,
+  ReadingDecision,
+  Reviewer,
+  SessionState,
+} from '../../src/engine/types.js';
 import { RulesFeedbackReader } from '../../src/feedback/read.js';
 import { Memory } from '../../src/memory/store.js';
 import { BuiltinPlanner } from '../../src/planners/builtin.js';
@@ -54,4 +63,21 @@ export async function runDeploySession(dir: string, id: string, opts: DeployRun)
     humanRules: (q) => memory.humanRules(q),
   });
   return { state: result.state, memory };
+}
+
+/** A reviewer whose checkpoint answers come from `decide`; a failure or patience prompt stops, a reading stays a note. */
+export class ScriptedReviewer implements Reviewer {
+  constructor(private readonly decide: (ctx: CheckpointContext) => CheckpointDecision) {}
+  async checkpoint(ctx: CheckpointContext): Promise<CheckpointDecision> {
+    return this.decide(ctx);
+  }
+  async failure(): Promise<FailureDecision> {
+    return { kind: 'stop' };
+  }
+  async confirmReading(): Promise<ReadingDecision> {
+    return { kind: 'note' };
+  }
+  async patience(): Promise<PatienceDecision> {
+    return { kind: 'stop' };
+  }
 }
