@@ -93,8 +93,14 @@ class Loop {
   ) {
     this.state = run_.state;
     this.now = deps.now ?? (() => new Date());
-    const { completed } = this.state.progress;
-    this.lastCheckpoint = Math.max(0, completed - (completed % Math.max(this.state.settings.checkpoint, 1)));
+    // A fork counts its checkpoints from where it branched: every k of its own iterations.
+    const since = this.state.progress.completed - this.forkPoint;
+    this.lastCheckpoint = this.forkPoint + Math.max(0, since - (since % Math.max(this.state.settings.checkpoint, 1)));
+  }
+
+  /** The last iteration of the line a fork took from its parent (0: not a fork). */
+  private get forkPoint(): number {
+    return this.state.forkPoint ?? 0;
   }
 
   private get objectives(): Objective[] {
@@ -199,7 +205,7 @@ class Loop {
     if (result.kind === 'valid' && result.optimal) deps.emit({ type: 'converged', iteration, reason: result.optimal });
     const final = state.progress.completed >= state.settings.iterations || Boolean(state.converged);
     const { checkpoint } = state.settings;
-    if ((checkpoint > 0 && iteration % checkpoint === 0) || final) {
+    if ((checkpoint > 0 && (iteration - this.forkPoint) % checkpoint === 0) || final) {
       const stop = await this.checkpoint(iteration, final);
       if (stop) return stop;
     }

@@ -11,7 +11,7 @@ import { type CachedLibrary, loadProceduresCached } from '../../procedures/load-
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
 import type { SessionSettings, SessionState } from '../../state/session.js';
-import { forkLine, makeFork, wantsFork } from '../fork.js';
+import { forkLines, inheritedSettings, makeFork, wantsFork } from '../fork.js';
 import type { Cli } from '../io.js';
 import { RESUME_FLAGS, withSettings } from '../options.js';
 import { lockWaitNotice } from '../lock-notice.js';
@@ -33,9 +33,11 @@ export function registerResume(program: Command, cli: Cli): void {
       // A fork may branch any session, finished or not: the original is only read.
       if (!fork && !isResumable(found))
         throw new UsageError(`session ${found.id} is already ${found.status} (${found.progress.completed}/${found.settings.iterations} iterations)`);
-      // The session runs with its saved settings; the flags resume takes replace the ones it may change.
-      const config = resolveLayers({ ...layers, saved: found.settings as unknown as Record<string, unknown> });
-      const settings = { ...found.settings, ...sessionSettings(config) };
+      // The session runs with its saved settings; the flags resume takes replace the ones it may change (a fork's
+      // iterations are its own: it inherits as many as its parent ran of its own).
+      const saved = fork ? inheritedSettings(found) : found.settings;
+      const config = resolveLayers({ ...layers, saved: saved as unknown as Record<string, unknown> });
+      const settings = { ...saved, ...sessionSettings(config) };
       const capSettled = async (state: SessionState) => {
         const { settleCostCap } = await import('../cost-cap.js');
         const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
@@ -58,7 +60,7 @@ export function registerResume(program: Command, cli: Cli): void {
       try {
         if (fork) {
           await store.save(state);
-          if (!opts.json) cli.out(forkLine(state, target));
+          if (!opts.json) for (const line of forkLines(state, found, target)) cli.out(line);
         } else if (!opts.json)
           // Say at once what is being resumed: opening memory and the planner takes a moment on big folders.
           cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
