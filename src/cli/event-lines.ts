@@ -195,7 +195,10 @@ export function eventLine(e: EngineEvent, o: LineOptions, c: ChalkInstance): str
     case 'finished': {
       const own = ownCounts(e, o.fork);
       const usage = usageLine(own.usage);
-      const head = e.status === 'completed' ? c.green('Done.') : c.yellow(`Session ${e.status} after ${o.fork ? atText(e.progress.completed, o.fork) : plural(e.progress.completed, 'iteration')}.`);
+      const head =
+        e.status === 'completed'
+          ? c.green('Done.')
+          : c.yellow(`Session ${e.status} after ${o.fork ? atText(e.progress.completed, o.fork) : plural(e.progress.completed, 'iteration')}.`);
       return `${head} ${o.fork ? 'This fork: ' : ''}${progressLine(own.progress)}${usage ? ` · ${usage}` : ''}`;
     }
     default:
