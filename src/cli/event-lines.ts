@@ -133,6 +133,9 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
   switch (e.decision) {
     case 'continue':
       return c.dim(`  → continuing after iteration ${e.iteration}`);
+    case 'finish':
+      // "Finish" at the final checkpoint: nothing runs after it (the closing lines follow).
+      return c.dim(`  → finished after iteration ${e.iteration}`);
     case 'human-approval':
       return `${c.green('✔')} You approved ${reviewedText(e)}`;
     case 'rejection':
