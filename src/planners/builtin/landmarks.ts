@@ -199,14 +199,17 @@ export function findLandmarks(domain: Domain, index: RelaxedIndex): Landmarks {
   return { facts, before, neededBy, goal, achievers };
 }
 
-/** The landmarks a path has reached, given its parent's (undefined at the start) and the state it is in now. */
-export function acceptedIn(lm: Landmarks, parent: Uint8Array | undefined, state: Uint8Array): Uint8Array {
-  if (!parent) return Uint8Array.from(lm.facts, (f) => state[f]!);
-  const accepted = parent.slice();
+/** The landmarks a path has reached, given its parent's (undefined at the start) and the state it is in now, written into `into`. */
+export function acceptedIn(lm: Landmarks, parent: Uint8Array | undefined, state: Uint8Array, into: Uint8Array = new Uint8Array(lm.facts.length)): Uint8Array {
+  if (!parent) {
+    lm.facts.forEach((f, i) => (into[i] = state[f]!));
+    return into;
+  }
+  into.set(parent);
   lm.facts.forEach((f, i) => {
-    if (!parent[i] && state[f] && lm.before[i]!.every((l) => parent[l])) accepted[i] = 1;
+    if (!parent[i] && state[f] && lm.before[i]!.every((l) => parent[l])) into[i] = 1;
   });
-  return accepted;
+  return into;
 }
 
 /** The landmark count of a state: landmarks not reached, plus reached ones needed again. */
