@@ -134,6 +134,9 @@ describe('resume --from N --fork', () => {
     answer = slow;
     const resumed = await runCli(['resume', fork.id, '--unattended', '--memory', memory], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
+    // Counted as the fork's run counts: its own iterations, from its fork point.
+    expect(resumed.stdout).toContain(`Resuming session ${fork.id} (paused after 1 of its own 3 iterations; a fork of ${parent.id} after iteration 3)…\n`);
+    expect(resumed.stdout).toContain(`a fork of ${parent.id} after iteration 3 · resuming after iteration 4 (1 since the fork)\n`);
     const done = sessionStates(memory).find((s) => s.id === fork.id)!;
     // Its line's champion (the original's iteration 1); iterations 5 and 6 repeat it; the error stays counted once.
     expect(done.champion!.iteration).toBe(1);

@@ -133,6 +133,9 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
   switch (e.decision) {
     case 'continue':
       return c.dim(`  → continuing after iteration ${e.iteration}`);
+    case 'finish':
+      // "Finish" at the final checkpoint: nothing runs after it (the closing lines follow).
+      return c.dim(`  → finished after iteration ${e.iteration}`);
     case 'human-approval':
       return `${c.green('✔')} You approved ${reviewedText(e)}`;
     case 'rejection':
@@ -195,7 +198,10 @@ export function eventLine(e: EngineEvent, o: LineOptions, c: ChalkInstance): str
     case 'finished': {
       const own = ownCounts(e, o.fork);
       const usage = usageLine(own.usage);
-      const head = e.status === 'completed' ? c.green('Done.') : c.yellow(`Session ${e.status} after ${o.fork ? atText(e.progress.completed, o.fork) : plural(e.progress.completed, 'iteration')}.`);
+      const head =
+        e.status === 'completed'
+          ? c.green('Done.')
+          : c.yellow(`Session ${e.status} after ${o.fork ? atText(e.progress.completed, o.fork) : plural(e.progress.completed, 'iteration')}.`);
       return `${head} ${o.fork ? 'This fork: ' : ''}${progressLine(own.progress)}${usage ? ` · ${usage}` : ''}`;
     }
     default:

@@ -283,7 +283,7 @@ class Loop {
     } else if (decision.kind === 'reject') {
       await this.reject(iteration, decision.reason, 'champion');
       if (final) state.haltReason = `the final plan was rejected: ${decision.reason}`;
-    } else deps.emit({ type: 'decision', iteration, decision: 'continue' });
+    } else deps.emit({ type: 'decision', iteration, decision: final ? 'finish' : 'continue' });
     return undefined;
   }
 

@@ -63,7 +63,7 @@ export function registerResume(program: Command, cli: Cli): void {
           if (!opts.json) for (const line of forkLines(state, found, target)) cli.out(line);
         } else if (!opts.json)
           // Say at once what is being resumed: opening memory and the planner takes a moment on big folders.
-          cli.out(`Resuming session ${state.id} (${state.status} after ${state.progress.completed} of ${state.settings.iterations} iterations)…`);
+          cli.out(`Resuming session ${state.id} (${resumedText(state)})…`);
         const memory = await Memory.open(config.memoryDir, { flushEvery: RUN_FLUSH_EVERY, onLockWait: lockWaitNotice(cli) });
         handed = true;
         await remember();
@@ -74,6 +74,15 @@ export function registerResume(program: Command, cli: Cli): void {
       }
     }),
   );
+}
+
+/** `paused after 3 of 20 iterations`; a fork's own are counted from its fork point, as its run counts them. */
+function resumedText(state: SessionState): string {
+  const { completed } = state.progress;
+  const { iterations } = state.settings;
+  if (state.parent === undefined || state.forkPoint === undefined) return `${state.status} after ${completed} of ${iterations} iterations`;
+  const at = state.forkPoint;
+  return `${state.status} after ${completed - at} of its own ${iterations - at} iterations; a fork of ${state.parent} after iteration ${at}`;
 }
 
 /** The fork of `parent` after iteration --from, made from memory read as it is (nothing written until it is saved). */
