@@ -237,7 +237,7 @@ class Loop {
 
   private async checkpoint(iteration: number, final: boolean): Promise<Halt | undefined> {
     const { state, deps } = this;
-    deps.emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !state.settings.unattended });
+    deps.emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !state.settings.unattended, final });
     // What is written lazily between checkpoints (derived markdown, deferred session saves) is written now.
     await deps.memory.flush();
     await deps.store.save(state);
