@@ -64,8 +64,9 @@ describe('a run that ends with no valid plan', () => {
 });
 
 describe('a session killed with -9', () => {
-  it('is listed as interrupted (its lock has no live holder), not running', async () => {
-    const server = await serve([{ hang: true }]);
+  it('is listed as interrupted (its lock has no live holder), not running; resume says so and goes on', async () => {
+    // The first answer never comes (the run is killed waiting for it); the resumed run gets valid plans.
+    const server = await serve((req) => (req.index === 0 ? { hang: true } : { content: validJson }));
     const cwd = tempDir();
     const child = spawnJson(['plan', 'Deploy the orchestrator', ...modelFlags(server.url), '--unattended', '-n', '3', '-c', '0'], { cwd, env });
     await child.waitFor((e) => e.type === 'iteration-started');
@@ -77,6 +78,13 @@ describe('a session killed with -9', () => {
     expect(s!.status).toBe('interrupted');
     expect(s!.haltReason).toMatch(/ended without saving/);
     expect((await runCli(['sessions'], { cwd })).stdout).toMatch(/^interrupted /m);
+    // Its file still says `running` (as saved before the kill): resume names it for what it is.
+    const resumed = await runCli(['resume', s!.id, '--unattended'], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(
+      new RegExp(`^Resuming session ${s!.id} \\(interrupted: the process running it ended without saving; it goes on from what the log committed\\)…$`, 'm'),
+    );
+    expect((await sessions(cwd))[0]!.status).toBe('completed');
   });
 });
 

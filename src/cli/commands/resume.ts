@@ -76,8 +76,11 @@ export function registerResume(program: Command, cli: Cli): void {
   );
 }
 
-/** `paused after 3 of 20 iterations`; a fork's own are counted from its fork point, as its run counts them. */
+/** `paused after 3 of 20 iterations`; a fork's own are counted from its fork point, as its run counts them. Said before catch-up. */
 function resumedText(state: SessionState): string {
+  // Still `running` in its file, with its lock ours now: the process that ran it died (kill -9, a crash). Its file
+  // lags behind the log (saved every few iterations): the header says where the log has it.
+  if (state.status === 'running') return 'interrupted: the process running it ended without saving; it goes on from what the log committed';
   const { completed } = state.progress;
   const { iterations } = state.settings;
   if (state.parent === undefined || state.forkPoint === undefined) return `${state.status} after ${completed} of ${iterations} iterations`;
