@@ -65,9 +65,12 @@ class Queues {
 
   push(parent: number, op: number, ff: number, lm: number, preferred: boolean): void {
     const e = this.entries.add(parent, op, ff, lm);
-    this.queues.forEach((q, i) => {
-      if (i % 2 === 0 || preferred) q.push(e);
-    });
+    const [byFF, preferredFF, byLM, preferredLM] = this.queues;
+    byFF!.push(e);
+    byLM!.push(e);
+    if (!preferred) return;
+    preferredFF!.push(e);
+    preferredLM!.push(e);
   }
 
   boost(): void {
