@@ -7,6 +7,8 @@ import { duration, plural, span } from '../src/cli/format.js';
 import { colorLevel } from '../src/cli/io.js';
 import { RunStats, statusText } from '../src/cli/run-stats.js';
 import { emptyProgress } from '../src/state/session.js';
+import { tempDir } from './support/cli.js';
+import { runDeploySession, ScriptedReviewer } from './support/deploy-session.js';
 
 const plain = new Chalk({ level: 0 });
 const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
@@ -72,7 +74,12 @@ describe('the header', () => {
 });
 
 describe('event lines', () => {
-  const checkpoint = (iteration: number): EngineEvent => ({ type: 'checkpoint', iteration, progress, usage, awaited: false });
+  const checkpoint = (iteration: number, final = false): EngineEvent => ({ type: 'checkpoint', iteration, progress, usage, awaited: false, final });
+
+  it('an unattended checkpoint says the run goes on only when it does', () => {
+    expect(eventLine(checkpoint(5), { checkpoint: 5 }, plain)).toMatch(/ \(unattended: recorded, continuing\)$/);
+    expect(eventLine(checkpoint(10, true), { checkpoint: 5 }, plain)).toMatch(/ \(unattended: recorded\)$/);
+  });
 
   it('-c 0: the end of the run is no "Checkpoint after iteration 5"', () => {
     expect(eventLine(checkpoint(5), { checkpoint: 0 }, plain)).toBeNull();
@@ -96,6 +103,22 @@ describe('event lines', () => {
     );
     // Nothing proposed yet: the reason is feedback for the next plan, not the rejection of one.
     expect(say({ iteration: 2, decision: 'rejection', reason: 'Name the SRE' })).toBe('✖ Your feedback at iteration 2: "Name the SRE"');
+  });
+
+  it('"Finish" at the final checkpoint is said as finishing, not as going on', async () => {
+    const dir = tempDir('jupiter-finish-');
+    const decisions: string[] = [];
+    const emit = (e: EngineEvent) => {
+      if (e.type === 'decision') decisions.push(eventLine(e, { checkpoint: 1 }, plain)!);
+    };
+    const { memory } = await runDeploySession(dir, 's-finish', {
+      iterations: 2,
+      checkpoint: 1,
+      reviewer: new ScriptedReviewer(() => ({ kind: 'continue' })),
+      emit,
+    });
+    await memory.close();
+    expect(decisions).toEqual(['  → continuing after iteration 1', '  → finished after iteration 2']);
   });
 
   it('a pause is said once, by the prompt or the closing line, not also as an event line', () => {

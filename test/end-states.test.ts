@@ -64,8 +64,9 @@ describe('a run that ends with no valid plan', () => {
 });
 
 describe('a session killed with -9', () => {
-  it('is listed as interrupted (its lock has no live holder), not running', async () => {
-    const server = await serve([{ hang: true }]);
+  it('is listed as interrupted (its lock has no live holder), not running; resume says so and goes on', async () => {
+    // The first answer never comes (the run is killed waiting for it); the resumed run gets valid plans.
+    const server = await serve((req) => (req.index === 0 ? { hang: true } : { content: validJson }));
     const cwd = tempDir();
     const child = spawnJson(['plan', 'Deploy the orchestrator', ...modelFlags(server.url), '--unattended', '-n', '3', '-c', '0'], { cwd, env });
     await child.waitFor((e) => e.type === 'iteration-started');
@@ -77,6 +78,13 @@ describe('a session killed with -9', () => {
     expect(s!.status).toBe('interrupted');
     expect(s!.haltReason).toMatch(/ended without saving/);
     expect((await runCli(['sessions'], { cwd })).stdout).toMatch(/^interrupted /m);
+    // Its file still says `running` (as saved before the kill): resume names it for what it is.
+    const resumed = await runCli(['resume', s!.id, '--unattended'], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(
+      new RegExp(`^Resuming session ${s!.id} \\(interrupted: the process running it ended without saving; it goes on from what the log committed\\)…$`, 'm'),
+    );
+    expect((await sessions(cwd))[0]!.status).toBe('completed');
   });
 });
 
@@ -98,6 +106,27 @@ describe('a session halted at --max-cost', () => {
     const raised = await runCli(['resume', id, '--unattended', '--max-cost', '20'], { cwd, env });
     expect(raised.code, raised.stderr).toBe(0);
     expect(server.chatRequests().length).toBe(requests + 2);
+  });
+
+  it("caps a fork's own spend, not its parent's: it runs from its fork point and halts when its own next iteration would pass", async () => {
+    const server = await serve([costly]);
+    const cwd = tempDir();
+    priced(cwd);
+    // The parent spends $5 of its $6 in two iterations and halts (exit 3).
+    expect((await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-cost', '6'])).code).toBe(3);
+    const id = (await sessions(cwd))[0]!.id;
+    // A fork from its end inherits the $6 cap: it has spent nothing, so it runs; after its own $5 the next would pass $6.
+    const fork = await runCli(['resume', id, '--from', '2', '--fork', '-n', '3', '--unattended'], { cwd, env });
+    expect(fork.code, fork.stderr).toBe(3);
+    expect(fork.stdout).toMatch(/^Session paused after iteration 4 \(2 since the fork\)\. This fork: 2 completed .* · \$5\.0000$/m);
+    expect(fork.stderr).toMatch(
+      /^jupiter: halted for human review: cost budget: \$5\.0000 spent by this fork of \$6; the next iteration \(~\$2\.5000\) would exceed --max-cost\./m,
+    );
+    // Resumed without a higher cap: refused, in its own terms.
+    const forkId = (await sessions(cwd)).find((s) => s.id !== id)!.id;
+    const again = await runCli(['resume', forkId, '--unattended'], { cwd, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`^jupiter: session ${forkId} stopped at its cost cap \\(\\$5\\.0000 spent by this fork of its --max-cost \\$6,`));
   });
 
   it.skipIf(!hasTmux)('resume at a terminal (tmux) asks for a new cap and runs with it', async () => {

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderCsv } from '../src/export/csv.js';
+import { readFeedback } from '../src/feedback/read.js';
+import { Memory } from '../src/memory/store.js';
 import { renderMarkdown } from '../src/export/markdown.js';
 import { buildRunbook, type Runbook, RunbookSchema } from '../src/export/runbook.js';
 import { loadProcedures } from '../src/procedures/load.js';
@@ -159,10 +161,11 @@ describe('exported text is sanitised like the terminal', () => {
       })),
     };
     const book: Runbook = buildRunbook({
-      session: { id: 's1', goalText: 'g\u0007', status: 'completed' },
+      session: { id: 's1', goalText: 'g\u0007', status: 'completed', fork: { parent: `p\u0007 ${fake}`, forkPoint: 2 } },
       target,
       checked: target,
       humanRules: [],
+      inheritedRules: [],
       procedureVersion: '000000000000',
       plan,
       iteration: 1,
@@ -170,7 +173,7 @@ describe('exported text is sanitised like the terminal', () => {
       objectives: objectivesOf(target),
       score: scorePlan(plan, target),
       validation: validatePlan(plan, target),
-      reviews: [{ iteration: 1, kind: 'rejection', who: 'p', why: `no \u202eway ${fake}`, when: '2026-01-01T00:00:00.000Z' }],
+      reviews: [{ session: 's1', iteration: 1, kind: 'rejection', who: 'p', why: `no \u202eway ${fake}`, when: '2026-01-01T00:00:00.000Z' }],
       jupiter: 'test',
       now: new Date(0),
     });
@@ -180,5 +183,70 @@ describe('exported text is sanitised like the terminal', () => {
     expect(book.steps).toHaveLength(schedulePlan(plan, target).steps.length);
     const rows = parseCsv(renderCsv(book));
     expect(rows[1]![rows[0]!.indexOf('description')]).toBe(`'=HYPERLINK("x"), "quoted", and more`);
+  });
+});
+
+describe('export of a fork', () => {
+  it('lists the rules in force, those inherited from the parent named, and says it is a fork of the parent at iteration N', async () => {
+    const dir = tempDir('jupiter-export-fork-');
+    const run = await runCli(['plan', '--procedure', GOAL, 'Deploy the orchestrator', '-n', '2', '-c', '0', '--unattended', '--memory', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const parent = JSON.parse((await runCli(['sessions', '--json', '--memory', dir])).stdout).sessions[0].id as string;
+    // A person's rejection at the parent's iteration 1 made a rule for that session alone.
+    const target = findTarget(loadProcedures(SHIPPED), GOAL);
+    const reason = 'Attach evidence to the staging deployment';
+    const mem = await Memory.open(dir);
+    await mem.commitReview({
+      session: parent,
+      iteration: 1,
+      time: '2026-01-01T00:01:00.000Z',
+      goalText: 'Deploy the orchestrator',
+      procedure: 'production-deployment',
+      goalId: 'deploy-service',
+      kind: 'rejection',
+      reason,
+      constraints: readFeedback(reason, target).constraints,
+      confirmed: true,
+      scope: 'session',
+      plan: null,
+    });
+    await mem.close();
+    const forked = await runCli(['resume', parent, '--from', '2', '--fork', '-n', '1', '--unattended', '--memory', dir]);
+    expect(forked.code, forked.stderr).toBe(0);
+    const fork = (JSON.parse((await runCli(['sessions', '--json', '--memory', dir])).stdout).sessions as { id: string; parent: string | null }[]).find(
+      (s) => s.parent === parent,
+    )!.id;
+    const out = async (format: string) => {
+      const r = await runCli(['export', fork, '--format', format, '--memory', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const book = RunbookSchema.parse(JSON.parse(await out('json')));
+    expect(book.session.fork).toEqual({ parent, forkPoint: 2 });
+    expect(book.humanRules).toHaveLength(1);
+    expect(book.inheritedRules).toEqual(book.humanRules);
+    // The line's reviews up to the fork point, each with the session it was made in.
+    expect(book.reviews.map((r) => [r.session, r.iteration, r.kind])).toEqual([
+      [parent, 2, 'checkpoint'],
+      [parent, 1, 'rejection'],
+    ]);
+    const inherited = `${book.humanRules[0]} (inherited: in force when it branched from ${parent})`;
+    const saysFork = `a fork of session ${parent} after iteration 2 (iterations 1–2 inherited, the rest its own)`;
+    const markdown = await out('md');
+    expect(markdown).toContain(`- Session ${fork} is ${saysFork}\n`);
+    expect(markdown).toContain(`## Human rules in force\n\n- ${inherited}\n`);
+    expect(markdown).toContain(`| ${parent} | 1 | rejection | the person at the checkpoint prompt | ${reason} |`);
+    const html = await out('html');
+    expect(html).toContain(`<li>Session ${fork} is ${saysFork}</li>`);
+    expect(html).toContain(`<li>${inherited.replace(/"/g, '&quot;')}</li>`);
+    const [header, ...rows] = parseCsv(await out('csv'));
+    expect(rows.length).toBe(book.steps.length);
+    for (const row of rows) {
+      expect(row[header!.indexOf('session')]).toBe(`${fork}, ${saysFork}`);
+      expect(row[header!.indexOf('human_rules_in_force')]).toBe(inherited);
+    }
+    // The parent itself: not a fork, the same rule its own.
+    const own = RunbookSchema.parse(JSON.parse((await runCli(['export', parent, '--format', 'json', '--memory', dir])).stdout));
+    expect([own.session.fork, own.humanRules, own.inheritedRules]).toEqual([null, book.humanRules, []]);
   });
 });

@@ -97,12 +97,13 @@ describe('resume --from N --fork', () => {
     // The fork's planner proposes the slow plan again: a repeat of a plan the original had seen by iteration 3.
     const { state: parent } = await original(memory, () => slow);
     const before = snapshot(memory, parent.id);
-    const r = await runCli(['resume', parent.id, '--from', '3', '--fork', '--unattended', '--memory', memory], { env });
+    const r = await runCli(['resume', parent.id, '--from', '3', '--fork', '-n', '3', '--unattended', '--memory', memory], { env });
     expect(r.code, r.stderr).toBe(0);
     const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
     expect(r.stdout).toContain(`Forked session ${fork.id} from ${parent.id} after iteration 3, starting from the champion of iteration 1`);
-    // The closing counts are the line's, and say which iterations were the parent's.
-    expect(r.stdout).toContain(`(iterations 1–3 were ${parent.id}'s: this session is its fork)`);
+    // The closing counts are the fork's own, and say what the whole line did.
+    expect(r.stdout).toMatch(/^3 iterations of this fork \(4–6\) · 0 improvements · 0 as good as the best · 0 worse · 3 repeats /m);
+    expect(r.stdout).toContain(`(a fork of ${parent.id} after iteration 3: with its iterations the line has 6 iterations and 1 improvement)`);
     expect(fork).toMatchObject({ parent: parent.id, forkPoint: 3, status: 'completed', goalText: parent.goalText });
     // The champion as of iteration 3 (the slow plan of iteration 1), not the original's final one (iteration 4).
     expect(fork.champion!.iteration).toBe(1);
@@ -124,13 +125,18 @@ describe('resume --from N --fork', () => {
     let answer = 'I cannot help with that.';
     const { state: parent } = await original(memory, () => answer);
     // The fork's planner answers nothing usable: one failure in a row ends the unattended run (exit 3, resumable).
-    const halted = await runCli(['resume', parent.id, '--from', '3', '--fork', '--unattended', '--max-failures', '1', '--memory', memory], { env });
+    const halted = await runCli(['resume', parent.id, '--from', '3', '--fork', '-n', '3', '--unattended', '--max-failures', '1', '--memory', memory], {
+      env,
+    });
     expect(halted.code, halted.stderr).toBe(3);
     const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
     expect(fork).toMatchObject({ status: 'paused', progress: { completed: 4, errors: 1 } });
     answer = slow;
     const resumed = await runCli(['resume', fork.id, '--unattended', '--memory', memory], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
+    // Counted as the fork's run counts: its own iterations, from its fork point.
+    expect(resumed.stdout).toContain(`Resuming session ${fork.id} (paused after 1 of its own 3 iterations; a fork of ${parent.id} after iteration 3)…\n`);
+    expect(resumed.stdout).toContain(`a fork of ${parent.id} after iteration 3 · resuming after iteration 4 (1 since the fork)\n`);
     const done = sessionStates(memory).find((s) => s.id === fork.id)!;
     // Its line's champion (the original's iteration 1); iterations 5 and 6 repeat it; the error stays counted once.
     expect(done.champion!.iteration).toBe(1);
@@ -157,7 +163,7 @@ describe('resume --from N --fork', () => {
     // where a fork judged from nothing would call it an improvement.
     const example = JSON.stringify(parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')));
     const { state: parent } = await original(memory, () => example);
-    const r = await runCli(['resume', parent.id, '--from', '5', '--fork', '--unattended', '--memory', memory], { env });
+    const r = await runCli(['resume', parent.id, '--from', '5', '--fork', '-n', '1', '--unattended', '--memory', memory], { env });
     expect(r.code, r.stderr).toBe(0);
     const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
     expect(fork.champion!.iteration).toBe(4);
@@ -170,10 +176,10 @@ describe('resume --from N --fork', () => {
   it('`sessions` shows the tree and `summary --session` of a fork where it branched', async () => {
     const memory = tempDir('jupiter-fork-tree-');
     const { state: parent } = await original(memory, () => slow);
-    const first = await runCli(['resume', parent.id, '--from', '3', '--fork', '--unattended', '--memory', memory], { env });
+    const first = await runCli(['resume', parent.id, '--from', '3', '--fork', '-n', '3', '--unattended', '--memory', memory], { env });
     expect(first.code, first.stderr).toBe(0);
     const fork = sessionStates(memory).find((s) => s.parent === parent.id)!;
-    const second = await runCli(['resume', fork.id, '--from', '5', '--fork', '--unattended', '--memory', memory], { env });
+    const second = await runCli(['resume', fork.id, '--from', '5', '--fork', '-n', '1', '--unattended', '--memory', memory], { env });
     expect(second.code, second.stderr).toBe(0);
     const grandchild = sessionStates(memory).find((s) => s.parent === fork.id)!;
     expect(grandchild.forkPoint).toBe(5);
@@ -211,6 +217,69 @@ describe('resume --from N --fork', () => {
     expect(data.filter.branch).toEqual({ parent: fork.id, forkPoint: 5 });
     // The parent's three, the fork's 4 and 5, and the grandchild's sixth.
     expect(data.iterations).toBe(6);
+  });
+
+  it('takes its own -n and --checkpoint: they apply to the fork, its header says what it inherited and what changed, its counts are its own', async () => {
+    const memory = tempDir('jupiter-fork-flags-');
+    const { state: parent } = await original(memory, () => slow);
+    // From the end of a finished run: the fork runs iterations of its own (before, it inherited the line's end and ran none).
+    const r = await runCli(['resume', parent.id, '--from', '6', '--fork', '-n', '4', '-c', '2', '--unattended', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const fork = sessionStates(memory).find((s) => s.id !== parent.id)!;
+    expect(fork.settings).toMatchObject({ iterations: 10, checkpoint: 2 });
+    expect(fork.progress.completed).toBe(10);
+    const lines = r.stdout.split('\n');
+    expect(lines[1]).toBe(
+      `  Inherited from ${parent.id}: the champion, plans seen and rules in force as of iteration 6, and its settings but --iterations 4 (was 6), --checkpoint 2 (was 0).`,
+    );
+    expect(lines[2]).toBe('  It runs 4 iterations of its own (iterations 7–10 of the line), a checkpoint every 2 of them.');
+    expect(r.stdout).toContain(`session ${fork.id} · a fork of ${parent.id} after iteration 6\n`);
+    expect(r.stdout).toContain('· up to 4 iterations of its own (7–10) · checkpoint every 2 iterations\n');
+    // Checkpoints every 2 of the fork's iterations, counting the fork's own (the line had 6 iterations and 1 improvement before).
+    const checkpoints = lines.filter((l) => l.startsWith('◆ Checkpoint'));
+    expect(checkpoints.map((l) => l.replace(/ · \d[\d,]* tokens.*$/, ''))).toEqual([
+      '◆ Checkpoint after iteration 8 (2 since the fork): 2 completed · 0 approved · 2 repeats · 0 failed · 0 rejected · 0 errors · success 100%',
+      '◆ Checkpoint after iteration 10 (4 since the fork): 4 completed · 0 approved · 4 repeats · 0 failed · 0 rejected · 0 errors · success 100%',
+    ]);
+    expect(r.stdout).toMatch(/^Done\. This fork: 4 completed · 0 approved · 4 repeats /m);
+    expect(r.stdout).toMatch(/^4 iterations of this fork \(7–10\) · 0 improvements · 0 as good as the best · 0 worse · 4 repeats /m);
+    expect(r.stdout).toContain(`Champion (iteration 4, ${parent.id}'s, `);
+
+    // Without flags a fork inherits what its parent ran of its own, and says nothing was changed.
+    const plain = await runCli(['resume', fork.id, '--from', '8', '--fork', '--unattended', '--memory', memory], { env });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain(`the champion, plans seen and rules in force as of iteration 8, and its settings (none changed).`);
+    expect(plain.stdout).toContain('It runs 4 iterations of its own (iterations 9–12 of the line), a checkpoint every 2 of them.');
+
+    // A run flag only a fork takes, on a plain resume; a checkpoint larger than the inherited -n: one line, exit 2.
+    const plainResume = await runCli(['resume', fork.id, '-n', '30', '--unattended', '--memory', memory], { env });
+    expect([plainResume.code, plainResume.stderr]).toEqual([
+      2,
+      'jupiter: --iterations is for a fork (`jupiter resume <session> --from <n> --fork --iterations …`): a resumed session keeps the value it was started with\n',
+    ]);
+    const tooFar = await runCli(['resume', parent.id, '--from', '2', '--fork', '-c', '9', '--unattended', '--memory', memory], { env });
+    expect([tooFar.code, tooFar.stderr]).toEqual([
+      2,
+      'jupiter: --checkpoint 9 (flag) is larger than --iterations 6 (inherited): use a value from 1 to 6, or 0 for no checkpoints\n',
+    ]);
+  });
+
+  it('names one set of alternatives: the plans standing besides the champion, former champions included, listed and counted alike', async () => {
+    const memory = tempDir('jupiter-fork-alternatives-');
+    const server = await serve((req) => ({ content: req.index < 1 ? slow : fast }));
+    const r = await runCli(
+      ['plan', '--procedure', GOAL, 'Deploy', ...modelFlags(server.url), '-n', '3', '-c', '0', '--unattended', '--repairs', '0', '--memory', memory],
+      {
+        env,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const [state] = sessionStates(memory);
+    // The slow plan was champion at iteration 1, the fast one took its place at 2: the slow one still stands.
+    expect(state!.alternatives.map((a) => a.iteration)).toEqual([1]);
+    expect(r.stdout).toContain('\nAlternatives standing (up to 3 other valid plans, former champions included): 1 (iteration 1)\n');
+    // No iteration tied the champion: that count is named for what it is, not "alternatives".
+    expect(r.stdout).toMatch(/^3 iterations · 2 improvements \(last at iteration 2\) · 0 as good as the best · 0 worse · 1 repeat /m);
   });
 
   it('refuses, in one line with exit 2, what cannot be forked', async () => {

@@ -124,6 +124,13 @@ describe('VAL plan files', () => {
     const oneLine = '0.000: (PICK-UP A) [1] 1.000: (STACK A B) [1] (put-down c)\n';
     expect(parsePddlPlan(oneLine, 'p.plan', 'p').steps.map((s) => s.action)).toEqual(['pick-up.a', 'stack.a.b', 'put-down.c']);
     expect(() => parsePddlPlan('(pick-up a) oops (stack a b)\n', 'p.plan', 'p')).toThrow('p.plan:1: not a plan step');
+    // A step may also span lines, as VAL reads tokens, not lines; a broken one names the line it starts on.
+    const split = '; plan\n0.000: (STACK\n  a ; the block\n  b) [1]\n(put-down\nc)\n';
+    expect(looksLikePddlPlan(split)).toBe(true);
+    expect(parsePddlPlan(split, 'p.plan', 'p').steps.map((s) => s.action)).toEqual(['stack.a.b', 'put-down.c']);
+    expect(() => parsePddlPlan('(pick-up a)\n(stack a\n b\n', 'p.plan', 'p')).toThrow(
+      'p.plan:2: not a plan step: expected "(action arg1 arg2 ...)", got "(stack a"',
+    );
   });
 
   it('imports an obfuscated-style domain (types without :typing, meaningless names) with a warning naming the line', () => {

@@ -56,7 +56,7 @@ describe('the table of settings', () => {
     for (const [name, row] of rows) {
       if (!row.flag) continue;
       expect(plan.includes(long(name)!), name).toBe(row.resume !== 'branch');
-      expect(resume.includes(long(name)!), name).toBe(row.resume === 'change' || row.resume === 'now' || row.resume === 'branch');
+      expect(resume.includes(long(name)!), name).toBe(row.resume !== 'saved' && row.resume !== 'start');
     }
   });
 });

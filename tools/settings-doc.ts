@@ -16,13 +16,20 @@ function defaultText(row: Setting): string {
   return row.default === undefined ? '' : String(row.default);
 }
 
+/** What the table says of a setting resume may change or only takes. */
+const ON_RESUME: Partial<Record<Setting['resume'], string>> = {
+  change: '; `resume` may change it',
+  fork: '; a fork (`resume --from N --fork`) may change it',
+  branch: ' (`resume` only)',
+};
+
 /** The markdown table: one line per setting, in the table's order. */
 export function settingsTable(): string {
   const lines = ['| setting | flag | environment | config key | default | what it does |', '| --- | --- | --- | --- | --- | --- |'];
   for (const name of settingNames) {
     const row: Setting = SETTINGS[name];
     const flag = row.flag?.replace(/\|/g, '\\|');
-    const what = `${row.help}${row.resume === 'change' ? '; `resume` may change it' : row.resume === 'branch' ? ' (`resume` only)' : ''}`.replace(/\|/g, '\\|');
+    const what = `${row.help}${ON_RESUME[row.resume] ?? ''}`.replace(/\|/g, '\\|');
     lines.push(`| ${name} | ${code(flag)} | ${code(row.env)} | ${row.keys.map((k) => code(k)).join(', ')} | ${defaultText(row)} | ${what} |`);
   }
   return lines.join('\n');

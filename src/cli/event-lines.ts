@@ -5,7 +5,8 @@ import { safeText } from '../core/text.js';
 import type { EngineEvent, ScoreChange } from '../engine/types.js';
 import { describeChange } from '../procedures/quality.js';
 import type { Objective } from '../procedures/types.js';
-import { duration, plural, progressLine, usageLine } from './format.js';
+import { type ForkBase, ownCounts } from '../state/lineage.js';
+import { duration, plural, progressLine, span, usageLine } from './format.js';
 
 type Event<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
 
@@ -34,6 +35,22 @@ function changeText(change: ScoreChange, objectives: readonly Objective[]): stri
 export interface HeaderOptions {
   plannerLabel: string;
   unattended: boolean;
+  /** A fork: where its line branched and what the line had done by then (its own counts start there). */
+  fork?: ForkBase | undefined;
+}
+
+/** `session …` and where it starts: a fork names its parent and fork point, a resume the iteration it goes on after. */
+function sessionLine(e: Event<'session-started'>, fork: ForkBase | undefined): string {
+  if (!fork) return `session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`;
+  const at = fork.forkPoint;
+  const resumed = e.resumedFrom && e.resumedFrom > at ? ` · resuming after iteration ${e.resumedFrom} (${e.resumedFrom - at} since the fork)` : '';
+  return `session ${e.session} · a fork of ${safeText(fork.parent, true)} after iteration ${at}${resumed}`;
+}
+
+/** `up to 20 iterations`; a fork's are its own: `up to 12 iterations of its own (7–18)`. */
+function iterationsText(e: Event<'session-started'>, fork: ForkBase | undefined): string {
+  if (!fork) return `up to ${plural(e.iterations, 'iteration')}`;
+  return `up to ${plural(e.iterations - fork.forkPoint, 'iteration')} of its own (${span(fork.forkPoint + 1, e.iterations)})`;
 }
 
 /** Three short lines: goal and target, session id, planner and settings. A long one wraps; nothing is cut. */
@@ -41,8 +58,8 @@ export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: Ch
   const checkpoints = e.checkpoint ? `checkpoint every ${plural(e.checkpoint, 'iteration')}` : o.unattended ? 'no checkpoints' : 'one review at the end';
   return [
     `${c.bold('jupiter')} · ${safeText(e.goalText, true)} → ${e.procedure}/${e.goalId}`,
-    c.dim(`session ${e.session}${e.resumedFrom ? ` · resuming after iteration ${e.resumedFrom}` : ''}`),
-    c.dim(`planner: ${o.plannerLabel} · up to ${plural(e.iterations, 'iteration')} · ${checkpoints}`),
+    c.dim(sessionLine(e, o.fork)),
+    c.dim(`planner: ${o.plannerLabel} · ${iterationsText(e, o.fork)} · ${checkpoints}`),
     ...(e.humanRules.length ? [`Rules in force from human_rules.md (${e.humanRules.length}):`] : []),
     ...e.humanRules.map((r) => `  • ${safeText(r, true)}`),
   ];
@@ -50,7 +67,7 @@ export function headerLines(e: Event<'session-started'>, o: HeaderOptions, c: Ch
 
 /** The words for a valid outcome that is not an improvement (the outcomes a terminal folds into one line). */
 const QUIET: Record<string, { mark: (c: ChalkInstance) => string; words: string; many: string }> = {
-  alternative: { mark: (c) => c.green('='), words: 'valid, as good as the best so far', many: 'alternatives' },
+  alternative: { mark: (c) => c.green('='), words: 'valid, as good as the best so far', many: 'as good as the best' },
   worse: { mark: (c) => c.green('✔'), words: 'valid, not better than the best so far', many: 'not better' },
   repeat: { mark: (c) => c.dim('·'), words: 'valid, a plan already proposed', many: 'repeats' },
 };
@@ -116,6 +133,9 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
   switch (e.decision) {
     case 'continue':
       return c.dim(`  → continuing after iteration ${e.iteration}`);
+    case 'finish':
+      // "Finish" at the final checkpoint: nothing runs after it (the closing lines follow).
+      return c.dim(`  → finished after iteration ${e.iteration}`);
     case 'human-approval':
       return `${c.green('✔')} You approved ${reviewedText(e)}`;
     case 'rejection':
@@ -140,6 +160,13 @@ function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
 export interface LineOptions {
   /** The session's checkpoint interval (0: none). */
   checkpoint: number;
+  /** A fork: its checkpoints and counts are its own, from its fork point. */
+  fork?: ForkBase | undefined;
+}
+
+/** `iteration 10`, and for a fork ` (4 since the fork)`. */
+function atText(iteration: number, fork: ForkBase | undefined): string {
+  return `iteration ${iteration}${fork ? ` (${iteration - fork.forkPoint} since the fork)` : ''}`;
 }
 
 /** The line for an event that always gets one (on a terminal and in a log alike); null for the others. */
@@ -151,9 +178,12 @@ export function eventLine(e: EngineEvent, o: LineOptions, c: ChalkInstance): str
     case 'checkpoint': {
       // An awaited checkpoint is shown in full by the prompt that follows; the end of a run with no checkpoints
       // (the engine's final review) is not a checkpoint to a person who asked for none.
-      if (e.awaited || o.checkpoint === 0 || e.iteration % o.checkpoint !== 0) return null;
-      const usage = usageLine(e.usage);
-      return c.cyan(`◆ Checkpoint after iteration ${e.iteration}: ${progressLine(e.progress)}${usage ? ` · ${usage}` : ''} (unattended: recorded, continuing)`);
+      if (e.awaited || o.checkpoint === 0 || (e.iteration - (o.fork?.forkPoint ?? 0)) % o.checkpoint !== 0) return null;
+      const own = ownCounts(e, o.fork);
+      const usage = usageLine(own.usage);
+      return c.cyan(
+        `◆ Checkpoint after ${atText(e.iteration, o.fork)}: ${progressLine(own.progress)}${usage ? ` · ${usage}` : ''} (unattended: recorded${e.final ? '' : ', continuing'})`,
+      );
     }
     case 'decision':
       return decisionLine(e, c);
@@ -166,9 +196,13 @@ export function eventLine(e: EngineEvent, o: LineOptions, c: ChalkInstance): str
     case 'warning':
       return c.yellow(`! ${safeText(e.message, true)}`);
     case 'finished': {
-      const usage = usageLine(e.usage);
-      const head = e.status === 'completed' ? c.green('Done.') : c.yellow(`Session ${e.status} after ${plural(e.progress.completed, 'iteration')}.`);
-      return `${head} ${progressLine(e.progress)}${usage ? ` · ${usage}` : ''}`;
+      const own = ownCounts(e, o.fork);
+      const usage = usageLine(own.usage);
+      const head =
+        e.status === 'completed'
+          ? c.green('Done.')
+          : c.yellow(`Session ${e.status} after ${o.fork ? atText(e.progress.completed, o.fork) : plural(e.progress.completed, 'iteration')}.`);
+      return `${head} ${o.fork ? 'This fork: ' : ''}${progressLine(own.progress)}${usage ? ` · ${usage}` : ''}`;
     }
     default:
       return null;

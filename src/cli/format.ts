@@ -54,3 +54,9 @@ export function usageLine(u: { promptTokens: number; completionTokens: number; c
   // A model with no known price: the total is unknown, not $0.
   return `${(u.promptTokens + u.completionTokens).toLocaleString('en-US')} tokens (${u.cachedTokens.toLocaleString('en-US')} cached) · ${u.costUnknown ? 'cost unknown' : `$${u.costUsd.toFixed(4)}`}`;
 }
+
+/**
+ * What the checkpoint lists and the closing report counts as alternatives (one set, one name): the valid plans besides
+ * the champion that still stand (the fallback should it be rejected), best first, former champions included.
+ */
+export const ALTERNATIVES = 'Alternatives standing (up to 3 other valid plans, former champions included)';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { FlagValues } from '../config/layers.js';
 import { type ResolvedConfig, resolveConfig } from '../config/resolve.js';
-import { flagKey, SETTINGS, type Setting, type SettingName, settingNames } from '../config/settings.js';
+import { flagKey, type OnResume, SETTINGS, type Setting, type SettingName, settingNames } from '../config/settings.js';
 import type { Cli } from './io.js';
 
 /** Collects a repeatable flag such as `--base-url` (several replicas of one model). */
@@ -15,7 +15,7 @@ export function withSettings(cmd: Command, names: readonly SettingName[], opts: 
   for (const name of names) {
     const row: Setting = SETTINGS[name];
     if (!row.flag) continue;
-    const shown = !(opts.saved && row.resume === 'change');
+    const shown = !(opts.saved && (row.resume === 'change' || row.resume === 'fork'));
     const fallback = !shown ? undefined : (row.defaultText ?? (row.kind === 'switch' || row.default === undefined ? undefined : String(row.default)));
     const help = fallback === undefined ? row.help : `${row.help} (default ${fallback})`;
     if (row.kind === 'urls') cmd.option(row.flag, help, collect);
@@ -27,8 +27,11 @@ export function withSettings(cmd: Command, names: readonly SettingName[], opts: 
 const FLAGGED = settingNames.filter((n) => (SETTINGS[n] as Setting).flag !== undefined);
 /** Every setting with a flag but those that branch a session: what starting a session takes. */
 export const RUN_FLAGS = FLAGGED.filter((n) => SETTINGS[n].resume !== 'branch');
-/** What resume takes: the settings it may change, those resolved afresh, and where to branch. */
-export const RESUME_FLAGS = FLAGGED.filter((n) => SETTINGS[n].resume === 'change' || SETTINGS[n].resume === 'now' || SETTINGS[n].resume === 'branch');
+/** What resume takes: the settings it may change, those a fork may set anew, those resolved afresh, and where to branch. */
+const ON_RESUME = new Set<OnResume>(['change', 'fork', 'now', 'branch']);
+export const RESUME_FLAGS = FLAGGED.filter((n) => ON_RESUME.has(SETTINGS[n].resume));
+/** Flags only a fork takes (a resumed session keeps what it saved): commander's names for them. */
+export const FORK_ONLY = FLAGGED.filter((n) => SETTINGS[n].resume === 'fork');
 
 const BRANCH_KEYS = new Set(FLAGGED.filter((n) => SETTINGS[n].resume === 'branch').map((n) => flagKey(SETTINGS[n])));
 

@@ -3,6 +3,7 @@
 import { terminalJson } from '../core/text.js';
 import { redactSecrets } from '../core/secrets.js';
 import type { EngineEvent } from '../engine/types.js';
+import type { ForkBase } from '../state/lineage.js';
 import { contextText, eventLine, foldedLine, headerLines, iterationLine, notable, retryText } from './event-lines.js';
 import { duration } from './format.js';
 import { toJsonEvent } from './json-events.js';
@@ -53,6 +54,8 @@ export function jsonRenderer(write: (text: string) => void, now: () => Date = ()
 export interface HumanOptions {
   plannerLabel: string;
   unattended: boolean;
+  /** A fork: its header names its parent, its checkpoints and counts are its own. */
+  fork?: ForkBase | undefined;
   /** Milliseconds clock (injected by tests). */
   now?: () => number;
 }
@@ -146,7 +149,7 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
     switch (e.type) {
       case 'session-started':
         checkpoint = e.checkpoint;
-        for (const l of headerLines(e, { plannerLabel: opts.plannerLabel, unattended: opts.unattended }, c)) out.line(l);
+        for (const l of headerLines(e, { plannerLabel: opts.plannerLabel, unattended: opts.unattended, fork: opts.fork }, c)) out.line(l);
         return;
       case 'iteration-started':
         usage = '';
@@ -179,7 +182,7 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
           live?.stop();
         }
         // Checkpoint and finished totals carry the session's costUnknown: usageLine says "cost unknown", not $0.
-        const text = eventLine(e, { checkpoint }, c);
+        const text = eventLine(e, { checkpoint, fork: opts.fork }, c);
         if (text !== null) out.line(text);
       }
     }

@@ -16,7 +16,8 @@ import type { FeedbackReading } from '../feedback/types.js';
 import type { RuleConflict } from '../memory/human-rules.js';
 import type { Plan } from '../core/plan.js';
 import { safeText } from '../core/text.js';
-import { plural, progressLine, usageLine } from './format.js';
+import { type ForkBase, ownCounts } from '../state/lineage.js';
+import { ALTERNATIVES, plural, progressLine, usageLine } from './format.js';
 import type { InStream, OutStream } from './io.js';
 import { renderValidation } from './render-validation.js';
 import { scheduleLines } from './schedule-view.js';
@@ -73,6 +74,8 @@ export interface PromptReviewerOptions {
   /** Where prompts and views go: the terminal; stderr when stdout carries --json events or is a pipe. */
   output: OutStream;
   color: ChalkInstance;
+  /** A fork: its checkpoints count its own iterations (see state/lineage.ts ownCounts). */
+  fork?: ForkBase | undefined;
 }
 
 export class PromptReviewer implements Reviewer {
@@ -136,9 +139,12 @@ export class PromptReviewer implements Reviewer {
     this.opts.beforePrompt();
     const { say, chalk } = this;
     say();
-    say(chalk.cyan.bold(`Checkpoint · iteration ${ctx.iteration}/${ctx.session.settings.iterations}${ctx.final ? ' (final)' : ''}`));
-    say(`  ${progressLine(ctx.session.progress)}`);
-    if (usageLine(ctx.session.usage)) say(`  ${usageLine(ctx.session.usage)}`);
+    const fork = this.opts.fork;
+    const of = fork ? ` (${ctx.iteration - fork.forkPoint} of this fork's ${ctx.session.settings.iterations - fork.forkPoint})` : '';
+    say(chalk.cyan.bold(`Checkpoint · iteration ${ctx.iteration}/${ctx.session.settings.iterations}${of}${ctx.final ? ' (final)' : ''}`));
+    const own = ownCounts(ctx.session, fork);
+    say(`  ${fork ? 'This fork: ' : ''}${progressLine(own.progress)}`);
+    if (usageLine(own.usage)) say(`  ${usageLine(own.usage)}`);
     for (const line of championLines(ctx, chalk)) say(`  ${line}`);
     this.show(ctx.plan, false);
     if (ctx.validation) renderValidation(ctx.validation, chalk).forEach((l) => say(`  ${l}`));
@@ -363,6 +369,7 @@ function championLines(ctx: CheckpointContext, chalk: ChalkInstance): string[] {
   // describeChange marks a better score with ▲ itself; the first valid plan has nothing to be better than.
   for (const c of ctx.improvements)
     lines.push(`iteration ${c.iteration}: ${c.before ? describeChange(c.before, c.after, o) : `first valid plan, ${describeChange(null, c.after, o)}`}`);
-  if (ctx.alternatives.length) lines.push(`Alternatives: ${ctx.alternatives.map((a) => `iteration ${a.iteration} (${formatScore(a.score, o)})`).join('; ')}`);
+  if (ctx.alternatives.length)
+    lines.push(`${ALTERNATIVES}: ${ctx.alternatives.map((a) => `iteration ${a.iteration} (${formatScore(a.score, o)})`).join('; ')}`);
   return lines;
 }

@@ -6,8 +6,8 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import { ExitCode, JupiterError, RuntimeFailure, UsageError } from '../core/errors.js';
 import { catchUp } from '../engine/catch-up.js';
 import { withHumanRules } from '../feedback/target.js';
-import { forksAbove, rulesInForce } from '../engine/fork.js';
-import type { ForkPoint } from '../state/lineage.js';
+import { forkBase, forksAbove, rulesInForce } from '../engine/fork.js';
+import type { ForkBase, ForkPoint } from '../state/lineage.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
@@ -18,9 +18,9 @@ import { createFeedbackReader, createPlanner, describePlanner } from '../planner
 import type { PlanTarget } from '../procedures/types.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
-import { plural } from './format.js';
 import type { Cli, InStream, StopSignal } from './io.js';
 import { humanRenderer, jsonRenderer, type Renderer } from './progress.js';
+import { plural } from './format.js';
 import { PromptReviewer } from './reviewer.js';
 import { summaryLines } from './summary-view.js';
 import { runReport } from './run-report.js';
@@ -100,10 +100,10 @@ function stopOnSignal(
   };
 }
 
-async function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean): Promise<Renderer> {
+async function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean, fork: ForkBase | undefined): Promise<Renderer> {
   if (config.json) return jsonRenderer((text) => void cli.io.stdout.write(text));
   const live = cli.tty ? (await import('./live-status.js')).liveStatus(cli) : null;
-  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended }, live);
+  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended, fork }, live);
 }
 
 function reviewerFor(
@@ -116,6 +116,7 @@ function reviewerFor(
   controller: AbortController,
   forks: ReadonlyMap<string, ForkPoint>,
   input: InStream,
+  fork: ForkBase | undefined,
 ): Reviewer {
   if (state.settings.unattended) return unattendedReviewer;
   return new PromptReviewer({
@@ -128,6 +129,7 @@ function reviewerFor(
     // At a checkpoint the summary is about this session and goal.
     summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color),
     input,
+    fork,
     // Prompts never go into stdout's --json events.
     output: config.json ? cli.io.stderr : cli.promptOutput,
     color: cli.color,
@@ -187,11 +189,12 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     // The champion is re-checked under the rules in force, a person's hand edits to human_rules.md included.
     // A fork keeps the session rules its line had made by the point where it branched.
     const humanRules = await rulesInForce(memory, state, forks);
+    const fork = await forkBase(state, memory, forks);
     const rules = await humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
-    render = await rendererFor(cli, config, state.settings.unattended);
-    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks, signals.input);
+    render = await rendererFor(cli, config, state.settings.unattended, fork);
+    const reviewer = reviewerFor(cli, config, state, target, memory, render, controller, forks, signals.input, fork);
     const emit = render;
     warnSkipped(emit, caughtUp, memory);
     // Rejections are read into rules (by the model when one is configured) and the human rules in scope are checked.
@@ -208,10 +211,11 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       humanRules,
       // With --json nobody sees a reading to confirm it: it is kept, unconfirmed, for this session only.
       confirmReadings: !config.json,
+      fork,
     });
     render.pause();
     if (!config.json)
-      for (const line of runReport(result.state, result.champion, result.state.settings.objectives ?? objectivesOf(target), cli.color)) cli.out(line);
+      for (const line of runReport(result.state, result.champion, result.state.settings.objectives ?? objectivesOf(target), cli.color, fork)) cli.out(line);
     return closing(cli, result, state.id, config.json, signals.stoppedBy());
   } catch (err) {
     if (err instanceof JupiterError) throw err;

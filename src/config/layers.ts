@@ -77,11 +77,13 @@ export function rawOf(layers: Layers, name: SettingName): Raw {
   const row: Setting = SETTINGS[name];
   const flagName = flagKey(row);
   const flag = flagName === undefined ? undefined : layers.flags[flagName];
-  const saved = layers.saved && (row.resume === 'saved' || row.resume === 'change') ? [name, ...row.keys].map((k) => layers.saved?.[k]).find(given) : undefined;
+  const kept = row.resume === 'saved' || row.resume === 'change' || row.resume === 'fork';
+  const saved = layers.saved && kept ? [name, ...row.keys].map((k) => layers.saved?.[k]).find(given) : undefined;
+  // A `fork` setting's flag reaches only a fork: resume refuses it otherwise (see cli/fork.ts), so it may come first.
   const candidates: Raw[] = [
     ...(row.resume === 'saved' ? [{ raw: saved, origin: 'session' as const }] : []),
     { raw: flag, origin: 'flag' },
-    ...(row.resume === 'change' ? [{ raw: saved, origin: 'session' as const }] : []),
+    ...(row.resume === 'change' || row.resume === 'fork' ? [{ raw: saved, origin: 'session' as const }] : []),
     { raw: row.env ? layers.env[row.env] : undefined, origin: 'environment' },
     ...row.keys.map((key) => ({ raw: layers.file[key], origin: 'config file' as const, key })),
   ];

@@ -37,10 +37,11 @@ function iterationsAndCheckpoint(layers: Layers): { iterations: number; checkpoi
   if (checkpoint <= iterations) return { iterations, checkpoint };
   const it = rawOf(layers, 'iterations').origin;
   const cp = rawOf(layers, 'checkpoint').origin;
-  const rank: Record<Origin, number> = { session: 4, flag: 3, environment: 2, 'config file': 1, default: 0 };
+  // What a session saved (a fork inherits) yields to a flag given to the fork, as a default would.
+  const rank: Record<Origin, number> = { flag: 4, session: 3, environment: 2, 'config file': 1, default: 0 };
   if (rank[cp] < rank[it] || cp === 'default') return { iterations, checkpoint: iterations };
   const from = (o: Origin, variable: string, key: string) =>
-    o === 'environment' ? `environment, ${variable}` : o === 'config file' ? `config file ${layers.configPath}, ${key}:` : o;
+    o === 'environment' ? `environment, ${variable}` : o === 'config file' ? `config file ${layers.configPath}, ${key}:` : o === 'session' ? 'inherited' : o;
   throw new UsageError(
     `--checkpoint ${checkpoint} (${from(cp, 'JUPITER_CHECKPOINT', 'checkpoint')}) is larger than --iterations ${iterations} (${from(it, 'JUPITER_ITERATIONS', 'iterations')}): use a value from 1 to ${iterations}, or 0 for no checkpoints`,
   );

@@ -9,10 +9,11 @@ export type Kind = 'whole' | 'amount' | 'text' | 'switch' | 'urls' | 'list' | 'f
 
 /**
  * How `resume` treats a setting: `saved` in the session and kept; `change`: saved, and a flag given to resume replaces
- * it; `now`: not saved, resolved afresh on every command; `start`: only for starting a session; `branch`: only for
- * `resume`, where it branches a session (`--from N --fork`), not saved.
+ * it; `fork`: saved and kept, but a fork (`resume --from N --fork`) may be given a new value; `now`: not saved,
+ * resolved afresh on every command; `start`: only for starting a session; `branch`: only for `resume`, where it
+ * branches a session (`--from N --fork`), not saved.
  */
-export type OnResume = 'saved' | 'change' | 'now' | 'start' | 'branch';
+export type OnResume = 'saved' | 'change' | 'fork' | 'now' | 'start' | 'branch';
 
 export interface Setting {
   kind: Kind;
@@ -38,23 +39,23 @@ export const SETTINGS = {
   goal: { kind: 'text', help: 'the goal (instead of the argument)', keys: ['goal'], flag: '--goal <text>', resume: 'start' },
   iterations: {
     kind: 'whole',
-    help: 'iterations to run (a ceiling: a proved optimum or --patience ends a run sooner)',
+    help: 'iterations to run (a ceiling: a proved optimum or --patience ends a run sooner); on a fork, its own after --from',
     default: 20,
     min: 1,
     env: 'JUPITER_ITERATIONS',
     keys: ['iterations'],
     flag: '-n, --iterations <n>',
-    resume: 'saved',
+    resume: 'fork',
   },
   checkpoint: {
     kind: 'whole',
-    help: 'halt for review every k iterations; 0 = never',
+    help: 'halt for review every k iterations (on a fork, of its own); 0 = never',
     default: 10,
     min: 0,
     env: 'JUPITER_CHECKPOINT',
     keys: ['checkpoint'],
     flag: '-c, --checkpoint <k>',
-    resume: 'saved',
+    resume: 'fork',
   },
   unattended: {
     kind: 'switch',
@@ -260,7 +261,7 @@ type Unset<S> = S extends { default: unknown } ? false : S extends { kind: 'urls
 /** Every setting's resolved value, typed from its row. */
 export type SettingValues = { [K in SettingName]: ValueOf<(typeof SETTINGS)[K]> | (Unset<(typeof SETTINGS)[K]> extends true ? undefined : never) };
 
-type Saved = { [K in SettingName]: (typeof SETTINGS)[K]['resume'] extends 'saved' | 'change' ? K : never }[SettingName];
+type Saved = { [K in SettingName]: (typeof SETTINGS)[K]['resume'] extends 'saved' | 'change' | 'fork' ? K : never }[SettingName];
 /** Saved only when set: those that may be unset, and an empty list of URLs. */
 type SavedWhenSet = { [K in Saved]: Unset<(typeof SETTINGS)[K]> extends true ? K : (typeof SETTINGS)[K]['kind'] extends 'urls' ? K : never }[Saved];
 
@@ -274,7 +275,7 @@ export const settingNames = Object.keys(SETTINGS) as SettingName[];
 /** The settings a session saves. */
 export const SAVED_SETTINGS = settingNames.filter((n) => {
   const on: OnResume = SETTINGS[n].resume;
-  return on === 'saved' || on === 'change';
+  return on === 'saved' || on === 'change' || on === 'fork';
 });
 
 /** What sessions saved before a setting existed ran with: the values an old session file is read with. */

@@ -8,7 +8,7 @@ import type { Memory } from '../memory/store.js';
 import { humanRuleId } from '../feedback/rule-text.js';
 import type { PlanTarget, Rule, RuleBody } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
-import { type ForkPoint, lineageOf, lineageRecords } from '../state/lineage.js';
+import { type ForkBase, type ForkPoint, lineageOf, lineageRecords } from '../state/lineage.js';
 import { foldRecords } from '../state/reducer.js';
 import type { SessionSettings, SessionState } from '../state/session.js';
 import { blankSession } from './session.js';
@@ -37,6 +37,14 @@ export async function recordsOfLine(state: SessionState, memory: Pick<Memory, 'r
   const bySession = new Map<string, LogRecord[]>();
   for (const link of line) bySession.set(link.session, await memory.records({ session: link.session }));
   return lineageRecords(line, (id) => bySession.get(id) ?? [], state.parent !== undefined ? state.settings.objectives : undefined);
+}
+
+/** Where a fork's own counts start (see state/lineage.ts ownCounts); undefined for a session that is not a fork. */
+export async function forkBase(state: SessionState, memory: Pick<Memory, 'records'>, forks: ReadonlyMap<string, ForkPoint>): Promise<ForkBase | undefined> {
+  if (state.parent === undefined || state.forkPoint === undefined) return undefined;
+  const line = (await recordsOfLine(state, memory, forks)).filter((r) => r.session !== state.id);
+  const { progress, usage } = foldRecords(line);
+  return { parent: state.parent, forkPoint: state.forkPoint, progress, usage };
 }
 
 export interface ForkRequest {

@@ -2,6 +2,7 @@
 // the iteration ceiling is reached; halts for a person at checkpoints, on failures and when progress stalls.
 // Plain async code: it emits events and asks an injected Reviewer, never the terminal. Each step returns how the run
 // goes on (undefined) or ends (a Halt): no control flow by exception.
+import { type ForkBase, ownCounts } from '../state/lineage.js';
 import type { Champion, PlannerErrorKind } from '../planners/types.js';
 import { ruleLine } from '../feedback/rule-text.js';
 import { formatScore, objectivesOf } from '../procedures/quality.js';
@@ -49,12 +50,16 @@ const STATUS: Record<RunExit, SessionStatus> = {
 const INTERRUPTED: Halt = { exit: 'interrupted', message: 'interrupted' };
 const s = (n: number) => (n === 1 ? '' : 's');
 
-/** The cost of an average iteration so far, when one more would pass the session's --max-cost; else null. */
-export function costCapReached(state: SessionState): number | null {
+/**
+ * The cost of an average iteration so far, when one more would pass the session's --max-cost; else null. A fork's
+ * cap is on its own spend (`fork`: where its own counts start), as its header and closing lines count it.
+ */
+export function costCapReached(state: SessionState, fork?: ForkBase): number | null {
   const { maxCost } = state.settings;
-  if (maxCost === undefined || state.progress.completed === 0) return null;
-  const perIteration = state.usage.costUsd / state.progress.completed;
-  return state.usage.costUsd + perIteration > maxCost ? perIteration : null;
+  const { progress, usage } = ownCounts(state, fork);
+  if (maxCost === undefined || progress.completed === 0) return null;
+  const perIteration = usage.costUsd / progress.completed;
+  return usage.costUsd + perIteration > maxCost ? perIteration : null;
 }
 
 /**
@@ -93,8 +98,14 @@ class Loop {
   ) {
     this.state = run_.state;
     this.now = deps.now ?? (() => new Date());
-    const { completed } = this.state.progress;
-    this.lastCheckpoint = Math.max(0, completed - (completed % Math.max(this.state.settings.checkpoint, 1)));
+    // A fork counts its checkpoints from where it branched: every k of its own iterations.
+    const since = this.state.progress.completed - this.forkPoint;
+    this.lastCheckpoint = this.forkPoint + Math.max(0, since - (since % Math.max(this.state.settings.checkpoint, 1)));
+  }
+
+  /** The last iteration of the line a fork took from its parent (0: not a fork). */
+  private get forkPoint(): number {
+    return this.state.forkPoint ?? 0;
   }
 
   private get objectives(): Objective[] {
@@ -181,11 +192,13 @@ class Loop {
     const { state } = this;
     if (this.deps.signal.aborted) return INTERRUPTED;
     if (state.converged) return { exit: 'converged', message: `converged: ${state.converged.reason}` };
-    const perIteration = costCapReached(state);
+    const fork = this.deps.fork;
+    const perIteration = costCapReached(state, fork);
     if (perIteration === null) return undefined;
+    const spent = ownCounts(state, fork).usage.costUsd;
     return {
       exit: 'halted',
-      message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${state.settings.maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
+      message: `cost budget: $${spent.toFixed(4)} spent${fork ? ' by this fork' : ''} of $${state.settings.maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
     };
   }
 
@@ -199,7 +212,7 @@ class Loop {
     if (result.kind === 'valid' && result.optimal) deps.emit({ type: 'converged', iteration, reason: result.optimal });
     const final = state.progress.completed >= state.settings.iterations || Boolean(state.converged);
     const { checkpoint } = state.settings;
-    if ((checkpoint > 0 && iteration % checkpoint === 0) || final) {
+    if ((checkpoint > 0 && (iteration - this.forkPoint) % checkpoint === 0) || final) {
       const stop = await this.checkpoint(iteration, final);
       if (stop) return stop;
     }
@@ -231,7 +244,7 @@ class Loop {
 
   private async checkpoint(iteration: number, final: boolean): Promise<Halt | undefined> {
     const { state, deps } = this;
-    deps.emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !state.settings.unattended });
+    deps.emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !state.settings.unattended, final });
     // What is written lazily between checkpoints (derived markdown, deferred session saves) is written now.
     await deps.memory.flush();
     await deps.store.save(state);
@@ -277,7 +290,7 @@ class Loop {
     } else if (decision.kind === 'reject') {
       await this.reject(iteration, decision.reason, 'champion');
       if (final) state.haltReason = `the final plan was rejected: ${decision.reason}`;
-    } else deps.emit({ type: 'decision', iteration, decision: 'continue' });
+    } else deps.emit({ type: 'decision', iteration, decision: final ? 'finish' : 'continue' });
     return undefined;
   }
 

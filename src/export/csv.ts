@@ -1,6 +1,6 @@
 // A runbook as CSV for ticket import (RFC 4180): one row per step; "depends on" names other rows by their step number.
 import { formatDuration } from '../procedures/schedule.js';
-import type { Runbook } from './runbook.js';
+import { forkText, humanRuleText, type Runbook } from './runbook.js';
 
 const HEADER = [
   'step',
@@ -15,6 +15,8 @@ const HEADER = [
   'depends_on',
   'critical',
   'evidence',
+  'session',
+  'human_rules_in_force',
 ];
 
 /**
@@ -27,7 +29,10 @@ function field(value: string | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** Every row carries the session (a fork says where it branched) and the human rules in force: a ticket stands alone. */
 export function renderCsv(book: Runbook): string {
+  const session = `${book.session.id}${book.session.fork ? `, ${forkText(book)}` : ''}`;
+  const rules = book.humanRules.map((r) => humanRuleText(book, r)).join('; ');
   const rows = book.steps.map((s) => [
     s.step,
     `${s.step}. ${s.action}`,
@@ -41,6 +46,8 @@ export function renderCsv(book: Runbook): string {
     s.dependsOn.join(' '),
     s.critical ? 'yes' : 'no',
     s.evidence,
+    session,
+    rules,
   ]);
   return `${[HEADER, ...rows].map((r) => r.map(field).join(',')).join('\r\n')}\r\n`;
 }

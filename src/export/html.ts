@@ -1,6 +1,6 @@
 // A runbook as one self-contained, printable HTML page: the same content as the Markdown, with the Gantt chart drawn as SVG.
 import { formatDuration } from '../procedures/schedule.js';
-import type { Runbook } from './runbook.js';
+import { forkText, humanRuleText, type Runbook } from './runbook.js';
 
 const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -65,10 +65,11 @@ function body(book: Runbook): string {
         `<ul class="check"><li><label><input type="checkbox"> evidence: ${esc(s.evidence || 'none named')}</label></li></ul></li>`,
     )
     .join('');
+  const fork = book.session.fork !== null;
   const reviews = book.reviews.length
     ? table(
-        ['iteration', 'decision', 'who', 'why', 'when'],
-        book.reviews.map((r) => [r.iteration, r.kind, r.who, r.why || '–', r.when]),
+        [...(fork ? ['session'] : []), 'iteration', 'decision', 'who', 'why', 'when'],
+        book.reviews.map((r) => [...(fork ? [r.session] : []), r.iteration, r.kind, r.who, r.why || '–', r.when]),
       )
     : '<p>No person reviewed or overrode this session.</p>';
   return [
@@ -76,6 +77,7 @@ function body(book: Runbook): string {
     `<ul><li>Goal: ${esc(`${book.session.goal} (${book.procedure.id}/${book.goal.id}: ${book.goal.description})`)}</li>`,
     `<li>Procedure set: ${esc(`${book.procedure.name} (${book.procedure.id}, version ${book.procedure.version})`)}</li>`,
     `<li>Plan: ${esc(`the ${book.plan.source === 'champion' ? 'champion' : 'plan'} of iteration ${book.plan.iteration} of session ${book.session.id}`)}</li>`,
+    ...(fork ? [`<li>Session ${esc(`${book.session.id} is ${forkText(book)}`)}</li>`] : []),
     `<li>Score: ${esc(book.score.text)}</li><li>Makespan: ${esc(formatDuration(book.makespan))}</li></ul>`,
     `<p>${esc(book.plan.summary)}</p>`,
     section('Schedule', `${ganttSvg(book)}${schedule}<p>Critical path: red bars; a delay in any of them delays the end.</p>`),
@@ -87,7 +89,13 @@ function body(book: Runbook): string {
         'None.',
       ),
     ),
-    section('Human rules in force', list(book.humanRules, 'None.')),
+    section(
+      'Human rules in force',
+      list(
+        book.humanRules.map((r) => humanRuleText(book, r)),
+        'None.',
+      ),
+    ),
     section('Reviews and overrides', reviews),
     section(
       'Validation',

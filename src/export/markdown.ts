@@ -1,6 +1,6 @@
 // A runbook as Markdown: the schedule as a table and a Mermaid gantt (critical path marked), evidence checkboxes, rules, reviews.
 import { formatDuration } from '../procedures/schedule.js';
-import type { Runbook, RunbookStep } from './runbook.js';
+import { forkText, humanRuleText, type Runbook, type RunbookStep } from './runbook.js';
 
 /** Text inside a table cell: no pipe splits the row, no newline ends it. */
 const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|') || '–';
@@ -46,10 +46,14 @@ function checklist(book: Runbook): string[] {
 
 function reviewLines(book: Runbook): string[] {
   if (!book.reviews.length) return ['No person reviewed or overrode this session.'];
+  // A fork's line holds its parent's reviews too: say whose each was.
+  const fork = book.session.fork !== null;
   return [
-    '| iteration | decision | who | why | when |',
-    '| --- | --- | --- | --- | --- |',
-    ...book.reviews.map((r) => `| ${r.iteration} | ${r.kind} | ${cell(md(r.who))} | ${cell(md(r.why))} | ${r.when} |`),
+    `| ${fork ? 'session | ' : ''}iteration | decision | who | why | when |`,
+    `| ${fork ? '--- | ' : ''}--- | --- | --- | --- | --- |`,
+    ...book.reviews.map(
+      (r) => `| ${fork ? `${cell(md(r.session))} | ` : ''}${r.iteration} | ${r.kind} | ${cell(md(r.who))} | ${cell(md(r.why))} | ${r.when} |`,
+    ),
   ];
 }
 
@@ -69,6 +73,7 @@ export function renderMarkdown(book: Runbook): string {
     `- Goal: ${md(book.session.goal)} (${md(book.procedure.id)}/${md(book.goal.id)}: ${md(book.goal.description)})`,
     `- Procedure set: ${md(book.procedure.name)} (${md(book.procedure.id)}, version ${book.procedure.version})`,
     `- Plan: the ${book.plan.source === 'champion' ? 'champion' : 'plan'} of iteration ${book.plan.iteration} of session ${md(book.session.id)}`,
+    ...(book.session.fork ? [`- Session ${md(book.session.id)} is ${md(forkText(book))}`] : []),
     `- Score: ${book.score.text} (objectives: ${book.objectives.join(', ')})`,
     `- Makespan: ${formatDuration(book.makespan)}`,
     '',
@@ -94,7 +99,7 @@ export function renderMarkdown(book: Runbook): string {
     '',
     '## Human rules in force',
     '',
-    ...(book.humanRules.length ? book.humanRules.map((r) => `- ${md(r)}`) : ['None.']),
+    ...(book.humanRules.length ? book.humanRules.map((r) => `- ${md(humanRuleText(book, r))}`) : ['None.']),
     '',
     '## Reviews and overrides',
     '',

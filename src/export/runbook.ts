@@ -28,6 +28,7 @@ const StepSchema = z.object({
 const RuleSchema = z.object({ id: z.string(), text: z.string(), severity: z.enum(['error', 'warning']), origin: z.enum(['procedure', 'human']) });
 
 const ReviewSchema = z.object({
+  session: z.string().describe("the session it was made in (a fork's line includes its parent's, up to the fork point)"),
   iteration: z.number().int(),
   kind: z.enum(['human-approval', 'rejection', 'override', 'checkpoint']),
   who: z.string().describe('who decided, as far as the log knows'),
@@ -37,7 +38,18 @@ const ReviewSchema = z.object({
 
 export const RunbookSchema = z.object({
   schema: z.literal(RUNBOOK_SCHEMA),
-  session: z.object({ id: z.string(), goal: z.string(), status: z.string() }),
+  session: z.object({
+    id: z.string(),
+    goal: z.string(),
+    status: z.string(),
+    fork: z
+      .object({
+        parent: z.string(),
+        forkPoint: z.number().int().describe("the last of the parent's iterations the fork took (its iterations 1..forkPoint are the line's)"),
+      })
+      .nullable()
+      .describe('where the session branched (`resume --from N --fork`); null when it is not a fork'),
+  }),
   procedure: z.object({ id: z.string(), name: z.string(), version: z.string().describe('sha256 of the procedure set, 12 hex') }),
   goal: z.object({ id: z.string(), description: z.string() }),
   plan: z.object({
@@ -51,7 +63,8 @@ export const RunbookSchema = z.object({
   makespan: z.number().describe('minutes'),
   steps: z.array(StepSchema),
   rules: z.array(RuleSchema).describe('every rule the plan was checked against (procedure and human)'),
-  humanRules: z.array(z.string()).describe('human rules in force for this session and goal'),
+  humanRules: z.array(z.string()).describe('human rules in force for this session and goal (a fork: those it inherited included)'),
+  inheritedRules: z.array(z.string()).describe('of humanRules, those a fork inherited: session rules its line made before it branched'),
   reviews: z.array(ReviewSchema),
   validation: z.object({
     jupiter: z.string().describe('jupiter version that re-validated the plan at export'),
@@ -67,11 +80,13 @@ export type RunbookStep = Runbook['steps'][number];
 
 /** What the runbook is built from: the plan, where it was checked, and what the log says about it. */
 export interface RunbookInput {
-  session: { id: string; goalText: string; status: string };
+  session: { id: string; goalText: string; status: string; fork: { parent: string; forkPoint: number } | null };
   target: PlanTarget;
   /** The target with the human rules in force joined (what the plan is validated against). */
   checked: PlanTarget;
   humanRules: Rule[];
+  /** Of `humanRules`, those a fork inherited from its line. */
+  inheritedRules: Rule[];
   procedureVersion: string;
   plan: Plan;
   iteration: number;
@@ -113,11 +128,25 @@ function stepsOf(input: RunbookInput): { steps: RunbookStep[]; makespan: number 
   return { steps, makespan: schedule.makespan };
 }
 
+const forkOf = (f: RunbookInput['session']['fork']) => (f ? { parent: clean(f.parent), forkPoint: f.forkPoint } : null);
+
+/** `a fork of session P after iteration N (iterations 1–N inherited, the rest its own)`, or '' for a session that is not a fork. */
+export function forkText(book: Runbook): string {
+  const f = book.session.fork;
+  if (!f) return '';
+  return `a fork of session ${f.parent} after iteration ${f.forkPoint} (${f.forkPoint ? `iterations 1–${f.forkPoint} inherited, ` : ''}the rest its own)`;
+}
+
+/** A human rule as the runbook lists it: an inherited one says so. */
+export function humanRuleText(book: Runbook, rule: string): string {
+  return book.inheritedRules.includes(rule) && book.session.fork ? `${rule} (inherited: in force when it branched from ${book.session.fork.parent})` : rule;
+}
+
 export function buildRunbook(input: RunbookInput): Runbook {
   const { errors, warnings } = countFindings(input.validation);
   return {
     schema: RUNBOOK_SCHEMA,
-    session: { id: clean(input.session.id), goal: clean(input.session.goalText), status: input.session.status },
+    session: { id: clean(input.session.id), goal: clean(input.session.goalText), status: input.session.status, fork: forkOf(input.session.fork) },
     procedure: { id: clean(input.target.set.id), name: clean(input.target.set.name), version: input.procedureVersion },
     goal: { id: clean(input.target.goal.id), description: clean(input.target.goal.description) },
     plan: { title: clean(input.plan.title), summary: clean(input.plan.summary, false), iteration: input.iteration, source: input.source },
@@ -126,7 +155,8 @@ export function buildRunbook(input: RunbookInput): Runbook {
     ...stepsOf(input),
     rules: input.checked.set.rules.map((r) => ({ id: clean(r.id), text: ruleText(r), severity: r.severity, origin: r.origin ?? 'procedure' })),
     humanRules: input.humanRules.map(ruleText),
-    reviews: input.reviews.map((r) => ({ ...r, who: clean(r.who), why: clean(r.why) })),
+    inheritedRules: input.inheritedRules.map(ruleText),
+    reviews: input.reviews.map((r) => ({ ...r, session: clean(r.session), who: clean(r.who), why: clean(r.why) })),
     validation: {
       jupiter: input.jupiter,
       validatedAt: input.now.toISOString(),

@@ -1,5 +1,6 @@
 // The built-in planner, an anytime optimiser: a shortest valid plan first, then better plans under the objectives
 // (best-first search in score order), then distinct alternatives; it says "optimal" only when its search proved it.
+// On problems too large for that exact search (builtin/satisficing.ts), a first plan by greedy search, then shorter ones.
 import type { Plan } from '../core/plan.js';
 import { compareScores, formatScore, planId, scorePlan } from '../procedures/quality.js';
 import { scheduleKey } from '../procedures/schedule.js';
@@ -95,6 +96,13 @@ function passes(target: PlanTarget, avoid: string[]): Pass[] {
  * fraction of a second, after which the satisficing search takes over.
  */
 const EXACT_WORK = 3_000_000;
+/**
+ * Ground actions above which the greedy search goes first: at that size the exact search's budget covers at most a
+ * few hundred states (on the generated logistics, depots and blocksworld of `npm run bench:planner` it found no plan
+ * above 174 actions), and spending it first only delays the first plan. The exact search still runs, to explain
+ * why, when the greedy one proves that no plan exists.
+ */
+const EXACT_MAX_ACTIONS = 1000;
 /** Effort of the greedy search for a first plan, in operator visits (about a microsecond each). */
 const SATISFICING_WORK = 50_000_000;
 /** Effort of one iteration's improvement searches together, in operator visits. */
@@ -118,16 +126,16 @@ export class BuiltinPlanner implements Planner {
     const fresh = (plan: Plan) => !req.seen.has(planId(plan)) && !rejected.has(scheduleKey(plan, target));
     let lastReason = 'no plan found';
     for (const pass of passes(target, memory.avoid ?? [])) {
+      // A large problem tries the greedy search first; a small one only once the exact search ran out of budget.
+      const large = target.set.actions.length > EXACT_MAX_ACTIONS;
+      const greedy = large ? this.satisficing(req, objectives, pass, fresh) : undefined;
+      if (greedy) return greedy;
       const shortest = searchPlan(
         { set: { ...target.set, rules: pass.rules }, goal: target.goal },
         { prefer: memory.prefer ?? [], avoid: pass.avoid, maxExpansions: this.budget.maxExpansions ?? 200_000, maxWork: EXACT_WORK },
       );
-      if (!shortest.found && shortest.outOfBudget) {
-        const large = this.satisficing(req, objectives, pass, fresh);
-        if (large) return large;
-        lastReason = shortest.reason;
-        continue;
-      }
+      const late = !shortest.found && shortest.outOfBudget && !large ? this.satisficing(req, objectives, pass, fresh) : undefined;
+      if (late) return late;
       if (!shortest.found) {
         lastReason = shortest.reason;
         continue;
@@ -184,31 +192,35 @@ export class BuiltinPlanner implements Planner {
   }
 
   /**
-   * The answer on a problem the exact search could not finish within its budget: a first plan by greedy best-first
-   * search, later ones by weighted A* improving on the champion. Nothing proved, so never called optimal.
+   * The answer on a problem too large for the exact search: a first plan by greedy best-first search, later ones by
+   * weighted A* improving on the champion (the first plan is searched for only when that finds nothing new). Nothing
+   * proved, so never called optimal. Undefined when the greedy search proved that no plan exists.
    */
   private satisficing(req: PlanRequest, objectives: Objective[], pass: Pass, fresh: (plan: Plan) => boolean): PlanResponse | undefined {
     const target = req.target;
     const isNew = (found: FoundPlan) => fresh(planFromActions(target, found.actions, ''));
     const opts = { rules: pass.rules, avoid: pass.avoid, objectives, maxWork: SATISFICING_WORK, improveWork: IMPROVE_WORK };
-    const first = firstPlan(target, opts);
-    if (!('plan' in first)) {
-      if (first.exhausted) return undefined;
-      throw new PlannerError('budget', `no plan found: the exact search and the greedy search both ran out of budget (${first.reason})`);
-    }
-    const lead = 'First plan by greedy best-first search (FF heuristic, preferred operators); not proved shortest';
-    if (!req.champion && isNew(first.plan)) return this.respond(req, this.plan(req, first.plan.actions, lead), objectives, pass, UNPROVED);
-    const incumbent = req.champion?.plan.steps.map((s) => s.action) ?? first.plan.actions;
-    const better = improvePlan(target, incumbent, isNew, opts);
-    if (better)
-      return this.respond(
+    const improved = (better: FoundPlan) =>
+      this.respond(
         req,
         this.plan(req, better.actions, 'Plan by weighted A* (FF heuristic), bounded by the best so far; not proved optimal'),
         objectives,
         pass,
         UNPROVED,
       );
+    const champion = req.champion?.plan.steps.map((s) => s.action);
+    const better = champion && improvePlan(target, champion, isNew, opts);
+    if (better) return improved(better);
+    const first = firstPlan(target, opts);
+    if (!('plan' in first)) {
+      if (first.exhausted) return undefined;
+      throw new PlannerError('budget', `no plan found: the greedy search ran out of budget (${first.reason})`);
+    }
+    const lead = 'First plan by greedy best-first search (FF heuristic, preferred operators); not proved shortest';
     if (isNew(first.plan)) return this.respond(req, this.plan(req, first.plan.actions, lead), objectives, pass, UNPROVED);
+    const fromFirst = !champion && improvePlan(target, first.plan.actions, isNew, opts);
+    if (fromFirst) return improved(fromFirst);
+    const incumbent = champion ?? first.plan.actions;
     throw new PlannerError(
       'budget',
       `no plan beyond the ${req.seen.size} already proposed or rejected: weighted A* found none shorter than ${incumbent.length} steps`,

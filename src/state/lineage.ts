@@ -2,6 +2,7 @@
 // each branched, then its own, folded by the one reducer. Pure: the callers find the records and the fork points.
 import type { LogRecord } from '../memory/record.js';
 import type { Objective } from '../procedures/types.js';
+import type { Progress, SessionState } from './session.js';
 
 /** Where a fork branched: its parent session and the last of the parent's iterations it took. */
 export interface ForkPoint {
@@ -56,4 +57,33 @@ export function lineageRecords(line: LineageLink[], recordsOf: (session: string)
     }
   }
   return out;
+}
+
+type Usage = SessionState['usage'];
+
+/** What a fork's line had done by its fork point (its ancestors' records folded by the one reducer): where its own counts start. */
+export interface ForkBase extends ForkPoint {
+  progress: Progress;
+  usage: Usage;
+}
+
+/**
+ * A session's counts as a person reads them: a fork's are its own (its line's less what the line had done by the fork
+ * point; every count is a sum of events, so the difference is exactly the fork's); any other session's as they are.
+ */
+export function ownCounts(x: { progress: Progress; usage: Usage }, base: ForkBase | undefined): { progress: Progress; usage: Usage } {
+  if (!base) return x;
+  const progress = { ...x.progress };
+  for (const key of Object.keys(progress) as (keyof Progress)[]) progress[key] = Math.max(0, x.progress[key] - base.progress[key]);
+  const u = x.usage;
+  const b = base.usage;
+  const usage: Usage = {
+    promptTokens: Math.max(0, u.promptTokens - b.promptTokens),
+    completionTokens: Math.max(0, u.completionTokens - b.completionTokens),
+    cachedTokens: Math.max(0, u.cachedTokens - b.cachedTokens),
+    costUsd: Math.max(0, u.costUsd - b.costUsd),
+  };
+  // A total that was a lower bound before the fork leaves the fork's share unknown too.
+  if (u.costUnknown) usage.costUnknown = true;
+  return { progress, usage };
 }

@@ -7,6 +7,7 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import type { Plan } from '../../core/plan.js';
 import { safeText, terminalJson } from '../../core/text.js';
+import { forksAbove, recordsOfLine, rulesInForce } from '../../engine/fork.js';
 import { SessionStore, checkSessionId } from '../../engine/sessions.js';
 import type { SessionState } from '../../engine/types.js';
 import { renderCsv } from '../../export/csv.js';
@@ -67,6 +68,7 @@ const reviewsOf = (records: LogRecord[]): Runbook['reviews'] =>
     r.type === 'review' && r.review
       ? [
           {
+            session: r.session,
             iteration: r.iteration,
             kind: r.review,
             // The log keeps the decision, not a name: say which kind of someone made it.
@@ -78,23 +80,38 @@ const reviewsOf = (records: LogRecord[]): Runbook['reviews'] =>
       : [],
   );
 
+/**
+ * A session's line as the run folds it: its records with its ancestors' before them (a fork's iterations 1..N are its
+ * parent's), and the human rules in force now, a fork's inherited ones included and named.
+ */
+async function lineOf(memory: Memory, store: SessionStore, state: SessionState) {
+  const forks = await forksAbove(state, (id) => store.load(id));
+  const records = await recordsOfLine(state, memory, forks);
+  const scope = { procedure: state.procedure, goalId: state.goalId, session: state.id };
+  const humanRules = await (await rulesInForce(memory, state, forks))(scope);
+  const own = new Set((await memory.humanRules(scope)).map((r) => r.id));
+  const fork = state.parent !== undefined && state.forkPoint !== undefined ? { parent: state.parent, forkPoint: state.forkPoint } : null;
+  return { records, humanRules, inheritedRules: humanRules.filter((r) => !own.has(r.id)), fork };
+}
+
 async function runbookFor(cli: Cli, id: string | undefined, opts: ExportFlags, iteration: number | undefined): Promise<Runbook> {
   const config = configFrom(cli, { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}) });
   if (!existsSync(config.memoryDir)) throw new UsageError(`no memory in ${config.memoryDir}: run \`jupiter plan "<goal>"\` first`);
-  const state = await sessionFor(new SessionStore(path.join(config.memoryDir, FILES.sessions)), id, config.memoryDir);
+  const store = new SessionStore(path.join(config.memoryDir, FILES.sessions));
+  const state = await sessionFor(store, id, config.memoryDir);
   const memory = await Memory.open(config.memoryDir, { create: false });
-  const records = await memory.records({ session: state.id });
+  // The rules in force now, for this session and goal: the plan is re-validated against them, not trusted from the log.
+  const { records, humanRules, inheritedRules, fork } = await lineOf(memory, store, state);
   const chosen = await chosenPlan(memory, state, records, iteration);
   const target = findTarget(loadProcedures(state.settings.proceduresDir), `${state.procedure}/${state.goalId}`);
-  // The rules in force now, for this session and goal: the plan is re-validated against them, not trusted from the log.
-  const humanRules = await memory.humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
   const checked = withHumanRules(target, humanRules);
   const objectives = state.settings.objectives ?? objectivesOf(target);
   return buildRunbook({
-    session: { id: state.id, goalText: state.goalText, status: state.status },
+    session: { id: state.id, goalText: state.goalText, status: state.status, fork },
     target,
     checked,
     humanRules,
+    inheritedRules,
     procedureVersion: createHash('sha256').update(readFileSync(target.set.file)).digest('hex').slice(0, 12),
     ...chosen,
     objectives,

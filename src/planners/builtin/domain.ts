@@ -196,10 +196,15 @@ export function applicable(op: Op, state: Uint8Array, last: string | undefined):
 }
 
 export function apply(op: Op, state: Uint8Array): Uint8Array {
-  const next = state.slice();
-  for (const d of op.del) next[d] = 0;
-  for (const a of op.add) next[a] = 1;
-  return next;
+  return applyInto(op, state, new Uint8Array(state.length));
+}
+
+/** `op` applied to `state`, written into `into` (a state of the same length; no allocation). */
+export function applyInto(op: Op, state: Uint8Array, into: Uint8Array): Uint8Array {
+  into.set(state);
+  for (const d of op.del) into[d] = 0;
+  for (const a of op.add) into[a] = 1;
+  return into;
 }
 
 /** A search state's identity: its facts and, where an immediately-after rule cares, its last step. */

@@ -30,8 +30,11 @@ export class RelaxedIndex {
   readonly done: Uint8Array;
   readonly opCost: Int32Array;
   readonly waiting: Int32Array;
-  /** Facts by cost, the Dijkstra's buckets (emptied at each evaluation). */
-  readonly buckets: number[][] = [];
+  /** Dijkstra's buckets (facts by cost, reset at each evaluation). */
+  readonly queue: BucketQueue;
+  /** The relaxed plan's marks (operators chosen, facts handled), cleared after each extraction. */
+  readonly chosen: Uint8Array;
+  readonly marked: Uint8Array;
 
   constructor(domain: Domain, ops: readonly Op[] = domain.ops) {
     this.ops = ops;
@@ -55,6 +58,57 @@ export class RelaxedIndex {
     this.done = new Uint8Array(domain.nFacts);
     this.opCost = new Int32Array(ops.length);
     this.waiting = new Int32Array(ops.length);
+    this.queue = new BucketQueue(domain.nFacts + this.addFacts.length);
+    this.chosen = new Uint8Array(ops.length);
+    this.marked = new Uint8Array(domain.nFacts);
+  }
+}
+
+/**
+ * Facts by integer cost, first in first out within a cost, as linked lists over a fixed pool (every operator fires at
+ * most once per evaluation, so the facts held plus all add effects bound the pushes): no allocation per evaluation.
+ */
+class BucketQueue {
+  readonly fact: Int32Array;
+  readonly next: Int32Array;
+  head = new Int32Array(64).fill(-1);
+  tail = new Int32Array(64).fill(-1);
+  /** Highest cost pushed since the reset. */
+  top = 0;
+  private used = 0;
+
+  constructor(capacity: number) {
+    this.fact = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+  }
+
+  reset(): void {
+    this.head.fill(-1, 0, this.top + 1);
+    this.tail.fill(-1, 0, this.top + 1);
+    this.top = 0;
+    this.used = 0;
+  }
+
+  push(f: number, c: number): void {
+    if (c >= this.head.length) this.grow(c);
+    const e = this.used++;
+    this.fact[e] = f;
+    this.next[e] = -1;
+    const t = this.tail[c]!;
+    if (t < 0) this.head[c] = e;
+    else this.next[t] = e;
+    this.tail[c] = e;
+    if (c > this.top) this.top = c;
+  }
+
+  private grow(c: number): void {
+    const size = Math.max(c + 1, this.head.length * 2);
+    const head = new Int32Array(size).fill(-1);
+    const tail = new Int32Array(size).fill(-1);
+    head.set(this.head);
+    tail.set(this.tail);
+    this.head = head;
+    this.tail = tail;
   }
 }
 
@@ -74,55 +128,55 @@ export interface FFResult {
   enabled: number[];
 }
 
+/** Fires operator `o` at its cost: each add effect reached cheaper than before gets `o` as best supporter and is queued. */
+function fire(index: RelaxedIndex, o: number, enabled: number[]): void {
+  const { addAt, addFacts, layer, achiever, queue } = index;
+  const c = index.opCost[o]! + 1;
+  if (c === 1) enabled.push(o);
+  for (let k = addAt[o]!, end = addAt[o + 1]!; k < end; k++) {
+    const a = addFacts[k]!;
+    if (layer[a] !== -1 && layer[a]! <= c) continue;
+    layer[a] = c;
+    achiever[a] = o;
+    queue.push(a, c);
+  }
+}
+
 /**
  * h_add costs from `state` by a generalised Dijkstra over integer costs (a bucket per cost), into the index's arrays:
  * each reached fact's cost and its best supporter (the operator reaching it cheapest; -1: held now), and each
  * operator's cost. Returns the operators enabled now (cost 0), or undefined when some goal fact is unreachable.
- * Written as plain loops over flat arrays: it is most of the satisficing search's time.
+ * Written as plain loops over typed arrays without allocation: it is most of the satisficing search's time.
  */
 function explore(index: RelaxedIndex, state: Uint8Array): number[] | undefined {
-  const { consumerAt, consumerOps, addAt, addFacts, nFacts, isGoal, layer, achiever, done, opCost, waiting, buckets } = index;
+  const { consumerAt, consumerOps, nFacts, isGoal, layer, achiever, done, opCost, waiting, queue } = index;
   layer.fill(-1);
   done.fill(0);
   opCost.fill(0);
   waiting.set(index.preCount);
-  for (const b of buckets) if (b) b.length = 0;
+  queue.reset();
   const enabled: number[] = [];
-  let top = 0;
-  const fire = (o: number) => {
-    const c = opCost[o]! + 1;
-    if (c === 1) enabled.push(o);
-    for (let k = addAt[o]!; k < addAt[o + 1]!; k++) {
-      const a = addFacts[k]!;
-      if (layer[a] !== -1 && layer[a]! <= c) continue;
-      layer[a] = c;
-      achiever[a] = o;
-      (buckets[c] ??= []).push(a);
-      if (c > top) top = c;
-    }
-  };
-  const start = (buckets[0] ??= []);
   for (let f = 0; f < nFacts; f++) {
     if (!state[f]) continue;
     layer[f] = 0;
     achiever[f] = -1;
-    start.push(f);
+    queue.push(f, 0);
   }
-  for (const o of index.free) fire(o);
+  for (const o of index.free) fire(index, o, enabled);
   let goalsLeft = index.goal.length;
-  // Cost 0 (the facts held now) is always settled whole, so `enabled` is complete even when the goal holds.
-  for (let c = 0; c <= top && (goalsLeft > 0 || c === 0); c++) {
-    const bucket = buckets[c];
-    if (!bucket) continue;
-    for (let i = 0; i < bucket.length; i++) {
-      const f = bucket[i]!;
+  const { fact, next } = queue;
+  // Cost 0 (the facts held now) is always settled whole, so `enabled` is complete even when the goal holds. A fact
+  // fires operators at a higher cost only, so a bucket does not grow while it is read.
+  for (let c = 0; c <= queue.top && (goalsLeft > 0 || c === 0); c++) {
+    for (let e = queue.head[c]!; e >= 0; e = next[e]!) {
+      const f = fact[e]!;
       if (done[f] || layer[f] !== c) continue;
       done[f] = 1;
       if (isGoal[f]) goalsLeft--;
-      for (let k = consumerAt[f]!; k < consumerAt[f + 1]!; k++) {
+      for (let k = consumerAt[f]!, end = consumerAt[f + 1]!; k < end; k++) {
         const o = consumerOps[k]!;
         opCost[o]! += c;
-        if (--waiting[o]! === 0) fire(o);
+        if (--waiting[o]! === 0) fire(index, o, enabled);
       }
     }
   }
@@ -133,10 +187,9 @@ function explore(index: RelaxedIndex, state: Uint8Array): number[] | undefined {
 export function ffEstimate(index: RelaxedIndex, state: Uint8Array): FFResult {
   const enabled = explore(index, state);
   if (!enabled) return { h: Infinity, preferred: [], enabled: [] };
-  const { layer, achiever, opCost } = index;
-  const chosen = new Uint8Array(index.ops.length);
-  const marked = new Uint8Array(index.nFacts);
+  const { layer, achiever, opCost, chosen, marked } = index;
   const preferred: number[] = [];
+  const picked: number[] = [];
   let h = 0;
   const stack = index.goal.filter((g) => layer[g]! > 0);
   while (stack.length > 0) {
@@ -146,9 +199,15 @@ export function ffEstimate(index: RelaxedIndex, state: Uint8Array): FFResult {
     const o = achiever[f]!;
     if (chosen[o]) continue;
     chosen[o] = 1;
+    picked.push(o);
     h++;
     if (opCost[o] === 0) preferred.push(o);
     for (const p of index.ops[o]!.pre) if (layer[p]! > 0 && !marked[p]) stack.push(p);
   }
+  for (const o of picked) {
+    chosen[o] = 0;
+    for (const p of index.ops[o]!.pre) marked[p] = 0;
+  }
+  for (const g of index.goal) marked[g] = 0;
   return { h, preferred, enabled };
 }

@@ -11,13 +11,17 @@ export class Heap<T> {
 
   push(x: T): void {
     const a = this.items;
+    // Sift up with a hole: parents move down until x fits.
+    let i = a.length;
     a.push(x);
-    for (let i = a.length - 1; i > 0; ) {
+    while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
+      const parent = a[p]!;
+      if (!this.less(x, parent)) break;
+      a[i] = parent;
       i = p;
     }
+    a[i] = x;
   }
 
   /** The least item, removed; undefined when empty. */
@@ -25,17 +29,19 @@ export class Heap<T> {
     const a = this.items;
     const top = a[0];
     const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      for (let i = 0; ; ) {
+    const n = a.length;
+    if (n > 0 && last !== undefined) {
+      // Sift `last` down from the root with a hole: the lesser child moves up until `last` fits.
+      let i = 0;
+      for (;;) {
         const l = 2 * i + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (l + 1 < a.length && this.less(a[l + 1]!, a[m]!)) m = l + 1;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        if (l >= n) break;
+        const m = l + 1 < n && this.less(a[l + 1]!, a[l]!) ? l + 1 : l;
+        if (!this.less(a[m]!, last)) break;
+        a[i] = a[m]!;
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }

@@ -199,22 +199,31 @@ export function findLandmarks(domain: Domain, index: RelaxedIndex): Landmarks {
   return { facts, before, neededBy, goal, achievers };
 }
 
-/** The landmarks a path has reached, given its parent's (undefined at the start) and the state it is in now. */
-export function acceptedIn(lm: Landmarks, parent: Uint8Array | undefined, state: Uint8Array): Uint8Array {
-  if (!parent) return Uint8Array.from(lm.facts, (f) => state[f]!);
-  const accepted = parent.slice();
-  lm.facts.forEach((f, i) => {
-    if (!parent[i] && state[f] && lm.before[i]!.every((l) => parent[l])) accepted[i] = 1;
-  });
-  return accepted;
+/** The landmarks a path has reached, given its parent's (undefined at the start) and the state it is in now, written into `into`. */
+export function acceptedIn(lm: Landmarks, parent: Uint8Array | undefined, state: Uint8Array, into: Uint8Array = new Uint8Array(lm.facts.length)): Uint8Array {
+  const { facts, before } = lm;
+  if (!parent) {
+    for (let i = 0; i < facts.length; i++) into[i] = state[facts[i]!]!;
+    return into;
+  }
+  into.set(parent);
+  for (let i = 0; i < facts.length; i++) if (!parent[i] && state[facts[i]!] && allIn(before[i]!, parent)) into[i] = 1;
+  return into;
+}
+
+/** Whether every landmark of `ls` is marked in `marks` (a plain loop: it runs for every landmark of every state). */
+function allIn(ls: readonly number[], marks: Uint8Array): boolean {
+  for (const l of ls) if (!marks[l]) return false;
+  return true;
 }
 
 /** The landmark count of a state: landmarks not reached, plus reached ones needed again. */
 export function landmarkCount(lm: Landmarks, accepted: Uint8Array, state: Uint8Array): number {
+  const { facts, goal, neededBy } = lm;
   let h = 0;
-  lm.facts.forEach((f, i) => {
+  for (let i = 0; i < facts.length; i++) {
     if (!accepted[i]) h++;
-    else if (!state[f] && (lm.goal[i] || lm.neededBy[i]!.some((m) => !accepted[m]))) h++;
-  });
+    else if (!state[facts[i]!] && (goal[i] || !allIn(neededBy[i]!, accepted))) h++;
+  }
   return h;
 }

@@ -9,31 +9,49 @@ export interface PddlStep {
   line: number;
 }
 
-// Planners print `0: (a b)`, `0.001: (a b) [1]` or just `(a b)`, in any case, and VAL reads several on one line.
+// Planners print `0: (a b)`, `0.001: (a b) [1]` or just `(a b)`, in any case; VAL reads the file as a stream of
+// tokens, so several steps may share a line and one step may span lines.
 const ONE = String.raw`(?:\d+(?:\.\d+)?\s*:\s*)?\(\s*([^()\s]+)((?:\s+[^()\s]+)*)\s*\)\s*(?:\[\s*\d+(?:\.\d+)?\s*\])?\s*`;
-const STEP = new RegExp(String.raw`^\s*(?:${ONE})+$`);
-const EACH = new RegExp(ONE, 'g');
 
-/** Whether a file looks like a PDDL plan rather than YAML or JSON: its first meaningful line is a step. */
+/** The text with its `;` comments blanked (line breaks kept, so an offset still tells its line). */
+const uncommented = (text: string) => text.replace(/;[^\n]*/g, '');
+
+/** The step at `at` in `body` (a sticky match, possibly across lines), or null. */
+function stepAt(body: string, at: number): RegExpExecArray | null {
+  const one = new RegExp(ONE, 'y');
+  one.lastIndex = at;
+  return one.exec(body);
+}
+
+/** Whether a file looks like a PDDL plan rather than YAML or JSON: it starts (after comments) with a step, or is empty. */
 export function looksLikePddlPlan(text: string): boolean {
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/;.*$/, '').trim();
-    if (line) return STEP.test(line);
-  }
+  const body = uncommented(text);
+  const at = body.search(/\S/);
   // Only comments (or nothing): the empty plan, as planners write it when the start already meets the goal.
-  return text.trim() === '' || text.trim().startsWith(';');
+  if (at < 0) return text.trim() === '' || text.trim().startsWith(';');
+  return stepAt(body, at) !== null;
 }
 
 function parsePddlSteps(text: string, file: string): PddlStep[] {
+  const body = uncommented(text);
   const steps: PddlStep[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/;.*$/, '');
-    if (!line.trim()) return;
-    const m = STEP.exec(line);
-    if (!m) throw new InputError(`not a plan step: expected "(action arg1 arg2 ...)", got "${line.trim().slice(0, 60)}"`, { file, line: i + 1 });
-    for (const one of line.matchAll(EACH))
-      steps.push({ name: one[1]!.toLowerCase(), args: one[2]!.trim() ? one[2]!.trim().toLowerCase().split(/\s+/) : [], line: i + 1 });
-  });
+  // Lines counted as the scan moves on (a long plan stays linear).
+  let line = 1;
+  let counted = 0;
+  const lineOf = (at: number) => {
+    for (; counted < at; counted++) if (body.charCodeAt(counted) === 10) line++;
+    return line;
+  };
+  for (let at = body.search(/\S|$/); at < body.length; ) {
+    const m = stepAt(body, at);
+    if (!m) {
+      const got = body.slice(at).split('\n')[0]!.trim().slice(0, 60);
+      throw new InputError(`not a plan step: expected "(action arg1 arg2 ...)", got "${got}"`, { file, line: lineOf(at) });
+    }
+    const args = m[2]!.trim();
+    steps.push({ name: m[1]!.toLowerCase(), args: args ? args.toLowerCase().split(/\s+/) : [], line: lineOf(at) });
+    at += m[0].length;
+  }
   return steps;
 }
 
