@@ -80,5 +80,4 @@ describe('start-up imports', () => {
     expect(run.loaded).toContain('openai');
     expect(run.loaded).not.toContain('builtin-planner');
   });
-
 });
