@@ -74,7 +74,12 @@ describe('the header', () => {
 });
 
 describe('event lines', () => {
-  const checkpoint = (iteration: number): EngineEvent => ({ type: 'checkpoint', iteration, progress, usage, awaited: false });
+  const checkpoint = (iteration: number, final = false): EngineEvent => ({ type: 'checkpoint', iteration, progress, usage, awaited: false, final });
+
+  it('an unattended checkpoint says the run goes on only when it does', () => {
+    expect(eventLine(checkpoint(5), { checkpoint: 5 }, plain)).toMatch(/ \(unattended: recorded, continuing\)$/);
+    expect(eventLine(checkpoint(10, true), { checkpoint: 5 }, plain)).toMatch(/ \(unattended: recorded\)$/);
+  });
 
   it('-c 0: the end of the run is no "Checkpoint after iteration 5"', () => {
     expect(eventLine(checkpoint(5), { checkpoint: 0 }, plain)).toBeNull();

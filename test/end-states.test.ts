@@ -3,12 +3,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags, type Reply } from './support/fake-openai.js';
 import { spawnJson } from './support/spawn-events.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 
 const VALID = parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as { steps: { action: string }[] };
 const validJson = JSON.stringify(VALID);
@@ -18,14 +19,8 @@ const env = { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '5' };
 const { serve } = fakeServers();
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
-/** The terminal's text once `pattern` shows on it: re-read as soon as the event loop is free, not on a timer. */
-async function untilScreen(term: string, pattern: RegExp): Promise<string> {
-  for (;;) {
-    const text = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', term, '-S', '-200'], { encoding: 'utf8' });
-    if (pattern.test(text)) return text;
-    await new Promise((r) => setImmediate(r));
-  }
-}
+/** The terminal's text once `pattern` shows on it (test/support/tmux.ts: polled, failing once the command has ended). */
+const untilScreen = (term: string, pattern: RegExp) => tmuxScreen(term, 200).until(pattern);
 
 const plan = (cwd: string, url: string, extra: string[]) =>
   runCli(['plan', 'Deploy the orchestrator', ...modelFlags(url), '--unattended', '--repairs', '0', ...extra], { cwd, env });
@@ -64,8 +59,9 @@ describe('a run that ends with no valid plan', () => {
 });
 
 describe('a session killed with -9', () => {
-  it('is listed as interrupted (its lock has no live holder), not running', async () => {
-    const server = await serve([{ hang: true }]);
+  it('is listed as interrupted (its lock has no live holder), not running; resume says so and goes on', async () => {
+    // The first answer never comes (the run is killed waiting for it); the resumed run gets valid plans.
+    const server = await serve((req) => (req.index === 0 ? { hang: true } : { content: validJson }));
     const cwd = tempDir();
     const child = spawnJson(['plan', 'Deploy the orchestrator', ...modelFlags(server.url), '--unattended', '-n', '3', '-c', '0'], { cwd, env });
     await child.waitFor((e) => e.type === 'iteration-started');
@@ -77,6 +73,13 @@ describe('a session killed with -9', () => {
     expect(s!.status).toBe('interrupted');
     expect(s!.haltReason).toMatch(/ended without saving/);
     expect((await runCli(['sessions'], { cwd })).stdout).toMatch(/^interrupted /m);
+    // Its file still says `running` (as saved before the kill): resume names it for what it is.
+    const resumed = await runCli(['resume', s!.id, '--unattended'], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(
+      new RegExp(`^Resuming session ${s!.id} \\(interrupted: the process running it ended without saving; it goes on from what the log committed\\)…$`, 'm'),
+    );
+    expect((await sessions(cwd))[0]!.status).toBe('completed');
   });
 });
 
@@ -100,6 +103,27 @@ describe('a session halted at --max-cost', () => {
     expect(server.chatRequests().length).toBe(requests + 2);
   });
 
+  it("caps a fork's own spend, not its parent's: it runs from its fork point and halts when its own next iteration would pass", async () => {
+    const server = await serve([costly]);
+    const cwd = tempDir();
+    priced(cwd);
+    // The parent spends $5 of its $6 in two iterations and halts (exit 3).
+    expect((await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-cost', '6'])).code).toBe(3);
+    const id = (await sessions(cwd))[0]!.id;
+    // A fork from its end inherits the $6 cap: it has spent nothing, so it runs; after its own $5 the next would pass $6.
+    const fork = await runCli(['resume', id, '--from', '2', '--fork', '-n', '3', '--unattended'], { cwd, env });
+    expect(fork.code, fork.stderr).toBe(3);
+    expect(fork.stdout).toMatch(/^Session paused after iteration 4 \(2 since the fork\)\. This fork: 2 completed .* · \$5\.0000$/m);
+    expect(fork.stderr).toMatch(
+      /^jupiter: halted for human review: cost budget: \$5\.0000 spent by this fork of \$6; the next iteration \(~\$2\.5000\) would exceed --max-cost\./m,
+    );
+    // Resumed without a higher cap: refused, in its own terms.
+    const forkId = (await sessions(cwd)).find((s) => s.id !== id)!.id;
+    const again = await runCli(['resume', forkId, '--unattended'], { cwd, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`^jupiter: session ${forkId} stopped at its cost cap \\(\\$5\\.0000 spent by this fork of its --max-cost \\$6,`));
+  });
+
   it.skipIf(!hasTmux)('resume at a terminal (tmux) asks for a new cap and runs with it', async () => {
     const server = await serve([costly]);
     const cwd = tempDir();
@@ -107,12 +131,9 @@ describe('a session halted at --max-cost', () => {
     expect((await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-cost', '6'])).code).toBe(3);
     const id = (await sessions(cwd))[0]!.id;
     const term = `jupiter-cap-${process.pid}`;
-    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
     const cmd = `cd ${cwd} && NO_COLOR=1 JUPITER_API_KEY=${KEY} ${process.execPath} ${BIN} resume ${id}; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', term, '-x', '120', '-y', '40', 'bash', '--norc', '--noprofile');
     try {
-      tmux('send-keys', '-t', term, '-l', cmd);
-      tmux('send-keys', '-t', term, 'Enter');
+      typeInNewTerminal(term, 120, 40, cmd);
       const asked = await untilScreen(term, /max-cost in USD/);
       expect(asked).toMatch(/reached its cost cap \(\$5\.0000 spent of its --max-cost \$6/);
       tmux('send-keys', '-t', term, '-l', '9');

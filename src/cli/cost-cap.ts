@@ -2,6 +2,7 @@
 import { UsageError } from '../core/errors.js';
 import { costCapReached } from '../engine/loop.js';
 import type { SessionState } from '../engine/types.js';
+import { type ForkBase, ownCounts } from '../state/lineage.js';
 import type { Cli } from './io.js';
 
 const usd = (x: number) => `$${x.toFixed(4)}`;
@@ -11,13 +12,13 @@ const usd = (x: number) => `$${x.toFixed(4)}`;
  * --unattended or --json given), a cap the next iteration would pass is bad usage (exit 2, nothing started), with
  * the flag that fixes it.
  */
-export async function settleCostCap(cli: Cli, state: SessionState, opts: { given: boolean; canAsk: boolean }): Promise<boolean> {
-  const perIteration = costCapReached(state);
+export async function settleCostCap(cli: Cli, state: SessionState, opts: { given: boolean; canAsk: boolean; fork?: ForkBase | undefined }): Promise<boolean> {
+  const perIteration = costCapReached(state, opts.fork);
   if (perIteration === null) return true;
   const cap = state.settings.maxCost!;
-  const spent = state.usage.costUsd;
+  const spent = ownCounts(state, opts.fork).usage.costUsd;
   const need = spent + perIteration;
-  const where = `${usd(spent)} spent of its --max-cost $${cap}, about ${usd(perIteration)} per iteration`;
+  const where = `${usd(spent)} spent${opts.fork ? ' by this fork' : ''} of its --max-cost $${cap}, about ${usd(perIteration)} per iteration`;
   if (!opts.canAsk) {
     const suggest = Math.ceil(Math.max(need, cap * 2) * 100) / 100;
     throw new UsageError(

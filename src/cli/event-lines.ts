@@ -182,7 +182,7 @@ export function eventLine(e: EngineEvent, o: LineOptions, c: ChalkInstance): str
       const own = ownCounts(e, o.fork);
       const usage = usageLine(own.usage);
       return c.cyan(
-        `◆ Checkpoint after ${atText(e.iteration, o.fork)}: ${progressLine(own.progress)}${usage ? ` · ${usage}` : ''} (unattended: recorded, continuing)`,
+        `◆ Checkpoint after ${atText(e.iteration, o.fork)}: ${progressLine(own.progress)}${usage ? ` · ${usage}` : ''} (unattended: recorded${e.final ? '' : ', continuing'})`,
       );
     }
     case 'decision':

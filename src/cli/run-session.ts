@@ -211,6 +211,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
       humanRules,
       // With --json nobody sees a reading to confirm it: it is kept, unconfirmed, for this session only.
       confirmReadings: !config.json,
+      fork,
     });
     render.pause();
     if (!config.json)

@@ -1,4 +1,5 @@
 // What the engine is given to run a session: its collaborators, injected (no terminal, no globals).
+import type { ForkBase } from '../state/lineage.js';
 import type { FeedbackReader } from '../feedback/types.js';
 import type { Memory } from '../memory/store.js';
 import type { Planner } from '../planners/types.js';
@@ -21,4 +22,6 @@ export interface EngineDeps {
   humanRules?: (scope: { procedure: string; goalId: string; session: string }) => Promise<Rule[]>;
   /** False when no person can confirm a reading (--json): readings are kept, marked unconfirmed. */
   confirmReadings?: boolean;
+  /** A fork: what its line had done by its fork point (its --max-cost caps its own spend, not its parent's). */
+  fork?: ForkBase | undefined;
 }

@@ -2,6 +2,7 @@
 // the iteration ceiling is reached; halts for a person at checkpoints, on failures and when progress stalls.
 // Plain async code: it emits events and asks an injected Reviewer, never the terminal. Each step returns how the run
 // goes on (undefined) or ends (a Halt): no control flow by exception.
+import { type ForkBase, ownCounts } from '../state/lineage.js';
 import type { Champion, PlannerErrorKind } from '../planners/types.js';
 import { ruleLine } from '../feedback/rule-text.js';
 import { formatScore, objectivesOf } from '../procedures/quality.js';
@@ -49,12 +50,16 @@ const STATUS: Record<RunExit, SessionStatus> = {
 const INTERRUPTED: Halt = { exit: 'interrupted', message: 'interrupted' };
 const s = (n: number) => (n === 1 ? '' : 's');
 
-/** The cost of an average iteration so far, when one more would pass the session's --max-cost; else null. */
-export function costCapReached(state: SessionState): number | null {
+/**
+ * The cost of an average iteration so far, when one more would pass the session's --max-cost; else null. A fork's
+ * cap is on its own spend (`fork`: where its own counts start), as its header and closing lines count it.
+ */
+export function costCapReached(state: SessionState, fork?: ForkBase): number | null {
   const { maxCost } = state.settings;
-  if (maxCost === undefined || state.progress.completed === 0) return null;
-  const perIteration = state.usage.costUsd / state.progress.completed;
-  return state.usage.costUsd + perIteration > maxCost ? perIteration : null;
+  const { progress, usage } = ownCounts(state, fork);
+  if (maxCost === undefined || progress.completed === 0) return null;
+  const perIteration = usage.costUsd / progress.completed;
+  return usage.costUsd + perIteration > maxCost ? perIteration : null;
 }
 
 /**
@@ -187,11 +192,13 @@ class Loop {
     const { state } = this;
     if (this.deps.signal.aborted) return INTERRUPTED;
     if (state.converged) return { exit: 'converged', message: `converged: ${state.converged.reason}` };
-    const perIteration = costCapReached(state);
+    const fork = this.deps.fork;
+    const perIteration = costCapReached(state, fork);
     if (perIteration === null) return undefined;
+    const spent = ownCounts(state, fork).usage.costUsd;
     return {
       exit: 'halted',
-      message: `cost budget: $${state.usage.costUsd.toFixed(4)} spent of $${state.settings.maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
+      message: `cost budget: $${spent.toFixed(4)} spent${fork ? ' by this fork' : ''} of $${state.settings.maxCost}; the next iteration (~$${perIteration.toFixed(4)}) would exceed --max-cost`,
     };
   }
 
@@ -237,7 +244,7 @@ class Loop {
 
   private async checkpoint(iteration: number, final: boolean): Promise<Halt | undefined> {
     const { state, deps } = this;
-    deps.emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !state.settings.unattended });
+    deps.emit({ type: 'checkpoint', iteration, progress: { ...state.progress }, usage: { ...state.usage }, awaited: !state.settings.unattended, final });
     // What is written lazily between checkpoints (derived markdown, deferred session saves) is written now.
     await deps.memory.flush();
     await deps.store.save(state);

@@ -122,7 +122,8 @@ export type EngineEvent =
   | { type: 'feedback-read'; iteration: number; reading: FeedbackReading; confirmed: boolean; enforced: boolean }
   | { type: 'converged'; iteration: number; reason: string }
   | { type: 'patience'; iteration: number; idle: number }
-  | { type: 'checkpoint'; iteration: number; progress: Progress; usage: Usage & { costUsd: number }; awaited: boolean }
+  /** `final`: the last checkpoint of the run (nothing runs after it). */
+  | { type: 'checkpoint'; iteration: number; progress: Progress; usage: Usage & { costUsd: number }; awaited: boolean; final: boolean }
   | { type: 'decision'; iteration: number; decision: string; reason?: string; plan?: ReviewedPlan }
   | { type: 'warning'; message: string }
   | { type: 'finished'; session: string; status: SessionStatus; progress: Progress; usage: Usage & { costUsd: number } };

@@ -11,6 +11,8 @@ import { type CachedLibrary, loadProceduresCached } from '../../procedures/load-
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
 import type { SessionSettings, SessionState } from '../../state/session.js';
+import { forkBase, forksAbove } from '../../engine/fork.js';
+import type { ForkBase } from '../../state/lineage.js';
 import { forkLines, inheritedSettings, makeFork, wantsFork } from '../fork.js';
 import type { Cli } from '../io.js';
 import { RESUME_FLAGS, withSettings } from '../options.js';
@@ -38,20 +40,12 @@ export function registerResume(program: Command, cli: Cli): void {
       const saved = fork ? inheritedSettings(found) : found.settings;
       const config = resolveLayers({ ...layers, saved: saved as unknown as Record<string, unknown> });
       const settings = { ...saved, ...sessionSettings(config) };
-      const capSettled = async (state: SessionState) => {
-        const { settleCostCap } = await import('../cost-cap.js');
-        const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
-        if (await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk })) return true;
-        cli.out(`The cost cap stays at $${state.settings.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
-        return false;
-      };
-      if (!fork && !(await capSettled(Object.assign(found, { settings })))) return;
+      // A new fork has spent nothing of its own: its cap (on its own spend) cannot be reached yet.
+      if (!fork && !(await capSettled(cli, opts, store, Object.assign(found, { settings })))) return;
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, settings.unattended);
       const { target, remember } = await targetOf(config, found, store);
-      // A fork's cost so far is its line's: the cap is settled once it is made.
       const state = fork ? await forkOf(store, config, target, found, settings) : found;
-      if (fork && !(await capSettled(state))) return;
       // Flags and the procedure are checked (nothing touched yet); now hold the session before saying anything, so a
       // session another process is running is refused before "Resuming…" is printed. The lock is ours to release
       // until the run takes it over.
@@ -76,8 +70,29 @@ export function registerResume(program: Command, cli: Cli): void {
   );
 }
 
-/** `paused after 3 of 20 iterations`; a fork's own are counted from its fork point, as its run counts them. */
+/**
+ * Whether the session may run under its cost cap: a cap the next iteration would pass is raised at a terminal, or the
+ * run refused (see cost-cap.ts). A fork's cap is on its own spend: what its line had spent by its fork point is read.
+ */
+async function capSettled(cli: Cli, opts: FlagValues, store: SessionStore, state: SessionState): Promise<boolean> {
+  if (state.settings.maxCost === undefined) return true;
+  const { settleCostCap } = await import('../cost-cap.js');
+  const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
+  let fork: ForkBase | undefined;
+  if (state.parent !== undefined) {
+    const memory = await Memory.open(path.dirname(store.dir), { create: false });
+    fork = await forkBase(state, memory, await forksAbove(state, (id) => store.load(id)));
+  }
+  if (await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk, fork })) return true;
+  cli.out(`The cost cap stays at $${state.settings.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
+  return false;
+}
+
+/** `paused after 3 of 20 iterations`; a fork's own are counted from its fork point, as its run counts them. Said before catch-up. */
 function resumedText(state: SessionState): string {
+  // Still `running` in its file, with its lock ours now: the process that ran it died (kill -9, a crash). Its file
+  // lags behind the log (saved every few iterations): the header says where the log has it.
+  if (state.status === 'running') return 'interrupted: the process running it ended without saving; it goes on from what the log committed';
   const { completed } = state.progress;
   const { iterations } = state.settings;
   if (state.parent === undefined || state.forkPoint === undefined) return `${state.status} after ${completed} of ${iterations} iterations`;
