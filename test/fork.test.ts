@@ -212,9 +212,10 @@ describe('resume --from N --fork', () => {
     expect(summary.stdout).toContain(`1 improvement · the last at iteration 1 of ${parent.id}`);
     const data = JSON.parse((await runCli(['summary', '--session', grandchild.id, '--json', '--memory', memory])).stdout) as {
       iterations: number;
-      filter: { branch?: { parent: string; forkPoint: number } };
+      filter: { branch?: { parent: string; forkPoint: number; own?: unknown } };
     };
-    expect(data.filter.branch).toEqual({ parent: fork.id, forkPoint: 5 });
+    // Where it branched, and its own one iteration (the sixth) as its run counted it.
+    expect(data.filter.branch).toMatchObject({ parent: fork.id, forkPoint: 5, own: { progress: { completed: 1, repeats: 1 } } });
     // The parent's three, the fork's 4 and 5, and the grandchild's sixth.
     expect(data.iterations).toBe(6);
   });
@@ -244,6 +245,10 @@ describe('resume --from N --fork', () => {
     expect(r.stdout).toMatch(/^Done\. This fork: 4 completed · 0 approved · 4 repeats /m);
     expect(r.stdout).toMatch(/^4 iterations of this fork \(7–10\) · 0 improvements · 0 as good as the best · 0 worse · 4 repeats /m);
     expect(r.stdout).toContain(`Champion (iteration 4, ${parent.id}'s, `);
+    // The summary of the fork counts its own as its run did (the same fold), beside the line's.
+    const done = /^Done\. This fork: (.*?) · \d[\d,]* tokens/m.exec(r.stdout)![1]!;
+    const summary = await runCli(['summary', '--session', fork.id, '--memory', memory]);
+    expect(summary.stdout).toContain(`\nThis fork's own iterations 7–10: ${done}\n`);
 
     // Without flags a fork inherits what its parent ran of its own, and says nothing was changed.
     const plain = await runCli(['resume', fork.id, '--from', '8', '--fork', '--unattended', '--memory', memory], { env });
