@@ -245,6 +245,14 @@ describe('resume --from N --fork', () => {
     expect(r.stdout).toMatch(/^Done\. This fork: 4 completed · 0 approved · 4 repeats /m);
     expect(r.stdout).toMatch(/^4 iterations of this fork \(7–10\) · 0 improvements · 0 as good as the best · 0 worse · 4 repeats /m);
     expect(r.stdout).toContain(`Champion (iteration 4, ${parent.id}'s, `);
+    // Its unattended checkpoints are recorded in its own terms too (export lists the line's reviews, each with its session).
+    const book = JSON.parse((await runCli(['export', fork.id, '--format', 'json', '--memory', memory])).stdout) as {
+      reviews: { session: string; iteration: number; why: string }[];
+    };
+    expect(book.reviews.filter((x) => x.session === fork.id).map((x) => [x.iteration, x.why.replace(/^champion from iteration 4 \(.*?\); /, '')])).toEqual([
+      [8, '0 improvements since the fork; 0 failed iterations since the fork'],
+      [10, '0 improvements since the last checkpoint; 0 failed iterations since the fork'],
+    ]);
     // The summary of the fork counts its own as its run did (the same fold), beside the line's.
     const done = /^Done\. This fork: (.*?) · \d[\d,]* tokens/m.exec(r.stdout)![1]!;
     const summary = await runCli(['summary', '--session', fork.id, '--memory', memory]);
