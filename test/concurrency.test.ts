@@ -136,8 +136,10 @@ describe('two concurrent plan runs on one memory folder', () => {
     if (!found.found) throw new Error(found.reason);
     const server = await startFakeOpenAI(() => ({
       content: JSON.stringify(planFromActions(target, found.actions, 'held session')),
+      // A slow stream (~250 ms a plan): the run stays in flight while the test looks at it, without burning the CPU
+      // on hundreds of iterations nobody reads.
       chunkChars: 200,
-      chunkDelayMs: 1,
+      chunkDelayMs: 25,
     }));
     const run = spawnJson(
       ['plan', 'Deploy the orchestrator', '-n', '1000000', '-c', '0', '--patience', '0', '--unattended', '--procedures', SHIPPED, ...modelFlags(server.url)],

@@ -3,12 +3,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags, type Reply } from './support/fake-openai.js';
 import { spawnJson } from './support/spawn-events.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 
 const VALID = parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as { steps: { action: string }[] };
 const validJson = JSON.stringify(VALID);
@@ -18,14 +19,8 @@ const env = { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '5' };
 const { serve } = fakeServers();
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
-/** The terminal's text once `pattern` shows on it: re-read as soon as the event loop is free, not on a timer. */
-async function untilScreen(term: string, pattern: RegExp): Promise<string> {
-  for (;;) {
-    const text = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', term, '-S', '-200'], { encoding: 'utf8' });
-    if (pattern.test(text)) return text;
-    await new Promise((r) => setImmediate(r));
-  }
-}
+/** The terminal's text once `pattern` shows on it (test/support/tmux.ts: polled, failing once the command has ended). */
+const untilScreen = (term: string, pattern: RegExp) => tmuxScreen(term, 200).until(pattern);
 
 const plan = (cwd: string, url: string, extra: string[]) =>
   runCli(['plan', 'Deploy the orchestrator', ...modelFlags(url), '--unattended', '--repairs', '0', ...extra], { cwd, env });
@@ -136,12 +131,9 @@ describe('a session halted at --max-cost', () => {
     expect((await plan(cwd, server.url, ['-n', '3', '-c', '0', '--max-cost', '6'])).code).toBe(3);
     const id = (await sessions(cwd))[0]!.id;
     const term = `jupiter-cap-${process.pid}`;
-    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
     const cmd = `cd ${cwd} && NO_COLOR=1 JUPITER_API_KEY=${KEY} ${process.execPath} ${BIN} resume ${id}; echo "EXIT=$?"`;
-    tmux('new-session', '-d', '-s', term, '-x', '120', '-y', '40', 'bash', '--norc', '--noprofile');
     try {
-      tmux('send-keys', '-t', term, '-l', cmd);
-      tmux('send-keys', '-t', term, 'Enter');
+      typeInNewTerminal(term, 120, 40, cmd);
       const asked = await untilScreen(term, /max-cost in USD/);
       expect(asked).toMatch(/reached its cost cap \(\$5\.0000 spent of its --max-cost \$6/);
       tmux('send-keys', '-t', term, '-l', '9');

@@ -20,7 +20,8 @@ const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy
 class RecordingPlanner implements Planner {
   readonly name = 'recording';
   readonly requests: PlanRequest[] = [];
-  private readonly inner = new BuiltinPlanner();
+  // A small search budget: each iteration still gets a real, validated plan, without the full hunt for a better one.
+  private readonly inner = new BuiltinPlanner({ maxExpansions: 5_000 });
   constructor(private readonly breakOn: Set<number> = new Set()) {}
   async propose(req: PlanRequest): Promise<PlanResponse> {
     this.requests.push(req);

@@ -1,29 +1,15 @@
 // A goal that matches no procedure, at a real terminal (tmux): one question offers drafting procedures; the
 // step-by-step scaffold writes a set; the run goes on with it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from './support/cli.js';
-import { typeInNewTerminal } from './support/tmux.js';
+import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `jupiter-goal-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-J', '-t', session, '-S', '-300');
-
-/**
- * Polls the screen until `pattern` shows (a condition, not a clock); fails with the screen as soon as the command
- * has ended (its EXIT= line) without showing it. However slow the machine, only the test's own limit ends a wait.
- */
-async function until(pattern: RegExp): Promise<string> {
-  for (;;) {
-    const text = screen();
-    if (pattern.test(text)) return text;
-    if (/EXIT=\d+/.test(text)) throw new Error(`the command ended without showing ${pattern}; screen:\n${text}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+const { until } = tmuxScreen(session, 300);
 
 const answer = async (prompt: RegExp, text = '') => {
   await until(prompt);

@@ -24,7 +24,7 @@ function shownPlan(text: string, iteration: number): Plan {
 describe.skipIf(!hasTmux)('a rejection sticks for the built-in planner, at a terminal', () => {
   afterAll(() => void spawnSync('tmux', ['kill-session', '-t', session]));
 
-  it('the plan after a rejection differs in schedule from the rejected one', async () => {
+  it('the plan after a rejection differs in schedule from the rejected one, and a rejected optimum is never champion again', async () => {
     const cwd = tempDir('jupiter-reject-');
     const cmd = `cd ${cwd} && NO_COLOR=1 ${process.execPath} ${BIN} plan "Deploy the orchestrator" -n 4 -c 1 --patience 0 --procedures ${SHIPPED}; echo "EXIT=$?"`;
     typeInNewTerminal(session, 160, 60, cmd);
@@ -46,6 +46,20 @@ describe.skipIf(!hasTmux)('a rejection sticks for the built-in planner, at a ter
     expect(next.steps.length).toBeGreaterThan(0);
     expect(scheduleKey(next, deploy)).not.toBe(scheduleKey(rejected, deploy));
     expect(text).toContain('You rejected the champion of iteration 1: "I do not like this one"');
+
+    // Now reject the proved optimum itself. A plan at least as good cannot displace it on score, so only the
+    // rejection takes it off: the next checkpoint's best plan must be a new one, never iteration 2's.
+    expect(text.slice(text.lastIndexOf('Checkpoint · iteration 2/4'))).toMatch(/Best plan so far \(iteration 2\)/);
+    tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Enter'); // Reject with a reason
+    await until(/Reason for rejecting[\s\S]*Reason for rejecting \(Esc to go back\)/);
+    tmux('send-keys', '-t', session, '-l', 'Not this one either');
+    tmux('send-keys', '-t', session, 'Enter');
+    await until(/What now\?[\s\S]*What now\?/);
+    tmux('send-keys', '-t', session, 'Enter');
+    const third = await until(/Checkpoint · iteration 3\/4[\s\S]*What next\?/);
+    expect(third).toContain('You rejected the champion of iteration 2: "Not this one either"');
+    expect(third.slice(third.lastIndexOf('Checkpoint · iteration 3/4'))).toMatch(/Best plan so far \(iteration 3\)/);
+    expect(scheduleKey(shownPlan(third, 3), deploy)).not.toBe(scheduleKey(next, deploy));
     tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter'); // Stop
     const final = await until(/EXIT=\d+/);
     expect(final).toMatch(/EXIT=0/);
