@@ -259,6 +259,7 @@ class Loop {
       champion,
       objectives: this.objectives,
       improvements: improvementsSince(state, this.lastCheckpoint),
+      since: this.lastCheckpoint,
       alternatives: [...state.alternatives],
     };
     const decision = await this.ask('checkpoint', iteration, () => deps.reviewer.checkpoint(ctx));
