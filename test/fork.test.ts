@@ -189,8 +189,10 @@ describe('resume --from N --fork', () => {
     const lines = listed.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(new RegExp(`^completed +${parent.id} .* 6/6 · success`));
-    expect(lines[1]).toMatch(new RegExp(`^└ completed +${fork.id} .* 6/6 · forked after iteration 3 · success`));
-    expect(lines[2]).toMatch(new RegExp(`^  └ completed +${grandchild.id} .* 6/6 · forked after iteration 5 · success`));
+    expect(lines[1]).toMatch(new RegExp(`^└ completed +${fork.id} .* 6/6 \\(3 of its own 3\\) · forked after iteration 3 · success 100% over its line ·`));
+    expect(lines[2]).toMatch(
+      new RegExp(`^  └ completed +${grandchild.id} .* 6/6 \\(1 of its own 1\\) · forked after iteration 5 · success 100% over its line ·`),
+    );
     const json = JSON.parse((await runCli(['sessions', '--json', '--memory', memory])).stdout) as {
       sessions: { id: string; parent: string | null; forkPoint: number | null }[];
     };
