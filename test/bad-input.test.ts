@@ -90,8 +90,11 @@ const BAD_SESSION_IDS = [
   'alias-bomb',
 ];
 
-/** The bad session corpus: id → file contents. */
-function badSessions(): Record<string, Buffer> {
+/** The bad session corpus: id → file contents (built once: its 4 MB file is the same for every test that reads it). */
+let corpus: Record<string, Buffer> | undefined;
+const badSessions = (): Record<string, Buffer> => (corpus ??= buildBadSessions());
+
+function buildBadSessions(): Record<string, Buffer> {
   const good = goodSessionText();
   // A resumable session so only the file's fault stops the resume.
   const paused = good.replace(/^status: completed$/m, 'status: paused');

@@ -426,6 +426,24 @@ describe('a person in the loop', () => {
   });
 });
 
+describe('a fork', () => {
+  it('checkpoints every k of its own iterations, the first counting improvements since its fork point', async () => {
+    const { state, deps } = await setup({ iterations: 2, checkpoint: 0, unattended: false });
+    const script = [DEARER, DEAR, DEAR, CHEAP, DEAR, DEAR, DEAR];
+    const planner = () => new ScriptedPlanner((req) => plan(script[req.iteration - 1]!));
+    await runSession(state, deps(planner()));
+    // The line so far: two iterations. The fork takes them, and runs five of its own with a checkpoint every three.
+    Object.assign(state, { parent: 'p', forkPoint: 2 });
+    Object.assign(state.settings, { iterations: 7, checkpoint: 3 });
+    const reviewer = new ScriptedReviewer();
+    await runSession(state, deps(planner(), reviewer));
+    expect(reviewer.checkpoints.map((c) => [c.iteration, c.since, c.improvements.map((i) => i.iteration)])).toEqual([
+      [5, 2, [4]],
+      [7, 5, []],
+    ]);
+  });
+});
+
 describe('kill and resume', () => {
   it('keeps the champion: from the session file, and from the log when the file missed the last commits', async () => {
     const dir = tempDir('jupiter-loop-resume-');

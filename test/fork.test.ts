@@ -189,8 +189,10 @@ describe('resume --from N --fork', () => {
     const lines = listed.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(new RegExp(`^completed +${parent.id} .* 6/6 · success`));
-    expect(lines[1]).toMatch(new RegExp(`^└ completed +${fork.id} .* 6/6 · forked after iteration 3 · success`));
-    expect(lines[2]).toMatch(new RegExp(`^  └ completed +${grandchild.id} .* 6/6 · forked after iteration 5 · success`));
+    expect(lines[1]).toMatch(new RegExp(`^└ completed +${fork.id} .* 6/6 \\(3 of its own 3\\) · forked after iteration 3 · success 100% over its line ·`));
+    expect(lines[2]).toMatch(
+      new RegExp(`^  └ completed +${grandchild.id} .* 6/6 \\(1 of its own 1\\) · forked after iteration 5 · success 100% over its line ·`),
+    );
     const json = JSON.parse((await runCli(['sessions', '--json', '--memory', memory])).stdout) as {
       sessions: { id: string; parent: string | null; forkPoint: number | null }[];
     };
@@ -212,9 +214,10 @@ describe('resume --from N --fork', () => {
     expect(summary.stdout).toContain(`1 improvement · the last at iteration 1 of ${parent.id}`);
     const data = JSON.parse((await runCli(['summary', '--session', grandchild.id, '--json', '--memory', memory])).stdout) as {
       iterations: number;
-      filter: { branch?: { parent: string; forkPoint: number } };
+      filter: { branch?: { parent: string; forkPoint: number; own?: unknown } };
     };
-    expect(data.filter.branch).toEqual({ parent: fork.id, forkPoint: 5 });
+    // Where it branched, and its own one iteration (the sixth) as its run counted it.
+    expect(data.filter.branch).toMatchObject({ parent: fork.id, forkPoint: 5, own: { progress: { completed: 1, repeats: 1 } } });
     // The parent's three, the fork's 4 and 5, and the grandchild's sixth.
     expect(data.iterations).toBe(6);
   });
@@ -244,6 +247,18 @@ describe('resume --from N --fork', () => {
     expect(r.stdout).toMatch(/^Done\. This fork: 4 completed · 0 approved · 4 repeats /m);
     expect(r.stdout).toMatch(/^4 iterations of this fork \(7–10\) · 0 improvements · 0 as good as the best · 0 worse · 4 repeats /m);
     expect(r.stdout).toContain(`Champion (iteration 4, ${parent.id}'s, `);
+    // Its unattended checkpoints are recorded in its own terms too (export lists the line's reviews, each with its session).
+    const book = JSON.parse((await runCli(['export', fork.id, '--format', 'json', '--memory', memory])).stdout) as {
+      reviews: { session: string; iteration: number; why: string }[];
+    };
+    expect(book.reviews.filter((x) => x.session === fork.id).map((x) => [x.iteration, x.why.replace(/^champion from iteration 4 \(.*?\); /, '')])).toEqual([
+      [8, '0 improvements since the fork; 0 failed iterations since the fork'],
+      [10, '0 improvements since the last checkpoint; 0 failed iterations since the fork'],
+    ]);
+    // The summary of the fork counts its own as its run did (the same fold), beside the line's.
+    const done = /^Done\. This fork: (.*?) · \d[\d,]* tokens/m.exec(r.stdout)![1]!;
+    const summary = await runCli(['summary', '--session', fork.id, '--memory', memory]);
+    expect(summary.stdout).toContain(`\nThis fork's own iterations 7–10: ${done}\n`);
 
     // Without flags a fork inherits what its parent ran of its own, and says nothing was changed.
     const plain = await runCli(['resume', fork.id, '--from', '8', '--fork', '--unattended', '--memory', memory], { env });

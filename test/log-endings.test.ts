@@ -1,20 +1,27 @@
 // Any line ending reads the same in the log (LF, CRLF, CR alone, CRCRLF), and a log whose record lines none can
 // read is never numbered from 1 again (issue 23, item 5: `sed -i 's/$/\r\r/'` made summary show 0 iterations and
 // resume restart at iteration 1, writing duplicate seq and iteration numbers).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SessionStore } from '../src/engine/sessions.js';
 import { readLogAll } from '../src/memory/log-range.js';
 import { runCli, tempDir } from './support/cli.js';
 
-/** A three-iteration built-in session; its folder, log file and id. */
+/** A three-iteration built-in session, run once; each test gets its own copy: its folder, log file and id. */
+let original: Promise<{ cwd: string; id: string }> | undefined;
 async function logged(): Promise<{ cwd: string; log: string; id: string }> {
+  original ??= (async () => {
+    const cwd = tempDir();
+    const r = await runCli(['plan', 'Deploy the orchestrator', '--unattended', '-n', '3', '-c', '0'], { cwd });
+    expect(r.code).toBe(0);
+    const [listed] = (await new SessionStore(path.join(cwd, 'memory', 'sessions')).list()).sessions;
+    return { cwd, id: listed!.id };
+  })();
+  const { cwd: from, id } = await original;
   const cwd = tempDir();
-  const r = await runCli(['plan', 'Deploy the orchestrator', '--unattended', '-n', '3', '-c', '0'], { cwd });
-  expect(r.code).toBe(0);
-  const [listed] = (await new SessionStore(path.join(cwd, 'memory', 'sessions')).list()).sessions;
-  return { cwd, log: path.join(cwd, 'memory', 'execution_log.md'), id: listed!.id };
+  cpSync(from, cwd, { recursive: true });
+  return { cwd, log: path.join(cwd, 'memory', 'execution_log.md'), id };
 }
 
 /** The session made resumable for `more` iterations, as after an interruption. */

@@ -59,7 +59,8 @@ describe.skipIf(!hasTmux)('checkpoint prompts in a real terminal', () => {
     expect(tmux('capture-pane', '-p', '-e', '-t', session, '-S', '-200')).not.toMatch(/\x1b\[(3\d|9\d)(;\d+)*m/);
     expect(final).toMatch(/EXIT=0/);
     expect(final).toContain('Session stopped after 6 iterations.');
-    expect(final).toMatch(/Memory is up to date; resume with `jupiter resume \S+`\./);
+    // Stopped at the final checkpoint: a resume would run nothing; a fork goes on from here.
+    expect(final).toMatch(/Memory is up to date; all its iterations ran: to go on from here, fork it \(`jupiter resume \S+ --from 6 --fork -n <more>`\)\./);
     expect(final).toMatch(/▲ Iteration 1: first valid plan/);
     // Each checkpoint shows the champion with its score, and what improved since the last one.
     expect(final).toMatch(/Best plan so far \(iteration 1\): makespan [\dhdm ]+ · cost \d+ · steps 12/);

@@ -365,7 +365,9 @@ function championLines(ctx: CheckpointContext, chalk: ChalkInstance): string[] {
   if (!ctx.champion) return [chalk.yellow('No valid plan yet.')];
   lines.push(`${chalk.bold('Best plan so far')} (iteration ${ctx.champion.iteration}): ${formatScore(ctx.champion.score, o)}`);
   if (ctx.session.converged) lines.push(chalk.green(`Converged: ${safeText(ctx.session.converged.reason, true)}`));
-  if (ctx.improvements.length === 0) lines.push(chalk.dim('No improvement since the last checkpoint.'));
+  const fork = ctx.session.forkPoint;
+  const since = fork !== undefined && ctx.since === fork ? `since the fork (after iteration ${fork})` : 'since the last checkpoint';
+  if (ctx.improvements.length === 0) lines.push(chalk.dim(`No improvement ${since}.`));
   // describeChange marks a better score with ▲ itself; the first valid plan has nothing to be better than.
   for (const c of ctx.improvements)
     lines.push(`iteration ${c.iteration}: ${c.before ? describeChange(c.before, c.after, o) : `first valid plan, ${describeChange(null, c.after, o)}`}`);

@@ -138,13 +138,18 @@ function reviewerFor(
 
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
 function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
-  const done = result.state.progress.completed >= result.state.settings.iterations && (result.exit === 'halted' || result.exit === 'failed');
-  // A resume of a session whose iterations all ran would end the same way at once: say what would help instead.
-  const hint = done
-    ? result.exit === 'failed'
-      ? 'check the endpoint with `jupiter doctor`, then start a new run'
-      : 'see lessons.md and the procedures, then start a new run'
-    : `resume with \`jupiter resume ${id}\``;
+  const { completed } = result.state.progress;
+  const ran = completed >= result.state.settings.iterations;
+  // A resume of a session whose iterations all ran would end the same way at once (or run nothing, after a stop at
+  // its final checkpoint): say what would help instead.
+  const hint =
+    !ran || !['halted', 'failed', 'stopped'].includes(result.exit)
+      ? `resume with \`jupiter resume ${id}\``
+      : result.exit === 'failed'
+        ? 'check the endpoint with `jupiter doctor`, then start a new run'
+        : result.exit === 'halted'
+          ? 'see lessons.md and the procedures, then start a new run'
+          : `all its iterations ran: to go on from here, fork it (\`jupiter resume ${id} --from ${completed} --fork -n <more>\`)`;
   switch (result.exit) {
     case 'completed':
       return ExitCode.ok;

@@ -4,7 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ChampionTrack, LearningDetail, LearningSummary, ResolvedGoal, SummaryWindow } from '../state/summary.js';
 import { formatScore } from '../procedures/quality.js';
 import { safeText } from '../core/text.js';
-import { plural, span } from './format.js';
+import { plural, progressLine, span } from './format.js';
 
 const BAR = 30;
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
@@ -94,6 +94,11 @@ function countLines(s: LearningSummary, chalk: ChalkInstance): string[] {
       b.forkPoint
         ? `Forked from ${t(b.parent)} at iteration ${b.forkPoint}: ${b.forkPoint > 1 ? `iterations ${span(1, b.forkPoint)} below are` : 'iteration 1 below is'} ${t(b.parent)}'s, the rest this fork's.`
         : `Forked from ${t(b.parent)} at iteration 0 (before its first): every iteration below is this fork's.`,
+    );
+  // The fork's own, as its run counted them (the counts below are its line's).
+  if (b?.own)
+    out.push(
+      `This fork's own ${b.own.progress.completed ? `iterations ${span(b.forkPoint + 1, b.forkPoint + b.own.progress.completed)}` : 'iterations: none yet'}: ${progressLine(b.own.progress)}`,
     );
   out.push('');
   out.push(

@@ -8,7 +8,7 @@ import type { Memory } from '../memory/store.js';
 import { humanRuleId } from '../feedback/rule-text.js';
 import type { PlanTarget, Rule, RuleBody } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
-import { type ForkBase, type ForkPoint, lineageOf, lineageRecords } from '../state/lineage.js';
+import { type ForkBase, type ForkPoint, lineageOf, lineageRecords, ownCounts } from '../state/lineage.js';
 import { foldRecords } from '../state/reducer.js';
 import type { SessionSettings, SessionState } from '../state/session.js';
 import { blankSession } from './session.js';
@@ -45,6 +45,13 @@ export async function forkBase(state: SessionState, memory: Pick<Memory, 'record
   const line = (await recordsOfLine(state, memory, forks)).filter((r) => r.session !== state.id);
   const { progress, usage } = foldRecords(line);
   return { parent: state.parent, forkPoint: state.forkPoint, progress, usage };
+}
+
+/** A fork's own counts as its run shows them: its line folded by the one reducer, less the line at its fork point. */
+export async function forkOwnCounts(state: SessionState, memory: Pick<Memory, 'records'>, forks: ReadonlyMap<string, ForkPoint>) {
+  const base = await forkBase(state, memory, forks);
+  if (!base) return undefined;
+  return ownCounts(foldRecords(await recordsOfLine(state, memory, forks)), base);
 }
 
 export interface ForkRequest {

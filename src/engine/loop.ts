@@ -259,6 +259,7 @@ class Loop {
       champion,
       objectives: this.objectives,
       improvements: improvementsSince(state, this.lastCheckpoint),
+      since: this.lastCheckpoint,
       alternatives: [...state.alternatives],
     };
     const decision = await this.ask('checkpoint', iteration, () => deps.reviewer.checkpoint(ctx));
@@ -269,12 +270,15 @@ class Loop {
   /** Unattended: recorded in the log, so the morning review can see where the run stood at each checkpoint. */
   private async recordCheckpoint(iteration: number): Promise<undefined> {
     const { state } = this;
-    const p = state.progress;
+    // A fork's own failures, and its first checkpoint's improvements since it branched (its run counts its own).
+    const fork = this.deps.fork;
+    const p = ownCounts(state, fork).progress;
     const c = state.champion;
     const champion = c ? `champion from iteration ${c.iteration} (${formatScore(c.score, this.objectives)})` : 'no valid plan yet';
     const since = improvementsSince(state, this.lastCheckpoint).length;
     const failed = p.failed + p.errors;
-    const reason = `${champion}; ${since} improvement${s(since)} since the last checkpoint; ${failed} failed iteration${s(failed)} so far`;
+    const last = fork && this.lastCheckpoint === this.forkPoint ? 'the fork' : 'the last checkpoint';
+    const reason = `${champion}; ${since} improvement${s(since)} since ${last}; ${failed} failed iteration${s(failed)} ${fork ? 'since the fork' : 'so far'}`;
     const plan = (await this.run_.champion())?.plan ?? null;
     this.run_.reducer.apply(await this.deps.memory.commitReview({ ...reviewOf(state, iteration, 'checkpoint', plan, this.now()), reason }));
     this.lastCheckpoint = iteration;

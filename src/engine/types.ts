@@ -36,6 +36,8 @@ export interface CheckpointContext {
   objectives: Objective[];
   /** Improvements since the previous checkpoint, oldest first. */
   improvements: ScoreChange[];
+  /** The iteration they are counted after: the previous checkpoint's, or (at a fork's first) its fork point. */
+  since: number;
   /** Best distinct valid plans other than the champion, best first. */
   alternatives: PlanRef[];
 }

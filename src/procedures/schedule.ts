@@ -69,11 +69,13 @@ export class ScheduleModel {
  * both. Its times are also what two partial plans are compared on (`dominates`).
  */
 export class ScheduleBuilder {
-  private addLatest: Float64Array;
-  private addMax: Float64Array;
-  private use: Float64Array;
-  private del: Float64Array;
-  private firstBefore: Float64Array;
+  /**
+   * Every time the builder tracks, in one buffer so a clone is one copy (the optimiser clones one per search node):
+   * per fact, when its latest adder ended, when any adder ended, when its last user ended, when its last remover
+   * ended; then per ordering rule, when the first step it puts before ended (-1: none yet).
+   */
+  private readonly times: Float64Array;
+  private readonly n: number;
   private owners: Map<string, number>;
   private lastAction: string | undefined;
   private lastEnd = 0;
@@ -83,17 +85,17 @@ export class ScheduleBuilder {
     private readonly model: ScheduleModel,
     from?: ScheduleBuilder,
   ) {
-    const n = model.facts.size;
-    this.addLatest = from ? from.addLatest.slice() : new Float64Array(n);
-    this.addMax = from ? from.addMax.slice() : new Float64Array(n);
-    this.use = from ? from.use.slice() : new Float64Array(n);
-    this.del = from ? from.del.slice() : new Float64Array(n);
-    this.firstBefore = from ? from.firstBefore.slice() : new Float64Array(model.ordering.length).fill(-1);
-    this.owners = new Map(from?.owners ?? []);
+    this.n = model.facts.size;
     if (from) {
+      this.times = from.times.slice();
+      this.owners = new Map(from.owners);
       this.lastAction = from.lastAction;
       this.lastEnd = from.lastEnd;
       this.makespan = from.makespan;
+    } else {
+      this.times = new Float64Array(4 * this.n + model.ordering.length);
+      this.times.fill(-1, 4 * this.n);
+      this.owners = new Map();
     }
   }
 
@@ -104,13 +106,16 @@ export class ScheduleBuilder {
   /** When a step of `action` owned by `owner` would start, were it appended now. */
   startOf(action: string, owner: string): number {
     const a = this.model.actions.get(action);
+    const t = this.times;
+    const n = this.n;
     let start = this.owners.get(owner) ?? 0;
     if (a) {
-      for (const f of a.pre) start = Math.max(start, this.addLatest[f]!, this.del[f]!);
-      for (const f of a.add) start = Math.max(start, this.del[f]!);
-      for (const f of a.del) start = Math.max(start, this.use[f]!, this.addMax[f]!);
+      // addLatest = t[f], del = t[3n + f], use = t[2n + f], addMax = t[n + f]
+      for (const f of a.pre) start = Math.max(start, t[f]!, t[3 * n + f]!);
+      for (const f of a.add) start = Math.max(start, t[3 * n + f]!);
+      for (const f of a.del) start = Math.max(start, t[2 * n + f]!, t[n + f]!);
     }
-    for (const r of this.model.afterOf.get(action) ?? []) start = Math.max(start, this.firstBefore[r]!);
+    for (const r of this.model.afterOf.get(action) ?? []) start = Math.max(start, t[4 * n + r]!);
     if (this.lastAction !== undefined && this.model.immediately.get(action)?.has(this.lastAction)) start = Math.max(start, this.lastEnd);
     return start;
   }
@@ -118,17 +123,19 @@ export class ScheduleBuilder {
   /** Appends a step and returns its start and end. */
   append(action: string, owner: string): { start: number; end: number } {
     const a = this.model.actions.get(action);
+    const t = this.times;
+    const n = this.n;
     const start = this.startOf(action, owner);
     const end = start + (a?.duration ?? 0);
     if (a) {
-      for (const f of a.pre) this.use[f] = Math.max(this.use[f]!, end);
-      for (const f of a.del) this.del[f] = Math.max(this.del[f]!, end);
+      for (const f of a.pre) t[2 * n + f] = Math.max(t[2 * n + f]!, end);
+      for (const f of a.del) t[3 * n + f] = Math.max(t[3 * n + f]!, end);
       for (const f of a.add) {
-        this.addLatest[f] = end;
-        this.addMax[f] = Math.max(this.addMax[f]!, end);
+        t[f] = end;
+        t[n + f] = Math.max(t[n + f]!, end);
       }
     }
-    for (const r of this.model.beforeOf.get(action) ?? []) if (this.firstBefore[r]! < 0) this.firstBefore[r] = end;
+    for (const r of this.model.beforeOf.get(action) ?? []) if (t[4 * n + r]! < 0) t[4 * n + r] = end;
     this.owners.set(owner, end);
     this.lastAction = action;
     this.lastEnd = end;
@@ -144,16 +151,18 @@ export class ScheduleBuilder {
   dominates(other: ScheduleBuilder): boolean {
     if (this.makespan > other.makespan) return false;
     if (this.model.immediately.size > 0 && (this.lastAction !== other.lastAction || this.lastEnd > other.lastEnd)) return false;
-    const le = (x: Float64Array, y: Float64Array) => x.every((v, i) => v <= y[i]!);
-    if (!le(this.addLatest, other.addLatest) || !le(this.addMax, other.addMax) || !le(this.use, other.use) || !le(this.del, other.del)) return false;
-    if (!this.firstBefore.every((v, i) => v < 0 === other.firstBefore[i]! < 0 && v <= other.firstBefore[i]!)) return false;
+    const x = this.times;
+    const y = other.times;
+    const facts = 4 * this.n;
+    for (let i = 0; i < facts; i++) if (x[i]! > y[i]!) return false;
+    for (let i = facts; i < x.length; i++) if (x[i]! < 0 !== y[i]! < 0 || x[i]! > y[i]!) return false;
     for (const [owner, t] of this.owners) if (t > (other.owners.get(owner) ?? 0)) return false;
     return true;
   }
 
   /** When the latest step so far that adds `fact` ended (0 when none did): a later step needing it links there. */
   addedAt(fact: number): number {
-    return this.addLatest[fact] ?? 0;
+    return this.times[fact] ?? 0;
   }
 }
 

@@ -61,6 +61,12 @@ export function lineageRecords(line: LineageLink[], recordsOf: (session: string)
 
 type Usage = SessionState['usage'];
 
+/** A session's progress and usage (what the closing lines and the cost cap count). */
+export interface Counts {
+  progress: Progress;
+  usage: Usage;
+}
+
 /** What a fork's line had done by its fork point (its ancestors' records folded by the one reducer): where its own counts start. */
 export interface ForkBase extends ForkPoint {
   progress: Progress;
@@ -71,7 +77,7 @@ export interface ForkBase extends ForkPoint {
  * A session's counts as a person reads them: a fork's are its own (its line's less what the line had done by the fork
  * point; every count is a sum of events, so the difference is exactly the fork's); any other session's as they are.
  */
-export function ownCounts(x: { progress: Progress; usage: Usage }, base: ForkBase | undefined): { progress: Progress; usage: Usage } {
+export function ownCounts(x: Counts, base: ForkBase | undefined): Counts {
   if (!base) return x;
   const progress = { ...x.progress };
   for (const key of Object.keys(progress) as (keyof Progress)[]) progress[key] = Math.max(0, x.progress[key] - base.progress[key]);

@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Score } from '../procedures/quality.js';
 import { type History, historyOf } from './history.js';
-import { type ForkPoint, type Forks, lineageOf, lineageRecords } from './lineage.js';
+import { type Counts as OwnCounts, type ForkPoint, type Forks, lineageOf, lineageRecords } from './lineage.js';
 import type { Objective } from '../procedures/types.js';
 import type { LogRecord } from '../memory/record.js';
 import { spans, summaryFold, type SummaryState } from '../memory/summary-fold.js';
@@ -105,7 +105,7 @@ export interface LearningSummary extends Counts {
   windows: SummaryWindow[];
   window: number;
   /** What the summary covers (absent: everything in memory); `branch`: the session is a fork, and where it branched. */
-  filter: { session?: string; goal?: string; branch?: ForkPoint; resolved?: ResolvedGoal[] };
+  filter: { session?: string; goal?: string; branch?: ForkPoint & { own?: OwnCounts }; resolved?: ResolvedGoal[] };
   learning: LearningDetail | null;
   /** The goals' exemplars and the insights with the most net support, with their votes. */
   exemplars: { text: string; count: number; human: number; scope: string }[];

@@ -47,9 +47,13 @@ export function registerSessions(program: Command, cli: Cli): void {
         const colour = s.status === 'completed' ? chalk.green : s.status === 'running' ? chalk.cyan : chalk.yellow;
         // A fork sits under its parent, indented a step per generation, with the iteration it branched after.
         const indent = depth ? `${'  '.repeat(depth - 1)}└ ` : '';
-        const branched = s.parent !== undefined ? ` · forked after iteration ${s.forkPoint}` : '';
+        // Its counts are its line's (iteration numbers go on from the parent's): its own iterations are said beside them.
+        const at = s.forkPoint ?? 0;
+        const branched =
+          s.parent !== undefined ? ` (${s.progress.completed - at} of its own ${s.settings.iterations - at}) · forked after iteration ${at}` : '';
+        const success = `success ${successRate(s.progress)}${s.parent !== undefined ? ' over its line' : ''}`;
         lines.push(
-          `${indent}${colour(s.status.padEnd(11))} ${s.id}  ${when(s.updatedAt)}  ${s.progress.completed}/${s.settings.iterations}${branched} · success ${successRate(s.progress)} · ${safeText(s.goalText, true)}`,
+          `${indent}${colour(s.status.padEnd(11))} ${s.id}  ${when(s.updatedAt)}  ${s.progress.completed}/${s.settings.iterations}${branched} · ${success} · ${safeText(s.goalText, true)}`,
         );
         // The reason is worth a line only when it says more than the status column ("interrupted" twice says nothing).
         if (s.haltReason && s.status !== 'completed' && s.haltReason !== s.status)

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { forksAbove, forksAmong } from '../../engine/fork.js';
+import { forkOwnCounts, forksAbove, forksAmong } from '../../engine/fork.js';
+import type { SessionState } from '../../state/session.js';
 import { SessionStore } from '../../engine/sessions.js';
 import type { LogRecord } from '../../memory/record.js';
 import { FILES, Memory } from '../../memory/store.js';
@@ -40,7 +41,7 @@ export function registerSummary(program: Command, cli: Cli): void {
       const totals = await memory.aggregate(summaryFold);
       // The learning detail reads the records; past FULL_HISTORY iterations an unfiltered summary keeps to the running
       // totals (fast at any size) and says how to see the detail.
-      const { records, forks, known } = await recordsOf(memory, opts, filtered || totals.iterations <= FULL_HISTORY);
+      const { records, forks, known, state } = await recordsOf(memory, opts, filtered || totals.iterations <= FULL_HISTORY);
       // A filter that matches nothing is a typo, not an empty history: say which flag.
       if (opts.session && !known) throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
       const summary = await learningSummary(memory.dir, records ?? totals, await memory.items(), {
@@ -48,6 +49,9 @@ export function registerSummary(program: Command, cli: Cli): void {
         ...(opts.goal ? { goal: opts.goal } : {}),
         forks,
       });
+      // A fork's own counts, as its run showed them (the one reducer over its line, less the line at its fork point).
+      const own = state && summary.filter.branch ? await forkOwnCounts(state, memory, forks) : undefined;
+      if (own) summary.filter.branch = { ...summary.filter.branch!, own };
       if (opts.goal && summary.iterations === 0 && summary.sessions === 0)
         throw new UsageError(`--goal ${safeText(opts.goal, true)}: no session in ${config.memoryDir} worked on that goal`);
       if (opts.json) out(terminalJson(summary));
@@ -63,7 +67,11 @@ export function registerSummary(program: Command, cli: Cli): void {
  * session's records are found where they are in the log, a fork's with its ancestors' (its line); a goal's are spread
  * over all of it. `known`: the named session has a session file or records.
  */
-async function recordsOf(memory: Memory, opts: { session?: string }, readAll: boolean): Promise<{ records: LogRecord[] | null; forks: Forks; known: boolean }> {
+async function recordsOf(
+  memory: Memory,
+  opts: { session?: string },
+  readAll: boolean,
+): Promise<{ records: LogRecord[] | null; forks: Forks; known: boolean; state?: SessionState | undefined }> {
   const store = new SessionStore(path.join(memory.dir, FILES.sessions));
   const load = (id: string) => store.load(id);
   if (opts.session === undefined) {
@@ -74,5 +82,5 @@ async function recordsOf(memory: Memory, opts: { session?: string }, readAll: bo
   const forks = state ? await forksAbove(state, load).catch(() => new Map<string, ForkPoint>()) : new Map<string, ForkPoint>();
   const records: LogRecord[] = [];
   for (const link of lineageOf(opts.session, forks)) records.push(...(await memory.records({ session: link.session })));
-  return { records, forks, known: state !== undefined || records.some((r) => r.session === opts.session) };
+  return { records, forks, known: state !== undefined || records.some((r) => r.session === opts.session), state };
 }
