@@ -24,10 +24,9 @@ export class RelaxedIndex {
   readonly consumerOps: Int32Array;
   readonly addAt: Int32Array;
   readonly addFacts: Int32Array;
-  /** Per fact: h_add cost (-1: unreached), best supporter (-1: held now), settled; per operator: cost, missing preconditions. */
+  /** Per fact: h_add cost (-1: unreached), best supporter (-1: held now); per operator: cost, missing preconditions. */
   readonly layer: Int32Array;
   readonly achiever: Int32Array;
-  readonly done: Uint8Array;
   readonly opCost: Int32Array;
   readonly waiting: Int32Array;
   /** Dijkstra's buckets (facts by cost, reset at each evaluation). */
@@ -55,7 +54,6 @@ export class RelaxedIndex {
     [this.addAt, this.addFacts] = flatten(ops.map((op) => op.add));
     this.layer = new Int32Array(domain.nFacts);
     this.achiever = new Int32Array(domain.nFacts);
-    this.done = new Uint8Array(domain.nFacts);
     this.opCost = new Int32Array(ops.length);
     this.waiting = new Int32Array(ops.length);
     this.queue = new BucketQueue(domain.nFacts + this.addFacts.length);
@@ -149,9 +147,8 @@ function fire(index: RelaxedIndex, o: number, enabled: number[]): void {
  * Written as plain loops over typed arrays without allocation: it is most of the satisficing search's time.
  */
 function explore(index: RelaxedIndex, state: Uint8Array): number[] | undefined {
-  const { consumerAt, consumerOps, nFacts, isGoal, layer, achiever, done, opCost, waiting, queue } = index;
+  const { consumerAt, consumerOps, nFacts, isGoal, layer, achiever, opCost, waiting, queue } = index;
   layer.fill(-1);
-  done.fill(0);
   opCost.fill(0);
   waiting.set(index.preCount);
   queue.reset();
@@ -170,8 +167,8 @@ function explore(index: RelaxedIndex, state: Uint8Array): number[] | undefined {
   for (let c = 0; c <= queue.top && (goalsLeft > 0 || c === 0); c++) {
     for (let e = queue.head[c]!; e >= 0; e = next[e]!) {
       const f = fact[e]!;
-      if (done[f] || layer[f] !== c) continue;
-      done[f] = 1;
+      // Queued again only when reached cheaper, so the entry at its final cost is the one settled, and only once.
+      if (layer[f] !== c) continue;
       if (isGoal[f]) goalsLeft--;
       for (let k = consumerAt[f]!, end = consumerAt[f + 1]!; k < end; k++) {
         const o = consumerOps[k]!;

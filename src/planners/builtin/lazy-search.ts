@@ -91,13 +91,14 @@ class Queues {
 
 /** Lazy best-first search from the domain's start to its goal; deterministic, bounded by `maxWork`. */
 export function lazySearch(domain: Domain, opts: LazyOptions): LazyResult {
+  // No plan is shorter than one step (the empty plan is no proposal, even when the goal already holds).
+  if (opts.bound !== undefined && opts.bound <= 1) return { found: false, exhausted: true, work: 0 };
   const index = new RelaxedIndex(domain);
   const lm = findLandmarks(domain, index);
   const ops = domain.ops;
   const nodes = new Nodes(domain.nFacts, lm.facts.length);
   const queues = new Queues();
   const { entries } = queues;
-  const isGoal = (s: Uint8Array) => domain.goal.every((f) => s[f]);
   const key = (g: number, h: number) => (opts.weight === Infinity ? h : g + opts.weight * h);
   const lastOf = (op: number) => (op >= 0 ? ops[op]!.id : undefined);
   const closed = new Set<string>();
@@ -130,18 +131,15 @@ export function lazySearch(domain: Domain, opts: LazyOptions): LazyResult {
     for (const o of enabled) if (applicable(ops[o]!, state, last)) queues.push(n, o, key(g + 1, h[0]), key(g + 1, h[1]), helpful[o] === 1);
     for (const o of preferred) helpful[o] = 0;
   };
-  // No plan is shorter than one step (the empty plan is no proposal, even when the goal already holds).
-  if (opts.bound !== undefined && opts.bound <= 1) return { found: false, exhausted: true, work };
   const start = new Uint8Array(domain.nFacts);
   for (const f of domain.init) start[f] = 1;
   expand(open(start, -1, -1));
   for (let e = queues.pop(); e !== undefined; e = queues.pop()) {
     if (work > opts.maxWork) return { found: false, exhausted: false, work };
-    const parent = entries.parent[e]!;
-    const op = entries.op[e]!;
+    const [parent, op] = [entries.parent[e]!, entries.op[e]!];
     const g = nodes.g[parent]! + 1;
     applyInto(ops[op]!, nodes.state(parent), scratch);
-    if (isGoal(scratch)) {
+    if (domain.goal.every((f) => scratch[f])) {
       if (opts.bound === undefined || g < opts.bound) return { found: true, actions: [...nodes.path(parent), op].map((o) => ops[o]!.id), work };
       continue;
     }

@@ -35,11 +35,13 @@ export class Nodes {
   /** A new node for `state` reached by `op` from `parent` (copied in); its number. */
   add(state: Uint8Array, parent: number, op: number): number {
     const n = this.size++;
-    this.parent = room(this.parent, n + 1, ints);
-    this.op = room(this.op, n + 1, ints);
-    this.g = room(this.g, n + 1, ints);
-    this.states = room(this.states, (n + 1) * this.nFacts, bytes);
-    this.reached = room(this.reached, (n + 1) * this.nLandmarks, bytes);
+    if (n >= this.parent.length) {
+      this.parent = room(this.parent, n + 1, ints);
+      this.op = room(this.op, n + 1, ints);
+      this.g = room(this.g, n + 1, ints);
+      this.states = room(this.states, this.parent.length * this.nFacts, bytes);
+      this.reached = room(this.reached, this.parent.length * this.nLandmarks, bytes);
+    }
     this.states.set(state, n * this.nFacts);
     this.parent[n] = parent;
     this.op[n] = op;
