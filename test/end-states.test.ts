@@ -16,7 +16,7 @@ const validJson = JSON.stringify(VALID);
 const invalidJson = JSON.stringify({ ...VALID, steps: VALID.steps.filter((s) => s.action !== 'run-tests') });
 const KEY = 'sk-test-end-states-key-0042';
 const env = { JUPITER_API_KEY: KEY, JUPITER_BACKOFF_MS: '5' };
-const { serve } = fakeServers();
+const { serve, forget } = fakeServers();
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
 /** The terminal's text once `pattern` shows on it (test/support/tmux.ts: polled, failing once the command has ended). */
@@ -160,5 +160,19 @@ describe('an unattended run checks its endpoint before iteration 1', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^jupiter: endpoint check failed before iteration 1: http:\/\/127\.0\.0\.1:\d+\/v1: connection failed/);
     expect(r.stdout).not.toMatch(/Iteration 1/);
+  });
+
+  it('a fork whose endpoint is gone is not made: one line naming its next iteration (exit 1), no session saved', async () => {
+    const server = await serve([{ content: validJson }]);
+    const cwd = tempDir();
+    expect((await plan(cwd, server.url, ['-n', '2', '-c', '0'])).code).toBe(0);
+    forget(server);
+    await server.close();
+    const [parent] = await sessions(cwd);
+    const r = await runCli(['resume', parent!.id, '--from', '1', '--fork', '--unattended'], { cwd, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^jupiter: endpoint check failed before iteration 2: http:\/\/127\.0\.0\.1:\d+\/v1: connection failed[^\n]*\n$/);
+    expect(r.stdout).toBe('');
+    expect((await sessions(cwd)).map((x) => x.id)).toEqual([parent!.id]);
   });
 });

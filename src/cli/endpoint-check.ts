@@ -30,12 +30,14 @@ export async function reachServer(config: ResolvedConfig, baseUrl: string, timeo
   }
 }
 
-/** Before an unattended run's first iteration: every endpoint answers, or the run fails at once with one line (exit 1). */
-export async function requireReachable(config: ResolvedConfig): Promise<void> {
+/** Before an unattended run's first iteration (`next`): every endpoint answers, or the run fails at once with one line (exit 1). */
+export async function requireReachable(config: ResolvedConfig, next = 1): Promise<void> {
   if (config.provider === 'builtin' || !config.baseUrl) return;
   for (const url of config.baseUrls) {
     const reach = await reachServer(config, url, Math.min(10_000, config.timeoutMs));
     if (!reach.ok)
-      throw new RuntimeFailure(redactSecrets(`endpoint check failed before iteration 1: ${url}: ${reach.text}; nothing was run (see \`jupiter doctor\`)`));
+      throw new RuntimeFailure(
+        redactSecrets(`endpoint check failed before iteration ${next}: ${url}: ${reach.text}; nothing was run (see \`jupiter doctor\`)`),
+      );
   }
 }

@@ -56,6 +56,8 @@ export interface RunOptions {
   memory: Memory;
   /** The session's lock when the caller already holds it (resume takes it before saying anything). */
   lock?: Lock;
+  /** The endpoint was checked already (a fork is checked before it is saved). */
+  reached?: boolean;
 }
 
 /**
@@ -180,7 +182,7 @@ function warnSkipped(emit: Renderer, caughtUp: string[], memory: RunOptions['mem
     emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
 }
 
-export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held }: RunOptions): Promise<number> {
+export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held, reached }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = held ?? (await store.lock(state.id));
@@ -189,7 +191,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   let render: Renderer | undefined;
   try {
     // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
-    if (state.settings.unattended) await (await import('./endpoint-check.js')).requireReachable(config);
+    if (state.settings.unattended && !reached) await (await import('./endpoint-check.js')).requireReachable(config, state.progress.completed + 1);
     const forks = await forksAbove(state, (id) => store.load(id));
     // The champion is re-checked under the rules in force, a person's hand edits to human_rules.md included.
     // A fork keeps the session rules its line had made by the point where it branched.

@@ -46,6 +46,8 @@ export function registerResume(program: Command, cli: Cli): void {
       requireTerminalOrUnattended(cli, settings.unattended);
       const { target, remember } = await targetOf(config, found, store);
       const state = fork ? await forkOf(store, config, target, found, settings) : found;
+      // Nobody is there to read a failure per iteration: a fork whose endpoint is not there is not made at all.
+      if (fork && settings.unattended) await (await import('../endpoint-check.js')).requireReachable(config, state.progress.completed + 1);
       // Flags and the procedure are checked (nothing touched yet); now hold the session before saying anything, so a
       // session another process is running is refused before "Resuming…" is printed. The lock is ours to release
       // until the run takes it over.
@@ -62,7 +64,7 @@ export function registerResume(program: Command, cli: Cli): void {
         handed = true;
         await remember();
         cli.io.boundHeapForRun?.();
-        return await runFromCli(cli, { config, state, target, memory, lock });
+        return await runFromCli(cli, { config, state, target, memory, lock, reached: fork });
       } finally {
         if (!handed) await lock.release();
       }
