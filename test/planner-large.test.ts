@@ -1,6 +1,6 @@
 // The built-in planner on generated PDDL too large for its exact search: the greedy first plan and the weighted-A*
 // improvements are valid by jupiter's validator and by an independent simulation of the PDDL written here (no
-// grounding, no procedure set), rules still bind, obfuscated domains plan, and nothing unproved is called optimal.
+// grounding, no procedure set: test/support/pddl-sim.ts), rules still bind, obfuscated domains plan, and nothing unproved is called optimal.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,60 +14,14 @@ import { validatePlan } from '../src/procedures/validate.js';
 import { GENERATORS, obfuscate, type PddlInstance } from '../tools/pddl-gen.js';
 import { request } from './support/plan-request.js';
 import { tempDir } from './support/cli.js';
+import { simulate as simulateSteps } from './support/pddl-sim.js';
 
-/** The PDDL text as nested arrays of lowercase words: a reader of its own, so the simulation shares nothing with jupiter's. */
-type Tree = string | Tree[];
-function read(text: string): Tree[] {
-  const words =
-    text
-      .replace(/;[^\n]*/g, '')
-      .toLowerCase()
-      .match(/[()]|[^\s()]+/g) ?? [];
-  const stack: Tree[][] = [[]];
-  for (const w of words) {
-    if (w === '(') stack.push([]);
-    else if (w === ')') {
-      const done = stack.pop()!;
-      stack[stack.length - 1]!.push(done);
-    } else stack[stack.length - 1]!.push(w);
-  }
-  return stack[0]!;
-}
-const section = (def: Tree[], key: string) => def.filter((s): s is Tree[] => Array.isArray(s) && s[0] === key);
-const atoms = (t: Tree): { positive: boolean; atom: string[] }[] => {
-  if (!Array.isArray(t) || t.length === 0) return [];
-  if (t[0] === 'and') return t.slice(1).flatMap(atoms);
-  if (t[0] === 'not') return atoms(t[1]!).map((a) => ({ ...a, positive: false }));
-  return [{ positive: true, atom: t as string[] }];
-};
-
-/** Runs the plan's steps on the PDDL itself: every precondition must hold, and the goal at the end. */
-function simulate(instance: PddlInstance, plan: Plan): string | undefined {
-  const domain = read(instance.domain)[0] as Tree[];
-  const problem = read(instance.problem)[0] as Tree[];
-  const state = new Set(
-    section(problem, ':init')[0]!
-      .slice(1)
-      .map((a) => (a as string[]).join(' ')),
+/** The independent simulation of a plan's steps. */
+const simulate = (instance: PddlInstance, plan: Plan) =>
+  simulateSteps(
+    instance,
+    plan.steps.map(({ action }) => action),
   );
-  const schemas = new Map(section(domain, ':action').map((a) => [a[1] as string, a]));
-  for (const [i, step] of plan.steps.entries()) {
-    const [name, ...args] = step.action.split('.');
-    const schema = schemas.get(name!);
-    if (!schema) return `step ${i + 1}: no action ${name}`;
-    const key = (k: string) => schema[schema.indexOf(k) + 1]!;
-    const params = (key(':parameters') as string[]).filter((p) => p.startsWith('?'));
-    const bind = (atom: string[]) => atom.map((x) => (x.startsWith('?') ? args[params.indexOf(x)]! : x)).join(' ');
-    for (const { positive, atom } of atoms(key(':precondition')))
-      if (state.has(bind(atom)) !== positive) return `step ${i + 1} (${step.action}): ${positive ? '' : 'not '}(${bind(atom)}) does not hold`;
-    const effects = atoms(key(':effect'));
-    for (const { atom } of effects.filter((e) => !e.positive)) state.delete(bind(atom));
-    for (const { atom } of effects.filter((e) => e.positive)) state.add(bind(atom));
-  }
-  const goal = atoms(section(problem, ':goal')[0]![1]!);
-  const missing = goal.find(({ positive, atom }) => state.has(atom.join(' ')) !== positive);
-  return missing ? `goal (${missing.atom.join(' ')}) not reached` : undefined;
-}
 
 function imported(instance: PddlInstance): PlanTarget {
   const dir = tempDir();
