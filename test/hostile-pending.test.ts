@@ -39,7 +39,7 @@ function terminal(name: string, command: string) {
         const text = screen();
         if (pattern.test(text)) return text;
         if (/EXIT=\d+/.test(text)) throw new Error(`the command ended before ${pattern} showed; screen:\n${text}`);
-        await new Promise((r) => setTimeout(r, 25));
+        await new Promise((r) => setTimeout(r, 100)); // see test/support/tmux.ts
       }
     },
   };

@@ -11,16 +11,16 @@ import { runTorture } from '../tools/torture.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
 
 describe('torture: SIGKILL, SIGTERM and SIGHUP at random moments, then a full disk', () => {
-  // The short version (five kills: the rotation's SIGKILL, SIGTERM, SIGKILL, SIGHUP, SIGKILL, and a 64 KB disk that
-  // fills after about 7 iterations); `npm run torture` runs the long one (--kills N, a 320 KB disk: about 300) and its
+  // The short version (three kills: the rotation's SIGKILL, SIGTERM, SIGHUP, and a 64 KB disk that fills after about
+  // 8 iterations); `npm run torture` runs the long one (--kills N, a 320 KB disk: about 300) and its
   // damage phase (segments deleted, cut short, copied; CRLF, CR, CRCRLF line endings), whose cases run here in
   // process in test/log-segments.test.ts and test/log-endings.test.ts. Its limit is for a loaded machine: the test
   // checks invariants, never speed.
   it('survives kills of each kind with every invariant holding, and a disk that fills under a run', { timeout: 600_000 }, async () => {
     const lines: string[] = [];
-    const r = await runTorture({ kills: 5, iterations: 8, seed: 20240611, diskKb: 64, damage: false, log: (l) => lines.push(l) });
+    const r = await runTorture({ kills: 3, iterations: 8, seed: 20240611, diskKb: 64, damage: false, log: (l) => lines.push(l) });
     expect(r.problems, lines.join('\n')).toEqual([]);
-    expect(r.kills).toBeGreaterThanOrEqual(5);
+    expect(r.kills).toBeGreaterThanOrEqual(3);
     expect(r.sessions).toBeGreaterThanOrEqual(1);
     expect(r.iterations).toBe(r.sessions * 8);
     // Every kind of kill happened, and jupiter itself answered some SIGTERM/SIGHUP (exit 143/129, strict check).

@@ -157,8 +157,8 @@ function runOnce(args: string[], cwd: string, kill: Kill): Promise<RunOutcome> {
  * loading, opening (and repairing) memory and locking the session, and a plain 0–150 ms would only ever hit module loading.
  */
 /** Most kills are SIGKILL (nothing runs after it); a fifth each are SIGTERM and SIGHUP, which jupiter answers. In turn, not
- * by chance, so every run of a dozen kills has each kind whatever the timing. */
-const ROTATION: readonly StopSignal[] = ['SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGHUP', 'SIGKILL'];
+ * by chance, so every run of three kills or more has each kind whatever the timing. */
+const ROTATION: readonly StopSignal[] = ['SIGKILL', 'SIGTERM', 'SIGHUP', 'SIGKILL', 'SIGKILL'];
 
 function planKill(rand: () => number, startupMs: number, kills: number): Kill {
   const signal = ROTATION[kills % ROTATION.length]!;
