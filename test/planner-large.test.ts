@@ -6,7 +6,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/core/plan.js';
 import { BuiltinPlanner } from '../src/planners/builtin.js';
-import { PlannerError } from '../src/planners/types.js';
 import { importPddl } from '../src/procedures/pddl/import.js';
 import { planId, scorePlan } from '../src/procedures/quality.js';
 import type { PlanTarget, Rule } from '../src/procedures/types.js';
@@ -52,20 +51,19 @@ describe('the built-in planner on problems beyond its exact search', () => {
     });
   }
 
-  it('improves on the champion with a shorter valid plan, or says it found none', async () => {
-    const instance = GENERATORS.logistics(20, 1);
+  it('improves on the champion with a shorter valid plan', async () => {
+    // Depots at 20 objects: the greedy first plan (35 steps) leaves room the improving search finds (30 steps). On
+    // logistics at 20 it found none within its budget, so a test there could not tell a working improver from none.
+    const instance = GENERATORS.depots(20, 2);
     const target = imported(instance);
     const planner = new BuiltinPlanner();
     const first = await planner.propose(request(target, 1, null, new Set()));
     const champion = { plan: first.plan, score: scorePlan(first.plan, target), planId: planId(first.plan), iteration: 1 };
-    const next = await planner.propose(request(target, 2, champion, new Set([champion.planId]))).catch((e: unknown) => e);
-    if (next instanceof PlannerError) expect(next.kind).toBe('budget');
-    else {
-      const plan = (next as { plan: Plan }).plan;
-      expect(validatePlan(plan, target).findings).toEqual([]);
-      expect(simulate(instance, plan)).toBeUndefined();
-      expect(plan.steps.length).toBeLessThan(first.plan.steps.length);
-    }
+    const next = await planner.propose(request(target, 2, champion, new Set([champion.planId])));
+    expect(validatePlan(next.plan, target).findings).toEqual([]);
+    expect(simulate(instance, next.plan)).toBeUndefined();
+    expect(next.plan.steps.length).toBeLessThan(first.plan.steps.length);
+    expect(next.optimal).toBeUndefined();
   });
 
   it('obeys rules on a large problem: a flight the first plan used, forbidden, is never used, and the plan stays valid', async () => {
