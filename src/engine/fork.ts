@@ -39,19 +39,25 @@ export async function recordsOfLine(state: SessionState, memory: Pick<Memory, 'r
   return lineageRecords(line, (id) => bySession.get(id) ?? [], state.parent !== undefined ? state.settings.objectives : undefined);
 }
 
+/** Where a fork's own counts start (see state/lineage.ts ownCounts), from its line's records; undefined for a non-fork. */
+function baseOf(state: SessionState, line: LogRecord[]): ForkBase | undefined {
+  if (state.parent === undefined || state.forkPoint === undefined) return undefined;
+  const { progress, usage } = foldRecords(line.filter((r) => r.session !== state.id));
+  return { parent: state.parent, forkPoint: state.forkPoint, progress, usage };
+}
+
 /** Where a fork's own counts start (see state/lineage.ts ownCounts); undefined for a session that is not a fork. */
 export async function forkBase(state: SessionState, memory: Pick<Memory, 'records'>, forks: ReadonlyMap<string, ForkPoint>): Promise<ForkBase | undefined> {
   if (state.parent === undefined || state.forkPoint === undefined) return undefined;
-  const line = (await recordsOfLine(state, memory, forks)).filter((r) => r.session !== state.id);
-  const { progress, usage } = foldRecords(line);
-  return { parent: state.parent, forkPoint: state.forkPoint, progress, usage };
+  return baseOf(state, await recordsOfLine(state, memory, forks));
 }
 
 /** A fork's own counts as its run shows them: its line folded by the one reducer, less the line at its fork point. */
 export async function forkOwnCounts(state: SessionState, memory: Pick<Memory, 'records'>, forks: ReadonlyMap<string, ForkPoint>) {
-  const base = await forkBase(state, memory, forks);
-  if (!base) return undefined;
-  return ownCounts(foldRecords(await recordsOfLine(state, memory, forks)), base);
+  if (state.parent === undefined || state.forkPoint === undefined) return undefined;
+  // The line's records read once: the fork point's counts and the whole line's come from the same list.
+  const line = await recordsOfLine(state, memory, forks);
+  return ownCounts(foldRecords(line), baseOf(state, line));
 }
 
 export interface ForkRequest {
