@@ -6,7 +6,7 @@ import { renderCsv } from '../src/export/csv.js';
 import { readFeedback } from '../src/feedback/read.js';
 import { Memory } from '../src/memory/store.js';
 import { renderMarkdown } from '../src/export/markdown.js';
-import { buildRunbook, type Runbook, RunbookSchema } from '../src/export/runbook.js';
+import { buildRunbook, forkText, type Runbook, RunbookSchema } from '../src/export/runbook.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { objectivesOf, scorePlan } from '../src/procedures/quality.js';
 import { schedulePlan } from '../src/procedures/schedule.js';
@@ -248,5 +248,14 @@ describe('export of a fork', () => {
     // The parent itself: not a fork, the same rule its own.
     const own = RunbookSchema.parse(JSON.parse((await runCli(['export', parent, '--format', 'json', '--memory', dir])).stdout));
     expect([own.session.fork, own.humanRules, own.inheritedRules]).toEqual([null, book.humanRules, []]);
+  });
+});
+
+describe('forkText', () => {
+  const at = (forkPoint: number) => forkText({ session: { fork: { parent: 'p', forkPoint } } } as unknown as Runbook);
+  it('names the inherited iterations in words a person reads: one, several, none', () => {
+    expect(at(1)).toBe('a fork of session p after iteration 1 (iteration 1 inherited, the rest its own)');
+    expect(at(3)).toBe('a fork of session p after iteration 3 (iterations 1–3 inherited, the rest its own)');
+    expect(at(0)).toBe('a fork of session p after iteration 0 (the rest its own)');
   });
 });

@@ -134,7 +134,8 @@ const forkOf = (f: RunbookInput['session']['fork']) => (f ? { parent: clean(f.pa
 export function forkText(book: Runbook): string {
   const f = book.session.fork;
   if (!f) return '';
-  return `a fork of session ${f.parent} after iteration ${f.forkPoint} (${f.forkPoint ? `iterations 1–${f.forkPoint} inherited, ` : ''}the rest its own)`;
+  const inherited = f.forkPoint === 0 ? '' : f.forkPoint === 1 ? 'iteration 1 inherited, ' : `iterations 1–${f.forkPoint} inherited, `;
+  return `a fork of session ${f.parent} after iteration ${f.forkPoint} (${inherited}the rest its own)`;
 }
 
 /** A human rule as the runbook lists it: an inherited one says so. */
