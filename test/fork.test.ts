@@ -279,6 +279,54 @@ describe('resume --from N --fork', () => {
     ]);
   });
 
+  it('takes another model or endpoint: --model keeps the endpoint, --provider or --base-url replaces it; a plain resume refuses them', async () => {
+    const memory = tempDir('jupiter-fork-model-');
+    const first = await serve((req) => ({ content: req.index < 3 ? slow : fast }));
+    const r0 = await runCli(
+      ['plan', '--procedure', GOAL, 'Deploy', ...modelFlags(first.url), '-n', '3', '-c', '0', '--unattended', '--repairs', '0', '--memory', memory],
+      { env },
+    );
+    expect(r0.code, r0.stderr).toBe(0);
+    const [parent] = sessionStates(memory);
+    const asked = first.chatRequests().length;
+
+    // --model alone: the parent's server, asked for the other model, and the header says what changed.
+    const r1 = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--model', 'bigger-model', '--unattended', '--memory', memory], { env });
+    expect(r1.code, r1.stderr).toBe(0);
+    const ownRequests = first.chatRequests().slice(asked);
+    expect(ownRequests.length).toBeGreaterThan(0);
+    expect(new Set(ownRequests.map((q) => q.body.model))).toEqual(new Set(['bigger-model']));
+    expect(r1.stdout).toContain('  It runs 1 iteration of its own (iteration 4 of the line), no checkpoints.');
+    expect(r1.stdout).toContain('and its settings but --iterations 1 (was 3), --model bigger-model (was test-model).');
+    const withModel = sessionStates(memory).find((s) => s.parent === parent!.id)!;
+    expect(withModel.settings).toMatchObject({ provider: 'custom', baseUrls: [first.url], model: 'bigger-model' });
+
+    // Another --base-url: that server is asked, the parent's is not.
+    const second = await serve(() => ({ content: slow }));
+    const before = first.chatRequests().length;
+    const r2 = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--base-url', second.url, '--unattended', '--memory', memory], { env });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(second.chatRequests().length).toBeGreaterThan(0);
+    expect(first.chatRequests().length).toBe(before);
+    expect(r2.stdout).toContain(`and its settings but --iterations 1 (was 3), --base-url ${second.url} (was ${first.url}).`);
+
+    // --provider builtin: no endpoint at all (the parent's URL and model were its provider's, not inherited).
+    const r3 = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--provider', 'builtin', '--unattended', '--memory', memory], { env });
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(first.chatRequests().length).toBe(before);
+    expect(r3.stdout).toContain(`and its settings but --iterations 1 (was 3), --provider builtin (was custom), --base-url the provider's (was ${first.url}), --model the provider's (was test-model).`);
+    const builtin = sessionStates(memory).find((s) => s.parent === parent!.id && s.settings.provider === 'builtin')!;
+    expect(builtin.settings.baseUrls).toBeUndefined();
+    expect(builtin.settings.model).toBeUndefined();
+
+    // A plain resume keeps the endpoint it was started with: one line, exit 2, nothing asked.
+    const plain = await runCli(['resume', withModel.id, '--model', 'other', '--unattended', '--memory', memory], { env });
+    expect([plain.code, plain.stderr]).toEqual([
+      2,
+      'jupiter: --model is for a fork (`jupiter resume <session> --from <n> --fork --model …`): a resumed session keeps the value it was started with\n',
+    ]);
+  });
+
   it('names one set of alternatives: the plans standing besides the champion, former champions included, listed and counted alike', async () => {
     const memory = tempDir('jupiter-fork-alternatives-');
     const server = await serve((req) => ({ content: req.index < 1 ? slow : fast }));

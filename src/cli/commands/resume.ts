@@ -37,7 +37,7 @@ export function registerResume(program: Command, cli: Cli): void {
         throw new UsageError(`session ${found.id} is already ${found.status} (${found.progress.completed}/${found.settings.iterations} iterations)`);
       // The session runs with its saved settings; the flags resume takes replace the ones it may change (a fork's
       // iterations are its own: it inherits as many as its parent ran of its own).
-      const saved = fork ? inheritedSettings(found) : found.settings;
+      const saved = fork ? inheritedSettings(found, opts) : found.settings;
       const config = resolveLayers({ ...layers, saved: saved as unknown as Record<string, unknown> });
       const settings = { ...saved, ...sessionSettings(config) };
       // A new fork has spent nothing of its own: its cap (on its own spend) cannot be reached yet.
