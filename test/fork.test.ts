@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { JsonEventSchema } from '../src/cli/json-events.js';
 import type { SessionState } from '../src/state/session.js';
 import { ROOT, runCli, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags } from './support/fake-openai.js';
@@ -325,6 +326,36 @@ describe('resume --from N --fork', () => {
       2,
       'jupiter: --model is for a fork (`jupiter resume <session> --from <n> --fork --model …`): a resumed session keeps the value it was started with\n',
     ]);
+  });
+
+  it('--json: session-started names the fork, checkpoint and finished carry its own counts beside the line\'s, in the published schema', async () => {
+    const memory = tempDir('jupiter-fork-json-');
+    const { state: parent } = await original(memory, () => slow);
+    const r = await runCli(['resume', parent.id, '--from', '4', '--fork', '-n', '4', '-c', '2', '--unattended', '--json', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JsonEventSchema.parse(JSON.parse(l)));
+    const started = events.find((e) => e.type === 'session-started')!;
+    expect(started).toMatchObject({ fork: { parent: parent.id, at: 4 } });
+    const checkpoints = events.filter((e) => e.type === 'checkpoint');
+    expect(checkpoints.map((c) => [c.iteration, c.progress.completed, c.own?.progress.completed, c.own?.progress.repeats])).toEqual([
+      [6, 6, 2, 2],
+      [8, 8, 4, 4],
+    ]);
+    const finished = events.at(-1)!;
+    if (finished.type !== 'finished') throw new Error(`last event: ${finished.type}`);
+    // The line's counts (six iterations of the parent's, four of its own) and the fork's own, which the person's screen shows.
+    expect([finished.progress.completed, finished.own?.progress.completed, finished.own?.progress.improved]).toEqual([8, 4, 0]);
+    expect(finished.own!.usage.promptTokens).toBeLessThan(finished.usage.promptTokens);
+    expect(finished.own!.usage.promptTokens).toBeGreaterThan(0);
+    // A session that is not a fork carries none of it.
+    const plainStart = JSON.parse(
+      (await runCli(['plan', '--procedure', GOAL, 'Deploy', '-n', '1', '-c', '0', '--unattended', '--json', '--memory', memory])).stdout.split('\n')[0]!,
+    ) as Record<string, unknown>;
+    expect(plainStart.type).toBe('session-started');
+    expect(plainStart).not.toHaveProperty('fork');
   });
 
   it('names one set of alternatives: the plans standing besides the champion, former champions included, listed and counted alike', async () => {
