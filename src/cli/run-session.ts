@@ -58,6 +58,8 @@ export interface RunOptions {
   lock?: Lock;
   /** The endpoint was checked already (a fork is checked before it is saved). */
   reached?: boolean;
+  /** Where a fork's own counts start, when the caller has read it already (resume's cost cap does): not read again. */
+  forkBase?: ForkBase | undefined;
 }
 
 /**
@@ -182,7 +184,7 @@ function warnSkipped(emit: Renderer, caughtUp: string[], memory: RunOptions['mem
     emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
 }
 
-export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held, reached }: RunOptions): Promise<number> {
+export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held, reached, forkBase: known }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = held ?? (await store.lock(state.id));
@@ -196,7 +198,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     // The champion is re-checked under the rules in force, a person's hand edits to human_rules.md included.
     // A fork keeps the session rules its line had made by the point where it branched.
     const humanRules = await rulesInForce(memory, state, forks);
-    const fork = await forkBase(state, memory, forks);
+    const fork = known ?? (await forkBase(state, memory, forks));
     const rules = await humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });

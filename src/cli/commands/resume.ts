@@ -41,7 +41,8 @@ export function registerResume(program: Command, cli: Cli): void {
       const config = resolveLayers({ ...layers, saved: saved as unknown as Record<string, unknown> });
       const settings = { ...saved, ...sessionSettings(config) };
       // A new fork has spent nothing of its own: its cap (on its own spend) cannot be reached yet.
-      if (!fork && !(await capSettled(cli, opts, store, Object.assign(found, { settings })))) return;
+      const cap = fork ? { settled: true } : await capSettled(cli, opts, store, Object.assign(found, { settings }));
+      if (!cap.settled) return;
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, settings.unattended);
       const { target, remember } = await targetOf(config, found, store);
@@ -64,7 +65,7 @@ export function registerResume(program: Command, cli: Cli): void {
         handed = true;
         await remember();
         cli.io.boundHeapForRun?.();
-        return await runFromCli(cli, { config, state, target, memory, lock, reached: fork });
+        return await runFromCli(cli, { config, state, target, memory, lock, reached: fork, forkBase: cap.forkBase });
       } finally {
         if (!handed) await lock.release();
       }
@@ -74,10 +75,11 @@ export function registerResume(program: Command, cli: Cli): void {
 
 /**
  * Whether the session may run under its cost cap: a cap the next iteration would pass is raised at a terminal, or the
- * run refused (see cost-cap.ts). A fork's cap is on its own spend: what its line had spent by its fork point is read.
+ * run refused (see cost-cap.ts). A fork's cap is on its own spend: what its line had spent by its fork point is read
+ * (and handed to the run, which counts from it too).
  */
-async function capSettled(cli: Cli, opts: FlagValues, store: SessionStore, state: SessionState): Promise<boolean> {
-  if (state.settings.maxCost === undefined) return true;
+async function capSettled(cli: Cli, opts: FlagValues, store: SessionStore, state: SessionState): Promise<{ settled: boolean; forkBase?: ForkBase | undefined }> {
+  if (state.settings.maxCost === undefined) return { settled: true };
   const { settleCostCap } = await import('../cost-cap.js');
   const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
   let fork: ForkBase | undefined;
@@ -85,9 +87,9 @@ async function capSettled(cli: Cli, opts: FlagValues, store: SessionStore, state
     const memory = await Memory.open(path.dirname(store.dir), { create: false });
     fork = await forkBase(state, memory, await forksAbove(state, (id) => store.load(id)));
   }
-  if (await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk, fork })) return true;
+  if (await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk, fork })) return { settled: true, forkBase: fork };
   cli.out(`The cost cap stays at $${state.settings.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
-  return false;
+  return { settled: false };
 }
 
 /** `paused after 3 of 20 iterations`; a fork's own are counted from its fork point, as its run counts them. Said before catch-up. */
