@@ -315,7 +315,9 @@ describe('resume --from N --fork', () => {
     const r3 = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--provider', 'builtin', '--unattended', '--memory', memory], { env });
     expect(r3.code, r3.stderr).toBe(0);
     expect(first.chatRequests().length).toBe(before);
-    expect(r3.stdout).toContain(`and its settings but --iterations 1 (was 3), --provider builtin (was custom), --base-url the provider's (was ${first.url}), --model the provider's (was test-model).`);
+    expect(r3.stdout).toContain(
+      `and its settings but --iterations 1 (was 3), --provider builtin (was custom), --base-url the provider's (was ${first.url}), --model the provider's (was test-model).`,
+    );
     const builtin = sessionStates(memory).find((s) => s.parent === parent!.id && s.settings.provider === 'builtin')!;
     expect(builtin.settings.baseUrls).toBeUndefined();
     expect(builtin.settings.model).toBeUndefined();
@@ -328,7 +330,7 @@ describe('resume --from N --fork', () => {
     ]);
   });
 
-  it('--json: session-started names the fork, checkpoint and finished carry its own counts beside the line\'s, in the published schema', async () => {
+  it("--json: session-started names the fork, checkpoint and finished carry its own counts beside the line's, in the published schema", async () => {
     const memory = tempDir('jupiter-fork-json-');
     const { state: parent } = await original(memory, () => slow);
     const r = await runCli(['resume', parent.id, '--from', '4', '--fork', '-n', '4', '-c', '2', '--unattended', '--json', '--memory', memory], { env });

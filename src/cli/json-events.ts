@@ -118,18 +118,19 @@ const ownOf = (e: { progress: z.infer<typeof ProgressSchema>; usage: z.infer<typ
 
 /** Each engine event's public fields, named one by one: a field the engine adds is not published until it is listed here. */
 const FIELDS: { [T in EngineEvent['type']]: (e: Extract<EngineEvent, { type: T }>, fork: ForkBase | undefined) => Fields<T> } = {
-  'session-started': (e, fork) => defined({
-    session: e.session,
-    goalText: e.goalText,
-    procedure: e.procedure,
-    goalId: e.goalId,
-    planner: e.planner,
-    iterations: e.iterations,
-    checkpoint: e.checkpoint,
-    resumedFrom: e.resumedFrom,
-    humanRules: e.humanRules,
-    fork: fork && { parent: fork.parent, at: fork.forkPoint },
-  }),
+  'session-started': (e, fork) =>
+    defined({
+      session: e.session,
+      goalText: e.goalText,
+      procedure: e.procedure,
+      goalId: e.goalId,
+      planner: e.planner,
+      iterations: e.iterations,
+      checkpoint: e.checkpoint,
+      resumedFrom: e.resumedFrom,
+      humanRules: e.humanRules,
+      fork: fork && { parent: fork.parent, at: fork.forkPoint },
+    }),
   'iteration-started': (e) => ({ iteration: e.iteration, total: e.total }),
   recalled: (e) => ({
     iteration: e.iteration,
@@ -178,11 +179,23 @@ const FIELDS: { [T in EngineEvent['type']]: (e: Extract<EngineEvent, { type: T }
   converged: (e) => ({ iteration: e.iteration, reason: e.reason }),
   patience: (e) => ({ iteration: e.iteration, idle: e.idle }),
   checkpoint: (e, fork) =>
-    defined({ iteration: e.iteration, progress: e.progress, usage: totalsOf(e.usage), own: ownOf({ progress: e.progress, usage: e.usage }, fork), awaited: e.awaited }),
+    defined({
+      iteration: e.iteration,
+      progress: e.progress,
+      usage: totalsOf(e.usage),
+      own: ownOf({ progress: e.progress, usage: e.usage }, fork),
+      awaited: e.awaited,
+    }),
   decision: (e) => defined({ iteration: e.iteration, decision: e.decision, reason: e.reason }),
   warning: (e) => ({ message: e.message }),
   finished: (e, fork) =>
-    defined({ session: e.session, status: e.status, progress: e.progress, usage: totalsOf(e.usage), own: ownOf({ progress: e.progress, usage: e.usage }, fork) }),
+    defined({
+      session: e.session,
+      status: e.status,
+      progress: e.progress,
+      usage: totalsOf(e.usage),
+      own: ownOf({ progress: e.progress, usage: e.usage }, fork),
+    }),
 };
 
 /** The public event for an engine event, stamped with the stream's version and `time`; `fork`: where a fork's own counts start. */

@@ -78,7 +78,12 @@ export function registerResume(program: Command, cli: Cli): void {
  * run refused (see cost-cap.ts). A fork's cap is on its own spend: what its line had spent by its fork point is read
  * (and handed to the run, which counts from it too).
  */
-async function capSettled(cli: Cli, opts: FlagValues, store: SessionStore, state: SessionState): Promise<{ settled: boolean; forkBase?: ForkBase | undefined }> {
+async function capSettled(
+  cli: Cli,
+  opts: FlagValues,
+  store: SessionStore,
+  state: SessionState,
+): Promise<{ settled: boolean; forkBase?: ForkBase | undefined }> {
   if (state.settings.maxCost === undefined) return { settled: true };
   const { settleCostCap } = await import('../cost-cap.js');
   const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
