@@ -212,7 +212,7 @@ describe('resume --from N --fork', () => {
     // improvement, the first plan, is the parent's.
     expect(summary.stdout).toMatch(/^Iterations 6 in 2 sessions · approved 1 · worse 0 · repeats 5 /m);
     expect(summary.stdout).toMatch(/^Improvements 1 \(strict\)/m);
-    expect(summary.stdout).toContain(`1 improvement · the last at iteration 1 of ${parent.id}`);
+    expect(summary.stdout).toContain(`1 improvement of the goal's best plan · the last at iteration 1 of ${parent.id}`);
     const data = JSON.parse((await runCli(['summary', '--session', grandchild.id, '--json', '--memory', memory])).stdout) as {
       iterations: number;
       filter: { branch?: { parent: string; forkPoint: number; own?: unknown } };

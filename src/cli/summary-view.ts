@@ -69,7 +69,7 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
   const last = c.last
     ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${plural(c.last.since, 'iteration')} ago` : ', the latest iteration'}`
     : '';
-  out.push(`  ${plural(c.improvements, 'improvement')}${last}`);
+  out.push(`  ${plural(c.improvements, 'improvement')} of the goal's best plan${last}`);
   return out;
 }
 
