@@ -301,6 +301,8 @@ describe('resume --from N --fork', () => {
     expect(r1.stdout).toContain('and its settings but --iterations 1 (was 3), --model bigger-model (was test-model).');
     const withModel = sessionStates(memory).find((s) => s.parent === parent!.id)!;
     expect(withModel.settings).toMatchObject({ provider: 'custom', baseUrls: [first.url], model: 'bigger-model' });
+    const summary = await runCli(['summary', '--session', withModel.id, '--memory', memory]);
+    expect(summary.stdout).toMatch(/^This fork's own iteration 4: 1 completed /m);
 
     // Another --base-url: that server is asked, the parent's is not.
     const second = await serve(() => ({ content: slow }));

@@ -98,7 +98,7 @@ function countLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   // The fork's own, as its run counted them (the counts below are its line's).
   if (b?.own)
     out.push(
-      `This fork's own ${b.own.progress.completed ? `iterations ${span(b.forkPoint + 1, b.forkPoint + b.own.progress.completed)}` : 'iterations: none yet'}: ${progressLine(b.own.progress)}`,
+      `This fork's own ${b.own.progress.completed ? `${b.own.progress.completed === 1 ? 'iteration' : 'iterations'} ${span(b.forkPoint + 1, b.forkPoint + b.own.progress.completed)}` : 'iterations: none yet'}: ${progressLine(b.own.progress)}`,
     );
   out.push('');
   out.push(
