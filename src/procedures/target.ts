@@ -70,7 +70,12 @@ export interface GoalRanking {
 }
 
 /** Every word of a text, lower-case and stemmed, stop words kept (a phrase is matched word by word, in order). */
-const tokens = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).map(stem);
+const tokens = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .map(stem);
 
 /**
  * A declared keyword: its meaningful words, and (when it holds a word the stop list drops: "roll out", "sign off")

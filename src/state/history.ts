@@ -87,7 +87,11 @@ export function historyOf(records: LogRecord[], forks: Forks = new Map()): Histo
     goal.mark = false;
     // The goal's best improved: its session's champion did, and no other session's already held as good a plan (a
     // second session's first plan, or a fork re-finding its line's best, improves its own champion, not the goal's).
-    if (reducer.state.progress.improved > improved && best && (!before || compareScores(best, before, goal.objectives.length ? goal.objectives : ['steps']) < 0)) {
+    if (
+      reducer.state.progress.improved > improved &&
+      best &&
+      (!before || compareScores(best, before, goal.objectives.length ? goal.objectives : ['steps']) < 0)
+    ) {
       goal.improvements++;
       goal.last = { session: r.session, iteration: r.iteration, time: r.time, index: goal.points.length - 1 };
     }
