@@ -17,7 +17,9 @@ export function withSettings(cmd: Command, names: readonly SettingName[], opts: 
     if (!row.flag) continue;
     const shown = !(opts.saved && (row.resume === 'change' || row.resume === 'fork'));
     const fallback = !shown ? undefined : (row.defaultText ?? (row.kind === 'switch' || row.default === undefined ? undefined : String(row.default)));
-    const help = fallback === undefined ? row.help : `${row.help} (default ${fallback})`;
+    const base = fallback === undefined ? row.help : `${row.help} (default ${fallback})`;
+    // Resume refuses these unless it makes a fork: its help says so.
+    const help = opts.saved && row.resume === 'fork' ? `${base} [--fork only]` : base;
     if (row.kind === 'urls') cmd.option(row.flag, help, collect);
     else cmd.option(row.flag, help);
   }
