@@ -315,6 +315,6 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     const back = await runCli(['validate', yamlPlan, '--procedures', procedures, '--format', 'pddl'], { cwd });
     expect(back.code).toBe(1);
     expect(back.stdout.split('\n').filter((l) => l.startsWith('('))).toEqual(['(put-down c)', '(unstack c a)']);
-    expect(back.stdout).toContain('; invalid against blocks-sussman/sussman (1 errors, 0 warnings; jupiter validate)');
+    expect(back.stdout).toContain('; invalid against blocks-sussman/sussman (1 error, 0 warnings; jupiter validate)');
   });
 });

@@ -97,7 +97,7 @@ function humanRulesNote(applied: number, left: boolean, file: string): string {
 
 function verdictNote(result: ValidationResult): string {
   const { errors, warnings } = countFindings(result);
-  return `${result.valid ? 'valid' : 'invalid'} against ${result.procedure}/${result.goal} (${errors} errors, ${warnings} warnings; jupiter validate)`;
+  return `${result.valid ? 'valid' : 'invalid'} against ${result.procedure}/${result.goal} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}; jupiter validate)`;
 }
 
 export function registerValidate(program: Command, cli: Cli): void {
