@@ -16,7 +16,7 @@ import { writeNewFile, type ConfirmOverwrite } from '../procedures/author/write.
 import { loadProceduresWithIssues } from '../procedures/load.js';
 import { readTextFile } from '../core/text-file.js';
 import type { LintIssue, ProcedureSet } from '../procedures/types.js';
-import { authoringDir } from './authoring.js';
+import { authoringDir, shadowNote } from './authoring.js';
 
 export interface NewProceduresIO {
   out(line: string): void;
@@ -148,6 +148,7 @@ export async function runNewProcedures(opts: NewProceduresOptions, io: NewProced
       return undefined;
     }
   }
+  const note = shadowNote(opts.config.proceduresDir, opts.config.cwd, path.dirname(path.resolve(opts.config.cwd, finalFile)));
   const written = await writeNewFile(finalFile, unique.yaml, {
     ...(opts.force ? { force: true } : {}),
     ...(io.confirmOverwrite ? { confirm: io.confirmOverwrite } : {}),
@@ -157,5 +158,6 @@ export async function runNewProcedures(opts: NewProceduresOptions, io: NewProced
     return undefined;
   }
   io.out(`Wrote ${finalFile}.`);
+  if (note) io.out(safeText(note, true));
   return { file: finalFile, set };
 }
