@@ -1,5 +1,5 @@
 // `jupiter export`: a shipped goal's champion as Markdown (Mermaid gantt), CSV (parsed back), JSON (schema-checked).
-import { readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderCsv } from '../src/export/csv.js';
@@ -149,6 +149,25 @@ describe('export of a shipped goal champion', () => {
     const bad = await runCli(['export', '--format', 'pdf', '--memory', memory]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format must be md, html, csv or json, got "pdf"/);
+  });
+});
+
+describe('export of a plan the rules in force now refuse', () => {
+  it('names each finding once and counts errors in words (exit 1)', async () => {
+    const dir = tempDir('jupiter-export-invalid-');
+    cpSync(memory, dir, { recursive: true });
+    // A person added a rule by hand after the run: no plan of this goal may use approve-release.
+    appendFileSync(
+      path.join(dir, 'human_rules.md'),
+      '\n## production-deployment / deploy-service\n\n- never use approve-release · goal production-deployment/deploy-service · confirmed · "no approvals"\n',
+    );
+    const r = await runCli(['export', '--memory', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\*\*INVALID\*\* \(1 error, 0 warnings\)/);
+    expect(r.stdout).toMatch(/^- error: step \d+: approve-release is forbidden/m);
+    expect(r.stdout).not.toMatch(/step (\d+): step \1:/);
+    expect(r.stderr).toMatch(/^jupiter: the exported plan is invalid under the rules in force \(1 error\): error: step \d+: approve-release/);
+    expect(r.stderr).not.toMatch(/step (\d+): step \1:/);
   });
 });
 

@@ -153,7 +153,9 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
 
 function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
   const rules = e.reading.lines.map((l) => safeText(l, true)).join('; ');
-  if (e.enforced) return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}`;
+  const unread = (e.reading.unread ?? []).map((w) => `"${safeText(w, true)}"`).join(', ');
+  if (e.enforced)
+    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read as a rule, not checked: ${unread})` : ''}`;
   return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"`);
 }
 

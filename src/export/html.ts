@@ -1,6 +1,6 @@
 // A runbook as one self-contained, printable HTML page: the same content as the Markdown, with the Gantt chart drawn as SVG.
 import { formatDuration } from '../procedures/schedule.js';
-import { forkText, humanRuleText, type Runbook } from './runbook.js';
+import { findingCounts, forkText, humanRuleText, type Runbook } from './runbook.js';
 
 const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -100,7 +100,7 @@ function body(book: Runbook): string {
     section('Reviews and overrides', reviews),
     section(
       'Validation',
-      `<p>Re-validated at export by jupiter ${esc(v.jupiter)} on ${esc(v.validatedAt)}: <b class="verdict ${v.valid ? 'ok' : 'bad'}">${v.valid ? 'valid' : 'INVALID'}</b> (${v.errors} errors, ${v.warnings} warnings) against ${book.rules.length} rules.</p>${list(v.findings, '')}`,
+      `<p>Re-validated at export by jupiter ${esc(v.jupiter)} on ${esc(v.validatedAt)}: <b class="verdict ${v.valid ? 'ok' : 'bad'}">${v.valid ? 'valid' : 'INVALID'}</b> (${findingCounts(v)}) against ${book.rules.length} rules.</p>${list(v.findings, '')}`,
     ),
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 // A runbook as Markdown: the schedule as a table and a Mermaid gantt (critical path marked), evidence checkboxes, rules, reviews.
 import { formatDuration } from '../procedures/schedule.js';
-import { forkText, humanRuleText, type Runbook, type RunbookStep } from './runbook.js';
+import { findingCounts, forkText, humanRuleText, type Runbook, type RunbookStep } from './runbook.js';
 
 /** Text inside a table cell: no pipe splits the row, no newline ends it. */
 const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|') || '–';
@@ -62,7 +62,7 @@ function validationLines(book: Runbook): string[] {
   const v = book.validation;
   const verdict = v.valid ? 'valid' : 'INVALID';
   return [
-    `Re-validated at export by jupiter ${v.jupiter} on ${v.validatedAt}: **${verdict}** (${v.errors} errors, ${v.warnings} warnings) against ${book.rules.length} rules.`,
+    `Re-validated at export by jupiter ${v.jupiter} on ${v.validatedAt}: **${verdict}** (${findingCounts(v)}) against ${book.rules.length} rules.`,
     ...v.findings.map((f) => `- ${md(f)}`),
   ];
 }

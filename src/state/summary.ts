@@ -145,8 +145,9 @@ function memorySize(dir: string): { bytes: number; files: number; planFiles: num
   for (const name of list(dir)) add(path.join(dir, name));
   for (const sub of ['sessions', '.jupiter']) for (const name of list(path.join(dir, sub))) add(path.join(dir, sub, name));
   let planFiles = 0;
-  // plans/<planId>.yaml, one per distinct plan; folders of per-iteration copies in memory from before.
-  for (const name of list(path.join(dir, 'plans'))) planFiles += name.endsWith('.yaml') ? 1 : list(path.join(dir, 'plans', name)).length;
+  // plans/<planId>.json (or .yaml, from before JSON), one per distinct plan; folders of per-iteration copies in memory
+  // from before that.
+  for (const name of list(path.join(dir, 'plans'))) planFiles += /\.(json|yaml)$/.test(name) ? 1 : list(path.join(dir, 'plans', name)).length;
   return { bytes, files, planFiles };
 }
 

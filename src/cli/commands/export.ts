@@ -146,7 +146,7 @@ export function registerExport(program: Command, cli: Cli): void {
         cli.out(`wrote ${safeText(opts.output, true)} (${opts.format}, ${book.steps.length} steps, ${v.valid ? 'valid' : 'INVALID'} under the rules in force)`);
       }
       if (v.valid) return ExitCode.ok;
-      cli.err(`jupiter: the exported plan is invalid under the rules in force (${v.errors} errors): ${v.findings[0] ?? ''}`);
+      cli.err(`jupiter: the exported plan is invalid under the rules in force (${v.errors} error${v.errors === 1 ? '' : 's'}): ${v.findings[0] ?? ''}`);
       return ExitCode.failure;
     }),
   );
