@@ -114,7 +114,12 @@ describe('export of a shipped goal champion', () => {
     expect(critical.some((s) => s.start === 0) && critical.some((s) => s.end === book.makespan)).toBe(true);
     expect(exported.md).toContain('## Rules it was checked against');
     expect(exported.md).toMatch(/Re-validated at export by jupiter \S+ on .*\*\*valid\*\*/);
-    expect(exported.md!.match(/^ {2}- \[ \] evidence: /gm)).toHaveLength(book.steps.length);
+    // A box to tick for each step's evidence where the procedure names one; none where there is nothing to tick.
+    const named = book.steps.filter((s) => s.evidence);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.length).toBeLessThan(book.steps.length);
+    expect(exported.md!.match(/^ {2}- \[ \] evidence: /gm)).toHaveLength(named.length);
+    expect(exported.md!.match(/^ {2}- evidence: none named$/gm)).toHaveLength(book.steps.length - named.length);
   });
 
   it('CSV parses back (RFC 4180) to one row per step, with depends_on naming other rows', () => {

@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { JsonEventSchema } from '../src/cli/json-events.js';
 import type { SessionState } from '../src/state/session.js';
-import { ROOT, runCli, tempDir } from './support/cli.js';
+import { forkLines } from '../src/cli/fork.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { ROOT, runCli, SHIPPED, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags } from './support/fake-openai.js';
 
 const GOAL = 'production-deployment/deploy-service';
@@ -323,6 +325,21 @@ describe('resume --from N --fork', () => {
     const builtin = sessionStates(memory).find((s) => s.parent === parent!.id && s.settings.provider === 'builtin')!;
     expect(builtin.settings.baseUrls).toBeUndefined();
     expect(builtin.settings.model).toBeUndefined();
+
+    // An unattended line can be forked to be attended again (--no-unattended): here, with no terminal, that is refused
+    // before anything is saved; a fork given --unattended says so.
+    const count = sessionStates(memory).length;
+    const attended = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--no-unattended', '--memory', memory], { env });
+    expect([attended.code, attended.stderr]).toEqual([
+      2,
+      'jupiter: no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts\n',
+    ]);
+    expect(sessionStates(memory)).toHaveLength(count);
+
+    // At a terminal it would run attended, and its first lines say what changed in words (a switch is on or off).
+    const set = loadProcedures(SHIPPED).sets.find((x) => x.id === 'production-deployment')!;
+    const lines = forkLines({ ...withModel, settings: { ...withModel.settings, unattended: false } }, parent!, { set, goal: set.goals[0]! });
+    expect(lines[1]).toContain('--iterations 1 (was 3), --unattended off (was on), --model bigger-model (was test-model).');
 
     // A plain resume keeps the endpoint it was started with: one line, exit 2, nothing asked.
     const plain = await runCli(['resume', withModel.id, '--model', 'other', '--unattended', '--memory', memory], { env });

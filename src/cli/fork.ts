@@ -77,7 +77,7 @@ function changedSettings(inherited: SessionSettings, fork: SessionSettings): str
     const [value, before] = [now[name], was[name]];
     if (!row?.flag || shown(value) === shown(before)) continue;
     // A value the fork no longer has (another provider's model) falls back to what the row says is used instead.
-    const text = (v: unknown) => (v === undefined ? (row.defaultText ?? 'unset') : shown(v));
+    const text = (v: unknown) => (row.kind === 'switch' ? (v ? 'on' : 'off') : v === undefined ? (row.defaultText ?? 'unset') : shown(v));
     out.push(`${longFlag(row)} ${text(value)} (was ${text(before)})`);
   }
   return out;

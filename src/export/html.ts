@@ -7,7 +7,7 @@ const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ({ '&':
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:62em;color:#111;padding:0 1em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#eee}.crit{color:#b00020;font-weight:600}svg text{font:12px system-ui,sans-serif}
-.bar{fill:#4a78c2}.bar.crit{fill:#c62828}.grid{stroke:#ddd}ul.check{list-style:none;padding-left:0}
+.bar{fill:#4a78c2}.bar.crit{fill:#c62828}.grid{stroke:#ddd}ul.check{list-style:none;padding-left:0}ul.check ul.check{padding-left:1.6em}
 .verdict.ok{color:#1b5e20}.verdict.bad{color:#b00020}
 @media print{body{margin:0;max-width:none}section{break-inside:avoid}}`;
 
@@ -62,7 +62,8 @@ function body(book: Runbook): string {
     .map(
       (s) =>
         `<li><label><input type="checkbox"> <b>${esc(`${s.step}. ${s.action}`)}</b> (${esc(s.assignee || 'unassigned')})${s.description ? `: ${esc(s.description)}` : ''}</label>` +
-        `<ul class="check"><li><label><input type="checkbox"> evidence: ${esc(s.evidence || 'none named')}</label></li></ul></li>`,
+        // Nothing to tick when the procedure names no evidence for the step.
+        `<ul class="check"><li>${s.evidence ? `<label><input type="checkbox"> evidence: ${esc(s.evidence)}</label>` : 'evidence: none named'}</li></ul></li>`,
     )
     .join('');
   const fork = book.session.fork !== null;

@@ -40,7 +40,8 @@ function scheduleTable(book: Runbook): string[] {
 function checklist(book: Runbook): string[] {
   return book.steps.flatMap((s) => [
     `- [ ] **${s.step}. ${md(s.action)}** (${md(s.assignee) || 'unassigned'})${s.description ? `: ${md(s.description)}` : ''}`,
-    `  - [ ] evidence: ${md(s.evidence) || 'none named'}`,
+    // Nothing to tick when the procedure names no evidence for the step.
+    s.evidence ? `  - [ ] evidence: ${md(s.evidence)}` : '  - evidence: none named',
   ]);
 }
 
