@@ -258,6 +258,11 @@ describe('export of a fork', () => {
     const saysFork = `a fork of session ${parent} after iteration 2 (iterations 1–2 inherited, the rest its own)`;
     const markdown = await out('md');
     expect(markdown).toContain(`- Session ${fork} is ${saysFork}\n`);
+    // Its champion is the parent's (the fork's one iteration found nothing better): the plan is named as the parent's.
+    expect(book.plan.iteration).toBeLessThanOrEqual(2);
+    const whose = `- Plan: the champion of iteration ${book.plan.iteration}, inherited from session ${parent}\n`;
+    expect(markdown).toContain(whose);
+    expect(await out('html')).toContain(`<li>${whose.slice(2, -1)}</li>`);
     expect(markdown).toContain(`## Human rules in force\n\n- ${inherited}\n`);
     expect(markdown).toContain(`| ${parent} | 1 | rejection | the person at the checkpoint prompt | ${reason} |`);
     const html = await out('html');
