@@ -113,6 +113,8 @@ describe('export of a shipped goal champion', () => {
     const critical = book.steps.filter((s) => s.critical);
     expect(critical.some((s) => s.start === 0) && critical.some((s) => s.end === book.makespan)).toBe(true);
     expect(exported.md).toContain('## Rules it was checked against');
+    // The plan's summary is the planner's words (a model may claim anything): it is attributed, not the runbook's claim.
+    expect(exported.md).toContain(`\nThe planner's summary, as written when it proposed the plan: ${book.plan.summary}\n`);
     expect(exported.md).toMatch(/Re-validated at export by jupiter \S+ on .*\*\*valid\*\*/);
     // A box to tick for each step's evidence where the procedure names one; none where there is nothing to tick.
     const named = book.steps.filter((s) => s.evidence);

@@ -80,7 +80,7 @@ function body(book: Runbook): string {
     `<li>Plan: ${esc(planText(book))}</li>`,
     ...(fork ? [`<li>Session ${esc(`${book.session.id} is ${forkText(book)}`)}</li>`] : []),
     `<li>Score: ${esc(book.score.text)}</li><li>Makespan: ${esc(formatDuration(book.makespan))}</li></ul>`,
-    `<p>${esc(book.plan.summary)}</p>`,
+    `<p>The planner's summary, as written when it proposed the plan: ${esc(book.plan.summary)}</p>`,
     section('Schedule', `${ganttSvg(book)}${schedule}<p>Critical path: red bars; a delay in any of them delays the end.</p>`),
     section('Steps and evidence', `<ul class="check">${checks}</ul>`),
     section(

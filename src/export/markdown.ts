@@ -78,7 +78,7 @@ export function renderMarkdown(book: Runbook): string {
     `- Score: ${book.score.text} (objectives: ${book.objectives.join(', ')})`,
     `- Makespan: ${formatDuration(book.makespan)}`,
     '',
-    md(book.plan.summary),
+    `The planner's summary, as written when it proposed the plan: ${md(book.plan.summary)}`,
     '',
     '## Schedule',
     '',
