@@ -91,8 +91,12 @@ describe('a session halted at --max-cost', () => {
     const server = await serve([costly]);
     const cwd = tempDir();
     priced(cwd);
-    expect((await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-cost', '6'])).code).toBe(3);
+    const first = await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-cost', '6']);
+    expect(first.code).toBe(3);
     const id = (await sessions(cwd))[0]!.id;
+    // The halt names the command that goes on (a bare resume would be refused), with the cap resume suggests.
+    expect(first.stderr).toContain(`State saved; to go on, raise the cap: \`jupiter resume ${id} --max-cost 12\`.`);
+    expect(first.stderr).not.toContain(`resume with \`jupiter resume ${id}\``);
     const requests = server.chatRequests().length;
     const again = await runCli(['resume', id, '--unattended'], { cwd, env });
     expect(again.code).toBe(2);

@@ -113,6 +113,8 @@ describe('export of a shipped goal champion', () => {
     const critical = book.steps.filter((s) => s.critical);
     expect(critical.some((s) => s.start === 0) && critical.some((s) => s.end === book.makespan)).toBe(true);
     expect(exported.md).toContain('## Rules it was checked against');
+    // The plan's summary is the planner's words (a model may claim anything): it is attributed, not the runbook's claim.
+    expect(exported.md).toContain(`\nThe planner's summary, as written when it proposed the plan: ${book.plan.summary}\n`);
     expect(exported.md).toMatch(/Re-validated at export by jupiter \S+ on .*\*\*valid\*\*/);
     // A box to tick for each step's evidence where the procedure names one; none where there is nothing to tick.
     const named = book.steps.filter((s) => s.evidence);
@@ -258,6 +260,11 @@ describe('export of a fork', () => {
     const saysFork = `a fork of session ${parent} after iteration 2 (iterations 1–2 inherited, the rest its own)`;
     const markdown = await out('md');
     expect(markdown).toContain(`- Session ${fork} is ${saysFork}\n`);
+    // Its champion is the parent's (the fork's one iteration found nothing better): the plan is named as the parent's.
+    expect(book.plan.iteration).toBeLessThanOrEqual(2);
+    const whose = `- Plan: the champion of iteration ${book.plan.iteration}, inherited from session ${parent}\n`;
+    expect(markdown).toContain(whose);
+    expect(await out('html')).toContain(`<li>${whose.slice(2, -1)}</li>`);
     expect(markdown).toContain(`## Human rules in force\n\n- ${inherited}\n`);
     expect(markdown).toContain(`| ${parent} | 1 | rejection | the person at the checkpoint prompt | ${reason} |`);
     const html = await out('html');

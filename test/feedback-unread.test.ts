@@ -32,4 +32,13 @@ describe('a reason read in part', () => {
       '◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (not read as a rule, not checked: "Deploy only on a Tuesday, not after")',
     );
   });
+
+  it('a reading the model could not make says so on the enforced line and the note line', () => {
+    const fallback = 'the model could not read it (the answer has no "constraints" list); read by rules';
+    const reading = { ...readFeedback('Notify stakeholders before approval', target), fallback };
+    const enforced = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: true, confirmed: true }, { checkpoint: 0 }, plain);
+    expect(enforced).toBe(`◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (${fallback})`);
+    const note = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: false, confirmed: false }, { checkpoint: 0 }, plain);
+    expect(note).toContain(`(${fallback})`);
+  });
 });

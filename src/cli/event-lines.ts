@@ -154,9 +154,11 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
 function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
   const rules = e.reading.lines.map((l) => safeText(l, true)).join('; ');
   const unread = (e.reading.unread ?? []).map((w) => `"${safeText(w, true)}"`).join(', ');
+  // A model configured to read feedback that could not: who read it instead is said, not hidden.
+  const by = e.reading.fallback ? ` (${safeText(e.reading.fallback, true)})` : '';
   if (e.enforced)
-    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read as a rule, not checked: ${unread})` : ''}`;
-  return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"`);
+    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read as a rule, not checked: ${unread})` : ''}${by}`;
+  return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"${by}`);
 }
 
 export interface LineOptions {

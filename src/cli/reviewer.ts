@@ -230,6 +230,7 @@ export class PromptReviewer implements Reviewer {
   async confirmReading(reading: FeedbackReading): Promise<ReadingDecision> {
     this.opts.beforePrompt();
     const { say, chalk } = this;
+    if (reading.fallback) say(chalk.dim(`  ${safeText(reading.fallback, true)}`));
     if (reading.constraints.length === 0) {
       say(chalk.yellow(`  I could not read "${safeText(reading.text, true)}" as a rule the validator can check.`));
       say(

@@ -8,6 +8,7 @@ import { catchUp } from '../engine/catch-up.js';
 import { withHumanRules } from '../feedback/target.js';
 import { forkBase, forksAbove, rulesInForce } from '../engine/fork.js';
 import type { ForkBase, ForkPoint } from '../state/lineage.js';
+import { raiseCapCommand } from './cost-cap.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
@@ -141,7 +142,7 @@ function reviewerFor(
 }
 
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
-function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
+function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined, fork: ForkBase | undefined): number {
   const { completed } = result.state.progress;
   const ran = completed >= result.state.settings.iterations;
   // A resume of a session whose iterations all ran would end the same way at once (or run nothing, after a stop at
@@ -169,9 +170,13 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
     case 'interrupted':
       cli.err(`Interrupted after ${plural(result.state.progress.completed, 'iteration')}; memory is up to date. To continue, ${hint}.`);
       return stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
-    case 'halted':
-      cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${hint}.`);
+    case 'halted': {
+      // At its cost cap a bare resume is refused (or asks): the halt names the command that goes on.
+      const raise = raiseCapCommand(result.state, fork);
+      const next = raise ? `to go on, raise the cap: \`${raise}\`` : hint;
+      cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${next}.`);
       return ExitCode.halted;
+    }
     case 'failed':
       throw new RuntimeFailure(`${result.message ?? 'the run failed'}. State saved; ${hint}`);
   }
@@ -225,7 +230,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     render.pause();
     if (!config.json)
       for (const line of runReport(result.state, result.champion, result.state.settings.objectives ?? objectivesOf(target), cli.color, fork)) cli.out(line);
-    return closing(cli, result, state.id, config.json, signals.stoppedBy());
+    return closing(cli, result, state.id, config.json, signals.stoppedBy(), fork);
   } catch (err) {
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });

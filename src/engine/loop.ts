@@ -98,8 +98,11 @@ class Loop {
   ) {
     this.state = run_.state;
     this.now = deps.now ?? (() => new Date());
-    // A fork counts its checkpoints from where it branched: every k of its own iterations.
-    const since = this.state.progress.completed - this.forkPoint;
+    // A fork counts its checkpoints from where it branched: every k of its own iterations. A checkpoint still pending
+    // (its prompt never answered) is not the last one: it is asked again with what came since the one before it.
+    const pending = this.state.pendingDecision;
+    const answered = pending?.kind === 'checkpoint' ? pending.iteration - 1 : this.state.progress.completed;
+    const since = Math.max(0, answered - this.forkPoint);
     this.lastCheckpoint = this.forkPoint + Math.max(0, since - (since % Math.max(this.state.settings.checkpoint, 1)));
   }
 

@@ -1,6 +1,6 @@
 // A runbook as one self-contained, printable HTML page: the same content as the Markdown, with the Gantt chart drawn as SVG.
 import { formatDuration } from '../procedures/schedule.js';
-import { findingCounts, forkText, humanRuleText, type Runbook } from './runbook.js';
+import { findingCounts, forkText, humanRuleText, planText, type Runbook } from './runbook.js';
 
 const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -77,10 +77,10 @@ function body(book: Runbook): string {
     `<h1>Runbook: ${esc(book.plan.title)}</h1>`,
     `<ul><li>Goal: ${esc(`${book.session.goal} (${book.procedure.id}/${book.goal.id}: ${book.goal.description})`)}</li>`,
     `<li>Procedure set: ${esc(`${book.procedure.name} (${book.procedure.id}, version ${book.procedure.version})`)}</li>`,
-    `<li>Plan: ${esc(`the ${book.plan.source === 'champion' ? 'champion' : 'plan'} of iteration ${book.plan.iteration} of session ${book.session.id}`)}</li>`,
+    `<li>Plan: ${esc(planText(book))}</li>`,
     ...(fork ? [`<li>Session ${esc(`${book.session.id} is ${forkText(book)}`)}</li>`] : []),
     `<li>Score: ${esc(book.score.text)}</li><li>Makespan: ${esc(formatDuration(book.makespan))}</li></ul>`,
-    `<p>${esc(book.plan.summary)}</p>`,
+    `<p>The planner's summary, as written when it proposed the plan: ${esc(book.plan.summary)}</p>`,
     section('Schedule', `${ganttSvg(book)}${schedule}<p>Critical path: red bars; a delay in any of them delays the end.</p>`),
     section('Steps and evidence', `<ul class="check">${checks}</ul>`),
     section(

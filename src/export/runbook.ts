@@ -138,6 +138,15 @@ export function forkText(book: Runbook): string {
   return `a fork of session ${f.parent} after iteration ${f.forkPoint} (${inherited}the rest its own)`;
 }
 
+/** Which plan this is, and whose: a fork's plan from before its fork point is its parent's (inherited), not its own. */
+export function planText(book: Runbook): string {
+  const { plan, session } = book;
+  const what = `the ${plan.source === 'champion' ? 'champion' : 'plan'} of iteration ${plan.iteration}`;
+  return session.fork && plan.iteration <= session.fork.forkPoint
+    ? `${what}, inherited from session ${session.fork.parent}`
+    : `${what} of session ${session.id}`;
+}
+
 /** A human rule as the runbook lists it: an inherited one says so. */
 export function humanRuleText(book: Runbook, rule: string): string {
   return book.inheritedRules.includes(rule) && book.session.fork ? `${rule} (inherited: in force when it branched from ${book.session.fork.parent})` : rule;

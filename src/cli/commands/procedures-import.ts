@@ -5,7 +5,7 @@ import { InputError } from '../../core/errors.js';
 import { safeText } from '../../core/text.js';
 import { writeNewFile } from '../../procedures/author/write.js';
 import { importPddl } from '../../procedures/pddl/import.js';
-import { authoringDir, terminalConfirmOverwrite } from '../authoring.js';
+import { authoringDir, shadowNote, terminalConfirmOverwrite } from '../authoring.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withProcedures } from '../options.js';
 
@@ -42,6 +42,7 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
         cli.io.stdout.write(result.yaml);
         return;
       }
+      const note = shadowNote(configFrom(cli, opts).proceduresDir, cli.io.cwd, path.dirname(path.resolve(cli.io.cwd, file)));
       const confirm = terminalConfirmOverwrite(cli);
       const written = await writeNewFile(file, result.yaml, { ...(opts.force ? { force: true } : {}), ...(confirm ? { confirm } : {}) });
       if (!written) {
@@ -54,6 +55,7 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
         `${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas (grounded in ${grounding.cpuSeconds.toFixed(2)} s CPU), goal ${set.id}/${goal.id} (${goal.facts.length} facts)`,
       );
       for (const w of result.issues) out(`${safeText(w.file, true)}:${w.line}: ${chalk.yellow('warning')}: ${safeText(w.message, true)}`);
+      if (note) out(chalk.yellow(safeText(note, true)));
       out(`Plan with: jupiter plan --procedure ${set.id}/${goal.id} --procedures ${safeText(path.dirname(file), true)} "…"`);
     }),
   );
