@@ -397,6 +397,33 @@ describe('resume --from N --fork', () => {
     expect(r.stdout).toMatch(/^3 iterations · 2 improvements \(last at iteration 2\) · 0 as good as the best · 0 worse · 1 repeat /m);
   });
 
+  it('takes a session by a part of its id no other session shares (its start or its last part), as git takes a commit', async () => {
+    const memory = tempDir('jupiter-fork-abbrev-');
+    const { state: parent } = await original(memory, () => slow);
+    const suffix = parent.id.split('-').at(-1)!;
+    const r = await runCli(['resume', suffix, '--from', '2', '--fork', '-n', '1', '--unattended', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const fork = sessionStates(memory).find((x) => x.parent === parent.id)!;
+    expect(r.stdout).toContain(`Forked session ${fork.id} from ${parent.id} after iteration 2`);
+    // export and summary take the same abbreviations, and print the whole id.
+    const csv = await runCli(['export', fork.id.split('-').at(-1)!, '--format', 'csv', '--memory', memory]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toContain(`${fork.id}, a fork of session ${parent.id} after iteration 2`);
+    const summary = await runCli(['summary', '--session', fork.id.slice(0, -3), '--memory', memory]);
+    expect(summary.stdout).toContain(`Scope: session ${fork.id}\n`);
+    // A part both share (the start of their ids: the date) is refused, naming both; a part neither has is no session.
+    let k = 0;
+    while (parent.id[k] === fork.id[k]) k++;
+    const date = parent.id.slice(0, Math.min(k, 8));
+    expect(date.length).toBeGreaterThan(0);
+    const ambiguous = await runCli(['resume', date, '--from', '1', '--fork', '--unattended', '--memory', memory], { env });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(new RegExp(`^jupiter: session "${date}" is ambiguous: it matches .*${parent.id}.*; give more of the id\\n$`));
+    expect(ambiguous.stderr).toContain(fork.id);
+    const none = await runCli(['export', 'zzzz', '--memory', memory]);
+    expect([none.code, none.stderr]).toEqual([2, `jupiter: no session "zzzz" in ${path.join(memory, 'sessions')}: see \`jupiter sessions\`\n`]);
+  });
+
   it('refuses, in one line with exit 2, what cannot be forked', async () => {
     const memory = tempDir('jupiter-fork-errors-');
     const { state: parent } = await original(memory);

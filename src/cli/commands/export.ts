@@ -8,7 +8,7 @@ import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import type { Plan } from '../../core/plan.js';
 import { safeText, terminalJson } from '../../core/text.js';
 import { forksAbove, recordsOfLine, rulesInForce } from '../../engine/fork.js';
-import { SessionStore, checkSessionId } from '../../engine/sessions.js';
+import { SessionStore } from '../../engine/sessions.js';
 import type { SessionState } from '../../engine/types.js';
 import { renderCsv } from '../../export/csv.js';
 import { renderHtml } from '../../export/html.js';
@@ -39,7 +39,7 @@ interface ExportFlags {
 
 /** The named session, else the most recently saved one that has a champion. */
 async function sessionFor(store: SessionStore, id: string | undefined, memoryDir: string): Promise<SessionState> {
-  if (id) return store.load(checkSessionId(id));
+  if (id) return store.load(await store.expandId(id));
   for (const listing of (await store.list()).sessions) {
     const state = await store.load(listing.id);
     if (state.champion) return state;

@@ -6,7 +6,7 @@ import { type FlagValues, readLayers } from '../../config/layers.js';
 import { memoryDirOf, type ResolvedConfig, resolveLayers, sessionSettings } from '../../config/resolve.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
-import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
+import { isResumable, SessionStore } from '../../engine/sessions.js';
 import { type CachedLibrary, loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
@@ -28,9 +28,8 @@ export function registerResume(program: Command, cli: Cli): void {
       const layers = readLayers({ flags: opts, env: cli.io.env, cwd: cli.io.cwd });
       const memoryDir = memoryDirOf(layers);
       const fork = wantsFork(opts, id);
-      if (id) checkSessionId(id);
       const store = new SessionStore(path.join(memoryDir, FILES.sessions));
-      const found = id ? await store.load(id) : await store.latestResumable();
+      const found = id ? await store.load(await store.expandId(id)) : await store.latestResumable();
       if (!found) throw new UsageError(`no unfinished session in ${memoryDir}: start one with \`jupiter plan\``);
       // A fork may branch any session, finished or not: the original is only read.
       if (!fork && !isResumable(found))

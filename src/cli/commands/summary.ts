@@ -42,6 +42,8 @@ export function registerSummary(program: Command, cli: Cli): void {
       const totals = await memory.aggregate(summaryFold);
       // The learning detail reads the records; past FULL_HISTORY iterations an unfiltered summary keeps to the running
       // totals (fast at any size) and says how to see the detail.
+      // A session may be named by a part of its id no other shares (see SessionStore.expandId).
+      if (opts.session) opts.session = await new SessionStore(path.join(memory.dir, FILES.sessions)).expandId(opts.session);
       const { records, forks, known, state } = await recordsOf(memory, opts, filtered || totals.iterations <= FULL_HISTORY);
       // A filter that matches nothing is a typo, not an empty history: say which flag.
       if (opts.session && !known) throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
