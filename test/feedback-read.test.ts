@@ -136,6 +136,9 @@ describe('readFeedback: other phrasings and sets', () => {
     ['Name the on-call SRE as deploy-production owner', ['deploy-production done by on-call SRE']],
     ['Never use `deploy-directly`, and don\'t drop "run-tests"', ['always include run-tests', 'never use deploy-directly']],
     ['Deploy-production must not happen before security-scan', ['security-scan before deploy-production']],
+    // "run" here is the verb of the order, not run-tests: the sentence orders the scan and the tests.
+    ['Security scan must run before the tests', ['security-scan before run-tests']],
+    ['The tests should run after the security scan', ['security-scan before run-tests']],
     ['sign-off must be done by the system owner', ['sign-off done by system-owner'], access],
     ['Nobody may both revoke-access and verify-revocation', ['revoke-access and verify-revocation by different people'], access],
     ['approve-change and the change implementation must be done by different people', ['approve-change and implement-change by different people'], change],

@@ -144,6 +144,10 @@ function runsOf(text: string, tokens: Token[], used: boolean[]): [number, number
   return runs;
 }
 
+/** A verb between a modal and an order word ("must run before", "should happen after"): it is claimed, naming nothing. */
+const ORDER_VERB =
+  /(?<=\b(?:must|should|shall|will|to|can|may|cannot|can't|always)\s+)(?:run|happen|occur|execute|come|go|take place)(?=\s+(?:before|after|first|last|prior|ahead)\b)/gi;
+
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Claims the tokens inside every match of `re` (ids, role names). */
@@ -178,6 +182,8 @@ export function findMentions(
       found.push({ action, start: tokens[from]!.start, end: tokens[to]!.end, ...(verb ? { verb } : {}) });
   const word = (form: string) => new RegExp(`(?<![a-z0-9-])${escapeRegex(form).replace(/-/g, '[\\s-]')}(?![a-z0-9-])`, 'gi');
   for (const role of roles) claimMatches(text, tokens, used, word(role));
+  // "the scan must run before the tests": the verb of an order names no action (not run-tests), whatever its words.
+  claimMatches(text, tokens, used, ORDER_VERB);
   const vocab = actions.map(vocabularyOf);
   for (const v of [...vocab].sort((x, y) => y.action.length - x.action.length)) {
     // "assess risk" written as words is a verb phrase like any other; "assess-risk" is a name.
