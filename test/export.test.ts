@@ -2,6 +2,7 @@
 import { appendFileSync, cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { renderCsv } from '../src/export/csv.js';
 import { readFeedback } from '../src/feedback/read.js';
 import { Memory } from '../src/memory/store.js';
@@ -12,7 +13,8 @@ import { objectivesOf, scorePlan } from '../src/procedures/quality.js';
 import { schedulePlan } from '../src/procedures/schedule.js';
 import { findTarget } from '../src/procedures/target.js';
 import { validatePlan } from '../src/procedures/validate.js';
-import { SHIPPED, runCli, tempDir } from './support/cli.js';
+import { ROOT, SHIPPED, runCli, tempDir } from './support/cli.js';
+import { fakeServers, modelFlags } from './support/fake-openai.js';
 
 /** RFC 4180: fields split on commas, quoted fields may hold commas, doubled quotes and line breaks; rows end in CRLF. */
 function parseCsv(text: string): string[][] {
@@ -67,6 +69,7 @@ function ganttTasks(markdown: string) {
 }
 
 const GOAL = 'production-deployment/deploy-service';
+const { serve } = fakeServers();
 let memory: string;
 const exported: Record<string, string> = {};
 
@@ -173,6 +176,46 @@ describe('export of a plan the rules in force now refuse', () => {
   });
 });
 
+describe('who decided, as the run knows it', () => {
+  it('an override was made at a failure prompt, an approval at a checkpoint prompt', async () => {
+    const dir = tempDir('jupiter-export-who-');
+    cpSync(memory, dir, { recursive: true });
+    const session = RunbookSchema.parse(JSON.parse(exported.json!)).session.id;
+    const mem = await Memory.open(dir);
+    const base = { session, goalText: 'Deploy the orchestrator', procedure: 'production-deployment', goalId: 'deploy-service', plan: null };
+    await mem.commitReview({ ...base, iteration: 1, time: '2026-01-01T00:01:00.000Z', kind: 'override', reason: 'tests ran nightly' });
+    await mem.commitReview({ ...base, iteration: 2, time: '2026-01-01T00:02:00.000Z', kind: 'human-approval' });
+    await mem.close();
+    const r = await runCli(['export', '--format', 'json', '--memory', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const who = Object.fromEntries(RunbookSchema.parse(JSON.parse(r.stdout)).reviews.map((x) => [x.kind, x.who]));
+    expect(who.override).toBe('the person at the failure prompt');
+    expect(who['human-approval']).toBe('the person at the checkpoint prompt');
+  });
+});
+
+describe('export --iteration of the latest session that has no valid plan', () => {
+  it('exports that iteration (exit 1: invalid) instead of saying no session has a plan', async () => {
+    const plan = parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as { steps: { action: string }[] };
+    plan.steps = plan.steps.filter((x) => x.action !== 'run-tests');
+    const server = await serve(() => ({ content: JSON.stringify(plan) }));
+    const dir = tempDir('jupiter-export-nochampion-');
+    const env = { JUPITER_API_KEY: 'sk-test-export-key-0042' };
+    const run = await runCli(
+      ['plan', '--procedure', GOAL, 'Deploy', ...modelFlags(server.url), '-n', '1', '-c', '0', '--unattended', '--repairs', '0', '--memory', dir],
+      { env },
+    );
+    expect(run.code, run.stderr).toBe(3);
+    const r = await runCli(['export', '--iteration', '1', '--format', 'json', '--memory', dir]);
+    expect(r.code, r.stderr).toBe(1);
+    const book = RunbookSchema.parse(JSON.parse(r.stdout));
+    expect([book.plan.iteration, book.validation.valid]).toEqual([1, false]);
+    // Without --iteration there is nothing to export: said as it is.
+    const none = await runCli(['export', '--memory', dir]);
+    expect(none.code).toBe(2);
+  });
+});
+
 describe('exported text is sanitised like the terminal', () => {
   it('control and bidi characters and keys never reach the runbook; CSV quoting survives commas, quotes and formulas', () => {
     const target = findTarget(loadProcedures(SHIPPED), GOAL);
@@ -266,7 +309,7 @@ describe('export of a fork', () => {
     expect(markdown).toContain(whose);
     expect(await out('html')).toContain(`<li>${whose.slice(2, -1)}</li>`);
     expect(markdown).toContain(`## Human rules in force\n\n- ${inherited}\n`);
-    expect(markdown).toContain(`| ${parent} | 1 | rejection | the person at the checkpoint prompt | ${reason} |`);
+    expect(markdown).toContain(`| ${parent} | 1 | rejection | the person at the prompt | ${reason} |`);
     const html = await out('html');
     expect(html).toContain(`<li>Session ${fork} is ${saysFork}</li>`);
     expect(html).toContain(`<li>${inherited.replace(/"/g, '&quot;')}</li>`);

@@ -37,14 +37,30 @@ interface ExportFlags {
   config?: string;
 }
 
-/** The named session, else the most recently saved one that has a champion. */
-async function sessionFor(store: SessionStore, id: string | undefined, memoryDir: string): Promise<SessionState> {
+/**
+ * The named session, else the most recently saved one that has a champion (with --iteration N: the most recent one
+ * that ran iteration N, valid plan or not).
+ */
+async function sessionFor(store: SessionStore, id: string | undefined, memoryDir: string, iteration: number | undefined): Promise<SessionState> {
   if (id) return store.load(await store.expandId(id));
+  let latest: SessionState | undefined;
   for (const listing of (await store.list()).sessions) {
     const state = await store.load(listing.id);
-    if (state.champion) return state;
+    latest ??= state;
+    if (iteration === undefined ? state.champion : state.progress.completed >= iteration) return state;
   }
+  // None ran that many: the latest says how many it has.
+  if (iteration !== undefined && latest) return latest;
   throw new UsageError(`no session in ${memoryDir} has a valid plan to export yet: run \`jupiter plan "<goal>"\` first`);
+}
+
+/** Who made a review: the log keeps the decision, not a name; the prompt it was made at follows from its kind. */
+function whoOf(review: string): string {
+  if (review === 'checkpoint') return 'nobody: an unattended checkpoint, recorded for review';
+  if (review === 'override') return 'the person at the failure prompt';
+  if (review === 'human-approval') return 'the person at the checkpoint prompt';
+  // A rejection is made at a checkpoint or at a failed iteration's prompt.
+  return 'the person at the prompt';
 }
 
 /** The plan to export: the champion, or the plan iteration N proposed (named in the log). */
@@ -72,8 +88,7 @@ const reviewsOf = (records: LogRecord[]): Runbook['reviews'] =>
             session: r.session,
             iteration: r.iteration,
             kind: r.review,
-            // The log keeps the decision, not a name: say which kind of someone made it.
-            who: r.review === 'checkpoint' ? 'nobody: an unattended checkpoint, recorded for review' : 'the person at the checkpoint prompt',
+            who: whoOf(r.review),
             why: r.reason ?? '',
             when: r.time,
           },
@@ -99,7 +114,7 @@ async function runbookFor(cli: Cli, id: string | undefined, opts: ExportFlags, i
   const config = configFrom(cli, { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}) });
   if (!existsSync(config.memoryDir)) throw new UsageError(`no memory in ${config.memoryDir}: run \`jupiter plan "<goal>"\` first`);
   const store = new SessionStore(path.join(config.memoryDir, FILES.sessions));
-  const state = await sessionFor(store, id, config.memoryDir);
+  const state = await sessionFor(store, id, config.memoryDir, iteration);
   const memory = await Memory.open(config.memoryDir, { create: false });
   // The rules in force now, for this session and goal: the plan is re-validated against them, not trusted from the log.
   const { records, humanRules, inheritedRules, fork } = await lineOf(memory, store, state);
@@ -128,7 +143,7 @@ export function registerExport(program: Command, cli: Cli): void {
   const cmd = program
     .command('export')
     .description("a session's champion (or --iteration N's plan) as a runbook: Markdown with a Mermaid gantt, HTML, CSV for tickets, or JSON")
-    .argument('[session]', 'session id (default: the most recent session with a valid plan)')
+    .argument('[session]', 'session id (default: the most recent session with a valid plan; with --iteration N, the most recent that ran N)')
     .option('--format <format>', 'md, html, csv or json', 'md')
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--iteration <n>', "export this iteration's plan instead of the champion");
