@@ -161,7 +161,10 @@ function memoryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [];
   out.push('', chalk.bold('Best plan per goal'));
   if (!s.exemplars.length) out.push(chalk.dim('  none yet'));
-  for (const e of s.exemplars) out.push(`  ×${e.count}${e.human ? chalk.magenta(` human ×${e.human}`) : ''} ${t(e.text)} ${chalk.dim(`(${t(e.scope)})`)}`);
+  for (const e of s.exemplars) {
+    const breaks = e.breaks?.length ? chalk.red(` ✖ breaks a human rule now in force: ${e.breaks.map(t).join('; ')}`) : '';
+    out.push(`  ×${e.count}${e.human ? chalk.magenta(` human ×${e.human}`) : ''} ${t(e.text)} ${chalk.dim(`(${t(e.scope)})`)}${breaks}`);
+  }
   out.push('', ...insightLines(s.topInsights, chalk));
   out.push('', chalk.bold('Latest lessons'));
   if (!s.latestLessons.length) out.push(chalk.dim('  none yet'));

@@ -23,6 +23,7 @@ import { findTarget } from '../../procedures/target.js';
 import { validatePlan } from '../../procedures/validate.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withMemory } from '../options.js';
+import { checkOutputFile } from '../output-file.js';
 import { VERSION } from '../version.js';
 
 const FORMATS = { md: renderMarkdown, html: renderHtml, csv: renderCsv, json: (b: Runbook) => `${terminalJson(b, 2)}\n` } as const;
@@ -137,6 +138,7 @@ export function registerExport(program: Command, cli: Cli): void {
       const iteration = opts.iteration === undefined ? undefined : Number(opts.iteration);
       if (iteration !== undefined && !(Number.isInteger(iteration) && iteration >= 1))
         throw new UsageError(`--iteration must be a whole number of at least 1, got "${safeText(opts.iteration, true)}"`);
+      if (opts.output !== undefined) checkOutputFile(opts.output);
       const book = await runbookFor(cli, id, opts, iteration);
       const text = FORMATS[opts.format as Format](book);
       const v = book.validation;

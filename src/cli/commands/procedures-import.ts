@@ -8,6 +8,7 @@ import { importPddl } from '../../procedures/pddl/import.js';
 import { authoringDir, shadowNote, terminalConfirmOverwrite } from '../authoring.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withProcedures } from '../options.js';
+import { checkOutputFile } from '../output-file.js';
 
 interface ImportFlags {
   output?: string;
@@ -28,6 +29,7 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
   withProcedures(withConfig(cmd)).action(
     cli.action(async (domainFile: string, problemFile: string, opts: ImportFlags) => {
       const toStdout = opts.output === '-';
+      if (opts.output !== undefined && !toStdout) checkOutputFile(opts.output);
       // The set id is known only after parsing; lint messages name the final file.
       const probe = importPddl(domainFile, problemFile, opts.output && !toStdout ? opts.output : '(import)');
       const file = toStdout ? '(stdout)' : (opts.output ?? path.join(authoringDir(configFrom(cli, opts).proceduresDir, cli.io.cwd), `${probe.set.id}.yaml`));

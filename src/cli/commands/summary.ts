@@ -15,6 +15,7 @@ import { configFrom, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
 import { safeText, terminalJson } from '../../core/text.js';
 import { UsageError } from '../../core/errors.js';
+import { exemplarCheck } from '../exemplar-check.js';
 
 /** Iterations an unfiltered summary reads record by record (about 100 ms of the log); beyond, running totals. */
 const FULL_HISTORY = 10_000;
@@ -50,6 +51,7 @@ export function registerSummary(program: Command, cli: Cli): void {
         ...(opts.session ? { session: opts.session } : {}),
         ...(opts.goal ? { goal: opts.goal } : {}),
         forks,
+        exemplarCheck: exemplarCheck(config.proceduresDir, config.memoryDir),
       });
       // A fork's own counts, as its run showed them (the one reducer over its line, less the line at its fork point).
       const own = state && summary.filter.branch ? await forkOwnCounts(state, memory, forks) : undefined;

@@ -20,6 +20,7 @@ import type { Plan, ValidationResult } from '../../core/plan.js';
 import { safeText, terminalJson } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
+import { checkOutputFile } from '../output-file.js';
 import { renderValidation } from '../render-validation.js';
 import { scheduleLines } from '../schedule-view.js';
 
@@ -116,6 +117,7 @@ export function registerValidate(program: Command, cli: Cli): void {
       if (opts.format !== undefined && opts.format !== 'pddl' && opts.format !== 'yaml')
         throw new UsageError(`--format must be pddl or yaml, got "${opts.format}"`);
       if (opts.output !== undefined && opts.format === undefined) throw new UsageError('-o/--output needs --format pddl or --format yaml');
+      if (opts.output !== undefined) checkOutputFile(opts.output);
       const config = configFrom(cli, opts);
       const { plan, text } = readAnyPlan(file);
       const library = opts.pddl ? undefined : loadProcedures(config.proceduresDir);
