@@ -73,7 +73,7 @@ describe('memory after a rejection', () => {
     const summary = await runCli(['summary', '--goal', 'production-deployment/deploy-service'], { cwd });
     expect(summary.code, summary.stderr).toBe(0);
     expect(exemplarLine(summary.stdout)).toContain(steps);
-    expect(summary.stdout).toContain('✖ champion rejected');
+    expect(summary.stdout).toContain('✖ the champion before was rejected');
   });
 
   it('on resume, a rule a person wrote into human_rules.md that breaks the champion unseats it', async () => {

@@ -105,7 +105,7 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(lines).toContain('Improvements 3 (strict) · first-try valid 3 · repairs 3 · distinct plans 6');
     expect(lines).toContain('Converged at iteration 8 of s1: optimal for cost, steps');
     expect(lines).toContain('Champion score over iterations: release/ship');
-    expect(lines).toMatch(/ {11}8 █+·* cost 80 · steps \d+ ✖ champion rejected/);
+    expect(lines).toMatch(/ {11}8 █+·* cost 80 · steps \d+ ✖ the champion before was rejected/);
     expect(lines).toContain("3 improvements of the goal's best plan · the last at iteration 8 of s1, the latest iteration");
     expect(lines).toMatch(
       /1–4 .* 75% \(3\/4\) · first try 2 · 1 repair, 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/,

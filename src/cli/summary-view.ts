@@ -63,7 +63,7 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
     const max = Math.max(...c.points.map((p) => p.score[first]), 1e-9);
     for (const p of c.points)
       out.push(
-        `  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}${p.rejected ? chalk.red(' ✖ champion rejected') : ''}`,
+        `  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}${p.rejected ? chalk.red(' ✖ the champion before was rejected') : ''}`,
       );
   }
   const last = c.last

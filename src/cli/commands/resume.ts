@@ -21,7 +21,7 @@ import { lockWaitNotice } from '../lock-notice.js';
 export function registerResume(program: Command, cli: Cli): void {
   const cmd = program
     .command('resume')
-    .description('resume the latest (or the named) unfinished session')
+    .description('resume the latest (or the named) unfinished session, or branch any session after an iteration (--from N --fork)')
     .argument('[session]', 'session id (see `jupiter sessions`)');
   withSettings(cmd, RESUME_FLAGS, { saved: true }).action(
     cli.action(async (id: string | undefined, opts: FlagValues) => {
