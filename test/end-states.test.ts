@@ -166,6 +166,32 @@ describe('an unattended run checks its endpoint before iteration 1', () => {
     expect(r.stdout).not.toMatch(/Iteration 1/);
   });
 
+  it('a provider that needs a key and has none: the missing key is said (exit 2), before any request', async () => {
+    const server = await serve([{ content: validJson }]);
+    const cwd = tempDir();
+    const r = await runCli(
+      [
+        'plan',
+        '--procedure',
+        'production-deployment/deploy-service',
+        'Deploy',
+        '--provider',
+        'openai',
+        '--base-url',
+        server.url,
+        '--model',
+        'test-model',
+        '-n',
+        '1',
+        '--unattended',
+      ],
+      { cwd },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^jupiter: --provider openai needs an API key: set JUPITER_API_KEY or OPENAI_API_KEY\n$/);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('a fork whose endpoint is gone is not made: one line naming its next iteration (exit 1), no session saved', async () => {
     const server = await serve([{ content: validJson }]);
     const cwd = tempDir();
