@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type FlagValues, readLayers } from '../../config/layers.js';
 import { memoryDirOf, type ResolvedConfig, resolveLayers, sessionSettings } from '../../config/resolve.js';
 import { InputError, UsageError } from '../../core/errors.js';
+import { safeText } from '../../core/text.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
 import { isResumable, SessionStore } from '../../engine/sessions.js';
 import { type CachedLibrary, loadProceduresCached } from '../../procedures/load-cached.js';
@@ -34,6 +35,7 @@ export function registerResume(program: Command, cli: Cli): void {
       // A fork may branch any session, finished or not: the original is only read.
       if (!fork && !isResumable(found))
         throw new UsageError(`session ${found.id} is already ${found.status} (${found.progress.completed}/${found.settings.iterations} iterations)`);
+      if (!fork) refuseExhausted(found);
       // The session runs with its saved settings; the flags resume takes replace the ones it may change (a fork's
       // iterations are its own: it inherits as many as its parent ran of its own).
       const saved = fork ? inheritedSettings(found, opts) : found.settings;
@@ -69,6 +71,19 @@ export function registerResume(program: Command, cli: Cli): void {
         if (!handed) await lock.release();
       }
     }),
+  );
+}
+
+/**
+ * A session paused after its last iteration with no question pending (an unattended run that ended with no valid
+ * plan) has nothing left to run: resuming it would only halt again at once. Say so, and how to go on.
+ */
+function refuseExhausted(state: SessionState): void {
+  const { completed } = state.progress;
+  if (state.status !== 'paused' || state.pendingDecision || completed < state.settings.iterations) return;
+  const why = state.haltReason ? ` (${safeText(state.haltReason, true)})` : '';
+  throw new UsageError(
+    `session ${state.id} ran all its ${completed} iterations${why}: nothing is left to resume; to go on, fork it with more: \`jupiter resume ${state.id} --from ${completed} --fork -n <more>\``,
   );
 }
 
