@@ -132,7 +132,8 @@ function reviewerFor(
     target,
     notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
-    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color),
+    summary: async () =>
+      summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color, cli.columns),
     input,
     fork,
     // Prompts never go into stdout's --json events.
