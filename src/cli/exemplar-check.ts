@@ -1,9 +1,11 @@
 // Which human rules in force for a goal its best plan's order of steps breaks: summary marks such a plan instead of
 // showing it as the best unchecked. Memory keeps an exemplar's actions, not its owners or fields, so only the rules
 // about which steps and in what order are checked.
+import path from 'node:path';
 import { ruleLine } from '../feedback/rule-text.js';
-import { confirmedGoalRules } from '../memory/human-rules-check.js';
-import { loadProcedures } from '../procedures/load.js';
+import { confirmedGoalRules, hasConfirmedGoalRules } from '../memory/human-rules-check.js';
+import { FILES } from '../memory/store.js';
+import { loadProceduresCached } from '../procedures/load-cached.js';
 import { findTarget } from '../procedures/target.js';
 import type { ProcedureLibrary, Rule } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
@@ -11,10 +13,13 @@ import { validatePlan } from '../procedures/validate.js';
 const ORDER_KINDS: ReadonlySet<Rule['kind']> = new Set(['ordering', 'immediately-after', 'forbidden', 'required', 'max-steps']);
 
 /** A checker for learningSummary; with procedures or human rules that do not load, it checks nothing (says nothing). */
-export function exemplarCheck(proceduresDir: string, memoryDir: string): (scope: string, steps: string[]) => string[] {
+export async function exemplarCheck(proceduresDir: string, memoryDir: string): Promise<(scope: string, steps: string[]) => string[]> {
+  // No confirmed goal rule, nothing to check: the procedures are not read (summary stays as fast as before).
   let library: ProcedureLibrary;
   try {
-    library = loadProcedures(proceduresDir);
+    if (!hasConfirmedGoalRules(memoryDir)) return () => [];
+    // Through the runs' cache of the parsed procedures (read only: summary writes nothing).
+    library = (await loadProceduresCached(proceduresDir, path.join(memoryDir, FILES.internal, 'procedures.json'))).library;
   } catch {
     return () => [];
   }

@@ -51,7 +51,7 @@ export function registerSummary(program: Command, cli: Cli): void {
         ...(opts.session ? { session: opts.session } : {}),
         ...(opts.goal ? { goal: opts.goal } : {}),
         forks,
-        exemplarCheck: exemplarCheck(config.proceduresDir, config.memoryDir),
+        exemplarCheck: await exemplarCheck(config.proceduresDir, config.memoryDir),
       });
       // A fork's own counts, as its run showed them (the one reducer over its line, less the line at its fork point).
       const own = state && summary.filter.branch ? await forkOwnCounts(state, memory, forks) : undefined;
