@@ -158,6 +158,8 @@ describe('jupiter validate', () => {
       expect(r.stdout).toContain('✖ invalid');
       expect(r.stdout).toMatch(new RegExp(`error\\s+${c.step ? `step ${c.step}` : 'plan'}\\s+${c.rule}:`));
       expect(r.stdout).toMatch(c.fix);
+      // The step is named once, in its column.
+      if (c.step) expect(r.stdout).not.toMatch(new RegExp(`${c.rule}: step ${c.step}:`));
     });
   }
 

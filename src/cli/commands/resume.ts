@@ -35,7 +35,6 @@ export function registerResume(program: Command, cli: Cli): void {
       // A fork may branch any session, finished or not: the original is only read.
       if (!fork && !isResumable(found))
         throw new UsageError(`session ${found.id} is already ${found.status} (${found.progress.completed}/${found.settings.iterations} iterations)`);
-      if (!fork) refuseExhausted(found);
       // The session runs with its saved settings; the flags resume takes replace the ones it may change (a fork's
       // iterations are its own: it inherits as many as its parent ran of its own).
       const saved = fork ? inheritedSettings(found, opts) : found.settings;
@@ -47,6 +46,8 @@ export function registerResume(program: Command, cli: Cli): void {
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, settings.unattended);
       const { target, remember } = await targetOf(config, found, store);
+      // Flags and the procedure are fine: only now is "nothing left to run" the thing to say.
+      if (!fork) refuseExhausted(found);
       const state = fork ? await forkOf(store, config, target, found, settings) : found;
       // Nobody is there to read a failure per iteration: a fork whose endpoint is not there is not made at all.
       if (fork && settings.unattended) await (await import('../endpoint-check.js')).requireReachable(config, state.progress.completed + 1);
