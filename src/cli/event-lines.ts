@@ -80,7 +80,10 @@ export function notable(e: Event<'iteration-finished'>): boolean {
 
 export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, tail = ''): string {
   const repairs = e.repairs ? ` after ${plural(e.repairs, 'repair')}` : '';
-  const candidates = e.candidates > 1 ? ` (best of ${e.candidates})` : '';
+  // Best of the plans it chose among: an answer that held no usable plan is said apart, not counted in.
+  const among = e.proposals ?? e.candidates;
+  const unusable = e.candidates - among;
+  const candidates = e.candidates > 1 ? ` (best of ${among}${unusable > 0 ? `; ${unusable} of ${e.candidates} answers unusable` : ''})` : '';
   const head = `Iteration ${e.iteration}`;
   const quiet = QUIET[e.outcome];
   let text: string;

@@ -1,16 +1,15 @@
 // Which human rules in force for a goal its best plan's order of steps breaks: summary marks such a plan instead of
-// showing it as the best unchecked. Memory keeps an exemplar's actions, not its owners or fields, so only the rules
-// about which steps and in what order are checked.
+// showing it as the best unchecked (the prompt leaves such an exemplar out: planners/prompt.ts staleExemplar). Memory
+// keeps an exemplar's actions, not its owners or fields, so only the rules about steps (kindOf(r).aboutSteps) count.
 import path from 'node:path';
 import { ruleLine } from '../feedback/rule-text.js';
 import { confirmedGoalRules, hasConfirmedGoalRules } from '../memory/human-rules-check.js';
 import { FILES } from '../memory/store.js';
 import { loadProceduresCached } from '../procedures/load-cached.js';
 import { findTarget } from '../procedures/target.js';
-import type { ProcedureLibrary, Rule } from '../procedures/types.js';
+import { kindOf } from '../procedures/rules/index.js';
+import type { ProcedureLibrary } from '../procedures/types.js';
 import { validatePlan } from '../procedures/validate.js';
-
-const ORDER_KINDS: ReadonlySet<Rule['kind']> = new Set(['ordering', 'immediately-after', 'forbidden', 'required', 'max-steps']);
 
 /** A checker for learningSummary; with procedures or human rules that do not load, it checks nothing (says nothing). */
 export async function exemplarCheck(proceduresDir: string, memoryDir: string): Promise<(scope: string, steps: string[]) => string[]> {
@@ -27,7 +26,7 @@ export async function exemplarCheck(proceduresDir: string, memoryDir: string): P
     try {
       const target = findTarget(library, scope);
       const goal = { procedure: target.set.id, goalId: target.goal.id };
-      const rules = confirmedGoalRules(memoryDir, library, goal).rules.filter((r) => ORDER_KINDS.has(r.kind));
+      const rules = confirmedGoalRules(memoryDir, library, goal).rules.filter((r) => kindOf(r).aboutSteps);
       if (!rules.length) return [];
       const plan = { title: '', summary: '', steps: steps.map((action) => ({ action })) };
       const broken = new Set(validatePlan(plan, { set: { ...target.set, rules }, goal: target.goal }).findings.map((f) => f.rule));

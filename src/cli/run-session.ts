@@ -72,6 +72,7 @@ function stopOnSignal(
   cli: Cli,
   controller: AbortController,
   interactive: boolean,
+  beforeStop: () => void,
 ): { stoppedBy: () => StopSignal | undefined; input: InStream; release: () => void } {
   let stoppedBy: StopSignal | undefined;
   const stop = (signal: StopSignal) => {
@@ -85,6 +86,8 @@ function stopOnSignal(
       return;
     }
     stoppedBy = signal;
+    // Lines already due (quiet outcomes held for folding) come first: every one of them finished before the stop.
+    if (signal !== 'SIGHUP') beforeStop();
     cli.err(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)`);
     controller.abort();
   };
@@ -199,8 +202,8 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = held ?? (await store.lock(state.id));
   const controller = new AbortController();
-  const signals = stopOnSignal(cli, controller, !state.settings.unattended);
   let render: Renderer | undefined;
+  const signals = stopOnSignal(cli, controller, !state.settings.unattended, () => render?.pause());
   try {
     // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
     if (state.settings.unattended && !reached) await (await import('./endpoint-check.js')).requireReachable(config, state.progress.completed + 1);
