@@ -145,7 +145,11 @@ export class BuiltinPlanner implements Planner {
       // Iteration 1 (or no champion yet): the shortest plan, fast, in the procedure's declared order.
       if (!req.champion) {
         const actions = applyOrderings(target, canonicalOrder(target, shortest.actions), memory.orderings ?? []);
-        const plan = this.plan(req, actions, 'Shortest plan (fewest steps) under every rule');
+        // Shortest among the plans this pass allows: every rule, or (no plan obeying all) every error rule; and without
+        // the actions memory advises against when this pass avoids them, so not claimed shortest of all.
+        const under = pass.rules.length < target.set.rules.length ? 'under every error rule' : 'under every rule';
+        const without = pass.avoid.length ? `, without ${pass.avoid.join(', ')} as memory advises` : '';
+        const plan = this.plan(req, actions, `Shortest plan (fewest steps) ${under}${without}`);
         if (fresh(plan)) return this.respond(req, plan, objectives, pass, search(new Set()));
       }
       const result = search(req.seen);
