@@ -148,6 +148,15 @@ describe('readFeedback: other phrasings and sets', () => {
     ['the approver and the deployer must be different people', []],
     ['Sign-off must be done by the CFO', []],
     ['The approval and the implementation must be done by different people', [], change],
+    // One word of an action's description names nothing: "risky" is not open-change-ticket ("its scope and its risk"),
+    // "a day" not deploy-production ("over two days"). Before, these read as 'never use open-change-ticket' and
+    // 'run-tests before open-change-ticket', and "a full day" kept "it" from naming verify-staging.
+    ['Skip the risky stuff', []],
+    ['Never take risks before the tests', []],
+    ['verify-staging takes a full day. Never use it.', ['never use verify-staging']],
+    ['The canary release is risky. Never use it.', ['never use canary-release']],
+    // Two words of a description still name their action.
+    ['Never skip the smoke tests on staging', ['always include verify-staging']],
   ];
   for (const [text, lines, target] of cases) {
     it(`"${text}" → ${lines.join('; ')}`, () => expect(readFeedback(text, target ?? deploy).lines).toEqual(lines));

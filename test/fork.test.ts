@@ -11,6 +11,7 @@ import { forkLines } from '../src/cli/fork.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { ROOT, runCli, SHIPPED, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags } from './support/fake-openai.js';
+import { spawnJson } from './support/spawn-events.js';
 
 const GOAL = 'production-deployment/deploy-service';
 const env = { JUPITER_API_KEY: 'sk-test-fork-key-0042', JUPITER_BACKOFF_MS: '5' };
@@ -422,6 +423,25 @@ describe('resume --from N --fork', () => {
     expect(ambiguous.stderr).toContain(fork.id);
     const none = await runCli(['export', 'zzzz', '--memory', memory]);
     expect([none.code, none.stderr]).toEqual([2, `jupiter: no session "zzzz" in ${path.join(memory, 'sessions')}: see \`jupiter sessions\`\n`]);
+  });
+
+  it("Ctrl-C in a fork says how many of the fork's own iterations ran, beside the line's", async () => {
+    const memory = tempDir('jupiter-fork-interrupt-');
+    const { state: parent } = await original(memory, () => slow);
+    const run = spawnJson(['resume', parent.id, '--from', '3', '--fork', '-n', '1000000', '--patience', '0', '--unattended', '--memory', memory], {
+      cwd: memory,
+      env,
+    });
+    await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 5);
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+    const said = /^Interrupted after (\d+) iterations? of this fork \(the line: (\d+)\); memory is up to date\./m.exec(run.stderr());
+    expect(said, run.stderr()).not.toBeNull();
+    const [own, line] = [Number(said![1]), Number(said![2])];
+    expect(own).toBeGreaterThanOrEqual(2);
+    expect(line).toBe(own + 3);
+    const fork = sessionStates(memory).find((x) => x.parent === parent.id)!;
+    expect(fork.progress.completed).toBe(line);
   });
 
   it('refuses, in one line with exit 2, what cannot be forked', async () => {

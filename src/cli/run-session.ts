@@ -135,7 +135,8 @@ function reviewerFor(
     target,
     notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
-    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color),
+    summary: async () =>
+      summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color, cli.columns),
     input,
     fork,
     // Prompts never go into stdout's --json events.
@@ -171,7 +172,11 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
       if (!json) cli.out(`Memory is up to date; ${hint}.`);
       return ExitCode.ok;
     case 'interrupted':
-      cli.err(`Interrupted after ${plural(result.state.progress.completed, 'iteration')}; memory is up to date. To continue, ${hint}.`);
+      {
+        // A fork counts its own, as its checkpoints and closing lines do.
+        const ran = fork ? `${plural(completed - fork.forkPoint, 'iteration')} of this fork (the line: ${completed})` : plural(completed, 'iteration');
+        cli.err(`Interrupted after ${ran}; memory is up to date. To continue, ${hint}.`);
+      }
       return stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
     case 'halted': {
       // At its cost cap a bare resume is refused (or asks): the halt names the command that goes on.

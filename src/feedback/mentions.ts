@@ -85,9 +85,14 @@ function vocabularyOf(a: ActionInfo): Vocabulary {
   return { action: a.id, head: id[0] ?? '', id: new Set(id), description: new Set(contentStems(a.description ?? '')) };
 }
 
-/** How well the tokens [from, to] name the action: every content word must be one of its words. */
+/**
+ * How well the tokens [from, to] name the action: every content word must be one of its words, and one word of its
+ * description alone names nothing ("risky" is not open-change-ticket for its "scope and its risk", "a day" not the
+ * rollout "over two days"): a word of its id, or two of its description ("the smoke tests"), does.
+ */
 function spanScore(v: Vocabulary, tokens: Token[], from: number, to: number): number {
   let score = 0;
+  let named = false;
   for (let k = from; k <= to; k++) {
     const t = tokens[k]!;
     if (FILLER.has(t.word) && k > from && k < to) continue;
@@ -95,9 +100,10 @@ function spanScore(v: Vocabulary, tokens: Token[], from: number, to: number): nu
     const asVerb = usedAsVerb(v, tokens, k);
     const w = v.id.has(t.stem) ? (asVerb ? 2.5 : 2) : v.description.has(t.stem) ? 1 : 0;
     if (w === 0) return 0;
+    if (w > 1) named = true;
     score += w;
   }
-  return score;
+  return named || score >= 2 ? score : 0;
 }
 
 const usedAsVerb = (v: Vocabulary, tokens: Token[], k: number) => tokens[k]!.stem === v.head && !(k > 0 && ARTICLE.test(tokens[k - 1]!.word));

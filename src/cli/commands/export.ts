@@ -66,11 +66,18 @@ function whoOf(review: string): string {
 /** The plan to export: the champion, or the plan iteration N proposed (named in the log). */
 async function chosenPlan(memory: Memory, state: SessionState, records: LogRecord[], iteration: number | undefined) {
   if (iteration === undefined) {
-    if (!state.champion) throw new UsageError(`session ${state.id} has no valid plan yet (no champion): export --iteration N for another plan`);
+    if (!state.champion) {
+      // It may have had one that a person rejected: "yet" would be untrue.
+      const r = state.rejectedChampion;
+      const why = r
+        ? `a person rejected it at iteration ${r.iteration}${r.reason ? ` ("${safeText(r.reason, true)}")` : ''} and no other valid plan stands`
+        : 'no valid plan yet';
+      throw new UsageError(`session ${state.id} has no champion: ${why}; export --iteration N for another plan`);
+    }
     // The session names its champion; the plan is in the plan store.
     const { planId, iteration: at } = state.champion;
     const plan = await memory.planOf({ planId, session: state.id, iteration: at });
-    if (!plan) throw new UsageError(`session ${state.id}: the champion's plan (plans/${planId}.yaml) is missing: export --iteration N for another plan`);
+    if (!plan) throw new UsageError(`session ${state.id}: the champion's plan (plans/${planId}.json) is missing: export --iteration N for another plan`);
     return { plan, iteration: at, source: 'champion' as const };
   }
   const rec = records.find((r) => r.type === 'iteration' && r.iteration === iteration);

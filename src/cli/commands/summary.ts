@@ -59,7 +59,7 @@ export function registerSummary(program: Command, cli: Cli): void {
       if (opts.goal && summary.iterations === 0 && summary.sessions === 0)
         throw new UsageError(`--goal ${safeText(opts.goal, true)}: no session in ${config.memoryDir} worked on that goal`);
       if (opts.json) out(terminalJson(summary));
-      else for (const l of summaryLines(summary, cli.color)) out(l);
+      else for (const l of summaryLines(summary, cli.color, cli.columns)) out(l);
       for (const b of memory.logBreaks) cli.err(`jupiter: ${b}: the summary counts each record once and skips what is missing`);
       for (const s of memory.skippedLines()) cli.err(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}`);
     }),
