@@ -8,7 +8,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^((?:\.\.\/)+)src\/(.*)$/, replacement: '$1dist/$2' }] },
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/built.ts'],
+    globalSetup: ['test/support/built.ts', 'test/support/scratch.ts'],
     server: { deps: { external: [/\/dist\//] } },
     // Limits are hang guards, not speed checks: on a loaded 2-core machine a CLI test that takes 5 s alone can take
     // over a minute. Tests whose work is long say so with their own, larger limit.

@@ -3,7 +3,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../src/engine/types.js';
 import { eventLine, fitWidth, headerLines } from '../src/cli/event-lines.js';
-import { duration, plural, span } from '../src/cli/format.js';
+import { duration, plural, progressLine, span } from '../src/cli/format.js';
 import { colorLevel } from '../src/cli/io.js';
 import { RunStats, statusText } from '../src/cli/run-stats.js';
 import { emptyProgress } from '../src/state/session.js';
@@ -20,6 +20,11 @@ describe('words and numbers', () => {
     expect(plural(2, 'iteration')).toBe('2 iterations');
     expect(plural(1000, 'rule')).toBe('1,000 rules');
     expect(plural(0, 'step')).toBe('0 steps');
+  });
+
+  it('the counter line: one error is "1 error"', () => {
+    expect(progressLine({ ...emptyProgress(), completed: 1, errors: 1 })).toBe('1 completed · 0 approved · 0 failed · 0 rejected · 1 error · success 0%');
+    expect(progressLine({ ...emptyProgress(), completed: 2, errors: 2 })).toContain(' · 2 errors · ');
   });
 
   it('chart spans: one iteration is a number, not 1–1', () => {

@@ -51,6 +51,21 @@ describe('a run that ends with no valid plan', () => {
     expect(early.stderr).toMatch(/halted for human review: 2 failed iterations in a row \(--max-failures 2\)/);
   });
 
+  it('resume of a session whose iterations all ran says there is nothing left and how to go on (exit 2, nothing run)', async () => {
+    const server = await serve([{ content: invalidJson }]);
+    const cwd = tempDir();
+    expect((await plan(cwd, server.url, ['-n', '2', '-c', '0', '--max-failures', '5'])).code).toBe(3);
+    const [s] = await sessions(cwd);
+    const requests = server.chatRequests().length;
+    const again = await runCli(['resume', '--unattended'], { cwd, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `jupiter: session ${s!.id} ran all its 2 iterations (no valid plan: 2 plans failed validation; all 2 iterations ran): nothing is left to resume; to go on, fork it with more: \`jupiter resume ${s!.id} --from 2 --fork -n <more>\`\n`,
+    );
+    expect(again.stdout).toBe('');
+    expect(server.chatRequests()).toHaveLength(requests);
+  });
+
   it('a run with a valid plan still exits 0', async () => {
     const server = await serve([{ content: validJson }]);
     const r = await plan(tempDir(), server.url, ['-n', '2', '-c', '0']);
@@ -91,8 +106,12 @@ describe('a session halted at --max-cost', () => {
     const server = await serve([costly]);
     const cwd = tempDir();
     priced(cwd);
-    expect((await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-cost', '6'])).code).toBe(3);
+    const first = await plan(cwd, server.url, ['-n', '4', '-c', '0', '--max-cost', '6']);
+    expect(first.code).toBe(3);
     const id = (await sessions(cwd))[0]!.id;
+    // The halt names the command that goes on (a bare resume would be refused), with the cap resume suggests.
+    expect(first.stderr).toContain(`State saved; to go on, raise the cap: \`jupiter resume ${id} --max-cost 12\`.`);
+    expect(first.stderr).not.toContain(`resume with \`jupiter resume ${id}\``);
     const requests = server.chatRequests().length;
     const again = await runCli(['resume', id, '--unattended'], { cwd, env });
     expect(again.code).toBe(2);
@@ -160,6 +179,32 @@ describe('an unattended run checks its endpoint before iteration 1', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^jupiter: endpoint check failed before iteration 1: http:\/\/127\.0\.0\.1:\d+\/v1: connection failed/);
     expect(r.stdout).not.toMatch(/Iteration 1/);
+  });
+
+  it('a provider that needs a key and has none: the missing key is said (exit 2), before any request', async () => {
+    const server = await serve([{ content: validJson }]);
+    const cwd = tempDir();
+    const r = await runCli(
+      [
+        'plan',
+        '--procedure',
+        'production-deployment/deploy-service',
+        'Deploy',
+        '--provider',
+        'openai',
+        '--base-url',
+        server.url,
+        '--model',
+        'test-model',
+        '-n',
+        '1',
+        '--unattended',
+      ],
+      { cwd },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^jupiter: --provider openai needs an API key: set JUPITER_API_KEY or OPENAI_API_KEY\n$/);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('a fork whose endpoint is gone is not made: one line naming its next iteration (exit 1), no session saved', async () => {

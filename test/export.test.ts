@@ -1,7 +1,8 @@
 // `jupiter export`: a shipped goal's champion as Markdown (Mermaid gantt), CSV (parsed back), JSON (schema-checked).
-import { readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { renderCsv } from '../src/export/csv.js';
 import { readFeedback } from '../src/feedback/read.js';
 import { Memory } from '../src/memory/store.js';
@@ -12,7 +13,8 @@ import { objectivesOf, scorePlan } from '../src/procedures/quality.js';
 import { schedulePlan } from '../src/procedures/schedule.js';
 import { findTarget } from '../src/procedures/target.js';
 import { validatePlan } from '../src/procedures/validate.js';
-import { SHIPPED, runCli, tempDir } from './support/cli.js';
+import { ROOT, SHIPPED, runCli, tempDir } from './support/cli.js';
+import { fakeServers, modelFlags } from './support/fake-openai.js';
 
 /** RFC 4180: fields split on commas, quoted fields may hold commas, doubled quotes and line breaks; rows end in CRLF. */
 function parseCsv(text: string): string[][] {
@@ -67,6 +69,7 @@ function ganttTasks(markdown: string) {
 }
 
 const GOAL = 'production-deployment/deploy-service';
+const { serve } = fakeServers();
 let memory: string;
 const exported: Record<string, string> = {};
 
@@ -113,8 +116,15 @@ describe('export of a shipped goal champion', () => {
     const critical = book.steps.filter((s) => s.critical);
     expect(critical.some((s) => s.start === 0) && critical.some((s) => s.end === book.makespan)).toBe(true);
     expect(exported.md).toContain('## Rules it was checked against');
+    // The plan's summary is the planner's words (a model may claim anything): it is attributed, not the runbook's claim.
+    expect(exported.md).toContain(`\nThe planner's summary, as written when it proposed the plan: ${book.plan.summary}\n`);
     expect(exported.md).toMatch(/Re-validated at export by jupiter \S+ on .*\*\*valid\*\*/);
-    expect(exported.md!.match(/^ {2}- \[ \] evidence: /gm)).toHaveLength(book.steps.length);
+    // A box to tick for each step's evidence where the procedure names one; none where there is nothing to tick.
+    const named = book.steps.filter((s) => s.evidence);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.length).toBeLessThan(book.steps.length);
+    expect(exported.md!.match(/^ {2}- \[ \] evidence: /gm)).toHaveLength(named.length);
+    expect(exported.md!.match(/^ {2}- evidence: none named$/gm)).toHaveLength(book.steps.length - named.length);
   });
 
   it('CSV parses back (RFC 4180) to one row per step, with depends_on naming other rows', () => {
@@ -144,6 +154,65 @@ describe('export of a shipped goal champion', () => {
     const bad = await runCli(['export', '--format', 'pdf', '--memory', memory]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format must be md, html, csv or json, got "pdf"/);
+  });
+});
+
+describe('export of a plan the rules in force now refuse', () => {
+  it('names each finding once and counts errors in words (exit 1)', async () => {
+    const dir = tempDir('jupiter-export-invalid-');
+    cpSync(memory, dir, { recursive: true });
+    // A person added a rule by hand after the run: no plan of this goal may use approve-release.
+    appendFileSync(
+      path.join(dir, 'human_rules.md'),
+      '\n## production-deployment / deploy-service\n\n- never use approve-release · goal production-deployment/deploy-service · confirmed · "no approvals"\n',
+    );
+    const r = await runCli(['export', '--memory', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\*\*INVALID\*\* \(1 error, 0 warnings\)/);
+    expect(r.stdout).toMatch(/^- error: step \d+: approve-release is forbidden/m);
+    expect(r.stdout).not.toMatch(/step (\d+): step \1:/);
+    expect(r.stderr).toMatch(/^jupiter: the exported plan is invalid under the rules in force \(1 error\): error: step \d+: approve-release/);
+    expect(r.stderr).not.toMatch(/step (\d+): step \1:/);
+  });
+});
+
+describe('who decided, as the run knows it', () => {
+  it('an override was made at a failure prompt, an approval at a checkpoint prompt', async () => {
+    const dir = tempDir('jupiter-export-who-');
+    cpSync(memory, dir, { recursive: true });
+    const session = RunbookSchema.parse(JSON.parse(exported.json!)).session.id;
+    const mem = await Memory.open(dir);
+    const base = { session, goalText: 'Deploy the orchestrator', procedure: 'production-deployment', goalId: 'deploy-service', plan: null };
+    await mem.commitReview({ ...base, iteration: 1, time: '2026-01-01T00:01:00.000Z', kind: 'override', reason: 'tests ran nightly' });
+    await mem.commitReview({ ...base, iteration: 2, time: '2026-01-01T00:02:00.000Z', kind: 'human-approval' });
+    await mem.close();
+    const r = await runCli(['export', '--format', 'json', '--memory', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const who = Object.fromEntries(RunbookSchema.parse(JSON.parse(r.stdout)).reviews.map((x) => [x.kind, x.who]));
+    expect(who.override).toBe('the person at the failure prompt');
+    expect(who['human-approval']).toBe('the person at the checkpoint prompt');
+  });
+});
+
+describe('export --iteration of the latest session that has no valid plan', () => {
+  it('exports that iteration (exit 1: invalid) instead of saying no session has a plan', async () => {
+    const plan = parse(readFileSync(path.join(ROOT, 'examples', 'deploy-plan.yaml'), 'utf8')) as { steps: { action: string }[] };
+    plan.steps = plan.steps.filter((x) => x.action !== 'run-tests');
+    const server = await serve(() => ({ content: JSON.stringify(plan) }));
+    const dir = tempDir('jupiter-export-nochampion-');
+    const env = { JUPITER_API_KEY: 'sk-test-export-key-0042' };
+    const run = await runCli(
+      ['plan', '--procedure', GOAL, 'Deploy', ...modelFlags(server.url), '-n', '1', '-c', '0', '--unattended', '--repairs', '0', '--memory', dir],
+      { env },
+    );
+    expect(run.code, run.stderr).toBe(3);
+    const r = await runCli(['export', '--iteration', '1', '--format', 'json', '--memory', dir]);
+    expect(r.code, r.stderr).toBe(1);
+    const book = RunbookSchema.parse(JSON.parse(r.stdout));
+    expect([book.plan.iteration, book.validation.valid]).toEqual([1, false]);
+    // Without --iteration there is nothing to export: said as it is.
+    const none = await runCli(['export', '--memory', dir]);
+    expect(none.code).toBe(2);
   });
 });
 
@@ -234,8 +303,13 @@ describe('export of a fork', () => {
     const saysFork = `a fork of session ${parent} after iteration 2 (iterations 1–2 inherited, the rest its own)`;
     const markdown = await out('md');
     expect(markdown).toContain(`- Session ${fork} is ${saysFork}\n`);
+    // Its champion is the parent's (the fork's one iteration found nothing better): the plan is named as the parent's.
+    expect(book.plan.iteration).toBeLessThanOrEqual(2);
+    const whose = `- Plan: the champion of iteration ${book.plan.iteration}, inherited from session ${parent}\n`;
+    expect(markdown).toContain(whose);
+    expect(await out('html')).toContain(`<li>${whose.slice(2, -1)}</li>`);
     expect(markdown).toContain(`## Human rules in force\n\n- ${inherited}\n`);
-    expect(markdown).toContain(`| ${parent} | 1 | rejection | the person at the checkpoint prompt | ${reason} |`);
+    expect(markdown).toContain(`| ${parent} | 1 | rejection | the person at the prompt | ${reason} |`);
     const html = await out('html');
     expect(html).toContain(`<li>Session ${fork} is ${saysFork}</li>`);
     expect(html).toContain(`<li>${inherited.replace(/"/g, '&quot;')}</li>`);

@@ -136,6 +136,9 @@ describe('readFeedback: other phrasings and sets', () => {
     ['Name the on-call SRE as deploy-production owner', ['deploy-production done by on-call SRE']],
     ['Never use `deploy-directly`, and don\'t drop "run-tests"', ['always include run-tests', 'never use deploy-directly']],
     ['Deploy-production must not happen before security-scan', ['security-scan before deploy-production']],
+    // "run" here is the verb of the order, not run-tests: the sentence orders the scan and the tests.
+    ['Security scan must run before the tests', ['security-scan before run-tests']],
+    ['The tests should run after the security scan', ['security-scan before run-tests']],
     ['sign-off must be done by the system owner', ['sign-off done by system-owner'], access],
     ['Nobody may both revoke-access and verify-revocation', ['revoke-access and verify-revocation by different people'], access],
     ['approve-change and the change implementation must be done by different people', ['approve-change and implement-change by different people'], change],
@@ -145,6 +148,15 @@ describe('readFeedback: other phrasings and sets', () => {
     ['the approver and the deployer must be different people', []],
     ['Sign-off must be done by the CFO', []],
     ['The approval and the implementation must be done by different people', [], change],
+    // One word of an action's description names nothing: "risky" is not open-change-ticket ("its scope and its risk"),
+    // "a day" not deploy-production ("over two days"). Before, these read as 'never use open-change-ticket' and
+    // 'run-tests before open-change-ticket', and "a full day" kept "it" from naming verify-staging.
+    ['Skip the risky stuff', []],
+    ['Never take risks before the tests', []],
+    ['verify-staging takes a full day. Never use it.', ['never use verify-staging']],
+    ['The canary release is risky. Never use it.', ['never use canary-release']],
+    // Two words of a description still name their action.
+    ['Never skip the smoke tests on staging', ['always include verify-staging']],
   ];
   for (const [text, lines, target] of cases) {
     it(`"${text}" → ${lines.join('; ')}`, () => expect(readFeedback(text, target ?? deploy).lines).toEqual(lines));

@@ -5,9 +5,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { JsonEventSchema } from '../src/cli/json-events.js';
 import type { SessionState } from '../src/state/session.js';
-import { ROOT, runCli, tempDir } from './support/cli.js';
+import { forkLines } from '../src/cli/fork.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { ROOT, runCli, SHIPPED, tempDir } from './support/cli.js';
 import { fakeServers, modelFlags } from './support/fake-openai.js';
+import { spawnJson } from './support/spawn-events.js';
 
 const GOAL = 'production-deployment/deploy-service';
 const env = { JUPITER_API_KEY: 'sk-test-fork-key-0042', JUPITER_BACKOFF_MS: '5' };
@@ -211,7 +215,7 @@ describe('resume --from N --fork', () => {
     // improvement, the first plan, is the parent's.
     expect(summary.stdout).toMatch(/^Iterations 6 in 2 sessions · approved 1 · worse 0 · repeats 5 /m);
     expect(summary.stdout).toMatch(/^Improvements 1 \(strict\)/m);
-    expect(summary.stdout).toContain(`1 improvement · the last at iteration 1 of ${parent.id}`);
+    expect(summary.stdout).toContain(`1 improvement of the goal's best plan · the last at iteration 1 of ${parent.id}`);
     const data = JSON.parse((await runCli(['summary', '--session', grandchild.id, '--json', '--memory', memory])).stdout) as {
       iterations: number;
       filter: { branch?: { parent: string; forkPoint: number; own?: unknown } };
@@ -279,6 +283,103 @@ describe('resume --from N --fork', () => {
     ]);
   });
 
+  it('takes another model or endpoint: --model keeps the endpoint, --provider or --base-url replaces it; a plain resume refuses them', async () => {
+    const memory = tempDir('jupiter-fork-model-');
+    const first = await serve((req) => ({ content: req.index < 3 ? slow : fast }));
+    const r0 = await runCli(
+      ['plan', '--procedure', GOAL, 'Deploy', ...modelFlags(first.url), '-n', '3', '-c', '0', '--unattended', '--repairs', '0', '--memory', memory],
+      { env },
+    );
+    expect(r0.code, r0.stderr).toBe(0);
+    const [parent] = sessionStates(memory);
+    const asked = first.chatRequests().length;
+
+    // --model alone: the parent's server, asked for the other model, and the header says what changed.
+    const r1 = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--model', 'bigger-model', '--unattended', '--memory', memory], { env });
+    expect(r1.code, r1.stderr).toBe(0);
+    const ownRequests = first.chatRequests().slice(asked);
+    expect(ownRequests.length).toBeGreaterThan(0);
+    expect(new Set(ownRequests.map((q) => q.body.model))).toEqual(new Set(['bigger-model']));
+    expect(r1.stdout).toContain('  It runs 1 iteration of its own (iteration 4 of the line), no checkpoints.');
+    expect(r1.stdout).toContain('and its settings but --iterations 1 (was 3), --model bigger-model (was test-model).');
+    const withModel = sessionStates(memory).find((s) => s.parent === parent!.id)!;
+    expect(withModel.settings).toMatchObject({ provider: 'custom', baseUrls: [first.url], model: 'bigger-model' });
+    const summary = await runCli(['summary', '--session', withModel.id, '--memory', memory]);
+    expect(summary.stdout).toMatch(/^This fork's own iteration 4: 1 completed /m);
+
+    // Another --base-url: that server is asked, the parent's is not.
+    const second = await serve(() => ({ content: slow }));
+    const before = first.chatRequests().length;
+    const r2 = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--base-url', second.url, '--unattended', '--memory', memory], { env });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(second.chatRequests().length).toBeGreaterThan(0);
+    expect(first.chatRequests().length).toBe(before);
+    expect(r2.stdout).toContain(`and its settings but --iterations 1 (was 3), --base-url ${second.url} (was ${first.url}).`);
+
+    // --provider builtin: no endpoint at all (the parent's URL and model were its provider's, not inherited).
+    const r3 = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--provider', 'builtin', '--unattended', '--memory', memory], { env });
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(first.chatRequests().length).toBe(before);
+    expect(r3.stdout).toContain(
+      `and its settings but --iterations 1 (was 3), --provider builtin (was custom), --base-url the provider's (was ${first.url}), --model the provider's (was test-model).`,
+    );
+    const builtin = sessionStates(memory).find((s) => s.parent === parent!.id && s.settings.provider === 'builtin')!;
+    expect(builtin.settings.baseUrls).toBeUndefined();
+    expect(builtin.settings.model).toBeUndefined();
+
+    // An unattended line can be forked to be attended again (--no-unattended): here, with no terminal, that is refused
+    // before anything is saved; a fork given --unattended says so.
+    const count = sessionStates(memory).length;
+    const attended = await runCli(['resume', parent!.id, '--from', '3', '--fork', '-n', '1', '--no-unattended', '--memory', memory], { env });
+    expect([attended.code, attended.stderr]).toEqual([
+      2,
+      'jupiter: no terminal to ask at checkpoints (stdin is not a TTY): pass --unattended to run without prompts\n',
+    ]);
+    expect(sessionStates(memory)).toHaveLength(count);
+
+    // At a terminal it would run attended, and its first lines say what changed in words (a switch is on or off).
+    const set = loadProcedures(SHIPPED).sets.find((x) => x.id === 'production-deployment')!;
+    const lines = forkLines({ ...withModel, settings: { ...withModel.settings, unattended: false } }, parent!, { set, goal: set.goals[0]! });
+    expect(lines[1]).toContain('--iterations 1 (was 3), --unattended off (was on), --model bigger-model (was test-model).');
+
+    // A plain resume keeps the endpoint it was started with: one line, exit 2, nothing asked.
+    const plain = await runCli(['resume', withModel.id, '--model', 'other', '--unattended', '--memory', memory], { env });
+    expect([plain.code, plain.stderr]).toEqual([
+      2,
+      'jupiter: --model is for a fork (`jupiter resume <session> --from <n> --fork --model …`): a resumed session keeps the value it was started with\n',
+    ]);
+  });
+
+  it("--json: session-started names the fork, checkpoint and finished carry its own counts beside the line's, in the published schema", async () => {
+    const memory = tempDir('jupiter-fork-json-');
+    const { state: parent } = await original(memory, () => slow);
+    const r = await runCli(['resume', parent.id, '--from', '4', '--fork', '-n', '4', '-c', '2', '--unattended', '--json', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JsonEventSchema.parse(JSON.parse(l)));
+    const started = events.find((e) => e.type === 'session-started')!;
+    expect(started).toMatchObject({ fork: { parent: parent.id, at: 4 } });
+    const checkpoints = events.filter((e) => e.type === 'checkpoint');
+    expect(checkpoints.map((c) => [c.iteration, c.progress.completed, c.own?.progress.completed, c.own?.progress.repeats])).toEqual([
+      [6, 6, 2, 2],
+      [8, 8, 4, 4],
+    ]);
+    const finished = events.at(-1)!;
+    if (finished.type !== 'finished') throw new Error(`last event: ${finished.type}`);
+    // The line's counts (six iterations of the parent's, four of its own) and the fork's own, which the person's screen shows.
+    expect([finished.progress.completed, finished.own?.progress.completed, finished.own?.progress.improved]).toEqual([8, 4, 0]);
+    expect(finished.own!.usage.promptTokens).toBeLessThan(finished.usage.promptTokens);
+    expect(finished.own!.usage.promptTokens).toBeGreaterThan(0);
+    // A session that is not a fork carries none of it.
+    const plainStart = JSON.parse(
+      (await runCli(['plan', '--procedure', GOAL, 'Deploy', '-n', '1', '-c', '0', '--unattended', '--json', '--memory', memory])).stdout.split('\n')[0]!,
+    ) as Record<string, unknown>;
+    expect(plainStart.type).toBe('session-started');
+    expect(plainStart).not.toHaveProperty('fork');
+  });
+
   it('names one set of alternatives: the plans standing besides the champion, former champions included, listed and counted alike', async () => {
     const memory = tempDir('jupiter-fork-alternatives-');
     const server = await serve((req) => ({ content: req.index < 1 ? slow : fast }));
@@ -295,6 +396,52 @@ describe('resume --from N --fork', () => {
     expect(r.stdout).toContain('\nAlternatives standing (up to 3 other valid plans, former champions included): 1 (iteration 1)\n');
     // No iteration tied the champion: that count is named for what it is, not "alternatives".
     expect(r.stdout).toMatch(/^3 iterations · 2 improvements \(last at iteration 2\) · 0 as good as the best · 0 worse · 1 repeat /m);
+  });
+
+  it('takes a session by a part of its id no other session shares (its start or its last part), as git takes a commit', async () => {
+    const memory = tempDir('jupiter-fork-abbrev-');
+    const { state: parent } = await original(memory, () => slow);
+    const suffix = parent.id.split('-').at(-1)!;
+    const r = await runCli(['resume', suffix, '--from', '2', '--fork', '-n', '1', '--unattended', '--memory', memory], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const fork = sessionStates(memory).find((x) => x.parent === parent.id)!;
+    expect(r.stdout).toContain(`Forked session ${fork.id} from ${parent.id} after iteration 2`);
+    // export and summary take the same abbreviations, and print the whole id.
+    const csv = await runCli(['export', fork.id.split('-').at(-1)!, '--format', 'csv', '--memory', memory]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toContain(`${fork.id}, a fork of session ${parent.id} after iteration 2`);
+    const summary = await runCli(['summary', '--session', fork.id.slice(0, -3), '--memory', memory]);
+    expect(summary.stdout).toContain(`Scope: session ${fork.id}\n`);
+    // A part both share (the start of their ids: the date) is refused, naming both; a part neither has is no session.
+    let k = 0;
+    while (parent.id[k] === fork.id[k]) k++;
+    const date = parent.id.slice(0, Math.min(k, 8));
+    expect(date.length).toBeGreaterThan(0);
+    const ambiguous = await runCli(['resume', date, '--from', '1', '--fork', '--unattended', '--memory', memory], { env });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(new RegExp(`^jupiter: session "${date}" is ambiguous: it matches .*${parent.id}.*; give more of the id\\n$`));
+    expect(ambiguous.stderr).toContain(fork.id);
+    const none = await runCli(['export', 'zzzz', '--memory', memory]);
+    expect([none.code, none.stderr]).toEqual([2, `jupiter: no session "zzzz" in ${path.join(memory, 'sessions')}: see \`jupiter sessions\`\n`]);
+  });
+
+  it("Ctrl-C in a fork says how many of the fork's own iterations ran, beside the line's", async () => {
+    const memory = tempDir('jupiter-fork-interrupt-');
+    const { state: parent } = await original(memory, () => slow);
+    const run = spawnJson(['resume', parent.id, '--from', '3', '--fork', '-n', '1000000', '--patience', '0', '--unattended', '--memory', memory], {
+      cwd: memory,
+      env,
+    });
+    await run.waitFor((e) => e.type === 'iteration-finished' && e.iteration === 5);
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+    const said = /^Interrupted after (\d+) iterations? of this fork \(the line: (\d+)\); memory is up to date\./m.exec(run.stderr());
+    expect(said, run.stderr()).not.toBeNull();
+    const [own, line] = [Number(said![1]), Number(said![2])];
+    expect(own).toBeGreaterThanOrEqual(2);
+    expect(line).toBe(own + 3);
+    const fork = sessionStates(memory).find((x) => x.parent === parent.id)!;
+    expect(fork.progress.completed).toBe(line);
   });
 
   it('refuses, in one line with exit 2, what cannot be forked', async () => {

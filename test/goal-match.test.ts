@@ -65,6 +65,16 @@ describe('rankGoals', () => {
     expect(rankGoals(library, 'Rotate the TLS certificate on the API gateway').strength).toBe('weak');
   });
 
+  it('a keyword phrase holding a word the stop list drops ("roll out") matches only as written: a rollback is not a rollout', () => {
+    const back = rankGoals(library, 'Roll back the payments service');
+    // Before, "roll out" was read as "roll": the deploy goal matched strongly on "roll, service".
+    expect(back.strength).toBe('weak');
+    expect(back.candidates[0]!.matched).toEqual(['service']);
+    const out = rankGoals(library, 'Rolling out the new billing service');
+    expect(out.strength).toBe('strong');
+    expect(out.candidates[0]!.matched).toEqual(['rolling', 'service']);
+  });
+
   it('two goals matching about equally are close', () => {
     const r = rankGoals(library, 'Upgrade');
     expect(r.strength).toBe('close');

@@ -17,7 +17,7 @@ const at = () => new Date('2026-01-01T00:00:00Z');
 
 function capture() {
   const writes: string[] = [];
-  const render = jsonRenderer((text) => writes.push(text), at);
+  const render = jsonRenderer((text) => writes.push(text), { now: at });
   const lines = () =>
     writes
       .join('')

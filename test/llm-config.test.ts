@@ -123,6 +123,18 @@ describe('prices and --max-cost (#14.2)', () => {
     expect(costOf({ promptTokens: 1000, completionTokens: 10, cachedTokens: 0 }, undefined)).toEqual({ costUsd: 0, priced: false });
   });
 
+  it('refuses a --model the built-in planner would drop in silence; a model from the environment or file waits for an endpoint', () => {
+    for (const flags of [{ model: 'gpt-4o' }, { provider: 'builtin', model: 'gpt-4o' }] as FlagValues[]) {
+      const err = failure(() => resolve(flags));
+      expect(err).toBeInstanceOf(UsageError);
+      expect(err.message).toBe('--model gpt-4o: the built-in planner uses no model; name its endpoint too (--provider openai, ollama, … or --base-url <url>)');
+    }
+    // Set for whenever an endpoint is named: not an error on a built-in run, and not used by it.
+    expect(resolve({}, { JUPITER_MODEL: 'gpt-4o' }).model).toBeUndefined();
+    expect(resolve({}, {}, dirWith('model: gpt-4o\n')).model).toBeUndefined();
+    expect(resolve({ provider: 'openai', model: 'gpt-4o' }).model).toBe('gpt-4o');
+  });
+
   it('refuses --max-cost for a model with no known price, pointing at the config file', () => {
     const err = failure(() => resolve({ baseUrl: 'http://gpu:8000/v1', model: 'my-local-llama', maxCost: '0.0001' }));
     expect(err).toBeInstanceOf(UsageError);

@@ -255,6 +255,21 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     expect((await runCli(['procedures', 'import', DELIVERY.domain, DELIVERY.problem, '--procedures', dir, '--force'], { cwd })).code).toBe(0);
   });
 
+  it('an import that starts ./procedures where the shipped sets were in use says they are no longer used here', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['procedures', 'import', DELIVERY.domain, DELIVERY.problem], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      `note: ${path.join(cwd, 'procedures')} is new: jupiter here now uses it instead of the shipped procedures (access-review, change-management, production-deployment); \`jupiter init\` copies them in beside it`,
+    );
+    // What the note says: the folder's own set alone is listed.
+    expect((await runCli(['procedures'], { cwd })).stdout).toContain('1 set(s), no lint errors');
+    // The folder exists now: a second import says nothing more.
+    const again = await runCli(['procedures', 'import', BLOCKS.domain, BLOCKS.problem], { cwd });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('note:');
+  });
+
   it('a problem whose goal no action can reach: exit 2, nothing written', async () => {
     const cwd = tempDir();
     const problem = path.join(cwd, 'stuck.pddl');
@@ -317,6 +332,6 @@ describe('jupiter procedures import / validate --pddl / --format', () => {
     const back = await runCli(['validate', yamlPlan, '--procedures', procedures, '--format', 'pddl'], { cwd });
     expect(back.code).toBe(1);
     expect(back.stdout.split('\n').filter((l) => l.startsWith('('))).toEqual(['(put-down c)', '(unstack c a)']);
-    expect(back.stdout).toContain('; invalid against blocks-sussman/sussman (1 errors, 0 warnings; jupiter validate)');
+    expect(back.stdout).toContain('; invalid against blocks-sussman/sussman (1 error, 0 warnings; jupiter validate)');
   });
 });

@@ -226,6 +226,16 @@ describe('procedures new in-process: confirmation and the scaffold', () => {
     ]);
     expect(set.rules.map((x) => x.kind)).toEqual(['required', 'segregation']);
     expect(set.goals[0]!.keywords).toEqual(['launch', 'marketing', 'campaign']);
+    expect(io.lines).toContain('2 actions, 2 rules, goal launch-a-marketing-campaign/launch-a-marketing-campaign → campaign-live; no lint errors.');
+  });
+
+  it('one rule is "1 rule"', async () => {
+    const { procedures } = project();
+    const config = resolveConfig({ flags: { procedures }, env: {} });
+    const answers = ['', 'live', '', 'go-live', '', 'live', '', '', '', 'go-live', ''];
+    const io = scriptedIO(answers, [true]);
+    await runNewProcedures({ goal: 'Go live', from: [], config }, io);
+    expect(io.lines).toContain('1 action, 1 rule, goal go-live/go-live → live; no lint errors.');
   });
 
   it('without a model and without a terminal: exit 2 saying how to proceed', async () => {

@@ -52,11 +52,16 @@ describe('the table of settings', () => {
     const flags = (help: string) => [...help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
     const long = (n: SettingName) => (SETTINGS[n] as Setting).flag?.match(/--[a-z-]+/)?.[0];
     const plan = flags((await runCli(['plan', '--help'])).stdout);
-    const resume = flags((await runCli(['resume', '--help'])).stdout);
+    const resumeHelp = (await runCli(['resume', '--help'])).stdout;
+    const resume = flags(resumeHelp);
+    // Each option's whole help text (its continuation lines joined): a flag only a fork takes says so.
+    const blocks = resumeHelp.split(/\n(?=\s{2}-)/);
+    const helpOf = (flag: string) => blocks.find((b) => new RegExp(`^\\s+(?:-\\w, )?${flag}\\b`).test(b)) ?? '';
     for (const [name, row] of rows) {
       if (!row.flag) continue;
       expect(plan.includes(long(name)!), name).toBe(row.resume !== 'branch');
       expect(resume.includes(long(name)!), name).toBe(row.resume !== 'saved' && row.resume !== 'start');
+      if (resume.includes(long(name)!)) expect(helpOf(long(name)!).includes('[--fork only]'), name).toBe(row.resume === 'fork');
     }
   });
 });

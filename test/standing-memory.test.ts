@@ -73,7 +73,19 @@ describe('memory after a rejection', () => {
     const summary = await runCli(['summary', '--goal', 'production-deployment/deploy-service'], { cwd });
     expect(summary.code, summary.stderr).toBe(0);
     expect(exemplarLine(summary.stdout)).toContain(steps);
-    expect(summary.stdout).toContain('✖ champion rejected');
+    expect(summary.stdout).toContain('✖ the champion before was rejected');
+  });
+
+  it('export of a session whose only champion was rejected says so (not "no valid plan yet")', async () => {
+    const cwd = tempDir('jupiter-standing-');
+    const dir = path.join(cwd, 'memory');
+    const state = await run(dir, 's1', 1, 1, new Person(1, { kind: 'reject', reason: 'I do not trust this plan' }));
+    expect(state.champion).toBeNull();
+    const r = await runCli(['export', 's1'], { cwd });
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      'jupiter: session s1 has no champion: a person rejected it at iteration 1 ("I do not trust this plan") and no other valid plan stands; export --iteration N for another plan\n',
+    ]);
   });
 
   it('on resume, a rule a person wrote into human_rules.md that breaks the champion unseats it', async () => {

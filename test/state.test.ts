@@ -133,4 +133,15 @@ describe('the reducer', () => {
     expect(h.improvements).toBe(4);
     expect(g.rejected.has('p3')).toBe(true);
   });
+
+  it("the goal's improvements are its best plan's: a second session's first plan, worse than the first's best, improves only its own champion", () => {
+    const other = (r: LogRecord): LogRecord => ({ ...r, session: 't' });
+    const h = historyOf([it_(1, 'p8', 8), it_(2, 'p5', 5), other(it_(1, 'p9', 9)), other(it_(2, 'p6', 6)), other(it_(3, 'p4', 4))]);
+    const g = h.goals.get('ship/release')!;
+    expect(g.points.map((p) => p.score?.cost)).toEqual([8, 5, 5, 5, 4]);
+    // Each session improved its champion at each of its iterations (5 in all); the goal's best improved three times.
+    expect(h.improvements).toBe(5);
+    expect(g.improvements).toBe(3);
+    expect(g.last).toMatchObject({ session: 't', iteration: 3, index: 4 });
+  });
 });

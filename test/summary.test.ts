@@ -100,13 +100,22 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(s.exemplars).toEqual([{ text: `best plan so far (cost 100 · steps 8): ${GOOD.join(' → ')}`, count: 1, human: 0, scope: 'release/ship' }]);
 
     const lines = summaryLines(s, new Chalk({ level: 0 })).join('\n');
+    // On an 80-column terminal the charts' bars narrow so each row keeps its value on one line; elsewhere they are 30 wide.
+    const rows = (text: string[]) => text.filter((l) => /^ {2}[ \d–]{11} [█·]+ /.test(l));
+    expect(rows(lines.split('\n')).every((l) => /^ {2}[ \d–]{11} [█·]{30} /.test(l))).toBe(true);
+    for (const columns of [80, 50]) {
+      const narrow = rows(summaryLines(s, new Chalk({ level: 0 }), columns));
+      const champion = narrow.filter((l) => / cost \d+ · steps \d+$/.test(l));
+      expect(champion.length).toBeGreaterThan(0);
+      for (const row of champion) expect(row.length, row).toBeLessThanOrEqual(columns);
+    }
     expect(lines).toContain('Scope: session s1');
     expect(lines).toContain('Iterations 8 in 1 session · approved 4 · worse 0 · repeats 1 · failed 2');
     expect(lines).toContain('Improvements 3 (strict) · first-try valid 3 · repairs 3 · distinct plans 6');
     expect(lines).toContain('Converged at iteration 8 of s1: optimal for cost, steps');
     expect(lines).toContain('Champion score over iterations: release/ship');
-    expect(lines).toMatch(/ {11}8 █+·* cost 80 · steps \d+ ✖ champion rejected/);
-    expect(lines).toContain('3 improvements · the last at iteration 8 of s1, the latest iteration');
+    expect(lines).toMatch(/ {11}8 █+·* cost 80 · steps \d+ ✖ the champion before was rejected/);
+    expect(lines).toContain("3 improvements of the goal's best plan · the last at iteration 8 of s1, the latest iteration");
     expect(lines).toMatch(
       /1–4 .* 75% \(3\/4\) · first try 2 · 1 repair, 1 fixed · failed on no-direct-deploys ×1, scan-before-approval ×1, security-scan-required ×1/,
     );

@@ -158,6 +158,8 @@ describe('jupiter validate', () => {
       expect(r.stdout).toContain('✖ invalid');
       expect(r.stdout).toMatch(new RegExp(`error\\s+${c.step ? `step ${c.step}` : 'plan'}\\s+${c.rule}:`));
       expect(r.stdout).toMatch(c.fix);
+      // The step is named once, in its column.
+      if (c.step) expect(r.stdout).not.toMatch(new RegExp(`${c.rule}: step ${c.step}:`));
     });
   }
 
@@ -188,6 +190,19 @@ describe('jupiter validate', () => {
       expect(r.stderr).toMatch(expected);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+    // A typo in the plan's own procedure or goal names the file and line, not a --procedure flag nobody passed.
+    const typo = readFileSync(EXAMPLE, 'utf8').replace('goal: deploy-service', 'goal: deploy-servise');
+    writeFileSync(path.join(dir, 'goal.yaml'), typo);
+    const goal = await runCli(['validate', path.join(dir, 'goal.yaml')]);
+    expect(goal.code).toBe(2);
+    const goalLine = typo.split('\n').indexOf('goal: deploy-servise') + 1;
+    expect(goal.stderr).toMatch(new RegExp(`goal\\.yaml:${goalLine}: goal: production-deployment has no goal "deploy-servise" \\(have deploy-service\\)`));
+    expect(goal.stderr).not.toContain('--procedure:');
+    writeFileSync(path.join(dir, 'set.json'), JSON.stringify({ ...example(), procedure: 'prod-deploy' }, null, 2));
+    const set = await runCli(['validate', path.join(dir, 'set.json')]);
+    expect(set.code).toBe(2);
+    expect(set.stderr).toMatch(/set\.json:\d+: procedure: no procedure set "prod-deploy" \(have /);
+    expect(set.stderr.trim().split('\n')).toHaveLength(1);
     const missing = await runCli(['validate', path.join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.yaml: cannot read plan: no such file$/m);

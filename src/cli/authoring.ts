@@ -1,4 +1,5 @@
 // Where `procedures new` and `procedures import` put a new set, and how they ask before replacing a file.
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { shippedProceduresDir } from '../config/resolve.js';
 import type { ConfirmOverwrite } from '../procedures/author/write.js';
@@ -10,6 +11,21 @@ import type { Cli } from './io.js';
  */
 export function authoringDir(proceduresDir: string, cwd: string): string {
   return path.resolve(proceduresDir) === path.resolve(shippedProceduresDir()) ? path.join(cwd, 'procedures') : proceduresDir;
+}
+
+/**
+ * Said once a new set is written into a folder that did not exist while the shipped sets were in use: from then on
+ * the folder replaces them here (`./procedures, else the shipped ones`). Call before writing; null when nothing changes.
+ */
+export function shadowNote(proceduresDir: string, cwd: string, target: string): string | null {
+  const shipped = shippedProceduresDir();
+  const local = path.resolve(cwd, 'procedures');
+  if (path.resolve(proceduresDir) !== path.resolve(shipped) || path.resolve(target) !== local || existsSync(local)) return null;
+  const sets = readdirSync(shipped)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => f.replace(/\.ya?ml$/, ''))
+    .sort();
+  return `note: ${target} is new: jupiter here now uses it instead of the shipped procedures (${sets.join(', ')}); \`jupiter init\` copies them in beside it`;
 }
 
 /** A terminal question before replacing a file; undefined without a terminal (the caller then refuses). */

@@ -7,6 +7,14 @@ import type { Cli } from './io.js';
 
 const usd = (x: number) => `$${x.toFixed(4)}`;
 
+/** The resume that goes on past the cost cap `state` stopped at (twice the cap, or one more iteration if more); null when not at it. */
+export function raiseCapCommand(state: SessionState, fork: ForkBase | undefined): string | null {
+  const perIteration = costCapReached(state, fork);
+  if (perIteration === null) return null;
+  const need = ownCounts(state, fork).usage.costUsd + perIteration;
+  return `jupiter resume ${state.id} --max-cost ${Math.ceil(Math.max(need, state.settings.maxCost! * 2) * 100) / 100}`;
+}
+
 /**
  * Returns false when the person leaves the cap as it is (nothing to run). When nobody can be asked (no terminal,
  * --unattended or --json given), a cap the next iteration would pass is bad usage (exit 2, nothing started), with
@@ -19,12 +27,10 @@ export async function settleCostCap(cli: Cli, state: SessionState, opts: { given
   const spent = ownCounts(state, opts.fork).usage.costUsd;
   const need = spent + perIteration;
   const where = `${usd(spent)} spent${opts.fork ? ' by this fork' : ''} of its --max-cost $${cap}, about ${usd(perIteration)} per iteration`;
-  if (!opts.canAsk) {
-    const suggest = Math.ceil(Math.max(need, cap * 2) * 100) / 100;
+  if (!opts.canAsk)
     throw new UsageError(
-      `session ${state.id} ${opts.given ? 'would stop again at once' : 'stopped at its cost cap'} (${where}): raise it, e.g. \`jupiter resume ${state.id} --max-cost ${suggest}\``,
+      `session ${state.id} ${opts.given ? 'would stop again at once' : 'stopped at its cost cap'} (${where}): raise it, e.g. \`${raiseCapCommand(state, opts.fork)}\``,
     );
-  }
   const { input } = await import('@inquirer/prompts');
   const answer = await input(
     {

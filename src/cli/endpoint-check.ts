@@ -2,6 +2,7 @@
 import type { ResolvedConfig } from '../config/resolve.js';
 import { RuntimeFailure } from '../core/errors.js';
 import { redactSecrets } from '../core/secrets.js';
+import { requireKey } from '../planners/factory.js';
 
 /** The server's answer: its model ids (null when it answered without a usable list), or why it could not be reached. */
 export type Reach =
@@ -33,6 +34,8 @@ export async function reachServer(config: ResolvedConfig, baseUrl: string, timeo
 /** Before an unattended run's first iteration (`next`): every endpoint answers, or the run fails at once with one line (exit 1). */
 export async function requireReachable(config: ResolvedConfig, next = 1): Promise<void> {
   if (config.provider === 'builtin' || !config.baseUrl) return;
+  // A missing key is the first thing to say (exit 2): asking a server first would blame the server.
+  requireKey(config);
   for (const url of config.baseUrls) {
     const reach = await reachServer(config, url, Math.min(10_000, config.timeoutMs));
     if (!reach.ok)

@@ -80,7 +80,10 @@ export function notable(e: Event<'iteration-finished'>): boolean {
 
 export function iterationLine(e: Event<'iteration-finished'>, c: ChalkInstance, tail = ''): string {
   const repairs = e.repairs ? ` after ${plural(e.repairs, 'repair')}` : '';
-  const candidates = e.candidates > 1 ? ` (best of ${e.candidates})` : '';
+  // Best of the plans it chose among: an answer that held no usable plan is said apart, not counted in.
+  const among = e.proposals ?? e.candidates;
+  const unusable = e.candidates - among;
+  const candidates = e.candidates > 1 ? ` (best of ${among}${unusable > 0 ? `; ${unusable} of ${e.candidates} answers unusable` : ''})` : '';
   const head = `Iteration ${e.iteration}`;
   const quiet = QUIET[e.outcome];
   let text: string;
@@ -153,8 +156,12 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
 
 function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
   const rules = e.reading.lines.map((l) => safeText(l, true)).join('; ');
-  if (e.enforced) return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}`;
-  return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"`);
+  const unread = (e.reading.unread ?? []).map((w) => `"${safeText(w, true)}"`).join(', ');
+  // A model configured to read feedback that could not: who read it instead is said, not hidden.
+  const by = e.reading.fallback ? ` (${safeText(e.reading.fallback, true)})` : '';
+  if (e.enforced)
+    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read as a rule, not checked: ${unread})` : ''}${by}`;
+  return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"${by}`);
 }
 
 export interface LineOptions {

@@ -1,7 +1,7 @@
 // `resume <session> --from N --fork`: the flags checked, and the fork made and saved as a new session (the original is
 // only read). The run itself is resume's, on the new session.
 import type { FlagValues } from '../config/layers.js';
-import { longFlag, SETTINGS, type Setting } from '../config/settings.js';
+import { flagKey, longFlag, SETTINGS, type Setting } from '../config/settings.js';
 import { UsageError } from '../core/errors.js';
 import { forkSession } from '../engine/fork.js';
 import { newSessionId, type SessionStore } from '../engine/sessions.js';
@@ -38,9 +38,21 @@ function ownIterations(state: SessionState): number {
   return Math.max(1, state.settings.iterations - (state.forkPoint ?? 0));
 }
 
-/** The settings a fork inherits before its flags apply: the parent's, with the iterations the parent ran of its own. */
-export function inheritedSettings(parent: SessionState): SessionSettings {
-  return { ...parent.settings, iterations: ownIterations(parent) };
+const flagGiven = (flags: FlagValues, name: 'provider' | 'baseUrls' | 'model') => flags[flagKey(SETTINGS[name])!] !== undefined;
+
+/**
+ * The settings a fork inherits before its flags apply: the parent's, with the iterations the parent ran of its own.
+ * The endpoint is one thing: a fork given another `--provider` does not take the parent's base URLs or model (they
+ * were the old provider's; the new one's defaults apply unless given too), and a `--base-url` given to a fork of a
+ * built-in run means an OpenAI-compatible server, as it does for `plan`. A `--model` alone keeps the parent's endpoint.
+ */
+export function inheritedSettings(parent: SessionState, flags: FlagValues = {}): SessionSettings {
+  const out: SessionSettings = { ...parent.settings, iterations: ownIterations(parent) };
+  if (flagGiven(flags, 'provider')) {
+    delete out.baseUrls;
+    delete out.model;
+  } else if (flagGiven(flags, 'baseUrls') && out.provider === 'builtin') delete (out as Partial<SessionSettings>).provider;
+  return out;
 }
 
 /**
@@ -58,11 +70,15 @@ const shown = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
 /** The flags given to this fork that changed what it inherited: `-n 20 (was 12)`. */
 function changedSettings(inherited: SessionSettings, fork: SessionSettings): string[] {
   const out: string[] = [];
-  for (const [name, value] of Object.entries(fork)) {
+  const was = inherited as Record<string, unknown>;
+  const now = fork as Record<string, unknown>;
+  for (const name of new Set([...Object.keys(now), ...Object.keys(was)])) {
     const row = (SETTINGS as Record<string, Setting>)[name];
-    const before = (inherited as Record<string, unknown>)[name];
+    const [value, before] = [now[name], was[name]];
     if (!row?.flag || shown(value) === shown(before)) continue;
-    out.push(`${longFlag(row)} ${shown(value)} (was ${before === undefined ? 'unset' : shown(before)})`);
+    // A value the fork no longer has (another provider's model) falls back to what the row says is used instead.
+    const text = (v: unknown) => (row.kind === 'switch' ? (v ? 'on' : 'off') : v === undefined ? (row.defaultText ?? 'unset') : shown(v));
+    out.push(`${longFlag(row)} ${text(value)} (was ${text(before)})`);
   }
   return out;
 }
@@ -79,6 +95,6 @@ export function forkLines(fork: SessionState, parent: SessionState, target: Plan
   return [
     `Forked session ${fork.id} from ${fork.parent} after iteration ${at}, starting from ${from}; ${fork.parent} is left as it was.`,
     `  Inherited from ${fork.parent}: the champion, plans seen and rules in force as of iteration ${at}, and its settings${changed.length ? ` but ${changed.join(', ')}` : ' (none changed)'}.`,
-    `  It runs ${plural(own, 'iteration')} of its own (iterations ${at + 1}–${at + own} of the line)${k ? `, a checkpoint ${k === 1 ? 'after each' : `every ${k} of them`}` : fork.settings.unattended ? ', no checkpoints' : ', one review at the end'}.`,
+    `  It runs ${plural(own, 'iteration')} of its own (${own === 1 ? `iteration ${at + 1}` : `iterations ${at + 1}–${at + own}`} of the line)${k ? `, a checkpoint ${k === 1 ? 'after each' : `every ${k} of them`}` : fork.settings.unattended ? ', no checkpoints' : ', one review at the end'}.`,
   ];
 }

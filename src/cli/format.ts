@@ -45,7 +45,7 @@ export function progressLine(p: Progress): string {
     .filter(Boolean)
     .map((x) => ` · ${x}`)
     .join('');
-  return `${p.completed} completed · ${p.approved} approved${quiet} · ${p.failed} failed · ${p.rejected} rejected · ${p.errors} errors · success ${successRate(p)}`;
+  return `${p.completed} completed · ${p.approved} approved${quiet} · ${p.failed} failed · ${p.rejected} rejected · ${plural(p.errors, 'error')} · success ${successRate(p)}`;
 }
 
 /** Tokens and cost so far, when a model was used. */

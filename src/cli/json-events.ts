@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { OBJECTIVES, PlanSchema } from '../core/plan.js';
 import type { EngineEvent } from '../engine/types.js';
+import { type ForkBase, ownCounts } from '../state/lineage.js';
 import { ProgressSchema } from '../state/session.js';
 
 /** The stream's version: raised when a field is removed or changes meaning (new fields and events keep it). */
@@ -14,6 +15,8 @@ const iteration = z.number().int().positive();
 const Score = z.object({ makespan: z.number(), cost: z.number(), risk: z.number(), steps: z.number() });
 const Usage = z.object({ promptTokens: count, completionTokens: count, cachedTokens: count });
 const Totals = Usage.extend({ costUsd: z.number().nonnegative() });
+/** A fork's own counts (its line's less the line's at its fork point), beside the line's `progress` and `usage`. */
+const Own = z.object({ progress: ProgressSchema, usage: Totals });
 const Finding = z.object({
   rule: z.string(),
   severity: z.enum(['error', 'warning']),
@@ -38,6 +41,8 @@ export const JsonEventSchema = z.discriminatedUnion('type', [
     resumedFrom: count.nullable(),
     /** The human rules in force for this run (human_rules.md lines), as they stood at its start. */
     humanRules: z.array(z.string()),
+    /** A fork: the session it branched from and the iteration after which it did. */
+    fork: z.object({ parent: z.string(), at: count }).optional(),
   }),
   event('iteration-started', { iteration, total: iteration }),
   event('recalled', {
@@ -80,7 +85,7 @@ export const JsonEventSchema = z.discriminatedUnion('type', [
   }),
   event('converged', { iteration, reason: z.string() }),
   event('patience', { iteration, idle: count }),
-  event('checkpoint', { iteration, progress: ProgressSchema, usage: Totals, awaited: z.boolean() }),
+  event('checkpoint', { iteration, progress: ProgressSchema, usage: Totals, own: Own.optional(), awaited: z.boolean() }),
   event('decision', { iteration, decision: z.string(), reason: z.string().optional() }),
   event('warning', { message: z.string() }),
   event('finished', {
@@ -88,6 +93,7 @@ export const JsonEventSchema = z.discriminatedUnion('type', [
     status: z.enum(['running', 'paused', 'interrupted', 'failed', 'stopped', 'completed']),
     progress: ProgressSchema,
     usage: Totals,
+    own: Own.optional(),
   }),
 ]);
 
@@ -103,19 +109,28 @@ const totalsOf = (u: { promptTokens: number; completionTokens: number; cachedTok
 /** Only the fields that are set: an absent optional field is left out, never written as null. */
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
+/** A fork's own counts of a line's `progress` and `usage`; nothing for a session that is not a fork. */
+const ownOf = (e: { progress: z.infer<typeof ProgressSchema>; usage: z.infer<typeof Totals> }, fork: ForkBase | undefined) => {
+  if (!fork) return undefined;
+  const own = ownCounts(e, fork);
+  return { progress: own.progress, usage: totalsOf(own.usage) };
+};
+
 /** Each engine event's public fields, named one by one: a field the engine adds is not published until it is listed here. */
-const FIELDS: { [T in EngineEvent['type']]: (e: Extract<EngineEvent, { type: T }>) => Fields<T> } = {
-  'session-started': (e) => ({
-    session: e.session,
-    goalText: e.goalText,
-    procedure: e.procedure,
-    goalId: e.goalId,
-    planner: e.planner,
-    iterations: e.iterations,
-    checkpoint: e.checkpoint,
-    resumedFrom: e.resumedFrom,
-    humanRules: e.humanRules,
-  }),
+const FIELDS: { [T in EngineEvent['type']]: (e: Extract<EngineEvent, { type: T }>, fork: ForkBase | undefined) => Fields<T> } = {
+  'session-started': (e, fork) =>
+    defined({
+      session: e.session,
+      goalText: e.goalText,
+      procedure: e.procedure,
+      goalId: e.goalId,
+      planner: e.planner,
+      iterations: e.iterations,
+      checkpoint: e.checkpoint,
+      resumedFrom: e.resumedFrom,
+      humanRules: e.humanRules,
+      fork: fork && { parent: fork.parent, at: fork.forkPoint },
+    }),
   'iteration-started': (e) => ({ iteration: e.iteration, total: e.total }),
   recalled: (e) => ({
     iteration: e.iteration,
@@ -163,14 +178,28 @@ const FIELDS: { [T in EngineEvent['type']]: (e: Extract<EngineEvent, { type: T }
   }),
   converged: (e) => ({ iteration: e.iteration, reason: e.reason }),
   patience: (e) => ({ iteration: e.iteration, idle: e.idle }),
-  checkpoint: (e) => ({ iteration: e.iteration, progress: e.progress, usage: totalsOf(e.usage), awaited: e.awaited }),
+  checkpoint: (e, fork) =>
+    defined({
+      iteration: e.iteration,
+      progress: e.progress,
+      usage: totalsOf(e.usage),
+      own: ownOf({ progress: e.progress, usage: e.usage }, fork),
+      awaited: e.awaited,
+    }),
   decision: (e) => defined({ iteration: e.iteration, decision: e.decision, reason: e.reason }),
   warning: (e) => ({ message: e.message }),
-  finished: (e) => ({ session: e.session, status: e.status, progress: e.progress, usage: totalsOf(e.usage) }),
+  finished: (e, fork) =>
+    defined({
+      session: e.session,
+      status: e.status,
+      progress: e.progress,
+      usage: totalsOf(e.usage),
+      own: ownOf({ progress: e.progress, usage: e.usage }, fork),
+    }),
 };
 
-/** The public event for an engine event, stamped with the stream's version and `time`. */
-export function toJsonEvent(e: EngineEvent, time: string): JsonEvent {
-  const fields = (FIELDS[e.type] as (e: EngineEvent) => object)(e);
+/** The public event for an engine event, stamped with the stream's version and `time`; `fork`: where a fork's own counts start. */
+export function toJsonEvent(e: EngineEvent, time: string, fork?: ForkBase): JsonEvent {
+  const fields = (FIELDS[e.type] as (e: EngineEvent, fork: ForkBase | undefined) => object)(e, fork);
   return { v: JSON_EVENTS_VERSION, type: e.type, time, ...fields } as JsonEvent;
 }

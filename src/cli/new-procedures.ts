@@ -16,7 +16,8 @@ import { writeNewFile, type ConfirmOverwrite } from '../procedures/author/write.
 import { loadProceduresWithIssues } from '../procedures/load.js';
 import { readTextFile } from '../core/text-file.js';
 import type { LintIssue, ProcedureSet } from '../procedures/types.js';
-import { authoringDir } from './authoring.js';
+import { authoringDir, shadowNote } from './authoring.js';
+import { plural } from './format.js';
 
 export interface NewProceduresIO {
   out(line: string): void;
@@ -140,7 +141,7 @@ export async function runNewProcedures(opts: NewProceduresOptions, io: NewProced
     throw new RuntimeFailure(`the drafted set still has ${errors.length} lint error(s)${tries}: not written (the draft is shown above)`);
   }
   const goal = set.goals[0]!;
-  io.out(`${set.actions.length} actions, ${set.rules.length} rules, goal ${set.id}/${goal.id} → ${goal.facts.join(', ')}; no lint errors.`);
+  io.out(`${plural(set.actions.length, 'action')}, ${plural(set.rules.length, 'rule')}, goal ${set.id}/${goal.id} → ${goal.facts.join(', ')}; no lint errors.`);
   if (!opts.yes) {
     if (!io.confirm) throw new UsageError(`not written: confirm at a terminal, or pass --yes to write ${finalFile}`);
     if (!(await io.confirm(`Write ${finalFile}?`, true))) {
@@ -148,6 +149,7 @@ export async function runNewProcedures(opts: NewProceduresOptions, io: NewProced
       return undefined;
     }
   }
+  const note = shadowNote(opts.config.proceduresDir, opts.config.cwd, path.dirname(path.resolve(opts.config.cwd, finalFile)));
   const written = await writeNewFile(finalFile, unique.yaml, {
     ...(opts.force ? { force: true } : {}),
     ...(io.confirmOverwrite ? { confirm: io.confirmOverwrite } : {}),
@@ -157,5 +159,6 @@ export async function runNewProcedures(opts: NewProceduresOptions, io: NewProced
     return undefined;
   }
   io.out(`Wrote ${finalFile}.`);
+  if (note) io.out(safeText(note, true));
   return { file: finalFile, set };
 }

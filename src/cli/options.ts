@@ -17,9 +17,15 @@ export function withSettings(cmd: Command, names: readonly SettingName[], opts: 
     if (!row.flag) continue;
     const shown = !(opts.saved && (row.resume === 'change' || row.resume === 'fork'));
     const fallback = !shown ? undefined : (row.defaultText ?? (row.kind === 'switch' || row.default === undefined ? undefined : String(row.default)));
-    const help = fallback === undefined ? row.help : `${row.help} (default ${fallback})`;
+    const base = fallback === undefined ? row.help : `${row.help} (default ${fallback})`;
+    // Resume refuses these unless it makes a fork: its help says so.
+    const help = opts.saved && row.resume === 'fork' ? `${base} [--fork only]` : base;
     if (row.kind === 'urls') cmd.option(row.flag, help, collect);
     else cmd.option(row.flag, help);
+    // A switch a session saved (--unattended) can be turned off again when it is resumed or forked: a run started
+    // overnight is reviewed at a terminal in the morning.
+    if (opts.saved && row.kind === 'switch' && row.resume === 'change')
+      cmd.option(`--no-${row.flag.slice(2)}`, `turn off the ${row.flag} the session was started with`);
   }
   return cmd;
 }

@@ -24,7 +24,8 @@ export const PROGRESS_STEP_TOKENS = 64;
  * NDJSON events, the public schema of json-events.ts (never the engine's own events). `write` gets whole lines; the lines of one turn of the event loop go out in one write (an
  * iteration emits a dozen events: one write each was a system call each), at the latest when the turn ends.
  */
-export function jsonRenderer(write: (text: string) => void, now: () => Date = () => new Date()): Renderer {
+export function jsonRenderer(write: (text: string) => void, opts: { now?: () => Date; fork?: ForkBase | undefined } = {}): Renderer {
+  const now = opts.now ?? (() => new Date());
   // A stream reports progress per chunk (a hundred or more per answer): a script needs it every few dozen tokens.
   let shown: { iteration: number; tokens: number } | null = null;
   let pending: string[] = [];
@@ -43,7 +44,7 @@ export function jsonRenderer(write: (text: string) => void, now: () => Date = ()
       shown = { iteration: event.iteration, tokens: event.tokens };
     }
     if (!pending.length) setImmediate(flush);
-    pending.push(terminalJson(toJsonEvent(event, now().toISOString())));
+    pending.push(terminalJson(toJsonEvent(event, now().toISOString(), opts.fork)));
     // The last event of a run, and anything a person or script must see before a prompt or an exit, goes out now.
     if (event.type === 'finished') flush();
   }) as Renderer;

@@ -7,7 +7,9 @@ import { safeText } from '../core/text.js';
 function findingLine(f: Finding, chalk: ChalkInstance): string[] {
   const mark = f.severity === 'error' ? chalk.red('error  ') : chalk.yellow('warning');
   const where = f.step ? `step ${f.step}`.padEnd(8) : 'plan'.padEnd(8);
-  const lines = [`  ${mark} ${where} ${chalk.bold(f.rule)}: ${safeText(f.message, true)}`];
+  // The step has its column: a message that opens with it again ("step 5: …") is shown without it.
+  const message = f.step && f.message.startsWith(`step ${f.step}: `) ? f.message.slice(`step ${f.step}: `.length) : f.message;
+  const lines = [`  ${mark} ${where} ${chalk.bold(f.rule)}: ${safeText(message, true)}`];
   if (f.fix) lines.push(`          ${' '.repeat(8)} ${chalk.dim('fix:')} ${safeText(f.fix, true)}`);
   return lines;
 }

@@ -230,6 +230,7 @@ export class PromptReviewer implements Reviewer {
   async confirmReading(reading: FeedbackReading): Promise<ReadingDecision> {
     this.opts.beforePrompt();
     const { say, chalk } = this;
+    if (reading.fallback) say(chalk.dim(`  ${safeText(reading.fallback, true)}`));
     if (reading.constraints.length === 0) {
       say(chalk.yellow(`  I could not read "${safeText(reading.text, true)}" as a rule the validator can check.`));
       say(
@@ -240,6 +241,7 @@ export class PromptReviewer implements Reviewer {
     } else {
       say(`  I read this as:`);
       for (const rule of reading.constraints) this.sayRule(rule);
+      for (const words of reading.unread ?? []) say(chalk.yellow(`  Not read as a rule (nothing checks it): "${safeText(words, true)}"`));
     }
     const choices = [
       ...(reading.constraints.length ? READ_CHOICES : [{ name: 'Keep it as a note (not checked)', value: 'note' as const }]),

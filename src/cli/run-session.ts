@@ -8,6 +8,7 @@ import { catchUp } from '../engine/catch-up.js';
 import { withHumanRules } from '../feedback/target.js';
 import { forkBase, forksAbove, rulesInForce } from '../engine/fork.js';
 import type { ForkBase, ForkPoint } from '../state/lineage.js';
+import { raiseCapCommand } from './cost-cap.js';
 import type { Lock } from '../core/fs/lock.js';
 import { type RunResult, runSession } from '../engine/loop.js';
 import type { Reviewer, SessionState } from '../engine/types.js';
@@ -58,6 +59,8 @@ export interface RunOptions {
   lock?: Lock;
   /** The endpoint was checked already (a fork is checked before it is saved). */
   reached?: boolean;
+  /** Where a fork's own counts start, when the caller has read it already (resume's cost cap does): not read again. */
+  forkBase?: ForkBase | undefined;
 }
 
 /**
@@ -69,6 +72,7 @@ function stopOnSignal(
   cli: Cli,
   controller: AbortController,
   interactive: boolean,
+  beforeStop: () => void,
 ): { stoppedBy: () => StopSignal | undefined; input: InStream; release: () => void } {
   let stoppedBy: StopSignal | undefined;
   const stop = (signal: StopSignal) => {
@@ -82,6 +86,8 @@ function stopOnSignal(
       return;
     }
     stoppedBy = signal;
+    // Lines already due (quiet outcomes held for folding) come first: every one of them finished before the stop.
+    if (signal !== 'SIGHUP') beforeStop();
     cli.err(`\nStopping after saving… (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to force)`);
     controller.abort();
   };
@@ -103,7 +109,7 @@ function stopOnSignal(
 }
 
 async function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean, fork: ForkBase | undefined): Promise<Renderer> {
-  if (config.json) return jsonRenderer((text) => void cli.io.stdout.write(text));
+  if (config.json) return jsonRenderer((text) => void cli.io.stdout.write(text), { fork });
   const live = cli.tty ? (await import('./live-status.js')).liveStatus(cli) : null;
   return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended, fork }, live);
 }
@@ -129,7 +135,8 @@ function reviewerFor(
     target,
     notesFollowed: config.provider !== 'builtin',
     // At a checkpoint the summary is about this session and goal.
-    summary: async () => summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color),
+    summary: async () =>
+      summaryLines(await sessionSummary(memory, { session: state.id, procedure: state.procedure, goalId: state.goalId, forks }), cli.color, cli.columns),
     input,
     fork,
     // Prompts never go into stdout's --json events.
@@ -139,7 +146,7 @@ function reviewerFor(
 }
 
 /** How the run ended, as an exit code and at most one closing line (the renderer has shown the totals already). */
-function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined): number {
+function closing(cli: Cli, result: RunResult, id: string, json: boolean, stoppedBy: StopSignal | undefined, fork: ForkBase | undefined): number {
   const { completed } = result.state.progress;
   const ran = completed >= result.state.settings.iterations;
   // A resume of a session whose iterations all ran would end the same way at once (or run nothing, after a stop at
@@ -165,11 +172,22 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
       if (!json) cli.out(`Memory is up to date; ${hint}.`);
       return ExitCode.ok;
     case 'interrupted':
-      cli.err(`Interrupted after ${plural(result.state.progress.completed, 'iteration')}; memory is up to date. To continue, ${hint}.`);
+      {
+        // A fork counts its own, as its checkpoints and closing lines do.
+        const ran = fork ? `${plural(completed - fork.forkPoint, 'iteration')} of this fork (the line: ${completed})` : plural(completed, 'iteration');
+        cli.err(`Interrupted after ${ran}; memory is up to date. To continue, ${hint}.`);
+      }
       return stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
-    case 'halted':
-      cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${hint}.`);
+    case 'halted': {
+      // At its cost cap a bare resume is refused (or asks): the halt names the command that goes on.
+      const raise = raiseCapCommand(result.state, fork);
+      // A person's rejection left no plan after the last iteration: more iterations are a fork away, not a new run.
+      const rejected = ran && !result.state.champion && result.state.rejectedChampion;
+      const more = `to go on, fork it with more: \`jupiter resume ${id} --from ${completed} --fork -n <more>\``;
+      const next = raise ? `to go on, raise the cap: \`${raise}\`` : rejected ? more : hint;
+      cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${next}.`);
       return ExitCode.halted;
+    }
     case 'failed':
       throw new RuntimeFailure(`${result.message ?? 'the run failed'}. State saved; ${hint}`);
   }
@@ -182,13 +200,13 @@ function warnSkipped(emit: Renderer, caughtUp: string[], memory: RunOptions['mem
     emit({ type: 'warning', message: `${skipped.file}:${skipped.line}: skipped an unreadable line (${skipped.text})` });
 }
 
-export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held, reached }: RunOptions): Promise<number> {
+export async function runFromCli(cli: Cli, { config, state, target, memory, lock: held, reached, forkBase: known }: RunOptions): Promise<number> {
   // One durable append per iteration: the session file and derived memory files follow at checkpoints and exit.
   const store = new SessionStore(path.join(memory.dir, FILES.sessions), { saveEvery: RUN_FLUSH_EVERY, maxAgeMs: 1000 });
   const lock = held ?? (await store.lock(state.id));
   const controller = new AbortController();
-  const signals = stopOnSignal(cli, controller, !state.settings.unattended);
   let render: Renderer | undefined;
+  const signals = stopOnSignal(cli, controller, !state.settings.unattended, () => render?.pause());
   try {
     // Nobody is there to read a failure per iteration: an endpoint that is not there ends the run before it starts.
     if (state.settings.unattended && !reached) await (await import('./endpoint-check.js')).requireReachable(config, state.progress.completed + 1);
@@ -196,7 +214,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     // The champion is re-checked under the rules in force, a person's hand edits to human_rules.md included.
     // A fork keeps the session rules its line had made by the point where it branched.
     const humanRules = await rulesInForce(memory, state, forks);
-    const fork = await forkBase(state, memory, forks);
+    const fork = known ?? (await forkBase(state, memory, forks));
     const rules = await humanRules({ procedure: state.procedure, goalId: state.goalId, session: state.id });
     const caughtUp = await catchUp(state, memory, withHumanRules(target, rules), forks);
     const planner = await createPlanner(config, { modeCachePath: path.join(memory.dir, FILES.internal, 'endpoints.json'), session: state.id });
@@ -223,7 +241,7 @@ export async function runFromCli(cli: Cli, { config, state, target, memory, lock
     render.pause();
     if (!config.json)
       for (const line of runReport(result.state, result.champion, result.state.settings.objectives ?? objectivesOf(target), cli.color, fork)) cli.out(line);
-    return closing(cli, result, state.id, config.json, signals.stoppedBy());
+    return closing(cli, result, state.id, config.json, signals.stoppedBy(), fork);
   } catch (err) {
     if (err instanceof JupiterError) throw err;
     throw new RuntimeFailure(`${err instanceof Error ? err.message : String(err)} (session ${state.id} saved)`, { cause: err });

@@ -8,13 +8,18 @@ import { plural, progressLine, span } from './format.js';
 
 const BAR = 30;
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
-const bar = (fraction: number) => '█'.repeat(Math.round(fraction * BAR)).padEnd(BAR, '·');
+const bar = (fraction: number, width: number) => '█'.repeat(Math.round(fraction * width)).padEnd(width, '·');
+/**
+ * A chart's bar width: 30, narrower on a terminal too narrow for a row's label (15 columns), bar and `core` text (the
+ * value each row must show) on one line; never under 10. Longer details after the value may wrap.
+ */
+const barWidth = (columns: number, core: number) => Math.max(10, Math.min(BAR, columns - 16 - core));
 const n = (x: number) => x.toLocaleString('en-US');
 
 const t = (x: string) => safeText(x, true);
 
-function windowLine(w: SummaryWindow, chalk: ChalkInstance): string {
-  const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate))} ${pct(w.rate).padStart(4)} (${w.valid}/${w.total})`;
+function windowLine(w: SummaryWindow, chalk: ChalkInstance, width: number): string {
+  const head = `  ${span(w.from, w.to).padStart(11)} ${chalk.green(bar(w.rate, width))} ${pct(w.rate).padStart(4)} (${w.valid}/${w.total})`;
   if (w.firstTry === undefined) return head;
   const fails = Object.entries(w.failures ?? {}).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const failText = fails.length
@@ -56,20 +61,21 @@ function insightLines(insights: LearningSummary['topInsights'], chalk: ChalkInst
   return out;
 }
 
-function championLines(c: ChampionTrack, chalk: ChalkInstance): string[] {
+function championLines(c: ChampionTrack, chalk: ChalkInstance, columns: number): string[] {
   const out = [chalk.bold(`Champion score over iterations: ${t(c.scope)}`) + chalk.dim(` (${c.objectives.join(', ') || 'no score'}; lower is better)`)];
   const first = c.objectives[0];
   if (first && c.points.length) {
     const max = Math.max(...c.points.map((p) => p.score[first]), 1e-9);
+    const width = barWidth(columns, Math.max(...c.points.map((p) => formatScore(p.score, c.objectives).length)));
     for (const p of c.points)
       out.push(
-        `  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max))} ${formatScore(p.score, c.objectives)}${p.rejected ? chalk.red(' ✖ champion rejected') : ''}`,
+        `  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max, width))} ${formatScore(p.score, c.objectives)}${p.rejected ? chalk.red(' ✖ the champion before was rejected') : ''}`,
       );
   }
   const last = c.last
     ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${plural(c.last.since, 'iteration')} ago` : ', the latest iteration'}`
     : '';
-  out.push(`  ${plural(c.improvements, 'improvement')}${last}`);
+  out.push(`  ${plural(c.improvements, 'improvement')} of the goal's best plan${last}`);
   return out;
 }
 
@@ -98,7 +104,7 @@ function countLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   // The fork's own, as its run counted them (the counts below are its line's).
   if (b?.own)
     out.push(
-      `This fork's own ${b.own.progress.completed ? `iterations ${span(b.forkPoint + 1, b.forkPoint + b.own.progress.completed)}` : 'iterations: none yet'}: ${progressLine(b.own.progress)}`,
+      `This fork's own ${b.own.progress.completed ? `${b.own.progress.completed === 1 ? 'iteration' : 'iterations'} ${span(b.forkPoint + 1, b.forkPoint + b.own.progress.completed)}` : 'iterations: none yet'}: ${progressLine(b.own.progress)}`,
     );
   out.push('');
   out.push(
@@ -134,23 +140,25 @@ function countLines(s: LearningSummary, chalk: ChalkInstance): string[] {
 }
 
 /** The charts: champions, windows of iterations, prompt context. */
-function chartLines(s: LearningSummary, chalk: ChalkInstance): string[] {
+function chartLines(s: LearningSummary, chalk: ChalkInstance, columns: number): string[] {
   const out: string[] = [];
   const l = s.learning;
-  for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c, chalk));
+  for (const c of l?.champions.slice(0, 3) ?? []) out.push('', ...championLines(c, chalk, columns));
   if (s.windows.length) {
     out.push(
       '',
       chalk.bold(l ? `Per ${s.window} iterations: success, first-try validity, repairs, failures by rule` : `Success rate per ${s.window} iterations`),
     );
-    for (const w of s.windows) out.push(windowLine(w, chalk));
+    const width = barWidth(columns, Math.max(...s.windows.map((w) => `${pct(w.rate).padStart(4)} (${w.valid}/${w.total})`.length)));
+    for (const w of s.windows) out.push(windowLine(w, chalk, width));
   }
   if (s.context.length) {
     const max = Math.max(1, ...s.context.map((c) => Math.max(c.tokens, c.budget)));
     out.push('', chalk.bold('Prompt context over iterations (recalled memory tokens of budget)'));
+    const width = barWidth(columns, Math.max(...s.context.map((c) => `${n(c.tokens)}/${n(c.budget)}`.length)));
     for (const c of s.context)
       out.push(
-        `  ${span(c.from, c.to).padStart(11)} ${chalk.cyan(bar(c.tokens / max))} ${n(c.tokens)}/${n(c.budget)}${c.promptChars ? chalk.dim(` · prompt ${n(c.promptChars)} chars`) : ''}`,
+        `  ${span(c.from, c.to).padStart(11)} ${chalk.cyan(bar(c.tokens / max, width))} ${n(c.tokens)}/${n(c.budget)}${c.promptChars ? chalk.dim(` · prompt ${n(c.promptChars)} chars`) : ''}`,
       );
   }
   return out;
@@ -161,7 +169,10 @@ function memoryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   const out: string[] = [];
   out.push('', chalk.bold('Best plan per goal'));
   if (!s.exemplars.length) out.push(chalk.dim('  none yet'));
-  for (const e of s.exemplars) out.push(`  ×${e.count}${e.human ? chalk.magenta(` human ×${e.human}`) : ''} ${t(e.text)} ${chalk.dim(`(${t(e.scope)})`)}`);
+  for (const e of s.exemplars) {
+    const breaks = e.breaks?.length ? chalk.red(` ✖ breaks a human rule now in force: ${e.breaks.map(t).join('; ')}`) : '';
+    out.push(`  ×${e.count}${e.human ? chalk.magenta(` human ×${e.human}`) : ''} ${t(e.text)} ${chalk.dim(`(${t(e.scope)})`)}${breaks}`);
+  }
   out.push('', ...insightLines(s.topInsights, chalk));
   out.push('', chalk.bold('Latest lessons'));
   if (!s.latestLessons.length) out.push(chalk.dim('  none yet'));
@@ -176,6 +187,7 @@ function memoryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
   return out;
 }
 
-export function summaryLines(s: LearningSummary, chalk: ChalkInstance): string[] {
-  return [...countLines(s, chalk), ...chartLines(s, chalk), ...memoryLines(s, chalk)];
+/** `columns`: the terminal's width (Infinity when not a terminal): the charts' bars narrow to keep a row on one line. */
+export function summaryLines(s: LearningSummary, chalk: ChalkInstance, columns = Number.POSITIVE_INFINITY): string[] {
+  return [...countLines(s, chalk), ...chartLines(s, chalk, columns), ...memoryLines(s, chalk)];
 }

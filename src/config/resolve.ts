@@ -110,6 +110,11 @@ type JoinedName = 'iterations' | 'checkpoint' | 'memoryDir' | 'proceduresDir' | 
 /** Every setting from the layers, checked together. */
 export function resolveLayers(layers: Layers): ResolvedConfig {
   const { provider, preset, baseUrls } = endpoints(layers);
+  // A model asked for on the command line is never dropped in silence: the built-in planner has none.
+  if (provider === 'builtin' && rawOf(layers, 'model').origin === 'flag')
+    throw new UsageError(
+      `--model ${String(layers.flags.model)}: the built-in planner uses no model; name its endpoint too (--provider openai, ollama, … or --base-url <url>)`,
+    );
   const model = provider === 'builtin' ? undefined : (settingValue(layers, 'model') ?? preset.defaultModel ?? undefined);
   if (provider === 'custom' && !model) throw new UsageError('--provider custom needs --model (or JUPITER_MODEL)');
   const prices = pricesFrom(layers.file.prices, model, { file: layers.configPath, line: layers.lineOf('prices') });

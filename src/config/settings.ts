@@ -73,7 +73,7 @@ export const SETTINGS = {
     env: 'JUPITER_PROVIDER',
     keys: ['provider'],
     flag: '--provider <name>',
-    resume: 'saved',
+    resume: 'fork',
   },
   baseUrls: {
     kind: 'urls',
@@ -82,9 +82,9 @@ export const SETTINGS = {
     env: 'JUPITER_BASE_URL',
     keys: ['baseUrl', 'base_url'],
     flag: '--base-url <url>',
-    resume: 'saved',
+    resume: 'fork',
   },
-  model: { kind: 'text', help: 'model id', defaultText: "the provider's", env: 'JUPITER_MODEL', keys: ['model'], flag: '--model <id>', resume: 'saved' },
+  model: { kind: 'text', help: 'model id', defaultText: "the provider's", env: 'JUPITER_MODEL', keys: ['model'], flag: '--model <id>', resume: 'fork' },
   contextBudget: {
     kind: 'whole',
     help: 'most tokens of memory put into one prompt',

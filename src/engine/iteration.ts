@@ -251,6 +251,7 @@ function emitFinished(
     objectives: x.objectives,
     repairs,
     candidates: x.k,
+    proposals: x.o.others.length + (chosen.plan ? 1 : 0),
     latencyMs: x.latencyMs,
     ...(chosen.score ? { score: chosen.score } : {}),
     ...(x.change ? { change: x.change } : {}),

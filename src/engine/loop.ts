@@ -69,6 +69,15 @@ export function costCapReached(state: SessionState, fork?: ForkBase): number | n
 function noPlanEnd(state: SessionState, why: string): Halt | null {
   if (state.champion) return null;
   const p = state.progress;
+  // Valid plans came, and a person's rejection left none standing: that is the person's call to follow up, not a fault.
+  const rejected = state.rejectedChampion;
+  if (rejected) {
+    const failed = p.failed ? ` (${p.failed} plan${s(p.failed)} failed validation)` : '';
+    return {
+      exit: 'halted',
+      message: `no plan stands: you rejected the champion of iteration ${rejected.iteration} and no other valid plan stands${failed}; ${why}`,
+    };
+  }
   if (p.failed === 0 && p.overridden === 0)
     return { exit: 'failed', message: `no valid plan: the planner never produced a usable plan (${p.errors} planner error${s(p.errors)}); ${why}` };
   return { exit: 'halted', message: `no valid plan: ${p.failed} plan${s(p.failed)} failed validation; ${why}` };
@@ -98,8 +107,11 @@ class Loop {
   ) {
     this.state = run_.state;
     this.now = deps.now ?? (() => new Date());
-    // A fork counts its checkpoints from where it branched: every k of its own iterations.
-    const since = this.state.progress.completed - this.forkPoint;
+    // A fork counts its checkpoints from where it branched: every k of its own iterations. A checkpoint still pending
+    // (its prompt never answered) is not the last one: it is asked again with what came since the one before it.
+    const pending = this.state.pendingDecision;
+    const answered = pending?.kind === 'checkpoint' ? pending.iteration - 1 : this.state.progress.completed;
+    const since = Math.max(0, answered - this.forkPoint);
     this.lastCheckpoint = this.forkPoint + Math.max(0, since - (since % Math.max(this.state.settings.checkpoint, 1)));
   }
 
@@ -184,7 +196,8 @@ class Loop {
       if (halt) return halt;
     }
     if (state.converged) return { exit: 'converged', message: `converged: ${state.converged.reason}` };
-    return noPlanEnd(state, `all ${state.settings.iterations} iterations ran`) ?? { exit: 'completed' };
+    const n = state.settings.iterations;
+    return noPlanEnd(state, n === 1 ? 'its one iteration ran' : `all ${n} iterations ran`) ?? { exit: 'completed' };
   }
 
   /** Whether the next iteration may start: not interrupted, not converged, within the cost budget. */

@@ -145,6 +145,24 @@ export class SessionStore implements Checkpointer {
     return read.state;
   }
 
+  /**
+   * The session a person named: its whole id, or (as git takes a commit) a part no other session shares: the start
+   * of the id, or its last part (`4ef3`, `deploy-the-orchestrator-4ef3`). Ambiguous: one line, exit 2. Matching
+   * nothing, it is returned as given (loading it then says there is no such session).
+   */
+  async expandId(given: string): Promise<string> {
+    checkSessionId(given);
+    const ids = await this.ids();
+    if (ids.includes(given)) return given;
+    const matches = ids.filter((id) => id.startsWith(given) || id.endsWith(`-${given}`)).sort();
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1)
+      throw new UsageError(
+        `session "${given}" is ambiguous: it matches ${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ` and ${matches.length - 3} more` : ''}; give more of the id`,
+      );
+    return given;
+  }
+
   /** Session ids in the folder, from JSON files and from YAML ones saved before JSON (each id once). */
   private async ids(): Promise<string[]> {
     let names: string[];

@@ -116,6 +116,8 @@ export type EngineEvent =
       objectives: Objective[];
       repairs: number;
       candidates: number;
+      /** Of the candidates, how many gave a plan (valid or not): the ones the iteration chose among. */
+      proposals?: number;
       latencyMs: number;
       error?: string;
       /** The model claimed its plan optimal: what checking the claim came to. */

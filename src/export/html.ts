@@ -1,13 +1,13 @@
 // A runbook as one self-contained, printable HTML page: the same content as the Markdown, with the Gantt chart drawn as SVG.
 import { formatDuration } from '../procedures/schedule.js';
-import { forkText, humanRuleText, type Runbook } from './runbook.js';
+import { findingCounts, forkText, humanRuleText, planText, type Runbook } from './runbook.js';
 
 const esc = (s: string | number) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:62em;color:#111;padding:0 1em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#eee}.crit{color:#b00020;font-weight:600}svg text{font:12px system-ui,sans-serif}
-.bar{fill:#4a78c2}.bar.crit{fill:#c62828}.grid{stroke:#ddd}ul.check{list-style:none;padding-left:0}
+.bar{fill:#4a78c2}.bar.crit{fill:#c62828}.grid{stroke:#ddd}ul.check{list-style:none;padding-left:0}ul.check ul.check{padding-left:1.6em}
 .verdict.ok{color:#1b5e20}.verdict.bad{color:#b00020}
 @media print{body{margin:0;max-width:none}section{break-inside:avoid}}`;
 
@@ -62,7 +62,8 @@ function body(book: Runbook): string {
     .map(
       (s) =>
         `<li><label><input type="checkbox"> <b>${esc(`${s.step}. ${s.action}`)}</b> (${esc(s.assignee || 'unassigned')})${s.description ? `: ${esc(s.description)}` : ''}</label>` +
-        `<ul class="check"><li><label><input type="checkbox"> evidence: ${esc(s.evidence || 'none named')}</label></li></ul></li>`,
+        // Nothing to tick when the procedure names no evidence for the step.
+        `<ul class="check"><li>${s.evidence ? `<label><input type="checkbox"> evidence: ${esc(s.evidence)}</label>` : 'evidence: none named'}</li></ul></li>`,
     )
     .join('');
   const fork = book.session.fork !== null;
@@ -76,10 +77,10 @@ function body(book: Runbook): string {
     `<h1>Runbook: ${esc(book.plan.title)}</h1>`,
     `<ul><li>Goal: ${esc(`${book.session.goal} (${book.procedure.id}/${book.goal.id}: ${book.goal.description})`)}</li>`,
     `<li>Procedure set: ${esc(`${book.procedure.name} (${book.procedure.id}, version ${book.procedure.version})`)}</li>`,
-    `<li>Plan: ${esc(`the ${book.plan.source === 'champion' ? 'champion' : 'plan'} of iteration ${book.plan.iteration} of session ${book.session.id}`)}</li>`,
+    `<li>Plan: ${esc(planText(book))}</li>`,
     ...(fork ? [`<li>Session ${esc(`${book.session.id} is ${forkText(book)}`)}</li>`] : []),
     `<li>Score: ${esc(book.score.text)}</li><li>Makespan: ${esc(formatDuration(book.makespan))}</li></ul>`,
-    `<p>${esc(book.plan.summary)}</p>`,
+    `<p>The planner's summary, as written when it proposed the plan: ${esc(book.plan.summary)}</p>`,
     section('Schedule', `${ganttSvg(book)}${schedule}<p>Critical path: red bars; a delay in any of them delays the end.</p>`),
     section('Steps and evidence', `<ul class="check">${checks}</ul>`),
     section(
@@ -99,7 +100,7 @@ function body(book: Runbook): string {
     section('Reviews and overrides', reviews),
     section(
       'Validation',
-      `<p>Re-validated at export by jupiter ${esc(v.jupiter)} on ${esc(v.validatedAt)}: <b class="verdict ${v.valid ? 'ok' : 'bad'}">${v.valid ? 'valid' : 'INVALID'}</b> (${v.errors} errors, ${v.warnings} warnings) against ${book.rules.length} rules.</p>${list(v.findings, '')}`,
+      `<p>Re-validated at export by jupiter ${esc(v.jupiter)} on ${esc(v.validatedAt)}: <b class="verdict ${v.valid ? 'ok' : 'bad'}">${v.valid ? 'valid' : 'INVALID'}</b> (${findingCounts(v)}) against ${book.rules.length} rules.</p>${list(v.findings, '')}`,
     ),
   ].join('\n');
 }

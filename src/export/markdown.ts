@@ -1,6 +1,6 @@
 // A runbook as Markdown: the schedule as a table and a Mermaid gantt (critical path marked), evidence checkboxes, rules, reviews.
 import { formatDuration } from '../procedures/schedule.js';
-import { forkText, humanRuleText, type Runbook, type RunbookStep } from './runbook.js';
+import { findingCounts, forkText, humanRuleText, planText, type Runbook, type RunbookStep } from './runbook.js';
 
 /** Text inside a table cell: no pipe splits the row, no newline ends it. */
 const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|') || '–';
@@ -40,7 +40,8 @@ function scheduleTable(book: Runbook): string[] {
 function checklist(book: Runbook): string[] {
   return book.steps.flatMap((s) => [
     `- [ ] **${s.step}. ${md(s.action)}** (${md(s.assignee) || 'unassigned'})${s.description ? `: ${md(s.description)}` : ''}`,
-    `  - [ ] evidence: ${md(s.evidence) || 'none named'}`,
+    // Nothing to tick when the procedure names no evidence for the step.
+    s.evidence ? `  - [ ] evidence: ${md(s.evidence)}` : '  - evidence: none named',
   ]);
 }
 
@@ -61,7 +62,7 @@ function validationLines(book: Runbook): string[] {
   const v = book.validation;
   const verdict = v.valid ? 'valid' : 'INVALID';
   return [
-    `Re-validated at export by jupiter ${v.jupiter} on ${v.validatedAt}: **${verdict}** (${v.errors} errors, ${v.warnings} warnings) against ${book.rules.length} rules.`,
+    `Re-validated at export by jupiter ${v.jupiter} on ${v.validatedAt}: **${verdict}** (${findingCounts(v)}) against ${book.rules.length} rules.`,
     ...v.findings.map((f) => `- ${md(f)}`),
   ];
 }
@@ -72,12 +73,12 @@ export function renderMarkdown(book: Runbook): string {
     '',
     `- Goal: ${md(book.session.goal)} (${md(book.procedure.id)}/${md(book.goal.id)}: ${md(book.goal.description)})`,
     `- Procedure set: ${md(book.procedure.name)} (${md(book.procedure.id)}, version ${book.procedure.version})`,
-    `- Plan: the ${book.plan.source === 'champion' ? 'champion' : 'plan'} of iteration ${book.plan.iteration} of session ${md(book.session.id)}`,
+    `- Plan: ${md(planText(book))}`,
     ...(book.session.fork ? [`- Session ${md(book.session.id)} is ${md(forkText(book))}`] : []),
     `- Score: ${book.score.text} (objectives: ${book.objectives.join(', ')})`,
     `- Makespan: ${formatDuration(book.makespan)}`,
     '',
-    md(book.plan.summary),
+    `The planner's summary, as written when it proposed the plan: ${md(book.plan.summary)}`,
     '',
     '## Schedule',
     '',

@@ -1,6 +1,6 @@
 // The runbook a plan is exported as: one zod schema (the JSON format, documented in the README) and its builder.
 import { z } from 'zod';
-import type { Plan, ValidationResult } from '../core/plan.js';
+import type { Finding, Plan, ValidationResult } from '../core/plan.js';
 import { redactSecrets } from '../core/secrets.js';
 import { safeText } from '../core/text.js';
 import { ruleLine } from '../feedback/rule-text.js';
@@ -138,9 +138,31 @@ export function forkText(book: Runbook): string {
   return `a fork of session ${f.parent} after iteration ${f.forkPoint} (${inherited}the rest its own)`;
 }
 
+/** Which plan this is, and whose: a fork's plan from before its fork point is its parent's (inherited), not its own. */
+export function planText(book: Runbook): string {
+  const { plan, session } = book;
+  const what = `the ${plan.source === 'champion' ? 'champion' : 'plan'} of iteration ${plan.iteration}`;
+  return session.fork && plan.iteration <= session.fork.forkPoint
+    ? `${what}, inherited from session ${session.fork.parent}`
+    : `${what} of session ${session.id}`;
+}
+
 /** A human rule as the runbook lists it: an inherited one says so. */
 export function humanRuleText(book: Runbook, rule: string): string {
   return book.inheritedRules.includes(rule) && book.session.fork ? `${rule} (inherited: in force when it branched from ${book.session.fork.parent})` : rule;
+}
+
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "1 error, 2 warnings": the re-validation's counts in words. */
+export function findingCounts(v: { errors: number; warnings: number }): string {
+  return `${count(v.errors, 'error')}, ${count(v.warnings, 'warning')}`;
+}
+
+/** A finding on one line; the step is named once (most rules' messages already open with "step N:"). */
+function findingText(f: Finding): string {
+  const where = f.step && !f.message.startsWith(`step ${f.step}:`) ? `step ${f.step}: ` : '';
+  return clean(`${f.severity}: ${where}${f.message} [${f.rule}]`);
 }
 
 export function buildRunbook(input: RunbookInput): Runbook {
@@ -164,7 +186,7 @@ export function buildRunbook(input: RunbookInput): Runbook {
       valid: input.validation.valid,
       errors,
       warnings,
-      findings: input.validation.findings.map((f) => clean(`${f.severity}: ${f.step ? `step ${f.step}: ` : ''}${f.message} [${f.rule}]`)),
+      findings: input.validation.findings.map(findingText),
     },
   };
 }

@@ -85,9 +85,14 @@ function vocabularyOf(a: ActionInfo): Vocabulary {
   return { action: a.id, head: id[0] ?? '', id: new Set(id), description: new Set(contentStems(a.description ?? '')) };
 }
 
-/** How well the tokens [from, to] name the action: every content word must be one of its words. */
+/**
+ * How well the tokens [from, to] name the action: every content word must be one of its words, and one word of its
+ * description alone names nothing ("risky" is not open-change-ticket for its "scope and its risk", "a day" not the
+ * rollout "over two days"): a word of its id, or two of its description ("the smoke tests"), does.
+ */
 function spanScore(v: Vocabulary, tokens: Token[], from: number, to: number): number {
   let score = 0;
+  let named = false;
   for (let k = from; k <= to; k++) {
     const t = tokens[k]!;
     if (FILLER.has(t.word) && k > from && k < to) continue;
@@ -95,9 +100,10 @@ function spanScore(v: Vocabulary, tokens: Token[], from: number, to: number): nu
     const asVerb = usedAsVerb(v, tokens, k);
     const w = v.id.has(t.stem) ? (asVerb ? 2.5 : 2) : v.description.has(t.stem) ? 1 : 0;
     if (w === 0) return 0;
+    if (w > 1) named = true;
     score += w;
   }
-  return score;
+  return named || score >= 2 ? score : 0;
 }
 
 const usedAsVerb = (v: Vocabulary, tokens: Token[], k: number) => tokens[k]!.stem === v.head && !(k > 0 && ARTICLE.test(tokens[k - 1]!.word));
@@ -144,6 +150,10 @@ function runsOf(text: string, tokens: Token[], used: boolean[]): [number, number
   return runs;
 }
 
+/** A verb between a modal and an order word ("must run before", "should happen after"): it is claimed, naming nothing. */
+const ORDER_VERB =
+  /(?<=\b(?:must|should|shall|will|to|can|may|cannot|can't|always)\s+)(?:run|happen|occur|execute|come|go|take place)(?=\s+(?:before|after|first|last|prior|ahead)\b)/gi;
+
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Claims the tokens inside every match of `re` (ids, role names). */
@@ -178,6 +188,8 @@ export function findMentions(
       found.push({ action, start: tokens[from]!.start, end: tokens[to]!.end, ...(verb ? { verb } : {}) });
   const word = (form: string) => new RegExp(`(?<![a-z0-9-])${escapeRegex(form).replace(/-/g, '[\\s-]')}(?![a-z0-9-])`, 'gi');
   for (const role of roles) claimMatches(text, tokens, used, word(role));
+  // "the scan must run before the tests": the verb of an order names no action (not run-tests), whatever its words.
+  claimMatches(text, tokens, used, ORDER_VERB);
   const vocab = actions.map(vocabularyOf);
   for (const v of [...vocab].sort((x, y) => y.action.length - x.action.length)) {
     // "assess risk" written as words is a verb phrase like any other; "assess-risk" is a name.

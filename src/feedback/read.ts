@@ -131,11 +131,14 @@ function readMarked(marked: string, opts: ReadOptions): RuleBody[] {
 const reversed = (bodies: RuleBody[]): RuleBody[] =>
   bodies.flatMap((b) => (b.kind === 'ordering' ? [{ kind: 'ordering' as const, before: b.after, after: b.before }] : []));
 
-/** The rules of each clause: clauses that ask, hedge, permit or report give none; one called wrong gives its reverse. */
-function readClauses(marked: string, opts: ReadOptions): RuleBody[] {
+/**
+ * The rules of each clause: clauses that ask, hedge, permit or report give none; one called wrong gives its reverse.
+ * `unread` gets the index of each clause that states a rule (by its mood) of which nothing was read.
+ */
+function readClauses(marked: string, opts: ReadOptions, unread: number[] = []): RuleBody[] {
   const out: RuleBody[][] = [];
   let previous: { bodies: RuleBody[]; index: number } | undefined;
-  for (const clause of clausesOf(marked)) {
+  for (const [i, clause] of clausesOf(marked).entries()) {
     const mood = moodOf(clause);
     const bodies = clause.text.split(NEW_SUBJECT).flatMap((part) => readMarked(part, opts));
     if (judgedWrong(clause.text) && mood !== 'question' && mood !== 'hedge') {
@@ -143,7 +146,11 @@ function readClauses(marked: string, opts: ReadOptions): RuleBody[] {
       const own = bodies.length > 0 || !previous;
       if (!own && previous) out[previous.index] = [];
       out.push(reversed(own ? bodies : (previous?.bodies ?? [])));
-    } else out.push(mood === 'rule' ? bodies : []);
+      if (own && reversed(bodies).length === 0) unread.push(i);
+    } else {
+      out.push(mood === 'rule' ? bodies : []);
+      if (mood === 'rule' && bodies.length === 0) unread.push(i);
+    }
     previous = { bodies, index: out.length - 1 };
   }
   return out.flat();
@@ -153,17 +160,31 @@ const MAX_READ = 2000;
 
 /** The rules `text` states about `actions` (its first 2,000 characters), each once, in the order they were read. */
 export function readRuleBodies(text: string, actions: ActionInfo[], opts: ReadOptions = {}): RuleBody[] {
+  return readRules(text, actions, opts).bodies;
+}
+
+/**
+ * The rules `text` states, and the clauses (in the person's words) that state a rule of which nothing was read: a
+ * reading of "A must X; B before C" that found only "B before C" says so instead of passing for the whole text.
+ */
+function readRules(text: string, actions: ActionInfo[], opts: ReadOptions): { bodies: RuleBody[]; unread: string[] } {
   // The marks are ours: a person's « » must not pass for a mention of an action.
   const clean = text.slice(0, MAX_READ).replace(/[’‘]/g, "'").replace(/[«»]/g, '"');
   // `never use "deploy-directly"`: quotes and backticks around an id are not words between the verb and the action.
   const marked = markMentions(clean, findMentions(clean, actions, opts.forbidden, opts.roles, opts.fields)).replace(/(["'`])(«[^»]+»)\1/g, '$2');
   const seen = new Set<string>();
-  return readClauses(marked, opts).filter((body) => {
+  const unreadAt: number[] = [];
+  const bodies = readClauses(marked, opts, unreadAt).filter((body) => {
     const id = humanRuleId(body);
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
   });
+  // Marks do not touch the punctuation clauses split on: the person's clauses line up with the marked ones.
+  const own = clausesOf(clean);
+  const marks = clausesOf(marked);
+  const words = (i: number) => (own.length === marks.length ? own[i]!.text : marks[i]!.text.replace(/«\^?([^»]+)»/g, '$1'));
+  return { bodies, unread: unreadAt.map(words) };
 }
 
 /** Reads a rejection reason into human rules for `target`; nothing readable gives no constraints (the text stays prose). */
@@ -171,8 +192,9 @@ export function readFeedback(text: string, target: PlanTarget): FeedbackReading 
   const forbidden = new Set(target.set.rules.flatMap((r) => (r.kind === 'forbidden' && r.origin !== 'human' ? [r.action] : [])));
   const roles = [...new Set(target.set.actions.flatMap((a) => (a.role ? [a.role] : [])))];
   const fields = [...new Set(target.set.actions.flatMap((a) => a.fields))];
-  const constraints = readRuleBodies(text, target.set.actions, { forbidden, roles, fields }).map((body) => humanRule(body, text));
-  return { text, constraints, lines: constraints.map(ruleLine), by: 'rules' };
+  const { bodies, unread } = readRules(text, target.set.actions, { forbidden, roles, fields });
+  const constraints = bodies.map((body) => humanRule(body, text));
+  return { text, constraints, lines: constraints.map(ruleLine), by: 'rules', ...(constraints.length && unread.length ? { unread } : {}) };
 }
 
 /** The reader used when no model is configured (and the fallback of the model reader). */

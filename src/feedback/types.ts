@@ -10,6 +10,8 @@ export interface FeedbackReading {
   lines: string[];
   /** Who read it: the deterministic reader, the configured model, or the person (with the rule builder). */
   by: 'rules' | 'model' | 'person';
+  /** Clauses stated as rules of which nothing was read (when others were): kept only as the note, never checked. */
+  unread?: string[];
   /** Set when a configured model could not read it and the deterministic reader did (why, in one line). */
   fallback?: string;
 }

@@ -96,6 +96,12 @@ function rulesText(file: string): string | undefined {
   return text;
 }
 
+/** Whether the memory folder's human_rules.md holds a confirmed rule for some goal (cheap: no procedures needed). */
+export function hasConfirmedGoalRules(memoryDir: string): boolean {
+  const text = rulesText(path.join(memoryDir, FILES.humanRules));
+  return text !== undefined && parseHumanRules(text).entries.some((e) => e.confirmed && e.scope.kind === 'goal');
+}
+
 /** The issues of the memory folder's human_rules.md (none when there is no such file). */
 export function lintHumanRulesFile(memoryDir: string, library: ProcedureLibrary): LintIssue[] {
   const file = path.join(memoryDir, FILES.humanRules);

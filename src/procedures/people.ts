@@ -1,14 +1,23 @@
 // Who does a step: owner text read as a role and, optionally, a named person, compared after normalising, so no
-// spelling of one person ("Priya Nair", "priya-nair (release-manager)") passes for two people.
+// spelling of one person ("Priya Nair", "priya-nair (release-manager)", "Nair, Priya") passes for two people.
 import type { ProcedureSet, RosterEntry } from './types.js';
 
-/** Case, spacing and punctuation never make a new name: "Priya  Nair." and "priya-nair" are one. */
+/**
+ * Case, spacing, punctuation, accents, word order and an email domain never make a new name: "Priya  Nair.",
+ * "priya-nair", "Nair, Priya", "Priya Naír" and "priya.nair@example.com" are one. Order is ignored (its words sorted):
+ * a surname written first must not pass for a second person beside the approver.
+ */
 export function normalName(text: string): string {
-  return text
-    .normalize('NFKC')
+  const local = /^\s*([^\s@]+)@[^\s@]+\.[^\s@]+\s*$/.exec(text)?.[1] ?? text;
+  return local
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+    .trim()
+    .split(' ')
+    .sort()
+    .join(' ');
 }
 
 /** A step's owner as read: the person (normalised) when one is named or the roster leaves one choice, and the role. */

@@ -69,18 +69,47 @@ export interface GoalRanking {
   strength: MatchStrength;
 }
 
-function vocabulary(set: ProcedureSet, goal: GoalDef): { keywords: string[][]; other: Set<string> } {
-  const keywords = goal.keywords.map((k) => words(k).map(stem)).filter((k) => k.length > 0);
+/** Every word of a text, lower-case and stemmed, stop words kept (a phrase is matched word by word, in order). */
+const tokens = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .map(stem);
+
+/**
+ * A declared keyword: its meaningful words, and (when it holds a word the stop list drops: "roll out", "sign off")
+ * the whole phrase, which then must appear as written: "roll back" is not "roll out".
+ */
+interface Keyword {
+  words: string[];
+  phrase?: string[];
+}
+
+function vocabulary(set: ProcedureSet, goal: GoalDef): { keywords: Keyword[]; other: Set<string> } {
+  const keywords = goal.keywords
+    .map((k): Keyword => {
+      const meaningful = words(k).map(stem);
+      const all = tokens(k);
+      return all.length > meaningful.length && all.length > 1 ? { words: meaningful, phrase: all } : { words: meaningful };
+    })
+    .filter((k) => k.words.length > 0);
   const other = new Set(words(`${goal.id} ${goal.description} ${set.name} ${set.id}`).map(stem));
   return { keywords, other };
 }
 
-function matchOne(set: ProcedureSet, goal: GoalDef, textWords: string[]): GoalMatch {
+/** Whether `phrase` appears in `text` word after word. */
+function contains(text: readonly string[], phrase: readonly string[]): boolean {
+  for (let i = 0; i + phrase.length <= text.length; i++) if (phrase.every((w, j) => text[i + j] === w)) return true;
+  return false;
+}
+
+function matchOne(set: ProcedureSet, goal: GoalDef, textWords: string[], textTokens: string[]): GoalMatch {
   const stems = textWords.map(stem);
   const present = new Set(stems);
   const { keywords, other } = vocabulary(set, goal);
   const byKeyword = new Set<string>();
-  for (const kw of keywords) if (kw.every((k) => present.has(k))) kw.forEach((k) => byKeyword.add(k));
+  for (const kw of keywords) if (kw.phrase ? contains(textTokens, kw.phrase) : kw.words.every((k) => present.has(k))) kw.words.forEach((k) => byKeyword.add(k));
   const byOther = new Set([...present].filter((s) => other.has(s) && !byKeyword.has(s)));
   const matched = textWords.filter((_, i) => byKeyword.has(stems[i]!) || byOther.has(stems[i]!));
   const hitStems = new Set([...byKeyword, ...byOther]);
@@ -98,8 +127,9 @@ function matchOne(set: ProcedureSet, goal: GoalDef, textWords: string[]): GoalMa
 /** Every goal of the library ranked against the text, with a verdict on how far the best one can be trusted. */
 export function rankGoals(library: ProcedureLibrary, text: string): GoalRanking {
   const meaningful = [...new Set(words(text))];
+  const all = tokens(text);
   const candidates = library.sets
-    .flatMap((set) => set.goals.map((goal) => matchOne(set, goal, meaningful)))
+    .flatMap((set) => set.goals.map((goal) => matchOne(set, goal, meaningful, all)))
     .filter((m) => m.score > 0)
     .sort((a, b) => b.score - a.score || b.coverage - a.coverage);
   const [best, second] = candidates;

@@ -17,6 +17,7 @@ export interface GoalHistory {
   objectives: Objective[];
   /** One point per iteration of the goal, in log order. */
   points: HistoryPoint[];
+  /** Iterations that improved the goal's best plan standing (the points' score), strictly. */
   improvements: number;
   /** The last strict improvement: where, and its index among the goal's iterations. */
   last: { session: string; iteration: number; time: string; index: number } | null;
@@ -80,9 +81,17 @@ export function historyOf(records: LogRecord[], forks: Forks = new Map()): Histo
     if (reducer.state.progress.completed === completed) continue; // an iteration counted before
     if (r.objectives?.length) goal.objectives = r.objectives;
     goal.held.set(r.session, reducer.state.champion?.score ?? null);
-    goal.points.push({ score: bestHeld(goal.held, goal.objectives), rejected: goal.mark });
+    const before = goal.points.at(-1)?.score ?? null;
+    const best = bestHeld(goal.held, goal.objectives);
+    goal.points.push({ score: best, rejected: goal.mark });
     goal.mark = false;
-    if (reducer.state.progress.improved > improved) {
+    // The goal's best improved: its session's champion did, and no other session's already held as good a plan (a
+    // second session's first plan, or a fork re-finding its line's best, improves its own champion, not the goal's).
+    if (
+      reducer.state.progress.improved > improved &&
+      best &&
+      (!before || compareScores(best, before, goal.objectives.length ? goal.objectives : ['steps']) < 0)
+    ) {
       goal.improvements++;
       goal.last = { session: r.session, iteration: r.iteration, time: r.time, index: goal.points.length - 1 };
     }

@@ -64,6 +64,8 @@ export interface SummaryFilter {
   window?: number;
   /** Fork points of the sessions that are forks: a fork's summary takes in its line (its parent's records through the fork). */
   forks?: Forks;
+  /** The human rules in force for goal `scope` that a plan of these steps breaks (the summary marks such a best plan). */
+  exemplarCheck?: (scope: string, steps: string[]) => string[];
 }
 
 /** The summary's counts, as the summary fold keeps them. */
@@ -108,7 +110,8 @@ export interface LearningSummary extends Counts {
   filter: { session?: string; goal?: string; branch?: ForkPoint & { own?: OwnCounts }; resolved?: ResolvedGoal[] };
   learning: LearningDetail | null;
   /** The goals' exemplars and the insights with the most net support, with their votes. */
-  exemplars: { text: string; count: number; human: number; scope: string }[];
+  /** `breaks`: the human rules now in force for its goal that the exemplar's order of steps breaks (when checked). */
+  exemplars: { text: string; count: number; human: number; scope: string; breaks?: string[] }[];
   topInsights: { text: string; count: number; against: number; human: number; scope: string }[];
   topPatterns: { text: string; count: number; human: number; scope: string }[];
   latestLessons: { text: string; count: number; scope: string }[];
@@ -145,8 +148,9 @@ function memorySize(dir: string): { bytes: number; files: number; planFiles: num
   for (const name of list(dir)) add(path.join(dir, name));
   for (const sub of ['sessions', '.jupiter']) for (const name of list(path.join(dir, sub))) add(path.join(dir, sub, name));
   let planFiles = 0;
-  // plans/<planId>.yaml, one per distinct plan; folders of per-iteration copies in memory from before.
-  for (const name of list(path.join(dir, 'plans'))) planFiles += name.endsWith('.yaml') ? 1 : list(path.join(dir, 'plans', name)).length;
+  // plans/<planId>.json (or .yaml, from before JSON), one per distinct plan; folders of per-iteration copies in memory
+  // from before that.
+  for (const name of list(path.join(dir, 'plans'))) planFiles += /\.(json|yaml)$/.test(name) ? 1 : list(path.join(dir, 'plans', name)).length;
   return { bytes, files, planFiles };
 }
 
@@ -218,7 +222,11 @@ const itemScope = (i: MemoryItem) => (i.procedure ? `${i.procedure}/${i.goalId ?
 type ItemParts = Pick<LearningSummary, 'exemplars' | 'topInsights' | 'topPatterns' | 'latestLessons' | 'latestFeedback' | 'memory'>;
 
 /** What the consolidated items say: the goals' exemplars, the best supported insights, the latest lessons and feedback. */
-function itemParts(items: MemoryItem[], size: { bytes: number; files: number; planFiles: number }): ItemParts {
+function itemParts(
+  items: MemoryItem[],
+  size: { bytes: number; files: number; planFiles: number },
+  check: SummaryFilter['exemplarCheck'] = () => [],
+): ItemParts {
   const bySeq = (a: MemoryItem, b: MemoryItem) => (b.seq ?? Infinity) - (a.seq ?? Infinity);
   const net = (i: MemoryItem) => i.count + i.human - (i.contra ?? 0);
   const patterns = items.filter((i) => i.kind === 'pattern');
@@ -226,7 +234,12 @@ function itemParts(items: MemoryItem[], size: { bytes: number; files: number; pl
   const feedback = items.filter((i) => i.kind === 'feedback');
   const insights = patterns.filter((i) => i.data.type !== 'exemplar');
   return {
-    exemplars: patterns.filter((i) => i.data.type === 'exemplar').map((i) => ({ text: i.text, count: i.count, human: i.human, scope: scopeOf(i) })),
+    exemplars: patterns
+      .filter((i) => i.data.type === 'exemplar')
+      .map((i) => {
+        const breaks = i.data.type === 'exemplar' && i.procedure ? check(scopeOf(i), i.data.steps) : [];
+        return { text: i.text, count: i.count, human: i.human, scope: scopeOf(i), ...(breaks.length ? { breaks } : {}) };
+      }),
     topInsights: [...insights]
       .sort((a, b) => net(b) - net(a) || bySeq(a, b))
       .slice(0, 8)
@@ -359,7 +372,7 @@ export async function learningSummary(
     window: w,
     filter: filterOf(filter, forks, records),
     learning: learningOf(its, history),
-    ...itemParts(standing, size),
+    ...itemParts(standing, size, filter.exemplarCheck),
     context,
     usage: { ...totals.usage },
     tokenEstimate,

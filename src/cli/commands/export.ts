@@ -8,7 +8,7 @@ import { writeFileAtomicSync } from '../../core/fs/atomic.js';
 import type { Plan } from '../../core/plan.js';
 import { safeText, terminalJson } from '../../core/text.js';
 import { forksAbove, recordsOfLine, rulesInForce } from '../../engine/fork.js';
-import { SessionStore, checkSessionId } from '../../engine/sessions.js';
+import { SessionStore } from '../../engine/sessions.js';
 import type { SessionState } from '../../engine/types.js';
 import { renderCsv } from '../../export/csv.js';
 import { renderHtml } from '../../export/html.js';
@@ -23,6 +23,7 @@ import { findTarget } from '../../procedures/target.js';
 import { validatePlan } from '../../procedures/validate.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withMemory } from '../options.js';
+import { checkOutputFile } from '../output-file.js';
 import { VERSION } from '../version.js';
 
 const FORMATS = { md: renderMarkdown, html: renderHtml, csv: renderCsv, json: (b: Runbook) => `${terminalJson(b, 2)}\n` } as const;
@@ -36,24 +37,47 @@ interface ExportFlags {
   config?: string;
 }
 
-/** The named session, else the most recently saved one that has a champion. */
-async function sessionFor(store: SessionStore, id: string | undefined, memoryDir: string): Promise<SessionState> {
-  if (id) return store.load(checkSessionId(id));
+/**
+ * The named session, else the most recently saved one that has a champion (with --iteration N: the most recent one
+ * that ran iteration N, valid plan or not).
+ */
+async function sessionFor(store: SessionStore, id: string | undefined, memoryDir: string, iteration: number | undefined): Promise<SessionState> {
+  if (id) return store.load(await store.expandId(id));
+  let latest: SessionState | undefined;
   for (const listing of (await store.list()).sessions) {
     const state = await store.load(listing.id);
-    if (state.champion) return state;
+    latest ??= state;
+    if (iteration === undefined ? state.champion : state.progress.completed >= iteration) return state;
   }
+  // None ran that many: the latest says how many it has.
+  if (iteration !== undefined && latest) return latest;
   throw new UsageError(`no session in ${memoryDir} has a valid plan to export yet: run \`jupiter plan "<goal>"\` first`);
+}
+
+/** Who made a review: the log keeps the decision, not a name; the prompt it was made at follows from its kind. */
+function whoOf(review: string): string {
+  if (review === 'checkpoint') return 'nobody: an unattended checkpoint, recorded for review';
+  if (review === 'override') return 'the person at the failure prompt';
+  if (review === 'human-approval') return 'the person at the checkpoint prompt';
+  // A rejection is made at a checkpoint or at a failed iteration's prompt.
+  return 'the person at the prompt';
 }
 
 /** The plan to export: the champion, or the plan iteration N proposed (named in the log). */
 async function chosenPlan(memory: Memory, state: SessionState, records: LogRecord[], iteration: number | undefined) {
   if (iteration === undefined) {
-    if (!state.champion) throw new UsageError(`session ${state.id} has no valid plan yet (no champion): export --iteration N for another plan`);
+    if (!state.champion) {
+      // It may have had one that a person rejected: "yet" would be untrue.
+      const r = state.rejectedChampion;
+      const why = r
+        ? `a person rejected it at iteration ${r.iteration}${r.reason ? ` ("${safeText(r.reason, true)}")` : ''} and no other valid plan stands`
+        : 'no valid plan yet';
+      throw new UsageError(`session ${state.id} has no champion: ${why}; export --iteration N for another plan`);
+    }
     // The session names its champion; the plan is in the plan store.
     const { planId, iteration: at } = state.champion;
     const plan = await memory.planOf({ planId, session: state.id, iteration: at });
-    if (!plan) throw new UsageError(`session ${state.id}: the champion's plan (plans/${planId}.yaml) is missing: export --iteration N for another plan`);
+    if (!plan) throw new UsageError(`session ${state.id}: the champion's plan (plans/${planId}.json) is missing: export --iteration N for another plan`);
     return { plan, iteration: at, source: 'champion' as const };
   }
   const rec = records.find((r) => r.type === 'iteration' && r.iteration === iteration);
@@ -71,8 +95,7 @@ const reviewsOf = (records: LogRecord[]): Runbook['reviews'] =>
             session: r.session,
             iteration: r.iteration,
             kind: r.review,
-            // The log keeps the decision, not a name: say which kind of someone made it.
-            who: r.review === 'checkpoint' ? 'nobody: an unattended checkpoint, recorded for review' : 'the person at the checkpoint prompt',
+            who: whoOf(r.review),
             why: r.reason ?? '',
             when: r.time,
           },
@@ -98,7 +121,7 @@ async function runbookFor(cli: Cli, id: string | undefined, opts: ExportFlags, i
   const config = configFrom(cli, { ...(opts.memory ? { memory: opts.memory } : {}), ...(opts.config ? { config: opts.config } : {}) });
   if (!existsSync(config.memoryDir)) throw new UsageError(`no memory in ${config.memoryDir}: run \`jupiter plan "<goal>"\` first`);
   const store = new SessionStore(path.join(config.memoryDir, FILES.sessions));
-  const state = await sessionFor(store, id, config.memoryDir);
+  const state = await sessionFor(store, id, config.memoryDir, iteration);
   const memory = await Memory.open(config.memoryDir, { create: false });
   // The rules in force now, for this session and goal: the plan is re-validated against them, not trusted from the log.
   const { records, humanRules, inheritedRules, fork } = await lineOf(memory, store, state);
@@ -127,7 +150,7 @@ export function registerExport(program: Command, cli: Cli): void {
   const cmd = program
     .command('export')
     .description("a session's champion (or --iteration N's plan) as a runbook: Markdown with a Mermaid gantt, HTML, CSV for tickets, or JSON")
-    .argument('[session]', 'session id (default: the most recent session with a valid plan)')
+    .argument('[session]', 'session id (default: the most recent session with a valid plan; with --iteration N, the most recent that ran N)')
     .option('--format <format>', 'md, html, csv or json', 'md')
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--iteration <n>', "export this iteration's plan instead of the champion");
@@ -137,6 +160,7 @@ export function registerExport(program: Command, cli: Cli): void {
       const iteration = opts.iteration === undefined ? undefined : Number(opts.iteration);
       if (iteration !== undefined && !(Number.isInteger(iteration) && iteration >= 1))
         throw new UsageError(`--iteration must be a whole number of at least 1, got "${safeText(opts.iteration, true)}"`);
+      if (opts.output !== undefined) checkOutputFile(opts.output);
       const book = await runbookFor(cli, id, opts, iteration);
       const text = FORMATS[opts.format as Format](book);
       const v = book.validation;
@@ -146,7 +170,7 @@ export function registerExport(program: Command, cli: Cli): void {
         cli.out(`wrote ${safeText(opts.output, true)} (${opts.format}, ${book.steps.length} steps, ${v.valid ? 'valid' : 'INVALID'} under the rules in force)`);
       }
       if (v.valid) return ExitCode.ok;
-      cli.err(`jupiter: the exported plan is invalid under the rules in force (${v.errors} errors): ${v.findings[0] ?? ''}`);
+      cli.err(`jupiter: the exported plan is invalid under the rules in force (${v.errors} error${v.errors === 1 ? '' : 's'}): ${v.findings[0] ?? ''}`);
       return ExitCode.failure;
     }),
   );

@@ -6,9 +6,10 @@ import { safeText } from '../../core/text.js';
 import { writeNewFile } from '../../procedures/author/write.js';
 import { groundInvariants } from '../../procedures/invariants.js';
 import { importPddl } from '../../procedures/pddl/import.js';
-import { authoringDir, terminalConfirmOverwrite } from '../authoring.js';
+import { authoringDir, shadowNote, terminalConfirmOverwrite } from '../authoring.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withProcedures } from '../options.js';
+import { checkOutputFile } from '../output-file.js';
 
 interface ImportFlags {
   output?: string;
@@ -29,6 +30,7 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
   withProcedures(withConfig(cmd)).action(
     cli.action(async (domainFile: string, problemFile: string, opts: ImportFlags) => {
       const toStdout = opts.output === '-';
+      if (opts.output !== undefined && !toStdout) checkOutputFile(opts.output);
       // The set id is known only after parsing; lint messages name the final file.
       const probe = importPddl(domainFile, problemFile, opts.output && !toStdout ? opts.output : '(import)');
       const file = toStdout ? '(stdout)' : (opts.output ?? path.join(authoringDir(configFrom(cli, opts).proceduresDir, cli.io.cwd), `${probe.set.id}.yaml`));
@@ -43,6 +45,7 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
         cli.io.stdout.write(result.yaml);
         return;
       }
+      const note = shadowNote(configFrom(cli, opts).proceduresDir, cli.io.cwd, path.dirname(path.resolve(cli.io.cwd, file)));
       const confirm = terminalConfirmOverwrite(cli);
       const written = await writeNewFile(file, result.yaml, { ...(opts.force ? { force: true } : {}), ...(confirm ? { confirm } : {}) });
       if (!written) {
@@ -56,6 +59,7 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
         `${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas (grounded in ${grounding.cpuSeconds.toFixed(2)} s CPU; invariants: ${invariants.exclusivePairs} exclusive fact pairs in ${invariants.cpuSeconds.toFixed(2)} s CPU), goal ${set.id}/${goal.id} (${goal.facts.length} facts)`,
       );
       for (const w of result.issues) out(`${safeText(w.file, true)}:${w.line}: ${chalk.yellow('warning')}: ${safeText(w.message, true)}`);
+      if (note) out(chalk.yellow(safeText(note, true)));
       out(`Plan with: jupiter plan --procedure ${set.id}/${goal.id} --procedures ${safeText(path.dirname(file), true)} "…"`);
     }),
   );

@@ -5,6 +5,7 @@ import type { FlagValues } from '../../config/layers.js';
 import type { Cli } from '../io.js';
 import { configFrom, withSettings } from '../options.js';
 import { terminalIO } from '../new-procedures-io.js';
+import { checkOutputFile } from '../output-file.js';
 
 type NewFlags = FlagValues & { from?: string[]; output?: string; force?: boolean; yes?: boolean; maxRepairs?: string };
 
@@ -26,6 +27,7 @@ export function registerProceduresNew(group: Command, cli: Cli): void {
       const maxRepairs = opts.maxRepairs === undefined ? undefined : Number(opts.maxRepairs);
       if (maxRepairs !== undefined && (!Number.isInteger(maxRepairs) || maxRepairs < 0 || maxRepairs > 10))
         throw new UsageError(`--max-repairs must be a whole number from 0 to 10, got "${opts.maxRepairs}"`);
+      if (opts.output !== undefined) checkOutputFile(opts.output);
       const io = await terminalIO(cli, cli.out);
       let goal = goalArg?.trim();
       if (!goal && io.scaffold)

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { type FlagValues, readLayers } from '../../config/layers.js';
 import { memoryDirOf, type ResolvedConfig, resolveLayers, sessionSettings } from '../../config/resolve.js';
 import { InputError, UsageError } from '../../core/errors.js';
+import { safeText } from '../../core/text.js';
 import { FILES, Memory, RUN_FLUSH_EVERY } from '../../memory/store.js';
-import { checkSessionId, isResumable, SessionStore } from '../../engine/sessions.js';
+import { isResumable, SessionStore } from '../../engine/sessions.js';
 import { type CachedLibrary, loadProceduresCached } from '../../procedures/load-cached.js';
 import { findTarget } from '../../procedures/target.js';
 import type { PlanTarget } from '../../procedures/types.js';
@@ -21,30 +22,32 @@ import { lockWaitNotice } from '../lock-notice.js';
 export function registerResume(program: Command, cli: Cli): void {
   const cmd = program
     .command('resume')
-    .description('resume the latest (or the named) unfinished session')
+    .description('resume the latest (or the named) unfinished session, or branch any session after an iteration (--from N --fork)')
     .argument('[session]', 'session id (see `jupiter sessions`)');
   withSettings(cmd, RESUME_FLAGS, { saved: true }).action(
     cli.action(async (id: string | undefined, opts: FlagValues) => {
       const layers = readLayers({ flags: opts, env: cli.io.env, cwd: cli.io.cwd });
       const memoryDir = memoryDirOf(layers);
       const fork = wantsFork(opts, id);
-      if (id) checkSessionId(id);
       const store = new SessionStore(path.join(memoryDir, FILES.sessions));
-      const found = id ? await store.load(id) : await store.latestResumable();
+      const found = id ? await store.load(await store.expandId(id)) : await store.latestResumable();
       if (!found) throw new UsageError(`no unfinished session in ${memoryDir}: start one with \`jupiter plan\``);
       // A fork may branch any session, finished or not: the original is only read.
       if (!fork && !isResumable(found))
         throw new UsageError(`session ${found.id} is already ${found.status} (${found.progress.completed}/${found.settings.iterations} iterations)`);
       // The session runs with its saved settings; the flags resume takes replace the ones it may change (a fork's
       // iterations are its own: it inherits as many as its parent ran of its own).
-      const saved = fork ? inheritedSettings(found) : found.settings;
+      const saved = fork ? inheritedSettings(found, opts) : found.settings;
       const config = resolveLayers({ ...layers, saved: saved as unknown as Record<string, unknown> });
       const settings = { ...saved, ...sessionSettings(config) };
       // A new fork has spent nothing of its own: its cap (on its own spend) cannot be reached yet.
-      if (!fork && !(await capSettled(cli, opts, store, Object.assign(found, { settings })))) return;
+      const cap = fork ? { settled: true } : await capSettled(cli, opts, store, Object.assign(found, { settings }));
+      if (!cap.settled) return;
       const { requireTerminalOrUnattended, runFromCli } = await import('../run-session.js');
       requireTerminalOrUnattended(cli, settings.unattended);
       const { target, remember } = await targetOf(config, found, store);
+      // Flags and the procedure are fine: only now is "nothing left to run" the thing to say.
+      if (!fork) refuseExhausted(found);
       const state = fork ? await forkOf(store, config, target, found, settings) : found;
       // Nobody is there to read a failure per iteration: a fork whose endpoint is not there is not made at all.
       if (fork && settings.unattended) await (await import('../endpoint-check.js')).requireReachable(config, state.progress.completed + 1);
@@ -64,7 +67,7 @@ export function registerResume(program: Command, cli: Cli): void {
         handed = true;
         await remember();
         cli.io.boundHeapForRun?.();
-        return await runFromCli(cli, { config, state, target, memory, lock, reached: fork });
+        return await runFromCli(cli, { config, state, target, memory, lock, reached: fork, forkBase: cap.forkBase });
       } finally {
         if (!handed) await lock.release();
       }
@@ -73,11 +76,30 @@ export function registerResume(program: Command, cli: Cli): void {
 }
 
 /**
- * Whether the session may run under its cost cap: a cap the next iteration would pass is raised at a terminal, or the
- * run refused (see cost-cap.ts). A fork's cap is on its own spend: what its line had spent by its fork point is read.
+ * A session paused after its last iteration with no question pending (an unattended run that ended with no valid
+ * plan) has nothing left to run: resuming it would only halt again at once. Say so, and how to go on.
  */
-async function capSettled(cli: Cli, opts: FlagValues, store: SessionStore, state: SessionState): Promise<boolean> {
-  if (state.settings.maxCost === undefined) return true;
+function refuseExhausted(state: SessionState): void {
+  const { completed } = state.progress;
+  if (state.status !== 'paused' || state.pendingDecision || completed < state.settings.iterations) return;
+  const why = state.haltReason ? ` (${safeText(state.haltReason, true)})` : '';
+  throw new UsageError(
+    `session ${state.id} ran all its ${completed} iterations${why}: nothing is left to resume; to go on, fork it with more: \`jupiter resume ${state.id} --from ${completed} --fork -n <more>\``,
+  );
+}
+
+/**
+ * Whether the session may run under its cost cap: a cap the next iteration would pass is raised at a terminal, or the
+ * run refused (see cost-cap.ts). A fork's cap is on its own spend: what its line had spent by its fork point is read
+ * (and handed to the run, which counts from it too).
+ */
+async function capSettled(
+  cli: Cli,
+  opts: FlagValues,
+  store: SessionStore,
+  state: SessionState,
+): Promise<{ settled: boolean; forkBase?: ForkBase | undefined }> {
+  if (state.settings.maxCost === undefined) return { settled: true };
   const { settleCostCap } = await import('../cost-cap.js');
   const canAsk = Boolean(cli.io.stdin.isTTY) && !opts.unattended && !opts.json;
   let fork: ForkBase | undefined;
@@ -85,9 +107,9 @@ async function capSettled(cli: Cli, opts: FlagValues, store: SessionStore, state
     const memory = await Memory.open(path.dirname(store.dir), { create: false });
     fork = await forkBase(state, memory, await forksAbove(state, (id) => store.load(id)));
   }
-  if (await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk, fork })) return true;
+  if (await settleCostCap(cli, state, { given: opts.maxCost !== undefined, canAsk, fork })) return { settled: true, forkBase: fork };
   cli.out(`The cost cap stays at $${state.settings.maxCost}; nothing was run. Resume with a higher --max-cost to go on.`);
-  return false;
+  return { settled: false };
 }
 
 /** `paused after 3 of 20 iterations`; a fork's own are counted from its fork point, as its run counts them. Said before catch-up. */

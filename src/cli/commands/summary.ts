@@ -15,6 +15,7 @@ import { configFrom, withConfig, withJson, withMemory } from '../options.js';
 import { summaryLines } from '../summary-view.js';
 import { safeText, terminalJson } from '../../core/text.js';
 import { UsageError } from '../../core/errors.js';
+import { exemplarCheck } from '../exemplar-check.js';
 
 /** Iterations an unfiltered summary reads record by record (about 100 ms of the log); beyond, running totals. */
 const FULL_HISTORY = 10_000;
@@ -41,6 +42,8 @@ export function registerSummary(program: Command, cli: Cli): void {
       const totals = await memory.aggregate(summaryFold);
       // The learning detail reads the records; past FULL_HISTORY iterations an unfiltered summary keeps to the running
       // totals (fast at any size) and says how to see the detail.
+      // A session may be named by a part of its id no other shares (see SessionStore.expandId).
+      if (opts.session) opts.session = await new SessionStore(path.join(memory.dir, FILES.sessions)).expandId(opts.session);
       const { records, forks, known, state } = await recordsOf(memory, opts, filtered || totals.iterations <= FULL_HISTORY);
       // A filter that matches nothing is a typo, not an empty history: say which flag.
       if (opts.session && !known) throw new UsageError(`--session ${safeText(opts.session, true)}: no such session in ${config.memoryDir}`);
@@ -48,6 +51,7 @@ export function registerSummary(program: Command, cli: Cli): void {
         ...(opts.session ? { session: opts.session } : {}),
         ...(opts.goal ? { goal: opts.goal } : {}),
         forks,
+        exemplarCheck: await exemplarCheck(config.proceduresDir, config.memoryDir),
       });
       // A fork's own counts, as its run showed them (the one reducer over its line, less the line at its fork point).
       const own = state && summary.filter.branch ? await forkOwnCounts(state, memory, forks) : undefined;
@@ -55,7 +59,7 @@ export function registerSummary(program: Command, cli: Cli): void {
       if (opts.goal && summary.iterations === 0 && summary.sessions === 0)
         throw new UsageError(`--goal ${safeText(opts.goal, true)}: no session in ${config.memoryDir} worked on that goal`);
       if (opts.json) out(terminalJson(summary));
-      else for (const l of summaryLines(summary, cli.color)) out(l);
+      else for (const l of summaryLines(summary, cli.color, cli.columns)) out(l);
       for (const b of memory.logBreaks) cli.err(`jupiter: ${b}: the summary counts each record once and skips what is missing`);
       for (const s of memory.skippedLines()) cli.err(`jupiter: ${s.file}:${s.line}: skipped an unreadable line: ${safeText(s.text, true)}`);
     }),

@@ -20,6 +20,7 @@ import type { Plan, ValidationResult } from '../../core/plan.js';
 import { safeText, terminalJson } from '../../core/text.js';
 import type { Cli } from '../io.js';
 import { configFrom, withConfig, withJson, withMemory, withProcedures } from '../options.js';
+import { checkOutputFile } from '../output-file.js';
 import { renderValidation } from '../render-validation.js';
 import { scheduleLines } from '../schedule-view.js';
 
@@ -36,9 +37,21 @@ interface ValidateFlags {
   config?: string;
 }
 
-function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefined): PlanTarget {
+/** The procedure and goal a plan file names: one it does not know is that file's fault (file:line), not a flag's. */
+function namedTarget(library: ProcedureLibrary, plan: Plan & { procedure: string }, file: PlanFile): PlanTarget {
+  try {
+    return findTarget(library, plan.goal ? `${plan.procedure}/${plan.goal}` : plan.procedure);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const field = library.sets.some((s) => s.id === plan.procedure) ? 'goal' : 'procedure';
+    const line = file.text.split('\n').findIndex((l) => new RegExp(`^\\s*["']?${field}["']?\\s*:`).test(l)) + 1;
+    throw new InputError(`${field}: ${e.message.replace(/^--procedure: /, '')}`, { file: file.name, ...(line ? { line } : {}) });
+  }
+}
+
+function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefined, file: PlanFile): PlanTarget {
   if (spec) return findTarget(library, spec);
-  if (plan.procedure) return findTarget(library, plan.goal ? `${plan.procedure}/${plan.goal}` : plan.procedure);
+  if (plan.procedure) return namedTarget(library, { ...plan, procedure: plan.procedure }, file);
   // Only a clear match is used: validating against a guessed procedure would report a verdict nobody asked for.
   const matched = strongMatch(library, plan.title) ?? strongMatch(library, `${plan.title} ${plan.summary}`);
   if (matched) return matched;
@@ -49,12 +62,17 @@ function targetFor(library: ProcedureLibrary, plan: Plan, spec: string | undefin
   );
 }
 
+interface PlanFile {
+  name: string;
+  text: string;
+}
+
 /** A plan file in either form: PDDL (`(action args)` lines) when it looks like one, else YAML or JSON. */
-function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml' } {
+function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml'; text: string } {
   const text = readTextFile(file, 'plan');
   if (!text.trim()) throw new InputError('the file is empty: expected a plan (YAML or JSON with title, summary and steps, or PDDL steps)', { file });
-  if (looksLikePddlPlan(text)) return { plan: parsePddlPlan(text, file, path.basename(file)), form: 'pddl' };
-  return { plan: parsePlanText(text, file), form: 'yaml' };
+  if (looksLikePddlPlan(text)) return { plan: parsePddlPlan(text, file, path.basename(file)), form: 'pddl', text };
+  return { plan: parsePlanText(text, file), form: 'yaml', text };
 }
 
 /** Validates against a PDDL domain and problem, grounding any action the plan names even if pruning dropped it. */
@@ -80,7 +98,7 @@ function humanRulesNote(applied: number, left: boolean, file: string): string {
 
 function verdictNote(result: ValidationResult): string {
   const { errors, warnings } = countFindings(result);
-  return `${result.valid ? 'valid' : 'invalid'} against ${result.procedure}/${result.goal} (${errors} errors, ${warnings} warnings; jupiter validate)`;
+  return `${result.valid ? 'valid' : 'invalid'} against ${result.procedure}/${result.goal} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}; jupiter validate)`;
 }
 
 export function registerValidate(program: Command, cli: Cli): void {
@@ -99,10 +117,11 @@ export function registerValidate(program: Command, cli: Cli): void {
       if (opts.format !== undefined && opts.format !== 'pddl' && opts.format !== 'yaml')
         throw new UsageError(`--format must be pddl or yaml, got "${opts.format}"`);
       if (opts.output !== undefined && opts.format === undefined) throw new UsageError('-o/--output needs --format pddl or --format yaml');
+      if (opts.output !== undefined) checkOutputFile(opts.output);
       const config = configFrom(cli, opts);
-      const { plan } = readAnyPlan(file);
+      const { plan, text } = readAnyPlan(file);
       const library = opts.pddl ? undefined : loadProcedures(config.proceduresDir);
-      const base = library ? targetFor(library, plan, opts.procedure) : pddlTarget(opts.pddl!, plan);
+      const base = library ? targetFor(library, plan, opts.procedure, { name: file, text }) : pddlTarget(opts.pddl!, plan);
       // A person's confirmed rules for this goal count as much as the procedure's, unless asked to leave them out.
       const human =
         library && opts.humanRules !== false

@@ -1,0 +1,44 @@
+// A reason read in part says which of its clauses it did not read: a reading never passes for the whole text.
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { eventLine } from '../src/cli/event-lines.js';
+import { readFeedback } from '../src/feedback/read.js';
+import { loadProcedures } from '../src/procedures/load.js';
+import { findTarget } from '../src/procedures/target.js';
+import { SHIPPED } from './support/cli.js';
+
+const target = findTarget(loadProcedures(SHIPPED), 'production-deployment/deploy-service');
+const plain = new Chalk({ level: 0 });
+
+describe('a reason read in part', () => {
+  const reason = 'Deploy only on a Tuesday, not after; also notify stakeholders before approval';
+
+  it('names the clause of which nothing was read, in the person words', () => {
+    const reading = readFeedback(reason, target);
+    expect(reading.lines).toEqual(['notify-stakeholders before approve-release']);
+    expect(reading.unread).toEqual(['Deploy only on a Tuesday, not after']);
+  });
+
+  it('a fully read reason, a correction of the clause before and a question name nothing unread', () => {
+    expect(readFeedback('Run the security scan before the tests. Notify stakeholders before approval.', target).unread).toBeUndefined();
+    expect(readFeedback('You have run-tests before security-scan; that is the wrong way round', target).unread).toBeUndefined();
+    expect(readFeedback('Could we deploy on Tuesdays? Notify stakeholders before approval', target).unread).toBeUndefined();
+  });
+
+  it('the enforced line says what was not read', () => {
+    const reading = readFeedback(reason, target);
+    const line = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: true, confirmed: true }, { checkpoint: 0 }, plain);
+    expect(line).toBe(
+      '◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (not read as a rule, not checked: "Deploy only on a Tuesday, not after")',
+    );
+  });
+
+  it('a reading the model could not make says so on the enforced line and the note line', () => {
+    const fallback = 'the model could not read it (the answer has no "constraints" list); read by rules';
+    const reading = { ...readFeedback('Notify stakeholders before approval', target), fallback };
+    const enforced = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: true, confirmed: true }, { checkpoint: 0 }, plain);
+    expect(enforced).toBe(`◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (${fallback})`);
+    const note = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: false, confirmed: false }, { checkpoint: 0 }, plain);
+    expect(note).toContain(`(${fallback})`);
+  });
+});
