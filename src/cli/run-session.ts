@@ -181,7 +181,10 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
     case 'halted': {
       // At its cost cap a bare resume is refused (or asks): the halt names the command that goes on.
       const raise = raiseCapCommand(result.state, fork);
-      const next = raise ? `to go on, raise the cap: \`${raise}\`` : hint;
+      // A person's rejection left no plan after the last iteration: more iterations are a fork away, not a new run.
+      const rejected = ran && !result.state.champion && result.state.rejectedChampion;
+      const more = `to go on, fork it with more: \`jupiter resume ${id} --from ${completed} --fork -n <more>\``;
+      const next = raise ? `to go on, raise the cap: \`${raise}\`` : rejected ? more : hint;
       cli.err(`jupiter: halted for human review: ${safeText(redactSecrets(result.message ?? ''), true)}. State saved; ${next}.`);
       return ExitCode.halted;
     }

@@ -69,6 +69,15 @@ export function costCapReached(state: SessionState, fork?: ForkBase): number | n
 function noPlanEnd(state: SessionState, why: string): Halt | null {
   if (state.champion) return null;
   const p = state.progress;
+  // Valid plans came, and a person's rejection left none standing: that is the person's call to follow up, not a fault.
+  const rejected = state.rejectedChampion;
+  if (rejected) {
+    const failed = p.failed ? ` (${p.failed} plan${s(p.failed)} failed validation)` : '';
+    return {
+      exit: 'halted',
+      message: `no plan stands: you rejected the champion of iteration ${rejected.iteration} and no other valid plan stands${failed}; ${why}`,
+    };
+  }
   if (p.failed === 0 && p.overridden === 0)
     return { exit: 'failed', message: `no valid plan: the planner never produced a usable plan (${p.errors} planner error${s(p.errors)}); ${why}` };
   return { exit: 'halted', message: `no valid plan: ${p.failed} plan${s(p.failed)} failed validation; ${why}` };
@@ -187,7 +196,8 @@ class Loop {
       if (halt) return halt;
     }
     if (state.converged) return { exit: 'converged', message: `converged: ${state.converged.reason}` };
-    return noPlanEnd(state, `all ${state.settings.iterations} iterations ran`) ?? { exit: 'completed' };
+    const n = state.settings.iterations;
+    return noPlanEnd(state, n === 1 ? 'its one iteration ran' : `all ${n} iterations ran`) ?? { exit: 'completed' };
   }
 
   /** Whether the next iteration may start: not interrupted, not converged, within the cost budget. */

@@ -207,7 +207,7 @@ export class BuiltinPlanner implements Planner {
     const improved = (better: FoundPlan) =>
       this.respond(
         req,
-        this.plan(req, better.actions, 'Plan by weighted A* (FF heuristic), bounded by the best so far; not proved optimal'),
+        this.plan(req, better.actions, 'Plan by weighted A* (FF and landmark count), bounded by the best so far; not proved optimal'),
         objectives,
         pass,
         UNPROVED,
@@ -220,7 +220,7 @@ export class BuiltinPlanner implements Planner {
       if (first.exhausted) return undefined;
       throw new PlannerError('budget', `no plan found: the greedy search ran out of budget (${first.reason})`);
     }
-    const lead = 'First plan by greedy best-first search (FF heuristic, preferred operators); not proved shortest';
+    const lead = 'First plan by greedy best-first search (landmark count; FF and landmark preferred operators); not proved shortest';
     if (isNew(first.plan)) return this.respond(req, this.plan(req, first.plan.actions, lead), objectives, pass, UNPROVED);
     const fromFirst = !champion && improvePlan(target, first.plan.actions, isNew, opts);
     if (fromFirst) return improved(fromFirst);
