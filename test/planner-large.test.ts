@@ -65,6 +65,17 @@ describe('the built-in planner on problems beyond its exact search', () => {
       expect(r.plan.summary).toMatch(/^First plan by greedy best-first search/);
     });
 
+  // Depots 20, seed 10: the landmark count stops improving early and, ordered by it alone, the whole budget went by
+  // without a plan; the novelty queues, taking turns on that plateau, lead out of it.
+  it('depots 20, seed 10, where the landmark count plateaus: a plan, valid by the validator and the simulation', async () => {
+    const instance = GENERATORS.depots(20, 10);
+    const target = imported(instance);
+    const r = await new BuiltinPlanner().propose(request(target, 1, null, new Set()));
+    expect(validatePlan(r.plan, target).findings).toEqual([]);
+    expect(simulate(instance, r.plan)).toBeUndefined();
+    expect(r.plan.summary).toMatch(/^First plan by greedy best-first search/);
+  });
+
   it('improves on the champion with a shorter valid plan', async () => {
     // Depots at 20 objects: the greedy first plan (35 steps) leaves room the improving search finds (30 steps). On
     // logistics at 20 it found none within its budget, so a test there could not tell a working improver from none.

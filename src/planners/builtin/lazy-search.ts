@@ -11,6 +11,7 @@ import { ffEstimate, RelaxedIndex } from './ff.js';
 import { Heap } from './heap.js';
 import { acceptedIn, findLandmarks, landmarkCount, type Landmarks } from './landmarks.js';
 import { Entries, Nodes } from './lazy-store.js';
+import { Novelty } from './novelty.js';
 
 export interface LazyOptions {
   /** Weight on the estimate: Infinity for greedy best-first (order by estimate alone), w for f = g + w·h. */
@@ -33,6 +34,12 @@ export interface LazyConfig {
    * in LAMA 2008; lama-first prefers FF's helpful actions alone.
    */
   landmarkPreferred?: boolean;
+  /**
+   * Plateau escape by novelty (novelty.ts, after BFWS): two more queues, all successors and the preferred ones, ordered
+   * by novelty under the landmark count, then the count, take turns once the search has expanded this many states
+   * without a new best estimate, and until it finds one. Unset: no novelty queues.
+   */
+  noveltyAfter?: number;
 }
 
 export type LazyResult = { found: true; actions: string[]; work: number } | { found: false; exhausted: boolean; work: number };
@@ -75,24 +82,31 @@ function evaluate(
 
 /**
  * Queues of entries taken from in turn: per heuristic (the landmark count, then FF unless the count alone orders) all
- * successors (even numbers) and the preferred ones (odd numbers).
+ * successors (even numbers) and the preferred ones (odd numbers); with novelty, last, the same two by novelty, then
+ * the count, which take turns only while `plateau` is set.
  */
 class Queues {
   readonly entries = new Entries();
   private readonly heaps: Heap<number>[];
   private readonly priority: number[];
+  /** How many queues take turns off a plateau (the novelty ones follow). */
+  private readonly regular: number;
+  plateau = false;
 
-  constructor(landmarksOnly: boolean) {
+  constructor(landmarksOnly: boolean, novelty: boolean) {
     const e = this.entries;
     // Ties go to the entry queued first (entries are numbered in queue order).
     const byFF = (x: number, y: number) => e.ff[x]! < e.ff[y]! || (e.ff[x] === e.ff[y] && x < y);
     const byLM = (x: number, y: number) => e.lm[x]! < e.lm[y]! || (e.lm[x] === e.lm[y] && x < y);
-    this.heaps = (landmarksOnly ? [byLM, byLM] : [byLM, byLM, byFF, byFF]).map((less) => new Heap<number>(less));
+    const byNovelty = (x: number, y: number) => e.nov[x]! < e.nov[y]! || (e.nov[x] === e.nov[y] && byLM(x, y));
+    const regular = landmarksOnly ? [byLM, byLM] : [byLM, byLM, byFF, byFF];
+    this.regular = regular.length;
+    this.heaps = [...regular, ...(novelty ? [byNovelty, byNovelty] : [])].map((less) => new Heap<number>(less));
     this.priority = this.heaps.map(() => 0);
   }
 
-  push(parent: number, op: number, ff: number, lm: number, preferred: boolean): void {
-    const e = this.entries.add(parent, op, ff, lm);
+  push(parent: number, op: number, ff: number, lm: number, nov: number, preferred: boolean): void {
+    const e = this.entries.add(parent, op, ff, lm, nov);
     const heaps = this.heaps;
     for (let i = 0; i < heaps.length; i += 2) heaps[i]!.push(e);
     if (!preferred) return;
@@ -107,6 +121,7 @@ class Queues {
   pop(): number | undefined {
     let best = -1;
     this.heaps.forEach((q, i) => {
+      if (i >= this.regular && !this.plateau) return;
       if (q.size > 0 && (best < 0 || this.priority[i]! < this.priority[best]!)) best = i;
     });
     if (best < 0) return undefined;
@@ -144,6 +159,9 @@ class LazySearch {
   private readonly scratch: Uint8Array;
   private readonly chars: number[] = [];
   private readonly bestH = [Infinity, Infinity];
+  private readonly novelty: Novelty | undefined;
+  /** States expanded since an estimate last reached a new best. */
+  private sinceBest = 0;
   private done: LazyResult | undefined;
 
   constructor(
@@ -153,7 +171,8 @@ class LazySearch {
     private readonly analysis: Analysis = analyse(domain),
   ) {
     this.nodes = new Nodes(domain.nFacts, analysis.landmarks.members.length);
-    this.queues = new Queues(config.order === 'landmarks');
+    this.queues = new Queues(config.order === 'landmarks', config.noveltyAfter !== undefined);
+    this.novelty = config.noveltyAfter !== undefined ? new Novelty(domain.nFacts) : undefined;
     this.helpful = new Uint8Array(domain.ops.length);
     this.scratch = new Uint8Array(domain.nFacts);
     // No plan is shorter than one step (the empty plan is no proposal, even when the goal already holds).
@@ -191,11 +210,24 @@ class LazySearch {
     if (h.some((x, i) => x < bestH[i]!)) {
       h.forEach((x, i) => (bestH[i] = Math.min(bestH[i]!, x)));
       this.queues.boost();
+      this.sinceBest = 0;
     }
+    if (this.config.noveltyAfter !== undefined) this.queues.plateau = ++this.sinceBest > this.config.noveltyAfter;
     for (const o of preferred) helpful[o] = 1;
     const state = nodes.state(n);
     const last = this.lastOf(nodes.op[n]!);
-    for (const o of enabled) if (applicable(ops[o]!, state, last)) this.queues.push(n, o, this.key(g + 1, h[0]), this.key(g + 1, h[1]), helpful[o] === 1);
+    const { novelty } = this;
+    const trueFacts: number[] = [];
+    if (novelty) for (let f = 0; f < state.length; f++) if (state[f]) trueFacts.push(f);
+    // Novelty under the landmark count; 0 (unjudged) without novelty queues. The first successor takes its parent's.
+    let inherited = novelty ? novelty.state(h[1], trueFacts) : 0;
+    for (const o of enabled) {
+      const op = ops[o]!;
+      if (!applicable(op, state, last)) continue;
+      const nov = novelty ? Math.min(inherited, novelty.successor(h[1], state, trueFacts, op.add, op.del)) : 0;
+      inherited = 3;
+      this.queues.push(n, o, this.key(g + 1, h[0]), this.key(g + 1, h[1]), nov, helpful[o] === 1);
+    }
     for (const o of preferred) helpful[o] = 0;
   }
 

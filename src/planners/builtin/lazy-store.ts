@@ -67,26 +67,30 @@ export class Nodes {
   }
 }
 
-/** Queued successors: parent node, operator, key under each heuristic (FF, the landmark count). */
+/** Queued successors: parent node, operator, key under each heuristic (FF, the landmark count), novelty. */
 export class Entries {
   parent = ints(4096);
   op = ints(4096);
   ff = floats(4096);
   lm = floats(4096);
+  /** Novelty under the parent's landmark count (novelty.ts: 1 a new fact, 2 a new pair, 3 neither), 0 unjudged. */
+  nov = bytes(4096);
   size = 0;
 
-  add(parent: number, op: number, ff: number, lm: number): number {
+  add(parent: number, op: number, ff: number, lm: number, nov: number): number {
     const e = this.size++;
     if (e >= this.op.length) {
       this.parent = room(this.parent, e + 1, ints);
       this.op = room(this.op, e + 1, ints);
       this.ff = room(this.ff, e + 1, floats);
       this.lm = room(this.lm, e + 1, floats);
+      this.nov = room(this.nov, e + 1, bytes);
     }
     this.parent[e] = parent;
     this.op[e] = op;
     this.ff[e] = ff;
     this.lm[e] = lm;
+    this.nov[e] = nov;
     return e;
   }
 }
