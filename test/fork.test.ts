@@ -159,6 +159,8 @@ describe('resume --from N --fork', () => {
     expect(fork.alternatives.map((a) => a.iteration)).toEqual([4]);
     expect(parent.settings.objectives).toBeUndefined();
     expect(sessionStates(memory).find((s) => s.id === parent.id)!.champion!.iteration).toBe(4);
+    // The line's improvements are counted under the fork's objectives (the parent counted its own under makespan): said.
+    expect(r.stdout).toMatch(new RegExp(`the line has \\d+ iterations and ${fork.progress.improved} improvements? under cost, makespan\\)\n`));
   });
 
   it("judges a fork's plans against the champion it branched with, in the run and in the summary", async () => {
