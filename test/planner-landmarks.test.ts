@@ -86,8 +86,31 @@ describe('landmarks', () => {
       if (!r.found) return;
       const states = statesOf(domain, r.actions);
       expect(domain.goal.every((g) => states[states.length - 1]![g])).toBe(true);
-      const never = lm.facts.filter((f) => !states.some((s) => s[f])).map((f) => domain.factNames[f]);
+      const never = lm.members.filter((fs) => !states.some((s) => fs.some((f) => s[f]))).map((fs) => fs.map((f) => domain.factNames[f]).join(' or '));
       expect(never).toEqual([]);
     });
   }
+
+  it('depots: a crate that must change place is in some truck (a disjunctive landmark)', () => {
+    // Three trucks, and crate4 must go from pallet2 at depot2 to pallet3 at depot3 (seed 8's goal): no one truck is
+    // needed, but one of them must carry it.
+    const domain = domainOf(GENERATORS.depots(30, 8));
+    const lm = findLandmarks(domain, new RelaxedIndex(domain));
+    const trucks = ['(in crate4 truck1)', '(in crate4 truck2)', '(in crate4 truck3)'];
+    expect(lm.members.map((fs) => fs.map((f) => domain.factNames[f]!).sort())).toContainEqual(trucks);
+    trucks.forEach((t) => expect(lm.facts.map((f) => domain.factNames[f])).not.toContain(t));
+  });
+
+  it('depots: a goal tower is built bottom first (reasonable orderings by a fact every achiever adds)', () => {
+    // Seed 1 at 12 objects wants crate3 on crate4 on crate2 on crate1. Dropping a crate always makes it clear, which
+    // a crate on it is not: so crate2 goes on crate1 before crate4 goes on crate2, and so on up; never the other way.
+    const domain = domainOf(GENERATORS.depots(12, 1));
+    const lm = findLandmarks(domain, new RelaxedIndex(domain));
+    const at = (fact: string) => lm.facts.findIndex((f) => domain.factNames[f] === fact);
+    const [bottom, middle, top] = ['(on crate2 crate1)', '(on crate4 crate2)', '(on crate3 crate4)'].map(at);
+    expect(lm.before[middle!]).toContain(bottom);
+    expect(lm.before[top!]).toContain(middle);
+    expect(lm.before[bottom!]).not.toContain(middle);
+    expect(lm.before[middle!]).not.toContain(top);
+  });
 });

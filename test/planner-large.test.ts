@@ -51,6 +51,20 @@ describe('the built-in planner on problems beyond its exact search', () => {
     });
   }
 
+  // Depots 30: lama-first's order (FF and the landmark count in turn) spends the whole budget on seed 7 without a plan
+  // (it stacks a goal tower in the wrong order), and the landmark count alone with FF's helpful actions alone preferred
+  // on seed 6; ordered by the count, landmark-reaching actions preferred too, a plan comes early on both.
+  for (const seed of [6, 7])
+    it(`depots 30, seed ${seed}, where a weaker order gets lost: a plan, valid by the validator and the simulation`, async () => {
+      const instance = GENERATORS.depots(30, seed);
+      const target = imported(instance);
+      expect(target.set.actions.length).toBeGreaterThan(1000);
+      const r = await new BuiltinPlanner().propose(request(target, 1, null, new Set()));
+      expect(validatePlan(r.plan, target).findings).toEqual([]);
+      expect(simulate(instance, r.plan)).toBeUndefined();
+      expect(r.plan.summary).toMatch(/^First plan by greedy best-first search/);
+    });
+
   it('improves on the champion with a shorter valid plan', async () => {
     // Depots at 20 objects: the greedy first plan (35 steps) leaves room the improving search finds (30 steps). On
     // logistics at 20 it found none within its budget, so a test there could not tell a working improver from none.

@@ -70,6 +70,23 @@ describe('the built-in planner honours every checked constraint', () => {
     expect(v.valid).toBe(true);
     expect(v.findings.every((f) => f.severity === 'warning')).toBe(true);
     expect(r.plan.summary).toContain('relaxes warning rules stakeholders-before-production');
+    // Shortest among plans that keep the error rules only: not "under every rule".
+    expect(r.plan.summary).toMatch(/^Shortest plan \(fewest steps\) under every error rule for /);
+  });
+
+  it('says a first plan is shortest under every rule only when nothing else narrowed the search (a lesson memory advises)', async () => {
+    const target: PlanTarget = { set: deploy, goal: deploy.goals[0]! };
+    const plain = await new BuiltinPlanner().propose(request(target, 1, null, new Set()));
+    expect(plain.plan.summary).toMatch(/^Shortest plan \(fewest steps\) under every rule for /);
+    expect(actions(plain.plan)).toContain('deploy-staging');
+    // A lesson memory holds (a person's, so it counts at once): the planner avoids deploy-staging, and says so.
+    const lesson = { kind: 'lesson', text: 'avoid deploy-staging', count: 1, human: 1, data: { type: 'avoid', action: 'deploy-staging' } };
+    const req = request(target, 1, null, new Set());
+    req.recall = { ...req.recall, items: [lesson as unknown as (typeof req.recall.items)[number]] };
+    const avoiding = await new BuiltinPlanner().propose(req);
+    expect(actions(avoiding.plan)).not.toContain('deploy-staging');
+    expect(avoiding.plan.summary).toMatch(/^Shortest plan \(fewest steps\) under every rule, without deploy-staging as memory advises for /);
+    expect(avoiding.plan.steps.length).toBeGreaterThan(plain.plan.steps.length);
   });
 
   it('names the real conflict in one line when no plan exists', async () => {

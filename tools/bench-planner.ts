@@ -1,4 +1,5 @@
-// `npm run bench:planner [-- --json] [-- --obfuscated] [-- logistics depots]` (--obfuscated: the same instances renamed): the built-in planner on generated PDDL (logistics, depots,
+// `npm run bench:planner [-- --json] [-- --obfuscated] [-- --seeds 1-12] [-- --sizes 30,40] [-- logistics depots]`
+// (--obfuscated: the same instances renamed; --seeds: a range or list, default 1-3; --sizes: of each domain named): the built-in planner on generated PDDL (logistics, depots,
 // blocksworld of growing size, tools/pddl-gen.ts): imported as `procedures import` does, planned as the first iteration
 // of `plan --provider builtin`, every plan checked by the validator. Prints domain, size, ground actions, solved, plan
 // length and median CPU per size (grounding alone / the whole import with its YAML and lint; the first plan, median
@@ -20,6 +21,25 @@ const SIZES: Record<GeneratorName, number[]> = {
 };
 const SEEDS = [1, 2, 3];
 
+/** `--seeds 1-12` (a range) or `--seeds 1,4,7` (a list); the default is SEEDS. */
+function seedsOf(args: string[]): number[] {
+  const i = args.indexOf('--seeds');
+  if (i < 0) return SEEDS;
+  const spec = args[i + 1] ?? '';
+  const range = /^(\d+)-(\d+)$/.exec(spec);
+  const seeds = range ? Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, k) => Number(range[1]) + k) : spec.split(',').map(Number);
+  if (seeds.length === 0 || seeds.some((n) => !Number.isInteger(n) || n < 0))
+    throw new Error(`--seeds wants a range like 1-12 or a list like 1,4,7, not "${spec}"`);
+  return seeds;
+}
+
+/** `--sizes 30,40`: only these sizes of each domain (default all of SIZES). */
+function sizesOf(args: string[], domain: GeneratorName): number[] {
+  const i = args.indexOf('--sizes');
+  if (i < 0) return SIZES[domain];
+  return (args[i + 1] ?? '').split(',').map(Number);
+}
+
 interface Row {
   domain: string;
   size: number;
@@ -32,6 +52,8 @@ interface Row {
   importCpuS: number;
   firstPlanCpuS: number | null;
   maxFirstPlanCpuS: number | null;
+  /** Seeds without a valid first plan. */
+  unsolvedSeeds: number[];
 }
 
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]! : NaN);
@@ -70,12 +92,12 @@ async function runOne(dir: string, inst: PddlInstance, name: string) {
   return { groundActions: imported.set.actions.length, groundCpuS, importCpuS, planCpuS, valid, length: valid ? answer.plan.steps.length : null };
 }
 
-async function measure(dir: string, domain: GeneratorName, size: number, obfuscated: boolean): Promise<Row> {
+async function measure(dir: string, domain: GeneratorName, size: number, obfuscated: boolean, seeds: number[]): Promise<Row> {
   const runs = [];
-  for (const seed of SEEDS) {
+  for (const seed of seeds) {
     const plain = GENERATORS[domain](size, seed);
     const inst = obfuscated ? obfuscate(plain, seed) : plain;
-    runs.push({ inst, r: await runOne(dir, inst, `${domain}-${size}-${seed}`) });
+    runs.push({ seed, inst, r: await runOne(dir, inst, `${domain}-${size}-${seed}`) });
   }
   const solved = runs.filter((x) => x.r.valid);
   const planCpu = solved.map((x) => x.r.planCpuS);
@@ -91,11 +113,12 @@ async function measure(dir: string, domain: GeneratorName, size: number, obfusca
     importCpuS: median(runs.map((x) => x.r.importCpuS)),
     firstPlanCpuS: planCpu.length ? median(planCpu) : null,
     maxFirstPlanCpuS: planCpu.length ? Math.max(...planCpu) : null,
+    unsolvedSeeds: runs.filter((x) => !x.r.valid).map((x) => x.seed),
   };
 }
 
 function table(rows: Row[]): string {
-  const head = ['domain', 'objects', 'ground actions', 'solved', 'plan length', 'ground / import CPU s', 'first plan CPU s (median / max)'];
+  const head = ['domain', 'objects', 'ground actions', 'solved', 'plan length', 'ground / import CPU s', 'first plan CPU s (median / max)', 'unsolved seeds'];
   const fmt = (x: number | null, d = 2) => (x === null ? '-' : x.toFixed(d));
   const body = rows.map((r) => [
     r.domain,
@@ -105,21 +128,24 @@ function table(rows: Row[]): string {
     r.planLength === null ? '-' : String(r.planLength),
     `${fmt(r.groundCpuS)} / ${fmt(r.importCpuS)}`,
     `${fmt(r.firstPlanCpuS)} / ${fmt(r.maxFirstPlanCpuS)}`,
+    r.unsolvedSeeds.join(', ') || '-',
   ]);
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = args.filter((a) => !a.startsWith('--')) as GeneratorName[];
+  const flagValues = new Set(['--seeds', '--sizes'].map((f) => args.indexOf(f) + 1).filter((i) => i > 0));
+  const only = args.filter((a, i) => !a.startsWith('--') && !flagValues.has(i)) as GeneratorName[];
+  const seeds = seedsOf(args);
   const domains = only.length ? only : (Object.keys(SIZES) as GeneratorName[]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'jupiter-bench-planner-'));
   const rows: Row[] = [];
   try {
     for (const obfuscated of args.includes('--obfuscated') ? [true] : [false])
       for (const d of domains)
-        for (const size of SIZES[d]) {
-          rows.push(await measure(dir, d, size, obfuscated));
+        for (const size of sizesOf(args, d)) {
+          rows.push(await measure(dir, d, size, obfuscated, seeds));
           // Progress on stderr, so a long run shows where it is without touching the table or the JSON line.
           process.stderr.write(`${table(rows.slice(-1)).split('\n').pop()}\n`);
         }

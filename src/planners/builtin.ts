@@ -145,7 +145,11 @@ export class BuiltinPlanner implements Planner {
       // Iteration 1 (or no champion yet): the shortest plan, fast, in the procedure's declared order.
       if (!req.champion) {
         const actions = applyOrderings(target, canonicalOrder(target, shortest.actions), memory.orderings ?? []);
-        const plan = this.plan(req, actions, 'Shortest plan (fewest steps) under every rule');
+        // Shortest among the plans this pass allows: every rule, or (no plan obeying all) every error rule; and without
+        // the actions memory advises against when this pass avoids them, so not claimed shortest of all.
+        const under = pass.rules.length < target.set.rules.length ? 'under every error rule' : 'under every rule';
+        const without = pass.avoid.length ? `, without ${pass.avoid.join(', ')} as memory advises` : '';
+        const plan = this.plan(req, actions, `Shortest plan (fewest steps) ${under}${without}`);
         if (fresh(plan)) return this.respond(req, plan, objectives, pass, search(new Set()));
       }
       const result = search(req.seen);
@@ -203,7 +207,7 @@ export class BuiltinPlanner implements Planner {
     const improved = (better: FoundPlan) =>
       this.respond(
         req,
-        this.plan(req, better.actions, 'Plan by weighted A* (FF heuristic), bounded by the best so far; not proved optimal'),
+        this.plan(req, better.actions, 'Plan by weighted A* (FF and landmark count), bounded by the best so far; not proved optimal'),
         objectives,
         pass,
         UNPROVED,
@@ -216,7 +220,7 @@ export class BuiltinPlanner implements Planner {
       if (first.exhausted) return undefined;
       throw new PlannerError('budget', `no plan found: the greedy search ran out of budget (${first.reason})`);
     }
-    const lead = 'First plan by greedy best-first search (FF heuristic, preferred operators); not proved shortest';
+    const lead = 'First plan by greedy best-first search (landmark count; FF and landmark preferred operators); not proved shortest';
     if (isNew(first.plan)) return this.respond(req, this.plan(req, first.plan.actions, lead), objectives, pass, UNPROVED);
     const fromFirst = !champion && improvePlan(target, first.plan.actions, isNew, opts);
     if (fromFirst) return improved(fromFirst);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { safeText } from '../../core/text.js';
 import { writeNewFile } from '../../procedures/author/write.js';
+import { groundInvariants } from '../../procedures/invariants.js';
 import { importPddl } from '../../procedures/pddl/import.js';
 import { authoringDir, shadowNote, terminalConfirmOverwrite } from '../authoring.js';
 import type { Cli } from '../io.js';
@@ -53,8 +54,9 @@ export function registerProceduresImport(group: Command, cli: Cli): void {
       }
       const { set, grounding } = result;
       const goal = set.goals[0]!;
+      const invariants = groundInvariants(grounding);
       out(
-        `${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas (grounded in ${grounding.cpuSeconds.toFixed(2)} s CPU), goal ${set.id}/${goal.id} (${goal.facts.length} facts)`,
+        `${chalk.green('wrote')} ${safeText(file, true)}: ${set.actions.length} ground actions from ${grounding.schemas} schemas (grounded in ${grounding.cpuSeconds.toFixed(2)} s CPU; invariants: ${invariants.exclusivePairs} exclusive fact pairs in ${invariants.cpuSeconds.toFixed(2)} s CPU), goal ${set.id}/${goal.id} (${goal.facts.length} facts)`,
       );
       for (const w of result.issues) out(`${safeText(w.file, true)}:${w.line}: ${chalk.yellow('warning')}: ${safeText(w.message, true)}`);
       if (note) out(chalk.yellow(safeText(note, true)));

@@ -7,12 +7,15 @@
 // judged with exclusive fact pairs found by a cheap invariant fixpoint. Not admissible: the satisficing search
 // alternates it with FF.
 import type { Domain } from './domain.js';
+import { exclusivePairs } from '../../procedures/invariants.js';
 import type { RelaxedIndex } from './ff.js';
 
 /** The landmarks of one domain's goal from its start, with what the estimate needs of them. */
 export interface Landmarks {
   /** Landmark facts; a landmark's number is its index here. */
   facts: number[];
+  /** Each landmark's facts, any of which reaches it: the fact landmark's own, then disjunctive ones (after `facts`). */
+  members: number[][];
   /** Landmarks true at some point before each one is first reached (their acceptance waits for these). */
   before: number[][];
   /** Landmarks whose missing reach makes each accepted one needed again (it is a precondition of all their achievers). */
@@ -75,46 +78,6 @@ function labels(index: RelaxedIndex, init: readonly number[]): (Uint32Array | nu
   return label;
 }
 
-/**
- * Pairs of facts never true together in a reachable state, as a bit row per fact: the greatest set of pairs, none both
- * true at the start, that every operator keeps (an operator making one fact true deletes the other, or needs a fact
- * paired with it, and does not make both true).
- */
-function exclusivePairs(index: RelaxedIndex, init: readonly number[]): Uint32Array[] {
-  const w = words(index.nFacts);
-  const start = new Uint32Array(w);
-  for (const f of init) withFact(start, f);
-  const row = Array.from({ length: index.nFacts }, (_, f) => {
-    const r = new Uint32Array(w).fill(0xffffffff);
-    // Not paired with itself, nor with what holds beside it at the start.
-    r[f >>> 5]! &= ~(1 << (f & 31));
-    if (has(start, f)) for (let i = 0; i < w; i++) r[i]! &= ~start[i]!;
-    return r;
-  });
-  const kept = new Uint32Array(w);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const op of index.ops) {
-      // Facts the operator cannot leave true beside what it adds: those it deletes or its preconditions exclude.
-      kept.fill(0);
-      for (const d of op.del) withFact(kept, d);
-      for (const p of op.pre) for (let i = 0; i < w; i++) kept[i]! |= row[p]![i]!;
-      for (const a of op.add) for (const b of op.add) if (a !== b) kept[b >>> 5]! &= ~(1 << (b & 31));
-      for (const a of op.add) {
-        const r = row[a]!;
-        for (let i = 0; i < w; i++) {
-          const lost = (r[i]! & ~kept[i]!) >>> 0;
-          if (lost === 0) continue;
-          r[i] = (r[i]! & kept[i]!) >>> 0;
-          changed = true;
-          for (let b = 0; b < 32; b++) if (lost & (1 << b)) row[i * 32 + b]![a >>> 5]! &= ~(1 << (a & 31));
-        }
-      }
-    }
-  }
-  return row;
-}
-
 /** Facts reachable from the start, deletes ignored, without any operator that makes `banned` true. */
 function reachableWithout(index: RelaxedIndex, init: readonly number[], banned: number): Uint8Array {
   const reached = new Uint8Array(index.nFacts);
@@ -134,48 +97,102 @@ function reachableWithout(index: RelaxedIndex, init: readonly number[], banned: 
   return reached;
 }
 
-/**
- * Facts every possible first achiever of a landmark needs (RHW's greedy-necessary predecessors): its achievers
- * applicable, relaxed, before the landmark was ever true; a landmark true at the start needs nothing.
- */
-function firstNeeds(index: RelaxedIndex, init: readonly number[], fact: number, achievers: readonly number[]): number[] {
+/** A landmark's possible first achievers: those applicable, relaxed, before it was ever true (none when true at the start). */
+function firstAchievers(index: RelaxedIndex, init: readonly number[], fact: number, achievers: readonly number[]): number[] {
   if (init.includes(fact)) return [];
   const before = reachableWithout(index, init, fact);
-  const first = achievers.filter((o) => index.ops[o]!.pre.every((p) => before[p]));
+  return achievers.filter((o) => index.ops[o]!.pre.every((p) => before[p]));
+}
+
+/** Facts every possible first achiever of a landmark needs (RHW's greedy-necessary predecessors). */
+function sharedNeeds(ops: RelaxedIndex['ops'], first: readonly number[]): number[] {
   if (first.length === 0) return [];
-  return [...new Set(index.ops[first[0]!]!.pre)].filter((p) => first.every((o) => index.ops[o]!.pre.includes(p)));
+  return [...new Set(ops[first[0]!]!.pre)].filter((p) => first.every((o) => ops[o]!.pre.includes(p)));
+}
+
+/** Largest disjunctive landmark kept (larger ones say little and cost a check of each member per state). */
+const MAX_DISJUNCTION = 8;
+
+/**
+ * RHW's disjunctive landmarks, one level deep: for each first achievers of a fact landmark, the facts of one predicate
+ * among their preconditions, when every first achiever needs one of them (a crate that must change place is in some
+ * truck). Sets of two or more facts, none a fact landmark nor true at the start, each with the landmark needing it.
+ */
+function disjunctions(names: readonly string[], ops: RelaxedIndex['ops'], first: number[][], isLandmark: (f: number) => boolean, init: Set<number>) {
+  const predicate = (f: number) => names[f]!.slice(0, names[f]!.indexOf(' ') + 1 || undefined);
+  const found = new Map<string, { members: number[]; neededBy: number[] }>();
+  first.forEach((achievers, m) => {
+    if (achievers.length < 2) return;
+    const preds = new Set(ops[achievers[0]!]!.pre.filter((p) => !isLandmark(p)).map(predicate));
+    for (const pred of preds) {
+      const members = new Set<number>();
+      const everyOne = achievers.every((o) => {
+        const these = ops[o]!.pre.filter((p) => predicate(p) === pred && !isLandmark(p));
+        these.forEach((p) => members.add(p));
+        return these.length > 0;
+      });
+      if (!everyOne || members.size < 2 || members.size > MAX_DISJUNCTION || [...members].some((p) => init.has(p))) continue;
+      const sorted = [...members].sort((a, b) => a - b);
+      const key = sorted.join(',');
+      const known = found.get(key) ?? { members: sorted, neededBy: [] };
+      known.neededBy.push(m);
+      found.set(key, known);
+    }
+  });
+  return [...found.values()];
+}
+
+/** Facts other than `fact` that every one of `achievers` adds. */
+function sharedAdds(achievers: readonly number[], ops: RelaxedIndex['ops'], fact: number): number[] {
+  if (achievers.length === 0) return [];
+  let shared = ops[achievers[0]!]!.add.filter((e) => e !== fact);
+  for (let k = 1; k < achievers.length && shared.length > 0; k++) {
+    const add = ops[achievers[k]!]!.add;
+    shared = shared.filter((e) => add.includes(e));
+  }
+  return shared;
 }
 
 /**
- * LAMA's reasonable orderings into goal landmarks: landmark A comes before goal B when achieving A would undo B (they
- * are exclusive, every achiever of A deletes B, or a fact every achiever of A needs is exclusive with B), unless B
- * must come first anyway. Mutual ones are dropped (neither could be accepted first).
+ * LAMA's reasonable orderings (Hoffmann, Porteous & Sebastia 2004, as Fast Downward approximates them): landmark A
+ * comes before B when achieving A would undo B (A interferes with B: they are exclusive, every achiever of A deletes
+ * B, every achiever of A also adds a fact exclusive with B, or a fact every first achiever of A needs is exclusive
+ * with B), for B a goal and A any landmark, and for B a fact some landmark C needs first and A a landmark C needs
+ * anyway (ordered before C) or one of those A's predecessors. Not where B must come first anyway; mutual ones are
+ * dropped (neither could be accepted first).
  */
 function reasonableOrders(
-  lm: Omit<Landmarks, 'before' | 'neededBy'>,
+  lm: Omit<Landmarks, 'before' | 'neededBy' | 'members'>,
   label: number[][],
   needs: number[][],
   exclusive: Uint32Array[],
   ops: RelaxedIndex['ops'],
 ): number[][] {
-  const into = lm.facts.map(() => [] as number[]);
-  lm.facts.forEach((b, bi) => {
-    if (!lm.goal[bi]) return;
-    lm.facts.forEach((a, ai) => {
-      if (ai === bi || label[ai]!.includes(bi)) return;
-      const achievers = lm.achievers[ai]!;
-      const undoes =
-        has(exclusive[b]!, a) || (achievers.length > 0 && achievers.every((o) => ops[o]!.del.includes(b))) || needs[ai]!.some((x) => has(exclusive[b]!, x));
-      if (undoes) into[bi]!.push(ai);
-    });
+  const interferes = (ai: number, b: number): boolean => {
+    const a = lm.facts[ai]!;
+    const achievers = lm.achievers[ai]!;
+    return (
+      has(exclusive[b]!, a) ||
+      (achievers.length > 0 && achievers.every((o) => ops[o]!.del.includes(b))) ||
+      sharedAdds(achievers, ops, a).some((e) => e !== b && has(exclusive[b]!, e)) ||
+      needs[ai]!.some((x) => has(exclusive[b]!, x))
+    );
+  };
+  const into = lm.facts.map(() => new Set<number>());
+  const candidates = lm.facts.map(() => new Set<number>());
+  lm.facts.forEach((_, bi) => {
+    if (lm.goal[bi]) lm.facts.forEach((_, ai) => candidates[bi]!.add(ai));
   });
-  return into.map((parents, bi) => parents.filter((ai) => !into[ai]!.includes(bi)));
+  candidates.forEach((as, bi) => {
+    for (const ai of as) if (ai !== bi && !label[ai]!.includes(bi) && interferes(ai, lm.facts[bi]!)) into[bi]!.add(ai);
+  });
+  return into.map((parents, bi) => [...parents].filter((ai) => !into[ai]!.has(bi)));
 }
 
 /** The goal's fact landmarks with their orderings; none when some goal fact is unreachable even relaxed. */
 export function findLandmarks(domain: Domain, index: RelaxedIndex): Landmarks {
   const label = labels(index, domain.init);
-  const none: Landmarks = { facts: [], before: [], neededBy: [], goal: new Uint8Array(0), achievers: [] };
+  const none: Landmarks = { facts: [], members: [], before: [], neededBy: [], goal: new Uint8Array(0), achievers: [] };
   if (domain.goal.some((g) => !label[g])) return none;
   const all = new Uint32Array(words(index.nFacts));
   for (const g of domain.goal) label[g]!.forEach((x, i) => (all[i]! |= x));
@@ -190,24 +207,42 @@ export function findLandmarks(domain: Domain, index: RelaxedIndex): Landmarks {
   const goal = new Uint8Array(facts.length);
   for (const g of domain.goal) goal[number.get(g)!] = 1;
   const natural = facts.map((m) => facts.flatMap((l, i) => (l !== m && has(label[m]!, l) ? [i] : [])));
-  const needs = facts.map((f, i) => firstNeeds(index, domain.init, f, achievers[i]!));
+  const first = facts.map((f, i) => firstAchievers(index, domain.init, f, achievers[i]!));
+  const needs = first.map((os) => sharedNeeds(index.ops, os));
   const neededBy = facts.map(() => [] as number[]);
   needs.forEach((ps, m) => ps.forEach((p) => number.has(p) && neededBy[number.get(p)!]!.push(m)));
-  const exclusive = exclusivePairs(index, domain.init);
+  const exclusive = exclusivePairs(index.nFacts, index.ops, domain.init);
   const reasonable = reasonableOrders({ facts, goal, achievers }, natural, needs, exclusive, index.ops);
   const before = natural.map((n, i) => [...new Set([...n, ...reasonable[i]!])]);
-  return { facts, before, neededBy, goal, achievers };
+  const members = facts.map((f) => [f]);
+  const isGoal = [...goal];
+  for (const d of disjunctions(domain.factNames, index.ops, first, (f) => number.has(f), new Set(domain.init))) {
+    const l = members.length;
+    members.push(d.members);
+    before.push([]);
+    neededBy.push(d.neededBy);
+    isGoal.push(0);
+    for (const m of d.neededBy) before[m]!.push(l);
+  }
+  return { facts, members, before, neededBy, goal: Uint8Array.from(isGoal), achievers };
+}
+
+/** Whether a fact of landmark `l` holds in `state`. */
+function holds(members: readonly (readonly number[])[], l: number, state: Uint8Array): boolean {
+  const fs = members[l]!;
+  for (let k = 0; k < fs.length; k++) if (state[fs[k]!]) return true;
+  return false;
 }
 
 /** The landmarks a path has reached, given its parent's (undefined at the start) and the state it is in now, written into `into`. */
-export function acceptedIn(lm: Landmarks, parent: Uint8Array | undefined, state: Uint8Array, into: Uint8Array = new Uint8Array(lm.facts.length)): Uint8Array {
-  const { facts, before } = lm;
+export function acceptedIn(lm: Landmarks, parent: Uint8Array | undefined, state: Uint8Array, into: Uint8Array = new Uint8Array(lm.members.length)): Uint8Array {
+  const { members, before } = lm;
   if (!parent) {
-    for (let i = 0; i < facts.length; i++) into[i] = state[facts[i]!]!;
+    for (let i = 0; i < members.length; i++) into[i] = holds(members, i, state) ? 1 : 0;
     return into;
   }
   into.set(parent);
-  for (let i = 0; i < facts.length; i++) if (!parent[i] && state[facts[i]!] && allIn(before[i]!, parent)) into[i] = 1;
+  for (let i = 0; i < members.length; i++) if (!parent[i] && holds(members, i, state) && allIn(before[i]!, parent)) into[i] = 1;
   return into;
 }
 
@@ -219,11 +254,11 @@ function allIn(ls: readonly number[], marks: Uint8Array): boolean {
 
 /** The landmark count of a state: landmarks not reached, plus reached ones needed again. */
 export function landmarkCount(lm: Landmarks, accepted: Uint8Array, state: Uint8Array): number {
-  const { facts, goal, neededBy } = lm;
+  const { members, goal, neededBy } = lm;
   let h = 0;
-  for (let i = 0; i < facts.length; i++) {
+  for (let i = 0; i < members.length; i++) {
     if (!accepted[i]) h++;
-    else if (!state[facts[i]!] && (goal[i] || !allIn(neededBy[i]!, accepted))) h++;
+    else if (!holds(members, i, state) && (goal[i] || !allIn(neededBy[i]!, accepted))) h++;
   }
   return h;
 }
