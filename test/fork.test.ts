@@ -412,7 +412,10 @@ describe('resume --from N --fork', () => {
     const csv = await runCli(['export', fork.id.split('-').at(-1)!, '--format', 'csv', '--memory', memory]);
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toContain(`${fork.id}, a fork of session ${parent.id} after iteration 2`);
-    const summary = await runCli(['summary', '--session', fork.id.slice(0, -3), '--memory', memory]);
+    // A start of its id no other session shares (made in the same second, the two ids differ only in their last part).
+    let d = 0;
+    while (parent.id[d] === fork.id[d]) d++;
+    const summary = await runCli(['summary', '--session', fork.id.slice(0, d + 1), '--memory', memory]);
     expect(summary.stdout).toContain(`Scope: session ${fork.id}\n`);
     // A part both share (the start of their ids: the date) is refused, naming both; a part neither has is no session.
     let k = 0;
