@@ -41,4 +41,14 @@ describe('a reason read in part', () => {
     const note = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: false, confirmed: false }, { checkpoint: 0 }, plain);
     expect(note).toContain(`(${fallback})`);
   });
+
+  it('a note kept under the built-in planner does not say the planner reads it', () => {
+    const reading = readFeedback('Too slow, three days is not acceptable', target);
+    const e = { type: 'feedback-read' as const, iteration: 1, reading, enforced: false, confirmed: false };
+    expect(eventLine(e, { checkpoint: 0 }, plain)).toContain('feedback kept as a note for the planner (not checked by the validator)');
+    const builtin = eventLine(e, { checkpoint: 0, notesFollowed: false }, plain);
+    expect(builtin).toBe(
+      '  feedback kept as a note (the built-in planner does not read notes; not checked by the validator): "Too slow, three days is not acceptable"',
+    );
+  });
 });

@@ -111,7 +111,7 @@ function stopOnSignal(
 async function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean, fork: ForkBase | undefined): Promise<Renderer> {
   if (config.json) return jsonRenderer((text) => void cli.io.stdout.write(text), { fork });
   const live = cli.tty ? (await import('./live-status.js')).liveStatus(cli) : null;
-  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended, fork }, live);
+  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended, fork, notesFollowed: config.provider !== 'builtin' }, live);
 }
 
 function reviewerFor(
