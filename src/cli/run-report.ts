@@ -41,13 +41,16 @@ export function runReport(state: SessionState, champion: Champion | null, object
   if (fork)
     lines.push(
       chalk.dim(
-        `  (a fork of ${safeText(fork.parent, true)} after iteration ${fork.forkPoint}: with its iterations the line has ${plural(state.progress.completed, 'iteration')} and ${plural(state.progress.improved, 'improvement')})`,
+        `  (a fork of ${safeText(fork.parent, true)} after iteration ${fork.forkPoint}: with its iterations the line has ${plural(state.progress.completed, 'iteration')} and ${plural(state.progress.improved, 'improvement')}${underObjectives(state)})`,
       ),
     );
   if (champion) lines.push(alternativesText(state));
   lines.push(...needsLines(state, p, chalk));
   return lines;
 }
+
+/** A fork given its own objectives re-judged its line under them: its count of the line's improvements says so. */
+const underObjectives = (state: SessionState) => (state.settings.objectives?.length ? ` under ${state.settings.objectives.join(', ')}` : '');
 
 /** Repairs, convergence, and what a person still has to look at. */
 function needsLines(state: SessionState, p: SessionState['progress'], chalk: ChalkInstance): string[] {
