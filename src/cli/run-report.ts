@@ -63,7 +63,11 @@ function needsLines(state: SessionState, p: SessionState['progress'], chalk: Cha
   const needs: string[] = [];
   // Each kind of failure where it can be looked into: a plan's findings went to lessons.md, a planner error did not.
   if (p.failed > 0) needs.push(`${plural(p.failed, 'plan')} that failed validation (see lessons.md)`);
-  if (p.errors > 0) needs.push(`${plural(p.errors, 'planner error')} (check the endpoint with \`jupiter doctor\`)`);
+  // The built-in planner has no endpoint: its errors say what it could not find (the iteration lines have them).
+  if (p.errors > 0)
+    needs.push(
+      `${plural(p.errors, 'planner error')} (${state.settings.provider === 'builtin' ? "the built-in planner's: see the iteration lines" : 'check the endpoint with `jupiter doctor`'})`,
+    );
   if (p.overridden) needs.push(`${plural(p.overridden, 'override')} of the validator to confirm`);
   if (state.pendingFeedback.length) needs.push(`${plural(state.pendingFeedback.length, 'piece')} of feedback kept as prose (unchecked)`);
   if (needs.length) lines.push(chalk.yellow(`Needs a person: ${needs.join('; ')}`));
