@@ -19,6 +19,13 @@ describe('a reason read in part', () => {
     expect(reading.unread).toEqual(['Deploy only on a Tuesday, not after']);
   });
 
+  it('names a clause read only in part: a phrase in it that fits several actions was left out of the reading', () => {
+    // "after the release" fits approve-release, canary-release and more: only "always notify" was read of the clause.
+    const reading = readFeedback('We always notify stakeholders after the release, not before', target);
+    expect(reading.lines).toEqual(['always include notify-stakeholders']);
+    expect(reading.unread).toEqual(['We always notify stakeholders after the release, not before']);
+  });
+
   it('a fully read reason, a correction of the clause before and a question name nothing unread', () => {
     expect(readFeedback('Run the security scan before the tests. Notify stakeholders before approval.', target).unread).toBeUndefined();
     expect(readFeedback('You have run-tests before security-scan; that is the wrong way round', target).unread).toBeUndefined();
@@ -29,7 +36,7 @@ describe('a reason read in part', () => {
     const reading = readFeedback(reason, target);
     const line = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: true, confirmed: true }, { checkpoint: 0 }, plain);
     expect(line).toBe(
-      '◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (not read as a rule, not checked: "Deploy only on a Tuesday, not after")',
+      '◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (not read, or not all of it; not checked: "Deploy only on a Tuesday, not after")',
     );
   });
 

@@ -160,7 +160,7 @@ function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance, notesFollowed
   // A model configured to read feedback that could not: who read it instead is said, not hidden.
   const by = e.reading.fallback ? ` (${safeText(e.reading.fallback, true)})` : '';
   if (e.enforced)
-    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read as a rule, not checked: ${unread})` : ''}${by}`;
+    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read, or not all of it; not checked: ${unread})` : ''}${by}`;
   const kept = notesFollowed ? 'kept as a note for the planner' : 'kept as a note (the built-in planner does not read notes;';
   return c.dim(`  feedback ${kept}${notesFollowed ? ' (' : ' '}not checked by the validator): "${safeText(e.reading.text, true)}"${by}`);
 }
