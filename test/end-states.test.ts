@@ -6,7 +6,12 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { Chalk } from 'chalk';
+import { runReport } from '../src/cli/run-report.js';
+import { BuiltinPlanner } from '../src/planners/builtin.js';
+import { type Planner, PlannerError } from '../src/planners/types.js';
 import { BIN, ROOT, runCli, tempDir } from './support/cli.js';
+import { runDeploySession, ScriptedReviewer } from './support/deploy-session.js';
 import { fakeServers, modelFlags, type Reply } from './support/fake-openai.js';
 import { spawnJson } from './support/spawn-events.js';
 import { tmux, tmuxScreen, typeInNewTerminal } from './support/tmux.js';
@@ -70,6 +75,42 @@ describe('a run that ends with no valid plan', () => {
     const server = await serve([{ content: validJson }]);
     const r = await plan(tempDir(), server.url, ['-n', '2', '-c', '0']);
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('the built-in planner finding nothing new within its budget', () => {
+  /** The built-in planner, whose search finds nothing new after `plans` plans (as on a large imported problem). */
+  const exhaustedAfter = (plans: number): Planner => {
+    const builtin = new BuiltinPlanner();
+    return {
+      name: 'builtin',
+      propose: (req) =>
+        req.iteration <= plans
+          ? builtin.propose(req)
+          : Promise.reject(
+              new PlannerError('budget', `no plan beyond the ${req.seen.size} already proposed or rejected: weighted A* found none shorter than 12 steps`),
+            ),
+    };
+  };
+  const continuing = new ScriptedReviewer(() => ({ kind: 'continue' }));
+
+  it('with a champion standing ends the run as a search that is done (completed, exit 0), not a failure', async () => {
+    const dir = path.join(tempDir('jupiter-exhausted-'), 'memory');
+    const run = await runDeploySession(dir, 's1', { iterations: 5, checkpoint: 0, reviewer: continuing, planner: exhaustedAfter(1) });
+    await run.memory.close();
+    expect([run.exit, run.state.status, run.state.progress.completed]).toEqual(['patience', 'completed', 2]);
+    expect(run.message).toMatch(/^the planner found no new plan \(no plan beyond the \d+ already proposed/);
+    // The closing report points at the planner's own message, not at an endpoint the built-in planner does not have.
+    const report = runReport(run.state, null, ['makespan', 'cost', 'steps'], new Chalk({ level: 0 })).join('\n');
+    expect(report).toContain("Needs a person: 1 planner error (the built-in planner's: see the iteration lines)");
+    expect(report).not.toContain('doctor');
+  });
+
+  it('with no plan at all the run fails, as a planner that never produced a plan does', async () => {
+    const dir = path.join(tempDir('jupiter-exhausted-'), 'memory');
+    const run = await runDeploySession(dir, 's1', { iterations: 5, checkpoint: 0, reviewer: continuing, planner: exhaustedAfter(0) });
+    await run.memory.close();
+    expect([run.exit, run.state.status]).toEqual(['failed', 'failed']);
   });
 });
 

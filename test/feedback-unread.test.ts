@@ -19,6 +19,13 @@ describe('a reason read in part', () => {
     expect(reading.unread).toEqual(['Deploy only on a Tuesday, not after']);
   });
 
+  it('names a clause read only in part: a phrase in it that fits several actions was left out of the reading', () => {
+    // "after the release" fits approve-release, canary-release and more: only "always notify" was read of the clause.
+    const reading = readFeedback('We always notify stakeholders after the release, not before', target);
+    expect(reading.lines).toEqual(['always include notify-stakeholders']);
+    expect(reading.unread).toEqual(['We always notify stakeholders after the release, not before']);
+  });
+
   it('a fully read reason, a correction of the clause before and a question name nothing unread', () => {
     expect(readFeedback('Run the security scan before the tests. Notify stakeholders before approval.', target).unread).toBeUndefined();
     expect(readFeedback('You have run-tests before security-scan; that is the wrong way round', target).unread).toBeUndefined();
@@ -29,7 +36,7 @@ describe('a reason read in part', () => {
     const reading = readFeedback(reason, target);
     const line = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: true, confirmed: true }, { checkpoint: 0 }, plain);
     expect(line).toBe(
-      '◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (not read as a rule, not checked: "Deploy only on a Tuesday, not after")',
+      '◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (not read, or not all of it; not checked: "Deploy only on a Tuesday, not after")',
     );
   });
 
@@ -40,5 +47,15 @@ describe('a reason read in part', () => {
     expect(enforced).toBe(`◆ Feedback enforced as 1 rule: notify-stakeholders before approve-release (${fallback})`);
     const note = eventLine({ type: 'feedback-read', iteration: 2, reading, enforced: false, confirmed: false }, { checkpoint: 0 }, plain);
     expect(note).toContain(`(${fallback})`);
+  });
+
+  it('a note kept under the built-in planner does not say the planner reads it', () => {
+    const reading = readFeedback('Too slow, three days is not acceptable', target);
+    const e = { type: 'feedback-read' as const, iteration: 1, reading, enforced: false, confirmed: false };
+    expect(eventLine(e, { checkpoint: 0 }, plain)).toContain('feedback kept as a note for the planner (not checked by the validator)');
+    const builtin = eventLine(e, { checkpoint: 0, notesFollowed: false }, plain);
+    expect(builtin).toBe(
+      '  feedback kept as a note (the built-in planner does not read notes; not checked by the validator): "Too slow, three days is not acceptable"',
+    );
   });
 });

@@ -159,6 +159,8 @@ describe('resume --from N --fork', () => {
     expect(fork.alternatives.map((a) => a.iteration)).toEqual([4]);
     expect(parent.settings.objectives).toBeUndefined();
     expect(sessionStates(memory).find((s) => s.id === parent.id)!.champion!.iteration).toBe(4);
+    // The line's improvements are counted under the fork's objectives (the parent counted its own under makespan): said.
+    expect(r.stdout).toMatch(new RegExp(`the line has \\d+ iterations and ${fork.progress.improved} improvements? under cost, makespan\\)\n`));
   });
 
   it("judges a fork's plans against the champion it branched with, in the run and in the summary", async () => {
@@ -410,7 +412,10 @@ describe('resume --from N --fork', () => {
     const csv = await runCli(['export', fork.id.split('-').at(-1)!, '--format', 'csv', '--memory', memory]);
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toContain(`${fork.id}, a fork of session ${parent.id} after iteration 2`);
-    const summary = await runCli(['summary', '--session', fork.id.slice(0, -3), '--memory', memory]);
+    // A start of its id no other session shares (made in the same second, the two ids differ only in their last part).
+    let d = 0;
+    while (parent.id[d] === fork.id[d]) d++;
+    const summary = await runCli(['summary', '--session', fork.id.slice(0, d + 1), '--memory', memory]);
     expect(summary.stdout).toContain(`Scope: session ${fork.id}\n`);
     // A part both share (the start of their ids: the date) is refused, naming both; a part neither has is no session.
     let k = 0;

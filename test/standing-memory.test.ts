@@ -86,6 +86,10 @@ describe('memory after a rejection', () => {
       2,
       'jupiter: session s1 has no champion: a person rejected it at iteration 1 ("I do not trust this plan") and no other valid plan stands; export --iteration N for another plan\n',
     ]);
+    // The summary's chart shows the goal's plan, then that none stands after the rejection (before: no rows at all).
+    const summary = await runCli(['summary', '--session', 's1'], { cwd });
+    expect(summary.stdout).toContain('Champion score over iterations: production-deployment/deploy-service (makespan, cost, steps; lower is better)\n');
+    expect(summary.stdout).toMatch(/^ {12}1 ·+ no plan stands ✖ the champion before was rejected$/m);
   });
 
   it('on resume, a rule a person wrote into human_rules.md that breaks the champion unseats it', async () => {

@@ -80,7 +80,7 @@ describe('the learning summary shows learning (#10.9)', () => {
     expect(s.learning!.champions).toHaveLength(1);
     const [c] = s.learning!.champions;
     expect(c).toMatchObject({ scope: 'release/ship', objectives: ['cost', 'steps'], improvements: 3, last: { session: 's1', iteration: 8, since: 0 } });
-    expect(c!.points.map((p) => [p.from, p.score.cost])).toEqual([
+    expect(c!.points.map((p) => [p.from, p.score?.cost])).toEqual([
       [2, 100],
       [3, 100],
       [4, 100],
@@ -142,7 +142,7 @@ describe('the learning summary shows learning (#10.9)', () => {
       expect(s, goal).toMatchObject({ sessions: 2, iterations: 9, learning: { improvements: 4 } });
       // s1's champion (70) was rejected: s1 fell back to its best plan standing (80), which s2's champion (100) does not
       // beat; the chart marks the rejection where it fell.
-      expect(s.learning!.champions.map((c) => [c.scope, c.points.at(-1)!.score.cost, c.points.at(-1)!.rejected])).toEqual([['release/ship', 80, true]]);
+      expect(s.learning!.champions.map((c) => [c.scope, c.points.at(-1)!.score?.cost, c.points.at(-1)!.rejected])).toEqual([['release/ship', 80, true]]);
       expect(s.exemplars.map((e) => e.scope)).toEqual(['release/ship']);
     }
     const hotfix = await learningSummary(memory.dir, records, items, { goal: 'login hotfix' });

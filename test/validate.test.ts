@@ -203,6 +203,12 @@ describe('jupiter validate', () => {
     expect(set.code).toBe(2);
     expect(set.stderr).toMatch(/set\.json:\d+: procedure: no procedure set "prod-deploy" \(have /);
     expect(set.stderr.trim().split('\n')).toHaveLength(1);
+    // A runbook written by `jupiter export --format json` is named as what it is, not as a plan with no title.
+    writeFileSync(path.join(dir, 'runbook.json'), JSON.stringify({ schema: 'jupiter.runbook/1', plan: { title: 'x' }, steps: [] }));
+    const runbook = await runCli(['validate', path.join(dir, 'runbook.json')]);
+    expect(runbook.code).toBe(2);
+    expect(runbook.stderr).toMatch(/runbook\.json: a runbook written by `jupiter export`, not a plan file: `jupiter export <session>` re-validates its plan/);
+    expect(runbook.stderr).not.toContain('title is missing');
     const missing = await runCli(['validate', path.join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.yaml: cannot read plan: no such file$/m);

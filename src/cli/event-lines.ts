@@ -154,14 +154,15 @@ function decisionLine(e: Event<'decision'>, c: ChalkInstance): string {
   }
 }
 
-function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance): string {
+function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance, notesFollowed = true): string {
   const rules = e.reading.lines.map((l) => safeText(l, true)).join('; ');
   const unread = (e.reading.unread ?? []).map((w) => `"${safeText(w, true)}"`).join(', ');
   // A model configured to read feedback that could not: who read it instead is said, not hidden.
   const by = e.reading.fallback ? ` (${safeText(e.reading.fallback, true)})` : '';
   if (e.enforced)
-    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read as a rule, not checked: ${unread})` : ''}${by}`;
-  return c.dim(`  feedback kept as a note for the planner (not checked by the validator): "${safeText(e.reading.text, true)}"${by}`);
+    return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read, or not all of it; not checked: ${unread})` : ''}${by}`;
+  const kept = notesFollowed ? 'kept as a note for the planner' : 'kept as a note (the built-in planner does not read notes;';
+  return c.dim(`  feedback ${kept}${notesFollowed ? ' (' : ' '}not checked by the validator): "${safeText(e.reading.text, true)}"${by}`);
 }
 
 export interface LineOptions {
@@ -169,6 +170,8 @@ export interface LineOptions {
   checkpoint: number;
   /** A fork: its checkpoints and counts are its own, from its fork point. */
   fork?: ForkBase | undefined;
+  /** Whether the planner reads notes (a model does; the built-in planner does not). Default: it does. */
+  notesFollowed?: boolean;
 }
 
 /** `iteration 10`, and for a fork ` (4 since the fork)`. */
@@ -195,7 +198,7 @@ export function eventLine(e: EngineEvent, o: LineOptions, c: ChalkInstance): str
     case 'decision':
       return decisionLine(e, c);
     case 'feedback-read':
-      return feedbackLine(e, c);
+      return feedbackLine(e, c, o.notesFollowed);
     case 'converged':
       return `${c.green('★')} Converged at iteration ${e.iteration}: ${safeText(e.reason, true)}`;
     case 'patience':

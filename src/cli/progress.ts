@@ -54,6 +54,8 @@ export function jsonRenderer(write: (text: string) => void, opts: { now?: () => 
 
 export interface HumanOptions {
   plannerLabel: string;
+  /** False for the built-in planner, which does not read notes (a kept note says so). */
+  notesFollowed?: boolean;
   unattended: boolean;
   /** A fork: its header names its parent, its checkpoints and counts are its own. */
   fork?: ForkBase | undefined;
@@ -183,7 +185,7 @@ export function humanRenderer(cli: Cli, opts: HumanOptions, live: StatusLine | n
           live?.stop();
         }
         // Checkpoint and finished totals carry the session's costUnknown: usageLine says "cost unknown", not $0.
-        const text = eventLine(e, { checkpoint, fork: opts.fork }, c);
+        const text = eventLine(e, { checkpoint, fork: opts.fork, ...(opts.notesFollowed === false ? { notesFollowed: false } : {}) }, c);
         if (text !== null) out.line(text);
       }
     }

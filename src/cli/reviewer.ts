@@ -241,7 +241,7 @@ export class PromptReviewer implements Reviewer {
     } else {
       say(`  I read this as:`);
       for (const rule of reading.constraints) this.sayRule(rule);
-      for (const words of reading.unread ?? []) say(chalk.yellow(`  Not read as a rule (nothing checks it): "${safeText(words, true)}"`));
+      for (const words of reading.unread ?? []) say(chalk.yellow(`  Not read, or not all of it (nothing checks what was not): "${safeText(words, true)}"`));
     }
     const choices = [
       ...(reading.constraints.length ? READ_CHOICES : [{ name: 'Keep it as a note (not checked)', value: 'note' as const }]),

@@ -41,13 +41,16 @@ export function runReport(state: SessionState, champion: Champion | null, object
   if (fork)
     lines.push(
       chalk.dim(
-        `  (a fork of ${safeText(fork.parent, true)} after iteration ${fork.forkPoint}: with its iterations the line has ${plural(state.progress.completed, 'iteration')} and ${plural(state.progress.improved, 'improvement')})`,
+        `  (a fork of ${safeText(fork.parent, true)} after iteration ${fork.forkPoint}: with its iterations the line has ${plural(state.progress.completed, 'iteration')} and ${plural(state.progress.improved, 'improvement')}${underObjectives(state)})`,
       ),
     );
   if (champion) lines.push(alternativesText(state));
   lines.push(...needsLines(state, p, chalk));
   return lines;
 }
+
+/** A fork given its own objectives re-judged its line under them: its count of the line's improvements says so. */
+const underObjectives = (state: SessionState) => (state.settings.objectives?.length ? ` under ${state.settings.objectives.join(', ')}` : '');
 
 /** Repairs, convergence, and what a person still has to look at. */
 function needsLines(state: SessionState, p: SessionState['progress'], chalk: ChalkInstance): string[] {
@@ -60,7 +63,11 @@ function needsLines(state: SessionState, p: SessionState['progress'], chalk: Cha
   const needs: string[] = [];
   // Each kind of failure where it can be looked into: a plan's findings went to lessons.md, a planner error did not.
   if (p.failed > 0) needs.push(`${plural(p.failed, 'plan')} that failed validation (see lessons.md)`);
-  if (p.errors > 0) needs.push(`${plural(p.errors, 'planner error')} (check the endpoint with \`jupiter doctor\`)`);
+  // The built-in planner has no endpoint: its errors say what it could not find (the iteration lines have them).
+  if (p.errors > 0)
+    needs.push(
+      `${plural(p.errors, 'planner error')} (${state.settings.provider === 'builtin' ? "the built-in planner's: see the iteration lines" : 'check the endpoint with `jupiter doctor`'})`,
+    );
   if (p.overridden) needs.push(`${plural(p.overridden, 'override')} of the validator to confirm`);
   if (state.pendingFeedback.length) needs.push(`${plural(state.pendingFeedback.length, 'piece')} of feedback kept as prose (unchecked)`);
   if (needs.length) lines.push(chalk.yellow(`Needs a person: ${needs.join('; ')}`));

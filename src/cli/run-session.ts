@@ -111,7 +111,7 @@ function stopOnSignal(
 async function rendererFor(cli: Cli, config: ResolvedConfig, unattended: boolean, fork: ForkBase | undefined): Promise<Renderer> {
   if (config.json) return jsonRenderer((text) => void cli.io.stdout.write(text), { fork });
   const live = cli.tty ? (await import('./live-status.js')).liveStatus(cli) : null;
-  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended, fork }, live);
+  return humanRenderer(cli, { plannerLabel: describePlanner(config), unattended, fork, notesFollowed: config.provider !== 'builtin' }, live);
 }
 
 function reviewerFor(
@@ -155,7 +155,9 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
     !ran || !['halted', 'failed', 'stopped'].includes(result.exit)
       ? `resume with \`jupiter resume ${id}\``
       : result.exit === 'failed'
-        ? 'check the endpoint with `jupiter doctor`, then start a new run'
+        ? result.state.settings.provider === 'builtin'
+          ? 'check the procedures with `jupiter procedures`, or plan with a model (--provider), then start a new run'
+          : 'check the endpoint with `jupiter doctor`, then start a new run'
         : result.exit === 'halted'
           ? 'see lessons.md and the procedures, then start a new run'
           : `all its iterations ran: to go on from here, fork it (\`jupiter resume ${id} --from ${completed} --fork -n <more>\`)`;
@@ -166,7 +168,8 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
       // The event line and the closing report have said so already.
       return ExitCode.ok;
     case 'patience':
-      if (!json) cli.out(`Ended early: ${safeText(result.message ?? result.exit, true)}.`);
+      // "Early" only when iterations were left.
+      if (!json) cli.out(`Ended${ran ? '' : ' early'}: ${safeText(result.message ?? result.exit, true)}.`);
       return ExitCode.ok;
     case 'stopped':
       if (!json) cli.out(`Memory is up to date; ${hint}.`);

@@ -57,6 +57,11 @@ export function exitCodeFor(err: unknown, cli: Cli): number {
     if (err.message) cli.err(`jupiter: ${safeText(redactSecrets(err.message), true)}`);
     return err.exitCode;
   }
+  // Ctrl-C at a question asked outside a run (which goal, a new cap, a step of a new procedure): an interruption.
+  if (err instanceof Error && err.name === 'ExitPromptError') {
+    cli.err('jupiter: stopped at the question (Ctrl-C); nothing was changed');
+    return ExitCode.interrupted;
+  }
   const message = err instanceof Error ? err.message : String(err);
   // A full disk or read-only folder met outside jupiter's own file helpers (e.g. creating the memory folder).
   const fault = faultText(err);

@@ -65,12 +65,13 @@ function championLines(c: ChampionTrack, chalk: ChalkInstance, columns: number):
   const out = [chalk.bold(`Champion score over iterations: ${t(c.scope)}`) + chalk.dim(` (${c.objectives.join(', ') || 'no score'}; lower is better)`)];
   const first = c.objectives[0];
   if (first && c.points.length) {
-    const max = Math.max(...c.points.map((p) => p.score[first]), 1e-9);
-    const width = barWidth(columns, Math.max(...c.points.map((p) => formatScore(p.score, c.objectives).length)));
-    for (const p of c.points)
-      out.push(
-        `  ${span(p.from, p.to).padStart(11)} ${chalk.yellow(bar(p.score[first] / max, width))} ${formatScore(p.score, c.objectives)}${p.rejected ? chalk.red(' ✖ the champion before was rejected') : ''}`,
-      );
+    const scored = c.points.flatMap((p) => (p.score ? [p.score] : []));
+    const max = Math.max(...scored.map((x) => x[first]), 1e-9);
+    const width = barWidth(columns, Math.max(...scored.map((x) => formatScore(x, c.objectives).length)));
+    for (const p of c.points) {
+      const value = p.score ? `${chalk.yellow(bar(p.score[first] / max, width))} ${formatScore(p.score, c.objectives)}` : `${bar(0, width)} no plan stands`;
+      out.push(`  ${span(p.from, p.to).padStart(11)} ${value}${p.rejected ? chalk.red(' ✖ the champion before was rejected') : ''}`);
+    }
   }
   const last = c.last
     ? ` · the last at iteration ${c.last.iteration} of ${t(c.last.session)}${c.last.since ? `, ${plural(c.last.since, 'iteration')} ago` : ', the latest iteration'}`

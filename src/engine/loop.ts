@@ -237,6 +237,9 @@ class Loop {
     if (result.kind === 'planner-error') {
       const { kind, message } = result.error;
       const text = `${kind}: ${message}`;
+      // The built-in planner found nothing new within its budget: with a champion standing that ends the search, not
+      // the run in failure (no endpoint to check; the champion is the run's result, not proved optimal).
+      if (kind === 'budget' && this.state.champion) return { exit: 'patience', message: `the planner found no new plan (${message})` };
       if (FATAL.has(kind)) return { exit: 'failed', message: text };
       return this.failure(iteration, { message: text, kind: 'planner-error', fault: kind });
     }

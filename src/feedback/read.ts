@@ -149,7 +149,8 @@ function readClauses(marked: string, opts: ReadOptions, unread: number[] = []): 
       if (own && reversed(bodies).length === 0) unread.push(i);
     } else {
       out.push(mood === 'rule' ? bodies : []);
-      if (mood === 'rule' && bodies.length === 0) unread.push(i);
+      // Nothing read, or a part naming no one action ("after the release": several fit) left out of what was read.
+      if (mood === 'rule' && (bodies.length === 0 || /«\^?\?»/.test(clause.text))) unread.push(i);
     }
     previous = { bodies, index: out.length - 1 };
   }

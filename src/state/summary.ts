@@ -51,7 +51,8 @@ export interface ChampionTrack {
   scope: string;
   objectives: Objective[];
   /** `rejected`: a person rejected the champion in this bucket (the champion stepped up to the best plan standing). */
-  points: { from: number; to: number; score: Score; rejected?: boolean }[];
+  /** `score` null: no plan stood (a person rejected the only champion), drawn once the goal has had a champion. */
+  points: { from: number; to: number; score: Score | null; rejected?: boolean }[];
   improvements: number;
   /** The last improvement: its session and iteration, and how many of this goal's iterations ran since. */
   last: { session: string; iteration: number; time: string; since: number } | null;
@@ -203,9 +204,12 @@ function championTracks(history: History): ChampionTrack[] {
     const points: ChampionTrack['points'] = [];
     for (let i = 0; i < n; i += bucket) {
       const slice = g.points.slice(i, i + bucket);
-      const score = slice.at(-1)?.score;
+      const score = slice.at(-1)?.score ?? null;
       const rejected = slice.some((p) => p.rejected);
-      if (score) points.push(rejected ? { from: i + 1, to: i + slice.length, score, rejected } : { from: i + 1, to: i + slice.length, score });
+      // Before the goal's first valid plan there is nothing to draw; after it (a rejection means there was one), a
+      // bucket where none stands is drawn empty.
+      if (!score && !points.length && !rejected) continue;
+      points.push(rejected ? { from: i + 1, to: i + slice.length, score, rejected } : { from: i + 1, to: i + slice.length, score });
     }
     if (points.length || g.improvements) tracks.push({ scope, objectives: points.length ? g.objectives : [], points, improvements: g.improvements, last });
   }

@@ -37,7 +37,11 @@ export interface DeployRun {
 }
 
 /** Runs session `id` in memory folder `dir`; the memory is left open for the caller to read (and close). */
-export async function runDeploySession(dir: string, id: string, opts: DeployRun): Promise<{ state: SessionState; memory: Memory }> {
+export async function runDeploySession(
+  dir: string,
+  id: string,
+  opts: DeployRun,
+): Promise<{ state: SessionState; memory: Memory; exit: string; message?: string | undefined }> {
   const memory = await Memory.open(dir);
   const settings = defaultSessionSettings(SHIPPED, {
     iterations: opts.iterations,
@@ -62,7 +66,7 @@ export async function runDeploySession(dir: string, id: string, opts: DeployRun)
     feedbackReader: new RulesFeedbackReader(),
     humanRules: (q) => memory.humanRules(q),
   });
-  return { state: result.state, memory };
+  return { state: result.state, memory, exit: result.exit, message: result.message };
 }
 
 /** A reviewer whose checkpoint answers come from `decide`; a failure or patience prompt stops, a reading stays a note. */

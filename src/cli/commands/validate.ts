@@ -72,6 +72,9 @@ function readAnyPlan(file: string): { plan: Plan; form: 'pddl' | 'yaml'; text: s
   const text = readTextFile(file, 'plan');
   if (!text.trim()) throw new InputError('the file is empty: expected a plan (YAML or JSON with title, summary and steps, or PDDL steps)', { file });
   if (looksLikePddlPlan(text)) return { plan: parsePddlPlan(text, file, path.basename(file)), form: 'pddl', text };
+  // An exported runbook holds a plan in its own shape: say what the file is rather than "title is missing".
+  if (/^\s*\{\s*"schema"\s*:\s*"jupiter\.runbook\//.test(text))
+    throw new InputError('a runbook written by `jupiter export`, not a plan file: `jupiter export <session>` re-validates its plan', { file });
   return { plan: parsePlanText(text, file), form: 'yaml', text };
 }
 
