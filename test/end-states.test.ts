@@ -114,6 +114,28 @@ describe('the built-in planner finding nothing new within its budget', () => {
   });
 });
 
+describe('a run whose every valid plan was one a person had rejected before', () => {
+  it('ends paused for a person (exit 3 unattended), saying so, not "the planner never produced a usable plan"', async () => {
+    const dir = path.join(tempDir('jupiter-rejected-before-'), 'memory');
+    // Session 1: the person rejects the first plan at its checkpoint.
+    const first = await runDeploySession(dir, 's1', { iterations: 1, checkpoint: 1, reviewer: new ScriptedReviewer(() => ({ kind: 'reject', reason: 'no' })) });
+    const plan = (await first.memory.planOf({ planId: first.state.rejectedChampion!.planId, session: 's1', iteration: 1 }))!;
+    await first.memory.close();
+    // Session 2: a planner that answers that plan again, every time.
+    const again: Planner = { name: 'again', propose: async () => ({ plan, mode: 'fixed', promptChars: 0 }) };
+    const second = await runDeploySession(dir, 's2', {
+      iterations: 3,
+      checkpoint: 0,
+      reviewer: new ScriptedReviewer(() => ({ kind: 'continue' })),
+      planner: again,
+    });
+    await second.memory.close();
+    expect(second.state.progress).toMatchObject({ completed: 3, rejectedBefore: 3, failed: 0, errors: 0 });
+    expect([second.exit, second.state.status]).toEqual(['halted', 'paused']);
+    expect(second.message).toMatch(/^no plan stands: the 3 valid plans proposed were ones a person had rejected before; /);
+  });
+});
+
 describe('a session killed with -9', () => {
   it('is listed as interrupted (its lock has no live holder), not running; resume says so and goes on', async () => {
     // The first answer never comes (the run is killed waiting for it); the resumed run gets valid plans.

@@ -7,7 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { SessionStore } from '../src/engine/sessions.js';
-import { FILES } from '../src/memory/store.js';
+import type { Plan } from '../src/core/plan.js';
+import { FILES, Memory } from '../src/memory/store.js';
+import { planId } from '../src/procedures/quality.js';
+import { scheduleKey } from '../src/procedures/schedule.js';
+import { validatePlan } from '../src/procedures/validate.js';
 import { planFromActions, searchPlan } from '../src/planners/search.js';
 import { loadProcedures } from '../src/procedures/load.js';
 import { findTarget } from '../src/procedures/target.js';
@@ -125,6 +129,22 @@ function planVariants(target: PlanTarget): string[] {
   }
   out.push({ ...plan, title: `${plan.title} (short)`, steps: plan.steps.filter((_, i) => i !== 2) });
   return out.map((p) => JSON.stringify(p));
+}
+
+/**
+ * The first valid variant no one rejected in the history (the synthetic history rejects plans at random): a long run
+ * answered with a rejected plan has no champion at the end, and a run with no valid plan exits non-zero.
+ */
+async function unrejectedVariant(dir: string, target: PlanTarget): Promise<string> {
+  const memory = await Memory.open(dir, { create: false });
+  const rejected = new Set((await memory.goalRejections({ procedure: target.set.id, goalId: target.goal.id })).flatMap((r) => [r.planId, r.key ?? '']));
+  await memory.close();
+  const fresh = planVariants(target).find((text) => {
+    const plan = JSON.parse(text) as Plan;
+    return validatePlan(plan, target).valid && !rejected.has(planId(plan)) && !rejected.has(scheduleKey(plan, target));
+  });
+  if (!fresh) throw new Error('bench: every valid plan variant was rejected in the synthetic history');
+  return fresh;
 }
 
 /**
@@ -251,7 +271,7 @@ async function runRows(size: number, dir: string, target: PlanTarget, iterations
     [1_000_000, 'answer in one piece'],
   ] as const) {
     await withServer(
-      [planVariants(target)[0]!],
+      [await unrejectedVariant(dir, target)],
       1,
       async (server) => {
         const perIteration: number[] = [];

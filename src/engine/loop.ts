@@ -78,6 +78,12 @@ function noPlanEnd(state: SessionState, why: string): Halt | null {
       message: `no plan stands: you rejected the champion of iteration ${rejected.iteration} and no other valid plan stands${failed}; ${why}`,
     };
   }
+  // Valid plans came, but each was one a person had rejected before (on this goal, in any session): a person must look.
+  if (p.rejectedBefore > 0 && p.failed === 0)
+    return {
+      exit: 'halted',
+      message: `no plan stands: the ${p.rejectedBefore} valid plan${s(p.rejectedBefore)} proposed ${p.rejectedBefore === 1 ? 'was one' : 'were ones'} a person had rejected before; ${why}`,
+    };
   if (p.failed === 0 && p.overridden === 0)
     return { exit: 'failed', message: `no valid plan: the planner never produced a usable plan (${p.errors} planner error${s(p.errors)}); ${why}` };
   return { exit: 'halted', message: `no valid plan: ${p.failed} plan${s(p.failed)} failed validation; ${why}` };
