@@ -39,6 +39,16 @@ const PERMISSION = new RegExp(
 const REPORT =
   /\b(?:last time|previously|yesterday|in the past|used to|ran|went|happened)\b|^\s*(?:you|we|it|this plan|the plan)\s+(?:have|has|had|'ve)\b(?!\s+to\b)/i;
 
+/**
+ * Words that ask for something ("must", "never", "only", "don't"), or an action named by its verb first (an imperative:
+ * "deploy on Tuesdays"): a clause without them explains or complains ("this is too long") and states no rule.
+ */
+const DIRECTIVE =
+  /\b(?:must|should|shall|needs? to|ha(?:s|ve) to|always|never|only|required|forbidden|not allowed|no longer|don'?t|do not|mustn'?t|shouldn'?t|cannot|can'?t)\b|^\s*(?:please\s+)?«\^/i;
+
+/** The clause (its actions marked) asks for something: see DIRECTIVE. */
+export const directs = (clause: Clause): boolean => DIRECTIVE.test(clause.text);
+
 export function moodOf(clause: Clause): Mood {
   if (clause.question) return 'question';
   if (HEDGE.test(clause.text)) return 'hedge';
