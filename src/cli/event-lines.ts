@@ -161,8 +161,10 @@ function feedbackLine(e: Event<'feedback-read'>, c: ChalkInstance, notesFollowed
   const by = e.reading.fallback ? ` (${safeText(e.reading.fallback, true)})` : '';
   if (e.enforced)
     return `${c.cyan('◆')} Feedback enforced as ${plural(e.reading.constraints.length, 'rule')}: ${rules}${unread ? ` (not read, or not all of it; not checked: ${unread})` : ''}${by}`;
-  const kept = notesFollowed ? 'kept as a note for the planner' : 'kept as a note (the built-in planner does not read notes;';
-  return c.dim(`  feedback ${kept}${notesFollowed ? ' (' : ' '}not checked by the validator): "${safeText(e.reading.text, true)}"${by}`);
+  const kept = notesFollowed
+    ? 'kept as a note for the planner (not checked by the validator)'
+    : 'kept as a note (the built-in planner does not read notes; not checked by the validator)';
+  return c.dim(`  feedback ${kept}: "${safeText(e.reading.text, true)}"${by}`);
 }
 
 export interface LineOptions {

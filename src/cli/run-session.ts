@@ -174,13 +174,12 @@ function closing(cli: Cli, result: RunResult, id: string, json: boolean, stopped
     case 'stopped':
       if (!json) cli.out(`Memory is up to date; ${hint}.`);
       return ExitCode.ok;
-    case 'interrupted':
-      {
-        // A fork counts its own, as its checkpoints and closing lines do.
-        const ran = fork ? `${plural(completed - fork.forkPoint, 'iteration')} of this fork (the line: ${completed})` : plural(completed, 'iteration');
-        cli.err(`Interrupted after ${ran}; memory is up to date. To continue, ${hint}.`);
-      }
+    case 'interrupted': {
+      // A fork counts its own, as its checkpoints and closing lines do.
+      const done = fork ? `${plural(completed - fork.forkPoint, 'iteration')} of this fork (the line: ${completed})` : plural(completed, 'iteration');
+      cli.err(`Interrupted after ${done}; memory is up to date. To continue, ${hint}.`);
       return stoppedBy ? signalExitCode(stoppedBy) : ExitCode.interrupted;
+    }
     case 'halted': {
       // At its cost cap a bare resume is refused (or asks): the halt names the command that goes on.
       const raise = raiseCapCommand(result.state, fork);
