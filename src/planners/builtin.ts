@@ -159,6 +159,7 @@ export class BuiltinPlanner implements Planner {
     throw new PlannerError('no-plan', lastReason);
   }
 
+  // The seen set holds each plan's id and its schedule's key: its size is no count of plans, so none is printed.
   /**
    * When the optimiser found no unseen plan as good as the optimum: an unseen alternative by exhaustive search, else the
    * proved optimum again (every plan as good was proposed already), else why there is none.
@@ -182,7 +183,7 @@ export class BuiltinPlanner implements Planner {
     if (best && rejected.has(scheduleKey(best, target)))
       throw new PlannerError(
         'no-plan',
-        `no other plan: every plan found has the schedule of a plan a person rejected (${rejected.size}) or was proposed already (${req.seen.size})`,
+        `no other plan: every plan found has the schedule of a plan a person rejected (${rejected.size}) or one proposed already`,
       );
     if (result.best && result.proved && !this.startMeetsGoal(target))
       return this.respond(
@@ -192,7 +193,7 @@ export class BuiltinPlanner implements Planner {
         pass,
         result,
       );
-    throw new PlannerError('budget', `no plan beyond the ${req.seen.size} already proposed within ${this.budget.maxExpansions ?? 60_000} search steps`);
+    throw new PlannerError('budget', `no plan beyond those already proposed within ${this.budget.maxExpansions ?? 60_000} search steps`);
   }
 
   /**
@@ -225,10 +226,7 @@ export class BuiltinPlanner implements Planner {
     const fromFirst = !champion && improvePlan(target, first.plan.actions, isNew, opts);
     if (fromFirst) return improved(fromFirst);
     const incumbent = champion ?? first.plan.actions;
-    throw new PlannerError(
-      'budget',
-      `no plan beyond the ${req.seen.size} already proposed or rejected: weighted A* found none shorter than ${incumbent.length} steps`,
-    );
+    throw new PlannerError('budget', `no plan beyond those already proposed or rejected: weighted A* found none shorter than ${incumbent.length} steps`);
   }
 
   /** The found plan in the procedure's declared order when that keeps its score and it is still new. */
